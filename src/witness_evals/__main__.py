@@ -1,0 +1,3 @@
+from witness_evals.cli import main
+
+main()

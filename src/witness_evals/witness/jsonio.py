@@ -1,0 +1,117 @@
+"""Strict, bounded JSON reading with go-style errors located by line and column.
+
+Go's encoding/json rejects NaN/Infinity and invalid UTF-8; so do we. Files are size-capped so a
+huge input fails fast instead of exhausting memory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from witness_evals.witness.errors import InputError
+
+MAX_JSON_BYTES = 64 * 1024 * 1024
+MAX_DEPTH = 512
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"invalid JSON value {name}")
+
+
+def read_bytes(path: str | os.PathLike[str], *, max_bytes: int = MAX_JSON_BYTES) -> bytes:
+    """Read a file with a size cap; errors become `InputError` naming the file."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if p.is_dir():
+            raise InputError("is a directory", source=str(path))
+        if size > max_bytes:
+            raise InputError(f"file is too large ({size} bytes, limit {max_bytes})", source=str(path))
+        with p.open("rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise InputError("no such file", source=str(path)) from None
+    except PermissionError:
+        raise InputError("permission denied", source=str(path)) from None
+    except IsADirectoryError:
+        raise InputError("is a directory", source=str(path)) from None
+    except OSError as exc:
+        raise InputError(exc.strerror or str(exc), source=str(path)) from None
+    if len(data) > max_bytes:
+        raise InputError(f"file is too large (limit {max_bytes} bytes)", source=str(path))
+    return data
+
+
+def _depth_ok(text: str) -> bool:
+    depth = best = 0
+    in_str = esc = False
+    for ch in text:
+        if in_str:
+            if esc:
+                esc = False
+            elif ch == "\\":
+                esc = True
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch in "[{":
+            depth += 1
+            best = max(best, depth)
+            if best > MAX_DEPTH:
+                return False
+        elif ch in "]}":
+            depth -= 1
+    return True
+
+
+def loads(data: bytes | str, *, source: str = "<input>") -> Any:
+    """Parse JSON like Go's encoding/json (strict UTF-8, no NaN), raising located `InputError`."""
+    if isinstance(data, bytes):
+        if b"\x00" in data[:8192]:
+            raise InputError("not JSON (binary data)", source=source)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"invalid UTF-8 at byte {exc.start}", source=source) from None
+    else:
+        text = data
+    if not text.strip():
+        raise InputError("empty file, expected JSON", source=source)
+    if not _depth_ok(text):
+        raise InputError(f"JSON nested deeper than {MAX_DEPTH} levels", source=source)
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON: {exc.msg}", source=source, location=f"{exc.lineno}:{exc.colno}") from None
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"invalid JSON: {exc}", source=source) from None
+
+
+def load_file(path: str | os.PathLike[str], *, max_bytes: int = MAX_JSON_BYTES) -> Any:
+    """Read and parse a JSON file."""
+    return loads(read_bytes(path, max_bytes=max_bytes), source=str(path))
+
+
+def dumps_go(obj: Any) -> str:
+    """Compact JSON as Go's json.Marshal writes it (no spaces, non-ASCII kept, HTML chars escaped)."""
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def type_name(value: Any) -> str:
+    """JSON type name of a decoded value, for error messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
