@@ -1,0 +1,260 @@
+"""Training speed of the project's LoRA trainer vs a plain transformers + PEFT loop (same run).
+
+Model: the Llama-3.2-3B architecture, randomly initialised (weights do not change speed), default
+preset (LoRA rank 8 on q,k,v,o,gate,up,down of the last 16 layers, batch 4 examples, lr 1e-5).
+Data: synthetic token sequences, lengths uniform in [300, 1500]; the first 10-40 % of each is the
+"prompt" (masked), the rest are trained targets. Every variant runs the same batches.
+
+Reports real (non-pad) tokens/s, the ratio to the plain loop, peak GPU memory (allocated and
+reserved by PyTorch's allocator) and MFU: required model FLOPs (see `step_flops`) over time,
+against a bf16 matmul rate measured in the same run.
+
+    python benchmarks/train_speed.py                 # CUDA, full size
+    python benchmarks/train_speed.py --tiny --steps 2 --warmup 1 --device cpu   # smoke test
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from witness_evals.train import attention  # noqa: E402
+from witness_evals.train.config import TrainConfig  # noqa: E402
+from witness_evals.train.data import Example  # noqa: E402
+from witness_evals.train.model import apply_lora, count_trainable, use_packed_attention  # noqa: E402
+from witness_evals.train.packing import pack  # noqa: E402
+from witness_evals.train.step import accumulate, make_optimizer, optimizer_step  # noqa: E402
+
+LLAMA_3B = {
+    "hidden_size": 3072,
+    "intermediate_size": 8192,
+    "num_hidden_layers": 28,
+    "num_attention_heads": 24,
+    "num_key_value_heads": 8,
+    "head_dim": 128,
+    "vocab_size": 128256,
+    "max_position_embeddings": 131072,
+    "rms_norm_eps": 1e-5,
+    "rope_theta": 500000.0,
+    "tie_word_embeddings": True,
+    "hidden_act": "silu",
+}
+TINY = {**LLAMA_3B, "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 4, "num_attention_heads": 4,
+        "num_key_value_heads": 2, "head_dim": 16, "vocab_size": 512}
+
+
+def make_examples(n: int, vocab: int, lo: int, hi: int, seed: int) -> list[Example]:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        length = rng.randint(lo, hi)
+        prompt = int(length * rng.uniform(0.1, 0.4))
+        ids = tuple(rng.randrange(3, vocab) for _ in range(length))
+        out.append(Example(ids, tuple([False] * prompt + [True] * (length - prompt))))
+    return out
+
+
+def step_flops(cfg: dict[str, Any], lens: list[int], n_targets: int, lora_layers: int, rank: int) -> float:
+    """FLOPs a LoRA step must do: forward of every layer, backward (input grads) of the LoRA layers,
+    LoRA weight grads, causal attention (half the square), LM head on target positions only."""
+    d, i, nl = cfg["hidden_size"], cfg["intermediate_size"], cfg["num_hidden_layers"]
+    hq = cfg["num_attention_heads"] * cfg["head_dim"]
+    kv = cfg["num_key_value_heads"] * cfg["head_dim"]
+    lin = d * hq * 2 + 2 * d * kv + 3 * d * i
+    lora = rank * ((d + hq) * 2 + 2 * (d + kv) + 3 * (d + i))
+    t = sum(lens)
+    attn = sum(2 * n * n * hq for n in lens)  # causal QK^T + PV
+    fwd = nl * (2 * lin * t + attn) + lora_layers * 2 * lora * t + 2 * d * cfg["vocab_size"] * n_targets
+    bwd = lora_layers * (2 * lin * t + 2 * attn + 4 * lora * t) + 2 * d * cfg["vocab_size"] * n_targets
+    return float(fwd + bwd)
+
+
+def matmul_tflops(device: torch.device) -> float:
+    n = 8192
+    a = torch.randn(n, n, device=device, dtype=torch.bfloat16)
+    b = torch.randn(n, n, device=device, dtype=torch.bfloat16)
+    for _ in range(5):
+        a @ b
+    times = []
+    for _ in range(30):
+        s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        s.record()
+        a @ b
+        e.record()
+        torch.cuda.synchronize()
+        times.append(s.elapsed_time(e) / 1e3)
+    return 2 * n**3 / statistics.median(times) / 1e12
+
+
+def build(cfg: dict[str, Any], device: torch.device, dtype: torch.dtype, attn: str, seed: int) -> Any:
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(seed)
+    config = LlamaConfig(**cfg)
+    config._attn_implementation = attn
+    with torch.device(device):
+        model = LlamaForCausalLM(config).to(dtype)
+    return model
+
+
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def run_plain(model: Any, batches: list[list[Example]], device: torch.device, warmup: int) -> tuple[float, list[float]]:
+    """The plain loop: right-padded batches, SDPA, `model(..., labels=...)`, default AdamW."""
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-5)
+    losses = []
+    t0 = 0.0
+    for k, exs in enumerate(batches):
+        if k == warmup:
+            sync(device)
+            t0 = time.perf_counter()
+        width = max(len(e) for e in exs)
+        ids = torch.zeros(len(exs), width, dtype=torch.long)
+        mask = torch.zeros(len(exs), width, dtype=torch.long)
+        labels = torch.full((len(exs), width), -100, dtype=torch.long)
+        for r, e in enumerate(exs):
+            n = len(e)
+            ids[r, :n] = torch.tensor(e.input_ids)
+            mask[r, :n] = 1
+            labels[r, :n] = torch.tensor([t if lab else -100 for t, lab in zip(e.input_ids, e.labels, strict=True)])
+        out = model(input_ids=ids.to(device), attention_mask=mask.to(device), labels=labels.to(device))
+        out.loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        losses.append(out.loss.detach())
+    sync(device)
+    return time.perf_counter() - t0, [float(x) for x in losses]
+
+
+def run_packed(
+    model: Any, batches: list[list[Example]], device: torch.device, dtype: torch.dtype, warmup: int, chunk: int
+) -> tuple[float, list[float]]:
+    """The project's step (`witness_evals.train.step`), exactly as the trainer calls it."""
+    opt = make_optimizer(model, 1e-5, 0.0)
+    losses = []
+    t0 = 0.0
+    for k, exs in enumerate(batches):
+        if k == warmup:
+            sync(device)
+            t0 = time.perf_counter()
+        mb = pack(exs).to(device)
+        loss_sum = accumulate(model, [mb], dtype=dtype, device=device, total_targets=mb.n_targets, chunk=chunk)
+        optimizer_step(model, opt, None, 1.0)
+        losses.append(loss_sum / mb.n_targets)
+    sync(device)
+    return time.perf_counter() - t0, [float(x) for x in losses]
+
+
+VARIANTS = ("plain", "packed-sdpa", "packed-varlen", "packed-varlen+ckpt", "packed-varlen+compile")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--tiny", action="store_true", help="tiny model (smoke test)")
+    ap.add_argument("--device", default="cuda")
+    ap.add_argument("--steps", type=int, default=20, help="measured steps per variant")
+    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--variants", default=",".join(VARIANTS))
+    ap.add_argument("--chunk", type=int, default=1024, help="loss_chunk_tokens")
+    ap.add_argument("--json", type=Path, default=None, help="write the results here")
+    args = ap.parse_args()
+
+    device = torch.device(args.device)
+    cfg = TINY if args.tiny else LLAMA_3B
+    dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
+    preset = TrainConfig()
+    lo, hi = (30, 150) if args.tiny else (300, 1500)
+    n_batches = args.warmup + args.steps
+    examples = make_examples(n_batches * preset.batch_size, cfg["vocab_size"], lo, hi, seed=0)
+    batches = [examples[k * preset.batch_size : (k + 1) * preset.batch_size] for k in range(n_batches)]
+    measured = batches[args.warmup :]
+    real_tokens = sum(len(e) for b in measured for e in b)
+    padded_tokens = sum(max(len(e) for e in b) * len(b) for b in measured)
+    flops = sum(
+        step_flops(cfg, [len(e) for e in b], sum(e.n_targets for e in b), preset.lora_layers, preset.lora_rank)
+        for b in measured
+    )
+    peak = matmul_tflops(device) if device.type == "cuda" else float("nan")
+    env = {
+        "torch": torch.__version__,
+        "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
+        "bf16_matmul_tflops": peak,
+        "varlen_available": attention.varlen_available(),
+    }
+    print(json.dumps(env), flush=True)
+
+    rows: list[dict[str, Any]] = []
+    for variant in args.variants.split(","):
+        gc.collect()
+        if device.type == "cuda":
+            torch.cuda.empty_cache()
+            torch.cuda.reset_peak_memory_stats(device)
+        try:
+            plain = variant == "plain"
+            model = build(cfg, device, dtype, "sdpa", seed=0)
+            model = apply_lora(model, preset)
+            trainable = count_trainable(model)
+            if plain:
+                seconds, losses = run_plain(model, batches, device, args.warmup)
+            else:
+                use_packed_attention(model)
+                attention.set_kernel("varlen" if "varlen" in variant else "sdpa")
+                if "ckpt" in variant:
+                    model.get_base_model().gradient_checkpointing_enable(
+                        gradient_checkpointing_kwargs={"use_reentrant": False}
+                    )
+                if "compile" in variant:
+                    for layer in model.get_base_model().get_decoder().layers:
+                        layer.mlp = torch.compile(layer.mlp, dynamic=True)
+                seconds, losses = run_packed(model, batches, device, dtype, args.warmup, args.chunk)
+            row = {
+                "variant": variant,
+                "tokens_per_s": real_tokens / seconds,
+                "step_ms": 1e3 * seconds / args.steps,
+                "peak_alloc_gib": torch.cuda.max_memory_allocated(device) / 2**30 if device.type == "cuda" else 0.0,
+                "peak_reserved_gib": torch.cuda.max_memory_reserved(device) / 2**30 if device.type == "cuda" else 0.0,
+                "mfu": flops / seconds / 1e12 / peak,
+                "first_loss": losses[0],
+                "last_loss": losses[-1],
+                "trainable": trainable,
+            }
+        except Exception as exc:  # keep measuring the other variants
+            row = {"variant": variant, "error": f"{type(exc).__name__}: {exc}"[:300]}
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+        model = None
+        attention.set_kernel("auto")
+
+    base = next((r["tokens_per_s"] for r in rows if r["variant"] == "plain" and "tokens_per_s" in r), None)
+    print(f"\n{env['gpu']}  torch {env['torch']}  bf16 matmul {peak:.0f} TFLOP/s (measured)")
+    print(f"{args.steps} steps x {preset.batch_size} examples, {real_tokens} real tokens "
+          f"({padded_tokens} padded in the plain loop)")
+    print(f"{'variant':24} {'tokens/s':>10} {'x plain':>8} {'peak alloc':>11} {'peak resv':>10} {'MFU':>6} "
+          f"{'loss@1':>8} {'loss@end':>8}")
+    for r in rows:
+        if "error" in r:
+            print(f"{r['variant']:24} ERROR {r['error']}")
+            continue
+        ratio = r["tokens_per_s"] / base if base else float("nan")
+        print(f"{r['variant']:24} {r['tokens_per_s']:10.0f} {ratio:8.2f} {r['peak_alloc_gib']:9.2f}Gi "
+              f"{r['peak_reserved_gib']:8.2f}Gi {100 * r['mfu']:5.1f}% {r['first_loss']:8.4f} {r['last_loss']:8.4f}")
+    if args.json:
+        args.json.write_text(json.dumps({"env": env, "rows": rows}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

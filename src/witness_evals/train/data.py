@@ -1,0 +1,194 @@
+"""Chat JSONL datasets (OpenAI format) -> token ids with assistant-only labels.
+
+Every line is `{"messages": [{"role": "system|user|assistant", "content": "..."}]}`. The whole file is
+validated before any training starts; the first bad line raises `InputError` with file and line.
+
+Labels: each assistant turn's tokens are trained on, up to and including the end-of-turn token
+(so the model learns to stop); everything else (system, user, template scaffolding) is masked.
+Each turn is rendered with the model's own chat template, and the prompt before an assistant turn is
+tokenised exactly as at inference (`add_generation_prompt=True`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from witness_evals.witness.errors import InputError
+
+ROLES = ("system", "user", "assistant")
+MAX_DATA_BYTES = 4 * 1024 * 1024 * 1024
+END_OF_TURN_TOKENS = ("<|im_end|>", "<|eot_id|>", "<|end|>", "<end_of_turn>", "<|endoftext|>")
+
+
+@dataclass(frozen=True)
+class Example:
+    """One tokenised conversation: `labels[i]` says whether token i is trained on."""
+
+    input_ids: tuple[int, ...]
+    labels: tuple[bool, ...]
+
+    def __len__(self) -> int:
+        return len(self.input_ids)
+
+    @property
+    def n_targets(self) -> int:
+        """Number of predicted tokens (label positions after the first token)."""
+        return sum(self.labels[1:])
+
+
+@dataclass
+class Dataset:
+    """Tokenised examples that fit, plus what was dropped and why."""
+
+    examples: list[Example]
+    n_lines: int
+    dropped_too_long: int
+    longest_dropped: int = 0
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "lines": self.n_lines,
+            "examples": len(self.examples),
+            "dropped_too_long": self.dropped_too_long,
+            "longest_dropped_tokens": self.longest_dropped,
+            "tokens": sum(len(e) for e in self.examples),
+            "target_tokens": sum(e.n_targets for e in self.examples),
+        }
+
+
+def read_chat_jsonl(path: Path) -> list[tuple[int, list[dict[str, str]]]]:
+    """Read and validate every line; return (line number, messages) pairs."""
+    source = str(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InputError("no such file", source=source) from None
+    except OSError as exc:
+        raise InputError(exc.strerror or str(exc), source=source) from None
+    if path.is_dir():
+        raise InputError("is a directory", source=source)
+    if size > MAX_DATA_BYTES:
+        raise InputError(f"file is too large ({size} bytes)", source=source)
+    conversations: list[tuple[int, list[dict[str, str]]]] = []
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            where = f"line {lineno}"
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InputError("invalid UTF-8", source=source, location=where) from None
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line, parse_constant=_reject_constant)
+            except (json.JSONDecodeError, ValueError) as exc:
+                raise InputError(f"invalid JSON: {exc}", source=source, location=where) from None
+            conversations.append((lineno, _check_record(record, source, where)))
+    if not conversations:
+        raise InputError("no examples", source=source)
+    return conversations
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"invalid JSON value {name}")
+
+
+def _check_record(record: Any, source: str, where: str) -> list[dict[str, str]]:
+    if not isinstance(record, dict) or "messages" not in record:
+        raise InputError('expected an object with a "messages" list', source=source, location=where)
+    messages = record["messages"]
+    if not isinstance(messages, list) or not messages:
+        raise InputError('"messages" must be a non-empty list', source=source, location=where)
+    out: list[dict[str, str]] = []
+    for i, msg in enumerate(messages):
+        at = f"{where}: messages[{i}]"
+        if not isinstance(msg, dict):
+            raise InputError("message must be an object", source=source, location=at)
+        role, content = msg.get("role"), msg.get("content")
+        if role not in ROLES:
+            raise InputError(f"role must be one of {', '.join(ROLES)}, got {role!r}", source=source, location=at)
+        if not isinstance(content, str):
+            raise InputError("content must be a string", source=source, location=at)
+        out.append({"role": role, "content": content})
+    if not any(m["role"] == "assistant" for m in out):
+        raise InputError("no assistant turn to learn from", source=source, location=where)
+    return out
+
+
+def end_of_turn_ids(tokenizer: Any) -> set[int]:
+    """Token ids that close an assistant turn for this tokenizer."""
+    ids: set[int] = set()
+    vocab = tokenizer.get_vocab()
+    for tok in END_OF_TURN_TOKENS:
+        if tok in vocab:
+            ids.add(int(vocab[tok]))
+    if tokenizer.eos_token_id is not None:
+        ids.add(int(tokenizer.eos_token_id))
+    return ids
+
+
+def _render(tokenizer: Any, messages: Sequence[dict[str, str]], generation_prompt: bool) -> str:
+    text = tokenizer.apply_chat_template(list(messages), tokenize=False, add_generation_prompt=generation_prompt)
+    return str(text)
+
+
+def tokenize_conversation(tokenizer: Any, messages: list[dict[str, str]], eot: set[int]) -> Example:
+    """Token ids and assistant-only labels for one conversation (see module docstring)."""
+    ids: list[int] = []
+    labels: list[bool] = []
+    rendered = ""
+
+    def add(text: str, train: bool) -> None:
+        if not text:
+            return
+        piece = tokenizer(text, add_special_tokens=False)["input_ids"]
+        if not train:
+            ids.extend(piece)
+            labels.extend([False] * len(piece))
+            return
+        stop = len(piece)
+        for j, tok in enumerate(piece):
+            if tok in eot:
+                stop = j + 1
+                break
+        ids.extend(piece)
+        labels.extend([True] * stop + [False] * (len(piece) - stop))
+
+    for i, msg in enumerate(messages):
+        if msg["role"] != "assistant":
+            continue
+        prompt = _render(tokenizer, messages[:i], True) if i else ""
+        full = _render(tokenizer, messages[: i + 1], False)
+        if not prompt.startswith(rendered) or not full.startswith(prompt):
+            raise ValueError("chat template does not render conversations incrementally")
+        add(prompt[len(rendered) :], False)
+        add(full[len(prompt) :], True)
+        rendered = full
+    return Example(tuple(ids), tuple(labels))
+
+
+def load_dataset(path: Path, tokenizer: Any, max_seq_length: int) -> Dataset:
+    """Validate and tokenise a chat JSONL; drop (and count) examples over `max_seq_length` tokens."""
+    conversations = read_chat_jsonl(path)
+    eot = end_of_turn_ids(tokenizer)
+    examples: list[Example] = []
+    dropped = longest = 0
+    for lineno, messages in conversations:
+        try:
+            example = tokenize_conversation(tokenizer, messages, eot)
+        except Exception as exc:  # template errors come from jinja with many types
+            raise InputError(f"cannot render with the chat template: {exc}", source=str(path), location=f"line {lineno}") from None
+        if len(example) > max_seq_length:
+            dropped += 1
+            longest = max(longest, len(example))
+            continue
+        if example.n_targets == 0:
+            raise InputError("assistant turn produced no tokens", source=str(path), location=f"line {lineno}")
+        examples.append(example)
+    if not examples:
+        raise InputError(f"every example is longer than max_seq_length={max_seq_length}", source=str(path))
+    return Dataset(examples, len(conversations), dropped, longest)

@@ -1,0 +1,495 @@
+"""LoRA fine-tuning with mlx-lm (Apple silicon; also runs on Linux with the `mlx[cpu]` wheel).
+
+The shared `TrainConfig` is mapped onto mlx-lm's Python API, never onto its command line:
+`mlx_lm.utils.load` loads the HF model dir, `mlx_lm.tuner.utils.linear_to_lora_layers` puts LoRA on
+`lora_targets` of the last `lora_layers` layers (scale = alpha / rank, as in PEFT), and
+`mlx_lm.tuner.trainer.train` runs the loop with our own batches and loss, so both backends share the
+data pipeline of `train/data.py`: every assistant turn (end-of-turn token included) is trained on,
+everything else is masked, and examples longer than `max_seq_length` are dropped and counted.
+
+Step semantics: one step = one batch of `batch_size` examples; with `grad_accum > 1` the optimizer
+updates every `grad_accum` steps (mlx-lm's accumulation). `iters: null` = one epoch =
+ceil(n_train / batch_size) steps.
+
+Outputs under `config.out`:
+- `metrics.jsonl`: one JSON object per event (see `MetricsLog`);
+- `adapters/adapters.safetensors` + `adapters/adapter_config.json` (mlx-lm's layout, so
+  `mlx_lm.generate --adapter-path out/adapters` works), step checkpoints
+  `adapters/NNNNNNN_adapters.safetensors` (the most recent `keep_checkpoints` are kept) and
+  `adapters/best/` (lowest validation loss).
+
+Options that only mean something to the torch backend (`attention`, `loss_chunk_tokens`, `compile`)
+are ignored here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from witness_evals.train.config import TrainConfig
+from witness_evals.train.data import Dataset, Example, load_dataset
+from witness_evals.witness.errors import InputError
+
+Log = Callable[[str], None]
+PAD_MULTIPLE = 32  # pad batch lengths to a multiple of this: fewer distinct shapes to compile
+
+
+def _stderr(message: str) -> None:
+    print(f"[mlx] {message}", file=sys.stderr, flush=True)
+
+
+def mlx_available() -> tuple[bool, str]:
+    """(True, version) when mlx and mlx-lm import, else (False, why)."""
+    try:
+        import mlx.core as mx
+        import mlx_lm
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        return False, f"mlx/mlx-lm not importable ({exc}); pip install 'witness-evals[mlx]'"
+    return True, f"mlx {mx.__version__}, mlx-lm {mlx_lm.__version__}"
+
+
+# ---------------------------------------------------------------- pure mapping of the config
+
+
+def planned_steps(config: TrainConfig, n_train: int) -> int:
+    """Steps to run: `iters`, or one epoch = ceil(n_train / batch_size)."""
+    if config.iters is not None:
+        return config.iters
+    return max(1, math.ceil(n_train / config.batch_size))
+
+
+def lora_scale(config: TrainConfig) -> float:
+    """mlx-lm multiplies the LoRA branch by `scale`; PEFT by alpha / rank: same thing."""
+    return config.lora_alpha / config.lora_rank
+
+
+def lora_keys(layer: Any, targets: Sequence[str]) -> list[str]:
+    """Paths inside one decoder layer (e.g. `self_attn.q_proj`) of the Linear modules named in `targets`."""
+    import mlx.nn as nn
+
+    found: dict[str, list[str]] = {t: [] for t in targets}
+    for path, module in layer.named_modules():
+        leaf = path.rsplit(".", 1)[-1]
+        if leaf in found and isinstance(module, (nn.Linear, nn.QuantizedLinear)):
+            found[leaf].append(path)
+    missing = [t for t, paths in found.items() if not paths]
+    if missing:
+        raise InputError(
+            f"no linear module named {', '.join(missing)} in the model's decoder layers", source="config", location="lora_targets"
+        )
+    return sorted(p for paths in found.values() for p in paths)
+
+
+def lora_parameters(config: TrainConfig, keys: Sequence[str]) -> dict[str, Any]:
+    """The `lora_parameters` mapping mlx-lm expects (also stored in adapter_config.json)."""
+    return {"rank": config.lora_rank, "scale": lora_scale(config), "dropout": config.lora_dropout, "keys": list(keys)}
+
+
+def learning_rate_schedule(config: TrainConfig, updates: int) -> Any:
+    """A float (constant, no warmup) or an mlx schedule over optimizer updates."""
+    import mlx.optimizers as optim
+
+    lr = config.learning_rate
+    warmup = min(config.warmup_steps, max(updates - 1, 0))
+    rest = max(updates - warmup, 1)
+    if config.lr_schedule == "constant":
+        main: Any = lr if warmup == 0 else (lambda _step: lr)
+    elif config.lr_schedule == "cosine":
+        main = optim.cosine_decay(lr, rest, 0.0)
+    else:  # linear
+        main = optim.linear_schedule(lr, 0.0, rest)
+    if warmup == 0:
+        return main
+    ramp = optim.linear_schedule(0.0, lr, warmup)
+    return optim.join_schedules([ramp, main], [warmup])
+
+
+def make_optimizer(config: TrainConfig, updates: int) -> Any:
+    """AdamW (torch's defaults: betas 0.9/0.999, eps 1e-8), gradients clipped to `max_grad_norm`."""
+    import mlx.optimizers as optim
+
+    max_norm = config.max_grad_norm
+
+    class ClippedAdamW(optim.AdamW):  # type: ignore[misc]
+        def apply_gradients(self, gradients: dict[str, Any], parameters: dict[str, Any]) -> Any:
+            if max_norm > 0:
+                gradients, _ = optim.clip_grad_norm(gradients, max_norm)
+            return super().apply_gradients(gradients, parameters)
+
+    return ClippedAdamW(
+        learning_rate=learning_rate_schedule(config, updates),
+        betas=[0.9, 0.999],
+        eps=1e-8,
+        weight_decay=config.weight_decay,
+    )
+
+
+# ---------------------------------------------------------------- batches and loss
+
+
+@dataclass
+class Examples:
+    """Tokenised examples in the shape mlx-lm's trainer asks of a dataset (`len`, truthiness)."""
+
+    items: list[Example]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def _pad(examples: Sequence[Example], max_seq_length: int) -> tuple[Any, Any]:
+    """(tokens [B, L] int32, target mask [B, L-1] float32) with L padded to a multiple of 32 (+1)."""
+    import mlx.core as mx
+    import numpy as np
+
+    longest = max(len(e) for e in examples)
+    length = min(1 + PAD_MULTIPLE * math.ceil(longest / PAD_MULTIPLE), max_seq_length + 1)
+    length = max(length, longest)
+    tokens = np.zeros((len(examples), length), dtype=np.int32)
+    mask = np.zeros((len(examples), length - 1), dtype=np.float32)
+    for row, example in enumerate(examples):
+        n = len(example)
+        tokens[row, :n] = example.input_ids
+        mask[row, : n - 1] = example.labels[1:]
+    return mx.array(tokens), mx.array(mask)
+
+
+def iterate_batches(
+    dataset: Examples,
+    batch_size: int,
+    max_seq_length: int,
+    loop: bool = False,
+    seed: int = 0,
+    comm_group: Any = None,
+) -> Iterator[tuple[Any, Any]]:
+    """Batches for mlx-lm's `train`/`evaluate` (same keyword interface as its own iterator).
+
+    Training (`loop=True`): every epoch is a fresh permutation (numpy PCG64 seeded with seed+epoch),
+    cut into batches of `batch_size` (the last one of an epoch may be smaller). Evaluation: file
+    order, no shuffling.
+    """
+    import numpy as np
+
+    if comm_group is not None and comm_group.size() > 1:
+        raise RuntimeError("distributed mlx training is not supported by this backend")
+    n = len(dataset)
+    epoch = 0
+    while True:
+        order = np.random.default_rng(seed + epoch).permutation(n) if loop else np.arange(n)
+        for start in range(0, n, batch_size):
+            chunk = [dataset.items[int(i)] for i in order[start : start + batch_size]]
+            yield _pad(chunk, max_seq_length)
+        if not loop:
+            return
+        epoch += 1
+
+
+def masked_loss(model: Any, tokens: Any, mask: Any) -> tuple[Any, Any]:
+    """Mean cross-entropy over trained (assistant) target tokens; also returns their count."""
+    import mlx.core as mx
+    import mlx.nn as nn
+
+    logits = model(tokens[:, :-1])
+    ce = nn.losses.cross_entropy(logits, tokens[:, 1:]) * mask
+    ntoks = mask.sum()
+    return ce.astype(mx.float32).sum() / ntoks, ntoks.astype(mx.int32)
+
+
+# ---------------------------------------------------------------- metrics, best, early stopping
+
+
+class EarlyStop(Exception):
+    """Raised from the validation callback to end training."""
+
+
+@dataclass
+class MlxRunResult:
+    """What a run produced."""
+
+    out_dir: Path
+    adapter_dir: Path
+    metrics_path: Path
+    steps: int
+    planned_steps: int
+    best_step: int | None
+    best_val_loss: float | None
+    stopped_early: bool
+    data: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+class MetricsLog:
+    """Writes `metrics.jsonl` and keeps the best adapter; an mlx-lm `TrainingCallback`.
+
+    Lines: `{"event": "start", ...}` once, then `{"step", "split": "train", "loss", "lr",
+    "tokens_per_s", "tokens", "elapsed_s"}` every `log_every` steps and `{"step", "split": "valid",
+    "loss", "elapsed_s"}` at every evaluation (`step` = optimizer-free steps completed), finally
+    `{"event": "end", ...}`. `tokens` counts trained (assistant) target tokens.
+    """
+
+    def __init__(self, path: Path, *, save_best: Callable[[int], None], patience: int, prune: Callable[[], None]) -> None:
+        self.path = path
+        self.handle = path.open("w", encoding="utf-8")
+        self.started = time.perf_counter()
+        self.save_best = save_best
+        self.prune = prune
+        self.patience = patience
+        self.best_loss: float | None = None
+        self.best_step: int | None = None
+        self.since_best = 0
+        self.last_step = 0
+        self.trained_tokens = 0
+
+    def write(self, record: dict[str, Any]) -> None:
+        self.handle.write(json.dumps(record, sort_keys=False) + "\n")
+        self.handle.flush()
+
+    def elapsed(self) -> float:
+        return round(time.perf_counter() - self.started, 3)
+
+    def on_train_loss_report(self, info: dict[str, Any]) -> None:
+        step = int(info["iteration"])
+        self.last_step = step
+        self.trained_tokens = int(info["trained_tokens"])
+        self.write(
+            {
+                "step": step,
+                "split": "train",
+                "loss": float(info["train_loss"]),
+                "lr": float(info["learning_rate"]),
+                "tokens_per_s": round(float(info["tokens_per_second"]), 1),
+                "tokens": self.trained_tokens,
+                "elapsed_s": self.elapsed(),
+            }
+        )
+        self.prune()
+
+    def on_val_loss_report(self, info: dict[str, Any]) -> None:
+        self.record_valid(int(info["iteration"]), float(info["val_loss"]))
+
+    def record_valid(self, step: int, loss: float) -> None:
+        """Log one evaluation, keep the best adapter, and stop after `patience` non-improvements."""
+        self.write({"step": step, "split": "valid", "loss": loss, "elapsed_s": self.elapsed()})
+        self.last_step = max(self.last_step, step)
+        if self.best_loss is None or loss < self.best_loss:
+            self.best_loss, self.best_step, self.since_best = loss, step, 0
+            self.save_best(step)  # at step 0: the untrained adapter (LoRA B starts at zero)
+            return
+        self.since_best += 1
+        if self.patience and self.since_best >= self.patience:
+            raise EarlyStop(f"no validation improvement in {self.since_best} evaluations")
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+# ---------------------------------------------------------------- the run
+
+
+def _select_device(config: TrainConfig) -> None:
+    import mlx.core as mx
+
+    if config.device == "cpu":
+        mx.set_default_device(mx.cpu)
+    elif config.device in ("mps", "cuda"):
+        if not mx.is_available(mx.gpu):
+            raise InputError(f"mlx has no GPU backend here (device={config.device})", source="config", location="device")
+        mx.set_default_device(mx.gpu)
+
+
+def _dtype(config: TrainConfig) -> Any:
+    import mlx.core as mx
+
+    precision = config.precision
+    if precision == "auto":
+        precision = "bf16" if mx.default_device() == mx.gpu else "fp32"
+    return {"bf16": mx.bfloat16, "fp16": mx.float16, "fp32": mx.float32}[precision]
+
+
+def _mlx_model_config(model_dir: Path) -> dict[str, Any]:
+    """Overrides for mlx-lm: its llama reads only the legacy top-level `rope_theta`."""
+    try:
+        config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    rope = config.get("rope_parameters")
+    if "rope_theta" not in config and isinstance(rope, dict) and "rope_theta" in rope:
+        return {"rope_theta": rope["rope_theta"]}
+    return {}
+
+
+def _load_split(path: Path, tokenizer: Any, config: TrainConfig, log: Log) -> Dataset:
+    dataset = load_dataset(path, tokenizer, config.max_seq_length)
+    summary = dataset.summary()
+    if dataset.dropped_too_long:
+        log(f"{path}: dropped {dataset.dropped_too_long} examples over max_seq_length={config.max_seq_length}")
+    log(f"{path}: {summary['examples']} examples, {summary['target_tokens']} target tokens")
+    return dataset
+
+
+def train_mlx(config: TrainConfig, *, model_dir: Path | None = None, log: Log = _stderr) -> MlxRunResult:
+    """Fine-tune LoRA adapters with mlx-lm as `config` says; see the module docstring for outputs."""
+    ok, why = mlx_available()
+    if not ok:
+        raise InputError(why, source="config", location="backend")
+    import mlx.core as mx
+    import numpy as np
+    from mlx.utils import tree_flatten
+    from mlx_lm.tuner.trainer import TrainingArgs, evaluate, train
+    from mlx_lm.tuner.utils import linear_to_lora_layers
+    from mlx_lm.utils import load, save_config
+
+    from witness_evals.train.model_source import resolve_model
+
+    if config.data is None:
+        raise InputError("no training data: set data to a dir with train.jsonl and valid.jsonl", source="config", location="data")
+    data_dir = Path(config.data)
+    train_file, valid_file = data_dir / "train.jsonl", data_dir / "valid.jsonl"
+    if not train_file.is_file():
+        raise InputError("no such file", source=str(train_file))
+    model_path = model_dir if model_dir is not None else resolve_model(config.model, log=log)
+    if not any(model_path.glob("model*.safetensors")):
+        raise InputError("mlx-lm needs safetensors weights (model*.safetensors)", source=str(model_path))
+
+    _select_device(config)
+    mx.random.seed(config.seed)
+    np.random.seed(config.seed)
+    log(f"loading {model_path} ({mlx_available()[1]}, device {mx.default_device()})")
+    model, wrapper = load(str(model_path), model_config=_mlx_model_config(model_path))
+    tokenizer = getattr(wrapper, "_tokenizer", wrapper)
+    train_set = _load_split(train_file, tokenizer, config, log)
+    valid_set = _load_split(valid_file, tokenizer, config, log) if valid_file.is_file() else None
+    if valid_set is None:
+        log(f"{valid_file}: missing, training without validation")
+
+    n_layers = len(model.layers)
+    if config.lora_layers > n_layers:
+        raise InputError(f"model has only {n_layers} layers, got {config.lora_layers}", source="config", location="lora_layers")
+    num_layers = n_layers if config.lora_layers == -1 else config.lora_layers
+    model.set_dtype(_dtype(config))
+    model.freeze()
+    keys = lora_keys(model.layers[-1], config.lora_targets)
+    params = lora_parameters(config, keys)
+    linear_to_lora_layers(model, num_layers, params)  # LoRA init draws from mx.random (seeded)
+    trainable = sum(v.size for _, v in tree_flatten(model.trainable_parameters()))
+    log(f"LoRA rank {config.lora_rank} on {len(keys)} projections x {num_layers} layers: {trainable} trainable parameters")
+
+    steps = planned_steps(config, len(train_set.examples))
+    updates = max(1, steps // config.grad_accum)
+    out = Path(config.out)
+    adapter_dir = out / "adapters"
+    best_dir = adapter_dir / "best"
+    best_dir.mkdir(parents=True, exist_ok=True)
+    adapter_config = {
+        "fine_tune_type": "lora",
+        "num_layers": num_layers,
+        "lora_parameters": params,
+        "model": str(model_path),
+        "seed": config.seed,
+        "iters": steps,
+        "witness_evals_config": config.to_dict(),
+    }
+    save_config(dict(adapter_config), adapter_dir / "adapter_config.json")
+    save_config(dict(adapter_config), best_dir / "adapter_config.json")
+
+    def save_adapter(path: Path) -> None:
+        mx.save_safetensors(str(path), dict(tree_flatten(model.trainable_parameters())))
+
+    def prune() -> None:
+        checkpoints = sorted(adapter_dir.glob("[0-9]*_adapters.safetensors"))
+        for old in checkpoints[: -config.keep_checkpoints]:
+            old.unlink(missing_ok=True)
+
+    metrics = MetricsLog(
+        out / "metrics.jsonl",
+        save_best=lambda step: save_adapter(best_dir / "adapters.safetensors"),
+        patience=config.early_stopping_patience,
+        prune=prune,
+    )
+    metrics.write(
+        {
+            "event": "start",
+            "backend": "mlx",
+            "model": str(model_path),
+            "steps": steps,
+            "train": train_set.summary(),
+            "valid": valid_set.summary() if valid_set else None,
+            "trainable_parameters": int(trainable),
+        }
+    )
+    args = TrainingArgs(
+        batch_size=config.batch_size,
+        iters=steps,
+        val_batches=config.val_batches,
+        steps_per_report=config.log_every,
+        steps_per_eval=config.eval_every,
+        steps_per_save=config.save_every,
+        max_seq_length=config.max_seq_length,
+        adapter_file=str(adapter_dir / "adapters.safetensors"),
+        grad_checkpoint=config.gradient_checkpointing,
+        grad_accumulation_steps=config.grad_accum,
+    )
+    batches = partial(iterate_batches, seed=config.seed)
+    valid_examples = Examples(valid_set.examples) if valid_set else None
+    stopped_early = False
+    sink = sys.stderr if config.progress else io.StringIO()
+    try:
+        with contextlib.redirect_stdout(sink):  # mlx-lm's progress UI prints to stdout
+            try:
+                train(
+                    model=model,
+                    optimizer=make_optimizer(config, updates),
+                    train_dataset=Examples(train_set.examples),
+                    val_dataset=valid_examples,
+                    args=args,
+                    loss=masked_loss,
+                    iterate_batches=batches,
+                    training_callback=metrics,  # duck-typed TrainingCallback
+                )
+                done = steps
+            except EarlyStop as stop:
+                log(f"early stop: {stop}")
+                stopped_early = True
+                done = metrics.last_step
+            save_adapter(adapter_dir / "adapters.safetensors")
+            if valid_examples is not None and not stopped_early:
+                # mlx-lm evaluates before a step; add the loss after the last one
+                loss = evaluate(model, valid_examples, config.batch_size, config.val_batches, config.max_seq_length, masked_loss, batches)
+                with contextlib.suppress(EarlyStop):
+                    metrics.record_valid(steps, float(loss))
+        prune()
+        if metrics.best_step is None:  # no validation set: the final adapter stands in
+            save_adapter(best_dir / "adapters.safetensors")
+        metrics.write(
+            {
+                "event": "end",
+                "steps": done,
+                "best_step": metrics.best_step,
+                "best_val_loss": metrics.best_loss,
+                "stopped_early": stopped_early,
+                "elapsed_s": metrics.elapsed(),
+            }
+        )
+    finally:
+        metrics.close()
+    log(f"adapters written to {adapter_dir}")
+    return MlxRunResult(
+        out_dir=out,
+        adapter_dir=adapter_dir,
+        metrics_path=metrics.path,
+        steps=done,
+        planned_steps=steps,
+        best_step=metrics.best_step,
+        best_val_loss=metrics.best_loss,
+        stopped_early=stopped_early,
+        data={"train": train_set.summary(), **({"valid": valid_set.summary()} if valid_set else {})},
+    )

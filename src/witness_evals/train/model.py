@@ -1,0 +1,147 @@
+"""Model side of the torch backend: LoRA setup and the fast packed loss.
+
+The forward pass runs the decoder on one packed row (attention in `attention.py`), keeps only the
+hidden states whose next token is trained on, and feeds them to the chunked LM-head cross-entropy
+(`loss.py`). LoRA sits on the last `lora_layers` layers only, so nothing before them needs a
+backward pass: their outputs carry no gradient and autograd stores nothing for them.
+Frozen weights are kept in bf16 on CUDA; LoRA weights and optimizer state stay fp32 (autocast).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import torch
+
+from witness_evals.train import attention
+from witness_evals.train.config import TrainConfig
+from witness_evals.train.loss import linear_cross_entropy, per_row_cross_entropy
+from witness_evals.train.packing import PackedBatch
+
+
+def lora_layer_indices(num_layers: int, lora_layers: int) -> list[int]:
+    """Indices of the last `lora_layers` decoder layers (-1: all)."""
+    if lora_layers == -1 or lora_layers >= num_layers:
+        return list(range(num_layers))
+    return list(range(num_layers - lora_layers, num_layers))
+
+
+def lora_config(config: TrainConfig, num_layers: int) -> Any:
+    """The PEFT `LoraConfig` of the recipe."""
+    from peft import LoraConfig
+
+    return LoraConfig(
+        r=config.lora_rank,
+        lora_alpha=config.lora_alpha,
+        lora_dropout=config.lora_dropout,
+        target_modules=list(config.lora_targets),
+        layers_to_transform=lora_layer_indices(num_layers, config.lora_layers),
+        layers_pattern="layers",
+        bias="none",
+        task_type="CAUSAL_LM",
+    )
+
+
+def apply_lora(model: Any, config: TrainConfig) -> Any:
+    """Wrap `model` with LoRA adapters (fp32) per the recipe; every other weight is frozen."""
+    from peft import get_peft_model
+
+    model.config.use_cache = False
+    peft_model = get_peft_model(model, lora_config(config, model.config.num_hidden_layers))
+    for name, param in peft_model.named_parameters():
+        if param.requires_grad and "lora_" not in name:
+            raise RuntimeError(f"unexpected trainable parameter {name}")
+    return peft_model
+
+
+def count_trainable(model: torch.nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def use_packed_attention(model: Any) -> None:
+    """Switch a transformers model (and its sub-configs) to the packed attention function."""
+    name = attention.register()
+    if hasattr(model, "set_attn_implementation"):
+        try:
+            model.set_attn_implementation(name)
+            return
+        except (ValueError, TypeError, AttributeError):
+            pass
+    model.config._attn_implementation = name
+
+
+def _parts(model: Any) -> tuple[Any, torch.nn.Module]:
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    head = base.get_output_embeddings()
+    if getattr(head, "bias", None) is not None:
+        raise ValueError("LM heads with a bias are not supported")
+    return base.get_decoder(), head
+
+
+def hidden_states(model: Any, batch: PackedBatch) -> torch.Tensor:
+    """Final-norm hidden states (T, d) of a packed row."""
+    decoder, _ = _parts(model)
+    kwargs: dict[str, Any] = {"seq_lens": batch.seq_lens}
+    if batch.input_ids.device.type == "cuda":
+        cu = [0]
+        for n in batch.seq_lens:
+            cu.append(cu[-1] + n)
+        kwargs["cu_seqlens"] = torch.tensor(cu, dtype=torch.int32).to(batch.input_ids.device, non_blocking=True)
+    out = decoder(input_ids=batch.input_ids, position_ids=batch.position_ids, use_cache=False, **kwargs)
+    hidden: torch.Tensor = out.last_hidden_state if hasattr(out, "last_hidden_state") else out[0]
+    return hidden[0]
+
+
+def packed_loss(model: Any, batch: PackedBatch, chunk: int = 1024) -> torch.Tensor:
+    """Summed cross-entropy (fp32 scalar) over the batch's target tokens."""
+    _, head = _parts(model)
+    hidden = hidden_states(model, batch)
+    selected = hidden.index_select(0, batch.target_pos)
+    return linear_cross_entropy(selected, head.weight, batch.target_ids, chunk)
+
+
+def per_example_loss(model: Any, batch: PackedBatch, chunk: int = 1024) -> torch.Tensor:
+    """Summed loss per example (fp32, no grad), shape (n_examples,)."""
+    _, head = _parts(model)
+    with torch.no_grad():
+        hidden = hidden_states(model, batch)
+        rows = per_row_cross_entropy(hidden.index_select(0, batch.target_pos), head.weight, batch.target_ids, chunk)
+        sums = torch.zeros(len(batch.seq_lens), dtype=torch.float32, device=rows.device)
+        return sums.index_add_(0, batch.target_example, rows)
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda", torch.cuda.current_device())
+        return torch.device("cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device=cuda but no CUDA GPU is available")
+    return torch.device(name)
+
+
+def resolve_dtype(precision: str, device: torch.device) -> torch.dtype:
+    """Dtype of the frozen weights: bf16 on CUDA when supported (auto), fp32 elsewhere."""
+    if precision == "fp32":
+        return torch.float32
+    if precision == "fp16":
+        raise ValueError("precision fp16 is not supported by the torch backend (use bf16 or fp32)")
+    if precision == "bf16":
+        return torch.bfloat16
+    if device.type == "cuda" and torch.cuda.is_bf16_supported():
+        return torch.bfloat16
+    return torch.float32
+
+
+@contextlib.contextmanager
+def compute_context(model: Any, dtype: torch.dtype, device: torch.device) -> Iterator[None]:
+    """Autocast to the weights' dtype with fp32 LoRA weights, without PEFT's input upcasts."""
+    if dtype == torch.float32:
+        yield
+        return
+    from peft.helpers import disable_input_dtype_casting
+
+    with torch.autocast(device.type, dtype=dtype), disable_input_dtype_casting(model):
+        yield

@@ -1,0 +1,354 @@
+"""A build-step scenario: everything the attestors of one `witness run` would observe.
+
+`Scenario.random(rng)` draws a realistic step (a go/node/python/rust/java project at some commit, a
+CI system, a command, the working-directory files before and after it). Attestor builders read
+the scenario, so the predicates of one scenario agree with each other (the product digest of the
+SBOM file is the sha256 of the very bytes the sbom attestor embeds, git and CI share the commit...).
+Everything is a pure function of the rng: the same seed gives the same scenario.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from witness_evals.witness.attestors import artifacts
+from witness_evals.witness.digests import sha256_hex
+
+LANGUAGES = ("go", "node", "python", "rust", "java")
+CI_SYSTEMS = ("none", "github", "gitlab", "jenkins", "aws-codebuild")
+SBOM_KINDS = ("none", "spdx", "cyclonedx")
+STEP_KINDS = ("build", "test", "package", "sbom", "image", "deploy", "scan")
+
+_ORGS = ("acme", "globex", "initech", "umbrella-corp", "hooli", "stark-ind", "wayne-ent", "cyberdyne", "tyrell")
+_PROJECTS = (
+    "api",
+    "billing-service",
+    "auth-gateway",
+    "inventory",
+    "web-frontend",
+    "payments",
+    "notifier",
+    "search-indexer",
+    "ledger",
+    "edge-proxy",
+    "catalog",
+    "scheduler",
+)
+_PEOPLE = (
+    ("Alice Martin", "alice.martin"),
+    ("Bob Nguyen", "bob.nguyen"),
+    ("Carol Okafor", "carol.okafor"),
+    ("Dmitri Ivanov", "dmitri"),
+    ("Eva Schmidt", "eva.schmidt"),
+    ("Farah Haddad", "farah"),
+    ("Gustavo Lima", "glima"),
+    ("Hana Sato", "hana.sato"),
+    ("Ibrahim Diallo", "ibrahim.d"),
+    ("Julia Kowalska", "jkowalska"),
+)
+_MESSAGES = (
+    "Fix race in cache invalidation",
+    "Add retry with backoff to upstream client",
+    "Bump dependencies",
+    "Refactor config loading",
+    "Handle empty payloads in webhook handler",
+    "Add metrics for request latency",
+    "Update README with release steps",
+    "Pin base image digest",
+    "Remove deprecated endpoint",
+    "Improve error messages for invalid input",
+)
+_BRANCHES = ("main", "main", "main", "master", "develop", "release/1.4", "feature/sbom", "fix/timeout")
+_HOSTS = ("build-01", "ip-10-0-3-17", "runner-7f9c2", "fv-az123-456", "ci-worker-3", "jenkins-agent-2")
+_USERS = ("runner", "root", "builder", "jenkins", "gitlab-runner", "codebuild-user", "ci")
+_REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2")
+
+
+def hex_id(rng: random.Random, n: int = 40) -> str:
+    """n lowercase hex characters."""
+    return "".join(rng.choice("0123456789abcdef") for _ in range(n))
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One build step as the attestors see it. Paths are relative to the working directory."""
+
+    token: str
+    step: str
+    step_kind: str
+    language: str
+    org: str
+    project: str
+    version: str
+    repo_url: str
+    commit: str
+    parents: tuple[str, ...]
+    tree: str
+    branch: str
+    tags: tuple[str, ...]
+    author: str
+    author_email: str
+    committer: str
+    committer_email: str
+    commit_time: datetime
+    commit_message: str
+    ci: str
+    ci_run_id: str
+    ci_job_id: str
+    ci_host: str
+    pipeline_url: str
+    job_url: str
+    project_url: str
+    command: tuple[str, ...]
+    stdout: str
+    files_before: dict[str, bytes]
+    files_after: dict[str, bytes]
+    image: str
+    image_digest: str
+    sbom_kind: str
+    os: str
+    arch: str
+    hostname: str
+    username: str
+    env: dict[str, str]
+    region: str
+    start_time: datetime
+    end_time: datetime
+    hashes: tuple[str, ...] = ("sha256",)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    # ---------- derived views ----------
+    def materials(self) -> dict[str, dict[str, str]]:
+        """Digest sets of every file before the command (what the material attestor records)."""
+        return {p: artifacts.file_digest(b, self.hashes) for p, b in sorted(self.files_before.items())}
+
+    def product_paths(self) -> list[str]:
+        """Files that are new or changed after the command, sorted."""
+        return sorted(p for p, b in self.files_after.items() if self.files_before.get(p) != b)
+
+    def products(self) -> dict[str, dict[str, Any]]:
+        """Product attestor view: path -> {mime_type, digest}."""
+        return {
+            p: {
+                "mime_type": artifacts.mime_type(p, self.files_after[p]),
+                "digest": artifacts.file_digest(self.files_after[p], self.hashes),
+            }
+            for p in self.product_paths()
+        }
+
+    def sbom_path(self) -> str | None:
+        """Path of the SBOM product, if the step produced one."""
+        for p in self.product_paths():
+            if artifacts.mime_type(p, self.files_after[p]) in artifacts.SBOM_MIME_TYPES:
+                return p
+        return None
+
+    @property
+    def repo_slug(self) -> str:
+        return f"{self.org}/{self.project}"
+
+    def sub_rng(self, purpose: str) -> random.Random:
+        """A deterministic rng for one attestor, independent of the others."""
+        return random.Random(f"{self.token}:{purpose}")
+
+    def with_(self, **changes: Any) -> Scenario:
+        return replace(self, **changes)
+
+    # ---------- generation ----------
+    @classmethod
+    def random(cls, rng: random.Random, **overrides: Any) -> Scenario:
+        """Draw a realistic scenario; keyword overrides fix fields (e.g. `ci="github"`, `sbom_kind="spdx"`)."""
+        token = hex_id(rng, 16)
+        language = overrides.pop("language", None) or rng.choice(LANGUAGES)
+        ci = overrides.pop("ci", None) or rng.choice(CI_SYSTEMS)
+        step_kind = overrides.pop("step_kind", None) or rng.choice(STEP_KINDS)
+        sbom_kind = overrides.pop("sbom_kind", None)
+        if sbom_kind is None:
+            sbom_kind = rng.choice(("spdx", "cyclonedx")) if step_kind == "sbom" else "none"
+        if step_kind == "sbom" and sbom_kind == "none":
+            sbom_kind = "spdx"
+        org = rng.choice(_ORGS)
+        project = rng.choice(_PROJECTS)
+        version = f"{rng.randint(0, 3)}.{rng.randint(0, 19)}.{rng.randint(0, 30)}"
+        host_kind = "gitlab" if ci == "gitlab" else "github"
+        repo_url = f"https://{host_kind}.com/{org}/{project}.git"
+        commit = hex_id(rng)
+        parents = (hex_id(rng),) if rng.random() < 0.9 else (hex_id(rng), hex_id(rng))
+        author, handle = rng.choice(_PEOPLE)
+        email_domain = rng.choice((f"{org}.com", f"{org}.io", "users.noreply.github.com"))
+        author_email = f"{handle}@{email_domain}"
+        committer, committer_email = (author, author_email)
+        if rng.random() < 0.2:
+            committer, committer_email = ("GitHub", "noreply@github.com")
+        start = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(seconds=rng.randint(0, 300 * 86400))
+        start = start.replace(microsecond=rng.randint(0, 999_999))
+        commit_time = (start - timedelta(minutes=rng.randint(2, 600))).replace(microsecond=0)
+        duration = timedelta(seconds=rng.randint(1, 900), microseconds=rng.randint(0, 999_999))
+        branch = rng.choice(_BRANCHES)
+        tags = (f"v{version}",) if rng.random() < 0.3 else ()
+        run_id = str(rng.randint(10**9, 10**10 - 1))
+        job_id = str(rng.randint(10**8, 10**9 - 1))
+        ci_host, pipeline_url, job_url, project_url = _ci_urls(rng, ci, org, project, run_id, job_id)
+        hostname = rng.choice(_HOSTS)
+        username = rng.choice(_USERS)
+        region = rng.choice(_REGIONS)
+        image_repo = rng.choice((f"ghcr.io/{org}/{project}", f"registry.gitlab.com/{org}/{project}",
+                                 f"{rng.randint(10**11, 10**12 - 1)}.dkr.ecr.{region}.amazonaws.com/{project}",
+                                 f"docker.io/{org}/{project}"))
+        image = f"{image_repo}:{version}"
+        files_before = artifacts.project_files(rng, language, org, project, version, commit, branch)
+        base = cls(
+            token=token,
+            step=overrides.pop("step", None) or step_kind,
+            step_kind=step_kind,
+            language=language,
+            org=org,
+            project=project,
+            version=version,
+            repo_url=repo_url,
+            commit=commit,
+            parents=parents,
+            tree=hex_id(rng),
+            branch=branch,
+            tags=tags,
+            author=author,
+            author_email=author_email,
+            committer=committer,
+            committer_email=committer_email,
+            commit_time=commit_time,
+            commit_message=rng.choice(_MESSAGES) + "\n",
+            ci=ci,
+            ci_run_id=run_id,
+            ci_job_id=job_id,
+            ci_host=ci_host,
+            pipeline_url=pipeline_url,
+            job_url=job_url,
+            project_url=project_url,
+            command=(),
+            stdout="",
+            files_before=files_before,
+            files_after=dict(files_before),
+            image=image,
+            image_digest=sha256_hex(f"{token}:{image}"),
+            sbom_kind=sbom_kind,
+            os=rng.choice(("linux",) * 8 + ("darwin", "windows")),
+            arch=rng.choice(("amd64", "amd64", "arm64")),
+            hostname=hostname,
+            username=username,
+            env={},
+            region=region,
+            start_time=start,
+            end_time=start + duration,
+        )
+        scenario = artifacts.run_step(rng, base)
+        scenario = scenario.with_(env=_environment(rng, scenario))
+        return scenario.with_(**overrides) if overrides else scenario
+
+
+def _ci_urls(
+    rng: random.Random, ci: str, org: str, project: str, run_id: str, job_id: str
+) -> tuple[str, str, str, str]:
+    """(ci host, pipeline url, job url, project url) for the CI system."""
+    if ci == "gitlab":
+        host = "gitlab.com" if rng.random() < 0.7 else f"gitlab.{org}.com"
+        proj = f"https://{host}/{org}/{project}"
+        return host, f"{proj}/-/pipelines/{run_id}", f"{proj}/-/jobs/{job_id}", proj
+    if ci == "jenkins":
+        host = f"jenkins.{org}.com"
+        job = f"https://{host}/job/{project}/job/main/{int(run_id) % 5000}/"
+        return host, job, job, f"https://github.com/{org}/{project}"
+    if ci == "aws-codebuild":
+        region = rng.choice(_REGIONS)
+        host = f"{region}.console.aws.amazon.com"
+        url = f"https://{host}/codesuite/codebuild/projects/{project}/build/{project}:{_uuid(rng)}"
+        return host, url, url, f"https://github.com/{org}/{project}"
+    # github (and "none": values only used if a CI attestor is built anyway)
+    proj = f"https://github.com/{org}/{project}"
+    return "github.com", f"{proj}/actions/runs/{run_id}", f"{proj}/actions/runs/{run_id}/job/{job_id}", proj
+
+
+def _uuid(rng: random.Random) -> str:
+    h = hex_id(rng, 32)
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{rng.choice('89ab')}{h[17:20]}-{h[20:]}"
+
+
+def _environment(rng: random.Random, s: Scenario) -> dict[str, str]:
+    """Process environment of the step (before sensitive-value obfuscation)."""
+    home = "/root" if s.username == "root" else f"/home/{s.username}"
+    workdir = f"{home}/work/{s.project}"
+    env = {
+        "HOME": home,
+        "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "PWD": workdir,
+        "SHELL": "/bin/bash",
+        "USER": s.username,
+        "LANG": "C.UTF-8",
+        "HOSTNAME": s.hostname,
+    }
+    lang_env = {
+        "go": {"GOPATH": f"{home}/go", "GOFLAGS": "-mod=readonly", "CGO_ENABLED": "0"},
+        "node": {"NODE_ENV": "production", "npm_config_cache": f"{home}/.npm"},
+        "python": {"PYTHONDONTWRITEBYTECODE": "1", "PIP_NO_CACHE_DIR": "1"},
+        "rust": {"CARGO_HOME": f"{home}/.cargo", "RUSTUP_HOME": f"{home}/.rustup"},
+        "java": {"JAVA_HOME": "/usr/lib/jvm/java-17-openjdk-amd64", "MAVEN_OPTS": "-Xmx1g"},
+    }[s.language]
+    env.update(lang_env)
+    if s.ci == "github":
+        env.update(
+            {
+                "CI": "true",
+                "GITHUB_ACTIONS": "true",
+                "GITHUB_REPOSITORY": s.repo_slug,
+                "GITHUB_RUN_ID": s.ci_run_id,
+                "GITHUB_SHA": s.commit,
+                "GITHUB_REF": f"refs/heads/{s.branch}",
+                "GITHUB_WORKFLOW": "build",
+                "GITHUB_SERVER_URL": "https://github.com",
+                "RUNNER_OS": "Linux",
+                "RUNNER_ARCH": "X64" if s.arch == "amd64" else "ARM64",
+                "ACTIONS_ID_TOKEN_REQUEST_TOKEN": hex_id(rng, 32),
+                "ACTIONS_ID_TOKEN_REQUEST_URL": f"https://pipelines.actions.githubusercontent.com/{hex_id(rng, 20)}",
+                "GITHUB_TOKEN": "ghs_" + hex_id(rng, 36),
+            }
+        )
+    elif s.ci == "gitlab":
+        env.update(
+            {
+                "CI": "true",
+                "GITLAB_CI": "true",
+                "CI_PROJECT_PATH": s.repo_slug,
+                "CI_PIPELINE_ID": s.ci_run_id,
+                "CI_JOB_ID": s.ci_job_id,
+                "CI_COMMIT_SHA": s.commit,
+                "CI_COMMIT_REF_NAME": s.branch,
+                "CI_SERVER_URL": f"https://{s.ci_host}",
+                "CI_JOB_TOKEN": hex_id(rng, 20),
+            }
+        )
+    elif s.ci == "jenkins":
+        env.update(
+            {
+                "JENKINS_URL": f"https://{s.ci_host}/",
+                "BUILD_NUMBER": str(int(s.ci_run_id) % 5000),
+                "BUILD_URL": s.pipeline_url,
+                "JOB_NAME": f"{s.project}/main",
+                "WORKSPACE": f"/var/lib/jenkins/workspace/{s.project}",
+                "GIT_COMMIT": s.commit,
+            }
+        )
+    elif s.ci == "aws-codebuild":
+        env.update(
+            {
+                "CODEBUILD_BUILD_ID": f"{s.project}:{s.pipeline_url.rsplit(':', 1)[-1]}",
+                "CODEBUILD_RESOLVED_SOURCE_VERSION": s.commit,
+                "CODEBUILD_SOURCE_REPO_URL": s.repo_url,
+                "AWS_REGION": s.region,
+                "AWS_SECRET_ACCESS_KEY": hex_id(rng, 40),
+            }
+        )
+    if rng.random() < 0.3:
+        env["NPM_TOKEN" if s.language == "node" else "REGISTRY_PASSWORD"] = hex_id(rng, 24)
+    return env

@@ -1,0 +1,633 @@
+"""Keys, key ids, signers and verifiers as go-witness `cryptoutil` implements them.
+
+* keyid = hex SHA-256 of Go's canonical PKIX `PUBLIC KEY` PEM (REFERENCE §3.4), for every key type;
+  a PKCS#1 `RSA PUBLIC KEY` file loads, but its keyid comes from the re-encoded PKIX PEM.
+* Signatures are over the bytes given (DSSE passes the PAE): ed25519 pure, ECDSA SHA-256 ASN.1 DER
+  (also for P-384), RSA-PSS SHA-256 with the maximal ("auto") salt; verification of RSA accepts PSS
+  with any salt length and falls back to PKCS#1 v1.5 (REFERENCE §6).
+* Everything is reproducible: seeded key generation (RSA by a seeded prime search), RFC 6979 ECDSA and
+  RSA-PSS with a salt derived from the key and message, so the same seed gives byte-identical envelopes.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import hmac
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from cryptography import x509 as cx509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+
+from witness_evals.witness.errors import InputError, WitnessError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+PrivateKey = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+PublicKey = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey | rsa.RSAPublicKey
+
+KEY_TYPES: tuple[str, ...] = ("ed25519", "ecdsa-p256", "ecdsa-p384", "rsa-2048", "rsa-3072", "rsa-4096")
+"""Key kinds `generate_private_key` makes (the kinds go-witness can sign with from a file)."""
+
+_CURVES: dict[str, ec.EllipticCurve] = {"ecdsa-p256": ec.SECP256R1(), "ecdsa-p384": ec.SECP384R1()}
+_CURVE_ORDERS = {
+    "ecdsa-p256": 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551,
+    "ecdsa-p384": int(
+        "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF581A0DB248B0A77AECEC196ACCC52973", 16
+    ),
+}
+_RSA_E = 65537
+
+
+class CryptoError(WitnessError):
+    """A key or signature operation that cannot be done (unsupported key type, bad parameters)."""
+
+
+# --------------------------------------------------------------------------- PEM (Go encoding/pem)
+
+_PEM_RE = re.compile(rb"(?:^|\n)-----BEGIN ([^\r\n]*?)-----[ \t\r]*\n(.*?)-----END \1-----", re.S)
+
+
+@dataclass(frozen=True)
+class PemBlock:
+    """One decoded PEM block: its type label, `Key: value` headers and DER bytes."""
+
+    type: str
+    headers: dict[str, str]
+    der: bytes
+
+
+def pem_blocks(data: bytes) -> list[PemBlock]:
+    """All well-formed PEM blocks in `data`, in order (malformed ones are skipped, like Go)."""
+    out: list[PemBlock] = []
+    for m in _PEM_RE.finditer(data):
+        label = m.group(1).decode("latin-1")
+        body = m.group(2).replace(b"\r", b"")
+        headers: dict[str, str] = {}
+        lines = body.split(b"\n")
+        if lines and b":" in lines[0]:
+            i = 0
+            while i < len(lines) and b":" in lines[i]:
+                k, _, v = lines[i].partition(b":")
+                headers[k.decode("latin-1").strip()] = v.decode("latin-1").strip()
+                i += 1
+            if i < len(lines) and lines[i].strip() == b"":
+                i += 1
+            lines = lines[i:]
+        b64 = b"".join(line.strip() for line in lines)
+        try:
+            der = base64.b64decode(b64, validate=True)
+        except ValueError:
+            continue
+        out.append(PemBlock(label, headers, der))
+    return out
+
+
+def first_pem_block(data: bytes) -> PemBlock | None:
+    """The first PEM block (`pem.Decode`); None when there is none."""
+    blocks = pem_blocks(data)
+    return blocks[0] if blocks else None
+
+
+def encode_pem(label: str, der: bytes) -> bytes:
+    """`pem.EncodeToMemory`: 64-column base64 lines, `\\n` endings, trailing newline."""
+    b64 = base64.b64encode(der).decode("ascii")
+    body = "".join(b64[i : i + 64] + "\n" for i in range(0, len(b64), 64))
+    return f"-----BEGIN {label}-----\n{body}-----END {label}-----\n".encode("ascii")
+
+
+# --------------------------------------------------------------------------- deterministic generation
+
+
+class _Drbg:
+    """Deterministic byte stream (SHA-512 in counter mode) for seeded key generation."""
+
+    def __init__(self, *parts: bytes) -> None:
+        self._key = hashlib.sha512(b"\x00".join((b"witness-evals keygen v1", *parts))).digest()
+        self._counter = 0
+
+    def read(self, n: int) -> bytes:
+        out = bytearray()
+        while len(out) < n:
+            out += hashlib.sha512(self._key + self._counter.to_bytes(8, "big")).digest()
+            self._counter += 1
+        return bytes(out[:n])
+
+    def randbits(self, bits: int) -> int:
+        nbytes = (bits + 7) // 8
+        return int.from_bytes(self.read(nbytes), "big") >> (nbytes * 8 - bits)
+
+
+def _small_primes(limit: int) -> list[int]:
+    sieve = bytearray([1]) * (limit + 1)
+    sieve[0:2] = b"\x00\x00"
+    for i in range(2, math.isqrt(limit) + 1):
+        if sieve[i]:
+            sieve[i * i :: i] = bytearray(len(sieve[i * i :: i]))
+    return [i for i in range(limit + 1) if sieve[i]]
+
+
+_SMALL_PRIMES = _small_primes(8000)
+_PRIMORIAL = math.prod(_SMALL_PRIMES[1:])  # odd small primes
+
+
+def _is_probable_prime(n: int, rng: _Drbg, rounds: int) -> bool:
+    """Miller-Rabin with base 2 first, then `rounds` seeded random bases."""
+    d, s = n - 1, 0
+    while d % 2 == 0:
+        d //= 2
+        s += 1
+    bases = [2] + [2 + rng.randbits(n.bit_length() - 1) % (n - 3) for _ in range(rounds)]
+    for a in bases:
+        x = pow(a, d, n)
+        if x in (1, n - 1):
+            continue
+        for _ in range(s - 1):
+            x = pow(x, 2, n)
+            if x == n - 1:
+                break
+        else:
+            return False
+    return True
+
+
+def _seeded_prime(bits: int, rng: _Drbg) -> int:
+    """A random `bits`-bit prime p (top two bits set) with gcd(e, p-1) = 1, drawn from `rng`."""
+    rounds = 5 if bits >= 1024 else 10
+    while True:
+        cand = rng.randbits(bits) | (3 << (bits - 2)) | 1
+        for _ in range(4096):  # incremental search from the random start
+            if (
+                math.gcd(cand, _PRIMORIAL) == 1
+                and (cand - 1) % _RSA_E != 0
+                and _is_probable_prime(cand, rng, rounds)
+            ):
+                return cand
+            cand += 2
+            if cand.bit_length() > bits:
+                break
+
+
+def _rsa_from_primes(p: int, q: int) -> rsa.RSAPrivateKey:
+    n = p * q
+    lam = math.lcm(p - 1, q - 1)
+    d = pow(_RSA_E, -1, lam)
+    numbers = rsa.RSAPrivateNumbers(
+        p=p,
+        q=q,
+        d=d,
+        dmp1=rsa.rsa_crt_dmp1(d, p),
+        dmq1=rsa.rsa_crt_dmq1(d, q),
+        iqmp=rsa.rsa_crt_iqmp(p, q),
+        public_numbers=rsa.RSAPublicNumbers(_RSA_E, n),
+    )
+    return numbers.private_key()
+
+
+@functools.lru_cache(maxsize=256)
+def _seeded_key(kind: str, seed: int) -> PrivateKey:
+    rng = _Drbg(kind.encode(), str(seed).encode())
+    if kind == "ed25519":
+        return ed25519.Ed25519PrivateKey.from_private_bytes(rng.read(32))
+    if kind in _CURVES:
+        order = _CURVE_ORDERS[kind]
+        scalar = 1 + int.from_bytes(rng.read(64), "big") % (order - 1)
+        return ec.derive_private_key(scalar, _CURVES[kind])
+    bits = int(kind.split("-")[1])
+    p = _seeded_prime(bits // 2, rng)
+    while True:
+        q = _seeded_prime(bits // 2, rng)
+        if abs(p - q).bit_length() > bits // 2 - 100:
+            break
+    p, q = max(p, q), min(p, q)
+    return _rsa_from_primes(p, q)
+
+
+def generate_private_key(kind: str, *, seed: int | None = None) -> PrivateKey:
+    """A new private key of `kind` (one of `KEY_TYPES`); with `seed`, the same key every time (cached)."""
+    if kind not in KEY_TYPES:
+        raise InputError(f"unsupported key type: {kind} (choose one of {', '.join(KEY_TYPES)})")
+    if seed is not None:
+        return _seeded_key(kind, int(seed))
+    if kind == "ed25519":
+        return ed25519.Ed25519PrivateKey.generate()
+    if kind in _CURVES:
+        return ec.generate_private_key(_CURVES[kind])
+    return rsa.generate_private_key(public_exponent=_RSA_E, key_size=int(kind.split("-")[1]))
+
+
+def key_kind(key: PrivateKey | PublicKey) -> str:
+    """The `KEY_TYPES` name of a key (e.g. `rsa-2048`), or the curve/size it has."""
+    if isinstance(key, (ed25519.Ed25519PrivateKey, ed25519.Ed25519PublicKey)):
+        return "ed25519"
+    if isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)):
+        return {"secp256r1": "ecdsa-p256", "secp384r1": "ecdsa-p384"}.get(
+            key.curve.name, f"ecdsa-{key.curve.name}"
+        )
+    if isinstance(key, (rsa.RSAPrivateKey, rsa.RSAPublicKey)):
+        return f"rsa-{key.key_size}"
+    raise CryptoError(f"unsupported key type: {type(key).__name__}")
+
+
+# --------------------------------------------------------------------------- encoding and key ids
+
+
+def private_pem(key: PrivateKey, passphrase: bytes | str | None = None) -> bytes:
+    """PKCS#8 PEM (`PRIVATE KEY`, or `ENCRYPTED PRIVATE KEY` with a passphrase: PBES2, AES-256-CBC)."""
+    if passphrase:
+        pw = passphrase.encode() if isinstance(passphrase, str) else passphrase
+        enc: serialization.KeySerializationEncryption = serialization.BestAvailableEncryption(pw)
+    else:
+        enc = serialization.NoEncryption()
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, enc)
+
+
+def public_der(pub: PublicKey) -> bytes:
+    """`x509.MarshalPKIXPublicKey`: DER SubjectPublicKeyInfo."""
+    return pub.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def public_pem(pub: PublicKey) -> bytes:
+    """Canonical PKIX PEM exactly as Go's `PublicPemBytes` writes it."""
+    return encode_pem("PUBLIC KEY", public_der(pub))
+
+
+@functools.lru_cache(maxsize=4096)
+def _keyid_of_der(der: bytes) -> str:
+    return hashlib.sha256(encode_pem("PUBLIC KEY", der)).hexdigest()
+
+
+def keyid(pub: PublicKey | PrivateKey) -> str:
+    """go-witness `GeneratePublicKeyID`: hex SHA-256 of the canonical PKIX PEM of the public key."""
+    if isinstance(pub, (ed25519.Ed25519PrivateKey, ec.EllipticCurvePrivateKey, rsa.RSAPrivateKey)):
+        pub = pub.public_key()
+    return _keyid_of_der(public_der(pub))
+
+
+def _check_supported_public(key: object, source: str | None) -> PublicKey:
+    if isinstance(key, (ed25519.Ed25519PublicKey, ec.EllipticCurvePublicKey, rsa.RSAPublicKey)):
+        return key
+    raise InputError(f"unsupported key type: {type(key).__name__}", source=source)
+
+
+def _check_supported_private(key: object, source: str | None) -> PrivateKey:
+    if isinstance(key, (ed25519.Ed25519PrivateKey, ec.EllipticCurvePrivateKey, rsa.RSAPrivateKey)):
+        return key
+    raise InputError(f"unsupported signer key type: {type(key).__name__}", source=source)
+
+
+@dataclass(frozen=True)
+class ParsedPem:
+    """What the first PEM block of a key file holds (go-witness `TryParsePEMBlock` order)."""
+
+    kind: str  # "private", "public", "certificate"
+    key: PublicKey | PrivateKey
+    certificate: cx509.Certificate | None = None
+    label: str = ""
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_pem_cached(data: bytes) -> ParsedPem | str:
+    block = first_pem_block(data)
+    if block is None:
+        return "invalid pem block"
+    der = block.der
+    for loader in (
+        lambda d: serialization.load_der_private_key(d, password=None),
+        serialization.load_der_public_key,
+    ):
+        try:
+            key = loader(der)
+        except (ValueError, TypeError, UnsupportedAlgorithm):
+            continue
+        if isinstance(key, (ed25519.Ed25519PrivateKey, ec.EllipticCurvePrivateKey, rsa.RSAPrivateKey)):
+            return ParsedPem("private", key, None, block.type)
+        return ParsedPem("public", key, None, block.type)  # type: ignore[arg-type]
+    try:
+        pkcs1 = serialization.load_pem_public_key(encode_pem("RSA PUBLIC KEY", der))
+        return ParsedPem("public", pkcs1, None, block.type)  # type: ignore[arg-type]
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        pass
+    try:
+        cert = cx509.load_der_x509_certificate(der)
+        return ParsedPem("certificate", cert.public_key(), cert, block.type)  # type: ignore[arg-type]
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        pass
+    return f"unsupported pem type: {block.type}"
+
+
+def parse_pem(data: bytes, *, source: str | None = None) -> ParsedPem:
+    """Parse the first PEM block as private key, public key (PKIX/PKCS#1) or certificate; label ignored."""
+    got = _parse_pem_cached(bytes(data))
+    if isinstance(got, str):
+        raise InputError(got, source=source)
+    return got
+
+
+# --------------------------------------------------------------------------- signing
+
+
+def _mgf1(seed: bytes, length: int) -> bytes:
+    out = bytearray()
+    counter = 0
+    while len(out) < length:
+        out += hashlib.sha256(seed + counter.to_bytes(4, "big")).digest()
+        counter += 1
+    return bytes(out[:length])
+
+
+def _rsa_pss_sign_deterministic(key: rsa.RSAPrivateKey, data: bytes) -> bytes:
+    """RSASSA-PSS (SHA-256, MGF1-SHA-256, maximal salt like Go's `PSSSaltLengthAuto`), salt derived
+    from the private key and the message so the signature is reproducible."""
+    priv = key.private_numbers()
+    n = priv.public_numbers.n
+    mod_bits = n.bit_length()
+    em_bits = mod_bits - 1
+    em_len = (em_bits + 7) // 8
+    h_len = 32
+    s_len = em_len - h_len - 2
+    m_hash = hashlib.sha256(data).digest()
+    salt_key = hmac.new(
+        priv.d.to_bytes((priv.d.bit_length() + 7) // 8, "big"), m_hash, hashlib.sha256
+    ).digest()
+    salt = _mgf1(salt_key, s_len)
+    h = hashlib.sha256(b"\x00" * 8 + m_hash + salt).digest()
+    db = b"\x00" * (em_len - s_len - h_len - 2) + b"\x01" + salt
+    masked = bytearray(a ^ b for a, b in zip(db, _mgf1(h, em_len - h_len - 1), strict=True))
+    masked[0] &= 0xFF >> (8 * em_len - em_bits)
+    m = int.from_bytes(bytes(masked) + h + b"\xbc", "big")
+    m1 = pow(m, priv.dmp1, priv.p)
+    m2 = pow(m, priv.dmq1, priv.q)
+    s = m2 + ((priv.iqmp * (m1 - m2)) % priv.p) * priv.q
+    if pow(s, priv.public_numbers.e, n) != m:  # fault check, as Go does
+        raise CryptoError("RSA signature self-check failed")
+    return s.to_bytes((mod_bits + 7) // 8, "big")
+
+
+def _as_cert(c: cx509.Certificate | bytes, what: str) -> cx509.Certificate:
+    if isinstance(c, cx509.Certificate):
+        return c
+    from witness_evals.witness.x509 import load_certificate
+
+    return load_certificate(c, source=what)
+
+
+class Signer:
+    """A file signer (go-witness `cryptoutil.Signer`), optionally an x509 signer with a certificate."""
+
+    def __init__(
+        self,
+        key: PrivateKey,
+        certificate: cx509.Certificate | bytes | None = None,
+        intermediates: Iterable[cx509.Certificate | bytes] = (),
+        *,
+        deterministic: bool = True,
+        check_certificate: bool = True,
+    ) -> None:
+        self.key: PrivateKey = _check_supported_private(key, None)
+        self.public_key: PublicKey = key.public_key()
+        self.keyid: str = keyid(self.public_key)
+        self.certificate: cx509.Certificate | None = (
+            _as_cert(certificate, "certificate") if certificate is not None else None
+        )
+        self.intermediates: tuple[cx509.Certificate, ...] = tuple(
+            _as_cert(c, "intermediate") for c in intermediates
+        )
+        if self.intermediates and self.certificate is None:
+            raise InputError("intermediates given without a signer certificate")
+        if check_certificate and self.certificate is not None and not self.certificate_matches_key:
+            raise InputError("the certificate's public key does not match the private key")
+        self.deterministic = deterministic
+
+    @classmethod
+    def from_pem(
+        cls,
+        pem: bytes,
+        passphrase: bytes | str | None = None,
+        *,
+        source: str = "<key>",
+        certificate: cx509.Certificate | bytes | None = None,
+        intermediates: Iterable[cx509.Certificate | bytes] = (),
+        check_certificate: bool = True,
+    ) -> Signer:
+        """Load a private key like go-witness's file signer (first PEM block; PKCS#8, PKCS#1, SEC1,
+        encrypted PKCS#8 or legacy `Proc-Type` PEM with `passphrase`)."""
+        key = load_private_key(pem, passphrase, source=source)
+        return cls(key, certificate, intermediates, check_certificate=check_certificate)
+
+    @property
+    def kind(self) -> str:
+        return key_kind(self.key)
+
+    @property
+    def certificate_matches_key(self) -> bool:
+        """Whether the signer certificate carries this signer's public key (True without a certificate)."""
+        if self.certificate is None:
+            return True
+        return self.certificate.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        ) == public_der(self.public_key)
+
+    @property
+    def certificate_pem(self) -> bytes | None:
+        """The leaf certificate as Go PEM, or None for a plain key signer."""
+        if self.certificate is None:
+            return None
+        return encode_pem("CERTIFICATE", self.certificate.public_bytes(serialization.Encoding.DER))
+
+    @property
+    def intermediate_pems(self) -> tuple[bytes, ...]:
+        return tuple(
+            encode_pem("CERTIFICATE", c.public_bytes(serialization.Encoding.DER)) for c in self.intermediates
+        )
+
+    def sign(self, data: bytes) -> bytes:
+        """Sign `data` (the DSSE PAE) with the go-witness algorithm for this key type."""
+        key = self.key
+        if isinstance(key, ed25519.Ed25519PrivateKey):
+            return key.sign(data)
+        if isinstance(key, ec.EllipticCurvePrivateKey):
+            return key.sign(data, ec.ECDSA(hashes.SHA256(), deterministic_signing=self.deterministic))
+        if self.deterministic:
+            return _rsa_pss_sign_deterministic(key, data)
+        pss = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.MAX_LENGTH)
+        return key.sign(data, pss, hashes.SHA256())
+
+    def verifier(self) -> Verifier:
+        return Verifier(self.public_key)
+
+
+def load_private_key(
+    pem: bytes, passphrase: bytes | str | None = None, *, source: str = "<key>"
+) -> PrivateKey:
+    """Private key from the first PEM block (label ignored except for legacy encrypted PEM)."""
+    pw = passphrase.encode() if isinstance(passphrase, str) else passphrase
+    block = first_pem_block(pem)
+    if block is None:
+        raise InputError("invalid pem block", source=source)
+    try:
+        if "Proc-Type" in block.headers:
+            if not pw:
+                raise InputError("private key is encrypted; a passphrase is required", source=source)
+            text = pem[pem.index(b"-----BEGIN") :]
+            key = serialization.load_pem_private_key(text, password=pw)
+        else:
+            try:
+                key = serialization.load_der_private_key(block.der, password=pw or None)
+            except TypeError as exc:
+                if "encrypted" in str(exc).lower() and not pw:
+                    raise InputError(
+                        "private key is encrypted; a passphrase is required", source=source
+                    ) from None
+                if pw:  # an unencrypted key given a passphrase loads anyway, like Go's signer
+                    key = serialization.load_der_private_key(block.der, password=None)
+                else:
+                    raise
+    except InputError:
+        raise
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        msg = str(exc).lower()
+        if pw and ("password" in msg or "decrypt" in msg or "bad decrypt" in msg):
+            raise InputError("failed to decrypt private key: wrong passphrase", source=source) from None
+        parsed = _parse_pem_cached(bytes(pem))
+        if isinstance(parsed, ParsedPem) and parsed.kind != "private":
+            raise InputError(
+                f"not a private key (found a {parsed.kind} in a {parsed.label} block)", source=source
+            ) from None
+        raise InputError(f"unsupported pem type: {block.type}", source=source) from None
+    return _check_supported_private(key, source)
+
+
+# --------------------------------------------------------------------------- verification
+
+
+@dataclass
+class Verifier:
+    """A public-key verifier (go-witness `RSAVerifier`/`ECDSAVerifier`/`ED25519Verifier`).
+
+    With `certificate` it is an `X509Verifier`: `verify` first checks the certificate chains to `roots`
+    (+ `intermediates`) at `trusted_time` (None = now) with ExtKeyUsageAny, then the signature.
+    The keyid is always that of the public key (not a certificate fingerprint).
+    """
+
+    public_key: PublicKey
+    certificate: cx509.Certificate | None = None
+    intermediates: tuple[cx509.Certificate, ...] = ()
+    roots: tuple[cx509.Certificate, ...] = ()
+    trusted_time: datetime | None = None
+    keyid: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.public_key = _check_supported_public(self.public_key, None)
+        self.keyid = keyid(self.public_key)
+
+    def __hash__(self) -> int:
+        return hash((self.keyid, self.certificate))
+
+    @classmethod
+    def from_pem(cls, pem: bytes, *, source: str = "<key>") -> Verifier:
+        """Verifier from a PKIX / PKCS#1 public key or a certificate (cached on the PEM bytes).
+
+        A certificate gives an x509 verifier without roots, which (as in go-witness) never verifies
+        until roots are supplied (`with_chain`)."""
+        got = _verifier_cached(bytes(pem))
+        if isinstance(got, str):
+            raise InputError(got, source=source)
+        return got
+
+    def with_chain(
+        self,
+        intermediates: Sequence[cx509.Certificate] = (),
+        roots: Sequence[cx509.Certificate] = (),
+        trusted_time: datetime | None = None,
+    ) -> Verifier:
+        return Verifier(self.public_key, self.certificate, tuple(intermediates), tuple(roots), trusted_time)
+
+    @property
+    def is_x509(self) -> bool:
+        return self.certificate is not None
+
+    @property
+    def kind(self) -> str:
+        return key_kind(self.public_key)
+
+    def public_pem(self) -> bytes:
+        return public_pem(self.public_key)
+
+    def chain_error(self) -> str | None:
+        """Why the certificate does not chain (go x509 texts), None if it does or there is no cert."""
+        if self.certificate is None:
+            return None
+        from witness_evals.witness.x509 import chain_error
+
+        return chain_error(self.certificate, self.intermediates, self.roots, self.trusted_time)
+
+    def signature_error(self, data: bytes, sig: bytes) -> str | None:
+        """None if `sig` is a valid signature of `data` by the key; otherwise the go-witness error text."""
+        return _signature_error(self.public_key, data, sig)
+
+    def verify_error(self, data: bytes, sig: bytes) -> str | None:
+        """None if verification passes (chain first for x509 verifiers), else the reason."""
+        return self.chain_error() or self.signature_error(data, sig)
+
+    def verify(self, data: bytes, sig: bytes) -> bool:
+        """True iff `sig` verifies over `data` (never raises)."""
+        try:
+            return self.verify_error(data, sig) is None
+        except Exception:
+            return False
+
+
+def _signature_error(pub: PublicKey, data: bytes, sig: bytes) -> str | None:
+    try:
+        if isinstance(pub, ed25519.Ed25519PublicKey):
+            try:
+                pub.verify(sig, data)
+            except InvalidSignature:
+                return "failed to verify signature"
+            return None
+        if isinstance(pub, ec.EllipticCurvePublicKey):
+            try:
+                pub.verify(sig, data, ec.ECDSA(hashes.SHA256()))
+            except InvalidSignature:
+                return "verification failed"
+            return None
+        try:
+            pss = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.AUTO)
+            pub.verify(sig, data, pss, hashes.SHA256())
+            return None
+        except InvalidSignature:
+            pass
+        try:
+            pub.verify(sig, data, padding.PKCS1v15(), hashes.SHA256())
+            return None
+        except InvalidSignature:
+            return "crypto/rsa: verification error"
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        return f"verification failed: {exc}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _verifier_cached(pem: bytes) -> Verifier | str:
+    parsed = _parse_pem_cached(pem)
+    if isinstance(parsed, str):
+        return parsed
+    if parsed.kind == "private":
+        return f"unsupported key type: {type(parsed.key).__name__} (a private key, expected a public key)"
+    pub = parsed.key
+    if not isinstance(pub, (ed25519.Ed25519PublicKey, ec.EllipticCurvePublicKey, rsa.RSAPublicKey)):
+        return f"unsupported key type: {type(pub).__name__}"
+    return Verifier(pub, parsed.certificate)
+
+
+def verifier_for_certificate(cert: cx509.Certificate) -> Verifier:
+    """An x509 verifier for `cert` (no roots yet)."""
+    return Verifier(cert.public_key(), cert)  # type: ignore[arg-type]
