@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml Makefile
 venv: $(STAMP)
 
 demo: $(STAMP)
-	RUST_LIB_BACKTRACE=0 $(PY) -m witness_evals demo
+	RUST_LIB_BACKTRACE=0 $(PY) -m witness_evals demo --out demo-out
 
 test: $(STAMP)
 	RUST_LIB_BACKTRACE=0 $(PY) -m pytest -q -n 2 -m "not slow and not gpu"

@@ -18,7 +18,7 @@ from typing import Any
 
 os.environ.setdefault("RUST_LIB_BACKTRACE", "0")
 
-from witness_evals.witness.rego import RegorusEngine, RegoSandbox  # noqa: E402
+from witness_evals.witness.rego import RegorusEngine, RegoSandbox
 
 MODULES = {
     "expected command": """package commandrun.cmd
@@ -63,10 +63,10 @@ def make_input(rng: random.Random) -> dict[str, Any]:
                 "program": rng.choice(PROGRAMS),
                 "processid": 1000 + pid,
                 "parentpid": 1000 + pid - 1,
-                "programdigest": {"sha256": "%064x" % rng.getrandbits(256)},
+                "programdigest": {"sha256": f"{rng.getrandbits(256):064x}"},
                 "comm": "x",
                 "cmdline": "x",
-                "exedigest": {"sha256": "%064x" % rng.getrandbits(256)},
+                "exedigest": {"sha256": f"{rng.getrandbits(256):064x}"},
                 "openedfiles": {},
                 "environ": "",
                 "specbypassisvuln": False,

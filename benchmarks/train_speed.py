@@ -32,7 +32,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from witness_evals.train import attention  # noqa: E402
 from witness_evals.train.config import TrainConfig  # noqa: E402
 from witness_evals.train.data import Example  # noqa: E402
-from witness_evals.train.model import apply_lora, count_trainable, use_packed_attention  # noqa: E402
+from witness_evals.train.model import (  # noqa: E402
+    apply_lora,
+    compile_layers,
+    count_trainable,
+    freeze_prefix,
+    use_packed_attention,
+)  # noqa: E402
 from witness_evals.train.packing import pack  # noqa: E402
 from witness_evals.train.step import accumulate, make_optimizer, optimizer_step  # noqa: E402
 
@@ -159,7 +165,21 @@ def run_packed(
     return time.perf_counter() - t0, [float(x) for x in losses]
 
 
-VARIANTS = ("plain", "packed-sdpa", "packed-varlen", "packed-varlen+ckpt", "packed-varlen+compile")
+def profile(model: Any, batches: list[list[Example]], device: torch.device, dtype: torch.dtype, chunk: int) -> None:
+    from torch.profiler import ProfilerActivity
+    from torch.profiler import profile as prof
+
+    with prof(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as p:
+        t0 = time.perf_counter()
+        run_packed(model, batches, device, dtype, 0, chunk)
+        wall = time.perf_counter() - t0
+    events = p.key_averages()
+    gpu = sum(e.self_device_time_total for e in events) / 1e3
+    print(f"profile: wall {1e3 * wall:.0f} ms, GPU kernel time {gpu:.0f} ms, {len(batches)} steps", flush=True)
+    print(events.table(sort_by="self_device_time_total", row_limit=18, max_name_column_width=50), flush=True)
+
+
+VARIANTS = ("plain", "packed-varlen", "packed-varlen+nograd", "packed-varlen+nograd+compile")
 
 
 def main() -> None:
@@ -171,6 +191,7 @@ def main() -> None:
     ap.add_argument("--variants", default=",".join(VARIANTS))
     ap.add_argument("--chunk", type=int, default=1024, help="loss_chunk_tokens")
     ap.add_argument("--json", type=Path, default=None, help="write the results here")
+    ap.add_argument("--profile", default="", help="variant to profile for 3 steps after timing")
     args = ap.parse_args()
 
     device = torch.device(args.device)
@@ -217,10 +238,13 @@ def main() -> None:
                     model.get_base_model().gradient_checkpointing_enable(
                         gradient_checkpointing_kwargs={"use_reentrant": False}
                     )
+                if "nograd" in variant:
+                    freeze_prefix(model)
                 if "compile" in variant:
-                    for layer in model.get_base_model().get_decoder().layers:
-                        layer.mlp = torch.compile(layer.mlp, dynamic=True)
+                    compile_layers(model, 2048)
                 seconds, losses = run_packed(model, batches, device, dtype, args.warmup, args.chunk)
+            if args.profile == variant:
+                profile(model, batches[: args.warmup], device, dtype, args.chunk)
             row = {
                 "variant": variant,
                 "tokens_per_s": real_tokens / seconds,

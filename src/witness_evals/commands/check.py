@@ -10,6 +10,7 @@ import typer
 def register(app: typer.Typer, check_app: typer.Typer) -> None:
     """Add this area's commands to the CLI."""
     register_command_check(check_app)
+    register_policy_checks(check_app)
 
 
 def register_command_check(check_app: typer.Typer) -> None:
@@ -17,7 +18,9 @@ def register_command_check(check_app: typer.Typer) -> None:
 
     @check_app.command("command")
     def check_command(
-        text: str = typer.Argument(..., help="The witness command line, quoted as one argument; `-` reads stdin."),
+        text: str = typer.Argument(
+            ..., help="The witness command line, quoted as one argument; `-` reads stdin."
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print the analysis as JSON."),
         config: Path | None = typer.Option(
             None,
@@ -93,3 +96,107 @@ def _render(analysis: object) -> str:
                 where = f" at `{a.tokens[issue.token_index][:60]}`"
             lines.append(f"  {issue.severity} [{issue.code}]{where}: {issue.message}")
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- check policy / check rego
+
+
+def register_policy_checks(check_app: typer.Typer) -> None:
+    """`witness-evals check policy` and `check rego`: static checks of policies and Rego modules."""
+
+    @check_app.command("policy")
+    def check_policy_cmd(
+        file: Path = typer.Argument(..., help="Policy JSON or DSSE envelope of one (signature not checked)."),
+        as_json: bool = typer.Option(
+            False, "--json", help="Print the report as JSON (witness policy check shape)."
+        ),
+        mode: str = typer.Option(
+            "verify",
+            "--mode",
+            help="verify: judge as `witness verify` uses it; policy-check: also fail what `witness policy check` rejects.",
+        ),
+    ) -> None:
+        """Check a witness policy without attestations: structure, expiry, keys, steps, types, Rego.
+
+        Exit 0: valid (warnings allowed); 1: invalid; 2: unreadable or not JSON.
+        """
+        import json
+
+        from witness_evals.witness.errors import InputError
+        from witness_evals.witness.jsonio import read_bytes
+        from witness_evals.witness.policy import MAX_POLICY_BYTES
+        from witness_evals.witness.policy_check import CHECK_MODES, check_policy
+
+        if mode not in CHECK_MODES:
+            raise InputError(
+                f"unknown --mode {mode!r} (expected one of: {', '.join(CHECK_MODES)})", source="--mode"
+            )
+        data = read_bytes(file, max_bytes=MAX_POLICY_BYTES)
+        report = check_policy(data, source=str(file), mode=mode)
+        if as_json:
+            typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        else:
+            for finding in report.errors:
+                typer.echo(finding.line("error"))
+            for finding in report.warnings:
+                typer.echo(finding.line("warning"))
+            counts = f"{report.checks_passed}/{report.checks_performed} checks passed, {len(report.warnings)} warning(s)"
+            if report.valid:
+                typer.echo(f"{file}: policy is valid ({counts})")
+            else:
+                typer.echo(f"{file}: policy validation failed with {len(report.errors)} error(s) ({counts})")
+        raise typer.Exit(0 if report.valid else 1)
+
+    @check_app.command("rego")
+    def check_rego_cmd(
+        file: Path = typer.Argument(..., help="A Rego module (text, not base64); compiled in the sandbox."),
+        input_file: Path | None = typer.Option(
+            None, "--input", help="JSON input (an attestor predicate): print the deny set as a JSON array."
+        ),
+        mode: str = typer.Option(
+            "verify", "--mode", help="Parser: verify (OPA v0, as witness verify) or policy-check (OPA v1)."
+        ),
+    ) -> None:
+        """Compile a Rego module as go-witness would, and optionally evaluate its deny set.
+
+        Exit 0: compiles (and, with --input, evaluated; the deny set is printed whatever it holds);
+        1: does not compile, or evaluation fails (deny not a set of strings, ...); 2: unreadable input.
+        """
+        import json
+
+        from witness_evals.witness.errors import InputError
+        from witness_evals.witness.jsonio import load_file, read_bytes
+        from witness_evals.witness.policy_check import CHECK_MODES, check_rego
+
+        if mode not in CHECK_MODES:
+            raise InputError(
+                f"unknown --mode {mode!r} (expected one of: {', '.join(CHECK_MODES)})", source="--mode"
+            )
+        raw = read_bytes(file, max_bytes=1 << 20)
+        if b"\x00" in raw:
+            raise InputError("not text (binary data)", source=str(file))
+        try:
+            module = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError("not UTF-8 text", source=str(file), location=f"byte {exc.start}") from None
+        payload = load_file(input_file) if input_file is not None else None
+        report = check_rego(module, name=file.name, mode=mode, input=payload)
+        if not report.compiled:
+            typer.echo(f"{file}: error: {report.error}")
+            raise typer.Exit(1)
+        for pkg, has_deny in report.packages.items():
+            if not has_deny:
+                typer.echo(
+                    f"{file}: warning: package {pkg} defines no deny rule: go-witness passes it silently"
+                )
+        if report.other_mode_error:
+            other = "witness policy check (OPA v1)" if mode == "verify" else "witness verify (OPA v0)"
+            typer.echo(f"{file}: warning: {other} rejects this module: {report.other_mode_error}")
+        if input_file is None:
+            typer.echo(f"{file}: compiles ({mode} parser); packages: {', '.join(report.packages) or '-'}")
+            raise typer.Exit(0)
+        if report.deny is None:
+            typer.echo(f"{file}: error: {report.eval_error}")
+            raise typer.Exit(1)
+        typer.echo(json.dumps(report.deny, ensure_ascii=False))
+        raise typer.Exit(0)

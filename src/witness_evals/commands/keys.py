@@ -29,10 +29,16 @@ def _write(path: Path, data: bytes, *, private: bool) -> None:
 
 @keys_app.command("generate")
 def generate(
-    key_type: str = typer.Option("ed25519", "--type", "-t", help="ed25519, ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072 or rsa-4096."),
-    out: Path = typer.Option(..., "--out", "-o", help="Where to write the private key (PKCS#8 PEM, mode 0600)."),
+    key_type: str = typer.Option(
+        "ed25519", "--type", "-t", help="ed25519, ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072 or rsa-4096."
+    ),
+    out: Path = typer.Option(
+        ..., "--out", "-o", help="Where to write the private key (PKCS#8 PEM, mode 0600)."
+    ),
     pub: Path | None = typer.Option(None, "--pub", help="Also write the canonical PKIX public key PEM here."),
-    seed: int | None = typer.Option(None, "--seed", help="Derive the key from this seed (same seed, same key)."),
+    seed: int | None = typer.Option(
+        None, "--seed", help="Derive the key from this seed (same seed, same key)."
+    ),
     passphrase_path: Path | None = typer.Option(
         None, "--passphrase-path", help="Encrypt the private key with the passphrase in this file."
     ),
@@ -54,7 +60,9 @@ def generate(
 @keys_app.command("id")
 def key_id(
     path: Path = typer.Argument(..., help="Public key (PKIX or PKCS#1 PEM), certificate or private key."),
-    pem: bool = typer.Option(False, "--pem", help="Print the canonical PKIX public key PEM instead of the keyid."),
+    pem: bool = typer.Option(
+        False, "--pem", help="Print the canonical PKIX public key PEM instead of the keyid."
+    ),
 ) -> None:
     """Print the go-witness keyid of a key or certificate (its public key's canonical PEM, SHA-256)."""
     from witness_evals.witness import crypto
@@ -62,12 +70,12 @@ def key_id(
 
     data = read_bytes(path, max_bytes=1024 * 1024)
     parsed = crypto.parse_pem(data, source=str(path))
-    pub = parsed.key.public_key() if parsed.kind == "private" else parsed.key
-    canonical = crypto.public_pem(pub)  # type: ignore[arg-type]
+    pub = parsed.public_key
+    canonical = crypto.public_pem(pub)
     if pem:
         sys.stdout.write(canonical.decode("ascii"))
         return
-    kid = crypto.keyid(pub)  # type: ignore[arg-type]
+    kid = crypto.keyid(pub)
     typer.echo(kid)
     file_hash = hashlib.sha256(data).hexdigest()
     if parsed.kind == "certificate":
@@ -78,7 +86,9 @@ def key_id(
     elif parsed.kind == "private":
         typer.echo("note: this is a private key; the keyid shown is that of its public key", err=True)
     elif file_hash != kid:
-        what = "a PKCS#1 'RSA PUBLIC KEY'" if "RSA PUBLIC KEY" in parsed.label else "not the canonical PKIX PEM"
+        what = (
+            "a PKCS#1 'RSA PUBLIC KEY'" if "RSA PUBLIC KEY" in parsed.label else "not the canonical PKIX PEM"
+        )
         typer.echo(
             f"note: this file is {what}, so `sha256sum {path}` ({file_hash}) differs from the keyid; "
             f"witness computes the keyid from the canonical PKIX PEM (`witness-evals keys id --pem {path}`)",

@@ -53,7 +53,9 @@ def sign(
         POLICY_TYPE, "--datatype", "-t", help="The URI reference to the type of data being signed"
     ),
     cert_path: Path | None = typer.Option(
-        None, "--signer-file-cert-path", help="Path to the file containing the certificate for the private key"
+        None,
+        "--signer-file-cert-path",
+        help="Path to the file containing the certificate for the private key",
     ),
     intermediate_paths: list[str] = typer.Option(
         [],
@@ -61,7 +63,9 @@ def sign(
         help="Paths to files containing intermediates (repeat the flag or separate with commas)",
     ),
     passphrase_path: Path | None = typer.Option(
-        None, "--signer-file-key-passphrase-path", help="Path to a file containing the private key passphrase."
+        None,
+        "--signer-file-key-passphrase-path",
+        help="Path to a file containing the private key passphrase.",
     ),
 ) -> None:
     """Sign a file into a DSSE envelope exactly like `witness sign` (payload = the raw file bytes)."""
@@ -86,7 +90,9 @@ def sign(
     ]
     signer = crypto.Signer(key, cert, inters, check_certificate=False)  # type: ignore[arg-type]
     if not signer.certificate_matches_key:
-        typer.echo("warning: the certificate does not match the private key; the signature will not verify", err=True)
+        typer.echo(
+            "warning: the certificate does not match the private key; the signature will not verify", err=True
+        )
     payload = read_bytes(infile)
     env = dsse.sign_envelope(payload, datatype, [signer])
     try:
@@ -98,4 +104,6 @@ def sign(
 
 def register(app: typer.Typer, check_app: typer.Typer) -> None:
     """Add this area's commands to the CLI."""
-    app.command("sign", help="Sign a file into a DSSE envelope like `witness sign` (default type: policy).")(sign)
+    app.command("sign", help="Sign a file into a DSSE envelope like `witness sign` (default type: policy).")(
+        sign
+    )

@@ -158,7 +158,10 @@ def run_verify(
     collections = []
     for path in attestations:
         if path in seen:
-            raise InputError(f"failed to load attestation file: references may only appear once in a memory source: {path}", source=path)
+            raise InputError(
+                f"failed to load attestation file: references may only appear once in a memory source: {path}",
+                source=path,
+            )
         seen.add(path)
         collections.append(SourceCollection.load(jsonio.read_bytes(path), path))
 
@@ -188,7 +191,9 @@ def register(app: typer.Typer, check_app: typer.Typer) -> None:
 
     @app.command("verify")
     def verify_cmd(
-        policy: Annotated[str | None, typer.Option("--policy", "-p", help="Path to the policy to verify")] = None,
+        policy: Annotated[
+            str | None, typer.Option("--policy", "-p", help="Path to the policy to verify")
+        ] = None,
         publickey: Annotated[
             str | None, typer.Option("--publickey", "-k", help="Path to the policy signer's public key")
         ] = None,
@@ -200,7 +205,8 @@ def register(app: typer.Typer, check_app: typer.Typer) -> None:
             str | None, typer.Option("--artifactfile", "-f", help="Path to the artifact subject to verify")
         ] = None,
         subjects: Annotated[
-            list[str] | None, typer.Option("--subjects", "-s", help="Additional subjects to lookup attestations")
+            list[str] | None,
+            typer.Option("--subjects", "-s", help="Additional subjects to lookup attestations"),
         ] = None,
         directory_path: Annotated[
             str | None, typer.Option("--directory-path", help="Path to the directory subject to verify")
@@ -211,7 +217,9 @@ def register(app: typer.Typer, check_app: typer.Typer) -> None:
         ] = None,
         policy_ca_roots: Annotated[
             list[str] | None,
-            typer.Option("--policy-ca-roots", help="Paths to CA root certificates for an x.509-signed policy"),
+            typer.Option(
+                "--policy-ca-roots", help="Paths to CA root certificates for an x.509-signed policy"
+            ),
         ] = None,
         policy_ca_intermediates: Annotated[
             list[str] | None,
@@ -220,7 +228,8 @@ def register(app: typer.Typer, check_app: typer.Typer) -> None:
         policy_timestamp_servers: Annotated[
             list[str] | None,
             typer.Option(
-                "--policy-timestamp-servers", help="Paths to TSA CA certificates (not URLs) for the policy signature"
+                "--policy-timestamp-servers",
+                help="Paths to TSA CA certificates (not URLs) for the policy signature",
             ),
         ] = None,
         policy_commonname: Annotated[
@@ -232,10 +241,16 @@ def register(app: typer.Typer, check_app: typer.Typer) -> None:
         policy_uris: Annotated[list[str] | None, typer.Option("--policy-uris")] = None,
         allow_unsigned_policy: Annotated[
             bool,
-            typer.Option("--allow-unsigned-policy", help="Accept a bare (unsigned) policy; its signature is not checked"),
+            typer.Option(
+                "--allow-unsigned-policy",
+                help="Accept a bare (unsigned) policy; its signature is not checked",
+            ),
         ] = False,
         mode: Annotated[
-            str, typer.Option("--mode", help="Behaviour to model: v0.10.0 (released CLI) or head (go-witness HEAD)")
+            str,
+            typer.Option(
+                "--mode", help="Behaviour to model: v0.10.0 (released CLI) or head (go-witness HEAD)"
+            ),
         ] = "v0.10.0",
         as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON")] = False,
     ) -> None:

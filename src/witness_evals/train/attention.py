@@ -5,7 +5,8 @@
 model kwargs; transformers forwards them to every attention layer. Kernels:
 - `varlen`: one FlashAttention varlen call over the whole row (`torch.nn.attention.varlen`, CUDA);
 - `sdpa`: one causal `scaled_dot_product_attention` per example (any device; exact).
-Without `seq_lens` the row is one causal sequence.
+Without `seq_lens` the row is one causal sequence. Compiled models pass only `cu_seqlens` and a fixed
+upper bound `max_seqlen` (so no python value changes between steps and nothing recompiles).
 """
 
 from __future__ import annotations
@@ -41,6 +42,22 @@ def _varlen() -> tuple[Any, dict[str, Any]] | None:
     return varlen_attn, extra
 
 
+_VARLEN = _varlen()
+
+
+def _varlen_call(
+    query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, cu: torch.Tensor, max_len: int, scaling: float | None
+) -> torch.Tensor:
+    """FlashAttention varlen over one packed row: (1, H, T, D) in, (1, T, H, D) out."""
+    fn, extra = _VARLEN  # type: ignore[misc]
+    q, k, v = (t[0].transpose(0, 1) for t in (query, key, value))  # (T, H, D)
+    if query.shape[1] != key.shape[1] and "enable_gqa" not in extra:
+        rep = q.shape[1] // k.shape[1]
+        k, v = k.repeat_interleave(rep, dim=1), v.repeat_interleave(rep, dim=1)
+    out: torch.Tensor = fn(q, k, v, cu, cu, max_len, max_len, scale=scaling, **extra)
+    return out.unsqueeze(0)
+
+
 def varlen_available() -> bool:
     return _varlen() is not None and torch.cuda.is_available()
 
@@ -56,7 +73,7 @@ def _use_varlen(query: torch.Tensor) -> bool:
     kernel = _MODE["kernel"]
     if kernel == "sdpa" or query.device.type != "cuda" or query.dtype not in (torch.float16, torch.bfloat16):
         return False
-    return _varlen() is not None
+    return _VARLEN is not None
 
 
 def packed_attention(
@@ -71,6 +88,9 @@ def packed_attention(
 ) -> tuple[torch.Tensor, None]:
     """q (1, H, T, D), k/v (1, Hkv, T, D) -> (1, T, H, D), causal within each example."""
     seq_lens: tuple[int, ...] | None = kwargs.get("seq_lens")
+    cu_fixed = kwargs.get("cu_seqlens")
+    if seq_lens is None and cu_fixed is not None and _VARLEN is not None:
+        return _varlen_call(query, key, value, cu_fixed, int(kwargs["max_seqlen"]), scaling), None
     if query.shape[0] != 1 and seq_lens is not None:
         raise ValueError("packed attention expects one packed row")
     gqa = query.shape[1] != key.shape[1]
@@ -78,17 +98,10 @@ def packed_attention(
         out = F.scaled_dot_product_attention(query, key, value, is_causal=True, scale=scaling, enable_gqa=gqa)
         return out.transpose(1, 2).contiguous(), None
     if _use_varlen(query):
-        fn, extra = _varlen()  # type: ignore[misc]
-        cu = kwargs.get("cu_seqlens")
+        cu = cu_fixed
         if cu is None:
             cu = torch.tensor([0, *_cumsum(seq_lens)], dtype=torch.int32, device=query.device)
-        q, k, v = (t[0].transpose(0, 1) for t in (query, key, value))  # (T, H, D)
-        if gqa and "enable_gqa" not in extra:
-            rep = q.shape[1] // k.shape[1]
-            k, v = k.repeat_interleave(rep, dim=1), v.repeat_interleave(rep, dim=1)
-        mx = max(seq_lens)
-        out = fn(q, k, v, cu, cu, mx, mx, scale=scaling, **extra)
-        return out.unsqueeze(0), None
+        return _varlen_call(query, key, value, cu, kwargs.get("max_seqlen") or max(seq_lens), scaling), None
     outs = []
     start = 0
     for n in seq_lens:

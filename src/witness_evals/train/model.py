@@ -80,10 +80,35 @@ def _parts(model: Any) -> tuple[Any, torch.nn.Module]:
     return base.get_decoder(), head
 
 
+def freeze_prefix(model: Any) -> int:
+    """Run the decoder layers before the first LoRA layer under `no_grad`; return how many."""
+    decoder, _ = _parts(model)
+    n = 0
+    for layer in decoder.layers:
+        if any(p.requires_grad for p in layer.parameters()):
+            break
+        if not getattr(layer, "_witness_no_grad", False):
+            layer.forward = torch.no_grad()(layer.forward)
+            layer._witness_no_grad = True
+        n += 1
+    return n
+
+
+def compile_layers(model: Any, max_seqlen: int) -> None:
+    """`torch.compile` every decoder layer (dynamic length); attention gets a fixed `max_seqlen` bound."""
+    decoder, _ = _parts(model)
+    for layer in decoder.layers:
+        layer.compile(dynamic=True)
+    decoder._witness_max_seqlen = max_seqlen
+
+
 def hidden_states(model: Any, batch: PackedBatch) -> torch.Tensor:
     """Final-norm hidden states (T, d) of a packed row."""
     decoder, _ = _parts(model)
     kwargs: dict[str, Any] = {"seq_lens": batch.seq_lens}
+    fixed = getattr(decoder, "_witness_max_seqlen", None)
+    if fixed is not None and batch.input_ids.device.type == "cuda" and attention.varlen_available():
+        kwargs = {"max_seqlen": max(fixed, *batch.seq_lens)}
     if batch.input_ids.device.type == "cuda":
         cu = [0]
         for n in batch.seq_lens:

@@ -581,7 +581,13 @@ POLICY_CHECK_FLAGS: Final[tuple[FlagRow, ...]] = (
 ATTESTOR_ROWS: Final[tuple[tuple[str, str, str, str, tuple[str, ...]], ...]] = (
     ("aws-codebuild", "https://witness.dev/attestations/aws-codebuild/v0.1", "prematerial", "opt-in", ()),
     ("aws", "https://witness.dev/attestations/aws/v0.1", "prematerial", "opt-in", ()),
-    ("command-run", "https://witness.dev/attestations/command-run/v0.1", "execute", "always", ()),
+    (
+        "command-run",
+        "https://witness.dev/attestations/command-run/v0.1",
+        "execute",
+        "always-with-command",
+        (),
+    ),
     ("docker", "https://witness.dev/attestations/docker/v0.1", "postproduct", "opt-in", ()),
     ("environment", "https://witness.dev/attestations/environment/v0.1", "prematerial", "default", ()),
     ("gcp-iit", "https://witness.dev/attestations/gcp-iit/v0.1", "prematerial", "opt-in", ()),
@@ -597,7 +603,7 @@ ATTESTOR_ROWS: Final[tuple[tuple[str, str, str, str, tuple[str, ...]], ...]] = (
     ("maven", "https://witness.dev/attestations/maven/v0.1", "prematerial", "opt-in", ()),
     ("oci", "https://witness.dev/attestations/oci/v0.1", "postproduct", "opt-in", ()),
     ("omnitrail", "https://witness.dev/attestations/omnitrail/v0.1", "prematerial", "opt-in", ()),
-    ("policyverify", "https://slsa.dev/verification_summary/v1", "verify", "verify", ()),
+    ("policyverify", "https://slsa.dev/verification_summary/v1", "verify", "verify-only", ()),
     ("product", "https://witness.dev/attestations/product/v0.1", "product", "always", ()),
     ("sarif", "https://witness.dev/attestations/sarif/v0.1", "postproduct", "opt-in", ()),
     (
@@ -632,7 +638,7 @@ ATTESTOR_ENVIRONMENT: Final[dict[str, tuple[str, str]]] = {
         "error",
         "always fails from the CLI: there is no way to pass it a token (it is used embedded inside github/gitlab/gcp-iit)",
     ),
-    "git": ("warning", "fails outside a git work tree"),
+    "git": ("note", "fails outside a git work tree"),
 }
 
 # Misspelled attestor names seen in the wild -> correct CLI name (REFERENCE.md §8 trap 2).

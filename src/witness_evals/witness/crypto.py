@@ -293,6 +293,14 @@ class ParsedPem:
     certificate: cx509.Certificate | None = None
     label: str = ""
 
+    @property
+    def public_key(self) -> PublicKey:
+        """The public key (of the private key or certificate where that is what the block holds)."""
+        key = self.key
+        if isinstance(key, (ed25519.Ed25519PrivateKey, ec.EllipticCurvePrivateKey, rsa.RSAPrivateKey)):
+            return key.public_key()
+        return key
+
 
 @functools.lru_cache(maxsize=4096)
 def _parse_pem_cached(data: bytes) -> ParsedPem | str:

@@ -86,7 +86,9 @@ def loads(data: bytes | str, *, source: str = "<input>") -> Any:
     try:
         return json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg}", source=source, location=f"{exc.lineno}:{exc.colno}") from None
+        raise InputError(
+            f"invalid JSON: {exc.msg}", source=source, location=f"{exc.lineno}:{exc.colno}"
+        ) from None
     except (ValueError, RecursionError) as exc:
         raise InputError(f"invalid JSON: {exc}", source=source) from None
 

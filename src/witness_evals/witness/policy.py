@@ -758,7 +758,8 @@ def _decode(
             )
         bound[attr] = key
         obj[attr] = _decode(item, fkind, obj.get(attr), ctx, kpath, st.name, (*stack, tagname))
-        obj.setdefault("__present__", set()).add(attr)
+        if item is not None:
+            obj["__present__"] = {*obj.get("__present__", ()), attr}
     return obj
 
 

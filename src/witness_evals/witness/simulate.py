@@ -93,7 +93,9 @@ def select_attestors(
             if not value:
                 continue
             if value == "command-run":
-                warnings.append("'command-run' is a builtin attestor and cannot be called with --attestations flag")
+                warnings.append(
+                    "'command-run' is a builtin attestor and cannot be called with --attestations flag"
+                )
                 continue
             try:
                 spec = attestor_registry.get(value)
@@ -126,7 +128,7 @@ def run_step(
     signer: Signer,
     *,
     attestors: Sequence[str] = DEFAULT_ATTESTORS,
-    command: Sequence[str] | None | object = _USE_SCENARIO,
+    command: Sequence[str] | object | None = _USE_SCENARIO,
     hashes: Sequence[str] = ("sha256",),
     export: Sequence[str] = (),
     now: datetime | None = None,
@@ -136,12 +138,13 @@ def run_step(
 
     `command` defaults to the scenario's command; pass None (or `()`) for a run without a command:
     then no command-run attestation is recorded and nothing changes in the working directory, so
-    there are no products. `now` (default: the scenario's end time) is only used for the
-    timestamper's clock by callers; signatures are deterministic.
+    there are no products. `now`, if given, is when the run ends (the scenario's times are shifted).
     """
     if not step:
         raise InputError("step name is required")
-    del now
+    if now is not None:
+        shift = now - scenario.end_time
+        scenario = scenario.with_(start_time=scenario.start_time + shift, end_time=now)
     cmd: tuple[str, ...] = tuple(scenario.command) if command is _USE_SCENARIO else tuple(command or ())  # type: ignore[arg-type]
     plain_hashes = _check_hashes(hashes)
     changes: dict[str, Any] = {"step": step, "hashes": plain_hashes, "command": cmd}
@@ -160,9 +163,9 @@ def run_step(
             pred = spec.build(sc.sub_rng(f"attestor:{spec.name}"), sc)
             lo, hi = _PHASE_SPAN[phase]
             jitter = int(sha256_hex(f"{sc.token}:{spec.name}")[:6], 16) / 0xFFFFFF
-            t0 = start + timedelta(seconds=total * lo)
-            t1 = start + timedelta(seconds=total * (lo + (hi - lo) * (0.5 + 0.5 * jitter)))
-            built.append((spec, pred, rfc3339_nano(t0), rfc3339_nano(t1)))
+            began = start + timedelta(seconds=total * lo)
+            ended = start + timedelta(seconds=total * (lo + (hi - lo) * (0.5 + 0.5 * jitter)))
+            built.append((spec, pred, rfc3339_nano(began), rfc3339_nano(ended)))
 
     products: Mapping[str, Any] | None = next((p for s, p, _, _ in built if s.name == "product"), None)
     kept: list[CollectionAttestation] = []
@@ -173,7 +176,9 @@ def run_step(
             subjects = spec.subjects(pred, products=products)
             stmt = Statement(STATEMENT_TYPE, subjects, ptype, pred)
             payload = dumps_go(stmt.to_json()).encode("utf-8")
-            exported_envelopes[spec.name] = sign_envelope(payload, PAYLOAD_TYPE, [signer], timestamper=timestamper)
+            exported_envelopes[spec.name] = sign_envelope(
+                payload, PAYLOAD_TYPE, [signer], timestamper=timestamper
+            )
             continue
         kept.append(CollectionAttestation(ptype, pred, t0, t1))
     collection = Collection(step, kept)
@@ -359,11 +364,13 @@ def policy_for(
     return policy
 
 
-def sign_policy(policy: Mapping[str, Any] | bytes, signer: Signer, *, timestamper: Timestamper | None = None) -> Envelope:
+def sign_policy(
+    policy: Mapping[str, Any] | bytes, signer: Signer, *, timestamper: Timestamper | None = None
+) -> Envelope:
     """`witness sign -f policy.json -o policy-signed.json -k key.pem`: payload = the policy file bytes."""
-    from witness_evals.witness.policy import POLICY_PAYLOAD_TYPE
-
     import json
+
+    from witness_evals.witness.policy import POLICY_PAYLOAD_TYPE
 
     data = policy if isinstance(policy, bytes) else (json.dumps(policy, indent=2) + "\n").encode("utf-8")
     return sign_envelope(data, POLICY_PAYLOAD_TYPE, [signer], timestamper=timestamper)

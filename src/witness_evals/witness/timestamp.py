@@ -199,6 +199,17 @@ def verify_timestamp(
     now: datetime | None = None,
 ) -> datetime:
     """genTime of a token over `data` signed by a TSA chaining to `tsa_certs`; raises TimestampError."""
+    try:
+        return _verify(token, data, tsa_certs, now)
+    except TimestampError:
+        raise
+    except Exception as exc:  # asn1crypto parses lazily: hostile input can fail anywhere
+        raise TimestampError(f"failed to parse timestamp token: {exc}") from None
+
+
+def _verify(
+    token: bytes, data: bytes, tsa_certs: Sequence[x509.Certificate], now: datetime | None
+) -> datetime:
     sd, tst, raw = _parse(token)
     imprint = tst["message_imprint"]["hashed_message"].native
     if imprint != hashlib.sha256(data).digest():

@@ -34,6 +34,7 @@ from witness_evals.witness.policy import (
     public_key_verifiers,
     trust_bundles,
 )
+from witness_evals.witness.rego.outcome import rego_failed_message
 
 Mode = Literal["v0.10.0", "head"]
 MODES: tuple[str, ...] = ("v0.10.0", "head")
@@ -132,6 +133,21 @@ class RegoEvaluator(Protocol):
     """What verify needs from the Rego layer (a `RegoSandbox` or an in-process evaluator)."""
 
     def evaluate(self, modules: dict[str, str], input: Any, mode: str = "verify") -> Any: ...
+
+
+class TrustedRego:
+    """In-process Rego evaluation for trusted, already-vetted modules (our generators, benchmarks).
+
+    Untrusted policies (user files, model answers) must go through a `RegoSandbox` instead.
+    """
+
+    def evaluate(self, modules: dict[str, str], input: Any, mode: str = "verify") -> Any:
+        from witness_evals.witness.rego import evaluate_deny
+
+        return evaluate_deny(modules, input, mode)
+
+
+TRUSTED_REGO = TrustedRego()
 
 
 # ----------------------------------------------------------------------------- results
@@ -348,14 +364,10 @@ def _rego_deny_error(
             name += "#"
         modules[name] = rp.module.decode("utf-8", errors="replace")
     outcome = rego.evaluate(modules, rego_input(att_type, predicate), mode="verify")
-    status = getattr(outcome, "status", "")
-    if status == "deny" or (status not in ("error",) and getattr(outcome, "deny", None)):
-        reasons = ", ".join(outcome.deny)
-        return (
-            f"rego policy evaluation failed for attestor type {att_type}: policy was denied due to: {reasons}"
-        )
-    if status == "error" or getattr(outcome, "error", ""):
-        return str(outcome.error)
+    if outcome.status != "ok":  # parse/eval error, invalid deny data, or a sandbox timeout/crash
+        return str(outcome.error or outcome.status)
+    if outcome.deny:
+        return rego_failed_message(att_type, list(outcome.deny))
     return None
 
 
@@ -524,7 +536,7 @@ def _verify(
             found = [verify_collection(s) for s in source.search(step_name, subject_set, types)]
             if not found:
                 found = [_Candidate(None, [], [f"no collections found for step {step_name}"])]
-            fres = _check_functionaries(step, found, prep)
+            fres = _check_functionaries(step, found, prep, head)
             sres = _validate_attestations(step, fres.passed, rego, rego_input, head)
             sres.rejected.extend(fres.rejected)
             if step_name not in results:
@@ -591,12 +603,18 @@ def _identity(c: _Candidate) -> tuple[bytes, tuple[str, ...]]:
     return payload, tuple(sorted(v.keyid for v in c.verifiers))
 
 
-def _check_functionaries(step: Step, candidates: list[_Candidate], prep: _PreparedPolicy) -> _Step:
+def _check_functionaries(
+    step: Step, candidates: list[_Candidate], prep: _PreparedPolicy, head: bool
+) -> _Step:
+    """go-witness checkFunctionaries. v0.10.0 records a wrong predicate type as a rejection but still
+    lets the collection pass if a functionary signed it (it lands in both lists)."""
     out = _Step(step.name)
     for c in candidates:
         ptype = c.src.statement.predicate_type if c.src else ""
         if ptype != COLLECTION_TYPE:
             out.rejected.append((c, f"predicate type {ptype} is not a collection predicate type"))
+            if head and c.src is not None:
+                continue  # HEAD: a wrong predicate type must not also reach the functionary check
         if not c.verifiers:
             out.rejected.append((c, "no verifiers present to validate against collection verifiers"))
             continue

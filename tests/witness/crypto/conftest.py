@@ -40,7 +40,9 @@ class Pki:
 @pytest.fixture(scope="session")
 def pki() -> Pki:
     rk = crypto.generate_private_key("ecdsa-p384", seed=101)
-    root = wx.make_ca("sigstore", rk, not_before=T0 - timedelta(days=900), not_after=T0 + timedelta(days=3650))
+    root = wx.make_ca(
+        "sigstore", rk, not_before=T0 - timedelta(days=900), not_after=T0 + timedelta(days=3650)
+    )
     ik = crypto.generate_private_key("ecdsa-p384", seed=102)
     inter = wx.make_ca(
         "sigstore-intermediate",
@@ -62,7 +64,9 @@ def pki() -> Pki:
         extensions={"Issuer": "https://accounts.google.com", "BuildTrigger": "push"},
     )
     trk = crypto.generate_private_key("rsa-2048", seed=104)
-    tsa_root = wx.make_ca("tsa root", trk, not_before=T0 - timedelta(days=900), not_after=T0 + timedelta(days=9000))
+    tsa_root = wx.make_ca(
+        "tsa root", trk, not_before=T0 - timedelta(days=900), not_after=T0 + timedelta(days=9000)
+    )
     tk = crypto.generate_private_key("ecdsa-p256", seed=105)
     tsa_cert = wx.make_leaf(
         tk.public_key(),
@@ -74,5 +78,7 @@ def pki() -> Pki:
         timestamping=True,
     )
     ok = crypto.generate_private_key("ed25519", seed=106)
-    other = wx.make_ca("other root", ok, not_before=T0 - timedelta(days=900), not_after=T0 + timedelta(days=3650))
+    other = wx.make_ca(
+        "other root", ok, not_before=T0 - timedelta(days=900), not_after=T0 + timedelta(days=3650)
+    )
     return Pki(rk, root, ik, inter, lk, leaf, trk, tsa_root, tk, tsa_cert, other)

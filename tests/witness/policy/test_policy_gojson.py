@@ -356,7 +356,7 @@ def test_bytes_as_number_array_like_go() -> None:
     assert policy.public_keys["k"].key == b"hi"
     with pytest.raises(
         InputError,
-        match="cannot unmarshal number 300 into Go struct field PublicKey.publickeys.key of type uint8",
+        match=r"cannot unmarshal number 300 into Go struct field PublicKey\.publickeys\.key of type uint8",
     ):
         parse_policy({"publickeys": {"k": {"key": [300]}}})
 

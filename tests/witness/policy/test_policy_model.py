@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from conftest import ED25519_KEYID, POLICY_JSON, RSA_KEYID, SBOM_POLICY_JSON, b64, good_policy, real_policy
@@ -130,7 +131,7 @@ def test_is_expired() -> None:
 
 # ------------------------------------------------------------------ property: to_json round trip
 
-_text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+_text = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
 _names = st.text("abcdefghijklmnopqrstuvwxyz-_0123456789", min_size=1, max_size=10)
 _bytes = st.binary(max_size=40)
 
@@ -191,7 +192,7 @@ def test_round_trip_property(policy: Policy) -> None:
     assert again == policy
 
 
-def test_hostile_inputs_raise_input_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_inputs_raise_input_error(tmp_path: Path) -> None:
     cases = {
         "binary.json": b"\x00\x01\x02PK\x03\x04" * 10,
         "deep.json": b"[" * 5000 + b"]" * 5000,

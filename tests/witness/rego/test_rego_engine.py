@@ -205,3 +205,19 @@ def test_failure_message_text() -> None:
         == "rego policy evaluation failed for attestor type https://witness.dev/attestations/command-run/v0.1: "
         "policy was denied due to: a, b"
     )
+
+
+def test_duplicate_module_names_replace_like_opa_parsed_modules() -> None:
+    # OPA's rego.ParsedModule keeps a map keyed by file name: the later module wins, while
+    # go-witness' query still lists the first module's package -> undefined -> silent pass.
+    first = ("same", 'package a\ndeny[m] { m := "from a" }\n')
+    second = ("same", 'package b\ndeny[m] { m := "from b" }\n')
+    assert evaluate_deny([first, second], {}).passed
+    engine = RegorusEngine()
+    assert engine.compile([first, second]).query == "data.a.deny\ndata.b.deny\n"
+    assert engine.check([first, second]).packages == {"data.a": False, "data.b": True}
+    # same package under the same name: only the later module's rules count
+    again = ("same", 'package a\ndeny[m] { m := "later" }\n')
+    assert evaluate_deny([first, again], {}).deny == ["later"]
+    # distinct names are merged as usual
+    assert evaluate_deny([first, ("other", again[1])], {}).deny == ["from a", "later"]

@@ -162,3 +162,9 @@ def test_random_modules_never_crash_the_caller(sandbox: RegoSandbox, text: str, 
     assert out.status in ("ok", "error", "timeout", "crash", "memory")
     assert all(isinstance(d, str) for d in out.deny)
     assert sandbox.evaluate(GOOD, {"cmd": ["go", "build"]}).passed
+
+
+def test_module_pairs_with_repeated_names(sandbox: RegoSandbox) -> None:
+    pairs = [("same", 'package a\ndeny[m] { m := "a" }\n'), ("same", 'package b\ndeny[m] { m := "b" }\n')]
+    assert sandbox.evaluate(pairs, {}) == evaluate_deny(pairs, {})
+    assert sandbox.evaluate(pairs, {}).passed

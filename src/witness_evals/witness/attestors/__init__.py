@@ -55,8 +55,32 @@ __all__ = [
 ]
 
 _MODULES = (
-    aws_codebuild, aws, command_run, docker, environment, gcp_iit, git, github, gitlab, jenkins, jwt, k8smanifest, link,
-    lockfiles, material, maven, oci, omnitrail, policyverify, product, sarif, sbom, secretscan, slsa, system_packages, vex,
+    aws_codebuild,
+    aws,
+    command_run,
+    docker,
+    environment,
+    gcp_iit,
+    git,
+    github,
+    gitlab,
+    jenkins,
+    jwt,
+    k8smanifest,
+    link,
+    lockfiles,
+    material,
+    maven,
+    oci,
+    omnitrail,
+    policyverify,
+    product,
+    sarif,
+    sbom,
+    secretscan,
+    slsa,
+    system_packages,
+    vex,
 )
 
 ATTESTORS: dict[str, AttestorSpec] = {m.SPEC.name: m.SPEC for m in _MODULES}

@@ -44,7 +44,9 @@ SHAPE = S(
 
 
 def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
-    pending = s.start_time.replace(microsecond=0) - __import__("datetime").timedelta(hours=rng.randint(1, 2000))
+    pending = s.start_time.replace(microsecond=0) - __import__("datetime").timedelta(
+        hours=rng.randint(1, 2000)
+    )
     doc: dict[str, Any] = {
         "accountId": str(rng.randint(10**11, 10**12 - 1)),
         "architecture": "x86_64" if s.arch == "amd64" else "arm64",
@@ -65,9 +67,26 @@ def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
     raw = json.dumps(doc, indent=2)
     key = ec.derive_private_key(rng.getrandbits(128) + 1, ec.SECP256R1())
     pub = key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
-    pred = {k: doc[k] for k in ("devpayProductCodes", "marketplaceProductCodes", "availabilityZone", "privateIp", "version",
-                                "region", "instanceId", "billingProducts", "instanceType", "accountId", "pendingTime",
-                                "imageId", "kernelId", "ramdiskId", "architecture")}
+    pred = {
+        k: doc[k]
+        for k in (
+            "devpayProductCodes",
+            "marketplaceProductCodes",
+            "availabilityZone",
+            "privateIp",
+            "version",
+            "region",
+            "instanceId",
+            "billingProducts",
+            "instanceType",
+            "accountId",
+            "pendingTime",
+            "imageId",
+            "kernelId",
+            "ramdiskId",
+            "architecture",
+        )
+    }
     pred["rawiid"] = raw
     pred["rawsig"] = base64.b64encode(bytes(rng.getrandbits(8) for _ in range(256))).decode()
     pred["publickey"] = pub
@@ -76,11 +95,22 @@ def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
 
 def subjects(pred: dict[str, Any], _products: Products | None) -> dict[str, DigestSet]:
     out: dict[str, DigestSet] = {}
-    for prefix, key in (("instanceid", "instanceId"), ("accountid", "accountId"), ("imageid", "imageId"),
-                        ("privateip", "privateIp")):
+    for prefix, key in (
+        ("instanceid", "instanceId"),
+        ("accountid", "accountId"),
+        ("imageid", "imageId"),
+        ("privateip", "privateIp"),
+    ):
         out[f"{prefix}:{pred[key]}"] = sha256_of(pred[key])
     return out
 
 
-SPEC = AttestorSpec(name="aws", type=TYPE, run_type="prematerial", selection="opt-in", builder=build, shape=SHAPE,
-                    subjecter=subjects)
+SPEC = AttestorSpec(
+    name="aws",
+    type=TYPE,
+    run_type="prematerial",
+    selection="opt-in",
+    builder=build,
+    shape=SHAPE,
+    subjecter=subjects,
+)

@@ -33,7 +33,11 @@ SHAPE = S("aws_codebuild.Attestor", F("build_info", BUILD_INFO), F("raw_build_de
 def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
     """Environment-derived metadata. `build_details` (BatchGetBuilds) is left out, as when the
     build role lacks `codebuild:BatchGetBuilds` (go-witness then only logs a warning)."""
-    build_uuid = s.pipeline_url.rsplit(":", 1)[-1] if s.ci == "aws-codebuild" else s.token[:8] + "-" + s.token[8:12] + "-4a1b-9c2d-" + s.token[:12]
+    build_uuid = (
+        s.pipeline_url.rsplit(":", 1)[-1]
+        if s.ci == "aws-codebuild"
+        else s.token[:8] + "-" + s.token[8:12] + "-4a1b-9c2d-" + s.token[:12]
+    )
     build_id = f"{s.project}:{build_uuid}"
     account = str(rng.randint(10**11, 10**12 - 1))
     info: dict[str, Any] = {
@@ -41,7 +45,9 @@ def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
         "build_arn": f"arn:aws:codebuild:{s.region}:{account}:build/{build_id}",
         "build_number": str(int(s.ci_run_id) % 10000),
         "project_name": s.project,
-        "initiator": rng.choice(("GitHub-Hookshot/4a2c1e9", f"codepipeline/{s.project}-pipeline", f"{s.username}")),
+        "initiator": rng.choice(
+            ("GitHub-Hookshot/4a2c1e9", f"codepipeline/{s.project}-pipeline", f"{s.username}")
+        ),
         "source_version": s.commit,
         "source_repo": s.repo_url,
     }
@@ -56,8 +62,11 @@ def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
 def subjects(pred: dict[str, Any], _products: Products | None) -> dict[str, DigestSet]:
     info = pred["build_info"]
     out: dict[str, DigestSet] = {}
-    for prefix, key in (("codebuild-build-id", "build_id"), ("codebuild-project", "project_name"),
-                        ("codebuild-source-version", "source_version")):
+    for prefix, key in (
+        ("codebuild-build-id", "build_id"),
+        ("codebuild-project", "project_name"),
+        ("codebuild-source-version", "source_version"),
+    ):
         if info.get(key):
             out[f"{prefix}:{info[key]}"] = sha256_of(info[key])
     return out

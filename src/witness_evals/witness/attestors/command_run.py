@@ -34,10 +34,20 @@ SHAPE = S(
     F("processes", ListT(PROCESS_INFO), True),
 )
 
-_PROGRAMS = {"go": "/usr/local/go/bin/go", "npm": "/usr/bin/npm", "python": "/usr/bin/python3.12", "cargo": "/root/.cargo/bin/cargo",
-             "mvn": "/usr/share/maven/bin/mvn", "tar": "/usr/bin/tar", "syft": "/usr/local/bin/syft", "docker": "/usr/bin/docker",
-             "kustomize": "/usr/local/bin/kustomize", "semgrep": "/usr/local/bin/semgrep", "make": "/usr/bin/make",
-             "pytest": "/usr/local/bin/pytest"}
+_PROGRAMS = {
+    "go": "/usr/local/go/bin/go",
+    "npm": "/usr/bin/npm",
+    "python": "/usr/bin/python3.12",
+    "cargo": "/root/.cargo/bin/cargo",
+    "mvn": "/usr/share/maven/bin/mvn",
+    "tar": "/usr/bin/tar",
+    "syft": "/usr/local/bin/syft",
+    "docker": "/usr/bin/docker",
+    "kustomize": "/usr/local/bin/kustomize",
+    "semgrep": "/usr/local/bin/semgrep",
+    "make": "/usr/bin/make",
+    "pytest": "/usr/local/bin/pytest",
+}
 
 
 def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
@@ -68,5 +78,10 @@ def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
 
 
 SPEC = AttestorSpec(
-    name="command-run", type=TYPE, run_type="execute", selection="always-with-command", builder=build, shape=SHAPE
+    name="command-run",
+    type=TYPE,
+    run_type="execute",
+    selection="always-with-command",
+    builder=build,
+    shape=SHAPE,
 )

@@ -14,8 +14,12 @@ from witness_evals.witness.attestors.scenario import Scenario
 TYPE = "https://witness.dev/attestations/docker/v0.1"
 
 MATERIAL = S("docker.Material", F("uri", STR), F("architecture", STR), F("digest", DIGEST))
-PRODUCT = S("docker.DockerProduct", F("materials", MapT(ListT(MATERIAL))), F("imagereferences", STRS),
-            F("imagedigest", DIGEST))
+PRODUCT = S(
+    "docker.DockerProduct",
+    F("materials", MapT(ListT(MATERIAL))),
+    F("imagereferences", STRS),
+    F("imagedigest", DIGEST),
+)
 SHAPE = S("docker.Attestor", F("products", MapT(PRODUCT)))
 
 
@@ -24,10 +28,19 @@ def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
     meta = json.loads(raw) if raw else docker_metadata(s)
     digest = meta["containerimage.digest"].removeprefix("sha256:")
     arch = f"linux/{s.arch}"
-    mats = [{"uri": m["uri"], "architecture": arch, "digest": {"sha256": m["digest"]["sha256"]}}
-            for m in meta["buildx.build.provenance"]["materials"]]
-    return {"products": {digest: {"materials": {arch: mats}, "imagereferences": [meta["image.name"]],
-                                  "imagedigest": {"sha256": digest}}}}
+    mats = [
+        {"uri": m["uri"], "architecture": arch, "digest": {"sha256": m["digest"]["sha256"]}}
+        for m in meta["buildx.build.provenance"]["materials"]
+    ]
+    return {
+        "products": {
+            digest: {
+                "materials": {arch: mats},
+                "imagereferences": [meta["image.name"]],
+                "imagedigest": {"sha256": digest},
+            }
+        }
+    }
 
 
 def subjects(pred: dict[str, Any], _products: Products | None) -> dict[str, DigestSet]:
@@ -45,5 +58,12 @@ def subjects(pred: dict[str, Any], _products: Products | None) -> dict[str, Dige
     return out
 
 
-SPEC = AttestorSpec(name="docker", type=TYPE, run_type="postproduct", selection="opt-in", builder=build, shape=SHAPE,
-                    subjecter=subjects)
+SPEC = AttestorSpec(
+    name="docker",
+    type=TYPE,
+    run_type="postproduct",
+    selection="opt-in",
+    builder=build,
+    shape=SHAPE,
+    subjecter=subjects,
+)

@@ -15,8 +15,18 @@ TYPE = "https://witness.dev/attestations/gcp-iit/v0.1"
 SHAPE = S(
     "gcp_iit.Attestor",
     F("jwt", S("jwt.Attestor", *jwt.SHAPE.fields, pointer=True)),
-    *(F(k, STR) for k in ("project_id", "project_number", "zone", "instance_id", "instance_hostname",
-                          "instance_creation_timestamp", "instance_confidentiality")),
+    *(
+        F(k, STR)
+        for k in (
+            "project_id",
+            "project_number",
+            "zone",
+            "instance_id",
+            "instance_hostname",
+            "instance_creation_timestamp",
+            "instance_confidentiality",
+        )
+    ),
     F("licence_id", STRS),
     *(F(k, STR) for k in ("cluster_name", "cluster_uid", "cluster_location")),
 )
@@ -37,9 +47,16 @@ def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
         "email": f"{project_number}-compute@developer.gserviceaccount.com",
         "email_verified": True,
         "exp": iat + 3600,
-        "google": {"compute_engine": {"instance_creation_timestamp": created, "instance_id": instance_id,
-                                      "instance_name": name, "project_id": project_id,
-                                      "project_number": int(project_number), "zone": zone}},
+        "google": {
+            "compute_engine": {
+                "instance_creation_timestamp": created,
+                "instance_id": instance_id,
+                "instance_name": name,
+                "project_id": project_id,
+                "project_number": int(project_number),
+                "zone": zone,
+            }
+        },
         "iat": iat,
         "iss": "https://accounts.google.com",
         "sub": str(rng.randint(10**20, 10**21 - 1)),
@@ -62,10 +79,22 @@ def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
 
 def subjects(pred: dict[str, Any], _products: Products | None) -> dict[str, DigestSet]:
     """Computed at attestation time from the fields (cluster uid even when empty, as go-witness does)."""
-    pairs = (("instanceid", "instance_id"), ("instancename", "instance_hostname"), ("projectid", "project_id"),
-             ("projectnumber", "project_number"), ("clusteruid", "cluster_uid"))
+    pairs = (
+        ("instanceid", "instance_id"),
+        ("instancename", "instance_hostname"),
+        ("projectid", "project_id"),
+        ("projectnumber", "project_number"),
+        ("clusteruid", "cluster_uid"),
+    )
     return {f"{prefix}:{pred[key]}": sha256_of(pred[key]) for prefix, key in pairs}
 
 
-SPEC = AttestorSpec(name="gcp-iit", type=TYPE, run_type="prematerial", selection="opt-in", builder=build, shape=SHAPE,
-                    subjecter=subjects)
+SPEC = AttestorSpec(
+    name="gcp-iit",
+    type=TYPE,
+    run_type="prematerial",
+    selection="opt-in",
+    builder=build,
+    shape=SHAPE,
+    subjecter=subjects,
+)

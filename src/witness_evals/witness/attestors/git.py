@@ -14,7 +14,9 @@ from witness_evals.witness.digests import sha256_hex
 TYPE = "https://witness.dev/attestations/git/v0.1"
 
 STATUS = S("git.Status", F("staging", STR, True), F("worktree", STR, True))
-TAG = S("git.Tag", *(F(k, STR) for k in ("name", "taggername", "taggeremail", "when", "pgpsignature", "message")))
+TAG = S(
+    "git.Tag", *(F(k, STR) for k in ("name", "taggername", "taggeremail", "when", "pgpsignature", "message"))
+)
 SHAPE = S(
     "git.Attestor",
     F("gittool", STR),
@@ -71,7 +73,11 @@ def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
             pred["status"]["notes.txt"] = {"staging": "untracked", "worktree": "untracked"}
     pred["commitdigest"] = {"sha1": s.commit}
     if s.committer == "GitHub":
-        pred["signature"] = "-----BEGIN PGP SIGNATURE-----\n\nwsBcBAABCAAQBQJm" + hex_id(rng, 40) + "\n-----END PGP SIGNATURE-----\n"
+        pred["signature"] = (
+            "-----BEGIN PGP SIGNATURE-----\n\nwsBcBAABCAAQBQJm"
+            + hex_id(rng, 40)
+            + "\n-----END PGP SIGNATURE-----\n"
+        )
     pred["parenthashes"] = list(s.parents)
     pred["treehash"] = s.tree
     refs = [f"refs/heads/{s.branch}", f"refs/remotes/origin/{s.branch}"] + [f"refs/tags/{t}" for t in s.tags]
@@ -79,8 +85,14 @@ def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
     pred["remotes"] = [s.repo_url]
     if s.tags:
         pred["tags"] = [
-            {"name": t, "taggername": s.author, "taggeremail": s.author_email,
-             "when": when.isoformat().replace("+00:00", "Z"), "pgpsignature": "", "message": f"Release {t}\n"}
+            {
+                "name": t,
+                "taggername": s.author,
+                "taggeremail": s.author_email,
+                "when": when.isoformat().replace("+00:00", "Z"),
+                "pgpsignature": "",
+                "message": f"Release {t}\n",
+            }
             for t in s.tags
         ]
     pred["branch"] = s.branch
@@ -102,5 +114,13 @@ def backrefs(pred: dict[str, Any]) -> dict[str, DigestSet]:
     return {f"commithash:{pred['commithash']}": {"sha1": pred["commithash"]}}
 
 
-SPEC = AttestorSpec(name="git", type=TYPE, run_type="prematerial", selection="default", builder=build, shape=SHAPE,
-                    subjecter=subjects, backreffer=backrefs)
+SPEC = AttestorSpec(
+    name="git",
+    type=TYPE,
+    run_type="prematerial",
+    selection="default",
+    builder=build,
+    shape=SHAPE,
+    subjecter=subjects,
+    backreffer=backrefs,
+)

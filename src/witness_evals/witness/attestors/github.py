@@ -31,7 +31,9 @@ SHAPE = S(
 def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
     proj = f"https://github.com/{s.repo_slug}"
     return {
-        "jwt": jwt.make(jwt.github_claims(rng, s), "https://token.actions.githubusercontent.com/.well-known/jwks", rng),
+        "jwt": jwt.make(
+            jwt.github_claims(rng, s), "https://token.actions.githubusercontent.com/.well-known/jwks", rng
+        ),
         "ciconfigpath": f"{s.repo_slug}/.github/workflows/build.yml@refs/heads/{s.branch}",
         "pipelineid": s.ci_run_id,
         "pipelinename": "build",
@@ -46,13 +48,23 @@ def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
 
 
 def subjects(pred: dict[str, Any], _products: Products | None) -> dict[str, DigestSet]:
-    return {f"pipelineurl:{pred['pipelineurl']}": sha256_of(pred["pipelineurl"]),
-            f"projecturl:{pred['projecturl']}": sha256_of(pred["projecturl"])}
+    return {
+        f"pipelineurl:{pred['pipelineurl']}": sha256_of(pred["pipelineurl"]),
+        f"projecturl:{pred['projecturl']}": sha256_of(pred["projecturl"]),
+    }
 
 
 def backrefs(pred: dict[str, Any]) -> dict[str, DigestSet]:
     return {f"pipelineurl:{pred['pipelineurl']}": sha256_of(pred["pipelineurl"])}
 
 
-SPEC = AttestorSpec(name="github", type=TYPE, run_type="prematerial", selection="opt-in", builder=build, shape=SHAPE,
-                    subjecter=subjects, backreffer=backrefs)
+SPEC = AttestorSpec(
+    name="github",
+    type=TYPE,
+    run_type="prematerial",
+    selection="opt-in",
+    builder=build,
+    shape=SHAPE,
+    subjecter=subjects,
+    backreffer=backrefs,
+)

@@ -40,7 +40,9 @@ def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
         "jwt": jwt.make(claims, f"https://{host}/oauth/discovery/keys", rng),
         "ciconfigpath": ".gitlab-ci.yml",
         "jobid": s.ci_job_id,
-        "jobimage": rng.choice(("golang:1.22", "node:20", "python:3.12", "rust:1.77", "maven:3.9-eclipse-temurin-17")),
+        "jobimage": rng.choice(
+            ("golang:1.22", "node:20", "python:3.12", "rust:1.77", "maven:3.9-eclipse-temurin-17")
+        ),
         "jobname": f"{stage}-{s.project}",
         "jobstage": stage,
         "joburl": f"{proj}/-/jobs/{s.ci_job_id}",
@@ -62,5 +64,13 @@ def backrefs(pred: dict[str, Any]) -> dict[str, DigestSet]:
     return {f"pipelineurl:{pred['pipelineurl']}": sha256_of(pred["pipelineurl"])}
 
 
-SPEC = AttestorSpec(name="gitlab", type=TYPE, run_type="prematerial", selection="opt-in", builder=build, shape=SHAPE,
-                    subjecter=subjects, backreffer=backrefs)
+SPEC = AttestorSpec(
+    name="gitlab",
+    type=TYPE,
+    run_type="prematerial",
+    selection="opt-in",
+    builder=build,
+    shape=SHAPE,
+    subjecter=subjects,
+    backreffer=backrefs,
+)

@@ -158,7 +158,9 @@ class DigestSetT(GoType):
     def check(self, value: Any, path: str, field_name: str) -> None:
         if not isinstance(value, dict):
             kind = _json_kind(value)
-            raise InputError(f"json: cannot unmarshal {kind} into Go value of type map[string]string", location=path)
+            raise InputError(
+                f"json: cannot unmarshal {kind} into Go value of type map[string]string", location=path
+            )
         for name, digest in value.items():
             if not isinstance(digest, str):
                 raise InputError(
@@ -255,7 +257,7 @@ class StructT(GoType):
         out: dict[str, Any] = {}
         for f in self.fields:
             v = f.type.marshal(bound.get(f.name))
-            if f.omitempty and (v is None or v == "" or v == 0 and not isinstance(v, bool) or v is False):
+            if f.omitempty and (v is None or v == "" or (v == 0 and not isinstance(v, bool)) or v is False):
                 continue
             if f.omitempty and isinstance(v, (list, dict)) and not v and not isinstance(f.type, StructT):
                 continue
@@ -293,12 +295,12 @@ STRMAP = MapT(STR)
 OBJ = AnyT("map[string]interface {}", object_only=True)
 
 
-def F(name: str, type_: GoType, omitempty: bool = False) -> Field:  # noqa: N802 - reads like a Go tag
+def F(name: str, type_: GoType, omitempty: bool = False) -> Field:
     """Shorthand for a struct field."""
     return Field(name, type_, omitempty)
 
 
-def S(go_name: str, *fields: Field, pointer: bool = False) -> StructT:  # noqa: N802
+def S(go_name: str, *fields: Field, pointer: bool = False) -> StructT:
     """Shorthand for a struct."""
     return StructT(go_name, tuple(fields), pointer)
 
@@ -329,7 +331,9 @@ def _check_pb_value(value: Any, path: str) -> None:
     so a non-empty Struct written by go-witness cannot be read back by go-witness (derived from the
     encoding/json rules, not executed against a Go build)."""
     if not isinstance(value, dict):
-        raise InputError(f"json: cannot unmarshal {_json_kind(value)} into Go value of type structpb.Value", location=path)
+        raise InputError(
+            f"json: cannot unmarshal {_json_kind(value)} into Go value of type structpb.Value", location=path
+        )
     kind = value.get("Kind")
     if kind is not None and not _PB_LENIENT.get():
         # isValue_Kind is an interface: encoding/json cannot unmarshal into a non-empty interface
@@ -341,7 +345,9 @@ def _check_pb_value(value: Any, path: str) -> None:
 
 PB_VALUE = CustomT("structpb.Value", _check_pb_value)
 PB_STRUCT = S("structpb.Struct", F("fields", MapT(PB_VALUE), True), pointer=True)
-PB_TIMESTAMP = S("timestamppb.Timestamp", F("seconds", IntT("int64"), True), F("nanos", IntT("int32"), True), pointer=True)
+PB_TIMESTAMP = S(
+    "timestamppb.Timestamp", F("seconds", IntT("int64"), True), F("nanos", IntT("int32"), True), pointer=True
+)
 RESOURCE_DESCRIPTOR = S(
     "v1.ResourceDescriptor",
     F("name", STR, True),

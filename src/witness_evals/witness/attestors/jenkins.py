@@ -13,8 +13,21 @@ TYPE = "https://witness.dev/attestations/jenkins/v0.1"
 
 SHAPE = S(
     "jenkins.Attestor",
-    *(F(k, STR) for k in ("buildid", "buildnumber", "buildtag", "pipelineurl", "executornumber", "javahome",
-                          "jenkinsurl", "jobname", "nodename", "workspace")),
+    *(
+        F(k, STR)
+        for k in (
+            "buildid",
+            "buildnumber",
+            "buildtag",
+            "pipelineurl",
+            "executornumber",
+            "javahome",
+            "jenkinsurl",
+            "jobname",
+            "nodename",
+            "workspace",
+        )
+    ),
 )
 
 
@@ -44,5 +57,13 @@ def backrefs(pred: dict[str, Any]) -> dict[str, DigestSet]:
     return {f"pipelineurl:{pred['pipelineurl']}": sha256_of(pred["pipelineurl"])}
 
 
-SPEC = AttestorSpec(name="jenkins", type=TYPE, run_type="prematerial", selection="opt-in", builder=build, shape=SHAPE,
-                    subjecter=subjects, backreffer=backrefs)
+SPEC = AttestorSpec(
+    name="jenkins",
+    type=TYPE,
+    run_type="prematerial",
+    selection="opt-in",
+    builder=build,
+    shape=SHAPE,
+    subjecter=subjects,
+    backreffer=backrefs,
+)

@@ -18,7 +18,10 @@ KEY_TYPES = ("RSA", "EC", "OKP", "oct")
 def _check_jwk(value: Any, path: str) -> None:
     """go-jose JSONWebKey.UnmarshalJSON: an RFC 7517 object with a known `kty`."""
     if not isinstance(value, dict):
-        raise InputError(f"json: cannot unmarshal {_json_kind(value)} into Go value of type jose.rawJSONWebKey", location=path)
+        raise InputError(
+            f"json: cannot unmarshal {_json_kind(value)} into Go value of type jose.rawJSONWebKey",
+            location=path,
+        )
     kty = value.get("kty", "")
     if kty not in KEY_TYPES:
         raise InputError(f"go-jose/go-jose: unknown json web key type '{kty}'", location=path)
@@ -36,8 +39,14 @@ def _b64url(data: bytes) -> str:
 def rsa_jwk(rng: random.Random) -> dict[str, Any]:
     """A JWK as go-jose marshals an RSA public key (random 2048-bit modulus with the top bit set)."""
     n = rng.getrandbits(2048) | (1 << 2047) | 1
-    return {"use": "sig", "kty": "RSA", "kid": hex_id(rng, 40), "alg": "RS256",
-            "n": _b64url(n.to_bytes(256, "big")), "e": "AQAB"}
+    return {
+        "use": "sig",
+        "kty": "RSA",
+        "kid": hex_id(rng, 40),
+        "alg": "RS256",
+        "n": _b64url(n.to_bytes(256, "big")),
+        "e": "AQAB",
+    }
 
 
 def github_claims(rng: random.Random, s: Scenario) -> dict[str, Any]:
@@ -119,4 +128,6 @@ def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
     return make(github_claims(rng, s), "https://token.actions.githubusercontent.com/.well-known/jwks", rng)
 
 
-SPEC = AttestorSpec(name="jwt", type=TYPE, run_type="prematerial", selection="opt-in", builder=build, shape=SHAPE)
+SPEC = AttestorSpec(
+    name="jwt", type=TYPE, run_type="prematerial", selection="opt-in", builder=build, shape=SHAPE
+)

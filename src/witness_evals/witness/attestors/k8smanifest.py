@@ -19,13 +19,30 @@ TYPE = "https://witness.dev/attestations/k8smanifest/v0.2"
 RECORDED_IMAGE = S("k8smanifest.RecordedImage", F("reference", STR), F("digest", STRMAP))
 RECORDED_OBJECT = S(
     "k8smanifest.RecordedObject",
-    F("filepath", STR), F("kind", STR), F("name", STR), F("data", ANY), F("subjectkey", STR),
+    F("filepath", STR),
+    F("kind", STR),
+    F("name", STR),
+    F("data", ANY),
+    F("subjectkey", STR),
     F("recordedimages", ListT(RECORDED_IMAGE)),
 )
 NODE_INFO = S(
     "v1.NodeSystemInfo",
-    *(F(k, STR) for k in ("machineID", "systemUUID", "bootID", "kernelVersion", "osImage", "containerRuntimeVersion",
-                          "kubeletVersion", "kubeProxyVersion", "operatingSystem", "architecture")),
+    *(
+        F(k, STR)
+        for k in (
+            "machineID",
+            "systemUUID",
+            "bootID",
+            "kernelVersion",
+            "osImage",
+            "containerRuntimeVersion",
+            "kubeletVersion",
+            "kubeProxyVersion",
+            "operatingSystem",
+            "architecture",
+        )
+    ),
     F("swap", S("v1.NodeSwapStatus", F("capacity", INT, True), pointer=True), True),
 )
 NODE = S("k8smanifest.RecordedNode", F("name", STR), F("labels", STRMAP), F("nodeInfo", NODE_INFO))
@@ -72,8 +89,16 @@ def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
         base = f"k8smanifest:{path}:{kind}:{name}"
         seen[base] = seen.get(base, 0) + 1
         key = base if seen[base] == 1 else f"{base}#{seen[base]}"
-        docs.append({"filepath": path, "kind": kind, "name": name, "data": obj, "subjectkey": key,
-                     "recordedimages": _images(obj)})
+        docs.append(
+            {
+                "filepath": path,
+                "kind": kind,
+                "name": name,
+                "data": obj,
+                "subjectkey": key,
+                "recordedimages": _images(obj),
+            }
+        )
     pred: dict[str, Any] = {"recordclusterinfo": True}
     if rng.random() < 0.3:
         pred["serversidedryrun"] = True
@@ -81,19 +106,35 @@ def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
     pred["recordeddocs"] = docs
     nodes = {}
     for i in range(rng.randint(1, 3)):
-        name = f"ip-10-0-{rng.randint(0, 255)}-{rng.randint(1, 254)}.ec2.internal" if rng.random() < 0.5 else f"gke-{s.org}-pool-{i}"
+        name = (
+            f"ip-10-0-{rng.randint(0, 255)}-{rng.randint(1, 254)}.ec2.internal"
+            if rng.random() < 0.5
+            else f"gke-{s.org}-pool-{i}"
+        )
         nodes[name] = {
             "name": name,
-            "labels": {"kubernetes.io/arch": s.arch, "kubernetes.io/os": "linux", "kubernetes.io/hostname": name},
+            "labels": {
+                "kubernetes.io/arch": s.arch,
+                "kubernetes.io/os": "linux",
+                "kubernetes.io/hostname": name,
+            },
             "nodeInfo": {
-                "machineID": sha256_hex(name)[:32], "systemUUID": sha256_hex(name + "uuid")[:32],
-                "bootID": sha256_hex(name + "boot")[:32], "kernelVersion": "6.1.0-1029-aws",
-                "osImage": "Ubuntu 22.04.4 LTS", "containerRuntimeVersion": "containerd://1.7.13",
-                "kubeletVersion": "v1.29.3", "kubeProxyVersion": "v1.29.3", "operatingSystem": "linux",
+                "machineID": sha256_hex(name)[:32],
+                "systemUUID": sha256_hex(name + "uuid")[:32],
+                "bootID": sha256_hex(name + "boot")[:32],
+                "kernelVersion": "6.1.0-1029-aws",
+                "osImage": "Ubuntu 22.04.4 LTS",
+                "containerRuntimeVersion": "containerd://1.7.13",
+                "kubeletVersion": "v1.29.3",
+                "kubeProxyVersion": "v1.29.3",
+                "operatingSystem": "linux",
                 "architecture": s.arch,
             },
         }
-    pred["clusterinfo"] = {"server": f"https://{sha256_hex(s.token)[:32].upper()}.gr7.{s.region}.eks.amazonaws.com", "nodes": nodes}
+    pred["clusterinfo"] = {
+        "server": f"https://{sha256_hex(s.token)[:32].upper()}.gr7.{s.region}.eks.amazonaws.com",
+        "nodes": nodes,
+    }
     return pred
 
 
@@ -101,5 +142,12 @@ def subjects(pred: dict[str, Any], _products: Products | None) -> dict[str, Dige
     return {d["subjectkey"]: object_digest(d["data"]) for d in pred["recordeddocs"] or [] if d}
 
 
-SPEC = AttestorSpec(name="k8smanifest", type=TYPE, run_type="postproduct", selection="opt-in", builder=build, shape=SHAPE,
-                    subjecter=subjects)
+SPEC = AttestorSpec(
+    name="k8smanifest",
+    type=TYPE,
+    run_type="postproduct",
+    selection="opt-in",
+    builder=build,
+    shape=SHAPE,
+    subjecter=subjects,
+)

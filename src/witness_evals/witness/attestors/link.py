@@ -12,7 +12,16 @@ from typing import Any
 
 from witness_evals.witness.attestors import environment
 from witness_evals.witness.attestors.base import AttestorSpec, DigestSet, Products
-from witness_evals.witness.attestors.gotypes import PB_STRUCT, RESOURCE_DESCRIPTOR, STR, STRS, F, ListT, S, pb_struct
+from witness_evals.witness.attestors.gotypes import (
+    PB_STRUCT,
+    RESOURCE_DESCRIPTOR,
+    STR,
+    STRS,
+    F,
+    ListT,
+    S,
+    pb_struct,
+)
 from witness_evals.witness.attestors.scenario import Scenario
 
 TYPE = "https://in-toto.io/attestation/link/v0.3"
@@ -36,8 +45,18 @@ def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
 
 def subjects(pred: dict[str, Any], products: Products | None) -> dict[str, DigestSet]:
     """`file:<path>` per product of the run (the link predicate itself has no products)."""
-    return {f"file:{path}": dict((p or {}).get("digest") or {}) for path, p in sorted((products or {}).items())}
+    return {
+        f"file:{path}": dict((p or {}).get("digest") or {}) for path, p in sorted((products or {}).items())
+    }
 
 
-SPEC = AttestorSpec(name="link", type=TYPE, run_type="postproduct", selection="opt-in", exporter=True, builder=build,
-                    shape=SHAPE, subjecter=subjects)
+SPEC = AttestorSpec(
+    name="link",
+    type=TYPE,
+    run_type="postproduct",
+    selection="opt-in",
+    exporter=True,
+    builder=build,
+    shape=SHAPE,
+    subjecter=subjects,
+)

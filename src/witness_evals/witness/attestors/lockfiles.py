@@ -19,13 +19,28 @@ SHAPE = S("lockfiles.Attestor", F("lockfiles", ListT(LOCKFILE)))
 def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
     """Top-level lock files only (filepath.Glob of the bare names in the process's cwd)."""
     found = [name for name in LOCKFILE_NAMES if name in s.files_before]
-    return {"lockfiles": [{"filename": n, "content": s.files_before[n].decode("utf-8", "replace"),
-                           "digest": {"sha256": sha256_hex(s.files_before[n])}} for n in found]}
+    return {
+        "lockfiles": [
+            {
+                "filename": n,
+                "content": s.files_before[n].decode("utf-8", "replace"),
+                "digest": {"sha256": sha256_hex(s.files_before[n])},
+            }
+            for n in found
+        ]
+    }
 
 
 def subjects(pred: dict[str, Any], _products: Products | None) -> dict[str, DigestSet]:
     return {f"file:{lf['filename']}": lf["digest"] or {} for lf in pred["lockfiles"] or [] if lf}
 
 
-SPEC = AttestorSpec(name="lockfiles", type=TYPE, run_type="prematerial", selection="opt-in", builder=build, shape=SHAPE,
-                    subjecter=subjects)
+SPEC = AttestorSpec(
+    name="lockfiles",
+    type=TYPE,
+    run_type="prematerial",
+    selection="opt-in",
+    builder=build,
+    shape=SHAPE,
+    subjecter=subjects,
+)

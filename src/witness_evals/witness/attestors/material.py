@@ -26,5 +26,12 @@ def materials(predicate: Any) -> dict[str, DigestSet]:
     return SPEC.normalize(predicate) or {}
 
 
-SPEC = AttestorSpec(name="material", type=TYPE, run_type="material", selection="always", builder=build, shape=SHAPE,
-                    schema_wrapper="Materials")
+SPEC = AttestorSpec(
+    name="material",
+    type=TYPE,
+    run_type="material",
+    selection="always",
+    builder=build,
+    shape=SHAPE,
+    schema_wrapper="Materials",
+)

@@ -12,9 +12,17 @@ from witness_evals.witness.attestors.gotypes import STR, F, ListT, S
 from witness_evals.witness.attestors.scenario import Scenario
 
 TYPE = "https://witness.dev/attestations/maven/v0.1"
-DEPENDENCY = S("maven.MavenDependency", F("groupid", STR), F("artifactid", STR), F("version", STR), F("scope", STR))
-SHAPE = S("maven.Attestor", F("groupid", STR), F("artifactid", STR), F("version", STR), F("projectname", STR),
-          F("dependencies", ListT(DEPENDENCY)))
+DEPENDENCY = S(
+    "maven.MavenDependency", F("groupid", STR), F("artifactid", STR), F("version", STR), F("scope", STR)
+)
+SHAPE = S(
+    "maven.Attestor",
+    F("groupid", STR),
+    F("artifactid", STR),
+    F("version", STR),
+    F("projectname", STR),
+    F("dependencies", ListT(DEPENDENCY)),
+)
 _NS = "{http://maven.apache.org/POM/4.0.0}"
 
 
@@ -27,16 +35,27 @@ def parse_pom(data: bytes) -> dict[str, Any]:
         return (found.text or "").strip() if found is not None else ""
 
     deps = [
-        {"groupid": text(d, "groupId"), "artifactid": text(d, "artifactId"), "version": text(d, "version"),
-         "scope": text(d, "scope")}
+        {
+            "groupid": text(d, "groupId"),
+            "artifactid": text(d, "artifactId"),
+            "version": text(d, "version"),
+            "scope": text(d, "scope"),
+        }
         for d in root.iter(_NS + "dependency")
     ]
-    return {"groupid": text(root, "groupId"), "artifactid": text(root, "artifactId"), "version": text(root, "version"),
-            "projectname": text(root, "name"), "dependencies": deps}
+    return {
+        "groupid": text(root, "groupId"),
+        "artifactid": text(root, "artifactId"),
+        "version": text(root, "version"),
+        "projectname": text(root, "name"),
+        "dependencies": deps,
+    }
 
 
 def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
-    pom = s.files_before.get("pom.xml") or pom_xml(s.org, s.project, s.version, list(DEPENDENCIES["java"][:4]))
+    pom = s.files_before.get("pom.xml") or pom_xml(
+        s.org, s.project, s.version, list(DEPENDENCIES["java"][:4])
+    )
     return parse_pom(pom)
 
 
@@ -51,5 +70,12 @@ def subjects(pred: dict[str, Any], _products: Products | None) -> dict[str, Dige
     return out
 
 
-SPEC = AttestorSpec(name="maven", type=TYPE, run_type="prematerial", selection="opt-in", builder=build, shape=SHAPE,
-                    subjecter=subjects)
+SPEC = AttestorSpec(
+    name="maven",
+    type=TYPE,
+    run_type="prematerial",
+    selection="opt-in",
+    builder=build,
+    shape=SHAPE,
+    subjecter=subjects,
+)

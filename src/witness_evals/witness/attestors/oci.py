@@ -29,7 +29,13 @@ SHAPE = S(
 def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
     layers = [sha256_hex(f"{s.token}:layer{i}") for i in range(rng.randint(1, 6))]
     config = sha256_hex(f"{s.token}:config")
-    manifest = [{"Config": f"blobs/sha256/{config}", "RepoTags": [s.image], "Layers": [f"blobs/sha256/{h}" for h in layers]}]
+    manifest = [
+        {
+            "Config": f"blobs/sha256/{config}",
+            "RepoTags": [s.image],
+            "Layers": [f"blobs/sha256/{h}" for h in layers],
+        }
+    ]
     raw = json.dumps(manifest, separators=(",", ":")).encode() + b"\n"
     return {
         "tardigest": {"sha256": sha256_hex(f"{s.token}:tar")},
@@ -55,5 +61,12 @@ def subjects(pred: dict[str, Any], _products: Products | None) -> dict[str, Dige
     return out
 
 
-SPEC = AttestorSpec(name="oci", type=TYPE, run_type="postproduct", selection="opt-in", builder=build, shape=SHAPE,
-                    subjecter=subjects)
+SPEC = AttestorSpec(
+    name="oci",
+    type=TYPE,
+    run_type="postproduct",
+    selection="opt-in",
+    builder=build,
+    shape=SHAPE,
+    subjecter=subjects,
+)

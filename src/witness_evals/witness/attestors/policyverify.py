@@ -42,5 +42,12 @@ def subjects(pred: dict[str, Any], _products: Products | None) -> dict[str, Dige
     return {f"policy:{POLICY_TYPE}": pred["policy"]["digest"] or {}}
 
 
-SPEC = AttestorSpec(name="policyverify", type=TYPE, run_type="verify", selection="verify-only", builder=build,
-                    shape=SHAPE, subjecter=subjects)
+SPEC = AttestorSpec(
+    name="policyverify",
+    type=TYPE,
+    run_type="verify",
+    selection="verify-only",
+    builder=build,
+    shape=SHAPE,
+    subjecter=subjects,
+)

@@ -38,5 +38,13 @@ def subjects(pred: dict[str, Any] | None, _products: Products | None) -> dict[st
     return out
 
 
-SPEC = AttestorSpec(name="product", type=TYPE, run_type="product", selection="always", builder=build, shape=SHAPE,
-                    schema_wrapper="Products", subjecter=subjects)
+SPEC = AttestorSpec(
+    name="product",
+    type=TYPE,
+    run_type="product",
+    selection="always",
+    builder=build,
+    shape=SHAPE,
+    schema_wrapper="Products",
+    subjecter=subjects,
+)

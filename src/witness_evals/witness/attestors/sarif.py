@@ -18,7 +18,13 @@ SHAPE = S("sarif.Attestor", F("report", OBJ), F("reportFileName", STR), F("repor
 
 def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
     raw = s.files_after.get("results.sarif") or (json.dumps(sarif_report(s), indent=2) + "\n").encode()
-    return {"report": json.loads(raw), "reportFileName": "results.sarif", "reportDigestSet": {"sha256": sha256_hex(raw)}}
+    return {
+        "report": json.loads(raw),
+        "reportFileName": "results.sarif",
+        "reportDigestSet": {"sha256": sha256_hex(raw)},
+    }
 
 
-SPEC = AttestorSpec(name="sarif", type=TYPE, run_type="postproduct", selection="opt-in", builder=build, shape=SHAPE)
+SPEC = AttestorSpec(
+    name="sarif", type=TYPE, run_type="postproduct", selection="opt-in", builder=build, shape=SHAPE
+)

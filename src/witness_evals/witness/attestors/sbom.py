@@ -26,7 +26,9 @@ def sbom_type(document: Any) -> str:
     if isinstance(document, dict):
         if "spdxVersion" in document:
             return SPDX_TYPE
-        if document.get("bomFormat") == "CycloneDX" or str(document.get("$schema", "")).startswith("http://cyclonedx.org"):
+        if document.get("bomFormat") == "CycloneDX" or str(document.get("$schema", "")).startswith(
+            "http://cyclonedx.org"
+        ):
             return CYCLONEDX_TYPE
     return TYPE
 

@@ -22,7 +22,17 @@ CI_SYSTEMS = ("none", "github", "gitlab", "jenkins", "aws-codebuild")
 SBOM_KINDS = ("none", "spdx", "cyclonedx")
 STEP_KINDS = ("build", "test", "package", "sbom", "image", "deploy", "scan")
 
-_ORGS = ("acme", "globex", "initech", "umbrella-corp", "hooli", "stark-ind", "wayne-ent", "cyberdyne", "tyrell")
+_ORGS = (
+    "acme",
+    "globex",
+    "initech",
+    "umbrella-corp",
+    "hooli",
+    "stark-ind",
+    "wayne-ent",
+    "cyberdyne",
+    "tyrell",
+)
 _PROJECTS = (
     "api",
     "billing-service",
@@ -192,12 +202,16 @@ class Scenario:
         run_id = str(rng.randint(10**9, 10**10 - 1))
         job_id = str(rng.randint(10**8, 10**9 - 1))
         ci_host, pipeline_url, job_url, project_url = _ci_urls(rng, ci, org, project, run_id, job_id)
-        hostname = rng.choice(_HOSTS)
-        username = rng.choice(_USERS)
+        hostname, username = _host_user(rng, ci)
         region = rng.choice(_REGIONS)
-        image_repo = rng.choice((f"ghcr.io/{org}/{project}", f"registry.gitlab.com/{org}/{project}",
-                                 f"{rng.randint(10**11, 10**12 - 1)}.dkr.ecr.{region}.amazonaws.com/{project}",
-                                 f"docker.io/{org}/{project}"))
+        image_repo = rng.choice(
+            (
+                f"ghcr.io/{org}/{project}",
+                f"registry.gitlab.com/{org}/{project}",
+                f"{rng.randint(10**11, 10**12 - 1)}.dkr.ecr.{region}.amazonaws.com/{project}",
+                f"docker.io/{org}/{project}",
+            )
+        )
         image = f"{image_repo}:{version}"
         files_before = artifacts.project_files(rng, language, org, project, version, commit, branch)
         base = cls(
@@ -268,6 +282,19 @@ def _ci_urls(
     # github (and "none": values only used if a CI attestor is built anyway)
     proj = f"https://github.com/{org}/{project}"
     return "github.com", f"{proj}/actions/runs/{run_id}", f"{proj}/actions/runs/{run_id}/job/{job_id}", proj
+
+
+def _host_user(rng: random.Random, ci: str) -> tuple[str, str]:
+    """Runner hostname and user typical of the CI system."""
+    if ci == "github":
+        return f"fv-az{rng.randint(100, 999)}-{rng.randint(100, 999)}", "runner"
+    if ci == "gitlab":
+        return f"runner-{hex_id(rng, 8)}-project-{rng.randint(10**6, 10**8)}-concurrent-0", "root"
+    if ci == "jenkins":
+        return rng.choice(("jenkins-agent-2", "build-01", "linux-agent-1")), "jenkins"
+    if ci == "aws-codebuild":
+        return f"ip-10-0-{rng.randint(0, 255)}-{rng.randint(1, 254)}", "root"
+    return rng.choice(_HOSTS), rng.choice(_USERS)
 
 
 def _uuid(rng: random.Random) -> str:

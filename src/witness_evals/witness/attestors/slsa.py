@@ -8,7 +8,16 @@ from typing import Any
 
 from witness_evals.witness.attestors import environment
 from witness_evals.witness.attestors.base import AttestorSpec, DigestSet, Products
-from witness_evals.witness.attestors.gotypes import PB_STRUCT, PB_TIMESTAMP, RESOURCE_DESCRIPTOR, STR, STRMAP, F, ListT, S
+from witness_evals.witness.attestors.gotypes import (
+    PB_STRUCT,
+    PB_TIMESTAMP,
+    RESOURCE_DESCRIPTOR,
+    STR,
+    STRMAP,
+    F,
+    ListT,
+    S,
+)
 
 TYPE = "https://slsa.dev/provenance/v1.0"
 BUILD_TYPE = "https://witness.dev/slsa-build@v0.1"
@@ -27,12 +36,27 @@ BUILD_DEFINITION = S(
     F("resolved_dependencies", ListT(RESOURCE_DESCRIPTOR), True),
     pointer=True,
 )
-BUILDER = S("v1.Builder", F("id", STR, True), F("version", STRMAP, True),
-            F("builder_dependencies", ListT(RESOURCE_DESCRIPTOR), True), pointer=True)
-METADATA = S("v1.BuildMetadata", F("invocation_id", STR, True), F("started_on", PB_TIMESTAMP, True),
-             F("finished_on", PB_TIMESTAMP, True), pointer=True)
-RUN_DETAILS = S("v1.RunDetails", F("builder", BUILDER, True), F("metadata", METADATA, True),
-                F("byproducts", ListT(RESOURCE_DESCRIPTOR), True), pointer=True)
+BUILDER = S(
+    "v1.Builder",
+    F("id", STR, True),
+    F("version", STRMAP, True),
+    F("builder_dependencies", ListT(RESOURCE_DESCRIPTOR), True),
+    pointer=True,
+)
+METADATA = S(
+    "v1.BuildMetadata",
+    F("invocation_id", STR, True),
+    F("started_on", PB_TIMESTAMP, True),
+    F("finished_on", PB_TIMESTAMP, True),
+    pointer=True,
+)
+RUN_DETAILS = S(
+    "v1.RunDetails",
+    F("builder", BUILDER, True),
+    F("metadata", METADATA, True),
+    F("byproducts", ListT(RESOURCE_DESCRIPTOR), True),
+    pointer=True,
+)
 SHAPE = S("v1.Provenance", F("build_definition", BUILD_DEFINITION, True), F("run_details", RUN_DETAILS, True))
 
 
@@ -72,13 +96,26 @@ def build(rng: random.Random, s: Any) -> dict[str, Any]:
         metadata["invocation_id"] = s.pipeline_url
     metadata["started_on"] = _ts(s.start_time)
     metadata["finished_on"] = _ts(s.end_time)
-    return {"build_definition": definition, "run_details": {"builder": {"id": BUILDER_IDS[ci]}, "metadata": metadata}}
+    return {
+        "build_definition": definition,
+        "run_details": {"builder": {"id": BUILDER_IDS[ci]}, "metadata": metadata},
+    }
 
 
 def subjects(pred: dict[str, Any], products: Products | None) -> dict[str, DigestSet]:
     """`file:<path>` per product of the run (not part of the predicate)."""
-    return {f"file:{path}": dict((p or {}).get("digest") or {}) for path, p in sorted((products or {}).items())}
+    return {
+        f"file:{path}": dict((p or {}).get("digest") or {}) for path, p in sorted((products or {}).items())
+    }
 
 
-SPEC = AttestorSpec(name="slsa", type=TYPE, run_type="postproduct", selection="opt-in", exporter=True, builder=build,
-                    shape=SHAPE, subjecter=subjects)
+SPEC = AttestorSpec(
+    name="slsa",
+    type=TYPE,
+    run_type="postproduct",
+    selection="opt-in",
+    exporter=True,
+    builder=build,
+    shape=SHAPE,
+    subjecter=subjects,
+)

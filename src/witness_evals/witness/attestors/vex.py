@@ -14,12 +14,20 @@ from witness_evals.witness.digests import sha256_hex
 from witness_evals.witness.jsonio import dumps_go
 
 TYPE = "https://openvex.dev/ns"
-SHAPE = S("vex.Attestor", F("vexDocument", OBJ), F("reportFileName", STR, True), F("reportDigestSet", DIGEST, True))
+SHAPE = S(
+    "vex.Attestor", F("vexDocument", OBJ), F("reportFileName", STR, True), F("reportDigestSet", DIGEST, True)
+)
 
 
 def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
     raw = s.files_after.get("vex.json") or dumps_go(vex_document(s)).encode()
-    return {"vexDocument": json.loads(raw), "reportFileName": "vex.json", "reportDigestSet": {"sha256": sha256_hex(raw)}}
+    return {
+        "vexDocument": json.loads(raw),
+        "reportFileName": "vex.json",
+        "reportDigestSet": {"sha256": sha256_hex(raw)},
+    }
 
 
-SPEC = AttestorSpec(name="vex", type=TYPE, run_type="postproduct", selection="opt-in", builder=build, shape=SHAPE)
+SPEC = AttestorSpec(
+    name="vex", type=TYPE, run_type="postproduct", selection="opt-in", builder=build, shape=SHAPE
+)

@@ -4,7 +4,16 @@
 worker processes with time and memory limits.
 """
 
-from .engine import CompiledPolicy, RegoEngine, RegorusEngine, compile_modules, evaluate_deny, modules_key
+from .engine import (
+    CompiledPolicy,
+    Modules,
+    RegoEngine,
+    RegorusEngine,
+    compile_modules,
+    evaluate_deny,
+    module_pairs,
+    modules_key,
+)
 from .outcome import (
     MODES,
     RegoCheck,
@@ -20,6 +29,7 @@ from .sandbox import RegoJob, RegoSandbox
 __all__ = [
     "MODES",
     "CompiledPolicy",
+    "Modules",
     "RegoCheck",
     "RegoEngine",
     "RegoError",
@@ -31,6 +41,7 @@ __all__ = [
     "evaluate_deny",
     "go_type_name",
     "invalid_data_message",
+    "module_pairs",
     "modules_key",
     "policy_denied_message",
     "rego_failed_message",

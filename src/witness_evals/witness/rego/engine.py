@@ -18,9 +18,9 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeAlias
 
 from .outcome import MODES, RegoCheck, RegoError, RegoOutcome, invalid_data_message
 from .syntax import v0_issues
@@ -39,25 +39,35 @@ _UNSUPPORTED_NAMES = frozenset(
     {"any", "all", "re_match", "set_diff", "cast_array", "cast_set", "cast_string", "cast_boolean"}
     | {"cast_null", "cast_object", "net.cidr_overlap", "trace", "walk", "time.now_ns"}
 )
+Modules: TypeAlias = Mapping[str, str] | Sequence[tuple[str, str]]
+"""Modules as name -> source, or as (name, source) pairs in policy order (names may repeat)."""
+
 _LOCATION_RE = re.compile(r"-->\s*(?P<file>.*?):(?P<line>\d+):(?P<col>\d+)")
 
 
 class RegoEngine(Protocol):
     """What the verifier needs from a Rego implementation."""
 
-    def evaluate(self, modules: Mapping[str, str], input: Any, mode: str = "verify") -> list[str]:
+    def evaluate(self, modules: Modules, input: Any, mode: str = "verify") -> list[str]:
         """Deny reasons for `input` (empty = pass); raises RegoError."""
         ...
 
-    def check(self, modules: Mapping[str, str], mode: str = "verify") -> RegoCheck:
+    def check(self, modules: Modules, mode: str = "verify") -> RegoCheck:
         """Compile only: parse errors and, per package, whether `deny` is defined."""
         ...
 
 
-def modules_key(modules: Mapping[str, str], mode: str) -> str:
+def module_pairs(modules: Modules) -> list[tuple[str, str]]:
+    """(name, source) pairs in order, from a mapping or a sequence of pairs."""
+    if isinstance(modules, Mapping):
+        return list(modules.items())
+    return [(name, source) for name, source in modules]
+
+
+def modules_key(modules: Modules, mode: str) -> str:
     """Stable hash of a module set (order-sensitive, as go-witness builds the query in order)."""
     h = hashlib.sha256(mode.encode())
-    for name, source in modules.items():
+    for name, source in module_pairs(modules):
         for part in (name, source):
             data = part.encode("utf-8", "surrogatepass")
             h.update(len(data).to_bytes(8, "big"))
@@ -218,7 +228,7 @@ class RegorusEngine:
         self.cache_size = cache_size
         self._cache: dict[str, CompiledPolicy] = {}
 
-    def compile(self, modules: Mapping[str, str], mode: str = "verify") -> CompiledPolicy:
+    def compile(self, modules: Modules, mode: str = "verify") -> CompiledPolicy:
         """Parse a module set (cached by content); raises RegoError."""
         key = modules_key(modules, mode)
         hit = self._cache.pop(key, None)
@@ -229,12 +239,12 @@ class RegorusEngine:
             self._cache.pop(next(iter(self._cache)))
         return hit
 
-    def evaluate(self, modules: Mapping[str, str], input: Any, mode: str = "verify") -> list[str]:
+    def evaluate(self, modules: Modules, input: Any, mode: str = "verify") -> list[str]:
         if not modules:
             return []  # go-witness: no policies => nil
         return self.compile(modules, mode).evaluate(json.dumps(input))
 
-    def check(self, modules: Mapping[str, str], mode: str = "verify") -> RegoCheck:
+    def check(self, modules: Modules, mode: str = "verify") -> RegoCheck:
         try:
             compiled = self.compile(modules, mode)
         except RegoError as exc:
@@ -242,21 +252,32 @@ class RegorusEngine:
         return RegoCheck("ok", packages=dict(compiled.has_deny))
 
 
-def compile_modules(
-    modules: Mapping[str, str], mode: str = "verify", *, max_module_bytes: int = DEFAULT_MAX_MODULE_BYTES
-) -> CompiledPolicy:
-    """Parse modules into one regorus Engine and build go-witness' deny query."""
+def _new_engine(mode: str, max_module_bytes: int) -> Any:
     import regorus
 
-    if mode not in MODES:
-        raise ValueError(f"unknown rego mode {mode!r} (expected one of {', '.join(MODES)})")
     engine = regorus.Engine()
     engine.set_rego_v0(mode == "verify")
     engine.set_policy_length_config(
         max_col=max_module_bytes, max_file_bytes=max_module_bytes, max_lines=max_module_bytes
     )
     engine.set_gather_prints(True)
-    for name, source in modules.items():
+    return engine
+
+
+def compile_modules(
+    modules: Modules, mode: str = "verify", *, max_module_bytes: int = DEFAULT_MAX_MODULE_BYTES
+) -> CompiledPolicy:
+    """Parse modules into one regorus Engine and build go-witness' deny query.
+
+    As in OPA's `rego.ParsedModule` (a map keyed by file name), a later module with the same
+    name replaces an earlier one for evaluation, while the query still names the earlier
+    module's package: if that package is left without `deny`, the whole entry passes.
+    """
+    if mode not in MODES:
+        raise ValueError(f"unknown rego mode {mode!r} (expected one of {', '.join(MODES)})")
+    pairs = module_pairs(modules)
+    engine = _new_engine(mode, max_module_bytes)
+    for name, source in pairs:
         if not isinstance(source, str):
             raise RegoError(f"module {name}: not text", kind="parse")
         size = len(source.encode("utf-8", "surrogatepass"))
@@ -288,6 +309,17 @@ def compile_modules(
             packages.append(path)
             has_deny[path] = False
         has_deny[path] = has_deny[path] or defines
+    effective = dict(pairs)
+    if len(effective) != len(pairs):
+        engine = _new_engine(mode, max_module_bytes)
+        for name, source in effective.items():
+            engine.add_policy(name, source)
+        has_deny = dict.fromkeys(packages, False)
+        for entry in json.loads(engine.get_ast_as_json()):
+            ast = entry.get("ast", {})
+            parts = _ref_parts(ast.get("package", {}).get("refr"))
+            if parts is not None and any(_rule_root(rule) == "deny" for rule in ast.get("rules", [])):
+                has_deny[opa_ref_string(parts)] = True
     query = "".join(f"{p}.deny\n" for p in packages)
     return CompiledPolicy(engine=engine, packages=packages, has_deny=has_deny, query=query)
 
@@ -295,7 +327,7 @@ def compile_modules(
 _DEFAULT_ENGINE: RegorusEngine | None = None
 
 
-def evaluate_deny(modules: Mapping[str, str], input: Any, mode: str = "verify") -> RegoOutcome:
+def evaluate_deny(modules: Modules, input: Any, mode: str = "verify") -> RegoOutcome:
     """In-process evaluation for TRUSTED modules (our own generators); never raises RegoError."""
     global _DEFAULT_ENGINE
     if _DEFAULT_ENGINE is None:

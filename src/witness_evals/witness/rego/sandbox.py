@@ -23,11 +23,11 @@ import sys
 import tempfile
 import time
 from collections import OrderedDict, deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import IO, Any
 
-from .engine import DEFAULT_MAX_MODULE_BYTES, modules_key
+from .engine import DEFAULT_MAX_MODULE_BYTES, Modules, module_pairs, modules_key
 from .outcome import MODES, RegoCheck, RegoOutcome
 from .protocol import decode_all, encode
 
@@ -42,7 +42,7 @@ _MEMORY_MARKERS = ("memory allocation of", "MemoryError", "Cannot allocate memor
 class RegoJob:
     """One evaluation: modules (name -> Rego text), the input document, parser mode."""
 
-    modules: Mapping[str, str]
+    modules: Modules
     input: Any
     mode: str = "verify"
     op: str = "eval"
@@ -63,7 +63,7 @@ class _Worker:
     """One worker process with its pipes, in-flight queue and module-cache mirror."""
 
     def __init__(self, argv: list[str], env: dict[str, str]) -> None:
-        self.stderr: IO[bytes] = tempfile.TemporaryFile()
+        self.stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the worker)
         self.proc = subprocess.Popen(
             argv,
             stdin=subprocess.PIPE,
@@ -169,6 +169,10 @@ class RegoSandbox:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
+
     def start(self) -> None:
         """Spawn the workers (done lazily by the first evaluation otherwise)."""
         if self._selector is None:
@@ -202,17 +206,17 @@ class RegoSandbox:
 
     # -- public API ------------------------------------------------------------------------
 
-    def evaluate(self, modules: Mapping[str, str], input: Any, mode: str = "verify") -> RegoOutcome:
+    def evaluate(self, modules: Modules, input: Any, mode: str = "verify") -> RegoOutcome:
         """Deny reasons of one evaluation (see `evaluate_many`)."""
         return self.evaluate_many([RegoJob(modules, input, mode)])[0]
 
-    def check(self, modules: Mapping[str, str], mode: str = "verify") -> RegoCheck:
+    def check(self, modules: Modules, mode: str = "verify") -> RegoCheck:
         """Compile only: parse errors and whether each package defines `deny`."""
         out = self._run([RegoJob(modules, None, mode, op="check")])[0]
         assert isinstance(out, RegoCheck)
         return out
 
-    def check_many(self, jobs: Iterable[tuple[Mapping[str, str], str]]) -> list[RegoCheck]:
+    def check_many(self, jobs: Iterable[tuple[Modules, str]]) -> list[RegoCheck]:
         """`check` for many module sets at once."""
         results = self._run([RegoJob(m, None, mode, op="check") for m, mode in jobs])
         return [r for r in results if isinstance(r, RegoCheck)]
@@ -256,10 +260,14 @@ class RegoSandbox:
                 return fail(f"input is {len(body)} bytes, over the limit of {self.max_input_bytes}", "limit")
         return _Task(index, job.op, key, job.mode, modules, body)
 
-    def _module_list(self, modules: Mapping[str, str], mode: str) -> tuple[str, list[list[str]]] | str:
+    def _module_list(self, modules: Modules, mode: str) -> tuple[str, list[list[str]]] | str:
         """(cache key, [[name, source], ...]) or the error message for a bad module set."""
         out: list[list[str]] = []
-        for name, source in modules.items():
+        try:
+            pairs = module_pairs(modules)
+        except (TypeError, ValueError):
+            return "module names and sources must be text"
+        for name, source in pairs:
             if not isinstance(name, str) or not isinstance(source, str):
                 return "module names and sources must be text"
             size = len(source.encode("utf-8", "surrogatepass"))

@@ -87,7 +87,7 @@ def _handle(
         if modules is not None:
             try:
                 entry = compile_modules(
-                    {str(n): str(s) for n, s in modules},
+                    [(str(n), str(s)) for n, s in modules],
                     req.get("mode", "verify"),
                     max_module_bytes=max_module_bytes,
                 )
