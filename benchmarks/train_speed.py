@@ -179,7 +179,7 @@ def profile(model: Any, batches: list[list[Example]], device: torch.device, dtyp
     print(events.table(sort_by="self_device_time_total", row_limit=18, max_name_column_width=50), flush=True)
 
 
-VARIANTS = ("plain", "packed-varlen", "packed-varlen+nograd", "packed-varlen+nograd+compile")
+VARIANTS = ("plain", "packed-sdpa+nograd", "packed-varlen+nograd", "packed-varlen+nograd+compile")
 
 
 def main() -> None:
@@ -193,6 +193,9 @@ def main() -> None:
     ap.add_argument("--json", type=Path, default=None, help="write the results here")
     ap.add_argument("--profile", default="", help="variant to profile for 3 steps after timing")
     args = ap.parse_args()
+    import os
+
+    os.environ.setdefault("PYTORCH_ALLOC_CONF", "expandable_segments:True")
 
     device = torch.device(args.device)
     cfg = TINY if args.tiny else LLAMA_3B

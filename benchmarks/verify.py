@@ -56,7 +56,9 @@ def main() -> None:
         res = verify(policy, cols, subjects, policy_verifiers=pv, **kw)
         assert res.passed, res.reasons
 
-    print(f"# verify benchmark {datetime.now(UTC):%Y-%m-%d} on {platform.machine()} {platform.processor() or ''}".rstrip())
+    print(
+        f"# verify benchmark {datetime.now(UTC):%Y-%m-%d} on {platform.machine()} {platform.processor() or ''}".rstrip()
+    )
     print(f"# python {platform.python_version()}, {args.seconds:.1f}s per configuration")
     configs: list[tuple[str, Any]] = [
         ("no rego, v0.10.0", lambda: run(plain)),

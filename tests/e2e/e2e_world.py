@@ -50,7 +50,12 @@ class PKI:
         )
 
     def roots_json(self) -> dict[str, Any]:
-        return {"acme-root": {"certificate": b64(x509.cert_pem(self.root)), "intermediates": [b64(x509.cert_pem(self.intermediate))]}}
+        return {
+            "acme-root": {
+                "certificate": b64(x509.cert_pem(self.root)),
+                "intermediates": [b64(x509.cert_pem(self.intermediate))],
+            }
+        }
 
     def tsa_json(self) -> dict[str, Any]:
         return {"acme-tsa": {"certificate": b64(x509.cert_pem(self.tsa_root))}}
@@ -126,7 +131,9 @@ def cli_args(paths: dict[str, Path], *extra: str) -> list[str]:
     return args + list(extra)
 
 
-def run_cli(args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+def run_cli(
+    args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str, str]:
     """Run `witness-evals <args>` in-process through the real entry point; (exit code, stdout, stderr)."""
     from witness_evals import cli
 
@@ -155,7 +162,13 @@ def make_e2e() -> E2E:
     tsa_key = crypto.generate_private_key("ecdsa-p256", seed=34)
     tsa_root = x509.make_ca("Acme TSA Root", tsa_root_key, not_before=start, not_after=far)
     tsa_leaf = x509.make_leaf(
-        tsa_key.public_key(), tsa_root, tsa_root_key, not_before=start, not_after=far, common_name="Acme TSA", timestamping=True
+        tsa_key.public_key(),
+        tsa_root,
+        tsa_root_key,
+        not_before=start,
+        not_after=far,
+        common_name="Acme TSA",
+        timestamping=True,
     )
     pki = PKI(root, inter, inter_key, tsa_root, tsa_leaf, tsa_key)
     return E2E(keys[0], keys[1], keys[2], keys[3], pipe, pki)

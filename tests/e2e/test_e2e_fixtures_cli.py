@@ -42,7 +42,15 @@ def test_real_spdx_attestation_passes_the_real_policy(
     keyid = step["functionaries"][0]["publickeyid"]
     assert crypto.Verifier.from_pem((FIXTURES / "testpub.pem").read_bytes()).keyid == keyid
     assert base64.b64decode(policy["publickeys"][keyid]["key"]) == (FIXTURES / "testpub.pem").read_bytes()
-    args = ["verify", "-p", str(spdx_case["policy"]), "-k", str(spdx_case["pub"]), "-a", str(spdx_case["att"])]
+    args = [
+        "verify",
+        "-p",
+        str(spdx_case["policy"]),
+        "-k",
+        str(spdx_case["pub"]),
+        "-a",
+        str(spdx_case["att"]),
+    ]
     code, out, err = run_cli([*args, "-s", ALPINE], monkeypatch, capsys)
     assert code == 0, out + err
     assert "Step: sbom" in out and str(spdx_case["att"]) in out

@@ -23,12 +23,18 @@ GITHUB = "https://witness.dev/attestations/github/v0.1"
 NOW = datetime(2026, 1, 15, tzinfo=UTC)
 
 
-def library_verify(e2e: E2E, paths: dict[str, Path], *, allow_unsigned: bool = False, **kw: Any) -> VerifyResult:
+def library_verify(
+    e2e: E2E, paths: dict[str, Path], *, allow_unsigned: bool = False, **kw: Any
+) -> VerifyResult:
     """The library on exactly what the CLI reads (files parsed into in-memory objects)."""
     from witness_evals.commands.verify import load_policy_envelope
 
     env = load_policy_envelope(str(paths["policy"]), allow_unsigned=allow_unsigned)
-    cols = [SourceCollection.load(paths[n].read_bytes(), str(paths[n])) for n in ("build", "package") if n in paths]
+    cols = [
+        SourceCollection.load(paths[n].read_bytes(), str(paths[n]))
+        for n in ("build", "package")
+        if n in paths
+    ]
     return verify(
         env,
         cols,
@@ -52,7 +58,9 @@ def test_pipeline_passes_library_and_cli(
     assert f"0: {paths['build']}" in out and str(paths["package"]) in out
     # comma-separated -a, like pflag `strings`
     args = ["verify", "-p", str(paths["policy"]), "-k", str(paths["pub"]), "-f", str(paths["artifact"])]
-    code, out, _ = run_cli([*args, "-a", f"{paths['build']},{paths['package']}", "--json"], monkeypatch, capsys)
+    code, out, _ = run_cli(
+        [*args, "-a", f"{paths['build']},{paths['package']}", "--json"], monkeypatch, capsys
+    )
     assert code == 0
     assert json.loads(out)["result"] == "PASS"
 
@@ -137,36 +145,62 @@ CASES = [
         envelopes=_wrong_key,
         caused_by="failed to verify envelope: no valid signatures for the provided verifiers found for keyids",
     ),
-    Case("expired policy", "policy expired on 2020-01-01 00:00:00 +0000 UTC", policy=lambda e: e.policy(expires="2020-01-01T00:00:00Z")),
+    Case(
+        "expired policy",
+        "policy expired on 2020-01-01 00:00:00 +0000 UTC",
+        policy=lambda e: e.policy(expires="2020-01-01T00:00:00Z"),
+    ),
     Case(
         "missing attestation type: not found by the type pre-filter",
         "verification failure: Reason: predicate type  is not a collection predicate type",
         policy=lambda e: e.policy(
-            attestation_types={"build": [a.type for a in e.pipe.steps["build"].collection.attestations] + [GITHUB]}
+            attestation_types={
+                "build": [a.type for a in e.pipe.steps["build"].collection.attestations] + [GITHUB]
+            }
         ),
         caused_by="no collections found for step build",
     ),
-    Case("rego deny", f"rego policy evaluation failed for attestor type {CMD}: policy was denied due to: unexpected command", policy=_rego_deny),
-    Case("step key differs from step name", "failed to find step compile in step results map", policy=_step_key_mismatch),
+    Case(
+        "rego deny",
+        f"rego policy evaluation failed for attestor type {CMD}: policy was denied due to: unexpected command",
+        policy=_rego_deny,
+    ),
+    Case(
+        "step key differs from step name",
+        "failed to find step compile in step results map",
+        policy=_step_key_mismatch,
+    ),
     Case(
         "altered product digest without re-signing",
         "collection rejected: build, Reason: no verifiers present to validate against collection verifiers",
         envelopes=_altered_product,
         caused_by="no valid signatures for the provided verifiers found for keyids",
     ),
-    Case("package materials do not match build's artifacts", "mismatched digests for", envelopes=_mismatched_material),
+    Case(
+        "package materials do not match build's artifacts",
+        "mismatched digests for",
+        envelopes=_mismatched_material,
+    ),
     Case(
         "functionary key not embedded in publickeys",
         "collection rejected: build, Reason: no verifiers present to validate against collection verifiers",
         policy=_not_embedded,
     ),
-    Case("keyid mismatch in publickeys", "public key in policy has expected key id 0000000000000000000000000000000000000000000000000000000000000000 but got", policy=_key_mismatch),
+    Case(
+        "keyid mismatch in publickeys",
+        "public key in policy has expected key id 0000000000000000000000000000000000000000000000000000000000000000 but got",
+        policy=_key_mismatch,
+    ),
     Case(
         "artifactsFrom names a step that does not exist",
         "failed to verify artifacts for step package",
         policy=lambda e: e.policy(artifacts_from={"package": ["test"]}),
     ),
-    Case("policy signed by another key", "failed to verify policy signature: could not verify policy: no valid signatures", policy_signer=lambda e: e.fail_key),
+    Case(
+        "policy signed by another key",
+        "failed to verify policy signature: could not verify policy: no valid signatures",
+        policy_signer=lambda e: e.fail_key,
+    ),
 ]
 
 
@@ -261,7 +295,9 @@ def test_x509_functionary_with_constraints_and_timestamps(
     paths = write_case(tmp_path, e2e, policy=pol, envelopes=envs)
     res = library_verify(e2e, paths, now=NOW)
     assert res.passed, res.reasons
-    assert res.steps["build"].passed[0].keyids == (e2e.pki.leaf_signer(41, email="builder@acme.example").keyid,)
+    assert res.steps["build"].passed[0].keyids == (
+        e2e.pki.leaf_signer(41, email="builder@acme.example").keyid,
+    )
     code, out, _ = run_cli(cli_args(paths), monkeypatch, capsys)
     assert code == 0, out
 
@@ -270,7 +306,10 @@ def test_x509_functionary_with_constraints_and_timestamps(
     paths = write_case(tmp_path, e2e, policy=pol, envelopes=envs)
     res = library_verify(e2e, paths, now=NOW)
     assert not res.passed
-    assert "collection rejected: build, Reason: no verifiers matched with allowed functionaries for step build" in res.reasons
+    assert (
+        "collection rejected: build, Reason: no verifiers matched with allowed functionaries for step build"
+        in res.reasons
+    )
     code, out, _ = run_cli(cli_args(paths), monkeypatch, capsys)
     assert code == 1 and "no verifiers matched with allowed functionaries for step build" in out
 
@@ -295,8 +334,67 @@ def test_x509_functionary_constraint_texts(e2e: E2E, tmp_path: Path) -> None:
     tsa = [load_certificate(r.certificate) for r in policy.timestamp_authorities.values()]
     bundles = trust_bundles(policy.roots)
     passed = verify_envelope(
-        envs["build"], [], roots=[b.root for b in bundles.values()], intermediates=[], timestamp_authorities=tsa, now=NOW
+        envs["build"],
+        [],
+        roots=[b.root for b in bundles.values()],
+        intermediates=[],
+        timestamp_authorities=tsa,
+        now=NOW,
     )
     err = validate_functionary(policy.steps["build"].functionaries[0], passed[0], trust_bundles=bundles)
     assert err is not None and "cert failed constraints check" in err
     assert "cert has an unexpected email builder@acme.example" in err
+
+
+def test_x509_signed_policy_with_cli_constraints(
+    e2e: E2E, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--policy-ca-roots` + `--policy-timestamp-servers` (CA files) + `--policy-emails` (default `*`)."""
+    from witness_evals.witness import x509
+
+    pki = e2e.pki
+    signer = pki.leaf_signer(42, email="security@acme.example")
+    env = simulate.sign_policy(e2e.policy(), signer, timestamper=pki.timestamper())
+    paths = write_case(tmp_path, e2e, policy=env)
+    (tmp_path / "root.pem").write_bytes(x509.cert_pem(pki.root))
+    (tmp_path / "tsa.pem").write_bytes(x509.cert_pem(pki.tsa_root))
+    base = ["verify", "-p", str(paths["policy"]), "-f", str(paths["artifact"])]
+    base += [
+        "-a",
+        str(paths["build"]),
+        "-a",
+        str(paths["package"]),
+        "--policy-ca-roots",
+        str(tmp_path / "root.pem"),
+    ]
+    code, out, _ = run_cli(
+        [*base, "--policy-timestamp-servers", str(tmp_path / "tsa.pem")], monkeypatch, capsys
+    )
+    assert code == 0, out
+    code, out, _ = run_cli(
+        [
+            *base,
+            "--policy-timestamp-servers",
+            str(tmp_path / "tsa.pem"),
+            "--policy-emails",
+            "security@acme.example",
+        ],
+        monkeypatch,
+        capsys,
+    )
+    assert code == 0, out
+    code, out, _ = run_cli(
+        [
+            *base,
+            "--policy-timestamp-servers",
+            str(tmp_path / "tsa.pem"),
+            "--policy-emails",
+            "other@acme.example",
+        ],
+        monkeypatch,
+        capsys,
+    )
+    assert code == 1 and "failed to verify policy signature: no policy verifiers passed verification" in out
+    # without the TSA the policy signer's certificate is checked now, long after it expired
+    code, out, _ = run_cli(base, monkeypatch, capsys)
+    assert code == 1 and "certificate has expired or is not yet valid" in out

@@ -235,10 +235,26 @@ def register(app: typer.Typer, check_app: typer.Typer) -> None:
         policy_commonname: Annotated[
             str, typer.Option("--policy-commonname", help="Common name an x.509 policy signer must have")
         ] = "*",
-        policy_dns_names: Annotated[list[str] | None, typer.Option("--policy-dns-names")] = None,
-        policy_emails: Annotated[list[str] | None, typer.Option("--policy-emails")] = None,
-        policy_organizations: Annotated[list[str] | None, typer.Option("--policy-organizations")] = None,
-        policy_uris: Annotated[list[str] | None, typer.Option("--policy-uris")] = None,
+        policy_dns_names: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--policy-dns-names", help="DNS names an x.509 policy signer must have (default: *)"
+            ),
+        ] = None,
+        policy_emails: Annotated[
+            list[str] | None,
+            typer.Option("--policy-emails", help="emails an x.509 policy signer must have (default: *)"),
+        ] = None,
+        policy_organizations: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--policy-organizations", help="organizations an x.509 policy signer must have (default: *)"
+            ),
+        ] = None,
+        policy_uris: Annotated[
+            list[str] | None,
+            typer.Option("--policy-uris", help="URIs an x.509 policy signer must have (default: *)"),
+        ] = None,
         allow_unsigned_policy: Annotated[
             bool,
             typer.Option(

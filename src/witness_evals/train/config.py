@@ -76,7 +76,7 @@ class TrainConfig:
     attention: str = "auto"  # packed attention kernel: varlen (flash, CUDA) or per-example sdpa
     loss_chunk_tokens: int = 1024  # tokens per chunk of the fused LM-head + cross-entropy
     gradient_checkpointing: bool = False
-    compile: bool = False
+    compile: bool = True  # torch.compile the decoder layers (CUDA with the varlen kernel only)
     progress: bool = True
 
     def validate(self, source: str = "config") -> TrainConfig:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Final
 
 from witness_evals.witness import cli_spec_data as data
@@ -150,7 +151,10 @@ class Parser(SemanticChecks):
     def _unknown_command(self, path: list[str], word: str, j: int) -> None:
         a = self.a
         full = " ".join((*path, word))
-        if path == ["help"] or (not path and word == "help"):
+        if not path and word == "help":  # cobra's implicit `help [command]`
+            a.subcommand = "help"
+            a.help_requested = True
+            a.add("help-requested", "`witness help ...` prints usage and does nothing", j, "note")
             return
         where = "witness" + "".join(f" {p}" for p in path)
         known = data.NONEXISTENT_COMMANDS.get(full)
@@ -419,7 +423,7 @@ class Parser(SemanticChecks):
                     "note",
                 )
             return
-        cfg = self.config if isinstance(self.config, ConfigFile) else parse_config_yaml(self.config)
+        cfg = self.config if isinstance(self.config, ConfigFile) else _cached_config(self.config)
         if a.config_file is None:
             a.add(
                 "config-not-loaded",
@@ -445,6 +449,12 @@ class Parser(SemanticChecks):
             a.flags[target] = list(value) if isinstance(value, list) else value
             a.flag_sources[target] = "config"
             self.set_at[target] = -1
+
+
+@functools.lru_cache(maxsize=32)
+def _cached_config(text: str) -> ConfigFile:
+    """Parsed config text; the parser only reads it, so repeated configs are parsed once."""
+    return parse_config_yaml(text)
 
 
 def analyse(text: str, *, config: ConfigFile | str | None = None) -> CommandAnalysis:

@@ -376,9 +376,13 @@ def _check_functionary(
                 f"functionary publickeyid {f.publickeyid} is not the keyid of any key in 'publickeys': only keys "
                 "embedded in the policy verify signatures, so it can never match"
                 + (" (it may still match an x509 signer through certConstraint)" if x509_usable else ""),
-                f"did you mean {near[0]}?"
-                if near
-                else "embed the public key under 'publickeys' with this keyid",
+                (
+                    f"publickeys has it as a map key, but that entry's keyid is {policy.public_keys[f.publickeyid].keyid!r}"
+                    if f.publickeyid in policy.public_keys
+                    else f"did you mean {near[0]}?"
+                    if near
+                    else "embed the public key under 'publickeys' with this keyid"
+                ),
                 f"{loc}.publickeyid",
             )
     elif not report.check(cc is not None):

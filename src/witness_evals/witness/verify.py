@@ -132,7 +132,7 @@ class PolicySignerConstraints:
 class RegoEvaluator(Protocol):
     """What verify needs from the Rego layer (a `RegoSandbox` or an in-process evaluator)."""
 
-    def evaluate(self, modules: dict[str, str], input: Any, mode: str = "verify") -> Any: ...
+    def evaluate(self, modules: Any, input: Any, mode: str = "verify") -> Any: ...
 
 
 class TrustedRego:
@@ -141,7 +141,7 @@ class TrustedRego:
     Untrusted policies (user files, model answers) must go through a `RegoSandbox` instead.
     """
 
-    def evaluate(self, modules: dict[str, str], input: Any, mode: str = "verify") -> Any:
+    def evaluate(self, modules: Any, input: Any, mode: str = "verify") -> Any:
         from witness_evals.witness.rego import evaluate_deny
 
         return evaluate_deny(modules, input, mode)
@@ -192,7 +192,8 @@ class VerifyResult:
     passed: bool
     steps: dict[str, StepResult]
     reasons: list[str]
-    """Why it failed: the rejection lines witness logs (plus indented `caused by:` details), or the error."""
+    """Why it failed: the rejection lines witness logs, each once (plus indented `caused by:` details
+    witness keeps but does not print), or the error that ended verification."""
     error: str | None = None
     """Final error witness returns (`failed to verify policy: ...`); None on PASS."""
     log: list[str] = field(default_factory=list)
@@ -303,7 +304,6 @@ class _Step:
     step: str
     passed: list[_Candidate] = field(default_factory=list)
     rejected: list[tuple[_Candidate | None, str]] = field(default_factory=list)
-    present: bool = True
 
 
 def _verify_policy_signature(
@@ -357,12 +357,9 @@ def _rego_deny_error(
         return None
     if rego is None:
         raise _NeedRego
-    modules: dict[str, str] = {}
-    for rp in policies:
-        name = rp.name or "module"
-        while name in modules:
-            name += "#"
-        modules[name] = rp.module.decode("utf-8", errors="replace")
+    # (name, source) pairs in policy order: a later module with the same name replaces the earlier
+    # one, as OPA's rego.ParsedModule map does (the Rego layer models the consequences)
+    modules = [(rp.name, rp.module.decode("utf-8", errors="replace")) for rp in policies]
     outcome = rego.evaluate(modules, rego_input(att_type, predicate), mode="verify")
     if outcome.status != "ok":  # parse/eval error, invalid deny data, or a sandbox timeout/crash
         return str(outcome.error or outcome.status)
@@ -527,6 +524,7 @@ def _verify(
         return _Candidate(src, list(hit[0]), list(hit[1]))
 
     subject_set: set[str] = set(digests)
+    memo: dict[tuple[str, str], str | None] = {}
     results: dict[str, _Step] = {}
     seen: dict[str, set[tuple[bytes, tuple[str, ...]]]] = {}
 
@@ -537,7 +535,7 @@ def _verify(
             if not found:
                 found = [_Candidate(None, [], [f"no collections found for step {step_name}"])]
             fres = _check_functionaries(step, found, prep, head)
-            sres = _validate_attestations(step, fres.passed, rego, rego_input, head)
+            sres = _validate_attestations(step, fres.passed, rego, rego_input, head, memo)
             sres.rejected.extend(fres.rejected)
             if step_name not in results:
                 results[step_name] = sres
@@ -583,10 +581,11 @@ def _verify(
         if s.passed:
             log.append(f"Passed with evidence: {s.passed[0].reference}")
             continue
+        groups: dict[tuple[str, ...], None] = {}  # witness repeats rejections once per search depth
         for r in s.rejected:
             log.append(r.line())
-            reasons.append(r.line())
-            reasons.extend(f"  caused by: {e}" for e in r.errors)
+            groups[(r.line(), *(f"  caused by: {e}" for e in r.errors))] = None
+        reasons.extend(line for group in groups for line in group)
     if head and not policy.steps:
         reasons.append("policy has no steps")
     error = "failed to verify policy: policy verification failed"
@@ -635,34 +634,53 @@ def _validate_attestations(
     rego: RegoEvaluator | None,
     rego_input: Callable[[str, Any], Any],
     head: bool,
+    memo: dict[tuple[str, str], str | None],
 ) -> _Step:
+    """go-witness validateAttestations. The outcome for one collection does not depend on the search
+    depth, so it is computed once per verify call (`memo`: (step, reference) -> rejection or None)."""
     out = _Step(step.name)
     for c in candidates:
         if c.name != step.name and (head or c.name != ""):
             continue
-        reasons = [f"collection verification failed: {e}" for e in c.errors]
-        if head and not step.attestations:
-            reasons.append(
-                f"step {step.name} declares no required attestations; an empty attestations list is not a valid gate"
-            )
-        found: dict[str, list[Any]] = {}
-        if c.src is not None and c.src.collection is not None:
-            for att in c.src.collection.attestations:
-                found.setdefault(att.type, []).append(att.attestation)
-        for expected in step.attestations:
-            preds = found.get(expected.type)
-            if not preds:
-                reasons.append(f"missing attestation in collection for step {step.name}: {expected.type}")
-                continue
-            for pred in preds if head else preds[-1:]:
-                err = _rego_deny_error(rego, expected.type, pred, expected.rego_policies, rego_input)
-                if err is not None:
-                    reasons.append(err)
-        if reasons:
-            out.rejected.append((c, "collection validation failed:\n - " + ",\n - ".join(reasons)))
-        else:
+        key = (step.name, c.reference or "")
+        if key not in memo:
+            memo[key] = _attestation_errors(step, c, rego, rego_input, head)
+        reason = memo[key]
+        if reason is None:
             out.passed.append(c)
+        else:
+            out.rejected.append((c, reason))
     return out
+
+
+def _attestation_errors(
+    step: Step,
+    c: _Candidate,
+    rego: RegoEvaluator | None,
+    rego_input: Callable[[str, Any], Any],
+    head: bool,
+) -> str | None:
+    reasons = [f"collection verification failed: {e}" for e in c.errors]
+    if head and not step.attestations:
+        reasons.append(
+            f"step {step.name} declares no required attestations; an empty attestations list is not a valid gate"
+        )
+    found: dict[str, list[Any]] = {}
+    if c.src is not None and c.src.collection is not None:
+        for att in c.src.collection.attestations:
+            found.setdefault(att.type, []).append(att.attestation)
+    for expected in step.attestations:
+        preds = found.get(expected.type)
+        if not preds:
+            reasons.append(f"missing attestation in collection for step {step.name}: {expected.type}")
+            continue
+        for pred in preds if head else preds[-1:]:
+            err = _rego_deny_error(rego, expected.type, pred, expected.rego_policies, rego_input)
+            if err is not None:
+                reasons.append(err)
+    if reasons:
+        return "collection validation failed:\n - " + ",\n - ".join(reasons)
+    return None
 
 
 def _compare_artifacts(

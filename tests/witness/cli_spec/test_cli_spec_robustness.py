@@ -16,7 +16,9 @@ from witness_evals.witness.cli_spec import (
     parse_config_yaml,
 )
 
-_FLAG_WORDS = sorted({f"--{f.name}" for c in COMMANDS.values() for f in c.flags} | {"-k", "-s", "-a", "-rh", "-f"})
+_FLAG_WORDS = sorted(
+    {f"--{f.name}" for c in COMMANDS.values() for f in c.flags} | {"-k", "-s", "-a", "-rh", "-f"}
+)
 _WORDS = [
     "witness",
     "run",
@@ -112,3 +114,20 @@ def test_input_cap_and_pathological_inputs_are_fast() -> None:
 def test_non_string_input() -> None:
     a = parse_command(b"witness version")  # type: ignore[arg-type]
     assert not a.valid and a.issues[0].code == "bad-input"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab-=./ \t\r\n'\"\\;|&<>()#$~*\x0b\xa0é")), max_size=60))
+def test_tokenize_fast_path_agrees_with_shlex(text: str) -> None:
+    import shlex
+
+    from witness_evals.witness.cli_spec_shell import tokenize
+
+    lex = shlex.shlex(text, posix=True, punctuation_chars=True)
+    lex.whitespace_split = True
+    lex.commenters = ""
+    try:
+        expected = (list(lex), True)
+    except ValueError:
+        expected = (text.split(), False)
+    assert tokenize(text) == expected

@@ -248,11 +248,23 @@ def test_trap_fails_with_finding(
     assert hits, messages(report.errors)
 
 
-def test_trap_fixes() -> None:
-    """The fixed versions of the traps above are what good_policy() holds (checked clean above)."""
-    fixed = good_policy()
-    assert step(fixed)["attestations"][2]["type"] == "https://witness.dev/attestations/product/v0.1"
-    assert step(fixed)["name"] == "build"
+def test_keyid_trap_fixed_by_the_suggested_keyid(box: RegoSandbox) -> None:
+    obj = good_policy()
+    _keyid_of_file(obj)
+    assert not run(obj, box).valid
+    (wrong,) = obj["publickeys"]
+    obj["publickeys"] = {ED25519_KEYID: {"keyid": ED25519_KEYID, "key": obj["publickeys"][wrong]["key"]}}
+    step(obj)["functionaries"][0]["publickeyid"] = ED25519_KEYID
+    assert run(obj, box).valid
+
+
+def test_rego_traps_fixed_by_portable_form(box: RegoSandbox) -> None:
+    for broken in (V1_NO_IMPORT, NO_DENY, STRING_DENY):
+        obj = good_policy()
+        _module(broken)(obj)
+        assert not run(obj, box).valid
+        _module(PORTABLE_REGO)(obj)
+        assert run(obj, box).valid
 
 
 @pytest.mark.parametrize(
@@ -548,12 +560,12 @@ _PATHS = [
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.sampled_from(_PATHS), st.text("abcdefgKkS_-", min_size=1, max_size=12), _json)
+@given(path=st.sampled_from(_PATHS), key=st.text("abcdefgKkS_-", min_size=1, max_size=12), value=_json)
 def test_random_mutations_never_crash(path: tuple[Any, ...], key: str, value: Any, box: RegoSandbox) -> None:
     obj: Any = good_policy()
     target = obj
     for part in path:
-        target = target[part]
+        target = target.setdefault(part, {}) if isinstance(target, dict) else target[part]
     if isinstance(target, dict):
         target[key] = value
     elif isinstance(target, list):

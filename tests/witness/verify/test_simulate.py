@@ -50,7 +50,9 @@ def test_default_run_shape(key: crypto.Signer, scenario: Scenario) -> None:
     stmt = json.loads(r.envelope.payload)
     assert stmt["_type"] == STATEMENT_TYPE and stmt["predicateType"] == COLLECTION_TYPE
     assert stmt["predicate"]["name"] == "build"
-    assert all(s["name"].startswith(("https://witness.dev/attestations/", "https://spdx")) for s in stmt["subject"])
+    assert all(
+        s["name"].startswith(("https://witness.dev/attestations/", "https://spdx")) for s in stmt["subject"]
+    )
     cmd = next(a.attestation for a in r.collection.attestations if a.type == CMD)
     assert cmd["cmd"] == list(scenario.command) and cmd["exitcode"] == 0
     starts = [a.starttime for a in r.collection.attestations]
@@ -110,7 +112,9 @@ def test_exported_attestor_leaves_the_collection(key: crypto.Signer, scenario: S
 def test_policy_requiring_an_exported_or_unselected_attestor_fails(world: World, key: crypto.Signer) -> None:
     """Traps 20 and 22: the collection no longer has the type, so the step is never found."""
     scenario = world.pipe.scenarios["build"]
-    run = simulate.run_step("build", scenario, world.build_key, attestors=["environment", "git", "slsa"], export=["slsa"])
+    run = simulate.run_step(
+        "build", scenario, world.build_key, attestors=["environment", "git", "slsa"], export=["slsa"]
+    )
     cols = [SourceCollection.load(run.dumps().encode(), "build.json"), world.collections()[1]]
     types = [a.type for a in world.pipe.steps["build"].collection.attestations] + [SLSA]
     res = world.verify(world.policy(attestation_types={"build": types}), collections=cols)
@@ -141,7 +145,9 @@ def test_pipeline_links_steps(world: World) -> None:
     assert build.collection.backrefs() == package.collection.backrefs()  # same commit
     arts = build.collection.artifacts()
     mats = package.collection.materials()
-    assert world.pipe.artifact_path in mats and mats[world.pipe.artifact_path] == arts[world.pipe.artifact_path]
+    assert (
+        world.pipe.artifact_path in mats and mats[world.pipe.artifact_path] == arts[world.pipe.artifact_path]
+    )
     assert world.pipe.artifact_digest == arts[world.pipe.artifact_path]["sha256"]
     tar = world.pipe.scenarios["package"].command
     assert tar[:2] == ("tar", "czf")

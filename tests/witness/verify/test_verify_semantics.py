@@ -28,7 +28,7 @@ def test_pass_finds_package_only_through_the_git_backref(world: World) -> None:
     res = world.verify()
     assert res.passed, res.reasons
     assert res.log[:3] == ["Verification succeeded", "Evidence:", "Step: build"]
-    assert [p.keyids for p in res.steps["package"].passed][0] == (world.package_key.keyid,)
+    assert res.steps["package"].passed[0].keyids == (world.package_key.keyid,)
     # the package collection has no subject with the artifact digest: it is found via build's backref
     package = world.collections()[1]
     assert world.pipe.artifact_digest not in package.digest_values

@@ -1,0 +1,98 @@
+"""Atomic checkpoints of a LoRA run: adapter weights plus the full trainer state.
+
+A checkpoint directory holds the PEFT adapter (`adapter_model.safetensors`, `adapter_config.json`)
+and `trainer_state.pt` (step, optimizer, scheduler, RNG states, best validation loss, ...). It is
+written under a temporary name and renamed into place, and `latest` (a one-line file) is replaced
+atomically afterwards, so a crash at any moment leaves the previous checkpoint intact.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+from pathlib import Path
+from typing import Any
+
+import torch
+
+STATE_FILE = "trainer_state.pt"
+LATEST = "latest"
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def replace_dir(tmp: Path, final: Path) -> None:
+    """Move a finished `tmp` dir to `final`, replacing any old one (old removed after the swap)."""
+    old = final.with_name(f".{final.name}.old{os.getpid()}")
+    if final.exists():
+        os.replace(final, old)
+    os.replace(tmp, final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def rng_state() -> dict[str, Any]:
+    state: dict[str, Any] = {"python": random.getstate(), "torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    random.setstate(state["python"])
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def save_adapter(model: Any, directory: Path) -> None:
+    """PEFT adapter files into `directory` (created)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(str(directory), safe_serialization=True)
+
+
+def save_checkpoint(root: Path, name: str, model: Any, state: dict[str, Any], keep: int) -> Path:
+    """Write `root/name` atomically, point `root/latest` at it, prune to the `keep` newest."""
+    root.mkdir(parents=True, exist_ok=True)
+    final = root / name
+    tmp = root / f".tmp-{name}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    save_adapter(model, tmp)
+    torch.save(state, tmp / STATE_FILE)
+    replace_dir(tmp, final)
+    write_text_atomic(root / LATEST, name + "\n")
+    steps = sorted(p for p in root.iterdir() if p.is_dir() and p.name.startswith("step-"))
+    for old in steps[:-keep]:
+        if old.name != name:
+            shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def latest_checkpoint(root: Path) -> Path | None:
+    """The directory `root/latest` names, if it is complete."""
+    pointer = root / LATEST
+    if not pointer.is_file():
+        return None
+    target = root / pointer.read_text(encoding="utf-8").strip()
+    return target if (target / STATE_FILE).is_file() else None
+
+
+def load_state(directory: Path) -> dict[str, Any]:
+    state: dict[str, Any] = torch.load(directory / STATE_FILE, map_location="cpu", weights_only=False)
+    return state
+
+
+def load_adapter_weights(model: Any, directory: Path) -> None:
+    """Load saved LoRA weights into an already wrapped PEFT model."""
+    from peft import set_peft_model_state_dict
+    from safetensors.torch import load_file
+
+    weights = load_file(str(directory / "adapter_model.safetensors"))
+    result = set_peft_model_state_dict(model, weights)
+    unexpected = getattr(result, "unexpected_keys", [])
+    if unexpected:
+        raise RuntimeError(f"checkpoint {directory} has unexpected keys: {unexpected[:3]}")

@@ -1,0 +1,463 @@
+"""The PyTorch + PEFT LoRA trainer (CUDA and CPU, one or several processes).
+
+`train_torch(config, model_dir)` validates everything first (config, both datasets, chat template),
+then trains with packed rows (`packing.py`), varlen attention and the chunked LM-head loss. Data order
+is a pure function of (seed, step), so a resumed run sees exactly the batches a straight run would.
+
+Outputs under `config.out`: `checkpoints/step-NNNNNNN/` (+ `latest`), `best/` (lowest validation
+loss), `adapter/` (final), `metrics.jsonl`, `loss.png`, `summary.json`, `config.yaml`.
+
+Data parallelism: start with `torchrun --nproc_per_node N -m witness_evals train ...`; every process
+takes `batch_size` examples of each step's global batch and gradients are summed across processes
+(all-reduce) with the loss normalised by the global number of target tokens, so N processes compute
+the same update as one process with N times the batch, up to numerics.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+import yaml
+
+from witness_evals.train import checkpoint as ckpt
+from witness_evals.train import data as data_mod
+from witness_evals.train.config import TrainConfig
+from witness_evals.train.packing import PackedBatch, pack
+from witness_evals.witness.errors import InputError
+
+Log = Callable[[str], None]
+
+
+def _stderr(message: str) -> None:
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
+@dataclass
+class Dist:
+    """Process group facts (world 1 when not launched by torchrun)."""
+
+    rank: int = 0
+    world: int = 1
+    local_rank: int = 0
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+
+def init_distributed(device_name: str) -> Dist:
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return Dist()
+    import torch.distributed as dist
+
+    rank, local = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
+    use_cuda = torch.cuda.is_available() and device_name in ("auto", "cuda")
+    if use_cuda:
+        torch.cuda.set_device(local)
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if use_cuda else "gloo")
+    return Dist(rank, world, local)
+
+
+def _all_reduce(t: torch.Tensor, d: Dist) -> torch.Tensor:
+    if d.world > 1:
+        import torch.distributed as dist
+
+        dist.all_reduce(t)
+    return t
+
+
+def sync_gradients(params: list[torch.nn.Parameter], d: Dist) -> None:
+    """Sum gradients over processes (one flat all-reduce)."""
+    if d.world <= 1:
+        return
+    grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in params]
+    flat = torch.cat([g.reshape(-1) for g in grads])
+    _all_reduce(flat, d)
+    offset = 0
+    for p in params:
+        n = p.numel()
+        p.grad = flat[offset : offset + n].view_as(p).clone()
+        offset += n
+
+
+def epoch_order(n: int, seed: int, epoch: int) -> list[int]:
+    order = list(range(n))
+    random.Random(seed * 1_000_003 + epoch).shuffle(order)
+    return order
+
+
+def steps_per_epoch(n: int, global_batch: int, world: int) -> int:
+    """Whole-epoch step count; with several processes a last batch smaller than the world is dropped."""
+    return max(1, math.ceil(n / global_batch) if world == 1 else n // global_batch)
+
+
+def step_examples(n: int, cfg: TrainConfig, step: int, d: Dist) -> list[list[int]]:
+    """Example indices of this process's micro-batches at `step` (0-based)."""
+    per_rank = cfg.batch_size * cfg.grad_accum
+    global_batch = per_rank * d.world
+    spe = steps_per_epoch(n, global_batch, d.world)
+    epoch, k = divmod(step, spe)
+    order = epoch_order(n, cfg.seed, epoch)
+    chunk = order[k * global_batch : (k + 1) * global_batch]
+    mine = chunk[d.rank * per_rank : (d.rank + 1) * per_rank] if d.world > 1 else chunk
+    return [mine[i : i + cfg.batch_size] for i in range(0, len(mine), cfg.batch_size)]
+
+
+def lr_lambda(cfg: TrainConfig, total: int) -> Callable[[int], float]:
+    def f(step: int) -> float:
+        if cfg.warmup_steps and step < cfg.warmup_steps:
+            return (step + 1) / cfg.warmup_steps
+        if cfg.lr_schedule == "constant":
+            return 1.0
+        span = max(1, total - cfg.warmup_steps)
+        progress = min(1.0, (step - cfg.warmup_steps) / span)
+        if cfg.lr_schedule == "linear":
+            return 1.0 - progress
+        return 0.5 * (1.0 + math.cos(math.pi * progress))
+
+    return f
+
+
+def load_tokenizer(model_dir: Path) -> Any:
+    from transformers import AutoTokenizer
+
+    try:
+        tok = AutoTokenizer.from_pretrained(str(model_dir))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot load tokenizer: {exc}", source=str(model_dir)) from None
+    if not getattr(tok, "chat_template", None):
+        raise InputError("model has no chat template", source=str(model_dir), location="tokenizer_config.json")
+    return tok
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+
+
+class Trainer:
+    """State of one run; `run()` does the work."""
+
+    def __init__(self, cfg: TrainConfig, model_dir: Path, *, log: Log = _stderr) -> None:
+        from witness_evals.train import model as M
+
+        self.cfg, self.log = cfg, log
+        if cfg.backend != "torch":
+            raise InputError("train_torch needs backend: torch", source="config", location="backend")
+        if cfg.data is None:
+            raise InputError("no dataset: pass --data DIR (train.jsonl, valid.jsonl)", source="config", location="data")
+        self.data_dir, self.out = Path(cfg.data), Path(cfg.out)
+        self.dist = init_distributed(cfg.device)
+        try:
+            self.device = M.resolve_device(cfg.device)
+            if self.dist.world > 1 and self.device.type == "cuda":
+                self.device = torch.device("cuda", self.dist.local_rank)
+            self.dtype = M.resolve_dtype(cfg.precision, self.device)
+        except (RuntimeError, ValueError) as exc:
+            raise InputError(str(exc), source="config", location="device/precision") from None
+        # validate every input before loading weights
+        self.tokenizer = load_tokenizer(model_dir)
+        self.train_set = data_mod.load_dataset(self.data_dir / "train.jsonl", self.tokenizer, cfg.max_seq_length)
+        self.valid_set = data_mod.load_dataset(self.data_dir / "valid.jsonl", self.tokenizer, cfg.max_seq_length)
+        per_step = cfg.batch_size * cfg.grad_accum * self.dist.world
+        if self.dist.world > 1 and len(self.train_set.examples) < per_step:
+            raise InputError(f"fewer examples than one global batch ({per_step})", source=str(self.data_dir))
+        self.spe = steps_per_epoch(len(self.train_set.examples), per_step, self.dist.world)
+        self.total_steps = cfg.iters if cfg.iters is not None else self.spe
+        seed_everything(cfg.seed)
+        self.model = self._load_model(model_dir)
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        self.params = params
+        from witness_evals.train.step import make_optimizer
+
+        self.optimizer = make_optimizer(self.model, cfg.learning_rate, cfg.weight_decay)
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lr_lambda(cfg, self.total_steps))
+        self.step = 0
+        self.best_val: float | None = None
+        self.best_step: int | None = None
+        self.bad_evals = 0
+        self.tokens_seen = 0
+
+    def _load_model(self, model_dir: Path) -> Any:
+        from transformers import AutoModelForCausalLM
+
+        from witness_evals.train import model as M
+
+        try:
+            model = AutoModelForCausalLM.from_pretrained(str(model_dir), dtype=self.dtype)
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot load model: {exc}", source=str(model_dir)) from None
+        model.to(self.device)
+        model = M.apply_lora(model, self.cfg)
+        M.use_packed_attention(model)
+        from witness_evals.train import attention
+
+        attention.set_kernel(self.cfg.attention)
+        M.freeze_prefix(model)
+        if self.cfg.gradient_checkpointing:
+            model.get_base_model().gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        if self.cfg.compile and self.device.type == "cuda" and attention.varlen_available():
+            M.compile_layers(model, self.cfg.max_seq_length)
+        model.train()
+        self.trainable = M.count_trainable(model)
+        return model
+
+    # ---- batches -------------------------------------------------------------------------------
+    def _micro_batches(self, step: int) -> list[PackedBatch]:
+        ex = self.train_set.examples
+        return [pack([ex[i] for i in idx]).to(self.device) for idx in step_examples(len(ex), self.cfg, step, self.dist) if idx]
+
+    def evaluate(self) -> float:
+        """Mean token loss over the validation set (or its first `val_batches` batches)."""
+        from witness_evals.train.model import compute_context, packed_loss
+
+        ex = self.valid_set.examples
+        bs = self.cfg.batch_size
+        batches = [list(range(i, min(i + bs, len(ex)))) for i in range(0, len(ex), bs)]
+        if self.cfg.val_batches > 0:
+            batches = batches[: self.cfg.val_batches]
+        mine = batches[self.dist.rank :: self.dist.world]
+        totals = torch.zeros(2, dtype=torch.float64, device=self.device)
+        self.model.eval()
+        with torch.no_grad():
+            for idx in mine:
+                mb = pack([ex[i] for i in idx]).to(self.device)
+                with compute_context(self.model, self.dtype, self.device):
+                    totals[0] += packed_loss(self.model, mb, self.cfg.loss_chunk_tokens).double()
+                totals[1] += mb.n_targets
+        self.model.train()
+        _all_reduce(totals, self.dist)
+        return float(totals[0] / totals[1].clamp(min=1))
+
+    # ---- persistence ---------------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "rng": ckpt.rng_state(),
+            "best_val": self.best_val,
+            "best_step": self.best_step,
+            "bad_evals": self.bad_evals,
+            "tokens_seen": self.tokens_seen,
+            "config": self.cfg.to_dict(),
+            "world": self.dist.world,
+        }
+
+    def save(self) -> None:
+        if self.dist.main:
+            ckpt.save_checkpoint(
+                self.out / "checkpoints", f"step-{self.step:07d}", self.model, self.state(), self.cfg.keep_checkpoints
+            )
+
+    def resume(self) -> bool:
+        found = ckpt.latest_checkpoint(self.out / "checkpoints")
+        if found is None:
+            return False
+        state = ckpt.load_state(found)
+        for key in ("data", "model", "seed", "batch_size", "grad_accum", "lora_rank", "lora_layers", "lora_targets"):
+            if state["config"].get(key) != getattr(self.cfg, key):
+                raise InputError(
+                    f"checkpoint {found} was made with {key}={state['config'].get(key)!r}; use another --out",
+                    source=str(found),
+                    location=key,
+                )
+        if state.get("world", 1) != self.dist.world:
+            raise InputError(f"checkpoint made with {state.get('world')} processes", source=str(found))
+        ckpt.load_adapter_weights(self.model, found)
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        ckpt.set_rng_state(state["rng"])
+        self.step = state["step"]
+        self.best_val, self.best_step = state["best_val"], state["best_step"]
+        self.bad_evals, self.tokens_seen = state["bad_evals"], state["tokens_seen"]
+        return True
+
+    def _metric(self, record: dict[str, Any]) -> None:
+        if self.dist.main:
+            with (self.out / "metrics.jsonl").open("a", encoding="utf-8") as fh:
+                fh.write(json.dumps(record, sort_keys=True) + "\n")
+
+    def _trim_metrics(self) -> None:
+        """After a resume, drop metrics logged after the checkpoint's step."""
+        path = self.out / "metrics.jsonl"
+        if self.dist.main and path.is_file():
+            lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+            kept = [ln for ln in lines if json.loads(ln).get("step", 0) <= self.step]
+            ckpt.write_text_atomic(path, "".join(ln + "\n" for ln in kept))
+
+    # ---- the loop ------------------------------------------------------------------------------
+    def _probe_memory(self) -> None:
+        """Forward+backward on the longest possible row first, so out-of-memory shows up now."""
+        from witness_evals.train.step import accumulate
+
+        ex = sorted(self.train_set.examples, key=len, reverse=True)[: self.cfg.batch_size]
+        mb = pack(ex).to(self.device)
+        accumulate(self.model, [mb], dtype=self.dtype, device=self.device, total_targets=mb.n_targets,
+                   chunk=self.cfg.loss_chunk_tokens)
+        self.optimizer.zero_grad(set_to_none=True)
+
+    def run(self, *, resume: bool = True, stop_after: int | None = None) -> dict[str, Any]:
+        """Train to `total_steps` (or `stop_after` steps in this call, to simulate a kill)."""
+        from witness_evals.train.step import accumulate, optimizer_step
+
+        cfg = self.cfg
+        if self.dist.main:
+            self.out.mkdir(parents=True, exist_ok=True)
+        resumed = resume and self.resume()
+        if not resume and ckpt.latest_checkpoint(self.out / "checkpoints") is not None:
+            raise InputError("already holds checkpoints; resume or choose another --out", source=str(self.out))
+        if resumed:
+            self.log(f"resuming from step {self.step}")
+            self._trim_metrics()
+        elif self.dist.main:
+            (self.out / "metrics.jsonl").unlink(missing_ok=True)
+        if self.dist.main:
+            ckpt.write_text_atomic(self.out / "config.yaml", yaml.safe_dump(cfg.to_dict(), sort_keys=False))
+        self._announce()
+        if self.device.type == "cuda" and self.step == 0:
+            try:
+                self._probe_memory()
+            except torch.cuda.OutOfMemoryError:
+                raise InputError(
+                    "out of memory on the longest batch: lower batch_size or max_seq_length, or set gradient_checkpointing",
+                    source="config",
+                ) from None
+        bar = self._progress()
+        stopped_early = False
+        started, run_steps, window_tokens, window_start = time.perf_counter(), 0, 0, time.perf_counter()
+        pending: list[tuple[int, torch.Tensor, int, torch.Tensor | None]] = []
+        while self.step < self.total_steps:
+            if stop_after is not None and run_steps >= stop_after:
+                break
+            mbs = self._micro_batches(self.step)
+            n_local = sum(mb.n_targets for mb in mbs)
+            tokens = torch.tensor([float(n_local), float(sum(mb.n_tokens for mb in mbs))], device=self.device)
+            _all_reduce(tokens, self.dist)
+            n_targets, n_tokens = int(tokens[0]), int(tokens[1])
+            try:
+                loss_sum = accumulate(self.model, mbs, dtype=self.dtype, device=self.device, total_targets=n_targets,
+                                      chunk=cfg.loss_chunk_tokens)
+                sync_gradients(self.params, self.dist)
+                norm = optimizer_step(self.model, self.optimizer, self.scheduler, cfg.max_grad_norm)
+            except torch.cuda.OutOfMemoryError:
+                raise InputError(
+                    f"out of memory at step {self.step + 1}; the last checkpoint is intact", source="config"
+                ) from None
+            self.step += 1
+            run_steps += 1
+            self.tokens_seen += n_tokens
+            window_tokens += n_tokens
+            pending.append((self.step, _all_reduce(loss_sum.detach().clone(), self.dist), n_targets, norm))
+            last = self.step == self.total_steps
+            if self.step % cfg.log_every == 0 or last:
+                now = time.perf_counter()
+                tps = window_tokens / max(now - window_start, 1e-9)
+                loss = 0.0
+                for st, ls, nt, gn in pending:
+                    loss = float(ls) / max(nt, 1)
+                    self._metric({"event": "train", "step": st, "loss": loss, "grad_norm": None if gn is None else float(gn),
+                                  "lr": self.scheduler.get_last_lr()[0], "tokens_per_s": tps})
+                pending.clear()
+                window_tokens, window_start = 0, now
+                if bar is not None:
+                    bar.set_postfix(loss=f"{loss:.4f}", tok_s=f"{tps:,.0f}")
+            if bar is not None:
+                bar.update(1)
+            if self.step % cfg.eval_every == 0 or last:
+                stopped_early = self._eval_and_keep_best()
+            if self.step % cfg.save_every == 0 or last or stopped_early:
+                self.save()
+            if stopped_early:
+                break
+        if bar is not None:
+            bar.close()
+        finished = self.step >= self.total_steps or stopped_early
+        return self._finish(finished, stopped_early, time.perf_counter() - started, run_steps)
+
+    def _eval_and_keep_best(self) -> bool:
+        val = self.evaluate()
+        self._metric({"event": "eval", "step": self.step, "val_loss": val})
+        if self.best_val is None or val < self.best_val:
+            self.best_val, self.best_step, self.bad_evals = val, self.step, 0
+            if self.dist.main:
+                tmp = self.out / f".tmp-best-{os.getpid()}"
+                ckpt.save_adapter(self.model, tmp)
+                ckpt.write_text_atomic(tmp / "best.json", json.dumps({"step": self.step, "val_loss": val}) + "\n")
+                ckpt.replace_dir(tmp, self.out / "best")
+            return False
+        self.bad_evals += 1
+        return bool(self.cfg.early_stopping_patience and self.bad_evals >= self.cfg.early_stopping_patience)
+
+    def _announce(self) -> None:
+        if not self.dist.main:
+            return
+        t, v = self.train_set.summary(), self.valid_set.summary()
+        self.log(
+            f"train: {t['examples']} examples ({t['dropped_too_long']} dropped > {self.cfg.max_seq_length} tokens), "
+            f"valid: {v['examples']} ({v['dropped_too_long']} dropped); {self.total_steps} steps "
+            f"({self.spe} per epoch), {self.trainable:,} trainable parameters, {self.device} {self.dtype}, "
+            f"{self.dist.world} process(es)"
+        )
+
+    def _progress(self) -> Any:
+        if not (self.cfg.progress and self.dist.main):
+            return None
+        from tqdm import tqdm
+
+        return tqdm(total=self.total_steps, initial=self.step, desc="train", unit="step", file=sys.stderr,
+                    dynamic_ncols=True)
+
+    def _finish(self, finished: bool, stopped_early: bool, seconds: float, run_steps: int) -> dict[str, Any]:
+        summary = {
+            "finished": finished,
+            "steps": self.step,
+            "planned_steps": self.total_steps,
+            "steps_per_epoch": self.spe,
+            "epochs": round(self.step / self.spe, 4),
+            "stopped_early": stopped_early,
+            "best_step": self.best_step,
+            "best_val_loss": self.best_val,
+            "trainable_parameters": self.trainable,
+            "tokens_seen": self.tokens_seen,
+            "seconds_this_run": round(seconds, 3),
+            "steps_this_run": run_steps,
+            "data": {"train": self.train_set.summary(), "valid": self.valid_set.summary()},
+            "device": str(self.device),
+            "dtype": str(self.dtype).removeprefix("torch."),
+            "processes": self.dist.world,
+            "out": str(self.out),
+        }
+        if finished and self.dist.main:
+            tmp = self.out / f".tmp-adapter-{os.getpid()}"
+            ckpt.save_adapter(self.model, tmp)
+            ckpt.replace_dir(tmp, self.out / "adapter")
+            from witness_evals.train.plot import plot_losses
+
+            plot_losses(self.out / "metrics.jsonl", self.out / "loss.png")
+            ckpt.write_text_atomic(self.out / "summary.json", json.dumps(summary, indent=1, sort_keys=True) + "\n")
+        return summary
+
+
+def train_torch(
+    config: TrainConfig, model_dir: Path, *, resume: bool = True, stop_after: int | None = None, log: Log = _stderr
+) -> dict[str, Any]:
+    """Run the torch backend; returns the run summary (also written to `out/summary.json`)."""
+    if torch.cuda.is_available():
+        os.environ.setdefault("PYTORCH_ALLOC_CONF", "expandable_segments:True")
+    return Trainer(config, model_dir, log=log).run(resume=resume, stop_after=stop_after)
