@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import POLICY_JSON, PORTABLE_REGO, good_policy
+from policy_helpers import POLICY_JSON, PORTABLE_REGO, good_policy
 
 
 def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:

@@ -9,9 +9,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import ED25519_KEYID, FIXTURES, POLICY_JSON, PORTABLE_REGO, SBOM_POLICY_JSON, b64, good_policy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from policy_helpers import (
+    ED25519_KEYID,
+    FIXTURES,
+    POLICY_JSON,
+    PORTABLE_REGO,
+    SBOM_POLICY_JSON,
+    b64,
+    good_policy,
+)
 
 from witness_evals.witness import crypto, x509
 from witness_evals.witness.errors import InputError

@@ -7,9 +7,9 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from conftest import b64, good_policy
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from policy_helpers import b64, good_policy
 
 from witness_evals.witness.errors import InputError
 from witness_evals.witness.policy import (

@@ -7,9 +7,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import ED25519_KEYID, POLICY_JSON, RSA_KEYID, SBOM_POLICY_JSON, b64, good_policy, real_policy
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from policy_helpers import (
+    ED25519_KEYID,
+    POLICY_JSON,
+    RSA_KEYID,
+    SBOM_POLICY_JSON,
+    b64,
+    good_policy,
+    real_policy,
+)
 
 from witness_evals.witness.constraints import CertConstraint
 from witness_evals.witness.errors import InputError
