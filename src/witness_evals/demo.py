@@ -101,14 +101,31 @@ def walkthrough(out: Path, *, seed: int = 7, model: bool = True, say: Say = prin
     ok = True
     say("\n== 1. static checks")
     ok &= _show(say, ["check", "policy", "policy.json"], out, 0)
-    ok &= _show(say, ["check", "command", "witness run -s build -k build-key.pem -o build.attestation.json -- make"], out, 0)
-    ok &= _show(say, ["check", "command", "witness run --step build --key build-key.pem -a commandrun -- make"], out, 1)
+    ok &= _show(
+        say,
+        ["check", "command", "witness run -s build -k build-key.pem -o build.attestation.json -- make"],
+        out,
+        0,
+    )
+    ok &= _show(
+        say,
+        ["check", "command", "witness run --step build --key build-key.pem -a commandrun -- make"],
+        out,
+        1,
+    )
     say("\n== 2. verify the real pipeline: PASS")
     ok &= _show(say, ["verify", *base, *atts], out, 0)
     say("\n== 3. tampered evidence: FAIL with witness's reasons")
     ok &= _show(say, ["verify", *base, "-a", "build.rogue.json", "-a", "package.attestation.json"], out, 1)
-    ok &= _show(say, ["verify", "-p", "policy-expired-signed.json", "-k", "policy-key.pub.pem", "-f", art, *atts], out, 1)
-    ok &= _show(say, ["verify", "-p", "policy-signed.json", "-k", "rogue-key.pub.pem", "-f", art, *atts], out, 1)
+    ok &= _show(
+        say,
+        ["verify", "-p", "policy-expired-signed.json", "-k", "policy-key.pub.pem", "-f", art, *atts],
+        out,
+        1,
+    )
+    ok &= _show(
+        say, ["verify", "-p", "policy-signed.json", "-k", "rogue-key.pub.pem", "-f", art, *atts], out, 1
+    )
     ok &= _show(say, ["verify", "-p", "policy.json", "-k", "policy-key.pub.pem", "-f", art, *atts], out, 1)
     say("\n== 4. bad input: one line, exit 2")
     _write(out / "broken.json", '{"expires": "2035-01-01T00:00:00Z", "steps": {')
@@ -139,7 +156,7 @@ def _model_step(say: Say) -> bool:
     )
     ids = tok(prompt, return_tensors="pt")
     gen = model.generate(**ids, max_new_tokens=40, do_sample=False)
-    answer = tok.decode(gen[0, ids["input_ids"].shape[1] :], skip_special_tokens=True).strip()
+    answer = str(tok.decode(gen[0, ids["input_ids"].shape[1] :], skip_special_tokens=True)).strip()
     say(f"    model: {path} ({n / 1e6:.0f}M parameters)")
     say(f"    untuned answer: {answer!r}")
     say("    (fine-tuning: `witness-evals train`; see README)")

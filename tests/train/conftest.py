@@ -71,3 +71,8 @@ def tiny_tokenizer(tiny_model: Path):  # type: ignore[no-untyped-def]
 @pytest.fixture()
 def chat_data(tmp_path: Path) -> Path:
     return make_chat_data(tmp_path / "data")
+
+
+@pytest.fixture(scope="session")
+def model_factory():  # type: ignore[no-untyped-def]
+    return make_model_dir

@@ -20,12 +20,13 @@ class _LinearCrossEntropy(torch.autograd.Function):
         ctx: Any, hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor, chunk: int
     ) -> torch.Tensor:
         need_grad = ctx.needs_input_grad[0]
-        total = torch.zeros((), dtype=torch.float32, device=hidden.device)
+        acc = torch.promote_types(hidden.dtype, torch.float32)  # fp32, or fp64 for fp64 inputs
+        total = torch.zeros((), dtype=acc, device=hidden.device)
         grad = torch.empty_like(hidden) if need_grad else None
         for start in range(0, hidden.shape[0], chunk):
             h = hidden[start : start + chunk]
             t = targets[start : start + chunk]
-            logits = (h @ weight.T).float()
+            logits = (h @ weight.T).to(acc)
             lse = torch.logsumexp(logits, dim=-1)
             total += (lse - logits.gather(1, t[:, None]).squeeze(1)).sum()
             if grad is not None:
@@ -66,7 +67,7 @@ def per_row_cross_entropy(
     rows = []
     with torch.no_grad():
         for start in range(0, hidden.shape[0], chunk):
-            logits = (hidden[start : start + chunk].to(weight.dtype) @ weight.T).float()
+            logits = (hidden[start : start + chunk].to(weight.dtype) @ weight.T).to(torch.promote_types(weight.dtype, torch.float32))
             t = targets[start : start + chunk]
             rows.append(torch.logsumexp(logits, -1) - logits.gather(1, t[:, None]).squeeze(1))
     return torch.cat(rows) if rows else hidden.new_zeros(0, dtype=torch.float32)

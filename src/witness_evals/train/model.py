@@ -133,7 +133,7 @@ def per_example_loss(model: Any, batch: PackedBatch, chunk: int = 1024) -> torch
     with torch.no_grad():
         hidden = hidden_states(model, batch)
         rows = per_row_cross_entropy(hidden.index_select(0, batch.target_pos), head.weight, batch.target_ids, chunk)
-        sums = torch.zeros(len(batch.seq_lens), dtype=torch.float32, device=rows.device)
+        sums = torch.zeros(len(batch.seq_lens), dtype=rows.dtype, device=rows.device)
         return sums.index_add_(0, batch.target_example, rows)
 
 

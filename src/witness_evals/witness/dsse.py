@@ -19,7 +19,7 @@ from cryptography import x509
 
 from witness_evals.witness.crypto import Signer, Verifier, verifier_for_certificate
 from witness_evals.witness.errors import InputError, WitnessError
-from witness_evals.witness.jsonio import MAX_JSON_BYTES, loads
+from witness_evals.witness.jsonio import MAX_JSON_BYTES, dumps_go, loads
 
 TIMESTAMP_RFC3161 = "tsp"
 
@@ -80,20 +80,6 @@ class Envelope:
     @classmethod
     def from_json(cls, obj: Any, *, source: str = "<envelope>") -> Envelope:
         return _envelope_from_obj(obj, source)
-
-
-def dumps_go(obj: Any) -> str:
-    """Go json.Marshal text: compact, non-ASCII kept, `<`, `>`, `&`, U+2028, U+2029 escaped."""
-    import json
-
-    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
-    return (
-        text.replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("&", "\\u0026")
-        .replace("\u2028", "\\u2028")
-        .replace("\u2029", "\\u2029")
-    )
 
 
 def _b64(data: bytes) -> str:
@@ -372,7 +358,7 @@ def verify_envelope(
     *,
     roots: Sequence[x509.Certificate] = (),
     intermediates: Sequence[x509.Certificate] = (),
-    timestamp_authorities: Sequence[x509.Certificate] = (),
+    timestamp_authorities: Sequence[x509.Certificate | Sequence[x509.Certificate]] = (),
     threshold: int = 1,
     now: datetime | None = None,
 ) -> list[PassedVerifier]:
@@ -383,6 +369,8 @@ def verify_envelope(
     and the given intermediates) at `now` when no TSAs are given, or at the time of one of its
     timestamps that verifies against `timestamp_authorities`. Like Go, a signature whose certificate
     does not parse is skipped entirely, and the threshold error counts all checked verifiers.
+    Each timestamp authority is a certificate or a bundle (root + intermediates, one trust pool), like
+    one policy `timestampauthorities` entry.
     """
     from witness_evals.witness.timestamp import TimestampError, verify_timestamp
 
@@ -414,11 +402,11 @@ def verify_envelope(
             else:
                 ok: list[tuple[Verifier, datetime]] = []
                 failed = 0
-                for _tsa in timestamp_authorities:
-                    for ttype, tdata in sig.timestamps:
-                        del ttype  # go-witness does not look at the type
+                for tsa in timestamp_authorities:
+                    pool = [tsa] if isinstance(tsa, x509.Certificate) else list(tsa)
+                    for _ttype, tdata in sig.timestamps:  # go-witness does not look at the type
                         try:
-                            when = verify_timestamp(tdata, sig.sig, [_tsa], now=now)
+                            when = verify_timestamp(tdata, sig.sig, pool, now=now)
                         except TimestampError:
                             continue
                         xv = base.with_chain(sig_inters, roots, when)

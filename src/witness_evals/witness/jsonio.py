@@ -99,9 +99,15 @@ def load_file(path: str | os.PathLike[str], *, max_bytes: int = MAX_JSON_BYTES) 
 
 
 def dumps_go(obj: Any) -> str:
-    """Compact JSON as Go's json.Marshal writes it (no spaces, non-ASCII kept, HTML chars escaped)."""
+    """Go json.Marshal text: compact, non-ASCII kept, `<`, `>`, `&`, U+2028, U+2029 escaped."""
     text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def type_name(value: Any) -> str:

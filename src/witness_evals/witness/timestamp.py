@@ -9,6 +9,7 @@ token's signingTime attribute (or now when absent), and return genTime.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -171,49 +172,30 @@ def _verify_signer_signature(
     return False
 
 
-def _parse(token: bytes) -> tuple[cms.SignedData, tsp.TSTInfo, bytes]:
-    try:
-        info = cms.ContentInfo.load(bytes(token), strict=True)
-        if info["content_type"].native != "signed_data":
-            raise TimestampError("timestamp token is not a CMS SignedData")
-        sd = info["content"]
-        encap = sd["encap_content_info"]
-        if encap["content_type"].native != "tst_info":
-            raise TimestampError("timestamp token does not contain a TSTInfo")
-        raw = encap["content"].contents
-        tst = tsp.TSTInfo.load(raw, strict=True)
-        tst.native  # noqa: B018 - force a full parse so malformed input fails here
-        sd["signer_infos"].native  # noqa: B018
-        return sd, tst, raw
-    except TimestampError:
-        raise
-    except Exception as exc:  # asn1crypto raises many types on hostile input
-        raise TimestampError(f"failed to parse timestamp token: {exc}") from None
+@dataclass(frozen=True)
+class _TokenFacts:
+    """What a token proves, independent of the data and the time (signatures already checked)."""
+
+    imprint: bytes
+    gen_time: datetime
+    certificates: tuple[x509.Certificate, ...]
+    signers: tuple[tuple[x509.Certificate, datetime | None], ...]  # (signer cert, signingTime)
 
 
-def verify_timestamp(
-    token: bytes,
-    data: bytes,
-    tsa_certs: Sequence[x509.Certificate],
-    *,
-    now: datetime | None = None,
-) -> datetime:
-    """genTime of a token over `data` signed by a TSA chaining to `tsa_certs`; raises TimestampError."""
-    try:
-        return _verify(token, data, tsa_certs, now)
-    except TimestampError:
-        raise
-    except Exception as exc:  # asn1crypto parses lazily: hostile input can fail anywhere
-        raise TimestampError(f"failed to parse timestamp token: {exc}") from None
-
-
-def _verify(
-    token: bytes, data: bytes, tsa_certs: Sequence[x509.Certificate], now: datetime | None
-) -> datetime:
-    sd, tst, raw = _parse(token)
+def _facts(token: bytes) -> _TokenFacts:
+    info = cms.ContentInfo.load(token, strict=True)
+    if info["content_type"].native != "signed_data":
+        raise TimestampError("timestamp token is not a CMS SignedData")
+    sd = info["content"]
+    encap = sd["encap_content_info"]
+    if encap["content_type"].native != "tst_info":
+        raise TimestampError("timestamp token does not contain a TSTInfo")
+    raw = encap["content"].contents
+    tst = tsp.TSTInfo.load(raw, strict=True)
     imprint = tst["message_imprint"]["hashed_message"].native
-    if imprint != hashlib.sha256(data).digest():
-        raise TimestampError("signed payload does not match timestamped payload")
+    gen = tst["gen_time"].native
+    if not isinstance(gen, datetime) or not isinstance(imprint, bytes):
+        raise TimestampError("timestamp token has no genTime or message imprint")
     certs: list[x509.Certificate] = []
     for choice in sd["certificates"] or []:
         if choice.name == "certificate":
@@ -221,8 +203,9 @@ def _verify(
                 certs.append(x509.load_der_x509_certificate(choice.chosen.dump()))
             except ValueError:
                 continue
-    if not sd["signer_infos"]:
+    if not len(sd["signer_infos"]):
         raise TimestampError("pkcs7: Message has no signers")
+    signers = []
     for si in sd["signer_infos"]:
         sid = si["sid"]
         if sid.name != "issuer_and_serial_number":
@@ -242,7 +225,7 @@ def _verify(
             by_type = {a["type"].native: a["values"] for a in attrs}
             if "message_digest" not in by_type:
                 raise TimestampError("pkcs7: Missing message digest attribute")
-            if digest_algo not in ("sha256", "sha384", "sha512", "sha1"):
+            if digest_algo not in _HASHES:
                 raise TimestampError(f"pkcs7: unsupported digest algorithm {digest_algo}")
             if by_type["message_digest"][0].native != hashlib.new(digest_algo, raw).digest():
                 raise TimestampError("pkcs7: Message digest mismatch")
@@ -254,7 +237,8 @@ def _verify(
                     raise TimestampError(
                         f"pkcs7: signing time {signing_time:%Y-%m-%dT%H:%M:%SZ} is outside of certificate validity"
                     )
-            signed = cms.CMSAttributes(list(attrs)).dump(force=True)
+            encoded = attrs.dump()
+            signed = b"\x31" + encoded[1:]  # the [0] IMPLICIT attributes are signed as a SET OF
         else:
             signed = raw
         if not _verify_signer_signature(ee, sig_algo, digest_algo, signed, si["signature"].native):
@@ -263,11 +247,37 @@ def _verify(
                 if sig_algo == "ecdsa"
                 else "crypto/rsa: verification error"
             )
-        at = signing_time or now
-        problem = chain_error(ee, certs, list(tsa_certs), at)
+        signers.append((ee, signing_time))
+    return _TokenFacts(imprint, _utc(gen), tuple(certs), tuple(signers))
+
+
+@functools.lru_cache(maxsize=4096)
+def _facts_cached(token: bytes) -> _TokenFacts | str:
+    try:
+        return _facts(token)
+    except TimestampError as exc:
+        return str(exc)
+    except Exception as exc:  # asn1crypto raises many types on hostile input
+        return f"failed to parse timestamp token: {exc}"
+
+
+def verify_timestamp(
+    token: bytes,
+    data: bytes,
+    tsa_certs: Sequence[x509.Certificate],
+    *,
+    now: datetime | None = None,
+) -> datetime:
+    """genTime of a token over `data` signed by a TSA chaining to `tsa_certs`; raises TimestampError.
+
+    The parse and CMS signature check are cached per token, so re-verifying is cheap."""
+    facts = _facts_cached(bytes(token))
+    if isinstance(facts, str):
+        raise TimestampError(facts)
+    if facts.imprint != hashlib.sha256(data).digest():
+        raise TimestampError("signed payload does not match timestamped payload")
+    for ee, signing_time in facts.signers:
+        problem = chain_error(ee, facts.certificates, list(tsa_certs), signing_time or now)
         if problem:
             raise TimestampError(problem)
-    gen = tst["gen_time"].native
-    if not isinstance(gen, datetime):
-        raise TimestampError("timestamp token has no genTime")
-    return _utc(gen)
+    return facts.gen_time

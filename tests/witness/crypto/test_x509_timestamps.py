@@ -254,6 +254,10 @@ def test_timestamp_makes_expired_cert_verify_at_timestamp_time(pki) -> None:  # 
         env, [], roots=[pki.root], timestamp_authorities=[pki.tsa_root], now=much_later
     )
     assert passed[0].timestamps == (stamp_at,) and passed[0].verifier.trusted_time == stamp_at
+    bundle = dsse.verify_envelope(
+        env, [], roots=[pki.root], timestamp_authorities=[[pki.other_root, pki.tsa_root]], now=much_later
+    )
+    assert bundle[0].timestamps == (stamp_at,)
     # wrong TSA: no valid timestamp, the certificate signature does not count
     with pytest.raises(dsse.DSSEError, match="no valid timestamps found"):
         dsse.verify_envelope(

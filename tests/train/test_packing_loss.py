@@ -1,0 +1,104 @@
+"""Packed rows equal unpacked examples; the chunked LM-head loss equals plain cross-entropy."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from witness_evals.train import attention
+from witness_evals.train.config import TrainConfig
+from witness_evals.train.data import Example
+from witness_evals.train.loss import linear_cross_entropy
+from witness_evals.train.model import apply_lora, packed_loss, per_example_loss, use_packed_attention
+from witness_evals.train.packing import pack
+
+
+def _examples(n: int, vocab: int, seed: int) -> list[Example]:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        length = rng.randint(5, 40)
+        prompt = rng.randint(1, length - 2)
+        out.append(Example(tuple(rng.randrange(vocab) for _ in range(length)),
+                           tuple([False] * prompt + [True] * (length - prompt))))
+    return out
+
+
+@pytest.fixture(scope="module")
+def lora_model(tiny_model: Path):  # type: ignore[no-untyped-def]
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(0)
+    model = AutoModelForCausalLM.from_pretrained(str(tiny_model), dtype=torch.float64)
+    model = apply_lora(model, TrainConfig(lora_layers=2))
+    for name, p in model.named_parameters():  # non-zero LoRA B so adapters matter
+        if "lora_B" in name:
+            p.data.normal_(0, 0.1)
+    use_packed_attention(model)
+    attention.set_kernel("sdpa")
+    return model
+
+
+def test_packed_row_equals_unpacked_examples(lora_model) -> None:  # type: ignore[no-untyped-def]
+    vocab = lora_model.config.vocab_size
+    exs = _examples(5, vocab, seed=1)
+    packed = per_example_loss(lora_model, pack(exs))
+    alone = torch.cat([per_example_loss(lora_model, pack([e])) for e in exs])
+    torch.testing.assert_close(packed, alone, rtol=1e-9, atol=1e-9)
+    # against transformers' own loss on each example (no packing code involved)
+    for e, mine in zip(exs, alone, strict=True):
+        ids = torch.tensor([e.input_ids])
+        labels = torch.tensor([[t if lab else -100 for t, lab in zip(e.input_ids, e.labels, strict=True)]])
+        lora_model.config._attn_implementation = "sdpa"
+        try:
+            ref = lora_model(input_ids=ids, labels=labels).loss * e.n_targets
+        finally:
+            use_packed_attention(lora_model)
+        torch.testing.assert_close(mine.double(), ref.detach().double(), rtol=1e-6, atol=1e-6)
+
+
+def test_packed_gradients_equal_unpacked(lora_model) -> None:  # type: ignore[no-untyped-def]
+    exs = _examples(3, lora_model.config.vocab_size, seed=2)
+    params = [p for p in lora_model.parameters() if p.requires_grad]
+    lora_model.zero_grad()
+    packed_loss(lora_model, pack(exs)).backward()
+    g_packed = [p.grad.clone() for p in params]
+    lora_model.zero_grad()
+    for e in exs:
+        packed_loss(lora_model, pack([e])).backward()
+    for a, p in zip(g_packed, params, strict=True):
+        torch.testing.assert_close(a, p.grad, rtol=1e-8, atol=1e-10)
+    lora_model.zero_grad()
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64, 1000])
+def test_linear_cross_entropy_matches_reference(chunk: int) -> None:
+    g = torch.Generator().manual_seed(chunk)
+    hidden = torch.randn(50, 16, dtype=torch.float64, generator=g, requires_grad=True)
+    weight = torch.randn(300, 16, dtype=torch.float64, generator=g)
+    targets = torch.randint(0, 300, (50,), generator=g)
+    loss = linear_cross_entropy(hidden, weight, targets, chunk)
+    (grad,) = torch.autograd.grad(loss * 0.5, hidden)
+    h2 = hidden.detach().clone().requires_grad_(True)
+    ref = F.cross_entropy(h2 @ weight.T, targets, reduction="sum")
+    (ref * 0.5).backward()
+    torch.testing.assert_close(loss.double(), ref.detach(), rtol=1e-6, atol=1e-6)
+    torch.testing.assert_close(grad, h2.grad, rtol=1e-6, atol=1e-8)
+
+
+def test_linear_cross_entropy_refuses_trainable_head() -> None:
+    with pytest.raises(ValueError):
+        linear_cross_entropy(torch.randn(2, 4), torch.randn(5, 4, requires_grad=True), torch.tensor([0, 1]))
+
+
+def test_pack_layout() -> None:
+    exs = [Example((5, 6, 7), (False, True, True)), Example((8, 9), (False, True))]
+    b = pack(exs)
+    assert b.input_ids.tolist() == [[5, 6, 7, 8, 9]] and b.position_ids.tolist() == [[0, 1, 2, 0, 1]]
+    assert b.seq_lens == (3, 2)
+    assert b.target_pos.tolist() == [0, 1, 3] and b.target_ids.tolist() == [6, 7, 9]
+    assert b.target_example.tolist() == [0, 0, 1]
