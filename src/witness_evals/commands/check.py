@@ -137,9 +137,9 @@ def register_policy_checks(check_app: typer.Typer) -> None:
             typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
         else:
             for finding in report.errors:
-                typer.echo(finding.line("error"))
+                typer.echo(finding.line("error", str(file)))
             for finding in report.warnings:
-                typer.echo(finding.line("warning"))
+                typer.echo(finding.line("warning", str(file)))
             counts = f"{report.checks_passed}/{report.checks_performed} checks passed, {len(report.warnings)} warning(s)"
             if report.valid:
                 typer.echo(f"{file}: policy is valid ({counts})")

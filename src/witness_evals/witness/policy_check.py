@@ -91,12 +91,13 @@ class Finding:
             out["location"] = self.location
         return out
 
-    def line(self, severity: str) -> str:
-        """`location: severity: message (suggestion)` on one line."""
+    def line(self, severity: str, source: str = "") -> str:
+        """`source:location: severity: message (suggestion)` on one line."""
         text = " ".join(f"{severity}: {self.message}".split())
         if self.suggestion:
             text += " (" + " ".join(self.suggestion.split()) + ")"
-        return f"{self.location or '<policy>'}: {text}"
+        where = ":".join(p for p in (source, self.location) if p) or "<policy>"
+        return f"{where}: {text}"
 
 
 @dataclass

@@ -52,11 +52,11 @@ def test_invalid_policy_exit_1_lines(tmp_path: Path) -> None:
     out = cli("policy", path)
     assert out.returncode == 1
     assert (
-        "expires: error: Policy expired on 2020-01-01T00:00:00Z (Update the 'expires' field to a future date)"
+        f"{path}:expires: error: Policy expired on 2020-01-01T00:00:00Z (Update the 'expires' field to a future date)"
         in out.stdout
     )
     assert any(
-        line.startswith("steps.build.name: error: step 'build' has name 'bld'")
+        line.startswith(f"{path}:steps.build.name: error: step 'build' has name 'bld'")
         for line in out.stdout.splitlines()
     )
 
