@@ -23,26 +23,26 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from witness_evals.train import attention  # noqa: E402
-from witness_evals.train.config import TrainConfig  # noqa: E402
-from witness_evals.train.data import Example  # noqa: E402
-from witness_evals.train.model import (  # noqa: E402
+from witness_evals.train import attention
+from witness_evals.train.config import TrainConfig
+from witness_evals.train.data import Example
+from witness_evals.train.model import (
     apply_lora,
     compile_layers,
     count_trainable,
     freeze_prefix,
     use_packed_attention,
-)  # noqa: E402
-from witness_evals.train.packing import pack  # noqa: E402
-from witness_evals.train.step import accumulate, make_optimizer, optimizer_step  # noqa: E402
+)
+from witness_evals.train.packing import pack
+from witness_evals.train.step import accumulate, make_optimizer, optimizer_step
 
-LLAMA_3B = {
+LLAMA_3B: dict[str, Any] = {
     "hidden_size": 3072,
     "intermediate_size": 8192,
     "num_hidden_layers": 28,
@@ -56,8 +56,16 @@ LLAMA_3B = {
     "tie_word_embeddings": True,
     "hidden_act": "silu",
 }
-TINY = {**LLAMA_3B, "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 4, "num_attention_heads": 4,
-        "num_key_value_heads": 2, "head_dim": 16, "vocab_size": 512}
+TINY: dict[str, Any] = {
+    **LLAMA_3B,
+    "hidden_size": 64,
+    "intermediate_size": 128,
+    "num_hidden_layers": 4,
+    "num_attention_heads": 4,
+    "num_key_value_heads": 2,
+    "head_dim": 16,
+    "vocab_size": 512,
+}
 
 
 def make_examples(n: int, vocab: int, lo: int, hi: int, seed: int) -> list[Example]:
@@ -110,7 +118,7 @@ def build(cfg: dict[str, Any], device: torch.device, dtype: torch.dtype, attn: s
     config = LlamaConfig(**cfg)
     config._attn_implementation = attn
     with torch.device(device):
-        model = LlamaForCausalLM(config).to(dtype)
+        model = cast(Any, LlamaForCausalLM(config)).to(dtype)
     return model
 
 
@@ -119,7 +127,9 @@ def sync(device: torch.device) -> None:
         torch.cuda.synchronize()
 
 
-def run_plain(model: Any, batches: list[list[Example]], device: torch.device, warmup: int) -> tuple[float, list[float]]:
+def run_plain(
+    model: Any, batches: list[list[Example]], device: torch.device, warmup: int
+) -> tuple[float, list[float]]:
     """The plain loop: right-padded batches, SDPA, `model(..., labels=...)`, default AdamW."""
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-5)
     losses = []
@@ -136,7 +146,9 @@ def run_plain(model: Any, batches: list[list[Example]], device: torch.device, wa
             n = len(e)
             ids[r, :n] = torch.tensor(e.input_ids)
             mask[r, :n] = 1
-            labels[r, :n] = torch.tensor([t if lab else -100 for t, lab in zip(e.input_ids, e.labels, strict=True)])
+            labels[r, :n] = torch.tensor(
+                [t if lab else -100 for t, lab in zip(e.input_ids, e.labels, strict=True)]
+            )
         out = model(input_ids=ids.to(device), attention_mask=mask.to(device), labels=labels.to(device))
         out.loss.backward()
         opt.step()
@@ -147,7 +159,12 @@ def run_plain(model: Any, batches: list[list[Example]], device: torch.device, wa
 
 
 def run_packed(
-    model: Any, batches: list[list[Example]], device: torch.device, dtype: torch.dtype, warmup: int, chunk: int
+    model: Any,
+    batches: list[list[Example]],
+    device: torch.device,
+    dtype: torch.dtype,
+    warmup: int,
+    chunk: int,
 ) -> tuple[float, list[float]]:
     """The project's step (`witness_evals.train.step`), exactly as the trainer calls it."""
     opt = make_optimizer(model, 1e-5, 0.0)
@@ -158,14 +175,18 @@ def run_packed(
             sync(device)
             t0 = time.perf_counter()
         mb = pack(exs).to(device)
-        loss_sum = accumulate(model, [mb], dtype=dtype, device=device, total_targets=mb.n_targets, chunk=chunk)
+        loss_sum = accumulate(
+            model, [mb], dtype=dtype, device=device, total_targets=mb.n_targets, chunk=chunk
+        )
         optimizer_step(model, opt, None, 1.0)
         losses.append(loss_sum / mb.n_targets)
     sync(device)
     return time.perf_counter() - t0, [float(x) for x in losses]
 
 
-def profile(model: Any, batches: list[list[Example]], device: torch.device, dtype: torch.dtype, chunk: int) -> None:
+def profile(
+    model: Any, batches: list[list[Example]], device: torch.device, dtype: torch.dtype, chunk: int
+) -> None:
     from torch.profiler import ProfilerActivity
     from torch.profiler import profile as prof
 
@@ -175,18 +196,20 @@ def profile(model: Any, batches: list[list[Example]], device: torch.device, dtyp
         wall = time.perf_counter() - t0
     events = p.key_averages()
     gpu = sum(e.self_device_time_total for e in events) / 1e3
-    print(f"profile: wall {1e3 * wall:.0f} ms, GPU kernel time {gpu:.0f} ms, {len(batches)} steps", flush=True)
+    print(
+        f"profile: wall {1e3 * wall:.0f} ms, GPU kernel time {gpu:.0f} ms, {len(batches)} steps", flush=True
+    )
     print(events.table(sort_by="self_device_time_total", row_limit=18, max_name_column_width=50), flush=True)
 
 
-VARIANTS = ("plain", "packed-sdpa+nograd", "packed-varlen+nograd", "packed-varlen+nograd+compile")
+VARIANTS = ("plain", "packed-varlen+nograd", "packed-varlen+nograd+compile")  # also: packed-sdpa, +ckpt
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--tiny", action="store_true", help="tiny model (smoke test)")
     ap.add_argument("--device", default="cuda")
-    ap.add_argument("--steps", type=int, default=20, help="measured steps per variant")
+    ap.add_argument("--steps", type=int, default=30, help="measured steps per variant")
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--variants", default=",".join(VARIANTS))
     ap.add_argument("--chunk", type=int, default=1024, help="loss_chunk_tokens")
@@ -209,7 +232,9 @@ def main() -> None:
     real_tokens = sum(len(e) for b in measured for e in b)
     padded_tokens = sum(max(len(e) for e in b) * len(b) for b in measured)
     flops = sum(
-        step_flops(cfg, [len(e) for e in b], sum(e.n_targets for e in b), preset.lora_layers, preset.lora_rank)
+        step_flops(
+            cfg, [len(e) for e in b], sum(e.n_targets for e in b), preset.lora_layers, preset.lora_rank
+        )
         for b in measured
     )
     peak = matmul_tflops(device) if device.type == "cuda" else float("nan")
@@ -252,8 +277,12 @@ def main() -> None:
                 "variant": variant,
                 "tokens_per_s": real_tokens / seconds,
                 "step_ms": 1e3 * seconds / args.steps,
-                "peak_alloc_gib": torch.cuda.max_memory_allocated(device) / 2**30 if device.type == "cuda" else 0.0,
-                "peak_reserved_gib": torch.cuda.max_memory_reserved(device) / 2**30 if device.type == "cuda" else 0.0,
+                "peak_alloc_gib": torch.cuda.max_memory_allocated(device) / 2**30
+                if device.type == "cuda"
+                else 0.0,
+                "peak_reserved_gib": torch.cuda.max_memory_reserved(device) / 2**30
+                if device.type == "cuda"
+                else 0.0,
                 "mfu": flops / seconds / 1e12 / peak,
                 "first_loss": losses[0],
                 "last_loss": losses[-1],
@@ -268,17 +297,23 @@ def main() -> None:
 
     base = next((r["tokens_per_s"] for r in rows if r["variant"] == "plain" and "tokens_per_s" in r), None)
     print(f"\n{env['gpu']}  torch {env['torch']}  bf16 matmul {peak:.0f} TFLOP/s (measured)")
-    print(f"{args.steps} steps x {preset.batch_size} examples, {real_tokens} real tokens "
-          f"({padded_tokens} padded in the plain loop)")
-    print(f"{'variant':24} {'tokens/s':>10} {'x plain':>8} {'peak alloc':>11} {'peak resv':>10} {'MFU':>6} "
-          f"{'loss@1':>8} {'loss@end':>8}")
+    print(
+        f"{args.steps} steps x {preset.batch_size} examples, {real_tokens} real tokens "
+        f"({padded_tokens} padded in the plain loop)"
+    )
+    print(
+        f"{'variant':24} {'tokens/s':>10} {'x plain':>8} {'peak alloc':>11} {'peak resv':>10} {'MFU':>6} "
+        f"{'loss@1':>8} {'loss@end':>8}"
+    )
     for r in rows:
         if "error" in r:
             print(f"{r['variant']:24} ERROR {r['error']}")
             continue
         ratio = r["tokens_per_s"] / base if base else float("nan")
-        print(f"{r['variant']:24} {r['tokens_per_s']:10.0f} {ratio:8.2f} {r['peak_alloc_gib']:9.2f}Gi "
-              f"{r['peak_reserved_gib']:8.2f}Gi {100 * r['mfu']:5.1f}% {r['first_loss']:8.4f} {r['last_loss']:8.4f}")
+        print(
+            f"{r['variant']:24} {r['tokens_per_s']:10.0f} {ratio:8.2f} {r['peak_alloc_gib']:9.2f}Gi "
+            f"{r['peak_reserved_gib']:8.2f}Gi {100 * r['mfu']:5.1f}% {r['first_loss']:8.4f} {r['last_loss']:8.4f}"
+        )
     if args.json:
         args.json.write_text(json.dumps({"env": env, "rows": rows}, indent=1))
 

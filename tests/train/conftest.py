@@ -7,12 +7,31 @@ import random
 from pathlib import Path
 
 import pytest
+import torch
+
+# tiny models: one thread per process is ~10x faster than oversubscribed OpenMP on a shared 2-core box
+torch.set_num_threads(1)
 
 CHAT_TEMPLATE = (
     "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}"
     "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
 )
-WORDS = "witness attestation policy step material product command run sign verify key digest sha256 collection".split()
+WORDS = [
+    "witness",
+    "attestation",
+    "policy",
+    "step",
+    "material",
+    "product",
+    "command",
+    "run",
+    "sign",
+    "verify",
+    "key",
+    "digest",
+    "sha256",
+    "collection",
+]
 
 
 def make_model_dir(path: Path, *, layers: int = 4, chat_template: bool = True) -> Path:
@@ -24,17 +43,35 @@ def make_model_dir(path: Path, *, layers: int = 4, chat_template: bool = True) -
     rng = random.Random(0)
     corpus = [" ".join(rng.choice(WORDS) for _ in range(12)) for _ in range(200)]
     bpe = ByteLevelBPETokenizer()
-    bpe.train_from_iterator(corpus, vocab_size=300, min_frequency=1,
-                            special_tokens=["<|endoftext|>", "<|im_start|>", "<|im_end|>"], show_progress=False)
-    tok = PreTrainedTokenizerFast(tokenizer_object=bpe._tokenizer, eos_token="<|im_end|>", pad_token="<|endoftext|>",
-                                  bos_token="<|im_start|>")
+    bpe.train_from_iterator(
+        corpus,
+        vocab_size=300,
+        min_frequency=1,
+        special_tokens=["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
+        show_progress=False,
+    )
+    tok = PreTrainedTokenizerFast(
+        tokenizer_object=bpe._tokenizer,
+        eos_token="<|im_end|>",
+        pad_token="<|endoftext|>",
+        bos_token="<|im_start|>",
+    )
     if chat_template:
         tok.chat_template = CHAT_TEMPLATE
     tok.save_pretrained(str(path))
     torch.manual_seed(0)
-    cfg = LlamaConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=layers, num_attention_heads=4,
-                      num_key_value_heads=2, vocab_size=len(tok), max_position_embeddings=512,
-                      tie_word_embeddings=True, eos_token_id=tok.eos_token_id, bos_token_id=tok.bos_token_id)
+    cfg = LlamaConfig(
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=layers,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        vocab_size=len(tok),
+        max_position_embeddings=512,
+        tie_word_embeddings=True,
+        eos_token_id=tok.eos_token_id,
+        bos_token_id=tok.bos_token_id,
+    )
     LlamaForCausalLM(cfg).save_pretrained(str(path), safe_serialization=True)
     return path
 
@@ -62,7 +99,7 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tiny_tokenizer(tiny_model: Path):  # type: ignore[no-untyped-def]
+def tiny_tokenizer(tiny_model: Path):
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(str(tiny_model))
@@ -74,5 +111,5 @@ def chat_data(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def model_factory():  # type: ignore[no-untyped-def]
+def model_factory():
     return make_model_dir

@@ -17,7 +17,13 @@ REPO = Path(__file__).resolve().parents[2]
 def test_default_preset_is_the_recipe() -> None:
     cfg = load_config(REPO / "configs" / "default.yaml")
     assert cfg == TrainConfig()
-    assert (cfg.lora_rank, cfg.lora_layers, cfg.batch_size, cfg.learning_rate, cfg.max_seq_length) == (8, 16, 4, 1e-5, 2048)
+    assert (cfg.lora_rank, cfg.lora_layers, cfg.batch_size, cfg.learning_rate, cfg.max_seq_length) == (
+        8,
+        16,
+        4,
+        1e-5,
+        2048,
+    )
     assert cfg.iters is None and cfg.eval_every == 100 and cfg.save_every == 100
     assert load_config(None) == TrainConfig()
 
@@ -74,8 +80,15 @@ def test_not_a_mapping_and_missing_file(tmp_path: Path) -> None:
 def test_overrides_coerce_types() -> None:
     cfg = apply_overrides(
         TrainConfig(),
-        ["iters=5", "learning_rate=2e-4", "compile=false", "lora_targets=q_proj, v_proj", "model=/m", "iters=7",
-         "early-stopping-patience=3"],
+        [
+            "iters=5",
+            "learning_rate=2e-4",
+            "compile=false",
+            "lora_targets=q_proj, v_proj",
+            "model=/m",
+            "iters=7",
+            "early-stopping-patience=3",
+        ],
     )
     assert cfg.iters == 7 and cfg.learning_rate == 2e-4 and cfg.compile is False
     assert cfg.lora_targets == ["q_proj", "v_proj"] and cfg.model == "/m" and cfg.early_stopping_patience == 3
@@ -84,8 +97,14 @@ def test_overrides_coerce_types() -> None:
 
 @pytest.mark.parametrize(
     ("item", "location"),
-    [("nope=1", "nope"), ("iters=abc", "iters"), ("learning_rate=nan", "learning_rate"), ("compile=maybe", "compile"),
-     ("batch_size=-1", "batch_size"), ("lora_dropout=1.5", "lora_dropout")],
+    [
+        ("nope=1", "nope"),
+        ("iters=abc", "iters"),
+        ("learning_rate=nan", "learning_rate"),
+        ("compile=maybe", "compile"),
+        ("batch_size=-1", "batch_size"),
+        ("lora_dropout=1.5", "lora_dropout"),
+    ],
 )
 def test_bad_overrides(item: str, location: str) -> None:
     with pytest.raises(InputError) as info:

@@ -62,7 +62,9 @@ def test_empty_and_missing_files(tmp_path: Path, tiny_tokenizer: Any) -> None:
 
 def test_too_long_examples_are_dropped_and_counted(tmp_path: Path, tiny_tokenizer: Any) -> None:
     short = {"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]}
-    long = {"messages": [{"role": "user", "content": "witness " * 200}, {"role": "assistant", "content": "b"}]}
+    long = {
+        "messages": [{"role": "user", "content": "witness " * 200}, {"role": "assistant", "content": "b"}]
+    }
     ds = load_dataset(_write(tmp_path / "t.jsonl", [short, long, short]), tiny_tokenizer, 64)
     assert len(ds.examples) == 2 and ds.dropped_too_long == 1 and ds.longest_dropped > 64
     assert ds.summary()["dropped_too_long"] == 1

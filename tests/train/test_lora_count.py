@@ -11,8 +11,15 @@ from witness_evals.train.model import apply_lora, count_trainable, lora_layer_in
 def test_llama_3b_trainable_parameters() -> None:
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    cfg = LlamaConfig(hidden_size=3072, intermediate_size=8192, num_hidden_layers=28, num_attention_heads=24,
-                      num_key_value_heads=8, vocab_size=128256, tie_word_embeddings=True)
+    cfg = LlamaConfig(
+        hidden_size=3072,
+        intermediate_size=8192,
+        num_hidden_layers=28,
+        num_attention_heads=24,
+        num_key_value_heads=8,
+        vocab_size=128256,
+        tie_word_embeddings=True,
+    )
     with torch.device("meta"):
         model = LlamaForCausalLM(cfg)
     peft_model = apply_lora(model, TrainConfig())
@@ -20,7 +27,15 @@ def test_llama_3b_trainable_parameters() -> None:
     names = {n for n, p in peft_model.named_parameters() if p.requires_grad}
     layers = {int(n.split(".layers.")[1].split(".")[0]) for n in names}
     assert layers == set(range(12, 28))
-    assert {n.split(".")[-4] for n in names} == {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
+    assert {n.split(".")[-4] for n in names} == {
+        "q_proj",
+        "k_proj",
+        "v_proj",
+        "o_proj",
+        "gate_proj",
+        "up_proj",
+        "down_proj",
+    }
 
 
 def test_layer_indices() -> None:

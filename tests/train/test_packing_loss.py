@@ -23,13 +23,17 @@ def _examples(n: int, vocab: int, seed: int) -> list[Example]:
     for _ in range(n):
         length = rng.randint(5, 40)
         prompt = rng.randint(1, length - 2)
-        out.append(Example(tuple(rng.randrange(vocab) for _ in range(length)),
-                           tuple([False] * prompt + [True] * (length - prompt))))
+        out.append(
+            Example(
+                tuple(rng.randrange(vocab) for _ in range(length)),
+                tuple([False] * prompt + [True] * (length - prompt)),
+            )
+        )
     return out
 
 
 @pytest.fixture(scope="module")
-def lora_model(tiny_model: Path):  # type: ignore[no-untyped-def]
+def lora_model(tiny_model: Path):
     from transformers import AutoModelForCausalLM
 
     torch.manual_seed(0)
@@ -43,7 +47,7 @@ def lora_model(tiny_model: Path):  # type: ignore[no-untyped-def]
     return model
 
 
-def test_packed_row_equals_unpacked_examples(lora_model) -> None:  # type: ignore[no-untyped-def]
+def test_packed_row_equals_unpacked_examples(lora_model) -> None:
     vocab = lora_model.config.vocab_size
     exs = _examples(5, vocab, seed=1)
     packed = per_example_loss(lora_model, pack(exs))
@@ -61,7 +65,7 @@ def test_packed_row_equals_unpacked_examples(lora_model) -> None:  # type: ignor
         torch.testing.assert_close(mine.double(), ref.detach().double(), rtol=1e-6, atol=1e-6)
 
 
-def test_packed_gradients_equal_unpacked(lora_model) -> None:  # type: ignore[no-untyped-def]
+def test_packed_gradients_equal_unpacked(lora_model) -> None:
     exs = _examples(3, lora_model.config.vocab_size, seed=2)
     params = [p for p in lora_model.parameters() if p.requires_grad]
     lora_model.zero_grad()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -16,10 +17,20 @@ from witness_evals.witness.errors import InputError
 
 
 def _cfg(data: Path, out: Path, **kw: object) -> TrainConfig:
-    base = {"data": str(data), "out": str(out), "iters": 6, "eval_every": 3, "save_every": 2, "log_every": 1,
-            "learning_rate": 5e-3, "lora_dropout": 0.1, "progress": False, "lora_layers": 2}
+    base: dict[str, Any] = {
+        "data": str(data),
+        "out": str(out),
+        "iters": 6,
+        "eval_every": 3,
+        "save_every": 2,
+        "log_every": 1,
+        "learning_rate": 5e-3,
+        "lora_dropout": 0.1,
+        "progress": False,
+        "lora_layers": 2,
+    }
     base.update(kw)
-    return TrainConfig(**base).validate()  # type: ignore[arg-type]
+    return TrainConfig(**base).validate()
 
 
 def _adapter(out: Path, sub: str = "adapter") -> dict[str, torch.Tensor]:
@@ -29,17 +40,30 @@ def _adapter(out: Path, sub: str = "adapter") -> dict[str, torch.Tensor]:
 def test_full_run_writes_everything(tiny_model: Path, chat_data: Path, tmp_path: Path) -> None:
     out = tmp_path / "run"
     summary = train_torch(_cfg(chat_data, out, iters=None), tiny_model, log=lambda _m: None)
-    assert summary["finished"] and summary["steps"] == 6 == summary["steps_per_epoch"]  # 24 examples / batch 4
+    assert (
+        summary["finished"] and summary["steps"] == 6 == summary["steps_per_epoch"]
+    )  # 24 examples / batch 4
     assert summary["data"]["train"]["examples"] == 24 and summary["data"]["train"]["dropped_too_long"] == 0
-    for name in ("adapter/adapter_model.safetensors", "best/adapter_model.safetensors", "best/best.json",
-                 "loss.png", "metrics.jsonl", "summary.json", "config.yaml", "checkpoints/latest"):
+    for name in (
+        "adapter/adapter_model.safetensors",
+        "best/adapter_model.safetensors",
+        "best/best.json",
+        "loss.png",
+        "metrics.jsonl",
+        "summary.json",
+        "config.yaml",
+        "checkpoints/latest",
+    ):
         assert (out / name).is_file(), name
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows if r["event"] == "train"] == [1, 2, 3, 4, 5, 6]
     vals = [r["val_loss"] for r in rows if r["event"] == "eval"]
     assert len(vals) == 2 and summary["best_val_loss"] == min(vals)
     assert (out / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert sorted(p.name for p in (out / "checkpoints").iterdir() if p.is_dir()) == ["step-0000004", "step-0000006"]
+    assert sorted(p.name for p in (out / "checkpoints").iterdir() if p.is_dir()) == [
+        "step-0000004",
+        "step-0000006",
+    ]
     assert not list(out.glob(".tmp*"))
 
 
@@ -65,8 +89,11 @@ def test_kill_and_resume_equals_straight_run(tiny_model: Path, chat_data: Path, 
     for k in ws:
         torch.testing.assert_close(wr[k], ws[k], rtol=1e-5, atol=1e-7)
     assert resumed["best_val_loss"] == pytest.approx(straight["best_val_loss"], rel=1e-6)
-    steps = [json.loads(x)["step"] for x in (out / "metrics.jsonl").read_text().splitlines()
-             if json.loads(x)["event"] == "train"]
+    steps = [
+        json.loads(x)["step"]
+        for x in (out / "metrics.jsonl").read_text().splitlines()
+        if json.loads(x)["event"] == "train"
+    ]
     assert steps == list(range(1, 10))
 
 
@@ -81,14 +108,22 @@ def test_resume_refuses_other_settings(tiny_model: Path, chat_data: Path, tmp_pa
 
 def test_early_stopping(tiny_model: Path, chat_data: Path, tmp_path: Path) -> None:
     # a huge learning rate makes validation loss go up after the first evaluation
-    cfg = _cfg(chat_data, tmp_path / "run", iters=30, eval_every=1, learning_rate=5.0, early_stopping_patience=2,
-               max_grad_norm=0.0, lora_dropout=0.0)
+    cfg = _cfg(
+        chat_data,
+        tmp_path / "run",
+        iters=30,
+        eval_every=1,
+        learning_rate=5.0,
+        early_stopping_patience=2,
+        max_grad_norm=0.0,
+        lora_dropout=0.0,
+    )
     summary = train_torch(cfg, tiny_model, log=lambda _m: None)
     assert summary["stopped_early"] and summary["steps"] < 30
     assert json.loads((tmp_path / "run" / "best" / "best.json").read_text())["step"] == summary["best_step"]
 
 
-def test_model_without_chat_template(tmp_path: Path, chat_data: Path, model_factory) -> None:  # type: ignore[no-untyped-def]
+def test_model_without_chat_template(tmp_path: Path, chat_data: Path, model_factory) -> None:
     model = model_factory(tmp_path / "m", layers=2, chat_template=False)
     with pytest.raises(InputError, match="no chat template"):
         train_torch(_cfg(chat_data, tmp_path / "run"), model, log=lambda _m: None)
@@ -108,6 +143,9 @@ def test_data_order_is_a_function_of_step() -> None:
     one = [step_examples(10, cfg, s, Dist()) for s in range(10)]
     assert sorted(i for step in one[:5] for mb in step for i in mb) == list(range(10))  # one epoch covers all
     assert one[5] != one[0] or one[6] != one[1]  # next epoch reshuffled
-    two = [[step_examples(10, TrainConfig(batch_size=1, seed=3), s, Dist(r, 2)) for r in range(2)] for s in range(5)]
+    two = [
+        [step_examples(10, TrainConfig(batch_size=1, seed=3), s, Dist(r, 2)) for r in range(2)]
+        for s in range(5)
+    ]
     for s in range(5):
         assert [two[s][0][0][0], two[s][1][0][0]] == one[s][0]

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import typer
 
+MAX_PASSPHRASE_BYTES = 1023
+
 keys_app = typer.Typer(
     help="Generate key pairs (reproducibly with --seed) and compute go-witness key ids.", no_args_is_help=True
 )
@@ -25,6 +27,24 @@ def _write(path: Path, data: bytes, *, private: bool) -> None:
             fh.write(data)
     except OSError as exc:
         raise InputError(exc.strerror or str(exc), source=str(path)) from None
+
+
+def _read_passphrase(path: Path) -> bytes:
+    """One line of at most 1023 bytes (OpenSSL's PKCS#8 limit), trailing CR/LF dropped, not empty."""
+    from witness_evals.witness.errors import InputError
+    from witness_evals.witness.jsonio import read_bytes
+
+    text = read_bytes(path, max_bytes=4096).rstrip(b"\r\n")
+    if b"\r" in text or b"\n" in text:
+        raise InputError("passphrase file must contain a single line", source=str(path))
+    if not text:
+        raise InputError("passphrase file is empty (the key would not be encrypted)", source=str(path))
+    if len(text) > MAX_PASSPHRASE_BYTES:
+        raise InputError(
+            f"passphrase is {len(text)} bytes long, at most {MAX_PASSPHRASE_BYTES} are supported",
+            source=str(path),
+        )
+    return text
 
 
 @keys_app.command("generate")
@@ -45,11 +65,10 @@ def generate(
 ) -> None:
     """Generate a private key; print its keyid (sha256 of the canonical public PEM) on stdout."""
     from witness_evals.witness import crypto
-    from witness_evals.witness.jsonio import read_bytes
 
     passphrase = None
     if passphrase_path is not None:
-        passphrase = read_bytes(passphrase_path, max_bytes=4096).rstrip(b"\r\n")
+        passphrase = _read_passphrase(passphrase_path)
     key = crypto.generate_private_key(key_type, seed=seed)
     _write(out, crypto.private_pem(key, passphrase), private=True)
     if pub is not None:
@@ -66,10 +85,18 @@ def key_id(
 ) -> None:
     """Print the go-witness keyid of a key or certificate (its public key's canonical PEM, SHA-256)."""
     from witness_evals.witness import crypto
+    from witness_evals.witness.errors import InputError
     from witness_evals.witness.jsonio import read_bytes
 
     data = read_bytes(path, max_bytes=1024 * 1024)
-    parsed = crypto.parse_pem(data, source=str(path))
+    try:
+        parsed = crypto.parse_pem(data, source=str(path))
+    except InputError as exc:
+        if "ENCRYPTED" in exc.message:
+            raise InputError(
+                f"{exc.message} (an encrypted private key: give its public key instead)", source=str(path)
+            ) from None
+        raise
     pub = parsed.public_key
     canonical = crypto.public_pem(pub)
     if pem:

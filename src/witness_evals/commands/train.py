@@ -13,13 +13,25 @@ def register(app: typer.Typer, check_app: typer.Typer) -> None:
 
     @app.command("train")
     def train(
-        config: Path | None = typer.Option(None, "--config", help="YAML preset (see configs/); defaults: the recipe."),
-        model: str | None = typer.Option(None, "--model", help="HF model dir or .gguf; default: SmolLM2-135M-Instruct."),
-        data: Path | None = typer.Option(None, "--data", help="Dir with train.jsonl and valid.jsonl (chat format)."),
+        config: Path | None = typer.Option(
+            None, "--config", help="YAML preset (see configs/); defaults: the recipe."
+        ),
+        model: str | None = typer.Option(
+            None, "--model", help="HF model dir or .gguf; default: SmolLM2-135M-Instruct."
+        ),
+        data: Path | None = typer.Option(
+            None, "--data", help="Dir with train.jsonl and valid.jsonl (chat format)."
+        ),
         out: Path | None = typer.Option(None, "--out", help="Run directory (checkpoints, metrics, adapter)."),
-        backend: str | None = typer.Option(None, "--backend", help="torch (CUDA/CPU) or mlx (Apple silicon)."),
-        overrides: list[str] = typer.Option([], "--set", help="Override a config key: --set key=value (repeatable)."),
-        resume: bool = typer.Option(True, "--resume/--no-resume", help="Continue from the run dir's last checkpoint."),
+        backend: str | None = typer.Option(
+            None, "--backend", help="torch (CUDA/CPU) or mlx (Apple silicon)."
+        ),
+        overrides: list[str] = typer.Option(
+            [], "--set", help="Override a config key: --set key=value (repeatable)."
+        ),
+        resume: bool = typer.Option(
+            True, "--resume/--no-resume", help="Continue from the run dir's last checkpoint."
+        ),
     ) -> None:
         """Fine-tune LoRA adapters on chat JSONL data and print the run summary as JSON.
 
@@ -30,12 +42,18 @@ def register(app: typer.Typer, check_app: typer.Typer) -> None:
         from witness_evals.train.config import apply_overrides, load_config
 
         cfg = load_config(config)
-        direct = [f"{k}={v}" for k, v in (("model", model), ("data", data), ("out", out), ("backend", backend)) if v]
+        direct = [
+            f"{k}={v}" for k, v in (("model", model), ("data", data), ("out", out), ("backend", backend)) if v
+        ]
         cfg = apply_overrides(cfg, [*direct, *overrides])
         if cfg.data is None:
             from witness_evals.witness.errors import InputError
 
-            raise InputError("no dataset: pass --data DIR (with train.jsonl and valid.jsonl)", source="config", location="data")
+            raise InputError(
+                "no dataset: pass --data DIR (with train.jsonl and valid.jsonl)",
+                source="config",
+                location="data",
+            )
         os.environ.setdefault("PYTORCH_ALLOC_CONF", "expandable_segments:True")
         from witness_evals.train.model_source import resolve_model
 

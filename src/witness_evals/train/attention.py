@@ -46,7 +46,12 @@ _VARLEN = _varlen()
 
 
 def _varlen_call(
-    query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, cu: torch.Tensor, max_len: int, scaling: float | None
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    cu: torch.Tensor,
+    max_len: int,
+    scaling: float | None,
 ) -> torch.Tensor:
     """FlashAttention varlen over one packed row: (1, H, T, D) in, (1, T, H, D) out."""
     fn, extra = _VARLEN  # type: ignore[misc]

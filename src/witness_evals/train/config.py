@@ -84,9 +84,18 @@ class TrainConfig:
         for key, allowed in CHOICES.items():
             if getattr(self, key) not in allowed:
                 raise InputError(
-                    f"must be one of {', '.join(allowed)}, got {getattr(self, key)!r}", source=source, location=key
+                    f"must be one of {', '.join(allowed)}, got {getattr(self, key)!r}",
+                    source=source,
+                    location=key,
                 )
-        positive = ("lora_rank", "batch_size", "grad_accum", "max_seq_length", "eval_every", "save_every")
+        positive: tuple[str, ...] = (
+            "lora_rank",
+            "batch_size",
+            "grad_accum",
+            "max_seq_length",
+            "eval_every",
+            "save_every",
+        )
         positive += ("log_every", "loss_chunk_tokens", "keep_checkpoints")
         for key in positive:
             if getattr(self, key) <= 0:
@@ -97,21 +106,29 @@ class TrainConfig:
         if self.iters is not None and self.iters <= 0:
             raise InputError(f"must be > 0 or null, got {self.iters}", source=source, location="iters")
         if self.lora_layers == 0 or self.lora_layers < -1:
-            raise InputError(f"must be > 0 or -1 (all), got {self.lora_layers}", source=source, location="lora_layers")
+            raise InputError(
+                f"must be > 0 or -1 (all), got {self.lora_layers}", source=source, location="lora_layers"
+            )
         if self.val_batches == 0 or self.val_batches < -1:
-            raise InputError(f"must be > 0 or -1 (all), got {self.val_batches}", source=source, location="val_batches")
+            raise InputError(
+                f"must be > 0 or -1 (all), got {self.val_batches}", source=source, location="val_batches"
+            )
         for key in ("learning_rate", "lora_alpha"):
             value = getattr(self, key)
             if not math.isfinite(value) or value <= 0:
                 raise InputError(f"must be a finite number > 0, got {value}", source=source, location=key)
         if not 0.0 <= self.lora_dropout < 1.0:
-            raise InputError(f"must be in [0, 1), got {self.lora_dropout}", source=source, location="lora_dropout")
+            raise InputError(
+                f"must be in [0, 1), got {self.lora_dropout}", source=source, location="lora_dropout"
+            )
         if not math.isfinite(self.weight_decay) or self.weight_decay < 0:
             raise InputError(f"must be >= 0, got {self.weight_decay}", source=source, location="weight_decay")
         if not math.isfinite(self.max_grad_norm):
             raise InputError("must be finite", source=source, location="max_grad_norm")
         if not self.lora_targets or any(not t for t in self.lora_targets):
-            raise InputError("must be a non-empty list of module names", source=source, location="lora_targets")
+            raise InputError(
+                "must be a non-empty list of module names", source=source, location="lora_targets"
+            )
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -146,7 +163,9 @@ def check_value(key: str, value: Any, *, source: str) -> Any:
     if key not in types_:
         raise InputError(f"unknown key (known: {', '.join(types_)})", source=source, location=key)
     base, optional = _base_and_optional(types_[key])
-    wrong = InputError(f"expected {_type_label(types_[key])}, got {_yaml_type(value)}", source=source, location=key)
+    wrong = InputError(
+        f"expected {_type_label(types_[key])}, got {_yaml_type(value)}", source=source, location=key
+    )
     if value is None:
         if optional:
             return None
@@ -177,9 +196,14 @@ def check_value(key: str, value: Any, *, source: str) -> Any:
 def _yaml_type(value: Any) -> str:
     if value is None:
         return "null"
-    return {"bool": "boolean", "int": "integer", "float": "number", "str": "string", "list": "list", "dict": "mapping"}.get(
-        type(value).__name__, type(value).__name__
-    )
+    return {
+        "bool": "boolean",
+        "int": "integer",
+        "float": "number",
+        "str": "string",
+        "list": "list",
+        "dict": "mapping",
+    }.get(type(value).__name__, type(value).__name__)
 
 
 def from_mapping(data: Any, *, source: str = "config") -> TrainConfig:

@@ -110,7 +110,9 @@ def _check_record(record: Any, source: str, where: str) -> list[dict[str, str]]:
             raise InputError("message must be an object", source=source, location=at)
         role, content = msg.get("role"), msg.get("content")
         if role not in ROLES:
-            raise InputError(f"role must be one of {', '.join(ROLES)}, got {role!r}", source=source, location=at)
+            raise InputError(
+                f"role must be one of {', '.join(ROLES)}, got {role!r}", source=source, location=at
+            )
         if not isinstance(content, str):
             raise InputError("content must be a string", source=source, location=at)
         out.append({"role": role, "content": content})
@@ -132,7 +134,9 @@ def end_of_turn_ids(tokenizer: Any) -> set[int]:
 
 
 def _render(tokenizer: Any, messages: Sequence[dict[str, str]], generation_prompt: bool) -> str:
-    text = tokenizer.apply_chat_template(list(messages), tokenize=False, add_generation_prompt=generation_prompt)
+    text = tokenizer.apply_chat_template(
+        list(messages), tokenize=False, add_generation_prompt=generation_prompt
+    )
     return str(text)
 
 
@@ -181,7 +185,9 @@ def load_dataset(path: Path, tokenizer: Any, max_seq_length: int) -> Dataset:
         try:
             example = tokenize_conversation(tokenizer, messages, eot)
         except Exception as exc:  # template errors come from jinja with many types
-            raise InputError(f"cannot render with the chat template: {exc}", source=str(path), location=f"line {lineno}") from None
+            raise InputError(
+                f"cannot render with the chat template: {exc}", source=str(path), location=f"line {lineno}"
+            ) from None
         if len(example) > max_seq_length:
             dropped += 1
             longest = max(longest, len(example))

@@ -16,7 +16,7 @@ import torch
 
 class _LinearCrossEntropy(torch.autograd.Function):
     @staticmethod
-    def forward(  # type: ignore[override]
+    def forward(
         ctx: Any, hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor, chunk: int
     ) -> torch.Tensor:
         need_grad = ctx.needs_input_grad[0]
@@ -39,7 +39,7 @@ class _LinearCrossEntropy(torch.autograd.Function):
         return total
 
     @staticmethod
-    def backward(ctx: Any, grad_out: torch.Tensor) -> tuple[torch.Tensor | None, None, None, None]:  # type: ignore[override]
+    def backward(ctx: Any, grad_out: torch.Tensor) -> tuple[torch.Tensor | None, None, None, None]:
         (grad,) = ctx.saved_tensors
         if not ctx.needs_input_grad[0]:
             return None, None, None, None
@@ -67,7 +67,9 @@ def per_row_cross_entropy(
     rows = []
     with torch.no_grad():
         for start in range(0, hidden.shape[0], chunk):
-            logits = (hidden[start : start + chunk].to(weight.dtype) @ weight.T).to(torch.promote_types(weight.dtype, torch.float32))
+            logits = (hidden[start : start + chunk].to(weight.dtype) @ weight.T).to(
+                torch.promote_types(weight.dtype, torch.float32)
+            )
             t = targets[start : start + chunk]
             rows.append(torch.logsumexp(logits, -1) - logits.gather(1, t[:, None]).squeeze(1))
     return torch.cat(rows) if rows else hidden.new_zeros(0, dtype=torch.float32)

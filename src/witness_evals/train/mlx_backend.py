@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from witness_evals.train.config import TrainConfig
 from witness_evals.train.data import Dataset, Example, load_dataset
@@ -50,12 +50,17 @@ def _stderr(message: str) -> None:
 
 def mlx_available() -> tuple[bool, str]:
     """(True, version) when mlx and mlx-lm import, else (False, why)."""
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
-        import mlx.core as mx
-        import mlx_lm
+        import mlx.core  # noqa: F401
+        import mlx_lm  # noqa: F401
     except ImportError as exc:  # pragma: no cover - depends on the environment
         return False, f"mlx/mlx-lm not importable ({exc}); pip install 'witness-evals[mlx]'"
-    return True, f"mlx {mx.__version__}, mlx-lm {mlx_lm.__version__}"
+    try:
+        return True, f"mlx {version('mlx')}, mlx-lm {version('mlx-lm')}"
+    except PackageNotFoundError:  # pragma: no cover
+        return True, "mlx (version unknown)"
 
 
 # ---------------------------------------------------------------- pure mapping of the config
@@ -85,14 +90,21 @@ def lora_keys(layer: Any, targets: Sequence[str]) -> list[str]:
     missing = [t for t, paths in found.items() if not paths]
     if missing:
         raise InputError(
-            f"no linear module named {', '.join(missing)} in the model's decoder layers", source="config", location="lora_targets"
+            f"no linear module named {', '.join(missing)} in the model's decoder layers",
+            source="config",
+            location="lora_targets",
         )
     return sorted(p for paths in found.values() for p in paths)
 
 
 def lora_parameters(config: TrainConfig, keys: Sequence[str]) -> dict[str, Any]:
     """The `lora_parameters` mapping mlx-lm expects (also stored in adapter_config.json)."""
-    return {"rank": config.lora_rank, "scale": lora_scale(config), "dropout": config.lora_dropout, "keys": list(keys)}
+    return {
+        "rank": config.lora_rank,
+        "scale": lora_scale(config),
+        "dropout": config.lora_dropout,
+        "keys": list(keys),
+    }
 
 
 def learning_rate_schedule(config: TrainConfig, updates: int) -> Any:
@@ -120,7 +132,7 @@ def make_optimizer(config: TrainConfig, updates: int) -> Any:
 
     max_norm = config.max_grad_norm
 
-    class ClippedAdamW(optim.AdamW):  # type: ignore[misc]
+    class ClippedAdamW(optim.AdamW):
         def apply_gradients(self, gradients: dict[str, Any], parameters: dict[str, Any]) -> Any:
             if max_norm > 0:
                 gradients, _ = optim.clip_grad_norm(gradients, max_norm)
@@ -228,29 +240,47 @@ class MlxRunResult:
 
 
 class MetricsLog:
-    """Writes `metrics.jsonl` and keeps the best adapter; an mlx-lm `TrainingCallback`.
+    """An mlx-lm `TrainingCallback` that writes `metrics.jsonl`, evaluates and keeps the best adapter.
 
-    Lines: `{"event": "start", ...}` once, then `{"step", "split": "train", "loss", "lr",
-    "tokens_per_s", "tokens", "elapsed_s"}` every `log_every` steps and `{"step", "split": "valid",
-    "loss", "elapsed_s"}` at every evaluation (`step` = optimizer-free steps completed), finally
-    `{"event": "end", ...}`. `tokens` counts trained (assistant) target tokens.
+    mlx-lm reports every step (`steps_per_report=1`); this class aggregates `log_every` steps into
+    one line and evaluates after every `eval_every`-th step itself (mlx-lm's own evaluation runs
+    *before* a step, one step off the torch backend's schedule). Lines:
+    `{"event": "start", ...}`, then `{"step", "split": "train", "loss", "lr", "tokens_per_s",
+    "tokens", "elapsed_s"}` and `{"step", "split": "valid", "loss", "elapsed_s"}` where `step` is the
+    number of steps completed, finally `{"event": "end", ...}`. `tokens` counts trained (assistant)
+    target tokens; `loss` is the mean over the steps since the previous train line.
     """
 
-    def __init__(self, path: Path, *, save_best: Callable[[int], None], patience: int, prune: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        config: TrainConfig,
+        total_steps: int,
+        evaluate: Callable[[], float] | None,
+        save_best: Callable[[], None],
+        prune: Callable[[], None],
+    ) -> None:
         self.path = path
         self.handle = path.open("w", encoding="utf-8")
         self.started = time.perf_counter()
+        self.config = config
+        self.total_steps = total_steps
+        self.evaluate = evaluate
         self.save_best = save_best
         self.prune = prune
-        self.patience = patience
         self.best_loss: float | None = None
         self.best_step: int | None = None
         self.since_best = 0
         self.last_step = 0
+        self.last_valid_step: int | None = None
         self.trained_tokens = 0
+        self._losses: list[float] = []
+        self._tokens = 0
+        self._seconds = 0.0
 
     def write(self, record: dict[str, Any]) -> None:
-        self.handle.write(json.dumps(record, sort_keys=False) + "\n")
+        self.handle.write(json.dumps(record) + "\n")
         self.handle.flush()
 
     def elapsed(self) -> float:
@@ -258,34 +288,43 @@ class MetricsLog:
 
     def on_train_loss_report(self, info: dict[str, Any]) -> None:
         step = int(info["iteration"])
-        self.last_step = step
-        self.trained_tokens = int(info["trained_tokens"])
-        self.write(
-            {
-                "step": step,
-                "split": "train",
-                "loss": float(info["train_loss"]),
-                "lr": float(info["learning_rate"]),
-                "tokens_per_s": round(float(info["tokens_per_second"]), 1),
-                "tokens": self.trained_tokens,
-                "elapsed_s": self.elapsed(),
-            }
-        )
+        tokens = int(info["trained_tokens"]) - self.trained_tokens
+        self.last_step, self.trained_tokens = step, int(info["trained_tokens"])
+        self._losses.append(float(info["train_loss"]))
+        self._tokens += tokens
+        speed = float(info["tokens_per_second"])
+        self._seconds += tokens / speed if speed > 0 else 0.0
+        if step % self.config.log_every == 0 or step == self.total_steps:
+            self.write(
+                {
+                    "step": step,
+                    "split": "train",
+                    "loss": sum(self._losses) / len(self._losses),
+                    "lr": float(info["learning_rate"]),
+                    "tokens_per_s": round(self._tokens / self._seconds, 1) if self._seconds > 0 else None,
+                    "tokens": self.trained_tokens,
+                    "elapsed_s": self.elapsed(),
+                }
+            )
+            self._losses, self._tokens, self._seconds = [], 0, 0.0
         self.prune()
+        if self.evaluate is not None and step % self.config.eval_every == 0:
+            self.record_valid(step, self.evaluate())
 
     def on_val_loss_report(self, info: dict[str, Any]) -> None:
-        self.record_valid(int(info["iteration"]), float(info["val_loss"]))
+        """Unused: validation is not handed to mlx-lm's loop (see the class docstring)."""
 
     def record_valid(self, step: int, loss: float) -> None:
-        """Log one evaluation, keep the best adapter, and stop after `patience` non-improvements."""
+        """Log one evaluation, keep the best adapter, stop after `early_stopping_patience` misses."""
         self.write({"step": step, "split": "valid", "loss": loss, "elapsed_s": self.elapsed()})
-        self.last_step = max(self.last_step, step)
+        self.last_valid_step = step
         if self.best_loss is None or loss < self.best_loss:
             self.best_loss, self.best_step, self.since_best = loss, step, 0
-            self.save_best(step)  # at step 0: the untrained adapter (LoRA B starts at zero)
+            self.save_best()  # at step 0: the untrained adapter (LoRA B starts at zero)
             return
         self.since_best += 1
-        if self.patience and self.since_best >= self.patience:
+        patience = self.config.early_stopping_patience
+        if patience and self.since_best >= patience:
             raise EarlyStop(f"no validation improvement in {self.since_best} evaluations")
 
     def close(self) -> None:
@@ -302,7 +341,9 @@ def _select_device(config: TrainConfig) -> None:
         mx.set_default_device(mx.cpu)
     elif config.device in ("mps", "cuda"):
         if not mx.is_available(mx.gpu):
-            raise InputError(f"mlx has no GPU backend here (device={config.device})", source="config", location="device")
+            raise InputError(
+                f"mlx has no GPU backend here (device={config.device})", source="config", location="device"
+            )
         mx.set_default_device(mx.gpu)
 
 
@@ -331,7 +372,9 @@ def _load_split(path: Path, tokenizer: Any, config: TrainConfig, log: Log) -> Da
     dataset = load_dataset(path, tokenizer, config.max_seq_length)
     summary = dataset.summary()
     if dataset.dropped_too_long:
-        log(f"{path}: dropped {dataset.dropped_too_long} examples over max_seq_length={config.max_seq_length}")
+        log(
+            f"{path}: dropped {dataset.dropped_too_long} examples over max_seq_length={config.max_seq_length}"
+        )
     log(f"{path}: {summary['examples']} examples, {summary['target_tokens']} target tokens")
     return dataset
 
@@ -351,7 +394,11 @@ def train_mlx(config: TrainConfig, *, model_dir: Path | None = None, log: Log = 
     from witness_evals.train.model_source import resolve_model
 
     if config.data is None:
-        raise InputError("no training data: set data to a dir with train.jsonl and valid.jsonl", source="config", location="data")
+        raise InputError(
+            "no training data: set data to a dir with train.jsonl and valid.jsonl",
+            source="config",
+            location="data",
+        )
     data_dir = Path(config.data)
     train_file, valid_file = data_dir / "train.jsonl", data_dir / "valid.jsonl"
     if not train_file.is_file():
@@ -364,7 +411,8 @@ def train_mlx(config: TrainConfig, *, model_dir: Path | None = None, log: Log = 
     mx.random.seed(config.seed)
     np.random.seed(config.seed)
     log(f"loading {model_path} ({mlx_available()[1]}, device {mx.default_device()})")
-    model, wrapper = load(str(model_path), model_config=_mlx_model_config(model_path))
+    loaded = load(str(model_path), model_config=_mlx_model_config(model_path))
+    model, wrapper = loaded[0], loaded[1]
     tokenizer = getattr(wrapper, "_tokenizer", wrapper)
     train_set = _load_split(train_file, tokenizer, config, log)
     valid_set = _load_split(valid_file, tokenizer, config, log) if valid_file.is_file() else None
@@ -373,15 +421,23 @@ def train_mlx(config: TrainConfig, *, model_dir: Path | None = None, log: Log = 
 
     n_layers = len(model.layers)
     if config.lora_layers > n_layers:
-        raise InputError(f"model has only {n_layers} layers, got {config.lora_layers}", source="config", location="lora_layers")
+        raise InputError(
+            f"model has only {n_layers} layers, got {config.lora_layers}",
+            source="config",
+            location="lora_layers",
+        )
     num_layers = n_layers if config.lora_layers == -1 else config.lora_layers
     model.set_dtype(_dtype(config))
     model.freeze()
     keys = lora_keys(model.layers[-1], config.lora_targets)
     params = lora_parameters(config, keys)
     linear_to_lora_layers(model, num_layers, params)  # LoRA init draws from mx.random (seeded)
-    trainable = sum(v.size for _, v in tree_flatten(model.trainable_parameters()))
-    log(f"LoRA rank {config.lora_rank} on {len(keys)} projections x {num_layers} layers: {trainable} trainable parameters")
+    trainable = sum(
+        v.size for _, v in cast(list[tuple[str, Any]], tree_flatten(model.trainable_parameters()))
+    )
+    log(
+        f"LoRA rank {config.lora_rank} on {len(keys)} projections x {num_layers} layers: {trainable} trainable parameters"
+    )
 
     steps = planned_steps(config, len(train_set.examples))
     updates = max(1, steps // config.grad_accum)
@@ -409,10 +465,29 @@ def train_mlx(config: TrainConfig, *, model_dir: Path | None = None, log: Log = 
         for old in checkpoints[: -config.keep_checkpoints]:
             old.unlink(missing_ok=True)
 
+    batches = partial(iterate_batches, seed=config.seed)
+    valid_examples = Examples(valid_set.examples) if valid_set else None
+
+    def run_eval() -> float:
+        assert valid_examples is not None
+        loss = evaluate(
+            model,
+            valid_examples,
+            config.batch_size,
+            config.val_batches,
+            config.max_seq_length,
+            masked_loss,
+            batches,
+        )
+        model.train()
+        return float(loss)
+
     metrics = MetricsLog(
         out / "metrics.jsonl",
-        save_best=lambda step: save_adapter(best_dir / "adapters.safetensors"),
-        patience=config.early_stopping_patience,
+        config=config,
+        total_steps=steps,
+        evaluate=run_eval if valid_examples is not None else None,
+        save_best=lambda: save_adapter(best_dir / "adapters.safetensors"),
         prune=prune,
     )
     metrics.write(
@@ -429,43 +504,38 @@ def train_mlx(config: TrainConfig, *, model_dir: Path | None = None, log: Log = 
     args = TrainingArgs(
         batch_size=config.batch_size,
         iters=steps,
-        val_batches=config.val_batches,
-        steps_per_report=config.log_every,
-        steps_per_eval=config.eval_every,
+        steps_per_report=1,  # aggregated to log_every by MetricsLog
+        steps_per_eval=steps + 1,  # unused: no val_dataset is handed to mlx-lm
         steps_per_save=config.save_every,
         max_seq_length=config.max_seq_length,
         adapter_file=str(adapter_dir / "adapters.safetensors"),
         grad_checkpoint=config.gradient_checkpointing,
         grad_accumulation_steps=config.grad_accum,
     )
-    batches = partial(iterate_batches, seed=config.seed)
-    valid_examples = Examples(valid_set.examples) if valid_set else None
     stopped_early = False
     sink = sys.stderr if config.progress else io.StringIO()
     try:
         with contextlib.redirect_stdout(sink):  # mlx-lm's progress UI prints to stdout
             try:
+                if valid_examples is not None:
+                    metrics.record_valid(0, run_eval())
                 train(
                     model=model,
                     optimizer=make_optimizer(config, updates),
                     train_dataset=Examples(train_set.examples),
-                    val_dataset=valid_examples,
+                    val_dataset=None,
                     args=args,
                     loss=masked_loss,
                     iterate_batches=batches,
-                    training_callback=metrics,  # duck-typed TrainingCallback
+                    training_callback=cast(Any, metrics),  # duck-typed TrainingCallback
                 )
-                done = steps
+                if valid_examples is not None and metrics.last_valid_step != steps:
+                    metrics.record_valid(steps, run_eval())
             except EarlyStop as stop:
-                log(f"early stop: {stop}")
+                log(f"early stop after step {metrics.last_step}: {stop}")
                 stopped_early = True
-                done = metrics.last_step
+            done = metrics.last_step
             save_adapter(adapter_dir / "adapters.safetensors")
-            if valid_examples is not None and not stopped_early:
-                # mlx-lm evaluates before a step; add the loss after the last one
-                loss = evaluate(model, valid_examples, config.batch_size, config.val_batches, config.max_seq_length, masked_loss, batches)
-                with contextlib.suppress(EarlyStop):
-                    metrics.record_valid(steps, float(loss))
         prune()
         if metrics.best_step is None:  # no validation set: the final adapter stands in
             save_adapter(best_dir / "adapters.safetensors")

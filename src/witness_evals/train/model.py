@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import torch
 
@@ -34,7 +34,7 @@ def lora_config(config: TrainConfig, num_layers: int) -> Any:
 
     return LoraConfig(
         r=config.lora_rank,
-        lora_alpha=config.lora_alpha,
+        lora_alpha=cast(Any, config.lora_alpha),  # PEFT types it int; a float scale is fine
         lora_dropout=config.lora_dropout,
         target_modules=list(config.lora_targets),
         layers_to_transform=lora_layer_indices(num_layers, config.lora_layers),
@@ -72,7 +72,7 @@ def use_packed_attention(model: Any) -> None:
     model.config._attn_implementation = name
 
 
-def _parts(model: Any) -> tuple[Any, torch.nn.Module]:
+def _parts(model: Any) -> tuple[Any, Any]:
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
     head = base.get_output_embeddings()
     if getattr(head, "bias", None) is not None:
@@ -113,7 +113,9 @@ def hidden_states(model: Any, batch: PackedBatch) -> torch.Tensor:
         cu = [0]
         for n in batch.seq_lens:
             cu.append(cu[-1] + n)
-        kwargs["cu_seqlens"] = torch.tensor(cu, dtype=torch.int32).to(batch.input_ids.device, non_blocking=True)
+        kwargs["cu_seqlens"] = torch.tensor(cu, dtype=torch.int32).to(
+            batch.input_ids.device, non_blocking=True
+        )
     out = decoder(input_ids=batch.input_ids, position_ids=batch.position_ids, use_cache=False, **kwargs)
     hidden: torch.Tensor = out.last_hidden_state if hasattr(out, "last_hidden_state") else out[0]
     return hidden[0]
@@ -132,7 +134,9 @@ def per_example_loss(model: Any, batch: PackedBatch, chunk: int = 1024) -> torch
     _, head = _parts(model)
     with torch.no_grad():
         hidden = hidden_states(model, batch)
-        rows = per_row_cross_entropy(hidden.index_select(0, batch.target_pos), head.weight, batch.target_ids, chunk)
+        rows = per_row_cross_entropy(
+            hidden.index_select(0, batch.target_pos), head.weight, batch.target_ids, chunk
+        )
         sums = torch.zeros(len(batch.seq_lens), dtype=rows.dtype, device=rows.device)
         return sums.index_add_(0, batch.target_example, rows)
 

@@ -28,7 +28,7 @@ import socket
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +39,17 @@ DEFAULT_GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_MODEL_NAME = "SmolLM2-135M-Instruct"
 MARKER = "witness-evals-source.json"  # written last inside the temporary dir: its presence = complete
 SAVE_DTYPE = "float32"
+CONVERSION_FORMAT = 1  # bump when the conversion changes: cached dirs of other formats are rebuilt
 MiB = 1024 * 1024
 DEFAULT_PART_BYTES = 60 * MiB
 _CHUNK = 4 * MiB
 
-WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json")
+WEIGHT_FILES = (
+    "model.safetensors",
+    "model.safetensors.index.json",
+    "pytorch_model.bin",
+    "pytorch_model.bin.index.json",
+)
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "vocab.json")
 
 Log = Callable[[str], None]
@@ -140,7 +146,9 @@ def convert_gguf(gguf: Path, out_dir: Path, *, sha256: str | None = None, log: L
         log(f"converting {gguf} -> {out_dir} (once; dequantising to {SAVE_DTYPE})")
         try:
             tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-            loaded = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
+            loaded = AutoModelForCausalLM.from_pretrained(
+                str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32
+            )
         except (ValueError, KeyError, OSError, RuntimeError) as exc:
             raise InputError(f"cannot load GGUF: {exc}", source=str(gguf)) from None
         if not tokenizer.chat_template:
@@ -155,13 +163,16 @@ def convert_gguf(gguf: Path, out_dir: Path, *, sha256: str | None = None, log: L
         plain.generation_config = loaded.generation_config
         plain.save_pretrained(str(tmp))
         add_legacy_rope_theta(tmp / "config.json")
-        tokenizer.model_max_length = int(getattr(config, "max_position_embeddings", 0) or tokenizer.model_max_length)
+        tokenizer.model_max_length = int(
+            getattr(config, "max_position_embeddings", 0) or tokenizer.model_max_length
+        )
         tokenizer.save_pretrained(str(tmp))
         marker = {
             "source": str(gguf),
             "sha256": sha256,
             "dtype": SAVE_DTYPE,
             "converted_by": "witness-evals",
+            "format": CONVERSION_FORMAT,
             "transformers": _version("transformers"),
         }
         (tmp / MARKER).write_text(json.dumps(marker, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -203,19 +214,43 @@ def _version(package: str) -> str:
         return "unknown"
 
 
+@contextlib.contextmanager
+def _locked(lock_file: Path) -> Iterator[None]:
+    """Exclusive advisory lock (POSIX), so concurrent processes convert only once."""
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_file, "a") as handle:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX: the atomic rename still protects
+            yield
+            return
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def ensure_converted(gguf: Path, *, cache_dir: Path | None = None, log: Log = _stderr) -> Path:
     """Cached HF dir for `gguf`, converting it first if this sha256 was never converted."""
     if not gguf.is_file():
         raise InputError("no such file", source=str(gguf))
     sha256 = sha256_file(gguf)
     target = converted_dir(gguf, sha256, cache_dir)
-    marker = _read_marker(target)
-    if marker is not None and marker.get("sha256") == sha256:
+    if _is_complete(target, sha256):
         return target
-    if target.exists():  # not ours or damaged by hand: rebuild it
-        log(f"replacing incomplete cache dir {target}")
-        shutil.rmtree(target)
-    return convert_gguf(gguf, target, sha256=sha256, log=log)
+    with _locked(target.parent / ".lock"):
+        if _is_complete(target, sha256):  # converted by another process while we waited
+            return target
+        if target.exists():  # not ours, or from an older conversion scheme: rebuild it
+            log(f"replacing stale cache dir {target}")
+            shutil.rmtree(target)
+        return convert_gguf(gguf, target, sha256=sha256, log=log)
+
+
+def _is_complete(target: Path, sha256: str) -> bool:
+    marker = _read_marker(target)
+    return marker is not None and marker.get("sha256") == sha256 and marker.get("format") == CONVERSION_FORMAT
 
 
 def resolve_model(path: str | None, *, cache_dir: Path | None = None, log: Log = _stderr) -> Path:
@@ -260,7 +295,11 @@ def chat_template_of(directory: Path) -> str | None:
             return value
         if isinstance(value, list):  # [{"name": "default", "template": "..."}, ...]
             for entry in value:
-                if isinstance(entry, dict) and entry.get("name") == "default" and isinstance(entry.get("template"), str):
+                if (
+                    isinstance(entry, dict)
+                    and entry.get("name") == "default"
+                    and isinstance(entry.get("template"), str)
+                ):
                     return str(entry["template"])
     return None
 
@@ -278,7 +317,9 @@ def validate_model_dir(directory: Path) -> None:
     config = _load_json(config_file, f"{source}/config.json")
     if not isinstance(config, dict) or not isinstance(config.get("model_type"), str):
         raise InputError("config.json has no model_type", source=source)
-    has_weights = any((directory / name).is_file() for name in WEIGHT_FILES) or any(directory.glob("model-*.safetensors"))
+    has_weights = any((directory / name).is_file() for name in WEIGHT_FILES) or any(
+        directory.glob("model-*.safetensors")
+    )
     if not has_weights:
         raise InputError("no weights (model.safetensors or pytorch_model.bin)", source=source)
     if not any((directory / name).is_file() for name in TOKENIZER_FILES):
@@ -355,7 +396,11 @@ def join_parts(manifest: Path, out_path: Path | None = None) -> Path:
         with open(tmp, "wb") as handle:
             for index, part in enumerate(data["parts"]):
                 where = f"parts[{index}]"
-                if not isinstance(part, dict) or not isinstance(part.get("file"), str) or not isinstance(part.get("sha256"), str):
+                if (
+                    not isinstance(part, dict)
+                    or not isinstance(part.get("file"), str)
+                    or not isinstance(part.get("sha256"), str)
+                ):
                     raise InputError("expected {file, bytes, sha256}", source=source, location=where)
                 part_name = part["file"]
                 if Path(part_name).name != part_name:

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import torch
 import yaml
@@ -139,7 +139,9 @@ def load_tokenizer(model_dir: Path) -> Any:
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot load tokenizer: {exc}", source=str(model_dir)) from None
     if not getattr(tok, "chat_template", None):
-        raise InputError("model has no chat template", source=str(model_dir), location="tokenizer_config.json")
+        raise InputError(
+            "model has no chat template", source=str(model_dir), location="tokenizer_config.json"
+        )
     return tok
 
 
@@ -160,7 +162,9 @@ class Trainer:
         if cfg.backend != "torch":
             raise InputError("train_torch needs backend: torch", source="config", location="backend")
         if cfg.data is None:
-            raise InputError("no dataset: pass --data DIR (train.jsonl, valid.jsonl)", source="config", location="data")
+            raise InputError(
+                "no dataset: pass --data DIR (train.jsonl, valid.jsonl)", source="config", location="data"
+            )
         self.data_dir, self.out = Path(cfg.data), Path(cfg.out)
         self.dist = init_distributed(cfg.device)
         try:
@@ -172,8 +176,12 @@ class Trainer:
             raise InputError(str(exc), source="config", location="device/precision") from None
         # validate every input before loading weights
         self.tokenizer = load_tokenizer(model_dir)
-        self.train_set = data_mod.load_dataset(self.data_dir / "train.jsonl", self.tokenizer, cfg.max_seq_length)
-        self.valid_set = data_mod.load_dataset(self.data_dir / "valid.jsonl", self.tokenizer, cfg.max_seq_length)
+        self.train_set = data_mod.load_dataset(
+            self.data_dir / "train.jsonl", self.tokenizer, cfg.max_seq_length
+        )
+        self.valid_set = data_mod.load_dataset(
+            self.data_dir / "valid.jsonl", self.tokenizer, cfg.max_seq_length
+        )
         per_step = cfg.batch_size * cfg.grad_accum * self.dist.world
         if self.dist.world > 1 and len(self.train_set.examples) < per_step:
             raise InputError(f"fewer examples than one global batch ({per_step})", source=str(self.data_dir))
@@ -202,7 +210,7 @@ class Trainer:
             model = AutoModelForCausalLM.from_pretrained(str(model_dir), dtype=self.dtype)
         except (OSError, ValueError) as exc:
             raise InputError(f"cannot load model: {exc}", source=str(model_dir)) from None
-        model.to(self.device)
+        model = cast(Any, model).to(self.device)
         model = M.apply_lora(model, self.cfg)
         M.use_packed_attention(model)
         from witness_evals.train import attention
@@ -210,7 +218,9 @@ class Trainer:
         attention.set_kernel(self.cfg.attention)
         M.freeze_prefix(model)
         if self.cfg.gradient_checkpointing:
-            model.get_base_model().gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+            model.get_base_model().gradient_checkpointing_enable(
+                gradient_checkpointing_kwargs={"use_reentrant": False}
+            )
         if self.cfg.compile and self.device.type == "cuda" and attention.varlen_available():
             M.compile_layers(model, self.cfg.max_seq_length)
         model.train()
@@ -220,7 +230,11 @@ class Trainer:
     # ---- batches -------------------------------------------------------------------------------
     def _micro_batches(self, step: int) -> list[PackedBatch]:
         ex = self.train_set.examples
-        return [pack([ex[i] for i in idx]).to(self.device) for idx in step_examples(len(ex), self.cfg, step, self.dist) if idx]
+        return [
+            pack([ex[i] for i in idx]).to(self.device)
+            for idx in step_examples(len(ex), self.cfg, step, self.dist)
+            if idx
+        ]
 
     def evaluate(self) -> float:
         """Mean token loss over the validation set (or its first `val_batches` batches)."""
@@ -262,7 +276,11 @@ class Trainer:
     def save(self) -> None:
         if self.dist.main:
             ckpt.save_checkpoint(
-                self.out / "checkpoints", f"step-{self.step:07d}", self.model, self.state(), self.cfg.keep_checkpoints
+                self.out / "checkpoints",
+                f"step-{self.step:07d}",
+                self.model,
+                self.state(),
+                self.cfg.keep_checkpoints,
             )
 
     def resume(self) -> bool:
@@ -270,7 +288,16 @@ class Trainer:
         if found is None:
             return False
         state = ckpt.load_state(found)
-        for key in ("data", "model", "seed", "batch_size", "grad_accum", "lora_rank", "lora_layers", "lora_targets"):
+        for key in (
+            "data",
+            "model",
+            "seed",
+            "batch_size",
+            "grad_accum",
+            "lora_rank",
+            "lora_layers",
+            "lora_targets",
+        ):
             if state["config"].get(key) != getattr(self.cfg, key):
                 raise InputError(
                     f"checkpoint {found} was made with {key}={state['config'].get(key)!r}; use another --out",
@@ -308,8 +335,14 @@ class Trainer:
 
         ex = sorted(self.train_set.examples, key=len, reverse=True)[: self.cfg.batch_size]
         mb = pack(ex).to(self.device)
-        accumulate(self.model, [mb], dtype=self.dtype, device=self.device, total_targets=mb.n_targets,
-                   chunk=self.cfg.loss_chunk_tokens)
+        accumulate(
+            self.model,
+            [mb],
+            dtype=self.dtype,
+            device=self.device,
+            total_targets=mb.n_targets,
+            chunk=self.cfg.loss_chunk_tokens,
+        )
         self.optimizer.zero_grad(set_to_none=True)
 
     def run(self, *, resume: bool = True, stop_after: int | None = None) -> dict[str, Any]:
@@ -321,7 +354,9 @@ class Trainer:
             self.out.mkdir(parents=True, exist_ok=True)
         resumed = resume and self.resume()
         if not resume and ckpt.latest_checkpoint(self.out / "checkpoints") is not None:
-            raise InputError("already holds checkpoints; resume or choose another --out", source=str(self.out))
+            raise InputError(
+                "already holds checkpoints; resume or choose another --out", source=str(self.out)
+            )
         if resumed:
             self.log(f"resuming from step {self.step}")
             self._trim_metrics()
@@ -351,8 +386,14 @@ class Trainer:
             _all_reduce(tokens, self.dist)
             n_targets, n_tokens = int(tokens[0]), int(tokens[1])
             try:
-                loss_sum = accumulate(self.model, mbs, dtype=self.dtype, device=self.device, total_targets=n_targets,
-                                      chunk=cfg.loss_chunk_tokens)
+                loss_sum = accumulate(
+                    self.model,
+                    mbs,
+                    dtype=self.dtype,
+                    device=self.device,
+                    total_targets=n_targets,
+                    chunk=cfg.loss_chunk_tokens,
+                )
                 sync_gradients(self.params, self.dist)
                 norm = optimizer_step(self.model, self.optimizer, self.scheduler, cfg.max_grad_norm)
             except torch.cuda.OutOfMemoryError:
@@ -371,8 +412,16 @@ class Trainer:
                 loss = 0.0
                 for st, ls, nt, gn in pending:
                     loss = float(ls) / max(nt, 1)
-                    self._metric({"event": "train", "step": st, "loss": loss, "grad_norm": None if gn is None else float(gn),
-                                  "lr": self.scheduler.get_last_lr()[0], "tokens_per_s": tps})
+                    self._metric(
+                        {
+                            "event": "train",
+                            "step": st,
+                            "loss": loss,
+                            "grad_norm": None if gn is None else float(gn),
+                            "lr": self.scheduler.get_last_lr()[0],
+                            "tokens_per_s": tps,
+                        }
+                    )
                 pending.clear()
                 window_tokens, window_start = 0, now
                 if bar is not None:
@@ -398,7 +447,9 @@ class Trainer:
             if self.dist.main:
                 tmp = self.out / f".tmp-best-{os.getpid()}"
                 ckpt.save_adapter(self.model, tmp)
-                ckpt.write_text_atomic(tmp / "best.json", json.dumps({"step": self.step, "val_loss": val}) + "\n")
+                ckpt.write_text_atomic(
+                    tmp / "best.json", json.dumps({"step": self.step, "val_loss": val}) + "\n"
+                )
                 ckpt.replace_dir(tmp, self.out / "best")
             return False
         self.bad_evals += 1
@@ -420,8 +471,14 @@ class Trainer:
             return None
         from tqdm import tqdm
 
-        return tqdm(total=self.total_steps, initial=self.step, desc="train", unit="step", file=sys.stderr,
-                    dynamic_ncols=True)
+        return tqdm(
+            total=self.total_steps,
+            initial=self.step,
+            desc="train",
+            unit="step",
+            file=sys.stderr,
+            dynamic_ncols=True,
+        )
 
     def _finish(self, finished: bool, stopped_early: bool, seconds: float, run_steps: int) -> dict[str, Any]:
         summary = {
@@ -450,12 +507,19 @@ class Trainer:
             from witness_evals.train.plot import plot_losses
 
             plot_losses(self.out / "metrics.jsonl", self.out / "loss.png")
-            ckpt.write_text_atomic(self.out / "summary.json", json.dumps(summary, indent=1, sort_keys=True) + "\n")
+            ckpt.write_text_atomic(
+                self.out / "summary.json", json.dumps(summary, indent=1, sort_keys=True) + "\n"
+            )
         return summary
 
 
 def train_torch(
-    config: TrainConfig, model_dir: Path, *, resume: bool = True, stop_after: int | None = None, log: Log = _stderr
+    config: TrainConfig,
+    model_dir: Path,
+    *,
+    resume: bool = True,
+    stop_after: int | None = None,
+    log: Log = _stderr,
 ) -> dict[str, Any]:
     """Run the torch backend; returns the run summary (also written to `out/summary.json`)."""
     if torch.cuda.is_available():

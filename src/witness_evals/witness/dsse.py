@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -76,6 +77,17 @@ class Envelope:
     def dumps(self) -> str:
         """Compact JSON as Go's json.Marshal writes it (no trailing newline)."""
         return dumps_go(self.to_json())
+
+    def pae_and_digest(self) -> tuple[bytes, bytes]:
+        """The PAE this envelope's signatures cover, and its SHA-256 (computed once per envelope: it
+        keys the signature cache; only the digest is kept, not a second copy of the payload)."""
+        body = pae(self.payload_type, self.payload)
+        digest = self.__dict__.get("_pae_sha256")
+        if digest is None:
+            digest = hashlib.sha256(body).digest()
+            if type(self.payload) is bytes and type(self.payload_type) is str:  # immutable: safe to keep
+                self.__dict__["_pae_sha256"] = digest
+        return body, digest
 
     @classmethod
     def from_json(cls, obj: Any, *, source: str = "<envelope>") -> Envelope:
@@ -379,7 +391,7 @@ def verify_envelope(
     if not env.signatures:
         raise DSSEError("no signatures in dsse envelope")
     verifiers = [v for v in verifiers if v is not None]
-    body = pae(env.payload_type, env.payload)
+    body, digest = env.pae_and_digest()
     passed: list[PassedVerifier] = []
     checked: list[tuple[str, str]] = []
     n_checked = 0
@@ -394,7 +406,7 @@ def verify_envelope(
             if not timestamp_authorities:
                 xv = base.with_chain(sig_inters, roots, now)
                 n_checked += 1
-                err = xv.verify_error(body, sig.sig)
+                err = xv.verify_error(body, sig.sig, data_digest=digest)
                 if err is None:
                     passed.append(PassedVerifier(xv, xv.keyid, cert))
                 else:
@@ -410,7 +422,7 @@ def verify_envelope(
                         except TimestampError:
                             continue
                         xv = base.with_chain(sig_inters, roots, when)
-                        if xv.verify_error(body, sig.sig) is None:
+                        if xv.verify_error(body, sig.sig, data_digest=digest) is None:
                             ok.append((xv, when))
                         else:
                             failed += 1
@@ -425,7 +437,7 @@ def verify_envelope(
                         checked.append((base.keyid, "no valid timestamps found"))
         for v in verifiers:
             n_checked += 1
-            err = v.verify_error(body, sig.sig)
+            err = v.verify_error(body, sig.sig, data_digest=digest)
             if err is None:
                 passed.append(PassedVerifier(v, v.keyid, v.certificate))
             else:

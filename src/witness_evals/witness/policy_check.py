@@ -184,6 +184,12 @@ def check_policy(
 def _with_yaml_hint(exc: InputError, data: bytes | str) -> InputError:
     text = data[:4096].decode("utf-8", "replace") if isinstance(data, bytes) else data[:4096]
     first = next((ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), "")
+    if first.startswith("-----BEGIN "):  # a PEM file (key or certificate), not YAML
+        return InputError(
+            exc.message + " (this is a PEM file, not a witness policy)",
+            source=exc.source,
+            location=exc.location,
+        )
     if exc.message.startswith("invalid JSON") and (
         first.startswith("---") or first.split(":")[0].strip().isidentifier()
     ):

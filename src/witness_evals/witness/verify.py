@@ -7,12 +7,19 @@ released CLI runs) by default; `mode="head"` switches every difference marked in
 
 Go iterates maps in random order; this model iterates steps in policy document order and
 collections in load order, so results are deterministic.
+
+Speed (the generator and witness-bench call this thousands of times per second): signature checks
+are memoised process-wide (`crypto.SIGNATURE_CACHE`), the decoded policy is cached by payload bytes,
+collection comparisons are memoised on the `SourceCollection` objects, and all Rego evaluations a
+call can need go to the evaluator in one `evaluate_many` batch. None of this changes any result;
+`perf_settings(caches=False, batch_rego=False)` turns it off (baselines), `clear_caches()` empties it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
@@ -20,7 +27,7 @@ from typing import Any, Literal, Protocol
 from witness_evals.witness import dsse
 from witness_evals.witness.collection import COLLECTION_TYPE, Collection, load_collection_envelope
 from witness_evals.witness.constraints import CertConstraint
-from witness_evals.witness.crypto import Verifier
+from witness_evals.witness.crypto import SIGNATURE_CACHE, Verifier
 from witness_evals.witness.digests import digest_sets_equal
 from witness_evals.witness.errors import InputError, WitnessError
 from witness_evals.witness.intoto import Statement
@@ -40,6 +47,44 @@ Mode = Literal["v0.10.0", "head"]
 MODES: tuple[str, ...] = ("v0.10.0", "head")
 DEFAULT_SEARCH_DEPTH = 3
 """go-witness default; the CLI never changes it."""
+
+
+# ----------------------------------------------------------------------------- speed switches
+
+
+@dataclass
+class PerfSettings:
+    """What `verify` may do to go faster; results are identical either way."""
+
+    caches: bool = True
+    """Cross-call caches: signature results, prepared policies, per-collection artifact comparisons."""
+    batch_rego: bool = True
+    """Send every Rego evaluation a call may need to the evaluator in one `evaluate_many` batch."""
+
+
+PERF = PerfSettings()
+_ARTIFACT_MEMO_SIZE = 256
+
+
+@contextlib.contextmanager
+def perf_settings(*, caches: bool | None = None, batch_rego: bool | None = None) -> Iterator[PerfSettings]:
+    """Temporarily change `PERF` (and the signature cache with it), e.g. to measure a baseline."""
+    saved = (PERF.caches, PERF.batch_rego, SIGNATURE_CACHE.enabled)
+    if caches is not None:
+        PERF.caches = SIGNATURE_CACHE.enabled = caches
+    if batch_rego is not None:
+        PERF.batch_rego = batch_rego
+    try:
+        yield PERF
+    finally:
+        PERF.caches, PERF.batch_rego, SIGNATURE_CACHE.enabled = saved
+
+
+def clear_caches() -> None:
+    """Forget cached signature results and prepared policies (per-collection memos live and die with
+    their `SourceCollection`)."""
+    SIGNATURE_CACHE.clear()
+    _prepare_policy.cache_clear()
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -86,6 +131,25 @@ class SourceCollection:
     @functools.cached_property
     def artifacts(self) -> dict[str, dict[str, str]]:
         return self.collection.artifacts() if self.collection is not None else {}
+
+    def materials_mismatch(self, upstream: SourceCollection, head: bool) -> str | None:
+        """Why this collection's materials disagree with `upstream`'s artifacts (None: they agree).
+
+        A pure function of the two (immutable) collections, memoised on this one for later calls."""
+        if not PERF.caches:
+            return _compare_artifacts(self.materials, upstream.artifacts, head)
+        memo: dict[tuple[int, bool], tuple[SourceCollection, str | None]] = self.__dict__.setdefault(
+            "_artifact_memo", {}
+        )
+        key = (id(upstream), head)
+        hit = memo.get(key)
+        if hit is not None and hit[0] is upstream:
+            return hit[1]
+        result = _compare_artifacts(self.materials, upstream.artifacts, head)
+        if len(memo) >= _ARTIFACT_MEMO_SIZE:
+            memo.clear()
+        memo[key] = (upstream, result)  # holding `upstream` keeps its id from being reused
+        return result
 
 
 class MemorySource:
@@ -145,6 +209,10 @@ class TrustedRego:
         from witness_evals.witness.rego import evaluate_deny
 
         return evaluate_deny(modules, input, mode)
+
+    def evaluate_many(self, jobs: Iterable[tuple[Any, ...]]) -> list[Any]:
+        """`evaluate` for (modules, input[, mode]) jobs, outcomes in job order."""
+        return [self.evaluate(*job) for job in jobs]
 
 
 TRUSTED_REGO = TrustedRego()
@@ -245,6 +313,11 @@ class _PreparedPolicy:
     intermediates: tuple[Any, ...]
     tsa: tuple[Any, ...]
     warnings: tuple[str, ...]
+    has_rego: bool = False
+
+
+def _prepared_policy(payload: bytes) -> _PreparedPolicy:
+    return _prepare_policy(payload) if PERF.caches else _prepare_policy.__wrapped__(payload)
 
 
 @functools.lru_cache(maxsize=128)
@@ -275,6 +348,7 @@ def _prepare_policy(payload: bytes) -> _PreparedPolicy:
         intermediates=tuple(i for b in trust.values() for i in b.intermediates),
         tsa=tuple(c for b in tsas.values() for c in (b.root, *b.intermediates)),
         warnings=tuple(f"{w.location}: {w.message}" if w.location else w.message for w in warnings),
+        has_rego=any(a.rego_policies for st in policy.steps.values() for a in st.attestations),
     )
 
 
@@ -326,6 +400,8 @@ def _verify_policy_signature(
         )
     except dsse.DSSEError as exc:
         raise _Abort(f"failed to verify policy signature: could not verify policy: {exc}") from None
+    if passed and passed[0].certificate is None:
+        return  # a key verifier always satisfies its own `key` functionary
     bundles = {f"root{i}": TrustBundle(r, []) for i, r in enumerate(roots)}
     cc = CertConstraint(
         common_name=constraints.common_name,
@@ -345,22 +421,28 @@ def _verify_policy_signature(
     raise _Abort("failed to verify policy signature: no policy verifiers passed verification")
 
 
+def _rego_modules(policies: Sequence[Any]) -> list[tuple[str, str]]:
+    # (name, source) pairs in policy order: a later module with the same name replaces the earlier
+    # one, as OPA's rego.ParsedModule map does (the Rego layer models the consequences)
+    return [(rp.name, rp.module.decode("utf-8", errors="replace")) for rp in policies]
+
+
 def _rego_deny_error(
     rego: RegoEvaluator | None,
     att_type: str,
     predicate: Any,
     policies: Sequence[Any],
     rego_input: Callable[[str, Any], Any],
+    outcome: Any = None,
 ) -> str | None:
-    """go-witness EvaluateRegoPolicy: None if allowed, else the error text."""
+    """go-witness EvaluateRegoPolicy: None if allowed, else the error text. `outcome`: the result of
+    this very evaluation when it was already done in a batch."""
     if not policies:
         return None
-    if rego is None:
-        raise _NeedRego
-    # (name, source) pairs in policy order: a later module with the same name replaces the earlier
-    # one, as OPA's rego.ParsedModule map does (the Rego layer models the consequences)
-    modules = [(rp.name, rp.module.decode("utf-8", errors="replace")) for rp in policies]
-    outcome = rego.evaluate(modules, rego_input(att_type, predicate), mode="verify")
+    if outcome is None:
+        if rego is None:
+            raise _NeedRego
+        outcome = rego.evaluate(_rego_modules(policies), rego_input(att_type, predicate), mode="verify")
     if outcome.status != "ok":  # parse/eval error, invalid deny data, or a sandbox timeout/crash
         return str(outcome.error or outcome.status)
     if outcome.deny:
@@ -370,6 +452,81 @@ def _rego_deny_error(
 
 class _NeedRego(Exception):
     """Raised when Rego must run but no evaluator was given (verify opens a sandbox then)."""
+
+
+def _prefetch_rego(
+    policy: Policy,
+    source: MemorySource,
+    digests: set[str],
+    search_depth: int,
+    verify_collection: Callable[[SourceCollection], _Candidate],
+    prep: _PreparedPolicy,
+    head: bool,
+    valid_memo: dict[tuple[int, str], list[Any]],
+    rego: RegoEvaluator,
+    rego_input: Callable[[str, Any], Any],
+    rego_done: dict[tuple[int, int], Any],
+) -> None:
+    """Evaluate every Rego check this call can reach in ONE `evaluate_many` round trip.
+
+    Replays the search with an over-approximated subject set: a collection's backrefs join it as soon
+    as a functionary accepts the collection, whatever its attestations say, so the batch covers every
+    (step, collection) the real search validates (plus, on failing evidence, a few it never reaches).
+    Outcomes land in `rego_done` keyed by (attestation policy, predicate); Rego evaluation is a pure
+    function of modules and input, so the real search uses them as if it had evaluated them itself.
+    Anything missing, or everything if this replay hits an error, is evaluated on demand as before.
+    """
+    many = getattr(rego, "evaluate_many", None)
+    if many is None:
+        return
+    reach = set(digests)
+    visited: set[tuple[int, str]] = set()
+    keys: list[tuple[int, int]] = []
+    jobs: list[tuple[list[tuple[str, str]], Any, str]] = []
+    try:
+        for _depth in range(search_depth):
+            size = len(reach)
+            for step_name, step in policy.steps.items():
+                types = [a.type for a in step.attestations]
+                for src in source.search(step_name, reach, types):
+                    if (id(step), src.reference) in visited:
+                        continue
+                    visited.add((id(step), src.reference))
+                    c = verify_collection(src)
+                    if head and src.statement.predicate_type != COLLECTION_TYPE:
+                        continue
+                    if not c.verifiers or not _valid_verifiers(step, c, prep, valid_memo):
+                        continue
+                    if c.name != step.name and (head or c.name != ""):
+                        continue
+                    found = _predicates_by_type(c)
+                    for expected in step.attestations:
+                        if not expected.rego_policies:
+                            continue
+                        preds = found.get(expected.type) or []
+                        for pred in preds if head else preds[-1:]:
+                            key = (id(expected), id(pred))
+                            if key not in rego_done:
+                                rego_done[key] = None
+                                keys.append(key)
+                                jobs.append(
+                                    (
+                                        _rego_modules(expected.rego_policies),
+                                        rego_input(expected.type, pred),
+                                        "verify",
+                                    )
+                                )
+                    reach.update(src.backref_values)
+            if len(reach) == size:
+                break  # fixpoint: later depths find nothing new
+        outcomes = many(jobs) if jobs else []
+    except Exception:  # replay only: the real search meets (and reports) any error it can reach
+        rego_done.clear()
+        return
+    if len(outcomes) != len(jobs):
+        rego_done.clear()
+        return
+    rego_done.update(zip(keys, outcomes, strict=True))
 
 
 def _default_rego_input(att_type: str, predicate: Any) -> Any:
@@ -480,7 +637,7 @@ def _verify(
             _verify_policy_signature(
                 envelope, policy_verifiers, policy_roots, policy_intermediates, policy_tsas, constraints, now
             )
-        prep = _prepare_policy(bytes(envelope.payload))
+        prep = _prepared_policy(bytes(envelope.payload))
     except _Abort as exc:
         return _fail(str(exc), mode)
     policy = prep.policy
@@ -524,9 +681,17 @@ def _verify(
         return _Candidate(src, list(hit[0]), list(hit[1]))
 
     subject_set: set[str] = set(digests)
-    memo: dict[tuple[str, str], str | None] = {}
+    memo: dict[tuple[int, str], str | None] = {}
+    valid_memo: dict[tuple[int, str], list[Any]] = {}
+    rego_done: dict[tuple[int, int], Any] = {}
     results: dict[str, _Step] = {}
     seen: dict[str, set[tuple[bytes, tuple[str, ...]]]] = {}
+
+    if rego is not None and prep.has_rego and PERF.batch_rego:
+        _prefetch_rego(
+            policy, source, subject_set, search_depth, verify_collection, prep, head, valid_memo, rego,
+            rego_input, rego_done,
+        )  # fmt: skip
 
     for _depth in range(search_depth):
         for step_name, step in policy.steps.items():
@@ -534,8 +699,8 @@ def _verify(
             found = [verify_collection(s) for s in source.search(step_name, subject_set, types)]
             if not found:
                 found = [_Candidate(None, [], [f"no collections found for step {step_name}"])]
-            fres = _check_functionaries(step, found, prep, head)
-            sres = _validate_attestations(step, fres.passed, rego, rego_input, head, memo)
+            fres = _check_functionaries(step, found, prep, head, valid_memo)
+            sres = _validate_attestations(step, fres.passed, rego, rego_input, head, memo, rego_done)
             sres.rejected.extend(fres.rejected)
             if step_name not in results:
                 results[step_name] = sres
@@ -602,8 +767,29 @@ def _identity(c: _Candidate) -> tuple[bytes, tuple[str, ...]]:
     return payload, tuple(sorted(v.keyid for v in c.verifiers))
 
 
+def _valid_verifiers(
+    step: Step, c: _Candidate, prep: _PreparedPolicy, valid_memo: dict[tuple[int, str], list[Any]]
+) -> list[Any]:
+    """The candidate's verifiers accepted by the step's functionaries, once per (step, collection)
+    per call (a candidate's verifiers are the same at every search depth)."""
+    key = (id(step), c.reference or "")
+    valid = valid_memo.get(key)
+    if valid is None:
+        valid = valid_memo[key] = [
+            pv
+            for pv in c.verifiers
+            for f in step.functionaries
+            if f.validate(pv, trust_bundles=prep.bundles) is None
+        ]
+    return valid
+
+
 def _check_functionaries(
-    step: Step, candidates: list[_Candidate], prep: _PreparedPolicy, head: bool
+    step: Step,
+    candidates: list[_Candidate],
+    prep: _PreparedPolicy,
+    head: bool,
+    valid_memo: dict[tuple[int, str], list[Any]],
 ) -> _Step:
     """go-witness checkFunctionaries. v0.10.0 records a wrong predicate type as a rejection but still
     lets the collection pass if a functionary signed it (it lands in both lists)."""
@@ -617,10 +803,7 @@ def _check_functionaries(
         if not c.verifiers:
             out.rejected.append((c, "no verifiers present to validate against collection verifiers"))
             continue
-        for pv in c.verifiers:
-            for f in step.functionaries:
-                if f.validate(pv, trust_bundles=prep.bundles) is None:
-                    c.valid.append(pv)
+        c.valid.extend(_valid_verifiers(step, c, prep, valid_memo))
         if c.valid:
             out.passed.append(c)
         else:
@@ -634,7 +817,8 @@ def _validate_attestations(
     rego: RegoEvaluator | None,
     rego_input: Callable[[str, Any], Any],
     head: bool,
-    memo: dict[tuple[str, str], str | None],
+    memo: dict[tuple[int, str], str | None],
+    rego_done: dict[tuple[int, int], Any],
 ) -> _Step:
     """go-witness validateAttestations. The outcome for one collection does not depend on the search
     depth, so it is computed once per verify call (`memo`: (step, reference) -> rejection or None)."""
@@ -642,9 +826,9 @@ def _validate_attestations(
     for c in candidates:
         if c.name != step.name and (head or c.name != ""):
             continue
-        key = (step.name, c.reference or "")
+        key = (id(step), c.reference or "")
         if key not in memo:
-            memo[key] = _attestation_errors(step, c, rego, rego_input, head)
+            memo[key] = _attestation_errors(step, c, rego, rego_input, head, rego_done)
         reason = memo[key]
         if reason is None:
             out.passed.append(c)
@@ -653,29 +837,42 @@ def _validate_attestations(
     return out
 
 
+def _predicates_by_type(c: _Candidate) -> dict[str, list[Any]]:
+    found: dict[str, list[Any]] = {}
+    if c.src is not None and c.src.collection is not None:
+        for att in c.src.collection.attestations:
+            found.setdefault(att.type, []).append(att.attestation)
+    return found
+
+
 def _attestation_errors(
     step: Step,
     c: _Candidate,
     rego: RegoEvaluator | None,
     rego_input: Callable[[str, Any], Any],
     head: bool,
+    rego_done: dict[tuple[int, int], Any],
 ) -> str | None:
     reasons = [f"collection verification failed: {e}" for e in c.errors]
     if head and not step.attestations:
         reasons.append(
             f"step {step.name} declares no required attestations; an empty attestations list is not a valid gate"
         )
-    found: dict[str, list[Any]] = {}
-    if c.src is not None and c.src.collection is not None:
-        for att in c.src.collection.attestations:
-            found.setdefault(att.type, []).append(att.attestation)
+    found = _predicates_by_type(c)
     for expected in step.attestations:
         preds = found.get(expected.type)
         if not preds:
             reasons.append(f"missing attestation in collection for step {step.name}: {expected.type}")
             continue
         for pred in preds if head else preds[-1:]:
-            err = _rego_deny_error(rego, expected.type, pred, expected.rego_policies, rego_input)
+            err = _rego_deny_error(
+                rego,
+                expected.type,
+                pred,
+                expected.rego_policies,
+                rego_input,
+                rego_done.get((id(expected), id(pred))),
+            )
             if err is not None:
                 reasons.append(err)
     if reasons:
@@ -728,14 +925,13 @@ def _collection_artifacts_error(
     step: Step, c: _Candidate, results: dict[str, _Step], head: bool
 ) -> str | None:
     assert c.src is not None
-    mats = c.src.materials
     reasons: list[str] = []
     for name in step.artifacts_from:
         accepted = 0
         upstream = results.get(name)
         for t in upstream.passed if upstream else []:
             assert t.src is not None
-            err = _compare_artifacts(mats, t.src.artifacts, head)
+            err = c.src.materials_mismatch(t.src, head)
             if err is not None:
                 reasons.append(err)
                 if head:
