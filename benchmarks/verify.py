@@ -1,75 +1,174 @@
-"""Verifications per second of a two-step (build -> package) pipeline, without and with Rego.
+"""Verifications per second of a two-step (build -> package) pipeline: baseline vs optimised, one run.
 
-Usage: .venv/bin/python benchmarks/verify.py [--seconds 3]
+Usage: .venv/bin/python benchmarks/verify.py [--seconds 2] [--variants 400]
 
-Prints one line per configuration. Every verification does the real work: policy signature,
-both collection signatures (ed25519), backref search to depth 3, functionaries, artifactsFrom,
-and, with Rego, one module per step evaluated by regorus (in-process for trusted modules, or
-through the sandboxed worker pool used for untrusted policies).
+Every verification does the real work of `witness verify`: policy signature, both collection
+signatures (ed25519, each tried against every policy key as go-witness does), backref search to
+depth 3, functionaries, artifactsFrom and, with Rego, one module per step evaluated by regorus
+(in-process for trusted modules, or through the sandboxed worker pool used for untrusted policies).
+
+Each workload runs twice in the same process:
+* baseline: `perf_settings(caches=False, batch_rego=False)`: no signature cache, no prepared-policy
+  cache, no cross-call collection memos, one Rego round trip per evaluation;
+* optimised: the defaults, caches cleared just before the workload starts (so they begin cold).
+
+Workloads: the SAME evidence and policy re-verified; FRESH evidence every call (distinct re-signed
+collections, loaded beforehand, or loaded inside the timed loop); many POLICY variants against the
+same evidence; and Rego. Repeated workloads run for `--seconds`; pool workloads make one pass over
+`--variants` distinct inputs (baseline and optimised get separately loaded copies).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import itertools
+import json
+import os
 import platform
 import random
 import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from witness_evals.witness import crypto, simulate
+from witness_evals.witness.dsse import Envelope, sign_envelope
+from witness_evals.witness.intoto import PAYLOAD_TYPE
+from witness_evals.witness.jsonio import dumps_go
 from witness_evals.witness.rego import RegoSandbox
-from witness_evals.witness.verify import TRUSTED_REGO, SourceCollection, verify
+from witness_evals.witness.verify import (
+    TRUSTED_REGO,
+    SourceCollection,
+    clear_caches,
+    perf_settings,
+    verify,
+)
 
 CMD = "https://witness.dev/attestations/command-run/v0.1"
 REGO = 'package commandrun.exitcode\n\ndeny[msg] {\n\tinput.exitcode != 0\n\tmsg := "exitcode not 0"\n}\n'
 
+Workload = Callable[[], Iterator[Callable[[], None]]]
+"""Makes an iterator of calls; each call is one verification (pool workloads end when exhausted)."""
 
-def _rate(fn: Any, seconds: float) -> tuple[float, int]:
-    fn()  # warm caches (policy parse, compiled Rego)
+
+def _variant(env: Envelope, signer: crypto.Signer, i: int) -> Envelope:
+    """The same collection with another start time, signed again: new bytes, new signature."""
+    stmt = json.loads(env.payload)
+    stmt["predicate"]["attestations"][0]["starttime"] = (
+        f"2025-08-03T20:{i // 1_000_000 % 60:02d}:20.{i % 1_000_000:06d}Z"
+    )
+    return sign_envelope(dumps_go(stmt).encode(), PAYLOAD_TYPE, [signer])
+
+
+def _measure(workload: Workload, seconds: float) -> tuple[float, int]:
+    calls = workload()
     n = 0
     start = time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        fn()
+    for call in calls:
+        call()
         n += 1
+        if n % 16 == 0 and time.perf_counter() - start >= seconds:
+            break
     return n / (time.perf_counter() - start), n
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seconds", type=float, default=3.0, help="time per configuration")
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=2.0, help="time per repeated workload and path")
+    ap.add_argument("--variants", type=int, default=400, help="distinct inputs per pool workload and path")
     args = ap.parse_args()
 
     keys = [crypto.Signer(crypto.generate_private_key("ed25519", seed=s)) for s in (1, 2, 3)]
-    pipe = simulate.pipeline(random.Random(42), {"build": keys[0], "package": keys[1]})
+    step_keys = {"build": keys[0], "package": keys[1]}
+    pipe = simulate.pipeline(random.Random(42), step_keys)
     funcs = {"build": [keys[0].verifier()], "package": [keys[1].verifier()]}
     module = simulate.rego_module("exitcode", REGO)
+    rego_spec = {"build": {CMD: [module]}, "package": {CMD: [module]}}
     plain = simulate.sign_policy(simulate.policy_for(pipe, funcs), keys[2])
-    with_rego = simulate.sign_policy(
-        simulate.policy_for(pipe, funcs, rego={"build": {CMD: [module]}, "package": {CMD: [module]}}), keys[2]
-    )
-    cols = [SourceCollection.load(r.envelope.dumps().encode(), f"{n}.json") for n, r in pipe.steps.items()]
+    with_rego = simulate.sign_policy(simulate.policy_for(pipe, funcs, rego=rego_spec), keys[2])
     pv = [keys[2].verifier()]
     subjects = [pipe.artifact_digest]
 
-    def run(policy: Any, **kw: Any) -> None:
+    def load_pipe() -> list[SourceCollection]:
+        return [
+            SourceCollection.load(r.envelope.dumps().encode(), f"{n}.json") for n, r in pipe.steps.items()
+        ]
+
+    variant_bytes = [
+        [_variant(r.envelope, step_keys[n], i).dumps().encode() for n, r in pipe.steps.items()]
+        for i in range(args.variants)
+    ]
+    policy_variants = [
+        simulate.sign_policy(
+            simulate.policy_for(
+                pipe, funcs, expires=f"2035-12-17T{i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z"
+            ),
+            keys[2],
+        )
+        for i in range(args.variants)
+    ]
+
+    def check(policy: Envelope, cols: list[SourceCollection], **kw: Any) -> None:
         res = verify(policy, cols, subjects, policy_verifiers=pv, **kw)
         assert res.passed, res.reasons
 
+    def repeated(policy: Envelope, **kw: Any) -> Workload:
+        def make() -> Iterator[Callable[[], None]]:
+            cols = load_pipe()
+            return itertools.repeat(lambda: check(policy, cols, **kw))
+
+        return make
+
+    def fresh(*, load_in_loop: bool, **kw: Any) -> Workload:
+        def make() -> Iterator[Callable[[], None]]:
+            if load_in_loop:
+                return iter([functools.partial(check_bytes, raw, **kw) for raw in variant_bytes])
+            pool = [
+                [SourceCollection.load(b, f"{i}.json") for i, b in enumerate(raw)] for raw in variant_bytes
+            ]
+            return iter([functools.partial(check, plain, cols, **kw) for cols in pool])
+
+        return make
+
+    def check_bytes(raw: list[bytes], **kw: Any) -> None:
+        check(plain, [SourceCollection.load(b, f"{i}.json") for i, b in enumerate(raw)], **kw)
+
+    def policies() -> Iterator[Callable[[], None]]:
+        cols = load_pipe()
+        pols = [Envelope(p.payload, p.payload_type, p.signatures) for p in policy_variants]  # fresh objects
+        return iter([functools.partial(check, pol, cols) for pol in pols])
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
         f"# verify benchmark {datetime.now(UTC):%Y-%m-%d} on {platform.machine()} {platform.processor() or ''}".rstrip()
+        + f", {os.cpu_count()} cpus, load average {load:.1f}"
     )
-    print(f"# python {platform.python_version()}, {args.seconds:.1f}s per configuration")
-    configs: list[tuple[str, Any]] = [
-        ("no rego, v0.10.0", lambda: run(plain)),
-        ("no rego, head", lambda: run(plain, mode="head")),
-        ("rego in-process (trusted)", lambda: run(with_rego, rego=TRUSTED_REGO)),
+    print(
+        f"# python {platform.python_version()}, {args.seconds:.1f}s per repeated workload, "
+        f"{args.variants} inputs per pool workload"
+    )
+    rows: list[tuple[str, Workload]] = [
+        ("same evidence, no Rego, v0.10.0", repeated(plain)),
+        ("same evidence, no Rego, head", repeated(plain, mode="head")),
+        ("fresh evidence, no Rego", fresh(load_in_loop=False)),
+        ("fresh evidence + load, no Rego", fresh(load_in_loop=True)),
+        ("policy variants, same evidence", policies),
+        ("same evidence, Rego in-process", repeated(with_rego, rego=TRUSTED_REGO)),
     ]
+    header = f"| {'workload':36s} | {'baseline /s':>12s} | {'optimised /s':>12s} | {'speed-up':>8s} |"
     with RegoSandbox() as sandbox:
-        configs.append(("rego sandboxed (untrusted)", lambda: run(with_rego, rego=sandbox)))
-        for name, fn in configs:
-            rate, n = _rate(fn, args.seconds)
-            print(f"{name:32s} {rate:10.1f} verifications/s  ({n} runs, {1e3 / rate:.3f} ms each)")
+        sandbox.evaluate([("warm", REGO)], {"exitcode": 0})  # worker start-up is not a verification
+        rows.append(("same evidence, Rego sandbox", repeated(with_rego, rego=sandbox)))
+        rows.append(("fresh evidence, Rego sandbox", fresh(load_in_loop=False, rego=sandbox)))
+        print(header)
+        print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
+        for name, workload in rows:
+            with perf_settings(caches=False, batch_rego=False):
+                base, _ = _measure(workload, args.seconds)
+            clear_caches()
+            fast, _ = _measure(workload, args.seconds)
+            print(f"| {name:36s} | {base:12.0f} | {fast:12.0f} | {fast / base:7.1f}x |", flush=True)
 
 
 if __name__ == "__main__":

@@ -137,9 +137,9 @@ def test_batches_mask_and_order() -> None:
     evals = list(iterate_batches(data, 2, 64))
     assert [b[0].shape[0] for b in evals] == [2, 2, 1]  # file order, last batch partial
     tokens, mask = evals[0]
-    assert tokens.shape[1] == 33 and mask.shape == (2, 32)  # padded to 1 + multiple of 32
+    assert tokens.shape[1] == 9 and mask.shape == (2, 8)  # padded to 1 + multiple of 8
     assert tokens[0, :3].tolist() == [1, 2, 3] and tokens[0, 3:].sum().item() == 0
-    assert mask[0].tolist()[:4] == [0.0, 1.0, 1.0, 0.0]  # mask[i] = labels[i + 1]
+    assert mask[0].tolist()[:4] == [1.0, 1.0, 0.0, 0.0]  # mask[i] = labels[i + 1]: predicts tokens 2, 3
 
     def first_epoch(seed: int) -> list[int]:
         """Lengths of the examples in the order training sees them."""
@@ -214,7 +214,7 @@ def test_train_mlx_end_to_end(model_dir: Path, tmp_path: Path) -> None:
         data=str(write_data(tmp_path / "data")),
         out=str(tmp_path / "run"),
         backend="mlx",
-        iters=3,
+        iters=2,
         batch_size=2,
         lora_layers=2,
         lora_rank=4,
@@ -223,27 +223,27 @@ def test_train_mlx_end_to_end(model_dir: Path, tmp_path: Path) -> None:
         eval_every=2,
         save_every=1,
         keep_checkpoints=1,
-        log_every=2,
+        log_every=1,
         max_seq_length=64,
         progress=False,
     ).validate()
     result = train_mlx(config, model_dir=model_dir, log=lambda _m: None)
-    assert result.steps == result.planned_steps == 3 and not result.stopped_early
+    assert result.steps == result.planned_steps == 2 and not result.stopped_early
 
     lines = [json.loads(line) for line in result.metrics_path.read_text().splitlines()]
-    assert lines[0]["event"] == "start" and lines[0]["backend"] == "mlx" and lines[0]["steps"] == 3
+    assert lines[0]["event"] == "start" and lines[0]["backend"] == "mlx" and lines[0]["steps"] == 2
     assert lines[0]["train"]["examples"] == 4 and lines[0]["train"]["dropped_too_long"] == 0
-    assert lines[-1]["event"] == "end" and lines[-1]["steps"] == 3
+    assert lines[-1]["event"] == "end" and lines[-1]["steps"] == 2
     train_lines = [r for r in lines if r.get("split") == "train"]
     valid_lines = [r for r in lines if r.get("split") == "valid"]
-    assert [r["step"] for r in train_lines] == [2, 3]  # every log_every steps, and the last
-    assert [r["step"] for r in valid_lines] == [0, 2, 3]  # before training, every eval_every, the end
+    assert [r["step"] for r in train_lines] == [1, 2]  # every log_every steps
+    assert [r["step"] for r in valid_lines] == [0, 2]  # before training, then every eval_every (2 = the end)
     assert all(r["tokens_per_s"] > 0 and r["lr"] == pytest.approx(2e-3) for r in train_lines)
     assert valid_lines[-1]["loss"] < valid_lines[0]["loss"]  # it learnt the (seen) validation answers
     assert result.best_val_loss == min(r["loss"] for r in valid_lines)
 
     adapters = result.adapter_dir
-    assert sorted(p.name for p in adapters.glob("*_adapters.safetensors")) == ["0000003_adapters.safetensors"]
+    assert sorted(p.name for p in adapters.glob("*_adapters.safetensors")) == ["0000002_adapters.safetensors"]
     saved = json.loads((adapters / "adapter_config.json").read_text())
     assert saved["num_layers"] == 2 and saved["lora_parameters"]["scale"] == 2.0
     assert (adapters / "best" / "adapters.safetensors").is_file()

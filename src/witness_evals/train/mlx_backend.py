@@ -41,7 +41,7 @@ from witness_evals.train.data import Dataset, Example, load_dataset
 from witness_evals.witness.errors import InputError
 
 Log = Callable[[str], None]
-PAD_MULTIPLE = 32  # pad batch lengths to a multiple of this: fewer distinct shapes to compile
+PAD_MULTIPLE = 8  # pad batch lengths to a multiple of this: few distinct shapes to compile, little waste
 
 
 def _stderr(message: str) -> None:
@@ -160,7 +160,7 @@ class Examples:
 
 
 def _pad(examples: Sequence[Example], max_seq_length: int) -> tuple[Any, Any]:
-    """(tokens [B, L] int32, target mask [B, L-1] float32) with L padded to a multiple of 32 (+1)."""
+    """(tokens [B, L] int32, target mask [B, L-1] float32) with L padded to a multiple of 8 (+1)."""
     import mlx.core as mx
     import numpy as np
 

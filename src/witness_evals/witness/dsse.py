@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -109,10 +110,15 @@ def pae(payload_type: str, payload: bytes) -> bytes:
 _B64_ALPHABET = set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 
 
+_B64_CANONICAL = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+
+
 def go_b64decode(text: str) -> bytes:
     """`base64.StdEncoding.DecodeString`: padded standard alphabet, CR/LF ignored, non-strict tail bits.
 
     Raises ValueError `illegal base64 data at input byte N` with Go's offset."""
+    if _B64_CANONICAL.fullmatch(text):  # the usual case (what Go writes): decode in C
+        return binascii.a2b_base64(text)
     src = text.encode("utf-8", errors="surrogatepass")
     clean = bytearray()
     n = len(src)

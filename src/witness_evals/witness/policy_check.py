@@ -763,11 +763,18 @@ def _check_rego(report: PolicyReport, policy: Policy, mode: str, rego: RegoSandb
             all_v0 = _judge_module(report, name, mloc, v0, v1, mode) and all_v0
         together = next(it)
         probe = probes.get(aloc)
-        if probe is not None and not report.check(False):
+        if probe is not None and probe[0] == "invalid_data" and not report.check(False):
             report.error(
                 "Rego Policy",
-                f"deny of attestation {att_type} is not a set of strings: {probe}",
+                f"deny of attestation {att_type} is not a set of strings: {probe[1]}",
                 "deny must be a partial set rule: deny contains msg if { ... } (a string or boolean deny is rejected)",
+                aloc,
+            )
+        elif probe is not None and not report.check(False):
+            report.error(
+                "Rego Policy",
+                f"the Rego of attestation {att_type} cannot be evaluated ({probe[1]})",
+                "OPA rejects recursive rules at compile time (rego_recursion_error); remove the recursion",
                 aloc,
             )
         if all_v0 and together.ok:
@@ -792,9 +799,10 @@ def _check_rego(report: PolicyReport, policy: Policy, mode: str, rego: RegoSandb
 
 def _probe_deny_types(
     entries: list[tuple[str, str, dict[str, str], list[str]]], results: list[RegoCheck], box: RegoSandbox
-) -> dict[str, str]:
+) -> dict[str, tuple[str, str]]:
     """Evaluate each compiling entry on an empty input: a constant string/boolean deny shows up as
-    go-witness' `invalid data from rego` error (trap 6). Other evaluation errors depend on the input."""
+    go-witness' `invalid data from rego` error (trap 6); recursion, a crash, a timeout or a memory
+    blow-up on an empty input breaks every evaluation ("broken"). Other errors depend on the input."""
     todo: list[tuple[str, dict[str, str]]] = []
     i = 0
     for aloc, _type, modules, _locs in entries:
@@ -806,7 +814,13 @@ def _probe_deny_types(
     if not todo:
         return {}
     outcomes = box.evaluate_many([(modules, {}, "verify") for _, modules in todo])
-    return {aloc: o.error for (aloc, _), o in zip(todo, outcomes, strict=True) if o.kind == "invalid_data"}
+    found: dict[str, tuple[str, str]] = {}
+    for (aloc, _), o in zip(todo, outcomes, strict=True):
+        if o.kind == "invalid_data":
+            found[aloc] = ("invalid_data", o.error)
+        elif o.status in ("timeout", "crash", "memory") or "recursion detected" in o.error:
+            found[aloc] = ("broken", f"{o.status}: {o.error}" if o.error else o.status)
+    return found
 
 
 def _judge_module(report: PolicyReport, name: str, loc: str, v0: RegoCheck, v1: RegoCheck, mode: str) -> bool:

@@ -130,7 +130,8 @@ class SourceCollection:
 
     @functools.cached_property
     def artifacts(self) -> dict[str, dict[str, str]]:
-        return self.collection.artifacts() if self.collection is not None else {}
+        # go Collection.Artifacts (materials overlaid with products), reusing the decoded materials
+        return {**self.materials, **self.collection.products()} if self.collection is not None else {}
 
     def materials_mismatch(self, upstream: SourceCollection, head: bool) -> str | None:
         """Why this collection's materials disagree with `upstream`'s artifacts (None: they agree).
