@@ -24,6 +24,8 @@ from witness_evals.witness.verify import (
 )
 
 NOW = datetime(2026, 1, 15, tzinfo=UTC)
+CMD = "https://witness.dev/attestations/command-run/v0.1"
+ALLOW = 'package commandrun.exit\n\ndeny[msg] {\n\tinput.exitcode != 0\n\tmsg := "exitcode not 0"\n}\n'
 
 
 def _inputs(e2e: E2E, case: Case) -> tuple[Envelope, dict[str, Envelope]]:
@@ -80,15 +82,11 @@ def test_x509_results_identical_cold_and_warm(e2e: E2E, emails: list[str], with_
 def test_sandboxed_rego_batched_matches_one_by_one(e2e: E2E) -> None:
     """Through the sandbox: one batch per call gives what one round trip per evaluation gives."""
     rego_case = next(c for c in CASES if c.name == "rego deny")
-    allow = simulate.rego_module(
-        "exit 0",
-        'package commandrun.exit\n\ndeny[msg] {\n\tinput.exitcode != 0\n\tmsg := "exitcode not 0"\n}\n',
-    )
-    cmd = "https://witness.dev/attestations/command-run/v0.1"
+    allow = simulate.rego_module("exit 0", ALLOW)
     passing = Case(
         "rego allows",
         "",
-        policy=lambda e: e.policy(rego={"build": {cmd: [allow]}, "package": {cmd: [allow]}}),
+        policy=lambda e: e.policy(rego={"build": {CMD: [allow]}, "package": {CMD: [allow]}}),
     )
     with RegoSandbox() as sandbox:
         for case in (rego_case, passing):
@@ -113,12 +111,21 @@ def test_warm_run_hits_the_signature_cache(e2e: E2E) -> None:
 
 
 def test_cases_sharing_warm_caches_stay_independent(e2e: E2E) -> None:
-    """Like the generator: many variants back to back on shared caches, each result as if alone."""
-    cases = [Case("passes", ""), *CASES]
+    """Like the generator: many policy and evidence variants back to back on shared caches (the
+    untampered evidence loaded ONCE and verified against every policy variant, in both modes), each
+    result as if computed alone."""
+    allow = simulate.rego_module("exit 0", ALLOW)
+    allows = Case("rego allows", "", policy=lambda e: e.policy(rego={"build": {CMD: [allow]}}))
+    cases = [Case("passes", ""), *CASES, allows]  # two Rego policies for the same predicate
     inputs = [_inputs(e2e, c) for c in cases]
+    shared = _load(e2e.envelopes())
+    cols = [
+        shared if c.envelopes is None else _load(envs) for c, (_, envs) in zip(cases, inputs, strict=True)
+    ]
+    runs = [(p, c, m) for (p, _), c in zip(inputs, cols, strict=True) for m in ("v0.10.0", "head")]
     with perf_settings(caches=False, batch_rego=False):
-        refs = [_run(e2e, p, _load(envs), rego=TRUSTED_REGO, now=NOW) for p, envs in inputs]
+        refs = [_run(e2e, p, c, mode=m, rego=TRUSTED_REGO, now=NOW) for p, c, m in runs]
     clear_caches()
     for _round in range(2):
-        for (policy, envs), ref in zip(inputs, refs, strict=True):
-            assert _run(e2e, policy, _load(envs), rego=TRUSTED_REGO, now=NOW) == ref
+        for (policy, c, m), ref in zip(runs, refs, strict=True):
+            assert _run(e2e, policy, c, mode=m, rego=TRUSTED_REGO, now=NOW) == ref

@@ -220,10 +220,9 @@ def test_train_mlx_end_to_end(model_dir: Path, tmp_path: Path) -> None:
         lora_rank=4,
         lora_alpha=8.0,
         learning_rate=2e-3,
-        eval_every=2,
+        eval_every=1,
         save_every=1,
         keep_checkpoints=1,
-        log_every=1,
         max_seq_length=64,
         progress=False,
     ).validate()
@@ -231,16 +230,22 @@ def test_train_mlx_end_to_end(model_dir: Path, tmp_path: Path) -> None:
     assert result.steps == result.planned_steps == 2 and not result.stopped_early
 
     lines = [json.loads(line) for line in result.metrics_path.read_text().splitlines()]
-    assert lines[0]["event"] == "start" and lines[0]["backend"] == "mlx" and lines[0]["steps"] == 2
-    assert lines[0]["train"]["examples"] == 4 and lines[0]["train"]["dropped_too_long"] == 0
-    assert lines[-1]["event"] == "end" and lines[-1]["steps"] == 2
-    train_lines = [r for r in lines if r.get("split") == "train"]
-    valid_lines = [r for r in lines if r.get("split") == "valid"]
-    assert [r["step"] for r in train_lines] == [1, 2]  # every log_every steps
-    assert [r["step"] for r in valid_lines] == [0, 2]  # before training, then every eval_every (2 = the end)
+    # the torch trainer's format, so plot.py and the reports read both backends alike
+    train_lines = [r for r in lines if r["event"] == "train"]
+    evals = [r for r in lines if r["event"] == "eval"]
+    assert len(train_lines) + len(evals) == len(lines)
+    assert [r["step"] for r in train_lines] == [1, 2]
+    assert set(train_lines[0]) == {"event", "step", "loss", "grad_norm", "lr", "tokens_per_s"}
     assert all(r["tokens_per_s"] > 0 and r["lr"] == pytest.approx(2e-3) for r in train_lines)
-    assert valid_lines[-1]["loss"] < valid_lines[0]["loss"]  # it learnt the (seen) validation answers
-    assert result.best_val_loss == min(r["loss"] for r in valid_lines)
+    assert [r["step"] for r in evals] == [1, 2]  # every eval_every steps
+    assert evals[1]["val_loss"] < evals[0]["val_loss"]  # it keeps learning the (seen) validation answers
+    assert result.best_step == 2 and result.best_val_loss == evals[1]["val_loss"]
+
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["backend"] == "mlx" and summary["steps"] == 2 and summary["best_step"] == 2
+    assert summary["data"]["train"]["examples"] == 4 and summary["data"]["train"]["dropped_too_long"] == 0
+    assert summary["tokens_seen"] == summary["data"]["train"]["tokens"]  # 2 steps x 2 = the 4 examples once
+    assert (tmp_path / "run" / "loss.png").read_bytes()[:4] == b"\x89PNG"
 
     adapters = result.adapter_dir
     assert sorted(p.name for p in adapters.glob("*_adapters.safetensors")) == ["0000002_adapters.safetensors"]

@@ -12,7 +12,7 @@ updates every `grad_accum` steps (mlx-lm's accumulation). `iters: null` = one ep
 ceil(n_train / batch_size) steps.
 
 Outputs under `config.out`:
-- `metrics.jsonl`: one JSON object per event (see `MetricsLog`);
+- `metrics.jsonl`, `summary.json` and `loss.png` in the torch backend's formats (see `MetricsLog`);
 - `adapters/adapters.safetensors` + `adapters/adapter_config.json` (mlx-lm's layout, so
   `mlx_lm.generate --adapter-path out/adapters` works), step checkpoints
   `adapters/NNNNNNN_adapters.safetensors` (the most recent `keep_checkpoints` are kept) and
@@ -183,12 +183,13 @@ def iterate_batches(
     loop: bool = False,
     seed: int = 0,
     comm_group: Any = None,
+    token_counts: list[int] | None = None,
 ) -> Iterator[tuple[Any, Any]]:
     """Batches for mlx-lm's `train`/`evaluate` (same keyword interface as its own iterator).
 
     Training (`loop=True`): every epoch is a fresh permutation (numpy PCG64 seeded with seed+epoch),
     cut into batches of `batch_size` (the last one of an epoch may be smaller). Evaluation: file
-    order, no shuffling.
+    order, no shuffling. `token_counts`, if given, gets the number of real tokens of each batch.
     """
     import numpy as np
 
@@ -200,6 +201,8 @@ def iterate_batches(
         order = np.random.default_rng(seed + epoch).permutation(n) if loop else np.arange(n)
         for start in range(0, n, batch_size):
             chunk = [dataset.items[int(i)] for i in order[start : start + batch_size]]
+            if token_counts is not None:
+                token_counts.append(sum(len(e) for e in chunk))
             yield _pad(chunk, max_seq_length)
         if not loop:
             return
@@ -240,15 +243,14 @@ class MlxRunResult:
 
 
 class MetricsLog:
-    """An mlx-lm `TrainingCallback` that writes `metrics.jsonl`, evaluates and keeps the best adapter.
+    """An mlx-lm `TrainingCallback` writing `metrics.jsonl` like the torch trainer, evaluating, keeping the best.
 
-    mlx-lm reports every step (`steps_per_report=1`); this class aggregates `log_every` steps into
-    one line and evaluates after every `eval_every`-th step itself (mlx-lm's own evaluation runs
-    *before* a step, one step off the torch backend's schedule). Lines:
-    `{"event": "start", ...}`, then `{"step", "split": "train", "loss", "lr", "tokens_per_s",
-    "tokens", "elapsed_s"}` and `{"step", "split": "valid", "loss", "elapsed_s"}` where `step` is the
-    number of steps completed, finally `{"event": "end", ...}`. `tokens` counts trained (assistant)
-    target tokens; `loss` is the mean over the steps since the previous train line.
+    mlx-lm reports every step (`steps_per_report=1`); each step gives one line
+    `{"event": "train", "step", "loss", "grad_norm": null, "lr", "tokens_per_s"}` (tokens = all
+    non-padding tokens of the step's batch over its wall time). After every `eval_every`-th step and
+    the last one this class evaluates itself, `{"event": "eval", "step", "val_loss"}` (mlx-lm's own
+    evaluation runs *before* a step, one step off the torch schedule), saves the best adapter and
+    raises `EarlyStop` after `early_stopping_patience` evaluations without improvement.
     """
 
     def __init__(
@@ -257,15 +259,16 @@ class MetricsLog:
         *,
         config: TrainConfig,
         total_steps: int,
+        token_counts: list[int],
         evaluate: Callable[[], float] | None,
         save_best: Callable[[], None],
         prune: Callable[[], None],
     ) -> None:
         self.path = path
         self.handle = path.open("w", encoding="utf-8")
-        self.started = time.perf_counter()
         self.config = config
         self.total_steps = total_steps
+        self.token_counts = token_counts
         self.evaluate = evaluate
         self.save_best = save_best
         self.prune = prune
@@ -273,54 +276,45 @@ class MetricsLog:
         self.best_step: int | None = None
         self.since_best = 0
         self.last_step = 0
-        self.last_valid_step: int | None = None
-        self.trained_tokens = 0
-        self._losses: list[float] = []
-        self._tokens = 0
-        self._seconds = 0.0
+        self.last_eval_step: int | None = None
+        self.tokens_seen = 0
+        self.window_start = time.perf_counter()
 
     def write(self, record: dict[str, Any]) -> None:
-        self.handle.write(json.dumps(record) + "\n")
+        self.handle.write(json.dumps(record, sort_keys=True) + "\n")
         self.handle.flush()
-
-    def elapsed(self) -> float:
-        return round(time.perf_counter() - self.started, 3)
 
     def on_train_loss_report(self, info: dict[str, Any]) -> None:
         step = int(info["iteration"])
-        tokens = int(info["trained_tokens"]) - self.trained_tokens
-        self.last_step, self.trained_tokens = step, int(info["trained_tokens"])
-        self._losses.append(float(info["train_loss"]))
-        self._tokens += tokens
-        speed = float(info["tokens_per_second"])
-        self._seconds += tokens / speed if speed > 0 else 0.0
-        if step % self.config.log_every == 0 or step == self.total_steps:
-            self.write(
-                {
-                    "step": step,
-                    "split": "train",
-                    "loss": sum(self._losses) / len(self._losses),
-                    "lr": float(info["learning_rate"]),
-                    "tokens_per_s": round(self._tokens / self._seconds, 1) if self._seconds > 0 else None,
-                    "tokens": self.trained_tokens,
-                    "elapsed_s": self.elapsed(),
-                }
-            )
-            self._losses, self._tokens, self._seconds = [], 0, 0.0
+        now = time.perf_counter()
+        tokens = sum(self.token_counts[self.last_step : step])
+        self.last_step = step
+        self.tokens_seen += tokens
+        self.write(
+            {
+                "event": "train",
+                "step": step,
+                "loss": float(info["train_loss"]),
+                "grad_norm": None,
+                "lr": float(info["learning_rate"]),
+                "tokens_per_s": tokens / max(now - self.window_start, 1e-9),
+            }
+        )
         self.prune()
-        if self.evaluate is not None and step % self.config.eval_every == 0:
-            self.record_valid(step, self.evaluate())
+        if self.evaluate is not None and (step % self.config.eval_every == 0 or step == self.total_steps):
+            self.record_eval(step, self.evaluate())
+        self.window_start = time.perf_counter()
 
     def on_val_loss_report(self, info: dict[str, Any]) -> None:
         """Unused: validation is not handed to mlx-lm's loop (see the class docstring)."""
 
-    def record_valid(self, step: int, loss: float) -> None:
+    def record_eval(self, step: int, loss: float) -> None:
         """Log one evaluation, keep the best adapter, stop after `early_stopping_patience` misses."""
-        self.write({"step": step, "split": "valid", "loss": loss, "elapsed_s": self.elapsed()})
-        self.last_valid_step = step
+        self.write({"event": "eval", "step": step, "val_loss": loss})
+        self.last_eval_step = step
         if self.best_loss is None or loss < self.best_loss:
             self.best_loss, self.best_step, self.since_best = loss, step, 0
-            self.save_best()  # at step 0: the untrained adapter (LoRA B starts at zero)
+            self.save_best()
             return
         self.since_best += 1
         patience = self.config.early_stopping_patience
@@ -465,7 +459,8 @@ def train_mlx(config: TrainConfig, *, model_dir: Path | None = None, log: Log = 
         for old in checkpoints[: -config.keep_checkpoints]:
             old.unlink(missing_ok=True)
 
-    batches = partial(iterate_batches, seed=config.seed)
+    token_counts: list[int] = []
+    train_batches = partial(iterate_batches, seed=config.seed, token_counts=token_counts)
     valid_examples = Examples(valid_set.examples) if valid_set else None
 
     def run_eval() -> float:
@@ -477,7 +472,7 @@ def train_mlx(config: TrainConfig, *, model_dir: Path | None = None, log: Log = 
             config.val_batches,
             config.max_seq_length,
             masked_loss,
-            batches,
+            iterate_batches,
         )
         model.train()
         return float(loss)
@@ -486,25 +481,15 @@ def train_mlx(config: TrainConfig, *, model_dir: Path | None = None, log: Log = 
         out / "metrics.jsonl",
         config=config,
         total_steps=steps,
+        token_counts=token_counts,
         evaluate=run_eval if valid_examples is not None else None,
         save_best=lambda: save_adapter(best_dir / "adapters.safetensors"),
         prune=prune,
     )
-    metrics.write(
-        {
-            "event": "start",
-            "backend": "mlx",
-            "model": str(model_path),
-            "steps": steps,
-            "train": train_set.summary(),
-            "valid": valid_set.summary() if valid_set else None,
-            "trainable_parameters": int(trainable),
-        }
-    )
     args = TrainingArgs(
         batch_size=config.batch_size,
         iters=steps,
-        steps_per_report=1,  # aggregated to log_every by MetricsLog
+        steps_per_report=1,  # one metrics line per step, as the torch trainer writes
         steps_per_eval=steps + 1,  # unused: no val_dataset is handed to mlx-lm
         steps_per_save=config.save_every,
         max_seq_length=config.max_seq_length,
@@ -513,12 +498,11 @@ def train_mlx(config: TrainConfig, *, model_dir: Path | None = None, log: Log = 
         grad_accumulation_steps=config.grad_accum,
     )
     stopped_early = False
+    started = time.perf_counter()
     sink = sys.stderr if config.progress else io.StringIO()
     try:
         with contextlib.redirect_stdout(sink):  # mlx-lm's progress UI prints to stdout
             try:
-                if valid_examples is not None:
-                    metrics.record_valid(0, run_eval())
                 train(
                     model=model,
                     optimizer=make_optimizer(config, updates),
@@ -526,31 +510,44 @@ def train_mlx(config: TrainConfig, *, model_dir: Path | None = None, log: Log = 
                     val_dataset=None,
                     args=args,
                     loss=masked_loss,
-                    iterate_batches=batches,
+                    iterate_batches=train_batches,
                     training_callback=cast(Any, metrics),  # duck-typed TrainingCallback
                 )
-                if valid_examples is not None and metrics.last_valid_step != steps:
-                    metrics.record_valid(steps, run_eval())
             except EarlyStop as stop:
                 log(f"early stop after step {metrics.last_step}: {stop}")
                 stopped_early = True
-            done = metrics.last_step
             save_adapter(adapter_dir / "adapters.safetensors")
-        prune()
-        if metrics.best_step is None:  # no validation set: the final adapter stands in
-            save_adapter(best_dir / "adapters.safetensors")
-        metrics.write(
-            {
-                "event": "end",
-                "steps": done,
-                "best_step": metrics.best_step,
-                "best_val_loss": metrics.best_loss,
-                "stopped_early": stopped_early,
-                "elapsed_s": metrics.elapsed(),
-            }
-        )
     finally:
         metrics.close()
+    prune()
+    if metrics.best_step is None:  # no validation set: the final adapter stands in
+        save_adapter(best_dir / "adapters.safetensors")
+    done = metrics.last_step
+    data_summary = {"train": train_set.summary(), **({"valid": valid_set.summary()} if valid_set else {})}
+    summary = {
+        "backend": "mlx",
+        "finished": True,
+        "steps": done,
+        "planned_steps": steps,
+        "steps_per_epoch": max(1, math.ceil(len(train_set.examples) / config.batch_size)),
+        "epochs": round(done / max(1, math.ceil(len(train_set.examples) / config.batch_size)), 4),
+        "stopped_early": stopped_early,
+        "best_step": metrics.best_step,
+        "best_val_loss": metrics.best_loss,
+        "trainable_parameters": int(trainable),
+        "tokens_seen": metrics.tokens_seen,
+        "seconds_this_run": round(time.perf_counter() - started, 3),
+        "steps_this_run": done,
+        "data": data_summary,
+        "device": str(mx.default_device()),
+        "dtype": str(_dtype(config)).removeprefix("mlx.core."),
+        "processes": 1,
+        "out": str(out),
+    }
+    (out / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    from witness_evals.train.plot import plot_losses
+
+    plot_losses(metrics.path, out / "loss.png", title="LoRA fine-tuning (mlx)")
     log(f"adapters written to {adapter_dir}")
     return MlxRunResult(
         out_dir=out,
@@ -561,5 +558,5 @@ def train_mlx(config: TrainConfig, *, model_dir: Path | None = None, log: Log = 
         best_step=metrics.best_step,
         best_val_loss=metrics.best_loss,
         stopped_early=stopped_early,
-        data={"train": train_set.summary(), **({"valid": valid_set.summary()} if valid_set else {})},
+        data=data_summary,
     )

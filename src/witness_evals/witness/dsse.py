@@ -19,7 +19,7 @@ from typing import Any
 
 from cryptography import x509
 
-from witness_evals.witness.crypto import Signer, Verifier, verifier_for_certificate
+from witness_evals.witness.crypto import SIGNATURE_CACHE, Signer, Verifier, verifier_for_certificate
 from witness_evals.witness.errors import InputError, WitnessError
 from witness_evals.witness.jsonio import MAX_JSON_BYTES, dumps_go, loads
 
@@ -397,7 +397,10 @@ def verify_envelope(
     if not env.signatures:
         raise DSSEError("no signatures in dsse envelope")
     verifiers = [v for v in verifiers if v is not None]
-    body, digest = env.pae_and_digest()
+    if SIGNATURE_CACHE.enabled:
+        body, digest = env.pae_and_digest()
+    else:
+        body, digest = pae(env.payload_type, env.payload), None
     passed: list[PassedVerifier] = []
     checked: list[tuple[str, str]] = []
     n_checked = 0

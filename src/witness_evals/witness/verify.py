@@ -19,6 +19,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -85,6 +88,7 @@ def clear_caches() -> None:
     their `SourceCollection`)."""
     SIGNATURE_CACHE.clear()
     _prepare_policy.cache_clear()
+    _REGO_OUTCOMES.clear()
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -422,10 +426,66 @@ def _verify_policy_signature(
     raise _Abort("failed to verify policy signature: no policy verifiers passed verification")
 
 
-def _rego_modules(policies: Sequence[Any]) -> list[tuple[str, str]]:
+def _rego_modules(policies: Sequence[Any]) -> tuple[tuple[str, str], ...]:
     # (name, source) pairs in policy order: a later module with the same name replaces the earlier
     # one, as OPA's rego.ParsedModule map does (the Rego layer models the consequences)
-    return [(rp.name, rp.module.decode("utf-8", errors="replace")) for rp in policies]
+    return tuple((rp.name, rp.module.decode("utf-8", errors="replace")) for rp in policies)
+
+
+_DETERMINISTIC_REGO_ERRORS = frozenset({"parse", "invalid_data", "eval", "unsupported"})
+
+
+class _RegoOutcomeCache:
+    """Cross-call memo of Rego outcomes for the same evidence re-verified.
+
+    Keyed by the evaluator, the input function, the module texts, the attestation type and the
+    predicate OBJECT (identity, so nothing is re-encoded: the predicate of a loaded `SourceCollection`
+    never changes); entries hold the objects they were computed from and only count while those are
+    the very same ones. Only outcomes the engine decides by itself are kept (a verdict, or a parse /
+    invalid-data / evaluation / unsupported-builtin error); timeouts, crashes, memory and size-limit
+    outcomes are evaluated again every time.
+    """
+
+    def __init__(self, maxsize: int = 4096) -> None:
+        self.maxsize = maxsize
+        self._data: OrderedDict[tuple[Any, ...], tuple[Any, Any, Any, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, rego: Any, fn: Any, modules: tuple[tuple[str, str], ...], att_type: str, pred: Any) -> Any:
+        if not PERF.caches:
+            return None
+        key = (id(rego), id(fn), modules, att_type, id(pred))
+        with self._lock:
+            hit = self._data.get(key)
+            if hit is None:
+                return None
+            self._data.move_to_end(key)
+        ref, hit_fn, hit_pred, outcome = hit
+        return outcome if ref() is rego and hit_fn is fn and hit_pred is pred else None
+
+    def put(
+        self, rego: Any, fn: Any, modules: tuple[tuple[str, str], ...], att_type: str, pred: Any, outcome: Any
+    ) -> None:
+        if not PERF.caches:
+            return
+        status = getattr(outcome, "status", None)
+        if status != "ok" and not (status == "error" and outcome.kind in _DETERMINISTIC_REGO_ERRORS):
+            return
+        try:
+            ref = weakref.ref(rego)
+        except TypeError:  # an evaluator without weakref support is not cached
+            return
+        with self._lock:
+            self._data[(id(rego), id(fn), modules, att_type, id(pred))] = (ref, fn, pred, outcome)
+            while len(self._data) > self.maxsize:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+_REGO_OUTCOMES = _RegoOutcomeCache()
 
 
 def _rego_deny_error(
@@ -443,7 +503,11 @@ def _rego_deny_error(
     if outcome is None:
         if rego is None:
             raise _NeedRego
-        outcome = rego.evaluate(_rego_modules(policies), rego_input(att_type, predicate), mode="verify")
+        modules = _rego_modules(policies)
+        outcome = _REGO_OUTCOMES.get(rego, rego_input, modules, att_type, predicate)
+        if outcome is None:
+            outcome = rego.evaluate(list(modules), rego_input(att_type, predicate), mode="verify")
+            _REGO_OUTCOMES.put(rego, rego_input, modules, att_type, predicate, outcome)
     if outcome.status != "ok":  # parse/eval error, invalid deny data, or a sandbox timeout/crash
         return str(outcome.error or outcome.status)
     if outcome.deny:
@@ -484,6 +548,7 @@ def _prefetch_rego(
     visited: set[tuple[int, str]] = set()
     keys: list[tuple[int, int]] = []
     jobs: list[tuple[list[tuple[str, str]], Any, str]] = []
+    cache_keys: list[tuple[tuple[tuple[str, str], ...], str, Any]] = []
     try:
         for _depth in range(search_depth):
             size = len(reach)
@@ -507,16 +572,15 @@ def _prefetch_rego(
                         preds = found.get(expected.type) or []
                         for pred in preds if head else preds[-1:]:
                             key = (id(expected), id(pred))
-                            if key not in rego_done:
-                                rego_done[key] = None
+                            if key in rego_done:
+                                continue
+                            modules = _rego_modules(expected.rego_policies)
+                            hit = _REGO_OUTCOMES.get(rego, rego_input, modules, expected.type, pred)
+                            rego_done[key] = hit
+                            if hit is None:
                                 keys.append(key)
-                                jobs.append(
-                                    (
-                                        _rego_modules(expected.rego_policies),
-                                        rego_input(expected.type, pred),
-                                        "verify",
-                                    )
-                                )
+                                cache_keys.append((modules, expected.type, pred))
+                                jobs.append((list(modules), rego_input(expected.type, pred), "verify"))
                     reach.update(src.backref_values)
             if len(reach) == size:
                 break  # fixpoint: later depths find nothing new
@@ -528,6 +592,8 @@ def _prefetch_rego(
         rego_done.clear()
         return
     rego_done.update(zip(keys, outcomes, strict=True))
+    for (modules, att_type, pred), outcome in zip(cache_keys, outcomes, strict=True):
+        _REGO_OUTCOMES.put(rego, rego_input, modules, att_type, pred, outcome)
 
 
 def _default_rego_input(att_type: str, predicate: Any) -> Any:

@@ -158,3 +158,31 @@ def test_base64_fast_path_matches_go_decoder(text: str) -> None:
     with patch.object(dsse, "_B64_CANONICAL", re.compile(r"(?!)")):  # never matches: the scan only
         slow = outcome(dsse.go_b64decode)
     assert outcome(dsse.go_b64decode) == slow
+
+
+def test_rego_outcome_cache_keeps_only_engine_verdicts() -> None:
+    from witness_evals.witness.rego import RegoOutcome
+    from witness_evals.witness.verify import TrustedRego, _RegoOutcomeCache
+
+    cache = _RegoOutcomeCache(maxsize=2)
+    rego, pred, mods = TrustedRego(), {"exitcode": 0}, (("m", "package x"),)
+    for status, kind in (
+        ("timeout", "timeout"),
+        ("crash", "crash"),
+        ("memory", "memory"),
+        ("error", "limit"),
+    ):
+        cache.put(rego, str, mods, CMD, pred, RegoOutcome(status, error="x", kind=kind))  # type: ignore[arg-type]
+        assert cache.get(rego, str, mods, CMD, pred) is None
+    ok = RegoOutcome("ok", deny=["no"])
+    cache.put(rego, str, mods, CMD, pred, ok)
+    assert cache.get(rego, str, mods, CMD, pred) is ok
+    assert cache.get(rego, str, mods, CMD, dict(pred)) is None  # an equal but other predicate object
+    assert cache.get(rego, repr, mods, CMD, pred) is None  # another input function
+    assert cache.get(TrustedRego(), str, mods, CMD, pred) is None  # another evaluator
+    assert cache.get(rego, str, (("m", "package y"),), CMD, pred) is None
+    with perf_settings(caches=False):
+        assert cache.get(rego, str, mods, CMD, pred) is None
+    for i in range(3):
+        cache.put(rego, str, mods, CMD, {"i": i}, ok)
+    assert cache.get(rego, str, mods, CMD, pred) is None  # evicted (bounded)

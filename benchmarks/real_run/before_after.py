@@ -1,0 +1,139 @@
+"""Untuned vs tuned: validation loss, exact-match accuracy and greedy sample answers.
+
+Independent of the trainer's forward path: plain transformers + PEFT (`PeftModel.from_pretrained`
+on the saved `adapter/`), so it also checks that the adapter the trainer wrote loads and works.
+The loss is the trainer's definition (mean over assistant tokens, end-of-turn token included,
+tokenised by `witness_evals.train.data`), so its tuned value should match the trainer's last eval.
+
+    python benchmarks/real_run/before_after.py --model-dir DIR --data .carry/data \
+        --adapter runs/real/adapter --samples 5 --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from witness_evals.train.data import load_dataset, read_chat_jsonl
+from witness_evals.train.trainer import load_tokenizer
+
+
+def val_loss(model: Any, examples: list[Any], device: torch.device) -> float:
+    """Token-weighted mean cross-entropy over trained positions, one example at a time."""
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for ex in examples:
+            ids = torch.tensor([ex.input_ids], device=device)
+            logits = model(input_ids=ids).logits[0, :-1].float()
+            mask = torch.tensor(ex.labels[1:], device=device)
+            target = ids[0, 1:]
+            loss = torch.nn.functional.cross_entropy(logits[mask], target[mask], reduction="sum")
+            total += float(loss)
+            count += int(mask.sum())
+    return total / max(count, 1)
+
+
+def generate(model: Any, tok: Any, prompts: list[list[dict[str, str]]], device: torch.device) -> list[str]:
+    """Greedy answers (max 64 new tokens), batched with left padding."""
+    texts = [tok.apply_chat_template(p, tokenize=False, add_generation_prompt=True) for p in prompts]
+    out: list[str] = []
+    for i in range(0, len(texts), 64):
+        enc = tok(texts[i : i + 64], return_tensors="pt", padding=True, add_special_tokens=False).to(device)
+        with torch.no_grad():
+            gen = model.generate(
+                **enc,
+                max_new_tokens=64,
+                do_sample=False,
+                pad_token_id=tok.pad_token_id,
+                eos_token_id=tok.convert_tokens_to_ids("<|im_end|>"),
+            )
+        for row in gen[:, enc["input_ids"].shape[1] :]:
+            out.append(tok.decode(row, skip_special_tokens=True).strip())
+    return out
+
+
+def measure(
+    label: str, model: Any, tok: Any, data: dict[str, Any], device: torch.device, n_samples: int
+) -> dict[str, Any]:
+    """Loss on valid, exact match on valid and on an equal-size slice of train, sample answers."""
+    start = time.perf_counter()
+    res: dict[str, Any] = {"model": label, "val_loss": val_loss(model, data["valid_examples"], device)}
+    for split in ("valid", "train"):
+        convs = data[f"{split}_convs"]
+        answers = generate(model, tok, [c[:-1] for c in convs], device)
+        hits = sum(a == c[-1]["content"] for a, c in zip(answers, convs, strict=True))
+        res[f"{split}_exact_match"] = hits / len(convs)
+        res[f"{split}_n"] = len(convs)
+        if split == "valid":
+            res["samples"] = [
+                {"question": c[1]["content"], "reference": c[-1]["content"], "answer": a}
+                for c, a in zip(convs[:n_samples], answers[:n_samples], strict=True)
+            ]
+    res["seconds"] = round(time.perf_counter() - start, 2)
+    return res
+
+
+def pick_samples(convs: list[list[dict[str, str]]], n: int) -> list[list[dict[str, str]]]:
+    """First conversation of each question kind (by answer shape), then the rest, stable."""
+    firsts: list[list[dict[str, str]]] = []
+    rest: list[list[dict[str, str]]] = []
+    seen: set[str] = set()
+    for c in convs:
+        kind = c[-1]["content"][:2]
+        (firsts if kind not in seen and len(firsts) < n else rest).append(c)
+        seen.add(kind)
+    return firsts + rest
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model-dir", type=Path, required=True)
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--adapter", type=Path, required=True)
+    ap.add_argument("--samples", type=int, default=5)
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
+    tok = load_tokenizer(args.model_dir)
+    tok.padding_side = "left"
+    valid = [m for _, m in read_chat_jsonl(args.data / "valid.jsonl")]
+    train = [m for _, m in read_chat_jsonl(args.data / "train.jsonl")][: len(valid)]
+    data = {
+        "valid_examples": load_dataset(args.data / "valid.jsonl", tok, 2048).examples,
+        "valid_convs": pick_samples(valid, args.samples),
+        "train_convs": train,
+    }
+    base: Any = AutoModelForCausalLM.from_pretrained(str(args.model_dir), dtype=dtype)
+    base = base.to(device).eval()
+    before = measure("untuned", base, tok, data, device, args.samples)
+    tuned = PeftModel.from_pretrained(base, str(args.adapter)).to(device).eval()
+    after = measure("tuned", tuned, tok, data, device, args.samples)
+    report: dict[str, Any] = {
+        "device": torch.cuda.get_device_name() if device.type == "cuda" else "cpu",
+        "dtype": str(dtype),
+    }
+    report.update({"untuned": before, "tuned": after})
+    for r in (before, after):
+        print(
+            f"{r['model']:8s} val_loss {r['val_loss']:.4f}  exact match valid {r['valid_exact_match']:.3f} "
+            f"(n={r['valid_n']})  train {r['train_exact_match']:.3f} (n={r['train_n']})  [{r['seconds']}s]"
+        )
+    for i, (b, a) in enumerate(zip(before["samples"], after["samples"], strict=True)):
+        print(f"\n[{i + 1}] Q: {b['question']}\n    reference: {b['reference']}")
+        print(f"    untuned:   {b['answer']!r}\n    tuned:     {a['answer']!r}")
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
