@@ -22,7 +22,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-check_app = typer.Typer(help="Static checks of policies, Rego modules and witness commands.", no_args_is_help=True)
+check_app = typer.Typer(
+    help="Static checks of policies, Rego modules and witness commands.", no_args_is_help=True
+)
 app.add_typer(check_app, name="check")
 
 for _module in COMMAND_MODULES:

@@ -589,7 +589,9 @@ def test_recursive_rego_is_an_error() -> None:
     """OPA rejects recursive rules at compile time; regorus only fails when evaluating (or crashes)."""
     obj = good_policy()
     att = obj["steps"]["build"]["attestations"][0]
-    att["regopolicies"] = [{"name": "rec.rego", "module": b64("package rec\n\ndeny[msg] {\n\tdeny[msg]\n}\n")}]
+    att["regopolicies"] = [
+        {"name": "rec.rego", "module": b64("package rec\n\ndeny[msg] {\n\tdeny[msg]\n}\n")}
+    ]
     report = check_policy(json.dumps(obj).encode(), source="p.json")
     assert not report.valid
     assert any("cannot be evaluated" in f.message for f in report.errors)
