@@ -1,6 +1,6 @@
 """Verifications per second of a two-step (build -> package) pipeline: baseline vs optimised, one run.
 
-Usage: .venv/bin/python benchmarks/verify.py [--seconds 2] [--variants 400]
+Usage: .venv/bin/python benchmarks/verify.py [--seconds 2] [--variants 400] [--rounds 4]
 
 Every verification does the real work of `witness verify`: policy signature, both collection
 signatures (ed25519, each tried against every policy key as go-witness does), backref search to
