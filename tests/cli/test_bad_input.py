@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import TIME_LIMIT_S, Result, World, assert_input_error, run_subprocess
+from cli_helpers import TIME_LIMIT_S, Result, World, assert_input_error, run_subprocess
 
 Runner = Callable[..., Result]
 

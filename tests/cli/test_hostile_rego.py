@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 
 import pytest
-from conftest import TIME_LIMIT_S, Result, World, live_children, run_subprocess
+from cli_helpers import TIME_LIMIT_S, Result, World, live_children, run_subprocess
 
 Runner = Callable[..., Result]
 

@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from witness_evals.witness.dsse import Envelope, parse_envelope
-from witness_evals.witness.dsse import go_json_type as _go_type
 from witness_evals.witness.errors import InputError
+from witness_evals.witness.gocompat import go_json_kind as _go_type
 from witness_evals.witness.intoto import STATEMENT_TYPE, Statement, new_statement
 from witness_evals.witness.jsonio import loads
 

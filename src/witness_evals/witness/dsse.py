@@ -9,9 +9,7 @@ Any malformation is an `InputError` naming the source and the JSON path, e.g.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +19,8 @@ from cryptography import x509
 
 from witness_evals.witness.crypto import SIGNATURE_CACHE, Signer, Verifier, verifier_for_certificate
 from witness_evals.witness.errors import InputError, WitnessError
+from witness_evals.witness.gocompat import go_b64decode
+from witness_evals.witness.gocompat import go_json_kind as _go_type
 from witness_evals.witness.jsonio import MAX_JSON_BYTES, dumps_go, loads
 
 TIMESTAMP_RFC3161 = "tsp"
@@ -106,82 +106,6 @@ def pae(payload_type: str, payload: bytes) -> bytes:
 
 
 # --------------------------------------------------------------------------- Go-faithful decoding
-
-_B64_ALPHABET = set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-
-
-_B64_CANONICAL = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
-
-
-def go_b64decode(text: str) -> bytes:
-    """`base64.StdEncoding.DecodeString`: padded standard alphabet, CR/LF ignored, non-strict tail bits.
-
-    Raises ValueError `illegal base64 data at input byte N` with Go's offset."""
-    if _B64_CANONICAL.fullmatch(text):  # the usual case (what Go writes): decode in C
-        return binascii.a2b_base64(text)
-    src = text.encode("utf-8", errors="surrogatepass")
-    clean = bytearray()
-    n = len(src)
-    si = 0
-    while si < n:
-        quantum = bytearray()
-        j = 0
-        while j < 4:
-            if si == n:
-                if j == 0:
-                    return _finish(clean)
-                raise ValueError(f"illegal base64 data at input byte {si - j}")
-            ch = src[si]
-            si += 1
-            if ch in _B64_ALPHABET:
-                quantum.append(ch)
-                j += 1
-                continue
-            if ch in (0x0A, 0x0D):
-                continue
-            if ch != 0x3D:  # '='
-                raise ValueError(f"illegal base64 data at input byte {si - 1}")
-            if j in (0, 1):
-                raise ValueError(f"illegal base64 data at input byte {si - 1}")
-            if j == 2:
-                while si < n and src[si] in (0x0A, 0x0D):
-                    si += 1
-                if si == n:
-                    raise ValueError(f"illegal base64 data at input byte {n}")
-                if src[si] != 0x3D:
-                    raise ValueError(f"illegal base64 data at input byte {si - 1}")
-                si += 1
-            while si < n and src[si] in (0x0A, 0x0D):
-                si += 1
-            if si < n:
-                raise ValueError(f"illegal base64 data at input byte {si}")
-            clean += quantum + b"=" * (4 - j)
-            return _finish(clean)
-        clean += quantum
-    return _finish(clean)
-
-
-def _finish(clean: bytearray) -> bytes:
-    try:
-        return base64.b64decode(bytes(clean), validate=False)
-    except binascii.Error as exc:  # pragma: no cover - the scan above already validated
-        raise ValueError(str(exc)) from None
-
-
-def go_json_type(value: Any) -> str:
-    """The JSON type name Go's encoding/json puts in `cannot unmarshal <type> into ...` errors."""
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
-_go_type = go_json_type
 
 
 def _fields(obj: dict[str, Any], names: Iterable[str]) -> dict[str, tuple[str, Any]]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from witness_evals.witness.dsse import go_json_type as _go_type
 from witness_evals.witness.errors import InputError
+from witness_evals.witness.gocompat import go_json_kind as _go_type
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v0.1"
 PAYLOAD_TYPE = "application/vnd.in-toto+json"

@@ -17,7 +17,6 @@ and returns every problem (used by the static checker).
 from __future__ import annotations
 
 import base64
-import binascii
 import difflib
 import json
 import os
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from witness_evals.witness import jsonio
 from witness_evals.witness.errors import InputError, WitnessError
+from witness_evals.witness.gocompat import Base64Error, go_b64decode
 
 if TYPE_CHECKING:
     from witness_evals.witness.constraints import CertConstraint
@@ -255,66 +255,6 @@ class Policy:
 def b64encode(data: bytes) -> str:
     """Standard padded base64, as Go's encoding/json writes `[]byte`."""
     return base64.b64encode(data).decode("ascii")
-
-
-# --------------------------------------------------------------------------------------------
-# Go's base64.StdEncoding decoder
-# --------------------------------------------------------------------------------------------
-
-_B64_ALPHABET = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-_B64_VALID = re.compile(rb"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
-
-
-class Base64Error(ValueError):
-    """Go's `base64.CorruptInputError`."""
-
-    def __init__(self, offset: int) -> None:
-        self.offset = offset
-        super().__init__(f"illegal base64 data at input byte {offset}")
-
-
-def _b64_error_offset(src: bytes) -> int | None:
-    """Offset Go's StdEncoding.Decode reports for `src`, or None if Go accepts it."""
-    n, si = len(src), 0
-    while True:
-        j = 0
-        while j < 4:
-            if si == n:
-                return None if j == 0 else si - j
-            c = src[si]
-            si += 1
-            if c in _B64_ALPHABET:
-                j += 1
-                continue
-            if c in (0x0A, 0x0D):
-                continue
-            if c != 0x3D:  # '='
-                return si - 1
-            if j in (0, 1):
-                return si - 1
-            if j == 2:
-                while si < n and src[si] in (0x0A, 0x0D):
-                    si += 1
-                if si == n:
-                    return n
-                if src[si] != 0x3D:
-                    return si - 1
-                si += 1
-            while si < n and src[si] in (0x0A, 0x0D):
-                si += 1
-            return si if si < n else None
-
-
-def go_b64decode(text: str) -> bytes:
-    """Decode like Go's `base64.StdEncoding.DecodeString` (CR/LF ignored); raises `Base64Error`."""
-    raw = text.encode("utf-8", "surrogatepass")
-    stripped = raw.replace(b"\n", b"").replace(b"\r", b"")
-    if _B64_VALID.fullmatch(stripped):
-        return base64.b64decode(stripped)
-    offset = _b64_error_offset(raw)
-    if offset is None:  # pragma: no cover - the regex and the port agree on what is valid
-        return binascii.a2b_base64(stripped)
-    raise Base64Error(offset)
 
 
 # --------------------------------------------------------------------------------------------

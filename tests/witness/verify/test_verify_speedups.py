@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from verify_world import World, as_source, resign
 
-from witness_evals.witness import crypto, dsse, simulate
+from witness_evals.witness import crypto, gocompat, simulate
 from witness_evals.witness.crypto import SignatureCache
 from witness_evals.witness.verify import TRUSTED_REGO, SourceCollection, clear_caches, perf_settings
 
@@ -155,9 +155,9 @@ def test_base64_fast_path_matches_go_decoder(text: str) -> None:
         except ValueError as exc:
             return str(exc)
 
-    with patch.object(dsse, "_B64_CANONICAL", re.compile(r"(?!)")):  # never matches: the scan only
-        slow = outcome(dsse.go_b64decode)
-    assert outcome(dsse.go_b64decode) == slow
+    with patch.object(gocompat, "_B64_CANONICAL", re.compile(r"(?!)")):  # never matches: the scan only
+        slow = outcome(gocompat.go_b64decode)
+    assert outcome(gocompat.go_b64decode) == slow
 
 
 def test_rego_outcome_cache_keeps_only_engine_verdicts() -> None:

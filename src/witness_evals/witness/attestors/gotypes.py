@@ -20,19 +20,7 @@ from typing import Any
 
 from witness_evals.witness.digests import ALLOWED_HASHES
 from witness_evals.witness.errors import InputError
-
-
-def _json_kind(value: Any) -> str:
-    """JSON kind as Go's UnmarshalTypeError names it."""
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
+from witness_evals.witness.gocompat import go_json_kind as _json_kind
 
 
 def _join(path: str, key: str) -> str:

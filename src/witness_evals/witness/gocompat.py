@@ -1,0 +1,95 @@
+"""Small pieces of Go's standard library whose exact behaviour and error texts Witness exposes.
+
+`go_b64decode` is `base64.StdEncoding.DecodeString` (how encoding/json reads `[]byte` fields: keys,
+certificates, Rego modules, DSSE payloads and signatures); `go_json_kind` is the JSON type name in
+encoding/json's `cannot unmarshal <kind> into ...` errors.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from typing import Any
+
+
+class Base64Error(ValueError):
+    """Go's `base64.CorruptInputError`."""
+
+    def __init__(self, offset: int) -> None:
+        self.offset = offset
+        super().__init__(f"illegal base64 data at input byte {offset}")
+
+
+_B64_ALPHABET = set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+
+
+_B64_CANONICAL = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+
+
+def go_b64decode(text: str) -> bytes:
+    """`base64.StdEncoding.DecodeString`: padded standard alphabet, CR/LF ignored, non-strict tail bits.
+
+    Raises `Base64Error` (`illegal base64 data at input byte N`) with Go's offset."""
+    if _B64_CANONICAL.fullmatch(text):  # the usual case (what Go writes): decode in C
+        return binascii.a2b_base64(text)
+    src = text.encode("utf-8", errors="surrogatepass")
+    clean = bytearray()
+    n = len(src)
+    si = 0
+    while si < n:
+        quantum = bytearray()
+        j = 0
+        while j < 4:
+            if si == n:
+                if j == 0:
+                    return _finish(clean)
+                raise Base64Error(si - j)
+            ch = src[si]
+            si += 1
+            if ch in _B64_ALPHABET:
+                quantum.append(ch)
+                j += 1
+                continue
+            if ch in (0x0A, 0x0D):
+                continue
+            if ch != 0x3D:  # '='
+                raise Base64Error(si - 1)
+            if j in (0, 1):
+                raise Base64Error(si - 1)
+            if j == 2:
+                while si < n and src[si] in (0x0A, 0x0D):
+                    si += 1
+                if si == n:
+                    raise Base64Error(n)
+                if src[si] != 0x3D:
+                    raise Base64Error(si - 1)
+                si += 1
+            while si < n and src[si] in (0x0A, 0x0D):
+                si += 1
+            if si < n:
+                raise Base64Error(si)
+            clean += quantum + b"=" * (4 - j)
+            return _finish(clean)
+        clean += quantum
+    return _finish(clean)
+
+
+def _finish(clean: bytearray) -> bytes:
+    try:
+        return base64.b64decode(bytes(clean), validate=False)
+    except binascii.Error as exc:  # pragma: no cover - the scan above already validated
+        raise ValueError(str(exc)) from None
+
+
+def go_json_kind(value: Any) -> str:
+    """The JSON type name Go's encoding/json puts in `cannot unmarshal <type> into ...` errors."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
