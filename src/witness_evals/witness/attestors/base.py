@@ -36,6 +36,11 @@ def sha256_of(text: str) -> DigestSet:
     return {"sha256": sha256_hex(text)}
 
 
+def pipelineurl_backrefs(pred: dict[str, Any]) -> dict[str, DigestSet]:
+    """`BackRefs()` of the CI attestors (github, gitlab, jenkins): the pipeline URL subject."""
+    return {f"pipelineurl:{pred['pipelineurl']}": sha256_of(pred["pipelineurl"])}
+
+
 def _no_subjects(_pred: Any, _products: Products | None) -> dict[str, DigestSet]:
     return {}
 

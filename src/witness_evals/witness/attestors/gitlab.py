@@ -6,7 +6,13 @@ import random
 from typing import Any
 
 from witness_evals.witness.attestors import jwt
-from witness_evals.witness.attestors.base import AttestorSpec, DigestSet, Products, sha256_of
+from witness_evals.witness.attestors.base import (
+    AttestorSpec,
+    DigestSet,
+    Products,
+    pipelineurl_backrefs,
+    sha256_of,
+)
 from witness_evals.witness.attestors.gotypes import STR, F, S
 from witness_evals.witness.attestors.scenario import Scenario
 
@@ -60,10 +66,6 @@ def subjects(pred: dict[str, Any], _products: Products | None) -> dict[str, Dige
     return {f"{k}:{pred[k]}": sha256_of(pred[k]) for k in ("pipelineurl", "joburl", "projecturl")}
 
 
-def backrefs(pred: dict[str, Any]) -> dict[str, DigestSet]:
-    return {f"pipelineurl:{pred['pipelineurl']}": sha256_of(pred["pipelineurl"])}
-
-
 SPEC = AttestorSpec(
     name="gitlab",
     type=TYPE,
@@ -72,5 +74,5 @@ SPEC = AttestorSpec(
     builder=build,
     shape=SHAPE,
     subjecter=subjects,
-    backreffer=backrefs,
+    backreffer=pipelineurl_backrefs,
 )

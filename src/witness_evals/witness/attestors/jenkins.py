@@ -5,7 +5,13 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from witness_evals.witness.attestors.base import AttestorSpec, DigestSet, Products, sha256_of
+from witness_evals.witness.attestors.base import (
+    AttestorSpec,
+    DigestSet,
+    Products,
+    pipelineurl_backrefs,
+    sha256_of,
+)
 from witness_evals.witness.attestors.gotypes import STR, F, S
 from witness_evals.witness.attestors.scenario import Scenario
 
@@ -53,10 +59,6 @@ def subjects(pred: dict[str, Any], _products: Products | None) -> dict[str, Dige
     return {f"{k}:{pred[k]}": sha256_of(pred[k]) for k in ("pipelineurl", "jenkinsurl")}
 
 
-def backrefs(pred: dict[str, Any]) -> dict[str, DigestSet]:
-    return {f"pipelineurl:{pred['pipelineurl']}": sha256_of(pred["pipelineurl"])}
-
-
 SPEC = AttestorSpec(
     name="jenkins",
     type=TYPE,
@@ -65,5 +67,5 @@ SPEC = AttestorSpec(
     builder=build,
     shape=SHAPE,
     subjecter=subjects,
-    backreffer=backrefs,
+    backreffer=pipelineurl_backrefs,
 )
