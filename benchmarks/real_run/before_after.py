@@ -106,6 +106,8 @@ def main() -> None:
     dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
     tok = load_tokenizer(args.model_dir)
     tok.padding_side = "left"
+    if tok.pad_token is None:  # the GGUF-converted tokenizer may carry no pad token
+        tok.pad_token = "<|im_end|>"
     valid = [m for _, m in read_chat_jsonl(args.data / "valid.jsonl")]
     train = [m for _, m in read_chat_jsonl(args.data / "train.jsonl")][: len(valid)]
     data = {

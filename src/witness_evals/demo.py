@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import shlex
 import subprocess
 import sys
@@ -159,5 +160,18 @@ def _model_step(say: Say) -> bool:
     answer = str(tok.decode(gen[0, ids["input_ids"].shape[1] :], skip_special_tokens=True)).strip()
     say(f"    model: {path} ({n / 1e6:.0f}M parameters)")
     say(f"    untuned answer: {answer!r}")
+    say(f"    checked against the witness CLI grammar: {_grade_flag_answer(answer)}")
     say("    (fine-tuning: `witness-evals train`; see README)")
     return True
+
+
+def _grade_flag_answer(answer: str) -> str:
+    """Is the policy signer's key flag of `witness verify` (-k/--publickey) what the answer names?"""
+    from witness_evals.witness.cli_spec import lookup_flag
+
+    wanted = lookup_flag("verify", "publickey")
+    named = [lookup_flag("verify", n) for n in re.findall(r"(?<![\w-])--?([A-Za-z][\w-]*)", answer)]
+    if wanted in named:
+        return "correct (-k/--publickey)"
+    real = sorted({f"--{f.name}" for f in named if f is not None})
+    return f"wrong: the flag is -k/--publickey (answer names {', '.join(real) or 'no real flag'})"

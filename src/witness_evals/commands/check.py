@@ -35,7 +35,6 @@ def register_command_check(check_app: typer.Typer) -> None:
         import json
 
         from witness_evals.witness.cli_spec import MAX_INPUT_CHARS, parse_command
-        from witness_evals.witness.errors import InputError
 
         source = text
         if text == "-":
@@ -44,11 +43,7 @@ def register_command_check(check_app: typer.Typer) -> None:
         if config is not None:
             from witness_evals.witness.jsonio import read_bytes
 
-            raw = read_bytes(config, max_bytes=MAX_INPUT_CHARS * 4)
-            try:
-                config_text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise InputError("not UTF-8 text", source=str(config), location=f"byte {exc.start}") from None
+            config_text = _utf8(read_bytes(config, max_bytes=MAX_INPUT_CHARS * 4), str(config))
         analysis = parse_command(source, config=config_text)
         if as_json:
             typer.echo(json.dumps(analysis.to_dict(), indent=2, ensure_ascii=False))
@@ -69,10 +64,28 @@ def _read_stdin(limit: int) -> str:
         raise InputError(f"cannot read stdin: {exc}", source="<stdin>") from None
     if len(raw) > limit:
         raise InputError(f"more than {limit} bytes", source="<stdin>")
+    return _utf8(raw, "<stdin>")
+
+
+def _utf8(raw: bytes, source: str) -> str:
+    """Decode UTF-8; anything else is an InputError naming the first bad byte."""
+    from witness_evals.witness.errors import InputError
+
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError("not UTF-8 text", source="<stdin>", location=f"byte {exc.start}") from None
+        raise InputError("not UTF-8 text", source=source, location=f"byte {exc.start}") from None
+
+
+def _check_mode(mode: str) -> None:
+    """`--mode` of `check policy` / `check rego`: one of policy_check.CHECK_MODES."""
+    from witness_evals.witness.errors import InputError
+    from witness_evals.witness.policy_check import CHECK_MODES
+
+    if mode not in CHECK_MODES:
+        raise InputError(
+            f"unknown --mode {mode!r} (expected one of: {', '.join(CHECK_MODES)})", source="--mode"
+        )
 
 
 def _render(analysis: object) -> str:
@@ -122,15 +135,11 @@ def register_policy_checks(check_app: typer.Typer) -> None:
         """
         import json
 
-        from witness_evals.witness.errors import InputError
         from witness_evals.witness.jsonio import read_bytes
         from witness_evals.witness.policy import MAX_POLICY_BYTES
-        from witness_evals.witness.policy_check import CHECK_MODES, check_policy
+        from witness_evals.witness.policy_check import check_policy
 
-        if mode not in CHECK_MODES:
-            raise InputError(
-                f"unknown --mode {mode!r} (expected one of: {', '.join(CHECK_MODES)})", source="--mode"
-            )
+        _check_mode(mode)
         data = read_bytes(file, max_bytes=MAX_POLICY_BYTES)
         report = check_policy(data, source=str(file), mode=mode)
         if as_json:
@@ -166,19 +175,13 @@ def register_policy_checks(check_app: typer.Typer) -> None:
 
         from witness_evals.witness.errors import InputError
         from witness_evals.witness.jsonio import load_file, read_bytes
-        from witness_evals.witness.policy_check import CHECK_MODES, check_rego
+        from witness_evals.witness.policy_check import check_rego
 
-        if mode not in CHECK_MODES:
-            raise InputError(
-                f"unknown --mode {mode!r} (expected one of: {', '.join(CHECK_MODES)})", source="--mode"
-            )
+        _check_mode(mode)
         raw = read_bytes(file, max_bytes=1 << 20)
         if b"\x00" in raw:
             raise InputError("not text (binary data)", source=str(file))
-        try:
-            module = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError("not UTF-8 text", source=str(file), location=f"byte {exc.start}") from None
+        module = _utf8(raw, str(file))
         payload = load_file(input_file) if input_file is not None else None
         report = check_rego(module, name=file.name, mode=mode, input=payload)
         if not report.compiled:

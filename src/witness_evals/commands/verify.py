@@ -19,21 +19,17 @@ from witness_evals.witness.errors import InputError
 _KEY_GROUP = "at least one of the flags in the group [publickey policy-ca policy-ca-roots policy-ca-intermediates verifier-kms-ref] is required"
 _SUBJECT_GROUP = "at least one of the flags in the group [artifactfile subjects] is required"
 _NO_ATTESTATIONS = "must either specify attestation file paths or enable archivista as an attestation source"
-MAX_ARTIFACT_BYTES = 1 << 34
 
 
 def split_strings(values: list[str] | None) -> list[str]:
     """pflag `strings` semantics: each occurrence is comma separated (CSV), occurrences accumulate."""
-    import csv
+    from witness_evals.witness.cli_spec_values import split_csv
 
     out: list[str] = []
     for value in values or []:
-        if value == "":
-            continue
-        try:
-            row = next(csv.reader([value]))
-        except (csv.Error, StopIteration):
-            raise InputError(f"invalid argument {value!r}: not a valid comma-separated list") from None
+        row = split_csv(value)
+        if row is None:
+            raise InputError(f"invalid argument {value!r}: not a valid comma-separated list")
         out.extend(row)
     return out
 

@@ -8,6 +8,7 @@ an unknown `type` is `attestation not found: <type>`, a bad DigestSet `unsupport
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -15,13 +16,12 @@ from typing import TYPE_CHECKING, Any
 from witness_evals.witness.dsse import Envelope, parse_envelope
 from witness_evals.witness.errors import InputError
 from witness_evals.witness.gocompat import go_json_kind as _go_type
-from witness_evals.witness.intoto import STATEMENT_TYPE, Statement, new_statement
+from witness_evals.witness.intoto import COLLECTION_TYPE, STATEMENT_TYPE, Statement, new_statement
 from witness_evals.witness.jsonio import loads
 
 if TYPE_CHECKING:
     from witness_evals.witness.attestors import AttestorSpec
 
-COLLECTION_TYPE = "https://witness.testifysec.com/attestation-collection/v0.1"
 ZERO_TIME = "0001-01-01T00:00:00Z"
 """Go's zero `time.Time` as JSON (what a missing starttime/endtime becomes)."""
 
@@ -99,25 +99,25 @@ class Collection:
                 out[f"{att.type}/{name}"] = dict(ds)
         return out
 
+    def _path_digests(self, attestor: str, read: Callable[[Any], Mapping[str, Any]]) -> dict[str, DigestSet]:
+        """path -> DigestSet merged over every `attestor` attestation (`read` decodes one)."""
+        out: dict[str, DigestSet] = {}
+        for att, spec in self._each():
+            if spec.name == attestor:
+                out.update({k: dict(v or {}) for k, v in read(att.attestation).items()})  # null: nil set
+        return out
+
     def materials(self) -> dict[str, DigestSet]:
         """Material attestor map path -> DigestSet (merged over all material attestations)."""
         from witness_evals.witness.attestors.material import materials
 
-        out: dict[str, DigestSet] = {}
-        for att, spec in self._each():
-            if spec.name == "material":
-                out.update({k: dict(v or {}) for k, v in materials(att.attestation).items()})  # null: nil set
-        return out
+        return self._path_digests("material", materials)
 
     def products(self) -> dict[str, DigestSet]:
         """Product attestor map path -> DigestSet."""
         from witness_evals.witness.attestors.product import products
 
-        out: dict[str, DigestSet] = {}
-        for att, spec in self._each():
-            if spec.name == "product":
-                out.update({k: dict(v or {}) for k, v in products(att.attestation).items()})  # null: nil set
-        return out
+        return self._path_digests("product", products)
 
     def artifacts(self) -> dict[str, DigestSet]:
         """End state of the files: materials overlaid with products (go `Collection.Artifacts`)."""

@@ -19,6 +19,7 @@ import math
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -67,9 +68,7 @@ class PemBlock:
     der: bytes
 
 
-def pem_blocks(data: bytes) -> list[PemBlock]:
-    """All well-formed PEM blocks in `data`, in order (malformed ones are skipped, like Go)."""
-    out: list[PemBlock] = []
+def _iter_pem_blocks(data: bytes) -> Iterator[PemBlock]:
     for m in _PEM_RE.finditer(data):
         label = m.group(1).decode("latin-1")
         body = m.group(2).replace(b"\r", b"")
@@ -89,14 +88,17 @@ def pem_blocks(data: bytes) -> list[PemBlock]:
             der = base64.b64decode(b64, validate=True)
         except ValueError:
             continue
-        out.append(PemBlock(label, headers, der))
-    return out
+        yield PemBlock(label, headers, der)
+
+
+def pem_blocks(data: bytes) -> list[PemBlock]:
+    """All well-formed PEM blocks in `data`, in order (malformed ones are skipped, like Go)."""
+    return list(_iter_pem_blocks(data))
 
 
 def first_pem_block(data: bytes) -> PemBlock | None:
     """The first PEM block (`pem.Decode`); None when there is none."""
-    blocks = pem_blocks(data)
-    return blocks[0] if blocks else None
+    return next(_iter_pem_blocks(data), None)
 
 
 def encode_pem(label: str, der: bytes) -> bytes:

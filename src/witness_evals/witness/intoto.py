@@ -14,6 +14,8 @@ from witness_evals.witness.errors import InputError
 from witness_evals.witness.gocompat import go_json_kind as _go_type
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v0.1"
+COLLECTION_TYPE = "https://witness.testifysec.com/attestation-collection/v0.1"
+"""predicateType of a witness attestation collection statement."""
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
 
 DigestSet = dict[str, str]

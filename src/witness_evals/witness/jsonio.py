@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +71,15 @@ def _depth_ok(text: str) -> bool:
     return True
 
 
-def loads(data: bytes | str, *, source: str = "<input>") -> Any:
-    """Parse JSON like Go's encoding/json (strict UTF-8, no NaN), raising located `InputError`."""
+def loads(
+    data: bytes | str,
+    *,
+    source: str = "<input>",
+    object_pairs_hook: Callable[[list[tuple[str, Any]]], Any] | None = None,
+) -> Any:
+    """Parse JSON like Go's encoding/json (strict UTF-8, no NaN), raising located `InputError`.
+
+    `object_pairs_hook` is json.loads's (e.g. to keep key order and duplicates)."""
     if isinstance(data, bytes):
         if b"\x00" in data[:8192]:
             raise InputError("not JSON (binary data)", source=source)
@@ -86,7 +94,7 @@ def loads(data: bytes | str, *, source: str = "<input>") -> Any:
     if not _depth_ok(text):
         raise InputError(f"JSON nested deeper than {MAX_DEPTH} levels", source=source)
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=object_pairs_hook)
     except json.JSONDecodeError as exc:
         raise InputError(
             f"invalid JSON: {exc.msg}", source=source, location=f"{exc.lineno}:{exc.colno}"

@@ -808,9 +808,7 @@ class DecodedPolicy:
 
 def _parse_pairs(data: bytes | str, source: str) -> Any:
     """Strict JSON (jsonio's checks and located errors) keeping key order and duplicates."""
-    jsonio.loads(data, source=source)  # validates: UTF-8, depth, no NaN, located syntax errors
-    text = data.decode("utf-8") if isinstance(data, bytes) else data
-    return json.loads(text, object_pairs_hook=_Pairs)
+    return jsonio.loads(data, source=source, object_pairs_hook=_Pairs)
 
 
 def _envelope_payload(obj: Any) -> tuple[bytes | None, str | None]:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from witness_evals.witness.constraints import ALLOW_ALL, GlobError, glob_match
 from witness_evals.witness.errors import InputError
+from witness_evals.witness.intoto import COLLECTION_TYPE
 from witness_evals.witness.policy import (
     FULCIO_EXTENSION_FIELDS,
     POLICY_PAYLOAD_TYPE,
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
 
 CheckMode = Literal["verify", "policy-check"]
 CHECK_MODES: tuple[str, ...] = ("verify", "policy-check")
-COLLECTION_TYPE = "https://witness.testifysec.com/attestation-collection/v0.1"
 EXPIRY_WARNING_DAYS = 30
 
 PORTABLE_REGO_EXAMPLE = (

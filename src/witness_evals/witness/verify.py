@@ -405,8 +405,6 @@ def _verify_policy_signature(
         )
     except dsse.DSSEError as exc:
         raise _Abort(f"failed to verify policy signature: could not verify policy: {exc}") from None
-    if passed and passed[0].certificate is None:
-        return  # a key verifier always satisfies its own `key` functionary
     bundles = {f"root{i}": TrustBundle(r, []) for i, r in enumerate(roots)}
     cc = CertConstraint(
         common_name=constraints.common_name,
@@ -417,10 +415,10 @@ def _verify_policy_signature(
         roots=list(bundles),
         extensions=dict(constraints.extensions),
     )
+    f = Functionary(type="root", cert_constraint=cc, publickeyid="")
     for pv in passed:
         if pv.certificate is None:
             return  # a key verifier always satisfies its own `key` functionary
-        f = Functionary(type="root", cert_constraint=cc, publickeyid="")
         if f.validate(pv, trust_bundles=bundles) is None:
             return
     raise _Abort("failed to verify policy signature: no policy verifiers passed verification")
@@ -771,7 +769,8 @@ def _verify(
             sres.rejected.extend(fres.rejected)
             if step_name not in results:
                 results[step_name] = sres
-                seen[step_name] = {_identity(c) for c in sres.passed}
+                if head:
+                    seen[step_name] = {_identity(c) for c in sres.passed}
             else:
                 acc = results[step_name]
                 if head:

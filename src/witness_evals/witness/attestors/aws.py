@@ -11,9 +11,6 @@ import json
 import random
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
 from witness_evals.witness.attestors.base import AttestorSpec, DigestSet, Products, sha256_of
 from witness_evals.witness.attestors.gotypes import STR, STRS, TIME, F, S
 from witness_evals.witness.attestors.scenario import Scenario, hex_id
@@ -65,6 +62,9 @@ def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
         "version": "2017-09-30",
     }
     raw = json.dumps(doc, indent=2)
+    from cryptography.hazmat.primitives.asymmetric import ec  # only the builder needs it: keep import light
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
     key = ec.derive_private_key(rng.getrandbits(128) + 1, ec.SECP256R1())
     pub = key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
     pred = {

@@ -41,6 +41,18 @@ def pipelineurl_backrefs(pred: dict[str, Any]) -> dict[str, DigestSet]:
     return {f"pipelineurl:{pred['pipelineurl']}": sha256_of(pred["pipelineurl"])}
 
 
+def product_subjects(prefix: str) -> SubjectFn:
+    """Subjects `<prefix>:<path>` per product of the same run (link, slsa: `file`; secretscan: `product`)."""
+
+    def subjects(_pred: Any, products: Products | None) -> dict[str, DigestSet]:
+        return {
+            f"{prefix}:{path}": dict((p or {}).get("digest") or {})
+            for path, p in sorted((products or {}).items())
+        }
+
+    return subjects
+
+
 def _no_subjects(_pred: Any, _products: Products | None) -> dict[str, DigestSet]:
     return {}
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import random
 from typing import Any
 
-import yaml
-
 from witness_evals.witness.attestors.artifacts import k8s_objects
 from witness_evals.witness.attestors.base import AttestorSpec, DigestSet, Products
 from witness_evals.witness.attestors.gotypes import ANY, BOOL, INT, STR, STRMAP, STRS, F, ListT, MapT, S
@@ -78,6 +76,8 @@ def _images(obj: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
+    import yaml  # only the builder needs it: keep import light
+
     path = "manifests.yaml"
     raw = s.files_after.get(path)
     objs = [o for o in yaml.safe_load_all(raw) if isinstance(o, dict)] if raw else k8s_objects(s)

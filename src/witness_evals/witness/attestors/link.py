@@ -11,7 +11,7 @@ import random
 from typing import Any
 
 from witness_evals.witness.attestors import environment
-from witness_evals.witness.attestors.base import AttestorSpec, DigestSet, Products
+from witness_evals.witness.attestors.base import AttestorSpec, product_subjects
 from witness_evals.witness.attestors.gotypes import (
     PB_STRUCT,
     RESOURCE_DESCRIPTOR,
@@ -43,13 +43,6 @@ def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
     return pred
 
 
-def subjects(pred: dict[str, Any], products: Products | None) -> dict[str, DigestSet]:
-    """`file:<path>` per product of the run (the link predicate itself has no products)."""
-    return {
-        f"file:{path}": dict((p or {}).get("digest") or {}) for path, p in sorted((products or {}).items())
-    }
-
-
 SPEC = AttestorSpec(
     name="link",
     type=TYPE,
@@ -58,5 +51,5 @@ SPEC = AttestorSpec(
     exporter=True,
     builder=build,
     shape=SHAPE,
-    subjecter=subjects,
+    subjecter=product_subjects("file"),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from witness_evals.witness.attestors.base import AttestorSpec, DigestSet, Products
+from witness_evals.witness.attestors.base import AttestorSpec, product_subjects
 from witness_evals.witness.attestors.gotypes import BOOL, DIGEST, FLOAT, INT, STR, STRS, F, ListT, S
 from witness_evals.witness.attestors.scenario import Scenario
 from witness_evals.witness.digests import sha256_hex
@@ -64,13 +64,6 @@ def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
     return {"findings": findings}
 
 
-def subjects(pred: dict[str, Any], products: Products | None) -> dict[str, DigestSet]:
-    """`product:<path>` for every scanned product (needs the run's products)."""
-    return {
-        f"product:{path}": dict((p or {}).get("digest") or {}) for path, p in sorted((products or {}).items())
-    }
-
-
 SPEC = AttestorSpec(
     name="secretscan",
     type=TYPE,
@@ -78,5 +71,5 @@ SPEC = AttestorSpec(
     selection="opt-in",
     builder=build,
     shape=SHAPE,
-    subjecter=subjects,
+    subjecter=product_subjects("product"),
 )

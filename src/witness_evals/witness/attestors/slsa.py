@@ -7,7 +7,7 @@ import random
 from typing import Any
 
 from witness_evals.witness.attestors import environment
-from witness_evals.witness.attestors.base import AttestorSpec, DigestSet, Products
+from witness_evals.witness.attestors.base import AttestorSpec, product_subjects
 from witness_evals.witness.attestors.gotypes import (
     PB_STRUCT,
     PB_TIMESTAMP,
@@ -102,13 +102,6 @@ def build(rng: random.Random, s: Any) -> dict[str, Any]:
     }
 
 
-def subjects(pred: dict[str, Any], products: Products | None) -> dict[str, DigestSet]:
-    """`file:<path>` per product of the run (not part of the predicate)."""
-    return {
-        f"file:{path}": dict((p or {}).get("digest") or {}) for path, p in sorted((products or {}).items())
-    }
-
-
 SPEC = AttestorSpec(
     name="slsa",
     type=TYPE,
@@ -117,5 +110,5 @@ SPEC = AttestorSpec(
     exporter=True,
     builder=build,
     shape=SHAPE,
-    subjecter=subjects,
+    subjecter=product_subjects("file"),
 )
