@@ -166,6 +166,9 @@ def convert_gguf(gguf: Path, out_dir: Path, *, sha256: str | None = None, log: L
         tokenizer.model_max_length = int(
             getattr(config, "max_position_embeddings", 0) or tokenizer.model_max_length
         )
+        if tokenizer.pad_token is None and tokenizer.eos_token is not None:
+            # Older transformers (5.17) load no pad token from this GGUF; batched generation needs one.
+            tokenizer.pad_token = tokenizer.eos_token
         tokenizer.save_pretrained(str(tmp))
         marker = {
             "source": str(gguf),
