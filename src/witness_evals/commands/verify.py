@@ -56,22 +56,20 @@ def _file_sha256(path: str) -> str:
 
 def directory_digest(path: str) -> str:
     """go-witness `CalculateDigestSetFromDir` (dirHash over every regular file, `/`-separated paths)."""
-    from witness_evals.witness.digests import sha256_hex
+    from witness_evals.witness.digests import dir_hash_of_digests
 
     root = Path(path)
     if not root.is_dir():
         raise InputError("not a directory", source=path)
-    lines: list[tuple[str, str]] = []
+    digests: dict[str, str] = {}
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames.sort()
         for name in filenames:
             full = Path(dirpath) / name
             if not full.is_file() or full.is_symlink():
                 continue
-            rel = full.relative_to(root).as_posix()
-            lines.append((rel, _file_sha256(str(full))))
-    lines.sort()
-    return sha256_hex("".join(f"{digest}  {rel}\n" for rel, digest in lines))
+            digests[full.relative_to(root).as_posix()] = _file_sha256(str(full))
+    return dir_hash_of_digests(digests)
 
 
 def load_policy_envelope(path: str, *, allow_unsigned: bool) -> Any:

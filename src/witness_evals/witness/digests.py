@@ -56,9 +56,13 @@ def digest_set(data: bytes, hashes: Iterable[str] = ("sha256",)) -> dict[str, st
 
 
 def dir_hash(files: Mapping[str, bytes]) -> str:
+    """go-witness dirHash of in-memory files (relative path -> content)."""
+    return dir_hash_of_digests({p: sha256_hex(data) for p, data in files.items()})
+
+
+def dir_hash_of_digests(digests: Mapping[str, str]) -> str:
     """go-witness dirHash: sha256 over `"<sha256 hex>  <relpath>\\n"` lines sorted by path."""
-    lines = "".join(f"{sha256_hex(files[p])}  {p}\n" for p in sorted(files))
-    return sha256_hex(lines)
+    return sha256_hex("".join(f"{digests[p]}  {p}\n" for p in sorted(digests)))
 
 
 def validate_digest_set(value: Any, *, location: str = "") -> dict[str, str]:
