@@ -43,6 +43,11 @@ def test_malformed_lines_are_located(tmp_path: Path, tiny_tokenizer: Any) -> Non
         ({"messages": [{"role": "robot", "content": "x"}]}, "line 2: messages[0]", "role must be"),
         ({"messages": [{"role": "user", "content": 3}]}, "line 2: messages[0]", "content must be a string"),
         ({"messages": [{"role": "user", "content": "only a question"}]}, "line 2", "no assistant turn"),
+        (
+            {"messages": [{"role": "assistant", "content": "a"}, {"role": "user", "content": "q"}]},
+            "line 2: messages[0]",
+            "starts with an assistant turn",
+        ),
     ]
     for bad, location, fragment in cases:
         path = _write(tmp_path / "train.jsonl", [good, bad, good])

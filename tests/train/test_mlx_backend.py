@@ -227,9 +227,10 @@ def test_train_mlx_end_to_end(model_dir: Path, tmp_path: Path) -> None:
         progress=False,
     ).validate()
     result = train_mlx(config, model_dir=model_dir, log=lambda _m: None)
-    assert result.steps == result.planned_steps == 2 and not result.stopped_early
+    assert result["steps"] == result["planned_steps"] == 2 and not result["stopped_early"]
+    assert result == json.loads((tmp_path / "run" / "summary.json").read_text())  # the CLI prints the file
 
-    lines = [json.loads(line) for line in result.metrics_path.read_text().splitlines()]
+    lines = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     # the torch trainer's format, so plot.py and the reports read both backends alike
     train_lines = [r for r in lines if r["event"] == "train"]
     evals = [r for r in lines if r["event"] == "eval"]
@@ -237,9 +238,9 @@ def test_train_mlx_end_to_end(model_dir: Path, tmp_path: Path) -> None:
     assert [r["step"] for r in train_lines] == [1, 2]
     assert set(train_lines[0]) == {"event", "step", "loss", "grad_norm", "lr", "tokens_per_s"}
     assert all(r["tokens_per_s"] > 0 and r["lr"] == pytest.approx(2e-3) for r in train_lines)
-    assert [r["step"] for r in evals] == [1, 2]  # every eval_every steps
-    assert evals[1]["val_loss"] < evals[0]["val_loss"]  # it keeps learning the (seen) validation answers
-    assert result.best_step == 2 and result.best_val_loss == evals[1]["val_loss"]
+    assert [r["step"] for r in evals] == [0, 1, 2]  # the untuned model, then every eval_every steps
+    assert evals[2]["val_loss"] < evals[1]["val_loss"] < evals[0]["val_loss"]  # it learns the (seen) answers
+    assert result["best_step"] == 2 and result["best_val_loss"] == evals[2]["val_loss"]
 
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["backend"] == "mlx" and summary["steps"] == 2 and summary["best_step"] == 2
@@ -247,7 +248,7 @@ def test_train_mlx_end_to_end(model_dir: Path, tmp_path: Path) -> None:
     assert summary["tokens_seen"] == summary["data"]["train"]["tokens"]  # 2 steps x 2 = the 4 examples once
     assert (tmp_path / "run" / "loss.png").read_bytes()[:4] == b"\x89PNG"
 
-    adapters = result.adapter_dir
+    adapters = Path(result["adapter_dir"])
     assert sorted(p.name for p in adapters.glob("*_adapters.safetensors")) == ["0000002_adapters.safetensors"]
     saved = json.loads((adapters / "adapter_config.json").read_text())
     assert saved["num_layers"] == 2 and saved["lora_parameters"]["scale"] == 2.0
@@ -262,7 +263,7 @@ def test_train_mlx_end_to_end(model_dir: Path, tmp_path: Path) -> None:
 def test_train_mlx_input_errors(model_dir: Path, tmp_path: Path) -> None:
     from witness_evals.train.mlx_backend import train_mlx
 
-    with pytest.raises(InputError, match="no training data"):
+    with pytest.raises(InputError, match="no dataset"):
         train_mlx(TrainConfig(backend="mlx"), model_dir=model_dir)
     with pytest.raises(InputError, match="no such file"):
         train_mlx(TrainConfig(backend="mlx", data=str(tmp_path)), model_dir=model_dir)

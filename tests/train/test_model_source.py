@@ -334,3 +334,13 @@ def test_real_gguf_splits_below_64_mib(tmp_path: Path) -> None:
     assert len(parts) == 2 and all(p["bytes"] <= 60 * ms.MiB < 64 * ms.MiB for p in parts)
     joined = ms.join_parts(manifest, tmp_path / gguf.name)
     assert ms.sha256_file(joined) == ms.sha256_file(gguf)
+
+
+def test_legacy_rope_theta_is_shared_by_both_backends(tmp_path: Path) -> None:
+    assert ms.legacy_rope_theta({"rope_parameters": {"rope_theta": 1e5}}) == {"rope_theta": 1e5}
+    assert ms.legacy_rope_theta({"rope_theta": 7.0, "rope_parameters": {"rope_theta": 1e5}}) == {}
+    assert ms.legacy_rope_theta({"rope_parameters": "odd"}) == {}
+    cfg = tmp_path / "config.json"
+    cfg.write_text(json.dumps({"rope_parameters": {"rope_theta": 1e5}}))
+    assert ms.add_legacy_rope_theta(cfg) and json.loads(cfg.read_text())["rope_theta"] == 1e5
+    assert not ms.add_legacy_rope_theta(cfg)

@@ -57,8 +57,9 @@ def test_full_run_writes_everything(tiny_model: Path, chat_data: Path, tmp_path:
         assert (out / name).is_file(), name
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows if r["event"] == "train"] == [1, 2, 3, 4, 5, 6]
-    vals = [r["val_loss"] for r in rows if r["event"] == "eval"]
-    assert len(vals) == 2 and summary["best_val_loss"] == min(vals)
+    evals = [r for r in rows if r["event"] == "eval"]
+    assert [r["step"] for r in evals] == [0, 3, 6]  # step 0: the untuned model
+    assert summary["best_val_loss"] == min(r["val_loss"] for r in evals[1:])
     assert (out / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert sorted(p.name for p in (out / "checkpoints").iterdir() if p.is_dir()) == [
         "step-0000004",

@@ -39,7 +39,7 @@ def register(app: typer.Typer, check_app: typer.Typer) -> None:
         """
         import json
 
-        from witness_evals.train.config import apply_overrides, load_config
+        from witness_evals.train.config import NO_DATASET, apply_overrides, load_config
 
         cfg = load_config(config)
         direct = [
@@ -49,20 +49,14 @@ def register(app: typer.Typer, check_app: typer.Typer) -> None:
         if cfg.data is None:
             from witness_evals.witness.errors import InputError
 
-            raise InputError(
-                "no dataset: pass --data DIR (with train.jsonl and valid.jsonl)",
-                source="config",
-                location="data",
-            )
-        os.environ.setdefault("PYTORCH_ALLOC_CONF", "expandable_segments:True")
+            raise InputError(NO_DATASET, source="config", location="data")
         from witness_evals.train.model_source import resolve_model
 
         model_dir = resolve_model(cfg.model)
         if cfg.backend == "mlx":
             from witness_evals.train.mlx_backend import train_mlx
 
-            result = train_mlx(cfg, model_dir=model_dir)
-            summary = {k: str(v) if isinstance(v, Path) else v for k, v in vars(result).items()}
+            summary = train_mlx(cfg, model_dir=model_dir)
         else:
             from witness_evals.train.trainer import train_torch
 

@@ -42,9 +42,6 @@ def _varlen() -> tuple[Any, dict[str, Any]] | None:
     return varlen_attn, extra
 
 
-_VARLEN = _varlen()
-
-
 def _varlen_call(
     query: torch.Tensor,
     key: torch.Tensor,
@@ -54,7 +51,9 @@ def _varlen_call(
     scaling: float | None,
 ) -> torch.Tensor:
     """FlashAttention varlen over one packed row: (1, H, T, D) in, (1, T, H, D) out."""
-    fn, extra = _VARLEN  # type: ignore[misc]
+    found = _varlen()
+    assert found is not None, "varlen kernel unavailable"
+    fn, extra = found
     q, k, v = (t[0].transpose(0, 1) for t in (query, key, value))  # (T, H, D)
     if query.shape[1] != key.shape[1] and "enable_gqa" not in extra:
         rep = q.shape[1] // k.shape[1]
@@ -78,7 +77,7 @@ def _use_varlen(query: torch.Tensor) -> bool:
     kernel = _MODE["kernel"]
     if kernel == "sdpa" or query.device.type != "cuda" or query.dtype not in (torch.float16, torch.bfloat16):
         return False
-    return _VARLEN is not None
+    return _varlen() is not None
 
 
 def packed_attention(
@@ -94,7 +93,13 @@ def packed_attention(
     """q (1, H, T, D), k/v (1, Hkv, T, D) -> (1, T, H, D), causal within each example."""
     seq_lens: tuple[int, ...] | None = kwargs.get("seq_lens")
     cu_fixed = kwargs.get("cu_seqlens")
-    if seq_lens is None and cu_fixed is not None and _VARLEN is not None:
+    if seq_lens is None and cu_fixed is not None:
+        if not _use_varlen(query):  # sdpa cannot split the row without seq_lens: refuse, never mix examples
+            raise ValueError(
+                "packed row with cu_seqlens but no seq_lens needs the varlen kernel "
+                f"(CUDA, bf16/fp16, attention != sdpa); got {query.device.type} {query.dtype}, "
+                f"attention={_MODE['kernel']}"
+            )
         return _varlen_call(query, key, value, cu_fixed, int(kwargs["max_seqlen"]), scaling), None
     if query.shape[0] != 1 and seq_lens is not None:
         raise ValueError("packed attention expects one packed row")

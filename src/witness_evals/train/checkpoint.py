@@ -9,6 +9,7 @@ atomically afterwards, so a crash at any moment leaves the previous checkpoint i
 from __future__ import annotations
 
 import os
+import pickle
 import random
 import shutil
 from pathlib import Path
@@ -16,14 +17,10 @@ from typing import Any
 
 import torch
 
+from witness_evals.train.files import write_text_atomic
+
 STATE_FILE = "trainer_state.pt"
 LATEST = "latest"
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def replace_dir(tmp: Path, final: Path) -> None:
@@ -82,7 +79,17 @@ def latest_checkpoint(root: Path) -> Path | None:
 
 
 def load_state(directory: Path) -> dict[str, Any]:
-    state: dict[str, Any] = torch.load(directory / STATE_FILE, map_location="cpu", weights_only=False)
+    """The trainer state, unpickled with `weights_only=True`: a crafted file cannot run code."""
+    from witness_evals.witness.errors import InputError
+
+    path = directory / STATE_FILE
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"cannot load trainer state: {first}", source=str(path)) from None
+    if not isinstance(state, dict):
+        raise InputError("trainer state is not a mapping", source=str(path))
     return state
 
 

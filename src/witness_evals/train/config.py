@@ -37,6 +37,9 @@ CHOICES: dict[str, tuple[str, ...]] = {
 }
 
 
+NO_DATASET = "no dataset: pass --data DIR (with train.jsonl and valid.jsonl)"
+
+
 @dataclass
 class TrainConfig:
     """Every knob of a fine-tuning run; defaults are the project's recipe."""

@@ -118,6 +118,12 @@ def _check_record(record: Any, source: str, where: str) -> list[dict[str, str]]:
         out.append({"role": role, "content": content})
     if not any(m["role"] == "assistant" for m in out):
         raise InputError("no assistant turn to learn from", source=source, location=where)
+    if out[0]["role"] == "assistant":
+        raise InputError(
+            "conversation starts with an assistant turn; put a user (or system) message first",
+            source=source,
+            location=f"{where}: messages[0]",
+        )
     return out
 
 
@@ -165,7 +171,7 @@ def tokenize_conversation(tokenizer: Any, messages: list[dict[str, str]], eot: s
     for i, msg in enumerate(messages):
         if msg["role"] != "assistant":
             continue
-        prompt = _render(tokenizer, messages[:i], True) if i else ""
+        prompt = _render(tokenizer, messages[:i], True)  # i > 0: the first message is never an assistant's
         full = _render(tokenizer, messages[: i + 1], False)
         if not prompt.startswith(rendered) or not full.startswith(prompt):
             raise ValueError("chat template does not render conversations incrementally")

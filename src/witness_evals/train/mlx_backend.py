@@ -31,13 +31,14 @@ import math
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
-from witness_evals.train.config import TrainConfig
+from witness_evals.train.config import NO_DATASET, TrainConfig
 from witness_evals.train.data import Dataset, Example, load_dataset
+from witness_evals.train.files import write_text_atomic
 from witness_evals.witness.errors import InputError
 
 Log = Callable[[str], None]
@@ -227,21 +228,6 @@ class EarlyStop(Exception):
     """Raised from the validation callback to end training."""
 
 
-@dataclass
-class MlxRunResult:
-    """What a run produced."""
-
-    out_dir: Path
-    adapter_dir: Path
-    metrics_path: Path
-    steps: int
-    planned_steps: int
-    best_step: int | None
-    best_val_loss: float | None
-    stopped_early: bool
-    data: dict[str, dict[str, int]] = field(default_factory=dict)
-
-
 class MetricsLog:
     """An mlx-lm `TrainingCallback` writing `metrics.jsonl` like the torch trainer, evaluating, keeping the best.
 
@@ -352,14 +338,13 @@ def _dtype(config: TrainConfig) -> Any:
 
 def _mlx_model_config(model_dir: Path) -> dict[str, Any]:
     """Overrides for mlx-lm: its llama reads only the legacy top-level `rope_theta`."""
+    from witness_evals.train.model_source import legacy_rope_theta
+
     try:
         config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    rope = config.get("rope_parameters")
-    if "rope_theta" not in config and isinstance(rope, dict) and "rope_theta" in rope:
-        return {"rope_theta": rope["rope_theta"]}
-    return {}
+    return legacy_rope_theta(config) if isinstance(config, dict) else {}
 
 
 def _load_split(path: Path, tokenizer: Any, config: TrainConfig, log: Log) -> Dataset:
@@ -373,8 +358,11 @@ def _load_split(path: Path, tokenizer: Any, config: TrainConfig, log: Log) -> Da
     return dataset
 
 
-def train_mlx(config: TrainConfig, *, model_dir: Path | None = None, log: Log = _stderr) -> MlxRunResult:
-    """Fine-tune LoRA adapters with mlx-lm as `config` says; see the module docstring for outputs."""
+def train_mlx(config: TrainConfig, *, model_dir: Path | None = None, log: Log = _stderr) -> dict[str, Any]:
+    """Fine-tune LoRA adapters with mlx-lm as `config` says; return the run summary (also `summary.json`).
+
+    See the module docstring for the outputs.
+    """
     ok, why = mlx_available()
     if not ok:
         raise InputError(why, source="config", location="backend")
@@ -388,11 +376,7 @@ def train_mlx(config: TrainConfig, *, model_dir: Path | None = None, log: Log = 
     from witness_evals.train.model_source import resolve_model
 
     if config.data is None:
-        raise InputError(
-            "no training data: set data to a dir with train.jsonl and valid.jsonl",
-            source="config",
-            location="data",
-        )
+        raise InputError(NO_DATASET, source="config", location="data")
     data_dir = Path(config.data)
     train_file, valid_file = data_dir / "train.jsonl", data_dir / "valid.jsonl"
     if not train_file.is_file():
@@ -401,17 +385,23 @@ def train_mlx(config: TrainConfig, *, model_dir: Path | None = None, log: Log = 
     if not any(model_path.glob("model*.safetensors")):
         raise InputError("mlx-lm needs safetensors weights (model*.safetensors)", source=str(model_path))
 
-    _select_device(config)
-    mx.random.seed(config.seed)
-    np.random.seed(config.seed)
-    log(f"loading {model_path} ({mlx_available()[1]}, device {mx.default_device()})")
-    loaded = load(str(model_path), model_config=_mlx_model_config(model_path))
-    model, wrapper = loaded[0], loaded[1]
-    tokenizer = getattr(wrapper, "_tokenizer", wrapper)
+    # validate the data with the tokenizer alone (the same HF tokenizer mlx-lm wraps) before any weights load
+    from transformers import AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(model_path))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot load tokenizer: {exc}", source=str(model_path)) from None
     train_set = _load_split(train_file, tokenizer, config, log)
     valid_set = _load_split(valid_file, tokenizer, config, log) if valid_file.is_file() else None
     if valid_set is None:
         log(f"{valid_file}: missing, training without validation")
+
+    _select_device(config)
+    mx.random.seed(config.seed)
+    np.random.seed(config.seed)
+    log(f"loading {model_path} ({mlx_available()[1]}, device {mx.default_device()})")
+    model = load(str(model_path), model_config=_mlx_model_config(model_path))[0]
 
     n_layers = len(model.layers)
     if config.lora_layers > n_layers:
@@ -499,6 +489,10 @@ def train_mlx(config: TrainConfig, *, model_dir: Path | None = None, log: Log = 
     )
     stopped_early = False
     started = time.perf_counter()
+    if (
+        valid_examples is not None
+    ):  # the untuned model's validation loss starts the curve (not a best candidate)
+        metrics.write({"event": "eval", "step": 0, "val_loss": run_eval()})
     sink = sys.stderr if config.progress else io.StringIO()
     try:
         with contextlib.redirect_stdout(sink):  # mlx-lm's progress UI prints to stdout
@@ -543,20 +537,11 @@ def train_mlx(config: TrainConfig, *, model_dir: Path | None = None, log: Log = 
         "dtype": str(_dtype(config)).removeprefix("mlx.core."),
         "processes": 1,
         "out": str(out),
+        "adapter_dir": str(adapter_dir),
     }
-    (out / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    write_text_atomic(out / "summary.json", json.dumps(summary, indent=1, sort_keys=True) + "\n")
     from witness_evals.train.plot import plot_losses
 
     plot_losses(metrics.path, out / "loss.png", title="LoRA fine-tuning (mlx)")
     log(f"adapters written to {adapter_dir}")
-    return MlxRunResult(
-        out_dir=out,
-        adapter_dir=adapter_dir,
-        metrics_path=metrics.path,
-        steps=done,
-        planned_steps=steps,
-        best_step=metrics.best_step,
-        best_val_loss=metrics.best_loss,
-        stopped_early=stopped_early,
-        data=data_summary,
-    )
+    return summary

@@ -94,6 +94,20 @@ def freeze_prefix(model: Any) -> int:
     return n
 
 
+def use_compiled_varlen(config: TrainConfig, device: torch.device, dtype: torch.dtype) -> bool:
+    """Whether to compile the layers for the varlen kernel: CUDA, half precision, kernel not forced to sdpa.
+
+    The compiled path passes only `cu_seqlens`, which nothing but the varlen kernel can honour.
+    """
+    return (
+        config.compile
+        and device.type == "cuda"
+        and dtype in (torch.bfloat16, torch.float16)
+        and config.attention != "sdpa"
+        and attention.varlen_available()
+    )
+
+
 def compile_layers(model: Any, max_seqlen: int) -> None:
     """`torch.compile` every decoder layer (dynamic length); attention gets a fixed `max_seqlen` bound."""
     decoder, _ = _parts(model)

@@ -193,17 +193,25 @@ def convert_gguf(gguf: Path, out_dir: Path, *, sha256: str | None = None, log: L
     return out_dir
 
 
-def add_legacy_rope_theta(config_file: Path) -> bool:
-    """Copy `rope_parameters.rope_theta` to the top-level `rope_theta` key; True if the file changed.
+def legacy_rope_theta(config: dict[str, Any]) -> dict[str, Any]:
+    """`{"rope_theta": ...}` from `rope_parameters` when the legacy top-level key is missing, else `{}`.
 
     transformers 5 writes only `rope_parameters`; readers of the older layout (mlx-lm's llama among
     them) silently fall back to theta 10000 (SmolLM2 uses 100000) and compute wrong logits.
     """
-    config = json.loads(config_file.read_text(encoding="utf-8"))
     rope = config.get("rope_parameters")
     if "rope_theta" in config or not isinstance(rope, dict) or "rope_theta" not in rope:
+        return {}
+    return {"rope_theta": rope["rope_theta"]}
+
+
+def add_legacy_rope_theta(config_file: Path) -> bool:
+    """Write the missing legacy `rope_theta` (see `legacy_rope_theta`); True if the file changed."""
+    config = json.loads(config_file.read_text(encoding="utf-8"))
+    extra = legacy_rope_theta(config)
+    if not extra:
         return False
-    config["rope_theta"] = rope["rope_theta"]
+    config.update(extra)
     config_file.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return True
 

@@ -25,19 +25,19 @@ def accumulate(
     dtype: torch.dtype,
     device: torch.device,
     total_targets: int,
-    loss_scale: float = 1.0,
     chunk: int = 1024,
 ) -> torch.Tensor:
-    """Forward+backward over micro-batches; gradients are of (sum of token losses) * loss_scale / total_targets.
+    """Forward+backward over micro-batches; gradients are of (sum of token losses) / total_targets.
 
-    Returns the summed token loss (a 0-dim tensor: no device sync). With data parallelism `total_targets` is the global count
-    and `loss_scale` the world size, so DDP's gradient averaging yields the global token mean.
+    Returns the summed token loss (a 0-dim tensor: no device sync). With data parallelism
+    `total_targets` is the global count and the trainer sums (not averages) gradients across
+    processes, so the update is that of the global token mean.
     """
     loss_sum = torch.zeros((), dtype=torch.float32, device=device)
     for mb in micro_batches:
         with compute_context(model, dtype, device):
             loss = packed_loss(model, mb, chunk)
-        (loss * (loss_scale / max(total_targets, 1))).backward()
+        (loss / max(total_targets, 1)).backward()
         loss_sum += loss.detach()
     return loss_sum
 

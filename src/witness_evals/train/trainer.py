@@ -31,7 +31,7 @@ import yaml
 
 from witness_evals.train import checkpoint as ckpt
 from witness_evals.train import data as data_mod
-from witness_evals.train.config import TrainConfig
+from witness_evals.train.config import NO_DATASET, TrainConfig
 from witness_evals.train.packing import PackedBatch, pack
 from witness_evals.witness.errors import InputError
 
@@ -145,6 +145,26 @@ def load_tokenizer(model_dir: Path) -> Any:
     return tok
 
 
+def check_lora_targets(model_dir: Path, targets: list[str]) -> None:
+    """Every LoRA target must name a module of the model (checked on a weightless meta copy)."""
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    try:
+        config = AutoConfig.from_pretrained(str(model_dir))
+        with torch.device("meta"):
+            meta = AutoModelForCausalLM.from_config(config)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot load model config: {exc}", source=str(model_dir)) from None
+    names = [name for name, _ in meta.named_modules()]
+    unknown = [t for t in targets if not any(n == t or n.endswith("." + t) for n in names)]
+    if unknown:
+        raise InputError(
+            f"no module named {', '.join(map(repr, unknown))} in this model",
+            source="config",
+            location="lora_targets",
+        )
+
+
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     torch.manual_seed(seed)
@@ -155,16 +175,14 @@ def seed_everything(seed: int) -> None:
 class Trainer:
     """State of one run; `run()` does the work."""
 
-    def __init__(self, cfg: TrainConfig, model_dir: Path, *, log: Log = _stderr) -> None:
+    def __init__(self, cfg: TrainConfig, model_dir: Path, *, resume: bool = True, log: Log = _stderr) -> None:
         from witness_evals.train import model as M
 
         self.cfg, self.log = cfg, log
         if cfg.backend != "torch":
             raise InputError("train_torch needs backend: torch", source="config", location="backend")
         if cfg.data is None:
-            raise InputError(
-                "no dataset: pass --data DIR (train.jsonl, valid.jsonl)", source="config", location="data"
-            )
+            raise InputError(NO_DATASET, source="config", location="data")
         self.data_dir, self.out = Path(cfg.data), Path(cfg.out)
         self.dist = init_distributed(cfg.device)
         try:
@@ -187,6 +205,8 @@ class Trainer:
             raise InputError(f"fewer examples than one global batch ({per_step})", source=str(self.data_dir))
         self.spe = steps_per_epoch(len(self.train_set.examples), per_step, self.dist.world)
         self.total_steps = cfg.iters if cfg.iters is not None else self.spe
+        check_lora_targets(model_dir, cfg.lora_targets)
+        self._resume_state = self._checkpoint_to_resume(resume)
         seed_everything(cfg.seed)
         self.model = self._load_model(model_dir)
         params = [p for p in self.model.parameters() if p.requires_grad]
@@ -221,7 +241,7 @@ class Trainer:
             model.get_base_model().gradient_checkpointing_enable(
                 gradient_checkpointing_kwargs={"use_reentrant": False}
             )
-        if self.cfg.compile and self.device.type == "cuda" and attention.varlen_available():
+        if M.use_compiled_varlen(self.cfg, self.device, self.dtype):
             M.compile_layers(model, self.cfg.max_seq_length)
         model.train()
         self.trainable = M.count_trainable(model)
@@ -283,10 +303,15 @@ class Trainer:
                 self.cfg.keep_checkpoints,
             )
 
-    def resume(self) -> bool:
+    def _checkpoint_to_resume(self, resume: bool) -> tuple[Path, dict[str, Any]] | None:
+        """The latest checkpoint and its state, checked against this run (before any weights load)."""
         found = ckpt.latest_checkpoint(self.out / "checkpoints")
         if found is None:
-            return False
+            return None
+        if not resume:
+            raise InputError(
+                "already holds checkpoints; resume or choose another --out", source=str(self.out)
+            )
         state = ckpt.load_state(found)
         for key in (
             "data",
@@ -294,6 +319,7 @@ class Trainer:
             "seed",
             "batch_size",
             "grad_accum",
+            "max_seq_length",
             "lora_rank",
             "lora_layers",
             "lora_targets",
@@ -306,6 +332,13 @@ class Trainer:
                 )
         if state.get("world", 1) != self.dist.world:
             raise InputError(f"checkpoint made with {state.get('world')} processes", source=str(found))
+        return found, state
+
+    def resume(self) -> bool:
+        """Load the checkpoint found (and checked) at construction; False when there is none."""
+        if self._resume_state is None:
+            return False
+        found, state = self._resume_state
         ckpt.load_adapter_weights(self.model, found)
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
@@ -345,18 +378,14 @@ class Trainer:
         )
         self.optimizer.zero_grad(set_to_none=True)
 
-    def run(self, *, resume: bool = True, stop_after: int | None = None) -> dict[str, Any]:
+    def run(self, *, stop_after: int | None = None) -> dict[str, Any]:
         """Train to `total_steps` (or `stop_after` steps in this call, to simulate a kill)."""
         from witness_evals.train.step import accumulate, optimizer_step
 
         cfg = self.cfg
         if self.dist.main:
             self.out.mkdir(parents=True, exist_ok=True)
-        resumed = resume and self.resume()
-        if not resume and ckpt.latest_checkpoint(self.out / "checkpoints") is not None:
-            raise InputError(
-                "already holds checkpoints; resume or choose another --out", source=str(self.out)
-            )
+        resumed = self.resume()
         if resumed:
             self.log(f"resuming from step {self.step}")
             self._trim_metrics()
@@ -373,18 +402,23 @@ class Trainer:
                     "out of memory on the longest batch: lower batch_size or max_seq_length, or set gradient_checkpointing",
                     source="config",
                 ) from None
+        if self.step == 0:  # the untuned model's validation loss starts the curve
+            self._metric({"event": "eval", "step": 0, "val_loss": self.evaluate()})
         bar = self._progress()
         stopped_early = False
         started, run_steps, window_tokens, window_start = time.perf_counter(), 0, 0, time.perf_counter()
-        pending: list[tuple[int, torch.Tensor, int, torch.Tensor | None]] = []
+        pending: list[tuple[int, torch.Tensor, int, torch.Tensor | None, float]] = []
         while self.step < self.total_steps:
             if stop_after is not None and run_steps >= stop_after:
                 break
             mbs = self._micro_batches(self.step)
-            n_local = sum(mb.n_targets for mb in mbs)
-            tokens = torch.tensor([float(n_local), float(sum(mb.n_tokens for mb in mbs))], device=self.device)
-            _all_reduce(tokens, self.dist)
-            n_targets, n_tokens = int(tokens[0]), int(tokens[1])
+            n_targets = sum(mb.n_targets for mb in mbs)
+            n_tokens = sum(mb.n_tokens for mb in mbs)
+            if self.dist.world > 1:  # one round trip only when there is someone to talk to
+                tokens = torch.tensor([float(n_targets), float(n_tokens)], device=self.device)
+                _all_reduce(tokens, self.dist)
+                n_targets, n_tokens = int(tokens[0]), int(tokens[1])
+            lr = float(self.scheduler.get_last_lr()[0])  # the rate this step's update uses
             try:
                 loss_sum = accumulate(
                     self.model,
@@ -404,13 +438,15 @@ class Trainer:
             run_steps += 1
             self.tokens_seen += n_tokens
             window_tokens += n_tokens
-            pending.append((self.step, _all_reduce(loss_sum.detach().clone(), self.dist), n_targets, norm))
+            pending.append(
+                (self.step, _all_reduce(loss_sum.detach().clone(), self.dist), n_targets, norm, lr)
+            )
             last = self.step == self.total_steps
             if self.step % cfg.log_every == 0 or last:
                 now = time.perf_counter()
                 tps = window_tokens / max(now - window_start, 1e-9)
                 loss = 0.0
-                for st, ls, nt, gn in pending:
+                for st, ls, nt, gn, step_lr in pending:
                     loss = float(ls) / max(nt, 1)
                     self._metric(
                         {
@@ -418,7 +454,7 @@ class Trainer:
                             "step": st,
                             "loss": loss,
                             "grad_norm": None if gn is None else float(gn),
-                            "lr": self.scheduler.get_last_lr()[0],
+                            "lr": step_lr,
                             "tokens_per_s": tps,
                         }
                     )
@@ -524,4 +560,4 @@ def train_torch(
     """Run the torch backend; returns the run summary (also written to `out/summary.json`)."""
     if torch.cuda.is_available():
         os.environ.setdefault("PYTORCH_ALLOC_CONF", "expandable_segments:True")
-    return Trainer(config, model_dir, log=log).run(resume=resume, stop_after=stop_after)
+    return Trainer(config, model_dir, resume=resume, log=log).run(stop_after=stop_after)
