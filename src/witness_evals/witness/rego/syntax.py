@@ -1,7 +1,7 @@
 """Static pre-check that makes regorus' v0 parser answer like OPA's v0 parser (`witness verify`).
 
 regorus is more lenient than OPA in Rego v0 mode in two places that matter for Witness policies
-(found empirically, see docs/readme/rego.md):
+(found empirically, see the README section "regorus vs OPA"):
 
 * it treats `contains` as a keyword even without `import future.keywords.contains` /
   `import future.keywords` / `import rego.v1`, so `deny contains msg if {...}` (or
