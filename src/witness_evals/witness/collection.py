@@ -17,7 +17,7 @@ from witness_evals.witness.dsse import Envelope, parse_envelope
 from witness_evals.witness.errors import InputError
 from witness_evals.witness.gocompat import go_json_kind as _go_type
 from witness_evals.witness.intoto import COLLECTION_TYPE, STATEMENT_TYPE, Statement, new_statement
-from witness_evals.witness.jsonio import loads
+from witness_evals.witness.jsonio import join_path, loads
 
 if TYPE_CHECKING:
     from witness_evals.witness.attestors import AttestorSpec
@@ -134,10 +134,6 @@ class Collection:
         return _collection_from_obj(obj, source, location)
 
 
-def _join(base: str, part: str) -> str:
-    return f"{base}.{part}" if base else part
-
-
 def _match(obj: dict[str, Any], names: tuple[str, ...]) -> dict[str, tuple[str, Any]]:
     folded = {n.casefold(): n for n in names}
     out: dict[str, tuple[str, Any]] = {}
@@ -190,13 +186,13 @@ def _collection_from_obj(obj: Any, source: str, location: str) -> Collection:
             raise InputError(
                 f"cannot unmarshal {_go_type(value)} into Go struct field Collection.name of type string",
                 source=source,
-                location=_join(location, key),
+                location=join_path(location, key),
             )
         name = value
     atts: list[CollectionAttestation] = []
     if "attestations" in f and f["attestations"][1] is not None:
         akey, raw = f["attestations"]
-        apath = _join(location, akey)
+        apath = join_path(location, akey)
         if not isinstance(raw, list):
             raise InputError(
                 f"cannot unmarshal {_go_type(raw)} into Go struct field Collection.attestations of type "

@@ -12,6 +12,7 @@ from typing import Any
 
 from witness_evals.witness.errors import InputError
 from witness_evals.witness.gocompat import go_json_kind as _go_type
+from witness_evals.witness.jsonio import join_path
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v0.1"
 COLLECTION_TYPE = "https://witness.testifysec.com/attestation-collection/v0.1"
@@ -59,10 +60,6 @@ def new_statement(predicate_type: str, predicate: Any, subjects: dict[str, Diges
     )
 
 
-def _join(base: str, part: str) -> str:
-    return f"{base}.{part}" if base else part
-
-
 def _statement_from_obj(obj: Any, source: str, location: str) -> Statement:
     def fail(msg: str, where: str) -> InputError:
         return InputError(msg, source=source, location=where or None)
@@ -90,7 +87,7 @@ def _statement_from_obj(obj: Any, source: str, location: str) -> Statement:
         if not isinstance(value, str):
             raise fail(
                 f"cannot unmarshal {_go_type(value)} into Go struct field Statement.{name} of type string",
-                _join(location, key),
+                join_path(location, key),
             )
         return value
 
@@ -98,7 +95,7 @@ def _statement_from_obj(obj: Any, source: str, location: str) -> Statement:
     order: list[str] = []
     if "subject" in f and f["subject"][1] is not None:
         skey, raw = f["subject"]
-        spath = _join(location, skey)
+        spath = join_path(location, skey)
         if not isinstance(raw, list):
             raise fail(
                 f"cannot unmarshal {_go_type(raw)} into Go struct field Statement.subject of type []intoto.Subject",

@@ -120,6 +120,11 @@ def dumps_go(obj: Any) -> str:
     )
 
 
+def join_path(base: str, part: str) -> str:
+    """`base.part` (just `part` at the top): the JSON paths named in error messages."""
+    return f"{base}.{part}" if base else part
+
+
 def type_name(value: Any) -> str:
     """JSON type name of a decoded value, for error messages."""
     if value is None:

@@ -13,7 +13,7 @@ import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from asn1crypto import algos, cms, core, tsp
 from asn1crypto import x509 as ax509
@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
 from witness_evals.witness.errors import WitnessError
-from witness_evals.witness.x509 import cert_der, chain_error
+from witness_evals.witness.x509 import as_utc, cert_der, chain_error
 
 TSA_POLICY_OID = "1.3.6.1.4.1.57264.2"
 """TSA policy id written into generated tokens (informational; never checked by go-witness)."""
@@ -38,10 +38,6 @@ _HASHES: dict[str, type[hashes.SHA256 | hashes.SHA384 | hashes.SHA512 | hashes.S
 
 class TimestampError(WitnessError):
     """A timestamp token that does not verify (message in go-witness / pkcs7 wording)."""
-
-
-def _utc(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def _signing(key: object) -> tuple[str, str]:
@@ -75,7 +71,7 @@ def make_timestamp_token(
     signing_time: bool = True,
 ) -> bytes:
     """A real DER RFC 3161 TimeStampToken over SHA-256(`data`) with genTime `at` (deterministic)."""
-    at = _utc(at).replace(microsecond=_utc(at).microsecond // 1000 * 1000)
+    at = as_utc(at).replace(microsecond=as_utc(at).microsecond // 1000 * 1000)
     imprint = hashlib.sha256(data).digest()
     serial = int.from_bytes(hashlib.sha256(imprint + at.isoformat().encode()).digest()[:15], "big")
     tst_info = tsp.TSTInfo(
@@ -248,7 +244,7 @@ def _facts(token: bytes) -> _TokenFacts:
                 else "crypto/rsa: verification error"
             )
         signers.append((ee, signing_time))
-    return _TokenFacts(imprint, _utc(gen), tuple(certs), tuple(signers))
+    return _TokenFacts(imprint, as_utc(gen), tuple(certs), tuple(signers))
 
 
 @functools.lru_cache(maxsize=4096)

@@ -45,6 +45,7 @@ from witness_evals.witness.policy import (
     trust_bundles,
 )
 from witness_evals.witness.rego.outcome import rego_failed_message
+from witness_evals.witness.x509 import as_utc
 
 Mode = Literal["v0.10.0", "head"]
 MODES: tuple[str, ...] = ("v0.10.0", "head")
@@ -720,7 +721,7 @@ def _verify(
             mode,
             warnings,
         )
-    if policy.expires is None or now > _aware(policy.expires):
+    if policy.expires is None or now > as_utc(policy.expires):
         return _fail(
             f"failed to verify policy: policy expired on {format_go_time(policy.expires)}", mode, warnings
         )
@@ -822,10 +823,6 @@ def _verify(
     error = "failed to verify policy: policy verification failed"
     log.append(f"error: {error}")
     return VerifyResult(False, steps, reasons, error, log, mode, warnings)
-
-
-def _aware(dt: datetime) -> datetime:
-    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
 
 
 def _identity(c: _Candidate) -> tuple[bytes, tuple[str, ...]]:

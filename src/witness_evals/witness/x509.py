@@ -157,7 +157,8 @@ def cert_pem(cert: x509.Certificate) -> bytes:
 # --------------------------------------------------------------------------- chain verification
 
 
-def _utc(at: datetime | None) -> datetime:
+def as_utc(at: datetime | None) -> datetime:
+    """`at` as an aware UTC time (naive means UTC; None means now)."""
     if at is None:
         return datetime.now(UTC)
     return at if at.tzinfo else at.replace(tzinfo=UTC)
@@ -238,7 +239,7 @@ def build_chain(
     at: datetime | None = None,
 ) -> list[x509.Certificate] | str:
     """The first valid chain leaf -> ... -> root at time `at` (None = now), or Go's error text."""
-    when = _utc(at)
+    when = as_utc(at)
     err = _validity_error(leaf, when) or _critical_error(leaf)
     if err:
         return err
@@ -447,8 +448,8 @@ def make_ca(
         .issuer_name(issuer_name)
         .public_key(pub)
         .serial_number(_serial(b"ca", name.encode(), public_der(pub)))
-        .not_valid_before(_utc(not_before))
-        .not_valid_after(_utc(not_after))
+        .not_valid_before(as_utc(not_before))
+        .not_valid_after(as_utc(not_after))
         .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
         .add_extension(
             x509.KeyUsage(
@@ -506,8 +507,8 @@ def make_leaf(
         .issuer_name(issuer.subject)
         .public_key(public_key)  # type: ignore[arg-type]
         .serial_number(_serial(b"leaf", common_name.encode(), pub_der, repr(sorted(emails + uris)).encode()))
-        .not_valid_before(_utc(not_before))
-        .not_valid_after(_utc(not_after))
+        .not_valid_before(as_utc(not_before))
+        .not_valid_after(as_utc(not_after))
         .add_extension(
             x509.KeyUsage(
                 digital_signature=True,
@@ -558,5 +559,5 @@ def make_leaf(
 
 def default_validity(start: datetime, *, minutes: int = 10) -> tuple[datetime, datetime]:
     """(not_before, not_after) of a Fulcio-like short-lived certificate starting at `start`."""
-    start = _utc(start)
+    start = as_utc(start)
     return start, start + timedelta(minutes=minutes)

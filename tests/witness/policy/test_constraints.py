@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,16 +21,6 @@ from witness_evals.witness.constraints import (
 from witness_evals.witness.policy import Functionary, Root, parse_policy, trust_bundles
 
 NOW = datetime(2030, 6, 1, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Ident:
-    common_name: str = ""
-    dns_names: tuple[str, ...] = ()
-    emails: tuple[str, ...] = ()
-    organizations: tuple[str, ...] = ()
-    uris: tuple[str, ...] = ()
-    extensions: dict[str, str] = field(default_factory=dict)
 
 
 ALL = CertConstraint(
@@ -80,7 +69,7 @@ def test_empty_means_none() -> None:
 
 
 def test_roots_rule() -> None:
-    ident = Ident(common_name="x")
+    ident = x509.CertIdentity(common_name="x")
     cc = CertConstraint(common_name="*", roots=["*"])
     assert cc.check(ident, {"r1"}) == []
     assert cc.check(ident, set()) == ['cert doesn\'t belong to any root specified by constraint ["*"]']
@@ -93,7 +82,7 @@ def test_roots_rule() -> None:
 
 
 def test_all_errors_collected_in_go_order() -> None:
-    ident = Ident(common_name="cn", emails=("a@b",), uris=("https://x",))
+    ident = x509.CertIdentity(common_name="cn", emails=("a@b",), uris=("https://x",))
     errs = CertConstraint(roots=["r"]).check(ident, set())
     assert errs == [
         "not expecting any common name(s), but cert has 1 common name(s)",
@@ -104,7 +93,7 @@ def test_all_errors_collected_in_go_order() -> None:
 
 
 def test_extension_globs() -> None:
-    ident = Ident(
+    ident = x509.CertIdentity(
         extensions={"Issuer": "https://token.actions.githubusercontent.com", "BuildTrigger": "push"}
     )
     ok = CertConstraint(
@@ -128,7 +117,7 @@ def test_extension_globs() -> None:
 
 def test_invalid_glob_is_reported_not_raised() -> None:
     cc = CertConstraint(common_name="*", roots=["*"], extensions={"Issuer": "[abc"})
-    (err,) = cc.check(Ident(extensions={"Issuer": "a"}), {"r"})
+    (err,) = cc.check(x509.CertIdentity(extensions={"Issuer": "a"}), {"r"})
     assert err.startswith('invalid glob "[abc" for cert field Issuer')
 
 
