@@ -300,10 +300,7 @@ def register(app: typer.Typer, check_app: typer.Typer) -> None:
             sys.stderr.write(f"warning: {w}\n")
         if as_json:
             sys.stdout.write(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n")
-        elif result.passed:
-            sys.stdout.write("\n".join(result.log) + "\n")
         else:
-            lines = ["Verification failed", *result.reasons, result.error or "failed to verify policy"]
-            sys.stdout.write("\n".join(lines) + "\n")
+            sys.stdout.write(result.text() + "\n")
         sys.stdout.flush()
         raise typer.Exit(0 if result.passed else 1)

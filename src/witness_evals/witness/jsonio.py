@@ -46,6 +46,18 @@ def read_bytes(path: str | os.PathLike[str], *, max_bytes: int = MAX_JSON_BYTES)
     return data
 
 
+def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
+    """Write to a temporary sibling, fsync, and rename over `path`: readers never see half a file."""
+    p = Path(path)
+    tmp = p.with_name(f".{p.name}.tmp{os.getpid()}")
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    with tmp.open("wb") as fh:
+        fh.write(raw)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, p)
+
+
 def _depth_ok(text: str) -> bool:
     if text.count("{") + text.count("[") <= MAX_DEPTH:  # cannot nest deeper than it opens (C-speed)
         return True

@@ -20,6 +20,7 @@ from typing import Any
 
 from witness_evals.witness import attestors as attestor_registry
 from witness_evals.witness.attestors.scenario import Scenario
+from witness_evals.witness.cli_spec_values import split_csv
 from witness_evals.witness.collection import Collection, CollectionAttestation, collection_statement
 from witness_evals.witness.crypto import Signer
 from witness_evals.witness.digests import CLI_HASH_NAMES, sha256_hex
@@ -89,9 +90,10 @@ def select_attestors(
         names.append("command-run")
     specs = [attestor_registry.get(n) for n in names]
     for raw in attestors:
-        for value in (v.strip() for v in raw.split(",")):
-            if not value:
-                continue
+        values = split_csv(raw)  # pflag stringSlice: no trimming, "a,,b" keeps the empty name
+        if values is None:
+            raise InputError(f'invalid argument "{raw}" for "-a, --attestations" flag')
+        for value in values:
             if value == "command-run":
                 warnings.append(
                     "'command-run' is a builtin attestor and cannot be called with --attestations flag"

@@ -275,6 +275,12 @@ class VerifyResult:
     mode: str = "v0.10.0"
     warnings: list[str] = field(default_factory=list)
 
+    def text(self) -> str:
+        """What `witness-evals verify` prints on stdout (no trailing newline)."""
+        if self.passed:
+            return "\n".join(self.log)
+        return "\n".join(["Verification failed", *self.reasons, self.error or "failed to verify policy"])
+
     def to_json(self) -> dict[str, Any]:
         return {
             "result": "PASS" if self.passed else "FAIL",

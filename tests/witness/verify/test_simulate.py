@@ -151,3 +151,20 @@ def test_pipeline_links_steps(world: World) -> None:
     assert world.pipe.artifact_digest == arts[world.pipe.artifact_path]["sha256"]
     tar = world.pipe.scenarios["package"].command
     assert tar[:2] == ("tar", "czf")
+
+
+def test_attestor_values_are_split_like_pflag_without_trimming() -> None:
+    """`-a "git, environment"`: pflag keeps the space, so witness looks up ' environment' and fails."""
+    import pytest
+
+    from witness_evals.witness.errors import InputError
+    from witness_evals.witness.simulate import select_attestors
+
+    specs, _ = select_attestors(["git,environment"], command=False)
+    assert [s.name for s in specs] == ["product", "material", "git", "environment"]
+    with pytest.raises(InputError, match="attestor not found: +environment"):
+        select_attestors(["git, environment"])
+    with pytest.raises(InputError, match="attestor not found"):
+        select_attestors(["git,,environment"])
+    with pytest.raises(InputError, match='invalid argument "\\\\"git" for "-a, --attestations" flag'):
+        select_attestors(['"git'])

@@ -1,0 +1,79 @@
+"""Pull checkable artifacts (commands, JSON documents, Rego modules) out of a free-text answer.
+
+Answers are untrusted text: nothing here executes anything; commands are only tokenized.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+_FENCE = re.compile(r"```([A-Za-z0-9_+.-]*)[ \t]*\n(.*?)(?:\n```|\Z)", re.S)
+_PROMPT = re.compile(r"^\s*(?:\$|#|>)\s+")
+MAX_ANSWER_CHARS = 200_000
+
+
+def code_blocks(text: str) -> list[tuple[str, str]]:
+    """(language, body) of every fenced code block, in order; an unclosed last fence counts."""
+    return [(m.group(1).lower(), m.group(2)) for m in _FENCE.finditer(text[:MAX_ANSWER_CHARS])]
+
+
+def _logical_lines(body: str) -> list[str]:
+    """Join backslash-continued lines; drop shell prompts and comments."""
+    out: list[str] = []
+    buf = ""
+    for raw in body.splitlines():
+        line = raw.rstrip() if not buf else raw.strip()
+        if line.endswith("\\"):
+            buf += line[:-1].rstrip() + " "
+            continue
+        buf += line
+        stripped = _PROMPT.sub("", buf).strip()
+        buf = ""
+        if stripped and not stripped.startswith("#"):
+            out.append(stripped)
+    if buf.strip():
+        out.append(_PROMPT.sub("", buf).strip())
+    return out
+
+
+def commands(text: str, program: str = "witness") -> list[str]:
+    """Command lines starting with `program` in code blocks, else in inline `code` spans, else lines."""
+    pattern = re.compile(rf"^(?:sudo\s+)?{re.escape(program)}(?:\s|$)")
+    found: list[str] = []
+    for _lang, body in code_blocks(text):
+        found += [line for line in _logical_lines(body) if pattern.match(line)]
+    if found:
+        return found
+    found = [span.strip() for span in re.findall(r"`([^`\n]+)`", text) if pattern.match(span.strip())]
+    if found:
+        return found
+    return [line for line in _logical_lines(text[:MAX_ANSWER_CHARS]) if pattern.match(line)]
+
+
+def json_documents(text: str) -> list[Any]:
+    """Every JSON value found in code blocks (json or untagged), else the whole text if it parses."""
+    docs: list[Any] = []
+    for lang, body in code_blocks(text):
+        if lang not in ("", "json", "jsonc", "javascript", "js"):
+            continue
+        try:
+            docs.append(json.loads(body))
+        except ValueError:
+            continue
+    if not docs:
+        try:
+            docs.append(json.loads(text.strip()))
+        except ValueError:
+            pass
+    return docs
+
+
+def rego_modules(text: str) -> list[str]:
+    """Bodies of code blocks that look like Rego (tagged rego, or starting with `package`)."""
+    out = []
+    for lang, body in code_blocks(text):
+        if lang == "rego" or (lang in ("", "text") and body.lstrip().startswith("package ")):
+            out.append(body if body.endswith("\n") else body + "\n")
+    return out

@@ -1,0 +1,210 @@
+"""Make verified examples: seeded per index, checked by their family, in parallel, resumable.
+
+Example `i` of a run depends only on (seed, i): its family is drawn from the mix with an RNG
+derived from both, and the family's `make` gets another. So the output is identical whatever
+the number of workers. Every example is scored by its own family before it is kept; one whose
+reference answer fails its check is rejected and counted (a generator bug, reported in stats).
+
+Work is cut into chunks of `CHUNK` indices; each finished chunk is written atomically under
+`<out>/.parts/`, so an interrupted run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing as mp
+import random
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from witness_evals.generate import families
+from witness_evals.generate.context import ScoreContext
+from witness_evals.generate.example import Example
+from witness_evals.witness.errors import InputError
+from witness_evals.witness.jsonio import write_atomic
+
+CHUNK = 128
+FORMAT_VERSION = 1
+
+
+def derived_rng(seed: int, *parts: object) -> random.Random:
+    """An RNG that depends only on `seed` and `parts` (stable across processes and Python runs)."""
+    text = ":".join(str(p) for p in (FORMAT_VERSION, seed, *parts))
+    return random.Random(int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big"))
+
+
+def normalize_mix(mix: Mapping[str, float]) -> list[tuple[str, float]]:
+    """Validated (family, cumulative weight) pairs in registry order."""
+    unknown = sorted(set(mix) - set(families.MODULES))
+    if unknown:
+        raise InputError(
+            f"unknown family {unknown[0]!r} (known: {', '.join(families.MODULES)})", source="mix"
+        )
+    weights = [(name, float(mix.get(name, 0.0))) for name in families.MODULES]
+    if any(w < 0 for _, w in weights) or sum(w for _, w in weights) <= 0:
+        raise InputError("family weights must be >= 0 with a positive sum", source="mix")
+    total = sum(w for _, w in weights)
+    out: list[tuple[str, float]] = []
+    acc = 0.0
+    for name, w in weights:
+        if w > 0:
+            acc += w / total
+            out.append((name, acc))
+    return out
+
+
+def family_for(seed: int, index: int, cumulative: list[tuple[str, float]]) -> str:
+    u = derived_rng(seed, "family", index).random()
+    for name, edge in cumulative:
+        if u < edge:
+            return name
+    return cumulative[-1][0]
+
+
+@dataclass(frozen=True)
+class Made:
+    """Outcome for one index: an example, or why it was rejected."""
+
+    index: int
+    family: str
+    example: Example | None
+    rejected: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "family": self.family,
+            "example": asdict(self.example) if self.example else None,
+            "rejected": self.rejected,
+        }
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> Made:
+        ex = obj["example"]
+        return cls(obj["index"], obj["family"], Example(**ex) if ex else None, obj["rejected"])
+
+
+_CTX: ScoreContext | None = None
+
+
+def _context() -> ScoreContext:
+    global _CTX
+    if _CTX is None:
+        _CTX = ScoreContext()
+    return _CTX
+
+
+def make_one(seed: int, index: int, family_name: str) -> Made:
+    """Make example `index` with its family and keep it only if its reference answer passes its check."""
+    family = families.get(family_name)
+    try:
+        ex = family.make(derived_rng(seed, "example", index))
+        json.dumps(ex.check)  # the hidden test must be storable
+        score = family.score(ex.answer, ex.check, _context())
+    except Exception as exc:  # a family bug must not kill a long run: record it, keep going
+        last = traceback.extract_tb(exc.__traceback__)[-1]
+        where = f"{Path(last.filename).name}:{last.lineno}"
+        return Made(index, family_name, None, f"{type(exc).__name__} at {where}: {exc}"[:300])
+    if not score.ok:
+        return Made(index, family_name, None, f"reference answer failed its check: {score.reason}"[:300])
+    return Made(index, family_name, ex)
+
+
+def make_chunk(args: tuple[int, int, int, list[tuple[str, float]]]) -> list[Made]:
+    seed, start, stop, cumulative = args
+    return [make_one(seed, i, family_for(seed, i, cumulative)) for i in range(start, stop)]
+
+
+def _close_context() -> None:
+    if _CTX is not None:
+        _CTX.close()
+
+
+def _worker_init() -> None:
+    import atexit
+
+    atexit.register(_close_context)
+
+
+class PartStore:
+    """Finished chunks as JSONL files under `<out>/.parts/<run key>/` (atomic, for resuming)."""
+
+    def __init__(self, root: Path, run_key: str) -> None:
+        self.dir = root / ".parts" / run_key
+        self.dir.mkdir(parents=True, exist_ok=True)
+
+    def path(self, chunk: int) -> Path:
+        return self.dir / f"chunk-{chunk:06d}.jsonl"
+
+    def load(self, chunk: int) -> list[Made] | None:
+        p = self.path(chunk)
+        if not p.exists():
+            return None
+        try:
+            return [Made.from_json(json.loads(line)) for line in p.read_text("utf-8").splitlines()]
+        except (ValueError, KeyError, TypeError):
+            return None  # a damaged part is simply made again
+
+    def save(self, chunk: int, made: list[Made]) -> None:
+        text = "".join(json.dumps(m.to_json(), ensure_ascii=False) + "\n" for m in made)  # key order kept
+        write_atomic(self.path(chunk), text)
+
+
+def run_key(seed: int, mix: list[tuple[str, float]]) -> str:
+    text = json.dumps({"v": FORMAT_VERSION, "seed": seed, "mix": mix}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def iter_made(
+    seed: int,
+    mix: Mapping[str, float],
+    *,
+    workers: int = 1,
+    store: PartStore | None = None,
+    on_chunk: Callable[[list[Made]], None] | None = None,
+) -> Iterator[Made]:
+    """Examples for indices 0, 1, 2, ... in order (endless: stop consuming when you have enough)."""
+    cumulative = normalize_mix(mix)
+
+    def job(c: int) -> tuple[int, int, int, list[tuple[str, float]]]:
+        return (seed, c * CHUNK, (c + 1) * CHUNK, cumulative)
+
+    def finish(c: int, made: list[Made] | None, fresh: bool) -> list[Made]:
+        if made is None:  # not stored, or a damaged part: make it here
+            made, fresh = make_chunk(job(c)), True
+        if store and fresh:
+            store.save(c, made)
+        if on_chunk:
+            on_chunk(made)
+        return made
+
+    if workers <= 1:
+        try:
+            c = 0
+            while True:
+                stored = store.load(c) if store else None
+                yield from finish(c, stored, stored is None)
+                c += 1
+        finally:
+            _close_context()
+        return
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(workers, initializer=_worker_init) as pool:
+        pending: deque[tuple[int, Any]] = deque()
+        submitted = 0
+        while True:
+            while len(pending) < 2 * workers:  # a bounded window keeps memory flat on endless runs
+                c = submitted
+                submitted += 1
+                on_disk = store is not None and store.path(c).exists()
+                pending.append((c, None if on_disk else pool.apply_async(make_chunk, (job(c),))))
+            c, result = pending.popleft()
+            if result is None:
+                yield from finish(c, store.load(c) if store else None, False)
+            else:
+                yield from finish(c, result.get(), True)

@@ -1,0 +1,57 @@
+"""Task families: each makes examples from a seeded RNG and scores answers against their checks.
+
+A family module exposes `FAMILY = Family(...)`. `make(rng)` must use only `rng` (no clock, no global
+state) so that the same seed gives the same example in any worker process; `score(answer, check,
+ctx)` must accept the family's own reference answers and reject wrong ones, treating the answer as
+untrusted text (never executed).
+"""
+
+from __future__ import annotations
+
+import importlib
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from witness_evals.generate.context import ScoreContext
+from witness_evals.generate.example import Example, Score
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    description: str
+    make: Callable[[random.Random], Example]
+    score: Callable[[str, dict[str, Any], ScoreContext], Score]
+
+
+MODULES = ("facts", "commands", "config", "policies", "rego", "diagnose", "traps")
+"""Family modules under this package, in registry order."""
+
+DEFAULT_MIX: dict[str, float] = {
+    "facts": 0.18,
+    "commands": 0.22,
+    "config": 0.06,
+    "policies": 0.16,
+    "rego": 0.14,
+    "diagnose": 0.14,
+    "traps": 0.10,
+}
+"""Default share of each family in a generated dataset."""
+
+_CACHE: dict[str, Family] = {}
+
+
+def get(name: str) -> Family:
+    """The family called `name` (imports its module on first use)."""
+    if name not in _CACHE:
+        if name not in MODULES:
+            raise KeyError(f"unknown family {name!r} (known: {', '.join(MODULES)})")
+        module = importlib.import_module(f"{__name__}.{name}")
+        _CACHE[name] = module.FAMILY
+    return _CACHE[name]
+
+
+def all_families() -> list[Family]:
+    return [get(name) for name in MODULES]

@@ -1,0 +1,445 @@
+"""Family `config`: witness config files (`-c/--config`, REFERENCE §2.9, trap 19).
+
+Sub-kinds:
+* `write`: write a config so that `witness run`/`sign`/`verify` uses given settings, and the command
+  that uses it (`witness -c <file> <subcommand>`); scored by parsing the answer's YAML with
+  `cli_spec.parse_config_yaml` and its command with `parse_command(..., config=...)`.
+* `dotwitness`: why `default use of .witness.yaml is deprecated ...`; the fix passes `-c` explicitly.
+* `badkey`: is `run.key` (a stale/nonexistent key) valid? No: the key is `<subcommand>.<long flag>`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from typing import Any
+
+import yaml
+
+from witness_evals.generate import answers, phrasing
+from witness_evals.generate.context import ScoreContext
+from witness_evals.generate.example import Example, Score
+from witness_evals.generate.families import Family
+from witness_evals.generate.families.facts import NEG_ALTS, SAMPLES, has_term
+from witness_evals.witness import cli_spec
+from witness_evals.witness import cli_spec_data as data
+from witness_evals.witness.cli_spec import ConfigFile
+
+NAME = "config"
+MAX_BLOCKS = 20
+MAX_COMMANDS = 20
+MAX_YAML_CHARS = 20_000
+MAX_YAML_SPECIALS = 200
+DEPRECATED_MSG = (
+    "default use of .witness.yaml is deprecated, please specify the config file with --config or -c"
+)
+
+FILES = (
+    "witness.yaml",
+    "ci/witness.yaml",
+    "witness-ci.yaml",
+    ".ci/witness.yml",
+    "config/witness.yaml",
+    "wit.yaml",
+)
+STEPS = ("build", "test", "package", "lint", "compile", "release", "scan")
+KEYS = ("key.pem", "keys/ci.pem", "build-key.pem", "/secrets/witness.pem", "signing-key.pem")
+PUBS = ("pub.pem", "keys/policy-pub.pem", "testpub.pem", "policy.pub.pem")
+OUTS = ("build.json", "attestation.json", "out/build.att.json", "{step}.attestation.json")
+POLICIES = ("policy-signed.json", "policies/release-signed.json", "signed-policy.json")
+ARTS = ("app", "dist/app.tar.gz", "bin/server", "testapp", "target/app.jar")
+TOOLS = ("make", "go build ./...", "npm ci", "cargo build --release", "mvn package", "./build.sh")
+OPT_IN = ("slsa", "sbom", "link", "secretscan", "lockfiles", "sarif", "oci", "maven", "system-packages")
+TSA = ("https://freetsa.org/tsr", "https://timestamp.digicert.com")
+
+LIST_FLAGS = frozenset({"attestations", "hashes", "timestamp-servers"})
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def _settings(rng: random.Random, sub: str) -> dict[str, Any]:
+    """Flag long name -> value for one subcommand (values as parse_config_yaml returns them)."""
+    out: dict[str, Any] = {}
+    if sub == "run":
+        step = phrasing.pick(rng, STEPS)
+        out["step"] = step
+        out["signer-file-key-path"] = phrasing.pick(rng, KEYS)
+        out["outfile"] = phrasing.pick(rng, OUTS).format(step=step)
+        if rng.random() < 0.8:
+            extra = rng.sample(OPT_IN, rng.randint(0, 2))
+            base = ["environment", "git"] if rng.random() < 0.7 else ["git"]
+            out["attestations"] = base + extra
+        if rng.random() < 0.25:
+            out["trace"] = True
+        if rng.random() < 0.2:
+            out["hashes"] = ["sha256", "sha1"]
+        if rng.random() < 0.2:
+            out["timestamp-servers"] = [phrasing.pick(rng, TSA)]
+    elif sub == "sign":
+        out["signer-file-key-path"] = phrasing.pick(rng, KEYS)
+        out["infile"] = phrasing.pick(
+            rng, ("policy.json", "policies/release.json", "policy/build-policy.json")
+        )
+        out["outfile"] = phrasing.pick(rng, POLICIES)
+        if rng.random() < 0.2:
+            out["timestamp-servers"] = [phrasing.pick(rng, TSA)]
+    else:
+        out["policy"] = phrasing.pick(rng, POLICIES)
+        out["publickey"] = phrasing.pick(rng, PUBS)
+        n = rng.randint(1, 2)
+        out["attestations"] = [f"{s}.attestation.json" for s in rng.sample(STEPS, n)]
+        out["artifactfile"] = phrasing.pick(rng, ARTS)
+    return out
+
+
+def _describe(sub: str, s: dict[str, Any]) -> str:
+    parts: list[str] = []
+    for name, v in s.items():
+        if name == "step":
+            parts.append(f"names the step `{v}`")
+        elif name == "signer-file-key-path":
+            parts.append(f"signs with the key `{v}`")
+        elif name == "outfile":
+            parts.append(f"writes to `{v}`")
+        elif name == "infile":
+            parts.append(f"signs the file `{v}`")
+        elif name == "attestations" and sub == "run":
+            names = [f"`{a}`" for a in v]
+            joined = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+            parts.append(f"records the {joined} attestor" + ("s" if len(names) > 1 else ""))
+        elif name == "attestations":
+            parts.append("checks the attestation files " + ", ".join(f"`{a}`" for a in v))
+        elif name == "trace":
+            parts.append("enables tracing")
+        elif name == "hashes":
+            parts.append("computes " + " and ".join(f"`{h}`" for h in v) + " digests")
+        elif name == "timestamp-servers":
+            parts.append(f"timestamps the signature with `{v[0]}`")
+        elif name == "policy":
+            parts.append(f"uses the signed policy `{v}`")
+        elif name == "publickey":
+            parts.append(f"checks the policy signature with `{v}`")
+        elif name == "artifactfile":
+            parts.append(f"verifies the artifact `{v}`")
+    return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+
+
+def _yaml(settings: dict[str, dict[str, Any]]) -> str:
+    lines: list[str] = []
+    for sub, s in settings.items():
+        lines.append(f"{sub}:")
+        for name, v in s.items():
+            if isinstance(v, list):
+                lines.append(f"  {name}:")
+                lines += [f"    - {x}" for x in v]
+            elif isinstance(v, bool):
+                lines.append(f"  {name}: {'true' if v else 'false'}")
+            else:
+                lines.append(f"  {name}: {v}")
+    return "\n".join(lines) + "\n"
+
+
+def _command(file: str, sub: str, tool: str | None) -> str:
+    return f"witness -c {file} {sub}" + (f" -- {tool}" if sub == "run" and tool else "")
+
+
+def _norm(name: str, v: Any) -> Any:
+    if isinstance(v, list):
+        return sorted(str(x) for x in v) if name in LIST_FLAGS else [str(x) for x in v]
+    return v
+
+
+# --------------------------------------------------------------------------- templates
+
+WRITE_Q = (
+    "Write a witness config file `{file}` so that `witness {sub}` {desc}. How do I run it?",
+    "I don't want long command lines in CI. Give me a `{file}` for `witness {sub}` that {desc}, and the command "
+    "that uses it.",
+    "How do I put my `witness {sub}` settings in a config file? It {desc}. Call the file `{file}`.",
+    "Create `{file}` for witness: `witness {sub}` {desc}. Show the YAML and the invocation.",
+    "Turn this into a witness config file `{file}` plus a short command:\n\n```bash\n{cmd}\n```",
+    "What YAML do I need in `{file}` so that `witness {sub}` {desc}? Include the command line.",
+    "Can witness read its `{sub}` flags from a file? I want `{file}` where `witness {sub}` {desc}.",
+)
+DOT_Q = (
+    "`{cmd}` fails with `{msg}`. Why, and how do I fix it?",
+    "I have a `.witness.yaml` in my repo:\n\n```yaml\n{yaml}```\n\nand `{cmd}` now fails with `{msg}`. What changed?",
+    "After upgrading witness, `{cmd}` prints `{msg}`. The docs say `.witness.yaml` is loaded by default. What do I do?",
+    "Why does `{cmd}` complain that default use of .witness.yaml is deprecated?",
+    "How do I make witness use my `.witness.yaml` again? `{cmd}` errors with `{msg}`.",
+    "Our pipeline runs `{cmd}` next to a `.witness.yaml` and gets `{msg}`. Fix?",
+)
+BAD_Q = (
+    "Is `{sub}.{bad}` a valid witness config key?",
+    "Can I set `{bad}` under `{sub}:` in my witness config file?",
+    "My witness config has\n\n```yaml\n{sub}:\n  {bad}: {value}\n```\n\nbut witness seems to ignore it. Why?",
+    "The witness docs mention a `{bad}` config option. Does `{sub}.{bad}` work?",
+    "What's the right config key instead of `{sub}.{bad}` for witness?",
+    "Will witness pick up `{bad}: {value}` in the `{sub}` section of my config file?",
+)
+
+
+# --------------------------------------------------------------------------- sub-kinds
+
+
+def _make_write(rng: random.Random) -> tuple[str, str, str, dict[str, Any], str]:
+    subs = phrasing.pick(rng, (("run",), ("run",), ("verify",), ("sign",), ("run", "verify")))
+    settings = {sub: _settings(rng, sub) for sub in subs}
+    file = phrasing.pick(rng, FILES)
+    tool = phrasing.pick(rng, TOOLS)
+    text = _yaml(settings)
+    cfg = cli_spec.parse_config_yaml(text)
+    assert not cfg.issues, cfg.issues
+    cmds = [_command(file, sub, tool) for sub in subs]
+    for sub, c in zip(subs, cmds, strict=True):
+        a = cli_spec.parse_command(c, config=cfg)
+        assert a.valid and a.config_applied, (c, a.issues)
+        for name, v in settings[sub].items():
+            assert _norm(name, a.flags.get(name)) == _norm(name, v), (name, a.flags.get(name), v)
+    t = rng.randrange(len(WRITE_Q))
+    sub0 = subs[0]
+    desc = _describe(sub0, settings[sub0])
+    if len(subs) > 1:
+        desc += f", and `witness {subs[1]}` " + _describe(subs[1], settings[subs[1]])
+    long_cmd = _long_command(sub0, settings[sub0], tool)
+    question = WRITE_Q[t].format(file=file, sub=sub0, desc=desc, cmd=long_cmd)
+    if t == 4 and len(subs) > 1:
+        question = WRITE_Q[0].format(file=file, sub=sub0, desc=desc)
+        t = 0
+    answer = (
+        f"Config keys are `<subcommand>.<long flag name>`, nested under a `{sub0}:` section"
+        + (" (one section per subcommand)" if len(subs) > 1 else "")
+        + f". `{file}`:\n\n```yaml\n{text}```\n\nWitness only reads a config file passed with `-c/--config`:\n\n```bash\n"
+        + "\n".join(cmds)
+        + "\n```"
+    )
+    check = {
+        "kind": "write",
+        "file": file,
+        "settings": settings,
+        "commands": list(subs),
+    }
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
+    group = f"config/write/{'+'.join(subs)}/{digest}"
+    return group, question, answer, check, f"config/write/{t}"
+
+
+def _long_command(sub: str, s: dict[str, Any], tool: str) -> str:
+    parts = ["witness", sub]
+    for name, v in s.items():
+        f = cli_spec.lookup_flag(sub, name)
+        assert f is not None
+        opt = f"-{f.short}" if f.short else f"--{name}"
+        if isinstance(v, bool):
+            parts.append(opt)
+        elif isinstance(v, list):
+            parts += [opt, ",".join(v)]
+        else:
+            parts += [opt, str(v)]
+    text = " ".join(parts) + (f" -- {tool}" if sub == "run" else "")
+    assert cli_spec.parse_command(text).valid, text
+    return text
+
+
+def _make_dot(rng: random.Random) -> tuple[str, str, str, dict[str, Any], str]:
+    sub = phrasing.pick(rng, ("run", "run", "verify", "sign"))
+    settings = {sub: _settings(rng, sub)}
+    text = _yaml(settings)
+    tool = phrasing.pick(rng, TOOLS)
+    user_cmd = f"witness {sub}" + (f" -- {tool}" if sub == "run" else "")
+    fixed = f"witness -c .witness.yaml {sub}" + (f" -- {tool}" if sub == "run" else "")
+    cfg = cli_spec.parse_config_yaml(text)
+    assert cli_spec.parse_command(fixed, config=cfg).valid
+    t = rng.randrange(len(DOT_Q))
+    question = DOT_Q[t].format(msg=DEPRECATED_MSG, cmd=user_cmd, yaml=text)
+    answer = (
+        "Witness no longer loads `.witness.yaml` implicitly: when that file exists in the working directory and "
+        "no `-c/--config` is given, every command aborts with this error (the docs still describe the old "
+        "default). Pass the file explicitly:\n\n"
+        f"```bash\n{fixed}\n```\n\nKeys stay `<subcommand>.<long flag name>` (e.g. `run.signer-file-key-path`)."
+    )
+    check = {"kind": "dotwitness", "sub": sub, "config": text}
+    return f"config/dotwitness/{sub}", question, answer, check, f"config/dotwitness/{t}"
+
+
+def _bad_pairs() -> list[tuple[str, str, str, str]]:
+    """(subcommand, nonexistent key, correct long flag, sample value) from the core's nonexistent-flag table."""
+    import re
+
+    hint_flag = re.compile(r"`(?:-\w/)?--([\w-]+)")
+    out: list[tuple[str, str, str, str]] = []
+    for bad, hint in data.NONEXISTENT_FLAGS.items():
+        for sub in ("run", "sign", "verify"):
+            good = next(
+                (n for n in hint_flag.findall(hint) if n != bad and cli_spec.lookup_flag(sub, n) is not None),
+                None,
+            )
+            if good is None or good not in SAMPLES or good in ("config", "log-level"):
+                continue
+            flag = cli_spec.lookup_flag(sub, good)
+            if flag is None or flag.type == "bool":
+                continue
+            out.append((sub, bad, good, SAMPLES[good]))
+    return out
+
+
+BAD_PAIRS = tuple(_bad_pairs())
+
+
+def _make_bad(rng: random.Random) -> tuple[str, str, str, dict[str, Any], str]:
+    sub, bad, good, value = phrasing.pick(rng, BAD_PAIRS)
+    fixed = f"{sub}:\n  {good}: {value}\n"
+    cfg = cli_spec.parse_config_yaml(fixed)
+    assert not cfg.issues and cfg.values[sub][good] == (
+        [value] if cli_spec.lookup_flag(sub, good).type in ("strings", "stringArray") else value  # type: ignore[union-attr]
+    )
+    t = rng.randrange(len(BAD_Q))
+    question = BAD_Q[t].format(sub=sub, bad=bad, value=value)
+    answer = (
+        f"No. Witness config keys are `<subcommand>.<long flag name>`, and `--{bad}` is not a flag of "
+        f"`witness {sub}`, so `{sub}.{bad}` is silently ignored. Use `{sub}.{good}`:\n\n```yaml\n{fixed}```\n\n"
+        f"and pass the file explicitly, e.g. `witness -c witness.yaml {sub}`."
+    )
+    check = {"kind": "badkey", "sub": sub, "bad": bad, "good": good, "value": value}
+    return f"config/badkey/{sub}/{bad}", question, answer, check, f"config/badkey/{t}"
+
+
+KINDS = (("write", _make_write, 3.0), ("dotwitness", _make_dot, 1.0), ("badkey", _make_bad, 1.5))
+
+
+def make(rng: random.Random) -> Example:
+    kind, fn, _ = rng.choices(KINDS, weights=[w for _, _, w in KINDS])[0]
+    group, question, answer, check, template = fn(rng)
+    return Example(
+        family=NAME,
+        group=group,
+        template=template,
+        question=phrasing.dress(rng, question),
+        answer=answer,
+        check=check,
+        system=phrasing.system_prompt(rng),
+        meta={"kind": kind},
+    )
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def _configs(text: str) -> list[ConfigFile]:
+    """Parsed YAML blocks of the answer that look like witness configs (a mapping at top level)."""
+    out: list[ConfigFile] = []
+    for lang, body in answers.code_blocks(text)[:MAX_BLOCKS]:
+        if lang not in ("yaml", "yml", "") or len(body) > MAX_YAML_CHARS:
+            continue
+        if sum(body.count(c) for c in "[{&*") > MAX_YAML_SPECIALS:
+            continue  # deeply nested flow collections / alias bombs: PyYAML is slow on them
+        cfg = cli_spec.parse_config_yaml(body)
+        if cfg.values or any(i.code == "config-unknown-key" for i in cfg.issues):
+            out.append(cfg)
+    return out
+
+
+def _same_file(given: str | None, want: str) -> bool:
+    if not given:
+        return False
+    g, w = given.lstrip("./"), want.lstrip("./")
+    return g == w or g.rsplit("/", 1)[-1] == w.rsplit("/", 1)[-1]
+
+
+def _witness_commands(text: str) -> list[str]:
+    return [c for c in answers.commands(text)[:MAX_COMMANDS] if len(c) < 4000]
+
+
+def _score_write(text: str, check: dict[str, Any]) -> Score:
+    settings: dict[str, dict[str, Any]] = check["settings"]
+    configs = [c for c in _configs(text) if all(s in c.values for s in settings)]
+    if not configs:
+        return Score.failed("no YAML config with " + ", ".join(f"`{s}:`" for s in settings) + " sections")
+    cfg = configs[0]
+    bad = [i for i in cfg.issues if i.severity in ("error", "warning")]
+    if bad:
+        return Score.failed(f"config problem: {bad[0].message[:160]}")
+    for sub, want in settings.items():
+        got = cfg.values.get(sub, {})
+        for name, v in want.items():
+            if _norm(name, got.get(name)) != _norm(name, v):
+                return Score.failed(f"config `{sub}.{name}` is {got.get(name)!r}, expected {v!r}")
+    cmds = _witness_commands(text)
+    for sub in check["commands"]:
+        ok, why = False, f"no `witness -c {check['file']} {sub}` command"
+        for c in cmds:
+            a = cli_spec.parse_command(c, config=cfg)
+            if a.subcommand != sub:
+                continue
+            if not _same_file(a.config_file, check["file"]):
+                why = f"`witness {sub}` command does not pass the config with -c/--config {check['file']}"
+                continue
+            if not a.valid:
+                why = f"`witness {sub}` command is invalid: {a.errors[0].message[:160]}"
+                continue
+            diff = [n for n, v in settings[sub].items() if _norm(n, a.flags.get(n)) != _norm(n, v)]
+            if diff:
+                why = f"command overrides `{diff[0]}`"
+                continue
+            ok = True
+            break
+        if not ok:
+            return Score.failed(why)
+    return Score.passed()
+
+
+def _score_dot(text: str, check: dict[str, Any]) -> Score:
+    sub = check["sub"]
+    cfg = cli_spec.parse_config_yaml(check.get("config", ""))
+    for c in _witness_commands(text):
+        a = cli_spec.parse_command(c, config=cfg)
+        if a.subcommand == sub and a.config_file and a.valid:
+            return Score.passed()
+    return Score.failed(f"no valid `witness {sub}` command passing the config with -c/--config")
+
+
+def _score_bad(text: str, check: dict[str, Any]) -> Score:
+    sub, _bad, good, value = check["sub"], check["bad"], check["good"], check["value"]
+    head = text.lstrip(" \t\n*_#>`").lower()
+    if head.startswith("yes"):
+        return Score.failed("answers yes")
+    if not any(has_term(text, t) for t in [*NEG_ALTS, "ignored", "not valid", "no"]):
+        return Score.failed("does not say the key is invalid")
+    if not has_term(text, good):
+        return Score.failed(f"missing `{sub}.{good}`")
+    for cfg in _configs(text):
+        got = cfg.values.get(sub, {})
+        if good in got and _norm(good, got[good]) == _norm(
+            good, [value] if isinstance(got[good], list) else value
+        ):
+            bad_keys = [i for i in cfg.issues if i.code == "config-unknown-key"]
+            if bad_keys:
+                return Score.failed(f"corrected config still has {bad_keys[0].message[:120]}")
+            return Score.passed()
+    return Score.failed(f"no corrected YAML setting `{sub}.{good}: {value}`")
+
+
+SCORERS = {"write": _score_write, "dotwitness": _score_dot, "badkey": _score_bad}
+
+
+def score(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Score:
+    del ctx
+    if not isinstance(answer, str) or not answer.strip():
+        return Score.failed("empty answer")
+    fn = SCORERS.get(check.get("kind", "")) if isinstance(check, dict) else None
+    if fn is None:
+        return Score.failed("unknown check kind")
+    try:
+        return fn(answer[: answers.MAX_ANSWER_CHARS], check)
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError, yaml.YAMLError) as exc:
+        return Score.failed(f"could not score: {type(exc).__name__}")
+
+
+FAMILY = Family(
+    name=NAME,
+    description="Witness config files: `<subcommand>.<long flag>` YAML passed with -c, .witness.yaml, bad keys.",
+    make=make,
+    score=score,
+)

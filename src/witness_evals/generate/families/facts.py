@@ -1,0 +1,1189 @@
+"""Family `facts`: short factual Q&A about the witness CLI, its attestors and wire constants.
+
+Every fact is read from the core model (`cli_spec`, `attestors`, `intoto`, `digests`, `policy`), never
+typed by hand: flag meaning/short form/default per command, the same short flag across subcommands
+(REFERENCE §2.7, trap 16), flags that do not exist (trap 17), required flag groups (trap 18), attestor
+type URIs / run types / selection / exporters / CLI names (trap 2), wire-format constants (trap 1),
+digest algorithm names (trap 9) and key ids (trap 8).
+
+check = {"kind": "terms", "require": [[alternatives...], ...], "forbid": [...], "case": bool,
+"valid_command": "<subcommand>"|None}: every inner `require` list needs one alternative in the answer;
+no `forbid` term may appear as a claim (a sentence with a negation cue does not count as a claim);
+with `valid_command`, the answer must hold a `witness <subcommand>` line that `parse_command` accepts.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import random
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from witness_evals.generate import answers, phrasing
+from witness_evals.generate.context import ScoreContext
+from witness_evals.generate.example import Example, Score
+from witness_evals.generate.families import Family
+from witness_evals.witness import cli_spec
+from witness_evals.witness import cli_spec_data as data
+from witness_evals.witness.attestors import ALWAYS_RUN, ATTESTORS, DEFAULT_ATTESTORS, EXPORTERS
+from witness_evals.witness.digests import ALLOWED_HASHES
+from witness_evals.witness.intoto import COLLECTION_TYPE, PAYLOAD_TYPE, STATEMENT_TYPE
+from witness_evals.witness.policy import POLICY_PAYLOAD_TYPE
+
+NAME = "facts"
+MAX_CHARS = answers.MAX_ANSWER_CHARS
+MAX_COMMANDS = 20
+
+# --------------------------------------------------------------------------- term matching (shared with config)
+
+NEGATION = re.compile(
+    r"(?i)(?:\bnot\b|\bno\b|\bnever\b|n't\b|\bcannot\b|\bwrong\b|\binstead\b|\brather\b|\bunsupported\b|"
+    r"\binvalid\b|\breject|\bfails?\b|\berror\b|\bdeprecated\b|\bignored\b|\bunknown\b|\bstale\b|\bnor\b|"
+    r"\bavoid\b|\bincorrect\b|\bmistake|\boutdated\b|\bdoes not\b|\bunlike\b|\bwhereas\b|\bbut\b)"
+)
+_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
+
+
+@functools.lru_cache(maxsize=8192)
+def term_pattern(term: str, case: bool = False) -> re.Pattern[str]:
+    """A regex for `term` with boundaries: `--step` does not match `--step-x`, `git` not `github`."""
+    body = re.escape(term)
+    if term[:1] == "-":
+        body = r"(?<![\w-])" + body
+    elif term[:1].isalnum() or term[:1] in "_$~*.":
+        body = r"(?<![\w:/-])" + body
+    if term[:1] == "-" and (term[-1:].isalnum() or term[-1:] in "-_"):
+        body += r"(?![\w-])"
+    elif term[-1:].isalnum() or term[-1:] in "-_*":
+        body += r"(?![\w/-]|[.:][\w])"
+    return re.compile(body, 0 if case or term[:1] == "-" else re.IGNORECASE)
+
+
+def has_term(text: str, term: str, case: bool = False) -> bool:
+    return term_pattern(term, case).search(text) is not None
+
+
+def claimed(text: str, term: str, case: bool = False) -> bool:
+    """True if `term` occurs in a sentence without a negation cue (i.e. is stated as a fact)."""
+    for m in term_pattern(term, case).finditer(text):
+        start = max((e.end() for e in _SENTENCE_END.finditer(text, 0, m.start())), default=0)
+        end_m = _SENTENCE_END.search(text, m.end())
+        sentence = text[start : end_m.start() if end_m else len(text)]
+        if not NEGATION.search(sentence):
+            return True
+    return False
+
+
+def score_terms(answer: str, check: dict[str, Any]) -> Score:
+    """Judge `answer` against a terms check (see module doc); never raises on strings."""
+    text = answer[:MAX_CHARS]
+    case = bool(check.get("case", False))
+    head = text.lstrip(" \t\n*_#>`").lower()
+    for word in check.get("not_start", []):
+        if re.match(rf"{re.escape(word)}\b", head):
+            return Score.failed(f"answers {word!r}")
+    for alts in check.get("require", []):
+        if not any(has_term(text, t, case) for t in alts):
+            return Score.failed(f"missing {' / '.join(alts[:4])}")
+    for term in check.get("forbid", []):
+        if claimed(text, term, case):
+            return Score.failed(f"states the wrong {term}")
+    for term in check.get("forbid_exact", []):
+        if has_term(text, term, case):
+            return Score.failed(f"wrong claim: {term}")
+    sub = check.get("valid_command")
+    if sub:
+        cmds = [c for c in answers.commands(text)[:MAX_COMMANDS] if len(c) < 4000]
+        ok = False
+        for c in cmds:
+            a = cli_spec.parse_command(c)
+            if a.subcommand == sub and a.valid:
+                ok = True
+                break
+        if not ok:
+            return Score.failed(f"no valid `witness {sub}` command")
+    return Score.passed()
+
+
+# --------------------------------------------------------------------------- the fact catalogue
+
+
+@dataclass(frozen=True)
+class Fact:
+    fid: str
+    kind: str
+    questions: tuple[str, ...]
+    answer: str
+    check: dict[str, Any]
+
+
+NEG_ALTS = [
+    "does not exist",
+    "doesn't exist",
+    "not exist",
+    "no such",
+    "not a valid",
+    "not a witness",
+    "is not a",
+    "isn't a",
+    "unknown flag",
+    "not recognized",
+    "not recognised",
+    "no `--",
+    "has no",
+    "there is no",
+    "not supported",
+    "isn't supported",
+    "unsupported",
+    "invalid",
+    "not available",
+    "never registered",
+    "exists only in",
+    "only in go-witness",
+    "not in the released",
+    "not in this cli",
+    "cosign flag",
+    "not part of",
+]
+NOSHORT_ALTS = [
+    "no short",
+    "no shorthand",
+    "no one-letter",
+    "no single-letter",
+    "no single letter",
+    "not have a short",
+    "n't have a short",
+    "only the long",
+    "only a long",
+    "only long",
+    "long form only",
+    "no abbreviation",
+]
+BASE_FLAGS: dict[str, tuple[tuple[str, str], ...]] = {
+    "run": (("step", "build"), ("signer-file-key-path", "key.pem"), ("outfile", "build.json")),
+    "sign": (
+        ("infile", "policy.json"),
+        ("outfile", "policy-signed.json"),
+        ("signer-file-key-path", "key.pem"),
+    ),
+    "verify": (
+        ("policy", "policy-signed.json"),
+        ("publickey", "pub.pem"),
+        ("attestations", "build.json"),
+        ("artifactfile", "app"),
+    ),
+    "policy check": (),
+}
+SAMPLES: dict[str, str] = {
+    "signer-file-key-path": "key.pem",
+    "publickey": "pub.pem",
+    "outfile": "out.json",
+    "infile": "policy.json",
+    "policy": "policy-signed.json",
+    "artifactfile": "app",
+    "subjects": "54c5b3dd459d5ef778bb2fa1e23a5fb0e1b62ae66970bcb436e8f81a1a1a8e41",
+    "attestations": "build.json",
+    "step": "build",
+    "workingdir": "src",
+    "signer-file-cert-path": "cert.pem",
+    "signer-file-intermediate-paths": "intermediate.pem",
+    "signer-file-key-passphrase-path": "passphrase.txt",
+    "signer-spiffe-socket-path": "/run/spire/sockets/agent.sock",
+    "signer-fulcio-url": "https://fulcio.sigstore.dev",
+    "signer-fulcio-token": "$OIDC_TOKEN",
+    "signer-fulcio-token-path": "token.txt",
+    "signer-kms-ref": "awskms:///alias/witness",
+    "verifier-kms-ref": "awskms:///alias/witness",
+    "timestamp-servers": "https://freetsa.org/tsr",
+    "policy-ca-roots": "root-ca.pem",
+    "policy-ca-intermediates": "intermediate-ca.pem",
+    "policy-timestamp-servers": "tsa-ca.pem",
+    "env-add-sensitive-key": "MY_TOKEN",
+    "dirhash-glob": "node_modules",
+    "hashes": "sha256,sha1",
+    "directory-path": "dist",
+    "log-level": "debug",
+    "config": "witness.yaml",
+    "datatype": "https://witness.testifysec.com/policy/v0.1",
+}
+RUN_TAIL = " -- make"
+
+
+def example_command(cmd: str, flag: str | None = None, value: str | None = None) -> str | None:
+    """A valid one-line `witness <cmd>` featuring `--flag` (None where no valid example is known)."""
+    base = dict(BASE_FLAGS.get(cmd, ()))
+    if flag is not None:
+        if flag.startswith(("signer-", "verifier-", "policy-ca")) and not flag.startswith("signer-file-"):
+            base.pop("signer-file-key-path", None)
+            base.pop("publickey", None)
+        base.pop(flag, None)
+    parts = ["witness", cmd]
+    for name, val in base.items():
+        f = cli_spec.lookup_flag(cmd, name)
+        assert f is not None
+        parts += [f"-{f.short}" if f.short else f"--{name}", val]
+    if flag is not None:
+        f = cli_spec.lookup_flag(cmd, flag)
+        if f is None:
+            return None
+        if f.type == "bool":
+            parts.append(f"--{flag}")
+        else:
+            v = value if value is not None else SAMPLES.get(flag)
+            if v is None:
+                return None
+            parts += [f"--{flag}", v]
+    text = " ".join(parts) + (RUN_TAIL if cmd == "run" else "")
+    if cmd == "policy check":
+        text += " policy.json"
+    a = cli_spec.parse_command(text)
+    return text if a.valid and a.subcommand == cmd else None
+
+
+def _global_example(flag: str) -> str | None:
+    """`witness --<global flag> <value> run ...` if valid."""
+    base = example_command("run")
+    if base is None or flag not in SAMPLES:
+        return None
+    text = base.replace("witness run", f"witness --{flag} {SAMPLES[flag]} run", 1)
+    return text if cli_spec.parse_command(text).valid else None
+
+
+def _cmd_label(cmd: str) -> str:
+    return f"`witness {cmd}`" if cmd else "any witness command"
+
+
+def _ref(flag: cli_spec.Flag) -> str:
+    return f"`-{flag.short}/--{flag.name}`" if flag.short else f"`--{flag.name}`"
+
+
+def _desc(flag: cli_spec.Flag) -> str:
+    return flag.description.strip().rstrip(".")
+
+
+def _flag_alts(flag: cli_spec.Flag) -> list[str]:
+    return [f"--{flag.name}"] + ([f"-{flag.short}"] if flag.short else [])
+
+
+def _with_example(text: str, cmd: str | None) -> str:
+    return f"{text}\n\n```bash\n{cmd}\n```" if cmd else text
+
+
+def _terms(require: list[list[str]], forbid: list[str] | None = None, **extra: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": "terms", "require": require, "forbid": forbid or []}
+    out.update(extra)
+    return out
+
+
+def _fact_commands() -> list[tuple[str, cli_spec.Flag]]:
+    """(command, flag) for visible flags of run/sign/verify/policy check and the global flags, deduped."""
+    out: list[tuple[str, cli_spec.Flag]] = []
+    seen: set[tuple[str, str, str]] = set()
+    for cmd in ("run", "sign", "verify", "policy check"):
+        for f in cli_spec.COMMANDS[cmd].visible_flags:
+            if f.name == "help" or f.deprecated:
+                continue
+            key = (f.name, f.short, f.description)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append((cmd, f))
+    out += [("", f) for f in cli_spec.GLOBAL_FLAGS]
+    return out
+
+
+def _flag_facts() -> list[Fact]:
+    facts: list[Fact] = []
+    descs = {
+        cmd: Counter(f.description.strip().lower() for f in cli_spec.COMMANDS[cmd].visible_flags)
+        for cmd in ("run", "sign", "verify", "policy check")
+    }
+    for cmd, f in _fact_commands():
+        w = _cmd_label(cmd)
+        ex = example_command(cmd, f.name) if cmd else _global_example(f.name)
+        ref = _ref(f)
+        # which flag does X
+        if cmd and descs[cmd][f.description.strip().lower()] == 1:
+            d = _desc(f)
+            facts.append(
+                Fact(
+                    f"flag/which/{cmd}/{f.name}",
+                    "flag-which",
+                    (
+                        f'Which flag of {w} is described as "{d}"?',
+                        f"Which {w} flag do I use for this: {d[0].lower() + d[1:]}?",
+                        f"Name the {w} flag for: {d[0].lower() + d[1:]}.",
+                        f"In {w}, what flag does this: {d[0].lower() + d[1:]}?",
+                        f"I need {w} to do the following: {d[0].lower() + d[1:]}. Which option is it?",
+                        f'What\'s the {w} option whose help text reads "{d}"?',
+                    ),
+                    _with_example(f"Use {ref} (type `{f.type}`): {d}.", ex),
+                    _terms([_flag_alts(f)]),
+                )
+            )
+        if f.short:
+            facts.append(
+                Fact(
+                    f"flag/short/{cmd or 'global'}/{f.short}",
+                    "flag-short",
+                    (
+                        f"What does `-{f.short}` mean in {w}?",
+                        f"In {w}, which long flag is `-{f.short}` short for?",
+                        f"What is `-{f.short}` in {w}?",
+                        f"{w} `-{f.short}`: what does it stand for?",
+                        f"Expand the short option `-{f.short}` of {w} to its long name.",
+                        f"I saw `-{f.short}` in a {w} command line. What is it?",
+                    ),
+                    _with_example(f"In {w}, `-{f.short}` is the shorthand for `--{f.name}`: {_desc(f)}.", ex),
+                    _terms([[f"--{f.name}"]]),
+                )
+            )
+            facts.append(
+                Fact(
+                    f"flag/long2short/{cmd or 'global'}/{f.name}",
+                    "flag-long2short",
+                    (
+                        f"What is the short form of `--{f.name}` in {w}?",
+                        f"Is there a one-letter alias for `--{f.name}` on {w}?",
+                        f"Which single-dash shorthand does {w} accept for `--{f.name}`?",
+                        f"Can I abbreviate `--{f.name}` in {w}? To what?",
+                        f"Short flag for `--{f.name}` ({w})?",
+                        f"What's the shorthand of the {w} flag `--{f.name}`?",
+                    ),
+                    _with_example(f"`-{f.short}` is the shorthand of `--{f.name}` in {w}.", ex),
+                    _terms([[f"-{f.short}"]]),
+                )
+            )
+        if f.default not in (None, "", "false"):
+            default = f.default or ""
+            if default.startswith("[") and default.endswith("]") and default != "[*]":
+                items = [x for x in default[1:-1].split(",") if x]
+                require = [[x] for x in items]
+                shown = "`[" + ",".join(items) + "]`"
+            elif default == "$HOME/.kube/config":
+                require = [["$HOME/.kube/config", "~/.kube/config", ".kube/config"]]
+                shown = "`$HOME/.kube/config` (the invoking user's home directory, expanded at runtime)"
+            elif default in ("*", "[*]"):
+                require = [["[*]", "`*`", '"*"', "'*'"]]
+                shown = f"`{default}`"
+            elif default == "true":
+                require = [["true", "enabled", "on by default"]]
+                shown = "`true`"
+            else:
+                require = [[default]]
+                shown = f"`{default}`"
+            note = ""
+            if f.name == "attestations" and cmd == "run":
+                note = " Giving `-a` replaces this default; `product` and `material` are always recorded."
+            facts.append(
+                Fact(
+                    f"flag/default/{cmd or 'global'}/{f.name}",
+                    "flag-default",
+                    (
+                        f"What is the default value of `--{f.name}` in {w}?",
+                        f"If I omit `--{f.name}` on {w}, what value is used?",
+                        f"Default of {w} `--{f.name}`?",
+                        f"What does `--{f.name}` default to in {w}?",
+                        f"When I don't set `--{f.name}`, what does {w} assume?",
+                        f"What's the out-of-the-box setting of `--{f.name}` for {w}?",
+                    ),
+                    f"{ref} defaults to {shown} (type `{f.type}`).{note}",
+                    _terms(require),
+                )
+            )
+    return facts
+
+
+def _no_short_facts() -> list[Fact]:
+    """Long flags that have a shorthand in one subcommand but not in another (e.g. sign --timestamp-servers)."""
+    facts: list[Fact] = []
+    cmds = ("run", "sign", "verify")
+    for cmd in cmds:
+        for f in cli_spec.COMMANDS[cmd].visible_flags:
+            if f.short or f.name == "help":
+                continue
+            others = [
+                (o, g) for o in cmds if o != cmd for g in [cli_spec.lookup_flag(o, f.name)] if g and g.short
+            ]
+            if not others:
+                continue
+            o, g = others[0]
+            assert g is not None
+            holder = cli_spec.lookup_flag(cmd, g.short)
+            extra = f" In {_cmd_label(cmd)}, `-{g.short}` means `--{holder.name}`." if holder else ""
+            w = _cmd_label(cmd)
+            facts.append(
+                Fact(
+                    f"flag/long2short/{cmd}/{f.name}",
+                    "flag-long2short",
+                    (
+                        f"What is the short form of `--{f.name}` in {w}?",
+                        f"Is there a one-letter alias for `--{f.name}` on {w}?",
+                        f"In `witness {o}` I use `-{g.short}` for `--{f.name}`. Does the same work in {w}?",
+                        f"Can I abbreviate `--{f.name}` in {w}? To what?",
+                        f"Short flag for `--{f.name}` ({w})?",
+                        f"What's the shorthand of the {w} flag `--{f.name}`?",
+                    ),
+                    f"None: in {w} `--{f.name}` has no shorthand (only `witness {o}` has `-{g.short}`); "
+                    f"write `--{f.name}` in full.{extra}",
+                    _terms(
+                        [[*NOSHORT_ALTS, "none", "no"]], [f"-{g.short} for --{f.name}"], not_start=["yes"]
+                    ),
+                )
+            )
+    return facts
+
+
+def _across_facts() -> list[Fact]:
+    facts: list[Fact] = []
+    cmds = ("run", "sign", "verify")
+    for letter in ("k", "s", "a", "t", "f", "o"):
+        for i, c1 in enumerate(cmds):
+            for c2 in cmds[i + 1 :]:
+                f1, f2 = cli_spec.lookup_flag(c1, letter), cli_spec.lookup_flag(c2, letter)
+                if f1 is None or f2 is None:
+                    continue
+                same = f1.name == f2.name
+                if same:
+                    body = f"Yes: in both `witness {c1}` and `witness {c2}`, `-{letter}` is `--{f1.name}` ({_desc(f1)})."
+                else:
+                    body = (
+                        f"No. In `witness {c1}`, `-{letter}` is `--{f1.name}` ({_desc(f1)}); in `witness {c2}` it is "
+                        f"`--{f2.name}` ({_desc(f2)})."
+                    )
+                facts.append(
+                    Fact(
+                        f"flag/across/{letter}/{c1}/{c2}",
+                        "short-across",
+                        (
+                            f"Does `-{letter}` mean the same thing in `witness {c1}` and `witness {c2}`?",
+                            f"What is the difference between `-{letter}` in `witness {c1}` and in `witness {c2}`?",
+                            f"I use `-{letter}` with `witness {c1}`. Is `-{letter}` on `witness {c2}` the same flag?",
+                            f"Compare `witness {c1} -{letter}` and `witness {c2} -{letter}`.",
+                            f"Which long flags does `-{letter}` stand for in `witness {c1}` and `witness {c2}`?",
+                            f"Is `-{letter}` consistent across `witness {c1}` and `witness {c2}`?",
+                        ),
+                        body,
+                        _terms([[f"--{f1.name}"], [f"--{f2.name}"]], not_start=[] if same else ["yes"]),
+                    )
+                )
+    return facts
+
+
+_HINT_FLAG = re.compile(r"`(?:-\w/)?--([\w-]+)")
+
+
+def _nonexistent_facts() -> list[Fact]:
+    facts: list[Fact] = []
+    for bad, hint in data.NONEXISTENT_FLAGS.items():
+        repl = [n for n in _HINT_FLAG.findall(hint) if n != bad]
+        cmd, good = "run", None
+        for n in repl:
+            hit = next((c for c in ("run", "sign", "verify") if cli_spec.lookup_flag(c, n)), None)
+            if hit:
+                cmd, good = hit, cli_spec.lookup_flag(hit, n)
+                break
+        w = _cmd_label(cmd)
+        require: list[list[str]] = [NEG_ALTS]
+        if good is not None:
+            require.append(_flag_alts(good))
+        ex = example_command(cmd, good.name) if good is not None else None
+        facts.append(
+            Fact(
+                f"flag/nonexistent/{bad}",
+                "nonexistent-flag",
+                (
+                    f"How do I use the `--{bad}` flag with {w}?",
+                    f"What does `--{bad}` do in {w}?",
+                    f"Is `--{bad}` a valid flag for {w}?",
+                    f"{w} complains about `--{bad}`. Why?",
+                    f"I copied `--{bad}` from a blog post into my {w} command. Is that right?",
+                    f"What value should I give to `--{bad}` on {w}?",
+                ),
+                _with_example(hint[0].upper() + hint[1:] + ".", ex),
+                _terms(require, not_start=["yes"]),
+            )
+        )
+    return facts
+
+
+# ---- attestors
+
+SELECTION_TEXT = {
+    "always": "Yes, always: `witness run` records `{name}` in every run, whatever `-a` says.",
+    "always-with-command": "Only when a command follows `--`: `witness run ... -- <cmd>` adds `command-run` "
+    "automatically; passing `-a command-run` is ignored with a warning.",
+    "default": "Yes: `{name}` is in the default of `-a/--attestations` (`environment`, `git`). Giving `-a` "
+    "replaces that default, so add `{name}` explicitly when you pass `-a`.",
+    "opt-in": "No: `{name}` is opt-in; enable it with `-a {name}` on `witness run`.",
+    "verify-only": "No: `{name}` (run type `verify`) is produced only inside `witness verify`; it cannot be used "
+    "with `witness run`.",
+}
+SELECTION_REQUIRE = {
+    "always": [["always"]],
+    "always-with-command": [["--", "command follows", "command is given", "after `--`"]],
+    "default": [["default"]],
+    "opt-in": [
+        [
+            "-a {name}",
+            "--attestations {name}",
+            "--attestations={name}",
+            "opt-in",
+            "not by default",
+            "not enabled by default",
+            "explicitly",
+            "must enable",
+            "need to enable",
+            "have to enable",
+        ]
+    ],
+    "verify-only": [["witness verify", "verify"]],
+}
+SELECTION_FORBID = {
+    "always": ["opt-in"],
+    "always-with-command": ["-a command-run"],
+    "default": ["opt-in"],
+    "opt-in": ["enabled by default", "recorded by default", "default attestor", "always recorded"],
+    "verify-only": ["-a policyverify"],
+}
+_NOT_DEFAULT = [
+    "is opt-in",
+    "it's opt-in",
+    "is an opt-in",
+    "not enabled by default",
+    "not recorded by default",
+    "not on by default",
+    "isn't enabled by default",
+    "isn't recorded by default",
+    "not a default",
+]
+_IS_DEFAULT = [
+    "is enabled by default",
+    "is recorded by default",
+    "is on by default",
+    "is a default attestor",
+    "is always recorded",
+    "runs by default",
+    "is one of the default",
+    "always runs",
+]
+SELECTION_EXACT = {
+    "always": (_NOT_DEFAULT, ["no"]),
+    "always-with-command": ([], []),
+    "default": (_NOT_DEFAULT, ["no"]),
+    "opt-in": (_IS_DEFAULT, ["yes"]),
+    "verify-only": (_IS_DEFAULT, ["yes"]),
+}
+_URI_VERSION = re.compile(r"/v(\d+(?:\.\d+)?)$")
+
+
+def wrong_uri_variants(uri: str) -> list[str]:
+    """Plausible wrong spellings of a type URI (other versions, witness.dev vs testifysec domain)."""
+    out: list[str] = []
+    m = _URI_VERSION.search(uri)
+    if m:
+        for v in ("v0.1", "v0.2", "v1", "v1.0", "v0.3"):
+            alt = uri[: m.start()] + "/" + v
+            if alt != uri:
+                out.append(alt)
+    else:
+        out.append(uri + "/v0.1")
+    if "witness.testifysec.com" in uri:
+        out.append(uri.replace("witness.testifysec.com", "witness.dev"))
+    return out
+
+
+def _attestor_facts() -> list[Fact]:
+    facts: list[Fact] = []
+    for name, spec in ATTESTORS.items():
+        uri = spec.type
+        a = f"`{name}`"
+        if name == "sbom":
+            type_answer = (
+                f"It is registered as `{uri}`, but inside a collection the attestation's `type` is "
+                f"`{spec.aliases[0]}` (SPDX JSON) or `{spec.aliases[1]}` (CycloneDX JSON); all three resolve to "
+                "the `sbom` attestor, and policies must require the SPDX/CycloneDX URI."
+            )
+            type_req = [[uri], [spec.aliases[0]], [spec.aliases[1]]]
+        else:
+            type_answer = f"`{uri}`"
+            type_req = [[uri]]
+        facts.append(
+            Fact(
+                f"attestor/type/{name}",
+                "attestor-type",
+                (
+                    f"What is the predicate type URI of the {a} attestor?",
+                    f"Which type URI does the witness {a} attestor use?",
+                    f"Give the attestation type of {a} in witness.",
+                    f"What `type` does a {a} attestation carry in a witness collection?",
+                    f"In a policy step's `attestations` list, what `type` string do I use for {a}?",
+                    f"Exact type URI for the {a} attestor, please.",
+                ),
+                type_answer,
+                _terms(type_req, wrong_uri_variants(uri), case=True),
+            )
+        )
+        if name != "sbom":
+            facts.append(
+                Fact(
+                    f"attestor/name/{name}",
+                    "attestor-name",
+                    (
+                        f"Which witness attestor has the type `{uri}`?",
+                        f"What attestor produces `{uri}`?",
+                        f"Name the attestor for predicate type `{uri}`.",
+                        f"`{uri}` belongs to which witness attestor?",
+                        f"What do I pass to `-a` to get attestations of type `{uri}`?",
+                        f"Which CLI attestor name corresponds to `{uri}`?",
+                    ),
+                    f"{a} (run type `{spec.run_type}`).",
+                    _terms(
+                        [[name]],
+                        [k for k, v in data.ATTESTOR_MISSPELLINGS.items() if v == name and len(k) > 3],
+                    ),
+                )
+            )
+        facts.append(
+            Fact(
+                f"attestor/runtype/{name}",
+                "attestor-runtype",
+                (
+                    f"What is the run type of the {a} attestor?",
+                    f"In which phase does the {a} attestor run?",
+                    f"When does witness run the {a} attestor (its RunType)?",
+                    f"Which attestation phase is {a} in?",
+                    f"Does {a} run before or after the command? What is its lifecycle phase?",
+                    f"What does `witness attestors list` show as the RunType of {a}?",
+                ),
+                f"{a} has run type `{spec.run_type}`. `witness run` executes the phases in the order "
+                "prematerial, material, execute, product, postproduct.",
+                _terms([[spec.run_type]]),
+            )
+        )
+        facts.append(
+            Fact(
+                f"attestor/selection/{name}",
+                "attestor-selection",
+                (
+                    f"Does `witness run` record the {a} attestor by default?",
+                    f"Is {a} enabled by default in `witness run`?",
+                    f"Do I need `-a {name}` to get a {a} attestation from `witness run`?",
+                    f"Is the {a} attestor on without any `-a` flag?",
+                    f"Will my `witness run` collection contain {a} if I don't configure anything?",
+                    f"How do I make `witness run` record {a}?",
+                ),
+                SELECTION_TEXT[spec.selection].format(name=name),
+                _terms(
+                    [[t.format(name=name) for t in alts] for alts in SELECTION_REQUIRE[spec.selection]],
+                    [t.format(name=name) for t in SELECTION_FORBID[spec.selection]],
+                    forbid_exact=SELECTION_EXACT[spec.selection][0],
+                    not_start=SELECTION_EXACT[spec.selection][1],
+                ),
+            )
+        )
+        flag = f"--attestor-{name}-export"
+        if spec.exporter:
+            ex = example_command("run", f"attestor-{name}-export")
+            assert ex is not None
+            ex = ex.replace(" -- make", f" -a {name} -- make")
+            assert cli_spec.parse_command(ex).valid
+            body = _with_example(
+                f"Yes: {a} is an exporter. With `{flag}` (and `-a {name}`) it is removed from the collection and "
+                f"written as its own statement to `<outfile>-{name}.json`.",
+                ex,
+            )
+            check = _terms([[flag]])
+        else:
+            body = (
+                f"No: only `{'`, `'.join(EXPORTERS)}` can be exported (`--attestor-<name>-export`); `{flag}` does "
+                f"not exist, {a} always stays inside the attestation collection."
+            )
+            check = _terms([[*NEG_ALTS, "no", "only", "cannot", "can't"]], [flag], not_start=["yes"])
+        facts.append(
+            Fact(
+                f"attestor/export/{name}",
+                "attestor-exporter",
+                (
+                    f"Can the {a} attestor be exported as its own attestation?",
+                    f"Is there an `--attestor-{name}-export` flag?",
+                    f"How do I get the {a} predicate in a separate envelope instead of inside the collection?",
+                    f"Does witness support exporting {a} attestations?",
+                    f"Can I emit {a} as a standalone in-toto statement with witness?",
+                    f"Is {a} one of the exporter attestors?",
+                ),
+                body,
+                check,
+            )
+        )
+    ex_names = "`, `".join(EXPORTERS)
+    facts.append(
+        Fact(
+            "attestor/exporters",
+            "attestor-exporter",
+            (
+                "Which witness attestors can be exported to their own attestation?",
+                "List the attestors that support `--attestor-<name>-export`.",
+                "What are the exporter attestors in witness?",
+                "Which predicates can witness write as separate statements instead of inside the collection?",
+                "Which `--attestor-*-export` flags exist?",
+                "Which attestors can I export with witness run?",
+            ),
+            f"`{ex_names}`: `witness run` has "
+            + ", ".join(f"`--attestor-{n}-export`" for n in EXPORTERS)
+            + "; an exported attestation is removed from the collection and written to `<outfile>-<name>.json`.",
+            _terms(
+                [[n] for n in EXPORTERS], [f"--attestor-{n}-export" for n in ATTESTORS if n not in EXPORTERS]
+            ),
+        )
+    )
+    facts.append(
+        Fact(
+            "attestor/defaults",
+            "attestor-selection",
+            (
+                "Which attestors does `witness run` record when I don't pass `-a`?",
+                "What is the default attestor set of `witness run`?",
+                "Without `-a`, what ends up in a witness collection?",
+                "Which attestors are on by default in witness?",
+                "If I run `witness run -s build -k key.pem -o out.json -- make`, which attestors run?",
+                "What does `witness run` attest out of the box?",
+            ),
+            f"`{'`, `'.join(DEFAULT_ATTESTORS)}` (the default of `-a`), plus `{'` and `'.join(ALWAYS_RUN)}`, which "
+            "always run, and `command-run` because a command follows `--`. Giving `-a` replaces the "
+            f"`{','.join(DEFAULT_ATTESTORS)}` default.",
+            _terms([[n] for n in (*DEFAULT_ATTESTORS, *ALWAYS_RUN)]),
+        )
+    )
+    facts.append(
+        Fact(
+            "attestor/network-trace",
+            "attestor-cliname",
+            (
+                "How do I enable the `network-trace` attestor in `witness run`?",
+                "Does the witness CLI have a `network-trace` attestor?",
+                "Can I pass `-a network-trace` to witness?",
+                "Is `network-trace` available in the released witness CLI?",
+                "What does `-a network-trace` record?",
+                "Which witness version has the `network-trace` attestor?",
+            ),
+            f"It does not exist in the released CLI: `{data.HEAD_ONLY_ATTESTORS['network-trace']}` is only in go-witness "
+            "HEAD (experimental, Linux), so `-a network-trace` fails with "
+            "`failed to create attestor: attestor not found: network-trace`.",
+            _terms([[*NEG_ALTS, "only in go-witness", "not found", "head"]]),
+        )
+    )
+    for wrong, right in data.ATTESTOR_MISSPELLINGS.items():
+        spec = ATTESTORS[right]
+        if spec.selection == "opt-in":
+            ex = (example_command("run") or "").replace(" -- make", f" -a {right} -- make")
+            body = _with_example(
+                f"There is no `{wrong}` attestor (`attestor not found: {wrong}`); the CLI name is `{right}` "
+                f"(type `{spec.type}`).",
+                ex if cli_spec.parse_command(ex).valid else None,
+            )
+        elif spec.selection in ("always", "always-with-command"):
+            body = f"The CLI name is `{right}`, not `{wrong}`. " + SELECTION_TEXT[spec.selection].format(
+                name=right
+            )
+        elif spec.selection == "default":
+            body = f"The CLI name is `{right}`, not `{wrong}`. " + SELECTION_TEXT["default"].format(
+                name=right
+            )
+        else:
+            body = f"The attestor is called `{right}`, not `{wrong}`. " + SELECTION_TEXT[
+                spec.selection
+            ].format(name=right)
+        facts.append(
+            Fact(
+                f"attestor/cliname/{wrong}",
+                "attestor-cliname",
+                (
+                    f"`witness run -a {wrong}` says `attestor not found: {wrong}`. What's the right name?",
+                    f"What is the correct `-a` value instead of `{wrong}`?",
+                    f"Is `{wrong}` a valid witness attestor name?",
+                    f"How do I reference the `{wrong}` attestor on the witness command line?",
+                    f"I wrote `-a {wrong}` in CI and witness fails. Fix?",
+                    f"Which attestor name does witness expect when I mean `{wrong}`?",
+                ),
+                body,
+                _terms([[right]]),
+            )
+        )
+    return facts
+
+
+# ---- wire constants, digests, key ids
+
+
+def _wire_facts() -> list[Fact]:
+    rows = (
+        (
+            "collection-type",
+            COLLECTION_TYPE,
+            (
+                "What is the predicateType of a witness attestation collection?",
+                "Which `predicateType` does `witness run` put in its in-toto statement?",
+                "What predicate type URI identifies a witness attestation collection?",
+                "Give the exact collection predicate type that witness verify accepts.",
+                "My statement uses a different predicateType and verify says it is not a collection predicate "
+                "type. What should it be?",
+                "What's the predicateType string of witness collections?",
+            ),
+            "`{v}`. A statement with any other predicateType is rejected as not a collection.",
+        ),
+        (
+            "policy-payload-type",
+            POLICY_PAYLOAD_TYPE,
+            (
+                "What is the DSSE payloadType of a signed witness policy?",
+                "Which payloadType does `witness sign` use for a policy by default?",
+                "What is the default `--datatype` of `witness sign`?",
+                "Which type URI identifies a witness policy envelope?",
+                "What payloadType must a signed policy envelope have?",
+                "What's the policy type URI in witness?",
+            ),
+            "`{v}` (the default of `witness sign -t/--datatype`).",
+        ),
+        (
+            "statement-type",
+            STATEMENT_TYPE,
+            (
+                "What `_type` does a witness in-toto statement have?",
+                "Which in-toto Statement version does witness write?",
+                "What is the `_type` field of statements produced by `witness run`?",
+                "Does witness use in-toto Statement v1? What is the exact `_type`?",
+                "Give the statement `_type` URI that witness emits.",
+                "Which in-toto statement type URI is inside a witness attestation envelope?",
+            ),
+            "`{v}` (in-toto Statement v0.1, not v1).",
+        ),
+        (
+            "envelope-payload-type",
+            PAYLOAD_TYPE,
+            (
+                "What payloadType does the DSSE envelope of a witness attestation have?",
+                "Which `payloadType` does `witness run` write in its output envelope?",
+                "What's the DSSE payloadType for witness attestations (not policies)?",
+                "What media type is in the `payloadType` of a witness collection envelope?",
+                "Which payloadType string identifies an in-toto payload in witness envelopes?",
+                "Give the exact DSSE payloadType of `witness run` output.",
+            ),
+            "`{v}`.",
+        ),
+    )
+    facts = []
+    for fid, value, qs, ans in rows:
+        forbid = wrong_uri_variants(value) if value.startswith("http") else []
+        if value == PAYLOAD_TYPE:
+            forbid = [POLICY_PAYLOAD_TYPE]
+        facts.append(
+            Fact(
+                f"wire/{fid}", "wire-constant", qs, ans.format(v=value), _terms([[value]], forbid, case=True)
+            )
+        )
+    return facts
+
+
+def _digest_facts() -> list[Fact]:
+    names = "`, `".join(ALLOWED_HASHES)
+    facts = [
+        Fact(
+            "digest/allowed",
+            "digest",
+            (
+                "Which digest algorithm names can appear in a witness DigestSet?",
+                "Which values does `witness run --hashes` accept?",
+                "What hash names are valid keys in witness digest sets?",
+                "List the supported hash functions of witness.",
+                "Which hashes can I choose with `--hashes`?",
+                "Which digest keys can a material or product entry use in witness?",
+            ),
+            f"Exactly `{names}` (case-sensitive). The CLI default is `--hashes sha256`; any other name fails with "
+            "`unsupported hash function: <name>`.",
+            _terms([[n] for n in ALLOWED_HASHES], ["sha512", "sha384", "md5"], case=True),
+        )
+    ]
+    for bad in ("sha512", "sha384", "md5", "SHA256", "sha-256", "blake2b"):
+        ex = example_command("run", "hashes", "sha256,sha1")
+        facts.append(
+            Fact(
+                f"digest/unsupported/{bad}",
+                "digest",
+                (
+                    f"Can I use `--hashes {bad}` with `witness run`?",
+                    f"Does witness support `{bad}` digests?",
+                    f"Is `{bad}` a valid key in a witness DigestSet?",
+                    f'I put `"{bad}": ...` in a product digest and witness refuses to load it. Why?',
+                    f"How do I make witness record `{bad}` hashes?",
+                    f"Will `witness run --hashes {bad}` work?",
+                ),
+                _with_example(
+                    f"No: `{bad}` is not a supported hash name (`unsupported hash function: {bad}`). Only "
+                    f"`{names}` exist (case-sensitive).",
+                    ex,
+                ),
+                _terms(
+                    [[*NEG_ALTS, "no", "not", "only"], ["sha256"]],
+                    [f"--hashes {bad} works"],
+                    not_start=["yes"],
+                ),
+            )
+        )
+    return facts
+
+
+def _keyid_facts() -> list[Fact]:
+    return [
+        Fact(
+            "keyid/how",
+            "keyid",
+            (
+                "How does witness compute the `keyid` of a public key in a policy?",
+                "What is a witness key ID, exactly?",
+                "How do I compute the keyid for `publickeys` in a witness policy?",
+                "Is the witness keyid the SHA-256 of the DER key?",
+                "Which bytes are hashed to get a witness public key ID?",
+                "How do I get the right keyid for my ed25519 public key in a witness policy?",
+            ),
+            "keyid = lowercase hex SHA-256 of the canonical PKIX `PUBLIC KEY` PEM (64-column base64 lines, "
+            "trailing newline), not of the DER bytes. For a PEM written by `openssl pkey -pubout`:\n\n"
+            "```bash\nopenssl pkey -in key.pem -pubout -out pub.pem\nsha256sum pub.pem | cut -d' ' -f1\n```",
+            _terms([["sha256", "sha-256"], ["pem"]], ["sha256 of the DER", "fingerprint of the certificate"]),
+        ),
+        Fact(
+            "keyid/mismatch",
+            "keyid",
+            (
+                "`witness verify` fails with `public key in policy has expected key id X but got Y`. Why?",
+                "What does `public key in policy has expected key id ... but got ...` mean?",
+                "Verification aborts with an expected key id mismatch. How do I fix the policy?",
+                "Why does witness say my policy's key id is wrong?",
+                "How do I fix `has expected key id` errors in witness verify?",
+                "My policy `publickeys` entry is rejected because of the keyid. What is checked?",
+            ),
+            "Witness recomputes each `publickeys.<id>.keyid` as the hex SHA-256 of the key's canonical PKIX "
+            "`PUBLIC KEY` PEM and aborts if it differs. Set the map key and `keyid` to that value, e.g. "
+            "`sha256sum pub.pem` of an `openssl pkey -pubout` PEM, and use the same id in functionaries' "
+            "`publickeyid`.",
+            _terms([["sha256", "sha-256"], ["keyid", "key id"]]),
+        ),
+    ]
+
+
+# ---- required flag groups (trap 18): built per example with rng-chosen names
+
+STEPS = ("build", "test", "package", "lint", "compile", "scan", "release")
+KEYS = ("key.pem", "build-key.pem", "keys/ci.pem", "signing.pem", "witness-key.pem")
+PUBS = ("pub.pem", "keys/policy-pub.pem", "policy-key.pub.pem", "testpub.pem")
+ARTS = ("app", "dist/app.tar.gz", "bin/server", "testapp", "target/app.jar")
+ATTS = ("build.json", "build.attestation.json", "attestations/build.json", "att.json")
+POLICIES = ("policy-signed.json", "policies/release-signed.json", "signed-policy.json")
+TOOLS = ("make", "go build ./...", "npm ci", "cargo build --release", "mvn package")
+
+GROUP_CASES: tuple[tuple[str, str, str, list[str], str], ...] = (
+    # (id, broken template, expected issue code, required alternatives, fix sentence)
+    (
+        "sign-outfile",
+        "witness sign -f policy.json -k {key}",
+        "required-together",
+        ["-o", "--outfile"],
+        "`--infile` and `--outfile` must be given together; add `-o`:",
+    ),
+    (
+        "sign-infile",
+        "witness sign -o policy-signed.json -k {key}",
+        "required-together",
+        ["-f", "--infile"],
+        "`--infile` and `--outfile` must be given together (the positional file is not read); add `-f`:",
+    ),
+    (
+        "verify-subject",
+        "witness verify -p {policy} -k {pub} -a {att} --directory-path dist",
+        "required-group",
+        ["-f", "--artifactfile", "-s", "--subjects"],
+        "`--directory-path` alone does not satisfy the `[artifactfile subjects]` group; give `-f <artifact>` "
+        "or `-s <digest>`:",
+    ),
+    (
+        "verify-key",
+        "witness verify -p {policy} -a {att} -f {art}",
+        "required-group",
+        ["-k", "--publickey", "--policy-ca-roots", "--policy-ca-intermediates", "--verifier-kms-ref"],
+        "verify needs a way to check the policy signature: `-k <policy signer public key>` (or "
+        "`--policy-ca-roots`/`--verifier-kms-ref`):",
+    ),
+    (
+        "verify-attestations",
+        "witness verify -p {policy} -k {pub} -f {art}",
+        "missing-attestations",
+        ["-a", "--attestations", "--enable-archivista"],
+        "give the attestation files with `-a` (or use `--enable-archivista`):",
+    ),
+    (
+        "run-step",
+        "witness run -k {key} -o {att} -- {tool}",
+        "missing-step",
+        ["-s", "--step"],
+        "a step name is required; add `-s <step>` (it must equal the step name in the policy):",
+    ),
+    (
+        "run-signer",
+        "witness run -s {step} -o {att} -- {tool}",
+        "missing-signer",
+        [
+            "-k",
+            "--signer-file-key-path",
+            "--signer-kms-ref",
+            "--signer-fulcio-url",
+            "--signer-spiffe-socket-path",
+            "--signer-vault-url",
+        ],
+        "`witness run` always signs and needs exactly one signer, e.g. a key file with `-k`:",
+    ),
+    (
+        "run-two-signers",
+        "witness run -s {step} -k {key} --signer-kms-ref awskms:///alias/witness -o {att} -- {tool}",
+        "multiple-signers",
+        [
+            "only one signer",
+            "one signer",
+            "exactly one",
+            "single signer",
+            "only one",
+            "two signers",
+            "multiple signers",
+            "more than one",
+        ],
+        "use exactly one signer provider; drop either `-k` or `--signer-kms-ref`:",
+    ),
+)
+GROUP_FIXES: dict[str, str] = {
+    "sign-outfile": "witness sign -f policy.json -o policy-signed.json -k {key}",
+    "sign-infile": "witness sign -f policy.json -o policy-signed.json -k {key}",
+    "verify-subject": "witness verify -p {policy} -k {pub} -a {att} -f {art}",
+    "verify-key": "witness verify -p {policy} -k {pub} -a {att} -f {art}",
+    "verify-attestations": "witness verify -p {policy} -k {pub} -a {att} -f {art}",
+    "run-step": "witness run -s {step} -k {key} -o {att} -- {tool}",
+    "run-signer": "witness run -s {step} -k {key} -o {att} -- {tool}",
+    "run-two-signers": "witness run -s {step} -k {key} -o {att} -- {tool}",
+}
+GROUP_QUESTIONS = (
+    "Why does this fail?\n\n```bash\n{cmd}\n```",
+    "`{cmd}` exits with an error. What's missing?",
+    "What is wrong with this witness command: `{cmd}`?",
+    "My CI step runs\n\n```bash\n{cmd}\n```\n\nand witness refuses it. How do I fix it?",
+    "Fix this command for me: `{cmd}`",
+    "Witness rejects `{cmd}` before doing anything. Which flag is required?",
+)
+
+
+def _make_group(rng: random.Random) -> tuple[str, str, str, dict[str, Any], str]:
+    case_id, broken_t, code, alts, fix_text = phrasing.pick(rng, GROUP_CASES)
+    names = {
+        "step": phrasing.pick(rng, STEPS),
+        "key": phrasing.pick(rng, KEYS),
+        "pub": phrasing.pick(rng, PUBS),
+        "art": phrasing.pick(rng, ARTS),
+        "att": phrasing.pick(rng, ATTS),
+        "policy": phrasing.pick(rng, POLICIES),
+        "tool": phrasing.pick(rng, TOOLS),
+    }
+    broken = broken_t.format(**names)
+    fixed = GROUP_FIXES[case_id].format(**names)
+    a = cli_spec.parse_command(broken)
+    errs = [i for i in a.errors if i.code == code]
+    assert errs, (broken, a.issues)
+    assert cli_spec.parse_command(fixed).valid, fixed
+    t = rng.randrange(len(GROUP_QUESTIONS))
+    question = GROUP_QUESTIONS[t].format(cmd=broken)
+    answer = f"Witness fails with `{errs[0].message}`. Fix: {fix_text}\n\n```bash\n{fixed}\n```"
+    sub = broken.split()[1]
+    return (
+        f"required/{case_id}",
+        question,
+        answer,
+        _terms([alts], valid_command=sub),
+        f"facts/required-group/{t}",
+    )
+
+
+# --------------------------------------------------------------------------- assembly
+
+
+@functools.cache
+def catalogue() -> dict[str, tuple[Fact, ...]]:
+    """All static facts by sub-kind (stable order)."""
+    facts = (
+        _flag_facts()
+        + _no_short_facts()
+        + _across_facts()
+        + _nonexistent_facts()
+        + _attestor_facts()
+        + _wire_facts()
+        + _digest_facts()
+        + _keyid_facts()
+    )
+    ids = [f.fid for f in facts]
+    assert len(ids) == len(set(ids)), [k for k, n in Counter(ids).items() if n > 1]
+    by_kind: dict[str, list[Fact]] = {}
+    for f in facts:
+        assert len(set(f.questions)) >= 6, f.fid
+        by_kind.setdefault(f.kind, []).append(f)
+    return {k: tuple(v) for k, v in by_kind.items()}
+
+
+def kind_weights() -> tuple[tuple[str, ...], tuple[float, ...]]:
+    cat = catalogue()
+    kinds = (*cat, "required-group")
+    weights = tuple(math.sqrt(len(cat[k])) if k in cat else math.sqrt(len(GROUP_CASES) * 4) for k in kinds)
+    return kinds, weights
+
+
+def make(rng: random.Random) -> Example:
+    kinds, weights = kind_weights()
+    kind = rng.choices(kinds, weights=weights)[0]
+    if kind == "required-group":
+        group, question, answer, check, template = _make_group(rng)
+    else:
+        fact = phrasing.pick(rng, catalogue()[kind])
+        t = rng.randrange(len(fact.questions))
+        group, question, answer, check = fact.fid, fact.questions[t], fact.answer, fact.check
+        template = f"facts/{kind}/{t}"
+        for lang, body in answers.code_blocks(answer):
+            for line in body.splitlines():
+                if lang == "bash" and line.startswith("witness "):
+                    assert cli_spec.parse_command(line).valid, line
+    return Example(
+        family=NAME,
+        group=f"facts/{group}",
+        template=template,
+        question=phrasing.dress(rng, question),
+        answer=answer,
+        check=check,
+        system=phrasing.system_prompt(rng),
+        meta={"kind": kind},
+    )
+
+
+def score(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Score:
+    del ctx
+    if not isinstance(answer, str) or not answer.strip():
+        return Score.failed("empty answer")
+    if not isinstance(check, dict) or check.get("kind") != "terms":
+        return Score.failed("unknown check kind")
+    try:
+        return score_terms(answer, check)
+    except (ValueError, TypeError, RecursionError) as exc:  # pragma: no cover - defensive
+        return Score.failed(f"could not score: {type(exc).__name__}")
+
+
+FAMILY = Family(
+    name=NAME,
+    description="Short factual Q&A about witness CLI flags, attestors, wire constants, digests and key ids.",
+    make=make,
+    score=score,
+)

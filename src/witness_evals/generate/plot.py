@@ -1,0 +1,41 @@
+"""stats.png: examples per family and split, and answer+question length per family."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from witness_evals.generate.example import Example
+
+
+def plot_stats(stats: dict[str, Any], kept: dict[str, list[tuple[str, Example]]]) -> bytes:
+    """PNG bytes (deterministic: no dates in the metadata)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from witness_evals.generate.dataset import SPLITS, approx_tokens
+
+    fams = list(stats["families"])
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2))
+    bottom = [0] * len(fams)
+    for split in SPLITS:
+        vals = [stats["families"][f][split] for f in fams]
+        left.bar(fams, vals, bottom=bottom, label=split)
+        bottom = [b + v for b, v in zip(bottom, vals, strict=True)]
+    left.set_title("examples per family")
+    left.legend()
+    left.tick_params(axis="x", rotation=30)
+    lengths = {f: [] for f in fams}  # type: dict[str, list[int]]
+    for rows in kept.values():
+        for _, ex in rows:
+            lengths[ex.family].append(approx_tokens(ex.question) + approx_tokens(ex.answer))
+    right.boxplot([lengths[f] for f in fams], showfliers=False)
+    right.set_xticks(range(1, len(fams) + 1), fams, rotation=30)
+    right.set_title("approx. tokens per example (question + answer)")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()

@@ -1,0 +1,36 @@
+"""Extraction of commands, JSON and Rego from free-text answers (never executed)."""
+
+from __future__ import annotations
+
+from witness_evals.generate import answers
+
+
+def test_commands_from_fenced_block_with_prompt_and_continuation() -> None:
+    text = "Run this:\n```bash\n$ witness run -s build \\\n  -k key.pem -o out.json -- make\n# comment\nls\n```\n"
+    assert answers.commands(text) == ["witness run -s build -k key.pem -o out.json -- make"]
+
+
+def test_commands_fall_back_to_inline_code_then_lines() -> None:
+    assert answers.commands("Use `witness verify -p p.json` here.") == ["witness verify -p p.json"]
+    assert answers.commands("witness sign -f a -o b\nthen done") == ["witness sign -f a -o b"]
+    assert answers.commands("witnesses run") == []
+
+
+def test_unclosed_fence_still_counts() -> None:
+    assert answers.code_blocks('```json\n{"a": 1}') == [("json", '{"a": 1}')]
+
+
+def test_json_documents_skip_bad_blocks_and_other_languages() -> None:
+    text = '```json\n{"steps": {}}\n```\n```bash\n{"x": 1}\n```\n```\nnot json\n```'
+    assert answers.json_documents(text) == [{"steps": {}}]
+    assert answers.json_documents('  {"a": [1]}  ') == [{"a": [1]}]
+
+
+def test_rego_modules_tagged_or_starting_with_package() -> None:
+    text = "```rego\npackage a\n```\n```\npackage b\ndeny[m] { m := 1 }\n```\n```python\npackage c\n```"
+    assert answers.rego_modules(text) == ["package a\n", "package b\ndeny[m] { m := 1 }\n"]
+
+
+def test_huge_answer_is_capped() -> None:
+    text = "```bash\nwitness version\n```\n" + "x" * (answers.MAX_ANSWER_CHARS * 2)
+    assert answers.commands(text) == ["witness version"]

@@ -1,0 +1,107 @@
+"""Dataset assembly: determinism across workers, resume, split hygiene, bad settings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from witness_evals.generate import build
+from witness_evals.generate.dataset import SPLITS, DatasetSpec, build_dataset, normalize_question, split_of
+from witness_evals.generate.score import read_meta, score_answers
+from witness_evals.witness.errors import InputError
+
+MIX = {"facts": 1.0, "commands": 1.0}
+
+
+def _files(d: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(d.iterdir()) if p.is_file()}
+
+
+def test_same_seed_same_bytes_whatever_the_workers(tmp_path: Path) -> None:
+    spec = DatasetSpec(n=150, seed=7, mix=MIX, valid=0.1, test=0.1)
+    build_dataset(spec, tmp_path / "one", workers=1)
+    build_dataset(spec, tmp_path / "two", workers=2)
+    one, two = _files(tmp_path / "one"), _files(tmp_path / "two")
+    assert one == two
+    assert not (tmp_path / "one" / ".parts").exists()
+    other = DatasetSpec(n=150, seed=8, mix=MIX, valid=0.1, test=0.1)
+    build_dataset(other, tmp_path / "three", workers=1)
+    assert _files(tmp_path / "three")["train.jsonl"] != one["train.jsonl"]
+
+
+def test_splits_share_no_group_and_no_question(tmp_path: Path) -> None:
+    stats = build_dataset(DatasetSpec(n=200, seed=1, mix=MIX, valid=0.15, test=0.15), tmp_path)
+    assert sum(stats["examples"].values()) == 200
+    assert stats["rejected"] == {}
+    for pair in stats["leakage"].values():
+        assert pair == {"shared_groups": 0, "shared_questions": 0}
+    groups: dict[str, str] = {}
+    questions: set[str] = set()
+    for split in SPLITS:
+        chats = (tmp_path / f"{split}.jsonl").read_text().splitlines()
+        meta = read_meta(tmp_path / f"{split}.meta.jsonl")
+        assert len(chats) == len(meta) == stats["examples"][split]
+        for line, row in zip(chats, meta, strict=True):
+            assert groups.setdefault(row["group"], split) == split
+            msgs = json.loads(line)["messages"]
+            assert msgs[-1]["role"] == "assistant"
+            q = normalize_question(msgs[-2]["content"])
+            assert q not in questions
+            questions.add(q)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert set(manifest["files"]) >= {"train.jsonl", "test.meta.jsonl", "stats.json"}
+
+
+def test_every_written_reference_answer_passes_its_stored_check(tmp_path: Path) -> None:
+    build_dataset(DatasetSpec(n=80, seed=2, mix=MIX, valid=0.2, test=0.2), tmp_path)
+    for split in SPLITS:
+        meta = read_meta(tmp_path / f"{split}.meta.jsonl")
+        chats = [json.loads(x)["messages"] for x in (tmp_path / f"{split}.jsonl").read_text().splitlines()]
+        report = score_answers(meta, {m["id"]: c[-1]["content"] for m, c in zip(meta, chats, strict=True)})
+        assert report.to_json()["overall"]["rate"] == (1.0 if meta else 0.0)
+        wrong = score_answers(meta, {m["id"]: "I don't know." for m in meta})
+        assert wrong.to_json()["overall"]["passed"] == 0
+
+
+def test_resume_reuses_finished_chunks_and_remakes_damaged_ones(tmp_path: Path) -> None:
+    spec = DatasetSpec(n=300, seed=4, mix=MIX)
+    build_dataset(spec, tmp_path / "fresh")
+    out = tmp_path / "resumed"
+    key = build.run_key(spec.seed, build.normalize_mix(spec.mix))
+    store = build.PartStore(out, key)
+    made = build.make_chunk((spec.seed, 0, build.CHUNK, build.normalize_mix(spec.mix)))
+    store.save(0, made)
+    store.save(1, made)  # wrong content for chunk 1 ...
+    store.path(1).write_text("{broken\n")  # ... then damaged: it must be made again
+    build_dataset(spec, out)
+    assert _files(tmp_path / "fresh") == _files(out)
+
+
+def test_split_is_a_function_of_seed_and_group() -> None:
+    assert split_of(0, "g", 0.1, 0.1) == split_of(0, "g", 0.1, 0.1)
+    got = {split_of(0, f"g{i}", 0.1, 0.1) for i in range(200)}
+    assert got == set(SPLITS)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        (DatasetSpec(n=0), "n must be at least 1"),
+        (DatasetSpec(valid=0.6, test=0.5), "valid and test fractions"),
+        (DatasetSpec(mix={"nope": 1.0}), "unknown family 'nope'"),
+        (DatasetSpec(mix={"facts": 0.0}), "positive sum"),
+    ],
+)
+def test_bad_settings_are_input_errors(spec: DatasetSpec, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        spec.check()
+
+
+def test_read_meta_names_file_and_line(tmp_path: Path) -> None:
+    p = tmp_path / "test.meta.jsonl"
+    p.write_text('{"id": "a", "family": "facts", "check": {}}\nnot json\n')
+    with pytest.raises(InputError) as err:
+        read_meta(p)
+    assert "line 2" in err.value.one_line() and str(p) in err.value.one_line()

@@ -1,0 +1,206 @@
+"""Family `diagnose`: determinism, reference answers pass, realistic wrong answers and garbage fail."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from witness_evals.generate.context import ScoreContext
+from witness_evals.generate.families import diagnose as d
+from witness_evals.generate.families import get
+
+
+@pytest.fixture(scope="module")
+def ctx() -> Iterator[ScoreContext]:
+    with ScoreContext() as c:
+        yield c
+
+
+def fault_check(cause: str, seed: int) -> tuple[d.Fault, dict[str, Any]]:
+    f = d.FAULTS[cause](random.Random(f"{cause}:{seed}"))
+    check = {
+        "kind": "diagnosis",
+        "cause": cause,
+        "require": f.require,
+        "forbid": f.forbid,
+        "checks": f.checks,
+    }
+    return f, check
+
+
+def test_registered() -> None:
+    assert get("diagnose") is d.FAMILY
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7, 123])
+def test_deterministic(seed: int) -> None:
+    a = d.make(random.Random(seed))
+    b = d.make(random.Random(seed))
+    assert dataclasses.asdict(a) == dataclasses.asdict(b)
+    assert json.loads(json.dumps(a.check)) == a.check
+    assert a.group == f"diagnose/{a.check['cause']}/{a.group.rsplit('/', 1)[1]}"
+
+
+def test_reference_answers_pass(ctx: ScoreContext) -> None:
+    seen: dict[str, set[str]] = {}
+    for seed in range(170):
+        ex = d.make(random.Random(seed))
+        assert json.loads(json.dumps(ex.check)) == ex.check
+        assert len(json.dumps(ex.check)) < 3000
+        s = d.score(ex.answer, ex.check, ctx)
+        assert s.ok, (seed, ex.check["cause"], s.reason)
+        assert "Verification failed" in ex.question
+        seen.setdefault(ex.check["cause"], set()).add(ex.template)
+    assert set(seen) == set(d.CAUSES)
+
+
+@pytest.mark.parametrize("cause", d.CAUSES)
+def test_every_cause_many_worlds(cause: str, ctx: ScoreContext) -> None:
+    for seed in range(6):
+        f, check = fault_check(cause, seed)
+        assert d.score(f.answer, check, ctx).ok, (cause, seed)
+
+
+def test_paraphrases_share_group() -> None:
+    groups: dict[str, set[str]] = {}
+    for seed in range(60):
+        ex = d.make(random.Random(seed))
+        groups.setdefault(ex.group, set()).add(ex.question)
+    assert len(groups) > 50
+
+
+VAGUE = "Verification failed because something in your policy or attestations is misconfigured. Check your keys and re-run."
+
+
+@pytest.mark.parametrize("cause", d.CAUSES)
+def test_vague_answer_fails(cause: str, ctx: ScoreContext) -> None:
+    _, check = fault_check(cause, 2)
+    assert not d.score(VAGUE, check, ctx).ok
+
+
+def test_keyid_wrong_fix_fails(ctx: ScoreContext) -> None:
+    _f, check = fault_check("keyid_mismatch", 3)
+    bad = check["forbid"][0]
+    ans = f'The key id is wrong. Set keyid to `{bad}` and re-sign.\n```json\n{{"keyid": "{bad}"}}\n```'
+    s = d.score(ans, check, ctx)
+    assert not s.ok and "missing key term" in s.reason
+    # right id mentioned, but the proposed JSON still carries the old one
+    good = check["require"][0][0]
+    ans2 = f'keyid must be {good}...\n```json\n{{"publickeyid": "{bad}"}}\n```'
+    assert not d.score(ans2, check, ctx).ok
+
+
+def test_expired_fixes(ctx: ScoreContext) -> None:
+    _f, check = fault_check("policy_expired", 1)
+    past = 'The policy expired. Set\n```json\n{"expires": "2025-01-01T00:00:00Z"}\n```\nand re-sign it.'
+    assert "not in the future" in d.score(past, check, ctx).reason
+    date_only = 'The policy expired. Set\n```json\n{"expires": "2030-01-01"}\n```\nand re-sign it.'
+    assert "RFC3339" in d.score(date_only, check, ctx).reason
+    no_sign = 'The policy expired; set "expires" to 2030-01-01T00:00:00Z.'
+    assert not d.score(no_sign, check, ctx).ok
+
+
+def test_unsigned_policy_answers(ctx: ScoreContext) -> None:
+    _f, check = fault_check("policy_unsigned", 1)
+    trap = "The policy is not signed; pass it with `witness verify --allow-unsigned-policy -p policy.json`. No need to sign."
+    assert not d.score(trap, check, ctx).ok
+    bad_sign = "Sign it first:\n```bash\nwitness sign -f policy.json -k policy-key.pem\n```"
+    assert not d.score(bad_sign, check, ctx).ok  # sign without -o fails in witness
+
+
+def test_wrong_policy_key_answer_keeps_wrong_key(ctx: ScoreContext) -> None:
+    _f, check = fault_check("wrong_policy_key", 2)
+    pub = check["checks"][0]["pub"]
+    ans = (
+        f"-k must be the policy signer's public key ({pub}); but use this:\n```bash\n"
+        "witness verify -p policy-signed.json -k other.pem -a a.json -f x\n```"
+    )
+    assert "policy signer" in d.score(ans, check, ctx).reason
+
+
+def test_attestors_replaced_and_backref_need_git(ctx: ScoreContext) -> None:
+    for cause in ("attestors_replaced", "no_backref"):
+        _f, check = fault_check(cause, 4)
+        step = check["checks"][0]["step"]
+        ans = (
+            f"Step {step}: the -a flag replaced the defaults, so git/environment are missing (commithash backref).\n"
+            f"```bash\nwitness run -s {step} -k k.pem -a sarif -o out.json -- make\n```"
+        )
+        s = d.score(ans, check, ctx)
+        assert not s.ok and "does not record" in s.reason, (cause, s)
+
+
+def test_export_fix_still_exporting_fails(ctx: ScoreContext) -> None:
+    _f, check = fault_check("attestation_exported", 1)
+    step = check["checks"][0]["step"]
+    ans = (
+        f"Step {step}: the sbom export moved it out of the collection.\n```bash\n"
+        f"witness run -s {step} -k k.pem -a environment,git,sbom --attestor-sbom-export -o o.json -- make\n```"
+    )
+    assert not d.score(ans, check, ctx).ok
+
+
+def test_wrong_type_fix_with_trap_uri_fails(ctx: ScoreContext) -> None:
+    for seed in range(8):
+        _f, check = fault_check("wrong_type_uri", seed)
+        wrong_uri = check["forbid"][0]
+        ans = f'Re-sign the policy after fixing the type:\n```json\n{{"type": "{wrong_uri}"}}\n```'
+        assert not d.score(ans, check, ctx).ok
+
+
+def test_step_key_mismatch_inconsistent_fix_fails(ctx: ScoreContext) -> None:
+    _f, check = fault_check("step_key_mismatch", 1)
+    key, name = check["require"][0][0], check["require"][1][0]
+    ans = f'The map key {key} vs name {name}.\n```json\n{{"steps": {{"{key}": {{"name": "{name}x"}}}}}}\n```'
+    assert not d.score(ans, check, ctx).ok
+
+
+def test_other_wrong_diagnoses(ctx: ScoreContext) -> None:
+    cases = {
+        "not_functionary": "The policy expired; update expires and re-sign the policy.",
+        "rego_deny": "The Rego module has a syntax error; add `import rego.v1`.",
+        "wrong_artifact": "The package step is missing the git attestation; add -a git.",
+        "artifacts_mismatch": "Your policy signature is invalid; pass the right -k.",
+        "collection_step_name": "The key id in publickeys is wrong.",
+    }
+    for cause, ans in cases.items():
+        _, check = fault_check(cause, 5)
+        assert not d.score(ans, check, ctx).ok, cause
+
+
+def test_wrong_artifact_verify_command_checked(ctx: ScoreContext) -> None:
+    _f, check = fault_check("wrong_artifact", 2)
+    c = check["checks"][0]
+    art, bad = c["paths"][0], c["bad"]
+    ans = f"Verify the product {art}:\n```bash\nwitness verify -p p.json -k pub.pem -a b.json -f {bad}\n```"
+    assert "produced artifact" in d.score(ans, check, ctx).reason
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        "",
+        "   ",
+        "lorem ipsum dolor sit amet " * 20,
+        "x" * 300_000,
+        "```json\n" + "[" * 5000 + "]" * 5000 + "\n```",
+        "```json\n" + '{"a":' * 3000 + "1" + "}" * 3000 + "\n```",
+        '```bash\n\x00\x01 witness run -s --- "unterminated\n```',
+        "```\n}{][ rubbish ```",
+    ],
+)
+def test_garbage_fails(garbage: str, ctx: ScoreContext) -> None:
+    ex = d.make(random.Random(11))
+    s = d.score(garbage, ex.check, ctx)
+    assert not s.ok and s.reason
+
+
+def test_garbage_check_does_not_raise(ctx: ScoreContext) -> None:
+    ex = d.make(random.Random(3))
+    assert isinstance(d.score(ex.answer, {"require": "nonsense", "checks": [1, None]}, ctx).ok, bool)
+    assert not d.score(None, ex.check, ctx).ok  # type: ignore[arg-type]

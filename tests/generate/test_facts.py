@@ -1,0 +1,173 @@
+"""Family `facts`: determinism, reference answers pass, wrong and garbage answers fail."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+from collections.abc import Iterator
+
+import pytest
+
+from witness_evals.generate.context import ScoreContext
+from witness_evals.generate.families import facts as F
+from witness_evals.generate.families import get
+
+
+@pytest.fixture(scope="module")
+def ctx() -> Iterator[ScoreContext]:
+    with ScoreContext() as c:
+        yield c
+
+
+def _fact(fid: str) -> F.Fact:
+    for facts in F.catalogue().values():
+        for f in facts:
+            if f.fid == fid:
+                return f
+    raise KeyError(fid)
+
+
+def test_registered() -> None:
+    assert get("facts") is F.FAMILY
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7, 123, 99991])
+def test_deterministic(seed: int) -> None:
+    a = F.make(random.Random(seed))
+    b = F.make(random.Random(seed))
+    assert dataclasses.asdict(a) == dataclasses.asdict(b)
+
+
+def test_reference_answers_pass(ctx: ScoreContext) -> None:
+    kinds: set[str] = set()
+    templates: set[str] = set()
+    for seed in range(2000):
+        ex = F.make(random.Random(seed))
+        assert ex.family == "facts"
+        assert json.loads(json.dumps(ex.check)) == ex.check
+        res = F.score(ex.answer, ex.check, ctx)
+        assert res.ok, (seed, ex.group, res.reason, ex.answer)
+        kinds.add(ex.meta["kind"])
+        templates.add(ex.template)
+    assert kinds == set(F.kind_weights()[0])
+    assert len(templates) >= 6 * len(kinds)
+
+
+def test_every_static_fact_passes(ctx: ScoreContext) -> None:
+    for kind, facts in F.catalogue().items():
+        for fact in facts:
+            assert len(set(fact.questions)) >= 6
+            res = F.score(fact.answer, fact.check, ctx)
+            assert res.ok, (kind, fact.fid, res.reason)
+
+
+WRONG = [
+    ("flag/which/verify/publickey", "Use `--policy` to give the key.", "missing"),
+    ("flag/short/verify/k", "`-k` is `--signer-file-key-path`, the private key.", "missing --publickey"),
+    ("flag/long2short/run/step", "Use `-S`... actually `--step` is written `-t`.", "missing -s"),
+    ("flag/long2short/run/step", "It's `-s/--step`.", None),
+    ("flag/long2short/sign/timestamp-servers", "Yes, `-t`.", "answers"),
+    ("flag/default/run/attestations", "It defaults to `[environment]`.", "missing git"),
+    ("flag/default/run/hashes", "`--hashes` defaults to `[sha256,gitoid:sha256]`.", None),
+    ("flag/default/run/hashes", "`--hashes` defaults to `sha512`.", "missing sha256"),
+    ("flag/across/k/run/verify", "Yes, `-k` is `--signer-file-key-path` in both.", "answers"),
+    ("flag/across/k/run/verify", "`-k` is `--signer-file-key-path` in both.", "missing --publickey"),
+    ("flag/nonexistent/key", "Yes: `witness run --key key.pem` passes the signing key.", "answers"),
+    ("flag/nonexistent/key", "`--key` does not exist; use `--publickey`.", "missing --signer-file-key-path"),
+    ("attestor/type/slsa", "`https://slsa.dev/provenance/v1`", "missing"),
+    (
+        "attestor/type/slsa",
+        "`https://slsa.dev/provenance/v1.0` (or `https://slsa.dev/provenance/v1`).",
+        "wrong",
+    ),
+    ("attestor/type/k8smanifest", "`https://witness.dev/attestations/k8smanifest/v0.1`", "missing"),
+    ("attestor/type/sbom", "`https://witness.dev/attestations/sbom/v0.1`", "missing"),
+    ("attestor/name/command-run", "`commandrun`", "missing command-run"),
+    ("attestor/name/git", "`github`", "missing git"),
+    ("attestor/runtype/git", "`material`", "missing prematerial"),
+    ("attestor/runtype/product", "It runs as `postproduct`.", "missing product"),
+    ("attestor/selection/vex", "Yes, `vex` is enabled by default.", "answers"),
+    ("attestor/selection/git", "No, git is opt-in; add `-a git`.", "answers"),
+    ("attestor/selection/git", "It is opt-in, so pass `-a git` in addition to the default.", "wrong"),
+    ("attestor/export/git", "Yes: pass `--attestor-git-export`.", "answers"),
+    ("attestor/export/slsa", "No, slsa can't be exported.", "missing --attestor-slsa-export"),
+    ("attestor/exporters", "`slsa` and `sbom`.", "missing link"),
+    ("attestor/cliname/k8s", "Use `-a k8s-manifest`.", "missing k8smanifest"),
+    ("attestor/network-trace", "Pass `-a network-trace`.", "missing"),
+    ("wire/collection-type", "`https://witness.dev/attestation-collection/v0.1`", "missing"),
+    ("wire/statement-type", "`https://in-toto.io/Statement/v1`", "missing"),
+    ("wire/envelope-payload-type", "`https://witness.testifysec.com/policy/v0.1`", "missing"),
+    (
+        "digest/allowed",
+        "`sha256`, `sha1`, `sha512`, `gitoid:sha256`, `gitoid:sha1`, `dirHash`",
+        "wrong sha512",
+    ),
+    ("digest/allowed", "`SHA256`, `sha1`, `gitoid:sha256`, `gitoid:sha1`, `dirHash`", "missing sha256"),
+    ("digest/unsupported/sha512", "Yes, `--hashes sha512` works fine alongside sha256.", "answers"),
+    ("keyid/how", "It is the SHA-256 of the DER-encoded public key bytes.", "missing pem"),
+]
+
+
+@pytest.mark.parametrize(("fid", "answer", "reason"), WRONG)
+def test_wrong_answers(ctx: ScoreContext, fid: str, answer: str, reason: str | None) -> None:
+    res = F.score(answer, _fact(fid).check, ctx)
+    if reason is None:
+        assert res.ok, res.reason
+    else:
+        assert not res.ok
+        assert reason.lower() in res.reason.lower(), res.reason
+
+
+def _group_example() -> tuple[str, dict[str, object]]:
+    for seed in range(2000):
+        ex = F.make(random.Random(seed))
+        if ex.group == "facts/required/sign-outfile":
+            return ex.answer, ex.check
+    raise AssertionError("no sign-outfile example")
+
+
+def test_required_group_needs_valid_command(ctx: ScoreContext) -> None:
+    answer, check = _group_example()
+    assert F.score(answer, check, ctx).ok
+    res = F.score("Add `-o`:\n\n```bash\nwitness sign -f policy.json -k key.pem\n```", check, ctx)
+    assert not res.ok and "valid" in res.reason
+    res = F.score("```bash\nwitness sign -f p.json -o --outfile s.json -k key.pem --bogus\n```", check, ctx)
+    assert not res.ok
+
+
+def test_negated_mentions_are_not_claims(ctx: ScoreContext) -> None:
+    check = _fact("attestor/type/slsa").check
+    ok = "It is `https://slsa.dev/provenance/v1.0`, not `https://slsa.dev/provenance/v1`."
+    assert F.score(ok, check, ctx).ok
+    assert F.has_term("use --step here", "--step")
+    assert not F.has_term("use --step-x here", "--step")
+    assert not F.has_term("github", "git")
+    assert F.has_term("`-s/--step`", "-s")
+    assert not F.has_term("--step", "-s")
+
+
+GARBAGE = [
+    "",
+    "   \n",
+    "lorem ipsum dolor sit amet " * 50,
+    "x" * 300_000,
+    "[" * 5000 + "]" * 5000,
+    '{"a":' * 3000 + "1" + "}" * 3000,
+    "```bash\n\x00\x01 witness run --- -- ' \" `\n```",
+    "```\n" + "witness " * 10000 + "\n```",
+]
+
+
+@pytest.mark.parametrize("garbage", GARBAGE)
+def test_garbage_fails(ctx: ScoreContext, garbage: str) -> None:
+    for seed in range(0, 400, 7):
+        ex = F.make(random.Random(seed))
+        res = F.score(garbage, ex.check, ctx)
+        assert not res.ok
+
+
+def test_bad_checks_do_not_raise(ctx: ScoreContext) -> None:
+    assert not F.score("answer", {}, ctx).ok
+    assert not F.score("answer", {"kind": "nope"}, ctx).ok
+    assert not F.score(None, {"kind": "terms"}, ctx).ok  # type: ignore[arg-type]
