@@ -34,3 +34,9 @@ def test_rego_modules_tagged_or_starting_with_package() -> None:
 def test_huge_answer_is_capped() -> None:
     text = "```bash\nwitness version\n```\n" + "x" * (answers.MAX_ANSWER_CHARS * 2)
     assert answers.commands(text) == ["witness version"]
+
+
+def test_deeply_nested_json_is_skipped_not_raised() -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    assert answers.json_documents(f"```json\n{deep}\n```") == []
+    assert answers.json_documents(deep) == []

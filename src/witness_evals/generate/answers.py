@@ -5,6 +5,7 @@ Answers are untrusted text: nothing here executes anything; commands are only to
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from typing import Any
@@ -60,13 +61,11 @@ def json_documents(text: str) -> list[Any]:
             continue
         try:
             docs.append(json.loads(body))
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
     if not docs:
-        try:
-            docs.append(json.loads(text.strip()))
-        except ValueError:
-            pass
+        with contextlib.suppress(ValueError, RecursionError):
+            docs.append(json.loads(text[:MAX_ANSWER_CHARS].strip()))
     return docs
 
 

@@ -52,7 +52,9 @@ class DatasetSpec:
         if self.n < 1:
             raise InputError("n must be at least 1", source="generate", location="n")
         if not (0 <= self.valid < 1 and 0 <= self.test < 1 and self.valid + self.test < 1):
-            raise InputError("valid and test fractions must be in [0, 1) with a sum below 1", source="generate")
+            raise InputError(
+                "valid and test fractions must be in [0, 1) with a sum below 1", source="generate"
+            )
         if self.max_per_group < 1:
             raise InputError("max_per_group must be at least 1", source="generate", location="max_per_group")
         normalize_mix(self.mix)
@@ -187,7 +189,13 @@ def _write(out: Path, spec: DatasetSpec, tally: _Tally, stats: dict[str, Any]) -
             f"{split}.meta.jsonl",
             _jsonl(
                 [
-                    {"id": i, "family": ex.family, "template": ex.template, "group": ex.group, "check": ex.check}
+                    {
+                        "id": i,
+                        "family": ex.family,
+                        "template": ex.template,
+                        "group": ex.group,
+                        "check": ex.check,
+                    }
                     for i, ex in rows
                 ]
             ),

@@ -11,6 +11,7 @@ byte-identical envelopes.
 from __future__ import annotations
 
 import io
+import json
 import random
 import tarfile
 from collections.abc import Mapping, Sequence
@@ -92,7 +93,7 @@ def select_attestors(
     for raw in attestors:
         values = split_csv(raw)  # pflag stringSlice: no trimming, "a,,b" keeps the empty name
         if values is None:
-            raise InputError(f'invalid argument "{raw}" for "-a, --attestations" flag')
+            raise InputError(f'invalid argument {json.dumps(raw)} for "-a, --attestations" flag')  # Go %q
         for value in values:
             if value == "command-run":
                 warnings.append(

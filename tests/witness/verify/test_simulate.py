@@ -155,6 +155,8 @@ def test_pipeline_links_steps(world: World) -> None:
 
 def test_attestor_values_are_split_like_pflag_without_trimming() -> None:
     """`-a "git, environment"`: pflag keeps the space, so witness looks up ' environment' and fails."""
+    import re
+
     import pytest
 
     from witness_evals.witness.errors import InputError
@@ -162,9 +164,11 @@ def test_attestor_values_are_split_like_pflag_without_trimming() -> None:
 
     specs, _ = select_attestors(["git,environment"], command=False)
     assert [s.name for s in specs] == ["product", "material", "git", "environment"]
-    with pytest.raises(InputError, match="attestor not found: +environment"):
+    with pytest.raises(InputError, match=r"attestor not found: +environment"):
         select_attestors(["git, environment"])
     with pytest.raises(InputError, match="attestor not found"):
         select_attestors(["git,,environment"])
-    with pytest.raises(InputError, match='invalid argument "\\\\"git" for "-a, --attestations" flag'):
+    with pytest.raises(
+        InputError, match=re.escape('invalid argument "\\"git" for "-a, --attestations" flag')
+    ):
         select_attestors(['"git'])
