@@ -30,7 +30,7 @@ def generate_all(model: Any, tok: Any, convs: list[list[dict[str, str]]], device
     budgets = [min(1536, int(1.3 * len(tok(c[-1]["content"])["input_ids"])) + 64) for c in convs]
     order = sorted(range(len(convs)), key=lambda i: budgets[i])
     out: dict[int, str] = {}
-    batch = 48
+    batch = 96
     for s in range(0, len(order), batch):
         idx = order[s : s + batch]
         enc = tok([prompts[i] for i in idx], return_tensors="pt", padding=True, add_special_tokens=False).to(
@@ -71,6 +71,7 @@ def main() -> None:
     ap.add_argument("--split", default="test")
     ap.add_argument("--limit", type=int, default=0, help="first N questions (0: all)")
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--models", default="untuned,tuned", help="which of untuned,tuned to run")
     args = ap.parse_args()
 
     from peft import PeftModel
@@ -90,7 +91,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     base: Any = AutoModelForCausalLM.from_pretrained(str(args.model_dir), dtype=dtype).to(device).eval()
     report: dict[str, Any] = {"device": torch.cuda.get_device_name() if device.type == "cuda" else "cpu"}
-    for label in ("untuned", "tuned"):
+    for label in [m for m in ("untuned", "tuned") if m in args.models.split(",")]:
         model = (
             base
             if label == "untuned"
@@ -106,7 +107,9 @@ def main() -> None:
         (args.out / f"answers-{label}.jsonl").write_text(rows, encoding="utf-8")
         report[label] = {"loss": round(loss, 4), "n": len(answers), "generate_seconds": round(seconds, 1)}
         print(f"{label}: {args.split} loss {loss:.4f}, {len(answers)} answers in {seconds:.0f} s", flush=True)
-    (args.out / "answer_report.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    (args.out / f"answer_report-{args.models.replace(',', '-')}.json").write_text(
+        json.dumps(report, indent=1) + "\n", encoding="utf-8"
+    )
 
 
 if __name__ == "__main__":

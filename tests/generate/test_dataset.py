@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,7 +24,23 @@ def _files(d: Path) -> dict[str, bytes]:
 def test_same_seed_same_bytes_whatever_the_workers(tmp_path: Path) -> None:
     spec = DatasetSpec(n=150, seed=7, mix=MIX, valid=0.1, test=0.1)
     build_dataset(spec, tmp_path / "one", workers=1)
-    build_dataset(spec, tmp_path / "two", workers=2)
+    # two worker processes, through the CLI (a separate process: multiprocessing's helpers die with it)
+    args = [
+        "generate",
+        "--out",
+        str(tmp_path / "two"),
+        "--n",
+        "150",
+        "--seed",
+        "7",
+        "--mix",
+        "facts=1,commands=1",
+    ]
+    args += ["--valid", "0.1", "--test", "0.1", "--workers", "2", "--no-progress"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "witness_evals", *args], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
     one, two = _files(tmp_path / "one"), _files(tmp_path / "two")
     assert one == two
     assert not (tmp_path / "one" / ".parts").exists()
@@ -71,7 +89,10 @@ def test_resume_reuses_finished_chunks_and_remakes_damaged_ones(tmp_path: Path) 
     out = tmp_path / "resumed"
     key = build.run_key(spec.seed, build.normalize_mix(spec.mix))
     store = build.PartStore(out, key)
-    made = build.make_chunk((spec.seed, 0, build.CHUNK, build.normalize_mix(spec.mix)))
+    try:
+        made = build.make_chunk((spec.seed, 0, build.CHUNK, build.normalize_mix(spec.mix)))
+    finally:
+        build.close_context()  # no sandbox worker may outlive the test
     store.save(0, made)
     store.save(1, made)  # wrong content for chunk 1 ...
     store.path(1).write_text("{broken\n")  # ... then damaged: it must be made again

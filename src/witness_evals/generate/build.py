@@ -120,15 +120,18 @@ def make_chunk(args: tuple[int, int, int, list[tuple[str, float]]]) -> list[Made
     return [make_one(seed, i, family_for(seed, i, cumulative)) for i in range(start, stop)]
 
 
-def _close_context() -> None:
+def close_context() -> None:
+    """Stop this process's scoring context (its Rego sandbox workers), if one was started."""
+    global _CTX
     if _CTX is not None:
         _CTX.close()
+        _CTX = None
 
 
 def _worker_init() -> None:
     import atexit
 
-    atexit.register(_close_context)
+    atexit.register(close_context)
 
 
 class PartStore:
@@ -191,7 +194,7 @@ def iter_made(
                 yield from finish(c, stored, stored is None)
                 c += 1
         finally:
-            _close_context()
+            close_context()
         return
     ctx = mp.get_context("spawn")
     with ctx.Pool(workers, initializer=_worker_init) as pool:

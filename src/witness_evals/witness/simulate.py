@@ -113,6 +113,23 @@ def select_attestors(
     return specs, warnings
 
 
+_CI_ATTESTORS = {"github": "github", "gitlab": "gitlab", "jenkins": "jenkins"}
+
+
+def environment_failure(attestor: str, scenario: Scenario) -> str | None:
+    """Why `attestor` fails in this scenario's environment when run from the CLI, or None.
+
+    The CLI never ignores attestor errors (REFERENCE §1.2): a CI attestor outside its CI fails
+    (`not in a github ci job`, ...), and `jwt` always fails because the CLI cannot pass a token.
+    """
+    ci = _CI_ATTESTORS.get(attestor)
+    if ci is not None and scenario.ci != ci:
+        return f"not in a {ci} ci job"
+    if attestor == "jwt":
+        return 'invalid token: ""'
+    return None
+
+
 def _check_hashes(hashes: Sequence[str]) -> tuple[str, ...]:
     for h in hashes:
         if h not in CLI_HASH_NAMES:
@@ -156,6 +173,9 @@ def run_step(
         changes["stdout"] = ""
     sc = scenario.with_(**changes)
     specs, warnings = select_attestors(attestors, command=bool(cmd))
+    failures = [f"attestor {s.name} failed: {why}" for s in specs if (why := environment_failure(s.name, sc))]
+    if failures:
+        raise InputError("attestors failed with error messages\n" + "\n".join(failures))
     exported = {attestor_registry.get(e).name for e in export}
 
     start, end = sc.start_time, sc.end_time

@@ -172,3 +172,23 @@ def test_attestor_values_are_split_like_pflag_without_trimming() -> None:
         InputError, match=re.escape('invalid argument "\\"git" for "-a, --attestations" flag')
     ):
         select_attestors(['"git'])
+
+
+def test_ci_attestors_fail_outside_their_ci_and_jwt_always_fails() -> None:
+    """REFERENCE §1.2: the CLI never ignores attestor errors, so the run writes nothing."""
+    import random
+
+    import pytest
+
+    from witness_evals.witness import crypto
+    from witness_evals.witness.attestors.scenario import Scenario
+    from witness_evals.witness.errors import InputError
+    from witness_evals.witness.simulate import run_step
+
+    signer = crypto.Signer(crypto.generate_private_key("ed25519", seed=3))
+    jenkins = Scenario.random(random.Random(1), ci="jenkins")
+    with pytest.raises(InputError, match="attestor github failed: not in a github ci job"):
+        run_step("build", jenkins, signer, attestors=["git", "github"])
+    with pytest.raises(InputError, match='attestor jwt failed: invalid token: ""'):
+        run_step("build", jenkins, signer, attestors=["jwt"])
+    assert run_step("build", jenkins, signer, attestors=["jenkins"]).collection.name == "build"
