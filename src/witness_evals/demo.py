@@ -131,14 +131,28 @@ def walkthrough(out: Path, *, seed: int = 7, model: bool = True, say: Say = prin
     say("\n== 4. bad input: one line, exit 2")
     _write(out / "broken.json", '{"expires": "2035-01-01T00:00:00Z", "steps": {')
     ok &= _show(say, ["check", "policy", "broken.json"], out, 2)
+    say("\n== 5. a verified training set (every reference answer passed its hidden check)")
+    gen = [
+        "generate",
+        "--out",
+        "dataset",
+        "--n",
+        "140",
+        "--seed",
+        str(seed),
+        "--workers",
+        "1",
+        "--no-progress",
+    ]
+    ok &= _show(say, gen, out, 0)
     if model:
-        say("\n== 5. the embedded default model")
-        ok &= _model_step(say)
+        say("\n== 6. the embedded default model")
+        ok &= _model_step(say, out / "dataset")
     say(f"\n== demo {'succeeded' if ok else 'FAILED'}")
     return ok
 
 
-def _model_step(say: Say) -> bool:
+def _model_step(say: Say, dataset: Path) -> bool:
     try:
         from witness_evals.train.model_source import resolve_model
     except ImportError as exc:  # the training extra is not installed
@@ -161,8 +175,32 @@ def _model_step(say: Say) -> bool:
     say(f"    model: {path} ({n / 1e6:.0f}M parameters)")
     say(f"    untuned answer: {answer!r}")
     say(f"    checked against the witness CLI grammar: {_grade_flag_answer(answer)}")
-    say("    (fine-tuning: `witness-evals train`; see README)")
+    say(f"    held-out questions of {dataset.name}/, scored by their hidden checks:")
+    for line in _score_test_questions(tok, model, dataset):
+        say(f"      {line}")
+    say("    (fine-tuning: `witness-evals train --data <dataset>`; see README)")
     return True
+
+
+def _score_test_questions(tok: Any, model: Any, dataset: Path) -> list[str]:
+    """Answer one held-out question of a few short-answer families greedily; score each answer."""
+    from witness_evals.generate.score import read_meta, score_answers
+
+    picked: dict[str, tuple[dict[str, Any], list[dict[str, str]]]] = {}
+    for split in ("test", "valid"):  # never trained on: held-out tasks
+        meta = read_meta(dataset / f"{split}.meta.jsonl")
+        chats = [json.loads(x)["messages"] for x in (dataset / f"{split}.jsonl").read_text().splitlines()]
+        for row, chat in zip(meta, chats, strict=True):
+            if row["family"] not in picked and row["family"] in ("facts", "commands", "config", "rego"):
+                picked[row["family"]] = (row, chat)
+    answers: dict[str, str] = {}
+    for row, chat in picked.values():
+        prompt = tok.apply_chat_template(chat[:-1], add_generation_prompt=True, tokenize=False)
+        ids = tok(prompt, return_tensors="pt")
+        gen = model.generate(**ids, max_new_tokens=160, do_sample=False)
+        answers[row["id"]] = str(tok.decode(gen[0, ids["input_ids"].shape[1] :], skip_special_tokens=True))
+    report = score_answers([r for r, _ in picked.values()], answers)
+    return [f"{r['family']}: {'PASS' if r['ok'] else 'FAIL'} ({r['reason']})"[:160] for r in report.results]
 
 
 def _grade_flag_answer(answer: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from witness_evals.demo import _grade_flag_answer, build_world, walkthrough
@@ -15,6 +16,8 @@ def test_walkthrough_behaves_as_documented(tmp_path: Path) -> None:
     assert "policy expired on 2021-01-01 00:00:00 +0000 UTC" in text
     assert "no signatures in dsse envelope" in text
     assert "EXPECTED" not in text
+    stats = json.loads((tmp_path / "demo" / "dataset" / "stats.json").read_text())
+    assert sum(stats["examples"].values()) == 140 and stats["rejected"] == {}
 
 
 def test_same_seed_same_bytes(tmp_path: Path) -> None:
