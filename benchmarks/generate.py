@@ -1,6 +1,6 @@
 """Generator speed: make + self-check per family (one process), and whole datasets with 1..N workers.
 
-    python benchmarks/generate.py --per-family 300 --n 3000 --workers 1,2
+python benchmarks/generate.py --per-family 300 --n 3000 --workers 1,2
 """
 
 from __future__ import annotations
