@@ -18,24 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from answer import split_loss as val_loss  # same directory: one definition of the trainer's loss
 
 from witness_evals.train.data import load_dataset, read_chat_jsonl
 from witness_evals.train.trainer import load_tokenizer
-
-
-def val_loss(model: Any, examples: list[Any], device: torch.device) -> float:
-    """Token-weighted mean cross-entropy over trained positions, one example at a time."""
-    total, count = 0.0, 0
-    with torch.no_grad():
-        for ex in examples:
-            ids = torch.tensor([ex.input_ids], device=device)
-            logits = model(input_ids=ids).logits[0, :-1].float()
-            mask = torch.tensor(ex.labels[1:], device=device)
-            target = ids[0, 1:]
-            loss = torch.nn.functional.cross_entropy(logits[mask], target[mask], reduction="sum")
-            total += float(loss)
-            count += int(mask.sum())
-    return total / max(count, 1)
 
 
 def generate(model: Any, tok: Any, prompts: list[list[dict[str, str]]], device: torch.device) -> list[str]:
