@@ -9,7 +9,6 @@ import random
 import shlex
 import subprocess
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,12 +20,6 @@ from witness_evals.generate.families import get
 from witness_evals.witness.cli_spec import ATTESTOR_BY_NAME
 
 ALWAYS = ("product", "material", "command-run")
-
-
-@pytest.fixture(scope="module")
-def ctx() -> Iterator[ScoreContext]:
-    with ScoreContext() as c:
-        yield c
 
 
 def _examples(kind: str, n: int, start: int = 0) -> list[Example]:

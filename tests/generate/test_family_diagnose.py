@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,12 +12,6 @@ import pytest
 from witness_evals.generate.context import ScoreContext
 from witness_evals.generate.families import diagnose as d
 from witness_evals.generate.families import get
-
-
-@pytest.fixture(scope="module")
-def ctx() -> Iterator[ScoreContext]:
-    with ScoreContext() as c:
-        yield c
 
 
 def fault_check(cause: str, seed: int) -> tuple[d.Fault, dict[str, Any]]:

@@ -5,19 +5,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
-from collections.abc import Iterator
 
 import pytest
 
 from witness_evals.generate.context import ScoreContext
 from witness_evals.generate.families import facts as F
 from witness_evals.generate.families import get
-
-
-@pytest.fixture(scope="module")
-def ctx() -> Iterator[ScoreContext]:
-    with ScoreContext() as c:
-        yield c
 
 
 def _fact(fid: str) -> F.Fact:

@@ -26,12 +26,6 @@ COMMAND_RUN = "https://witness.dev/attestations/command-run/v0.1"
 JSON_BLOCK = re.compile(r"```json\n(.*?)\n```", re.S)
 
 
-@pytest.fixture(scope="module")
-def ctx() -> Iterator[ScoreContext]:
-    with ScoreContext() as c:
-        yield c
-
-
 @functools.cache
 def example(seed: int) -> Example:
     return P.make(random.Random(seed))

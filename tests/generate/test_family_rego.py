@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
-from collections.abc import Iterator
 
 import pytest
 
@@ -14,12 +13,6 @@ from witness_evals.generate.example import Example
 from witness_evals.generate.families import rego
 
 SEEDS = range(240)
-
-
-@pytest.fixture(scope="module")
-def ctx() -> Iterator[ScoreContext]:
-    with ScoreContext() as c:
-        yield c
 
 
 @pytest.fixture(scope="module")

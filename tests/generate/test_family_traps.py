@@ -12,7 +12,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -28,12 +28,6 @@ from witness_evals.witness.verify import SourceCollection, verify
 
 JSON_BLOCK = re.compile(r"```json\n(.*?)\n```", re.S)
 SEEDS = range(220)
-
-
-@pytest.fixture(scope="module")
-def ctx() -> Iterator[ScoreContext]:
-    with ScoreContext() as c:
-        yield c
 
 
 @functools.cache
