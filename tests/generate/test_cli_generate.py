@@ -50,6 +50,9 @@ def test_generate_writes_a_dataset(tmp_path: Path) -> None:
         (["--mix", "facts=x"], "error: --mix: weight of 'facts' is not a number: 'x'"),
         (["--families", "nope"], "error: --families: unknown family 'nope'"),
         (["--n", "0"], "error: generate:n: n must be at least 1"),
+        (["--workers", "-1"], "error: --workers: must be 0 (one per core) or more, got -1"),
+        (["--valid", "0.7", "--test", "0.4"], "error: generate: valid and test fractions must be in [0, 1)"),
+        (["--mix", "facts=-1"], "error: mix: family weights must be >= 0 with a positive sum"),
     ],
 )
 def test_bad_settings_give_one_line_and_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
@@ -57,3 +60,15 @@ def test_bad_settings_give_one_line_and_exit_2(tmp_path: Path, args: list[str], 
     assert proc.returncode == 2
     assert proc.stderr.startswith(message), proc.stderr
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("make", "message"), [("file", "exists and is not a directory"), ("parent-file", "cannot create")]
+)
+def test_unusable_output_directory_is_one_line(tmp_path: Path, make: str, message: str) -> None:
+    (tmp_path / "taken").write_text("x")
+    out = "taken" if make == "file" else "taken/sub"
+    proc = _cli("generate", "--out", out, "--n", "5", "--no-progress", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(f"error: {out}: {message}"), proc.stderr
+    assert proc.stderr.count("\n") == 1

@@ -67,6 +67,8 @@ def register(app: typer.Typer, check_app: typer.Typer) -> None:
             n=n, seed=seed, mix=parse_mix(mix, only), valid=valid, test=test, max_per_group=max_per_group
         )
         spec.check()
+        if workers < 0:
+            raise InputError(f"must be 0 (one per core) or more, got {workers}", source="--workers")
         jobs = workers if workers > 0 else min(16, os.cpu_count() or 1)
         bar = None
         if progress:
@@ -81,6 +83,10 @@ def register(app: typer.Typer, check_app: typer.Typer) -> None:
 
         try:
             stats = build_dataset(spec, out, workers=jobs, resume=resume, progress=tick)
+        except OSError as exc:  # disk full, permissions... while writing: one line, exit 2
+            raise InputError(
+                f"cannot write: {exc.strerror or exc}", source=str(exc.filename or out)
+            ) from None
         finally:
             if bar is not None:
                 bar.close()

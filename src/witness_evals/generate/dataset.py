@@ -143,7 +143,16 @@ def build_dataset(
 ) -> dict[str, Any]:
     """Generate `spec.n` verified, deduplicated examples into `out`; return the stats (also in stats.json)."""
     spec.check()
-    out.mkdir(parents=True, exist_ok=True)
+    if workers < 1:
+        raise InputError("workers must be at least 1", source="generate", location="workers")
+    if out.exists() and not out.is_dir():
+        raise InputError("exists and is not a directory", source=str(out))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"cannot create the output directory: {exc.strerror or exc}", source=str(out)
+        ) from None
     key = run_key(spec.seed, normalize_mix(spec.mix))
     if not resume:
         shutil.rmtree(out / ".parts" / key, ignore_errors=True)
