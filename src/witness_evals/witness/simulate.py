@@ -113,7 +113,8 @@ def select_attestors(
     return specs, warnings
 
 
-_CI_ATTESTORS = {"github": "github", "gitlab": "gitlab", "jenkins": "jenkins"}
+_CI_ATTESTORS = frozenset({"github", "gitlab", "jenkins"})
+"""Attestors that fail outside their own CI (`not in a <name> ci job`); the scenario's `ci` names it."""
 
 
 def environment_failure(attestor: str, scenario: Scenario) -> str | None:
@@ -122,9 +123,8 @@ def environment_failure(attestor: str, scenario: Scenario) -> str | None:
     The CLI never ignores attestor errors (REFERENCE §1.2): a CI attestor outside its CI fails
     (`not in a github ci job`, ...), and `jwt` always fails because the CLI cannot pass a token.
     """
-    ci = _CI_ATTESTORS.get(attestor)
-    if ci is not None and scenario.ci != ci:
-        return f"not in a {ci} ci job"
+    if attestor in _CI_ATTESTORS and scenario.ci != attestor:
+        return f"not in a {attestor} ci job"
     if attestor == "jwt":
         return 'invalid token: ""'
     return None
