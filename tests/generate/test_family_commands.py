@@ -372,3 +372,51 @@ def test_malformed_check_fails(ctx: ScoreContext) -> None:
     ):
         assert not fam.score(ex.answer, check, ctx).ok
     assert not fam.score(None, ex.check, ctx).ok  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- audit pins
+
+
+def test_fix_misspelled_product_attestors_get_a_fitting_step() -> None:
+    """`-a sbom` fails (`no SBOM file found`) without an SBOM product, k8smanifest needs manifests."""
+    seen: set[str] = set()
+    for ex in _examples("fix", 1500):
+        mistake = ex.check["mistake"]
+        command = ex.check["expect"].get("command", [""])
+        if mistake in ("attestor/spdx", "attestor/cyclonedx"):
+            fmt = mistake.split("/")[1]
+            assert command[0] == "syft" and command[-1].startswith(f"{fmt}-json="), (mistake, command)
+        elif mistake == "attestor/k8s":
+            assert command[0] == "kustomize", command
+        elif mistake == "attestor/openvex":
+            assert "no VEX file found" in ex.answer
+        else:
+            continue
+        seen.add(mistake)
+    assert seen == {"attestor/spdx", "attestor/cyclonedx", "attestor/k8s", "attestor/openvex"}
+
+
+def test_policy_check_before_signing_is_never_a_signed_file() -> None:
+    exs = [ex for ex in _examples("other", 600) if "before signing" in ex.question]
+    assert exs
+    assert all("signed" not in ex.check["expect"]["args"][0] for ex in exs)
+
+
+def test_fix_ca_roots_why_mentions_singular_warning_only_for_singular_flag() -> None:
+    ex = _first("fix", lambda e: e.check["mistake"] == "ca/ca-roots", limit=3000)
+    assert "deprecation warning" not in ex.answer
+    ex = _first("fix", lambda e: e.check["mistake"] == "ca/policy-ca-root", limit=3000)
+    assert "deprecation warning" in ex.answer
+
+
+def test_redundant_always_run_attestors_in_answer_pass(ctx: ScoreContext) -> None:
+    """`-a ...,product,material` only logs `Attestor product already declared, skipping`."""
+    ex = _first("run", lambda e: "link" in e.check["expect"]["attestors"])
+    exp = ex.check["expect"]
+    assert fam.score(_render_expect(exp, explicit=True, extra_a=["product", "material"]), ex.check, ctx).ok
+    # still wrong: command-run in -a, a type URI naming an already selected attestor, a missing default
+    _fails(_render_expect(exp, explicit=True, extra_a=["command-run"]), ex, ctx, "attestor-builtin")
+    link_uri = ATTESTOR_BY_NAME["link"].type
+    _fails(_render_expect(exp, explicit=True, extra_a=[link_uri]), ex, ctx, "attestor-duplicate")
+    chosen = [a for a in exp["attestors"] if a not in (*ALWAYS, "git")]
+    _fails(_render_expect(exp, attestors=chosen, extra_a=["product"]), ex, ctx, "attestors")

@@ -197,3 +197,98 @@ def test_garbage_check_does_not_raise(ctx: ScoreContext) -> None:
     ex = d.make(random.Random(3))
     assert isinstance(d.score(ex.answer, {"require": "nonsense", "checks": [1, None]}, ctx).ok, bool)
     assert not d.score(None, ex.check, ctx).ok  # type: ignore[arg-type]
+
+
+def _fences_ok(text: str) -> bool:
+    """Every ``` sits at the start of a line, and a closing fence carries nothing after it."""
+    opened = False
+    for line in text.splitlines():
+        if "```" in line and not line.startswith("```"):
+            return False
+        if line.startswith("```"):
+            if opened and line.strip() != "```":
+                return False
+            opened = not opened
+    return not opened
+
+
+def test_markdown_fences_well_formed() -> None:
+    # a closer (" Thanks!") used to land on the closing fence line of a context ending in a code block,
+    # and the rego fix put a ```bash block inside a sentence
+    for seed in range(400):
+        ex = d.make(random.Random(seed))
+        assert _fences_ok(ex.question), (seed, ex.template)
+        assert _fences_ok(ex.answer), (seed, ex.template)
+
+
+_RUN_FAILING = ("oci", "vex", "sarif")  # need a tar image / VEX / SARIF product, else `witness run` fails
+
+
+@pytest.mark.parametrize("cause", ["attestors_replaced", "no_backref", "wrong_type_uri"])
+def test_no_attestor_that_fails_the_run(cause: str) -> None:
+    for seed in range(40):
+        f, _ = fault_check(cause, seed)
+        for line in (f.context + "\n" + f.answer).splitlines():
+            if line.startswith("witness run") and " -a " in line:
+                names = line.split(" -a ", 1)[1].split()[0].split(",")
+                assert not set(names) & set(_RUN_FAILING), (cause, seed, line)
+
+
+def test_attestors_replaced_no_policy_relaxing_without_git() -> None:
+    # dropping `git` from the step does not help: git's commithash is what links the two steps
+    for seed in range(40):
+        f, check = fault_check("attestors_replaced", seed)
+        if "git" in check["require"][1]:
+            assert "drop those types" not in f.answer and "not enough" in f.answer, seed
+        else:
+            assert "drop the environment type" in f.answer, seed
+
+
+def test_artifacts_mismatch_modifier_fits_artifact() -> None:
+    for seed in range(40):
+        f, check = fault_check("artifacts_mismatch", seed)
+        path = check["require"][0][0]
+        binary_tool = any(t in f.context for t in ("\nstrip ", "\nupx ", "\nobjcopy "))
+        if path.endswith((".js", ".jar", ".whl")):
+            assert not binary_tool, (seed, path)
+        assert "uploaded" in f.context  # the gate verifies the unmodified build output
+
+
+def test_resign_term_not_satisfied_by_file_name(ctx: ScoreContext) -> None:
+    _f, check = fault_check("policy_expired", 2)
+    assert not d.score("The policy expired; edit `expires` in policy-signed.json.", check, ctx).ok
+    assert d.score("The policy expired: set a future `expires`, then re-sign it.", check, ctx).ok
+    assert d.score("Policy has expired. Update expires and sign the policy again.", check, ctx).ok
+    _f, check = fault_check("wrong_type_uri", 1)
+    uri = check["require"][0][0]
+    assert not d.score(f"Use {uri} in policy-signed.json.", check, ctx).ok
+    assert d.score(f"Use {uri}, then `witness sign` the policy again.", check, ctx).ok
+
+
+def test_expired_answer_does_not_overclaim_order() -> None:
+    for seed in range(6):
+        f, _ = fault_check("policy_expired", seed)
+        assert "before anything else" not in f.answer  # signature and key ids are checked first
+
+
+def test_prose_mention_of_a_subcommand_is_not_a_command(ctx: ScoreContext) -> None:
+    # without code blocks inline spans are parsed as commands; a bare `witness verify` is a mention
+    _f, check = fault_check("wrong_policy_key", 1)
+    pub = check["checks"][0]["pub"]
+    ans = f"`-k` in `witness verify` must be the policy signer's public key, `{pub}`, not a functionary key."
+    assert d.score(ans, check, ctx).ok
+    _f, check = fault_check("policy_unsigned", 1)
+    assert not d.score(
+        "The policy is unsigned; sign it with `witness sign`.", check, ctx
+    ).ok  # no real command
+
+
+def test_wrong_artifact_final_package_accepted(ctx: ScoreContext) -> None:
+    # verifying the second step's tarball passes in witness too (build found via the git back-reference)
+    _f, check = fault_check("wrong_artifact", 2)
+    c = check["checks"][0]
+    tar = c["paths"][1]
+    ans = f"Verify a produced artifact, e.g. the package {tar}:\n```bash\nwitness verify -p p.json -k pub.pem -a b.json -a c.json -f {tar}\n```"
+    assert d.score(ans, check, ctx).ok
+    ans = f"Verify {tar} by digest:\n```bash\nwitness verify -p p.json -k pub.pem -a b.json -s {c['digests'][0]}\n```"
+    assert d.score(ans, check, ctx).ok

@@ -274,6 +274,35 @@ def test_multi_step_without_artifacts_from(ctx: ScoreContext) -> None:
     )
 
 
+def test_three_steps_middle_artifacts_from_dropped(ctx: ScoreContext) -> None:
+    """Every hand-over is required ("each later step takes its artifacts from the step before it"),
+    not only the last one: dropping `package`'s artifactsFrom in build → package → x must fail."""
+    ex = find(lambda e: e.check["sub"] == "multi-step" and len(e.check["steps"]) == 3)
+    expect_fail(
+        ctx,
+        ex,
+        with_policy(ex, lambda d: d["steps"]["package"].pop("artifactsFrom")),
+        "package consumed artifacts that differ from build's products",
+    )
+
+
+def test_update_answer_quoting_current_policy_first(ctx: ScoreContext) -> None:
+    """An update answer that shows the current policy before the updated one is graded on the latter."""
+    for k in ("policies/update-expiry", "policies/update-add-key", "policies/update-add-step"):
+
+        def is_kind(e: Example, k: str = k) -> bool:
+            return kind(e) == k
+
+        ex = find(is_kind)
+        old = JSON_BLOCK.findall(ex.question)[0]
+        answer = f"Current policy:\n```json\n{old}\n```\n\nUpdated:\n\n{ex.answer}"
+        res = P.score(answer, ex.check, ctx)
+        assert res.ok, f"{k}: {res.reason}"
+        # and the other way round (updated first, stale one last) is graded on the stale one
+        stale = f"{ex.answer}\n\nFor comparison, the old one:\n```json\n{old}\n```\n"
+        assert not P.score(stale, ex.check, ctx).ok
+
+
 def test_trap_artifacts_from_snake_case(ctx: ScoreContext) -> None:
     """Trap 11: `artifacts_from` is silently ignored."""
     ex = find(lambda e: e.check["sub"] == "multi-step")
@@ -457,3 +486,36 @@ def test_garbage_check_fields_do_not_crash(ctx: ScoreContext) -> None:
     ex = example(1)
     res = P.score(ex.answer.replace("witness sign", "witness  sign"), ex.check, ctx)
     assert isinstance(res.ok, bool)
+
+
+# ----------------------------------------------------------------------------- question/answer wording
+
+
+def test_add_step_answer_describes_only_runs_shown() -> None:
+    """The add-step question shows only the new step's `witness run`; the answer must not invent the
+    `-a` flags of the existing steps (it keeps them as they are in the given policy)."""
+    seen = 0
+    for seed in range(400):
+        ex = example(seed)
+        if kind(ex) != "policies/update-add-step":
+            continue
+        seen += 1
+        new = ex.check["steps"][-1]["name"]
+        described = [line for line in ex.answer.splitlines() if "⇒" in line]
+        assert described and all(line.startswith(f"- `{new}`: ") for line in described), described
+        for old in ex.check["steps"][:-1]:
+            assert f"witness run -s {old['name']} " not in ex.question
+    assert seen >= 3
+
+
+def test_rego_question_names_step_and_reads_well() -> None:
+    """Which step the Rego rule gates is stated (it matters for two-step pipelines)."""
+    seen = 0
+    for seed in range(400):
+        ex = example(seed)
+        if ex.check["sub"] != "rego":
+            continue
+        seen += 1
+        assert f"it applies to the `{ex.check['rego']['step']}` step" in ex.question
+        assert "team wants the" not in ex.question
+    assert seen >= 10

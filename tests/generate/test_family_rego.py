@@ -215,5 +215,52 @@ def test_garbage_answers_fail(idx: int, examples: list[Example], ctx: ScoreConte
 
 def test_malformed_checks_fail(ctx: ScoreContext) -> None:
     ex = rego.make(random.Random(1))
-    for bad in ({}, {"pass_inputs": "x"}, {"pass_inputs": [], "deny_inputs": []}, {"deny_inputs": [{}]}):
+    bads: list[dict[str, object]] = [
+        {},
+        {"pass_inputs": "x"},
+        {"pass_inputs": [], "deny_inputs": []},
+        {"deny_inputs": [{}]},
+    ]
+    for bad in bads:
         assert not rego.score(ex.answer, bad, ctx).ok
+
+
+@pytest.mark.parametrize(
+    ("name", "src"),
+    [
+        # checks only the owner/namespace: accepts any other repo of the same org
+        ("_gh_repo", 'not input.jwt.claims.repository_owner == "{org}"'),
+        ("_gl_project", 'not input.jwt.claims.namespace_path == "{org}"'),
+        ("_git_remote", 'not contains(input.remotes[0], "/{org}/")'),
+        # a prefix match accepts look-alike repos such as `<org>/<project>-fork`
+        ("_gh_repo", 'not startswith(input.jwt.claims.repository, "{slug}")'),
+    ],
+)
+def test_owner_only_repo_checks_fail(name: str, src: str, ctx: ScoreContext) -> None:
+    c = _cond(name)
+    slug = (
+        c.param.removeprefix("https://github.com/").removeprefix("https://gitlab.com/").removesuffix(".git")
+    )
+    body = src.replace("{org}", slug.split("/")[0]).replace("{slug}", slug)
+    module = f'package repo\n\ndeny[msg] {{\n\t{body}\n\tmsg := "bad"\n}}\n'
+    res = rego.score(_fence(module), _check(c), ctx)
+    assert not res.ok and "does not deny" in res.reason, res.reason
+
+
+def test_gitlab_project_url_alternative_passes(ctx: ScoreContext) -> None:
+    c = _cond("_gl_project")
+    module = (
+        "package gitlab.project\n\nimport rego.v1\n\ndeny contains msg if {\n"
+        f'\tnot endswith(input.projecturl, "/{c.param}")\n\tmsg := "wrong project"\n}}\n'
+    )
+    assert rego.score(_fence(module), _check(c, policy_check=True), ctx).ok
+
+
+@pytest.mark.parametrize("name", ["_gl_ref", "_gl_project", "_gl_source"])
+def test_gitlab_jwt_caveat_in_answers(name: str) -> None:
+    """The gitlab attestor only records `jwt` from `CI_JOB_JWT` (removed in GitLab 17.0): answers say so."""
+    c = _cond(name)
+    assert "CI_JOB_JWT" in c.note and "17.0" in c.note
+    for kind in ("write", "v0", "fix"):
+        built = rego._build(random.Random(1), c, kind)
+        assert "CI_JOB_JWT" in built.answer

@@ -414,3 +414,74 @@ def test_garbage_answers_fail(garbage: str, ctx: ScoreContext) -> None:
         res = T.score(garbage, ex.check, ctx)
         assert not res.ok
         assert res.reason and "\n" not in res.reason
+
+
+# ----------------------------------------------------------------------------- audit regressions
+
+
+def test_product_attestors_only_run_where_witness_can_succeed() -> None:
+    """`-a sbom`/`-a vex` fail the whole run without an SBOM/VEX product (go-witness sbom.go, vex.go)."""
+    for seed in range(6):
+        for w in (
+            T.build_world(seed, n_steps=2, extra="sbom", sbom_kind="spdx"),
+            T.build_world(seed, extra="vex"),
+        ):
+            first = w.pipeline.scenarios[w.steps[0]] if w.pipeline else None
+            assert first is not None
+            doc = T.VEX_FILE if w.extra == "vex" else "sbom.spdx.json"
+            assert doc in first.product_paths(), (w.extra, first.product_paths())
+            lines = [T._run_line(w, s) for s in w.steps]
+            assert w.extra in lines[0]
+            for line in lines[1:]:  # the tar step has no SBOM/VEX product of its own
+                assert w.extra not in line.split(" -- ")[0], line
+                assert parse_command(line.strip("`")).valid
+    vex = find(lambda ex: ex.check["trap"].startswith("type-version/vex"))
+    assert "-- make release`" in vex.question and T.VEX_FILE in vex.question
+
+
+def test_collection_type_fix_must_drop_the_entry(ctx: ScoreContext) -> None:
+    ex = trap("collection-type/witness-dev")
+    swap = (
+        "This will fail: the collection type is on the wrong domain; change it to "
+        "`https://witness.testifysec.com/attestation-collection/v0.1`."
+    )
+    assert_fails(ex, swap, ctx, "missing key term")
+    drop = (
+        "This will fail: the attestation collection is the statement's predicate type, not an attestor type "
+        "inside the collection, so the step never finds it. Remove that entry from `attestations`."
+    )
+    assert T.score(drop, ex.check, ctx).ok
+
+
+def _is_trap(name: str, ex: Example) -> bool:
+    return bool(ex.check["trap"] == name)
+
+
+def test_ok_lookalikes_must_not_be_called_faults(ctx: ScoreContext) -> None:
+    cases = {
+        "camel-case-tag": (
+            "Note that `regoPolicies` is ignored by witness, so the Rego check never runs.",
+            "`regoPolicies` is fine: Go's JSON decoding is case-insensitive, so it binds to `regopolicies`.",
+        ),
+        "named-map-key": (
+            "One thing: the `publickeys` map key must be the keyid, otherwise witness cannot find the key.",
+            "The `publickeys` map key is only a label; witness uses the `keyid` field.",
+        ),
+        "functionary-type": (
+            'However, the functionary type must be "publickey" for key functionaries.',
+            'The docs say the type should be "publickey", but witness never reads the functionary type.',
+        ),
+    }
+    for variant, (false_claim, fine) in cases.items():
+        ex = find(functools.partial(_is_trap, f"ok/{variant}"))
+        steps = ", ".join(f"`{s}`" for s in ex.check["steps"])
+        head = f"This looks correct: steps {steps} are enforced as written."
+        assert_fails(ex, f"{head}\n\n{false_claim}", ctx, "claims a fault")
+        assert T.score(f"{head}\n\n{fine}", ex.check, ctx).ok, variant
+        assert T.lookalike_claim(ex.answer, variant) is None
+
+
+def test_omitted_sans_answer_blames_the_email_constraint() -> None:
+    ex = trap("cert-constraint/omitted-sans")
+    first = ex.answer.split("\n", 1)[0]
+    assert "omits `emails`" in first and "uris" not in first

@@ -119,11 +119,19 @@ def meaning(a: CommandAnalysis) -> dict[str, Any]:
     return out
 
 
-def _blocking_issues(a: CommandAnalysis) -> list[str]:
+def _blocking_issues(a: CommandAnalysis, *, answer: bool = False) -> list[str]:
+    """Issues that make a command wrong. In an answer, naming an attestor that is already selected
+    (e.g. `-a environment,git,product,material`) only makes witness log `Attestor <x> already declared,
+    skipping`: the run is the same, so that redundancy is tolerated there (never in a reference)."""
     return [
         f"{i.code}: {i.message}"
         for i in a.issues
-        if i.severity == "error" or (i.severity == "warning" and i.code not in ALLOWED_WARNINGS)
+        if i.severity == "error"
+        or (
+            i.severity == "warning"
+            and i.code not in ALLOWED_WARNINGS
+            and not (answer and i.code == "attestor-duplicate" and i.message.startswith("Attestor "))
+        )
     ]
 
 
@@ -798,7 +806,15 @@ def _make_other(rng: random.Random) -> Built:
         fmt["name"] = name
         intro = "`witness attestors schema` takes exactly one attestor name:"
     elif sub == "policy check":
-        f = rng.choice(("policy.json", "policy/policy.json", "witness-policy.json", "policy-signed.json"))
+        files: tuple[str, ...] = (
+            "policy.json",
+            "policy/policy.json",
+            "witness-policy.json",
+            "policy-signed.json",
+        )
+        if "before signing" in _OTHER_Q[sub][i]:  # an already signed file cannot be checked "before signing"
+            files = files[:-1]
+        f = rng.choice(files)
         args = [f]
         fmt["file"] = f
         opt = rng.choice((None, None, "json", "verbose", "quiet"))
@@ -973,6 +989,13 @@ _MISSPELLED = (
     ("lockfile", "lockfiles"),
     ("openvex", "vex"),
 )
+_MISSPELLED_STEP: dict[str, dict[str, str]] = {
+    # `-a sbom` fails (`no SBOM file found`) unless the step writes an SPDX/CycloneDX JSON product, and
+    # k8smanifest only records rendered YAML manifests: draw a step that produces them.
+    "spdx": {"step_kind": "sbom", "sbom_kind": "spdx"},
+    "cyclonedx": {"step_kind": "sbom", "sbom_kind": "cyclonedx"},
+    "k8s": {"step_kind": "deploy"},
+}
 
 
 def _mistake(rng: random.Random) -> Mistake:
@@ -1030,6 +1053,9 @@ def _mistake(rng: random.Random) -> Mistake:
         return Mistake(f"rename/{sub}/{wrong.lstrip('-')}", render(broken, rng), fixed, "", why, issue)
     if mid == "misspelled-attestor":
         wrong, right = rng.choice(_MISSPELLED)
+        fit = _MISSPELLED_STEP.get(wrong)
+        if fit is not None:  # sbom/k8smanifest need the step's own products (an SBOM, manifests)
+            sc = Scenario.random(rng, **fit)
         fixed = _base_run(rng, sc).with_flag("attestations", ["environment", "git", right], 3)
         broken = fixed.replace("attestations", "attestations", ["environment", "git", wrong])
         why = (
@@ -1045,6 +1071,11 @@ def _mistake(rng: random.Random) -> Mistake:
         }.get(right)
         if where:
             why += f" Note that `{right}` only works {where}."
+        if right == "vex":
+            why += (
+                " Note that `vex` looks for an OpenVEX JSON document among the step's products and fails "
+                "(`no VEX file found`) if no product decodes as one."
+            )
         return Mistake(f"attestor/{wrong}", render(broken, rng), fixed, "", why, "unknown-attestor")
     if mid == "commandrun":
         extra = rng.choice(_STEP_EXTRAS[sc.step_kind])
@@ -1216,8 +1247,9 @@ def _mistake(rng: random.Random) -> Mistake:
         broken = fixed.replace("policy-ca-roots", wrong, fixed.get("policy-ca-roots")[0])
         why = (
             f"`{wrong}` does not exist (the deprecation warning of `--policy-ca` even names the singular form); "
-            "the flag is `--policy-ca-roots` (and `--policy-ca-intermediates`)."
-        )
+            if wrong == "--policy-ca-root"
+            else f"`{wrong}` does not exist; "
+        ) + "the flag is `--policy-ca-roots` (and `--policy-ca-intermediates`)."
         return Mistake(f"ca/{wrong.lstrip('-')}", render(broken, rng), fixed, "", why, "nonexistent-flag")
     # policy-validate
     file = rng.choice(("policy.json", "policy/policy.json", "witness-policy.json"))
@@ -1369,9 +1401,9 @@ def _score(answer: str, check: dict[str, Any]) -> Score:
             others.append(a.subcommand or "?")
     if not candidates:
         return Score.failed(f"no `witness {sub}` command (found: {', '.join(sorted(set(others)))[:120]})")
-    clean = [a for a in candidates if not _blocking_issues(a)]
+    clean = [a for a in candidates if not _blocking_issues(a, answer=True)]
     if not clean:
-        issue = _blocking_issues(candidates[-1])[0]
+        issue = _blocking_issues(candidates[-1], answer=True)[0]
         return Score.failed(f"`witness {sub}` command rejected: {issue[:200]}")
     got = meaning(clean[-1])
     problem = _diff(expect, got, check)

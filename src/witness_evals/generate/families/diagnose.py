@@ -75,8 +75,15 @@ _KEY_STYLES = (
     ("{n}key.pem", "{n}pub.pem"),
 )
 _ATT_STYLES = ("{s}.attestation.json", "{s}-att.json", "attestations/{s}.json", "{s}.json")
-_EXTRA_ATTESTORS = ("secretscan", "vex", "sarif", "oci", "k8smanifest", "lockfiles", "system-packages")
-_PB_SAFE = ("secretscan", "vex", "sarif", "oci")
+# Opt-in attestors that succeed on any build/package step. Not `oci` / `vex` / `sarif`: they need a
+# matching product (a plain tar image, a VEX or SARIF JSON) and otherwise fail the whole `witness run`
+# (`no tar file found`, `no VEX file found`, `no sarif file found`; go-witness attestation/oci, vex, sarif).
+# Not `k8smanifest` either: with products it records cluster info from a kubeconfig by default.
+_EXTRA_ATTESTORS = ("secretscan", "lockfiles", "system-packages")
+_PB_SAFE = ("secretscan", "lockfiles", "system-packages")
+# "re-sign the policy": not a bare `sign*`, which `policy-signed.json` alone would satisfy
+_RESIGN = ("re-sign*", "resign*", "witness sign", "sign it", "sign the", "sign again", "sign your", "sign a new",
+           "sign this", "signing it", "signing the")  # fmt: skip
 
 _HEX8 = re.compile(r"^[0-9a-f]{8,}$")
 _MAX_CODE_CHARS = 60_000
@@ -401,7 +408,8 @@ def _f_policy_expired(rng: random.Random) -> Fault:
         else "The policy has no `expires`, which witness reads as the zero time (year 1)"
     )
     answer = (
-        f"{cause}; witness checks expiry before anything else, so it fails with `policy expired on ...`.\n\n"
+        f"{cause}; witness checks expiry before it evaluates any step, "
+        "so it fails with `policy expired on ...`.\n\n"
         f'Fix: set a future RFC3339 `expires` in policy.json:\n\n```json\n"expires": "{new}"\n```\n\n'
         "then re-sign it (the signature covers the exact bytes) and verify again:\n\n"
         + _bash(w.sign_cmd(), w.verify_cmd())
@@ -410,7 +418,7 @@ def _f_policy_expired(rng: random.Random) -> Fault:
         context,
         _render(res, w.verify_cmd()),
         answer,
-        [["expire*"], ["sign*", "resign*"]],
+        [["expire*"], list(_RESIGN)],
         [old] if old else [],
         [{"type": "json_expires"}, {"type": "sign_cmd", "optional": True}],
         variant,
@@ -492,6 +500,18 @@ def _f_attestors_replaced(rng: random.Random) -> Fault:
     res = _run_verify(w, pol, envs)
     _expect_fail(res, f"no collections found for step {step}")
     uris = {"environment": ENV, "git": GIT}
+    if "git" in missing:  # without git there is no commithash back-reference between the two steps
+        lost = (
+            f"`{w.steps[1]}` (found only through `{step}`'s commit) can no longer be found"
+            if i == 0
+            else f"`{step}` itself (its product is not the verified artifact) can no longer be found"
+        )
+        alt = (
+            "Dropping `git` from the policy instead is not enough: `git` is also what links the two steps "
+            f"(its `commithash` back-reference), so without it {lost}."
+        )
+    else:
+        alt = "(or drop the environment type from the step's `attestations` and re-sign the policy)."
     context = (
         "CI records the steps like this:\n"
         + _bash(*(w.run_cmd(j, given if j == i else None) for j in range(2)))
@@ -504,7 +524,7 @@ def _f_attestors_replaced(rng: random.Random) -> Fault:
         f"the collection is never found (`no collections found for step {step}`).\n\n"
         f"Fix: list the defaults explicitly when you add `{extra}`:\n\n"
         + _bash(w.run_cmd(i, full))
-        + "\n\n(or drop those types from the step's `attestations` and re-sign the policy)."
+        + f"\n\n{alt}"
     )
     return Fault(
         context,
@@ -567,7 +587,7 @@ _WRONG_TYPES: tuple[tuple[str, str, str, str], ...] = (
     ("sbom", "sbom", "https://witness.dev/attestations/sbom/v0.1", "spdx"),
     ("sbom", "sbom", "https://witness.dev/attestations/sbom/v0.1", "cyclonedx"),
     ("k8smanifest", "k8smanifest", "https://witness.dev/attestations/k8smanifest/v0.1", "none"),
-    ("vex", "vex", "https://openvex.dev/ns/v0.2.0", "none"),
+    ("lockfiles", "lockfiles", "https://witness.dev/attestations/lockfile/v0.1", "none"),
     ("commandrun", "", "https://witness.dev/attestations/commandrun/v0.1", "none"),
     ("secretscan", "secretscan", "https://witness.dev/attestations/secret-scan/v0.1", "none"),
 )
@@ -617,7 +637,7 @@ def _f_wrong_type_uri(rng: random.Random) -> Fault:
         context,
         _render(res, w.verify_cmd()),
         answer,
-        [[right], ["sign*", "resign*"]],
+        [[right], list(_RESIGN)],
         [wrong],
         [],
         variant,
@@ -712,18 +732,19 @@ def _f_rego_deny(rng: random.Random) -> Fault:
     context = (
         f"CI ran on branch `{sc.branch}`:\n"
         + _bash(w.run_cmd(0))
-        + f"\nThe `{step}` step has this Rego on `{att}`:\n```rego\n{src}```"
+        + f"\nThe `{step}` step has this Rego module (`{name}`) on `{att}`:\n```rego\n{src}```"
     )
     fix = (
-        _bash(fix_run, w.run_cmd(0))
+        f"build from `{required}`:\n\n" + _bash(fix_run, w.run_cmd(0))
         if fix_run
-        else f"run the build with `{required}`: `witness run -s {step} ... -- {required} ...`"
+        else f"run the build with `{required}` (`witness run -s {step} ... -- {required} ...`)."
     )
     answer = (
         f"The Rego module `{name}` on step `{step}` denied the collection (`{msg}`): {where}, "
         f"but the rule requires `{required}`.\n\n"
-        f"Fix: produce the artifact the way the policy expects ({fix}), or, if `{actual}` is legitimate, "
-        "change the rule, re-encode the module in the policy and re-sign it:\n\n" + _bash(w.sign_cmd())
+        f"Fix: produce the artifact the way the policy expects, i.e. {fix}\n\n"
+        f"Or, if `{actual}` is legitimate, change the rule, re-encode the module (base64) in the policy and "
+        "re-sign it:\n\n" + _bash(w.sign_cmd())
     )
     return Fault(
         context,
@@ -746,21 +767,36 @@ def _f_wrong_artifact(rng: random.Random) -> Fault:
     _expect_fail(res, f"no collections found for step {w.steps[0]}")
     _expect_pass(_run_verify(w, pol))
     art = w.pipe.artifact_path
+    # the final package (product of the second step) verifies too: the build is found via its git commit
+    sc1 = w.pipe.scenarios[w.steps[1]]
+    tar = sc1.product_paths()[0]
+    tar_digest = hashlib.sha256(sc1.files_after[tar]).hexdigest()
+    _expect_pass(_run_verify(w, pol, subjects=[tar_digest]))
     context = "Build step:\n" + _bash(w.run_cmd(0))
     answer = (
         f"`-f {wrong}` hashes a file that no step produced (it is only an input/material of `{w.steps[0]}`), "
         "so no collection has a subject with that digest and every step reports `no collections found`. "
         f"Witness looks attestations up by the sha256 of the artifact you verify.\n\n"
-        f"Fix: verify the `{w.steps[0]}` product `{art}` (or pass its digest with `-s "
-        f"{w.pipe.artifact_digest[:12]}...`):\n\n" + _bash(w.verify_cmd())
+        f"Fix: verify the `{w.steps[0]}` product `{art}` (or pass its sha256, `{w.pipe.artifact_digest[:12]}…`, "
+        f"in full with `-s`):\n\n"
+        + _bash(w.verify_cmd())
+        + f"\n\nVerifying the `{w.steps[1]}` product `{tar}` works as well."
     )
     return Fault(
         context,
         _render(res, w.verify_cmd(artifact=wrong)),
         answer,
-        [[art, art.rsplit("/", 1)[-1], w.pipe.artifact_digest[:8]]],
+        [[art, art.rsplit("/", 1)[-1], w.pipe.artifact_digest[:8], tar, tar_digest[:8]]],
         [],
-        [{"type": "verify_subject", "paths": [art], "digest": w.pipe.artifact_digest, "bad": wrong}],
+        [
+            {
+                "type": "verify_subject",
+                "paths": [art, tar],
+                "digest": w.pipe.artifact_digest,
+                "digests": [tar_digest],
+                "bad": wrong,
+            }
+        ],
         "material",
     )
 
@@ -799,19 +835,28 @@ def _f_no_backref(rng: random.Random) -> Fault:
     )
 
 
-_MODIFIERS = (
-    ("strip", "strip {p}"),
-    ("upx", "upx --best {p}"),
-    ("touch-up", "sed -i 's/DEV/PROD/' {p}"),
-    ("objcopy", "objcopy --remove-section .comment {p}"),
-)
+# (label, command) by artifact kind: binary tools only touch native (ELF) executables, a zip-based
+# artifact (jar, wheel) is changed by adding a file, a script by editing it
+_MODIFIERS: dict[str, tuple[tuple[str, str], ...]] = {
+    "elf": (
+        ("strip", "strip {p}"),
+        ("upx", "upx --best {p}"),
+        ("objcopy", "objcopy --remove-section .comment {p}"),
+    ),
+    "zip": (("stamp", "zip -q {p} BUILD_INFO"),),
+    "text": (("touch-up", "sed -i 's/DEV/PROD/' {p}"), ("minify", "npx terser {p} -c -m -o {p}")),
+}
+
+
+def _artifact_kind(data: bytes) -> str:
+    return "elf" if data[:4] == b"\x7fELF" else "zip" if data[:4] == b"PK\x03\x04" else "text"
 
 
 def _f_artifacts_mismatch(rng: random.Random) -> Fault:
     w = _world(rng)
     s0, s1 = w.steps
     path = w.pipe.artifact_path
-    label, tmpl = phrasing.pick(rng, _MODIFIERS)
+    label, tmpl = phrasing.pick(rng, _MODIFIERS[_artifact_kind(w.pipe.scenarios[s0].files_after[path])])
     sc = w.pipe.scenarios[s1]
     fb = dict(sc.files_before)
     fb[path] = fb[path] + f"\n#{label}".encode()
@@ -828,7 +873,11 @@ def _f_artifacts_mismatch(rng: random.Random) -> Fault:
     _expect_fail(res, f"mismatched digests for {path}")
     _expect_pass(_run_verify(w, pol))
     mod = tmpl.format(p=path)
-    context = "CI:\n" + _bash(w.run_cmd(0), mod, w.run_cmd(1))
+    context = (
+        "CI:\n"
+        + _bash(w.run_cmd(0), mod, w.run_cmd(1))
+        + f"\nThe release gate verifies the `{path}` that the `{s0}` job uploaded."
+    )
     answer = (
         f'Step `{s1}` has `artifactsFrom: ["{s0}"]`, so its materials must match what `{s0}` produced. '
         f"`{mod}` changes `{path}` between the two steps, so the digest `{s1}` recorded as material differs "
@@ -837,7 +886,9 @@ def _f_artifacts_mismatch(rng: random.Random) -> Fault:
         + _bash(
             w.run_cmd(0).split(" -- ")[0] + f' -- sh -c "{" ".join(w.pipe.scenarios[s0].command)} && {mod}"'
         )
-        + f"\n\nor record `{label}` as its own witness step and point `{s1}`'s `artifactsFrom` at it."
+        + f"\n\nor attest `{mod}` as a witness step of its own (a new policy step with `artifactsFrom: "
+        f'["{s0}"]`), point `{s1}`\'s `artifactsFrom` at that step, re-sign the policy and verify the '
+        "modified file."
     )
     return Fault(
         context,
@@ -875,7 +926,9 @@ def _f_collection_step_name(rng: random.Random) -> Fault:
         "never found.\n\n"
         f"Fix: re-record it with the policy's step name:\n\n"
         + _bash(w.run_cmd(i))
-        + f"\n\n(or rename the policy step, key and `name`, to `{wrong}` and re-sign)."
+        + f"\n\n(or rename the policy step, key and `name`, to `{wrong}`"
+        + (f", also in `{w.steps[1]}`'s `artifactsFrom`," if i == 0 else "")
+        + " and re-sign the policy)."
     )
     return Fault(
         context,
@@ -926,6 +979,8 @@ def make(rng: random.Random) -> Example:
     fault = FAULTS[cause](random.Random(f"{cause}:{seed}"))  # the task is a function of (cause, seed)
     t = rng.randrange(len(_TEMPLATES))
     q = _TEMPLATES[t].format(context=fault.context.strip(), output=fault.output)
+    if q.endswith("```"):  # a closer such as " Thanks!" must not land on the closing fence line
+        q += "\n"
     question = phrasing.dress(rng, q)
     check: dict[str, Any] = {
         "kind": "diagnosis",
@@ -981,6 +1036,8 @@ def _run_cmds(text: str) -> list[Any]:
 
     out = []
     for c in answers.commands(text)[:40]:
+        if len(c.split()) <= 2:  # a mention such as `witness verify` in prose, not a proposed command
+            continue
         a = parse_command(c[:4000])
         out.append(a)
     return out
@@ -1054,6 +1111,7 @@ def _check(c: dict[str, Any], answer: str, cmds: list[Any], now: datetime) -> st
                 )
             )
             or c["digest"] in a.subjects
+            or any(dg in a.subjects for dg in c.get("digests", []))
         ]
         if verifies and not ok:
             return "proposed `witness verify` does not verify the produced artifact"

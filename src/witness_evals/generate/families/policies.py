@@ -231,12 +231,14 @@ def _build_worlds(check: dict[str, Any]) -> _Worlds:
                     _run_world(check, {**first_keys, last: specs[0]["keys"][0]}),
                 )
             )
-        negatives.append(
-            (
-                f"{last} consumed artifacts that differ from {specs[-2]['name']}'s products",
-                _run_world(check, first_keys, tamper_at=len(specs) - 1),
+        # one tampered hand-over per artifactsFrom edge: every edge must be in the policy
+        for i in range(1, len(specs)):
+            negatives.append(
+                (
+                    f"{specs[i]['name']} consumed artifacts that differ from {specs[i - 1]['name']}'s products",
+                    _run_world(check, first_keys, tamper_at=i),
+                )
             )
-        )
     rego = check.get("rego")
     if rego:
         negatives.append(
@@ -534,7 +536,7 @@ _INTROS: dict[str, tuple[str, ...]] = {
         "I have a Rego check I want witness to run during verification of {repo}. Give me the policy.",
         "How do I embed this Rego module in a witness policy for our {project} pipeline?",
         "Please draft a witness policy for {project} with an embedded Rego policy: {what}.",
-        "Our security team wants {what}. Build the witness policy for {repo} with this Rego module.",
+        "Our security team has a new rule: {what}. Build the witness policy for {repo} with this Rego module.",
         "Give me a witness policy for {project} whose `{s0}` step is additionally gated by Rego.",
     ),
     "multi-functionary": (
@@ -672,7 +674,8 @@ def _question(rng: random.Random, check: dict[str, Any], names: _Names, worlds: 
         r = check["rego"]
         b64 = base64.b64encode(r["module"].encode()).decode("ascii")
         parts.append(
-            f"Rego module `{r['name']}` ({r['what']}):\n```rego\n{r['module']}```\n"
+            f"Rego module `{r['name']}` ({r['what']}; it applies to the `{r['step']}` step):\n"
+            f"```rego\n{r['module']}```\n"
             f"`base64 -w0 {r['name']}` prints:\n```text\n{b64}\n```"
         )
     parts.append(_signing_ask(names) + " Also show how to sign it.")
@@ -684,7 +687,9 @@ def _explain(check: dict[str, Any], names: _Names, worlds: _Worlds) -> list[str]
     change = check.get("change", {}).get("kind")
     lines: list[str] = []
     groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
-    for s in specs:
+    # add-step: the question shows only the new step's run, so only that run is described
+    described = specs[-1:] if change == "add-step" else specs
+    for s in described:
         groups.setdefault((tuple(s["a"]), worlds.types[s["name"]]), []).append(s["name"])
     for (a, types), members in groups.items():
         recorded = ", ".join(t if "sbom" in get_attestor(t).name else get_attestor(t).name for t in types)
@@ -784,10 +789,17 @@ def make(rng: random.Random) -> Example:
 
 
 def _find_policy(answer: str) -> dict[str, Any] | None:
-    for doc in answers.json_documents(answer):
-        if isinstance(doc, dict) and any(isinstance(k, str) and k.lower() == "steps" for k in doc):
-            return doc
-    return None
+    """The answer's policy: the last complete one (`steps` and `expires`), so that an update answer
+    that first quotes the current policy is graded on its result; else the first with `steps`."""
+
+    def keys(doc: dict[Any, Any]) -> set[str]:
+        return {k.lower() for k in doc if isinstance(k, str)}
+
+    docs = [d for d in answers.json_documents(answer) if isinstance(d, dict) and "steps" in keys(d)]
+    complete = [d for d in docs if "expires" in keys(d)]
+    if complete:
+        return complete[-1]
+    return docs[0] if docs else None
 
 
 def _has_rego(data: bytes) -> bool:

@@ -217,7 +217,8 @@ def _git_remote(rng: random.Random) -> Cond:
         _q(f"the repository remote is not {want}"),
         "`input.remotes` is the list of remote URLs of the checkout (credentials stripped).",
         [_pred("git", s)],
-        [_pred("git", s.with_(repo_url=u)) for u in others],
+        # another org's fork, and a look-alike repo of the same org (owner-only checks must fail)
+        [_pred("git", s.with_(repo_url=u)) for u in [*others, want.removesuffix(".git") + "-fork.git"]],
         helpers=[("remote_ok", [f"input.remotes[_] == {_q(want)}"])],
     )
 
@@ -509,7 +510,8 @@ def _gh_repo(rng: random.Random) -> Cond:
         _q(f"workflow did not run in {s.repo_slug}"),
         "`input.jwt.claims.repository` is the `owner/name` of the repository (from the OIDC token).",
         [_pred("github", s)],
-        [_pred("github", s.with_(org=o)) for o in rng.sample(_ORGS, 2)],
+        [_pred("github", s.with_(org=o)) for o in rng.sample(_ORGS, 2)]
+        + [_pred("github", s.with_(project=f"{s.project}-fork"))],
     )
 
 
@@ -578,6 +580,13 @@ def _gh_workflow(rng: random.Random) -> Cond:
     )
 
 
+_GL_JWT_NOTE = (
+    "Caveat: the gitlab attestor records `jwt` only when the `CI_JOB_JWT` variable is set, and GitLab removed "
+    "that variable in 17.0 (witness reads no other token variable); without it `input.jwt` is absent and this "
+    "rule denies every attestation (it fails closed)."
+)
+
+
 def _gl_ref(rng: random.Random) -> Cond:
     want = pick(rng, ("main", "master"))
     s = Scenario.random(rng, ci="gitlab")
@@ -589,9 +598,10 @@ def _gl_ref(rng: random.Random) -> Cond:
         "gitlab.ref",
         [f"not input.jwt.claims.ref == {_q(want)}"],
         _q(f"pipeline did not run on {want}"),
-        "`input.jwt.claims` holds the verified GitLab ID token claims; `ref` is the branch name.",
+        "`input.jwt.claims` holds the claims of the verified GitLab job JWT; `ref` is the branch name.",
         [_pred("gitlab", s.with_(branch=want))],
         [_pred("gitlab", s.with_(branch=b)) for b in _other_branches(rng, want)],
+        note=_GL_JWT_NOTE,
     )
 
 
@@ -605,9 +615,11 @@ def _gl_project(rng: random.Random) -> Cond:
         "gitlab.project",
         [f"not input.jwt.claims.project_path == {_q(s.repo_slug)}"],
         _q(f"pipeline is not from {s.repo_slug}"),
-        "`input.jwt.claims.project_path` is the `group/project` path from the ID token.",
+        "`input.jwt.claims.project_path` is the `group/project` path from the job JWT.",
         [_pred("gitlab", s)],
-        [_pred("gitlab", s.with_(org=o)) for o in rng.sample(_ORGS, 2)],
+        [_pred("gitlab", s.with_(org=o)) for o in rng.sample(_ORGS, 2)]
+        + [_pred("gitlab", s.with_(project=f"{s.project}-fork"))],
+        note=_GL_JWT_NOTE + " On GitLab 17+ compare `input.projecturl` (from `CI_PROJECT_URL`) instead.",
     )
 
 
@@ -625,6 +637,7 @@ def _gl_source(rng: random.Random) -> Cond:
         "`input.jwt.claims.pipeline_source` says what started the pipeline (`push`, `web`, `schedule`...).",
         [_claims(base, pipeline_source="push")],
         [_claims(base, pipeline_source="schedule"), _claims(base, pipeline_source="web")],
+        note=_GL_JWT_NOTE,
     )
 
 
@@ -1167,15 +1180,16 @@ def _symptom(c: Cond, module: str) -> str:
 
 _FIX_EXPLAIN = {
     "no-import": "`deny contains msg if {{ ... }}` is Rego v1 syntax, but `witness verify` parses modules with "
-    "OPA's v0 parser, which only accepts `contains`/`if` after `import rego.v1`. Add the import:",
+    "OPA's v0 parser, which only accepts `contains`/`if` after `import rego.v1` (or the matching "
+    "`future.keywords` imports). Add the import:",
     "string": "`deny = msg` makes `deny` a single string. Witness reads `{pkg}` and requires a set (or array) of "
     "strings, each one a denial reason, so declare `deny` as a partial set rule:",
     "bool": "`deny if {{ ... }}` makes `deny` a boolean. Witness reads `{pkg}` and requires a set (or array) of "
     "strings, each one a denial reason:",
     "path": "The Rego `input` is the attestor's predicate itself, not the in-toto statement, so there is no "
     "`input.predicate` wrapper: `input.predicate...` is undefined. {fields} Read the fields directly:",
-    "path-map": "The {att} predicate is a bare map on the wire; the `{wrapper}` wrapper only exists in the "
-    "published JSON schema, so `input.{wrapper}[...]` is undefined. {fields} Fixed:",
+    "path-map": "`input.{wrapper}[...]` is undefined: the `{wrapper}` wrapper exists only in the published JSON "
+    "schema of the {att} attestor, not in the predicate Rego sees. {fields} Fixed:",
     "no-deny": "Witness only queries `{pkg}`; a package without a `deny` rule is silently a pass, so "
     "`violation` is never looked at. Rename the rule to `deny`:",
 }

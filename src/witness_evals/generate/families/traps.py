@@ -31,6 +31,9 @@ from witness_evals.generate.context import NOW, ScoreContext
 from witness_evals.generate.example import Example, Score
 from witness_evals.generate.families import Family
 from witness_evals.witness import crypto, simulate, x509
+from witness_evals.witness.attestors.artifacts import vex_document
+from witness_evals.witness.attestors.scenario import Scenario
+from witness_evals.witness.jsonio import dumps_go
 from witness_evals.witness.policy_check import PolicyReport, check_policy
 from witness_evals.witness.rego.engine import RegorusEngine, evaluate_deny
 
@@ -45,6 +48,19 @@ COLLECTION_TYPES = (
     "https://witness.testifysec.com/attestation-collection/v0.1",
 )
 REQUIRED = ("material", "command-run", "product")
+REMOVAL_TERMS = (
+    "remove",
+    "delete",
+    "drop",
+    "take it out",
+    "take out",
+    "get rid of",
+    "not an attestation",
+    "isn't an attestation",
+    "is not an attestor",
+    "isn't an attestor",
+    "not an attestor type",
+)
 TYPE_OF = {
     "environment": "https://witness.dev/attestations/environment/v0.1",
     "git": "https://witness.dev/attestations/git/v0.1",
@@ -69,6 +85,7 @@ TYPE_VERSION_TRAPS: tuple[tuple[str, str, str, str], ...] = (
     ("vex-versioned", "vex", "https://witness.dev/attestations/vex/v0.1", TYPE_OF["vex"]),
     ("commandrun", "", "https://witness.dev/attestations/commandrun/v0.1", TYPE_OF["command-run"]),
 )
+VEX_FILE = "vex.json"
 _FIRST_STEPS = ("build", "compile", "build-app", "make")
 _SECOND_STEPS = ("package", "archive", "bundle", "release")
 _KEY_FILES = ("key.pem", "ci-key.pem", "signing-key.pem", "build-key.pem", "witness-key.pem")
@@ -203,7 +220,14 @@ def build_world(
             ks = key_seeds[i] if two_keys else key_seeds[0]
             signers[s] = crypto.Signer(crypto.generate_private_key("ed25519", seed=ks))
     overrides: dict[str, Any] = {"sbom_kind": sbom_kind} if extra == "sbom" else {}
-    pipe = simulate.pipeline(rng, signers, steps=steps, attestors=attestors, **overrides)
+    scenario: Scenario | None = None
+    if extra == "vex":
+        # go-witness's vex attestor fails the whole run (`no VEX file found`) unless a product is an
+        # OpenVEX document, so this build writes one (same rng draws as `simulate.pipeline`'s own).
+        sc = Scenario.random(rng, step=steps[0], step_kind="build", sbom_kind="none")
+        with_vex = {**sc.files_after, VEX_FILE: dumps_go(vex_document(sc)).encode()}
+        scenario = sc.with_(command=("make", "release"), files_after=with_vex)
+    pipe = simulate.pipeline(rng, signers, scenario=scenario, steps=steps, attestors=attestors, **overrides)
     types: dict[str, list[str]] = {}
     wanted = {TYPE_OF[a] for a in (*REQUIRED, *attestors) if a in TYPE_OF}
     if extra == "sbom":
@@ -419,7 +443,8 @@ def _t_collection(rng: random.Random, w: World) -> Injection:
         ),
         flagged=wrong,
         fix_paths=[f"steps.{step}.attestations"],
-        require=[["collection"]],
+        # the fix is to drop the entry: swapping in the other collection URI is just as wrong
+        require=[["collection"], list(REMOVAL_TERMS)],
         forbid=[json.dumps(wrong)],
     )
 
@@ -862,11 +887,12 @@ def _t_cert_constraint(rng: random.Random, w: World) -> Injection:
     else:
         del cc["emails"]
         del cc["uris"]
-        head = "the certConstraint omits `emails` and `uris`."
+        head = f"the certConstraint of step `{step}` omits `emails`, so it rejects your certificate."
         detail = (
             "Omitted or empty constraint lists are not wildcards: they mean the certificate must have *no* such "
             f"values, and your signing certificate carries the email SAN `{email}`, so the functionary never "
-            'matches. Set the email (or `["*"]`):'
+            "matches. (The omitted `uris` is harmless here because the certificate has no URI SAN, but "
+            '`["*"]` states the intent.) Set the email (or `["*"]`):'
         )
         require = [["emails"]]
         flagged = "omits both emails and uris"
@@ -910,8 +936,8 @@ def _t_expires(rng: random.Random, w: World) -> Injection:
         p["expires"] = bad
         head = f"the policy already expired (`expires` is `{bad}`)."
         detail = (
-            "witness checks `expires` before anything else and stops with `policy expired on ...`. Set a future "
-            "RFC3339 time (and re-sign the policy):"
+            "witness checks `expires` before it evaluates any step and stops with `policy expired on ...`. Set a "
+            "future RFC3339 time (and re-sign the policy):"
         )
         flagged = "expired on"
         require = [["expire"]]
@@ -961,9 +987,22 @@ OK_VARIANTS = ("plain", "camel-case-tag", "named-map-key", "functionary-type", "
 # ----------------------------------------------------------------------------- question
 
 
+def _step_attestors(w: World, step: str) -> tuple[str, ...]:
+    """`-a` of one step: only the first step records the extra attestor (sbom, vex, k8smanifest).
+
+    A later step only tars the build output, so it has no SBOM/VEX product; `-a sbom` or `-a vex`
+    there would fail the whole run (`no SBOM file found` / `no VEX file found`), and the policy
+    does not require the extra type for later steps anyway.
+    """
+    if step == w.steps[0] or not w.extra:
+        return w.attestors
+    return tuple(a for a in w.attestors if a != w.extra)
+
+
 def _run_line(w: World, step: str) -> str:
-    default = w.attestors == ("environment", "git")
-    a = "" if default else f" -a {','.join(w.attestors)}"
+    attestors = _step_attestors(w, step)
+    default = attestors == ("environment", "git")
+    a = "" if default else f" -a {','.join(attestors)}"
     if w.x509:
         signer = f"-k {w.key_files[step]} --signer-file-cert-path signer.crt"
     else:
@@ -977,6 +1016,8 @@ def _context(rng: random.Random, w: World) -> str:
     text = f"{lead} {runs[0]}" + (f", then {runs[1]}." if len(runs) > 1 else ".")
     if w.extra == "sbom":
         text += f" The build writes a {'SPDX' if w.sbom_kind == 'spdx' else 'CycloneDX'} JSON SBOM."
+    elif w.extra == "vex":
+        text += f" The build also writes an OpenVEX document `{VEX_FILE}`."
     if w.x509:
         text += f" `signer.crt` is issued to `{w.x509['email']}` by {w.x509['ca']}."
     return text
@@ -1261,6 +1302,49 @@ def claims_error(text: str) -> str | None:
     return None
 
 
+_LOOKALIKE_DEFENSE = (
+    r"\b(?:not|isn't|is not|never|aren't|are not) (?:ignored|dropped|reads?|checks?|checked|uses?|used|required|significant|validated)\b"
+    r"|case[- ]?insensitiv|\bbinds?\b|\bis fine\b|\bharmless\b|\bonly a label\b|\bjust a label\b|\birrelevant\b"
+    r"|\b(?:doesn't|does not|don't|do not) (?:matter|read|check|use|validate|have to|need to)\b|\bneed not\b|\bneedn't\b"
+    r"|\bdocumentation\b|\bcosmetic\b|\bconvention\b|\boptional(?:ly)?\b|\bany (?:string|name|label|value)\b"
+)
+_MUST = r"\b(?:must|has to|have to|needs to|need to|should|is required to)(?: be| equal| match| use)\b"
+_LOOKALIKE_FAULTS: dict[str, tuple[str, str]] = {
+    # ok variant -> (what the sentence is about, what would make it a (false) fault claim)
+    "camel-case-tag": (
+        r"regopolicies",
+        r"\bignored\b|\bdropped\b|\bnever (?:evaluated|read|runs?)\b|\bnot (?:evaluated|read|recogni[sz]ed)\b"
+        r"|\b(?:doesn't|does not|won't|will not) (?:bind|run|work|be evaluated)\b|\brename\b|" + _MUST,
+    ),
+    "named-map-key": (
+        r"map key|publickeys key|key of (?:the )?`?publickeys",
+        _MUST + r"|\bwrong\b|\binvalid\b|\bmismatch",
+    ),
+    "functionary-type": (
+        r"\btype\b",
+        r"(?:" + _MUST + r").{0,40}(?:publickey|\broot\b)|\"key\" is (?:invalid|wrong|not valid)"
+        r"|\binvalid (?:functionary )?type\b|\bunknown (?:functionary )?type\b",
+    ),
+}
+
+
+def lookalike_claim(text: str, variant: str) -> str | None:
+    """A sentence that calls the harmless look-alike of an `ok/<variant>` policy a fault, or None."""
+    rule = _LOOKALIKE_FAULTS.get(variant)
+    if rule is None:
+        return None
+    about, fault = rule
+    prose = re.sub(r"```.*?(?:```|\Z)", " ", text[:20_000], flags=re.S).lower()
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", prose):
+        if (
+            re.search(about, sentence)
+            and re.search(fault, sentence)
+            and not re.search(_LOOKALIKE_DEFENSE, sentence)
+        ):
+            return sentence.strip()[:100]
+    return None
+
+
 def _full_policies(docs: list[Any]) -> list[dict[str, Any]]:
     return [d for d in docs if isinstance(d, dict) and isinstance(d.get("steps"), dict) and "expires" in d]
 
@@ -1291,7 +1375,7 @@ def _score(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Score:
     if got != expected:
         return Score.failed(f"wrong verdict: answer says {got}, policy is {expected}")
     if expected == "ok":
-        claim = claims_error(text)
+        claim = claims_error(text) or lookalike_claim(text, str(check.get("trap", "")).removeprefix("ok/"))
         if claim:
             return Score.failed(f"claims a fault in a valid policy: {claim!r}")
     low = text.lower()
