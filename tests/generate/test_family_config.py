@@ -106,8 +106,10 @@ def test_badkey_wrong_answers(ctx: ScoreContext) -> None:
     assert C.score(ex.answer, ex.check, ctx).ok
     res = C.score("Yes, `run.key: key.pem` works.", ex.check, ctx)
     assert not res.ok
-    res = C.score("No, it's ignored; use `run.signer-file-key-path`.", ex.check, ctx)
-    assert not res.ok and "YAML" in res.reason
+    # a plain "no, use <sub>.<good>" is a complete answer; a bare long flag name is not the config key
+    assert C.score("No, it's ignored; use `run.signer-file-key-path`.", ex.check, ctx).ok
+    res = C.score("No, it's ignored; use the `--signer-file-key-path` flag instead.", ex.check, ctx)
+    assert not res.ok and "run.signer-file-key-path" in res.reason
     res = C.score(
         "No, it's ignored. Use `run.signer-file-key-path`:\n\n```yaml\nrun:\n  signer-file-key-path: key.pem\n"
         "  key: key.pem\n```",
@@ -117,6 +119,50 @@ def test_badkey_wrong_answers(ctx: ScoreContext) -> None:
     assert not res.ok
     res = C.score("It is not valid. Use:\n\n```yaml\nrun:\n  private-key: key.pem\n```", ex.check, ctx)
     assert not res.ok
+
+
+def test_badkey_value_only_required_when_shown(ctx: ScoreContext) -> None:
+    """Templates that do not show the user's value accept any value for the corrected key."""
+    check = {"kind": "badkey", "sub": "run", "bad": "fulcio-url", "good": "signer-fulcio-url"}
+    other = "No. Use:\n\n```yaml\nrun:\n  signer-fulcio-url: https://fulcio.example.com\n```"
+    assert C.score(other, {**check, "value": "https://fulcio.sigstore.dev"}, ctx).ok
+    shown = {**check, "value": "https://fulcio.sigstore.dev", "value_shown": True}
+    res = C.score(other, shown, ctx)
+    assert not res.ok and "question" in res.reason
+    assert C.score(other.replace("example.com", "sigstore.dev"), shown, ctx).ok
+    for seed in range(600):
+        ex = C.make(random.Random(seed))
+        if ex.meta["kind"] == "badkey":
+            shows = ex.template.rsplit("/", 1)[1] in ("2", "5")
+            assert ex.check["value_shown"] is shows
+
+
+def test_badkey_run_attestations_are_attestor_names(ctx: ScoreContext) -> None:
+    """`run.attestations` holds attestor names; a file name there fails with `attestor not found`."""
+    pairs = [p for p in C.BAD_PAIRS if p[0] == "run" and p[2] == "attestations"]
+    assert pairs
+    for _sub, _bad, _good, value in pairs:
+        assert (
+            isinstance(value, list) and "environment" in value and not any(v.endswith(".json") for v in value)
+        )
+    ex = _example("badkey", lambda e: e.check["sub"] == "run" and e.check["good"] == "attestations")
+    assert "build.json" not in ex.answer and "- slsa" in ex.answer
+    assert C.score(ex.answer, ex.check, ctx).ok
+    wrong = "No, it's ignored. Use:\n\n```yaml\nrun:\n  attestations:\n    - build.json\n```"
+    assert not C.score(wrong, {**ex.check, "value_shown": True}, ctx).ok
+
+
+def test_badkey_no_env_var_values() -> None:
+    """viper does not expand `$VAR`, so no corrected config may carry one."""
+    assert all(not (isinstance(v, str) and v.startswith("$")) for *_, v in C.BAD_PAIRS)
+
+
+def test_badkey_artifacthash_accepts_subjects(ctx: ScoreContext) -> None:
+    ex = _example("badkey", lambda e: e.check["bad"] == "artifacthash")
+    assert C.score(ex.answer, ex.check, ctx).ok
+    subj = "No, `artifacthash` is stale. Use:\n\n```yaml\nverify:\n  subjects:\n    - 54c5b3dd\n```"
+    assert C.score(subj, ex.check, ctx).ok
+    assert C.score("No: use `verify.subjects` with the digest.", ex.check, ctx).ok
 
 
 GARBAGE = [

@@ -140,6 +140,69 @@ def test_negated_mentions_are_not_claims(ctx: ScoreContext) -> None:
     assert not F.has_term("--step", "-s")
 
 
+def test_selection_questions_share_one_polarity(ctx: ScoreContext) -> None:
+    """Every selection question asks "recorded without -a?", so one Yes/No answer fits all of them."""
+    for name in ("gcp-iit", "git", "material"):
+        fact = _fact(f"attestor/selection/{name}")
+        assert not any("Do I need" in q or q.startswith("How do I") for q in fact.questions), fact.questions
+    check = _fact("attestor/selection/gcp-iit").check
+    assert F.score("No, `gcp-iit` is opt-in: add `-a gcp-iit`.", check, ctx).ok
+    assert not F.score("Yes, it is on by default.", check, ctx).ok
+    check = _fact("attestor/selection/material").check
+    assert F.score("Yes, `material` is always recorded.", check, ctx).ok
+
+
+def test_jwt_selection_does_not_recommend_a_jwt(ctx: ScoreContext) -> None:
+    """REFERENCE §1.2: `-a jwt` always fails from the CLI (no way to pass a token)."""
+    fact = _fact("attestor/selection/jwt")
+    assert "always fails" in fact.answer and "enable it with `-a jwt`" not in fact.answer
+    assert F.score(fact.answer, fact.check, ctx).ok
+    assert not F.score("No: `jwt` is opt-in; enable it with `-a jwt` on `witness run`.", fact.check, ctx).ok
+
+
+def test_cliname_misspellings_never_answer_yes(ctx: ScoreContext) -> None:
+    for wrong in ("env", "materials", "vsa", "commandrun"):
+        fact = _fact(f"attestor/cliname/{wrong}")
+        assert fact.answer.startswith(f"There is no `{wrong}` attestor"), fact.answer
+        assert "Yes" not in fact.answer
+        assert not F.score(f"Yes, `{wrong}` is fine.", fact.check, ctx).ok
+
+
+def test_policyverify_is_not_in_a_collection() -> None:
+    assert "inside the attestation collection" not in _fact("attestor/export/policyverify").answer
+
+
+def test_nonexistent_artifacthash_accepts_subjects(ctx: ScoreContext) -> None:
+    check = _fact("flag/nonexistent/artifacthash").check
+    assert F.score("`--artifacthash` does not exist; pass the digest with `-s/--subjects`.", check, ctx).ok
+    assert F.score("`--artifacthash` does not exist; use `-f/--artifactfile`.", check, ctx).ok
+
+
+def test_examples_have_their_runtime_companions() -> None:
+    """A fulcio signer without --signer-fulcio-url fails (`fulcio URL must include a host`); CA intermediates
+    without roots cannot verify an x.509-signed policy."""
+    for flag in ("signer-fulcio-token", "signer-fulcio-token-path"):
+        for cmd in ("run", "sign"):
+            ex = F.example_command(cmd, flag)
+            assert ex is not None and "--signer-fulcio-url https://" in ex, ex
+    ex = F.example_command("verify", "policy-ca-intermediates")
+    assert ex is not None and "--policy-ca-roots" in ex
+
+
+def test_required_group_quotes_witness_errors() -> None:
+    """The quoted error is witness's own text, not the analyser's explanation."""
+    seen: set[str] = set()
+    for seed in range(3000):
+        ex = F.make(random.Random(seed))
+        if ex.group.startswith("facts/required/"):
+            case = ex.group.rsplit("/", 1)[1]
+            assert f"Witness fails with `{F.GROUP_ERRORS[case]}`." in ex.answer, ex.answer
+            seen.add(case)
+    assert seen == set(F.GROUP_ERRORS)
+    assert F.GROUP_ERRORS["run-step"] == "step name is required"
+    assert F.GROUP_ERRORS["run-two-signers"] == "only one signer is supported"
+
+
 GARBAGE = [
     "",
     "   \n",

@@ -121,12 +121,19 @@ def environment_failure(attestor: str, scenario: Scenario) -> str | None:
     """Why `attestor` fails in this scenario's environment when run from the CLI, or None.
 
     The CLI never ignores attestor errors (REFERENCE §1.2): a CI attestor outside its CI fails
-    (`not in a github ci job`, ...), and `jwt` always fails because the CLI cannot pass a token.
+    (`not in a github ci job`, ...), `jwt` always fails because the CLI cannot pass a token, and
+    `sbom` fails when the command produced no SPDX/CycloneDX JSON file. (oci, vex and sarif also
+    need a matching product in go-witness; they are not modelled here.)
     """
     if attestor in _CI_ATTESTORS and scenario.ci != attestor:
         return f"not in a {attestor} ci job"
     if attestor == "jwt":
         return 'invalid token: ""'
+    if attestor == "sbom":  # REFERENCE §1.4: only SPDX/CycloneDX JSON products are used
+        if not scenario.product_paths():
+            return "no products to attest"
+        if scenario.sbom_path() is None:
+            return "no SBOM file found"
     return None
 
 
@@ -279,7 +286,7 @@ def pipeline(
     *,
     scenario: Scenario | None = None,
     steps: Sequence[str] = ("build", "package"),
-    attestors: Sequence[str] = DEFAULT_ATTESTORS,
+    attestors: Sequence[str] | Mapping[str, Sequence[str]] = DEFAULT_ATTESTORS,
     hashes: Sequence[str] = ("sha256",),
     timestamper: Timestamper | None = None,
     **scenario_overrides: Any,
@@ -288,7 +295,8 @@ def pipeline(
 
     The first step builds the project; every later step packages the previous step's products
     (`tar czf`). All steps share the git commit, so the git `commithash` backref links them.
-    `signers`: one signer for all steps, or step name -> signer.
+    `signers`: one signer for all steps, or step name -> signer; `attestors`: the `-a` values of every
+    step, or step name -> its own `-a` values (e.g. `sbom` only where an SBOM is written).
     """
     if not steps:
         raise InputError("a pipeline needs at least one step")
@@ -304,8 +312,9 @@ def pipeline(
         if i > 0:
             current = package_scenario(current, step=name)
         signer = signers if isinstance(signers, Signer) else signers[name]
+        step_attestors = attestors[name] if isinstance(attestors, Mapping) else attestors
         results[name] = run_step(
-            name, current, signer, attestors=attestors, hashes=hashes, timestamper=timestamper
+            name, current, signer, attestors=step_attestors, hashes=hashes, timestamper=timestamper
         )
         scenarios[name] = current
     first = scenarios[steps[0]]

@@ -192,3 +192,23 @@ def test_ci_attestors_fail_outside_their_ci_and_jwt_always_fails() -> None:
     with pytest.raises(InputError, match='attestor jwt failed: invalid token: ""'):
         run_step("build", jenkins, signer, attestors=["jwt"])
     assert run_step("build", jenkins, signer, attestors=["jenkins"]).collection.name == "build"
+
+
+def test_sbom_needs_an_sbom_product_and_pipelines_take_per_step_attestors() -> None:
+    """REFERENCE §1.4: `-a sbom` on a step that writes no SPDX/CycloneDX file fails the run."""
+    import random
+
+    import pytest
+
+    from witness_evals.witness import crypto
+    from witness_evals.witness.errors import InputError
+    from witness_evals.witness.simulate import pipeline
+
+    signer = crypto.Signer(crypto.generate_private_key("ed25519", seed=5))
+    with pytest.raises(InputError, match="attestor sbom failed: no SBOM file found"):
+        pipeline(random.Random(2), signer, attestors=["environment", "git", "sbom"], sbom_kind="spdx")
+    per_step = {"build": ["environment", "git", "sbom"], "package": ["environment", "git"]}
+    pipe = pipeline(random.Random(2), signer, attestors=per_step, sbom_kind="spdx")
+    types = {s: {a.type for a in r.collection.attestations} for s, r in pipe.steps.items()}
+    assert "https://spdx.dev/Document" in types["build"]
+    assert not any("spdx" in t for t in types["package"])

@@ -264,12 +264,24 @@ def _make_dot(rng: random.Random) -> tuple[str, str, str, dict[str, Any], str]:
     return f"config/dotwitness/{sub}", question, answer, check, f"config/dotwitness/{t}"
 
 
-def _bad_pairs() -> list[tuple[str, str, str, str]]:
+# config values that differ from the facts family's command-line samples: `run.attestations` takes attestor
+# names (not attestation files, which would fail with `attestor not found`), and `-a` replaces the default
+CONFIG_SAMPLES: dict[tuple[str, str], str | list[str]] = {
+    ("run", "attestations"): ["environment", "git", "slsa"],
+}
+# other keys that are an equally correct replacement for a stale key (REFERENCE §2.6: `--artifacthash`
+# took a digest, which is what `verify.subjects` takes)
+ALT_GOOD: dict[tuple[str, str], tuple[str, ...]] = {("verify", "artifacthash"): ("subjects",)}
+# the BAD_Q templates that show the user's value (the corrected YAML must then keep it)
+VALUE_TEMPLATES = frozenset({2, 5})
+
+
+def _bad_pairs() -> list[tuple[str, str, str, str | list[str]]]:
     """(subcommand, nonexistent key, correct long flag, sample value) from the core's nonexistent-flag table."""
     import re
 
     hint_flag = re.compile(r"`(?:-\w/)?--([\w-]+)")
-    out: list[tuple[str, str, str, str]] = []
+    out: list[tuple[str, str, str, str | list[str]]] = []
     for bad, hint in data.NONEXISTENT_FLAGS.items():
         for sub in ("run", "sign", "verify"):
             good = next(
@@ -281,28 +293,54 @@ def _bad_pairs() -> list[tuple[str, str, str, str]]:
             flag = cli_spec.lookup_flag(sub, good)
             if flag is None or flag.type == "bool":
                 continue
-            out.append((sub, bad, good, SAMPLES[good]))
+            value = CONFIG_SAMPLES.get((sub, good), SAMPLES[good])
+            if isinstance(value, str) and value.startswith("$"):
+                continue  # viper does not expand environment variables: `$OIDC_TOKEN` would be taken literally
+            out.append((sub, bad, good, value))
     return out
 
 
 BAD_PAIRS = tuple(_bad_pairs())
 
 
+def _want_value(value: str | list[str], got: Any) -> Any:
+    """The check's value in the shape parse_config_yaml gives for the flag (list for strings flags)."""
+    if isinstance(value, list):
+        return value
+    return [value] if isinstance(got, list) else value
+
+
 def _make_bad(rng: random.Random) -> tuple[str, str, str, dict[str, Any], str]:
     sub, bad, good, value = phrasing.pick(rng, BAD_PAIRS)
-    fixed = f"{sub}:\n  {good}: {value}\n"
+    if isinstance(value, list):
+        fixed = f"{sub}:\n  {good}:\n" + "".join(f"    - {v}\n" for v in value)
+        shown = "[" + ", ".join(value) + "]"
+    else:
+        fixed = f"{sub}:\n  {good}: {value}\n"
+        shown = value
     cfg = cli_spec.parse_config_yaml(fixed)
     assert not cfg.issues and cfg.values[sub][good] == (
-        [value] if cli_spec.lookup_flag(sub, good).type in ("strings", "stringArray") else value  # type: ignore[union-attr]
+        value
+        if isinstance(value, list)
+        else [value]
+        if cli_spec.lookup_flag(sub, good).type in ("strings", "stringArray")  # type: ignore[union-attr]
+        else value
     )
     t = rng.randrange(len(BAD_Q))
-    question = BAD_Q[t].format(sub=sub, bad=bad, value=value)
+    question = BAD_Q[t].format(sub=sub, bad=bad, value=shown)
     answer = (
         f"No. Witness config keys are `<subcommand>.<long flag name>`, and `--{bad}` is not a flag of "
         f"`witness {sub}`, so `{sub}.{bad}` is silently ignored. Use `{sub}.{good}`:\n\n```yaml\n{fixed}```\n\n"
         f"and pass the file explicitly, e.g. `witness -c witness.yaml {sub}`."
     )
-    check = {"kind": "badkey", "sub": sub, "bad": bad, "good": good, "value": value}
+    check = {
+        "kind": "badkey",
+        "sub": sub,
+        "bad": bad,
+        "good": good,
+        "value": value,
+        "value_shown": t in VALUE_TEMPLATES,
+    }
     return f"config/badkey/{sub}/{bad}", question, answer, check, f"config/badkey/{t}"
 
 
@@ -401,24 +439,39 @@ def _score_dot(text: str, check: dict[str, Any]) -> Score:
 
 
 def _score_bad(text: str, check: dict[str, Any]) -> Score:
-    sub, _bad, good, value = check["sub"], check["bad"], check["good"], check["value"]
+    """Says no, and names the right key: in a corrected YAML `sub:` section (with the user's value where the
+    question showed one) or, without such YAML, as `sub.good` in the text."""
+    sub, bad, good, value = check["sub"], check["bad"], check["good"], check["value"]
+    goods = (good, *ALT_GOOD.get((sub, bad), ()))
     head = text.lstrip(" \t\n*_#>`").lower()
     if head.startswith("yes"):
         return Score.failed("answers yes")
     if not any(has_term(text, t) for t in [*NEG_ALTS, "ignored", "not valid", "no"]):
         return Score.failed("does not say the key is invalid")
-    if not has_term(text, good):
+    if not any(has_term(text, g) for g in goods):
         return Score.failed(f"missing `{sub}.{good}`")
+    why = ""
     for cfg in _configs(text):
         got = cfg.values.get(sub, {})
-        if good in got and _norm(good, got[good]) == _norm(
-            good, [value] if isinstance(got[good], list) else value
-        ):
+        for g in goods:
+            if g not in got:
+                continue
+            if (
+                check.get("value_shown")
+                and g == good
+                and _norm(g, got[g]) != _norm(g, _want_value(value, got[g]))
+            ):
+                why = f"corrected config sets `{sub}.{g}` to {got[g]!r}, not the question's {value!r}"
+                continue
             bad_keys = [i for i in cfg.issues if i.code == "config-unknown-key"]
             if bad_keys:
                 return Score.failed(f"corrected config still has {bad_keys[0].message[:120]}")
             return Score.passed()
-    return Score.failed(f"no corrected YAML setting `{sub}.{good}: {value}`")
+    if why:
+        return Score.failed(why)
+    if any(has_term(text, f"{sub}.{g}") for g in goods):
+        return Score.passed()
+    return Score.failed(f"neither a corrected YAML nor the key `{sub}.{good}`")
 
 
 SCORERS = {"write": _score_write, "dotwitness": _score_dot, "badkey": _score_bad}

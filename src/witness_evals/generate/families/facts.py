@@ -210,6 +210,13 @@ SAMPLES: dict[str, str] = {
     "datatype": "https://witness.testifysec.com/policy/v0.1",
 }
 RUN_TAIL = " -- make"
+EXAMPLE_COMPANIONS: dict[str, tuple[tuple[str, str], ...]] = {
+    **{
+        f"signer-fulcio-{opt}": (("signer-fulcio-url", "https://fulcio.sigstore.dev"),)
+        for opt in ("token", "token-path", "use-http", "oidc-issuer", "oidc-client-id", "oidc-redirect-url")
+    },
+    "policy-ca-intermediates": (("policy-ca-roots", "root-ca.pem"),),
+}
 
 
 def example_command(cmd: str, flag: str | None = None, value: str | None = None) -> str | None:
@@ -220,6 +227,12 @@ def example_command(cmd: str, flag: str | None = None, value: str | None = None)
             base.pop("signer-file-key-path", None)
             base.pop("publickey", None)
         base.pop(flag, None)
+        # companions without which the featured flag cannot work at runtime: the fulcio signer fails
+        # with `fulcio URL must include a host` without --signer-fulcio-url, and a policy signed with
+        # x.509 cannot chain to a trusted root from intermediates alone
+        for name, val in EXAMPLE_COMPANIONS.get(flag, ()):
+            if cli_spec.lookup_flag(cmd, name) is not None:
+                base.setdefault(name, val)
     parts = ["witness", cmd]
     for name, val in base.items():
         f = cli_spec.lookup_flag(cmd, name)
@@ -489,7 +502,9 @@ def _nonexistent_facts() -> list[Fact]:
         w = _cmd_label(cmd)
         require: list[list[str]] = [NEG_ALTS]
         if good is not None:
-            require.append(_flag_alts(good))
+            # e.g. `--artifacthash`: `-f/--artifactfile <file>` and `-s/--subjects <digest>` both replace it
+            alts = [t for n in repl for g in [cli_spec.lookup_flag(cmd, n)] if g for t in _flag_alts(g)]
+            require.append(list(dict.fromkeys(alts)))
         ex = example_command(cmd, good.name) if good is not None else None
         facts.append(
             Fact(
@@ -522,10 +537,16 @@ SELECTION_TEXT = {
     "verify-only": "No: `{name}` (run type `verify`) is produced only inside `witness verify`; it cannot be used "
     "with `witness run`.",
 }
+# per-attestor overrides of the selection answer: REFERENCE §1.2, `-a jwt` always fails from the CLI
+JWT_SELECTION = (
+    "No: `jwt` is not recorded by default, and it is not usable on its own from the CLI: `witness run -a jwt` "
+    "always fails because there is no flag to pass a token. The JWT predicate is embedded by the `github`, "
+    "`gitlab` and `gcp-iit` attestors, so enable one of those (opt-in) instead."
+)
 SELECTION_REQUIRE = {
     "always": [["always"]],
     "always-with-command": [["--", "command follows", "command is given", "after `--`"]],
-    "default": [["default"]],
+    "default": [["default", "defaults"]],
     "opt-in": [
         [
             "-a {name}",
@@ -576,6 +597,27 @@ SELECTION_EXACT = {
     "default": (_NOT_DEFAULT, ["no"]),
     "opt-in": (_IS_DEFAULT, ["yes"]),
     "verify-only": (_IS_DEFAULT, ["yes"]),
+}
+JWT_SELECTION_CHECK: dict[str, Any] = {
+    "kind": "terms",
+    "require": [
+        ["not recorded by default", "not by default", "not enabled by default", "opt-in", "not usable"],
+        # and that it does not work stand-alone (rather than recommending `-a jwt`)
+        [
+            "fails",
+            "fail",
+            "error",
+            "not usable",
+            "cannot be used",
+            "can't be used",
+            "no way to pass",
+            "no flag",
+            "embedded",
+        ],
+    ],
+    "forbid": ["-a jwt", "--attestations jwt", "enabled by default", "recorded by default"],
+    "forbid_exact": _IS_DEFAULT,
+    "not_start": ["yes"],
 }
 _URI_VERSION = re.compile(r"/v(\d+(?:\.\d+)?)$")
 
@@ -671,13 +713,15 @@ def _attestor_facts() -> list[Fact]:
                 (
                     f"Does `witness run` record the {a} attestor by default?",
                     f"Is {a} enabled by default in `witness run`?",
-                    f"Do I need `-a {name}` to get a {a} attestation from `witness run`?",
+                    f"Do I get a {a} attestation from `witness run` without passing any `-a`?",
                     f"Is the {a} attestor on without any `-a` flag?",
                     f"Will my `witness run` collection contain {a} if I don't configure anything?",
-                    f"How do I make `witness run` record {a}?",
+                    f"Is {a} among the attestors that `witness run` records when `-a` is not given?",
                 ),
-                SELECTION_TEXT[spec.selection].format(name=name),
-                _terms(
+                JWT_SELECTION if name == "jwt" else SELECTION_TEXT[spec.selection].format(name=name),
+                JWT_SELECTION_CHECK
+                if name == "jwt"
+                else _terms(
                     [[t.format(name=name) for t in alts] for alts in SELECTION_REQUIRE[spec.selection]],
                     [t.format(name=name) for t in SELECTION_FORBID[spec.selection]],
                     forbid_exact=SELECTION_EXACT[spec.selection][0],
@@ -698,9 +742,14 @@ def _attestor_facts() -> list[Fact]:
             )
             check = _terms([[flag]])
         else:
+            where = (
+                f"{a} is produced only inside `witness verify` and is not written out by the CLI"
+                if spec.selection == "verify-only"
+                else f"{a} always stays inside the attestation collection"
+            )
             body = (
                 f"No: only `{'`, `'.join(EXPORTERS)}` can be exported (`--attestor-<name>-export`); `{flag}` does "
-                f"not exist, {a} always stays inside the attestation collection."
+                f"not exist, {where}."
             )
             check = _terms([[*NEG_ALTS, "no", "only", "cannot", "can't"]], [flag], not_start=["yes"])
         facts.append(
@@ -778,25 +827,25 @@ def _attestor_facts() -> list[Fact]:
     )
     for wrong, right in data.ATTESTOR_MISSPELLINGS.items():
         spec = ATTESTORS[right]
+        head = f"There is no `{wrong}` attestor (`attestor not found: {wrong}`); the CLI name is `{right}`"
         if spec.selection == "opt-in":
             ex = (example_command("run") or "").replace(" -- make", f" -a {right} -- make")
             body = _with_example(
-                f"There is no `{wrong}` attestor (`attestor not found: {wrong}`); the CLI name is `{right}` "
-                f"(type `{spec.type}`).",
+                f"{head} (type `{spec.type}`).",
                 ex if cli_spec.parse_command(ex).valid else None,
             )
-        elif spec.selection in ("always", "always-with-command"):
-            body = f"The CLI name is `{right}`, not `{wrong}`. " + SELECTION_TEXT[spec.selection].format(
-                name=right
-            )
-        elif spec.selection == "default":
-            body = f"The CLI name is `{right}`, not `{wrong}`. " + SELECTION_TEXT["default"].format(
-                name=right
-            )
         else:
-            body = f"The attestor is called `{right}`, not `{wrong}`. " + SELECTION_TEXT[
-                spec.selection
-            ].format(name=right)
+            # the selection text answers "is it on by default?"; drop its leading Yes/No here
+            if spec.selection == "always-with-command":
+                note = (
+                    f"`{right}` is added automatically when a command follows `--` "
+                    f"(`witness run ... -- <cmd>`); passing `-a {right}` is ignored with a warning."
+                )
+            else:
+                note = re.sub(
+                    r"^(?:Yes, always|Yes|No): ", "", SELECTION_TEXT[spec.selection].format(name=right)
+                )
+            body = f"{head}. {note[0].upper()}{note[1:]}"
         facts.append(
             Fact(
                 f"attestor/cliname/{wrong}",
@@ -810,7 +859,7 @@ def _attestor_facts() -> list[Fact]:
                     f"Which attestor name does witness expect when I mean `{wrong}`?",
                 ),
                 body,
-                _terms([[right]]),
+                _terms([[right]], not_start=["yes"]),
             )
         )
     return facts
@@ -1061,6 +1110,19 @@ GROUP_CASES: tuple[tuple[str, str, str, list[str], str], ...] = (
         "use exactly one signer provider; drop either `-k` or `--signer-kms-ref`:",
     ),
 )
+# verbatim witness/cobra error per case (REFERENCE §2.2-2.4, trap 18)
+GROUP_ERRORS: dict[str, str] = {
+    "sign-outfile": "if any flags in the group [infile outfile] are set they must all be set; missing [outfile]",
+    "sign-infile": "if any flags in the group [infile outfile] are set they must all be set; missing [infile]",
+    "verify-subject": "at least one of the flags in the group [artifactfile subjects] is required",
+    "verify-key": "at least one of the flags in the group [publickey policy-ca policy-ca-roots "
+    "policy-ca-intermediates verifier-kms-ref] is required",
+    "verify-attestations": "must either specify attestation file paths or enable archivista as an attestation "
+    "source",
+    "run-step": "step name is required",
+    "run-signer": "failed to load signers: failed to load any signers",
+    "run-two-signers": "only one signer is supported",
+}
 GROUP_FIXES: dict[str, str] = {
     "sign-outfile": "witness sign -f policy.json -o policy-signed.json -k {key}",
     "sign-infile": "witness sign -f policy.json -o policy-signed.json -k {key}",
@@ -1100,7 +1162,7 @@ def _make_group(rng: random.Random) -> tuple[str, str, str, dict[str, Any], str]
     assert cli_spec.parse_command(fixed).valid, fixed
     t = rng.randrange(len(GROUP_QUESTIONS))
     question = GROUP_QUESTIONS[t].format(cmd=broken)
-    answer = f"Witness fails with `{errs[0].message}`. Fix: {fix_text}\n\n```bash\n{fixed}\n```"
+    answer = f"Witness fails with `{GROUP_ERRORS[case_id]}`. Fix: {fix_text}\n\n```bash\n{fixed}\n```"
     sub = broken.split()[1]
     return (
         f"required/{case_id}",
