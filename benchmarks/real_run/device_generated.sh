@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Real run on a generated dataset (device calls 2 and 3; call 1 = device_call1.sh parks GGUF part 1).
 #   train  (carry .carry/p2 .carry/gen .whl): join the GGUF (sha256-checked), install the gguf wheel, unpack
-#          the dataset, train LoRA on SmolLM2-135M-Instruct for at most TRAIN_S seconds;
+#          the dataset (data.tar.gz + test.meta.jsonl), train LoRA on SmolLM2-135M-Instruct for at most TRAIN_S seconds;
 #   answer (same warm machine, no carry): greedy answers of MODELS (untuned,tuned) to the first LIMIT test
 #          questions, scored afterwards on the CPU machine by score_answers.py.
 # Usage: bash benchmarks/real_run/device_generated.sh train ITERS TRAIN_S
@@ -22,7 +22,8 @@ MODEL_DIR=$(python3 -c "from witness_evals.train.model_source import resolve_mod
 if [ "$MODE" = train ]; then
   ITERS=${2:-1180}; TRAIN_S=${3:-420}
   sha256sum "$GGUF"
-  mkdir -p /tmp/data && tar xzf .carry/gen/data.tar.gz -C /tmp/data && wc -l /tmp/data/*.jsonl
+  mkdir -p /tmp/data && tar xzf .carry/gen/data.tar.gz -C /tmp/data && cp .carry/gen/test.meta.jsonl /tmp/data/ \
+    && wc -l /tmp/data/*.jsonl
   mkdir -p $OUT/run
   T0=$(date +%s)
   timeout $TRAIN_S python3 -m witness_evals train --model "$GGUF" --data /tmp/data --out /tmp/run --no-resume \
@@ -37,5 +38,5 @@ else
   ADAPTER=/tmp/run/adapter; [ -d $ADAPTER ] || ADAPTER=/tmp/run/best
   echo "adapter: $ADAPTER"
   python3 benchmarks/real_run/answer.py --model-dir "$MODEL_DIR" --adapter $ADAPTER --data /tmp/data --split test \
-    --limit $LIMIT --models $MODELS --out $OUT 2>&1 | grep -v Warning
+    --limit $LIMIT --models $MODELS --out $OUT 2>&1 | grep --line-buffered -v Warning
 fi
