@@ -24,7 +24,7 @@ from typing import Any
 from witness_evals.generate import answers, phrasing
 from witness_evals.generate.context import ScoreContext
 from witness_evals.generate.example import Example, Score
-from witness_evals.generate.families import Family
+from witness_evals.generate.families import Family, guarded
 from witness_evals.witness import simulate
 from witness_evals.witness.attestors.scenario import Scenario, hex_id
 from witness_evals.witness.cli_spec import (
@@ -1372,23 +1372,15 @@ def _diff(expect: dict[str, Any], got: dict[str, Any], check: dict[str, Any]) ->
     return None
 
 
+@guarded
 def score(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Score:
     """Judge an answer: its last clean `witness <subcommand>` command must mean what the check expects."""
     del ctx
-    try:
-        return _score(answer, check)
-    except Exception as exc:  # untrusted input must never crash scoring
-        return Score.failed(f"could not score answer ({type(exc).__name__})")
-
-
-def _score(answer: str, check: dict[str, Any]) -> Score:
-    if not isinstance(answer, str) or not answer.strip():
-        return Score.failed("empty answer")
-    expect = check.get("expect") if isinstance(check, dict) else None
-    sub = check.get("subcommand") if isinstance(check, dict) else None
+    expect = check.get("expect")
+    sub = check.get("subcommand")
     if not isinstance(expect, dict) or not isinstance(sub, str):
         return Score.failed("malformed check")
-    found = answers.commands(answer[: answers.MAX_ANSWER_CHARS])
+    found = answers.commands(answer)
     if not found:
         return Score.failed("no witness command found in the answer")
     candidates: list[CommandAnalysis] = []

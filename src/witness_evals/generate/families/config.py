@@ -15,12 +15,10 @@ import json
 import random
 from typing import Any
 
-import yaml
-
 from witness_evals.generate import answers, phrasing
 from witness_evals.generate.context import ScoreContext
 from witness_evals.generate.example import Example, Score
-from witness_evals.generate.families import Family
+from witness_evals.generate.families import Family, guarded
 from witness_evals.generate.families.facts import NEG_ALTS, SAMPLES, has_term
 from witness_evals.witness import cli_spec
 from witness_evals.witness import cli_spec_data as data
@@ -477,17 +475,13 @@ def _score_bad(text: str, check: dict[str, Any]) -> Score:
 SCORERS = {"write": _score_write, "dotwitness": _score_dot, "badkey": _score_bad}
 
 
+@guarded
 def score(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Score:
     del ctx
-    if not isinstance(answer, str) or not answer.strip():
-        return Score.failed("empty answer")
-    fn = SCORERS.get(check.get("kind", "")) if isinstance(check, dict) else None
+    fn = SCORERS.get(check.get("kind", ""))
     if fn is None:
         return Score.failed("unknown check kind")
-    try:
-        return fn(answer[: answers.MAX_ANSWER_CHARS], check)
-    except (KeyError, TypeError, ValueError, AttributeError, RecursionError, yaml.YAMLError) as exc:
-        return Score.failed(f"could not score: {type(exc).__name__}")
+    return fn(answer, check)
 
 
 FAMILY = Family(

@@ -29,7 +29,7 @@ from typing import Any
 from witness_evals.generate import answers, phrasing
 from witness_evals.generate.context import NOW, ScoreContext
 from witness_evals.generate.example import Example, Score
-from witness_evals.generate.families import Family
+from witness_evals.generate.families import Family, guarded
 from witness_evals.witness import crypto, simulate
 from witness_evals.witness.dsse import Envelope
 from witness_evals.witness.verify import TRUSTED_REGO, SourceCollection, VerifyResult, verify
@@ -1146,17 +1146,9 @@ def _check(c: dict[str, Any], answer: str, cmds: list[Any], now: datetime) -> st
     return None
 
 
+@guarded
 def score(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Score:
-    try:
-        return _score(answer, check, ctx)
-    except Exception as exc:  # never raise on garbage
-        return Score.failed(f"could not score: {type(exc).__name__}")
-
-
-def _score(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Score:
-    if not isinstance(answer, str) or not answer.strip():
-        return Score.failed("empty answer")
-    text = answer[: answers.MAX_ANSWER_CHARS]
+    text = answer
     low = text.lower()
     for group in check.get("require", []):
         if not any(_compiled(t).search(low) for t in group):

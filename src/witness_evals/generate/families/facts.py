@@ -25,7 +25,7 @@ from typing import Any
 from witness_evals.generate import answers, phrasing
 from witness_evals.generate.context import ScoreContext
 from witness_evals.generate.example import Example, Score
-from witness_evals.generate.families import Family
+from witness_evals.generate.families import Family, guarded
 from witness_evals.witness import cli_spec
 from witness_evals.witness import cli_spec_data as data
 from witness_evals.witness.attestors import ALWAYS_RUN, ATTESTORS, DEFAULT_ATTESTORS, EXPORTERS
@@ -1231,16 +1231,12 @@ def make(rng: random.Random) -> Example:
     )
 
 
+@guarded
 def score(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Score:
     del ctx
-    if not isinstance(answer, str) or not answer.strip():
-        return Score.failed("empty answer")
-    if not isinstance(check, dict) or check.get("kind") != "terms":
+    if check.get("kind") != "terms":
         return Score.failed("unknown check kind")
-    try:
-        return score_terms(answer, check)
-    except (ValueError, TypeError, RecursionError) as exc:  # pragma: no cover - defensive
-        return Score.failed(f"could not score: {type(exc).__name__}")
+    return score_terms(answer, check)
 
 
 FAMILY = Family(

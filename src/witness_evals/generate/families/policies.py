@@ -32,7 +32,7 @@ from typing import Any
 from witness_evals.generate import answers, phrasing
 from witness_evals.generate.context import ScoreContext
 from witness_evals.generate.example import Example, Score
-from witness_evals.generate.families import Family
+from witness_evals.generate.families import Family, guarded
 from witness_evals.witness import crypto, simulate
 from witness_evals.witness import verify as wverify
 from witness_evals.witness.attestors import artifacts
@@ -41,7 +41,7 @@ from witness_evals.witness.attestors.scenario import Scenario
 from witness_evals.witness.cli_spec import parse_command
 from witness_evals.witness.digests import sha256_hex
 from witness_evals.witness.errors import WitnessError
-from witness_evals.witness.policy import TimeParseError, decode_policy, iter_rego, parse_rfc3339
+from witness_evals.witness.policy import decode_policy, iter_rego, parse_rfc3339
 from witness_evals.witness.policy_check import check_policy
 
 NAME = "policies"
@@ -868,20 +868,8 @@ def _verify(
     )
 
 
+@guarded
 def score(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Score:
-    try:
-        return _score(answer, check, ctx)
-    except (RecursionError, WitnessError, TimeParseError) as exc:
-        return Score.failed(f"unusable answer: {type(exc).__name__}: {' '.join(str(exc).split())[:160]}")
-    except Exception as exc:  # never raise on untrusted input
-        return Score.failed(
-            f"answer could not be checked: {type(exc).__name__}: {' '.join(str(exc).split())[:160]}"
-        )
-
-
-def _score(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Score:
-    if not isinstance(answer, str) or not answer.strip():
-        return Score.failed("empty answer")
     doc = _find_policy(answer)
     if doc is None:
         return Score.failed("no JSON policy (object with `steps`) in the answer")

@@ -26,7 +26,7 @@ from typing import Any
 from witness_evals.generate import answers
 from witness_evals.generate.context import ScoreContext
 from witness_evals.generate.example import Example, Score
-from witness_evals.generate.families import Family
+from witness_evals.generate.families import Family, guarded
 from witness_evals.generate.phrasing import dress, pick, system_prompt
 from witness_evals.witness.attestors import Scenario, get
 from witness_evals.witness.attestors.sbom import CYCLONEDX_TYPE, SPDX_TYPE
@@ -1291,16 +1291,8 @@ def _normalize(src: str) -> str:
     return "\n".join(line.strip() for line in src.strip().splitlines() if line.strip())
 
 
+@guarded
 def score(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Score:
-    try:
-        return _score(answer, check, ctx)
-    except Exception as exc:  # never raise on garbage answers or odd checks
-        return Score.failed(f"scoring error: {type(exc).__name__}")
-
-
-def _score(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Score:
-    if not isinstance(answer, str):
-        return Score.failed("answer is not text")
     pass_inputs = check.get("pass_inputs")
     deny_inputs = check.get("deny_inputs")
     if not isinstance(pass_inputs, list) or not isinstance(deny_inputs, list) or not deny_inputs:

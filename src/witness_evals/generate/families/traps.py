@@ -29,7 +29,7 @@ from typing import Any, cast
 from witness_evals.generate import answers, phrasing
 from witness_evals.generate.context import NOW, ScoreContext
 from witness_evals.generate.example import Example, Score
-from witness_evals.generate.families import Family
+from witness_evals.generate.families import Family, guarded
 from witness_evals.witness import crypto, simulate, x509
 from witness_evals.witness.attestors.artifacts import vex_document
 from witness_evals.witness.attestors.scenario import Scenario
@@ -1367,10 +1367,9 @@ def _check_rego_blocks(text: str, ctx: ScoreContext) -> str | None:
     return None
 
 
-def _score(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Score:
-    if not isinstance(answer, str) or not answer.strip():
-        return Score.failed("empty answer")
-    text = answer[: answers.MAX_ANSWER_CHARS]
+@guarded
+def score(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Score:
+    text = answer
     expected = check.get("verdict")
     got = verdict_of(text)
     if got is None:
@@ -1428,15 +1427,6 @@ def _score(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Score:
         if why:
             return Score.failed(why)
     return Score.passed()
-
-
-def score(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Score:
-    try:
-        return _score(answer, check, ctx)
-    except RecursionError:
-        return Score.failed("answer too deeply nested to analyse")
-    except Exception as exc:  # never raise on untrusted answers
-        return Score.failed(f"answer could not be analysed: {type(exc).__name__}")
 
 
 FAMILY = Family(
