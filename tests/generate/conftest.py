@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from witness_evals.generate.context import ScoreContext
+from witness_evals.bench.scorers.context import ScoreContext
 
 
 @pytest.fixture(scope="module")

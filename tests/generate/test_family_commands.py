@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from witness_evals.generate.context import ScoreContext
+from witness_evals.bench.scorers.context import ScoreContext
 from witness_evals.generate.example import Example
 from witness_evals.generate.families import commands as fam
 from witness_evals.generate.families import get

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from witness_evals.generate.context import ScoreContext
+from witness_evals.bench.scorers.context import ScoreContext
 from witness_evals.generate.families import config as C
 from witness_evals.generate.families import get
 

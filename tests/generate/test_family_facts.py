@@ -8,7 +8,8 @@ import random
 
 import pytest
 
-from witness_evals.generate.context import ScoreContext
+from witness_evals.bench.scorers import terms
+from witness_evals.bench.scorers.context import ScoreContext
 from witness_evals.generate.families import facts as F
 from witness_evals.generate.families import get
 
@@ -133,11 +134,11 @@ def test_negated_mentions_are_not_claims(ctx: ScoreContext) -> None:
     check = _fact("attestor/type/slsa").check
     ok = "It is `https://slsa.dev/provenance/v1.0`, not `https://slsa.dev/provenance/v1`."
     assert F.score(ok, check, ctx).ok
-    assert F.has_term("use --step here", "--step")
-    assert not F.has_term("use --step-x here", "--step")
-    assert not F.has_term("github", "git")
-    assert F.has_term("`-s/--step`", "-s")
-    assert not F.has_term("--step", "-s")
+    assert terms.has_term("use --step here", "--step")
+    assert not terms.has_term("use --step-x here", "--step")
+    assert not terms.has_term("github", "git")
+    assert terms.has_term("`-s/--step`", "-s")
+    assert not terms.has_term("--step", "-s")
 
 
 def test_selection_questions_share_one_polarity(ctx: ScoreContext) -> None:

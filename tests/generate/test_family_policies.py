@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from witness_evals.generate.context import ScoreContext
+from witness_evals.bench.scorers.context import ScoreContext
 from witness_evals.generate.example import Example
 from witness_evals.generate.families import get
 from witness_evals.generate.families import policies as P
@@ -131,7 +131,7 @@ def test_question_facts_match_core() -> None:
 
 
 def test_commands_in_questions_and_answers_are_valid() -> None:
-    from witness_evals.generate.answers import commands
+    from witness_evals.bench.answers import commands
     from witness_evals.witness.cli_spec import parse_command
 
     for seed in range(40):

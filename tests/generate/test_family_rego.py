@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from witness_evals.generate.context import ScoreContext
+from witness_evals.bench.scorers.context import ScoreContext
 from witness_evals.generate.example import Example
 from witness_evals.generate.families import rego
 

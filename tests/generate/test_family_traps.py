@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from witness_evals.generate import answers
-from witness_evals.generate.context import NOW, ScoreContext
+from witness_evals.bench import answers
+from witness_evals.bench.scorers.context import NOW, ScoreContext
 from witness_evals.generate.example import Example
 from witness_evals.generate.families import get
 from witness_evals.generate.families import traps as T

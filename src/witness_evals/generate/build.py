@@ -22,8 +22,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from witness_evals.bench.scorers.context import ScoreContext
 from witness_evals.generate import families
-from witness_evals.generate.context import ScoreContext
 from witness_evals.generate.example import Example
 from witness_evals.witness.errors import InputError
 from witness_evals.witness.jsonio import write_atomic

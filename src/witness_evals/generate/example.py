@@ -36,19 +36,3 @@ class Example:
         out.append({"role": "user", "content": self.question})
         out.append({"role": "assistant", "content": self.answer})
         return out
-
-
-@dataclass(frozen=True)
-class Score:
-    """Outcome of checking one answer: pass/fail and a one-line reason."""
-
-    ok: bool
-    reason: str = ""
-
-    @classmethod
-    def passed(cls, reason: str = "ok") -> Score:
-        return cls(True, reason)
-
-    @classmethod
-    def failed(cls, reason: str) -> Score:
-        return cls(False, reason)

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from witness_evals.bench.scorers.context import ScoreContext
 from witness_evals.generate import families
-from witness_evals.generate.context import ScoreContext
 from witness_evals.witness.errors import InputError
 
 

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from witness_evals.witness import attestors as attestor_registry
+from witness_evals.witness.attestors import artifacts as attestor_artifacts
 from witness_evals.witness.attestors.scenario import Scenario
 from witness_evals.witness.cli_spec_values import split_csv
 from witness_evals.witness.collection import Collection, CollectionAttestation, collection_statement
@@ -278,6 +279,39 @@ def package_scenario(build: Scenario, *, step: str = "package", seconds_later: i
         start_time=start,
         end_time=start + timedelta(seconds=2, microseconds=345_678),
     )
+
+
+def next_step_scenario(prev: Scenario, step: str, kind: str, *, sbom: str = "none") -> Scenario:
+    """The scenario of a later step of `kind` run in the same checkout on `prev`'s end state.
+
+    `package` tars the previous step's products (`package_scenario`); other kinds (`test`, `sbom`,
+    `scan`, `image`, `deploy`, `build`) run that kind's usual command on the files `prev` left behind.
+    """
+    if kind == "package":
+        return package_scenario(prev, step=step)
+    token = sha256_hex(f"{prev.token}:{step}")[:16]
+    start = prev.end_time + timedelta(seconds=41)
+    base = prev.with_(
+        token=token,
+        step=step,
+        step_kind=kind,
+        sbom_kind=sbom if kind == "sbom" else "none",
+        command=(),
+        stdout="",
+        files_before=dict(prev.files_after),
+        files_after=dict(prev.files_after),
+        start_time=start,
+        end_time=start + timedelta(seconds=7, microseconds=654_321),
+    )
+    return attestor_artifacts.run_step(random.Random(token), base)
+
+
+def tamper_products(sc: Scenario) -> Scenario:
+    """`sc` whose first product was modified after the step ran (before the next step consumed it)."""
+    path = sc.product_paths()[0]
+    after = dict(sc.files_after)
+    after[path] = after[path] + b"\n# patched after the step ran\n"
+    return sc.with_(files_after=after)
 
 
 def pipeline(

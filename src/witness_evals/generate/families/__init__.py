@@ -8,42 +8,13 @@ untrusted text (never executed); it is wrapped in `guarded`, which handles blank
 
 from __future__ import annotations
 
-import functools
 import importlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from witness_evals.generate.answers import MAX_ANSWER_CHARS
-from witness_evals.generate.context import ScoreContext
-from witness_evals.generate.example import Example, Score
-
-Scorer = Callable[[str, dict[str, Any], ScoreContext], Score]
-
-
-def guarded(fn: Scorer) -> Scorer:
-    """The one guard of every family scorer against untrusted input.
-
-    Non-text or blank answers and non-object checks fail before `fn` runs; the answer is capped at
-    `MAX_ANSWER_CHARS`; any exception `fn` raises becomes a failed Score with a one-line reason.
-    """
-
-    @functools.wraps(fn)
-    def score(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Score:
-        if not isinstance(answer, str) or not answer.strip():
-            return Score.failed("empty answer")
-        if not isinstance(check, dict):
-            return Score.failed("malformed check")
-        try:
-            return fn(answer[:MAX_ANSWER_CHARS], check, ctx)
-        except RecursionError:
-            return Score.failed("answer too deeply nested to analyse")
-        except Exception as exc:  # untrusted input must never crash scoring
-            detail = " ".join(str(exc).split())[:160]
-            return Score.failed(f"could not score: {type(exc).__name__}" + (f": {detail}" if detail else ""))
-
-    return score
+from witness_evals.bench.scorers.base import Scorer
+from witness_evals.generate.example import Example
 
 
 @dataclass(frozen=True)

@@ -21,27 +21,23 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
-from witness_evals.generate import answers, phrasing
-from witness_evals.generate.context import ScoreContext
-from witness_evals.generate.example import Example, Score
-from witness_evals.generate.families import Family, guarded
+from witness_evals.bench.scorers.base import Score, guarded
+from witness_evals.bench.scorers.command import blocking_issues, meaning, score_command
+from witness_evals.bench.scorers.context import ScoreContext
+from witness_evals.generate import phrasing
+from witness_evals.generate.example import Example
+from witness_evals.generate.families import Family
 from witness_evals.witness import simulate
 from witness_evals.witness.attestors.scenario import Scenario, hex_id
 from witness_evals.witness.cli_spec import (
-    ATTESTOR_BY_TYPE,
     LONG_FLAGS,
     CommandAnalysis,
-    Flag,
     parse_command,
 )
 from witness_evals.witness.cli_spec_data import DEFAULT_ATTESTORS
 from witness_evals.witness.errors import InputError
 
 NAME = "commands"
-ALLOWED_WARNINGS = frozenset({"attestor-environment"})
-"""Warnings a correct command may carry (e.g. `-a github` only works inside GitHub Actions)."""
-IGNORED_FLAGS = frozenset({"log-level", "debug-cpu-profile-file", "debug-mem-profile-file", "help"})
-MAX_COMMANDS = 24
 SUBCOMMANDS = (
     "run",
     "sign",
@@ -54,85 +50,6 @@ SUBCOMMANDS = (
 )
 KINDS = ("run", "sign", "verify", "other", "fix")
 KIND_WEIGHTS = (30, 14, 20, 10, 26)
-
-
-# --------------------------------------------------------------------------- meaning of a command
-
-
-def _clean_path(value: str) -> str:
-    while value.startswith("./") and len(value) > 2:
-        value = value[2:]
-    return value
-
-
-def _flag_default(flag: Flag) -> Any:
-    d = flag.default
-    if d is None:
-        return None
-    if flag.type == "bool":
-        return d == "true"
-    if flag.type in ("strings", "stringArray"):
-        inner = d[1:-1] if d.startswith("[") and d.endswith("]") else d
-        return sorted({_clean_path(x) for x in inner.split(",") if x})
-    if flag.type == "int":
-        try:
-            return int(d)
-        except ValueError:
-            return d
-    return _clean_path(d)
-
-
-def _norm_value(value: Any) -> Any:
-    if isinstance(value, list):
-        return sorted({_clean_path(str(x)) for x in value})
-    if isinstance(value, str):
-        return _clean_path(value)
-    if isinstance(value, bool | int | float) or value is None:
-        return value
-    return str(value)
-
-
-def meaning(a: CommandAnalysis) -> dict[str, Any]:
-    """What a (valid) parsed command does, in a canonical JSON-able form."""
-    sub = a.subcommand or ""
-    table = LONG_FLAGS.get(sub, {})
-    flags: dict[str, Any] = {}
-    for name, value in a.flags.items():
-        if name in IGNORED_FLAGS:
-            continue
-        v = _norm_value(value)
-        flag = table.get(name)
-        if flag is not None and v == _flag_default(flag):
-            continue
-        flags[name] = v
-    out: dict[str, Any] = {"subcommand": sub}
-    if sub == "run":
-        flags.pop("attestations", None)
-        out["attestors"] = sorted(set(a.attestors) | {str(e["name"]) for e in a.exported})
-        out["command"] = list(a.command)
-    else:
-        args = [_clean_path(x) for x in a.args]
-        if sub == "attestors schema":
-            args = [ATTESTOR_BY_TYPE[x].name if x in ATTESTOR_BY_TYPE else x for x in args]
-        out["args"] = args
-    out["flags"] = flags
-    return out
-
-
-def _blocking_issues(a: CommandAnalysis, *, answer: bool = False) -> list[str]:
-    """Issues that make a command wrong. In an answer, naming an attestor that is already selected
-    (e.g. `-a environment,git,product,material`) only makes witness log `Attestor <x> already declared,
-    skipping`: the run is the same, so that redundancy is tolerated there (never in a reference)."""
-    return [
-        f"{i.code}: {i.message}"
-        for i in a.issues
-        if i.severity == "error"
-        or (
-            i.severity == "warning"
-            and i.code not in ALLOWED_WARNINGS
-            and not (answer and i.code == "attestor-duplicate" and i.message.startswith("Attestor "))
-        )
-    ]
 
 
 # --------------------------------------------------------------------------- specs and rendering
@@ -212,7 +129,7 @@ def render(spec: Spec, rng: random.Random) -> str:
 def analyse_reference(text: str) -> CommandAnalysis:
     """Parse a reference command and insist that real witness would accept it cleanly."""
     a = parse_command(text)
-    bad = _blocking_issues(a)
+    bad = blocking_issues(a)
     if bad:
         raise AssertionError(f"reference command is not clean: {text!r}: {bad}")
     return a
@@ -1270,7 +1187,7 @@ def _make_fix(rng: random.Random) -> Built:
     codes = {i.code for i in a.issues}
     if m.issue is not None and m.issue not in codes:
         raise AssertionError(f"broken command {m.broken!r} lacks issue {m.issue}: {codes}")
-    if m.mid == "no-dashdash" and not _blocking_issues(a):
+    if m.mid == "no-dashdash" and not blocking_issues(a):
         raise AssertionError(f"broken command {m.broken!r} is not flagged")
     i = rng.randrange(len(_FIX_Q))
     q = _FIX_Q[i].format(
@@ -1341,67 +1258,11 @@ def make_kind(rng: random.Random, kind: str) -> Example:
 # --------------------------------------------------------------------------- score
 
 
-def _diff(expect: dict[str, Any], got: dict[str, Any], check: dict[str, Any]) -> str | None:
-    raw_loose = check.get("loose")
-    loose: dict[str, Any] = raw_loose if isinstance(raw_loose, dict) else {}
-    raw_any = check.get("any_value")
-    any_value: list[Any] = raw_any if isinstance(raw_any, list) else []
-    for key in ("attestors", "command", "args"):
-        if key in expect and expect[key] != got.get(key):
-            return f"{key}: expected {json.dumps(expect[key])[:200]}, got {json.dumps(got.get(key))[:200]}"
-    ef = expect.get("flags")
-    gf = got.get("flags")
-    if not isinstance(ef, dict) or not isinstance(gf, dict):
-        return "malformed check"
-    for name in sorted(set(ef) | set(gf)):
-        want, have = ef.get(name), gf.get(name)
-        if name in any_value:
-            if have in (None, "", []):
-                return f"--{name} is required"
-            continue
-        if name in loose:
-            allowed = loose[name] if isinstance(loose[name], list) else []
-            if have in allowed or have == want:
-                continue
-        if want != have:
-            if want is None:
-                return f"unexpected --{name} {json.dumps(have)[:120]}"
-            if have is None:
-                return f"missing --{name} (expected {json.dumps(want)[:120]})"
-            return f"--{name}: expected {json.dumps(want)[:120]}, got {json.dumps(have)[:120]}"
-    return None
-
-
 @guarded
 def score(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Score:
     """Judge an answer: its last clean `witness <subcommand>` command must mean what the check expects."""
     del ctx
-    expect = check.get("expect")
-    sub = check.get("subcommand")
-    if not isinstance(expect, dict) or not isinstance(sub, str):
-        return Score.failed("malformed check")
-    found = answers.commands(answer)
-    if not found:
-        return Score.failed("no witness command found in the answer")
-    candidates: list[CommandAnalysis] = []
-    others: list[str] = []
-    for text in found[:MAX_COMMANDS]:
-        a = parse_command(text)
-        if a.subcommand == sub:
-            candidates.append(a)
-        else:
-            others.append(a.subcommand or "?")
-    if not candidates:
-        return Score.failed(f"no `witness {sub}` command (found: {', '.join(sorted(set(others)))[:120]})")
-    clean = [a for a in candidates if not _blocking_issues(a, answer=True)]
-    if not clean:
-        issue = _blocking_issues(candidates[-1], answer=True)[0]
-        return Score.failed(f"`witness {sub}` command rejected: {issue[:200]}")
-    got = meaning(clean[-1])
-    problem = _diff(expect, got, check)
-    if problem is not None:
-        return Score.failed(f"wrong command: {problem}")
-    return Score.passed()
+    return score_command(answer, check)
 
 
 FAMILY = Family(

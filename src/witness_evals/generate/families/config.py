@@ -15,11 +15,14 @@ import json
 import random
 from typing import Any
 
-from witness_evals.generate import answers, phrasing
-from witness_evals.generate.context import ScoreContext
-from witness_evals.generate.example import Example, Score
-from witness_evals.generate.families import Family, guarded
-from witness_evals.generate.families.facts import NEG_ALTS, SAMPLES, has_term
+from witness_evals.bench import answers
+from witness_evals.bench.scorers.base import Score, guarded
+from witness_evals.bench.scorers.context import ScoreContext
+from witness_evals.bench.scorers.terms import has_term
+from witness_evals.generate import phrasing
+from witness_evals.generate.example import Example
+from witness_evals.generate.families import Family
+from witness_evals.generate.families.facts import NEG_ALTS, SAMPLES
 from witness_evals.witness import cli_spec
 from witness_evals.witness import cli_spec_data as data
 from witness_evals.witness.cli_spec import ConfigFile

@@ -26,10 +26,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from witness_evals.generate import answers, phrasing
-from witness_evals.generate.context import NOW, ScoreContext
-from witness_evals.generate.example import Example, Score
-from witness_evals.generate.families import Family, guarded
+from witness_evals.bench import answers
+from witness_evals.bench.scorers.base import Score, guarded
+from witness_evals.bench.scorers.context import NOW, ScoreContext
+from witness_evals.generate import phrasing
+from witness_evals.generate.example import Example
+from witness_evals.generate.families import Family
 from witness_evals.witness import crypto, simulate
 from witness_evals.witness.dsse import Envelope
 from witness_evals.witness.verify import TRUSTED_REGO, SourceCollection, VerifyResult, verify

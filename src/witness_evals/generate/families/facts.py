@@ -22,10 +22,13 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from witness_evals.generate import answers, phrasing
-from witness_evals.generate.context import ScoreContext
-from witness_evals.generate.example import Example, Score
-from witness_evals.generate.families import Family, guarded
+from witness_evals.bench import answers
+from witness_evals.bench.scorers.base import Score, guarded
+from witness_evals.bench.scorers.context import ScoreContext
+from witness_evals.bench.scorers.terms import score_terms
+from witness_evals.generate import phrasing
+from witness_evals.generate.example import Example
+from witness_evals.generate.families import Family
 from witness_evals.witness import cli_spec
 from witness_evals.witness import cli_spec_data as data
 from witness_evals.witness.attestors import ALWAYS_RUN, ATTESTORS, DEFAULT_ATTESTORS, EXPORTERS
@@ -36,77 +39,6 @@ from witness_evals.witness.policy import POLICY_PAYLOAD_TYPE
 NAME = "facts"
 MAX_CHARS = answers.MAX_ANSWER_CHARS
 MAX_COMMANDS = 20
-
-# --------------------------------------------------------------------------- term matching (shared with config)
-
-NEGATION = re.compile(
-    r"(?i)(?:\bnot\b|\bno\b|\bnever\b|n't\b|\bcannot\b|\bwrong\b|\binstead\b|\brather\b|\bunsupported\b|"
-    r"\binvalid\b|\breject|\bfails?\b|\berror\b|\bdeprecated\b|\bignored\b|\bunknown\b|\bstale\b|\bnor\b|"
-    r"\bavoid\b|\bincorrect\b|\bmistake|\boutdated\b|\bdoes not\b|\bunlike\b|\bwhereas\b|\bbut\b)"
-)
-_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
-
-
-@functools.lru_cache(maxsize=8192)
-def term_pattern(term: str, case: bool = False) -> re.Pattern[str]:
-    """A regex for `term` with boundaries: `--step` does not match `--step-x`, `git` not `github`."""
-    body = re.escape(term)
-    if term[:1] == "-":
-        body = r"(?<![\w-])" + body
-    elif term[:1].isalnum() or term[:1] in "_$~*.":
-        body = r"(?<![\w:/-])" + body
-    if term[:1] == "-" and (term[-1:].isalnum() or term[-1:] in "-_"):
-        body += r"(?![\w-])"
-    elif term[-1:].isalnum() or term[-1:] in "-_*":
-        body += r"(?![\w/-]|[.:][\w])"
-    return re.compile(body, 0 if case or term[:1] == "-" else re.IGNORECASE)
-
-
-def has_term(text: str, term: str, case: bool = False) -> bool:
-    return term_pattern(term, case).search(text) is not None
-
-
-def claimed(text: str, term: str, case: bool = False) -> bool:
-    """True if `term` occurs in a sentence without a negation cue (i.e. is stated as a fact)."""
-    for m in term_pattern(term, case).finditer(text):
-        start = max((e.end() for e in _SENTENCE_END.finditer(text, 0, m.start())), default=0)
-        end_m = _SENTENCE_END.search(text, m.end())
-        sentence = text[start : end_m.start() if end_m else len(text)]
-        if not NEGATION.search(sentence):
-            return True
-    return False
-
-
-def score_terms(answer: str, check: dict[str, Any]) -> Score:
-    """Judge `answer` against a terms check (see module doc); never raises on strings."""
-    text = answer[:MAX_CHARS]
-    case = bool(check.get("case", False))
-    head = text.lstrip(" \t\n*_#>`").lower()
-    for word in check.get("not_start", []):
-        if re.match(rf"{re.escape(word)}\b", head):
-            return Score.failed(f"answers {word!r}")
-    for alts in check.get("require", []):
-        if not any(has_term(text, t, case) for t in alts):
-            return Score.failed(f"missing {' / '.join(alts[:4])}")
-    for term in check.get("forbid", []):
-        if claimed(text, term, case):
-            return Score.failed(f"states the wrong {term}")
-    for term in check.get("forbid_exact", []):
-        if has_term(text, term, case):
-            return Score.failed(f"wrong claim: {term}")
-    sub = check.get("valid_command")
-    if sub:
-        cmds = [c for c in answers.commands(text)[:MAX_COMMANDS] if len(c) < 4000]
-        ok = False
-        for c in cmds:
-            a = cli_spec.parse_command(c)
-            if a.subcommand == sub and a.valid:
-                ok = True
-                break
-        if not ok:
-            return Score.failed(f"no valid `witness {sub}` command")
-    return Score.passed()
-
 
 # --------------------------------------------------------------------------- the fact catalogue
 

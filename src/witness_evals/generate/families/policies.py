@@ -29,13 +29,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from witness_evals.generate import answers, phrasing
-from witness_evals.generate.context import ScoreContext
-from witness_evals.generate.example import Example, Score
-from witness_evals.generate.families import Family, guarded
+from witness_evals.bench import answers
+from witness_evals.bench.scorers.base import Score, guarded
+from witness_evals.bench.scorers.context import ScoreContext
+from witness_evals.generate import phrasing
+from witness_evals.generate.example import Example
+from witness_evals.generate.families import Family
 from witness_evals.witness import crypto, simulate
 from witness_evals.witness import verify as wverify
-from witness_evals.witness.attestors import artifacts
 from witness_evals.witness.attestors import get as get_attestor
 from witness_evals.witness.attestors.scenario import Scenario
 from witness_evals.witness.cli_spec import parse_command
@@ -71,36 +72,6 @@ def _base_scenario(world: int, step: str) -> Scenario:
     return Scenario.random(random.Random(world), step_kind="build", sbom_kind="none", step=step)
 
 
-def _derive(prev: Scenario, spec: dict[str, Any]) -> Scenario:
-    """The scenario of a later step run in the same checkout on the previous step's end state."""
-    name, kind = spec["name"], spec["kind"]
-    if kind == "package":
-        return simulate.package_scenario(prev, step=name)
-    token = sha256_hex(f"{prev.token}:{name}")[:16]
-    start = prev.end_time + timedelta(seconds=41)
-    base = prev.with_(
-        token=token,
-        step=name,
-        step_kind=kind,
-        sbom_kind=spec.get("sbom", "none") if kind == "sbom" else "none",
-        command=(),
-        stdout="",
-        files_before=dict(prev.files_after),
-        files_after=dict(prev.files_after),
-        start_time=start,
-        end_time=start + timedelta(seconds=7, microseconds=654_321),
-    )
-    return artifacts.run_step(random.Random(token), base)
-
-
-def _tampered(sc: Scenario) -> Scenario:
-    """`sc` whose first product was modified before the next step consumed it."""
-    path = sc.product_paths()[0]
-    after = dict(sc.files_after)
-    after[path] = after[path] + b"\n# patched after the step ran\n"
-    return sc.with_(files_after=after)
-
-
 @dataclass(frozen=True)
 class _World:
     """Loaded `-a` files of one set of runs plus the `-f` artifact digest."""
@@ -134,8 +105,10 @@ def _run_world(
         if i == 0:
             scen.append(_base_scenario(check["world"], spec["name"]))
         else:
-            prev = _tampered(scen[i - 1]) if tamper_at == i else scen[i - 1]
-            scen.append(_derive(prev, spec))
+            prev = simulate.tamper_products(scen[i - 1]) if tamper_at == i else scen[i - 1]
+            scen.append(
+                simulate.next_step_scenario(prev, spec["name"], spec["kind"], sbom=spec.get("sbom", "none"))
+            )
     results: dict[str, simulate.RunResult] = {}
     for i, (spec, sc) in enumerate(zip(specs, scen, strict=True)):
         attestors = _attestors_of(spec)

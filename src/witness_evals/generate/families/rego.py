@@ -23,16 +23,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from witness_evals.generate import answers
-from witness_evals.generate.context import ScoreContext
-from witness_evals.generate.example import Example, Score
-from witness_evals.generate.families import Family, guarded
+from witness_evals.bench.scorers.base import Score, guarded
+from witness_evals.bench.scorers.context import ScoreContext
+from witness_evals.bench.scorers.rego import score_rego
+from witness_evals.generate.example import Example
+from witness_evals.generate.families import Family
 from witness_evals.generate.phrasing import dress, pick, system_prompt
 from witness_evals.witness.attestors import Scenario, get
 from witness_evals.witness.attestors.sbom import CYCLONEDX_TYPE, SPDX_TYPE
 from witness_evals.witness.digests import sha256_hex
-from witness_evals.witness.rego import RegoJob, evaluate_deny
-from witness_evals.witness.rego.syntax import tokenize, v0_issues
+from witness_evals.witness.rego import evaluate_deny
+from witness_evals.witness.rego.syntax import v0_issues
 
 NAME = "rego"
 MAX_MODULES = 4
@@ -1287,61 +1288,9 @@ def make(rng: random.Random) -> Example:
 
 
 # ---------------------------------------------------------------- scoring
-def _normalize(src: str) -> str:
-    return "\n".join(line.strip() for line in src.strip().splitlines() if line.strip())
-
-
 @guarded
 def score(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Score:
-    pass_inputs = check.get("pass_inputs")
-    deny_inputs = check.get("deny_inputs")
-    if not isinstance(pass_inputs, list) or not isinstance(deny_inputs, list) or not deny_inputs:
-        return Score.failed("malformed check")
-    modules = answers.rego_modules(answer)
-    broken = check.get("broken")
-    if isinstance(broken, str):
-        original = _normalize(broken)
-        modules = [m for m in modules if _normalize(m) != original]
-        if not modules and answers.rego_modules(answer):
-            return Score.failed("answer only repeats the broken module")
-    modules = [m for m in modules if m.strip()]
-    if not modules:
-        return Score.failed("no Rego module in the answer")
-    modules = modules[:MAX_MODULES]
-    modes = ["verify", "policy-check"] if check.get("policy_check") else ["verify"]
-    for mi, module in enumerate(modules):
-        label = f"module {mi + 1}" if len(modules) > 1 else "module"
-        depth = max((t.depth for t in tokenize(module)), default=0)
-        if depth > MAX_DEPTH:
-            return Score.failed(f"{label} nests brackets {depth} deep (limit {MAX_DEPTH})")
-        for mode in modes:  # compile first: one sandbox job per module, stop at the first failure
-            res = ctx.rego.check({MODULE_NAME: module}, mode)
-            if not res.ok:
-                reason = " ".join((res.error or res.status).split())[:200]
-                where = "witness verify" if mode == "verify" else "witness policy check"
-                return Score.failed(f"{label} is rejected by {where} ({res.kind or res.status}): {reason}")
-    inputs = [("pass", i) for i in pass_inputs] + [("deny", i) for i in deny_inputs]
-    jobs = [RegoJob({MODULE_NAME: m}, inp, "verify") for m in modules for _, inp in inputs]
-    outcomes = ctx.rego.evaluate_many(jobs)
-    if len(outcomes) != len(jobs):
-        return Score.failed("rego evaluation incomplete")
-    n = len(inputs)
-    for mi in range(len(modules)):
-        label = f"module {mi + 1}" if len(modules) > 1 else "module"
-        for j, (want, _inp) in enumerate(inputs):
-            out = outcomes[mi * n + j]
-            if out.status != "ok":
-                reason = " ".join((out.error or out.status).split())[:200]
-                return Score.failed(f"{label} fails in witness verify ({out.kind or out.status}): {reason}")
-            if want == "pass" and out.deny:
-                return Score.failed(f"{label} denies a compliant attestation: {out.deny[0][:120]}")
-            if want == "deny" and not out.deny:
-                return Score.failed(
-                    f"{label} does not deny a non-compliant attestation (deny input {j - len(pass_inputs) + 1})"
-                )
-    return Score.passed(
-        f"{len(modules)} module(s) pass {len(pass_inputs)} and deny {len(deny_inputs)} inputs"
-    )
+    return score_rego(answer, check, ctx).score()
 
 
 FAMILY = Family(

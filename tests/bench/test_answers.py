@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from witness_evals.generate import answers
+from witness_evals.bench import answers
 
 
 def test_commands_from_fenced_block_with_prompt_and_continuation() -> None:

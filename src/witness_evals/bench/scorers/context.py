@@ -12,13 +12,17 @@ NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
 class ScoreContext:
-    """Holds the Rego sandbox (started on first use) and the fixed clock; close() when done."""
+    """Holds the Rego sandbox (started on first use), the fixed clock and the verify behaviour; close() when done."""
 
-    def __init__(self, *, rego_workers: int = 1, rego_timeout: float = 2.0) -> None:
+    def __init__(
+        self, *, rego_workers: int = 1, rego_timeout: float = 2.0, verify_mode: str = "head"
+    ) -> None:
         self._rego: RegoSandbox | None = None
         self._workers = rego_workers
         self._timeout = rego_timeout
         self.now = NOW
+        self.verify_mode = verify_mode
+        """The `witness verify` behaviour policies are scored under ("head" = witness v0.12.0, the latest)."""
 
     @property
     def rego(self) -> RegoSandbox:

@@ -1,0 +1,204 @@
+"""Commands in answers: what a witness command line means, and whether an answer's command means the expected.
+
+A command is parsed with the CLI grammar (never executed); its *meaning* is a canonical JSON form:
+subcommand, flags by long name with defaults dropped, the attestor set witness would really record
+(`run`), the wrapped command after `--`, positional arguments. check = {"subcommand", "expect": meaning,
+"loose": {flag: [allowed values]}, "any_value": [flags that must be set to anything]}.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from witness_evals.bench import answers
+from witness_evals.bench.scorers.base import OUTCOMES, Check, Outcome, Score
+from witness_evals.witness.cli_spec import ATTESTOR_BY_TYPE, LONG_FLAGS, CommandAnalysis, Flag, parse_command
+
+ALLOWED_WARNINGS = frozenset({"attestor-environment"})
+"""Warnings a correct command may carry (e.g. `-a github` only works inside GitHub Actions)."""
+IGNORED_FLAGS = frozenset({"log-level", "debug-cpu-profile-file", "debug-mem-profile-file", "help"})
+MAX_COMMANDS = 24
+
+
+def _clean_path(value: str) -> str:
+    while value.startswith("./") and len(value) > 2:
+        value = value[2:]
+    return value
+
+
+def _flag_default(flag: Flag) -> Any:
+    d = flag.default
+    if d is None:
+        return None
+    if flag.type == "bool":
+        return d == "true"
+    if flag.type in ("strings", "stringArray"):
+        inner = d[1:-1] if d.startswith("[") and d.endswith("]") else d
+        return sorted({_clean_path(x) for x in inner.split(",") if x})
+    if flag.type == "int":
+        try:
+            return int(d)
+        except ValueError:
+            return d
+    return _clean_path(d)
+
+
+def _norm_value(value: Any) -> Any:
+    if isinstance(value, list):
+        return sorted({_clean_path(str(x)) for x in value})
+    if isinstance(value, str):
+        return _clean_path(value)
+    if isinstance(value, bool | int | float) or value is None:
+        return value
+    return str(value)
+
+
+def meaning(a: CommandAnalysis) -> dict[str, Any]:
+    """What a (valid) parsed command does, in a canonical JSON-able form."""
+    sub = a.subcommand or ""
+    table = LONG_FLAGS.get(sub, {})
+    flags: dict[str, Any] = {}
+    for name, value in a.flags.items():
+        if name in IGNORED_FLAGS:
+            continue
+        v = _norm_value(value)
+        flag = table.get(name)
+        if flag is not None and v == _flag_default(flag):
+            continue
+        flags[name] = v
+    out: dict[str, Any] = {"subcommand": sub}
+    if sub == "run":
+        flags.pop("attestations", None)
+        out["attestors"] = sorted(set(a.attestors) | {str(e["name"]) for e in a.exported})
+        out["command"] = list(a.command)
+    else:
+        args = [_clean_path(x) for x in a.args]
+        if sub == "attestors schema":
+            args = [ATTESTOR_BY_TYPE[x].name if x in ATTESTOR_BY_TYPE else x for x in args]
+        out["args"] = args
+    out["flags"] = flags
+    return out
+
+
+def blocking_issues(a: CommandAnalysis, *, answer: bool = False) -> list[str]:
+    """Issues that make a command wrong. In an answer, naming an attestor that is already selected
+    (e.g. `-a environment,git,product,material`) only makes witness log `Attestor <x> already declared,
+    skipping`: the run is the same, so that redundancy is tolerated there (never in a reference)."""
+    return [
+        f"{i.code}: {i.message}"
+        for i in a.issues
+        if i.severity == "error"
+        or (
+            i.severity == "warning"
+            and i.code not in ALLOWED_WARNINGS
+            and not (answer and i.code == "attestor-duplicate" and i.message.startswith("Attestor "))
+        )
+    ]
+
+
+def _diff(expect: dict[str, Any], got: dict[str, Any], check: dict[str, Any]) -> str | None:
+    raw_loose = check.get("loose")
+    loose: dict[str, Any] = raw_loose if isinstance(raw_loose, dict) else {}
+    raw_any = check.get("any_value")
+    any_value: list[Any] = raw_any if isinstance(raw_any, list) else []
+    for key in ("attestors", "command", "args"):
+        if key in expect and expect[key] != got.get(key):
+            return f"{key}: expected {json.dumps(expect[key])[:200]}, got {json.dumps(got.get(key))[:200]}"
+    ef = expect.get("flags")
+    gf = got.get("flags")
+    if not isinstance(ef, dict) or not isinstance(gf, dict):
+        return "malformed check"
+    for name in sorted(set(ef) | set(gf)):
+        want, have = ef.get(name), gf.get(name)
+        if name in any_value:
+            if have in (None, "", []):
+                return f"--{name} is required"
+            continue
+        if name in loose:
+            allowed = loose[name] if isinstance(loose[name], list) else []
+            if have in allowed or have == want:
+                continue
+        if want != have:
+            if want is None:
+                return f"unexpected --{name} {json.dumps(have)[:120]}"
+            if have is None:
+                return f"missing --{name} (expected {json.dumps(want)[:120]})"
+            return f"--{name}: expected {json.dumps(want)[:120]}, got {json.dumps(have)[:120]}"
+    return None
+
+
+def expected(command: str) -> dict[str, Any]:
+    """The check entry of a reference command: its subcommand and meaning; ValueError if not clean."""
+    a = parse_command(command)
+    bad = blocking_issues(a)
+    if bad:
+        raise ValueError(f"reference command is not clean: {bad[0]}")
+    return {"subcommand": a.subcommand or "", "expect": meaning(a)}
+
+
+def _one(found: list[CommandAnalysis], entry: dict[str, Any]) -> tuple[str, str]:
+    """(outcome, reason) of one expected command against the answer's parsed commands."""
+    expect = entry.get("expect")
+    sub = entry.get("subcommand")
+    if not isinstance(expect, dict) or not isinstance(sub, str):
+        return "invalid", "malformed check"
+    candidates = [a for a in found if a.subcommand == sub]
+    if not candidates:
+        others = sorted({a.subcommand or "?" for a in found})
+        return "wrong_artifact", f"no `witness {sub}` command (found: {', '.join(others)[:120]})"
+    clean = [a for a in candidates if not blocking_issues(a, answer=True)]
+    if not clean:
+        issue = blocking_issues(candidates[-1], answer=True)[0]
+        return "invalid", f"`witness {sub}` command rejected: {issue[:200]}"
+    problem = _diff(expect, meaning(clean[-1]), entry)
+    if problem is not None:
+        return "partial", f"wrong `witness {sub}` command: {problem}"
+    return "pass", f"`witness {sub}` command means what was asked"
+
+
+def score_commands(answer: str, check: dict[str, Any]) -> Outcome:
+    """Every expected command (`check["commands"]`, or the check itself) must be the answer's last clean
+    command of its subcommand, with the expected meaning."""
+    entries = check.get("commands") if isinstance(check.get("commands"), list) else [check]
+    texts = answers.commands(answer)[:MAX_COMMANDS]
+    found = [parse_command(t) for t in texts]
+    artifacts = {"command": len(found)}
+    if not found:
+        return Outcome("no_artifact", "no witness command found in the answer", artifacts=artifacts)
+    checks: list[Check] = []
+    worst = "pass"
+    for entry in entries:
+        outcome, reason = _one(found, entry if isinstance(entry, dict) else {})
+        label = f"witness {entry.get('subcommand', '?')}" if isinstance(entry, dict) else "command"
+        checks.append(Check(label, outcome == "pass", "" if outcome == "pass" else reason))
+        if OUTCOMES.index(outcome) < OUTCOMES.index(worst):
+            worst = outcome
+    if worst != "pass" and worst != "partial" and any(c.ok for c in checks):
+        worst = "partial"
+    failed = [c for c in checks if not c.ok]
+    return Outcome(
+        worst,
+        failed[0].reason
+        if failed
+        else checks[0].reason
+        if len(checks) == 1
+        else f"{len(checks)} commands mean what was asked",
+        tuple(checks),
+        artifacts,
+    )
+
+
+def score_command(answer: str, check: dict[str, Any]) -> Score:
+    """Judge an answer: its last clean `witness <subcommand>` command must mean what the check expects."""
+    if not isinstance(check.get("expect"), dict) or not isinstance(check.get("subcommand"), str):
+        return Score.failed("malformed check")
+    out = score_commands(answer, check)
+    if out.outcome == "no_artifact":
+        return Score.failed(out.reason)
+    return Score(
+        out.passed,
+        out.reason.replace("wrong `witness " + check["subcommand"] + "` command", "wrong command")
+        if not out.passed
+        else "ok",
+    )

@@ -1,0 +1,121 @@
+"""Policy answers: the policy is loaded and checked, signed, and run by the verifier on hidden pipelines.
+
+check = {"pipeline": PIPELINE, "keys": {...}, "pki": {...}, "policy_key": NAME, "genuine": [VARIANT...],
+"tampered": [{"label": ..., VARIANT...}], "expires_after": RFC3339?, "steps": [names]?} (see `bench.worlds`).
+The answer's last complete policy (JSON object with `steps` and `expires`) is checked like
+`witness-evals check policy` (keyids recomputed, Rego compiled), signed with the task's policy key,
+then verified against every genuine variant (must PASS) and every tampered one (must FAIL), with the
+behaviour of the witness release being scored (`ScoreContext.verify_mode`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from witness_evals.bench import answers
+from witness_evals.bench.material import Material
+from witness_evals.bench.scorers.base import Check, Outcome, one_line
+from witness_evals.bench.scorers.context import ScoreContext
+from witness_evals.bench.scorers.rego import other_artifacts
+from witness_evals.bench.worlds import world_for
+from witness_evals.witness import simulate
+from witness_evals.witness import verify as wverify
+from witness_evals.witness.errors import WitnessError
+from witness_evals.witness.policy import decode_policy, iter_rego, parse_rfc3339
+from witness_evals.witness.policy_check import check_policy
+
+MAX_POLICY_CHARS = 200_000
+
+
+def find_policy(answer: str) -> dict[str, Any] | None:
+    """The answer's policy: the last complete one (`steps` and `expires`), so that an update answer
+    that first quotes the current policy is graded on its result; else the first with `steps`."""
+
+    def keys(doc: dict[Any, Any]) -> set[str]:
+        return {k.lower() for k in doc if isinstance(k, str)}
+
+    docs = [d for d in answers.json_documents(answer) if isinstance(d, dict) and "steps" in keys(d)]
+    complete = [d for d in docs if "expires" in keys(d)]
+    if complete:
+        return complete[-1]
+    return docs[0] if docs else None
+
+
+def has_rego(data: bytes) -> bool:
+    """Does the policy embed any Rego module (then checks and verify need the sandbox)?"""
+    try:
+        return any(True for _ in iter_rego(decode_policy(data).policy))
+    except WitnessError:
+        return False
+
+
+def score_policy(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Outcome:
+    """Check, sign and verify the answer's policy against the task's hidden pipelines."""
+    artifacts = other_artifacts(answer)
+    doc = find_policy(answer)
+    if doc is None:
+        if any(artifacts.values()):
+            found = ", ".join(f"{n} {k}" for k, n in artifacts.items() if n)
+            return Outcome(
+                "wrong_artifact", f"no JSON policy in the answer (found {found})", artifacts=artifacts
+            )
+        return Outcome(
+            "no_artifact", "no JSON policy (object with `steps`) in the answer", artifacts=artifacts
+        )
+    data = (json.dumps(doc, indent=2) + "\n").encode("utf-8")
+    if len(data) > MAX_POLICY_CHARS:
+        return Outcome("invalid", "policy too large", artifacts=artifacts)
+    rego = has_rego(data)
+    report = check_policy(data, now=ctx.now, rego=ctx.rego if rego else None)
+    checks = [
+        Check(
+            "loads, keyids and Rego check",
+            not report.errors,
+            report.errors[0].line("error") if report.errors else "",
+        )
+    ]
+    if report.errors or report.policy is None:
+        return Outcome("invalid", "policy check: " + checks[0].reason, tuple(checks), artifacts)
+    policy = report.policy
+    after = check.get("expires_after")
+    if after and (policy.expires is None or policy.expires <= parse_rfc3339(after)):
+        why = f"expires must be after {after}"
+        checks.append(Check("expiry as asked", False, why))
+    want_steps = check.get("steps")
+    if want_steps and sorted(policy.steps) != sorted(want_steps):
+        checks.append(
+            Check("steps as asked", False, f"policy steps {sorted(policy.steps)} != {sorted(want_steps)}")
+        )
+    material = Material.from_decl(check.get("keys"), check.get("pki"))
+    signer = material.signer(check.get("policy_key", "policy"))
+    env = simulate.sign_policy(data, signer)
+    key = signer.verifier()
+    runs = [("genuine", v, True) for v in check.get("genuine") or [{}]]
+    runs += [("tampered", v, False) for v in check.get("tampered") or []]
+    for kind, variant, must_pass in runs:
+        label = variant.get("label") or ("genuine pipeline" if must_pass else "tampered pipeline")
+        world = world_for(check["pipeline"], check.get("keys") or {}, check.get("pki"), variant)
+        res = wverify.verify(
+            env,
+            world.collections,
+            world.subjects,
+            policy_verifiers=[key],
+            rego=ctx.rego if rego else None,
+            now=world.at or ctx.now,
+            mode=ctx.verify_mode,
+        )
+        if res.passed == must_pass:
+            checks.append(Check(f"{'PASS' if must_pass else 'FAIL'}: {label}", True))
+            continue
+        if must_pass:
+            why = one_line((res.reasons or [res.error or "?"])[0].splitlines()[0])
+            checks.append(
+                Check(f"PASS: {label}", False, f"verify FAILS the {kind} pipeline ({label}): {why}")
+            )
+        else:
+            checks.append(Check(f"FAIL: {label}", False, f"verify PASSES a bad pipeline: {label}"))
+    failed = [c for c in checks if not c.ok]
+    if not failed:
+        return Outcome("pass", f"passes {len(runs)} verifications", tuple(checks), artifacts)
+    return Outcome("partial", failed[0].reason, tuple(checks), artifacts)
