@@ -12,8 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from witness_evals.bench.scorers.context import ScoreContext
 from witness_evals.generate import families
-from witness_evals.generate.context import ScoreContext
 from witness_evals.generate.dataset import DatasetSpec, build_dataset
 
 

@@ -10,7 +10,7 @@ import argparse
 import json
 from pathlib import Path
 
-from witness_evals.generate.context import ScoreContext
+from witness_evals.bench.scorers.context import ScoreContext
 from witness_evals.generate.score import read_meta, score_answers
 
 
