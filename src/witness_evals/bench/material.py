@@ -11,7 +11,8 @@ pipelines all use the same seeded keys:
 
 Placeholders: `{{key.NAME.pem}}` (public key PEM), `{{key.NAME.keyid}}` (go-witness keyid),
 `{{key.NAME.b64}}` (base64 of the public PEM, as a policy embeds it), `{{key.NAME.private_pem}}`,
-`{{cert.NAME.pem}}`, `{{cert.NAME.b64}}`.
+`{{cert.NAME.pem}}`, `{{cert.NAME.b64}}`, and for a task's named texts (`texts: {NAME: "..."}`, e.g. a
+Rego module a policy embeds) `{{text.NAME.raw}}` and `{{text.NAME.b64}}` (base64 of its UTF-8 bytes).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from witness_evals.witness.errors import InputError
 
 NOT_BEFORE = datetime(2025, 1, 1, tzinfo=UTC)
 NOT_AFTER = datetime(2031, 1, 1, tzinfo=UTC)
-_PLACEHOLDER = re.compile(r"\{\{\s*(key|cert)\.([A-Za-z0-9_-]+)\.(pem|keyid|b64|private_pem)\s*\}\}")
+_PLACEHOLDER = re.compile(r"\{\{\s*(key|cert|text)\.([A-Za-z0-9_-]+)\.(pem|keyid|b64|private_pem|raw)\s*\}\}")
 
 
 def parse_key_decl(decl: str) -> tuple[str, int]:
@@ -51,6 +52,7 @@ class Material:
     cert_key: dict[str, str] = field(default_factory=dict)
     issuer: dict[str, str] = field(default_factory=dict)
     is_ca: dict[str, bool] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_decl(cls, keys: Mapping[str, Any] | None, pki: Mapping[str, Any] | None = None) -> Material:
@@ -138,6 +140,13 @@ class Material:
 
         def sub(m: re.Match[str]) -> str:
             what, name, form = m.groups()
+            if what == "text":
+                if name not in self.texts or form not in ("raw", "b64"):
+                    raise InputError(f"placeholder {m.group(0)}: no text {name!r} (forms: raw, b64)")
+                raw = self.texts[name]
+                return base64.b64encode(raw.encode("utf-8")).decode() if form == "b64" else raw
+            if form == "raw":
+                raise InputError(f"placeholder {m.group(0)}: `raw` is for texts")
             if what == "key":
                 if name not in self.keys:
                     raise InputError(f"placeholder {m.group(0)}: no key {name!r}")

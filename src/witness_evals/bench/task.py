@@ -8,6 +8,7 @@ Tasks are written as YAML (hand-written suite) or built by code (generated suite
       kind: rego                        # rego | policy | command | diagnose | review | qa
       attestor: git                     # optional: the attestor it is about (stats, context tier)
       keys: {build: "ed25519:11"}       # optional seeded keys, `pki:` optional certificates (bench.material)
+      texts: {gitrule: "package ..."}   # optional named texts for {{text.NAME.b64}} (e.g. an embedded module)
       prompt: |                         # or `turns: [{role: user, content: ...}, {role: assistant, ...}, ...]`
         ...{{key.build.pem}}...
       check: {type: rego, pass: [...], deny: [...]}      # see bench.scorers
@@ -178,6 +179,10 @@ def task_from_mapping(raw: Mapping[str, Any], *, source: str = "hand") -> Task:
     if attestor is not None:
         attestor = attestors.get(str(attestor)).name
     material = Material.from_decl(raw.get("keys"), raw.get("pki"))
+    texts = raw.get("texts") or {}
+    if not isinstance(texts, Mapping):
+        raise InputError("`texts` is a mapping of name -> text")
+    material.texts = {str(k): str(v) for k, v in texts.items()}
     if "turns" in raw:
         turns = [
             {"role": str(t["role"]), "content": material.render(str(t["content"]))} for t in raw["turns"]

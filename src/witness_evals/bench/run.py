@@ -1,0 +1,313 @@
+"""Run witness-bench: ask a model every task (per tier and sample), score the answers, summarise.
+
+A run directory holds `run.json` (suite, version, fingerprint, model, settings), `answers.jsonl`
+(appended as each answer arrives), `samples.jsonl` (appended as each answer is scored) and
+`summary.json`. A killed run resumes with `resume=True`: answers and scores already on disk are kept,
+nothing is asked or scored twice, and a run directory made with another suite or other settings is
+refused. Answers are untrusted text: scoring never executes them.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from witness_evals.bench import suites
+from witness_evals.bench.scorers import ScoreContext, score
+from witness_evals.bench.task import Task
+from witness_evals.bench.tiers import TIERS, messages_for
+from witness_evals.witness.errors import InputError
+from witness_evals.witness.jsonio import write_atomic
+
+WITNESS_VERSIONS: dict[str, str] = {"0.12": "head", "0.11": "v0.10.0", "0.10": "v0.10.0"}
+"""witness CLI release -> the verify behaviour it embeds (0.12: go-witness v0.12.0; 0.11: v0.10.0;
+0.10: go-witness v0.9.1, modelled by the v0.10.0 behaviour until version profiles land)."""
+SETTINGS_THAT_MUST_MATCH = (
+    "suite",
+    "samples",
+    "temperature",
+    "max_new_tokens",
+    "tiers",
+    "limit",
+    "seed",
+    "witness_version",
+    "fix",
+)
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    """What to run: suite, sampling, tiers, scoring behaviour."""
+
+    suite: str = "default"
+    limit: int | None = None
+    samples: int = 1
+    temperature: float = 0.0
+    max_new_tokens: int = 1024
+    tiers: tuple[str, ...] = TIERS
+    witness_version: str = "0.12"
+    seed: int = 0
+    label: str | None = None
+    score_workers: int = 1
+    fix: int = 0
+
+    def validate(self) -> None:
+        if self.samples < 1:
+            raise InputError("--samples must be at least 1")
+        if self.samples > 1 and self.temperature <= 0:
+            raise InputError("--samples > 1 needs --temperature > 0 (greedy answers are all the same)")
+        if not 0 <= self.temperature <= 5:
+            raise InputError("--temperature must be between 0 and 5")
+        if self.limit is not None and self.limit < 1:
+            raise InputError("--limit must be at least 1")
+        if not 1 <= self.max_new_tokens <= 32768:
+            raise InputError("--max-new-tokens must be between 1 and 32768")
+        bad = [t for t in self.tiers if t not in TIERS]
+        if bad or not self.tiers:
+            raise InputError(f"--tiers: choose from {', '.join(TIERS)}")
+        if self.witness_version not in WITNESS_VERSIONS:
+            raise InputError(f"--witness-version: choose one of {', '.join(WITNESS_VERSIONS)}")
+        if not 1 <= self.score_workers <= 4 * (os.cpu_count() or 1):
+            raise InputError("--workers must be between 1 and 4 x the number of cores")
+
+
+def request_id(task: str, tier: str, sample: int) -> str:
+    return f"{task}|{tier}|{sample}"
+
+
+def select_tasks(options: BenchOptions) -> list[Task]:
+    tasks = suites.load_suite(options.suite)
+    if options.limit is not None and options.limit < len(tasks):
+        tasks = suites.quick_subset(tasks, options.limit)
+    return tasks
+
+
+# ----------------------------------------------------------------------------- run directory
+
+
+def _read_jsonl(path: Path, key: str) -> dict[str, dict[str, Any]]:
+    """Rows of an append-only JSONL file by `key`; a torn last line (killed mid-write) is cut off."""
+    rows: dict[str, dict[str, Any]] = {}
+    if not path.exists():
+        return rows
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        data = data[: data.rfind(b"\n") + 1]
+        with path.open("r+b") as fh:
+            fh.truncate(len(data))
+    for lineno, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            rows[str(row[key])] = row
+        except (ValueError, KeyError, TypeError):
+            raise InputError("corrupt line", source=str(path), location=f"line {lineno}") from None
+    return rows
+
+
+def _append(path: Path, row: dict[str, Any]) -> None:
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        fh.flush()
+
+
+def _prepare_dir(out: Path, info: dict[str, Any], resume: bool) -> None:
+    run_file = out / "run.json"
+    if out.exists() and not out.is_dir():
+        raise InputError("exists and is not a directory", source=str(out))
+    if run_file.exists():
+        if not resume:
+            raise InputError(
+                "holds a run already: pass --resume to continue it, or choose another --out", source=str(out)
+            )
+        try:
+            old = json.loads(run_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"unreadable run file: {exc}", source=str(run_file)) from None
+        if old.get("suite_version") != info["suite_version"] or old.get("fingerprint") != info["fingerprint"]:
+            raise InputError(
+                f"made with another suite (version {old.get('suite_version')}, fingerprint "
+                f"{str(old.get('fingerprint'))[:12]}; this one: {info['suite_version']}, {info['fingerprint'][:12]})",
+                source=str(run_file),
+            )
+        for key in SETTINGS_THAT_MUST_MATCH:
+            if old.get("settings", {}).get(key) != info["settings"].get(key):
+                raise InputError(
+                    f"was run with {key}={old['settings'].get(key)!r}, not {info['settings'].get(key)!r}",
+                    source=str(run_file),
+                )
+        if old.get("model") != info["model"]:
+            raise InputError(
+                f"was run with model {old.get('model')!r}, not {info['model']!r}", source=str(run_file)
+            )
+        info["started"] = old.get("started", info["started"])
+    elif out.exists() and any(out.iterdir()):
+        raise InputError("is not empty and holds no witness-bench run: choose another --out", source=str(out))
+    out.mkdir(parents=True, exist_ok=True)
+    write_atomic(run_file, json.dumps(info, indent=1, sort_keys=True) + "\n")
+
+
+# ----------------------------------------------------------------------------- scoring
+
+_WORKER_CTX: ScoreContext | None = None
+_WORKER_TASKS: dict[str, Task] = {}
+
+
+def _init_worker(tasks: dict[str, Task], mode: str) -> None:
+    global _WORKER_CTX, _WORKER_TASKS
+    _WORKER_CTX = ScoreContext(verify_mode=mode)
+    _WORKER_TASKS = tasks
+
+
+def _score_one(item: tuple[str, str]) -> tuple[str, dict[str, Any]]:
+    rid, answer = item
+    assert _WORKER_CTX is not None
+    task = _WORKER_TASKS[rid.split("|", 1)[0]]
+    out = score(task.check, answer, _WORKER_CTX)
+    return rid, {
+        "outcome": out.outcome,
+        "passed": out.passed,
+        "reason": out.reason,
+        "checks": [c.to_json() for c in out.checks],
+        "artifacts": out.artifacts,
+    }
+
+
+def score_items(
+    tasks: dict[str, Task], items: Sequence[tuple[str, str]], mode: str, workers: int
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Score (request id, answer) pairs; results in input order, whatever the number of workers."""
+    if workers <= 1 or len(items) < 8:
+        _init_worker(tasks, mode)
+        try:
+            for item in items:
+                yield _score_one(item)
+        finally:
+            if _WORKER_CTX is not None:
+                _WORKER_CTX.close()
+        return
+    ctx = multiprocessing.get_context("spawn" if os.name != "posix" else "fork")
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(tasks, mode)) as pool:
+        yield from pool.imap(_score_one, items, chunksize=4)
+
+
+# ----------------------------------------------------------------------------- the run
+
+
+Progress = Callable[[str, int, int], None]
+
+
+def run_bench(
+    model: str,
+    out: Path,
+    options: BenchOptions = BenchOptions(),
+    *,
+    resume: bool = False,
+    backend_options: dict[str, Any] | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Answer, score and summarise; returns the summary (also written to `out/summary.json`)."""
+    from witness_evals.bench.summary import write_summary
+    from witness_evals.inference import GenerationSettings, Request, load_backend, parse_spec
+
+    options.validate()
+    parse_spec(model)  # a bad spec fails before any file is written
+    tasks = select_tasks(options)
+    by_id = {t.id: t for t in tasks}
+    settings = asdict(options)
+    settings["tiers"] = list(options.tiers)
+    info: dict[str, Any] = {
+        "suite": options.suite,
+        "suite_version": suites.SUITE_VERSION,
+        "fingerprint": suites.fingerprint(tasks),
+        "n_tasks": len(tasks),
+        "model": model,
+        "label": options.label,
+        "settings": settings,
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    _prepare_dir(out, info, resume)
+    answers_file, samples_file = out / "answers.jsonl", out / "samples.jsonl"
+    answered = _read_jsonl(answers_file, "id")
+    scored = _read_jsonl(samples_file, "id")
+    wanted = [
+        (t, tier, s, request_id(t.id, tier, s))
+        for t in tasks
+        for tier in options.tiers
+        for s in range(options.samples)
+    ]
+    pending = [Request(rid, messages_for(t, tier)) for t, tier, _s, rid in wanted if rid not in answered]
+    if pending:
+        backend = load_backend(model, **(backend_options or {}))
+        info["backend"] = backend.describe()
+        write_atomic(out / "run.json", json.dumps(info, indent=1, sort_keys=True) + "\n")
+        gen = GenerationSettings(
+            max_new_tokens=options.max_new_tokens, temperature=options.temperature, seed=options.seed
+        )
+        done = 0
+
+        def on_done(c: Any) -> None:
+            nonlocal done
+            task, tier, sample = c.id.split("|")
+            row = {
+                "id": c.id,
+                "task": task,
+                "tier": tier,
+                "sample": int(sample),
+                "answer": c.text,
+                "prompt_tokens": c.prompt_tokens,
+                "completion_tokens": c.completion_tokens,
+                "seconds": round(c.seconds, 4),
+                "error": c.error,
+            }
+            _append(answers_file, row)
+            answered[c.id] = row
+            done += 1
+            if progress:
+                progress("answer", done, len(pending))
+
+        try:
+            backend.generate(pending, gen, on_done)
+        finally:
+            backend.close()
+    todo = [
+        (rid, str(answered[rid].get("answer") or ""))
+        for _t, _tier, _s, rid in wanted
+        if rid not in scored and rid in answered
+    ]
+    mode = WITNESS_VERSIONS[options.witness_version]
+    for n, (rid, result) in enumerate(score_items(by_id, todo, mode, options.score_workers), 1):
+        a = answered[rid]
+        task = by_id[a["task"]]
+        row = {
+            "id": rid,
+            "task": task.id,
+            "kind": task.kind,
+            "source": task.source,
+            "attestor": task.attestor,
+            "tier": a["tier"],
+            "sample": a["sample"],
+            "prompt": messages_for(task, a["tier"]),
+            "answer": a["answer"],
+            **result,
+            "completion_tokens": a.get("completion_tokens"),
+            "seconds": a.get("seconds"),
+            "error": a.get("error"),
+        }
+        _append(samples_file, row)
+        scored[rid] = row
+        if progress:
+            progress("score", n, len(todo))
+    order = {rid: i for i, (_t, _tier, _s, rid) in enumerate(wanted)}
+    rows = sorted((r for r in scored.values() if r["id"] in order), key=lambda r: order[r["id"]])
+    write_atomic(samples_file, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    info["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    write_atomic(out / "run.json", json.dumps(info, indent=1, sort_keys=True) + "\n")
+    return write_summary(out)
