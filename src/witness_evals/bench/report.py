@@ -81,11 +81,31 @@ def load_run(run_dir: Path) -> Run:
             summary = json.loads(summary_path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             raise InputError(f"unreadable summary: {exc}", source=str(summary_path)) from None
-        if not isinstance(summary, dict) or not isinstance(summary.get("tiers"), dict):
-            raise InputError('expected a summary object with "tiers"', source=str(summary_path))
+        _check_summary(summary, str(summary_path))
     else:
         summary = summarize(samples, info)
     return Run(path=run_dir, info=info, summary=summary, samples=samples)
+
+
+_TIER_KEYS = ("n_tasks", "pass@1", "ci_low", "ci_high", "ci_method", "pass@k", "outcomes")
+_TIER_BREAKDOWNS = ("by_kind", "by_attestor", "by_source", "by_kind_source")
+
+
+def _check_summary(summary: Any, source: str) -> None:
+    """The keys the report reads; a summary.json from elsewhere fails here with one clear line."""
+    if not isinstance(summary, dict) or not isinstance(summary.get("tiers"), dict):
+        raise InputError('expected a summary object with "tiers"', source=source)
+    for name, tier in summary["tiers"].items():
+        if not isinstance(tier, dict):
+            raise InputError(f"tiers.{name} is not an object", source=source)
+        for key in (*_TIER_KEYS, *_TIER_BREAKDOWNS):
+            if key not in tier:
+                raise InputError(
+                    f'tiers.{name} has no "{key}" (delete the file to recompute it)', source=source
+                )
+        for key in _TIER_BREAKDOWNS:
+            if not isinstance(tier[key], dict):
+                raise InputError(f"tiers.{name}.{key} is not an object", source=source)
 
 
 def _labels(runs: Sequence[Run]) -> list[str]:
@@ -368,11 +388,11 @@ def _taxonomy_chart(runs: Sequence[Run], tier: str) -> str:
             x = float(label_w)
             if total:
                 for o in _ordered(counts or {}, OUTCOMES):
-                    share = int(counts[o]) / total  # type: ignore[index]
+                    share = int(counts[o]) / total
                     if share <= 0:
                         continue
                     w = bar_w * share
-                    title = f"{r.label} · {kind} · {OUTCOME_LABELS.get(o, o)}: {counts[o]} of {total} ({_pct(share)})"  # type: ignore[index]
+                    title = f"{r.label} · {kind} · {OUTCOME_LABELS.get(o, o)}: {counts[o]} of {total} ({_pct(share)})"
                     out.append(
                         f'<rect x="{x:.1f}" y="{yy + 1:.1f}" width="{w:.1f}" height="{row_h - 2}" '
                         f'fill="{OUTCOME_COLOURS.get(o, "#666666")}"><title>{esc(title)}</title></rect>'

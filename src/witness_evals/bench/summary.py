@@ -4,7 +4,7 @@ Each tier (bare, context) is reported on its own, never pooled; the headline is 
 
 * pass@1 is the mean over tasks of c/n (c passes among the n samples of a task); pass@k uses the
   unbiased estimator of Chen et al. 2021, `1 - C(n-c, k)/C(n, k)` averaged over tasks, computed in
-  the stable product form.
+  the stable product form, for each k no larger than the fewest samples any task of the tier has.
 * 95% intervals: when every task has one sample, the Wilson score interval on (passed tasks, tasks);
   otherwise a percentile bootstrap over tasks (2000 resamples, fixed seed: deterministic). The
   method used is recorded under `ci_method`.
