@@ -40,3 +40,16 @@ def test_deeply_nested_json_is_skipped_not_raised() -> None:
     deep = "[" * 100_000 + "]" * 100_000
     assert answers.json_documents(f"```json\n{deep}\n```") == []
     assert answers.json_documents(deep) == []
+
+
+def test_commands_inside_ci_configuration() -> None:
+    text = (
+        "```yaml\nsteps:\n  - run: witness run -s build -k k.pem -o a.json -- make\n"
+        "script:\n  - WITNESS_KEY_PASSPHRASE=x witness run -s c -k k.pem -o c.json -- go build\n```\n"
+        "```groovy\nsh 'witness verify -p p.json -k p.pub -f app'\n```"
+    )
+    assert answers.commands(text) == [
+        "witness run -s build -k k.pem -o a.json -- make",
+        "witness run -s c -k k.pem -o c.json -- go build",
+        "witness verify -p p.json -k p.pub -f app",
+    ]

@@ -39,12 +39,31 @@ def _logical_lines(body: str) -> list[str]:
     return out
 
 
+_CI_PREFIX = re.compile(r"^(?:-\s+)?(?:(?:run|script|command|cmd)\s*:\s*)?(?:-\s+)?")
+_JENKINS_SH = re.compile(r"""^(?:sh|bat)\s*\(?\s*(?:script\s*:\s*)?(['"]{1,3})(.*?)\1\s*\)?\s*$""")
+_ENV_ASSIGN = re.compile(r"""^(?:export\s+)?(?:[A-Za-z_][A-Za-z0-9_]*=(?:'[^']*'|"[^"]*"|[^\s'"]*)\s+)+""")
+
+
+def unwrap_ci(line: str) -> str:
+    """A command as written inside CI configuration, without the wrapper: a YAML list item or
+    `run:`/`script:` key (GitHub Actions, GitLab CI), a Jenkins `sh '...'` step, leading `VAR=value`
+    environment assignments."""
+    line = _CI_PREFIX.sub("", line.strip(), count=1)
+    m = _JENKINS_SH.match(line)
+    if m:
+        line = m.group(2).strip()
+    return _ENV_ASSIGN.sub("", line, count=1)
+
+
 def commands(text: str, program: str = "witness") -> list[str]:
-    """Command lines starting with `program` in code blocks, else in inline `code` spans, else lines."""
+    """Command lines starting with `program` in code blocks, else in inline `code` spans, else lines.
+
+    Lines inside CI configuration count too (`- run: witness run ...`, `sh 'witness run ...'`,
+    `WITNESS_KEY_PASSPHRASE=x witness run ...`): the wrapper is dropped."""
     pattern = re.compile(rf"^(?:sudo\s+)?{re.escape(program)}(?:\s|$)")
     found: list[str] = []
     for _lang, body in code_blocks(text):
-        found += [line for line in _logical_lines(body) if pattern.match(line)]
+        found += [c for c in (unwrap_ci(line) for line in _logical_lines(body)) if pattern.match(c)]
     if found:
         return found
     found = [span.strip() for span in re.findall(r"`([^`\n]+)`", text) if pattern.match(span.strip())]

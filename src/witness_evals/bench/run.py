@@ -201,6 +201,28 @@ def score_items(
 # ----------------------------------------------------------------------------- the run
 
 
+def hardware(backend: dict[str, Any]) -> str:
+    """Where the answers were made: the backend's device (GPU name) or this machine's CPU."""
+    import platform
+
+    device = str(backend.get("device_name") or backend.get("device") or "")
+    if device and device != "cpu":
+        return device
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"CPU: {cpu}, {os.cpu_count()} cores"
+        if not backend.get("base_url")
+        else f"server {backend.get('base_url')}"
+    )
+
+
 Progress = Callable[[str, int, int], None]
 
 
@@ -247,6 +269,7 @@ def run_bench(
     if pending:
         backend = load_backend(model, **(backend_options or {}))
         info["backend"] = backend.describe()
+        info["hardware"] = hardware(info["backend"])
         write_atomic(out / "run.json", json.dumps(info, indent=1, sort_keys=True) + "\n")
         gen = GenerationSettings(
             max_new_tokens=options.max_new_tokens, temperature=options.temperature, seed=options.seed

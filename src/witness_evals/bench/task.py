@@ -53,6 +53,7 @@ _TASK_KEYS = frozenset(
         "tags",
         "title",
         "version",
+        "texts",
     }
 )
 
@@ -143,9 +144,10 @@ def _resolve_check(check: Any, material: Material, keys: Any, pki: Any) -> dict[
     elif kind == "command":
         entries = out.pop("expect")
         entries = entries if isinstance(entries, list) else [entries]
+        shared = {k: out.pop(k) for k in ("loose", "any_value") if k in out}
         commands = []
         for e in entries:
-            entry = dict(e) if isinstance(e, Mapping) else {"command": e}
+            entry = {**shared, **(dict(e) if isinstance(e, Mapping) else {"command": e})}
             try:
                 ref = expected(material.render(str(entry.pop("command"))))
             except ValueError as exc:
