@@ -137,3 +137,19 @@ def test_cli_end_to_end_with_report(tmp_path: Path) -> None:
     proc = _cli("report", "run", "--out", "r.html", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "<html" in (tmp_path / "r.html").read_text().lower()
+
+
+def test_world_keeps_certificate_issuing_order() -> None:
+    from witness_evals.bench.worlds import world_for
+
+    pki = {
+        "root": {"key": "rootk", "cn": "Root"},
+        "bot": {"key": "leafk", "issuer": "root", "emails": ["a@b.c"]},
+    }
+    world = world_for(
+        {"seed": 1, "steps": [{"name": "build", "signer": "bot"}]},
+        {"rootk": "ecdsa-p256:1", "leafk": "ecdsa-p256:2"},
+        pki,
+        {},
+    )
+    assert len(world.collections) == 1

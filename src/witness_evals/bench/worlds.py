@@ -154,7 +154,7 @@ def build_world(pipeline: Mapping[str, Any], material: Material, variant: Mappin
 @functools.lru_cache(maxsize=1024)
 def _cached(key: str) -> World:
     spec = json.loads(key)
-    material = Material.from_decl(spec["keys"], spec["pki"])
+    material = Material.from_decl(spec["keys"], dict(spec["pki"]))  # issuing order kept
     return build_world(spec["pipeline"], material, spec["variant"])
 
 
@@ -166,6 +166,12 @@ def world_for(
 ) -> World:
     """`build_world`, cached by the JSON of its inputs (worlds are reused across answers and samples)."""
     key = json.dumps(
-        {"pipeline": pipeline, "keys": keys, "pki": pki or {}, "variant": variant}, sort_keys=True
+        {
+            "pipeline": pipeline,
+            "keys": keys,
+            "pki": [[k, v] for k, v in (pki or {}).items()],
+            "variant": variant,
+        },
+        sort_keys=True,
     )
     return _cached(key)
