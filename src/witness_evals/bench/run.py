@@ -49,7 +49,7 @@ class BenchOptions:
     limit: int | None = None
     samples: int = 1
     temperature: float = 0.0
-    max_new_tokens: int = 1024
+    max_new_tokens: int = 1536
     tiers: tuple[str, ...] = TIERS
     witness_version: str = "0.12"
     seed: int = 0

@@ -36,14 +36,16 @@ def _outline(node: Any, defs: dict[str, Any], indent: int, depth: int, out: list
     if depth > 3 or len(out) > 70:
         return
     props = node.get("properties") or {}
-    for name, sub in props.items():
+    for name, sub in props.items() if isinstance(props, dict) else ():
         kind, child = _kind(sub, defs)
         out.append(f"{'  ' * indent}{name}: {kind}")
         if child is not None:
             _outline(child, defs, indent + 1, depth + 1, out)
 
 
-def _kind(sub: dict[str, Any], defs: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
+def _kind(sub: Any, defs: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
+    if not isinstance(sub, dict):  # `true` in a schema: any value
+        return "any", None
     if "$ref" in sub:
         name = sub["$ref"].rsplit("/", 1)[-1]
         target = defs.get(name, {})

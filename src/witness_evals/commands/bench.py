@@ -53,7 +53,7 @@ def bench(
         1, "--samples", help="Answers per task and tier (pass@k); needs --temperature > 0."
     ),
     temperature: float = typer.Option(0.0, "--temperature", help="0 = greedy."),
-    max_new_tokens: int = typer.Option(1024, "--max-new-tokens", help="Generation budget per answer."),
+    max_new_tokens: int = typer.Option(1536, "--max-new-tokens", help="Generation budget per answer."),
     tiers: str = typer.Option(
         "bare,context", "--tiers", help="bare (the request) and/or context (+ schema)."
     ),

@@ -93,22 +93,7 @@ def _render(analysis: object) -> str:
     from witness_evals.witness.cli_spec import CommandAnalysis
 
     assert isinstance(analysis, CommandAnalysis)
-    a = analysis
-    name = f"witness {a.subcommand}".strip() if a.subcommand is not None else "witness"
-    verdict = "valid" if a.valid else "INVALID"
-    counts = f"{len(a.errors)} error(s), {len(a.warnings)} warning(s), {len(a.notes)} note(s)"
-    lines = [f"{name}: {verdict} ({counts})"]
-    if a.meaning:
-        lines.append("meaning:")
-        lines.extend(f"  - {m}" for m in a.meaning)
-    if a.issues:
-        lines.append("issues:")
-        for issue in a.issues:
-            where = ""
-            if 0 <= issue.token_index < len(a.tokens):
-                where = f" at `{a.tokens[issue.token_index][:60]}`"
-            lines.append(f"  {issue.severity} [{issue.code}]{where}: {issue.message}")
-    return "\n".join(lines)
+    return analysis.report()
 
 
 # --------------------------------------------------------------------------- check policy / check rego
@@ -169,21 +154,29 @@ def register_policy_checks(check_app: typer.Typer) -> None:
         """Compile a Rego module as go-witness would, and optionally evaluate its deny set.
 
         Exit 0: compiles (and, with --input, evaluated; the deny set is printed whatever it holds);
-        1: does not compile, or evaluation fails (deny not a set of strings, ...); 2: unreadable input.
+        1: does not compile, or evaluation fails (deny not a set of strings, ...); 2: unreadable input,
+        or a module nested too deeply for the engine (no verdict possible).
         """
         import json
 
         from witness_evals.witness.errors import InputError
-        from witness_evals.witness.jsonio import load_file, read_bytes
+        from witness_evals.witness.jsonio import loads, read_bytes
         from witness_evals.witness.policy_check import check_rego
+        from witness_evals.witness.rego import TOO_DEEP, RegoEngineLimitError
+        from witness_evals.witness.rego.sandbox import DEFAULT_MAX_INPUT_BYTES
 
         _check_mode(mode)
         raw = read_bytes(file, max_bytes=1 << 20)
         if b"\x00" in raw:
             raise InputError("not text (binary data)", source=str(file))
         module = _utf8(raw, str(file))
-        payload = load_file(input_file) if input_file is not None else None
+        payload = None
+        if input_file is not None:  # the sandbox's input cap, checked (stat) before reading
+            data = read_bytes(input_file, max_bytes=DEFAULT_MAX_INPUT_BYTES)
+            payload = loads(data, source=str(input_file))
         report = check_rego(module, name=file.name, mode=mode, input=payload)
+        if report.error_kind == TOO_DEEP:  # no verdict is possible: an error of the checker
+            raise RegoEngineLimitError(report.error, source=str(file))
         if not report.compiled:
             typer.echo(f"{file}: error: {report.error}")
             raise typer.Exit(1)

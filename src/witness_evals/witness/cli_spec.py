@@ -359,6 +359,24 @@ class CommandAnalysis:
     def notes(self) -> list[Issue]:
         return [i for i in self.issues if i.severity == "note"]
 
+    def report(self) -> str:
+        """Human-readable report (what `witness-evals check command` prints)."""
+        name = f"witness {self.subcommand}".strip() if self.subcommand is not None else "witness"
+        verdict = "valid" if self.valid else "INVALID"
+        counts = f"{len(self.errors)} error(s), {len(self.warnings)} warning(s), {len(self.notes)} note(s)"
+        lines = [f"{name}: {verdict} ({counts})"]
+        if self.meaning:
+            lines.append("meaning:")
+            lines.extend(f"  - {m}" for m in self.meaning)
+        if self.issues:
+            lines.append("issues:")
+            for issue in self.issues:
+                where = ""
+                if 0 <= issue.token_index < len(self.tokens):
+                    where = f" at `{self.tokens[issue.token_index][:60]}`"
+                lines.append(f"  {issue.severity} [{issue.code}]{where}: {issue.message}")
+        return "\n".join(lines)
+
     @property
     def valid(self) -> bool:
         return not any(i.severity == "error" for i in self.issues)

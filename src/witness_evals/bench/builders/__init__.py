@@ -24,7 +24,7 @@ class Builder:
     build: Callable[[random.Random, str], Task]
 
 
-MODULES: tuple[str, ...] = ()
+MODULES: tuple[str, ...] = ("rego_fields", "cli_intents", "facts", "pipelines", "failures")
 """Builder modules under this package, in suite order."""
 
 
