@@ -18,6 +18,8 @@ Rego module a policy embeds) `{{text.NAME.raw}}` and `{{text.NAME.b64}}` (base64
 from __future__ import annotations
 
 import base64
+import functools
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -162,3 +164,18 @@ class Material:
             return base64.b64encode(pem).decode() if form == "b64" else pem.decode().rstrip("\n")
 
         return _PLACEHOLDER.sub(sub, text)
+
+
+@functools.lru_cache(maxsize=2048)
+def _material_cached(key: str) -> Material:
+    spec = json.loads(key)
+    return Material.from_decl(spec["keys"], dict(spec["pki"]))
+
+
+def material_for(keys: Mapping[str, Any] | None, pki: Mapping[str, Any] | None = None) -> Material:
+    """`Material.from_decl`, cached (scorers rebuild the same task's keys for every answer).
+
+    The returned object is shared: do not modify it."""
+    return _material_cached(
+        json.dumps({"keys": keys or {}, "pki": [[k, v] for k, v in (pki or {}).items()]}, sort_keys=True)
+    )

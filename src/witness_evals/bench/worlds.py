@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from witness_evals.bench.material import Material
+from witness_evals.bench.material import Material, material_for
 from witness_evals.witness import simulate
 from witness_evals.witness import verify as wverify
 from witness_evals.witness.attestors.scenario import Scenario
@@ -154,7 +154,7 @@ def build_world(pipeline: Mapping[str, Any], material: Material, variant: Mappin
 @functools.lru_cache(maxsize=1024)
 def _cached(key: str) -> World:
     spec = json.loads(key)
-    material = Material.from_decl(spec["keys"], dict(spec["pki"]))  # issuing order kept
+    material = material_for(spec["keys"], dict(spec["pki"]))  # issuing order kept
     return build_world(spec["pipeline"], material, spec["variant"])
 
 

@@ -205,7 +205,7 @@ def _rsa_from_primes(p: int, q: int) -> rsa.RSAPrivateKey:
     return numbers.private_key()
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=4096)
 def _seeded_key(kind: str, seed: int) -> PrivateKey:
     rng = _Drbg(kind.encode(), str(seed).encode())
     if kind == "ed25519":

@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from witness_evals.bench import answers
-from witness_evals.bench.material import Material
+from witness_evals.bench.material import material_for
 from witness_evals.bench.scorers.base import Check, Outcome, one_line
 from witness_evals.bench.scorers.context import ScoreContext
 from witness_evals.bench.scorers.rego import other_artifacts
@@ -87,7 +87,7 @@ def score_policy(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Outco
         checks.append(
             Check("steps as asked", False, f"policy steps {sorted(policy.steps)} != {sorted(want_steps)}")
         )
-    material = Material.from_decl(check.get("keys"), check.get("pki"))
+    material = material_for(check.get("keys"), check.get("pki"))
     signer = material.signer(check.get("policy_key", "policy"))
     env = simulate.sign_policy(data, signer)
     key = signer.verifier()
