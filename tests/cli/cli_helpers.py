@@ -32,8 +32,22 @@ HOSTILE_REGO = {
     "comprehension": "package bigcomp\nimport rego.v1\n"
     "deny contains msg if { xs := [[i, j] | some i in numbers.range(1, 100000); "
     'some j in numbers.range(1, 100000)]; count(xs) > 0; msg := "big" }\n',
-    # 200k nested arrays: the parser overflows its stack
+    # 200k nested arrays: regorus would overflow its stack; refused before it parses them
     "nesting": "package deeparr\nx := " + "[" * 200_000 + "1" + "]" * 200_000 + "\n",
+    # a harmless 30-deep literal (OPA parses it at once; regorus would need hours): refused quickly
+    "deep30": "package deep30\nimport rego.v1\nnested := " + "[" * 30 + "1" + "]" * 30 + "\n"
+    'deny contains msg if { count(nested) > 1; msg := "never" }\n',
+    # not recursive, but each rule doubles the previous one's array: too slow / too big to evaluate
+    "doubling": "package doubling\nimport rego.v1\na0 := [1, 1]\n"
+    + "".join(f"a{i} := array.concat(a{i - 1}, a{i - 1})\n" for i in range(1, 48))
+    + 'deny contains msg if { count(a47) == 0; msg := "never" }\n',
+    # relies on a network answer: regorus' stub is undefined, so it used to PASS silently
+    "httpsend": "package httpsend\nimport rego.v1\ndeny contains msg if {\n"
+    '\tresp := http.send({"method": "get", "url": "https://example.com/allowed"})\n'
+    '\tresp.body.allowed != true\n\tmsg := "the server does not allow this build"\n}\n',
+    # reads witness' own environment: refused as well
+    "runtime": "package runtime\nimport rego.v1\ndeny contains msg if {\n"
+    '\topa.runtime().env.CI != "true"\n\tmsg := "not built in CI"\n}\n',
 }
 
 

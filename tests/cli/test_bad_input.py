@@ -327,3 +327,81 @@ def test_subprocess_main_error_path(
 def test_check_command_stdin(stdin: bytes, message: str, location: str | None, tmp_path: Path) -> None:
     res = run_subprocess("check", "command", "-", stdin=stdin, cwd=tmp_path)
     assert_input_error(res, "<stdin>", message, location)
+
+
+def test_check_rego_input_size_is_checked_before_reading(world: World, cli: Runner) -> None:
+    """The sandbox takes inputs up to 16 MiB: a 20 MiB file is refused by its size, unread (it used
+    to be read and parsed first: 340 MB RSS for a 53 MB input)."""
+    big = world.dir / "input-20mib.json"
+    with open(big, "wb") as fh:  # sparse: NUL bytes, which a read would report as binary data
+        fh.truncate(20 * 1024 * 1024)
+    res = cli("check", "rego", world["ok.rego"], "--input", big)
+    assert_input_error(res, str(big), r"file is too large \(20971520 bytes, limit 16777216\)")
+
+
+# ----------------------------------------------------------------------- usage errors: one line too
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["verify", "--nope"], "error: verify: no such option: --nope"),
+        (["generate", "--n", "abc"], "error: generate: invalid value for '--n'"),
+        (["check", "rego"], "error: check rego: missing argument 'file'"),
+        (["check", "policy", "a.json", "b.json"], "error: check policy: got unexpected extra argument"),
+        (["verify", "--mode"], "error: verify: option '--mode' requires an argument"),
+        (["keys", "generate", "-t"], "error: keys generate: option '-t' requires an argument"),
+        (["nope"], "error: no such command 'nope'"),
+        (["check", "nope"], "error: check: no such command 'nope'"),
+        (["--nope"], "error: no such option: --nope"),
+    ],
+    ids=["unknown-option", "bad-int", "missing-argument", "extra-argument", "missing-value",
+         "missing-value-nested", "unknown-command", "unknown-subcommand", "unknown-root-option"],
+)  # fmt: skip
+def test_usage_errors_are_one_line(args: list[str], line: str, cli: Runner) -> None:
+    res = cli(*args)
+    assert_input_error(res, None, "")
+    assert res.err.startswith(line), res.err
+    assert "Usage:" not in res.text and "╭" not in res.text and not res.out
+
+
+def test_usage_error_in_the_real_process(tmp_path: Path) -> None:
+    res = run_subprocess("verify", "--nope", cwd=tmp_path)
+    assert_input_error(res, None, "")
+    assert res.err.startswith("error: verify: no such option: --nope")
+
+
+def test_version_help_and_no_arguments(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    res = run_subprocess("--version", cwd=tmp_path)
+    assert (res.code, res.out, res.err) == (0, f"witness-evals {version('witness-evals')}\n", "")
+    res = run_subprocess("verify", "--help", cwd=tmp_path)
+    assert res.code == 0 and "--publickey" in res.out and res.err == ""
+    res = run_subprocess(cwd=tmp_path)  # no command: the help, as a usage error
+    assert res.code == 2 and "Usage:" in res.out and "Commands" in res.out and res.err == ""
+
+
+@pytest.mark.parametrize("rank", ["0", "1"])
+def test_torchrun_ranks_print_once_and_record_the_error(rank: str, tmp_path: Path) -> None:
+    """Under torchrun (WORLD_SIZE > 1) only rank 0 prints the line; every rank exits 2 without a
+    traceback and writes the line to TORCHELASTIC_ERROR_FILE, which torchrun's summary shows."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    error_file = tmp_path / "error.json"
+    env = {**os.environ, "WORLD_SIZE": "2", "RANK": rank, "LOCAL_RANK": rank}
+    env["TORCHELASTIC_ERROR_FILE"] = str(error_file)
+    proc = subprocess.run(
+        [sys.executable, "-m", "witness_evals", "train", "--set", "nope=1"],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    line = "error: --set:nope: unknown key"
+    if rank == "0":
+        assert proc.stderr.startswith(line) and proc.stderr.count("\n") == 1
+    else:
+        assert proc.stderr == ""
+    assert json.loads(error_file.read_text())["message"].startswith(line)

@@ -123,3 +123,18 @@ def test_override_round_trip(n: int, lr: float) -> None:
     cfg = apply_overrides(TrainConfig(), [f"iters={n}", f"learning_rate={lr!r}"])
     assert cfg.iters == n and cfg.learning_rate == lr
     assert coerce("batch_size", str(n)) == n
+
+
+def test_huge_or_binary_config_is_refused_before_parsing(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.yaml"
+    with open(huge, "wb") as fh:  # sparse: the size alone refuses it, nothing is read
+        fh.truncate(100 * 1024 * 1024)
+    with pytest.raises(InputError, match=r"file is too large \(104857600 bytes, limit 1048576\)"):
+        load_config(huge)
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes(b"seed: 1\n# caf\xe9\n")
+    with pytest.raises(InputError) as err:
+        load_config(latin1)
+    assert err.value.one_line() == f"{latin1}:byte 13: not UTF-8 text"
+    with pytest.raises(InputError, match="is a directory"):
+        load_config(tmp_path)

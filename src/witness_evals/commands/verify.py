@@ -1,7 +1,8 @@
 """`witness-evals verify`: `witness verify` on files, modelled by `witness_evals.witness.verify`.
 
 Exit codes: 0 PASS, 1 FAIL (reasons printed one per line), 2 bad input (a file that cannot be read
-or parsed, or a flag-group error; one line naming the file and the place).
+or parsed, or a flag-group error; one line naming the file and the place) or a Rego module nested
+too deeply for the engine (no verdict: witness-evals cannot tell what witness would answer).
 """
 
 from __future__ import annotations
@@ -120,6 +121,7 @@ def run_verify(
     """Validate flags like witness, load every file (InputError on bad input) and verify."""
     from witness_evals.witness import jsonio
     from witness_evals.witness.crypto import Verifier
+    from witness_evals.witness.rego.outcome import RegoEngineLimitError
     from witness_evals.witness.verify import MODES, PolicySignerConstraints, SourceCollection, verify
 
     if mode not in MODES:
@@ -166,18 +168,21 @@ def run_verify(
         organizations=tuple(policy_organizations),
         uris=tuple(policy_uris),
     )
-    return verify(
-        envelope,
-        collections,
-        digests,
-        policy_verifiers=verifiers,
-        policy_roots=roots,
-        policy_intermediates=intermediates,
-        policy_timestamp_authorities=tsas,
-        policy_constraints=constraints,
-        allow_unsigned_policy=allow_unsigned_policy,
-        mode=mode,
-    )
+    try:
+        return verify(
+            envelope,
+            collections,
+            digests,
+            policy_verifiers=verifiers,
+            policy_roots=roots,
+            policy_intermediates=intermediates,
+            policy_timestamp_authorities=tsas,
+            policy_constraints=constraints,
+            allow_unsigned_policy=allow_unsigned_policy,
+            mode=mode,
+        )
+    except RegoEngineLimitError as exc:  # no verdict: a module the engine cannot parse (exit 2)
+        raise exc.at(source=policy) from None
 
 
 def register(app: typer.Typer, check_app: typer.Typer) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import multiprocessing as mp
 import random
 import traceback
@@ -46,9 +47,9 @@ def normalize_mix(mix: Mapping[str, float]) -> list[tuple[str, float]]:
             f"unknown family {unknown[0]!r} (known: {', '.join(families.MODULES)})", source="mix"
         )
     weights = [(name, float(mix.get(name, 0.0))) for name in families.MODULES]
-    if any(w < 0 for _, w in weights) or sum(w for _, w in weights) <= 0:
-        raise InputError("family weights must be >= 0 with a positive sum", source="mix")
     total = sum(w for _, w in weights)
+    if any(not math.isfinite(w) or w < 0 for _, w in weights) or not (0 < total < math.inf):
+        raise InputError("family weights must be finite numbers >= 0 with a positive sum", source="mix")
     out: list[tuple[str, float]] = []
     acc = 0.0
     for name, w in weights:

@@ -133,20 +133,64 @@ def _accept(spec: DatasetSpec, tally: _Tally, made: Made) -> None:
     tally.kept[split].append((example_id(spec.seed, made.index, ex), ex))
 
 
+def check_output_dir(out: Path, spec: DatasetSpec, *, overwrite: bool = False) -> None:
+    """Refuse an output path the dataset must not be written to (InputError naming it).
+
+    Usable: a missing directory, an empty one, one holding only `.parts/` (an interrupted run to
+    resume), or one whose `manifest.json` has exactly `spec`'s settings (the same dataset, made
+    again byte for byte). Anything else (another dataset, or other files) needs `overwrite`."""
+    if out.exists() and not out.is_dir():
+        raise InputError("exists and is not a directory", source=str(out))
+    if not out.is_dir() or overwrite:
+        return
+    try:
+        entries = sorted(p.name for p in out.iterdir() if p.name != ".parts")
+    except OSError as exc:
+        raise InputError(
+            f"cannot read the output directory: {exc.strerror or exc}", source=str(out)
+        ) from None
+    if not entries:
+        return
+    ours = spec.to_json()
+    try:
+        theirs = json.loads((out / "manifest.json").read_text("utf-8"))["spec"]
+    except (OSError, ValueError, KeyError, TypeError):
+        shown = ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "")
+        raise InputError(
+            f"is not empty and holds no dataset ({shown}); choose an empty directory or pass --overwrite",
+            source=str(out),
+        ) from None
+    if theirs == ours:
+        return
+    changed = [
+        f"{k}: {json.dumps(theirs.get(k)) if isinstance(theirs, dict) else '?'} -> {json.dumps(ours[k])}"
+        for k in ours
+        if not isinstance(theirs, dict) or theirs.get(k) != ours[k]
+    ]
+    raise InputError(
+        f"holds a dataset made with other settings ({'; '.join(changed)}); "
+        "pass --overwrite to replace it, or choose another directory",
+        source=str(out),
+    )
+
+
 def build_dataset(
     spec: DatasetSpec,
     out: Path,
     *,
     workers: int = 1,
     resume: bool = True,
+    overwrite: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
-    """Generate `spec.n` verified, deduplicated examples into `out`; return the stats (also in stats.json)."""
+    """Generate `spec.n` verified, deduplicated examples into `out`; return the stats (also in stats.json).
+
+    `out` must be usable for `spec` (see `check_output_dir`; `overwrite` replaces another dataset).
+    The returned stats also hold `_seconds` and `_warnings` (e.g. stats.png skipped), not written."""
     spec.check()
     if workers < 1:
         raise InputError("workers must be at least 1", source="generate", location="workers")
-    if out.exists() and not out.is_dir():
-        raise InputError("exists and is not a directory", source=str(out))
+    check_output_dir(out, spec, overwrite=overwrite)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -174,9 +218,10 @@ def build_dataset(
             source="generate",
         )
     stats = dataset_stats(spec, tally)
-    _write(out, spec, tally, stats)
+    warnings = _write(out, spec, tally, stats)
     shutil.rmtree(out / ".parts", ignore_errors=True)
     stats["_seconds"] = round(time.perf_counter() - started, 2)  # for the caller only, not written
+    stats["_warnings"] = warnings
     return stats
 
 
@@ -184,8 +229,10 @@ def _jsonl(rows: list[dict[str, Any]]) -> str:
     return "".join(json.dumps(r, ensure_ascii=False, sort_keys=False) + "\n" for r in rows)
 
 
-def _write(out: Path, spec: DatasetSpec, tally: _Tally, stats: dict[str, Any]) -> None:
+def _write(out: Path, spec: DatasetSpec, tally: _Tally, stats: dict[str, Any]) -> list[str]:
+    """Write every file of the dataset; returns warnings (what was skipped)."""
     digests: dict[str, str] = {}
+    warnings: list[str] = []
 
     def put(name: str, text: str) -> None:
         write_atomic(out / name, text)
@@ -216,9 +263,11 @@ def _write(out: Path, spec: DatasetSpec, tally: _Tally, stats: dict[str, Any]) -
         png = plot_stats(stats, tally.kept)
         write_atomic(out / "stats.png", png)
     except ImportError:  # matplotlib missing: the numbers are in stats.json
-        pass
+        (out / "stats.png").unlink(missing_ok=True)  # never leave an older dataset's figure
+        warnings.append("stats.png not written: matplotlib is not installed (the figures are in stats.json)")
     manifest = {"spec": spec.to_json(), "files": digests}
     write_atomic(out / "manifest.json", json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    return warnings
 
 
 def _length_summary(values: list[int]) -> dict[str, float]:

@@ -26,6 +26,9 @@ import yaml
 
 from witness_evals.witness.errors import InputError
 
+MAX_CONFIG_BYTES = 1 << 20
+"""A training config (YAML) larger than this is refused before it is read."""
+
 DEFAULT_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -227,13 +230,14 @@ def load_config(path: str | Path | None) -> TrainConfig:
     """Read a YAML preset strictly; `None` gives the default recipe."""
     if path is None:
         return TrainConfig().validate("defaults")
+    from witness_evals.witness.jsonio import read_bytes
+
     source = str(path)
+    raw = read_bytes(path, max_bytes=MAX_CONFIG_BYTES)  # size checked (stat) before reading
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("no such file", source=source) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read: {exc}", source=source) from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError("not UTF-8 text", source=source, location=f"byte {exc.start}") from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

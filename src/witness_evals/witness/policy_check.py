@@ -754,6 +754,7 @@ def _check_rego(report: PolicyReport, policy: Policy, mode: str, rego: RegoSandb
         jobs.append((modules, "verify"))
     with _sandbox(rego) as box:
         results: list[RegoCheck] = box.check_many(jobs)
+        _raise_engine_limit(report.source, entries, results)
         probes = _probe_deny_types(entries, results, box)
     it = iter(results)
     for aloc, att_type, modules, locs in entries:
@@ -770,11 +771,20 @@ def _check_rego(report: PolicyReport, policy: Policy, mode: str, rego: RegoSandb
                 "deny must be a partial set rule: deny contains msg if { ... } (a string or boolean deny is rejected)",
                 aloc,
             )
+        elif probe is not None and probe[0] == "recursive" and not report.check(False):
+            report.error(
+                "Rego Policy",
+                f"the Rego of attestation {att_type} is recursive ({probe[1]}): OPA rejects recursive rules "
+                "at compile time (rego_recursion_error), so witness verify fails on it",
+                "remove the recursion",
+                aloc,
+            )
         elif probe is not None and not report.check(False):
             report.error(
                 "Rego Policy",
-                f"the Rego of attestation {att_type} cannot be evaluated ({probe[1]})",
-                "OPA rejects recursive rules at compile time (rego_recursion_error); remove the recursion",
+                f"the Rego of attestation {att_type} could not be evaluated on an empty input within "
+                f"witness-evals' limits ({probe[1]}); its rules are not recursive",
+                "make the rules cheaper: witness evaluates them at every verification",
                 aloc,
             )
         if all_v0 and together.ok:
@@ -801,8 +811,11 @@ def _probe_deny_types(
     entries: list[tuple[str, str, dict[str, str], list[str]]], results: list[RegoCheck], box: RegoSandbox
 ) -> dict[str, tuple[str, str]]:
     """Evaluate each compiling entry on an empty input: a constant string/boolean deny shows up as
-    go-witness' `invalid data from rego` error (trap 6); recursion, a crash, a timeout or a memory
-    blow-up on an empty input breaks every evaluation ("broken"). Other errors depend on the input."""
+    go-witness' `invalid data from rego` error (trap 6); recursion ("recursive", told by the rules'
+    tokens), a crash, a timeout or a memory blow-up on an empty input breaks every evaluation
+    ("broken"). Other errors depend on the input."""
+    from witness_evals.witness.rego.syntax import recursive_rules
+
     todo: list[tuple[str, dict[str, str]]] = []
     i = 0
     for aloc, _type, modules, _locs in entries:
@@ -815,12 +828,37 @@ def _probe_deny_types(
         return {}
     outcomes = box.evaluate_many([(modules, {}, "verify") for _, modules in todo])
     found: dict[str, tuple[str, str]] = {}
-    for (aloc, _), o in zip(todo, outcomes, strict=True):
+    for (aloc, modules), o in zip(todo, outcomes, strict=True):
         if o.kind == "invalid_data":
             found[aloc] = ("invalid_data", o.error)
         elif o.status in ("timeout", "crash", "memory") or "recursion detected" in o.error:
-            found[aloc] = ("broken", f"{o.status}: {o.error}" if o.error else o.status)
+            # say "recursion" only when a rule really refers to itself (tokens), never for a module
+            # that is merely slow (an exponential but non-recursive rule set times out too)
+            cycles = {name: recursive_rules(text) for name, text in modules.items()}
+            where = "; ".join(f"module '{n}': {', '.join(r)}" for n, r in cycles.items() if r)
+            if where:
+                found[aloc] = ("recursive", f"rules referring to themselves: {where}")
+            else:
+                found[aloc] = ("broken", f"{o.status}: {o.error}" if o.error else o.status)
     return found
+
+
+def _raise_engine_limit(
+    source: str, entries: list[tuple[str, str, dict[str, str], list[str]]], results: list[RegoCheck]
+) -> None:
+    """A module nested too deeply for the engine: no finding can be true, so the check stops with
+    one `RegoEngineLimitError` line (exit 2) naming the module."""
+    from witness_evals.witness.rego import TOO_DEEP, RegoEngineLimitError
+
+    it = iter(results)
+    for _aloc, _type, modules, locs in entries:
+        for name, mloc in zip(modules, locs, strict=True):
+            for outcome in (next(it), next(it)):
+                if outcome.kind == TOO_DEEP:
+                    raise RegoEngineLimitError(
+                        f"Rego module '{name}': {outcome.error}", source=source, location=f"{mloc}.module"
+                    )
+        next(it)  # the modules together: each was seen alone above
 
 
 def _judge_module(report: PolicyReport, name: str, loc: str, v0: RegoCheck, v1: RegoCheck, mode: str) -> bool:
@@ -839,6 +877,17 @@ def _judge_module(report: PolicyReport, name: str, loc: str, v0: RegoCheck, v1: 
     if v0.ok and v1.ok:
         report.check(True)
         return True
+    refused = next((o for o in (v0, v1) if o.kind == "unsupported"), None)
+    if refused is not None:  # a call of http.send, net.lookup_ip_addr or opa.runtime
+        report.check(False)
+        report.error(
+            "Rego Policy",
+            f"Rego module '{name}' cannot be verified here: {refused.error}",
+            "remove the call: a verification that depends on the network or on the engine's environment "
+            "is not reproducible",
+            mloc,
+        )
+        return False
     if not v0.ok and not v1.ok:
         report.check(False)
         report.error(
@@ -889,6 +938,8 @@ class RegoReport:
     other_mode_error: str = ""
     deny: list[str] | None = None
     eval_error: str = ""
+    error_kind: str = ""
+    """`RegoCheck.kind` of `error` (`too_deep`: the engine cannot judge the module at all)."""
 
 
 def check_rego(
@@ -906,7 +957,12 @@ def check_rego(
     with _sandbox(rego) as box:
         main, alt = box.check_many([({name: module}, mode), ({name: module}, other)])
         report = RegoReport(
-            name=name, mode=mode, compiled=main.ok, error=main.error, packages=dict(main.packages)
+            name=name,
+            mode=mode,
+            compiled=main.ok,
+            error=main.error,
+            packages=dict(main.packages),
+            error_kind=main.kind,
         )
         if not alt.ok:
             report.other_mode_error = alt.error
@@ -916,4 +972,13 @@ def check_rego(
                 report.deny = list(outcome.deny)
             else:
                 report.eval_error = outcome.error or outcome.status
+                if outcome.status in ("crash", "timeout", "memory") or "recursion detected" in outcome.error:
+                    from witness_evals.witness.rego.syntax import recursive_rules
+
+                    cycle = recursive_rules(module)
+                    if cycle:
+                        report.eval_error += (
+                            f" (rules referring to themselves: {', '.join(cycle)}; OPA rejects recursive "
+                            "rules at compile time with rego_recursion_error)"
+                        )
     return report

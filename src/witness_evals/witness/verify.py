@@ -44,7 +44,7 @@ from witness_evals.witness.policy import (
     public_key_verifiers,
     trust_bundles,
 )
-from witness_evals.witness.rego.outcome import rego_failed_message
+from witness_evals.witness.rego.outcome import TOO_DEEP, RegoEngineLimitError, rego_failed_message
 from witness_evals.witness.x509 import as_utc
 
 Mode = Literal["v0.10.0", "head"]
@@ -513,6 +513,8 @@ def _rego_deny_error(
         if outcome is None:
             outcome = rego.evaluate(list(modules), rego_input(att_type, predicate), mode="verify")
             _REGO_OUTCOMES.put(rego, rego_input, modules, att_type, predicate, outcome)
+    if outcome.kind == TOO_DEEP:  # not a verdict: the engine cannot parse what OPA would
+        raise RegoEngineLimitError(f"the Rego policy of attestation {att_type}: {outcome.error}")
     if outcome.status != "ok":  # parse/eval error, invalid deny data, or a sandbox timeout/crash
         return str(outcome.error or outcome.status)
     if outcome.deny:

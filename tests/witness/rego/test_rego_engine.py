@@ -221,3 +221,55 @@ def test_duplicate_module_names_replace_like_opa_parsed_modules() -> None:
     assert evaluate_deny([first, again], {}).deny == ["later"]
     # distinct names are merged as usual
     assert evaluate_deny([first, ("other", again[1])], {}).deny == ["from a", "later"]
+
+
+@pytest.mark.parametrize("mode", ["verify", "policy-check"])
+@pytest.mark.parametrize(
+    ("call", "builtin"),
+    [
+        (
+            'r := http.send({"method": "get", "url": "https://example.com/ok"})\n\tr.status_code != 200',
+            "http.send",
+        ),
+        ('opa.runtime().env.CI != "true"', "opa.runtime"),
+        ('count(net.lookup_ip_addr("example.com")) == 0', "net.lookup_ip_addr"),
+    ],
+)
+def test_refused_builtins_never_evaluate_silently(call: str, builtin: str, mode: str) -> None:
+    """regorus evaluates http.send / opa.runtime to undefined, so this module used to pass; now it
+    fails to compile with an error naming the built-in, whatever the input."""
+    src = f'package p\n\nimport rego.v1\n\ndeny contains "denied" if {{\n\t{call}\n}}\n'
+    out = evaluate_deny({"m": src}, {}, mode)
+    assert out.status == "error" and out.kind == "unsupported", out
+    assert out.error.startswith(f"m:6: builtin function {builtin} is refused: OPA would ")
+    assert "cannot pass" in out.error
+    check = RegorusEngine().check({"m": src}, mode)
+    assert not check.ok and check.kind == "unsupported"
+
+
+def test_pure_net_builtins_still_evaluate() -> None:
+    src = 'package p\nimport rego.v1\ndeny contains "in range" if net.cidr_contains("10.0.0.0/8", input.ip)\n'
+    assert evaluate_deny({"m": src}, {"ip": "10.1.2.3"}).deny == ["in range"]
+
+
+@pytest.mark.parametrize("depth", [17, 30, 200_000])
+def test_too_deep_module_is_refused_before_regorus_parses_it(depth: int) -> None:
+    import time
+
+    src = "package p\n\nx := " + "[" * depth + "1" + "]" * depth + "\n"
+    start = time.monotonic()
+    out = evaluate_deny({"m": src}, {})
+    assert time.monotonic() - start < 1.0  # regorus alone: exponential, or a stack overflow
+    assert out.status == "error" and out.kind == "too_deep", out
+    assert out.error.startswith(f"m:3: too deeply nested for the engine (depth {depth} > limit 16)")
+
+
+def test_depth_at_the_limit_still_compiles() -> None:
+    src = (
+        "package p\nimport rego.v1\nx := "
+        + "[" * 16
+        + "1"
+        + "]" * 16
+        + '\ndeny contains "deep" if count(x) == 1\n'
+    )
+    assert evaluate_deny({"m": src}, {}).deny == ["deep"]

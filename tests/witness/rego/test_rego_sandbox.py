@@ -168,3 +168,14 @@ def test_module_pairs_with_repeated_names(sandbox: RegoSandbox) -> None:
     pairs = [("same", 'package a\ndeny[m] { m := "a" }\n'), ("same", 'package b\ndeny[m] { m := "b" }\n')]
     assert sandbox.evaluate(pairs, {}) == evaluate_deny(pairs, {})
     assert sandbox.evaluate(pairs, {}).passed
+
+
+def test_too_deep_module_is_answered_without_killing_the_worker(sandbox: RegoSandbox) -> None:
+    deep = {"m": "package p\nx := " + "[" * 200_000 + "1" + "]" * 200_000 + "\n"}
+    before = sandbox.respawns
+    out = sandbox.evaluate(deep, {})
+    assert out.status == "error" and out.kind == "too_deep", out
+    check = sandbox.check(deep)
+    assert check.status == "error" and check.kind == "too_deep"
+    assert sandbox.respawns == before  # refused by the pre-check: no stack overflow
+    assert_healthy(sandbox)

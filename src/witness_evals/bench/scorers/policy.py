@@ -24,6 +24,7 @@ from witness_evals.witness import verify as wverify
 from witness_evals.witness.errors import WitnessError
 from witness_evals.witness.policy import decode_policy, iter_rego, parse_rfc3339
 from witness_evals.witness.policy_check import check_policy
+from witness_evals.witness.rego.outcome import RegoEngineLimitError
 
 MAX_POLICY_CHARS = 200_000
 
@@ -96,15 +97,18 @@ def score_policy(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Outco
     for kind, variant, must_pass in runs:
         label = variant.get("label") or ("genuine pipeline" if must_pass else "tampered pipeline")
         world = world_for(check["pipeline"], check.get("keys") or {}, check.get("pki"), variant)
-        res = wverify.verify(
-            env,
-            world.collections,
-            world.subjects,
-            policy_verifiers=[key],
-            rego=ctx.rego if rego else None,
-            now=world.at or ctx.now,
-            mode=ctx.verify_mode,
-        )
+        try:
+            res = wverify.verify(
+                env,
+                world.collections,
+                world.subjects,
+                policy_verifiers=[key],
+                rego=ctx.rego if rego else None,
+                now=world.at or ctx.now,
+                mode=ctx.verify_mode,
+            )
+        except RegoEngineLimitError as exc:  # cannot be judged: the module is beyond the engine
+            return Outcome("invalid", f"Rego module refused: {one_line(exc)}", tuple(checks), artifacts)
         if res.passed == must_pass:
             checks.append(Check(f"{'PASS' if must_pass else 'FAIL'}: {label}", True))
             continue

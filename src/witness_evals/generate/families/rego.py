@@ -38,8 +38,6 @@ from witness_evals.witness.rego.syntax import v0_issues
 NAME = "rego"
 MAX_MODULES = 4
 MODULE_NAME = "policy.rego"
-MAX_DEPTH = 16
-"""Deeper bracket nesting is refused before the sandbox: regorus parses nested arrays in exponential time."""
 
 
 @dataclass

@@ -16,7 +16,9 @@ from .engine import (
 )
 from .outcome import (
     MODES,
+    TOO_DEEP,
     RegoCheck,
+    RegoEngineLimitError,
     RegoError,
     RegoOutcome,
     go_type_name,
@@ -28,10 +30,12 @@ from .sandbox import RegoJob, RegoSandbox
 
 __all__ = [
     "MODES",
+    "TOO_DEEP",
     "CompiledPolicy",
     "Modules",
     "RegoCheck",
     "RegoEngine",
+    "RegoEngineLimitError",
     "RegoError",
     "RegoJob",
     "RegoOutcome",

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeAlias
 
 from .outcome import MODES, RegoCheck, RegoError, RegoOutcome, invalid_data_message
-from .syntax import v0_issues
+from .syntax import REFUSED_BUILTINS, nesting_problem, refused_calls, v0_issues
 
 os.environ.setdefault("RUST_LIB_BACKTRACE", "0")
 
@@ -287,6 +287,13 @@ def compile_modules(
             )
         if "\x00" in source:
             raise RegoError(parse_error_text(name, 1, "illegal token: NUL byte"), kind="parse")
+        deep = nesting_problem(source)  # before regorus: it would parse this in exponential time
+        if deep is not None:
+            raise RegoError(
+                f"{name}:{deep[0]}: {deep[1]}: regorus parses nested literals in exponential time, "
+                "so witness-evals cannot judge this module",
+                kind="too_deep",
+            )
         try:
             engine.add_policy(name, source)
         except Exception as exc:
@@ -295,6 +302,14 @@ def compile_modules(
             issues = v0_issues(source)
             if issues:
                 raise RegoError(parse_error_text(name, issues[0].line, issues[0].message), kind="parse")
+        refused = refused_calls(source)
+        if refused:
+            line, fn = refused[0]
+            raise RegoError(
+                f"{name}:{line}: builtin function {fn} is refused: {REFUSED_BUILTINS[fn]}; witness-evals "
+                "cannot reproduce that and never evaluates it as undefined, so this module cannot pass",
+                kind="unsupported",
+            )
     asts = json.loads(engine.get_ast_as_json())
     packages: list[str] = []
     has_deny: dict[str, bool] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..errors import WitnessError
+from ..errors import InputError, WitnessError
 
 Mode = Literal["verify", "policy-check"]
 MODES: tuple[str, ...] = ("verify", "policy-check")
@@ -16,9 +16,15 @@ Status = Literal["ok", "error", "timeout", "crash", "memory"]
 #   parse        the module does not parse (OPA parser for the mode)
 #   invalid_data deny is not a set/array of strings (go-witness ErrRegoInvalidData)
 #   eval         evaluation error (conflicts, builtin errors, unsafe vars ...)
-#   unsupported  an OPA builtin that regorus does not implement was called
+#   unsupported  an OPA builtin that regorus does not implement was called, or a refused one
+#                (http.send, net.lookup_ip_addr, opa.runtime: see syntax.REFUSED_BUILTINS)
 #   limit        module/input over the configured size limits
+#   too_deep     nested deeper than the engine can parse (syntax.MAX_NESTING / MAX_PARSE_COST):
+#                not a verdict on the module (OPA would parse it) but a limit of this checker;
+#                callers report it as `RegoEngineLimitError` (one line, exit 2), never as a FAIL
 #   timeout / crash / memory  sandbox outcomes
+
+TOO_DEEP = "too_deep"
 
 
 class RegoError(WitnessError):
@@ -28,6 +34,11 @@ class RegoError(WitnessError):
         self.message = message
         self.kind = kind
         super().__init__(message)
+
+
+class RegoEngineLimitError(InputError):
+    """A Rego module this checker cannot judge (kind `too_deep`): an error of the checker, not of
+    the policy. An `InputError`, so every command prints it as one line and exits 2."""
 
 
 @dataclass(frozen=True)
