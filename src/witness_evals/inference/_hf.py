@@ -1,0 +1,453 @@
+"""`hf:` — a transformers causal LM (optionally with a PEFT LoRA adapter, merged at load time).
+
+Engines (`hf:PATH,engine=...`; `load_backend(fast=...)` picks `auto` or `plain`):
+
+- `plain`: the baseline — left-padded batches in input order, one `model.generate` each.
+- `batched`: prompts sorted by (budget, prompt length), big left-padded batches, each row stopped at
+  its own budget or stop token.
+- `cb`: transformers continuous batching (paged attention, CUDA graphs): requests join and leave the
+  running batch one by one. If it is missing or fails, the unfinished requests go to `batched`
+  (one line on stderr says so).
+- `auto` (default): `cb` on CUDA for greedy decoding, else `batched`.
+
+Decoding stops at the tokenizer's eos, the generation config's eos and the chat template's
+end-of-turn token (SmolLM2: `<|im_end|>`). The checkpoint's own sampling defaults are ignored: only
+`GenerationSettings` count. bf16 on CUDA, fp32 elsewhere (`dtype=` overrides).
+
+Determinism: greedy decoding is deterministic for a given engine, batch size and device. Sampling
+(`temperature > 0`) in `plain` and `batched` uses a counter-based Gumbel-max sampler keyed by
+`request_seed(settings.seed, request.id)` and the token position, so a request's draw does not depend
+on the other requests or on batching (only floating-point differences between batch shapes can
+change a token). `engine=cb` with sampling seeds transformers' global generator with
+`settings.seed`: repeatable only when the scheduler forms the same batches.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from witness_evals.inference._resolve import adapter_dir, model_dir, run_base_model, spec_error
+from witness_evals.inference._spec import ModelSpec
+from witness_evals.inference._tokens import model_dir_name, stop_token_ids
+from witness_evals.inference._types import (
+    Completion,
+    GenerationSettings,
+    OnDone,
+    Request,
+    check_unique_ids,
+    one_line,
+    request_seed,
+)
+
+_MASK32 = 0xFFFFFFFF
+CPU_CACHE_BYTES = 2 << 30  # continuous batching off CUDA: KV cache budget
+CB_STALL_SECONDS = 600  # continuous batching with no finished request for this long is given up
+DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
+
+
+def _stderr(message: str) -> None:
+    print(f"[inference] {message}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class _Item:
+    """One request on its way through an engine."""
+
+    index: int
+    ids: list[int]
+    budget: int
+    seed: int
+
+
+# ---------------------------------------------------------------- seeded sampling
+
+
+def _mix32(x: torch.Tensor) -> torch.Tensor:
+    """A 32-bit integer hash on int64 tensors holding values < 2**32 (no product exceeds 2**63)."""
+    x = x ^ (x >> 16)
+    x = (x * 0x7FEB352D) & _MASK32
+    x = x ^ (x >> 15)
+    x = (x * 0x31848BAB) & _MASK32
+    return x ^ (x >> 16)
+
+
+def gumbel_noise(seeds: torch.Tensor, step: int, vocab: int) -> torch.Tensor:
+    """Gumbel(0, 1) noise [rows, vocab], a pure function of (row seed, step, token id)."""
+    token = torch.arange(vocab, device=seeds.device, dtype=torch.int64)
+    row = _mix32((seeds * 0x9E3779B1 + step * 0x85EBCA77 + 0x165667B1) & _MASK32)
+    bits = _mix32(row[:, None] ^ ((token[None, :] * 0x2C1B3C6D) & _MASK32))
+    bits = _mix32(bits ^ (row[:, None] >> 5))
+    uniform = ((bits >> 8).to(torch.float32) + 0.5) / float(1 << 24)  # in (0, 1), never 0 or 1
+    return -torch.log(-torch.log(uniform))
+
+
+def seeded_choice(
+    scores: torch.Tensor, seeds: torch.Tensor, step: int, temperature: float, top_p: float
+) -> torch.Tensor:
+    """Sample one token per row from softmax(scores / temperature) restricted to the top-p nucleus."""
+    logits = scores.float() / temperature
+    if top_p < 1.0:
+        ordered, order = torch.sort(logits, descending=True, dim=-1)
+        probs = ordered.softmax(dim=-1)
+        outside = probs.cumsum(dim=-1) - probs >= top_p  # smallest set reaching top_p; never empty
+        logits = logits.scatter(1, order, ordered.masked_fill(outside, float("-inf")))
+    return (logits + gumbel_noise(seeds, step, logits.shape[-1])).argmax(dim=-1)
+
+
+def _sampler_processor(seeds: torch.Tensor, settings: GenerationSettings, prompt_len: int) -> Any:
+    """A logits processor that samples (seeded per row) and leaves only its choice for greedy search."""
+    from transformers import LogitsProcessor
+
+    class SeededSampler(LogitsProcessor):
+        def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+            step = input_ids.shape[1] - prompt_len
+            choice = seeded_choice(scores, seeds, step, settings.temperature, settings.top_p)
+            out = torch.full_like(scores, float("-inf"))
+            return out.scatter_(1, choice[:, None], 0.0)  # type: ignore[return-value]
+
+    return SeededSampler()
+
+
+def _row_budget_criterion(budgets: torch.Tensor, prompt_len: int) -> Any:
+    """Stop each row of a batch when it has generated its own budget of tokens."""
+    from transformers import StoppingCriteria
+
+    class RowBudget(StoppingCriteria):
+        def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs: Any) -> Any:
+            return budgets <= input_ids.shape[1] - prompt_len
+
+    return RowBudget()
+
+
+# ---------------------------------------------------------------- the backend
+
+
+class HFBackend:
+    """A local transformers model; see the module docstring for engines and determinism."""
+
+    def __init__(
+        self,
+        spec: str,
+        model_spec: ModelSpec,
+        *,
+        device: str | None = None,
+        batch_size: int | None = None,
+        fast: bool = True,
+        log: Callable[[str], None] = _stderr,
+    ) -> None:
+        self.spec = spec
+        self.log = log
+        self.model_path = model_dir(spec, model_spec)
+        adapter = model_spec.options.get("adapter")
+        self.adapter = adapter_dir(spec, adapter, kind="hf") if adapter else None
+        self.engine = model_spec.options.get("engine", "auto" if fast else "plain")
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        dtype_name = model_spec.options.get("dtype", "auto")
+        if dtype_name == "auto":
+            dtype_name = "bf16" if self.device.type == "cuda" else "fp32"
+        self.dtype = DTYPES[dtype_name]
+        self.batch_size = batch_size
+        self.last_engine: str | None = None
+        self.tokenizer = self._load_tokenizer()
+        self.model = self._load_model()
+        self.stop_ids = stop_token_ids(
+            self.tokenizer, getattr(self.model.generation_config, "eos_token_id", None)
+        )
+        self.pad_id = int(self.tokenizer.pad_token_id)
+        from transformers import GenerationConfig
+
+        # our settings only: the checkpoint's sampling defaults (temperature, top_k, penalties) stay out
+        self.model.generation_config = GenerationConfig(
+            bos_token_id=self.tokenizer.bos_token_id, eos_token_id=self.stop_ids, pad_token_id=self.pad_id
+        )
+        self.context = int(getattr(self.model.config, "max_position_embeddings", 0) or 0) or None
+
+    # -- loading
+    def _load_tokenizer(self) -> Any:
+        from transformers import AutoTokenizer
+
+        try:
+            tok = AutoTokenizer.from_pretrained(str(self.model_path))
+        except (OSError, ValueError) as exc:
+            raise spec_error(self.spec, f"cannot load tokenizer: {exc}") from None
+        if not getattr(tok, "chat_template", None):
+            raise spec_error(self.spec, f"{self.model_path}: tokenizer has no chat template")
+        tok.padding_side = "left"
+        if tok.pad_token is None:
+            tok.pad_token = tok.eos_token
+        if tok.pad_token is None:
+            raise spec_error(self.spec, f"{self.model_path}: tokenizer has neither pad nor eos token")
+        return tok
+
+    def _load_model(self) -> Any:
+        from transformers import AutoModelForCausalLM
+
+        model: Any
+        try:
+            model = AutoModelForCausalLM.from_pretrained(str(self.model_path), dtype=self.dtype)
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise spec_error(self.spec, f"cannot load model: {exc}") from None
+        if self.adapter is not None:
+            try:
+                from peft import PeftModel
+            except ImportError:
+                raise spec_error(self.spec, "adapter= needs peft: pip install peft") from None
+            try:
+                model = PeftModel.from_pretrained(model, str(self.adapter)).merge_and_unload()
+            except (OSError, ValueError, RuntimeError, KeyError) as exc:
+                raise spec_error(self.spec, f"cannot load adapter {self.adapter}: {exc}") from None
+        return model.to(self.device).eval()
+
+    def describe(self) -> dict[str, Any]:
+        from importlib.metadata import PackageNotFoundError, version
+
+        versions: dict[str, str] = {}
+        for package in ("torch", "transformers", "peft"):
+            try:
+                versions[package] = version(package)
+            except PackageNotFoundError:
+                continue
+        out: dict[str, Any] = {
+            "kind": "hf",
+            "model": model_dir_name(self.model_path),
+            "model_path": str(self.model_path),
+            "adapter": str(self.adapter) if self.adapter else None,
+            "device": torch.cuda.get_device_name(self.device)
+            if self.device.type == "cuda"
+            else str(self.device),
+            "dtype": str(self.dtype).removeprefix("torch."),
+            "engine": self.engine,
+            "last_engine": self.last_engine,
+            "batch_size": self.batch_size,
+            "stop_tokens": [self.tokenizer.convert_ids_to_tokens(i) for i in self.stop_ids],
+            "versions": versions,
+        }
+        if self.adapter is not None:
+            out["adapter_base"] = run_base_model(self.adapter)
+        return out
+
+    def close(self) -> None:
+        if getattr(self, "model", None) is None:
+            return
+        self.model = None
+        gc.collect()
+        if self.device.type == "cuda":
+            torch.cuda.empty_cache()
+
+    # -- generation
+    def generate(
+        self, requests: Sequence[Request], settings: GenerationSettings, on_done: OnDone | None = None
+    ) -> list[Completion]:
+        if self.model is None:
+            raise RuntimeError("backend is closed")
+        check_unique_ids(requests)
+        results: dict[int, Completion] = {}
+
+        def finish(index: int, tokens: list[int], prompt_tokens: int, seconds: float) -> None:
+            results[index] = self._completion(requests[index], tokens, prompt_tokens, seconds)
+            if on_done is not None:
+                on_done(results[index])
+
+        items: list[_Item] = []
+        for index, request in enumerate(requests):
+            start = time.perf_counter()
+            try:
+                item = self._item(index, request, settings)
+            except Exception as exc:  # one bad chat (template error, too long) is that request's error
+                results[index] = Completion(
+                    request.id, "", None, None, time.perf_counter() - start, error=one_line(exc)
+                )
+                if on_done is not None:
+                    on_done(results[index])
+                continue
+            items.append(item)
+        engine = self.engine
+        if engine == "auto":
+            engine = "cb" if self.device.type == "cuda" and settings.greedy else "batched"
+        if engine == "cb" and items:
+            before = len(items)
+            items = self._run_cb(items, settings, finish)
+            engine = "cb" if not items else "batched" if len(items) == before else "cb+batched"
+        if items:
+            self._run_batched(items, settings, finish, sort=engine != "plain")
+        self.last_engine = engine if requests else self.last_engine
+        return [results[i] for i in range(len(requests))]
+
+    def encode(self, messages: list[dict[str, str]]) -> list[int]:
+        """Token ids of the chat, rendered with the model's template and an open assistant turn."""
+        text = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def _item(self, index: int, request: Request, settings: GenerationSettings) -> _Item:
+        ids = self.encode(request.messages)
+        budget = request.budget(settings)
+        if self.context is not None:
+            if len(ids) >= self.context:
+                raise ValueError(f"prompt of {len(ids)} tokens does not fit the context of {self.context}")
+            budget = min(budget, self.context - len(ids))
+        return _Item(index, ids, budget, request_seed(settings.seed, request.id))
+
+    def _completion(
+        self, request: Request, tokens: list[int], prompt_tokens: int, seconds: float
+    ) -> Completion:
+        stops = set(self.stop_ids)
+        cut = next((i for i, t in enumerate(tokens) if t in stops), None)
+        kept = tokens if cut is None else tokens[:cut]
+        text = str(self.tokenizer.decode(kept, skip_special_tokens=True)).strip()
+        used = len(tokens) if cut is None else cut + 1
+        return Completion(request.id, text, prompt_tokens, used, seconds)
+
+    def _default_batch(self, sort: bool) -> int:
+        if self.batch_size is not None:
+            return max(1, self.batch_size)
+        if self.device.type == "cuda":
+            return 256 if sort else 64
+        return 8
+
+    def _run_batched(
+        self,
+        items: list[_Item],
+        settings: GenerationSettings,
+        finish: Callable[[int, list[int], int, float], None],
+        *,
+        sort: bool,
+    ) -> None:
+        """`plain` (input order, no per-row budget) or `batched` (sorted, per-row budgets)."""
+        from transformers import LogitsProcessorList, StoppingCriteriaList
+
+        ordered = sorted(items, key=lambda it: (it.budget, len(it.ids))) if sort else items
+        size = self._default_batch(sort)
+        for start in range(0, len(ordered), size):
+            chunk = ordered[start : start + size]
+            began = time.perf_counter()
+            width = max(len(it.ids) for it in chunk)
+            ids = torch.full((len(chunk), width), self.pad_id, dtype=torch.long)
+            mask = torch.zeros((len(chunk), width), dtype=torch.long)
+            for row, it in enumerate(chunk):
+                ids[row, width - len(it.ids) :] = torch.tensor(it.ids)
+                mask[row, width - len(it.ids) :] = 1
+            ids, mask = ids.to(self.device), mask.to(self.device)
+            budgets = [it.budget for it in chunk]
+            processors = LogitsProcessorList()
+            if not settings.greedy:
+                seeds = torch.tensor([it.seed for it in chunk], dtype=torch.int64, device=self.device)
+                processors.append(_sampler_processor(seeds, settings, width))
+            criteria = StoppingCriteriaList()
+            if sort and min(budgets) < max(budgets):
+                criteria.append(_row_budget_criterion(torch.tensor(budgets, device=self.device), width))
+            with torch.inference_mode():
+                out = self.model.generate(
+                    input_ids=ids,
+                    attention_mask=mask,
+                    max_new_tokens=max(budgets),
+                    do_sample=False,
+                    eos_token_id=self.stop_ids,
+                    pad_token_id=self.pad_id,
+                    logits_processor=processors,
+                    stopping_criteria=criteria,
+                )
+            rows = out[:, width:].tolist()
+            seconds = (time.perf_counter() - began) / len(chunk)
+            for it, row in zip(chunk, rows, strict=True):
+                finish(it.index, row[: it.budget], len(it.ids), seconds)
+
+    def _cpu_cache_blocks(self, items: list[_Item]) -> int:
+        """Cache blocks (256 tokens each) for continuous batching off CUDA: what the requests need,
+        at most CPU_CACHE_BYTES, at least two of the longest request."""
+        config = self.model.config
+        heads = getattr(config, "num_key_value_heads", None) or config.num_attention_heads
+        head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
+        per_token = 2 * config.num_hidden_layers * heads * head_dim * torch.finfo(self.dtype).bits // 8
+        wanted = sum(len(it.ids) + it.budget for it in items) // 256 + len(items)
+        longest = max(len(it.ids) + it.budget for it in items) // 256 + 1
+        return max(2 * longest, min(wanted, CPU_CACHE_BYTES // (256 * per_token)))
+
+    def _run_cb(
+        self,
+        items: list[_Item],
+        settings: GenerationSettings,
+        finish: Callable[[int, list[int], int, float], None],
+    ) -> list[_Item]:
+        """Continuous batching; returns the items it did not finish (all of them if it is unavailable)."""
+        pending = {f"r{it.index}": it for it in items}
+        try:
+            from transformers import ContinuousBatchingConfig, GenerationConfig
+
+            sampling: dict[str, Any] = {"do_sample": False}
+            if not settings.greedy:
+                sampling = {"do_sample": True, "temperature": settings.temperature, "top_p": settings.top_p}
+            config = GenerationConfig(
+                max_new_tokens=max(it.budget for it in items),
+                eos_token_id=self.stop_ids,
+                pad_token_id=self.pad_id,
+                **sampling,
+            )
+            sizes: dict[str, Any] = {}
+            if self.device.type != "cuda":  # its defaults size the cache from free memory: huge on a CPU
+                sizes = {"num_blocks": self._cpu_cache_blocks(items), "max_batch_tokens": 1024}
+            kwargs: dict[str, Any] = {
+                "continuous_batching_config": ContinuousBatchingConfig(seed=settings.seed, **sizes)
+            }
+            try:
+                from transformers.generation.continuous_batching.utils import WorkloadHints
+
+                kwargs["workload_hints"] = WorkloadHints(
+                    max_prompt_length=max(len(it.ids) for it in items),
+                    max_generated_length=config.max_new_tokens,
+                    num_requests=len(items),
+                )
+            except ImportError:
+                pass
+            if self.device.type == "cuda":
+                torch.cuda.empty_cache()
+            last = time.perf_counter()
+            with self.model.continuous_batching_context_manager(
+                generation_config=config, block=True, timeout=30, **kwargs
+            ) as manager:
+                for key, it in pending.items():
+                    manager.add_request(
+                        input_ids=it.ids, request_id=key, max_new_tokens=it.budget, eos_token_id=self.stop_ids
+                    )
+                failed: list[str] = []
+                while len(pending) > len(failed):
+                    result = manager.get_result(timeout=1)
+                    if result is None:
+                        if not manager.is_running():
+                            raise RuntimeError("the continuous batching loop stopped")
+                        if time.perf_counter() - last > CB_STALL_SECONDS:
+                            raise RuntimeError(f"no request finished in {CB_STALL_SECONDS} s")
+                        continue
+                    if not result.is_finished() or result.request_id not in pending:
+                        continue
+                    if result.error is not None:
+                        if result.request_id not in failed:
+                            failed.append(result.request_id)
+                        continue
+                    it = pending.pop(result.request_id)
+                    now = time.perf_counter()
+                    try:
+                        finish(it.index, list(result.generated_tokens), len(it.ids), now - last)
+                    except Exception as exc:  # the caller's on_done failed: not a reason to fall back
+                        raise _CallerError() from exc
+                    last = now
+            if failed:
+                self.log(f"{len(failed)} request(s) failed in continuous batching; retrying them in batches")
+        except _CallerError as exc:
+            raise exc.__cause__ from None  # type: ignore[misc]
+        except Exception as exc:
+            self.log(
+                f"continuous batching unavailable ({type(exc).__name__}: {one_line(exc, 160)}); "
+                f"{len(pending)} request(s) go to length-sorted batches"
+            )
+        return list(pending.values())  # not finished, or failed inside continuous batching
+
+
+class _CallerError(Exception):
+    """Wraps an exception raised by the caller's `on_done` inside the continuous batching loop."""

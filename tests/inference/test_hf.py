@@ -1,0 +1,155 @@
+"""The transformers backend on CPU with the embedded SmolLM2-135M-Instruct: plain vs fast engines."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from witness_evals.inference import Completion, GenerationSettings, Request, load_backend
+from witness_evals.inference._hf import gumbel_noise, seeded_choice
+
+QUESTIONS = [
+    "Which flag of `witness verify` names the policy signer's public key?",
+    "Say hi.",
+    "What does the material attestor record? Answer in one sentence.",
+    "Write a witness run command for the step build.",
+]
+
+
+def requests(questions: list[str] = QUESTIONS, **kwargs: Any) -> list[Request]:
+    return [Request(f"q{i}", [{"role": "user", "content": q}], **kwargs) for i, q in enumerate(questions)]
+
+
+def test_plain_and_fast_give_identical_greedy_answers(plain_backend: Any, fast_backend: Any) -> None:
+    settings = GenerationSettings(max_new_tokens=12)
+    seen: list[Completion] = []
+    plain = plain_backend.generate(requests(), settings)
+    fast = fast_backend.generate(requests(), settings, on_done=seen.append)
+    assert [c.id for c in fast] == ["q0", "q1", "q2", "q3"]
+    assert sorted(c.id for c in seen) == ["q0", "q1", "q2", "q3"]  # once each
+    assert [c.text for c in plain] == [c.text for c in fast]
+    assert all(c.text and c.error is None for c in fast)
+    assert all(0 < (c.completion_tokens or 0) <= 12 and (c.prompt_tokens or 0) > 10 for c in fast)
+    assert plain_backend.last_engine == "plain" and fast_backend.last_engine == "batched"
+    info = fast_backend.describe()
+    assert info["kind"] == "hf" and info["model"] == "SmolLM2-135M-Instruct"
+    assert info["device"] == "cpu" and info["dtype"] == "float32"
+    assert info["stop_tokens"] == ["<|im_end|>"]
+
+
+def test_stops_at_end_of_turn_and_honours_per_request_budgets(fast_backend: Any, plain_backend: Any) -> None:
+    settings = GenerationSettings(max_new_tokens=48)
+    mixed = [Request("short", [{"role": "user", "content": QUESTIONS[0]}], max_new_tokens=3)]
+    mixed += requests(["Say hi."])
+    fast = fast_backend.generate(mixed, settings)
+    plain = plain_backend.generate(mixed, settings)
+    assert fast[0].completion_tokens == 3
+    assert [c.text for c in fast] == [c.text for c in plain]
+    hi = fast[1]
+    assert hi.completion_tokens is not None and hi.completion_tokens < 48  # stopped at <|im_end|>
+    assert "<|im_end|>" not in hi.text and hi.text
+
+
+def test_a_prompt_too_long_is_that_requests_error(fast_backend: Any) -> None:
+    too_long = Request("long", [{"role": "user", "content": "witness " * 9000}])
+    done = fast_backend.generate([too_long, *requests(["Say hi."])], GenerationSettings(max_new_tokens=4))
+    assert done[0].error is not None and "does not fit the context of 8192" in done[0].error
+    assert done[0].text == "" and done[1].error is None and done[1].text
+
+
+def test_seeded_sampling_is_repeatable_and_independent_of_batching(
+    fast_backend: Any, plain_backend: Any
+) -> None:
+    settings = GenerationSettings(max_new_tokens=8, temperature=1.0, top_p=0.95, seed=11)
+    first = [c.text for c in fast_backend.generate(requests(), settings)]
+    again = [c.text for c in fast_backend.generate(requests()[::-1], settings)][::-1]
+    plain = [c.text for c in plain_backend.generate(requests(), settings)]
+    assert first == again == plain
+    other = [c.text for c in fast_backend.generate(requests(), GenerationSettings(8, 1.0, 0.95, seed=12))]
+    assert other != first
+
+
+def test_continuous_batching_engine_matches_plain(default_model_dir: Path, plain_backend: Any) -> None:
+    backend: Any = load_backend(f"hf:{default_model_dir},engine=cb", device="cpu")
+    try:
+        settings = GenerationSettings(max_new_tokens=8)
+        seen: list[str] = []
+        done = backend.generate(requests(), settings, on_done=lambda c: seen.append(c.id))
+        assert backend.last_engine == "cb"
+        assert sorted(seen) == ["q0", "q1", "q2", "q3"]
+        assert [c.text for c in done] == [c.text for c in plain_backend.generate(requests(), settings)]
+
+        def broken(completion: Completion) -> None:
+            raise OSError("disk full")
+
+        with pytest.raises(OSError, match="disk full"):  # the caller's error is not a reason to fall back
+            backend.generate(requests()[:1], settings, on_done=broken)
+        assert backend.last_engine == "cb"
+    finally:
+        backend.close()
+
+
+def test_hf_default_and_a_training_run_as_adapter(
+    default_cache_env: None, default_model_dir: Path, tmp_path: Path, plain_backend: Any
+) -> None:
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    run = tmp_path / "run"
+    base = AutoModelForCausalLM.from_pretrained(str(default_model_dir))
+    lora = get_peft_model(base, LoraConfig(r=4, target_modules=["q_proj", "v_proj"]))  # B = 0: no change
+    lora.save_pretrained(str(run / "best"))
+    (run / "config.yaml").write_text("model: null\nlora_rank: 4\n", encoding="utf-8")
+    backend = load_backend(f"hf:default,adapter={run}", fast=False, device="cpu")
+    try:
+        info = backend.describe()
+        assert info["adapter"] == str(run / "best") and info["adapter_base"] == "default"
+        settings = GenerationSettings(max_new_tokens=6)
+        got = [c.text for c in backend.generate(requests(), settings)]
+        assert got == [c.text for c in plain_backend.generate(requests(), settings)]
+    finally:
+        backend.close()
+
+
+def test_an_adapter_folder_must_hold_an_adapter(tmp_path: Path) -> None:
+    from witness_evals.inference._resolve import adapter_dir
+    from witness_evals.witness.errors import InputError
+
+    (tmp_path / "run").mkdir()
+    with pytest.raises(InputError, match="not an adapter folder"):
+        adapter_dir("hf:x", str(tmp_path / "run"), kind="hf")
+    (tmp_path / "run" / "adapter").mkdir()
+    (tmp_path / "run" / "adapter" / "adapter_config.json").write_text("{}")
+    assert adapter_dir("hf:x", str(tmp_path / "run"), kind="hf") == tmp_path / "run" / "adapter"
+
+
+# ---------------------------------------------------------------- the seeded sampler itself
+
+
+def test_gumbel_noise_is_a_pure_function_of_seed_step_and_token() -> None:
+    seeds = torch.tensor([1, 2, 1], dtype=torch.int64)
+    a = gumbel_noise(seeds, 5, 1000)
+    assert torch.equal(a[0], a[2]) and not torch.equal(a[0], a[1])
+    assert torch.equal(gumbel_noise(seeds[1:2], 5, 1000)[0], a[1])  # independent of the batch
+    assert not torch.equal(gumbel_noise(seeds, 6, 1000), a)
+    assert torch.isfinite(a).all()
+    euler_gamma = 0.5772
+    assert abs(float(gumbel_noise(torch.arange(200), 0, 1000).mean()) - euler_gamma) < 0.02
+
+
+def test_seeded_choice_samples_the_softmax_and_respects_top_p() -> None:
+    probs = torch.tensor([0.1, 0.2, 0.3, 0.4])
+    scores = probs.log().expand(4000, 4).clone()
+    seeds = torch.arange(4000, dtype=torch.int64)
+    counts = torch.bincount(seeded_choice(scores, seeds, 0, 1.0, 1.0), minlength=4).float() / 4000
+    assert torch.allclose(counts, probs, atol=0.03)
+    # top_p 0.7: the smallest set reaching 0.7 is {0.4, 0.3}; renormalised 4/7, 3/7
+    counts = torch.bincount(seeded_choice(scores, seeds, 0, 1.0, 0.7), minlength=4).float() / 4000
+    assert counts[0] == 0 and counts[1] == 0
+    assert math.isclose(float(counts[3]), 4 / 7, abs_tol=0.03)
+    # a low temperature sharpens towards the most likely token
+    assert float((seeded_choice(scores, seeds, 0, 0.05, 1.0) == 3).float().mean()) > 0.99
