@@ -24,29 +24,19 @@ from witness_evals.train.trainer import load_tokenizer
 EOT = "<|im_end|>"
 
 
-def generate_all(model: Any, tok: Any, convs: list[list[dict[str, str]]], device: torch.device) -> list[str]:
-    """Greedy answers, batched by similar budgets, left padding; returned in input order."""
-    prompts = [tok.apply_chat_template(c[:-1], tokenize=False, add_generation_prompt=True) for c in convs]
+def generate_all(spec: str, tok: Any, convs: list[list[dict[str, str]]]) -> list[str]:
+    """Greedy answers through the shared inference module; budget 1.3 x the reference + 64 tokens."""
+    from witness_evals.inference import GenerationSettings, Request, load_backend
+
     budgets = [min(1536, int(1.3 * len(tok(c[-1]["content"])["input_ids"])) + 64) for c in convs]
-    order = sorted(range(len(convs)), key=lambda i: budgets[i])
-    out: dict[int, str] = {}
-    batch = 96
-    for s in range(0, len(order), batch):
-        idx = order[s : s + batch]
-        enc = tok([prompts[i] for i in idx], return_tensors="pt", padding=True, add_special_tokens=False).to(
-            device
-        )
-        with torch.no_grad():
-            gen = model.generate(
-                **enc,
-                max_new_tokens=max(budgets[i] for i in idx),
-                do_sample=False,
-                pad_token_id=tok.pad_token_id,
-                eos_token_id=tok.convert_tokens_to_ids(EOT),
-            )
-        for i, row in zip(idx, gen[:, enc["input_ids"].shape[1] :], strict=True):
-            out[i] = tok.decode(row, skip_special_tokens=True).strip()
-    return [out[i] for i in range(len(convs))]
+    requests = [
+        Request(str(i), c[:-1], max_new_tokens=b) for i, (c, b) in enumerate(zip(convs, budgets, strict=True))
+    ]
+    backend = load_backend(spec)
+    try:
+        return [c.text.strip() for c in backend.generate(requests, GenerationSettings(max_new_tokens=1536))]
+    finally:
+        backend.close()
 
 
 def split_loss(model: Any, examples: list[Any], device: torch.device) -> float:
@@ -97,8 +87,9 @@ def main() -> None:
             if label == "untuned"
             else PeftModel.from_pretrained(base, str(args.adapter)).to(device).eval()
         )
+        spec = f"hf:{args.model_dir}" + ("" if label == "untuned" else f",adapter={args.adapter}")
         t0 = time.perf_counter()
-        answers = generate_all(model, tok, convs, device)
+        answers = generate_all(spec, tok, convs)
         seconds = time.perf_counter() - t0
         loss = split_loss(model, examples, device)
         rows = "".join(

@@ -24,34 +24,29 @@ from witness_evals.train.data import load_dataset, read_chat_jsonl
 from witness_evals.train.trainer import load_tokenizer
 
 
-def generate(model: Any, tok: Any, prompts: list[list[dict[str, str]]], device: torch.device) -> list[str]:
-    """Greedy answers (max 64 new tokens), batched with left padding."""
-    texts = [tok.apply_chat_template(p, tokenize=False, add_generation_prompt=True) for p in prompts]
-    out: list[str] = []
-    for i in range(0, len(texts), 64):
-        enc = tok(texts[i : i + 64], return_tensors="pt", padding=True, add_special_tokens=False).to(device)
-        with torch.no_grad():
-            gen = model.generate(
-                **enc,
-                max_new_tokens=64,
-                do_sample=False,
-                pad_token_id=tok.pad_token_id,
-                eos_token_id=tok.convert_tokens_to_ids("<|im_end|>"),
-            )
-        for row in gen[:, enc["input_ids"].shape[1] :]:
-            out.append(tok.decode(row, skip_special_tokens=True).strip())
-    return out
+def generate(spec: str, prompts: list[list[dict[str, str]]]) -> list[str]:
+    """Greedy answers (max 64 new tokens) through the shared inference module."""
+    from witness_evals.inference import GenerationSettings, Request, load_backend
+
+    backend = load_backend(spec)
+    try:
+        done = backend.generate(
+            [Request(str(i), p) for i, p in enumerate(prompts)], GenerationSettings(max_new_tokens=64)
+        )
+        return [c.text.strip() for c in done]
+    finally:
+        backend.close()
 
 
 def measure(
-    label: str, model: Any, tok: Any, data: dict[str, Any], device: torch.device, n_samples: int
+    label: str, model: Any, spec: str, data: dict[str, Any], device: torch.device, n_samples: int
 ) -> dict[str, Any]:
     """Loss on valid, exact match on valid and on an equal-size slice of train, sample answers."""
     start = time.perf_counter()
     res: dict[str, Any] = {"model": label, "val_loss": val_loss(model, data["valid_examples"], device)}
     for split in ("valid", "train"):
         convs = data[f"{split}_convs"]
-        answers = generate(model, tok, [c[:-1] for c in convs], device)
+        answers = generate(spec, [c[:-1] for c in convs])
         hits = sum(a == c[-1]["content"] for a, c in zip(answers, convs, strict=True))
         res[f"{split}_exact_match"] = hits / len(convs)
         res[f"{split}_n"] = len(convs)
@@ -103,9 +98,9 @@ def main() -> None:
     }
     base: Any = AutoModelForCausalLM.from_pretrained(str(args.model_dir), dtype=dtype)
     base = base.to(device).eval()
-    before = measure("untuned", base, tok, data, device, args.samples)
+    before = measure("untuned", base, f"hf:{args.model_dir}", data, device, args.samples)
     tuned = PeftModel.from_pretrained(base, str(args.adapter)).to(device).eval()
-    after = measure("tuned", tuned, tok, data, device, args.samples)
+    after = measure("tuned", tuned, f"hf:{args.model_dir},adapter={args.adapter}", data, device, args.samples)
     report: dict[str, Any] = {
         "device": torch.cuda.get_device_name() if device.type == "cuda" else "cpu",
         "dtype": str(dtype),

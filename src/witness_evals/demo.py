@@ -147,60 +147,58 @@ def walkthrough(out: Path, *, seed: int = 7, model: bool = True, say: Say = prin
     ok &= _show(say, gen, out, 0)
     if model:
         say("\n== 6. the embedded default model")
-        ok &= _model_step(say, out / "dataset")
+        ok &= _model_step(say, out)
     say(f"\n== demo {'succeeded' if ok else 'FAILED'}")
     return ok
 
 
-def _model_step(say: Say, dataset: Path) -> bool:
+DEMO_BENCH_TASKS = 12
+"""Tasks of the fixed `quick` subset the demo scores the model on (a full CPU run: `bench --suite quick`)."""
+
+
+def _model_step(say: Say, out: Path) -> bool:
     try:
-        from witness_evals.train.model_source import resolve_model
-    except ImportError as exc:  # the training extra is not installed
+        from witness_evals.inference import GenerationSettings, Request, load_backend
+    except ImportError as exc:  # pragma: no cover - the package is always installed
         say(f"    skipped: {exc}")
         return True
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    path = resolve_model(None)
-    tok = AutoTokenizer.from_pretrained(path)
-    model = AutoModelForCausalLM.from_pretrained(path)
-    n = sum(p.numel() for p in model.parameters())
-    prompt = tok.apply_chat_template(
-        [{"role": "user", "content": "Which flag of `witness verify` names the policy signer's public key?"}],
-        add_generation_prompt=True,
-        tokenize=False,
+    try:
+        backend = load_backend("default")
+    except Exception as exc:  # the training extra (torch/transformers) is not installed
+        say(f"    skipped: {' '.join(str(exc).split())[:160]}")
+        return True
+    question = "Which flag of `witness verify` names the policy signer's public key?"
+    (done,) = backend.generate(
+        [Request("flag", [{"role": "user", "content": question}])], GenerationSettings(max_new_tokens=40)
     )
-    ids = tok(prompt, return_tensors="pt")
-    gen = model.generate(**ids, max_new_tokens=40, do_sample=False)
-    answer = str(tok.decode(gen[0, ids["input_ids"].shape[1] :], skip_special_tokens=True)).strip()
-    say(f"    model: {path} ({n / 1e6:.0f}M parameters)")
+    answer = done.text.strip()
+    info = backend.describe()
+    backend.close()
+    say(
+        f"    model: {info.get('model') or info.get('path') or 'default'} ({info.get('engine', info.get('kind', ''))})"
+    )
     say(f"    untuned answer: {answer!r}")
     say(f"    checked against the witness CLI grammar: {_grade_flag_answer(answer)}")
-    say(f"    held-out questions of {dataset.name}/, scored by their hidden checks:")
-    for line in _score_test_questions(tok, model, dataset):
-        say(f"      {line}")
-    say("    (fine-tuning: `witness-evals train --data <dataset>`; see README)")
+    say(f"    witness-bench, {DEMO_BENCH_TASKS} tasks of the quick suite (bare prompts, 256-token answers):")
+    from witness_evals.bench.report import render_report
+    from witness_evals.bench.run import BenchOptions, run_bench
+
+    run_dir = out / "bench-run"
+    summary = run_bench(
+        "default",
+        run_dir,
+        BenchOptions(
+            suite="quick", limit=DEMO_BENCH_TASKS, tiers=("bare",), max_new_tokens=256, label="untuned"
+        ),
+        resume=(run_dir / "run.json").exists(),
+    )
+    bare = summary["tiers"]["bare"]
+    for kind, row in sorted(bare["by_kind"].items()):
+        say(f"      {kind:<9} {row['passed']:.0f}/{row['n_tasks']} passed")
+    say(f"      outcomes: {', '.join(f'{k} {v}' for k, v in bare['outcomes']['overall'].items() if v)}")
+    render_report([run_dir], out / "bench-report.html")
+    say("    report: bench-report.html; full suite: `witness-evals bench --model default` (README)")
     return True
-
-
-def _score_test_questions(tok: Any, model: Any, dataset: Path) -> list[str]:
-    """Answer one held-out question of a few short-answer families greedily; score each answer."""
-    from witness_evals.generate.score import read_meta, score_answers
-
-    picked: dict[str, tuple[dict[str, Any], list[dict[str, str]]]] = {}
-    for split in ("test", "valid"):  # never trained on: held-out tasks
-        meta = read_meta(dataset / f"{split}.meta.jsonl")
-        chats = [json.loads(x)["messages"] for x in (dataset / f"{split}.jsonl").read_text().splitlines()]
-        for row, chat in zip(meta, chats, strict=True):
-            if row["family"] not in picked and row["family"] in ("facts", "commands", "config", "rego"):
-                picked[row["family"]] = (row, chat)
-    answers: dict[str, str] = {}
-    for row, chat in picked.values():
-        prompt = tok.apply_chat_template(chat[:-1], add_generation_prompt=True, tokenize=False)
-        ids = tok(prompt, return_tensors="pt")
-        gen = model.generate(**ids, max_new_tokens=160, do_sample=False)
-        answers[row["id"]] = str(tok.decode(gen[0, ids["input_ids"].shape[1] :], skip_special_tokens=True))
-    report = score_answers([r for r, _ in picked.values()], answers)
-    return [f"{r['family']}: {'PASS' if r['ok'] else 'FAIL'} ({r['reason']})"[:160] for r in report.results]
 
 
 def _grade_flag_answer(answer: str) -> str:
