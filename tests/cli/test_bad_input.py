@@ -267,12 +267,16 @@ def test_same_attestation_path_twice(world: World, cli: Runner) -> None:
         (lambda w: ["keys", "generate", "-o", str(w.dir / "k.pem"), "-t", "dsa-1024"], None, "unsupported key type: dsa-1024"),
         (lambda w: ["attestors", "schema", "no-such-attestor"], None, "attestor not found: no-such-attestor"),
         (lambda w: ["attestors", "example", "https://example.com/x/v1"], None, "attestor not found: https://example.com/x/v1"),
-        (lambda w: ["verify", "-p", w["policy-signed.json"], "-k", w["pub.pem"], "-a", w["build.json"], "-s", "abc", "--mode", "v9"], None, "invalid --mode 'v9'"),
+        (lambda w: ["verify", "-p", w["policy-signed.json"], "-k", w["pub.pem"], "-a", w["build.json"], "-s", "abc", "--witness-version", "v9"], "--witness-version", "unknown witness version 'v9'"),
+        (lambda w: ["check", "policy", w["policy.json"], "--witness-version", "0.9"], "--witness-version", "unknown witness version '0.9'"),
+        (lambda w: ["check", "command", "witness version", "--witness-version", "1.0"], "--witness-version", "unknown witness version '1.0'"),
+        (lambda w: ["generate", "--out", str(w.dir / "ds"), "--witness-version", "0.9"], "--witness-version", "unknown witness version '0.9'"),
         (lambda w: ["check", "policy", w["policy.json"], "--mode", "v9"], "--mode", "unknown --mode 'v9'"),
         (lambda w: ["check", "rego", w["ok.rego"], "--mode", "v9"], "--mode", "unknown --mode 'v9'"),
     ],
     ids=["keys-out-dir", "keys-pub-dir", "sign-out-dir", "keys-bad-type", "schema-unknown", "example-unknown",
-         "verify-mode", "check-policy-mode", "check-rego-mode"],
+         "verify-version", "check-policy-version", "check-command-version", "generate-version",
+         "check-policy-mode", "check-rego-mode"],
 )  # fmt: skip
 def test_other_bad_arguments(
     args: Callable[[World], list[str]], path: str | None, message: str, world: World, cli: Runner
@@ -349,7 +353,7 @@ def test_check_rego_input_size_is_checked_before_reading(world: World, cli: Runn
         (["generate", "--n", "abc"], "error: generate: invalid value for '--n'"),
         (["check", "rego"], "error: check rego: missing argument 'file'"),
         (["check", "policy", "a.json", "b.json"], "error: check policy: got unexpected extra argument"),
-        (["verify", "--mode"], "error: verify: option '--mode' requires an argument"),
+        (["verify", "--witness-version"], "error: verify: option '--witness-version' requires an argument"),
         (["keys", "generate", "-t"], "error: keys generate: option '-t' requires an argument"),
         (["nope"], "error: no such command 'nope'"),
         (["check", "nope"], "error: check: no such command 'nope'"),

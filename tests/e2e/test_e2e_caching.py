@@ -22,6 +22,7 @@ from witness_evals.witness.verify import (
     perf_settings,
     verify,
 )
+from witness_evals.witness.versions import NAMES
 
 NOW = datetime(2026, 1, 15, tzinfo=UTC)
 CMD = "https://witness.dev/attestations/command-run/v0.1"
@@ -61,13 +62,13 @@ def _assert_same_everywhere(
     return reference
 
 
-@pytest.mark.parametrize("mode", ["v0.10.0", "head"])
+@pytest.mark.parametrize("version", NAMES)
 @pytest.mark.parametrize("case", [Case("passes", ""), *CASES], ids=["passes", *[c.name for c in CASES]])
-def test_tampering_results_identical_cold_and_warm(e2e: E2E, case: Case, mode: str) -> None:
+def test_tampering_results_identical_cold_and_warm(e2e: E2E, case: Case, version: str) -> None:
     policy, envs = _inputs(e2e, case)
-    ref = _assert_same_everywhere(e2e, policy, envs, mode=mode, rego=TRUSTED_REGO, now=NOW)
+    ref = _assert_same_everywhere(e2e, policy, envs, version=version, rego=TRUSTED_REGO, now=NOW)
     assert (ref["result"] == "PASS") == (case.name == "passes")
-    if case.reason and mode == "v0.10.0":
+    if case.reason:
         assert any(case.reason in r for r in ref["reasons"]), ref["reasons"]
 
 
@@ -91,8 +92,8 @@ def test_sandboxed_rego_batched_matches_one_by_one(e2e: E2E) -> None:
     with RegoSandbox() as sandbox:
         for case in (rego_case, passing):
             policy, envs = _inputs(e2e, case)
-            for mode in ("v0.10.0", "head"):
-                ref = _assert_same_everywhere(e2e, policy, envs, mode=mode, rego=sandbox, now=NOW)
+            for version in NAMES:
+                ref = _assert_same_everywhere(e2e, policy, envs, version=version, rego=sandbox, now=NOW)
                 assert (ref["result"] == "PASS") == (case is passing)
 
 
@@ -122,10 +123,10 @@ def test_cases_sharing_warm_caches_stay_independent(e2e: E2E) -> None:
     cols = [
         shared if c.envelopes is None else _load(envs) for c, (_, envs) in zip(cases, inputs, strict=True)
     ]
-    runs = [(p, c, m) for (p, _), c in zip(inputs, cols, strict=True) for m in ("v0.10.0", "head")]
+    runs = [(p, c, m) for (p, _), c in zip(inputs, cols, strict=True) for m in NAMES]
     with perf_settings(caches=False, batch_rego=False):
-        refs = [_run(e2e, p, c, mode=m, rego=TRUSTED_REGO, now=NOW) for p, c, m in runs]
+        refs = [_run(e2e, p, c, version=m, rego=TRUSTED_REGO, now=NOW) for p, c, m in runs]
     clear_caches()
     for _round in range(2):
         for (policy, c, m), ref in zip(runs, refs, strict=True):
-            assert _run(e2e, policy, c, mode=m, rego=TRUSTED_REGO, now=NOW) == ref
+            assert _run(e2e, policy, c, version=m, rego=TRUSTED_REGO, now=NOW) == ref

@@ -17,6 +17,7 @@ from witness_evals.witness import simulate
 from witness_evals.witness.dsse import Envelope
 from witness_evals.witness.errors import InputError
 from witness_evals.witness.verify import SourceCollection, VerifyResult, verify
+from witness_evals.witness.versions import NAMES
 
 CMD = "https://witness.dev/attestations/command-run/v0.1"
 GITHUB = "https://witness.dev/attestations/github/v0.1"
@@ -31,7 +32,7 @@ def library_verify(
 
     env = load_policy_envelope(str(paths["policy"]), allow_unsigned=allow_unsigned)
     cols = [
-        SourceCollection.load(paths[n].read_bytes(), str(paths[n]))
+        SourceCollection.load(paths[n].read_bytes(), str(paths[n]), version=kw.get("version"))
         for n in ("build", "package")
         if n in paths
     ]
@@ -45,14 +46,20 @@ def library_verify(
     )
 
 
+@pytest.mark.parametrize("version", NAMES)
 def test_pipeline_passes_library_and_cli(
-    e2e: E2E, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    version: str,
+    e2e: E2E,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     paths = write_case(tmp_path, e2e)
-    res = library_verify(e2e, paths)
+    res = library_verify(e2e, paths, version=version)
     assert res.passed, res.reasons
+    assert res.witness_version == version
     assert set(res.steps) == {"build", "package"}
-    code, out, err = run_cli(cli_args(paths), monkeypatch, capsys)
+    code, out, err = run_cli(cli_args(paths, "--witness-version", version), monkeypatch, capsys)
     assert code == 0, out + err
     assert out.splitlines()[:3] == ["Verification succeeded", "Evidence:", "Step: build"]
     assert f"0: {paths['build']}" in out and str(paths["package"]) in out
@@ -204,10 +211,17 @@ CASES = [
 ]
 
 
+@pytest.mark.parametrize("version", NAMES)
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_tampering_fails_with_reason(
-    case: Case, e2e: E2E, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    case: Case,
+    version: str,
+    e2e: E2E,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    """Every tampering fails, for the same reason, under every release profile."""
     paths = write_case(
         tmp_path,
         e2e,
@@ -215,12 +229,12 @@ def test_tampering_fails_with_reason(
         envelopes=case.envelopes(e2e) if case.envelopes else None,
         policy_signer=case.policy_signer(e2e) if case.policy_signer else None,
     )
-    res = library_verify(e2e, paths)
+    res = library_verify(e2e, paths, version=version)
     assert not res.passed
     assert any(case.reason in r for r in res.reasons), res.reasons
     if case.caused_by:
         assert any(case.caused_by in r for r in res.reasons), res.reasons
-    code, out, _ = run_cli(cli_args(paths, *case.extra), monkeypatch, capsys)
+    code, out, _ = run_cli(cli_args(paths, *case.extra, "--witness-version", version), monkeypatch, capsys)
     assert code == 1
     assert out.startswith("Verification failed\n")
     assert case.reason in out

@@ -80,6 +80,10 @@ def test_generate_writes_a_dataset(tmp_path: Path) -> None:
         # used to start 361 processes and never finish
         (["--workers", "100000"], "error: --workers: at most "),
         (["--n", "abc"], "error: generate: invalid value for '--n'"),
+        (
+            ["--split-by", "nope"],
+            "error: generate:split_by: split_by must be one of template, group, got 'nope'",
+        ),
     ],
 )
 def test_bad_settings_give_one_line_and_exit_2(tmp_path: Path, args: list[str], message: str) -> None:

@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from witness_evals.generate import build
-from witness_evals.generate.dataset import SPLITS, DatasetSpec, build_dataset, normalize_question, split_of
+from witness_evals.generate.dataset import (
+    SPLITS,
+    DatasetSpec,
+    build_dataset,
+    normalize_question,
+    plan_templates,
+    split_of,
+)
 from witness_evals.generate.score import read_meta, score_answers
 from witness_evals.witness.errors import InputError
 
@@ -18,7 +25,8 @@ MIX = {"facts": 1.0, "commands": 1.0}
 
 
 def _files(d: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(d.iterdir()) if p.is_file()}
+    """Every file of a dataset directory (Parquet files under data/ included) by relative path."""
+    return {str(p.relative_to(d)): p.read_bytes() for p in sorted(d.rglob("*")) if p.is_file()}
 
 
 def test_same_seed_same_bytes_whatever_the_workers(tmp_path: Path) -> None:
@@ -43,19 +51,30 @@ def test_same_seed_same_bytes_whatever_the_workers(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     one, two = _files(tmp_path / "one"), _files(tmp_path / "two")
     assert one == two
+    assert {"README.md", "data/train-00000-of-00001.parquet", "data/test-00000-of-00001.parquet"} <= set(one)
     assert not (tmp_path / "one" / ".parts").exists()
     other = DatasetSpec(n=150, seed=8, mix=MIX, valid=0.1, test=0.1)
     build_dataset(other, tmp_path / "three", workers=1)
     assert _files(tmp_path / "three")["train.jsonl"] != one["train.jsonl"]
 
 
-def test_splits_share_no_group_and_no_question(tmp_path: Path) -> None:
-    stats = build_dataset(DatasetSpec(n=200, seed=1, mix=MIX, valid=0.15, test=0.15), tmp_path)
+@pytest.mark.parametrize("split_by", ["template", "group"])
+def test_splits_share_no_group_and_no_question(tmp_path: Path, split_by: str) -> None:
+    spec = DatasetSpec(n=200, seed=1, mix=MIX, valid=0.15, test=0.15, split_by=split_by)
+    stats = build_dataset(spec, tmp_path)
     assert sum(stats["examples"].values()) == 200
     assert stats["rejected"] == {}
-    for pair in stats["leakage"].values():
-        assert pair == {"shared_groups": 0, "shared_questions": 0}
+    leakage = stats["leakage"]
+    assert leakage["split_by"] == split_by
+    assert leakage["shared_groups"] == leakage["shared_questions"] == 0
+    for pair in leakage["pairs"].values():
+        assert pair["shared_groups"] == pair["shared_questions"] == 0
+    near = leakage["near_duplicates_test_train"]
+    assert near["test_prompts"] == stats["examples"]["test"]
+    assert near["train_prompts"] == stats["examples"]["train"]
+    assert 0.0 <= near["rate"] <= 1.0
     groups: dict[str, str] = {}
+    templates: dict[str, str] = {}
     questions: set[str] = set()
     for split in SPLITS:
         chats = (tmp_path / f"{split}.jsonl").read_text().splitlines()
@@ -63,6 +82,8 @@ def test_splits_share_no_group_and_no_question(tmp_path: Path) -> None:
         assert len(chats) == len(meta) == stats["examples"][split]
         for line, row in zip(chats, meta, strict=True):
             assert groups.setdefault(row["group"], split) == split
+            if split_by == "template":  # test phrasings are never in train
+                assert templates.setdefault(row["template"], split) == split
             msgs = json.loads(line)["messages"]
             assert msgs[-1]["role"] == "assistant"
             q = normalize_question(msgs[-2]["content"])
@@ -104,6 +125,31 @@ def test_split_is_a_function_of_seed_and_group() -> None:
     assert split_of(0, "g", 0.1, 0.1) == split_of(0, "g", 0.1, 0.1)
     got = {split_of(0, f"g{i}", 0.1, 0.1) for i in range(200)}
     assert got == set(SPLITS)
+
+
+def test_template_plan_keeps_the_shares_by_example_count_in_every_family() -> None:
+    # family a: 40 templates of equal weight; family b: one template holding half of b's examples
+    counts = {("a", f"a/{i}"): 10 for i in range(40)}
+    counts |= {("b", "b/big"): 100} | {("b", f"b/{i}"): 5 for i in range(20)}
+    plan = plan_templates(3, counts, 0.1, 0.1)
+    assert plan == plan_templates(3, counts, 0.1, 0.1)
+    assert plan != plan_templates(4, counts, 0.1, 0.1)
+    assert set(plan) == {t for _, t in counts}
+    for fam in ("a", "b"):
+        total = sum(n for (f, _), n in counts.items() if f == fam)
+        for split in ("valid", "test"):
+            share = sum(n for (f, t), n in counts.items() if f == fam and plan[t] == split) / total
+            assert 0.05 <= share <= 0.15, (fam, split, share)
+
+
+def test_template_split_drops_paraphrases_that_would_straddle_splits(tmp_path: Path) -> None:
+    spec = DatasetSpec(n=300, seed=5, mix={"commands": 1.0, "traps": 1.0}, valid=0.15, test=0.15)
+    stats = build_dataset(spec, tmp_path)
+    assert stats["group_split_dropped"] > 0  # groups span templates: the other split's ones are dropped
+    assert stats["leakage"]["shared_templates"] == stats["leakage"]["shared_groups"] == 0
+    assert stats["template_splits"]["test"] == len(stats["test_templates"]) > 0
+    for split in ("valid", "test"):
+        assert 0.04 <= stats["examples"][split] / 300 <= 0.3
 
 
 @pytest.mark.parametrize(

@@ -22,12 +22,12 @@ from witness_evals.bench import suites
 from witness_evals.bench.scorers import ScoreContext, score
 from witness_evals.bench.task import Task
 from witness_evals.bench.tiers import TIERS, messages_for
+from witness_evals.witness import versions
 from witness_evals.witness.errors import InputError
 from witness_evals.witness.jsonio import write_atomic
 
-WITNESS_VERSIONS: dict[str, str] = {"0.12": "head", "0.11": "v0.10.0", "0.10": "v0.10.0"}
-"""witness CLI release -> the verify behaviour it embeds (0.12: go-witness v0.12.0; 0.11: v0.10.0;
-0.10: go-witness v0.9.1, modelled by the v0.10.0 behaviour until version profiles land)."""
+WITNESS_VERSIONS: tuple[str, ...] = versions.NAMES
+"""witness CLI releases answers can be scored under (`witness.versions` profiles; default 0.12)."""
 SETTINGS_THAT_MUST_MATCH = (
     "suite",
     "samples",
@@ -51,7 +51,7 @@ class BenchOptions:
     temperature: float = 0.0
     max_new_tokens: int = 1536
     tiers: tuple[str, ...] = TIERS
-    witness_version: str = "0.12"
+    witness_version: str = versions.DEFAULT
     seed: int = 0
     label: str | None = None
     score_workers: int = 1
@@ -160,9 +160,9 @@ _WORKER_CTX: ScoreContext | None = None
 _WORKER_TASKS: dict[str, Task] = {}
 
 
-def _init_worker(tasks: dict[str, Task], mode: str) -> None:
+def _init_worker(tasks: dict[str, Task], witness_version: str) -> None:
     global _WORKER_CTX, _WORKER_TASKS
-    _WORKER_CTX = ScoreContext(verify_mode=mode)
+    _WORKER_CTX = ScoreContext(witness_version=witness_version)
     _WORKER_TASKS = tasks
 
 
@@ -181,11 +181,11 @@ def _score_one(item: tuple[str, str]) -> tuple[str, dict[str, Any]]:
 
 
 def score_items(
-    tasks: dict[str, Task], items: Sequence[tuple[str, str]], mode: str, workers: int
+    tasks: dict[str, Task], items: Sequence[tuple[str, str]], witness_version: str, workers: int
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """Score (request id, answer) pairs; results in input order, whatever the number of workers."""
     if workers <= 1 or len(items) < 8:
-        _init_worker(tasks, mode)
+        _init_worker(tasks, witness_version)
         try:
             for item in items:
                 yield _score_one(item)
@@ -194,7 +194,7 @@ def score_items(
                 _WORKER_CTX.close()
         return
     ctx = multiprocessing.get_context("spawn" if os.name != "posix" else "fork")
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(tasks, mode)) as pool:
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(tasks, witness_version)) as pool:
         yield from pool.imap(_score_one, items, chunksize=4)
 
 
@@ -305,8 +305,8 @@ def run_bench(
         for _t, _tier, _s, rid in wanted
         if rid not in scored and rid in answered
     ]
-    mode = WITNESS_VERSIONS[options.witness_version]
-    for n, (rid, result) in enumerate(score_items(by_id, todo, mode, options.score_workers), 1):
+    release = options.witness_version
+    for n, (rid, result) in enumerate(score_items(by_id, todo, release, options.score_workers), 1):
         a = answered[rid]
         task = by_id[a["task"]]
         row = {

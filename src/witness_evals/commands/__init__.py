@@ -1,5 +1,19 @@
 """CLI command groups; each module has `register(app, check_app)`."""
 
-from witness_evals.commands import attestors, bench, check, demo, generate, keys, sign, train, verify
+from witness_evals.commands import (
+    ask,
+    attestors,
+    bench,
+    check,
+    data_tools,
+    demo,
+    export,
+    generate,
+    keys,
+    serve,
+    sign,
+    train,
+    verify,
+)
 
-COMMAND_MODULES = (attestors, keys, sign, verify, check, generate, train, bench, demo)
+COMMAND_MODULES = (attestors, keys, sign, verify, check, generate, data_tools, train, export, bench, ask, serve, demo)

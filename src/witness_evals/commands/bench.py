@@ -58,7 +58,9 @@ def bench(
         "bare,context", "--tiers", help="bare (the request) and/or context (+ schema)."
     ),
     witness_version: str = typer.Option(
-        "0.12", "--witness-version", help="Score policies as this witness release verifies them."
+        "0.12",
+        "--witness-version",
+        help="Score every answer as this witness release would treat it: 0.12 (latest), 0.11, 0.10.",
     ),
     out: Path | None = typer.Option(None, "--out", "-o", help="Run directory (default runs/bench-<time>)."),
     resume: bool = typer.Option(False, "--resume", help="Continue a killed run in --out."),

@@ -25,7 +25,11 @@ def register_command_check(check_app: typer.Typer) -> None:
         config: Path | None = typer.Option(
             None,
             "--config",
-            help="Content of the file the command names with `-c`, so required-flag checks can use it.",
+            help="Content of the file the command names with `-c` (witness v0.10: or of `.witness.yaml`), "
+            "so required-flag checks can use it.",
+        ),
+        witness_version: str = typer.Option(
+            "0.12", "--witness-version", help="Grammar of this witness release: 0.12 (latest), 0.11, 0.10."
         ),
     ) -> None:
         """Explain a witness command line and report what is wrong with it (nothing is executed).
@@ -36,6 +40,8 @@ def register_command_check(check_app: typer.Typer) -> None:
 
         from witness_evals.witness.cli_spec import MAX_INPUT_CHARS, parse_command
 
+        version = _version(witness_version)
+
         source = text
         if text == "-":
             source = _read_stdin(MAX_INPUT_CHARS * 4)
@@ -44,7 +50,7 @@ def register_command_check(check_app: typer.Typer) -> None:
             from witness_evals.witness.jsonio import read_bytes
 
             config_text = _utf8(read_bytes(config, max_bytes=MAX_INPUT_CHARS * 4), str(config))
-        analysis = parse_command(source, config=config_text)
+        analysis = parse_command(source, config=config_text, version=version)
         if as_json:
             typer.echo(json.dumps(analysis.to_dict(), indent=2, ensure_ascii=False))
         else:
@@ -75,6 +81,17 @@ def _utf8(raw: bytes, source: str) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError("not UTF-8 text", source=source, location=f"byte {exc.start}") from None
+
+
+def _version(name: str) -> str:
+    """`--witness-version`: a known release profile (InputError otherwise)."""
+    from witness_evals.witness import versions
+    from witness_evals.witness.errors import InputError
+
+    try:
+        return versions.get(name).name
+    except InputError as exc:
+        raise exc.at(source="--witness-version") from None
 
 
 def _check_mode(mode: str) -> None:
@@ -113,6 +130,9 @@ def register_policy_checks(check_app: typer.Typer) -> None:
             "--mode",
             help="verify: judge as `witness verify` uses it; policy-check: also fail what `witness policy check` rejects.",
         ),
+        witness_version: str = typer.Option(
+            "0.12", "--witness-version", help="Judge for this witness release: 0.12 (latest), 0.11, 0.10."
+        ),
     ) -> None:
         """Check a witness policy without attestations: structure, expiry, keys, steps, types, Rego.
 
@@ -125,8 +145,9 @@ def register_policy_checks(check_app: typer.Typer) -> None:
         from witness_evals.witness.policy_check import check_policy
 
         _check_mode(mode)
+        version = _version(witness_version)
         data = read_bytes(file, max_bytes=MAX_POLICY_BYTES)
-        report = check_policy(data, source=str(file), mode=mode)
+        report = check_policy(data, source=str(file), mode=mode, version=version)
         if as_json:
             typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
         else:

@@ -87,6 +87,16 @@ def check_workers(workers: int) -> int:
     return workers if workers > 0 else min(16, cores)
 
 
+def _witness_version(name: str) -> str:
+    """`--witness-version` as a profile name (`v0.11.0` -> `0.11`); InputError when unknown."""
+    from witness_evals.witness import versions
+
+    try:
+        return versions.get(name).name
+    except InputError as exc:
+        raise exc.at(source="--witness-version") from None
+
+
 def register(app: typer.Typer, check_app: typer.Typer) -> None:
     """Add this area's commands to the CLI."""
 
@@ -100,9 +110,20 @@ def register(app: typer.Typer, check_app: typer.Typer) -> None:
         ),
         mix: str | None = typer.Option(None, "--mix", help="Family weights, e.g. facts=1,policies=2."),
         only: str | None = typer.Option(None, "--families", help="Only these families, e.g. commands,rego."),
-        valid: float = typer.Option(0.05, "--valid", help="Share of groups in the validation split."),
-        test: float = typer.Option(0.05, "--test", help="Share of groups in the test split."),
+        valid: float = typer.Option(0.05, "--valid", help="Share of examples in the validation split."),
+        test: float = typer.Option(0.05, "--test", help="Share of examples in the test split."),
         max_per_group: int = typer.Option(3, "--max-per-group", help="Paraphrases kept per task."),
+        split_by: str = typer.Option(
+            "template",
+            "--split-by",
+            help="template: each question template in one split (test phrasings unseen in train); "
+            "group: each task in one split, templates shared.",
+        ),
+        witness_version: str = typer.Option(
+            "0.12",
+            "--witness-version",
+            help="Write and verify every answer for this witness release: 0.12 (latest), 0.11, 0.10.",
+        ),
         resume: bool = typer.Option(
             True, "--resume/--no-resume", help="Reuse finished chunks of an interrupted run."
         ),
@@ -126,7 +147,14 @@ def register(app: typer.Typer, check_app: typer.Typer) -> None:
             )
         out_dir = Path(out)
         spec = DatasetSpec(
-            n=n, seed=seed, mix=parse_mix(mix, only), valid=valid, test=test, max_per_group=max_per_group
+            n=n,
+            seed=seed,
+            mix=parse_mix(mix, only),
+            valid=valid,
+            test=test,
+            max_per_group=max_per_group,
+            split_by=split_by,
+            witness_version=_witness_version(witness_version),
         )
         spec.check()
         jobs = check_workers(workers)
@@ -179,7 +207,8 @@ def _print_summary(stats: dict[str, Any], out: Path, jobs: int) -> None:
     written = sum(stats["examples"].values())
     console.print(
         f"{stats['attempted']} attempted, {stats['duplicates_removed']} duplicate questions and "
-        f"{stats['group_capped']} extra paraphrases dropped, {rejected} rejected by their checks; "
+        f"{stats['group_capped']} extra paraphrases and {stats.get('group_split_dropped', 0)} paraphrases "
+        f"in another split than their task dropped, {rejected} rejected by their checks; "
         f"{written / secs:,.0f} examples written/s with {jobs} workers"
     )
     if rejected:

@@ -3,6 +3,7 @@
 Exit codes: 0 PASS, 1 FAIL (reasons printed one per line), 2 bad input (a file that cannot be read
 or parsed, or a flag-group error; one line naming the file and the place) or a Rego module nested
 too deeply for the engine (no verdict: witness-evals cannot tell what witness would answer).
+`--witness-version` picks the release modelled (`0.12` default, `0.11`, `0.10`; `versions.py`).
 """
 
 from __future__ import annotations
@@ -116,16 +117,18 @@ def run_verify(
     policy_organizations: list[str],
     policy_uris: list[str],
     allow_unsigned_policy: bool,
-    mode: str,
+    witness_version: str,
 ) -> Any:
     """Validate flags like witness, load every file (InputError on bad input) and verify."""
-    from witness_evals.witness import jsonio
+    from witness_evals.witness import jsonio, versions
     from witness_evals.witness.crypto import Verifier
     from witness_evals.witness.rego.outcome import RegoEngineLimitError
-    from witness_evals.witness.verify import MODES, PolicySignerConstraints, SourceCollection, verify
+    from witness_evals.witness.verify import PolicySignerConstraints, SourceCollection, VerifyOptions, verify
 
-    if mode not in MODES:
-        raise InputError(f"invalid --mode {mode!r}: expected one of {', '.join(MODES)}")
+    try:
+        version = versions.get(witness_version)
+    except InputError as exc:
+        raise exc.at(source="--witness-version") from None
     if not artifactfile and not subjects:
         raise InputError(_SUBJECT_GROUP)
     if not (publickey or policy_ca_roots or policy_ca_intermediates):
@@ -140,6 +143,10 @@ def run_verify(
         verifiers.append(Verifier.from_pem(jsonio.read_bytes(publickey, max_bytes=1 << 20), source=publickey))
     roots = [_cert(p) for p in policy_ca_roots]
     intermediates = [_cert(p) for p in policy_ca_intermediates]
+    if version.policy_ca_intermediates_replace_roots and intermediates:
+        # witness v0.10.x cmd/verify.go:146 `policyRoots = append(policyIntermediates, cert)`: the last
+        # intermediate becomes the only root and no intermediates are passed on
+        roots, intermediates = [intermediates[-1]], []
     tsas = [_cert(p) for p in policy_timestamp_servers]
     envelope = load_policy_envelope(policy, allow_unsigned=allow_unsigned_policy)
 
@@ -159,7 +166,7 @@ def run_verify(
                 source=path,
             )
         seen.add(path)
-        collections.append(SourceCollection.load(jsonio.read_bytes(path), path))
+        collections.append(SourceCollection.load(jsonio.read_bytes(path), path, version=version))
 
     constraints = PolicySignerConstraints(
         common_name=policy_commonname,
@@ -168,19 +175,17 @@ def run_verify(
         organizations=tuple(policy_organizations),
         uris=tuple(policy_uris),
     )
+    options = VerifyOptions(
+        version=version,
+        policy_verifiers=verifiers,
+        policy_roots=roots,
+        policy_intermediates=intermediates,
+        policy_timestamp_authorities=tsas,
+        policy_constraints=constraints,  # the CLI always passes them (`*` by default)
+        allow_unsigned_policy=allow_unsigned_policy,
+    )
     try:
-        return verify(
-            envelope,
-            collections,
-            digests,
-            policy_verifiers=verifiers,
-            policy_roots=roots,
-            policy_intermediates=intermediates,
-            policy_timestamp_authorities=tsas,
-            policy_constraints=constraints,
-            allow_unsigned_policy=allow_unsigned_policy,
-            mode=mode,
-        )
+        return verify(envelope, collections, digests, options)
     except RegoEngineLimitError as exc:  # no verdict: a module the engine cannot parse (exit 2)
         raise exc.at(source=policy) from None
 
@@ -261,12 +266,13 @@ def register(app: typer.Typer, check_app: typer.Typer) -> None:
                 help="Accept a bare (unsigned) policy; its signature is not checked",
             ),
         ] = False,
-        mode: Annotated[
+        witness_version: Annotated[
             str,
             typer.Option(
-                "--mode", help="Behaviour to model: v0.10.0 (released CLI) or head (go-witness HEAD)"
+                "--witness-version",
+                help="witness release to model: 0.12 (latest, go-witness v0.12.0), 0.11 or 0.10",
             ),
-        ] = "v0.10.0",
+        ] = "0.12",
         as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON")] = False,
     ) -> None:
         """Verify attestations against a signed witness policy, like `witness verify`.
@@ -299,7 +305,7 @@ def register(app: typer.Typer, check_app: typer.Typer) -> None:
             policy_organizations=default_star(policy_organizations),
             policy_uris=default_star(policy_uris),
             allow_unsigned_policy=allow_unsigned_policy,
-            mode=mode,
+            witness_version=witness_version,
         )
         for w in result.warnings:
             sys.stderr.write(f"warning: {w}\n")

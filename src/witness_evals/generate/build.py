@@ -1,8 +1,9 @@
 """Make verified examples: seeded per index, checked by their family, in parallel, resumable.
 
-Example `i` of a run depends only on (seed, i): its family is drawn from the mix with an RNG
-derived from both, and the family's `make` gets another. So the output is identical whatever
-the number of workers. Every example is scored by its own family before it is kept; one whose
+Example `i` of a run depends only on (seed, i) and the witness release: its family is drawn from the
+mix with an RNG derived from both, and the family's `make` gets another plus the release profile
+(`--witness-version`, default 0.12). So the output is identical whatever the number of workers. Every
+example's check records the release it was verified under (`check["witness_version"]`). Every example is scored by its own family before it is kept; one whose
 reference answer fails its check is rejected and counted (a generator bug, reported in stats).
 
 Work is cut into chunks of `CHUNK` indices; each finished chunk is written atomically under
@@ -19,13 +20,14 @@ import random
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from witness_evals.bench.scorers.context import ScoreContext
 from witness_evals.generate import families
 from witness_evals.generate.example import Example
+from witness_evals.witness import versions
 from witness_evals.witness.errors import InputError
 from witness_evals.witness.jsonio import write_atomic
 
@@ -100,11 +102,14 @@ def _context() -> ScoreContext:
     return _CTX
 
 
-def make_one(seed: int, index: int, family_name: str) -> Made:
-    """Make example `index` with its family and keep it only if its reference answer passes its check."""
+def make_one(seed: int, index: int, family_name: str, witness_version: str = versions.DEFAULT) -> Made:
+    """Make example `index` with its family for the witness release `witness_version`, recording the
+    release in its check; keep it only if its reference answer passes that check."""
     family = families.get(family_name)
+    version = versions.get(witness_version)
     try:
-        ex = family.make(derived_rng(seed, "example", index))
+        ex = family.make(derived_rng(seed, "example", index), version)
+        ex = replace(ex, check={**ex.check, "witness_version": version.name})
         json.dumps(ex.check)  # the hidden test must be storable
         score = family.score(ex.answer, ex.check, _context())
     except Exception as exc:  # a family bug must not kill a long run: record it, keep going
@@ -116,9 +121,13 @@ def make_one(seed: int, index: int, family_name: str) -> Made:
     return Made(index, family_name, ex)
 
 
-def make_chunk(args: tuple[int, int, int, list[tuple[str, float]]]) -> list[Made]:
-    seed, start, stop, cumulative = args
-    return [make_one(seed, i, family_for(seed, i, cumulative)) for i in range(start, stop)]
+def make_chunk(
+    args: tuple[int, int, int, list[tuple[str, float]], str] | tuple[int, int, int, list[tuple[str, float]]],
+) -> list[Made]:
+    """Examples `start`..`stop` of a run: (seed, start, stop, cumulative mix[, witness release])."""
+    seed, start, stop, cumulative = args[:4]
+    witness_version = str(args[4]) if len(args) > 4 else versions.DEFAULT
+    return [make_one(seed, i, family_for(seed, i, cumulative), witness_version) for i in range(start, stop)]
 
 
 def close_context() -> None:
@@ -159,8 +168,11 @@ class PartStore:
         write_atomic(self.path(chunk), text)
 
 
-def run_key(seed: int, mix: list[tuple[str, float]]) -> str:
-    text = json.dumps({"v": FORMAT_VERSION, "seed": seed, "mix": mix}, sort_keys=True)
+def run_key(seed: int, mix: list[tuple[str, float]], witness_version: str = versions.DEFAULT) -> str:
+    settings: dict[str, Any] = {"v": FORMAT_VERSION, "seed": seed, "mix": mix}
+    if witness_version != versions.DEFAULT:  # keeps the key of default runs as it was
+        settings["witness_version"] = witness_version
+    text = json.dumps(settings, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -171,12 +183,14 @@ def iter_made(
     workers: int = 1,
     store: PartStore | None = None,
     on_chunk: Callable[[list[Made]], None] | None = None,
+    witness_version: str = versions.DEFAULT,
 ) -> Iterator[Made]:
     """Examples for indices 0, 1, 2, ... in order (endless: stop consuming when you have enough)."""
     cumulative = normalize_mix(mix)
+    release = versions.get(witness_version).name
 
-    def job(c: int) -> tuple[int, int, int, list[tuple[str, float]]]:
-        return (seed, c * CHUNK, (c + 1) * CHUNK, cumulative)
+    def job(c: int) -> tuple[int, int, int, list[tuple[str, float]], str]:
+        return (seed, c * CHUNK, (c + 1) * CHUNK, cumulative, release)
 
     def finish(c: int, made: list[Made] | None, fresh: bool) -> list[Made]:
         if made is None:  # not stored, or a damaged part: make it here

@@ -1,27 +1,35 @@
-"""Verified examples -> a dataset directory: dedup, split by group, chat JSONL, hidden checks, stats.
+"""Verified examples -> a dataset directory: dedup, split by template (or group), chat JSONL, checks, stats.
 
 Layout of `<out>/`:
 - `train.jsonl`, `valid.jsonl`, `test.jsonl`: one `{"messages": [...]}` per line (OpenAI chat format);
 - `train.meta.jsonl` ... : line-aligned `{"id", "family", "template", "group", "check"}` (the hidden tests);
+- `data/<split>-00000-of-00001.parquet` and `README.md` (a Hugging Face dataset card), see `parquet`;
 - `stats.json`, `stats.png`, `manifest.json` (settings and sha256 of every file).
 Nothing in the files depends on the clock or the number of workers: same settings, same bytes.
+
+Assembly streams: examples are written as they are accepted; what stays in memory is 64-bit hashes
+(questions, groups) and per-family counters, so memory does not grow with the examples' size.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import os
 import re
 import shutil
 import time
-from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping
+from array import array
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from witness_evals.generate import families
 from witness_evals.generate.build import (
+    CHUNK,
     FORMAT_VERSION,
     Made,
     PartStore,
@@ -31,10 +39,15 @@ from witness_evals.generate.build import (
     run_key,
 )
 from witness_evals.generate.example import Example
+from witness_evals.generate.leakage import hash64
+from witness_evals.witness import versions
 from witness_evals.witness.errors import InputError
 from witness_evals.witness.jsonio import write_atomic
 
 SPLITS = ("train", "valid", "test")
+SPLIT_BY = ("template", "group")
+PLAN_SAMPLE_CHUNKS = 16
+"""Template split: template frequencies are estimated on the first min(n, 16 * CHUNK) indices."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +60,10 @@ class DatasetSpec:
     valid: float = 0.05
     test: float = 0.05
     max_per_group: int = 3
+    split_by: str = "template"
+    """`template`: each question template in one split (held-out phrasings); `group`: each task in one."""
+    witness_version: str = versions.DEFAULT
+    """The witness release every answer is written and verified for (`witness.versions`)."""
 
     def check(self) -> None:
         if self.n < 1:
@@ -57,6 +74,18 @@ class DatasetSpec:
             )
         if self.max_per_group < 1:
             raise InputError("max_per_group must be at least 1", source="generate", location="max_per_group")
+        if self.split_by not in SPLIT_BY:
+            raise InputError(
+                f"split_by must be one of {', '.join(SPLIT_BY)}, got {self.split_by!r}",
+                source="generate",
+                location="split_by",
+            )
+        if self.witness_version not in versions.NAMES:
+            raise InputError(
+                f"witness_version must be one of {', '.join(versions.NAMES)}, got {self.witness_version!r}",
+                source="generate",
+                location="witness_version",
+            )
         normalize_mix(self.mix)
 
     def to_json(self) -> dict[str, Any]:
@@ -68,6 +97,8 @@ class DatasetSpec:
             "valid": self.valid,
             "test": self.test,
             "max_per_group": self.max_per_group,
+            "split_by": self.split_by,
+            "witness_version": self.witness_version,
         }
 
 
@@ -75,6 +106,35 @@ def split_of(seed: int, group: str, valid: float, test: float) -> str:
     """The split of a group: a seeded hash, so paraphrases of one task never straddle splits."""
     u = derived_rng(seed, "split", group).random()
     return "test" if u < test else "valid" if u < test + valid else "train"
+
+
+def plan_templates(
+    seed: int, counts: Mapping[tuple[str, str], int], valid: float, test: float
+) -> dict[str, str]:
+    """Template -> split from (family, template) -> example counts of a sample.
+
+    Within each family the templates, in the order of a seeded hash of their id, go to test while test
+    holds less than its share of the family's examples (counting half of the template), then likewise to
+    valid, else to train: the held-out shares hold by example count and in every family (within half a
+    template), not just by template count; a template too big for a held-out share stays in train."""
+    by_family: dict[str, list[tuple[float, str, int]]] = defaultdict(list)
+    for (family, template), n in counts.items():
+        by_family[family].append((derived_rng(seed, "template-split", template).random(), template, n))
+    plan: dict[str, str] = {}
+    for rows in by_family.values():
+        total = sum(n for _, _, n in rows)
+        room = {"test": test * total, "valid": valid * total}
+        for _, template, n in sorted(rows):
+            split = next((s for s in ("test", "valid") if n / 2 <= room[s]), "train")
+            if split != "train":
+                room[split] -= n
+            plan[template] = split
+    return plan
+
+
+def template_split(seed: int, template: str, valid: float, test: float, plan: Mapping[str, str]) -> str:
+    """The split of a question template: from `plan`, else (a template the sample missed) a seeded hash."""
+    return plan.get(template) or split_of(seed, f"template:{template}", valid, test)
 
 
 _PUNCT = re.compile(r"[^\w\s]")
@@ -95,24 +155,72 @@ def approx_tokens(text: str) -> int:
     return max(1, round(len(text) / 3.6))
 
 
+_SPLIT_INDEX = {s: i for i, s in enumerate(SPLITS)}
+
+
 @dataclass
 class _Tally:
-    kept: dict[str, list[tuple[str, Example]]] = field(default_factory=lambda: {s: [] for s in SPLITS})
-    seen_questions: set[str] = field(default_factory=set)
-    per_group: Counter[str] = field(default_factory=Counter)
-    group_split: dict[str, str] = field(default_factory=dict)
+    """What assembly keeps in memory: hashes and counters, never the examples themselves."""
+
+    seen_questions: set[int] = field(default_factory=set)
+    groups: dict[int, int] = field(default_factory=dict)
+    """64-bit hash of a group -> 4 * (examples kept) + index of its split in SPLITS."""
+    kept: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    """(family, template, split) -> examples written."""
+    lengths: dict[str, array[int]] = field(default_factory=lambda: defaultdict(lambda: array("I")))
     rejected: Counter[str] = field(default_factory=Counter)
     reject_samples: list[str] = field(default_factory=list)
     duplicates: int = 0
     group_capped: int = 0
+    group_split_dropped: int = 0
     made: int = 0
-
-    @property
-    def total(self) -> int:
-        return sum(len(v) for v in self.kept.values())
+    total: int = 0
 
 
-def _accept(spec: DatasetSpec, tally: _Tally, made: Made) -> None:
+def meta_row(ident: str, ex: Example) -> dict[str, Any]:
+    """The line of `<split>.meta.jsonl` for one example."""
+    return {"id": ident, "family": ex.family, "template": ex.template, "group": ex.group, "check": ex.check}
+
+
+class _Writer:
+    """The JSONL files of the splits, written line by line to temporary siblings, renamed at the end."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self._tmp: dict[str, Path] = {}
+        self._fh: dict[str, Any] = {}
+        self._sha: dict[str, Any] = {}
+        for split in SPLITS:
+            for name in (f"{split}.jsonl", f"{split}.meta.jsonl"):
+                self._tmp[name] = out / f".{name}.tmp{os.getpid()}"
+                self._fh[name] = self._tmp[name].open("wb")
+                self._sha[name] = hashlib.sha256()
+
+    def _put(self, name: str, row: dict[str, Any]) -> None:
+        raw = (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
+        self._fh[name].write(raw)
+        self._sha[name].update(raw)
+
+    def write(self, split: str, ident: str, ex: Example) -> None:
+        self._put(f"{split}.jsonl", {"messages": ex.messages()})
+        self._put(f"{split}.meta.jsonl", meta_row(ident, ex))
+
+    def commit(self) -> dict[str, str]:
+        """Flush, sync and rename every file into place; their sha256 by name."""
+        for name, fh in self._fh.items():
+            fh.flush()
+            os.fsync(fh.fileno())
+            fh.close()
+            os.replace(self._tmp[name], self.out / name)
+        return {name: sha.hexdigest() for name, sha in self._sha.items()}
+
+    def abort(self) -> None:
+        for name, fh in self._fh.items():
+            fh.close()
+            self._tmp[name].unlink(missing_ok=True)
+
+
+def _accept(spec: DatasetSpec, tally: _Tally, made: Made, plan: Mapping[str, str], writer: _Writer) -> None:
     tally.made += 1
     ex = made.example
     if ex is None:
@@ -120,17 +228,28 @@ def _accept(spec: DatasetSpec, tally: _Tally, made: Made) -> None:
         if len(tally.reject_samples) < 20:
             tally.reject_samples.append(f"#{made.index} {made.family}: {made.rejected}")
         return
-    key = normalize_question(ex.question)
+    key = hash64(normalize_question(ex.question))
     if key in tally.seen_questions:
         tally.duplicates += 1
         return
-    if tally.per_group[ex.group] >= spec.max_per_group:
+    group = hash64(ex.group)
+    state = tally.groups.get(group, 0)
+    if state >> 2 >= spec.max_per_group:
         tally.group_capped += 1
         return
+    if spec.split_by == "template":
+        split = template_split(spec.seed, ex.template, spec.valid, spec.test, plan)
+    else:
+        split = split_of(spec.seed, ex.group, spec.valid, spec.test)
+    if state and SPLITS[state & 3] != split:  # the group is already in another split: never straddle
+        tally.group_split_dropped += 1
+        return
     tally.seen_questions.add(key)
-    tally.per_group[ex.group] += 1
-    split = tally.group_split.setdefault(ex.group, split_of(spec.seed, ex.group, spec.valid, spec.test))
-    tally.kept[split].append((example_id(spec.seed, made.index, ex), ex))
+    tally.groups[group] = ((state >> 2) + 1) << 2 | _SPLIT_INDEX[split]
+    tally.kept[ex.family, ex.template, split] += 1
+    tally.lengths[ex.family].append(approx_tokens(ex.question) + approx_tokens(ex.answer))
+    tally.total += 1
+    writer.write(split, example_id(spec.seed, made.index, ex), ex)
 
 
 def check_output_dir(out: Path, spec: DatasetSpec, *, overwrite: bool = False) -> None:
@@ -197,124 +316,157 @@ def build_dataset(
         raise InputError(
             f"cannot create the output directory: {exc.strerror or exc}", source=str(out)
         ) from None
-    key = run_key(spec.seed, normalize_mix(spec.mix))
+    key = run_key(spec.seed, normalize_mix(spec.mix), spec.witness_version)
     if not resume:
         shutil.rmtree(out / ".parts" / key, ignore_errors=True)
     store = PartStore(out, key)
     tally = _Tally()
     started = time.perf_counter()
     budget = max(10 * spec.n, 10_000)  # a mix that cannot yield n distinct examples must stop, not spin
-    for made in iter_made(spec.seed, spec.mix, workers=workers, store=store):
-        _accept(spec, tally, made)
-        if progress and tally.made % 64 == 0:
+    made_iter = iter_made(
+        spec.seed, spec.mix, workers=workers, store=store, witness_version=spec.witness_version
+    )
+    writer = _Writer(out)
+    try:
+        sample, plan = _plan(spec, made_iter, progress)
+        for made in itertools.chain(_drain(sample), made_iter):
+            _accept(spec, tally, made, plan, writer)
+            if progress and tally.made % 64 == 0:
+                progress(tally.total, tally.made)
+            if tally.total >= spec.n or tally.made >= budget:
+                break
+        if progress:
             progress(tally.total, tally.made)
-        if tally.total >= spec.n or tally.made >= budget:
-            break
-    if progress:
-        progress(tally.total, tally.made)
-    if tally.total < spec.n:
-        raise InputError(
-            f"only {tally.total} distinct examples after {tally.made} attempts; lower n or max_per_group",
-            source="generate",
-        )
-    stats = dataset_stats(spec, tally)
-    warnings = _write(out, spec, tally, stats)
+        if tally.total < spec.n:
+            raise InputError(
+                f"only {tally.total} distinct examples after {tally.made} attempts; lower n or max_per_group",
+                source="generate",
+            )
+    except BaseException:
+        writer.abort()
+        raise
+    finally:
+        cast(Generator[Made, None, None], made_iter).close()  # stops the workers and sandboxes
+    digests = writer.commit()
+    stats = dataset_stats(spec, tally, plan)
+    lengths = dict(tally.lengths)
+    del tally  # the hashes of questions and groups: not needed any more
+    from witness_evals.generate.leakage import split_leakage
+
+    stats["leakage"] = {"split_by": spec.split_by, **split_leakage(out, SPLITS)}
+    warnings = _write(out, spec, stats, lengths, digests)
     shutil.rmtree(out / ".parts", ignore_errors=True)
     stats["_seconds"] = round(time.perf_counter() - started, 2)  # for the caller only, not written
     stats["_warnings"] = warnings
     return stats
 
 
-def _jsonl(rows: list[dict[str, Any]]) -> str:
-    return "".join(json.dumps(r, ensure_ascii=False, sort_keys=False) + "\n" for r in rows)
+def _plan(
+    spec: DatasetSpec, made: Iterator[Made], progress: Callable[[int, int], None] | None
+) -> tuple[deque[Made], dict[str, str]]:
+    """For the template split: the first min(n, PLAN_SAMPLE_CHUNKS * CHUNK) made examples (to be
+    assembled next) and the template plan made from their counts; for the group split: nothing."""
+    sample: deque[Made] = deque()
+    if spec.split_by != "template":
+        return sample, {}
+    size = min(-(-spec.n // CHUNK), PLAN_SAMPLE_CHUNKS) * CHUNK
+    for m in itertools.islice(made, size):
+        sample.append(m)
+        if progress and len(sample) % 64 == 0:
+            progress(0, len(sample))
+    counts: Counter[tuple[str, str]] = Counter()
+    seen: set[int] = set()
+    per_group: Counter[str] = Counter()
+    for m in sample:  # count what assembly would keep: duplicates and extra paraphrases left out
+        ex = m.example
+        if ex is None or per_group[ex.group] >= spec.max_per_group:
+            continue
+        key = hash64(normalize_question(ex.question))
+        if key not in seen:
+            seen.add(key)
+            per_group[ex.group] += 1
+            counts[ex.family, ex.template] += 1
+    return sample, plan_templates(spec.seed, counts, spec.valid, spec.test)
 
 
-def _write(out: Path, spec: DatasetSpec, tally: _Tally, stats: dict[str, Any]) -> list[str]:
-    """Write every file of the dataset; returns warnings (what was skipped)."""
-    digests: dict[str, str] = {}
+def _drain(items: deque[Made]) -> Iterator[Made]:
+    while items:
+        yield items.popleft()
+
+
+def _write(
+    out: Path,
+    spec: DatasetSpec,
+    stats: dict[str, Any],
+    lengths: Mapping[str, array[int]],
+    digests: dict[str, str],
+) -> list[str]:
+    """Write the files made from the split files (Parquet, card, stats, figure, manifest); returns
+    warnings (what was skipped)."""
     warnings: list[str] = []
 
     def put(name: str, text: str) -> None:
         write_atomic(out / name, text)
         digests[name] = hashlib.sha256(text.encode("utf-8")).hexdigest()
 
-    for split in SPLITS:
-        rows = tally.kept[split]
-        put(f"{split}.jsonl", _jsonl([{"messages": ex.messages()} for _, ex in rows]))
-        put(
-            f"{split}.meta.jsonl",
-            _jsonl(
-                [
-                    {
-                        "id": i,
-                        "family": ex.family,
-                        "template": ex.template,
-                        "group": ex.group,
-                        "check": ex.check,
-                    }
-                    for i, ex in rows
-                ]
-            ),
-        )
+    try:
+        from witness_evals.generate.parquet import dataset_card, write_parquet
+    except ImportError:  # pyarrow missing: the JSONL files are the dataset
+        warnings.append("data/*.parquet and README.md not written: pyarrow is not installed")
+    else:
+        digests.update(write_parquet(out, SPLITS))
+        put("README.md", dataset_card(stats))
     put("stats.json", json.dumps(stats, indent=1, sort_keys=True) + "\n")
     try:
         from witness_evals.generate.plot import plot_stats
 
-        png = plot_stats(stats, tally.kept)
+        png = plot_stats(stats, lengths)
         write_atomic(out / "stats.png", png)
     except ImportError:  # matplotlib missing: the numbers are in stats.json
         (out / "stats.png").unlink(missing_ok=True)  # never leave an older dataset's figure
         warnings.append("stats.png not written: matplotlib is not installed (the figures are in stats.json)")
-    manifest = {"spec": spec.to_json(), "files": digests}
+    manifest = {"spec": spec.to_json(), "files": dict(sorted(digests.items()))}
     write_atomic(out / "manifest.json", json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return warnings
 
 
-def _length_summary(values: list[int]) -> dict[str, float]:
-    if not values:
+def _length_summary(values: Any) -> dict[str, float]:
+    if not len(values):
         return {}
     v = sorted(values)
     pick = lambda q: v[min(len(v) - 1, int(q * len(v)))]  # noqa: E731
     return {"mean": round(sum(v) / len(v), 1), "p50": pick(0.5), "p90": pick(0.9), "max": v[-1]}
 
 
-def dataset_stats(spec: DatasetSpec, tally: _Tally) -> dict[str, Any]:
-    """Counts per split and family, diversity, lengths, leakage checks, rejects."""
-    by_family: dict[str, dict[str, int]] = defaultdict(lambda: {s: 0 for s in SPLITS})
+def dataset_stats(spec: DatasetSpec, tally: _Tally, plan: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Counts per split and family, diversity, lengths, rejects (`leakage` is added from the files)."""
+    by_family: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(SPLITS, 0))
     templates: dict[str, set[str]] = defaultdict(set)
-    groups: dict[str, set[str]] = {s: set() for s in SPLITS}
-    questions: dict[str, set[str]] = {s: set() for s in SPLITS}
-    lengths: dict[str, list[int]] = defaultdict(list)
-    for split in SPLITS:
-        for _, ex in tally.kept[split]:
-            by_family[ex.family][split] += 1
-            templates[ex.family].add(ex.template)
-            groups[split].add(ex.group)
-            questions[split].add(normalize_question(ex.question))
-            lengths[ex.family].append(approx_tokens(ex.question) + approx_tokens(ex.answer))
-    leaks = {
-        f"{a}/{b}": {
-            "shared_groups": len(groups[a] & groups[b]),
-            "shared_questions": len(questions[a] & questions[b]),
-        }
-        for a, b in (("train", "valid"), ("train", "test"), ("valid", "test"))
-    }
-    all_lengths = [n for v in lengths.values() for n in v]
+    template_splits: dict[str, set[str]] = {s: set() for s in SPLITS}
+    for (family, template, split), n in tally.kept.items():
+        by_family[family][split] += n
+        templates[family].add(template)
+        template_splits[split].add(template)
+    groups = Counter(SPLITS[state & 3] for state in tally.groups.values())
+    all_lengths = [n for v in tally.lengths.values() for n in v]
     return {
         "spec": spec.to_json(),
-        "examples": {s: len(tally.kept[s]) for s in SPLITS},
+        "examples": {s: sum(v[s] for v in by_family.values()) for s in SPLITS},
         "families": {f: dict(v) for f, v in sorted(by_family.items())},
         "templates": {f: len(v) for f, v in sorted(templates.items())},
-        "groups": {s: len(groups[s]) for s in SPLITS},
-        "distinct_questions": sum(len(q) for q in questions.values()),
-        "leakage": leaks,
+        "template_splits": {s: len(template_splits[s]) for s in SPLITS},
+        "test_templates": sorted(template_splits["test"]),
+        "groups": {s: groups[s] for s in SPLITS},
+        "distinct_questions": len(tally.seen_questions),
         "approx_tokens": {
             "all": _length_summary(all_lengths),
-            **{f: _length_summary(v) for f, v in sorted(lengths.items())},
+            **{f: _length_summary(v) for f, v in sorted(tally.lengths.items())},
         },
         "attempted": tally.made,
         "duplicates_removed": tally.duplicates,
         "group_capped": tally.group_capped,
+        "group_split_dropped": tally.group_split_dropped,
+        "template_plan": {s: sum(1 for v in (plan or {}).values() if v == s) for s in SPLITS},
         "rejected": dict(sorted(tally.rejected.items())),
         "reject_samples": tally.reject_samples,
     }

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from witness_evals.generate.example import Example
 
-
-def plot_stats(stats: dict[str, Any], kept: dict[str, list[tuple[str, Example]]]) -> bytes:
-    """PNG bytes (deterministic: no dates in the metadata)."""
+def plot_stats(stats: dict[str, Any], lengths: Mapping[str, Sequence[int]]) -> bytes:
+    """PNG bytes (deterministic: no dates in the metadata); `lengths`: approx. tokens per example by family."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from witness_evals.generate.dataset import SPLITS, approx_tokens
+    from witness_evals.generate.dataset import SPLITS
 
     fams = list(stats["families"])
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2))
@@ -27,11 +26,7 @@ def plot_stats(stats: dict[str, Any], kept: dict[str, list[tuple[str, Example]]]
     left.set_title("examples per family")
     left.legend()
     left.tick_params(axis="x", rotation=30)
-    lengths = {f: [] for f in fams}  # type: dict[str, list[int]]
-    for rows in kept.values():
-        for _, ex in rows:
-            lengths[ex.family].append(approx_tokens(ex.question) + approx_tokens(ex.answer))
-    right.boxplot([lengths[f] for f in fams], showfliers=False)
+    right.boxplot([list(lengths.get(f, ())) or [0] for f in fams], showfliers=False)
     right.set_xticks(range(1, len(fams) + 1), fams, rotation=30)
     right.set_title("approx. tokens per example (question + answer)")
     fig.tight_layout()

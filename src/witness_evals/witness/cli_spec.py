@@ -1,6 +1,8 @@
-"""Grammar of the released `witness` CLI as data, and a static analyser of witness command lines.
+"""Grammar of the released `witness` CLIs as data, and a static analyser of witness command lines.
 
-`COMMANDS` holds every subcommand with its flags (long, short, type, default, description,
+`grammar(version)` is the grammar of one release (`versions.py`: `0.12` default, `0.11`, `0.10`);
+the module-level tables (`COMMANDS`, `LONG_FLAGS`, ...) are the default release's. `COMMANDS` holds
+every subcommand with its flags (long, short, type, default, description,
 deprecated/hidden). `parse_command(text)` tokenises a command line with shlex (nothing is ever
 executed), parses it the way cobra + pflag would, and returns a `CommandAnalysis`: what the
 command means (step, attestors recorded, signer, files) and a list of `Issue`s (errors make the
@@ -17,12 +19,15 @@ in `cli_spec_shell`; pflag/cobra emulation in `cli_spec_parse`; per-subcommand c
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from witness_evals.witness import cli_spec_data as data
+from witness_evals.witness import versions
 from witness_evals.witness.cli_spec_values import did_you_mean
+from witness_evals.witness.versions import WitnessVersion
 
 MAX_INPUT_CHARS: Final = 64 * 1024
 MAX_ISSUES: Final = 200
@@ -107,97 +112,95 @@ def _sorted(flags: Iterable[Flag]) -> tuple[Flag, ...]:
     return tuple(sorted(flags, key=lambda f: f.name))
 
 
-GLOBAL_FLAGS: Final[tuple[Flag, ...]] = _flags(data.GLOBAL_FLAGS, is_global=True)
-
-_ATTESTOR_FLAGS = tuple(Flag(*row, attestor=name) for name, row in data.ATTESTOR_OPTION_FLAGS)
-
-_VERIFY_OWN = tuple(
-    Flag(*row, deprecated="use --policy-ca-roots instead") if row[0] == "policy-ca" else Flag(*row)
-    for row in data.VERIFY_OWN_FLAGS
-)
-
-COMMANDS: Final[dict[str, Command]] = {
-    c.name: c
-    for c in (
-        Command(
-            (),
-            "witness",
-            "Collect and verify attestations about your build environments",
-            (_help("witness"),),
-            subcommands=("run", "sign", "verify", "attestors", "policy", "completion", "version"),
-            runnable=False,
-        ),
-        Command(
-            ("run",),
-            "run [cmd]",
-            "Runs the provided command and records attestations about the execution",
-            _sorted(
-                (
-                    *_flags(data.ARCHIVISTA_FLAGS),
-                    *_ATTESTOR_FLAGS,
-                    *_flags(data.RUN_OWN_FLAGS),
-                    *_flags(data.SIGNER_FLAGS),
-                    _help("run"),
-                    *_hidden_archivist(),
-                )
-            ),
-            args="command",
-        ),
-        Command(
-            ("sign",),
-            "sign [file]",
-            "Signs a file",
-            _sorted((*_flags(data.SIGN_OWN_FLAGS), *_flags(data.SIGNER_FLAGS), _help("sign"))),
-            args="ignored",
-        ),
-        Command(
-            ("verify",),
-            "verify",
-            "Verifies a witness policy",
-            _sorted((*_flags(data.ARCHIVISTA_FLAGS), *_VERIFY_OWN, _help("verify"), *_hidden_archivist())),
-            args="ignored",
-        ),
-        Command(
-            ("attestors",),
-            "attestors",
-            "Get information about available attestors",
-            (_help("attestors"),),
-            subcommands=("list", "schema"),
-            runnable=False,
-        ),
-        Command(("attestors", "list"), "list", "List all available attestors", (_help("list"),)),
-        Command(
-            ("attestors", "schema"),
-            "schema <attestor>",
-            "Show the JSON schema of a specific attestor",
-            (_help("schema"),),
-            args="one-attestor",
-        ),
-        Command(
-            ("policy",),
-            "policy",
-            "Commands for working with witness policies",
-            (_help("policy"),),
-            subcommands=("check",),
-            runnable=False,
-        ),
-        Command(
-            ("policy", "check"),
-            "check [policy file]",
-            "Check a policy file for errors",
-            (*_flags(data.POLICY_CHECK_FLAGS), _help("check")),
-            args="min-one",
-        ),
-        Command(
-            ("completion",),
-            "completion [bash|zsh|fish|powershell]",
-            "Generate completion script",
-            (_help("completion"),),
-            args="one-shell",
-        ),
-        Command(("version",), "version", "Prints the version of witness", (_help("version"),)),
+def _commands(version: WitnessVersion) -> dict[str, Command]:
+    attestor_flags = tuple(Flag(*row, attestor=name) for name, row in data.ATTESTOR_OPTION_FLAGS)
+    verify_own = tuple(
+        Flag(*row, deprecated="use --policy-ca-roots instead") if row[0] == "policy-ca" else Flag(*row)
+        for row in data.verify_own_flags(version)
     )
-}
+    signer = _flags(data.signer_flags(version))
+    return {
+        c.name: c
+        for c in (
+            Command(
+                (),
+                "witness",
+                "Collect and verify attestations about your build environments",
+                (_help("witness"),),
+                subcommands=("run", "sign", "verify", "attestors", "policy", "completion", "version"),
+                runnable=False,
+            ),
+            Command(
+                ("run",),
+                "run [cmd]",
+                "Runs the provided command and records attestations about the execution",
+                _sorted(
+                    (
+                        *_flags(data.ARCHIVISTA_FLAGS),
+                        *attestor_flags,
+                        *_flags(data.RUN_OWN_FLAGS),
+                        *signer,
+                        _help("run"),
+                        *_hidden_archivist(),
+                    )
+                ),
+                args="command",
+            ),
+            Command(
+                ("sign",),
+                "sign [file]",
+                "Signs a file",
+                _sorted((*_flags(data.SIGN_OWN_FLAGS), *signer, _help("sign"))),
+                args="ignored",
+            ),
+            Command(
+                ("verify",),
+                "verify",
+                "Verifies a witness policy",
+                _sorted((*_flags(data.ARCHIVISTA_FLAGS), *verify_own, _help("verify"), *_hidden_archivist())),
+                args="ignored",
+            ),
+            Command(
+                ("attestors",),
+                "attestors",
+                "Get information about available attestors",
+                (_help("attestors"),),
+                subcommands=("list", "schema"),
+                runnable=False,
+            ),
+            Command(("attestors", "list"), "list", "List all available attestors", (_help("list"),)),
+            Command(
+                ("attestors", "schema"),
+                "schema <attestor>",
+                "Show the JSON schema of a specific attestor",
+                (_help("schema"),),
+                args="one-attestor",
+            ),
+            Command(
+                ("policy",),
+                "policy",
+                "Commands for working with witness policies",
+                (_help("policy"),),
+                subcommands=("check",),
+                runnable=False,
+            ),
+            Command(
+                ("policy", "check"),
+                "check [policy file]",
+                "Check a policy file for errors",
+                (*_flags(data.POLICY_CHECK_FLAGS), _help("check")),
+                args="min-one",
+            ),
+            Command(
+                ("completion",),
+                "completion [bash|zsh|fish|powershell]",
+                "Generate completion script",
+                (_help("completion"),),
+                args="one-shell",
+            ),
+            Command(("version",), "version", "Prints the version of witness", (_help("version"),)),
+        )
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,59 +214,125 @@ class AttestorName:
     aliases: tuple[str, ...] = ()
 
 
-ATTESTOR_NAMES: Final[tuple[AttestorName, ...]] = tuple(AttestorName(*row) for row in data.ATTESTOR_ROWS)
-"""The 26 attestors compiled into the released CLI, by CLI name (REFERENCE.md §1.3)."""
+@dataclass(frozen=True, eq=False)
+class Grammar:
+    """The whole CLI grammar of one witness release, with its lookup tables."""
 
-ATTESTOR_BY_NAME: Final[dict[str, AttestorName]] = {a.name: a for a in ATTESTOR_NAMES}
-ATTESTOR_BY_TYPE: Final[dict[str, AttestorName]] = {
-    uri: a for a in ATTESTOR_NAMES for uri in (a.type, *a.aliases)
-}
+    version: WitnessVersion
+    global_flags: tuple[Flag, ...]
+    commands: dict[str, Command]
+    attestor_names: tuple[AttestorName, ...]
+    attestor_by_name: dict[str, AttestorName]
+    attestor_by_type: dict[str, AttestorName]
+    long_flags: dict[str, dict[str, Flag]]
+    short_flags: dict[str, dict[str, Flag]]
+    lower_long_flags: dict[str, dict[str, str]]
+    flag_candidates: dict[str, tuple[str, ...]]
+    leaf_commands: tuple[str, ...]
+    all_long_names: frozenset[str]
+    top_level_commands: tuple[str, ...]
+
+    @classmethod
+    def build(cls, version: WitnessVersion) -> Grammar:
+        global_flags = _flags(data.global_flags(version), is_global=True)
+        commands = _commands(version)
+        attestors = tuple(AttestorName(*row) for row in data.attestor_rows(version))
+        longs: dict[str, dict[str, Flag]] = {}
+        shorts: dict[str, dict[str, Flag]] = {}
+        for name, cmd in commands.items():
+            every = (*cmd.flags, *global_flags)
+            longs[name] = {f.name: f for f in every}
+            shorts[name] = {f.short: f for f in every if f.short}
+        return cls(
+            version=version,
+            global_flags=global_flags,
+            commands=commands,
+            attestor_names=attestors,
+            attestor_by_name={a.name: a for a in attestors},
+            attestor_by_type={uri: a for a in attestors for uri in (a.type, *a.aliases)},
+            long_flags=longs,
+            short_flags=shorts,
+            lower_long_flags={name: {k.lower(): k for k in table} for name, table in longs.items()},
+            flag_candidates={name: tuple(sorted(table)) for name, table in longs.items()},
+            leaf_commands=tuple(n for n, c in commands.items() if c.runnable),
+            all_long_names=frozenset(k for table in longs.values() for k in table)
+            | frozenset(data.NONEXISTENT_FLAGS),
+            top_level_commands=commands[""].subcommands,
+        )
+
+    def lookup_flag(self, command: str, name: str) -> Flag | None:
+        """The flag `--name` (or `-name` for one character) as seen by `witness <command>`."""
+        table = self.short_flags if len(name) == 1 else self.long_flags
+        return table.get(command, {}).get(name)
+
+    def has_flag(self, name: str) -> bool:
+        """Whether some runnable command of this release has the long flag `--name`."""
+        return any(name in self.long_flags[c] for c in self.leaf_commands)
+
+    def parse(self, text: str, *, config: ConfigFile | str | None = None) -> CommandAnalysis:
+        """`parse_command` with this release's grammar."""
+        from witness_evals.witness.cli_spec_parse import analyse
+
+        return analyse(text, config=config, grammar=self)
+
+    def flag_counts(self) -> dict[str, dict[str, int]]:
+        """Visible flags per command (with and without -h/--help) and hidden ones (REFERENCE.md §2.8)."""
+        out: dict[str, dict[str, int]] = {}
+        for name, cmd in self.commands.items():
+            visible = cmd.visible_flags
+            out[name or "witness"] = {
+                "flags": len(visible),
+                "without_help": sum(1 for f in visible if f.name != "help"),
+                "hidden": len(cmd.flags) - len(visible),
+            }
+        n = len(self.global_flags)
+        out["global"] = {"flags": n, "without_help": n, "hidden": 0}
+        return out
 
 
-def _index() -> tuple[dict[str, dict[str, Flag]], dict[str, dict[str, Flag]]]:
-    longs: dict[str, dict[str, Flag]] = {}
-    shorts: dict[str, dict[str, Flag]] = {}
-    for name, cmd in COMMANDS.items():
-        every = (*cmd.flags, *GLOBAL_FLAGS)
-        longs[name] = {f.name: f for f in every}
-        shorts[name] = {f.short: f for f in every if f.short}
-    return longs, shorts
+@functools.cache
+def _grammar(name: str) -> Grammar:
+    return Grammar.build(versions.get(name))
 
 
-LONG_FLAGS, SHORT_FLAGS = _index()
-LOWER_LONG_FLAGS: Final = {name: {k.lower(): k for k in table} for name, table in LONG_FLAGS.items()}
-FLAG_CANDIDATES: Final = {name: tuple(sorted(table)) for name, table in LONG_FLAGS.items()}
-LEAF_COMMANDS: Final = tuple(n for n, c in COMMANDS.items() if c.runnable)
-ALL_LONG_NAMES: Final = frozenset(k for table in LONG_FLAGS.values() for k in table) | frozenset(
-    data.NONEXISTENT_FLAGS
-)
-TOP_LEVEL_COMMANDS: Final = COMMANDS[""].subcommands
+def grammar(version: str | WitnessVersion | None = None) -> Grammar:
+    """The grammar of a witness release (default: the latest, `0.12`); built once per release."""
+    return _grammar(versions.get(version).name)
 
 
-def flag_counts() -> dict[str, dict[str, int]]:
+_DEFAULT = grammar()
+# the default (latest) release's tables, for code that does not care about versions
+GLOBAL_FLAGS: Final[tuple[Flag, ...]] = _DEFAULT.global_flags
+COMMANDS: Final[dict[str, Command]] = _DEFAULT.commands
+ATTESTOR_NAMES: Final[tuple[AttestorName, ...]] = _DEFAULT.attestor_names
+"""The attestors compiled into the latest release, by CLI name (REFERENCE.md §1.3)."""
+ATTESTOR_BY_NAME: Final[dict[str, AttestorName]] = _DEFAULT.attestor_by_name
+ATTESTOR_BY_TYPE: Final[dict[str, AttestorName]] = _DEFAULT.attestor_by_type
+LONG_FLAGS: Final = _DEFAULT.long_flags
+SHORT_FLAGS: Final = _DEFAULT.short_flags
+LOWER_LONG_FLAGS: Final = _DEFAULT.lower_long_flags
+FLAG_CANDIDATES: Final = _DEFAULT.flag_candidates
+LEAF_COMMANDS: Final = _DEFAULT.leaf_commands
+ALL_LONG_NAMES: Final = _DEFAULT.all_long_names
+TOP_LEVEL_COMMANDS: Final = _DEFAULT.top_level_commands
+
+
+def flag_counts(version: str | WitnessVersion | None = None) -> dict[str, dict[str, int]]:
     """Visible flags per command (with and without -h/--help) and hidden ones (REFERENCE.md §2.8)."""
-    out: dict[str, dict[str, int]] = {}
-    for name, cmd in COMMANDS.items():
-        visible = cmd.visible_flags
-        out[name or "witness"] = {
-            "flags": len(visible),
-            "without_help": sum(1 for f in visible if f.name != "help"),
-            "hidden": len(cmd.flags) - len(visible),
-        }
-    out["global"] = {"flags": len(GLOBAL_FLAGS), "without_help": len(GLOBAL_FLAGS), "hidden": 0}
-    return out
+    return grammar(version).flag_counts()
 
 
-def lookup_flag(command: str, name: str) -> Flag | None:
+def lookup_flag(command: str, name: str, version: str | WitnessVersion | None = None) -> Flag | None:
     """The flag `--name` (or `-name` for one character) as seen by `witness <command>`."""
-    table = SHORT_FLAGS if len(name) == 1 else LONG_FLAGS
-    return table.get(command, {}).get(name)
+    return grammar(version).lookup_flag(command, name)
 
 
-def spec_to_dict() -> dict[str, Any]:
-    """The whole grammar as JSON-ready data."""
+def spec_to_dict(version: str | WitnessVersion | None = None) -> dict[str, Any]:
+    """The whole grammar of a release as JSON-ready data."""
+    g = grammar(version)
     return {
-        "global_flags": [f.to_dict() for f in GLOBAL_FLAGS],
+        "witness_version": g.version.name,
+        "global_flags": [f.to_dict() for f in g.global_flags],
         "commands": {
             (name or "witness"): {
                 "use": c.use,
@@ -272,11 +341,11 @@ def spec_to_dict() -> dict[str, Any]:
                 "subcommands": list(c.subcommands),
                 "flags": [f.to_dict() for f in c.flags],
             }
-            for name, c in COMMANDS.items()
+            for name, c in g.commands.items()
         },
         "attestors": [
             {"name": a.name, "type": a.type, "run_type": a.run_type, "selection": a.selection}
-            for a in ATTESTOR_NAMES
+            for a in g.attestor_names
         ],
     }
 
@@ -315,6 +384,8 @@ class CommandAnalysis:
     """What a witness command line means and what is wrong with it."""
 
     tokens: list[str] = field(default_factory=list)
+    witness_version: str = versions.DEFAULT
+    """The release whose grammar the command was analysed with."""
     subcommand: str | None = None
     issues: list[Issue] = field(default_factory=list)
     flags: dict[str, Any] = field(default_factory=dict)
@@ -399,6 +470,7 @@ class CommandAnalysis:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
+            "witness_version": self.witness_version,
             "subcommand": self.subcommand,
             "valid": self.valid,
             "meaning": list(self.meaning),
@@ -414,11 +486,12 @@ class CommandAnalysis:
             "shell_redirects": list(self.shell_redirects),
         }
         if self.subcommand == "run":
+            by_name = grammar(self.witness_version).attestor_by_name
             out.update(
                 step=self.step,
                 command=list(self.command),
                 attestors=list(self.attestors),
-                attestor_types=[ATTESTOR_BY_NAME[a].type for a in self.attestors if a in ATTESTOR_BY_NAME],
+                attestor_types=[by_name[a].type for a in self.attestors if a in by_name],
                 exported=[dict(e) for e in self.exported],
                 hashes=list(self.hashes),
             )
@@ -444,18 +517,21 @@ class CommandAnalysis:
         return out
 
 
-def parse_command(text: str, *, config: ConfigFile | str | None = None) -> CommandAnalysis:
+def parse_command(
+    text: str, *, config: ConfigFile | str | None = None, version: str | WitnessVersion | None = None
+) -> CommandAnalysis:
     """Analyse a `witness ...` command line without executing anything; never raises on text input.
 
-    `config`: the content (YAML text or `parse_config_yaml` result) of the file named by `-c`.
+    `config`: the content (YAML text or `parse_config_yaml` result) of the file named by `-c` (up to
+    witness v0.10.x also of a `.witness.yaml` read by default); `version`: the release (default 0.12).
     """
-    from witness_evals.witness.cli_spec_parse import analyse
-
-    return analyse(text, config=config)
+    return grammar(version).parse(text, config=config)
 
 
-def parse_config_yaml(text: str, *, source: str = "config") -> ConfigFile:
+def parse_config_yaml(
+    text: str, *, source: str = "config", version: str | WitnessVersion | None = None
+) -> ConfigFile:
     """Read a witness config file: keys `<subcommand>.<long flag>` (REFERENCE.md §2.9)."""
     from witness_evals.witness.cli_spec_config import read_config
 
-    return read_config(text, source=source)
+    return read_config(text, source=source, grammar=grammar(version))

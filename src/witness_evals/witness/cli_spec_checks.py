@@ -7,14 +7,8 @@ issues and human-readable meaning to the `CommandAnalysis`.
 from __future__ import annotations
 
 from witness_evals.witness import cli_spec_data as data
-from witness_evals.witness.cli_spec import (
-    ATTESTOR_BY_NAME,
-    ATTESTOR_BY_TYPE,
-    CLI_HASHES,
-    LONG_FLAGS,
-    POLICY_TYPE,
-    CommandAnalysis,
-)
+from witness_evals.witness import versions
+from witness_evals.witness.cli_spec import CLI_HASHES, POLICY_TYPE, CommandAnalysis, Grammar
 from witness_evals.witness.cli_spec_hints import is_url, looks_like_digest
 
 
@@ -22,6 +16,7 @@ class SemanticChecks:
     """Checks per subcommand; the parser provides the state declared here."""
 
     a: CommandAnalysis
+    g: Grammar
     set_at: dict[str, int]
     value_at: dict[str, list[int]]
     arg_tokens: list[int]
@@ -194,7 +189,7 @@ class SemanticChecks:
             self._add_attestor(v, recorded, self._item_at("attestations", n))
         # options of attestors not selected
         for name in self.set_at:
-            flag = LONG_FLAGS["run"].get(name)
+            flag = self.g.long_flags["run"].get(name)
             if flag is not None and flag.attestor and flag.attestor not in recorded:
                 a.add(
                     "attestor-option-unused",
@@ -209,7 +204,7 @@ class SemanticChecks:
         a.exported = [
             {
                 "name": n,
-                "type": ATTESTOR_BY_NAME[n].type,
+                "type": self.g.attestor_by_name[n].type,
                 "file": f"{a.outfile}-{n}.json" if a.outfile else None,
             }
             for n in exported
@@ -302,9 +297,9 @@ class SemanticChecks:
             why = " (always recorded)" if value in data.ALWAYS_RUN_ATTESTORS else ""
             a.add("attestor-duplicate", f"Attestor {value} already declared, skipping{why}", at, "warning")
             return
-        spec = ATTESTOR_BY_NAME.get(value)
+        spec = self.g.attestor_by_name.get(value)
         if spec is None:
-            spec = ATTESTOR_BY_TYPE.get(value)
+            spec = self.g.attestor_by_type.get(value)
             if spec is not None and spec.name in recorded:
                 a.add(
                     "attestor-duplicate",
@@ -338,29 +333,30 @@ class SemanticChecks:
     def _unknown_attestor(self, value: str, at: int) -> None:
         a = self.a
         base = f"failed to create attestor: attestor not found: {value[:80]}"
-        if value in data.HEAD_ONLY_ATTESTORS:
+        if value in data.VERSIONED_ATTESTORS:
+            since = versions.since(data.VERSIONED_ATTESTORS[value][1])
             a.add(
                 "attestor-not-in-build",
-                f"{base} (`{value}` exists only in go-witness HEAD, not in this CLI)",
+                f"{base} (`{value}` exists {since} (experimental, Linux builds); this is {self.g.version.label})",
                 at,
             )
             return
         hint = ""
         stripped = value.strip()
-        if stripped != value and (stripped in ATTESTOR_BY_NAME or stripped in ATTESTOR_BY_TYPE):
+        if stripped != value and (stripped in self.g.attestor_by_name or stripped in self.g.attestor_by_type):
             hint = f"; `-a` values are split on commas without trimming spaces: write `{stripped}` without the space"
-        elif value.lower() in data.ATTESTOR_MISSPELLINGS or value.lower() in ATTESTOR_BY_NAME:
+        elif value.lower() in data.ATTESTOR_MISSPELLINGS or value.lower() in self.g.attestor_by_name:
             right = data.ATTESTOR_MISSPELLINGS.get(value.lower(), value.lower())
             hint = f"; the CLI name is `{right}`"
         elif is_url(value):
             stem = value.rstrip("/").rsplit("/", 1)[0]
-            same = [t for t in ATTESTOR_BY_TYPE if t.startswith(stem + "/") or t == stem]
+            same = [t for t in self.g.attestor_by_type if t.startswith(stem + "/") or t == stem]
             if same:
-                hint = f"; did you mean `{same[0]}` (CLI name `{ATTESTOR_BY_TYPE[same[0]].name}`)?"
+                hint = f"; did you mean `{same[0]}` (CLI name `{self.g.attestor_by_type[same[0]].name}`)?"
         elif value.endswith((".json", ".pem")) or "/" in value:
             hint = "; in `run`, `-a` takes attestor names (attestation files are for `verify -a`)"
         else:
-            guess = a.suggest(value, ATTESTOR_BY_NAME)
+            guess = a.suggest(value, self.g.attestor_by_name)
             if guess:
                 hint = f"; did you mean `{guess}`?"
         a.add("unknown-attestor", base + hint, at)
@@ -474,7 +470,7 @@ class SemanticChecks:
                 "warning",
             )
         for v, at in self._items("attestations"):
-            if v in ATTESTOR_BY_NAME:
+            if v in self.g.attestor_by_name:
                 a.add(
                     "short-flag-meaning",
                     f"in `verify`, `-a` takes attestation FILES; `{v}` is an attestor name",
@@ -540,9 +536,9 @@ class SemanticChecks:
         if len(a.args) > 1:
             a.add("wrong-arg-count", "you can only get one attestor schema at a time", self.arg_tokens[1])
         name = a.args[0]
-        spec = ATTESTOR_BY_NAME.get(name) or ATTESTOR_BY_TYPE.get(name)
+        spec = self.g.attestor_by_name.get(name) or self.g.attestor_by_type.get(name)
         if spec is None:
-            guess = data.ATTESTOR_MISSPELLINGS.get(name.lower()) or a.suggest(name, ATTESTOR_BY_NAME)
+            guess = data.ATTESTOR_MISSPELLINGS.get(name.lower()) or a.suggest(name, self.g.attestor_by_name)
             a.add(
                 "unknown-attestor",
                 f"attestor not found: {name[:80]}" + (f"; did you mean `{guess}`?" if guess else ""),
@@ -568,6 +564,8 @@ class SemanticChecks:
             f"statically checks the policy `{a.args[0]}` (raw JSON or DSSE envelope; signature not verified; "
             "Rego parsed with OPA v1 syntax)"
         )
+        if self.g.version.policy_check_note:
+            a.add("policy-check-release", self.g.version.policy_check_note, -1, "note")
 
     def _check_completion(self) -> None:
         a = self.a

@@ -5,15 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from witness_evals.witness import cli_spec_data as data
-from witness_evals.witness.cli_spec import (
-    COMMANDS,
-    LONG_FLAGS,
-    LOWER_LONG_FLAGS,
-    MAX_INPUT_CHARS,
-    TOP_LEVEL_COMMANDS,
-    ConfigFile,
-    Issue,
-)
+from witness_evals.witness.cli_spec import MAX_INPUT_CHARS, ConfigFile, Grammar, Issue, grammar
 from witness_evals.witness.cli_spec_hints import unknown_long_hint
 from witness_evals.witness.cli_spec_values import convert_value, split_csv
 
@@ -56,8 +48,14 @@ def _load_yaml12(text: str) -> Any:
 _YAML_LOADER: Any = None
 
 
-def read_config(text: str, *, source: str = "config") -> ConfigFile:
-    """Read a witness config file: keys `<subcommand>.<long flag>` (REFERENCE.md §2.9)."""
+def grammar_of(g: Grammar | None) -> Grammar:
+    return g if g is not None else grammar()
+
+
+def read_config(text: str, *, source: str = "config", grammar: Grammar | None = None) -> ConfigFile:
+    """Read a witness config file: keys `<subcommand>.<long flag>` (REFERENCE.md §2.9), with the
+    flags of `grammar`'s release (default: the latest)."""
+    g = grammar_of(grammar)
     cfg = ConfigFile()
     if not isinstance(text, str):
         cfg.issues.append(Issue("config-yaml-error", f"{source}: not text"))
@@ -79,7 +77,7 @@ def read_config(text: str, *, source: str = "config") -> ConfigFile:
         return cfg
     for top, section in doc.items():
         key = str(top).lower()
-        if key not in TOP_LEVEL_COMMANDS:
+        if key not in g.top_level_commands:
             hint = (
                 data.NONEXISTENT_FLAGS.get(key)
                 or "keys are `<subcommand>.<long flag name>`, e.g. `run.signer-file-key-path`"
@@ -101,7 +99,7 @@ def read_config(text: str, *, source: str = "config") -> ConfigFile:
                     )
                 )
             continue
-        if COMMANDS[key].subcommands:
+        if g.commands[key].subcommands:
             cfg.issues.append(
                 Issue(
                     "config-unknown-key",
@@ -111,7 +109,7 @@ def read_config(text: str, *, source: str = "config") -> ConfigFile:
                 )
             )
             continue
-        lower = LOWER_LONG_FLAGS[key]
+        lower = g.lower_long_flags[key]
         values = cfg.values.setdefault(key, {})
         for fkey, value in section.items():
             name = lower.get(str(fkey).lower())
@@ -119,13 +117,13 @@ def read_config(text: str, *, source: str = "config") -> ConfigFile:
                 cfg.issues.append(
                     Issue(
                         "config-unknown-key",
-                        f"{source}: `{key}.{fkey}` is ignored: {unknown_long_hint(key, str(fkey))}",
+                        f"{source}: `{key}.{fkey}` is ignored: {unknown_long_hint(key, str(fkey), g)}",
                         -1,
                         "warning",
                     )
                 )
                 continue
-            flag = LONG_FLAGS[key][name]
+            flag = g.long_flags[key][name]
             if flag.type == "strings":
                 items: list[Any] = value if isinstance(value, list) else str(_go_string(value) or "").split()
                 strs = [_go_string(v) for v in items]

@@ -1,17 +1,29 @@
-"""Raw grammar data of the released `witness` CLI (witness 4c63283, go-witness v0.10.0).
+"""Raw grammar data of the released `witness` CLIs (v0.10.x, v0.11.0, v0.12.0; `versions.py`).
 
 Flag rows are `(long, short, type, default, description)` copied from witness `docs/commands.md`
-(REFERENCE.md §2). `default` is the value as cobra renders it, or None when there is none.
-`cli_spec.py` turns these rows into typed, indexed lookup tables.
+at v0.10.2 and v0.11.0 (REFERENCE.md §2). `default` is the value as cobra renders it, or None when
+there is none. Rows that only some releases have are chosen by the release profile
+(`signer_flags(version)`, `kms_flags(...)`, `global_flags(version)`, `attestor_rows(version)`);
+`cli_spec.py` turns them into typed, indexed lookup tables per release.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
+from witness_evals.witness import versions
+from witness_evals.witness.versions import NETWORK_TRACE_TYPE, WitnessVersion
+
 FlagRow = tuple[str, str, str, str | None, str]
 
 FLAG_TYPES: Final = ("string", "strings", "stringArray", "bool", "int", "duration")
+
+
+def global_flags(version: WitnessVersion) -> tuple[FlagRow, ...]:
+    """The persistent flags; `-c` defaults to `.witness.yaml` up to witness v0.10.x."""
+    config: FlagRow = ("config", "c", "string", version.config_default, "Path to the witness config file")
+    return (config, *GLOBAL_FLAGS[1:])
+
 
 GLOBAL_FLAGS: Final[tuple[FlagRow, ...]] = (
     ("config", "c", "string", "", "Path to the witness config file"),
@@ -76,9 +88,22 @@ _SA_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token"
 _REMOTE_VERIFY = "verify signature using AWS KMS remote verification. If false, the public key will be pulled from AWS KMS and verification will take place locally"
 
 
-def kms_flags(prefix: str, hash_type_help: str) -> tuple[FlagRow, ...]:
-    """The 18 KMS provider flags, as `--signer-kms-*` (run/sign) or `--verifier-kms-*` (verify)."""
+def kms_flags(
+    prefix: str, hash_type_help: str, *, hashivault: bool = True, gcp_credential_types: bool = True
+) -> tuple[FlagRow, ...]:
+    """The KMS provider flags, as `--signer-kms-*` (run/sign) or `--verifier-kms-*` (verify): 18 since
+    go-witness v0.10.0 (witness v0.11), 9 before (no HashiCorp Vault provider, no GCP credential types)."""
     p = f"{prefix}-kms-"
+    rows = _kms_rows(p, hash_type_help)
+    return tuple(
+        r
+        for r in rows
+        if (hashivault or "-kms-hashivault-" not in r[0])
+        and (gcp_credential_types or not r[0].endswith(("gcp-authorized-user", "gcp-service-account")))
+    )
+
+
+def _kms_rows(p: str, hash_type_help: str) -> tuple[FlagRow, ...]:
     return (
         (
             p + "aws-config-file",
@@ -173,7 +198,32 @@ def kms_flags(prefix: str, hash_type_help: str) -> tuple[FlagRow, ...]:
     )
 
 
-SIGNER_FLAGS: Final[tuple[FlagRow, ...]] = (
+PASSPHRASE_FLAG: Final[FlagRow] = (
+    "signer-file-key-passphrase",
+    "",
+    "string",
+    None,
+    "Passphrase to decrypt the private key (prefer key-passphrase-path).",
+)
+"""Only witness v0.10.x (go-witness v0.9.1 string option; a `*string` the CLI never registers since)."""
+
+
+def signer_flags(version: WitnessVersion) -> tuple[FlagRow, ...]:
+    """The signer flags of run/sign in `version`."""
+    rows = [r for r in _SIGNER_BASE if version.fulcio_use_http_flag or r[0] != "signer-fulcio-use-http"]
+    if version.passphrase_flag:
+        rows.append(PASSPHRASE_FLAG)
+    rows += kms_flags(
+        "signer",
+        "The hash type to use for signing",
+        hashivault=version.kms_hashivault,
+        gcp_credential_types=version.kms_gcp_credential_types,
+    )
+    rows += _SIGNER_TAIL
+    return tuple(rows)
+
+
+_SIGNER_BASE: Final[tuple[FlagRow, ...]] = (
     (
         "signer-file-cert-path",
         "",
@@ -221,7 +271,8 @@ SIGNER_FLAGS: Final[tuple[FlagRow, ...]] = (
     ),
     ("signer-fulcio-url", "", "string", None, "Fulcio address to sign with"),
     ("signer-fulcio-use-http", "", "bool", "false", "HTTP/REST mode for Fulcio"),
-    *kms_flags("signer", "The hash type to use for signing"),
+)
+_SIGNER_TAIL: Final[tuple[FlagRow, ...]] = (
     ("signer-spiffe-socket-path", "", "string", None, "Path to the SPIFFE Workload API Socket"),
     (
         "signer-vault-altnames",
@@ -256,6 +307,9 @@ SIGNER_FLAGS: Final[tuple[FlagRow, ...]] = (
     ),
     ("signer-vault-url", "", "string", None, "Base url of the Vault instance to connect to"),
 )
+
+SIGNER_FLAGS: Final[tuple[FlagRow, ...]] = signer_flags(versions.get())
+"""The signer flags of the default (latest) release."""
 
 _GLOB_HELP = "Pattern to use when recording products. Files that match this pattern will be {} as subjects on the attestation."
 
@@ -570,13 +624,25 @@ VERIFY_OWN_FLAGS: Final[tuple[FlagRow, ...]] = (
     *kms_flags("verifier", "The hash type used for verifying"),
 )
 
+
+def verify_own_flags(version: WitnessVersion) -> tuple[FlagRow, ...]:
+    """`witness verify`'s own flags in `version` (the KMS set differs)."""
+    base = tuple(r for r in VERIFY_OWN_FLAGS if not r[0].startswith("verifier-kms-"))
+    return base + kms_flags(
+        "verifier",
+        "The hash type used for verifying",
+        hashivault=version.kms_hashivault,
+        gcp_credential_types=version.kms_gcp_credential_types,
+    )
+
+
 POLICY_CHECK_FLAGS: Final[tuple[FlagRow, ...]] = (
     ("verbose", "v", "bool", "false", "Show detailed validation progress"),
     ("quiet", "q", "bool", "false", "Only show errors, no success messages"),
     ("json", "", "bool", "false", "Output results in JSON format"),
 )
 
-# The 26 attestors compiled into this CLI (REFERENCE.md §1.3):
+# The 26 attestors compiled into every release (REFERENCE.md §1.3; `attestor_rows` adds per release):
 # (name, predicate type, run type, selection, extra type aliases accepted by GetAttestor).
 ATTESTOR_ROWS: Final[tuple[tuple[str, str, str, str, tuple[str, ...]], ...]] = (
     ("aws-codebuild", "https://witness.dev/attestations/aws-codebuild/v0.1", "prematerial", "opt-in", ()),
@@ -619,6 +685,18 @@ ATTESTOR_ROWS: Final[tuple[tuple[str, str, str, str, tuple[str, ...]], ...]] = (
     ("vex", "https://openvex.dev/ns", "postproduct", "opt-in", ()),
 )
 
+NETWORK_TRACE_ROW: Final = ("network-trace", NETWORK_TRACE_TYPE, "execute", "opt-in", ())
+"""witness v0.12 (go-witness v0.12.0, Linux builds only; experimental, no options)."""
+
+
+def attestor_rows(version: WitnessVersion) -> tuple[tuple[str, str, str, str, tuple[str, ...]], ...]:
+    """The attestors compiled into `version`, by CLI name."""
+    if not version.network_trace:
+        return ATTESTOR_ROWS
+    at = next(i for i, r in enumerate(ATTESTOR_ROWS) if r[0] == "oci")
+    return (*ATTESTOR_ROWS[:at], NETWORK_TRACE_ROW, *ATTESTOR_ROWS[at:])
+
+
 DEFAULT_ATTESTORS: Final = ("environment", "git")
 ALWAYS_RUN_ATTESTORS: Final = ("product", "material")
 EXPORTERS: Final = ("link", "slsa", "sbom")
@@ -639,6 +717,10 @@ ATTESTOR_ENVIRONMENT: Final[dict[str, tuple[str, str]]] = {
         "always fails from the CLI: there is no way to pass it a token (it is used embedded inside github/gitlab/gcp-iit)",
     ),
     "git": ("note", "fails outside a git work tree"),
+    "network-trace": (
+        "note",
+        "is experimental and compiled into Linux builds only (elsewhere: `attestor not found: network-trace`)",
+    ),
 }
 
 # Misspelled attestor names seen in the wild -> correct CLI name (REFERENCE.md §8 trap 2).
@@ -685,9 +767,10 @@ ATTESTOR_MISSPELLINGS: Final[dict[str, str]] = {
     "oci-image": "oci",
 }
 
-HEAD_ONLY_ATTESTORS: Final[dict[str, str]] = {
-    "network-trace": "https://witness.dev/attestations/network-trace/v0.1",
+VERSIONED_ATTESTORS: Final[dict[str, tuple[str, str]]] = {
+    "network-trace": (NETWORK_TRACE_TYPE, "network_trace"),
 }
+"""Attestors only some releases have: name -> (type, `WitnessVersion` attribute that says so)."""
 
 # Flags that do not exist in this CLI (REFERENCE.md §2.6, §8 trap 17): name -> explanation.
 NONEXISTENT_FLAGS: Final[dict[str, str]] = {
@@ -699,15 +782,16 @@ NONEXISTENT_FLAGS: Final[dict[str, str]] = {
     "rekor-server": "`--rekor-server` does not exist (stale docs); witness has no Rekor flag",
     "artifacthash": "`--artifacthash` does not exist (stale docs); verify takes `-f/--artifactfile <file>` "
     "or `-s/--subjects <digest>`",
-    "signer-file-key-passphrase": "`--signer-file-key-passphrase` is never registered by the CLI; use "
-    "`--signer-file-key-passphrase-path <file>` or the WITNESS_KEY_PASSPHRASE environment variable",
+    "signer-file-key-passphrase": "`--signer-file-key-passphrase` exists only in witness v0.10.x; since "
+    "witness v0.11 the CLI no longer registers it: use `--signer-file-key-passphrase-path <file>` or the "
+    "WITNESS_KEY_PASSPHRASE environment variable",
     "insecure": "`--insecure` does not exist; witness has no unsigned mode, a signer is always required",
     "policy-ca-root": "`--policy-ca-root` (singular, named in the CLI's own deprecation warning) does not exist; "
     "use `--policy-ca-roots`",
     "policy-ca-intermediate": "`--policy-ca-intermediate` (singular, named in the CLI's own deprecation warning) "
     "does not exist; use `--policy-ca-intermediates`",
-    "attestor-command-run-trace-backend": "`--attestor-command-run-trace-backend` exists only in go-witness HEAD, "
-    "not in the released CLI; tracing is `-r/--trace`",
+    "attestor-command-run-trace-backend": "`--attestor-command-run-trace-backend` is in no witness release "
+    "(only go-witness main after v0.12.0); tracing is `-r/--trace`",
     "private-key": "`--private-key` does not exist; use `-k/--signer-file-key-path`",
     "public-key": "`--public-key` does not exist; verify takes `-k/--publickey`",
     "pubkey": "`--pubkey` does not exist; verify takes `-k/--publickey`",
@@ -734,8 +818,8 @@ NONEXISTENT_FLAGS: Final[dict[str, str]] = {
 }
 
 NONEXISTENT_FLAG_PREFIXES: Final[dict[str, str]] = {
-    "attestor-network-trace-": "the network-trace attestor and its `--attestor-network-trace-*` flags exist only in "
-    "go-witness HEAD, not in the released CLI",
+    "attestor-network-trace-": "no witness release has `--attestor-network-trace-*` flags (only go-witness main "
+    "after v0.12.0); witness v0.12 has the `network-trace` attestor itself, without options",
 }
 
 # Subcommands that do not exist (REFERENCE.md §2.1): path -> explanation.

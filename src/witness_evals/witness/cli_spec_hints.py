@@ -6,25 +6,26 @@ from collections.abc import Iterable
 from typing import Final
 
 from witness_evals.witness import cli_spec_data as data
-from witness_evals.witness.cli_spec import FLAG_CANDIDATES, LEAF_COMMANDS, LONG_FLAGS, SHORT_FLAGS
+from witness_evals.witness.cli_spec import Grammar, grammar
 from witness_evals.witness.cli_spec_values import did_you_mean
 
 
-def unknown_long_hint(command: str, name: str) -> str:
-    """Why `--name` is not a flag of `command`, and what to use instead."""
+def unknown_long_hint(command: str, name: str, g: Grammar | None = None) -> str:
+    """Why `--name` is not a flag of `command` (in `g`'s release), and what to use instead."""
+    g = g if g is not None else grammar()
     base = name.split("=", 1)[0]
-    if base in data.NONEXISTENT_FLAGS:
+    if base in data.NONEXISTENT_FLAGS and not g.has_flag(base):
         return data.NONEXISTENT_FLAGS[base]
     for prefix, why in data.NONEXISTENT_FLAG_PREFIXES.items():
         if base.startswith(prefix):
             return why
-    owners = [c for c in LEAF_COMMANDS if c != command and base in LONG_FLAGS[c]]
+    owners = [c for c in g.leaf_commands if c != command and base in g.long_flags[c]]
     if owners:
         return (
             f"`--{base}` is a flag of {command_names(owners)}, not of `witness {command}`"
             + OTHER_HINTS.get((command, base), "")
         )
-    guess = did_you_mean(base, FLAG_CANDIDATES.get(command, ()))
+    guess = did_you_mean(base, g.flag_candidates.get(command, ()))
     return f"did you mean `--{guess}`?" if guess else "no such flag"
 
 
@@ -49,11 +50,12 @@ OTHER_HINTS: Final[dict[tuple[str, str], str]] = {
 }
 
 
-def short_meanings(char: str, exclude: str) -> str:
+def short_meanings(char: str, exclude: str, g: Grammar | None = None) -> str:
+    g = g if g is not None else grammar()
     parts = [
-        f"in `witness {c}` it is `--{SHORT_FLAGS[c][char].name}`"
-        for c in LEAF_COMMANDS
-        if c != exclude and char in SHORT_FLAGS[c]
+        f"in `witness {c}` it is `--{g.short_flags[c][char].name}`"
+        for c in g.leaf_commands
+        if c != exclude and char in g.short_flags[c]
     ]
     return "; ".join(parts)
 

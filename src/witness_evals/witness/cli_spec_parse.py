@@ -7,19 +7,14 @@ from typing import Final
 
 from witness_evals.witness import cli_spec_data as data
 from witness_evals.witness.cli_spec import (
-    ALL_LONG_NAMES,
-    COMMANDS,
-    FLAG_CANDIDATES,
-    LEAF_COMMANDS,
-    LONG_FLAGS,
     MAX_INPUT_CHARS,
-    SHORT_FLAGS,
-    TOP_LEVEL_COMMANDS,
     CommandAnalysis,
     ConfigFile,
     Flag,
+    Grammar,
     parse_config_yaml,
 )
+from witness_evals.witness.cli_spec import grammar as _default_grammar
 from witness_evals.witness.cli_spec_checks import SemanticChecks
 from witness_evals.witness.cli_spec_hints import short_meanings, unknown_long_hint
 from witness_evals.witness.cli_spec_shell import split_commands, strip_shell, tokenize
@@ -31,7 +26,8 @@ PROGRAM_PREFIXES: Final = frozenset({"sudo", "exec", "time", "env", "command", "
 class Parser(SemanticChecks):
     """pflag/cobra emulation over a token list, filling a CommandAnalysis."""
 
-    def __init__(self, a: CommandAnalysis, config: ConfigFile | str | None) -> None:
+    def __init__(self, a: CommandAnalysis, config: ConfigFile | str | None, g: Grammar | None = None) -> None:
+        self.g = g if g is not None else _default_grammar()
         self.a = a
         self.config = config
         self.set_at: dict[str, int] = {}
@@ -58,7 +54,7 @@ class Parser(SemanticChecks):
             i += 1
         elif not (
             tokens[i].startswith("-")
-            or tokens[i] in TOP_LEVEL_COMMANDS
+            or tokens[i] in self.g.top_level_commands
             or tokens[i] in data.NONEXISTENT_COMMANDS
         ):
             a.add("not-witness", f"`{tokens[i][:80]}` is not the witness CLI", i)
@@ -95,11 +91,11 @@ class Parser(SemanticChecks):
                     continue
                 j += 1
                 continue
-            cmd = COMMANDS[current]
+            cmd = self.g.commands[current]
             if not cmd.subcommands:
                 break
             child = " ".join((*path, s))
-            if child in COMMANDS:
+            if child in self.g.commands:
                 path.append(s)
                 idx.append(j)
                 current = child
@@ -118,11 +114,11 @@ class Parser(SemanticChecks):
                 "no subcommand: `witness` alone only prints help; use run, sign, verify, ...",
             )
             return None, idx
-        if not COMMANDS[current].runnable:
+        if not self.g.commands[current].runnable:
             if self._has_help(tokens, start):
                 a.help_requested = True
             a.subcommand = current
-            subs = ", ".join(COMMANDS[current].subcommands)
+            subs = ", ".join(self.g.commands[current].subcommands)
             a.add(
                 "missing-subcommand",
                 f"`witness {current}` only prints help; give a subcommand ({subs})",
@@ -141,11 +137,11 @@ class Parser(SemanticChecks):
         return False
 
     def _is_bool_long(self, current: str, name: str) -> bool:
-        f = LONG_FLAGS[current].get(name)
+        f = self.g.long_flags[current].get(name)
         return f is not None and not f.takes_value
 
     def _is_bool_short(self, current: str, ch: str) -> bool:
-        f = SHORT_FLAGS[current].get(ch)
+        f = self.g.short_flags[current].get(ch)
         return f is not None and not f.takes_value
 
     def _unknown_command(self, path: list[str], word: str, j: int) -> None:
@@ -159,7 +155,7 @@ class Parser(SemanticChecks):
         where = "witness" + "".join(f" {p}" for p in path)
         known = data.NONEXISTENT_COMMANDS.get(full)
         if known is None:
-            subs = COMMANDS[" ".join(path)].subcommands
+            subs = self.g.commands[" ".join(path)].subcommands
             guess = a.suggest(word, subs)
             known = f"did you mean `{where} {guess}`?" if guess else f"available: {', '.join(subs)}"
         if not path:
@@ -213,7 +209,7 @@ class Parser(SemanticChecks):
             a.add("bad-flag-syntax", f"bad flag syntax: --{body[:80]}", j)
             return k
         name, eq, inline = body.partition("=")
-        flag = LONG_FLAGS[cmd].get(name)
+        flag = self.g.long_flags[cmd].get(name)
         if flag is None:
             self._unknown_long(name, j)
             if (
@@ -239,29 +235,29 @@ class Parser(SemanticChecks):
     def _short_cluster(self, tokens: list[str], order: list[int], k: int, j: int, body: str, cmd: str) -> int:
         a = self.a
         name = body.split("=", 1)[0]
-        if len(name) > 1 and name in ALL_LONG_NAMES and name[0] not in "0123456789":
+        if len(name) > 1 and name in self.g.all_long_names and name[0] not in "0123456789":
             parsed = f"-{body[0]} {body[1:]}"
-            first = SHORT_FLAGS[cmd].get(body[0])
+            first = self.g.short_flags[cmd].get(body[0])
             if first is not None and first.takes_value:
                 parsed = f"`-{body[0]}` (`--{first.name}`) with the value `{body[1:][:80]}`"
             else:
                 parsed = f"the shorthand cluster `{parsed[:80]}`"
             why = ""
-            if name not in LONG_FLAGS[cmd]:
-                why = " " + unknown_long_hint(cmd, name)
+            if name not in self.g.long_flags[cmd]:
+                why = " " + unknown_long_hint(cmd, name, self.g)
             a.add(
                 "single-dash-long-flag",
                 f"`-{body[:80]}` is parsed as {parsed}, not as `--{name}`; long flags need two dashes.{why}",
                 j,
             )
-            flag = LONG_FLAGS[cmd].get(name)
+            flag = self.g.long_flags[cmd].get(name)
             if flag is None:
                 return k + 1 if "=" not in body and self._guess_takes_value(name) and k < len(order) else k
             return self._long(tokens, order, k, j, body, cmd)
         pos = 0
         while pos < len(body):
             ch = body[pos]
-            flag = SHORT_FLAGS[cmd].get(ch)
+            flag = self.g.short_flags[cmd].get(ch)
             rest = body[pos + 1 :]
             if flag is None:
                 self._unknown_short(ch, body, j, cmd)
@@ -292,11 +288,12 @@ class Parser(SemanticChecks):
         return k
 
     def _other_short_takes(self, ch: str) -> bool:
-        return any(ch in SHORT_FLAGS[c] and SHORT_FLAGS[c][ch].takes_value for c in LEAF_COMMANDS)
+        shorts = self.g.short_flags
+        return any(ch in shorts[c] and shorts[c][ch].takes_value for c in self.g.leaf_commands)
 
     def _guess_takes_value(self, name: str) -> bool:
-        for c in LEAF_COMMANDS:
-            f = LONG_FLAGS[c].get(name)
+        for c in self.g.leaf_commands:
+            f = self.g.long_flags[c].get(name)
             if f is not None:
                 return f.takes_value
         return name not in ("insecure", "yes", "verbose", "quiet", "json")
@@ -325,16 +322,19 @@ class Parser(SemanticChecks):
             a.help_requested = True
             return
         prefix = f"unknown flag: --{name[:80]}"
-        if name in data.NONEXISTENT_FLAGS or any(name.startswith(p) for p in data.NONEXISTENT_FLAG_PREFIXES):
-            a.add("nonexistent-flag", f"{prefix}: {unknown_long_hint(cmd, name)}", j)
+        g = self.g
+        if (name in data.NONEXISTENT_FLAGS and not g.has_flag(name)) or any(
+            name.startswith(p) for p in data.NONEXISTENT_FLAG_PREFIXES
+        ):
+            a.add("nonexistent-flag", f"{prefix}: {unknown_long_hint(cmd, name, g)}", j)
             return
-        owners = [c for c in LEAF_COMMANDS if c != cmd and name in LONG_FLAGS[c]]
+        owners = [c for c in g.leaf_commands if c != cmd and name in g.long_flags[c]]
         if owners:
-            a.add("flag-of-other-subcommand", f"{prefix}: {unknown_long_hint(cmd, name)}", j)
+            a.add("flag-of-other-subcommand", f"{prefix}: {unknown_long_hint(cmd, name, g)}", j)
             return
-        guess = a.suggest(name, FLAG_CANDIDATES[cmd])
-        if guess is None and len(name) == 1 and name in SHORT_FLAGS[cmd]:
-            guess = SHORT_FLAGS[cmd][name].name
+        guess = a.suggest(name, g.flag_candidates[cmd])
+        if guess is None and len(name) == 1 and name in g.short_flags[cmd]:
+            guess = g.short_flags[cmd][name].name
             a.add("unknown-flag", f"{prefix}: did you mean `-{name}` (`--{guess}`)?", j)
             return
         a.add("unknown-flag", f"{prefix}" + (f": did you mean `--{guess}`?" if guess else ""), j)
@@ -345,7 +345,7 @@ class Parser(SemanticChecks):
             a.help_requested = True
             return
         prefix = f"unknown shorthand flag: '{ch}' in -{body[:80]}"
-        elsewhere = short_meanings(ch, cmd)
+        elsewhere = short_meanings(ch, cmd, self.g)
         if elsewhere:
             a.add(
                 "short-flag-of-other-subcommand",
@@ -370,7 +370,7 @@ class Parser(SemanticChecks):
         if flag.name == "help":
             a.help_requested = True
             return
-        target = LONG_FLAGS[a.subcommand or ""].get(name, flag)
+        target = self.g.long_flags[a.subcommand or ""].get(name, flag)
         converted, err = convert_value(target.type, value)
         if err is not None:
             a.add("bad-value", f'invalid argument "{value[:80]}" for "{label}" flag: {err[:200]}', j)
@@ -423,12 +423,26 @@ class Parser(SemanticChecks):
                     "note",
                 )
             return
-        cfg = self.config if isinstance(self.config, ConfigFile) else _cached_config(self.config)
-        if a.config_file is None:
+        version = self.g.version
+        cfg = (
+            self.config if isinstance(self.config, ConfigFile) else _cached_config(self.config, version.name)
+        )
+        if a.config_file is None and version.config_default:
+            # up to witness v0.10.x `-c` defaults to `.witness.yaml`, read when it exists
+            a.config_file = version.config_default
+            a.add(
+                "config-default-file",
+                f"no `-c`: {version.label} reads `{version.config_default}` from the working directory by "
+                "default (the supplied config is taken to be that file); since witness v0.11 that file "
+                "without `-c` is a hard error",
+                -1,
+                "note",
+            )
+        elif a.config_file is None:
             a.add(
                 "config-not-loaded",
                 "a config file was supplied but the command has no `-c/--config`: witness never loads a config "
-                "implicitly (a `.witness.yaml` in the working directory is even a hard error)",
+                "implicitly since v0.11 (a `.witness.yaml` in the working directory is even a hard error)",
                 -1,
                 "warning",
             )
@@ -442,7 +456,9 @@ class Parser(SemanticChecks):
         for name, value in cfg.values.get(top, {}).items():
             if name in self.set_at:
                 continue  # command-line flags override config values
-            flag = LONG_FLAGS[top][name]
+            flag = self.g.long_flags[top].get(name)
+            if flag is None:  # read with another release's grammar: witness would ignore the key
+                continue
             if flag.replacement and flag.replacement in self.set_at:
                 continue
             target = flag.replacement or name
@@ -452,17 +468,21 @@ class Parser(SemanticChecks):
 
 
 @functools.lru_cache(maxsize=32)
-def _cached_config(text: str) -> ConfigFile:
+def _cached_config(text: str, version: str) -> ConfigFile:
     """Parsed config text; the parser only reads it, so repeated configs are parsed once."""
-    return parse_config_yaml(text)
+    return parse_config_yaml(text, version=version)
 
 
-def analyse(text: str, *, config: ConfigFile | str | None = None) -> CommandAnalysis:
+def analyse(
+    text: str, *, config: ConfigFile | str | None = None, grammar: Grammar | None = None
+) -> CommandAnalysis:
     """Analyse a `witness ...` command line without executing anything; never raises on text input.
 
-    `config`: the content (YAML text or `parse_config_yaml` result) of the file named by `-c`.
+    `config`: the content (YAML text or `parse_config_yaml` result) of the file named by `-c`;
+    `grammar`: the release's grammar (default: the latest release).
     """
-    a = CommandAnalysis()
+    g = grammar if grammar is not None else _default_grammar()
+    a = CommandAnalysis(witness_version=g.version.name)
     if not isinstance(text, str):
         a.add("bad-input", f"expected text, got {type(text).__name__}")
         return a
@@ -491,7 +511,7 @@ def analyse(text: str, *, config: ConfigFile | str | None = None) -> CommandAnal
             )
         tokens = strip_shell(a, tokens)
         a.tokens = tokens
-        Parser(a, config).run(tokens)
+        Parser(a, config, g).run(tokens)
     except (RecursionError, MemoryError):  # pragma: no cover - bounded input makes these unreachable
         a.add("internal-error", "analysis aborted: input too complex")
     return a

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from witness_evals.witness import versions
 from witness_evals.witness.dsse import Envelope, parse_envelope
 from witness_evals.witness.errors import InputError
 from witness_evals.witness.gocompat import go_json_kind as _go_type
 from witness_evals.witness.intoto import COLLECTION_TYPE, STATEMENT_TYPE, Statement, new_statement
 from witness_evals.witness.jsonio import join_path, loads
+from witness_evals.witness.versions import NETWORK_TRACE_TYPE, WitnessVersion
 
 if TYPE_CHECKING:
     from witness_evals.witness.attestors import AttestorSpec
@@ -129,9 +131,19 @@ class Collection:
         return {"name": self.name, "attestations": [a.to_json() for a in self.attestations]}
 
     @classmethod
-    def from_json(cls, obj: Any, *, source: str = "<collection>", location: str = "") -> Collection:
-        """Decode like go-witness (case-insensitive keys); each attestation is checked by its attestor."""
-        return _collection_from_obj(obj, source, location)
+    def from_json(
+        cls,
+        obj: Any,
+        *,
+        source: str = "<collection>",
+        location: str = "",
+        extra_types: frozenset[str] = frozenset(),
+    ) -> Collection:
+        """Decode like go-witness (case-insensitive keys); each attestation is checked by its attestor.
+
+        `extra_types`: attestor types the loading release also knows without a model here (their
+        predicate is kept as decoded JSON, e.g. witness v0.12's experimental `network-trace`)."""
+        return _collection_from_obj(obj, source, location, extra_types)
 
 
 def _match(obj: dict[str, Any], names: tuple[str, ...]) -> dict[str, tuple[str, Any]]:
@@ -169,7 +181,9 @@ def _check_time(value: Any, where: str, source: str, go_field: str) -> str:
     return value
 
 
-def _collection_from_obj(obj: Any, source: str, location: str) -> Collection:
+def _collection_from_obj(
+    obj: Any, source: str, location: str, extra_types: frozenset[str] = frozenset()
+) -> Collection:
     if obj is None:
         return Collection("", [])
     if not isinstance(obj, dict):
@@ -201,11 +215,13 @@ def _collection_from_obj(obj: Any, source: str, location: str) -> Collection:
                 location=apath,
             )
         for i, item in enumerate(raw):
-            atts.append(_attestation_from_obj(item, source, f"{apath}[{i}]"))
+            atts.append(_attestation_from_obj(item, source, f"{apath}[{i}]", extra_types))
     return Collection(name, atts)
 
 
-def _attestation_from_obj(item: Any, source: str, ipath: str) -> CollectionAttestation:
+def _attestation_from_obj(
+    item: Any, source: str, ipath: str, extra_types: frozenset[str] = frozenset()
+) -> CollectionAttestation:
     if item is None:
         item = {}
     if not isinstance(item, dict):
@@ -236,13 +252,21 @@ def _attestation_from_obj(item: Any, source: str, ipath: str) -> CollectionAttes
         else ZERO_TIME
     )
     spec = _registry_get(type_uri)
-    if spec is None:
+    if spec is None and type_uri not in extra_types:
         raise InputError(f"attestation not found: {type_uri}", source=source, location=f"{ipath}.type")
     att_key = f["attestation"][0] if "attestation" in f else "attestation"
     pred = f["attestation"][1] if "attestation" in f else None
     if "attestation" not in f:
         raise InputError("unexpected end of JSON input", source=source, location=f"{ipath}.{att_key}")
     apath = f"{ipath}.{att_key}"
+    if spec is None:  # known to the release, not modelled: any JSON object (or null) decodes
+        if pred is not None and not isinstance(pred, dict):
+            raise InputError(
+                f"cannot unmarshal {_go_type(pred)} into Go value of type map[string]interface {{}}",
+                source=source,
+                location=apath,
+            )
+        return CollectionAttestation(type_uri, pred, start, end)
     try:
         spec.check_wire(pred, location=apath)
     except InputError as exc:
@@ -256,13 +280,14 @@ def collection_statement(collection: Collection) -> Statement:
 
 
 def load_collection_envelope(
-    data: bytes, *, source: str = "<attestation>"
+    data: bytes, *, source: str = "<attestation>", version: WitnessVersion | None = None
 ) -> tuple[Envelope, Statement, Collection | None]:
     """Load a `witness run` output file like `witness verify -a` does (go-witness source/memory.go).
 
     The payload must be a JSON statement; like go-witness, its predicate is always decoded as a
     collection (so a bad attestation fails the whole file). The collection is returned whatever the
-    predicateType; verification rejects non-collection predicate types later.
+    predicateType; verification rejects non-collection predicate types later. `version`: the
+    release loading it (default: the latest); an attestation type it lacks does not load.
     """
     env = parse_envelope(data, source=source)
     try:
@@ -272,7 +297,10 @@ def load_collection_envelope(
     stmt = Statement.from_json(obj, source=source, location="payload")
     if not stmt.has_predicate:
         raise InputError("unexpected end of JSON input", source=source, location="payload.predicate")
-    coll = Collection.from_json(stmt.predicate, source=source, location="payload.predicate")
+    extra = frozenset({NETWORK_TRACE_TYPE}) if versions.get(version).network_trace else frozenset()
+    coll = Collection.from_json(
+        stmt.predicate, source=source, location="payload.predicate", extra_types=extra
+    )
     return env, stmt, coll
 
 

@@ -88,16 +88,17 @@ def looks_valid(name: str, value: str) -> bool:
     return False
 
 
-def digest_sets_equal(a: Mapping[str, str], b: Mapping[str, str], *, head: bool = False) -> bool:
-    """DigestSet.Equal. v0.10.0: >=1 shared algorithm and all shared ones equal.
+def digest_sets_equal(a: Mapping[str, str], b: Mapping[str, str], *, strongest: bool = False) -> bool:
+    """DigestSet.Equal. Up to go-witness v0.10.0: >=1 shared algorithm and all shared ones equal.
 
-    HEAD additionally requires the strongest algorithm present on either side to be shared.
+    `strongest` (go-witness v0.12.0, witness v0.12): additionally an algorithm of the strongest digest
+    size present on either side must be shared (equality never downgrades to a weaker hash).
     """
     shared = set(a) & set(b)
     if not shared or any(a[k] != b[k] for k in shared):
         return False
-    if head:
-        strength = {"sha1": 1, "gitoid:sha1": 1, "sha256": 2, "gitoid:sha256": 2, "dirHash": 2}
-        strongest = max(strength.get(k, 0) for k in set(a) | set(b))
-        return any(strength.get(k, 0) == strongest for k in shared)
+    if strongest:
+        size = {"sha1": 20, "gitoid:sha1": 20, "sha256": 32, "gitoid:sha256": 32, "dirHash": 32}
+        top = max(size.get(k, 0) for k in set(a) | set(b))
+        return any(size.get(k, 0) == top for k in shared)
     return True

@@ -303,6 +303,7 @@ def verify_envelope(
     timestamp_authorities: Sequence[x509.Certificate | Sequence[x509.Certificate]] = (),
     threshold: int = 1,
     now: datetime | None = None,
+    tsa_requires_eku: bool = False,
 ) -> list[PassedVerifier]:
     """go-witness `Envelope.Verify`: the verifiers that accepted a signature; DSSEError otherwise.
 
@@ -312,7 +313,8 @@ def verify_envelope(
     timestamps that verifies against `timestamp_authorities`. Like Go, a signature whose certificate
     does not parse is skipped entirely, and the threshold error counts all checked verifiers.
     Each timestamp authority is a certificate or a bundle (root + intermediates, one trust pool), like
-    one policy `timestampauthorities` entry.
+    one policy `timestampauthorities` entry. `tsa_requires_eku`: go-witness v0.12.0's stricter
+    RFC 3161 checks of each timestamp (`timestamp.verify_timestamp(require_eku=True)`).
     """
     from witness_evals.witness.timestamp import TimestampError, verify_timestamp
 
@@ -351,7 +353,9 @@ def verify_envelope(
                     pool = [tsa] if isinstance(tsa, x509.Certificate) else list(tsa)
                     for _ttype, tdata in sig.timestamps:  # go-witness does not look at the type
                         try:
-                            when = verify_timestamp(tdata, sig.sig, pool, now=now)
+                            when = verify_timestamp(
+                                tdata, sig.sig, pool, now=now, require_eku=tsa_requires_eku
+                            )
                         except TimestampError:
                             continue
                         xv = base.with_chain(sig_inters, roots, when)

@@ -3,8 +3,9 @@
 `check_policy` extends `witness policy check` (witness:cmd/policy_check.go): besides its checks
 (JSON, expiry, Rego compiles, certConstraint roots exist, root/TSA certificates) it recomputes key
 ids, spots base64(DER) keys, checks step names, functionary references, attestation type URIs,
-`artifactsFrom`, the HEAD rules of §4.11 and Rego portability between the two OPA parsers
-(`witness verify` = v0 parser, `witness policy check` = v1 parser).
+`artifactsFrom`, the rules the latest release enforces (§4.11: steps, attestations) and Rego
+portability between the two OPA parsers (`witness verify` = v0 parser, `witness policy check` = v1).
+Findings that depend on the witness release say which release (`version`, default the latest).
 
 `mode="verify"` judges the policy as `witness verify` will use it; `mode="policy-check"` also
 fails what `witness policy check` rejects (classic `deny[msg] { ... }` Rego).
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
+from witness_evals.witness import versions
 from witness_evals.witness.constraints import ALLOW_ALL, GlobError, glob_match
 from witness_evals.witness.errors import InputError
 from witness_evals.witness.intoto import COLLECTION_TYPE
@@ -106,6 +108,7 @@ class PolicyReport:
 
     source: str
     mode: str
+    witness_version: str = versions.DEFAULT
     errors: list[Finding] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
     checks_performed: int = 0
@@ -142,6 +145,7 @@ class PolicyReport:
         if self.expires is not None:
             out["policy_expiration"] = format_rfc3339(self.expires)
         out["mode"] = self.mode
+        out["witness_version"] = self.witness_version
         return out
 
 
@@ -155,26 +159,35 @@ def check_policy(
     now: datetime | None = None,
     mode: CheckMode | str = "verify",
     rego: RegoSandbox | None = None,
+    version: str | versions.WitnessVersion | None = None,
 ) -> PolicyReport:
     """Check a policy (bare JSON or DSSE envelope) statically.
 
     Raises `InputError` only when the input is not JSON at all (exit 2 at the CLI); everything else
     is a finding. `rego`: a running sandbox to compile modules in (one is started when needed).
+    `version`: the witness release the findings speak about (default: the latest).
     """
     if mode not in CHECK_MODES:
         raise ValueError(f"unknown mode {mode!r} (expected one of {', '.join(CHECK_MODES)})")
+    release = versions.get(version)
     now = now or datetime.now(UTC)
     try:
         decoded = decode_policy(data, source=source)
     except InputError as exc:
         raise _with_yaml_hint(exc, data) from None
-    report = PolicyReport(source=source, mode=str(mode), envelope=decoded.envelope, policy=decoded.policy)
+    report = PolicyReport(
+        source=source,
+        mode=str(mode),
+        witness_version=release.name,
+        envelope=decoded.envelope,
+        policy=decoded.policy,
+    )
     policy = decoded.policy
     report.expires = policy.expires
     _check_structure(report, decoded)
     _check_signature_form(report, decoded)
     _check_expiry(report, policy, now)
-    _check_steps(report, policy, str(mode))
+    _check_steps(report, policy, str(mode), release)
     _check_keys(report, policy)
     _check_roots(report, policy, now)
     _check_rego(report, policy, str(mode), rego)
@@ -280,12 +293,15 @@ def _registry() -> tuple[Any, list[str]] | None:
     return by_type, types
 
 
-def _check_steps(report: PolicyReport, policy: Policy, mode: str) -> None:
+def _check_steps(report: PolicyReport, policy: Policy, mode: str, release: versions.WitnessVersion) -> None:
     if not report.check(bool(policy.steps)):
+        since = versions.since("zero_step_fails")
         report.error(
             "Steps",
-            "policy has no steps: go-witness HEAD fails it; v0.10.0 (the released CLI) passes it vacuously, "
-            "so it verifies nothing",
+            f"policy has no steps: {release.label} fails it (every release {since} does)"
+            if release.zero_step_fails
+            else f"policy has no steps: {release.label} passes it vacuously, so it verifies nothing "
+            f"(it fails {since})",
             "add at least one step",
             "steps",
         )
@@ -317,10 +333,13 @@ def _check_steps(report: PolicyReport, policy: Policy, mode: str) -> None:
                 f"{loc}.name",
             )
         if not report.check(bool(step.attestations)):
+            text = versions.EMPTY_ATTESTATIONS_ERROR.format(step=key)
+            since = versions.since("empty_attestations_fails")
             report.error(
                 "Step",
-                f"step {key} declares no required attestations; an empty attestations list is not a valid gate "
-                "(go-witness HEAD rejects it; v0.10.0 accepts it and checks nothing)",
+                f"{text} ({release.label} fails verification with exactly this text)"
+                if release.empty_attestations_fails
+                else f"{text} ({release.label} accepts it and checks nothing; it fails {since})",
                 "list the attestation types the step must carry, e.g. material, command-run, product",
                 f"{loc}.attestations",
             )
@@ -340,14 +359,31 @@ def _check_steps(report: PolicyReport, policy: Policy, mode: str) -> None:
                 )
             seen.add(att.type)
             if registry is not None:
-                _check_type(report, att.type, aloc, registry)
+                _check_type(report, att.type, aloc, registry, release)
         for i, f in enumerate(step.functionaries):
             _check_functionary(report, policy, key, f, f"{loc}.functionaries[{i}]", mode)
         _check_artifacts_from(report, policy, key, step.artifacts_from, f"{loc}.artifactsFrom")
 
 
-def _check_type(report: PolicyReport, uri: str, loc: str, registry: tuple[Any, list[str]]) -> None:
+def _check_type(
+    report: PolicyReport,
+    uri: str,
+    loc: str,
+    registry: tuple[Any, list[str]],
+    release: versions.WitnessVersion,
+) -> None:
     by_type, known = registry
+    if uri == versions.NETWORK_TRACE_TYPE:
+        if report.check(release.network_trace):
+            return
+        report.error(
+            "Attestation Type",
+            f"{release.label} has no network-trace attestor (it exists {versions.since('network_trace')}, "
+            "experimental, Linux builds): a collection carrying this type does not even load",
+            f"require it only when verifying with witness v{versions.first_with('network_trace')} or later",
+            loc,
+        )
+        return
     trap = TYPE_TRAPS.get(uri)
     spec = None if trap else by_type(uri)
     if report.check(spec is not None):

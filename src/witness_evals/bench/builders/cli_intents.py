@@ -317,7 +317,8 @@ def _signer_run(
             )
         )
         notes.append(
-            "The passphrase is read from a file with `--signer-file-key-passphrase-path` (`--signer-file-key-passphrase` does not exist)."
+            "The passphrase is read from a file with `--signer-file-key-passphrase-path` "
+            "(`--signer-file-key-passphrase` exists only in witness v0.10.x)."
         )
     return kind
 

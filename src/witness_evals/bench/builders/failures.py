@@ -42,7 +42,7 @@ from witness_evals.bench.scorers.context import NOW
 from witness_evals.bench.task import Task, task_from_mapping
 from witness_evals.bench.worlds import world_for
 from witness_evals.witness import attestors as A
-from witness_evals.witness import crypto, simulate
+from witness_evals.witness import crypto, simulate, versions
 from witness_evals.witness import verify as wverify
 from witness_evals.witness.cli_spec import parse_command
 from witness_evals.witness.rego import evaluate_deny
@@ -119,10 +119,12 @@ def _verify_text(policy: dict[str, Any], world: Any, material: Material) -> str:
         env,
         world.collections,
         world.subjects,
-        policy_verifiers=[material.signer("policy").verifier()],
-        rego=wverify.TRUSTED_REGO,
-        now=NOW,
-        mode="head",
+        wverify.VerifyOptions(
+            version=versions.get("0.12"),  # the bench's failure texts are the latest release's
+            policy_verifiers=[material.signer("policy").verifier()],
+            rego=wverify.TRUSTED_REGO,
+            now=NOW,
+        ),
     )
     return res.text()
 

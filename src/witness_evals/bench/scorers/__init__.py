@@ -40,9 +40,9 @@ def _dispatch(check: dict[str, Any], answer: str, ctx: ScoreContext) -> Outcome:
     if kind == "policy":
         return score_policy(answer, check, ctx)
     if kind == "command":
-        return score_commands(answer, check)
+        return score_commands(answer, check, ctx.version(check))
     if kind == "qa":
-        return score_qa(answer, check)
+        return score_qa(answer, check, ctx.version(check))
     if kind == "all":
         parts = [_dispatch(sub, answer, ctx) for sub in check.get("checks", [])]
         if not parts:

@@ -13,7 +13,9 @@ from typing import Any
 
 from witness_evals.bench import answers
 from witness_evals.bench.scorers.base import OUTCOMES, Check, Outcome, Score
-from witness_evals.witness.cli_spec import ATTESTOR_BY_TYPE, LONG_FLAGS, CommandAnalysis, Flag, parse_command
+from witness_evals.bench.scorers.context import version_of
+from witness_evals.witness.cli_spec import CommandAnalysis, Flag, grammar, parse_command
+from witness_evals.witness.versions import WitnessVersion
 
 ALLOWED_WARNINGS = frozenset({"attestor-environment"})
 """Warnings a correct command may carry (e.g. `-a github` only works inside GitHub Actions)."""
@@ -57,7 +59,8 @@ def _norm_value(value: Any) -> Any:
 def meaning(a: CommandAnalysis) -> dict[str, Any]:
     """What a (valid) parsed command does, in a canonical JSON-able form."""
     sub = a.subcommand or ""
-    table = LONG_FLAGS.get(sub, {})
+    g = grammar(a.witness_version)
+    table = g.long_flags.get(sub, {})
     flags: dict[str, Any] = {}
     for name, value in a.flags.items():
         if name in IGNORED_FLAGS:
@@ -75,7 +78,8 @@ def meaning(a: CommandAnalysis) -> dict[str, Any]:
     else:
         args = [_clean_path(x) for x in a.args]
         if sub == "attestors schema":
-            args = [ATTESTOR_BY_TYPE[x].name if x in ATTESTOR_BY_TYPE else x for x in args]
+            by_type = g.attestor_by_type
+            args = [by_type[x].name if x in by_type else x for x in args]
         out["args"] = args
     out["flags"] = flags
     return out
@@ -128,9 +132,9 @@ def _diff(expect: dict[str, Any], got: dict[str, Any], check: dict[str, Any]) ->
     return None
 
 
-def expected(command: str) -> dict[str, Any]:
+def expected(command: str, version: str | WitnessVersion | None = None) -> dict[str, Any]:
     """The check entry of a reference command: its subcommand and meaning; ValueError if not clean."""
-    a = parse_command(command)
+    a = parse_command(command, version=version)
     bad = blocking_issues(a)
     if bad:
         raise ValueError(f"reference command is not clean: {bad[0]}")
@@ -157,12 +161,17 @@ def _one(found: list[CommandAnalysis], entry: dict[str, Any]) -> tuple[str, str]
     return "pass", f"`witness {sub}` command means what was asked"
 
 
-def score_commands(answer: str, check: dict[str, Any]) -> Outcome:
+def score_commands(
+    answer: str, check: dict[str, Any], version: str | WitnessVersion | None = None
+) -> Outcome:
     """Every expected command (`check["commands"]`, or the check itself) must be the answer's last clean
-    command of its subcommand, with the expected meaning."""
-    entries = check.get("commands") if isinstance(check.get("commands"), list) else [check]
+    command of its subcommand, with the expected meaning, in the grammar of `version` (default: the
+    release the check records, else the latest)."""
+    listed = check.get("commands")
+    entries: list[Any] = listed if isinstance(listed, list) else [check]
     texts = answers.commands(answer)[:MAX_COMMANDS]
-    found = [parse_command(t) for t in texts]
+    release = version_of(check, version)
+    found = [parse_command(t, version=release) for t in texts]
     artifacts = {"command": len(found)}
     if not found:
         return Outcome("no_artifact", "no witness command found in the answer", artifacts=artifacts)
@@ -189,11 +198,11 @@ def score_commands(answer: str, check: dict[str, Any]) -> Outcome:
     )
 
 
-def score_command(answer: str, check: dict[str, Any]) -> Score:
+def score_command(answer: str, check: dict[str, Any], version: str | WitnessVersion | None = None) -> Score:
     """Judge an answer: its last clean `witness <subcommand>` command must mean what the check expects."""
     if not isinstance(check.get("expect"), dict) or not isinstance(check.get("subcommand"), str):
         return Score.failed("malformed check")
-    out = score_commands(answer, check)
+    out = score_commands(answer, check, version)
     if out.outcome == "no_artifact":
         return Score.failed(out.reason)
     return Score(

@@ -5,7 +5,7 @@ check = {"pipeline": PIPELINE, "keys": {...}, "pki": {...}, "policy_key": NAME, 
 The answer's last complete policy (JSON object with `steps` and `expires`) is checked like
 `witness-evals check policy` (keyids recomputed, Rego compiled), signed with the task's policy key,
 then verified against every genuine variant (must PASS) and every tampered one (must FAIL), with the
-behaviour of the witness release being scored (`ScoreContext.verify_mode`).
+behaviour of the witness release being scored (`ScoreContext.version(check)`).
 """
 
 from __future__ import annotations
@@ -102,10 +102,12 @@ def score_policy(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Outco
                 env,
                 world.collections,
                 world.subjects,
-                policy_verifiers=[key],
-                rego=ctx.rego if rego else None,
-                now=world.at or ctx.now,
-                mode=ctx.verify_mode,
+                wverify.VerifyOptions(
+                    version=ctx.version(check),
+                    policy_verifiers=[key],
+                    rego=ctx.rego if rego else None,
+                    now=world.at or ctx.now,
+                ),
             )
         except RegoEngineLimitError as exc:  # cannot be judged: the module is beyond the engine
             return Outcome("invalid", f"Rego module refused: {one_line(exc)}", tuple(checks), artifacts)

@@ -10,9 +10,10 @@ from typing import Any
 
 from witness_evals.bench.scorers.base import Check, Outcome
 from witness_evals.bench.scorers.terms import MAX_CHARS, claimed, has_term, score_terms
+from witness_evals.witness.versions import WitnessVersion
 
 
-def score_qa(answer: str, check: dict[str, Any]) -> Outcome:
+def score_qa(answer: str, check: dict[str, Any], version: str | WitnessVersion | None = None) -> Outcome:
     text = answer[:MAX_CHARS]
     case = bool(check.get("case", False))
     checks: list[Check] = []
@@ -24,7 +25,7 @@ def score_qa(answer: str, check: dict[str, Any]) -> Outcome:
     for term in check.get("forbid", []):
         bad = claimed(text, term, case)
         checks.append(Check(f"does not claim {term}", not bad, f"states the wrong {term}" if bad else ""))
-    verdict = score_terms(answer, check)
+    verdict = score_terms(answer, check, version)
     if verdict.ok:
         return Outcome("pass", "states the fact", tuple(checks))
     if not any(c.ok for c in checks if c.name.startswith("states")) and check.get("require"):

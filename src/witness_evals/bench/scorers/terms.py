@@ -15,7 +15,9 @@ from typing import Any
 
 from witness_evals.bench import answers
 from witness_evals.bench.scorers.base import Score
+from witness_evals.bench.scorers.context import version_of
 from witness_evals.witness import cli_spec
+from witness_evals.witness.versions import WitnessVersion
 
 MAX_CHARS = answers.MAX_ANSWER_CHARS
 MAX_COMMANDS = 20
@@ -58,8 +60,9 @@ def claimed(text: str, term: str, case: bool = False) -> bool:
     return False
 
 
-def score_terms(answer: str, check: dict[str, Any]) -> Score:
-    """Judge `answer` against a terms check (see module doc); never raises on strings."""
+def score_terms(answer: str, check: dict[str, Any], version: str | WitnessVersion | None = None) -> Score:
+    """Judge `answer` against a terms check (see module doc); never raises on strings. Commands are
+    judged with the grammar of `version` (default: the release the check records, else the latest)."""
     text = answer[:MAX_CHARS]
     case = bool(check.get("case", False))
     head = text.lstrip(" \t\n*_#>`").lower()
@@ -80,7 +83,7 @@ def score_terms(answer: str, check: dict[str, Any]) -> Score:
         cmds = [c for c in answers.commands(text)[:MAX_COMMANDS] if len(c) < 4000]
         ok = False
         for c in cmds:
-            a = cli_spec.parse_command(c)
+            a = cli_spec.parse_command(c, version=version_of(check, version))
             if a.subcommand == sub and a.valid:
                 ok = True
                 break

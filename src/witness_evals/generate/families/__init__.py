@@ -1,9 +1,12 @@
 """Task families: each makes examples from a seeded RNG and scores answers against their checks.
 
-A family module exposes `FAMILY = Family(...)`. `make(rng)` must use only `rng` (no clock, no global
-state) so that the same seed gives the same example in any worker process; `score(answer, check,
-ctx)` must accept the family's own reference answers and reject wrong ones, treating the answer as
-untrusted text (never executed); it is wrapped in `guarded`, which handles blank input and exceptions.
+A family module exposes `FAMILY = Family(...)`. `make(rng, version)` must use only `rng` and the
+witness release profile `version` (no clock, no global state) so that the same seed gives the same
+example in any worker process; its answer must be right for that release (and say which releases a
+version-dependent statement holds for when the question does not fix one). `score(answer, check, ctx)`
+must accept the family's own reference answers and reject wrong ones, treating the answer as untrusted
+text (never executed), under the release `ctx.version(check)` (the check records the one it was made
+for); it is wrapped in `guarded`, which handles blank input and exceptions.
 """
 
 from __future__ import annotations
@@ -15,13 +18,15 @@ from dataclasses import dataclass
 
 from witness_evals.bench.scorers.base import Scorer
 from witness_evals.generate.example import Example
+from witness_evals.witness.versions import WitnessVersion
 
 
 @dataclass(frozen=True)
 class Family:
     name: str
     description: str
-    make: Callable[[random.Random], Example]
+    make: Callable[[random.Random, WitnessVersion], Example]
+    """`make(rng, version)`: one example for the witness release `version`."""
     score: Scorer
     """A `guarded` scorer: never raises."""
 

@@ -27,7 +27,7 @@ from witness_evals.bench.scorers.context import ScoreContext
 from witness_evals.generate import phrasing
 from witness_evals.generate.example import Example
 from witness_evals.generate.families import Family
-from witness_evals.witness import simulate
+from witness_evals.witness import simulate, versions
 from witness_evals.witness.attestors.scenario import Scenario, hex_id
 from witness_evals.witness.cli_spec import (
     LONG_FLAGS,
@@ -36,6 +36,7 @@ from witness_evals.witness.cli_spec import (
 )
 from witness_evals.witness.cli_spec_data import DEFAULT_ATTESTORS
 from witness_evals.witness.errors import InputError
+from witness_evals.witness.versions import WitnessVersion
 
 NAME = "commands"
 SUBCOMMANDS = (
@@ -126,9 +127,9 @@ def render(spec: Spec, rng: random.Random) -> str:
     return " \\\n  ".join([head + " " + chunks[0], *chunks[1:]]) if chunks else head
 
 
-def analyse_reference(text: str) -> CommandAnalysis:
-    """Parse a reference command and insist that real witness would accept it cleanly."""
-    a = parse_command(text)
+def analyse_reference(text: str, version: WitnessVersion | None = None) -> CommandAnalysis:
+    """Parse a reference command and insist that real witness (of `version`) would accept it cleanly."""
+    a = parse_command(text, version=version)
     bad = blocking_issues(a)
     if bad:
         raise AssertionError(f"reference command is not clean: {text!r}: {bad}")
@@ -277,7 +278,7 @@ _RUN_Q = (
 )
 
 
-def _make_run(rng: random.Random) -> Built:
+def _make_run(rng: random.Random, version: WitnessVersion) -> Built:
     sc = Scenario.random(rng)
     step = sc.step if rng.random() < 0.75 else f"{sc.step}-{rng.choice(('linux', 'amd64', 'ci', 'release'))}"
     key = _fmt(rng, _KEYS, sc, step)
@@ -419,7 +420,16 @@ def _make_run(rng: random.Random) -> Built:
             pf = rng.choice(_PASSFILES)
             flags.append(("signer-file-key-passphrase-path", pf))
             reqs.append(f"The key is encrypted; its passphrase is in `{pf}`.")
-            notes.append("There is no `--signer-file-key-passphrase` flag; the passphrase comes from a file.")
+            if version.passphrase_flag:
+                notes.append(
+                    f"{version.label}.x also has `--signer-file-key-passphrase <secret>`, but that puts the secret "
+                    "on the command line (and witness v0.11 removed it); the file keeps it out of the process list."
+                )
+            else:
+                notes.append(
+                    "There is no `--signer-file-key-passphrase` flag since witness v0.11 (only v0.10.x had it); "
+                    "the passphrase comes from a file (or WITNESS_KEY_PASSPHRASE)."
+                )
         elif o == "exclude":
             g = rng.choice(("*.log", "*.tmp", "*.map"))
             flags.append(("attestor-product-exclude-glob", g))
@@ -482,7 +492,7 @@ _SIGN_Q = (
 )
 
 
-def _make_sign(rng: random.Random) -> Built:
+def _make_sign(rng: random.Random, version: WitnessVersion) -> Built:
     sc = Scenario.random(rng)
     policy = _fmt(rng, _POLICIES, sc, "policy")
     out = _fmt(rng, _SIGNED, sc, "policy")
@@ -496,12 +506,15 @@ def _make_sign(rng: random.Random) -> Built:
                 f"awskms:///arn:aws:kms:{sc.region}:{rng.randint(10**11, 10**12 - 1)}:key/{hex_id(rng, 8)}-"
                 f"{hex_id(rng, 4)}-{hex_id(rng, 4)}-{hex_id(rng, 4)}-{hex_id(rng, 12)}",
                 f"gcpkms://projects/{sc.org}/locations/global/keyRings/witness/cryptoKeys/policy-signer",
-                f"hashivault://{sc.org}-policy-signer",
+                # the HashiCorp Vault KMS provider exists since witness v0.11 (go-witness v0.10.0)
+                *((f"hashivault://{sc.org}-policy-signer",) if version.kms_hashivault else ()),
             )
         )
         key = ref
         flags.append(("signer-kms-ref", ref))
         notes.append("A KMS key is selected with `--signer-kms-ref`; `-k` is only for key files.")
+        if ref.startswith("hashivault://"):
+            notes.append("The HashiCorp Vault KMS provider (`hashivault://`) exists since witness v0.11.")
     else:
         key = _fmt(rng, _POLICY_KEYS, sc, "policy")
         flags.append(("signer-file-key-path", key))
@@ -549,7 +562,7 @@ _VERIFY_Q = (
 )
 
 
-def _make_verify(rng: random.Random) -> Built:
+def _make_verify(rng: random.Random, version: WitnessVersion) -> Built:
     sc = Scenario.random(rng, step_kind=rng.choice(("build", "package")))
     policy = _fmt(rng, _SIGNED, sc, "policy")
     reqs: list[str] = []
@@ -710,7 +723,7 @@ _SCHEMA_NAMES = (
 )
 
 
-def _make_other(rng: random.Random) -> Built:
+def _make_other(rng: random.Random, version: WitnessVersion) -> Built:
     sub = rng.choice(tuple(_OTHER_Q))
     i = rng.randrange(len(_OTHER_Q[sub]))
     flags: list[tuple[str, Any]] = []
@@ -744,6 +757,8 @@ def _make_other(rng: random.Random) -> Built:
             }[opt]
         intro = "`witness policy check` validates a policy file (raw JSON or a signed envelope):"
         notes.append("It does not verify the envelope signature, and it parses Rego with OPA v1 syntax.")
+        if version.policy_check_note:
+            notes.append(version.policy_check_note[0].upper() + version.policy_check_note[1:] + ".")
     elif sub == "completion":
         shell = rng.choice(("bash", "zsh", "fish", "powershell"))
         args = [shell]
@@ -1181,9 +1196,9 @@ def _mistake(rng: random.Random) -> Mistake:
     return Mistake(f"policy/{verb}", text, fixed, ctx, why, "unknown-subcommand")
 
 
-def _make_fix(rng: random.Random) -> Built:
+def _make_fix(rng: random.Random, version: WitnessVersion) -> Built:
     m = _mistake(rng)
-    a = parse_command(m.broken)
+    a = parse_command(m.broken, version=version)
     codes = {i.code for i in a.issues}
     if m.issue is not None and m.issue not in codes:
         raise AssertionError(f"broken command {m.broken!r} lacks issue {m.issue}: {codes}")
@@ -1218,16 +1233,16 @@ def _digest(obj: Any) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:16]
 
 
-def make(rng: random.Random) -> Example:
+def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Example:
     kind = rng.choices(KINDS, KIND_WEIGHTS)[0]
-    return make_kind(rng, kind)
+    return make_kind(rng, kind, version)
 
 
-def make_kind(rng: random.Random, kind: str) -> Example:
-    """An example of one sub-kind (`run`, `sign`, `verify`, `other`, `fix`)."""
-    b = _MAKERS[kind](rng)
+def make_kind(rng: random.Random, kind: str, version: WitnessVersion = versions.LATEST) -> Example:
+    """An example of one sub-kind (`run`, `sign`, `verify`, `other`, `fix`) for the release `version`."""
+    b = _MAKERS[kind](rng, version)
     text = render(b.spec, rng)
-    a = analyse_reference(text)
+    a = analyse_reference(text, version)
     m = meaning(a)
     if b.spec.sub == "run":
         _check_run_semantics(b.spec, m)
@@ -1260,9 +1275,9 @@ def make_kind(rng: random.Random, kind: str) -> Example:
 
 @guarded
 def score(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Score:
-    """Judge an answer: its last clean `witness <subcommand>` command must mean what the check expects."""
-    del ctx
-    return score_command(answer, check)
+    """Judge an answer: its last clean `witness <subcommand>` command must mean what the check expects
+    (in the grammar of the release the check was made for)."""
+    return score_command(answer, check, ctx.version(check))
 
 
 FAMILY = Family(

@@ -4,12 +4,14 @@ Sub-kinds:
 * `write`: write a config so that `witness run`/`sign`/`verify` uses given settings, and the command
   that uses it (`witness -c <file> <subcommand>`); scored by parsing the answer's YAML with
   `cli_spec.parse_config_yaml` and its command with `parse_command(..., config=...)`.
-* `dotwitness`: why `default use of .witness.yaml is deprecated ...`; the fix passes `-c` explicitly.
+* `dotwitness`: why `default use of .witness.yaml is deprecated ...` (witness v0.11 and later); for
+  witness v0.10.x, whether `.witness.yaml` is read by default (it is); the fix passes `-c` explicitly.
 * `badkey`: is `run.key` (a stale/nonexistent key) valid? No: the key is `<subcommand>.<long flag>`.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import random
@@ -23,18 +25,17 @@ from witness_evals.generate import phrasing
 from witness_evals.generate.example import Example
 from witness_evals.generate.families import Family
 from witness_evals.generate.families.facts import NEG_ALTS, SAMPLES
-from witness_evals.witness import cli_spec
+from witness_evals.witness import cli_spec, versions
 from witness_evals.witness import cli_spec_data as data
-from witness_evals.witness.cli_spec import ConfigFile
+from witness_evals.witness.cli_spec import ConfigFile, Grammar
+from witness_evals.witness.versions import WitnessVersion
 
 NAME = "config"
 MAX_BLOCKS = 20
 MAX_COMMANDS = 20
 MAX_YAML_CHARS = 20_000
 MAX_YAML_SPECIALS = 200
-DEPRECATED_MSG = (
-    "default use of .witness.yaml is deprecated, please specify the config file with --config or -c"
-)
+DEPRECATED_MSG = versions.DOTWITNESS_ERROR
 
 FILES = (
     "witness.yaml",
@@ -172,6 +173,14 @@ DOT_Q = (
     "How do I make witness use my `.witness.yaml` again? `{cmd}` errors with `{msg}`.",
     "Our pipeline runs `{cmd}` next to a `.witness.yaml` and gets `{msg}`. Fix?",
 )
+DOT10_Q = (
+    "Does `{cmd}` pick up my `.witness.yaml` automatically?",
+    "I have a `.witness.yaml` in my repo:\n\n```yaml\n{yaml}```\n\nWill `{cmd}` use it without any flag?",
+    "Do I need `-c` for witness to read `.witness.yaml`, or is it loaded by default? I run `{cmd}`.",
+    "Our pipeline runs `{cmd}` next to a `.witness.yaml`. Is the file applied, and should I change anything?",
+    "Is `.witness.yaml` the default witness config file? My command is `{cmd}`.",
+    "Which config file does `{cmd}` read when I don't pass `-c`?",
+)
 BAD_Q = (
     "Is `{sub}.{bad}` a valid witness config key?",
     "Can I set `{bad}` under `{sub}:` in my witness config file?",
@@ -185,17 +194,18 @@ BAD_Q = (
 # --------------------------------------------------------------------------- sub-kinds
 
 
-def _make_write(rng: random.Random) -> tuple[str, str, str, dict[str, Any], str]:
+def _make_write(rng: random.Random, version: WitnessVersion) -> tuple[str, str, str, dict[str, Any], str]:
+    gr = cli_spec.grammar(version)
     subs = phrasing.pick(rng, (("run",), ("run",), ("verify",), ("sign",), ("run", "verify")))
     settings = {sub: _settings(rng, sub) for sub in subs}
     file = phrasing.pick(rng, FILES)
     tool = phrasing.pick(rng, TOOLS)
     text = _yaml(settings)
-    cfg = cli_spec.parse_config_yaml(text)
+    cfg = cli_spec.parse_config_yaml(text, version=version)
     assert not cfg.issues, cfg.issues
     cmds = [_command(file, sub, tool) for sub in subs]
     for sub, c in zip(subs, cmds, strict=True):
-        a = cli_spec.parse_command(c, config=cfg)
+        a = gr.parse(c, config=cfg)
         assert a.valid and a.config_applied, (c, a.issues)
         for name, v in settings[sub].items():
             assert _norm(name, a.flags.get(name)) == _norm(name, v), (name, a.flags.get(name), v)
@@ -204,7 +214,7 @@ def _make_write(rng: random.Random) -> tuple[str, str, str, dict[str, Any], str]
     desc = _describe(sub0, settings[sub0])
     if len(subs) > 1:
         desc += f", and `witness {subs[1]}` " + _describe(subs[1], settings[subs[1]])
-    long_cmd = _long_command(sub0, settings[sub0], tool)
+    long_cmd = _long_command(sub0, settings[sub0], tool, gr)
     question = WRITE_Q[t].format(file=file, sub=sub0, desc=desc, cmd=long_cmd)
     if t == 4 and len(subs) > 1:
         question = WRITE_Q[0].format(file=file, sub=sub0, desc=desc)
@@ -212,7 +222,7 @@ def _make_write(rng: random.Random) -> tuple[str, str, str, dict[str, Any], str]
     answer = (
         f"Config keys are `<subcommand>.<long flag name>`, nested under a `{sub0}:` section"
         + (" (one section per subcommand)" if len(subs) > 1 else "")
-        + f". `{file}`:\n\n```yaml\n{text}```\n\nWitness only reads a config file passed with `-c/--config`:\n\n```bash\n"
+        + f". `{file}`:\n\n```yaml\n{text}```\n\n{_READS[version.dotwitness_error]}\n\n```bash\n"
         + "\n".join(cmds)
         + "\n```"
     )
@@ -227,10 +237,18 @@ def _make_write(rng: random.Random) -> tuple[str, str, str, dict[str, Any], str]
     return group, question, answer, check, f"config/write/{t}"
 
 
-def _long_command(sub: str, s: dict[str, Any], tool: str) -> str:
+_READS = {
+    True: "Since witness v0.11 witness only reads a config file passed with `-c/--config` (a `.witness.yaml` "
+    "without `-c` is even an error):",
+    False: "Pass it with `-c/--config` (witness v0.10.x reads only `.witness.yaml` by default; since witness "
+    "v0.11 nothing is read without `-c`):",
+}
+
+
+def _long_command(sub: str, s: dict[str, Any], tool: str, gr: Grammar) -> str:
     parts = ["witness", sub]
     for name, v in s.items():
-        f = cli_spec.lookup_flag(sub, name)
+        f = gr.lookup_flag(sub, name)
         assert f is not None
         opt = f"-{f.short}" if f.short else f"--{name}"
         if isinstance(v, bool):
@@ -240,28 +258,39 @@ def _long_command(sub: str, s: dict[str, Any], tool: str) -> str:
         else:
             parts += [opt, str(v)]
     text = " ".join(parts) + (f" -- {tool}" if sub == "run" else "")
-    assert cli_spec.parse_command(text).valid, text
+    assert gr.parse(text).valid, text
     return text
 
 
-def _make_dot(rng: random.Random) -> tuple[str, str, str, dict[str, Any], str]:
+def _make_dot(rng: random.Random, version: WitnessVersion) -> tuple[str, str, str, dict[str, Any], str]:
     sub = phrasing.pick(rng, ("run", "run", "verify", "sign"))
     settings = {sub: _settings(rng, sub)}
     text = _yaml(settings)
     tool = phrasing.pick(rng, TOOLS)
     user_cmd = f"witness {sub}" + (f" -- {tool}" if sub == "run" else "")
     fixed = f"witness -c .witness.yaml {sub}" + (f" -- {tool}" if sub == "run" else "")
-    cfg = cli_spec.parse_config_yaml(text)
-    assert cli_spec.parse_command(fixed, config=cfg).valid
+    cfg = cli_spec.parse_config_yaml(text, version=version)
+    assert cli_spec.parse_command(fixed, config=cfg, version=version).valid
+    check = {"kind": "dotwitness", "sub": sub, "config": text}
+    keys = "Keys stay `<subcommand>.<long flag name>` (e.g. `run.signer-file-key-path`)."
+    if not version.dotwitness_error:  # the error does not exist yet: the file is read by default
+        t = rng.randrange(len(DOT10_Q))
+        question = DOT10_Q[t].format(cmd=user_cmd, yaml=text)
+        answer = (
+            f"Yes, in {version.label}.x: `-c/--config` defaults to `.witness.yaml`, so `{user_cmd}` reads it when "
+            "it is in the working directory. Since witness v0.11 that default is gone and the same file without "
+            f"`-c` aborts every command (`{DEPRECATED_MSG}`), so pass it explicitly to work with every release:"
+            f"\n\n```bash\n{fixed}\n```\n\n{keys}"
+        )
+        return f"config/dotwitness10/{sub}", question, answer, check, f"config/dotwitness10/{t}"
     t = rng.randrange(len(DOT_Q))
     question = DOT_Q[t].format(msg=DEPRECATED_MSG, cmd=user_cmd, yaml=text)
     answer = (
-        "Witness no longer loads `.witness.yaml` implicitly: when that file exists in the working directory and "
-        "no `-c/--config` is given, every command aborts with this error (the docs still describe the old "
-        "default). Pass the file explicitly:\n\n"
-        f"```bash\n{fixed}\n```\n\nKeys stay `<subcommand>.<long flag name>` (e.g. `run.signer-file-key-path`)."
+        "Since witness v0.11 witness no longer loads `.witness.yaml` implicitly (v0.10.x did): when that file "
+        "exists in the working directory and no `-c/--config` is given, every command aborts with this error "
+        "(the docs still describe the old default). Pass the file explicitly:\n\n"
+        f"```bash\n{fixed}\n```\n\n{keys}"
     )
-    check = {"kind": "dotwitness", "sub": sub, "config": text}
     return f"config/dotwitness/{sub}", question, answer, check, f"config/dotwitness/{t}"
 
 
@@ -277,31 +306,36 @@ ALT_GOOD: dict[tuple[str, str], tuple[str, ...]] = {("verify", "artifacthash"): 
 VALUE_TEMPLATES = frozenset({2, 5})
 
 
-def _bad_pairs() -> list[tuple[str, str, str, str | list[str]]]:
-    """(subcommand, nonexistent key, correct long flag, sample value) from the core's nonexistent-flag table."""
+@functools.cache
+def bad_pairs(version: str = versions.DEFAULT) -> tuple[tuple[str, str, str, str | list[str]], ...]:
+    """(subcommand, nonexistent key, correct long flag, sample value) from the core's nonexistent-flag
+    table, for the keys that are no flag of the release `version`."""
     import re
 
+    gr = cli_spec.grammar(version)
     hint_flag = re.compile(r"`(?:-\w/)?--([\w-]+)")
     out: list[tuple[str, str, str, str | list[str]]] = []
     for bad, hint in data.NONEXISTENT_FLAGS.items():
+        if gr.has_flag(bad):  # `signer-file-key-passphrase` is a real key in witness v0.10.x
+            continue
         for sub in ("run", "sign", "verify"):
             good = next(
-                (n for n in hint_flag.findall(hint) if n != bad and cli_spec.lookup_flag(sub, n) is not None),
+                (n for n in hint_flag.findall(hint) if n != bad and gr.lookup_flag(sub, n) is not None),
                 None,
             )
             if good is None or good not in SAMPLES or good in ("config", "log-level"):
                 continue
-            flag = cli_spec.lookup_flag(sub, good)
+            flag = gr.lookup_flag(sub, good)
             if flag is None or flag.type == "bool":
                 continue
             value = CONFIG_SAMPLES.get((sub, good), SAMPLES[good])
             if isinstance(value, str) and value.startswith("$"):
                 continue  # viper does not expand environment variables: `$OIDC_TOKEN` would be taken literally
             out.append((sub, bad, good, value))
-    return out
+    return tuple(out)
 
 
-BAD_PAIRS = tuple(_bad_pairs())
+BAD_PAIRS = bad_pairs()
 
 
 def _want_value(value: str | list[str], got: Any) -> Any:
@@ -311,20 +345,20 @@ def _want_value(value: str | list[str], got: Any) -> Any:
     return [value] if isinstance(got, list) else value
 
 
-def _make_bad(rng: random.Random) -> tuple[str, str, str, dict[str, Any], str]:
-    sub, bad, good, value = phrasing.pick(rng, BAD_PAIRS)
+def _make_bad(rng: random.Random, version: WitnessVersion) -> tuple[str, str, str, dict[str, Any], str]:
+    sub, bad, good, value = phrasing.pick(rng, bad_pairs(version.name))
     if isinstance(value, list):
         fixed = f"{sub}:\n  {good}:\n" + "".join(f"    - {v}\n" for v in value)
         shown = "[" + ", ".join(value) + "]"
     else:
         fixed = f"{sub}:\n  {good}: {value}\n"
         shown = value
-    cfg = cli_spec.parse_config_yaml(fixed)
+    cfg = cli_spec.parse_config_yaml(fixed, version=version)
     assert not cfg.issues and cfg.values[sub][good] == (
         value
         if isinstance(value, list)
         else [value]
-        if cli_spec.lookup_flag(sub, good).type in ("strings", "stringArray")  # type: ignore[union-attr]
+        if cli_spec.lookup_flag(sub, good, version).type in ("strings", "stringArray")  # type: ignore[union-attr]
         else value
     )
     t = rng.randrange(len(BAD_Q))
@@ -348,9 +382,9 @@ def _make_bad(rng: random.Random) -> tuple[str, str, str, dict[str, Any], str]:
 KINDS = (("write", _make_write, 3.0), ("dotwitness", _make_dot, 1.0), ("badkey", _make_bad, 1.5))
 
 
-def make(rng: random.Random) -> Example:
+def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Example:
     kind, fn, _ = rng.choices(KINDS, weights=[w for _, _, w in KINDS])[0]
-    group, question, answer, check, template = fn(rng)
+    group, question, answer, check, template = fn(rng, version)
     return Example(
         family=NAME,
         group=group,
@@ -366,7 +400,7 @@ def make(rng: random.Random) -> Example:
 # --------------------------------------------------------------------------- scoring
 
 
-def _configs(text: str) -> list[ConfigFile]:
+def _configs(text: str, version: WitnessVersion | None = None) -> list[ConfigFile]:
     """Parsed YAML blocks of the answer that look like witness configs (a mapping at top level)."""
     out: list[ConfigFile] = []
     for lang, body in answers.code_blocks(text)[:MAX_BLOCKS]:
@@ -374,7 +408,7 @@ def _configs(text: str) -> list[ConfigFile]:
             continue
         if sum(body.count(c) for c in "[{&*") > MAX_YAML_SPECIALS:
             continue  # deeply nested flow collections / alias bombs: PyYAML is slow on them
-        cfg = cli_spec.parse_config_yaml(body)
+        cfg = cli_spec.parse_config_yaml(body, version=version)
         if cfg.values or any(i.code == "config-unknown-key" for i in cfg.issues):
             out.append(cfg)
     return out
@@ -391,9 +425,9 @@ def _witness_commands(text: str) -> list[str]:
     return [c for c in answers.commands(text)[:MAX_COMMANDS] if len(c) < 4000]
 
 
-def _score_write(text: str, check: dict[str, Any]) -> Score:
+def _score_write(text: str, check: dict[str, Any], version: WitnessVersion) -> Score:
     settings: dict[str, dict[str, Any]] = check["settings"]
-    configs = [c for c in _configs(text) if all(s in c.values for s in settings)]
+    configs = [c for c in _configs(text, version) if all(s in c.values for s in settings)]
     if not configs:
         return Score.failed("no YAML config with " + ", ".join(f"`{s}:`" for s in settings) + " sections")
     cfg = configs[0]
@@ -409,10 +443,10 @@ def _score_write(text: str, check: dict[str, Any]) -> Score:
     for sub in check["commands"]:
         ok, why = False, f"no `witness -c {check['file']} {sub}` command"
         for c in cmds:
-            a = cli_spec.parse_command(c, config=cfg)
+            a = cli_spec.parse_command(c, config=cfg, version=version)
             if a.subcommand != sub:
                 continue
-            if not _same_file(a.config_file, check["file"]):
+            if not a.flags.get("config") or not _same_file(a.config_file, check["file"]):
                 why = f"`witness {sub}` command does not pass the config with -c/--config {check['file']}"
                 continue
             if not a.valid:
@@ -429,17 +463,17 @@ def _score_write(text: str, check: dict[str, Any]) -> Score:
     return Score.passed()
 
 
-def _score_dot(text: str, check: dict[str, Any]) -> Score:
+def _score_dot(text: str, check: dict[str, Any], version: WitnessVersion) -> Score:
     sub = check["sub"]
-    cfg = cli_spec.parse_config_yaml(check.get("config", ""))
+    cfg = cli_spec.parse_config_yaml(check.get("config", ""), version=version)
     for c in _witness_commands(text):
-        a = cli_spec.parse_command(c, config=cfg)
-        if a.subcommand == sub and a.config_file and a.valid:
+        a = cli_spec.parse_command(c, config=cfg, version=version)
+        if a.subcommand == sub and a.flags.get("config") and a.valid:  # an explicit -c/--config
             return Score.passed()
     return Score.failed(f"no valid `witness {sub}` command passing the config with -c/--config")
 
 
-def _score_bad(text: str, check: dict[str, Any]) -> Score:
+def _score_bad(text: str, check: dict[str, Any], version: WitnessVersion) -> Score:
     """Says no, and names the right key: in a corrected YAML `sub:` section (with the user's value where the
     question showed one) or, without such YAML, as `sub.good` in the text."""
     sub, bad, good, value = check["sub"], check["bad"], check["good"], check["value"]
@@ -452,7 +486,7 @@ def _score_bad(text: str, check: dict[str, Any]) -> Score:
     if not any(has_term(text, g) for g in goods):
         return Score.failed(f"missing `{sub}.{good}`")
     why = ""
-    for cfg in _configs(text):
+    for cfg in _configs(text, version):
         got = cfg.values.get(sub, {})
         for g in goods:
             if g not in got:
@@ -480,11 +514,10 @@ SCORERS = {"write": _score_write, "dotwitness": _score_dot, "badkey": _score_bad
 
 @guarded
 def score(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Score:
-    del ctx
     fn = SCORERS.get(check.get("kind", ""))
     if fn is None:
         return Score.failed("unknown check kind")
-    return fn(answer, check)
+    return fn(answer, check, ctx.version(check))
 
 
 FAMILY = Family(

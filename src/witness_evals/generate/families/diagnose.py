@@ -22,7 +22,7 @@ import json
 import random
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -32,9 +32,10 @@ from witness_evals.bench.scorers.context import NOW, ScoreContext
 from witness_evals.generate import phrasing
 from witness_evals.generate.example import Example
 from witness_evals.generate.families import Family
-from witness_evals.witness import crypto, simulate
+from witness_evals.witness import crypto, simulate, versions
 from witness_evals.witness.dsse import Envelope
-from witness_evals.witness.verify import TRUSTED_REGO, SourceCollection, VerifyResult, verify
+from witness_evals.witness.verify import TRUSTED_REGO, SourceCollection, VerifyOptions, VerifyResult, verify
+from witness_evals.witness.versions import WitnessVersion
 
 NAME = "diagnose"
 
@@ -105,6 +106,8 @@ class World:
     att_files: dict[str, str]
     pipe: simulate.Pipeline
     attestors: tuple[tuple[str, ...], tuple[str, ...]]
+    version: WitnessVersion = field(default_factory=versions.get)
+    """The witness release whose `verify` output the question shows."""
 
     def keyid(self, role: str) -> str:
         return self.keys[role].verifier().keyid
@@ -156,7 +159,11 @@ def _pipeline(
 
 
 def _world(
-    rng: random.Random, attestors: tuple[tuple[str, ...], tuple[str, ...]] | None = None, sbom: str = "none"
+    rng: random.Random,
+    attestors: tuple[tuple[str, ...], tuple[str, ...]] | None = None,
+    sbom: str = "none",
+    *,
+    version: WitnessVersion,
 ) -> World:
     seed = rng.randrange(2**31)
     wr = random.Random(f"diagnose-names:{seed}")
@@ -181,6 +188,7 @@ def _world(
         att_files={s: att_style.format(s=s) for s in steps},
         pipe=pipe,
         attestors=atts,
+        version=version,
     )
 
 
@@ -201,14 +209,19 @@ def _run_verify(
 ) -> VerifyResult:
     env = policy if isinstance(policy, Envelope) else simulate.sign_policy(policy, w.keys["policy"])
     envs = envelopes or w.pipe.envelopes
-    cols = [SourceCollection.load(e.dumps().encode(), w.att_files[n]) for n, e in envs.items()]
+    cols = [
+        SourceCollection.load(e.dumps().encode(), w.att_files[n], version=w.version) for n, e in envs.items()
+    ]
     return verify(
         env,
         cols,
         subjects or [w.pipe.artifact_digest],
-        policy_verifiers=[verifier or w.keys["policy"].verifier()],
-        now=NOW,
-        rego=TRUSTED_REGO,
+        VerifyOptions(
+            version=w.version,
+            policy_verifiers=[verifier or w.keys["policy"].verifier()],
+            now=NOW,
+            rego=TRUSTED_REGO,
+        ),
     )
 
 
@@ -266,8 +279,8 @@ class Fault:
     variant: str
 
 
-def _f_not_functionary(rng: random.Random) -> Fault:
-    w = _world(rng)
+def _f_not_functionary(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
+    w = _world(rng, version=version)
     i = rng.randrange(2)
     step = w.steps[i]
     own = f"s{i}"
@@ -332,8 +345,8 @@ def _der_keyid(v: crypto.Verifier) -> str:
     return hashlib.sha256(der).hexdigest()
 
 
-def _f_keyid_mismatch(rng: random.Random) -> Fault:
-    w = _world(rng)
+def _f_keyid_mismatch(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
+    w = _world(rng, version=version)
     i = rng.randrange(2)
     step = w.steps[i]
     v = w.keys[f"s{i}"].verifier()
@@ -384,8 +397,8 @@ def _f_keyid_mismatch(rng: random.Random) -> Fault:
     )
 
 
-def _f_policy_expired(rng: random.Random) -> Fault:
-    w = _world(rng)
+def _f_policy_expired(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
+    w = _world(rng, version=version)
     variant = phrasing.pick(rng, ("docs_example", "past", "missing"))
     pol = _policy(w)
     bad = copy.deepcopy(pol)
@@ -427,8 +440,8 @@ def _f_policy_expired(rng: random.Random) -> Fault:
     )
 
 
-def _f_policy_unsigned(rng: random.Random) -> Fault:
-    w = _world(rng)
+def _f_policy_unsigned(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
+    w = _world(rng, version=version)
     pol = _policy(w)
     raw = phrasing.pick(rng, ("policy.json", "policy/policy.json", "witness-policy.json"))
     res = _run_verify(w, Envelope(b"", "", ()))
@@ -453,8 +466,8 @@ def _f_policy_unsigned(rng: random.Random) -> Fault:
     )
 
 
-def _f_wrong_policy_key(rng: random.Random) -> Fault:
-    w = _world(rng)
+def _f_wrong_policy_key(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
+    w = _world(rng, version=version)
     pol = _policy(w)
     role = phrasing.pick(rng, ("s0", "s1", "other"))
     wrong_pub = w.key_files[role][1]
@@ -485,10 +498,10 @@ def _f_wrong_policy_key(rng: random.Random) -> Fault:
     )
 
 
-def _f_attestors_replaced(rng: random.Random) -> Fault:
+def _f_attestors_replaced(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
     extra = phrasing.pick(rng, _EXTRA_ATTESTORS)
     full = ("environment", "git", extra)
-    w = _world(rng, (full, full))
+    w = _world(rng, (full, full), version=version)
     i = rng.randrange(2)
     step = w.steps[i]
     variant = phrasing.pick(rng, ("only_extra", "no_git", "no_env"))
@@ -543,10 +556,10 @@ def _f_attestors_replaced(rng: random.Random) -> Fault:
     )
 
 
-def _f_attestation_exported(rng: random.Random) -> Fault:
+def _f_attestation_exported(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
     kind = phrasing.pick(rng, ("spdx", "cyclonedx"))
     atts = ("environment", "git", "sbom")
-    w = _world(rng, (atts, simulate.DEFAULT_ATTESTORS), sbom=kind)
+    w = _world(rng, (atts, simulate.DEFAULT_ATTESTORS), sbom=kind, version=version)
     step = w.steps[0]
     uri = SPDX if kind == "spdx" else CDX
     pol = _policy(w)
@@ -595,10 +608,10 @@ _WRONG_TYPES: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-def _f_wrong_type_uri(rng: random.Random) -> Fault:
+def _f_wrong_type_uri(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
     variant, attestor, wrong, sbom = phrasing.pick(rng, _WRONG_TYPES)
     atts = ("environment", "git", attestor) if attestor else simulate.DEFAULT_ATTESTORS
-    w = _world(rng, (atts, simulate.DEFAULT_ATTESTORS), sbom=sbom)
+    w = _world(rng, (atts, simulate.DEFAULT_ATTESTORS), sbom=sbom, version=version)
     step = w.steps[0]
     pol = _policy(w)
     _expect_pass(_run_verify(w, pol))
@@ -646,8 +659,8 @@ def _f_wrong_type_uri(rng: random.Random) -> Fault:
     )
 
 
-def _f_step_key_mismatch(rng: random.Random) -> Fault:
-    w = _world(rng)
+def _f_step_key_mismatch(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
+    w = _world(rng, version=version)
     i = rng.randrange(2)
     step = w.steps[i]
     other = phrasing.pick(rng, (step.capitalize(), f"{step}-step", f"{step}_v2", step.upper()))
@@ -699,8 +712,8 @@ def _rego(pkg: str, cond: str, msg: str) -> str:
     return f'package {pkg}\n\nimport rego.v1\n\ndeny contains msg if {{\n\t{cond}\n\tmsg := "{msg}"\n}}\n'
 
 
-def _f_rego_deny(rng: random.Random) -> Fault:
-    w = _world(rng)
+def _f_rego_deny(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
+    w = _world(rng, version=version)
     step = w.steps[0]
     sc = w.pipe.scenarios[step]
     variant = phrasing.pick(rng, ("branch", "command"))
@@ -759,8 +772,8 @@ def _f_rego_deny(rng: random.Random) -> Fault:
     )
 
 
-def _f_wrong_artifact(rng: random.Random) -> Fault:
-    w = _world(rng)
+def _f_wrong_artifact(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
+    w = _world(rng, version=version)
     mats = sorted(p for p in w.pipe.scenarios[w.steps[0]].files_before if not p.startswith(".git"))
     wrong = phrasing.pick(rng, mats)
     digest = hashlib.sha256(w.pipe.scenarios[w.steps[0]].files_before[wrong]).hexdigest()
@@ -803,10 +816,10 @@ def _f_wrong_artifact(rng: random.Random) -> Fault:
     )
 
 
-def _f_no_backref(rng: random.Random) -> Fault:
+def _f_no_backref(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
     variant = phrasing.pick(rng, ("environment", "extra"))
     given = ("environment",) if variant == "environment" else ("environment", phrasing.pick(rng, _PB_SAFE))
-    w = _world(rng, (simulate.DEFAULT_ATTESTORS, given))
+    w = _world(rng, (simulate.DEFAULT_ATTESTORS, given), version=version)
     step = w.steps[1]
     pol = _policy(w)
     res = _run_verify(w, pol)
@@ -854,8 +867,8 @@ def _artifact_kind(data: bytes) -> str:
     return "elf" if data[:4] == b"\x7fELF" else "zip" if data[:4] == b"PK\x03\x04" else "text"
 
 
-def _f_artifacts_mismatch(rng: random.Random) -> Fault:
-    w = _world(rng)
+def _f_artifacts_mismatch(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
+    w = _world(rng, version=version)
     s0, s1 = w.steps
     path = w.pipe.artifact_path
     label, tmpl = phrasing.pick(rng, _MODIFIERS[_artifact_kind(w.pipe.scenarios[s0].files_after[path])])
@@ -907,8 +920,8 @@ def _f_artifacts_mismatch(rng: random.Random) -> Fault:
     )
 
 
-def _f_collection_step_name(rng: random.Random) -> Fault:
-    w = _world(rng)
+def _f_collection_step_name(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
+    w = _world(rng, version=version)
     i = rng.randrange(2)
     step = w.steps[i]
     wrong = phrasing.pick(rng, (f"{step}-job", step.replace("-", "_") + "_step", f"{step}s", "ci"))
@@ -943,7 +956,7 @@ def _f_collection_step_name(rng: random.Random) -> Fault:
     )
 
 
-FAULTS: dict[str, Callable[[random.Random], Fault]] = {
+FAULTS: dict[str, Callable[[random.Random, WitnessVersion], Fault]] = {
     "not_functionary": _f_not_functionary,
     "keyid_mismatch": _f_keyid_mismatch,
     "policy_expired": _f_policy_expired,
@@ -975,10 +988,11 @@ _TEMPLATES: tuple[str, ...] = (
 )
 
 
-def make(rng: random.Random) -> Example:
+def make(rng: random.Random, version: WitnessVersion = versions.V0_12) -> Example:
     cause = phrasing.pick(rng, CAUSES)
     seed = rng.randrange(2**31)
-    fault = FAULTS[cause](random.Random(f"{cause}:{seed}"))  # the task is a function of (cause, seed)
+    # the task is a function of (cause, seed) and of the release whose output it shows
+    fault = FAULTS[cause](random.Random(f"{cause}:{seed}"), version)
     t = rng.randrange(len(_TEMPLATES))
     q = _TEMPLATES[t].format(context=fault.context.strip(), output=fault.output)
     if q.endswith("```"):  # a closer such as " Thanks!" must not land on the closing fence line

@@ -29,12 +29,13 @@ from witness_evals.bench.scorers.terms import score_terms
 from witness_evals.generate import phrasing
 from witness_evals.generate.example import Example
 from witness_evals.generate.families import Family
-from witness_evals.witness import cli_spec
+from witness_evals.witness import cli_spec, versions
 from witness_evals.witness import cli_spec_data as data
 from witness_evals.witness.attestors import ALWAYS_RUN, ATTESTORS, DEFAULT_ATTESTORS, EXPORTERS
 from witness_evals.witness.digests import ALLOWED_HASHES
 from witness_evals.witness.intoto import COLLECTION_TYPE, PAYLOAD_TYPE, STATEMENT_TYPE
 from witness_evals.witness.policy import POLICY_PAYLOAD_TYPE
+from witness_evals.witness.versions import WitnessVersion
 
 NAME = "facts"
 MAX_CHARS = answers.MAX_ANSWER_CHARS
@@ -74,6 +75,8 @@ NEG_ALTS = [
     "not available",
     "never registered",
     "exists only in",
+    "in no witness release",
+    "no longer registers",
     "only in go-witness",
     "not in the released",
     "not in this cli",
@@ -151,8 +154,12 @@ EXAMPLE_COMPANIONS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-def example_command(cmd: str, flag: str | None = None, value: str | None = None) -> str | None:
-    """A valid one-line `witness <cmd>` featuring `--flag` (None where no valid example is known)."""
+def example_command(
+    cmd: str, flag: str | None = None, value: str | None = None, gr: cli_spec.Grammar | None = None
+) -> str | None:
+    """A valid one-line `witness <cmd>` featuring `--flag` (None where no valid example is known) in the
+    grammar `gr` (default: the latest release)."""
+    gr = gr or cli_spec.grammar()
     base = dict(BASE_FLAGS.get(cmd, ()))
     if flag is not None:
         if flag.startswith(("signer-", "verifier-", "policy-ca")) and not flag.startswith("signer-file-"):
@@ -163,15 +170,15 @@ def example_command(cmd: str, flag: str | None = None, value: str | None = None)
         # with `fulcio URL must include a host` without --signer-fulcio-url, and a policy signed with
         # x.509 cannot chain to a trusted root from intermediates alone
         for name, val in EXAMPLE_COMPANIONS.get(flag, ()):
-            if cli_spec.lookup_flag(cmd, name) is not None:
+            if gr.lookup_flag(cmd, name) is not None:
                 base.setdefault(name, val)
     parts = ["witness", cmd]
     for name, val in base.items():
-        f = cli_spec.lookup_flag(cmd, name)
+        f = gr.lookup_flag(cmd, name)
         assert f is not None
         parts += [f"-{f.short}" if f.short else f"--{name}", val]
     if flag is not None:
-        f = cli_spec.lookup_flag(cmd, flag)
+        f = gr.lookup_flag(cmd, flag)
         if f is None:
             return None
         if f.type == "bool":
@@ -184,17 +191,17 @@ def example_command(cmd: str, flag: str | None = None, value: str | None = None)
     text = " ".join(parts) + (RUN_TAIL if cmd == "run" else "")
     if cmd == "policy check":
         text += " policy.json"
-    a = cli_spec.parse_command(text)
+    a = gr.parse(text)
     return text if a.valid and a.subcommand == cmd else None
 
 
-def _global_example(flag: str) -> str | None:
+def _global_example(flag: str, gr: cli_spec.Grammar) -> str | None:
     """`witness --<global flag> <value> run ...` if valid."""
-    base = example_command("run")
+    base = example_command("run", gr=gr)
     if base is None or flag not in SAMPLES:
         return None
     text = base.replace("witness run", f"witness --{flag} {SAMPLES[flag]} run", 1)
-    return text if cli_spec.parse_command(text).valid else None
+    return text if gr.parse(text).valid else None
 
 
 def _cmd_label(cmd: str) -> str:
@@ -223,12 +230,23 @@ def _terms(require: list[list[str]], forbid: list[str] | None = None, **extra: A
     return out
 
 
-def _fact_commands() -> list[tuple[str, cli_spec.Flag]]:
+def release_note(cmd: str, name: str) -> str:
+    """` (since witness v0.11)`-style note for a flag that not every release has ("" when all have it)."""
+    have = [v for v in versions.PROFILES.values() if cli_spec.grammar(v).lookup_flag(cmd, name) is not None]
+    if len(have) == len(versions.PROFILES) or not have:
+        return ""
+    if have[-1] is versions.LATEST:
+        return f" (since witness v{have[0].name})"
+    later = [v for v in versions.PROFILES.values() if v not in have]
+    return f" (only in {' and '.join(v.label + '.x' for v in have)}; removed in witness v{later[0].name})"
+
+
+def _fact_commands(gr: cli_spec.Grammar) -> list[tuple[str, cli_spec.Flag]]:
     """(command, flag) for visible flags of run/sign/verify/policy check and the global flags, deduped."""
     out: list[tuple[str, cli_spec.Flag]] = []
     seen: set[tuple[str, str, str]] = set()
     for cmd in ("run", "sign", "verify", "policy check"):
-        for f in cli_spec.COMMANDS[cmd].visible_flags:
+        for f in gr.commands[cmd].visible_flags:
             if f.name == "help" or f.deprecated:
                 continue
             key = (f.name, f.short, f.description)
@@ -236,19 +254,19 @@ def _fact_commands() -> list[tuple[str, cli_spec.Flag]]:
                 continue
             seen.add(key)
             out.append((cmd, f))
-    out += [("", f) for f in cli_spec.GLOBAL_FLAGS]
+    out += [("", f) for f in gr.global_flags]
     return out
 
 
-def _flag_facts() -> list[Fact]:
+def _flag_facts(gr: cli_spec.Grammar) -> list[Fact]:
     facts: list[Fact] = []
     descs = {
-        cmd: Counter(f.description.strip().lower() for f in cli_spec.COMMANDS[cmd].visible_flags)
+        cmd: Counter(f.description.strip().lower() for f in gr.commands[cmd].visible_flags)
         for cmd in ("run", "sign", "verify", "policy check")
     }
-    for cmd, f in _fact_commands():
+    for cmd, f in _fact_commands(gr):
         w = _cmd_label(cmd)
-        ex = example_command(cmd, f.name) if cmd else _global_example(f.name)
+        ex = example_command(cmd, f.name, gr=gr) if cmd else _global_example(f.name, gr)
         ref = _ref(f)
         # which flag does X
         if cmd and descs[cmd][f.description.strip().lower()] == 1:
@@ -265,7 +283,7 @@ def _flag_facts() -> list[Fact]:
                         f"I need {w} to do the following: {d[0].lower() + d[1:]}. Which option is it?",
                         f'What\'s the {w} option whose help text reads "{d}"?',
                     ),
-                    _with_example(f"Use {ref} (type `{f.type}`): {d}.", ex),
+                    _with_example(f"Use {ref} (type `{f.type}`): {d}.{release_note(cmd, f.name)}", ex),
                     _terms([_flag_alts(f)]),
                 )
             )
@@ -320,7 +338,12 @@ def _flag_facts() -> list[Fact]:
             else:
                 require = [[default]]
                 shown = f"`{default}`"
-            note = ""
+            note = release_note(cmd, f.name)
+            if f.name == "config" and not cmd:
+                note = (
+                    f" In {gr.version.label}.x witness reads that file when it exists; since witness v0.11 `-c` "
+                    "has no default and a `.witness.yaml` without `-c` is an error."
+                )
             if f.name == "attestations" and cmd == "run":
                 note = " Giving `-a` replaces this default; `product` and `material` are always recorded."
             facts.append(
@@ -342,22 +365,20 @@ def _flag_facts() -> list[Fact]:
     return facts
 
 
-def _no_short_facts() -> list[Fact]:
+def _no_short_facts(gr: cli_spec.Grammar) -> list[Fact]:
     """Long flags that have a shorthand in one subcommand but not in another (e.g. sign --timestamp-servers)."""
     facts: list[Fact] = []
     cmds = ("run", "sign", "verify")
     for cmd in cmds:
-        for f in cli_spec.COMMANDS[cmd].visible_flags:
+        for f in gr.commands[cmd].visible_flags:
             if f.short or f.name == "help":
                 continue
-            others = [
-                (o, g) for o in cmds if o != cmd for g in [cli_spec.lookup_flag(o, f.name)] if g and g.short
-            ]
+            others = [(o, g) for o in cmds if o != cmd for g in [gr.lookup_flag(o, f.name)] if g and g.short]
             if not others:
                 continue
             o, g = others[0]
             assert g is not None
-            holder = cli_spec.lookup_flag(cmd, g.short)
+            holder = gr.lookup_flag(cmd, g.short)
             extra = f" In {_cmd_label(cmd)}, `-{g.short}` means `--{holder.name}`." if holder else ""
             w = _cmd_label(cmd)
             facts.append(
@@ -382,13 +403,13 @@ def _no_short_facts() -> list[Fact]:
     return facts
 
 
-def _across_facts() -> list[Fact]:
+def _across_facts(gr: cli_spec.Grammar) -> list[Fact]:
     facts: list[Fact] = []
     cmds = ("run", "sign", "verify")
     for letter in ("k", "s", "a", "t", "f", "o"):
         for i, c1 in enumerate(cmds):
             for c2 in cmds[i + 1 :]:
-                f1, f2 = cli_spec.lookup_flag(c1, letter), cli_spec.lookup_flag(c2, letter)
+                f1, f2 = gr.lookup_flag(c1, letter), gr.lookup_flag(c2, letter)
                 if f1 is None or f2 is None:
                     continue
                 same = f1.name == f2.name
@@ -421,23 +442,25 @@ def _across_facts() -> list[Fact]:
 _HINT_FLAG = re.compile(r"`(?:-\w/)?--([\w-]+)")
 
 
-def _nonexistent_facts() -> list[Fact]:
+def _nonexistent_facts(gr: cli_spec.Grammar) -> list[Fact]:
     facts: list[Fact] = []
     for bad, hint in data.NONEXISTENT_FLAGS.items():
+        if gr.has_flag(bad):  # e.g. `--signer-file-key-passphrase` is real in witness v0.10.x
+            continue
         repl = [n for n in _HINT_FLAG.findall(hint) if n != bad]
         cmd, good = "run", None
         for n in repl:
-            hit = next((c for c in ("run", "sign", "verify") if cli_spec.lookup_flag(c, n)), None)
+            hit = next((c for c in ("run", "sign", "verify") if gr.lookup_flag(c, n)), None)
             if hit:
-                cmd, good = hit, cli_spec.lookup_flag(hit, n)
+                cmd, good = hit, gr.lookup_flag(hit, n)
                 break
         w = _cmd_label(cmd)
         require: list[list[str]] = [NEG_ALTS]
         if good is not None:
             # e.g. `--artifacthash`: `-f/--artifactfile <file>` and `-s/--subjects <digest>` both replace it
-            alts = [t for n in repl for g in [cli_spec.lookup_flag(cmd, n)] if g for t in _flag_alts(g)]
+            alts = [t for n in repl for g in [gr.lookup_flag(cmd, n)] if g for t in _flag_alts(g)]
             require.append(list(dict.fromkeys(alts)))
-        ex = example_command(cmd, good.name) if good is not None else None
+        ex = example_command(cmd, good.name, gr=gr) if good is not None else None
         facts.append(
             Fact(
                 f"flag/nonexistent/{bad}",
@@ -570,7 +593,7 @@ def wrong_uri_variants(uri: str) -> list[str]:
     return out
 
 
-def _attestor_facts() -> list[Fact]:
+def _attestor_facts(gr: cli_spec.Grammar) -> list[Fact]:
     facts: list[Fact] = []
     for name, spec in ATTESTORS.items():
         uri = spec.type
@@ -663,10 +686,10 @@ def _attestor_facts() -> list[Fact]:
         )
         flag = f"--attestor-{name}-export"
         if spec.exporter:
-            ex = example_command("run", f"attestor-{name}-export")
+            ex = example_command("run", f"attestor-{name}-export", gr=gr)
             assert ex is not None
             ex = ex.replace(" -- make", f" -a {name} -- make")
-            assert cli_spec.parse_command(ex).valid
+            assert gr.parse(ex).valid
             body = _with_example(
                 f"Yes: {a} is an exporter. With `{flag}` (and `-a {name}`) it is removed from the collection and "
                 f"written as its own statement to `<outfile>-{name}.json`.",
@@ -739,32 +762,15 @@ def _attestor_facts() -> list[Fact]:
             _terms([[n] for n in (*DEFAULT_ATTESTORS, *ALWAYS_RUN)]),
         )
     )
-    facts.append(
-        Fact(
-            "attestor/network-trace",
-            "attestor-cliname",
-            (
-                "How do I enable the `network-trace` attestor in `witness run`?",
-                "Does the witness CLI have a `network-trace` attestor?",
-                "Can I pass `-a network-trace` to witness?",
-                "Is `network-trace` available in the released witness CLI?",
-                "What does `-a network-trace` record?",
-                "Which witness version has the `network-trace` attestor?",
-            ),
-            f"It does not exist in the released CLI: `{data.HEAD_ONLY_ATTESTORS['network-trace']}` is only in go-witness "
-            "HEAD (experimental, Linux), so `-a network-trace` fails with "
-            "`failed to create attestor: attestor not found: network-trace`.",
-            _terms([[*NEG_ALTS, "only in go-witness", "not found", "head"]]),
-        )
-    )
+    facts.append(_network_trace_fact(gr))
     for wrong, right in data.ATTESTOR_MISSPELLINGS.items():
         spec = ATTESTORS[right]
         head = f"There is no `{wrong}` attestor (`attestor not found: {wrong}`); the CLI name is `{right}`"
         if spec.selection == "opt-in":
-            ex = (example_command("run") or "").replace(" -- make", f" -a {right} -- make")
+            ex = (example_command("run", gr=gr) or "").replace(" -- make", f" -a {right} -- make")
             body = _with_example(
                 f"{head} (type `{spec.type}`).",
-                ex if cli_spec.parse_command(ex).valid else None,
+                ex if gr.parse(ex).valid else None,
             )
         else:
             # the selection text answers "is it on by default?"; drop its leading Yes/No here
@@ -795,6 +801,51 @@ def _attestor_facts() -> list[Fact]:
             )
         )
     return facts
+
+
+def _network_trace_fact(gr: cli_spec.Grammar) -> Fact:
+    """`network-trace`: compiled in since witness v0.12 (go-witness v0.12.0), experimental, Linux only."""
+    v = gr.version
+    nt_type, attr = data.VERSIONED_ATTESTORS["network-trace"]
+    first = versions.first_with(attr)
+    questions = (
+        "How do I enable the `network-trace` attestor in `witness run`?",
+        "Does the witness CLI have a `network-trace` attestor?",
+        "Can I pass `-a network-trace` to witness?",
+        "Is `network-trace` available in the released witness CLI?",
+        "What does `-a network-trace` record?",
+        "Which witness version has the `network-trace` attestor?",
+    )
+    if v.network_trace:
+        ex = (example_command("run", gr=gr) or "").replace(" -- make", " -a network-trace -- make")
+        assert gr.parse(ex).valid, ex
+        return Fact(
+            "attestor/network-trace",
+            "attestor-cliname",
+            questions,
+            _with_example(
+                f"Yes, {versions.since(attr)} (go-witness {first.go_witness if first else '?'}): `-a network-trace` "
+                f"records the network connections of the command (type `{nt_type}`, run type `execute`). It is "
+                "experimental, compiled into Linux builds only, and has no options. Older releases (witness "
+                "v0.11 and before) fail with `failed to create attestor: attestor not found: network-trace`.",
+                ex,
+            ),
+            _terms(
+                [
+                    ["-a network-trace", "--attestations network-trace", "--attestations=network-trace"],
+                    ["experimental", "linux"],
+                ],
+                not_start=["no", "not", "there is no", "it does not", "it doesn't"],
+            ),
+        )
+    return Fact(
+        "attestor/network-trace",
+        "attestor-cliname",
+        questions,
+        f"Not in {v.label}: `-a network-trace` fails with `failed to create attestor: attestor not found: "
+        f"network-trace`. The attestor (`{nt_type}`, experimental, Linux only) exists {versions.since(attr)}.",
+        _terms([[*NEG_ALTS, "not found", "not in"], ["v0.12", "0.12"]], not_start=["yes"]),
+    )
 
 
 # ---- wire constants, digests, key ids
@@ -869,7 +920,7 @@ def _wire_facts() -> list[Fact]:
     return facts
 
 
-def _digest_facts() -> list[Fact]:
+def _digest_facts(gr: cli_spec.Grammar) -> list[Fact]:
     names = "`, `".join(ALLOWED_HASHES)
     facts = [
         Fact(
@@ -889,7 +940,7 @@ def _digest_facts() -> list[Fact]:
         )
     ]
     for bad in ("sha512", "sha384", "md5", "SHA256", "sha-256", "blake2b"):
-        ex = example_command("run", "hashes", "sha256,sha1")
+        ex = example_command("run", "hashes", "sha256,sha1", gr=gr)
         facts.append(
             Fact(
                 f"digest/unsupported/{bad}",
@@ -1075,7 +1126,7 @@ GROUP_QUESTIONS = (
 )
 
 
-def _make_group(rng: random.Random) -> tuple[str, str, str, dict[str, Any], str]:
+def _make_group(rng: random.Random, gr: cli_spec.Grammar) -> tuple[str, str, str, dict[str, Any], str]:
     case_id, broken_t, code, alts, fix_text = phrasing.pick(rng, GROUP_CASES)
     names = {
         "step": phrasing.pick(rng, STEPS),
@@ -1088,10 +1139,10 @@ def _make_group(rng: random.Random) -> tuple[str, str, str, dict[str, Any], str]
     }
     broken = broken_t.format(**names)
     fixed = GROUP_FIXES[case_id].format(**names)
-    a = cli_spec.parse_command(broken)
+    a = gr.parse(broken)
     errs = [i for i in a.errors if i.code == code]
     assert errs, (broken, a.issues)
-    assert cli_spec.parse_command(fixed).valid, fixed
+    assert gr.parse(fixed).valid, fixed
     t = rng.randrange(len(GROUP_QUESTIONS))
     question = GROUP_QUESTIONS[t].format(cmd=broken)
     answer = f"Witness fails with `{GROUP_ERRORS[case_id]}`. Fix: {fix_text}\n\n```bash\n{fixed}\n```"
@@ -1108,17 +1159,22 @@ def _make_group(rng: random.Random) -> tuple[str, str, str, dict[str, Any], str]
 # --------------------------------------------------------------------------- assembly
 
 
+def catalogue(version: str | WitnessVersion | None = None) -> dict[str, tuple[Fact, ...]]:
+    """All static facts of a witness release by sub-kind (stable order; default: the latest release)."""
+    return _catalogue(versions.get(version).name)
+
+
 @functools.cache
-def catalogue() -> dict[str, tuple[Fact, ...]]:
-    """All static facts by sub-kind (stable order)."""
+def _catalogue(version: str) -> dict[str, tuple[Fact, ...]]:
+    gr = cli_spec.grammar(version)
     facts = (
-        _flag_facts()
-        + _no_short_facts()
-        + _across_facts()
-        + _nonexistent_facts()
-        + _attestor_facts()
+        _flag_facts(gr)
+        + _no_short_facts(gr)
+        + _across_facts(gr)
+        + _nonexistent_facts(gr)
+        + _attestor_facts(gr)
         + _wire_facts()
-        + _digest_facts()
+        + _digest_facts(gr)
         + _keyid_facts()
     )
     ids = [f.fid for f in facts]
@@ -1130,27 +1186,28 @@ def catalogue() -> dict[str, tuple[Fact, ...]]:
     return {k: tuple(v) for k, v in by_kind.items()}
 
 
-def kind_weights() -> tuple[tuple[str, ...], tuple[float, ...]]:
-    cat = catalogue()
+def kind_weights(version: str | WitnessVersion | None = None) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    cat = catalogue(version)
     kinds = (*cat, "required-group")
     weights = tuple(math.sqrt(len(cat[k])) if k in cat else math.sqrt(len(GROUP_CASES) * 4) for k in kinds)
     return kinds, weights
 
 
-def make(rng: random.Random) -> Example:
-    kinds, weights = kind_weights()
+def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Example:
+    gr = cli_spec.grammar(version)
+    kinds, weights = kind_weights(version)
     kind = rng.choices(kinds, weights=weights)[0]
     if kind == "required-group":
-        group, question, answer, check, template = _make_group(rng)
+        group, question, answer, check, template = _make_group(rng, gr)
     else:
-        fact = phrasing.pick(rng, catalogue()[kind])
+        fact = phrasing.pick(rng, catalogue(version)[kind])
         t = rng.randrange(len(fact.questions))
         group, question, answer, check = fact.fid, fact.questions[t], fact.answer, fact.check
         template = f"facts/{kind}/{t}"
         for lang, body in answers.code_blocks(answer):
             for line in body.splitlines():
                 if lang == "bash" and line.startswith("witness "):
-                    assert cli_spec.parse_command(line).valid, line
+                    assert gr.parse(line).valid, line
     return Example(
         family=NAME,
         group=f"facts/{group}",
@@ -1165,10 +1222,9 @@ def make(rng: random.Random) -> Example:
 
 @guarded
 def score(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Score:
-    del ctx
     if check.get("kind") != "terms":
         return Score.failed("unknown check kind")
-    return score_terms(answer, check)
+    return score_terms(answer, check, ctx.version(check))
 
 
 FAMILY = Family(

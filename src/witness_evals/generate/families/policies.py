@@ -32,18 +32,19 @@ from typing import Any
 from witness_evals.bench import answers
 from witness_evals.bench.scorers.base import Score, guarded
 from witness_evals.bench.scorers.context import ScoreContext
+from witness_evals.bench.scorers.policy import find_policy, has_rego
 from witness_evals.generate import phrasing
 from witness_evals.generate.example import Example
 from witness_evals.generate.families import Family
-from witness_evals.witness import crypto, simulate
+from witness_evals.witness import crypto, simulate, versions
 from witness_evals.witness import verify as wverify
 from witness_evals.witness.attestors import get as get_attestor
 from witness_evals.witness.attestors.scenario import Scenario
 from witness_evals.witness.cli_spec import parse_command
 from witness_evals.witness.digests import sha256_hex
-from witness_evals.witness.errors import WitnessError
-from witness_evals.witness.policy import decode_policy, iter_rego, parse_rfc3339
+from witness_evals.witness.policy import parse_rfc3339
 from witness_evals.witness.policy_check import check_policy
+from witness_evals.witness.versions import WitnessVersion
 
 NAME = "policies"
 SUBKINDS = ("one-step", "multi-step", "rego", "multi-functionary", "update")
@@ -677,8 +678,8 @@ def _explain(check: dict[str, Any], names: _Names, worlds: _Worlds) -> list[str]
     ]
     if len(specs) > 1:
         notes.append(
-            "- `artifactsFrom` makes a step's materials match the previous step's products; later steps are "
-            "found through the shared git commit."
+            "- `artifactsFrom` makes a step's materials match the previous step's products (since witness "
+            "v0.12 they must share at least one file); later steps are found through the shared git commit."
         )
     if any(len(s["keys"]) > 1 for s in specs):
         notes.append("- Several functionaries on one step: a collection signed by any one of them passes.")
@@ -734,7 +735,10 @@ def _answer(check: dict[str, Any], names: _Names, worlds: _Worlds, policy: dict[
     return "\n\n".join(parts)
 
 
-def make(rng: random.Random) -> Example:
+def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Example:
+    """A policy task; its reference policy verifies the genuine pipelines under every release profile
+    (the check's `score` runs the release the check records, `version`)."""
+    del version  # the reference policy is written to pass under every release (REFERENCE §4.11)
     sub = rng.choice(SUBKINDS)
     check = _make_check(rng, sub)
     worlds = _worlds(check)
@@ -761,35 +765,13 @@ def make(rng: random.Random) -> Example:
 # ----------------------------------------------------------------------------- scoring
 
 
-def _find_policy(answer: str) -> dict[str, Any] | None:
-    """The answer's policy: the last complete one (`steps` and `expires`), so that an update answer
-    that first quotes the current policy is graded on its result; else the first with `steps`."""
-
-    def keys(doc: dict[Any, Any]) -> set[str]:
-        return {k.lower() for k in doc if isinstance(k, str)}
-
-    docs = [d for d in answers.json_documents(answer) if isinstance(d, dict) and "steps" in keys(d)]
-    complete = [d for d in docs if "expires" in keys(d)]
-    if complete:
-        return complete[-1]
-    return docs[0] if docs else None
-
-
-def _has_rego(data: bytes) -> bool:
-    """Does the policy embed any Rego module (then checks and verify need the sandbox)?"""
-    try:
-        return any(True for _ in iter_rego(decode_policy(data).policy))
-    except WitnessError:
-        return False
-
-
-def _sign_problem(answer: str, key_file: str) -> str | None:
+def _sign_problem(answer: str, key_file: str, version: WitnessVersion) -> str | None:
     cmds = [c for c in answers.commands(answer) if c.split()[:2] == ["witness", "sign"]][:20]
     if not cmds:
         return "no `witness sign` command"
     why = ""
     for c in cmds:
-        a = parse_command(c)
+        a = parse_command(c, version=version)
         if a.errors:
             why = f"invalid sign command: {a.errors[0].message}"
             continue
@@ -828,29 +810,35 @@ def _static_problem(check: dict[str, Any], policy: Any, worlds: _Worlds) -> str 
 
 
 def _verify(
-    env: Any, world: _World, key: crypto.Verifier, ctx: ScoreContext, rego: bool, now: datetime, mode: str
+    env: Any,
+    world: _World,
+    key: crypto.Verifier,
+    ctx: ScoreContext,
+    rego: bool,
+    now: datetime,
+    version: WitnessVersion,
 ) -> wverify.VerifyResult:
     return wverify.verify(
         env,
         world.collections,
         [world.digest],
-        policy_verifiers=[key],
-        rego=ctx.rego if rego else None,
-        now=now,
-        mode=mode,
+        wverify.VerifyOptions(
+            version=version, policy_verifiers=[key], rego=ctx.rego if rego else None, now=now
+        ),
     )
 
 
 @guarded
 def score(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Score:
-    doc = _find_policy(answer)
+    doc = find_policy(answer)
     if doc is None:
         return Score.failed("no JSON policy (object with `steps`) in the answer")
     data = (json.dumps(doc, indent=2) + "\n").encode("utf-8")
     if len(data) > MAX_POLICY_CHARS:
         return Score.failed("policy too large")
-    rego = _has_rego(data)
-    report = check_policy(data, now=ctx.now, rego=ctx.rego if rego else None)
+    rego = has_rego(data)
+    version = ctx.version(check)
+    report = check_policy(data, now=ctx.now, rego=ctx.rego if rego else None, version=version)
     if report.errors:
         return Score.failed("policy check: " + report.errors[0].line("error"))
     policy = report.policy
@@ -862,7 +850,7 @@ def score(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Score:
     problem = _static_problem(check, policy, worlds)
     if problem:
         return Score.failed(problem)
-    problem = _sign_problem(answer, check.get("policy_key_file", ""))
+    problem = _sign_problem(answer, check.get("policy_key_file", ""), version)
     if problem:
         return Score.failed(problem)
     signer = _signer(check["policy_key"])
@@ -871,15 +859,16 @@ def score(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Score:
     times = [ctx.now] + ([parse_rfc3339(check["verify_at"])] if check.get("verify_at") else [])
     for i, world in enumerate(worlds.positives):
         for now in times:
-            for mode in wverify.MODES:
-                res = _verify(env, world, key, ctx, rego, now, mode)
-                if not res.passed:
-                    why = (res.reasons or [res.error or "?"])[0].splitlines()[0]
-                    return Score.failed(f"verify FAILS on the genuine pipeline #{i} ({mode}): {why[:200]}")
+            res = _verify(env, world, key, ctx, rego, now, version)
+            if not res.passed:
+                why = (res.reasons or [res.error or "?"])[0].splitlines()[0]
+                return Score.failed(
+                    f"verify FAILS on the genuine pipeline #{i} ({version.label}): {why[:200]}"
+                )
     for label, world in worlds.negatives:
-        res = _verify(env, world, key, ctx, rego, ctx.now, "v0.10.0")
+        res = _verify(env, world, key, ctx, rego, ctx.now, version)
         if res.passed:
-            return Score.failed(f"verify PASSES a bad world: {label}")
+            return Score.failed(f"verify PASSES a bad world ({version.label}): {label}")
     return Score.passed()
 
 

@@ -29,11 +29,13 @@ from witness_evals.bench.scorers.rego import score_rego
 from witness_evals.generate.example import Example
 from witness_evals.generate.families import Family
 from witness_evals.generate.phrasing import dress, pick, system_prompt
+from witness_evals.witness import versions
 from witness_evals.witness.attestors import Scenario, get
 from witness_evals.witness.attestors.sbom import CYCLONEDX_TYPE, SPDX_TYPE
 from witness_evals.witness.digests import sha256_hex
 from witness_evals.witness.rego import evaluate_deny
 from witness_evals.witness.rego.syntax import v0_issues
+from witness_evals.witness.versions import WitnessVersion
 
 NAME = "rego"
 MAX_MODULES = 4
@@ -1268,7 +1270,8 @@ def _build(rng: random.Random, c: Cond, kind: str) -> _Built:
     return _Built(f"rego/fix/{trap}/{idx}", question, answer, check)
 
 
-def make(rng: random.Random) -> Example:
+def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Example:
+    del version  # nothing in this family differs between witness releases
     c = pick(rng, CONDITIONS)(rng)
     kind = pick(rng, SUBKINDS)
     built = _build(rng, c, kind)

@@ -32,12 +32,13 @@ from witness_evals.bench.scorers.context import NOW, ScoreContext
 from witness_evals.generate import phrasing
 from witness_evals.generate.example import Example
 from witness_evals.generate.families import Family
-from witness_evals.witness import crypto, simulate, x509
+from witness_evals.witness import crypto, simulate, versions, x509
 from witness_evals.witness.attestors.artifacts import vex_document
 from witness_evals.witness.attestors.scenario import Scenario
 from witness_evals.witness.jsonio import dumps_go
 from witness_evals.witness.policy_check import PolicyReport, check_policy
 from witness_evals.witness.rego.engine import RegorusEngine, evaluate_deny
+from witness_evals.witness.versions import WitnessVersion
 
 NAME = "traps"
 FULL_POLICY_CHARS = 2400
@@ -1192,7 +1193,8 @@ def _ok_policy(rng: random.Random, w: World, variant: str) -> tuple[dict[str, An
     return p, label
 
 
-def make(rng: random.Random) -> Example:
+def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Example:
+    del version  # the traps (REFERENCE §8) fail the same way in every witness release
     world_seed = rng.randrange(2**31)
     ok = rng.random() < OK_SHARE
     if ok:

@@ -1,0 +1,222 @@
+"""Split hygiene of a written dataset: shared templates, groups and questions, and near-duplicate prompts.
+
+Everything is read back from the files (`<split>.jsonl` and the line-aligned `<split>.meta.jsonl`), so
+the numbers check what was written, not what the generator meant to write. The small splits (valid,
+test) are indexed and train is streamed through the index: memory grows with the held-out splits only.
+
+Near duplicates: a prompt (all user turns) is *value-masked* first (PEM blocks, URLs, quoted strings and
+inline code, paths, base64, hex, numbers become placeholder words), so two prompts that differ only in
+their values (keys, digests, names, paths) compare as equal. Prompts are then compared as sets of word
+5-shingles: MinHash LSH proposes candidates (datasketch, bands tuned for 99% recall at the threshold) and
+each candidate is confirmed with the true Jaccard similarity of the two shingle sets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+from witness_evals.bench.decontaminate import SEED, _identity, _jaccard, _Shingler, lsh_params, normalize
+
+THRESHOLD = 0.8
+NUM_PERM = 128
+SHINGLE = 5
+BATCH = 512
+MAX_EXAMPLES = 10
+
+_MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"-----BEGIN [A-Z0-9 ]+-----.*?-----END [A-Z0-9 ]+-----", re.S), " pemblock "),
+    (re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'`<>)\]]+"), " urlvalue "),
+    (re.compile(r'"(?:[^"\\\n]|\\.)*"'), " strvalue "),
+    (re.compile(r"(?<![\w'])'[^'\n]*'(?![\w'])"), " strvalue "),
+    (re.compile(r"(?<!`)`[^`\n]+`(?!`)"), " strvalue "),
+    (re.compile(r"(?<![\w/])(?:~|\.{1,2})?/?(?:[\w.@+-]+/)+[\w.@+-]*"), " pathvalue "),
+    (re.compile(r"[A-Za-z0-9+/]{20,}={0,2}"), " b64value "),
+    (re.compile(r"\b[0-9a-fA-F]{8,}\b"), " hexvalue "),
+    (re.compile(r"\d+"), " numvalue "),
+)
+
+
+def mask_values(text: str) -> str:
+    """`text` with its values replaced by placeholder words (see the module docstring)."""
+    for pattern, repl in _MASKS:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def hash64(text: str) -> int:
+    """A stable 64-bit hash of `text` (set members instead of whole strings keep memory small)."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def user_prompt(messages: list[dict[str, Any]]) -> str:
+    """All user turns of a conversation, joined by newlines."""
+    return "\n".join(str(m.get("content", "")) for m in messages if m.get("role") == "user")
+
+
+def iter_split(out: Path, split: str) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """(meta row, messages) of each line of `<split>.meta.jsonl` and `<split>.jsonl`, streamed."""
+    chat, meta = out / f"{split}.jsonl", out / f"{split}.meta.jsonl"
+    if not chat.exists():
+        return
+    with chat.open(encoding="utf-8") as fc, meta.open(encoding="utf-8") as fm:
+        for line, row in zip(fc, fm, strict=True):
+            yield json.loads(row), json.loads(line)["messages"]
+
+
+class NearDuplicates:
+    """Index prompts, then stream others through: the first match (Jaccard >= threshold) of each indexed
+    prompt. A matched prompt leaves the index, so a stream of near-identical prompts costs no more than
+    the index size in exact comparisons."""
+
+    def __init__(self, *, threshold: float = THRESHOLD, num_perm: int = NUM_PERM, shingle: int = SHINGLE):
+        self.threshold = threshold
+        self.num_perm = num_perm
+        self.shingle = shingle
+        self._shingler = _Shingler(shingle)
+        self._bands, self._rows = lsh_params(threshold, num_perm)
+        self._lsh = MinHashLSH(num_perm=num_perm, params=(self._bands, self._rows))
+        self._sets: dict[str, np.ndarray] = {}
+        self._sigs: dict[str, np.ndarray] = {}
+        self.best: dict[str, tuple[float, str]] = {}
+        self.indexed = 0
+        self.streamed = 0
+        self._mh = {"num_perm": num_perm, "seed": SEED, "hashfunc": _identity}
+
+    def _sets_of(self, prompts: list[str]) -> list[np.ndarray]:
+        return [self._shingler(normalize(mask_values(p))) for p in prompts]
+
+    def index(self, items: Iterable[tuple[str, str]]) -> None:
+        """Add (key, prompt) pairs to the index."""
+        for batch in _batched(items, BATCH):
+            sets = self._sets_of([p for _, p in batch])
+            keep = [i for i, s in enumerate(sets) if len(s)]
+            self.indexed += len(batch)
+            for i, m in zip(
+                keep, MinHash.generator((sets[i].tolist() for i in keep), **self._mh), strict=True
+            ):
+                key = batch[i][0]
+                self._lsh.insert(key, m)
+                self._sets[key] = sets[i]
+                self._sigs[key] = m.hashvalues
+
+    def stream(self, items: Iterable[tuple[str, str]]) -> None:
+        """Compare (key, prompt) pairs with the index; records the first match of every indexed prompt."""
+        for batch in _batched(items, BATCH):
+            self.streamed += len(batch)
+            sets = self._sets_of([p for _, p in batch])
+            keep = [i for i, s in enumerate(sets) if len(s)]
+            for i, m in zip(
+                keep, MinHash.generator((sets[i].tolist() for i in keep), **self._mh), strict=True
+            ):
+                for key in self._lsh.query(m):
+                    if float(np.mean(self._sigs[key] == m.hashvalues)) < self.threshold - 0.15:
+                        continue  # the estimate is far below: not worth the exact Jaccard
+                    j = _jaccard(self._sets[key], sets[i])
+                    if j >= self.threshold:
+                        self.best[key] = (j, batch[i][0])
+                        self._lsh.remove(key)
+                        del self._sets[key], self._sigs[key]
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "threshold": self.threshold,
+            "num_perm": self.num_perm,
+            "shingle": self.shingle,
+            "lsh_bands": self._bands,
+            "lsh_rows": self._rows,
+            "masked": True,
+        }
+
+
+def _batched(items: Iterable[tuple[str, str]], size: int) -> Iterator[list[tuple[str, str]]]:
+    batch: list[tuple[str, str]] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def split_leakage(out: Path, splits: tuple[str, ...] = ("train", "valid", "test")) -> dict[str, Any]:
+    """Templates, groups and normalised questions shared between splits, and near-duplicate prompts
+    test -> train, read from the dataset files in `out` (`splits[0]` is streamed, the others indexed)."""
+    from witness_evals.generate.dataset import normalize_question
+
+    big, *small = splits
+    keys: dict[str, dict[str, set[Any]]] = {}
+    near = NearDuplicates()
+    test_meta: dict[str, tuple[str, str]] = {}
+    for split in small:
+        k: dict[str, set[Any]] = {"templates": set(), "groups": set(), "questions": set()}
+        prompts: list[tuple[str, str]] = []
+        for row, messages in iter_split(out, split):
+            prompt = user_prompt(messages)
+            k["templates"].add(row.get("template", ""))
+            k["groups"].add(hash64(row.get("group", "")))
+            k["questions"].add(hash64(normalize_question(prompt)))
+            if split == "test":
+                prompts.append((row["id"], prompt))
+                test_meta[row["id"]] = (row.get("family", ""), row.get("template", ""))
+        if split == "test":
+            near.index(prompts)
+        keys[split] = k
+    shared: dict[str, dict[str, set[Any]]] = {
+        f"{big}/{s}": {"templates": set(), "groups": set(), "questions": set()} for s in small
+    }
+
+    def train_prompts() -> Iterator[tuple[str, str]]:
+        for row, messages in iter_split(out, big):  # only what is shared is kept: small sets
+            prompt = user_prompt(messages)
+            values = {
+                "templates": row.get("template", ""),
+                "groups": hash64(row.get("group", "")),
+                "questions": hash64(normalize_question(prompt)),
+            }
+            for s in small:
+                for what, value in values.items():
+                    if value in keys[s][what]:
+                        shared[f"{big}/{s}"][what].add(value)
+            yield row["id"], prompt
+
+    near.stream(train_prompts())
+    pairs: dict[str, dict[str, int]] = {
+        pair: {f"shared_{what}": len(c[what]) for what in ("templates", "groups", "questions")}
+        for pair, c in shared.items()
+    }
+    for i, a in enumerate(small):
+        for b in small[i + 1 :]:
+            pairs[f"{a}/{b}"] = {
+                f"shared_{what}": len(keys[a][what] & keys[b][what])
+                for what in ("templates", "groups", "questions")
+            }
+    n_test = near.indexed
+    by_family: Counter[str] = Counter(test_meta[k][0] for k in near.best)
+    family_totals: Counter[str] = Counter(f for f, _ in test_meta.values())
+    top = sorted(near.best.items(), key=lambda kv: (-kv[1][0], kv[0]))[:MAX_EXAMPLES]
+    return {
+        "pairs": pairs,
+        "shared_templates": sum(p["shared_templates"] for p in pairs.values()),
+        "shared_groups": sum(p["shared_groups"] for p in pairs.values()),
+        "shared_questions": sum(p["shared_questions"] for p in pairs.values()),
+        "near_duplicates_test_train": {
+            "test_prompts": n_test,
+            "train_prompts": near.streamed,
+            "near_duplicates": len(near.best),
+            "rate": round(len(near.best) / n_test, 4) if n_test else 0.0,
+            "by_family": {f: {"test": family_totals[f], "near": by_family[f]} for f in sorted(family_totals)},
+            "top_templates": dict(Counter(test_meta[k][1] for k in near.best).most_common(MAX_EXAMPLES)),
+            "examples": [{"test": k, "train": t, "jaccard": round(j, 4)} for k, (j, t) in top],
+            "settings": near.settings(),
+        },
+    }
