@@ -19,7 +19,14 @@ def main() -> None:
     req = json.load(sys.stdin)
     forced = req.get("forced")
     llm = Llama(
-        model_path=req["model"], n_ctx=req.get("n_ctx", 2048), n_threads=2, verbose=False, seed=0, logits_all=bool(forced)
+        model_path=req["model"],
+        n_ctx=req.get("n_ctx", 2048),
+        n_threads=2,
+        verbose=False,
+        seed=0,
+        logits_all=bool(forced),
+        type_k=req.get("kv_type", 1),
+        type_v=req.get("kv_type", 1),
     )
     out = []
     for i, (ids, text) in enumerate(zip(req["prompts"], req["texts"], strict=True)):

@@ -1,7 +1,9 @@
 """The exported GGUF in a real consumer: llama.cpp (llama-cpp-python built from its PyPI sdist).
 
-Marked `llamacpp` (and `slow`; run with `make test-llamacpp`): greedy tokens of llama.cpp equal
-transformers' on the merged model (f16: the same tokens). q8_0 tolerance: fed transformers' greedy
+Marked `llamacpp` (and `slow`; run with `make test-llamacpp`). f16: llama.cpp's greedy tokens (F32 KV
+cache) are those of transformers running the same weights, i.e. the merged model with its weights
+rounded to float16 as the GGUF stores them (also reported: agreement with the float32 model; with
+llama.cpp's default F16 KV cache a near-tie can flip a token). q8_0 tolerance: fed transformers' greedy
 continuation (teacher forcing), llama.cpp's top-1 token agrees at >= 90% of the positions for
 SmolLM2-135M (>= 75% for the random 2-layer models, whose free-running output drifts after the
 first near-tie). And `python -m llama_cpp.server` serves the GGUF on loopback to witness-bench's `openai:`
@@ -50,11 +52,18 @@ def bench_messages() -> list[list[dict[str, str]]]:
 
 SHORT = [
     [{"role": "user", "content": "Write a witness run command for `make build`. 3 33 333 4444"}],
-    [{"role": "system", "content": "You are a witness expert."}, {"role": "user", "content": "What is a policy? Ünïcödé 🚀"}],
+    [
+        {"role": "system", "content": "You are a witness expert."},
+        {"role": "user", "content": "What is a policy? Ünïcödé 🚀"},
+    ],
 ]
 
 
-def hf_greedy(model_dir: Path, adapter: Path, conversations: list[list[dict[str, str]]], n: int) -> tuple[list[list[int]], list[str], list[list[int]], Any]:
+def hf_greedy(
+    model_dir: Path, adapter: Path, conversations: list[list[dict[str, str]]], n: int
+) -> tuple[list[list[int]], list[str], dict[str, list[list[int]]], Any]:
+    """Prompt ids, prompt texts and transformers' greedy tokens of the merged model in float32
+    ("fp32") and with its weights rounded to float16 as the f16 GGUF stores them ("f16")."""
     from transformers import AutoTokenizer
 
     from witness_evals.export.merge import merged_model
@@ -63,22 +72,39 @@ def hf_greedy(model_dir: Path, adapter: Path, conversations: list[list[dict[str,
     model = merged_model(model_dir, adapter)
     texts = [tok.apply_chat_template(c, tokenize=False, add_generation_prompt=True) for c in conversations]
     ids = [tok(t, add_special_tokens=False)["input_ids"] for t in texts]
-    out = []
-    with torch.inference_mode():
-        for p in ids:
-            gen = model.generate(torch.tensor([p]), max_new_tokens=n, do_sample=False, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
-            new = gen[0, len(p):].tolist()
-            out.append(new[: new.index(tok.eos_token_id)] if tok.eos_token_id in new else new)
-    return ids, texts, out, tok
+
+    def greedy() -> list[list[int]]:
+        out = []
+        with torch.inference_mode():
+            for p in ids:
+                gen = model.generate(
+                    torch.tensor([p]),
+                    max_new_tokens=n,
+                    do_sample=False,
+                    eos_token_id=tok.eos_token_id,
+                    pad_token_id=tok.pad_token_id,
+                )
+                new = gen[0, len(p) :].tolist()
+                out.append(new[: new.index(tok.eos_token_id)] if tok.eos_token_id in new else new)
+        return out
+
+    fp32 = greedy()
+    with torch.no_grad():
+        for param in model.parameters():
+            param.copy_(param.half().float())
+    return ids, texts, {"fp32": fp32, "f16": greedy()}, tok
 
 
 def llama_cpp(
     gguf: Path, ids: list[list[int]], texts: list[str], n: int, forced: list[list[int]] | None = None
 ) -> list[dict[str, Any]]:
-    request = {"model": str(gguf), "prompts": ids, "texts": texts, "n": n, "forced": forced}
+    request = {"model": str(gguf), "prompts": ids, "texts": texts, "n": n, "forced": forced, "kv_type": 0}
     result = subprocess.run(
-        [sys.executable, str(GEN)], input=json.dumps(request),
-        capture_output=True, text=True, timeout=600,
+        [sys.executable, str(GEN)],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     return list(json.loads(result.stdout))
@@ -98,27 +124,36 @@ def base_dir(run: Path) -> Path:
 
 
 def compare(
-    run: Path, out: Path, conversations: list[list[dict[str, str]]], n: int = N_NEW, q8_min: float = Q8_MIN_AGREEMENT
+    run: Path,
+    out: Path,
+    conversations: list[list[dict[str, str]]],
+    n: int = N_NEW,
+    q8_min: float = Q8_MIN_AGREEMENT,
 ) -> dict[str, Any]:
-    ids, texts, want, _tok = hf_greedy(base_dir(run), run / "adapter", conversations, n)
+    ids, texts, hf, _tok = hf_greedy(base_dir(run), run / "adapter", conversations, n)
     figures: dict[str, Any] = {}
     for quant in ("f16", "q8_0"):
         info = export_run(run, "gguf", out / quant, quant=quant)
-        got = llama_cpp(out / quant / info["gguf"]["file"], ids, texts, n, forced=want)
+        got = llama_cpp(out / quant / info["gguf"]["file"], ids, texts, n, forced=hf["fp32"])
         assert [g["tokens"] for g in got] == ids  # llama.cpp tokenizes the rendered chat like transformers
-        pairs = list(zip(want, got, strict=True))
+        pairs = list(zip(hf["fp32"], got, strict=True))
         agree = sum(a == b for w, g in pairs for a, b in zip(w, g["forced_argmax"], strict=True))
         figures[quant] = {
-            "identical_outputs": sum(w == g["generated"] for w, g in pairs),
-            "prompts": len(want),
-            "identical_prefix": [prefix(w, g["generated"]) for w, g in pairs],
-            "forced_agreement": round(agree / max(1, sum(len(w) for w in want)), 4),
-            "tokens_per_s": round(sum(len(g["generated"]) for g in got) / max(1e-9, sum(g["seconds"] for g in got)), 1),
+            "identical_to_fp32": sum(w == g["generated"] for w, g in pairs),
+            "prompts": len(pairs),
+            "prefix_vs_fp32": [prefix(w, g["generated"]) for w, g in pairs],
+            "forced_agreement_vs_fp32": round(agree / max(1, sum(len(w) for w, _ in pairs)), 4),
+            "tokens_per_s": round(
+                sum(len(g["generated"]) for g in got) / max(1e-9, sum(g["seconds"] for g in got)), 1
+            ),
         }
-        if quant == "f16":
-            assert [g["generated"] for g in got] == want
+        if quant == "f16":  # the same weights (f16) give the same tokens
+            figures[quant]["identical_to_f16_weights"] = sum(
+                w == g["generated"] for w, g in zip(hf["f16"], got, strict=True)
+            )
+            assert [g["generated"] for g in got] == hf["f16"], figures
         else:
-            assert figures[quant]["forced_agreement"] >= q8_min, figures
+            assert figures[quant]["forced_agreement_vs_fp32"] >= q8_min, figures
     print(json.dumps({"run": run.name, **figures}))
     return figures
 
@@ -157,7 +192,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_llama_cpp_server_answers_bench_prompts_through_the_openai_backend(smollm2_run: Path, tmp_path: Path) -> None:
+def test_llama_cpp_server_answers_bench_prompts_through_the_openai_backend(
+    smollm2_run: Path, tmp_path: Path
+) -> None:
     from witness_evals.inference import GenerationSettings, Request, load_backend
 
     info = export_run(smollm2_run, "gguf", tmp_path / "g")
@@ -165,9 +202,30 @@ def test_llama_cpp_server_answers_bench_prompts_through_the_openai_backend(smoll
     port = free_port()
     log = (tmp_path / "server.log").open("w")  # a pipe nobody reads would fill and block the server
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1", "--port", str(port),
-         "--n_ctx", "4096", "--n_threads", "2", "--model_alias", "witness-smollm2"],
-        stdout=log, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(gguf),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "4096",
+            "--n_threads",
+            "2",
+            "--model_alias",
+            "witness-smollm2",
+            "--type_k",
+            "0",
+            "--type_v",
+            "0",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 120
@@ -181,22 +239,57 @@ def test_llama_cpp_server_answers_bench_prompts_through_the_openai_backend(smoll
         else:
             raise AssertionError("llama_cpp.server did not come up")
         conversations = bench_messages()
-        backend = load_backend(f"openai:http://127.0.0.1:{port}/v1#witness-smollm2", concurrency=1, timeout=300)
+        backend = load_backend(
+            f"openai:http://127.0.0.1:{port}/v1#witness-smollm2", concurrency=1, timeout=300
+        )
         started = time.perf_counter()
         done = backend.generate(
-            [Request(f"q{i}", c) for i, c in enumerate(conversations)], GenerationSettings(max_new_tokens=N_NEW)
+            [Request(f"q{i}", c) for i, c in enumerate(conversations)],
+            GenerationSettings(max_new_tokens=N_NEW),
         )
         seconds = time.perf_counter() - started
         backend.close()
         assert all(c.error is None and c.text for c in done), [c.error for c in done]
-        _ids, _texts, want, tok = hf_greedy(base_dir(smollm2_run), smollm2_run / "adapter", conversations, N_NEW)
-        same = sum(c.text == tok.decode(w, skip_special_tokens=True).strip() for c, w in zip(done, want, strict=True))
-        print(json.dumps({"server_identical_texts": same, "prompts": len(done), "seconds": round(seconds, 2)}))
-        assert same == len(done)
+        _ids, _texts, hf, tok = hf_greedy(
+            base_dir(smollm2_run), smollm2_run / "adapter", conversations, N_NEW
+        )
+        want = [tok.decode(w, skip_special_tokens=True).strip() for w in hf["f16"]]
+        # the server's own default repeat_penalty (1.1) changes greedy output; without it the server
+        # answers exactly like transformers on the same weights
+        plain = []
+        for c in conversations:
+            body = {
+                "model": "witness-smollm2",
+                "messages": c,
+                "temperature": 0,
+                "max_tokens": N_NEW,
+                "repeat_penalty": 1.0,
+            }
+            r = httpx.post(f"http://127.0.0.1:{port}/v1/chat/completions", json=body, timeout=300)
+            plain.append(str(r.json()["choices"][0]["message"]["content"]).strip())
+        figures = {
+            "openai_backend_seconds": round(seconds, 2),
+            "prompts": len(done),
+            "openai_backend_identical": sum(c.text == w for c, w in zip(done, want, strict=True)),
+            "repeat_penalty_1_identical": sum(p == w for p, w in zip(plain, want, strict=True)),
+        }
+        print(json.dumps(figures))
+        assert plain == want, figures
         ask = subprocess.run(
-            [sys.executable, "-m", "witness_evals", "ask", "--model", f"openai:http://127.0.0.1:{port}/v1#witness-smollm2",
-             "--max-new-tokens", "64", "Write the witness run command that attests `make build` as step build."],
-            capture_output=True, text=True, timeout=300,
+            [
+                sys.executable,
+                "-m",
+                "witness_evals",
+                "ask",
+                "--model",
+                f"openai:http://127.0.0.1:{port}/v1#witness-smollm2",
+                "--max-new-tokens",
+                "64",
+                "Write the witness run command that attests `make build` as step build.",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         assert ask.returncode in (0, 1), ask.stderr
         assert "Checks (witness-evals model of witness" in ask.stdout
