@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import BAD, GOOD, write_answers
+from assist_helpers import BAD, GOOD, write_answers
 
 from witness_evals.assist import Checker, answer_many_with_fixes, answer_with_fixes, feedback, model_spec
 from witness_evals.inference import GenerationSettings, Request, load_backend
@@ -19,7 +19,11 @@ QUESTION = "Write a command-run Rego policy and the witness run command for `mak
 
 def ask(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "witness_evals", "ask", *args], capture_output=True, text=True, input=stdin, timeout=300
+        [sys.executable, "-m", "witness_evals", "ask", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=300,
     )
 
 
@@ -39,7 +43,12 @@ def test_fix_rounds_feed_failures_back(scripted: Path) -> None:
 
 
 def test_first_passing_round_is_kept_and_batches_are_per_round(tmp_path: Path) -> None:
-    rows = {"a": BAD.split("```rego")[0] + "`witness verfy -p p.json`", "a#fix1": "`witness verify -p p.json -k k.pub -a a.json -f bin/app`", "b": GOOD, "c": "just words"}
+    rows = {
+        "a": BAD.split("```rego")[0] + "`witness verfy -p p.json`",
+        "a#fix1": "`witness verify -p p.json -k k.pub -a a.json -f bin/app`",
+        "b": GOOD,
+        "c": "just words",
+    }
     backend = load_backend(f"answers:{write_answers(tmp_path / 'a.jsonl', rows)}")
     calls: list[tuple[int, int]] = []
     with Checker() as checker:
@@ -54,7 +63,7 @@ def test_first_passing_round_is_kept_and_batches_are_per_round(tmp_path: Path) -
     a, b, c = results
     assert calls == [(0, 3), (1, 1), (2, 1)]  # b and c passed at once; a's round 1 still lacks the policy
     assert b.passed_round == 0 and c.passed_round == 0 and c.checks.n_artifacts == 0
-    assert a.passed_round is None and a.kept.index == 0 or a.kept.index == 1
+    assert a.passed_round is None and a.kept.index == 1  # fewer failures than round 0; round 2 is missing
 
 
 def test_model_spec_accepts_runs_model_dirs_and_specs(assist_run: Path, tmp_path: Path) -> None:
@@ -82,7 +91,13 @@ def test_ask_prints_checks_and_exit_codes(scripted: Path) -> None:
     fixed = ask("--model", f"answers:{scripted}", "--fix", "2", "--json", QUESTION)
     data = json.loads(fixed.stdout)
     assert data["rounds"][0]["passed"] is False and data["kept_round"] in (0, 1)
-    only_rego = write_answers(scripted.parent / "r.jsonl", {"ask": BAD.split("Record")[0].split("```json")[0] + BAD.split("```\n\n", 1)[1].split("Record")[0], "ask#fix1": GOOD})
+    only_rego = write_answers(
+        scripted.parent / "r.jsonl",
+        {
+            "ask": BAD.split("Record")[0].split("```json")[0] + BAD.split("```\n\n", 1)[1].split("Record")[0],
+            "ask#fix1": GOOD,
+        },
+    )
     good = ask("--model", f"answers:{only_rego}", "--fix", "2", "-", stdin=QUESTION)
     assert good.returncode == 0, good.stdout + good.stderr
     assert good.stdout.rstrip().endswith("fix: round 1 passed (after 1 fix round(s))")

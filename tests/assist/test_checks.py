@@ -49,7 +49,7 @@ def test_a_planted_policy_error_is_a_cross_with_the_reason(checker: Checker) -> 
 
 
 def test_rego_modules_compile_define_deny_and_evaluate(checker: Checker) -> None:
-    good = "```rego\npackage git\n\nimport rego.v1\n\ndeny contains msg if {\n  input.branch != \"main\"\n  msg := \"not main\"\n}\n```"
+    good = '```rego\npackage git\n\nimport rego.v1\n\ndeny contains msg if {\n  input.branch != "main"\n  msg := "not main"\n}\n```'
     report = checker.check(good)
     assert report.passed, report.lines()
     assert [c.ok for c in report.checks] == [True, True, True]
@@ -61,7 +61,7 @@ def test_rego_modules_compile_define_deny_and_evaluate(checker: Checker) -> None
     assert failed and "evaluates on an example command-run predicate" in failed[0].name
     broken = "```rego\npackage git\n\ndeny[msg] {\n  input.branch ==\n}\n```"
     assert checker.check(broken).failed[0].name.startswith("compiles")
-    unknown = "```rego\npackage mycorp.rules\n\ndeny[msg] { false; msg := \"x\" }\n```"
+    unknown = '```rego\npackage mycorp.rules\n\ndeny[msg] { false; msg := "x" }\n```'
     notes = [c for c in checker.check(unknown).checks if c.ok is None]
     assert "no attestor" in notes[0].reason and "OPA v1" in notes[1].reason
 
@@ -74,7 +74,9 @@ def test_attestor_hints() -> None:
 
 
 def test_commands_grammar_and_meaning(checker: Checker) -> None:
-    report = checker.check("`witness run -s build -k key.pem -o out.json -- make` then `witness verfy -p p.json`")
+    report = checker.check(
+        "`witness run -s build -k key.pem -o out.json -- make` then `witness verfy -p p.json`"
+    )
     ok, bad = report.checks
     assert ok.ok is True and "records step `build`" in ok.reason
     assert bad.ok is False and "did you mean `witness verify`" in bad.reason
@@ -83,7 +85,13 @@ def test_commands_grammar_and_meaning(checker: Checker) -> None:
 
 @pytest.mark.parametrize(
     "answer",
-    ["", "no artifacts here", "```json\n{\"steps\": " + "[" * 5000 + "\n```", "```rego\npackage a\n" + "[" * 40 + "\n```", "`witness " + "-a " * 30000 + "`"],
+    [
+        "",
+        "no artifacts here",
+        '```json\n{"steps": ' + "[" * 5000 + "\n```",
+        "```rego\npackage a\n" + "[" * 40 + "\n```",
+        "`witness " + "-a " * 30000 + "`",
+    ],
 )
 def test_untrusted_answers_never_raise(checker: Checker, answer: str) -> None:
     report = checker.check(answer)

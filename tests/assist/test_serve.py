@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import free_port
+from assist_helpers import free_port
 
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
@@ -72,7 +72,9 @@ def test_chat_completion_carries_answer_and_checks(scripted_server: Server) -> N
     assert {c["kind"] for c in ext["checks"]} == {"policy", "rego", "command"}
     assert latency < 30
     fixed = httpx.post(
-        f"{scripted_server.base}/v1/chat/completions", json={**body, "witness_fix": 1, "witness_checks": False}, timeout=60
+        f"{scripted_server.base}/v1/chat/completions",
+        json={**body, "witness_fix": 1, "witness_checks": False},
+        timeout=60,
     ).json()
     assert [r["round"] for r in fixed["witness"]["rounds"]] == [0, 1]
     assert "Checks (" not in fixed["choices"][0]["message"]["content"]
@@ -82,11 +84,16 @@ def test_openai_client_plain_and_streaming(scripted_server: Server) -> None:
     openai = pytest.importorskip("openai")
     client = openai.OpenAI(base_url=f"{scripted_server.base}/v1", api_key="unused", timeout=60, max_retries=0)
     assert [m.id for m in client.models.list()] == ["witness-test"]
-    reply = client.chat.completions.create(model="witness-test", messages=[{"role": "user", "content": QUESTION}])
+    reply = client.chat.completions.create(
+        model="witness-test", messages=[{"role": "user", "content": QUESTION}]
+    )
     assert "✓ command 1: `witness run" in (reply.choices[0].message.content or "")
     assert reply.model_extra and reply.model_extra["witness"]["passed"] is False
     stream = client.chat.completions.create(
-        model="witness-test", messages=[{"role": "user", "content": QUESTION}], stream=True, extra_body={"witness_fix": 1}
+        model="witness-test",
+        messages=[{"role": "user", "content": QUESTION}],
+        stream=True,
+        extra_body={"witness_fix": 1},
     )
     parts, last = [], None
     for chunk in stream:
@@ -110,9 +117,14 @@ def test_openai_client_plain_and_streaming(scripted_server: Server) -> None:
         (b'{"messages": [{"role": "user", "content": "hi"}], "witness_fix": 99}', 400, "witness_fix"),
     ],
 )
-def test_malformed_requests_get_openai_shaped_400(scripted_server: Server, payload: bytes, status: int, fragment: str) -> None:
+def test_malformed_requests_get_openai_shaped_400(
+    scripted_server: Server, payload: bytes, status: int, fragment: str
+) -> None:
     r = httpx.post(
-        f"{scripted_server.base}/v1/chat/completions", content=payload, headers={"content-type": "application/json"}, timeout=30
+        f"{scripted_server.base}/v1/chat/completions",
+        content=payload,
+        headers={"content-type": "application/json"},
+        timeout=30,
     )
     assert r.status_code == status, r.text
     error = r.json()["error"]
@@ -126,14 +138,25 @@ def test_unknown_path_is_a_json_404(scripted_server: Server) -> None:
 
 def test_a_port_in_use_is_one_line_exit_2(scripted_server: Server, scripted: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "witness_evals", "serve", "--model", f"answers:{scripted}", "--port", str(scripted_server.port)],
+        [
+            sys.executable,
+            "-m",
+            "witness_evals",
+            "serve",
+            "--model",
+            f"answers:{scripted}",
+            "--port",
+            str(scripted_server.port),
+        ],
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert lines == [f"error: --port: cannot listen on 127.0.0.1:{scripted_server.port}: address already in use"]
+    assert lines == [
+        f"error: --port: cannot listen on 127.0.0.1:{scripted_server.port}: address already in use"
+    ]
 
 
 def test_serve_a_trained_run(assist_run: Path) -> None:
@@ -142,9 +165,14 @@ def test_serve_a_trained_run(assist_run: Path) -> None:
     try:
         client = openai.OpenAI(base_url=f"{server.base}/v1", api_key="unused", timeout=120, max_retries=0)
         reply = client.chat.completions.create(
-            model="witness-assistant", messages=[{"role": "user", "content": "What does witness run do?"}], max_tokens=8
+            model="witness-assistant",
+            messages=[{"role": "user", "content": "What does witness run do?"}],
+            max_tokens=8,
         )
-        assert reply.choices[0].message.content and reply.model_extra["witness"]["rounds"][0]["completion_tokens"] >= 1
+        assert (
+            reply.choices[0].message.content
+            and reply.model_extra["witness"]["rounds"][0]["completion_tokens"] >= 1
+        )
         print(json.dumps({"serve_seconds": reply.model_extra["witness"]["seconds"]}))
     finally:
         server.stop()

@@ -79,11 +79,11 @@ class Material:
                 raise InputError(f"pki.{name}: issuer {issuer!r} must be declared before it")
             cert = wx509.make_ca(
                 str(spec.get("cn", name)),
-                key,  # type: ignore[arg-type]
+                key,
                 not_before=NOT_BEFORE,
                 not_after=end,
                 issuer=self.certs[issuer] if issuer else None,
-                issuer_key=self.keys[self.cert_key[issuer]] if issuer else None,  # type: ignore[arg-type]
+                issuer_key=self.keys[self.cert_key[issuer]] if issuer else None,
                 organizations=orgs,
             )
             self.is_ca[name] = True
@@ -93,7 +93,7 @@ class Material:
             cert = wx509.make_leaf(
                 key.public_key(),
                 self.certs[issuer],
-                self.keys[self.cert_key[issuer]],  # type: ignore[arg-type]
+                self.keys[self.cert_key[issuer]],
                 not_before=NOT_BEFORE,
                 not_after=end,
                 common_name=str(spec.get("cn", "")),

@@ -16,4 +16,18 @@ from witness_evals.commands import (
     verify,
 )
 
-COMMAND_MODULES = (attestors, keys, sign, verify, check, generate, data_tools, train, export, bench, ask, serve, demo)
+COMMAND_MODULES = (
+    attestors,
+    keys,
+    sign,
+    verify,
+    check,
+    generate,
+    data_tools,
+    train,
+    export,
+    bench,
+    ask,
+    serve,
+    demo,
+)
