@@ -189,22 +189,16 @@ class Checker:
         self.version = versions.get(witness_version)
         self.pipeline = pipeline
         self.now = now
-        self._timeout = rego_timeout
-        self._rego: Any = None
+        from witness_evals.bench.scorers.context import ScoreContext
+
+        self._sandbox = ScoreContext(rego_timeout=rego_timeout)  # the one lazily started sandbox holder
 
     @property
     def rego(self) -> Any:
-        if self._rego is None:
-            from witness_evals.witness.rego.sandbox import RegoSandbox
-
-            self._rego = RegoSandbox(workers=1, timeout=self._timeout)
-            self._rego.start()
-        return self._rego
+        return self._sandbox.rego
 
     def close(self) -> None:
-        if self._rego is not None:
-            self._rego.close()
-            self._rego = None
+        self._sandbox.close()
 
     def __enter__(self) -> Checker:
         return self
