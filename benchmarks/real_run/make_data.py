@@ -2,7 +2,7 @@
 
 Builds OpenAI-chat `train.jsonl` / `valid.jsonl` of short questions about the witness CLI and its
 attestors, correct by construction: every answer is read from the project's verified model of
-Witness (`witness_evals.witness.cli_spec` flags and `witness_evals.witness.attestors`).
+Witness (`witness_evals.witness.cli` flags and `witness_evals.witness.attestors`).
 
 A *fact* is one (kind, subject) pair, e.g. ("short", "verify", "-k") or ("attestor-type", "git").
 Each fact gets several phrasings of its question (seeded choice of templates) and one exact answer.
@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from witness_evals.witness import cli_spec
+from witness_evals.witness import cli as cli_spec
 from witness_evals.witness.attestors import ALWAYS_RUN, ATTESTORS, DEFAULT_ATTESTORS
 
 COMMANDS = ("run", "sign", "verify", "policy check")

@@ -18,7 +18,8 @@ from typing import Any, NoReturn
 import typer
 
 from witness_evals.commands import COMMAND_MODULES
-from witness_evals.witness.errors import InputError
+from witness_evals.common.errors import InputError
+from witness_evals.common.version import package_version
 
 try:  # typer >= 0.20 vendors click; older releases use click itself
     from typer._click import exceptions as _click_exc
@@ -39,16 +40,6 @@ app.add_typer(check_app, name="check")
 
 for _module in COMMAND_MODULES:
     _module.register(app, check_app)
-
-
-def package_version() -> str:
-    """The installed distribution's version (package metadata), `unknown` when not installed."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("witness-evals")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 def _show_version(value: bool) -> None:

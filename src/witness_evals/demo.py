@@ -203,7 +203,7 @@ def _model_step(say: Say, out: Path) -> bool:
 
 def _grade_flag_answer(answer: str) -> str:
     """Is the policy signer's key flag of `witness verify` (-k/--publickey) what the answer names?"""
-    from witness_evals.witness.cli_spec import lookup_flag
+    from witness_evals.witness.cli import lookup_flag
 
     wanted = lookup_flag("verify", "publickey")
     named = [lookup_flag("verify", n) for n in re.findall(r"(?<![\w-])--?([A-Za-z][\w-]*)", answer)]

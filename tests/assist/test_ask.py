@@ -11,8 +11,8 @@ import pytest
 from assist_helpers import BAD, GOOD, write_answers
 
 from witness_evals.assist import Checker, answer_many_with_fixes, answer_with_fixes, feedback, model_spec
+from witness_evals.common.errors import InputError
 from witness_evals.inference import GenerationSettings, Request, load_backend
-from witness_evals.witness.errors import InputError
 
 QUESTION = "Write a command-run Rego policy and the witness run command for `make`."
 

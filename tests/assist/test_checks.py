@@ -83,6 +83,15 @@ def test_commands_grammar_and_meaning(checker: Checker) -> None:
     assert report.render().splitlines()[-1] == "1 of 2 checks fail"
 
 
+def test_a_subcommand_named_in_prose_is_not_a_command(checker: Checker) -> None:
+    prose = checker.check("When the command fails, `witness run` writes nothing.")
+    assert prose.artifacts["command"] == 0 and prose.passed
+    typo = checker.check("Then `witness verfy` it.")
+    assert typo.artifacts["command"] == 1 and not typo.passed
+    block = checker.check("Run:\n\n```bash\nwitness run\n```\n")
+    assert block.artifacts["command"] == 1 and "-s/--step` is required" in block.failed[0].reason
+
+
 @pytest.mark.parametrize(
     "answer",
     [
@@ -101,7 +110,7 @@ def test_untrusted_answers_never_raise(checker: Checker, answer: str) -> None:
 
 
 def test_unknown_witness_version_is_an_input_error() -> None:
-    from witness_evals.witness.errors import InputError
+    from witness_evals.common.errors import InputError
 
     with pytest.raises(InputError):
         Checker(witness_version="9.9")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from assist_helpers import free_port
+from assist_helpers import BAD, GOOD, free_port
 
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
@@ -95,14 +95,30 @@ def test_openai_client_plain_and_streaming(scripted_server: Server) -> None:
         stream=True,
         extra_body={"witness_fix": 1},
     )
-    parts, last = [], None
-    for chunk in stream:
-        parts.append(chunk.choices[0].delta.content or "")
-        last = chunk
+    chunks = list(stream)
+    parts = [c.choices[0].delta.content or "" for c in chunks]
+    last = chunks[-1]
     text = "".join(parts)
-    assert text.startswith("```rego") and "all checks pass" not in text  # round 1 drops the policy
-    assert last is not None and last.choices[0].finish_reason == "stop"
+    # round 0 as generated, the failed checks and a rule, round 1, then the kept answer's checks
+    assert text.startswith(BAD)
+    rule = text.index("--- fix round 1 ---")
+    assert "✗ round 0: policy: loads, key ids match" in text[len(BAD) : rule]
+    assert text[rule:].split("\n\n", 1)[1].startswith(GOOD)
+    assert parts[-1].startswith("\n\nChecks (") and "fix: no answer passed" in parts[-1]
+    assert "all checks pass" not in parts[-1]  # round 1 drops the policy
+    assert last.choices[0].finish_reason == "stop" and all(
+        c.model_extra.get("witness") is None for c in chunks[:-1]
+    )
     assert [r["round"] for r in last.model_extra["witness"]["rounds"]] == [0, 1]
+    quiet = client.chat.completions.create(
+        model="witness-test",
+        messages=[{"role": "user", "content": QUESTION}],
+        stream=True,
+        extra_body={"witness_checks": False},
+    )
+    chunks = list(quiet)
+    assert "".join(c.choices[0].delta.content or "" for c in chunks) == BAD
+    assert chunks[-1].model_extra["witness"]["passed"] is False
 
 
 @pytest.mark.parametrize(
@@ -115,6 +131,9 @@ def test_openai_client_plain_and_streaming(scripted_server: Server) -> None:
         (b'{"messages": [{"role": "wizard", "content": "hi"}]}', 400, "role"),
         (b'{"messages": [{"role": "system", "content": "hi"}]}', 400, "user message"),
         (b'{"messages": [{"role": "user", "content": "hi"}], "witness_fix": 99}', 400, "witness_fix"),
+        (b'{"messages": [{"role": "user", "content": "hi"}], "stream": "maybe"}', 400, "stream"),
+        (b'{"messages": [{"role": "user", "content": 5}]}', 400, "content"),
+        (b"[1, 2]", 400, "valid dictionary"),
     ],
 )
 def test_malformed_requests_get_openai_shaped_400(
@@ -129,6 +148,22 @@ def test_malformed_requests_get_openai_shaped_400(
     assert r.status_code == status, r.text
     error = r.json()["error"]
     assert error["type"] == "invalid_request_error" and fragment.lower() in error["message"].lower()
+
+
+def test_a_model_failure_is_a_500_or_an_error_event(tmp_path: Path) -> None:
+    openai = pytest.importorskip("openai")
+    from assist_helpers import write_answers
+
+    server = Server("--model", f"answers:{write_answers(tmp_path / 'a.jsonl', {'other': 'x'})}")
+    try:
+        body = {"messages": [{"role": "user", "content": QUESTION}]}
+        r = httpx.post(f"{server.base}/v1/chat/completions", json=body, timeout=30)
+        assert r.status_code == 500 and "no answer in" in r.json()["error"]["message"]
+        client = openai.OpenAI(base_url=f"{server.base}/v1", api_key="unused", timeout=30, max_retries=0)
+        with pytest.raises(openai.APIError, match="the model failed: no answer in"):
+            list(client.chat.completions.create(model="m", messages=body["messages"], stream=True))
+    finally:
+        server.stop()
 
 
 def test_unknown_path_is_a_json_404(scripted_server: Server) -> None:
@@ -164,15 +199,24 @@ def test_serve_a_trained_run(assist_run: Path) -> None:
     server = Server("--model", str(assist_run))
     try:
         client = openai.OpenAI(base_url=f"{server.base}/v1", api_key="unused", timeout=120, max_retries=0)
-        reply = client.chat.completions.create(
-            model="witness-assistant",
-            messages=[{"role": "user", "content": "What does witness run do?"}],
-            max_tokens=8,
-        )
+        messages = [{"role": "user", "content": "What does witness run do?"}]
+        reply = client.chat.completions.create(model="witness-assistant", messages=messages, max_tokens=8)
         assert (
             reply.choices[0].message.content
             and reply.model_extra["witness"]["rounds"][0]["completion_tokens"] >= 1
         )
         print(json.dumps({"serve_seconds": reply.model_extra["witness"]["seconds"]}))
+        stream = client.chat.completions.create(
+            model="witness-assistant", messages=messages, max_tokens=16, stream=True
+        )
+        chunks = list(stream)
+        at = next(i for i, c in enumerate(chunks) if (c.model_extra or {}).get("witness"))
+        tokens = [c.choices[0].delta.content for c in chunks[:at] if c.choices[0].delta.content]
+        ext = chunks[at].model_extra["witness"]
+        # token by token: about one chunk per generated token, all before the checks chunk
+        assert len(tokens) > 1 and len(tokens) >= ext["rounds"][0]["completion_tokens"] // 2
+        assert "".join(tokens) == ext["answer"]
+        assert (chunks[at].choices[0].delta.content or "").startswith("\n\nChecks (")
+        assert chunks[at].choices[0].finish_reason == "stop" and at == len(chunks) - 1
     finally:
         server.stop()

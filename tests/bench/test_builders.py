@@ -101,7 +101,7 @@ def test_rego_tasks_cover_many_attestors() -> None:
 
 
 def test_prompts_do_not_reuse_the_training_generators_wording() -> None:
-    fixed = [p.strip() for p in (*phrasing.OPENERS, *phrasing.CLOSERS) if len(p.strip()) > 8]
+    fixed = [p.strip() for p in phrasing.FIXED_PHRASES if len(p.strip()) > 8]
     fixed += ["Write a Rego policy that denies", "Show the exact syntax", "Keep it short"]
     names = re.compile(r"(?<![\w./-])(key\.pem|testkey\.pem|keys/build-key\.pem|policy-key\.pem)(?![\w-])")
     tool_output = re.compile(r"```text\n.*?\n```", re.S)  # real checker/verifier output is quoted as is

@@ -15,7 +15,7 @@ from witness_evals.bench.decontaminate import (
     lsh_params,
     normalize,
 )
-from witness_evals.witness.errors import InputError
+from witness_evals.common.errors import InputError
 
 REGO = (
     "Write a Rego module for the git attestor of in-toto witness that denies the attestation unless the "

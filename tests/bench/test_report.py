@@ -12,7 +12,7 @@ import pytest
 
 from witness_evals.bench.report import build_html, load_run, render_report
 from witness_evals.bench.summary import write_summary
-from witness_evals.witness.errors import InputError
+from witness_evals.common.errors import InputError
 
 KIND_COUNTS = {"rego": 70, "policy": 60, "command": 60, "diagnose": 45, "review": 35, "qa": 30}
 ATTESTORS = [

@@ -11,7 +11,7 @@ import pytest
 
 from witness_evals.bench import suites
 from witness_evals.bench.run import BenchOptions, request_id, run_bench
-from witness_evals.witness.errors import InputError
+from witness_evals.common.errors import InputError
 
 SUITE = "hand"
 

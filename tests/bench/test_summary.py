@@ -20,7 +20,7 @@ from witness_evals.bench.summary import (
     wilson_interval,
     write_summary,
 )
-from witness_evals.witness.errors import InputError
+from witness_evals.common.errors import InputError
 
 RUN_INFO = {
     "suite": "default",

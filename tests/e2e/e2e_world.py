@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
+from witness_evals.common.jsonio import dumps_go
 from witness_evals.witness import crypto, simulate, timestamp, x509
 from witness_evals.witness.dsse import Envelope, sign_envelope
 from witness_evals.witness.intoto import PAYLOAD_TYPE
-from witness_evals.witness.jsonio import dumps_go
 
 
 @dataclass

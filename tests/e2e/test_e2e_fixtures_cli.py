@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from e2e_world import E2E, cli_args, run_cli, write_case
 
-from witness_evals.commands.verify import directory_digest, split_strings
 from witness_evals.witness import crypto, simulate
-from witness_evals.witness.digests import dir_hash
+from witness_evals.witness.cli.values import split_strings
+from witness_evals.witness.digests import dir_hash, directory_digest
 from witness_evals.witness.versions import NAMES
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "witness-test"

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from e2e_world import E2E, cli_args, resign, run_cli, write_case
 
+from witness_evals.common.errors import InputError
 from witness_evals.witness import simulate
 from witness_evals.witness.dsse import Envelope
-from witness_evals.witness.errors import InputError
 from witness_evals.witness.verify import SourceCollection, VerifyResult, verify
 from witness_evals.witness.versions import NAMES
 
@@ -28,7 +28,7 @@ def library_verify(
     e2e: E2E, paths: dict[str, Path], *, allow_unsigned: bool = False, **kw: Any
 ) -> VerifyResult:
     """The library on exactly what the CLI reads (files parsed into in-memory objects)."""
-    from witness_evals.commands.verify import load_policy_envelope
+    from witness_evals.witness.verify_command import load_policy_envelope
 
     env = load_policy_envelope(str(paths["policy"]), allow_unsigned=allow_unsigned)
     cols = [

@@ -14,7 +14,6 @@ import pytest
 import torch
 
 from witness_evals.export import FORMATS, export_run, staged
-from witness_evals.witness.errors import InputError
 
 PROMPTS = [
     [{"role": "user", "content": "Write a witness run command for `make build`."}],
@@ -186,10 +185,19 @@ def test_llama3_rope_and_pre_tokenizer(llama3_run: Path, tmp_path: Path) -> None
     )
 
 
+def _modelfile_template(text: str) -> str:
+    import re
+
+    match = re.search(r'^TEMPLATE """(.*?)"""$', text, re.S | re.M)
+    assert match, text
+    return match.group(1)
+
+
 def test_ollama_directory(tiny_run: Path, tmp_path: Path) -> None:
     from transformers import AutoTokenizer
 
-    from witness_evals.export.ollama import PROBES, render_like_ollama
+    from witness_evals.export.gotemplate import render_ollama
+    from witness_evals.export.ollama import PROBES
 
     info = export_run(tiny_run, "ollama", tmp_path / "o")
     out = tmp_path / "o"
@@ -201,18 +209,38 @@ def test_ollama_directory(tiny_run: Path, tmp_path: Path) -> None:
     assert 'PARAMETER stop "<|im_end|>"' in modelfile
     num_ctx = int(modelfile.split("PARAMETER num_ctx ")[1].split()[0])
     assert num_ctx >= 4096
+    assert info["ollama"] == {"name": "base-witness", "template": "chatml", "system": True}
     readme = (out / "README.md").read_text()
     assert "ollama create base-witness -f Modelfile" in readme and "ollama run base-witness" in readme
     tok = AutoTokenizer.from_pretrained(str(base_dir(tiny_run)))
-    for messages in PROBES:
-        assert tok.apply_chat_template(
-            messages, tokenize=False, add_generation_prompt=True
-        ) == render_like_ollama(messages)
+    for messages in [*PROBES, *PROMPTS[1:]]:  # the TEMPLATE as written, rendered by Go's rules
+        assert tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True) == render_ollama(
+            _modelfile_template(modelfile), messages
+        )
 
 
-def test_ollama_refuses_a_template_it_cannot_translate(llama3_run: Path, tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="chat template not recognised for an Ollama TEMPLATE"):
-        export_run(llama3_run, "ollama", tmp_path / "o")
+def test_ollama_llama3_template_and_bos(llama3_run: Path, tmp_path: Path) -> None:
+    from transformers import AutoTokenizer
+
+    from witness_evals.export.gotemplate import render_ollama
+
+    info = export_run(llama3_run, "ollama", tmp_path / "o")
+    modelfile = (tmp_path / "o" / "Modelfile").read_text()
+    assert info["ollama"]["template"] == "llama3" and "<|start_header_id|>" in _modelfile_template(modelfile)
+    assert 'PARAMETER stop "<|eot_id|>"' in modelfile
+    fields, _ = read_gguf(tmp_path / "o" / info["gguf"]["file"])
+    assert fields["tokenizer.ggml.add_bos_token"] is True  # llama.cpp writes the BOS the template starts with
+    tok = AutoTokenizer.from_pretrained(str(base_dir(llama3_run)))
+    messages = [{"role": "system", "content": "Be brief."}, *PROMPTS[0]]
+    want = tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    assert want == "<|begin_of_text|>" + render_ollama(_modelfile_template(modelfile), messages)
+
+
+def test_ollama_refuses_a_template_it_cannot_translate(tiny_run: Path, tmp_path: Path) -> None:
+    run = shutil.copytree(tiny_run, tmp_path / "inst-run")  # as if trained with `chat_template: inst.jinja`
+    shutil.copy(Path(__file__).parent / "templates" / "inst.jinja", run / "adapter" / "chat_template.jinja")
+    line = one_error_line(run_cli("export", str(run), "--format", "ollama", "--out", str(tmp_path / "o")))
+    assert "chat template not recognised for an Ollama TEMPLATE" in line and "[INST], [/INST]" in line
     assert not (tmp_path / "o").exists()
 
 

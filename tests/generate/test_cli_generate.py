@@ -106,7 +106,7 @@ def test_unusable_output_directory_is_one_line(tmp_path: Path, make: str, messag
 
 
 def test_workers_cap_names_the_cores(tmp_path: Path) -> None:
-    from witness_evals.commands.generate import MAX_WORKERS_PER_CORE, available_cores
+    from witness_evals.generate.options import MAX_WORKERS_PER_CORE, available_cores
 
     cores = available_cores()
     cap = MAX_WORKERS_PER_CORE * cores

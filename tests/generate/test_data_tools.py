@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 import yaml
 
-from witness_evals.generate.dataset import SPLITS, DatasetSpec, build_dataset
+from witness_evals.generate.dataset import DatasetSpec, build_dataset
 from witness_evals.generate.leakage import NearDuplicates, mask_values, split_leakage
+from witness_evals.generate.splits import SPLITS
 from witness_evals.generate.stats import file_stats, pem_key_types
 from witness_evals.generate.validate import placeholder_problems, validate_files
 from witness_evals.witness import crypto

@@ -9,17 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from witness_evals.common.errors import InputError
 from witness_evals.generate import build
-from witness_evals.generate.dataset import (
-    SPLITS,
-    DatasetSpec,
-    build_dataset,
-    normalize_question,
-    plan_templates,
-    split_of,
-)
+from witness_evals.generate.dataset import DatasetSpec, build_dataset, plan_templates, split_of
 from witness_evals.generate.score import read_meta, score_answers
-from witness_evals.witness.errors import InputError
+from witness_evals.generate.splits import SPLITS, normalize_question
 
 MIX = {"facts": 1.0, "commands": 1.0}
 

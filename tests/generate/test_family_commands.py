@@ -1,4 +1,5 @@
-"""Family `commands`: determinism, reference answers pass, wrong and garbage answers fail."""
+"""Family `commands` (module `cli_usage`): determinism, reference answers pass (also inside CI files),
+complete artifacts without placeholders, varied requests, and wrong or garbage answers fail."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import dataclasses
 import json
 import os
 import random
+import re
 import shlex
 import subprocess
 import sys
@@ -13,17 +15,22 @@ from typing import Any
 
 import pytest
 
+from witness_evals.bench import answers
 from witness_evals.bench.scorers.context import ScoreContext
 from witness_evals.generate.example import Example
-from witness_evals.generate.families import commands as fam
-from witness_evals.generate.families import get
-from witness_evals.witness.cli_spec import ATTESTOR_BY_NAME
+from witness_evals.generate.families import MODULE_OF, get
+from witness_evals.generate.families import cli_usage as fam
+from witness_evals.generate.families.cli_usage import ci, ci_files
+from witness_evals.witness import versions
+from witness_evals.witness.cli import ATTESTOR_BY_NAME
 
 ALWAYS = ("product", "material", "command-run")
+PLACEHOLDER = re.compile(r"<[a-z][a-z _/-]*>|…|(?<![./])\.\.\.(?!/)|<unchanged|TODO|FIXME", re.I)
 
 
-def _examples(kind: str, n: int, start: int = 0) -> list[Example]:
-    return [fam.make_kind(random.Random(f"{kind}:{s}"), kind) for s in range(start, start + n)]
+def _examples(kind: str, n: int, start: int = 0, version: str = "0.12") -> list[Example]:
+    v = versions.get(version)
+    return [fam.make_kind(random.Random(f"{kind}:{s}"), kind, v) for s in range(start, start + n)]
 
 
 def _first(kind: str, pred: Any, limit: int = 800) -> Example:
@@ -48,7 +55,9 @@ def _render_expect(expect: dict[str, Any], *, flags: dict[str, Any] | None = Non
         else:
             v = str(value)
             words.append(
-                f"--{name}=./{v}" if name.endswith(("key-path", "outfile", "infile")) else f"--{name}={v}"
+                f"--{name}=./{v}"
+                if name.endswith(("key-path", "outfile", "infile")) and not v.startswith(("/", "$"))
+                else f"--{name}={v}"
             )
     if sub == "run":
         attestors = over.get("attestors", expect["attestors"])
@@ -70,7 +79,8 @@ def _render_expect(expect: dict[str, Any], *, flags: dict[str, Any] | None = Non
 # --------------------------------------------------------------------------- contract
 
 
-def test_family_registered() -> None:
+def test_family_registered_under_its_own_module() -> None:
+    assert MODULE_OF["commands"] == "cli_usage"
     assert get("commands") is fam.FAMILY
     assert fam.FAMILY.name == "commands"
 
@@ -85,7 +95,7 @@ def test_deterministic(seed: int) -> None:
 def test_deterministic_across_processes() -> None:
     code = (
         "import random, json, dataclasses\n"
-        "from witness_evals.generate.families import commands as c\n"
+        "from witness_evals.generate.families import cli_usage as c\n"
         "print(json.dumps([dataclasses.asdict(c.make(random.Random(s))) for s in range(40)], sort_keys=True))\n"
     )
     env = {**os.environ, "PYTHONHASHSEED": "4242"}
@@ -94,75 +104,160 @@ def test_deterministic_across_processes() -> None:
     assert out.stdout.strip() == here
 
 
-def test_reference_answers_pass(ctx: ScoreContext) -> None:
+@pytest.mark.parametrize("version", versions.NAMES)
+def test_reference_answers_pass(version: str, ctx: ScoreContext) -> None:
     seen_kinds: set[str] = set()
-    for s in range(400):
-        ex = fam.make(random.Random(s))
+    v = versions.get(version)
+    for s in range(250):
+        ex = fam.make(random.Random(s), v)
         seen_kinds.add(ex.meta["kind"])
-        result = fam.score(ex.answer, ex.check, ctx)
+        result = fam.score(ex.answer, {**ex.check, "witness_version": version}, ctx)
         assert result.ok, (s, result.reason, ex.answer)
         assert json.loads(json.dumps(ex.check)) == ex.check
         assert len(json.dumps(ex.check)) < 3000
         assert ex.family == "commands" and ex.group.startswith("commands/")
-        assert "```bash\nwitness " in ex.answer
     assert seen_kinds == set(fam.KINDS)
 
 
 @pytest.mark.parametrize("kind", fam.KINDS)
 def test_each_kind_passes_and_varies(kind: str, ctx: ScoreContext) -> None:
-    exs = _examples(kind, 80)
+    exs = _examples(kind, 120)
     for ex in exs:
         result = fam.score(ex.answer, ex.check, ctx)
         assert result.ok, (result.reason, ex.question, ex.answer)
     templates = {ex.template for ex in exs}
     if kind == "other":
         by_sub: dict[str, set[str]] = {}
-        for ex in _examples(kind, 300, 80):
+        for ex in _examples(kind, 300, 120):
             by_sub.setdefault(ex.template.rsplit("/", 1)[0], set()).add(ex.template)
         assert len(by_sub) == 5 and all(len(t) >= 6 for t in by_sub.values()), by_sub
     else:
         assert len(templates) >= 6, templates
         assert len({ex.question for ex in exs}) == len(exs)
+        # request forms in different shapes: many distinct first sentences, not one frame per intent
+        firsts = {re.split(r"(?<=[.?!:])\s|\n", ex.question.strip(), maxsplit=1)[0] for ex in exs}
+        assert len(firsts) >= 40, len(firsts)
 
 
-def test_fix_covers_every_mistake(ctx: ScoreContext) -> None:
-    mistakes = {ex.check["mistake"].split("/")[0] for ex in _examples("fix", 400)}
-    assert mistakes >= {
-        "rename",
-        "attestor",
-        "commandrun",
-        "sign-no-outfile",
-        "sign-positional",
-        "sign-t",
-        "verify-s-step",
-        "verify-private-key",
-        "verify-no-attestations",
-        "hashes",
-        "no-dashdash",
-        "bool",
-        "run-no-step",
-        "run-no-signer",
-        "defaults",
-        "policy-sign",
-        "attest",
-        "ca",
-        "policy",
-    }
+def test_answers_have_no_placeholders_or_fragments() -> None:
+    for kind in fam.KINDS:
+        for ex in _examples(kind, 150):
+            assert not PLACEHOLDER.search(ex.answer.replace("./...", "")), (
+                kind,
+                PLACEHOLDER.search(ex.answer),
+                ex.answer,
+            )
+            blocks = answers.code_blocks(ex.answer)
+            assert blocks and all(body.strip() for _, body in blocks)
+            assert ex.answer.count("```") % 2 == 0
+            assert len(ex.answer) >= 120, ex.answer
 
 
-def test_paraphrases_share_group() -> None:
-    groups: dict[str, set[str]] = {}
-    for ex in _examples("other", 200):
-        groups.setdefault(ex.group, set()).add(ex.template)
-    assert any(len(t) > 1 for t in groups.values())
-    a = _examples("run", 50)
-    assert len({ex.group for ex in a}) == 50
+def test_requests_state_slots_in_sentences() -> None:
+    """A `key: value` list is at most one request form among many."""
+    for kind in ("run", "ci", "sign", "verify"):
+        exs = _examples(kind, 200)
+        listy = sum(bool(re.search(r"^- [a-z ]+: `", ex.question, re.M)) for ex in exs)
+        assert listy <= 0.2 * len(exs), (kind, listy)
+
+
+def test_answers_teach_why_and_check() -> None:
+    for kind in ("run", "ci", "sign", "verify", "fix"):
+        for ex in _examples(kind, 60):
+            assert "witness-evals check command" in ex.answer, ex.answer
+            prose = re.sub(r"```.*?```", "", ex.answer, flags=re.S)
+            assert len(prose.split()) >= 15, ex.answer
+
+
+def test_answer_openings_vary() -> None:
+    exs = [fam.make(random.Random(s)) for s in range(400)]
+    openings = {ex.answer[:40] for ex in exs}
+    assert len(openings) >= 120, len(openings)
+
+
+# --------------------------------------------------------------------------- CI files
+
+
+def _ci(system: str, pred: Any = None, limit: int = 3000) -> Example:
+    return _first(
+        "ci", lambda e: e.template.startswith(f"commands/ci/{system}/") and (pred is None or pred(e)), limit
+    )
+
+
+@pytest.mark.parametrize("system", ci.SYSTEMS)
+def test_ci_answer_is_the_whole_file_with_the_command_wrapped(system: str, ctx: ScoreContext) -> None:
+    n = 0
+    for ex in _examples("ci", 400):
+        if not ex.template.startswith(f"commands/ci/{system}/"):
+            continue
+        n += 1
+        lang = ci_files.LANGS[system]
+        pasted = next(body for lg, body in answers.code_blocks(ex.question) if lg == lang)
+        shown = next(body for lg, body in answers.code_blocks(ex.answer) if lg == lang)
+        command = shlex.join(ex.check["expect"]["command"])
+        kept = [
+            line
+            for line in pasted.splitlines()
+            if line.strip() and command not in line and line.strip() not in ("sh '''", "'''")
+        ]
+        missing = [line for line in kept if line not in shown.splitlines()]
+        assert not missing, (missing, pasted, shown)
+        assert "witness run" in shown
+        assert fam.score(ex.answer, ex.check, ctx).ok
+        # the unmodified file is not an answer
+        assert not fam.score(f"```{lang}\n{pasted}\n```\n", ex.check, ctx).ok
+    assert n >= 15, n
+
+
+def test_ci_key_handling_per_system() -> None:
+    gha = _ci("github", lambda e: "signer-file-key-path" in e.check["expect"]["flags"])
+    assert "${{ secrets." in gha.answer and "$RUNNER_TEMP" in gha.answer
+    assert gha.check["any_value"] and "signer-file-key-path" in gha.check["any_value"]
+    keyless = _ci("github", lambda e: "signer-fulcio-url" in e.check["expect"]["flags"])
+    assert "id-token: write" in keyless.answer and "-k" not in keyless.check["expect"]["flags"]
+    gl = _ci("gitlab", lambda e: "signer-fulcio-token-path" in e.check["expect"]["flags"])
+    assert "aud: sigstore" in gl.answer and "SIGSTORE_ID_TOKEN" in gl.answer
+    jk = _ci("jenkins")
+    assert "withCredentials([file(credentialsId:" in jk.answer and "sh '" in jk.answer
+    tk = _ci("tekton")
+    assert "secretName:" in tk.answer and "volumeMounts:" in tk.answer
+    mk = _ci("make")
+    assert "\twitness run" in mk.answer
+    cb = _ci("codebuild")
+    assert "awskms://" in cb.answer
+
+
+def test_ci_user_stated_values_are_exact(ctx: ScoreContext) -> None:
+    ex = _ci(
+        "gitlab",
+        lambda e: (
+            "signer-file-key-path" in e.check["expect"]["flags"]
+            and "outfile" not in e.check.get("any_value", [])
+        ),
+    )
+    exp = ex.check["expect"]
+    assert fam.score(_render_expect(exp), ex.check, ctx).ok
+    _fails(_render_expect(exp, flags={**exp["flags"], "outfile": "other.json"}), ex, ctx, "--outfile")
+    free = _ci("github", lambda e: "outfile" in e.check.get("any_value", []))
+    exp = free.check["expect"]
+    assert fam.score(
+        _render_expect(exp, flags={**exp["flags"], "outfile": "whatever.json"}), free.check, ctx
+    ).ok
+    no_out = {k: v for k, v in exp["flags"].items() if k != "outfile"}
+    _fails(_render_expect(exp, flags=no_out), free, ctx, "--outfile")
+
+
+def test_ci_dropped_defaults_fail(ctx: ScoreContext) -> None:
+    ex = _ci("github", lambda e: {"environment", "git"} < set(e.check["expect"]["attestors"]) - set(ALWAYS))
+    exp = ex.check["expect"]
+    extra = [a for a in exp["attestors"] if a not in (*ALWAYS, "environment", "git")]
+    _fails(_render_expect(exp, attestors=extra, explicit=True), ex, ctx, "attestors")
 
 
 # --------------------------------------------------------------------------- equivalent forms pass
 
 
-@pytest.mark.parametrize("kind", ["run", "sign", "verify", "other", "fix"])
+@pytest.mark.parametrize("kind", fam.KINDS)
 def test_equivalent_spellings_pass(kind: str, ctx: ScoreContext) -> None:
     for ex in _examples(kind, 30):
         alt = _render_expect(ex.check["expect"])
@@ -180,13 +275,17 @@ def test_type_uris_and_explicit_defaults_pass(ctx: ScoreContext) -> None:
 
 
 def test_fix_answer_quoting_broken_then_fixed_passes(ctx: ScoreContext) -> None:
-    for ex in _examples("fix", 40):
-        broken = ex.question.split("```")[1].split("\n", 1)[1] if "```" in ex.question else None
-        if broken is None:
+    n = 0
+    for ex in _examples("fix", 60):
+        blocks = answers.code_blocks(ex.question)
+        if not blocks:
             continue
-        answer = f"Your command:\n\n```bash\n{broken}```\n\nFixed:\n\n" + ex.answer
+        lang, broken = blocks[0]
+        answer = f"Your command:\n\n```{lang}\n{broken}\n```\n\nFixed:\n\n" + ex.answer
         result = fam.score(answer, ex.check, ctx)
         assert result.ok, (result.reason, answer)
+        n += 1
+    assert n > 30
 
 
 # --------------------------------------------------------------------------- wrong answers fail
@@ -201,12 +300,12 @@ def _fails(answer: str, ex: Example, ctx: ScoreContext, *needles: str) -> None:
 def test_run_wrong_answers(ctx: ScoreContext) -> None:
     def defaults_plus_extra(e: Example) -> bool:
         chosen = set(e.check["expect"]["attestors"]) - set(ALWAYS)
-        return {"environment", "git"} < chosen
+        return {"environment", "git"} < chosen and "signer-file-key-path" in e.check["expect"]["flags"]
 
     ex = _first("run", defaults_plus_extra)
     exp = ex.check["expect"]
     extra = [a for a in exp["attestors"] if a not in (*ALWAYS, "environment", "git")]
-    # trap 20: `-a extra` alone drops environment and git
+    # `-a extra` alone drops environment and git
     _fails(_render_expect(exp, attestors=extra, explicit=True), ex, ctx, "attestors")
     # `--key` does not exist
     flags = {("key" if k == "signer-file-key-path" else k): v for k, v in exp["flags"].items()}
@@ -218,8 +317,7 @@ def test_run_wrong_answers(ctx: ScoreContext) -> None:
     # sha512
     _fails(_render_expect(exp, flags={**exp["flags"], "hashes": ["sha512"]}), ex, ctx, "bad-hash")
     # command without `--`
-    text = ex.answer.replace(" -- ", " ")
-    _fails(text, ex, ctx, "rejected", "command")
+    _fails(ex.answer.replace(" -- ", " "), ex, ctx, "rejected", "command")
     # a different command
     _fails(_render_expect(exp, command=["make", "all"]), ex, ctx, "command")
     # verify instead of run
@@ -240,6 +338,17 @@ def test_run_export_and_options_wrong(ctx: ScoreContext) -> None:
     )
 
 
+def test_keyless_run_wrong_answers(ctx: ScoreContext) -> None:
+    ex = _first("run", lambda e: "signer-fulcio-url" in e.check["expect"]["flags"], limit=3000)
+    exp = ex.check["expect"]
+    both = {**exp["flags"], "signer-file-key-path": "key.pem"}
+    _fails(_render_expect(exp, flags=both), ex, ctx, "multiple-signers", "signer")
+    url = exp["flags"]["signer-fulcio-url"]
+    renamed = {("fulcio-url" if k == "signer-fulcio-url" else k): v for k, v in exp["flags"].items()}
+    _fails(_render_expect(exp, flags=renamed), ex, ctx, "nonexistent-flag")
+    assert url.startswith("https://")
+
+
 def test_sign_wrong_answers(ctx: ScoreContext) -> None:
     ex = _first("sign", lambda e: "timestamp-servers" in e.check["expect"]["flags"])
     exp = ex.check["expect"]
@@ -253,7 +362,12 @@ def test_sign_wrong_answers(ctx: ScoreContext) -> None:
         ctx,
         "short-flag-meaning",
     )
-    _fails(ex.answer.replace("witness sign", "witness policy sign"), ex, ctx, "no `witness sign`")
+    _fails(
+        "```bash\n" + _render_expect(exp).split("$ ", 1)[1].replace("witness sign", "witness policy sign"),
+        ex,
+        ctx,
+        "no `witness sign`",
+    )
     _fails(_render_expect(exp, flags={**exp["flags"], "outfile": "other.json"}), ex, ctx, "--outfile")
 
 
@@ -264,6 +378,7 @@ def test_verify_wrong_answers(ctx: ScoreContext) -> None:
             "publickey" in e.check["expect"]["flags"]
             and "artifactfile" in e.check["expect"]["flags"]
             and "attestations" in e.check["expect"]["flags"]
+            and "directory-path" not in e.check["expect"]["flags"]
         ),
     )
     exp = ex.check["expect"]
@@ -285,6 +400,10 @@ def test_verify_wrong_answers(ctx: ScoreContext) -> None:
         "yaml-policy",
         "--policy",
     )
+    multi = _first("verify", lambda e: len(e.check["expect"]["flags"].get("attestations", [])) > 1)
+    exp = multi.check["expect"]
+    one = {**exp["flags"], "attestations": exp["flags"]["attestations"][:1]}
+    _fails(_render_expect(exp, flags=one), multi, ctx, "--attestations")
 
 
 def test_other_wrong_answers(ctx: ScoreContext) -> None:
@@ -306,16 +425,77 @@ def test_other_wrong_answers(ctx: ScoreContext) -> None:
     _fails("```bash\nwitness attestors\n```", ex, ctx, "no `witness attestors list`")
 
 
+# --------------------------------------------------------------------------- fix my command
+
+
+def test_fix_covers_every_mistake() -> None:
+    mistakes = {ex.check["mistake"].split("/")[0] for ex in _examples("fix", 600)}
+    assert mistakes >= {
+        "rename",
+        "attestor",
+        "commandrun",
+        "sign-no-outfile",
+        "sign-positional",
+        "sign-t",
+        "verify-s-step",
+        "verify-private-key",
+        "verify-no-attestations",
+        "verify-signer-kms",
+        "hashes",
+        "no-dashdash",
+        "bool",
+        "run-no-step",
+        "run-no-signer",
+        "two-signers",
+        "defaults",
+        "passphrase",
+        "policy-sign",
+        "attest",
+        "policy",
+    }
+
+
+def test_fix_passphrase_only_for_releases_without_the_flag() -> None:
+    old = {ex.check["mistake"] for ex in _examples("fix", 400, version="0.10")}
+    assert "passphrase" not in old
+    new = _first("fix", lambda e: e.check["mistake"] == "passphrase", limit=3000)
+    assert "unknown flag: --signer-file-key-passphrase" in new.answer
+    assert "--signer-file-key-passphrase-path" in new.answer
+
+
 def test_fix_broken_command_alone_fails(ctx: ScoreContext) -> None:
     n = 0
-    for ex in _examples("fix", 120):
-        if "```" not in ex.question:
+    for ex in _examples("fix", 160):
+        blocks = answers.code_blocks(ex.question)
+        if not blocks:
             continue
-        broken = ex.question.split("```")[1].split("\n", 1)[1]
-        result = fam.score(f"Looks right to me:\n\n```bash\n{broken}```\n", ex.check, ctx)
+        lang, broken = blocks[0]
+        result = fam.score(f"Looks right to me:\n\n```{lang}\n{broken}\n```\n", ex.check, ctx)
         assert not result.ok, (ex.check["mistake"], broken)
         n += 1
-    assert n > 50
+    assert n > 80
+
+
+def test_fix_in_ci_answers_with_the_same_kind_of_file(ctx: ScoreContext) -> None:
+    seen = set()
+    for ex in _examples("fix", 300):
+        q = answers.code_blocks(ex.question)
+        if not q or q[0][0] not in ("yaml", "groovy", "makefile"):
+            continue
+        lang = q[0][0]
+        assert any(lg == lang for lg, _ in answers.code_blocks(ex.answer)), ex.answer
+        seen.add(lang)
+    assert seen == {"yaml", "groovy", "makefile"}
+
+
+def test_fix_quoted_errors_come_from_the_core() -> None:
+    ex = _first("fix", lambda e: e.check["mistake"] == "sign-no-outfile")
+    assert (
+        "if any flags in the group [infile outfile] are set they must all be set; missing [outfile]"
+        in ex.answer
+    )
+    ex = _first("fix", lambda e: e.check["mistake"].startswith("attestor/"))
+    assert "failed to create attestor: attestor not found: " in ex.answer
 
 
 def test_fix_loose_and_any_value(ctx: ScoreContext) -> None:
@@ -331,6 +511,55 @@ def test_fix_loose_and_any_value(ctx: ScoreContext) -> None:
     assert fam.score(
         _render_expect(exp, flags={**exp["flags"], "outfile": "whatever.json"}), ex.check, ctx
     ).ok
+
+
+def test_fix_misspelled_product_attestors_get_a_fitting_step() -> None:
+    """`-a sbom` fails without an SBOM product, k8smanifest needs manifests, docker buildx metadata."""
+    seen: set[str] = set()
+    for ex in _examples("fix", 2500):
+        mistake = ex.check["mistake"]
+        command = ex.check["expect"].get("command", [""])
+        if mistake in ("attestor/spdx", "attestor/cyclonedx"):
+            assert command[0] in ("syft", "trivy"), (mistake, command)
+        elif mistake == "attestor/k8s":
+            assert command[0] in ("kustomize", "helm"), command
+        elif mistake == "attestor/buildx":
+            assert "--metadata-file" in command, command
+        else:
+            continue
+        seen.add(mistake)
+    assert seen == {"attestor/spdx", "attestor/cyclonedx", "attestor/k8s", "attestor/buildx"}
+
+
+def test_policy_check_before_signing_is_never_a_signed_file() -> None:
+    exs = [ex for ex in _examples("other", 600) if "before signing" in ex.question]
+    assert exs
+    assert all(
+        "signed" not in ex.check["expect"]["args"][0] and "dsse" not in ex.check["expect"]["args"][0]
+        for ex in exs
+    )
+
+
+def test_outfiles_never_overwrite_project_files() -> None:
+    for kind in ("run", "ci", "fix"):
+        for ex in _examples(kind, 300):
+            out = ex.check["expect"]["flags"].get("outfile", "")
+            assert out.rsplit("/", 1)[-1] not in ("package.json", "tsconfig.json"), out
+
+
+def test_redundant_always_run_attestors_in_answer_pass(ctx: ScoreContext) -> None:
+    """`-a ...,product,material` only logs `Attestor product already declared, skipping`."""
+    ex = _first(
+        "run",
+        lambda e: (
+            "link" in e.check["expect"]["attestors"] and "environment" in e.check["expect"]["attestors"]
+        ),
+    )
+    exp = ex.check["expect"]
+    assert fam.score(_render_expect(exp, explicit=True, extra_a=["product", "material"]), ex.check, ctx).ok
+    _fails(_render_expect(exp, explicit=True, extra_a=["command-run"]), ex, ctx, "attestor-builtin")
+    link_uri = ATTESTOR_BY_NAME["link"].type
+    _fails(_render_expect(exp, explicit=True, extra_a=[link_uri]), ex, ctx, "attestor-duplicate")
 
 
 # --------------------------------------------------------------------------- garbage
@@ -350,6 +579,7 @@ GARBAGE = [
     "witness " * 50000,
     "```bash\n" + "witness version\n" * 5000 + "```",
     "\x00\x01\x02 witness \udcff run",
+    "```yaml\njobs:\n  b:\n    steps:\n      - run: |\n" + "          witness run \\\n" * 3000 + "```",
 ]
 
 
@@ -374,49 +604,8 @@ def test_malformed_check_fails(ctx: ScoreContext) -> None:
     assert not fam.score(None, ex.check, ctx).ok  # type: ignore[arg-type]
 
 
-# --------------------------------------------------------------------------- audit pins
+def test_every_renamed_flag_gets_a_second_sentence() -> None:
+    from witness_evals.generate.families.cli_usage import fix
 
-
-def test_fix_misspelled_product_attestors_get_a_fitting_step() -> None:
-    """`-a sbom` fails (`no SBOM file found`) without an SBOM product, k8smanifest needs manifests."""
-    seen: set[str] = set()
-    for ex in _examples("fix", 1500):
-        mistake = ex.check["mistake"]
-        command = ex.check["expect"].get("command", [""])
-        if mistake in ("attestor/spdx", "attestor/cyclonedx"):
-            fmt = mistake.split("/")[1]
-            assert command[0] == "syft" and command[-1].startswith(f"{fmt}-json="), (mistake, command)
-        elif mistake == "attestor/k8s":
-            assert command[0] == "kustomize", command
-        elif mistake == "attestor/openvex":
-            assert "no VEX file found" in ex.answer
-        else:
-            continue
-        seen.add(mistake)
-    assert seen == {"attestor/spdx", "attestor/cyclonedx", "attestor/k8s", "attestor/openvex"}
-
-
-def test_policy_check_before_signing_is_never_a_signed_file() -> None:
-    exs = [ex for ex in _examples("other", 600) if "before signing" in ex.question]
-    assert exs
-    assert all("signed" not in ex.check["expect"]["args"][0] for ex in exs)
-
-
-def test_fix_ca_roots_why_mentions_singular_warning_only_for_singular_flag() -> None:
-    ex = _first("fix", lambda e: e.check["mistake"] == "ca/ca-roots", limit=3000)
-    assert "deprecation warning" not in ex.answer
-    ex = _first("fix", lambda e: e.check["mistake"] == "ca/policy-ca-root", limit=3000)
-    assert "deprecation warning" in ex.answer
-
-
-def test_redundant_always_run_attestors_in_answer_pass(ctx: ScoreContext) -> None:
-    """`-a ...,product,material` only logs `Attestor product already declared, skipping`."""
-    ex = _first("run", lambda e: "link" in e.check["expect"]["attestors"])
-    exp = ex.check["expect"]
-    assert fam.score(_render_expect(exp, explicit=True, extra_a=["product", "material"]), ex.check, ctx).ok
-    # still wrong: command-run in -a, a type URI naming an already selected attestor, a missing default
-    _fails(_render_expect(exp, explicit=True, extra_a=["command-run"]), ex, ctx, "attestor-builtin")
-    link_uri = ATTESTOR_BY_NAME["link"].type
-    _fails(_render_expect(exp, explicit=True, extra_a=[link_uri]), ex, ctx, "attestor-duplicate")
-    chosen = [a for a in exp["attestors"] if a not in (*ALWAYS, "git")]
-    _fails(_render_expect(exp, attestors=chosen, extra_a=["product"]), ex, ctx, "attestors")
+    for sub, _wrong, right in fix.RENAMES:
+        assert fix.RIGHT_FLAG_NOTES.get((sub, right)) or fix.RIGHT_FLAG_NOTES.get(("", right)), (sub, right)

@@ -1,4 +1,5 @@
-"""Family `policies`: determinism, reference answers pass, realistic wrong answers and garbage fail."""
+"""Family `policies`: determinism, reference answers pass, realistic wrong answers and garbage fail,
+answers teach (complete policy, sign and verify commands with the prompt's names), requests vary."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import dataclasses
 import functools
 import hashlib
 import json
-import random
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -16,22 +16,27 @@ from typing import Any
 
 import pytest
 
+from witness_evals.bench.answers import code_blocks, commands
 from witness_evals.bench.scorers.context import ScoreContext
+from witness_evals.generate import worlds as W
+from witness_evals.generate.build import derived_rng
 from witness_evals.generate.example import Example
 from witness_evals.generate.families import get
 from witness_evals.generate.families import policies as P
-from witness_evals.witness import crypto
+from witness_evals.generate.validate import placeholder_problems
+from witness_evals.witness.cli import parse_command
 
 COMMAND_RUN = "https://witness.dev/attestations/command-run/v0.1"
 JSON_BLOCK = re.compile(r"```json\n(.*?)\n```", re.S)
+N = 150
 
 
 @functools.cache
 def example(seed: int) -> Example:
-    return P.make(random.Random(seed))
+    return P.make(derived_rng(0, "test-policies", seed))
 
 
-def find(pred: Callable[[Example], bool], limit: int = 400) -> Example:
+def find(pred: Callable[[Example], bool], limit: int = 600) -> Example:
     for seed in range(limit):
         ex = example(seed)
         if pred(ex):
@@ -41,6 +46,14 @@ def find(pred: Callable[[Example], bool], limit: int = 400) -> Example:
 
 def kind(ex: Example) -> str:
     return ex.template.rsplit("/", 1)[0]
+
+
+def steps(ex: Example) -> list[dict[str, Any]]:
+    return ex.check["pipe"]["steps"]
+
+
+def first_step(ex: Example) -> str:
+    return str(steps(ex)[0]["name"])
 
 
 def policy_of(ex: Example) -> dict[str, Any]:
@@ -73,33 +86,27 @@ def test_registered() -> None:
 
 @pytest.mark.parametrize("seed", [0, 1, 7, 35, 123])
 def test_deterministic(seed: int) -> None:
-    a = P.make(random.Random(seed))
-    b = P.make(random.Random(seed))
+    a = P.make(derived_rng(0, "det", seed))
+    b = P.make(derived_rng(0, "det", seed))
     assert dataclasses.asdict(a) == dataclasses.asdict(b)
 
 
 def test_reference_answers_pass(ctx: ScoreContext) -> None:
     kinds: Counter[str] = Counter()
     templates: dict[str, set[str]] = {}
-    for seed in range(170):
+    for seed in range(N):
         ex = example(seed)
         assert json.loads(json.dumps(ex.check)) == ex.check
-        assert len(json.dumps(ex.check)) < 3000
+        assert len(json.dumps(ex.check)) < 4000
         assert ex.family == "policies" and ex.group.startswith("policies/")
         res = P.score(ex.answer, ex.check, ctx)
         assert res.ok, f"seed {seed} {ex.template}: {res.reason}"
         kinds[kind(ex)] += 1
         templates.setdefault(ex.check["sub"], set()).add(ex.template)
-    assert set(kinds) == {
-        "policies/one-step",
-        "policies/multi-step",
-        "policies/rego",
-        "policies/multi-functionary",
-        "policies/update-add-step",
-        "policies/update-add-key",
-        "policies/update-expiry",
-    }
-    assert all(len(t) >= 5 for t in templates.values()), templates
+    assert {"policies/one-step", "policies/multi-step", "policies/rego", "policies/multi-functionary",
+            "policies/x509"} <= set(kinds)  # fmt: skip
+    assert len([k for k in kinds if k.startswith("policies/update-")]) >= 3
+    assert all(len(t) >= 4 for t in templates.values()), templates
 
 
 def test_template_counts() -> None:
@@ -109,58 +116,131 @@ def test_template_counts() -> None:
 
 def test_paraphrases_share_group() -> None:
     ex = example(3)
+    semantic = {k: v for k, v in ex.check.items() if k != "policy_key_file"}
     assert (
         ex.group
-        == f"policies/{ex.check['sub']}/"
-        + hashlib.sha256(
-            P._check_key({k: v for k, v in ex.check.items() if k != "policy_key_file"}).encode()
-        ).hexdigest()[:16]
+        == f"policies/{ex.check['sub']}/" + hashlib.sha256(P._check_key(semantic).encode()).hexdigest()[:16]
     )
     assert len({example(s).group for s in range(40)}) == 40
 
 
-def test_question_facts_match_core() -> None:
+# ----------------------------------------------------------------------------- what the answers teach
+
+
+def test_answers_are_complete_and_use_the_prompts_names() -> None:
+    """Every answer: the whole policy (parses, no placeholders), `witness sign` with the policy key,
+    `witness verify` with the attestation files and artifact named in the question."""
+    for seed in range(N):
+        ex = example(seed)
+        assert placeholder_problems(ex.answer) == [], (seed, placeholder_problems(ex.answer))
+        assert "…" not in ex.answer and "<" not in "".join(b for _, b in code_blocks(ex.answer))
+        doc = policy_of(ex)
+        assert "expires" in doc and "steps" in doc
+        cmds = commands(ex.answer)
+        sign = [c for c in cmds if c.startswith("witness sign")]
+        verify = [c for c in cmds if c.startswith("witness verify")]
+        assert len(sign) == 1 and len(verify) == 1, cmds
+        v = parse_command(verify[0])
+        assert v.valid, v.errors
+        assert v.policy == parse_command(sign[0]).outfile
+        for f in re.findall(r" -a (\S+)", verify[0]):
+            assert f in ex.question, (seed, f)
+        assert (v.artifactfile or v.subjects[0]) in ex.question
+        assert parse_command(sign[0]).signer_key in ex.question
+        for keyid in re.findall(
+            r"\b[0-9a-f]{64}\b", ex.answer
+        ):  # ids the answer uses are in the prompt or derived
+            assert keyid in ex.question or f"→ `{keyid}`" in ex.answer, (seed, keyid)
+
+
+def test_answer_openings_vary() -> None:
+    openings = Counter(example(s).answer[:40] for s in range(N))
+    assert len(openings) > N // 3, openings.most_common(5)
+    assert openings.most_common(1)[0][1] < N // 8
+
+
+def test_requests_come_in_many_shapes() -> None:
+    """CI configuration, bare commands or prose; keys as `sha256sum` output, a list, or pasted PEMs."""
+    shapes: Counter[str] = Counter()
+    for seed in range(N):
+        q = example(seed).question
+        for name, marker in (("github", "runs-on:"), ("gitlab", "script:"), ("jenkins", "pipeline {"),
+                             ("tekton", "kind: Task"), ("make", "```make"), ("prose", "under `witness run` with"),
+                             ("pem", "-----BEGIN PUBLIC KEY-----"), ("sha256sum", "$ sha256sum"),
+                             ("policy", "```json")):  # fmt: skip
+            shapes[name] += marker in q
+    assert all(shapes[k] >= 3 for k in shapes), shapes
+    firsts = Counter(re.split(r"(?<=[.?!:])\s", example(s).question, maxsplit=1)[0] for s in range(N))
+    assert len(firsts) > N // 2
+
+
+def test_worlds_are_wide() -> None:
+    kinds: Counter[str] = Counter()
+    lengths: Counter[int] = Counter()
+    for seed in range(N):
+        ex = example(seed)
+        lengths[len(steps(ex))] += 1
+        for fs in ex.check["funcs"].values():
+            for f in fs:
+                kinds[f["key"][0] if "key" in f else "x509"] += 1
+        kinds["policy:" + ex.check["policy_key"][0]] += 1
+    assert {"ed25519", "ecdsa-p256", "ecdsa-p384", "x509"} <= set(kinds)
+    assert any(k.startswith("rsa") or k.startswith("policy:rsa") for k in kinds)
+    assert set(lengths) == {1, 2, 3, 4, 5}
+
+
+def test_question_keys_match_core() -> None:
     """keyid = sha256 of the PEM file, key = base64 of the PEM (REFERENCE §3.4) as the question states."""
-    ex = find(lambda e: e.check["sub"] == "one-step")
-    seed = ex.check["steps"][0]["keys"][0]
-    signer = crypto.Signer(crypto.generate_private_key("ed25519", seed=seed))
-    pem = signer.verifier().public_pem()
-    assert signer.verifier().keyid == hashlib.sha256(pem).hexdigest()
-    assert signer.verifier().keyid in ex.question
-    assert base64.b64encode(pem).decode() in ex.question
+    ex = find(lambda e: e.check["sub"] == "one-step" and "$ sha256sum" in e.question)
+    key = W.Key.from_json(ex.check["funcs"][first_step(ex)][0]["key"])
+    assert key.keyid == hashlib.sha256(key.pem).hexdigest()
+    assert key.keyid in ex.question
+    assert base64.b64encode(key.pem).decode() in ex.question
 
 
 def test_commands_in_questions_and_answers_are_valid() -> None:
-    from witness_evals.bench.answers import commands
-    from witness_evals.witness.cli_spec import parse_command
-
-    for seed in range(40):
+    for seed in range(60):
         ex = example(seed)
         for text in (ex.question, ex.answer):
             for cmd in commands(text):
-                assert not parse_command(cmd).errors, cmd
+                if len(cmd.split()) > 2:  # `witness run` alone is a mention in prose, not a command
+                    assert not parse_command(cmd).errors, cmd
+
+
+def test_policy_check_only_for_releases_that_have_it() -> None:
+    from witness_evals.witness import versions
+
+    old = [P.make(derived_rng(0, "v10", s), versions.get("0.10")) for s in range(30)]
+    assert not any("witness policy check" in ex.answer for ex in old)
+    assert any("witness policy check" in example(s).answer for s in range(N))
 
 
 # ----------------------------------------------------------------------------- wrong answers
 
 
+def one_step(ex: Example) -> bool:
+    return ex.check["sub"] == "one-step"
+
+
 def test_missing_attestation_type(ctx: ScoreContext) -> None:
-    ex = find(lambda e: e.check["sub"] == "one-step")
+    ex = find(one_step)
+    s0 = first_step(ex)
 
     def edit(doc: dict[str, Any]) -> None:
-        atts = doc["steps"]["build"]["attestations"]
+        atts = doc["steps"][s0]["attestations"]
         atts[:] = [a for a in atts if a["type"] != COMMAND_RUN]
 
     expect_fail(ctx, ex, with_policy(ex, edit), "attestations missing")
 
 
-def test_trap_exported_slsa_still_required(ctx: ScoreContext) -> None:
+def test_trap_exported_attestor_still_required(ctx: ScoreContext) -> None:
     """Trap 22: with --attestor-slsa-export the slsa predicate is not in the collection."""
-    ex = find(lambda e: "slsa" in e.check["steps"][0].get("x", []))
+    ex = find(lambda e: "slsa" in steps(e)[0].get("x", []))
     assert "--attestor-slsa-export" in ex.question
+    s0 = first_step(ex)
 
     def edit(doc: dict[str, Any]) -> None:
-        doc["steps"]["build"]["attestations"].append(
+        doc["steps"][s0]["attestations"].append(
             {"type": "https://slsa.dev/provenance/v1.0", "regopolicies": []}
         )
 
@@ -169,10 +249,10 @@ def test_trap_exported_slsa_still_required(ctx: ScoreContext) -> None:
 
 def test_trap_wrong_type_uri(ctx: ScoreContext) -> None:
     """Trap 2: `commandrun` is not the command-run type."""
-    ex = find(lambda e: e.check["sub"] == "one-step")
+    ex = find(one_step)
 
     def edit(doc: dict[str, Any]) -> None:
-        for a in doc["steps"]["build"]["attestations"]:
+        for a in doc["steps"][first_step(ex)]["attestations"]:
             if a["type"] == COMMAND_RUN:
                 a["type"] = "https://witness.dev/attestations/commandrun/v0.1"
 
@@ -180,10 +260,11 @@ def test_trap_wrong_type_uri(ctx: ScoreContext) -> None:
 
 
 def test_trap_sbom_type(ctx: ScoreContext) -> None:
-    ex = find(lambda e: any(s["kind"] == "sbom" for s in e.check["steps"]))
+    ex = find(lambda e: any(s["kind"] == "sbom" for s in steps(e)))
+    name = next(s["name"] for s in steps(ex) if s["kind"] == "sbom")
 
     def edit(doc: dict[str, Any]) -> None:
-        for a in doc["steps"]["sbom"]["attestations"]:
+        for a in doc["steps"][name]["attestations"]:
             if a["type"] in ("https://spdx.dev/Document", "https://cyclonedx.org/bom"):
                 a["type"] = "https://witness.dev/attestations/sbom/v0.1"
 
@@ -192,16 +273,10 @@ def test_trap_sbom_type(ctx: ScoreContext) -> None:
 
 def test_default_attestors_assumed_with_a_flag(ctx: ScoreContext) -> None:
     """Trap 20: `-a` replaces environment,git; requiring them anyway cannot pass."""
-    ex = find(
-        lambda e: (
-            e.check["sub"] == "one-step"
-            and e.check["steps"][0]["a"]
-            and "environment" not in e.check["steps"][0]["a"]
-        )
-    )
+    ex = find(lambda e: one_step(e) and steps(e)[0]["a"] and "environment" not in steps(e)[0]["a"])
 
     def edit(doc: dict[str, Any]) -> None:
-        doc["steps"]["build"]["attestations"].append(
+        doc["steps"][first_step(ex)]["attestations"].append(
             {"type": "https://witness.dev/attestations/environment/v0.1", "regopolicies": []}
         )
 
@@ -210,7 +285,7 @@ def test_default_attestors_assumed_with_a_flag(ctx: ScoreContext) -> None:
 
 def test_keyid_of_der(ctx: ScoreContext) -> None:
     """Trap 8: keyid computed over the DER instead of the PEM file."""
-    ex = find(lambda e: e.check["sub"] == "one-step")
+    ex = find(lambda e: one_step(e) and "key" in e.check["funcs"][first_step(e)][0])
 
     def edit(doc: dict[str, Any]) -> None:
         ((_kid, entry),) = doc["publickeys"].items()
@@ -218,14 +293,14 @@ def test_keyid_of_der(ctx: ScoreContext) -> None:
         der = base64.b64decode("".join(pem.decode().splitlines()[1:-1]))
         new = hashlib.sha256(der).hexdigest()
         doc["publickeys"] = {new: {"keyid": new, "key": entry["key"]}}
-        doc["steps"]["build"]["functionaries"][0]["publickeyid"] = new
+        doc["steps"][first_step(ex)]["functionaries"][0]["publickeyid"] = new
 
     expect_fail(ctx, ex, with_policy(ex, edit), "policy check")
 
 
 def test_key_base64_of_der(ctx: ScoreContext) -> None:
     """Trap 7: `key` holding base64 of the DER (MCow...) instead of base64 of the PEM."""
-    ex = find(lambda e: e.check["sub"] == "one-step")
+    ex = find(lambda e: one_step(e) and "key" in e.check["funcs"][first_step(e)][0])
 
     def edit(doc: dict[str, Any]) -> None:
         for entry in doc["publickeys"].values():
@@ -236,16 +311,16 @@ def test_key_base64_of_der(ctx: ScoreContext) -> None:
 
 
 def test_step_key_differs_from_name(ctx: ScoreContext) -> None:
-    ex = find(lambda e: e.check["sub"] == "one-step")
+    ex = find(one_step)
 
     def edit(doc: dict[str, Any]) -> None:
-        doc["steps"]["build"]["name"] = "Build"
+        doc["steps"][first_step(ex)]["name"] = "Build-X"
 
     assert not P.score(with_policy(ex, edit), ex.check, ctx).ok
 
 
 def test_wrong_or_bad_expiry(ctx: ScoreContext) -> None:
-    ex = find(lambda e: e.check["sub"] == "one-step")
+    ex = find(one_step)
     expect_fail(
         ctx, ex, with_policy(ex, lambda d: d.update(expires="2035-12-17T23:57:40Z")), "expires is not"
     )
@@ -255,7 +330,7 @@ def test_wrong_or_bad_expiry(ctx: ScoreContext) -> None:
 
 
 def test_sign_command_required(ctx: ScoreContext) -> None:
-    ex = find(lambda e: e.check["sub"] == "one-step")
+    ex = find(lambda e: one_step(e) and "witness sign -f" in e.answer)
     sign = next(line for line in ex.answer.splitlines() if line.startswith("witness sign"))
     expect_fail(ctx, ex, ex.answer.replace(sign, ""), "no `witness sign` command")
     no_out = re.sub(r" -o \S+", "", sign)
@@ -264,71 +339,66 @@ def test_sign_command_required(ctx: ScoreContext) -> None:
     expect_fail(ctx, ex, ex.answer.replace(sign, other_key), "does not use the policy key")
 
 
+def multi(ex: Example) -> bool:
+    return ex.check["sub"] == "multi-step"
+
+
 def test_multi_step_without_artifacts_from(ctx: ScoreContext) -> None:
-    ex = find(lambda e: e.check["sub"] == "multi-step")
+    ex = find(multi)
     expect_fail(
         ctx,
         ex,
         with_policy(ex, lambda d: [s.pop("artifactsFrom", None) for s in d["steps"].values()]),
-        "consumed artifacts that differ",
+        "artifactsFrom",
     )
 
 
-def test_three_steps_middle_artifacts_from_dropped(ctx: ScoreContext) -> None:
-    """Every hand-over is required ("each later step takes its artifacts from the step before it"),
-    not only the last one: dropping `package`'s artifactsFrom in build → package → x must fail."""
-    ex = find(lambda e: e.check["sub"] == "multi-step" and len(e.check["steps"]) == 3)
-    expect_fail(
-        ctx,
-        ex,
-        with_policy(ex, lambda d: d["steps"]["package"].pop("artifactsFrom")),
-        "package consumed artifacts that differ from build's products",
-    )
+def test_middle_artifacts_from_dropped(ctx: ScoreContext) -> None:
+    """Every hand-over is required, not only the last one."""
+    ex = find(lambda e: multi(e) and len(steps(e)) >= 3)
+    middle = steps(ex)[1]["name"]
+    expect_fail(ctx, ex, with_policy(ex, lambda d: d["steps"][middle].pop("artifactsFrom")), f"step {middle}")
 
 
 def test_update_answer_quoting_current_policy_first(ctx: ScoreContext) -> None:
     """An update answer that shows the current policy before the updated one is graded on the latter."""
     for k in ("policies/update-expiry", "policies/update-add-key", "policies/update-add-step"):
-
-        def is_kind(e: Example, k: str = k) -> bool:
-            return kind(e) == k
-
-        ex = find(is_kind)
+        ex = find(lambda e, k=k: kind(e) == k)
         old = JSON_BLOCK.findall(ex.question)[0]
         answer = f"Current policy:\n```json\n{old}\n```\n\nUpdated:\n\n{ex.answer}"
         res = P.score(answer, ex.check, ctx)
         assert res.ok, f"{k}: {res.reason}"
-        # and the other way round (updated first, stale one last) is graded on the stale one
         stale = f"{ex.answer}\n\nFor comparison, the old one:\n```json\n{old}\n```\n"
         assert not P.score(stale, ex.check, ctx).ok
 
 
 def test_trap_artifacts_from_snake_case(ctx: ScoreContext) -> None:
     """Trap 11: `artifacts_from` is silently ignored."""
-    ex = find(lambda e: e.check["sub"] == "multi-step")
+    ex = find(multi)
 
     def edit(doc: dict[str, Any]) -> None:
         for s in doc["steps"].values():
             if "artifactsFrom" in s:
                 s["artifacts_from"] = s.pop("artifactsFrom")
 
-    expect_fail(ctx, ex, with_policy(ex, edit), "consumed artifacts that differ")
+    assert not P.score(with_policy(ex, edit), ex.check, ctx).ok
 
 
 def test_multi_step_keys_pooled(ctx: ScoreContext) -> None:
-    ex = find(lambda e: e.check["sub"] == "multi-step")
+    ex = find(lambda e: multi(e) and len({json.dumps(f) for f in e.check["funcs"].values()}) == len(steps(e)))
 
     def edit(doc: dict[str, Any]) -> None:
         funcs = [f for s in doc["steps"].values() for f in s["functionaries"]]
         for s in doc["steps"].values():
             s["functionaries"] = list(funcs)
 
-    expect_fail(ctx, ex, with_policy(ex, edit), "signed by the build key")
+    expect_fail(ctx, ex, with_policy(ex, edit), "signed by the")
 
 
 def test_multi_step_missing_step(ctx: ScoreContext) -> None:
-    ex = find(lambda e: e.check["sub"] == "multi-step")
-    expect_fail(ctx, ex, with_policy(ex, lambda d: d["steps"].pop("package")), "policy steps")
+    ex = find(multi)
+    last = steps(ex)[-1]["name"]
+    expect_fail(ctx, ex, with_policy(ex, lambda d: d["steps"].pop(last)), "policy steps")
 
 
 def rego_example(violation: str = "command") -> Example:
@@ -354,9 +424,10 @@ def test_rego_module_raw_text(ctx: ScoreContext) -> None:
 
 def test_rego_on_wrong_attestation(ctx: ScoreContext) -> None:
     ex = rego_example()
+    step = ex.check["rego"]["step"]
 
     def edit(doc: dict[str, Any]) -> None:
-        atts = doc["steps"]["build"]["attestations"]
+        atts = doc["steps"][step]["attestations"]
         mods = [r for a in atts for r in a["regopolicies"]]
         for a in atts:
             a["regopolicies"] = mods if a["type"].endswith("/product/v0.1") else []
@@ -387,16 +458,6 @@ def test_rego_branch_rule_dropped(ctx: ScoreContext) -> None:
     expect_fail(ctx, ex, with_policy(ex, edit), "no regopolicies")
 
 
-def test_rego_without_name(ctx: ScoreContext) -> None:
-    ex = rego_example()
-
-    def edit(doc: dict[str, Any]) -> None:
-        for r in _rego_entries(doc):
-            r["name"] = ""
-
-    expect_fail(ctx, ex, with_policy(ex, edit), "no name")
-
-
 def test_rego_v1_syntax_without_import(ctx: ScoreContext) -> None:
     """Trap 5: `deny contains msg if` without `import rego.v1` does not parse in witness verify."""
     ex = rego_example()
@@ -411,9 +472,10 @@ def test_rego_v1_syntax_without_import(ctx: ScoreContext) -> None:
 
 def test_multi_functionary_single_key(ctx: ScoreContext) -> None:
     ex = find(lambda e: e.check["sub"] == "multi-functionary")
+    s0 = first_step(ex)
 
     def edit(doc: dict[str, Any]) -> None:
-        doc["steps"]["build"]["functionaries"] = doc["steps"]["build"]["functionaries"][:1]
+        doc["steps"][s0]["functionaries"] = doc["steps"][s0]["functionaries"][:1]
 
     expect_fail(ctx, ex, with_policy(ex, edit), "genuine pipeline #1")
 
@@ -421,36 +483,69 @@ def test_multi_functionary_single_key(ctx: ScoreContext) -> None:
 def test_multi_functionary_key_not_embedded(ctx: ScoreContext) -> None:
     """Trap 13: a functionary whose key is missing from `publickeys` never matches."""
     ex = find(lambda e: e.check["sub"] == "multi-functionary")
-    second = crypto.Signer(crypto.generate_private_key("ed25519", seed=ex.check["steps"][0]["keys"][1]))
+    second = W.Key.from_json(ex.check["funcs"][first_step(ex)][1]["key"])
 
     def edit(doc: dict[str, Any]) -> None:
-        doc["publickeys"].pop(second.verifier().keyid)
+        doc["publickeys"].pop(second.keyid)
 
     expect_fail(ctx, ex, with_policy(ex, edit), "is not the keyid of any key in 'publickeys'")
 
 
-def test_update_add_key_unchanged_policy(ctx: ScoreContext) -> None:
-    ex = find(lambda e: kind(e) == "policies/update-add-key")
-    old = JSON_BLOCK.findall(ex.question)[0]
-    expect_fail(
-        ctx, ex, JSON_BLOCK.sub(lambda _m: "```json\n" + old + "\n```", ex.answer), "genuine pipeline #1"
-    )
+def test_update_unchanged_policies_fail(ctx: ScoreContext) -> None:
+    for change, reason in (("add-key", "genuine pipeline #1"), ("add-step", "policy steps"),
+                           ("expiry", "expires is not"), ("replace-key", "")):  # fmt: skip
+        ex = find(lambda e, c=change: kind(e) == f"policies/update-{c}")
+        old = JSON_BLOCK.findall(ex.question)[0]
+        expect_fail(ctx, ex, JSON_BLOCK.sub(lambda _m, o=old: "```json\n" + o + "\n```", ex.answer), reason)
 
 
-def test_update_add_step_unchanged_policy(ctx: ScoreContext) -> None:
-    ex = find(lambda e: kind(e) == "policies/update-add-step")
-    old = JSON_BLOCK.findall(ex.question)[0]
-    expect_fail(ctx, ex, JSON_BLOCK.sub(lambda _m: "```json\n" + old + "\n```", ex.answer), "policy steps")
+def test_replace_key_keeping_the_old_key_fails(ctx: ScoreContext) -> None:
+    ex = find(lambda e: kind(e) == "policies/update-replace-key")
+    step, old = ex.check["retired"]
+    old_key = W.Key.from_json(old["key"])
+
+    def edit(doc: dict[str, Any]) -> None:
+        doc["publickeys"][old_key.keyid] = {"keyid": old_key.keyid, "key": old_key.b64}
+        doc["steps"][step]["functionaries"].append({"type": "publickey", "publickeyid": old_key.keyid})
+
+    expect_fail(ctx, ex, with_policy(ex, edit), "retired key")
 
 
-def test_update_expiry_unchanged_policy(ctx: ScoreContext) -> None:
-    ex = find(lambda e: kind(e) == "policies/update-expiry")
-    old = JSON_BLOCK.findall(ex.question)[0]
-    expect_fail(ctx, ex, JSON_BLOCK.sub(lambda _m: "```json\n" + old + "\n```", ex.answer), "expires is not")
+def x509_example() -> Example:
+    return find(lambda e: e.check["sub"] == "x509")
+
+
+def test_x509_wildcard_constraint_fails(ctx: ScoreContext) -> None:
+    """A certConstraint that accepts any certificate of the CA lets another identity sign."""
+    ex = x509_example()
+
+    def edit(doc: dict[str, Any]) -> None:
+        for s in doc["steps"].values():
+            for f in s["functionaries"]:
+                cc = f["certConstraint"]
+                cc.update(commonname="*", emails=["*"], uris=["*"], organizations=["*"], dnsnames=["*"])
+
+    expect_fail(ctx, ex, with_policy(ex, edit), "not in the policy")
+
+
+def test_x509_without_roots_fails(ctx: ScoreContext) -> None:
+    ex = x509_example()
+    assert not P.score(with_policy(ex, lambda d: d.pop("roots")), ex.check, ctx).ok
+
+
+def test_x509_constraint_names_unknown_root(ctx: ScoreContext) -> None:
+    ex = x509_example()
+
+    def edit(doc: dict[str, Any]) -> None:
+        for s in doc["steps"].values():
+            for f in s["functionaries"]:
+                f["certConstraint"]["roots"] = ["some-other-root"]
+
+    assert not P.score(with_policy(ex, edit), ex.check, ctx).ok
 
 
 def test_yaml_policy(ctx: ScoreContext) -> None:
-    ex = find(lambda e: e.check["sub"] == "one-step")
+    ex = find(one_step)
     answer = JSON_BLOCK.sub(lambda _m: "```yaml\nexpires: 2030-01-01T00:00:00Z\nsteps: {}\n```", ex.answer)
     expect_fail(ctx, ex, answer, "no JSON policy")
 
@@ -491,31 +586,27 @@ def test_garbage_check_fields_do_not_crash(ctx: ScoreContext) -> None:
 # ----------------------------------------------------------------------------- question/answer wording
 
 
-def test_add_step_answer_describes_only_runs_shown() -> None:
-    """The add-step question shows only the new step's `witness run`; the answer must not invent the
-    `-a` flags of the existing steps (it keeps them as they are in the given policy)."""
+def test_add_step_question_shows_the_new_run() -> None:
     seen = 0
     for seed in range(400):
         ex = example(seed)
         if kind(ex) != "policies/update-add-step":
             continue
         seen += 1
-        new = ex.check["steps"][-1]["name"]
-        described = [line for line in ex.answer.splitlines() if "⇒" in line]
-        assert described and all(line.startswith(f"- `{new}`: ") for line in described), described
-        for old in ex.check["steps"][:-1]:
-            assert f"witness run -s {old['name']} " not in ex.question
+        new = steps(ex)[-1]["name"]
+        assert re.search(rf"witness run (-s|--step) {re.escape(new)} ", ex.question)
+        assert f'"{new}"' not in JSON_BLOCK.findall(ex.question)[0]
     assert seen >= 3
 
 
-def test_rego_question_names_step_and_reads_well() -> None:
-    """Which step the Rego rule gates is stated (it matters for two-step pipelines)."""
+def test_rego_question_shows_module_and_base64() -> None:
     seen = 0
-    for seed in range(400):
+    for seed in range(300):
         ex = example(seed)
         if ex.check["sub"] != "rego":
             continue
         seen += 1
-        assert f"it applies to the `{ex.check['rego']['step']}` step" in ex.question
-        assert "team wants the" not in ex.question
-    assert seen >= 10
+        r = ex.check["rego"]
+        assert r["module"] in ex.question
+        assert base64.b64encode(r["module"].encode()).decode() in ex.question
+    assert seen >= 8

@@ -1,18 +1,36 @@
-"""Family `rego`: determinism, reference answers pass, realistic wrong answers and garbage fail."""
+"""Family `rego`: requirements over every attestor, intents, teaching answers, and the scorer's verdicts."""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 import random
+import re
+from collections import Counter
 
 import pytest
 
+from witness_evals.bench.answers import code_blocks, rego_modules
 from witness_evals.bench.scorers.context import ScoreContext
 from witness_evals.generate.example import Example
 from witness_evals.generate.families import rego
+from witness_evals.generate.rego_model import (
+    Req,
+    apply_bug,
+    attestation_entry,
+    b64,
+    can_combine,
+    combine,
+    render,
+)
+from witness_evals.generate.validate import placeholder_problems
+from witness_evals.witness.attestors import ATTESTORS, get
+from witness_evals.witness.rego import evaluate_deny
+from witness_evals.witness.rego.syntax import v0_issues
 
-SEEDS = range(240)
+SEEDS = range(300)
+MAKERS = [(att, m) for att, ms in rego.MAKERS.items() for m in ms]
 
 
 @pytest.fixture(scope="module")
@@ -24,23 +42,30 @@ def _fence(src: str, lang: str = "rego") -> str:
     return f"Here you go:\n\n```{lang}\n{src}```\n"
 
 
-def _cond(name: str, seed: int = 7) -> rego.Cond:
-    fn = next(f for f in rego.CONDITIONS if f.__name__ == name)
+def _req(name: str, seed: int = 7) -> Req:
+    fn = next(m for _, m in MAKERS if m.__name__ == name)
     return fn(random.Random(seed))
 
 
-def _check(c: rego.Cond, *, policy_check: bool = False) -> dict[str, object]:
+def _check(req: Req, *, policy_check: bool = False) -> dict[str, object]:
     return {
         "kind": "rego",
-        "attestor": c.attestor,
-        "pass_inputs": c.pass_inputs,
-        "deny_inputs": c.deny_inputs,
+        "attestor": req.attestor,
+        "pass_inputs": req.pass_inputs(),
+        "deny_inputs": req.deny_inputs(),
         "policy_check": policy_check,
     }
 
 
 def test_family_registered() -> None:
     assert rego.FAMILY.name == "rego"
+
+
+def test_every_attestor_the_cli_records_has_requirements() -> None:
+    """All 26 attestors: 24 with their own requirements, jwt redirected to github, policyverify not recordable."""
+    assert set(rego.MAKERS) == set(ATTESTORS) - {"jwt", "policyverify"}
+    assert sum(len(m) for m in rego.MAKERS.values()) >= 100
+    assert "jwt" in rego.ATTESTOR_WEIGHTS
 
 
 @pytest.mark.parametrize("seed", [0, 1, 17, 123, 9999])
@@ -50,146 +75,278 @@ def test_deterministic(seed: int) -> None:
     assert dataclasses.asdict(a) == dataclasses.asdict(b)
 
 
+@pytest.mark.parametrize(("attestor", "maker"), MAKERS, ids=[m.__name__ for _, m in MAKERS])
+def test_requirement_modules_are_right_in_both_parsers(attestor: str, maker: object) -> None:
+    """v1 (portable) and v0 renderings: no v0 parse issue, pass every compliant input, deny every violating one,
+    in `witness verify` mode and (v1) `witness policy check` mode; inputs keep the attestor's wire shape."""
+    for seed in (3, 11, 29):
+        req = maker(random.Random(seed))  # type: ignore[operator]
+        assert req.attestor == attestor and len(req.bads) == len(req.bad_desc) >= 1
+        spec = get(attestor)
+        for inp in req.pass_inputs() + req.deny_inputs():
+            assert spec.rego_input(inp) == inp, (req.key, "input is not a wire-format predicate")
+        for style, mode in (("v1", "verify"), ("v1", "policy-check"), ("v0", "verify")):
+            src = render(req, style)
+            assert not v0_issues(src) or mode == "policy-check", (req.key, style)
+            for want, inputs in (("pass", req.pass_inputs()), ("deny", req.deny_inputs())):
+                for inp in inputs:
+                    out = evaluate_deny({"p.rego": src}, inp, mode)
+                    assert out.status == "ok", (req.key, style, mode, out.error)
+                    assert bool(out.deny) == (want == "deny"), (req.key, style, mode, want, out.deny)
+
+
+def test_combined_requirements_enforce_both() -> None:
+    pairs = 0
+    for _, makers in rego.MAKERS.items():
+        for i, a in enumerate(makers):
+            for b in makers[i + 1 :]:
+                ra, rb = a(random.Random(1)), b(random.Random(2))
+                if not can_combine(ra, rb):
+                    continue
+                both = combine(ra, rb)
+                src = render(both, "v1")
+                assert len(both.deny_inputs()) == len(ra.bads) + len(rb.bads)
+                for inp in both.pass_inputs():
+                    assert not evaluate_deny({"p.rego": src}, inp).deny, both.key
+                for inp in both.deny_inputs():
+                    assert evaluate_deny({"p.rego": src}, inp).deny, both.key
+                pairs += 1
+    assert pairs >= 150
+
+
+def test_declared_bugs_change_behaviour() -> None:
+    """Every hand-written logic bug compiles and misbehaves on the requirement's own inputs."""
+    for _, maker in MAKERS:
+        req = maker(random.Random(5))
+        for bug in req.bugs:
+            module = apply_bug(req, bug)
+            assert module and module != render(req, "v1"), (req.key, bug.bid)
+            sym = rego.symptom(req, module)
+            assert sym and not sym.startswith("`witness verify` fails"), (req.key, bug.bid, sym)
+
+
 def test_reference_answers_pass(examples: list[Example], ctx: ScoreContext) -> None:
-    kinds = set()
-    conds = set()
+    kinds: Counter[str] = Counter()
+    attestors = set()
     for ex in examples:
         res = rego.score(ex.answer, ex.check, ctx)
         assert res.ok, (ex.template, ex.group, res.reason)
         assert json.loads(json.dumps(ex.check)) == ex.check
-        assert ex.family == "rego" and ex.group.startswith(f"rego/{ex.check['attestor']}/")
-        kinds.add(ex.template.split("/")[1])
-        conds.add((ex.check["attestor"], ex.check["cond"]))
-    assert kinds == {"write", "portable", "v0", "fix"}
-    assert len(conds) >= 30
+        assert ex.group.startswith(f"rego/{ex.check['attestor']}/")
+        kinds[ex.template.split("/")[1]] += 1
+        attestors.add(ex.check["attestor"])
+    assert set(kinds) == {"write", "portable", "v0", "translate", "combo", "extend", "fix", "logic", "jwt"}
+    assert len(attestors) >= 22
 
 
-def test_every_condition_and_style_passes(ctx: ScoreContext) -> None:
-    for fn in rego.CONDITIONS:
-        c = fn(random.Random(3))
-        check = _check(c, policy_check=True)
-        assert rego.score(_fence(rego.render(c, "v1")), check, ctx).ok, fn.__name__
-        v0 = rego.score(_fence(rego.render(c, "v0")), _check(c), ctx)
-        assert v0.ok, (fn.__name__, v0.reason)
-
-
-def test_templates_are_varied(examples: list[Example]) -> None:
-    per_kind: dict[str, set[str]] = {}
+def test_answers_teach_without_placeholders(examples: list[Example]) -> None:
+    """No placeholder anywhere; every module is whole; embedded base64 is the module's real base64."""
+    entries = 0
     for ex in examples:
-        kind = "/".join(ex.template.split("/")[1:-1])
-        per_kind.setdefault(kind.split("/")[0], set()).add(ex.template.rsplit("/", 1)[1])
-    for kind in ("write", "portable", "v0", "fix"):
-        assert len(per_kind[kind]) >= 6, kind
+        for text in [ex.answer] + [m["content"] for m in ex.history if m["role"] == "assistant"]:
+            assert not placeholder_problems(text), (ex.group, placeholder_problems(text))
+            assert "<base64" not in text and "..." not in "".join(b for _, b in code_blocks(text))
+            modules = rego_modules(text)
+            assert modules and all(m.startswith("package ") and "deny" in m for m in modules)
+            for lang, body in code_blocks(text):
+                if lang == "json":
+                    entry = json.loads(body)
+                    module = base64.b64decode(entry["regopolicies"][0]["module"]).decode()
+                    assert module in modules, ex.group
+                    entries += 1
+        assert "base64 -w0" in ex.answer
+    assert entries >= 50
+
+
+def test_answers_only_use_names_from_the_prompt(examples: list[Example]) -> None:
+    """Attestation and policy files in the check commands are ones the question named."""
+    for ex in examples:
+        for line in "\n".join(b for lang, b in code_blocks(ex.answer) if lang == "bash").splitlines():
+            m = re.match(r"jq -r \.payload (\S+) ", line)
+            if m:
+                assert m.group(1) in ex.question, (ex.group, m.group(1))
+            m = re.match(r"witness policy check (\S+)$", line)
+            if m:
+                assert m.group(1) in ex.question, (ex.group, m.group(1))
+
+
+def test_answer_structure_varies(examples: list[Example]) -> None:
+    openings = Counter(ex.answer[:40] for ex in examples)
+    assert len(openings) >= len(examples) // 3
+    assert openings.most_common(1)[0][1] < len(examples) // 10
+    assert sum(1 for ex in examples if ex.answer.startswith("```rego")) < len(examples) // 2
+
+
+def test_request_shapes_vary(examples: list[Example]) -> None:
+    templates = Counter(ex.template.split("/")[1] + "/" + ex.template.rsplit("/", 1)[1] for ex in examples)
+    assert len(templates) >= 50
     assert len({ex.question for ex in examples}) == len(examples)
+    firsts = {re.split(r"(?<=[.?!:])\s", ex.question, maxsplit=1)[0] for ex in examples}
+    assert len(firsts) >= len(examples) // 3
+    # slot values are stated in sentences, never as a `key: value` list
+    assert not any(re.search(r"^\s*-?\s*\w+: `", ex.question, re.M) for ex in examples)
+
+
+def test_extend_is_multi_turn_and_keeps_the_first_rule(examples: list[Example]) -> None:
+    extends = [ex for ex in examples if ex.template.startswith("rego/extend/")]
+    assert extends
+    for ex in extends:
+        assert [m["role"] for m in ex.history] == ["user", "assistant"]
+        first = rego_modules(ex.history[1]["content"])[0]
+        final = rego_modules(ex.answer)[0]
+        first_rule = first.split("deny", 1)[1].split("}", 1)[0].replace("[msg] {", " contains msg if {")
+        assert first_rule.split("{", 1)[1].strip() in final
+        assert final.count("deny") > first.count("deny")
+        msgs = ex.messages()
+        assert [m["role"] for m in msgs if m["role"] != "system"] == [
+            "user",
+            "assistant",
+            "user",
+            "assistant",
+        ]
+
+
+def test_fix_answers_repeating_the_broken_module_fail(examples: list[Example], ctx: ScoreContext) -> None:
+    fixes = [ex for ex in examples if "broken" in ex.check]
+    assert {ex.template.split("/")[1] for ex in fixes} == {"fix", "logic"}
+    for ex in fixes[:16]:
+        assert ex.check["broken"] in ex.question
+        res = rego.score(_fence(ex.check["broken"]), ex.check, ctx)
+        assert not res.ok and "broken" in res.reason
+        assert rego.score(_fence(ex.check["broken"]) + ex.answer, ex.check, ctx).ok
+
+
+def test_logic_bug_symptoms_come_from_evaluation(examples: list[Example], ctx: ScoreContext) -> None:
+    """The module a logic question pastes really misbehaves, and it compiles."""
+    logic = [ex for ex in examples if ex.template.startswith("rego/logic/")]
+    assert len(logic) >= 20
+    for ex in logic:
+        res = rego.score(
+            _fence(ex.check["broken"]), {k: v for k, v in ex.check.items() if k != "broken"}, ctx
+        )
+        assert not res.ok and ("denies a compliant" in res.reason or "does not deny" in res.reason), (
+            res.reason
+        )
 
 
 def test_every_trap_module_fails(ctx: ScoreContext) -> None:
-    """The broken module of each trap, given back as the answer, fails for every condition."""
-    for fn in rego.CONDITIONS:
-        c = fn(random.Random(11))
+    for _, maker in MAKERS[::3]:
+        req = maker(random.Random(11))
         for trap in rego.TRAPS:
-            res = rego.score(_fence(rego._broken(c, trap)), _check(c), ctx)
-            assert not res.ok, (fn.__name__, trap)
+            module = rego.broken(req, trap)
+            if not rego.symptom(req, module):
+                continue  # e.g. a path trap that does not apply: the family never asks about it
+            assert not rego.score(_fence(module), _check(req), ctx).ok, (req.key, trap)
 
 
 def test_trap_reasons(ctx: ScoreContext) -> None:
-    c = _cond("_git_branch")
-    check = _check(c)
-    res = rego.score(_fence(rego._broken(c, "no-import")), check, ctx)
-    assert "rego_parse_error" in res.reason
-    res = rego.score(_fence(rego._broken(c, "string")), check, ctx)
-    assert "expected []interface{} but got string" in res.reason
-    res = rego.score(_fence(rego._broken(c, "bool")), check, ctx)
-    assert "got bool" in res.reason
-    res = rego.score(_fence(rego._broken(c, "no-deny")), check, ctx)
-    assert "does not deny" in res.reason
-    res = rego.score(_fence(rego._broken(c, "path")), check, ctx)
-    assert "denies a compliant" in res.reason
+    req = _req("git_branch")
+    check = _check(req)
+    assert "rego_parse_error" in rego.score(_fence(rego.broken(req, "no-import")), check, ctx).reason
+    assert (
+        "expected []interface{} but got string"
+        in rego.score(_fence(rego.broken(req, "string")), check, ctx).reason
+    )
+    assert "got bool" in rego.score(_fence(rego.broken(req, "bool")), check, ctx).reason
+    assert "does not deny" in rego.score(_fence(rego.broken(req, "no-deny")), check, ctx).reason
+    assert "denies a compliant" in rego.score(_fence(rego.broken(req, "path")), check, ctx).reason
 
 
 def test_portable_rejects_classic_syntax(ctx: ScoreContext) -> None:
-    c = _cond("_env_os")
-    res = rego.score(_fence(rego.render(c, "v0")), _check(c, policy_check=True), ctx)
+    req = _req("env_os")
+    res = rego.score(_fence(render(req, "v0")), _check(req, policy_check=True), ctx)
     assert not res.ok and "witness policy check" in res.reason
+    assert rego.score(_fence(render(req, "v1")), _check(req, policy_check=True), ctx).ok
 
 
-def test_fix_answer_repeating_broken_module_fails(examples: list[Example], ctx: ScoreContext) -> None:
-    fixes = [ex for ex in examples if "broken" in ex.check]
-    assert fixes
-    for ex in fixes[:10]:
-        res = rego.score(_fence(ex.check["broken"]), ex.check, ctx)
-        assert not res.ok and "broken" in res.reason
-        # quoting the broken module before the fixed one is fine
-        both = _fence(ex.check["broken"]) + ex.answer
-        assert rego.score(both, ex.check, ctx).ok
+def test_attestation_entry_carries_the_real_base64() -> None:
+    req = _req("sarif_no_errors")
+    module = render(req, "v1")
+    entry = json.loads(attestation_entry(req, module))
+    assert entry["type"] == "https://witness.dev/attestations/sarif/v0.1"
+    assert (
+        base64.b64decode(entry["regopolicies"][0]["module"]).decode()
+        == module
+        == base64.b64decode(b64(module)).decode()
+    )
 
 
 WRONG = {
-    "_git_author_domain": (
-        "package git.author\n\nimport rego.v1\n\ndeny contains msg if {\n"
-        '\tnot endswith(input.authoremail, "{dom}")\n\tmsg := "bad"\n}\n',
-        "does not deny",
-    ),
-    "_cmd_prefix": (
-        'package commandrun\n\ndeny[msg] {\n\tinput.cmd[0] != "{p0}"\n\tmsg := "bad"\n}\n',
-        "does not deny",
-    ),
-    "_cmd_no_download": (
-        'package commandrun\n\ndeny[msg] {\n\tinput.cmd[0] == "{tool}"\n\tmsg := "bad"\n}\n',
-        "does not deny",
-    ),
-    "_env_equals": (
-        'package env\n\ndeny[msg] {\n\tinput.variables["{var}"] != "{val}"\n\tmsg := "bad"\n}\n',
-        "does not deny",
-    ),
-    "_mat_lockfile": (
-        'package material\n\ndeny[msg] {\n\tnot input.Materials["{lock}"]\n\tmsg := "bad"\n}\n',
+    # a realistic near miss per field kind: each must fail against the requirement's inputs
+    "git_author_domain": ('not endswith(input.authoremail, "{domain}")', "does not deny"),
+    "gh_protected": ("not input.jwt.claims.ref_protected == true", "denies a compliant"),
+    "aws_account": ('not input.account_id == "{param}"', "denies a compliant"),
+    "k8s_replicas": (
+        "doc := input.recordeddocs[_]\n\tdoc.data.spec.replicas <= {param}",
         "denies a compliant",
     ),
-    "_prod_has": (
-        'package product\n\ndeny[msg] {\n\tnot input.predicate["{want}"]\n\tmsg := "bad"\n}\n',
+    "sarif_no_errors": ('result := input.runs[_].results[_]\n\tresult.level == "error"', "does not deny"),
+    "slsa_command": (
+        'not startswith(input.build_definition.external_parameters.command, "{param} ")',
         "denies a compliant",
     ),
-    "_cmd_exitcode": (
-        'package commandrun\n\ndeny[msg] {\n\tinput.predicate.exitcode != 0\n\tmsg := "bad"\n}\n',
-        "does not deny",
-    ),
-    "_git_branch": (
-        'package git\n\ndeny = "not main" {\n\tinput.branch != "{want}"\n}\n',
-        "got string",
-    ),
+    "mat_lockfile": ('not input.Materials["{param}"]', "denies a compliant"),
+    "vex_status": ('st := input.statements[_]\n\tnot st.status == "fixed"', "does not deny"),
 }
 
 
 @pytest.mark.parametrize("name", sorted(WRONG))
 def test_realistic_wrong_answers(name: str, ctx: ScoreContext) -> None:
-    c = _cond(name)
-    src, expected = WRONG[name]
-    fill = {
-        "{dom}": c.param,  # the domain without the "@": also accepts look-alike domains
-        "{p0}": c.param.split(" ")[0],
-        "{tool}": c.param,
-        "{var}": c.param.split("=")[0],
-        "{val}": c.param.split("=", 1)[-1],
-        "{lock}": c.param,
-        "{want}": c.param,
-    }
-    for k, v in fill.items():
-        src = src.replace(k, v)
-    res = rego.score(_fence(src), _check(c), ctx)
+    req = _req(name)
+    body, expected = WRONG[name]
+    body = body.replace("{param}", req.param).replace("{domain}", req.param)
+    module = f'package wrong\n\nimport rego.v1\n\ndeny contains msg if {{\n\t{body}\n\tmsg := "bad"\n}}\n'
+    res = rego.score(_fence(module), _check(req), ctx)
     assert not res.ok and expected in res.reason, res.reason
 
 
 def test_correct_alternative_forms_pass(ctx: ScoreContext) -> None:
-    c = _cond("_git_branch")
-    alt = f'package git\n\ndeny[msg] {{\n\tinput.branch != "{c.param}"\n\tmsg := "wrong branch"\n}}\n'
-    assert rego.score(_fence(alt, ""), _check(c), ctx).ok
-    c = _cond("_prod_no_suffix")
+    req = _req("git_branch")
+    alt = f'package git\n\ndeny[msg] {{\n\tnot input.branch == "{req.param}"\n\tmsg := "wrong branch"\n}}\n'
+    assert rego.score(_fence(alt, ""), _check(req), ctx).ok
+    req = _req("prod_no_suffix")
     alt = (
         "package product\n\nimport rego.v1\n\ndeny contains msg if {\n\tsome path, _ in input\n"
-        f'\tendswith(path, "{c.param}")\n\tmsg := path\n}}\n'
+        f'\tendswith(path, "{req.param}")\n\tmsg := path\n}}\n'
     )
-    assert rego.score(_fence(alt), _check(c, policy_check=True), ctx).ok
+    assert rego.score(_fence(alt), _check(req, policy_check=True), ctx).ok
+
+
+@pytest.mark.parametrize(
+    ("name", "src"),
+    [
+        ("gh_repo", 'not input.jwt.claims.repository_owner == "{org}"'),
+        ("gl_project", 'not input.jwt.claims.namespace_path == "{org}"'),
+        ("git_remote", 'not contains(input.remotes[0], "/{org}/")'),
+        ("gh_repo", 'not startswith(input.jwt.claims.repository, "{slug}")'),
+    ],
+)
+def test_owner_only_repo_checks_fail(name: str, src: str, ctx: ScoreContext) -> None:
+    req = _req(name)
+    slug = (
+        req.param.removeprefix("https://github.com/").removeprefix("https://gitlab.com/").removesuffix(".git")
+    )
+    body = src.replace("{org}", slug.split("/")[0]).replace("{slug}", slug)
+    module = f'package repo\n\ndeny[msg] {{\n\t{body}\n\tmsg := "bad"\n}}\n'
+    res = rego.score(_fence(module), _check(req), ctx)
+    assert not res.ok and "does not deny" in res.reason, res.reason
+
+
+@pytest.mark.parametrize("name", ["gl_ref", "gl_project", "gl_source"])
+def test_gitlab_jwt_caveat_in_answers(name: str) -> None:
+    """The gitlab attestor only records `jwt` from `CI_JOB_JWT` (removed in GitLab 17.0): answers say so."""
+    req = _req(name)
+    assert "CI_JOB_JWT" in req.note and "17.0" in req.note
+    built = rego._write(random.Random(1), req, "write", rego.versions.LATEST)
+    assert "CI_JOB_JWT" in built.answer
+
+
+def test_jwt_requests_go_to_the_github_attestation(examples: list[Example]) -> None:
+    jwt = [ex for ex in examples if ex.template.startswith("rego/jwt/")]
+    assert jwt
+    for ex in jwt:
+        assert ex.check["type"] == "https://witness.dev/attestations/github/v0.1"
+        assert "-a jwt" in ex.answer and "fails" in ex.answer
 
 
 GARBAGE = [
@@ -223,44 +380,3 @@ def test_malformed_checks_fail(ctx: ScoreContext) -> None:
     ]
     for bad in bads:
         assert not rego.score(ex.answer, bad, ctx).ok
-
-
-@pytest.mark.parametrize(
-    ("name", "src"),
-    [
-        # checks only the owner/namespace: accepts any other repo of the same org
-        ("_gh_repo", 'not input.jwt.claims.repository_owner == "{org}"'),
-        ("_gl_project", 'not input.jwt.claims.namespace_path == "{org}"'),
-        ("_git_remote", 'not contains(input.remotes[0], "/{org}/")'),
-        # a prefix match accepts look-alike repos such as `<org>/<project>-fork`
-        ("_gh_repo", 'not startswith(input.jwt.claims.repository, "{slug}")'),
-    ],
-)
-def test_owner_only_repo_checks_fail(name: str, src: str, ctx: ScoreContext) -> None:
-    c = _cond(name)
-    slug = (
-        c.param.removeprefix("https://github.com/").removeprefix("https://gitlab.com/").removesuffix(".git")
-    )
-    body = src.replace("{org}", slug.split("/")[0]).replace("{slug}", slug)
-    module = f'package repo\n\ndeny[msg] {{\n\t{body}\n\tmsg := "bad"\n}}\n'
-    res = rego.score(_fence(module), _check(c), ctx)
-    assert not res.ok and "does not deny" in res.reason, res.reason
-
-
-def test_gitlab_project_url_alternative_passes(ctx: ScoreContext) -> None:
-    c = _cond("_gl_project")
-    module = (
-        "package gitlab.project\n\nimport rego.v1\n\ndeny contains msg if {\n"
-        f'\tnot endswith(input.projecturl, "/{c.param}")\n\tmsg := "wrong project"\n}}\n'
-    )
-    assert rego.score(_fence(module), _check(c, policy_check=True), ctx).ok
-
-
-@pytest.mark.parametrize("name", ["_gl_ref", "_gl_project", "_gl_source"])
-def test_gitlab_jwt_caveat_in_answers(name: str) -> None:
-    """The gitlab attestor only records `jwt` from `CI_JOB_JWT` (removed in GitLab 17.0): answers say so."""
-    c = _cond(name)
-    assert "CI_JOB_JWT" in c.note and "17.0" in c.note
-    for kind in ("write", "v0", "fix"):
-        built = rego._build(random.Random(1), c, kind)
-        assert "CI_JOB_JWT" in built.answer

@@ -1,4 +1,4 @@
-"""Family `traps`: determinism, reference answers pass, realistic wrong answers and garbage fail."""
+"""Family `traps`: determinism, reference answers pass, the core backs every claim, wrong answers fail."""
 
 from __future__ import annotations
 
@@ -13,29 +13,34 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from witness_evals.bench import answers
 from witness_evals.bench.scorers.context import NOW, ScoreContext
+from witness_evals.generate import traps_cases as C
+from witness_evals.generate import traps_requests as R
+from witness_evals.generate import traps_world as W
 from witness_evals.generate.example import Example
 from witness_evals.generate.families import get
 from witness_evals.generate.families import traps as T
-from witness_evals.witness import crypto, simulate
-from witness_evals.witness.cli_spec import parse_command
-from witness_evals.witness.verify import SourceCollection, verify
+from witness_evals.generate.validate import placeholder_problems
+from witness_evals.generate.worlds import witness_output
+from witness_evals.witness import versions
+from witness_evals.witness.cli import parse_command
 
 JSON_BLOCK = re.compile(r"```json\n(.*?)\n```", re.S)
-SEEDS = range(220)
+SEEDS = range(240)
 
 
 @functools.cache
-def example(seed: int) -> Example:
-    return T.make(random.Random(seed))
+def example(seed: int, version: str = versions.DEFAULT) -> Example:
+    return T.make(random.Random(seed), versions.get(version))
 
 
-def find(pred: Callable[[Example], bool], limit: int = 600) -> Example:
+def find(pred: Callable[[Example], bool], limit: int = 1500) -> Example:
     for seed in range(limit):
         ex = example(seed)
         if pred(ex):
@@ -47,13 +52,13 @@ def trap(prefix: str) -> Example:
     return find(lambda ex: ex.check["trap"].startswith(prefix))
 
 
-def full_trap(prefix: str) -> Example:
-    """An example of that trap whose answer carries the whole corrected policy."""
-    return find(lambda ex: ex.check["trap"].startswith(prefix) and "Corrected policy" in ex.answer)
-
-
 def policy_of(ex: Example) -> dict[str, Any]:
     doc: dict[str, Any] = json.loads(JSON_BLOCK.findall(ex.answer)[-1])
+    return doc
+
+
+def shown_of(ex: Example) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(JSON_BLOCK.findall(ex.question)[0])
     return doc
 
 
@@ -63,6 +68,18 @@ def with_policy(ex: Example, edit: Callable[[dict[str, Any]], None]) -> str:
     doc = json.loads(blocks[-1])
     edit(doc)
     return ex.answer.replace(blocks[-1], json.dumps(doc, indent=2))
+
+
+def run_commands(question: str) -> list[str]:
+    """`witness run` lines of a question: in its CI snippet, else in inline code."""
+    found = [c for c in answers.commands(question) if c.startswith("witness run ")]
+    if found:
+        return found
+    return [span for span in re.findall(r"`([^`\n]+)`", question) if span.startswith("witness run ")]
+
+
+def world_of(ex: Example) -> W.World:
+    return W.build_world(W.WorldSpec.from_json(ex.check["world"]))
 
 
 def assert_fails(ex: Example, answer: str, ctx: ScoreContext, reason: str = "") -> None:
@@ -101,9 +118,9 @@ def test_determinism_across_processes() -> None:
     assert out.stdout.strip() == local
 
 
-def test_reference_answers_pass_and_cover_every_trap(ctx: ScoreContext) -> None:
+def test_reference_answers_pass_and_cover_every_kind(ctx: ScoreContext) -> None:
     seen: set[str] = set()
-    ok = 0
+    verdicts: dict[str, int] = {"ok": 0, "broken": 0, "weak": 0}
     for seed in SEEDS:
         ex = example(seed)
         res = T.score(ex.answer, ex.check, ctx)
@@ -111,118 +128,172 @@ def test_reference_answers_pass_and_cover_every_trap(ctx: ScoreContext) -> None:
         assert json.loads(json.dumps(ex.check)) == ex.check
         assert len(json.dumps(ex.check)) < 3000
         assert ex.family == "traps" and ex.group.startswith(f"traps/{ex.check['trap']}/")
-        seen.add(
-            ex.check["trap"].split("/")[0]
-            if not ex.check["trap"].startswith("functionary")
-            else ex.check["trap"]
-        )
-        ok += ex.check["verdict"] == "ok"
-    names = {s.name for s in T.TRAPS} | {"ok"}
-    assert names <= seen, names - seen
-    assert 0.15 < ok / len(SEEDS) < 0.35
-    oks = {example(s).check["trap"] for s in range(400) if example(s).check["verdict"] == "ok"}
-    assert oks == {f"ok/{v}" for v in T.OK_VARIANTS}
+        verdicts[ex.check["verdict"]] += 1
+        seen.add(ex.check["trap"])
+    n = len(SEEDS)
+    assert 0.45 < verdicts["broken"] / n < 0.65 and 0.15 < verdicts["weak"] / n < 0.35, verdicts
+    assert 0.1 < verdicts["ok"] / n < 0.3, verdicts
+    names = {k.name for k in C.KINDS if k.applies(versions.LATEST)}
+    covered = {k for k in names if any(t == k or t.startswith(k + "/") for t in seen)}
+    assert len(covered) >= len(names) - 4, names - covered
 
 
-def test_reference_answers_start_with_verdict() -> None:
+@pytest.mark.parametrize("version", ["0.11", "0.10"])
+def test_reference_answers_pass_for_older_releases(version: str, ctx: ScoreContext) -> None:
     for seed in range(60):
-        ex = example(seed)
-        first = ex.answer.split("\n", 1)[0]
-        if ex.check["verdict"] == "ok":
-            assert first.startswith("This looks correct: ")
-        else:
-            assert first.startswith(("This will fail: ", "This won't work as intended: "))
-        assert T.verdict_of(ex.answer) == ex.check["verdict"]
+        ex = example(seed, version)
+        assert ex.check["trap"] != "empty-attestations"  # a v0.12-only failure
+        res = T.score(ex.answer, {**ex.check, "witness_version": version}, ctx)
+        assert res.ok, (seed, ex.check["trap"], res.reason)
+        checks = [c for c in answers.commands(ex.answer, "witness-evals")]
+        assert all(f"--witness-version {version}" in c for c in checks)
 
 
-def test_questions_are_well_formed() -> None:
-    styles: set[str] = set()
+def test_answers_teach_with_a_complete_policy_and_no_placeholders() -> None:
     for seed in range(120):
         ex = example(seed)
-        styles.add(ex.template.split("/")[1])
+        assert not placeholder_problems(ex.answer), (seed, placeholder_problems(ex.answer))
+        assert "…" not in ex.answer and "..." not in ex.answer
+        assert T.verdict_of(ex.answer) == ex.check["verdict"], (seed, ex.answer[:200])
+        blocks = JSON_BLOCK.findall(ex.answer)
+        for body in blocks:  # every JSON block is a whole policy, never a fragment
+            doc = json.loads(body)
+            assert isinstance(doc, dict) and "steps" in doc and "expires" in doc
+        if ex.check["verdict"] != "ok":
+            assert blocks, ex.check["trap"]
+            assert sorted(policy_of(ex)["steps"]) == sorted(ex.check["steps"])
+        assert "```bash\nwitness-evals check policy " in ex.answer
+        assert 150 < len(ex.answer) < 12000
+
+
+def test_answers_do_not_share_a_frame() -> None:
+    exs = [example(s) for s in range(200)]
+    firsts = {ex.answer[:40] for ex in exs}
+    assert len(firsts) > 120
+    assert sum(ex.answer.startswith("This will fail") for ex in exs) < 25
+    for verdict in ("broken", "weak", "ok"):
+        heads = {ex.answer.split(":")[0].split(".")[0] for ex in exs if ex.check["verdict"] == verdict}
+        assert len(heads) >= 5, (verdict, heads)
+
+
+def test_answer_files_come_from_the_question() -> None:
+    for seed in range(120):
+        ex = example(seed)
+        for cmd in answers.commands(ex.answer) + answers.commands(ex.answer, "witness-evals"):
+            for token in cmd.split():
+                if re.search(r"\.(json|pem|pub|key|whl|jar|tar\.gz|js)$", token) or "/" in token:
+                    assert token in ex.question, (seed, token, cmd)
+        for cmd in re.findall(r"`(openssl pkey -in \S+)", ex.answer):
+            assert cmd.split()[-1] in ex.question
+
+
+def test_questions_are_well_formed_and_varied() -> None:
+    intents: set[str] = set()
+    firsts: set[str] = set()
+    styles: set[str] = set()
+    for seed in range(200):
+        ex = example(seed)
+        intents.add(ex.template.split("/")[1])
         q = ex.question
         for m in re.finditer("```", q):  # fences always start a line
             assert m.start() == 0 or q[m.start() - 1] == "\n", q[max(0, m.start() - 40) : m.start() + 10]
-        assert not q.rstrip().endswith("```")
         blocks = JSON_BLOCK.findall(q)
         assert blocks and json.loads(blocks[0])
-        cmds = [c for c in answers.commands(q) if c.startswith("witness run ")]
+        cmds = run_commands(q)
         assert len(cmds) == ex.meta["steps"], q
         for cmd in cmds:
             analysis = parse_command(cmd)
             assert analysis.valid, (cmd, analysis.errors)
-        assert len(ex.answer) < 9000
-    assert styles == set(T.TEMPLATES)
-    assert all(len(v) >= 6 for v in T.TEMPLATES.values())
+        firsts.add(re.split(r"(?<=[.!?:])\s|\n", q.strip(), maxsplit=1)[0])
+        styles.update(lang for lang, _ in answers.code_blocks(q))
+    assert intents == set(R.ASKS)
+    assert all(len(v) >= 6 for v in R.ASKS.values())
+    assert len(firsts) > 80
+    assert {"json", "yaml", "text"} <= styles
+
+
+def test_quoted_witness_output_is_the_cores() -> None:
+    found = 0
+    for seed in range(400):
+        ex = example(seed)
+        if not ex.meta["output"]:
+            continue
+        found += 1
+        text = re.search(r"```text\n\$ (witness verify [^\n]+)\n(.*?)\n```", ex.question, re.S)
+        assert text, ex.question[-400:]
+        assert parse_command(text.group(1)).valid
+        w = world_of(ex)
+        res = W.verify_policy(shown_of(ex), W.genuine(w), versions.LATEST, refs=w.att_files)
+        assert text.group(2) in (witness_output(res, tty=True), witness_output(res, tty=False))
+        assert res.passed == ("Verification succeeded" in text.group(2))
+    assert found >= 15
 
 
 def test_speed(ctx: ScoreContext) -> None:
-    seeds = range(1000, 1040)
+    seeds = range(5000, 5060)
     t0 = time.perf_counter()
     for s in seeds:
         ex = T.make(random.Random(s))
         T.score(ex.answer, ex.check, ctx)
     per = (time.perf_counter() - t0) / len(seeds) * 1000
-    assert per < 60, f"{per:.1f} ms per example"
+    assert per < 150, f"{per:.1f} ms per example"
 
 
 # ----------------------------------------------------------------------------- ground truth
 
 
-WORLDS: list[Callable[[int], T.World]] = [
-    lambda s: T.build_world(s),
-    lambda s: T.build_world(s, n_steps=2, two_keys=True),
-    lambda s: T.build_world(s, rego=True),
-    lambda s: T.build_world(s, n_steps=1, use_x509=True),
-    lambda s: T.build_world(s, extra="sbom", sbom_kind="cyclonedx"),
-    lambda s: T.build_world(s, extra="k8smanifest"),
-    lambda s: T.build_world(s, extra="vex"),
-    lambda s: T.build_world(s, extra="sbom", sbom_kind="spdx", n_steps=2),
-]
+@pytest.mark.parametrize("version", versions.NAMES)
+def test_valid_world_policies_verify_their_pipelines(version: str) -> None:
+    rng = random.Random(version)
+    for _ in range(12):
+        w = W.build_world(W.draw_spec(rng))
+        res = W.verify_policy(w.policy, W.genuine(w), version)
+        assert res.passed, (w.spec, res.reasons[:2])
 
 
-def _verify(w: T.World, policy: dict[str, Any], ctx: ScoreContext) -> bool:
-    policy_key = crypto.Signer(crypto.generate_private_key("ed25519", seed=99))
-    env = simulate.sign_policy(policy, policy_key)
-    assert w.pipeline is not None
-    cols = [
-        SourceCollection.load(r.envelope.dumps().encode(), f"{name}.json")
-        for name, r in w.pipeline.steps.items()
-    ]
-    try:
-        res = verify(
-            env,
-            cols,
-            [w.pipeline.artifact_digest],
-            policy_verifiers=[policy_key.verifier()],
-            rego=ctx.rego,
-            now=NOW,
-        )
-    except Exception:  # the policy does not even load
-        return False
-    return res.passed
+def test_worlds_are_wide() -> None:
+    specs = [W.draw_spec(random.Random(s)) for s in range(300)]
+    assert {s.key for s in specs} >= {"ed25519", "ecdsa-p256", "ecdsa-p384", "rsa-2048"}
+    assert {s.signing for s in specs} == {"keys", "x509"}
+    assert {len(s.kinds) for s in specs} == {1, 2, 3}
+    assert {k for s in specs for k in s.kinds} >= {"build", "package", "test", "scan"}
+    assert {s.extra for s in specs} >= {"", "sbom", "vex", "k8smanifest", "lockfiles", "github"}
 
 
-@pytest.mark.parametrize("i", range(len(WORLDS)))
-def test_valid_policies_verify_the_pipeline(i: int, ctx: ScoreContext) -> None:
-    w = WORLDS[i](500 + i)
-    assert _verify(w, w.policy, ctx)
+@pytest.mark.parametrize("version", versions.NAMES)
+def test_every_case_kind_is_true_for_the_core(version: str) -> None:
+    """Broken policies fail `witness verify` (silent ones pass but enforce less), weak ones accept the
+    attack that the tightened policy rejects, ok ones verify."""
+    release = versions.get(version)
+    for kind in C.KINDS:
+        if not kind.applies(release):
+            continue
+        for i in range(2):
+            rng = random.Random(f"{kind.name}:{i}")
+            w = W.build_world(kind.spec(i))
+            case = kind.make(rng, w, release)
+            shown = W.verify_policy(case.shown, W.genuine(w), release)
+            if case.verdict == "broken" and not case.silent:
+                assert not shown.passed, (kind.name, version)
+            else:
+                assert shown.passed, (kind.name, version, shown.reasons[:2])
+            if case.fixed is not None:
+                assert W.verify_policy(case.fixed, W.genuine(w), release).passed, kind.name
+            if case.attack is not None:
+                assert case.fixed is not None
+                assert W.verify_policy(case.shown, W.attacked(w, case.attack), release).passed, kind.name
+                assert not W.verify_policy(case.fixed, W.attacked(w, case.attack), release).passed, kind.name
 
 
-def test_broken_policies_do_not_verify(ctx: ScoreContext) -> None:
-    silent = ("snake-case-tag/artifacts_from", "snake-case-tag/rego_policies", "no-deny-rule")
-    checked = 0
-    for spec in T.TRAPS:
-        for seed in range(3):
-            rng = random.Random(seed)
-            w = spec.world(rng, 700 + seed)
-            inj = spec.inject(rng, w)
-            if inj.trap.startswith(silent):
-                assert inj.verdict_head.startswith("This won't work")
-                continue
-            assert _verify(w, inj.policy, ctx) is False, inj.trap
-            checked += 1
-    assert checked > 30
+def test_x509_certificates_stop_verifying_after_expiry_without_a_tsa() -> None:
+    """The TSA note of x509 answers: without timestampauthorities the chain is checked at verify time."""
+    w = W.build_world(W.draw_spec(random.Random(3), signing="x509"))
+    leaf = w.signers[w.steps[0]].certificate
+    assert leaf is not None
+    ev = W.genuine(w)
+    assert W.verify_policy(w.policy, ev).passed
+    late = W.Evidence(ev.envelopes, ev.digest, leaf.not_valid_after_utc + timedelta(days=1))
+    assert not W.verify_policy(w.policy, late).passed
 
 
 # ----------------------------------------------------------------------------- wrong answers
@@ -234,27 +305,59 @@ def test_wrong_verdicts_fail(ctx: ScoreContext) -> None:
     assert_fails(
         ok, "Looks good, but the `expires` field is invalid and must be fixed.", ctx, "wrong verdict"
     )
+    assert_fails(ok, "It verifies, but it is too permissive.", ctx, "wrong verdict")
     broken = trap("keyid-wrong")
     assert_fails(broken, "This looks correct: nothing to change.", ctx, "wrong verdict")
     assert_fails(broken, "```json\n{}\n```", ctx, "no clear verdict")
     assert_fails(broken, "This will fail: you forgot to sign it with witness sign.", ctx, "missing key term")
+    weak = find(lambda ex: ex.check["verdict"] == "weak")
+    assert_fails(weak, "This looks correct: it verifies the pipeline.", ctx, "wrong verdict")
+    assert_fails(weak, "This will fail: witness rejects it.", ctx, "wrong verdict")
 
 
 def test_ok_answer_with_a_broken_policy_fails(ctx: ScoreContext) -> None:
     ex = find(lambda ex: ex.check["trap"] == "ok/plain")
-    w = T.build_world(ex.check["world"])
-    bad = json.loads(json.dumps(w.policy))
+    bad = shown_of(ex)
     bad["expires"] = "2030-01-01"
     answer = ex.answer + "\n\nCleaned up:\n\n```json\n" + json.dumps(bad) + "\n```\n"
     assert_fails(ex, answer, ctx, "still invalid")
-    renamed = json.loads(json.dumps(w.policy))
+    renamed = shown_of(ex)
     renamed["steps"] = {f"x-{k}": {**v, "name": f"x-{k}"} for k, v in renamed["steps"].items()}
     assert_fails(ex, ex.answer + "\n```json\n" + json.dumps(renamed) + "\n```\n", ctx)
 
 
+def test_a_fix_must_still_verify_the_pipeline(ctx: ScoreContext) -> None:
+    ex = find(lambda ex: ex.check["trap"].startswith("collection-type") and len(ex.check["steps"]) > 1)
+
+    def drop_material(doc: dict[str, Any]) -> None:  # valid, but the step no longer finds its input
+        last = doc["steps"][ex.check["steps"][-1]]
+        last["functionaries"] = doc["steps"][ex.check["steps"][0]]["functionaries"]
+
+    assert_fails(ex, with_policy(ex, drop_material), ctx, "does not verify the pipeline")
+
+
+def test_weak_answers_must_tighten(ctx: ScoreContext) -> None:
+    for prefix in (
+        "weak/x509-any-identity",
+        "weak/no-artifacts-from",
+        "weak/every-key-every-step",
+        "weak/far-expiry",
+        "weak/command-unpinned",
+    ):
+        ex = trap(prefix)
+        assert T.score(ex.answer, ex.check, ctx).ok
+        shown = shown_of(ex)
+        repeat = ex.answer.replace(JSON_BLOCK.findall(ex.answer)[-1], json.dumps(shown, indent=2))
+        res = T.score(repeat, ex.check, ctx)
+        assert not res.ok, prefix
+        assert "attack" in res.reason or "expires after" in res.reason, res.reason
+        no_policy = re.sub(r"```json\n.*?\n```", "", ex.answer, flags=re.S)
+        assert_fails(ex, no_policy, ctx, "no complete tightened policy")
+
+
 def test_type_traps(ctx: ScoreContext) -> None:
     for prefix in ("type-version", "sbom-type", "collection-type"):
-        ex = full_trap(prefix)
+        ex = trap(prefix)
         wrong = json.loads(ex.check["forbid"][0])
 
         def put_back(doc: dict[str, Any], wrong: str = wrong) -> None:
@@ -284,7 +387,7 @@ def test_rego_traps(ctx: ScoreContext) -> None:
     ex = trap("no-deny-rule")
     no_deny = "This won't work as intended: rename to `deny`.\n\n```rego\npackage a\n\nimport rego.v1\n\nviolation contains 1 if { true }\n```"
     assert_fails(ex, no_deny, ctx, "defines no deny")
-    ex = full_trap("module-not-base64")
+    ex = trap("module-not-base64")
 
     def raw(doc: dict[str, Any]) -> None:
         for st in doc["steps"].values():
@@ -296,17 +399,21 @@ def test_rego_traps(ctx: ScoreContext) -> None:
 
 
 def test_key_traps(ctx: ScoreContext) -> None:
-    ex = full_trap("keyid-wrong")
+    ex = trap("keyid-wrong")
     wrong, right = ex.check["forbid"][0], ex.check["must"][0]
     assert_fails(ex, ex.answer.replace(right, wrong), ctx)
-    ex = full_trap("key-base64-der")
+    assert "sha256sum" in ex.answer and "openssl pkey -in" in ex.answer
+    ex = trap("key-base64-der")
     der = ex.check["forbid"][0]
 
     def to_der(doc: dict[str, Any]) -> None:
-        next(iter(doc["publickeys"].values()))["key"] = der
+        for k in doc["publickeys"].values():
+            if k["key"] != der and der:
+                k["key"] = der
+                break
 
     assert_fails(ex, with_policy(ex, to_der), ctx, "still invalid")
-    ex = full_trap("functionary-key-missing/not-embedded")
+    ex = trap("functionary-key-missing/not-embedded")
     missing = ex.check["must"][0]
     assert_fails(ex, with_policy(ex, lambda d: d["publickeys"].pop(missing)), ctx, "still invalid")
     ex = trap("functionary-key-missing/map-key")
@@ -318,14 +425,14 @@ def test_key_traps(ctx: ScoreContext) -> None:
 
 
 def test_structure_traps(ctx: ScoreContext) -> None:
-    ex = full_trap("step-name")
+    ex = trap("step-name")
 
     def rename(doc: dict[str, Any]) -> None:
         step = next(iter(doc["steps"].values()))
         step["name"] = step["name"] + "-x"
 
     assert_fails(ex, with_policy(ex, rename), ctx, "still invalid")
-    ex = full_trap("snake-case-tag")
+    ex = trap("snake-case-tag")
     bad = json.loads(ex.check["forbid"][0])
     right = ex.check["require"][0][0]
 
@@ -344,7 +451,7 @@ def test_structure_traps(ctx: ScoreContext) -> None:
         walk(doc)
 
     assert_fails(ex, with_policy(ex, snake), ctx)
-    ex = full_trap("cert-constraint/partial-glob")
+    ex = trap("cert-constraint/partial-glob")
     email = ex.check["require"][0][0]
 
     def glob(doc: dict[str, Any]) -> None:
@@ -361,8 +468,15 @@ def test_expires_traps(ctx: ScoreContext) -> None:
         ex, "This will fail: use an RFC3339 time such as 2024-01-01T00:00:00Z.", ctx, "no future RFC3339"
     )
     ex = trap("expires/past")
-    answer = "This will fail: the policy expired; set expires to 2031-01-01T00:00:00Z and re-sign."
+    answer = "This will fail: the policy expired; set expires to 2027-01-01T00:00:00Z and re-sign."
     assert T.score(answer, ex.check, ctx).ok
+
+
+def test_empty_attestations_only_for_releases_that_reject_them() -> None:
+    kind = next(k for k in C.KINDS if k.name == "empty-attestations")
+    assert kind.applies(versions.get("0.12")) and not kind.applies(versions.get("0.11"))
+    ex = trap("empty-attestations")
+    assert "v0.10.0-v0.10.2 and v0.11.0" in ex.answer
 
 
 # ----------------------------------------------------------------------------- robustness
@@ -376,6 +490,7 @@ def test_verdict_detection_variants() -> None:
         "There is a problem with the `expires` field.",
         "Unfortunately witness silently ignores `rego_policies`.",
         "This policy is not valid for witness verify.",
+        "```json\n{}\n```\n\nWhy: this fails because the key ID is wrong.",
     ]
     ok = [
         "Yes, this policy is valid.",
@@ -386,11 +501,21 @@ def test_verdict_detection_variants() -> None:
         "Nothing is wrong here.",
         "I don't see any issues; witness will accept it.",
         "✅ Valid. It enforces one step.",
+        "It's not a problem: `regoPolicies` binds case-insensitively.",
+    ]
+    weak = [
+        "It will verify, but it is weak: any certificate of the CA passes.",
+        "Valid, but too permissive.",
+        "This works, but I'd flag it: nothing links the steps.",
+        "Yes, that's a real weakness: the expiry is 2045.",
+        "It needs tightening: pin the command with Rego.",
     ]
     for text in broken:
         assert T.verdict_of(text) == "broken", text
     for text in ok:
         assert T.verdict_of(text) == "ok", text
+    for text in weak:
+        assert T.verdict_of(text) == "weak", text
     assert T.verdict_of("Here is some information about witness.") is None
 
 
@@ -406,51 +531,14 @@ def test_verdict_detection_variants() -> None:
         "This looks correct.\n```json\n{not json at all\n```",
         "This will fail.\n```rego\npackage \x00\n```",
         'This looks correct: build\n```json\n{"expires": 5, "steps": {"build": 7}}\n```',
-        'This looks correct: build\n```json\n{"expires": "2030-01-01T00:00:00Z", "steps": {"build": {"name": "build", "attestations": [{"type": "x", "regopolicies": [{"name": "m", "module": "cGFja2FnZSBhCg=="}]}]}}}\n```',
+        'It is weak: build\n```json\n{"expires": "2027-01-01T00:00:00Z", "steps": {"build": {"name": "build", "attestations": [{"type": "x", "regopolicies": [{"name": "m", "module": "cGFja2FnZSBhCg=="}]}]}}}\n```',
     ],
 )
 def test_garbage_answers_fail(garbage: str, ctx: ScoreContext) -> None:
-    for ex in (example(0), trap("rego-v1-without-import"), trap("expires")):
+    for ex in (example(0), trap("rego-v1-without-import"), trap("expires"), trap("weak/")):
         res = T.score(garbage, ex.check, ctx)
         assert not res.ok
         assert res.reason and "\n" not in res.reason
-
-
-# ----------------------------------------------------------------------------- audit regressions
-
-
-def test_product_attestors_only_run_where_witness_can_succeed() -> None:
-    """`-a sbom`/`-a vex` fail the whole run without an SBOM/VEX product (go-witness sbom.go, vex.go)."""
-    for seed in range(6):
-        for w in (
-            T.build_world(seed, n_steps=2, extra="sbom", sbom_kind="spdx"),
-            T.build_world(seed, extra="vex"),
-        ):
-            first = w.pipeline.scenarios[w.steps[0]] if w.pipeline else None
-            assert first is not None
-            doc = T.VEX_FILE if w.extra == "vex" else "sbom.spdx.json"
-            assert doc in first.product_paths(), (w.extra, first.product_paths())
-            lines = [T._run_line(w, s) for s in w.steps]
-            assert w.extra in lines[0]
-            for line in lines[1:]:  # the tar step has no SBOM/VEX product of its own
-                assert w.extra not in line.split(" -- ")[0], line
-                assert parse_command(line.strip("`")).valid
-    vex = find(lambda ex: ex.check["trap"].startswith("type-version/vex"))
-    assert "-- make release`" in vex.question and T.VEX_FILE in vex.question
-
-
-def test_collection_type_fix_must_drop_the_entry(ctx: ScoreContext) -> None:
-    ex = trap("collection-type/witness-dev")
-    swap = (
-        "This will fail: the collection type is on the wrong domain; change it to "
-        "`https://witness.testifysec.com/attestation-collection/v0.1`."
-    )
-    assert_fails(ex, swap, ctx, "missing key term")
-    drop = (
-        "This will fail: the attestation collection is the statement's predicate type, not an attestor type "
-        "inside the collection, so the step never finds it. Remove that entry from `attestations`."
-    )
-    assert T.score(drop, ex.check, ctx).ok
 
 
 def _is_trap(name: str, ex: Example) -> bool:
@@ -471,6 +559,10 @@ def test_ok_lookalikes_must_not_be_called_faults(ctx: ScoreContext) -> None:
             'However, the functionary type must be "publickey" for key functionaries.',
             'The docs say the type should be "publickey", but witness never reads the functionary type.',
         ),
+        "pkcs1-key": (
+            "The `RSA PUBLIC KEY` (PKCS#1) block is not supported by witness.",
+            "The PKCS#1 `RSA PUBLIC KEY` block loads fine in go-witness.",
+        ),
     }
     for variant, (false_claim, fine) in cases.items():
         ex = find(functools.partial(_is_trap, f"ok/{variant}"))
@@ -481,7 +573,44 @@ def test_ok_lookalikes_must_not_be_called_faults(ctx: ScoreContext) -> None:
         assert T.lookalike_claim(ex.answer, variant) is None
 
 
-def test_omitted_sans_answer_blames_the_email_constraint() -> None:
-    ex = trap("cert-constraint/omitted-sans")
-    first = ex.answer.split("\n", 1)[0]
-    assert "omits `emails`" in first and "uris" not in first
+def test_product_attestors_only_run_where_witness_can_succeed() -> None:
+    """`-a sbom`/`-a vex` fail the whole run without an SBOM/VEX product (go-witness sbom.go, vex.go)."""
+    for seed in range(4):
+        for extra in ("sbom", "vex"):
+            w = W.build_world(W.draw_spec(random.Random(seed), extra=extra, min_steps=2))
+            first = w.scenarios[w.steps[0]]
+            doc = (
+                W.VEX_FILE
+                if extra == "vex"
+                else ("sbom.spdx.json" if w.spec.sbom == "spdx" else "sbom.cdx.json")
+            )
+            assert doc in first.product_paths(), (extra, first.product_paths())
+            files = R.draw_files(random.Random(seed), w)
+            lines = [R.run_line(random.Random(0), w, files, s, 0) for s in w.steps]
+            assert extra in lines[0]
+            for line in lines[1:]:
+                assert extra not in line.split(" -- ")[0], line
+                assert parse_command(line).valid
+
+
+def test_collection_type_fix_must_drop_the_entry(ctx: ScoreContext) -> None:
+    ex = trap("collection-type/witness-dev")
+    swap = (
+        "This will fail: the collection type is on the wrong domain; change it to "
+        "`https://witness.testifysec.com/attestation-collection/v0.1`."
+    )
+    assert_fails(ex, swap, ctx, "missing key term")
+    drop = (
+        "This will fail: the attestation collection is the statement's predicate type, not an attestor type "
+        "inside the collection, so the step never finds it. Remove that entry from `attestations`."
+    )
+    assert T.score(drop, ex.check, ctx).ok
+
+
+def test_verify_memo_normalises_only_future_expiry() -> None:
+    w = W.build_world(W.draw_spec(random.Random(9)))
+    soon = {**w.policy, "expires": (NOW + timedelta(days=400)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    past = {**w.policy, "expires": "2025-01-01T00:00:00Z"}
+    assert T.verified(soon, w, None, versions.LATEST).passed
+    res = T.verified(past, w, None, versions.LATEST)
+    assert not res.passed and "2025-01-01" in (res.error or "") + " ".join(res.reasons)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from witness_evals.common.errors import InputError
 from witness_evals.inference import Backend, Completion, GenerationSettings, Request, load_backend
-from witness_evals.witness.errors import InputError
 
 
 def chat(text: str) -> list[dict[str, str]]:

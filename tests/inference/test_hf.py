@@ -116,8 +116,8 @@ def test_hf_default_and_a_training_run_as_adapter(
 
 
 def test_an_adapter_folder_must_hold_an_adapter(tmp_path: Path) -> None:
+    from witness_evals.common.errors import InputError
     from witness_evals.inference._resolve import adapter_dir
-    from witness_evals.witness.errors import InputError
 
     (tmp_path / "run").mkdir()
     with pytest.raises(InputError, match="not an adapter folder"):

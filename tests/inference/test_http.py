@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
+from witness_evals.common.errors import InputError
 from witness_evals.inference import Completion, GenerationSettings, Request, load_backend
-from witness_evals.witness.errors import InputError
 
 Reply = tuple[int, dict[str, Any], dict[str, str]]  # status, JSON body, extra headers
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from witness_evals.common.errors import InputError
 from witness_evals.inference import GenerationSettings, Request, load_backend
-from witness_evals.witness.errors import InputError
 
 try:
     import mlx.core  # noqa: F401

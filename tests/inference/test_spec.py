@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from witness_evals.common.errors import InputError
 from witness_evals.inference import GenerationSettings, ModelSpec, Request, load_backend, parse_spec
-from witness_evals.witness.errors import InputError
 
 
 @pytest.mark.parametrize(

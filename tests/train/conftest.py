@@ -34,7 +34,7 @@ WORDS = [
 ]
 
 
-def make_model_dir(path: Path, *, layers: int = 4, chat_template: bool = True) -> Path:
+def make_model_dir(path: Path, *, layers: int = 4, chat_template: bool = True, hidden: int = 32) -> Path:
     import torch
     from tokenizers import ByteLevelBPETokenizer
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
@@ -61,8 +61,8 @@ def make_model_dir(path: Path, *, layers: int = 4, chat_template: bool = True) -
     tok.save_pretrained(str(path))
     torch.manual_seed(0)
     cfg = LlamaConfig(
-        hidden_size=32,
-        intermediate_size=64,
+        hidden_size=hidden,
+        intermediate_size=2 * hidden,
         num_hidden_layers=layers,
         num_attention_heads=4,
         num_key_value_heads=2,

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from witness_evals.common.errors import InputError
 from witness_evals.train.config import TrainConfig, apply_overrides, coerce, load_config
-from witness_evals.witness.errors import InputError
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from witness_evals.common.errors import InputError
 from witness_evals.train.data import end_of_turn_ids, load_dataset, tokenize_conversation
-from witness_evals.witness.errors import InputError
 
 
 def _write(path: Path, records: list[Any]) -> Path:

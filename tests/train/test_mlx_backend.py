@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from witness_evals.common.errors import InputError
 from witness_evals.train import model_source as ms
 from witness_evals.train.config import TrainConfig
-from witness_evals.train.data import Example
+from witness_evals.train.data import TokenizedExample
 from witness_evals.train.mlx_backend import lora_scale, mlx_available, planned_steps
-from witness_evals.witness.errors import InputError
 
 MLX_OK, MLX_WHY = mlx_available()
 GGUF_PRESENT = ms.importlib.util.find_spec(ms.DEFAULT_PACKAGE) is not None
@@ -131,7 +131,8 @@ def test_batches_mask_and_order() -> None:
     from witness_evals.train.mlx_backend import Examples, iterate_batches
 
     items = [
-        Example(tuple(range(1, n + 1)), tuple([False] * (n - 2) + [True, True])) for n in (3, 5, 4, 6, 7)
+        TokenizedExample(tuple(range(1, n + 1)), tuple([False] * (n - 2) + [True, True]))
+        for n in (3, 5, 4, 6, 7)
     ]
     data = Examples(items)
     evals = list(iterate_batches(data, 2, 64))

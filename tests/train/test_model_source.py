@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from witness_evals.common.errors import InputError
 from witness_evals.train import model_source as ms
-from witness_evals.witness.errors import InputError
 
 GGUF_PRESENT = ms.importlib.util.find_spec(ms.DEFAULT_PACKAGE) is not None
 needs_gguf = pytest.mark.skipif(
@@ -206,7 +206,11 @@ def test_no_chat_template_message_names_the_dir(tmp_path: Path) -> None:
     d = make_model_dir(tmp_path / "m", **{"tokenizer_config.json": "{}"})
     with pytest.raises(InputError) as err:
         ms.validate_model_dir(d)
-    assert err.value.one_line() == f"{d}: tokenizer has no chat template"
+    assert err.value.one_line() == (
+        f"{d}: tokenizer has no chat template "
+        "(training: set chat_template to chatml, gemma, llama3 or a .jinja file)"
+    )
+    ms.validate_model_dir(d, require_template=False)  # the training key brings the template
 
 
 def test_not_a_dir_and_missing_dir(tmp_path: Path) -> None:

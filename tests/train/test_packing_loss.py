@@ -11,20 +11,20 @@ import torch.nn.functional as F
 
 from witness_evals.train import attention
 from witness_evals.train.config import TrainConfig
-from witness_evals.train.data import Example
+from witness_evals.train.data import TokenizedExample
 from witness_evals.train.loss import linear_cross_entropy
 from witness_evals.train.model import apply_lora, packed_loss, per_example_loss, use_packed_attention
 from witness_evals.train.packing import pack
 
 
-def _examples(n: int, vocab: int, seed: int) -> list[Example]:
+def _examples(n: int, vocab: int, seed: int) -> list[TokenizedExample]:
     rng = random.Random(seed)
     out = []
     for _ in range(n):
         length = rng.randint(5, 40)
         prompt = rng.randint(1, length - 2)
         out.append(
-            Example(
+            TokenizedExample(
                 tuple(rng.randrange(vocab) for _ in range(length)),
                 tuple([False] * prompt + [True] * (length - prompt)),
             )
@@ -100,7 +100,7 @@ def test_linear_cross_entropy_refuses_trainable_head() -> None:
 
 
 def test_pack_layout() -> None:
-    exs = [Example((5, 6, 7), (False, True, True)), Example((8, 9), (False, True))]
+    exs = [TokenizedExample((5, 6, 7), (False, True, True)), TokenizedExample((8, 9), (False, True))]
     b = pack(exs)
     assert b.input_ids.tolist() == [[5, 6, 7, 8, 9]] and b.position_ids.tolist() == [[0, 1, 2, 0, 1]]
     assert b.seq_lens == (3, 2)

@@ -11,9 +11,9 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+from witness_evals.common.errors import InputError
 from witness_evals.train.config import TrainConfig
 from witness_evals.train.trainer import Dist, step_examples, train_torch
-from witness_evals.witness.errors import InputError
 
 
 def _cfg(data: Path, out: Path, **kw: object) -> TrainConfig:

@@ -11,8 +11,8 @@ import tracemalloc
 
 import pytest
 
-from witness_evals.witness import jsonio
-from witness_evals.witness.errors import InputError
+from witness_evals.common import jsonio
+from witness_evals.common.errors import InputError
 from witness_evals.witness.gocompat import go_b64decode
 
 

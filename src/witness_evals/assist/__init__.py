@@ -19,9 +19,10 @@ from witness_evals.assist.fix import (
     Round,
     answer_many_with_fixes,
     answer_with_fixes,
+    bench_fixer,
     feedback,
 )
-from witness_evals.witness.errors import InputError
+from witness_evals.common.errors import InputError
 
 __all__ = [
     "MAX_FIX_ROUNDS",
@@ -33,6 +34,8 @@ __all__ = [
     "Round",
     "answer_many_with_fixes",
     "answer_with_fixes",
+    "bench_fixer",
+    "checks_block",
     "feedback",
     "guess_attestor",
     "model_spec",
@@ -68,7 +71,12 @@ def model_spec(value: str | None) -> str:
 
 def render(result: FixResult, *, fix: int) -> str:
     """The answer, then its checks, then (with fix rounds) which round passed."""
-    parts = [result.text.strip() or "(empty answer)", "", result.checks.render()]
+    return (result.text.strip() or "(empty answer)") + "\n\n" + checks_block(result, fix=fix)
+
+
+def checks_block(result: FixResult, *, fix: int) -> str:
+    """What `render` prints under the answer: the kept answer's checks and which round passed."""
+    parts = [result.checks.render()]
     if fix:
         passed = result.passed_round
         tried = len(result.rounds) - 1

@@ -7,7 +7,8 @@ sandbox's killable worker processes):
   the core's `verify` runs the policy against it as the chosen witness release would;
 - each Rego module: compiles as `witness verify` compiles it, defines `deny`, and evaluates without
   error on the example predicate of the attestor its package name or the question points at;
-- each `witness` command: grammar (errors) and meaning (warnings) of the release's CLI.
+- each `witness` command: grammar (errors) and meaning (warnings) of the release's CLI; a bare
+  `witness SUBCOMMAND` in prose is a mention of the subcommand, not a command.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from witness_evals.witness.errors import InputError
+from witness_evals.common.errors import InputError
 
 MAX_MODULES = 4
 MAX_POLICIES = 4
@@ -114,7 +115,7 @@ class Pipeline:
         cls, attestations: Sequence[Path], subjects: Sequence[str] = (), artifacts: Sequence[Path] = ()
     ) -> Pipeline:
         """Load `-a` files; subjects are digests and the sha256 of `artifacts` (InputError if unreadable)."""
-        from witness_evals.witness import jsonio
+        from witness_evals.common import jsonio
         from witness_evals.witness.verify import SourceCollection
 
         if not attestations:
@@ -213,7 +214,7 @@ class Checker:
         text = answer[: answers.MAX_ANSWER_CHARS]
         policies = _policies(text)[:MAX_POLICIES]
         modules = [m for m in answers.rego_modules(text) if m.strip()][:MAX_MODULES]
-        commands = answers.commands(text)[:MAX_COMMANDS]
+        commands = [c for c in answers.commands(text) if not _mention(c, text, self.version)][:MAX_COMMANDS]
         checks: list[ArtifactCheck] = []
         for i, doc in enumerate(policies, 1):
             label = f"policy {i}" if len(policies) > 1 else "policy"
@@ -363,7 +364,7 @@ class Checker:
     # -- commands
     def check_command(self, command: str, label: str) -> list[ArtifactCheck]:
         from witness_evals.bench.scorers.command import blocking_issues
-        from witness_evals.witness.cli_spec import parse_command
+        from witness_evals.witness.cli import parse_command
 
         shown = f"`{command if len(command) <= 60 else command[:57] + '...'}`"
         analysis = parse_command(command, version=self.version)
@@ -376,6 +377,20 @@ class Checker:
             return [ArtifactCheck(label, "command", name, False, _one_line(issues[0]))]
         meaning = "; ".join(analysis.meaning[:2]) or f"witness {analysis.subcommand}"
         return [ArtifactCheck(label, "command", name, True, _one_line(meaning, 160))]
+
+
+def _mention(command: str, text: str, version: Any) -> bool:
+    """`witness run` in prose (an inline span or a plain line) names a subcommand, it is not a command
+    to run; the same words on a line of a code block are a command (and an incomplete one), and so
+    is a misspelt subcommand anywhere."""
+    from witness_evals.bench import answers
+    from witness_evals.witness.cli import parse_command
+
+    if len(command.split()) != 2 or parse_command(command, version=version).subcommand is None:
+        return False
+    return not any(
+        line.strip() == command for _lang, body in answers.code_blocks(text) for line in body.splitlines()
+    )
 
 
 def _policies(text: str) -> list[dict[str, Any]]:

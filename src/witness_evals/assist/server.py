@@ -5,29 +5,41 @@ message is the answer followed by its ✓/✗ checks (`"witness_checks": false` 
 leaves them out of the text); the structured results are in the extension field `witness` of the
 response (and of the last chunk when streaming): `passed`, `passed_round`, `rounds`, `checks`,
 `answer` (the answer alone). `"witness_fix": N` in the body (the openai client: `extra_body=`) asks
-for up to N fix rounds; the server's `--fix` is the default. `"stream": true` sends the same text
-as server-sent events (`chat.completion.chunk`s, then `data: [DONE]`) once the checked answer is
-ready: the fix loop may replace an answer, so nothing is sent before it is checked.
+for up to N fix rounds; the server's `--fix` is the default.
+
+`"stream": true` sends server-sent events (`chat.completion.chunk`s, then `data: [DONE]`): the
+answer's text token by token as the model generates it (`hf:` models; other backends send an answer
+in one piece when it is done); with fix rounds, after an answer that fails a check, a separator
+(`--- fix round K ---`, with the failed checks) and the next round's text; then one last chunk with
+the checks as text (unless `witness_checks` is false), `finish_reason` "stop" and the `witness`
+field. A model failure mid-stream is an OpenAI-shaped `{"error": ...}` event.
 
 Errors are OpenAI-shaped JSON (`{"error": {"message", "type", "param", "code"}}`): 400 for a
 malformed body (bad JSON, missing messages, wrong types, n > 1), 404 for unknown paths, 500 when the
-model fails. Requests are answered one at a time (one model, one Rego sandbox).
+model fails. Requests are answered one at a time (one model, one Rego sandbox); a streaming client
+that goes away stops its generation.
 """
 
 from __future__ import annotations
 
 import json
+import queue
 import socket
 import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
-from witness_evals.witness.errors import InputError
+from witness_evals.common.errors import InputError
 
-CHUNK_CHARS = 64
+OnText = Callable[[int, str], None]
+OnChecked = Callable[[Any], None]
+
+
+class _Cancelled(Exception):
+    """The streaming client went away: stop generating."""
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -137,6 +149,27 @@ def create_app(backend: Any, checker: Any, *, model_name: str = "witness-assista
         )
         rounds = fix if body.witness_fix is None else body.witness_fix
         started = time.perf_counter()
+        cid = f"chatcmpl-{uuid.uuid4().hex[:24]}"
+        now = int(time.time())
+        if body.stream:
+
+            def run(on_text: OnText, on_checked: OnChecked) -> Any:
+                with lock:
+                    return answer_with_fixes(
+                        backend,
+                        messages,
+                        rounds,
+                        settings,
+                        checker,
+                        request_id="chat",
+                        on_text=on_text,
+                        on_checked=on_checked,
+                    )
+
+            events = _stream(
+                _Chunks(cid, now, model_name), run, fix=rounds, checks=body.witness_checks, started=started
+            )
+            return StreamingResponse(events, media_type="text/event-stream")
         with lock:
             result = answer_with_fixes(backend, messages, rounds, settings, checker, request_id="chat")
         if result.kept.error is not None:
@@ -148,12 +181,6 @@ def create_app(backend: Any, checker: Any, *, model_name: str = "witness-assista
             "seconds": round(time.perf_counter() - started, 3),
         }
         completion_tokens = sum(r.completion_tokens or 0 for r in result.rounds)
-        cid = f"chatcmpl-{uuid.uuid4().hex[:24]}"
-        now = int(time.time())
-        if body.stream:
-            return StreamingResponse(
-                _sse(cid, now, model_name, text, extension), media_type="text/event-stream"
-            )
         return JSONResponse(
             {
                 "id": cid,
@@ -182,23 +209,92 @@ def create_app(backend: Any, checker: Any, *, model_name: str = "witness-assista
     return app
 
 
-def _sse(cid: str, created: int, model: str, text: str, extension: dict[str, Any]) -> Iterator[str]:
-    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+class _Chunks:
+    """Server-sent events of one streamed chat completion."""
+
+    def __init__(self, cid: str, created: int, model: str) -> None:
+        self.cid, self.created, self.model = cid, created, model
+
+    def chunk(self, delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
         body = {
-            "id": cid,
+            "id": self.cid,
             "object": "chat.completion.chunk",
-            "created": created,
-            "model": model,
+            "created": self.created,
+            "model": self.model,
             "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}],
             **extra,
         }
         return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
 
-    yield chunk({"role": "assistant", "content": ""})
-    for start in range(0, len(text), CHUNK_CHARS):
-        yield chunk({"content": text[start : start + CHUNK_CHARS]})
-    yield chunk({}, "stop", witness=extension)
-    yield "data: [DONE]\n\n"
+    @staticmethod
+    def error(message: str) -> str:
+        body = {"error": {"message": message, "type": "server_error", "param": None, "code": None}}
+        return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
+
+
+def separator(round_: Any, *, checks: bool) -> str:
+    """Streamed between a failed round and the next: the failed checks (with `checks`), a rule."""
+    lines = [f"✗ round {round_.index}: {c.line().removeprefix('✗ ')}" for c in round_.report.failed]
+    body = "\n".join(lines) + "\n\n" if checks and lines else ""
+    return f"\n\n{body}--- fix round {round_.index + 1} ---\n\n"
+
+
+def _stream(
+    chunks: _Chunks,
+    run: Callable[[OnText, OnChecked], Any],
+    *,
+    fix: int,
+    checks: bool,
+    started: float,
+) -> Iterator[str]:
+    """Run the fix loop in a thread and turn its text pieces and checked rounds into events."""
+    from witness_evals.assist import checks_block
+
+    events: queue.Queue[tuple[str, Any]] = queue.Queue()
+    cancelled = threading.Event()
+
+    def on_text(_k: int, piece: str) -> None:
+        if cancelled.is_set():
+            raise _Cancelled
+        events.put(("text", piece))
+
+    def on_checked(round_: Any) -> None:
+        if not round_.passed and round_.error is None and round_.index < fix:
+            events.put(("text", separator(round_, checks=checks)))
+
+    def work() -> None:
+        try:
+            events.put(("done", run(on_text, on_checked)))
+        except _Cancelled:
+            events.put(("cancelled", None))
+        except Exception as exc:  # reported to the client as an error event
+            events.put(("error", f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"))
+
+    thread = threading.Thread(target=work, name="chat-stream", daemon=True)
+    thread.start()
+    try:
+        yield chunks.chunk({"role": "assistant", "content": ""})
+        while True:
+            kind, value = events.get()
+            if kind == "text":
+                yield chunks.chunk({"content": value})
+                continue
+            if kind == "done" and value.kept.error is None:
+                extension = {
+                    **value.to_json(),
+                    "answer": value.text,
+                    "seconds": round(time.perf_counter() - started, 3),
+                }
+                tail = "\n\n" + checks_block(value, fix=fix) if checks else ""
+                yield chunks.chunk({"content": tail} if tail else {}, "stop", witness=extension)
+            elif kind == "done":
+                yield chunks.error(f"the model failed: {value.kept.error}")
+            elif kind == "error":
+                yield chunks.error(str(value))
+            break
+        yield "data: [DONE]\n\n"
+    finally:
+        cancelled.set()
 
 
 def serve(

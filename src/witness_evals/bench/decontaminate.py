@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from witness_evals.witness.errors import InputError
+from witness_evals.common.errors import InputError
 
 SEED = 1
 SPLIT_FILES = ("train.jsonl", "valid.jsonl", "test.jsonl")

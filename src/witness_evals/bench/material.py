@@ -28,9 +28,9 @@ from typing import Any
 
 from cryptography import x509 as cx509
 
+from witness_evals.common.errors import InputError
 from witness_evals.witness import crypto
 from witness_evals.witness import x509 as wx509
-from witness_evals.witness.errors import InputError
 
 NOT_BEFORE = datetime(2025, 1, 1, tzinfo=UTC)
 NOT_AFTER = datetime(2031, 1, 1, tzinfo=UTC)

@@ -17,8 +17,8 @@ from witness_evals.bench.material import Material
 from witness_evals.bench.scorers.policy import find_policy
 from witness_evals.bench.task import Task
 from witness_evals.bench.worlds import world_for
+from witness_evals.common.jsonio import write_atomic
 from witness_evals.witness import crypto, simulate
-from witness_evals.witness.jsonio import write_atomic
 
 
 def _slug(text: str) -> str:

@@ -27,8 +27,8 @@ from witness_evals.bench.summary import (
     read_samples,
     summarize,
 )
-from witness_evals.witness.errors import InputError
-from witness_evals.witness.jsonio import write_atomic
+from witness_evals.common.errors import InputError
+from witness_evals.common.jsonio import write_atomic
 
 MAX_FAILURES_PER_RUN = 2000
 MAX_TEXT_CHARS = 6000

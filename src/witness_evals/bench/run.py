@@ -5,6 +5,10 @@ A run directory holds `run.json` (suite, version, fingerprint, model, settings),
 `summary.json`. A killed run resumes with `resume=True`: answers and scores already on disk are kept,
 nothing is asked or scored twice, and a run directory made with another suite or other settings is
 refused. Answers are untrusted text: scoring never executes them.
+
+With `fix` > 0 (`bench --fix N`) each answer goes through the assistant's fix rounds (a `Fixer`
+passed in by the caller; see `bench.fix_rounds`): answers.jsonl holds every round (`ID#fixK`), each
+sample row records every round and its score, and summary.json gets pass@1 after 0..N rounds.
 """
 
 from __future__ import annotations
@@ -12,19 +16,30 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from witness_evals.bench import suites
+from witness_evals.bench.fix_rounds import (
+    MAX_FIX_ROUNDS,
+    Fixed,
+    Fixer,
+    fix_summary,
+    round_id,
+    sample_fields,
+    split_round,
+)
 from witness_evals.bench.scorers import ScoreContext, score
 from witness_evals.bench.task import Task
 from witness_evals.bench.tiers import TIERS, messages_for
+from witness_evals.common.errors import InputError
+from witness_evals.common.jsonio import write_atomic
+from witness_evals.inference import Backend, Completion, GenerationSettings, Request
 from witness_evals.witness import versions
-from witness_evals.witness.errors import InputError
-from witness_evals.witness.jsonio import write_atomic
 
 WITNESS_VERSIONS: tuple[str, ...] = versions.NAMES
 """witness CLI releases answers can be scored under (`witness.versions` profiles; default 0.12)."""
@@ -75,6 +90,8 @@ class BenchOptions:
             raise InputError(f"--witness-version: choose one of {', '.join(WITNESS_VERSIONS)}")
         if not 1 <= self.score_workers <= 4 * (os.cpu_count() or 1):
             raise InputError("--workers must be between 1 and 4 x the number of cores")
+        if not 0 <= self.fix <= MAX_FIX_ROUNDS:
+            raise InputError(f"--fix must be between 0 and {MAX_FIX_ROUNDS}")
 
 
 def request_id(task: str, tier: str, sample: int) -> str:
@@ -226,6 +243,95 @@ def hardware(backend: dict[str, Any]) -> str:
 Progress = Callable[[str, int, int], None]
 
 
+class _RecordedBackend:
+    """The run's model behind answers.jsonl: an answer on disk is returned, never asked again; a new
+    one is appended as it arrives. The model loads on the first request that is not on disk."""
+
+    def __init__(
+        self,
+        model: str,
+        backend_options: dict[str, Any],
+        answered: dict[str, dict[str, Any]],
+        out: Path,
+        info: dict[str, Any],
+        progress: Progress | None,
+    ) -> None:
+        self.spec = model
+        self._options = backend_options
+        self._answered = answered
+        self._out = out
+        self._info = info
+        self._progress = progress
+        self._backend: Backend | None = None
+
+    def describe(self) -> dict[str, Any]:
+        return self._backend.describe() if self._backend is not None else {"kind": "recorded"}
+
+    def _load(self) -> Backend:
+        if self._backend is None:
+            from witness_evals.inference import load_backend
+
+            self._backend = load_backend(self.spec, **self._options)
+            self._info["backend"] = self._backend.describe()
+            self._info["hardware"] = hardware(self._info["backend"])
+            write_atomic(self._out / "run.json", json.dumps(self._info, indent=1, sort_keys=True) + "\n")
+        return self._backend
+
+    def generate(
+        self,
+        requests: Sequence[Request],
+        settings: GenerationSettings,
+        on_done: Callable[[Completion], None] | None = None,
+    ) -> list[Completion]:
+        todo = [r for r in requests if r.id not in self._answered]
+        if todo:
+            k = split_round(todo[0].id)[1]
+            phase = "answer" if k == 0 else f"fix {k}"
+            done = 0
+
+            def record(c: Completion) -> None:
+                nonlocal done
+                rid, index = split_round(c.id)
+                task, tier, sample = rid.split("|")
+                row = {
+                    "id": c.id,
+                    "task": task,
+                    "tier": tier,
+                    "sample": int(sample),
+                    "round": index,
+                    "answer": c.text,
+                    "prompt_tokens": c.prompt_tokens,
+                    "completion_tokens": c.completion_tokens,
+                    "seconds": round(c.seconds, 4),
+                    "error": c.error,
+                }
+                _append(self._out / "answers.jsonl", row)
+                self._answered[c.id] = row
+                done += 1
+                if self._progress:
+                    self._progress(phase, done, len(todo))
+                if on_done is not None:
+                    on_done(c)
+
+            self._load().generate(todo, settings, record)
+        return [_completion(self._answered[r.id]) for r in requests]
+
+    def close(self) -> None:
+        if self._backend is not None:
+            self._backend.close()
+
+
+def _completion(row: Mapping[str, Any]) -> Completion:
+    return Completion(
+        str(row["id"]),
+        str(row.get("answer") or ""),
+        row.get("prompt_tokens"),
+        row.get("completion_tokens"),
+        float(row.get("seconds") or 0.0),
+        row.get("error"),
+    )
+
+
 def run_bench(
     model: str,
     out: Path,
@@ -234,12 +340,19 @@ def run_bench(
     resume: bool = False,
     backend_options: dict[str, Any] | None = None,
     progress: Progress | None = None,
+    fixer: Fixer | None = None,
 ) -> dict[str, Any]:
-    """Answer, score and summarise; returns the summary (also written to `out/summary.json`)."""
+    """Answer, score and summarise; returns the summary (also written to `out/summary.json`).
+
+    With `options.fix > 0`, `fixer` (e.g. `witness_evals.assist.bench_fixer(...)`) runs the fix
+    rounds; every round is recorded and the summary gets pass@1 after each round (`fix_rounds`).
+    """
     from witness_evals.bench.summary import write_summary
-    from witness_evals.inference import GenerationSettings, Request, load_backend, parse_spec
+    from witness_evals.inference import parse_spec
 
     options.validate()
+    if options.fix and fixer is None:
+        raise ValueError("options.fix > 0 needs a fixer (witness_evals.assist.bench_fixer)")
     parse_spec(model)  # a bad spec fails before any file is written
     tasks = select_tasks(options)
     by_id = {t.id: t for t in tasks}
@@ -265,51 +378,31 @@ def run_bench(
         for tier in options.tiers
         for s in range(options.samples)
     ]
-    pending = [Request(rid, messages_for(t, tier)) for t, tier, _s, rid in wanted if rid not in answered]
-    if pending:
-        backend = load_backend(model, **(backend_options or {}))
-        info["backend"] = backend.describe()
-        info["hardware"] = hardware(info["backend"])
-        write_atomic(out / "run.json", json.dumps(info, indent=1, sort_keys=True) + "\n")
-        gen = GenerationSettings(
-            max_new_tokens=options.max_new_tokens, temperature=options.temperature, seed=options.seed
-        )
-        done = 0
+    gen = GenerationSettings(
+        max_new_tokens=options.max_new_tokens, temperature=options.temperature, seed=options.seed
+    )
+    backend = _RecordedBackend(model, backend_options or {}, answered, out, info, progress)
+    fixed: dict[str, Fixed] = {}
+    try:
+        if options.fix:
+            assert fixer is not None
+            open_ = [Request(rid, messages_for(t, tier)) for t, tier, _s, rid in wanted if rid not in scored]
+            if open_:
+                results = fixer(backend, open_, gen, options.fix)
+                fixed = {r.id: f for r, f in zip(open_, results, strict=True)}
+        else:
+            pending = [
+                Request(rid, messages_for(t, tier)) for t, tier, _s, rid in wanted if rid not in answered
+            ]
+            if pending:
+                backend.generate(pending, gen)
+    finally:
+        backend.close()
 
-        def on_done(c: Any) -> None:
-            nonlocal done
-            task, tier, sample = c.id.split("|")
-            row = {
-                "id": c.id,
-                "task": task,
-                "tier": tier,
-                "sample": int(sample),
-                "answer": c.text,
-                "prompt_tokens": c.prompt_tokens,
-                "completion_tokens": c.completion_tokens,
-                "seconds": round(c.seconds, 4),
-                "error": c.error,
-            }
-            _append(answers_file, row)
-            answered[c.id] = row
-            done += 1
-            if progress:
-                progress("answer", done, len(pending))
-
-        try:
-            backend.generate(pending, gen, on_done)
-        finally:
-            backend.close()
-    todo = [
-        (rid, str(answered[rid].get("answer") or ""))
-        for _t, _tier, _s, rid in wanted
-        if rid not in scored and rid in answered
-    ]
-    release = options.witness_version
-    for n, (rid, result) in enumerate(score_items(by_id, todo, release, options.score_workers), 1):
+    def base_row(rid: str) -> dict[str, Any]:
         a = answered[rid]
         task = by_id[a["task"]]
-        row = {
+        return {
             "id": rid,
             "task": task.id,
             "kind": task.kind,
@@ -318,19 +411,56 @@ def run_bench(
             "tier": a["tier"],
             "sample": a["sample"],
             "prompt": messages_for(task, a["tier"]),
-            "answer": a["answer"],
-            **result,
-            "completion_tokens": a.get("completion_tokens"),
-            "seconds": a.get("seconds"),
-            "error": a.get("error"),
         }
+
+    def keep(row: dict[str, Any], n: int, total: int) -> None:
         _append(samples_file, row)
-        scored[rid] = row
+        scored[row["id"]] = row
         if progress:
-            progress("score", n, len(todo))
+            progress("score", n, total)
+
+    release = options.witness_version
+    if options.fix:
+        items = [
+            (round_id(rid, r.index), r.text)
+            for _t, _tier, _s, rid in wanted
+            if rid in fixed
+            for r in fixed[rid].rounds
+        ]
+        scores: dict[str, dict[int, dict[str, Any]]] = defaultdict(dict)
+        for n, (item_id, result) in enumerate(score_items(by_id, items, release, options.score_workers), 1):
+            rid, index = split_round(item_id)
+            scores[rid][index] = result
+            if len(scores[rid]) == len(fixed[rid].rounds):
+                tokens = {
+                    r.index: answered[round_id(rid, r.index)].get("prompt_tokens") for r in fixed[rid].rounds
+                }
+                row = {**base_row(rid), **sample_fields(fixed[rid], options.fix, scores.pop(rid), tokens)}
+                keep(row, n, len(items))
+    else:
+        todo = [
+            (rid, str(answered[rid].get("answer") or ""))
+            for _t, _tier, _s, rid in wanted
+            if rid not in scored and rid in answered
+        ]
+        for n, (rid, result) in enumerate(score_items(by_id, todo, release, options.score_workers), 1):
+            a = answered[rid]
+            row = {
+                **base_row(rid),
+                "answer": a["answer"],
+                **result,
+                "completion_tokens": a.get("completion_tokens"),
+                "seconds": a.get("seconds"),
+                "error": a.get("error"),
+            }
+            keep(row, n, len(todo))
     order = {rid: i for i, (_t, _tier, _s, rid) in enumerate(wanted)}
     rows = sorted((r for r in scored.values() if r["id"] in order), key=lambda r: order[r["id"]])
     write_atomic(samples_file, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
     info["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     write_atomic(out / "run.json", json.dumps(info, indent=1, sort_keys=True) + "\n")
-    return write_summary(out)
+    summary = write_summary(out)
+    if options.fix:
+        summary["fix"] = fix_summary(rows, options.fix)
+        write_atomic(out / "summary.json", json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    return summary

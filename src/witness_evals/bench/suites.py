@@ -21,7 +21,7 @@ import yaml
 from witness_evals.bench.builders import all_builders
 from witness_evals.bench.scorers import ScoreContext, score
 from witness_evals.bench.task import Task, seeded, task_from_mapping
-from witness_evals.witness.errors import InputError
+from witness_evals.common.errors import InputError
 
 SUITE_VERSION = "1"
 SUITES: tuple[str, ...] = ("default", "hand", "generated", "quick")

@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from witness_evals.witness.errors import InputError
-from witness_evals.witness.jsonio import write_atomic
+from witness_evals.common.errors import InputError
+from witness_evals.common.jsonio import write_atomic
 
 OUTCOMES = ("no_artifact", "wrong_artifact", "invalid", "partial", "pass")
 KINDS = ("rego", "policy", "command", "diagnose", "review", "qa")

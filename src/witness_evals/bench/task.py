@@ -31,8 +31,8 @@ from typing import Any
 
 from witness_evals.bench.material import Material
 from witness_evals.bench.scorers.command import expected
+from witness_evals.common.errors import InputError
 from witness_evals.witness import attestors
-from witness_evals.witness.errors import InputError
 
 KINDS: tuple[str, ...] = ("rego", "policy", "command", "diagnose", "review", "qa")
 SOURCES: tuple[str, ...] = ("hand", "generated")

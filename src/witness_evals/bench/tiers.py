@@ -14,7 +14,7 @@ from typing import Any
 
 from witness_evals.bench.task import Task
 from witness_evals.witness import attestors
-from witness_evals.witness.cli_spec import COMMANDS
+from witness_evals.witness.cli import COMMANDS
 
 TIERS: tuple[str, ...] = ("bare", "context")
 MAX_EXAMPLE_CHARS = 1800

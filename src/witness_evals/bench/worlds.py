@@ -27,11 +27,11 @@ from datetime import datetime
 from typing import Any
 
 from witness_evals.bench.material import Material, material_for
+from witness_evals.common.errors import InputError
 from witness_evals.witness import simulate
 from witness_evals.witness import verify as wverify
 from witness_evals.witness.attestors.scenario import Scenario
 from witness_evals.witness.digests import sha256_hex
-from witness_evals.witness.errors import InputError
 
 SETTABLE = frozenset(
     {

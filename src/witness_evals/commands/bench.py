@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from witness_evals.witness.errors import InputError
+from witness_evals.common.errors import InputError
 
 bench_app = typer.Typer(
     help="witness-bench: score a model on Witness tasks by executing checks on its answers.",
@@ -34,6 +34,16 @@ def _progress_bar(enabled: bool) -> Any:
             bar.close()
 
     return update
+
+
+def _fixer(options: Any) -> Any:
+    """The assistant's fix loop for `--fix N` (checks at the bench's fixed time, as it scores)."""
+    if not options.fix:
+        return None
+    from witness_evals.assist import bench_fixer
+    from witness_evals.bench.scorers.context import NOW
+
+    return bench_fixer(witness_version=options.witness_version, now=NOW)
 
 
 @bench_app.callback()
@@ -66,6 +76,9 @@ def bench(
     resume: bool = typer.Option(False, "--resume", help="Continue a killed run in --out."),
     label: str | None = typer.Option(None, "--label", help="Name of this run in reports."),
     seed: int = typer.Option(0, "--seed", help="Sampling seed."),
+    fix: int = typer.Option(
+        0, "--fix", help="Fix rounds: failed self-checks go back to the model, up to N times (0-5)."
+    ),
     workers: int = typer.Option(1, "--workers", help="Scoring processes."),
     batch_size: int | None = typer.Option(None, "--batch-size", help="hf: prompts per batch."),
     concurrency: int = typer.Option(8, "--concurrency", help="HTTP backends: requests in flight."),
@@ -98,6 +111,7 @@ def bench(
         seed=seed,
         label=label,
         score_workers=workers,
+        fix=fix,
     )
     out = out or Path("runs") / f"bench-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}"
     backend_options = {
@@ -107,9 +121,19 @@ def bench(
         "fast": not plain,
     }
     summary = run_bench(
-        model, out, options, resume=resume, backend_options=backend_options, progress=_progress_bar(progress)
+        model,
+        out,
+        options,
+        resume=resume,
+        backend_options=backend_options,
+        progress=_progress_bar(progress),
+        fixer=_fixer(options),
     )
     typer.echo(format_table(summary))
+    if fix:
+        from witness_evals.bench.fix_rounds import format_fix
+
+        typer.echo(format_fix(summary))
     typer.echo(f"run: {out}  (witness-evals report {out} --out report.html)")
 
 
@@ -182,7 +206,7 @@ def oracle(
     """Write the reference (or planted-error) answers of a suite: a check of the bench itself."""
     from witness_evals.bench import suites
     from witness_evals.bench.run import request_id
-    from witness_evals.witness.jsonio import write_atomic
+    from witness_evals.common.jsonio import write_atomic
 
     rows = [
         json.dumps({"id": request_id(t.id, tier, 0), "answer": t.planted if planted else t.reference}) + "\n"

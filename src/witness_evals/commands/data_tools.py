@@ -17,7 +17,7 @@ def validate(
     """Re-run every check on chat JSONL files: ours (the hidden checks of the `.meta.jsonl` next to
     them) or anyone's (JSON parses, policies pass `check policy`, Rego compiles and defines deny,
     `witness` commands parse; no placeholders). Exit 0: all pass; 1: some fail; 2: bad input."""
-    from witness_evals.commands.generate import check_workers
+    from witness_evals.generate.options import check_workers
     from witness_evals.generate.validate import format_report, validate_files
 
     report = validate_files(files, workers=check_workers(workers), max_shown=max(0, show))
@@ -38,8 +38,8 @@ def stats(
 ) -> None:
     """Counts per split/family/template, token lengths, prompt openings, attestor coverage, PEM key
     types, answer lengths and placeholders of chat JSONL files. Exit 0, or 2 on bad input."""
+    from witness_evals.common.jsonio import write_atomic
     from witness_evals.generate.stats import file_stats, format_stats, plot_file_stats
-    from witness_evals.witness.jsonio import write_atomic
 
     result = file_stats(files, tokenizer=tokenizer).to_json()
     typer.echo(json.dumps(result, indent=1) if as_json else format_stats(result))

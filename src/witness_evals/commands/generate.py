@@ -2,89 +2,12 @@
 
 from __future__ import annotations
 
-import math
-import os
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from witness_evals.witness.errors import InputError
-
-
-def parse_mix(text: str | None, only: str | None) -> dict[str, float]:
-    """`--mix facts=2,rego=1` (weights) and/or `--families facts,rego` (default weights of those).
-
-    Every `--mix` item is `name=weight` with a known family, each family once, the weight a finite
-    number above 0; `--families` names known families, each once."""
-    from witness_evals.generate.families import DEFAULT_MIX
-
-    known = ", ".join(DEFAULT_MIX)
-    mix = dict(DEFAULT_MIX)
-    if text is not None:
-        mix = {}
-        for part in (p.strip() for p in text.split(",")):
-            if not part:
-                continue
-            name, sep, value = (x.strip() for x in part.partition("="))
-            if not sep:
-                raise InputError(
-                    f"{part!r} has no weight: expected name=weight, e.g. {part}=1", source="--mix"
-                )
-            if name not in DEFAULT_MIX:
-                raise InputError(f"unknown family {name!r} (known: {known})", source="--mix")
-            if name in mix:
-                raise InputError(f"family {name!r} given twice", source="--mix")
-            try:
-                weight = float(value)
-            except ValueError:
-                raise InputError(f"weight of {name!r} is not a number: {value!r}", source="--mix") from None
-            if not math.isfinite(weight) or weight <= 0:
-                raise InputError(
-                    f"weight of {name!r} must be a finite number above 0, got {value!r}", source="--mix"
-                )
-            mix[name] = weight
-        if not mix:
-            raise InputError("no family given: expected name=weight[,name=weight...]", source="--mix")
-    if only is not None:
-        names = [n.strip() for n in only.split(",") if n.strip()]
-        if not names:
-            raise InputError(f"no family given (known: {known})", source="--families")
-        unknown = [n for n in names if n not in DEFAULT_MIX]
-        if unknown:
-            raise InputError(f"unknown family {unknown[0]!r} (known: {known})", source="--families")
-        twice = [n for i, n in enumerate(names) if n in names[:i]]
-        if twice:
-            raise InputError(f"family {twice[0]!r} given twice", source="--families")
-        mix = {n: mix.get(n, DEFAULT_MIX[n]) or DEFAULT_MIX[n] for n in names}
-    return mix
-
-
-MAX_WORKERS_PER_CORE = 4
-"""`--workers` above this many processes per available CPU core is refused (each worker also runs
-its own Rego sandbox processes: 1000 workers started 361 processes and never finished)."""
-
-
-def available_cores() -> int:
-    """CPU cores this process may run on (its affinity mask where the OS has one)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):  # not Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def check_workers(workers: int) -> int:
-    """The number of processes for `--workers` (0: one per core, at most 16); InputError when unusable."""
-    cores = available_cores()
-    if workers < 0:
-        raise InputError(f"must be 0 (one per core) or more, got {workers}", source="--workers")
-    cap = MAX_WORKERS_PER_CORE * cores
-    if workers > cap:
-        raise InputError(
-            f"at most {cap} ({MAX_WORKERS_PER_CORE} per CPU core, {cores} cores), got {workers}",
-            source="--workers",
-        )
-    return workers if workers > 0 else min(16, cores)
+from witness_evals.common.errors import InputError
 
 
 def _witness_version(name: str) -> str:
@@ -97,93 +20,93 @@ def _witness_version(name: str) -> str:
         raise exc.at(source="--witness-version") from None
 
 
+def generate(
+    out: str = typer.Option(..., "--out", "-o", help="Dataset directory to write."),
+    n: int = typer.Option(20_000, "--n", help="Number of examples (all splits)."),
+    seed: int = typer.Option(0, "--seed", help="Same seed and settings: byte-identical output."),
+    workers: int = typer.Option(
+        0, "--workers", help="Processes (0: one per CPU core, at most 16; at most 4 per core)."
+    ),
+    mix: str | None = typer.Option(None, "--mix", help="Family weights, e.g. facts=1,policies=2."),
+    only: str | None = typer.Option(None, "--families", help="Only these families, e.g. commands,rego."),
+    valid: float = typer.Option(0.05, "--valid", help="Share of examples in the validation split."),
+    test: float = typer.Option(0.05, "--test", help="Share of examples in the test split."),
+    max_per_group: int = typer.Option(3, "--max-per-group", help="Paraphrases kept per task."),
+    split_by: str = typer.Option(
+        "template",
+        "--split-by",
+        help="template: each question template in one split (test phrasings unseen in train); "
+        "group: each task in one split, templates shared.",
+    ),
+    witness_version: str = typer.Option(
+        "0.12",
+        "--witness-version",
+        help="Write and verify every answer for this witness release: 0.12 (latest), 0.11, 0.10.",
+    ),
+    resume: bool = typer.Option(
+        True, "--resume/--no-resume", help="Reuse finished chunks of an interrupted run."
+    ),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace a dataset made with other settings in --out."
+    ),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+) -> None:
+    """Generate a verified chat dataset: train/valid/test JSONL, hidden checks, stats.
+
+    Every example's reference answer passed its own executable check (command grammar, policy
+    verification, Rego evaluation in the sandbox...). Exit 0: written; 2: bad settings.
+    """
+    import sys
+
+    from witness_evals.generate.dataset import DatasetSpec, build_dataset, check_output_dir
+    from witness_evals.generate.options import check_workers, parse_mix
+
+    if not out.strip():
+        raise InputError(
+            "must name a directory (an empty path would write into the current one)", source="--out"
+        )
+    out_dir = Path(out)
+    spec = DatasetSpec(
+        n=n,
+        seed=seed,
+        mix=parse_mix(mix, only),
+        valid=valid,
+        test=test,
+        max_per_group=max_per_group,
+        split_by=split_by,
+        witness_version=_witness_version(witness_version),
+    )
+    spec.check()
+    jobs = check_workers(workers)
+    check_output_dir(out_dir, spec, overwrite=overwrite)  # before any progress bar
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=n, unit="ex", desc="generate", dynamic_ncols=True)
+
+    def tick(kept: int, made: int) -> None:
+        if bar is not None:
+            bar.update(kept - bar.n)
+            bar.set_postfix(attempted=made, refresh=False)
+
+    try:
+        stats = build_dataset(spec, out_dir, workers=jobs, resume=resume, overwrite=overwrite, progress=tick)
+    except OSError as exc:  # disk full, permissions... while writing: one line, exit 2
+        raise InputError(
+            f"cannot write: {exc.strerror or exc}", source=str(exc.filename or out_dir)
+        ) from None
+    finally:
+        if bar is not None:
+            bar.close()
+    for warning in stats.get("_warnings", []):
+        sys.stderr.write(f"warning: {warning}\n")
+    _print_summary(stats, out_dir, jobs)
+
+
 def register(app: typer.Typer, check_app: typer.Typer) -> None:
     """Add this area's commands to the CLI."""
-
-    @app.command("generate")
-    def generate(
-        out: str = typer.Option(..., "--out", "-o", help="Dataset directory to write."),
-        n: int = typer.Option(20_000, "--n", help="Number of examples (all splits)."),
-        seed: int = typer.Option(0, "--seed", help="Same seed and settings: byte-identical output."),
-        workers: int = typer.Option(
-            0, "--workers", help="Processes (0: one per CPU core, at most 16; at most 4 per core)."
-        ),
-        mix: str | None = typer.Option(None, "--mix", help="Family weights, e.g. facts=1,policies=2."),
-        only: str | None = typer.Option(None, "--families", help="Only these families, e.g. commands,rego."),
-        valid: float = typer.Option(0.05, "--valid", help="Share of examples in the validation split."),
-        test: float = typer.Option(0.05, "--test", help="Share of examples in the test split."),
-        max_per_group: int = typer.Option(3, "--max-per-group", help="Paraphrases kept per task."),
-        split_by: str = typer.Option(
-            "template",
-            "--split-by",
-            help="template: each question template in one split (test phrasings unseen in train); "
-            "group: each task in one split, templates shared.",
-        ),
-        witness_version: str = typer.Option(
-            "0.12",
-            "--witness-version",
-            help="Write and verify every answer for this witness release: 0.12 (latest), 0.11, 0.10.",
-        ),
-        resume: bool = typer.Option(
-            True, "--resume/--no-resume", help="Reuse finished chunks of an interrupted run."
-        ),
-        overwrite: bool = typer.Option(
-            False, "--overwrite", help="Replace a dataset made with other settings in --out."
-        ),
-        progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
-    ) -> None:
-        """Generate a verified chat dataset: train/valid/test JSONL, hidden checks, stats.
-
-        Every example's reference answer passed its own executable check (command grammar, policy
-        verification, Rego evaluation in the sandbox...). Exit 0: written; 2: bad settings.
-        """
-        import sys
-
-        from witness_evals.generate.dataset import DatasetSpec, build_dataset, check_output_dir
-
-        if not out.strip():
-            raise InputError(
-                "must name a directory (an empty path would write into the current one)", source="--out"
-            )
-        out_dir = Path(out)
-        spec = DatasetSpec(
-            n=n,
-            seed=seed,
-            mix=parse_mix(mix, only),
-            valid=valid,
-            test=test,
-            max_per_group=max_per_group,
-            split_by=split_by,
-            witness_version=_witness_version(witness_version),
-        )
-        spec.check()
-        jobs = check_workers(workers)
-        check_output_dir(out_dir, spec, overwrite=overwrite)  # before any progress bar
-        bar = None
-        if progress:
-            from tqdm import tqdm
-
-            bar = tqdm(total=n, unit="ex", desc="generate", dynamic_ncols=True)
-
-        def tick(kept: int, made: int) -> None:
-            if bar is not None:
-                bar.update(kept - bar.n)
-                bar.set_postfix(attempted=made, refresh=False)
-
-        try:
-            stats = build_dataset(
-                spec, out_dir, workers=jobs, resume=resume, overwrite=overwrite, progress=tick
-            )
-        except OSError as exc:  # disk full, permissions... while writing: one line, exit 2
-            raise InputError(
-                f"cannot write: {exc.strerror or exc}", source=str(exc.filename or out_dir)
-            ) from None
-        finally:
-            if bar is not None:
-                bar.close()
-        for warning in stats.get("_warnings", []):
-            sys.stderr.write(f"warning: {warning}\n")
-        _print_summary(stats, out_dir, jobs)
+    app.command("generate")(generate)
 
 
 def _print_summary(stats: dict[str, Any], out: Path, jobs: int) -> None:

@@ -17,7 +17,7 @@ keys_app = typer.Typer(
 
 
 def _write(path: Path, data: bytes, *, private: bool) -> None:
-    from witness_evals.witness.errors import InputError
+    from witness_evals.common.errors import InputError
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -31,8 +31,8 @@ def _write(path: Path, data: bytes, *, private: bool) -> None:
 
 def _read_passphrase(path: Path) -> bytes:
     """One line of at most 1023 bytes (OpenSSL's PKCS#8 limit), trailing CR/LF dropped, not empty."""
-    from witness_evals.witness.errors import InputError
-    from witness_evals.witness.jsonio import read_bytes
+    from witness_evals.common.errors import InputError
+    from witness_evals.common.jsonio import read_bytes
 
     text = read_bytes(path, max_bytes=4096).rstrip(b"\r\n")
     if b"\r" in text or b"\n" in text:
@@ -84,9 +84,9 @@ def key_id(
     ),
 ) -> None:
     """Print the go-witness keyid of a key or certificate (its public key's canonical PEM, SHA-256)."""
+    from witness_evals.common.errors import InputError
+    from witness_evals.common.jsonio import read_bytes
     from witness_evals.witness import crypto
-    from witness_evals.witness.errors import InputError
-    from witness_evals.witness.jsonio import read_bytes
 
     data = read_bytes(path, max_bytes=1024 * 1024)
     try:

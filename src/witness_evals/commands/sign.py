@@ -2,45 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import typer
 
 POLICY_TYPE = "https://witness.testifysec.com/policy/v0.1"
-
-
-def _passphrase(path: Path | None) -> bytes | None:
-    """go-witness file signer: passphrase file (one line, trailing CR/LF dropped), else $WITNESS_KEY_PASSPHRASE."""
-    from witness_evals.witness.errors import InputError
-    from witness_evals.witness.jsonio import read_bytes
-
-    if path is not None:
-        try:
-            raw = read_bytes(path, max_bytes=64 * 1024)
-        except InputError as exc:
-            raise InputError(f"failed to read key passphrase file: {exc.message}", source=str(path)) from None
-        text = raw.rstrip(b"\r\n")
-        if b"\r" in text or b"\n" in text:
-            raise InputError("passphrase file must contain a single line", source=str(path))
-        return text
-    env = os.environ.get("WITNESS_KEY_PASSPHRASE", "")
-    return env.encode() if env else None
-
-
-def _cert(path: Path, what: str) -> object:
-    from witness_evals.witness import crypto
-    from witness_evals.witness.errors import InputError
-    from witness_evals.witness.jsonio import read_bytes
-
-    data = read_bytes(path, max_bytes=1024 * 1024)
-    try:
-        parsed = crypto.parse_pem(data, source=str(path))
-    except InputError:
-        raise InputError(f"failed to load {what}: failed to parse certificate", source=str(path)) from None
-    if parsed.certificate is None:
-        raise InputError(f"failed to load {what}: {path} is not a x509 certificate", source=str(path))
-    return parsed.certificate
 
 
 def sign(
@@ -69,37 +35,18 @@ def sign(
     ),
 ) -> None:
     """Sign a file into a DSSE envelope exactly like `witness sign` (payload = the raw file bytes)."""
-    from witness_evals.witness import crypto, dsse
-    from witness_evals.witness.errors import InputError
-    from witness_evals.witness.jsonio import read_bytes
+    from witness_evals.witness.sign_command import run_sign
 
-    if (infile is None) != (outfile is None):
-        missing = "outfile" if outfile is None else "infile"
-        raise InputError(
-            f"if any flags in the group [infile outfile] are set they must all be set; missing [{missing}]"
-        )
-    if infile is None or outfile is None:
-        raise InputError("open : no such file or directory (pass both -f/--infile and -o/--outfile)")
-    if key_path is None:
-        raise InputError("failed to load any signers (give -k/--signer-file-key-path)")
-    key_pem = read_bytes(key_path, max_bytes=1024 * 1024)
-    key = crypto.load_private_key(key_pem, _passphrase(passphrase_path), source=str(key_path))
-    cert = _cert(cert_path, "certificate") if cert_path is not None else None
-    inters = [
-        _cert(Path(p), "intermediate") for item in intermediate_paths for p in item.split(",") if p.strip()
-    ]
-    signer = crypto.Signer(key, cert, inters, check_certificate=False)  # type: ignore[arg-type]
-    if not signer.certificate_matches_key:
-        typer.echo(
-            "warning: the certificate does not match the private key; the signature will not verify", err=True
-        )
-    payload = read_bytes(infile)
-    env = dsse.sign_envelope(payload, datatype, [signer])
-    try:
-        outfile.parent.mkdir(parents=True, exist_ok=True)
-        outfile.write_text(env.dumps() + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise InputError(exc.strerror or str(exc), source=str(outfile)) from None
+    run_sign(
+        infile=infile,
+        outfile=outfile,
+        key_path=key_path,
+        datatype=datatype,
+        cert_path=cert_path,
+        intermediate_paths=intermediate_paths,
+        passphrase_path=passphrase_path,
+        warn=lambda text: typer.echo(f"warning: {text}", err=True),
+    )
 
 
 def register(app: typer.Typer, check_app: typer.Typer) -> None:

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from witness_evals.witness.errors import InputError
+from witness_evals.common.errors import InputError
 
 FORMATS = ("merged", "adapter", "gguf", "ollama", "mlx")
 QUANTS = ("f16", "q8_0")
@@ -155,8 +155,9 @@ def export_run(
         tokenizer = AutoTokenizer.from_pretrained(str(base.local_dir))
     if fmt == "ollama":
         from witness_evals.export.ollama import template_family
+        from witness_evals.train.chat_templates import adapter_chat_template
 
-        family = template_family(tokenizer)
+        family = template_family(tokenizer, adapter_chat_template(run.adapter))
     info = card.provenance(
         fmt=fmt,
         base=base,
@@ -220,7 +221,7 @@ def export_run(
                         ),
                         encoding="utf-8",
                     )
-                    info["ollama"] = {"name": name, "template": family}
+                    info["ollama"] = {"name": name, "template": family.family.name, "system": family.system}
         usage = _usage(fmt, out, name, base.name, gguf_file)
         text = card.model_card(
             info, title=name, library="peft" if fmt in ("adapter", "mlx") else "transformers", usage=usage

@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 
+from witness_evals.common.version import package_version
 from witness_evals.export.run import DEFAULT_BASE_NAME, BaseModel
 
 TAGS = ("witness", "in-toto", "supply-chain-security", "lora", "witness-evals")
@@ -23,8 +24,6 @@ def provenance(
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything `export.json` records (no local paths)."""
-    from witness_evals.cli import package_version
-
     out: dict[str, Any] = {
         "format": fmt,
         "exported_by": f"witness-evals {package_version()}",

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from witness_evals.witness.errors import InputError
+from witness_evals.common.errors import InputError
 
 QUANTS = ("f16", "q8_0")
 SUPPORTED_ARCHITECTURES = ("LlamaForCausalLM",)

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from witness_evals.witness.errors import InputError
+from witness_evals.common.errors import InputError
 
 _KEY = re.compile(r"^base_model\.model\.model\.layers\.(\d+)\.(.+)\.lora_([AB])\.weight$")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from witness_evals.witness.errors import InputError
+from witness_evals.common.errors import InputError
 
 DEFAULT_BASE_NAME = "HuggingFaceTB/SmolLM2-135M-Instruct"
 ADAPTER_DIRS = ("adapter", "best")

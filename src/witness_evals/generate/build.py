@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from witness_evals.bench.scorers.context import ScoreContext
+from witness_evals.common.errors import InputError
+from witness_evals.common.jsonio import write_atomic
 from witness_evals.generate import families
 from witness_evals.generate.example import Example
 from witness_evals.witness import versions
-from witness_evals.witness.errors import InputError
-from witness_evals.witness.jsonio import write_atomic
 
 CHUNK = 128
 FORMAT_VERSION = 1
@@ -43,12 +43,12 @@ def derived_rng(seed: int, *parts: object) -> random.Random:
 
 def normalize_mix(mix: Mapping[str, float]) -> list[tuple[str, float]]:
     """Validated (family, cumulative weight) pairs in registry order."""
-    unknown = sorted(set(mix) - set(families.MODULES))
+    unknown = sorted(set(mix) - set(families.NAMES))
     if unknown:
         raise InputError(
-            f"unknown family {unknown[0]!r} (known: {', '.join(families.MODULES)})", source="mix"
+            f"unknown family {unknown[0]!r} (known: {', '.join(families.NAMES)})", source="mix"
         )
-    weights = [(name, float(mix.get(name, 0.0))) for name in families.MODULES]
+    weights = [(name, float(mix.get(name, 0.0))) for name in families.NAMES]
     total = sum(w for _, w in weights)
     if any(not math.isfinite(w) or w < 0 for _, w in weights) or not (0 < total < math.inf):
         raise InputError("family weights must be finite numbers >= 0 with a positive sum", source="mix")

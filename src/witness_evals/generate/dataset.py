@@ -17,7 +17,6 @@ import hashlib
 import itertools
 import json
 import os
-import re
 import shutil
 import time
 from array import array
@@ -27,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from witness_evals.common.errors import InputError
+from witness_evals.common.jsonio import write_atomic
 from witness_evals.generate import families
 from witness_evals.generate.build import (
     CHUNK,
@@ -39,12 +40,10 @@ from witness_evals.generate.build import (
     run_key,
 )
 from witness_evals.generate.example import Example
-from witness_evals.generate.leakage import hash64
+from witness_evals.generate.leakage import split_leakage
+from witness_evals.generate.splits import SPLITS, hash64, normalize_question
 from witness_evals.witness import versions
-from witness_evals.witness.errors import InputError
-from witness_evals.witness.jsonio import write_atomic
 
-SPLITS = ("train", "valid", "test")
 SPLIT_BY = ("template", "group")
 PLAN_SAMPLE_CHUNKS = 16
 """Template split: template frequencies are estimated on the first min(n, 16 * CHUNK) indices."""
@@ -135,15 +134,6 @@ def plan_templates(
 def template_split(seed: int, template: str, valid: float, test: float, plan: Mapping[str, str]) -> str:
     """The split of a question template: from `plan`, else (a template the sample missed) a seeded hash."""
     return plan.get(template) or split_of(seed, f"template:{template}", valid, test)
-
-
-_PUNCT = re.compile(r"[^\w\s]")
-_WS = re.compile(r"\s+")
-
-
-def normalize_question(text: str) -> str:
-    """Lower case, punctuation and repeated spaces removed: the dedup key of a question."""
-    return _WS.sub(" ", _PUNCT.sub(" ", text.lower())).strip()
 
 
 def example_id(seed: int, index: int, ex: Example) -> str:
@@ -351,8 +341,6 @@ def build_dataset(
     stats = dataset_stats(spec, tally, plan)
     lengths = dict(tally.lengths)
     del tally  # the hashes of questions and groups: not needed any more
-    from witness_evals.generate.leakage import split_leakage
-
     stats["leakage"] = {"split_by": spec.split_by, **split_leakage(out, SPLITS)}
     warnings = _write(out, spec, stats, lengths, digests)
     shutil.rmtree(out / ".parts", ignore_errors=True)

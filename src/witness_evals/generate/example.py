@@ -29,10 +29,13 @@ class Example:
     """JSON-able hidden test, read back by the family's `score`."""
     system: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    history: list[dict[str, str]] = field(default_factory=list)
+    """Earlier turns of a multi-turn conversation (`{"role", "content"}`), before `question`."""
 
     def messages(self) -> list[dict[str, str]]:
-        """OpenAI chat messages: optional system, user question, assistant answer."""
+        """OpenAI chat messages: optional system, earlier turns, user question, assistant answer."""
         out = [{"role": "system", "content": self.system}] if self.system else []
+        out += [dict(m) for m in self.history]
         out.append({"role": "user", "content": self.question})
         out.append({"role": "assistant", "content": self.answer})
         return out

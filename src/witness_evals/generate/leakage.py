@@ -13,8 +13,6 @@ each candidate is confirmed with the true Jaccard similarity of the two shingle 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -25,6 +23,7 @@ import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 from witness_evals.bench.decontaminate import SEED, _identity, _jaccard, _Shingler, lsh_params, normalize
+from witness_evals.generate.splits import hash64, iter_split, normalize_question
 
 THRESHOLD = 0.8
 NUM_PERM = 128
@@ -52,24 +51,9 @@ def mask_values(text: str) -> str:
     return text
 
 
-def hash64(text: str) -> int:
-    """A stable 64-bit hash of `text` (set members instead of whole strings keep memory small)."""
-    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
-
-
 def user_prompt(messages: list[dict[str, Any]]) -> str:
     """All user turns of a conversation, joined by newlines."""
     return "\n".join(str(m.get("content", "")) for m in messages if m.get("role") == "user")
-
-
-def iter_split(out: Path, split: str) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
-    """(meta row, messages) of each line of `<split>.meta.jsonl` and `<split>.jsonl`, streamed."""
-    chat, meta = out / f"{split}.jsonl", out / f"{split}.meta.jsonl"
-    if not chat.exists():
-        return
-    with chat.open(encoding="utf-8") as fc, meta.open(encoding="utf-8") as fm:
-        for line, row in zip(fc, fm, strict=True):
-            yield json.loads(row), json.loads(line)["messages"]
 
 
 class NearDuplicates:
@@ -151,8 +135,6 @@ def _batched(items: Iterable[tuple[str, str]], size: int) -> Iterator[list[tuple
 def split_leakage(out: Path, splits: tuple[str, ...] = ("train", "valid", "test")) -> dict[str, Any]:
     """Templates, groups and normalised questions shared between splits, and near-duplicate prompts
     test -> train, read from the dataset files in `out` (`splits[0]` is streamed, the others indexed)."""
-    from witness_evals.generate.dataset import normalize_question
-
     big, *small = splits
     keys: dict[str, dict[str, set[Any]]] = {}
     near = NearDuplicates()

@@ -19,7 +19,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from witness_evals.generate.leakage import iter_split
+from witness_evals.generate.splits import iter_split
 
 HF_SPLIT = {"train": "train", "valid": "validation", "test": "test"}
 ROWS_PER_GROUP = 1024

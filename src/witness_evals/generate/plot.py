@@ -6,6 +6,8 @@ import io
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from witness_evals.generate.splits import SPLITS
+
 
 def plot_stats(stats: dict[str, Any], lengths: Mapping[str, Sequence[int]]) -> bytes:
     """PNG bytes (deterministic: no dates in the metadata); `lengths`: approx. tokens per example by family."""
@@ -13,8 +15,6 @@ def plot_stats(stats: dict[str, Any], lengths: Mapping[str, Sequence[int]]) -> b
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from witness_evals.generate.dataset import SPLITS
 
     fams = list(stats["families"])
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2))

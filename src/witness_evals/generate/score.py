@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from witness_evals.bench.scorers.context import ScoreContext
+from witness_evals.common.errors import InputError
 from witness_evals.generate import families
-from witness_evals.witness.errors import InputError
 
 
 @dataclass

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from witness_evals.witness.errors import InputError
+from witness_evals.common.errors import InputError
 
 LENGTH_BUCKETS = (50, 100, 200, 400, 800, 1600, 3200)
 OPENING_WORDS = 3
@@ -79,7 +79,7 @@ def load_tokenizer(spec: str | None) -> tuple[str, Counter_]:
 
 
 def _attestor_patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]:
-    from witness_evals.witness.cli_spec import ATTESTOR_NAMES
+    from witness_evals.witness.cli import ATTESTOR_NAMES
 
     names = sorted((a.name for a in ATTESTOR_NAMES), key=len, reverse=True)
     by_type = {a.type: a.name for a in ATTESTOR_NAMES}
@@ -169,7 +169,7 @@ class FileStats:
         return {b: self.answer_buckets[b] for b in names[: last + 1]}
 
     def to_json(self) -> dict[str, Any]:
-        from witness_evals.witness.cli_spec import ATTESTOR_NAMES
+        from witness_evals.witness.cli import ATTESTOR_NAMES
 
         n = self.conversations
         return {

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from witness_evals.witness.errors import InputError
+from witness_evals.common.errors import InputError
 
 CHUNK = 64
 MAX_SHOWN = 5
@@ -86,7 +86,7 @@ def _meta(raw: bytes, where: str) -> dict[str, Any]:
         raise InputError(f"invalid meta line: {exc}", source=where) from None
     if not isinstance(row, dict) or not isinstance(row.get("check"), dict):
         raise InputError('meta line must be an object with a "check" object', source=where)
-    if row.get("family") not in families.MODULES:
+    if row.get("family") not in families.NAMES:
         raise InputError(f"unknown family {row.get('family')!r}", source=where)
     return row
 
@@ -195,7 +195,7 @@ def placeholder_problems(text: str) -> list[str]:
 def generic_verdicts(text: str, ctx: Any) -> list[Verdict]:
     """The generic checks of one assistant message (one verdict per artifact found)."""
     from witness_evals.bench.answers import rego_modules
-    from witness_evals.witness.cli_spec import parse_command
+    from witness_evals.witness.cli import parse_command
     from witness_evals.witness.policy_check import check_policy
 
     out: list[Verdict] = []

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from witness_evals.common.errors import InputError
 from witness_evals.inference._spec import ModelSpec, parse_spec
 from witness_evals.inference._types import Backend, Completion, GenerationSettings, Request, request_seed
-from witness_evals.witness.errors import InputError
 
 __all__ = [
     "Backend",

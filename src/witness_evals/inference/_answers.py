@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from witness_evals.common.errors import InputError
 from witness_evals.inference._types import Completion, GenerationSettings, OnDone, Request
-from witness_evals.witness.errors import InputError
 
 
 def answer_id(row: dict[str, Any]) -> str | None:

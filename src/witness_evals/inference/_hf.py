@@ -25,7 +25,9 @@ change a token). `engine=cb` with sampling seeds transformers' global generator 
 from __future__ import annotations
 
 import gc
+import queue
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -318,8 +320,11 @@ class HFBackend:
         finish: Callable[[int, list[int], int, float], None],
         *,
         sort: bool,
+        streamer: Any = None,
+        stop: threading.Event | None = None,
     ) -> None:
-        """`plain` (input order, no per-row budget) or `batched` (sorted, per-row budgets)."""
+        """`plain` (input order, no per-row budget) or `batched` (sorted, per-row budgets).
+        `streamer` (one item only) gets the new tokens as they come; `stop` ends generation early."""
         from transformers import LogitsProcessorList, StoppingCriteriaList
 
         ordered = sorted(items, key=lambda it: (it.budget, len(it.ids))) if sort else items
@@ -340,6 +345,8 @@ class HFBackend:
                 seeds = torch.tensor([it.seed for it in chunk], dtype=torch.int64, device=self.device)
                 processors.append(_sampler_processor(seeds, settings, width))
             criteria = StoppingCriteriaList()
+            if stop is not None:
+                criteria.append(_stop_criterion(stop))
             if sort and min(budgets) < max(budgets):
                 criteria.append(_row_budget_criterion(torch.tensor(budgets, device=self.device), width))
             with torch.inference_mode():
@@ -352,11 +359,72 @@ class HFBackend:
                     pad_token_id=self.pad_id,
                     logits_processor=processors,
                     stopping_criteria=criteria,
+                    streamer=streamer,
                 )
             rows = out[:, width:].tolist()
             seconds = (time.perf_counter() - began) / len(chunk)
             for it, row in zip(chunk, rows, strict=True):
                 finish(it.index, row[: it.budget], len(it.ids), seconds)
+
+    def stream(
+        self, request: Request, settings: GenerationSettings, on_text: Callable[[str], None]
+    ) -> Completion:
+        """Answer one request, passing its text to `on_text` piece by piece as tokens are generated.
+
+        The pieces are the incremental decode of the tokens so far (stop tokens cut, leading and
+        trailing whitespace held back, an incomplete UTF-8 character waits for its next token), so
+        they join to the returned completion's text. Decoding is the `plain` engine on a batch of
+        one. An exception from `on_text` stops the generation and is raised here.
+        """
+        if self.model is None:
+            raise RuntimeError("backend is closed")
+        start = time.perf_counter()
+        try:
+            item = self._item(0, request, settings)
+        except Exception as exc:  # as in generate: a bad chat is this request's error
+            return Completion(request.id, "", None, None, time.perf_counter() - start, error=one_line(exc))
+        tokens: queue.Queue[list[int] | None] = queue.Queue()
+        stop = threading.Event()
+        done: dict[str, Any] = {}
+
+        def finish(_index: int, ids: list[int], prompt_tokens: int, seconds: float) -> None:
+            done["completion"] = self._completion(request, ids, prompt_tokens, seconds)
+
+        def work() -> None:
+            try:
+                self._run_batched(
+                    [item], settings, finish, sort=False, streamer=_TokenQueue(tokens), stop=stop
+                )
+            except BaseException as exc:  # handed to the caller's thread
+                done["error"] = exc
+            finally:
+                tokens.put(None)
+
+        thread = threading.Thread(target=work, name="hf-stream", daemon=True)
+        thread.start()
+        stops, ids, sent, ended = set(self.stop_ids), [], "", False
+        try:
+            while (got := tokens.get()) is not None:
+                for token in got:
+                    ended = ended or token in stops
+                    if not ended:
+                        ids.append(token)
+                text = str(self.tokenizer.decode(ids, skip_special_tokens=True)).strip()
+                if text.endswith("\ufffd") or not text.startswith(sent) or len(text) == len(sent):
+                    continue
+                on_text(text[len(sent) :])
+                sent = text
+        except BaseException:
+            stop.set()
+            raise
+        finally:
+            thread.join()
+        if "error" in done:
+            raise done["error"]
+        completion: Completion = done["completion"]
+        if completion.text.startswith(sent) and len(completion.text) > len(sent):
+            on_text(completion.text[len(sent) :])
+        return completion
 
     def _cpu_cache_blocks(self, items: list[_Item]) -> int:
         """Cache blocks (256 tokens each) for continuous batching off CUDA: what the requests need,
@@ -447,6 +515,34 @@ class HFBackend:
                 f"{len(pending)} request(s) go to length-sorted batches"
             )
         return list(pending.values())  # not finished, or failed inside continuous batching
+
+
+def _stop_criterion(stop: threading.Event) -> Any:
+    """Stop every row once `stop` is set (a streaming caller went away)."""
+    from transformers import StoppingCriteria
+
+    class Stop(StoppingCriteria):
+        def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs: Any) -> Any:
+            return torch.full((input_ids.shape[0],), stop.is_set(), dtype=torch.bool, device=input_ids.device)
+
+    return Stop()
+
+
+class _TokenQueue:
+    """A `generate` streamer: every new token goes to `tokens` (the prompt, pushed first, does not)."""
+
+    def __init__(self, tokens: queue.Queue[list[int] | None]) -> None:
+        self.tokens = tokens
+        self.prompt_seen = False
+
+    def put(self, value: torch.Tensor) -> None:
+        if not self.prompt_seen:
+            self.prompt_seen = True
+            return
+        self.tokens.put([int(t) for t in value.reshape(-1).tolist()])
+
+    def end(self) -> None:
+        return None
 
 
 class _CallerError(Exception):

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
+from witness_evals.common.errors import InputError
 from witness_evals.inference._types import (
     Completion,
     GenerationSettings,
@@ -27,7 +28,6 @@ from witness_evals.inference._types import (
     one_line,
     request_seed,
 )
-from witness_evals.witness.errors import InputError
 
 RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 30.0

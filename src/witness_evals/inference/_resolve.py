@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from witness_evals.common.errors import InputError
 from witness_evals.inference._spec import ModelSpec
-from witness_evals.witness.errors import InputError
 
 
 def spec_error(spec: str, message: str) -> InputError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from witness_evals.witness.errors import InputError
+from witness_evals.common.errors import InputError
 
 SCHEMES = ("hf", "openai", "ollama", "mlx", "answers")
 # options each scheme accepts after its target (`hf:PATH,adapter=DIR,...`)

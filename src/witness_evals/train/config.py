@@ -9,7 +9,12 @@ Semantics shared by the backends:
   torch backend); `iters: null` means one full epoch, i.e. ceil(n_train / batch_size) steps;
 - LoRA goes on `lora_targets` of the last `lora_layers` decoder layers (`-1`: all layers);
 - loss is computed on assistant tokens only, the end-of-turn token included;
-- examples longer than `max_seq_length` tokens are dropped and counted, never truncated.
+- examples longer than `max_seq_length` tokens are dropped and counted, never truncated;
+- `quantization` holds the frozen base in fewer bits (QLoRA): `nf4` (4-bit; bitsandbytes NF4 with
+  double quantization on torch, mlx's 4-bit affine groups on mlx), `int4` (mlx only) or `int8`;
+  the LoRA weights stay in full precision (`train/quantize.py`);
+- `chat_template` renders the conversations: a built-in name (`chatml`, `gemma`, `llama3`) or a
+  Jinja file, for models whose tokenizer has no template (`train/chat_templates.py`).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from witness_evals.witness.errors import InputError
+from witness_evals.common.errors import InputError
 
 MAX_CONFIG_BYTES = 1 << 20
 """A training config (YAML) larger than this is refused before it is read."""
@@ -37,6 +42,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "precision": ("auto", "bf16", "fp16", "fp32"),
     "device": ("auto", "cuda", "cpu", "mps"),
     "attention": ("auto", "varlen", "sdpa"),
+    "quantization": ("none", "nf4", "int4", "int8"),
 }
 
 
@@ -59,6 +65,8 @@ class TrainConfig:
     lora_dropout: float = 0.0
     lora_layers: int = 16  # last N decoder layers; -1 = all
     lora_targets: list[str] = field(default_factory=lambda: list(DEFAULT_TARGETS))
+    quantization: str = "none"  # frozen base in nf4 / int4 (mlx) / int8 bits (QLoRA); none = bf16/fp32
+    chat_template: str | None = None  # chatml | gemma | llama3 | path to a .jinja file; None: the model's
     # optimisation
     batch_size: int = 4  # examples per step (per process)
     grad_accum: int = 1
@@ -131,6 +139,10 @@ class TrainConfig:
             raise InputError(f"must be >= 0, got {self.weight_decay}", source=source, location="weight_decay")
         if not math.isfinite(self.max_grad_norm):
             raise InputError("must be finite", source=source, location="max_grad_norm")
+        if self.chat_template is not None and not self.chat_template.strip():
+            raise InputError(
+                "must be a template name or a file path, or null", source=source, location="chat_template"
+            )
         if not self.lora_targets or any(not t for t in self.lora_targets):
             raise InputError(
                 "must be a non-empty list of module names", source=source, location="lora_targets"
@@ -230,7 +242,7 @@ def load_config(path: str | Path | None) -> TrainConfig:
     """Read a YAML preset strictly; `None` gives the default recipe."""
     if path is None:
         return TrainConfig().validate("defaults")
-    from witness_evals.witness.jsonio import read_bytes
+    from witness_evals.common.jsonio import read_bytes
 
     source = str(path)
     raw = read_bytes(path, max_bytes=MAX_CONFIG_BYTES)  # size checked (stat) before reading

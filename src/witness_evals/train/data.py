@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from witness_evals.witness.errors import InputError
+from witness_evals.common.errors import InputError
 
 ROLES = ("system", "user", "assistant")
 MAX_DATA_BYTES = 4 * 1024 * 1024 * 1024
@@ -25,7 +25,7 @@ END_OF_TURN_TOKENS = ("<|im_end|>", "<|eot_id|>", "<|end|>", "<end_of_turn>", "<
 
 
 @dataclass(frozen=True)
-class Example:
+class TokenizedExample:
     """One tokenised conversation: `labels[i]` says whether token i is trained on."""
 
     input_ids: tuple[int, ...]
@@ -44,7 +44,7 @@ class Example:
 class Dataset:
     """Tokenised examples that fit, plus what was dropped and why."""
 
-    examples: list[Example]
+    examples: list[TokenizedExample]
     n_lines: int
     dropped_too_long: int
     longest_dropped: int = 0
@@ -146,7 +146,7 @@ def _render(tokenizer: Any, messages: Sequence[dict[str, str]], generation_promp
     return str(text)
 
 
-def tokenize_conversation(tokenizer: Any, messages: list[dict[str, str]], eot: set[int]) -> Example:
+def tokenize_conversation(tokenizer: Any, messages: list[dict[str, str]], eot: set[int]) -> TokenizedExample:
     """Token ids and assistant-only labels for one conversation (see module docstring)."""
     ids: list[int] = []
     labels: list[bool] = []
@@ -178,14 +178,14 @@ def tokenize_conversation(tokenizer: Any, messages: list[dict[str, str]], eot: s
         add(prompt[len(rendered) :], False)
         add(full[len(prompt) :], True)
         rendered = full
-    return Example(tuple(ids), tuple(labels))
+    return TokenizedExample(tuple(ids), tuple(labels))
 
 
 def load_dataset(path: Path, tokenizer: Any, max_seq_length: int) -> Dataset:
     """Validate and tokenise a chat JSONL; drop (and count) examples over `max_seq_length` tokens."""
     conversations = read_chat_jsonl(path)
     eot = end_of_turn_ids(tokenizer)
-    examples: list[Example] = []
+    examples: list[TokenizedExample] = []
     dropped = longest = 0
     for lineno, messages in conversations:
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from witness_evals.witness.jsonio import write_atomic
+from witness_evals.common.jsonio import write_atomic
 
 
 def write_text_atomic(path: Path, text: str) -> None:

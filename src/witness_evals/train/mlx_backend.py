@@ -18,6 +18,12 @@ Outputs under `config.out`:
   `adapters/NNNNNNN_adapters.safetensors` (the most recent `keep_checkpoints` are kept) and
   `adapters/best/` (lowest validation loss).
 
+Quantization (QLoRA): with `quantization: nf4|int4|int8` an unquantized base is first converted by
+mlx-lm's own converter to its affine group quantization (4 or 8 bits, groups of 64; cached, see
+`mlx_quantize.py`) and the LoRA layers go on its quantized linears. A base already quantized by mlx
+(e.g. an `mlx-community/...-4bit` directory) is trained as it is. `chat_template` replaces the
+tokenizer's template and is saved as `adapters/chat_template.jinja`.
+
 Options that only mean something to the torch backend (`attention`, `loss_chunk_tokens`, `compile`)
 are ignored here.
 """
@@ -36,10 +42,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
+from witness_evals.common.errors import InputError
 from witness_evals.train.config import NO_DATASET, TrainConfig
-from witness_evals.train.data import Dataset, Example, load_dataset
+from witness_evals.train.data import Dataset, TokenizedExample, load_dataset
 from witness_evals.train.files import write_text_atomic
-from witness_evals.witness.errors import InputError
 
 Log = Callable[[str], None]
 PAD_MULTIPLE = 8  # pad batch lengths to a multiple of this: few distinct shapes to compile, little waste
@@ -154,13 +160,13 @@ def make_optimizer(config: TrainConfig, updates: int) -> Any:
 class Examples:
     """Tokenised examples in the shape mlx-lm's trainer asks of a dataset (`len`, truthiness)."""
 
-    items: list[Example]
+    items: list[TokenizedExample]
 
     def __len__(self) -> int:
         return len(self.items)
 
 
-def _pad(examples: Sequence[Example], max_seq_length: int) -> tuple[Any, Any]:
+def _pad(examples: Sequence[TokenizedExample], max_seq_length: int) -> tuple[Any, Any]:
     """(tokens [B, L] int32, target mask [B, L-1] float32) with L padded to a multiple of 8 (+1)."""
     import mlx.core as mx
     import numpy as np
@@ -381,9 +387,16 @@ def train_mlx(config: TrainConfig, *, model_dir: Path | None = None, log: Log = 
     train_file, valid_file = data_dir / "train.jsonl", data_dir / "valid.jsonl"
     if not train_file.is_file():
         raise InputError("no such file", source=str(train_file))
-    model_path = model_dir if model_dir is not None else resolve_model(config.model, log=log)
+    model_path = (
+        model_dir
+        if model_dir is not None
+        else resolve_model(config.model, log=log, require_template=config.chat_template is None)
+    )
     if not any(model_path.glob("model*.safetensors")):
         raise InputError("mlx-lm needs safetensors weights (model*.safetensors)", source=str(model_path))
+    from witness_evals.train.quantize import check_model_dir, mlx_bits, mlx_quantization
+
+    check_model_dir(model_path, config)
 
     # validate the data with the tokenizer alone (the same HF tokenizer mlx-lm wraps) before any weights load
     from transformers import AutoTokenizer
@@ -392,15 +405,35 @@ def train_mlx(config: TrainConfig, *, model_dir: Path | None = None, log: Log = 
         tokenizer = AutoTokenizer.from_pretrained(str(model_path))
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot load tokenizer: {exc}", source=str(model_path)) from None
+    from witness_evals.train.chat_templates import apply_to_tokenizer, save_template, template_label
+    from witness_evals.train.model_source import NO_TEMPLATE
+
+    template = apply_to_tokenizer(tokenizer, config.chat_template)
+    if not getattr(tokenizer, "chat_template", None):
+        raise InputError(f"model {NO_TEMPLATE}", source=str(model_path))
     train_set = _load_split(train_file, tokenizer, config, log)
     valid_set = _load_split(valid_file, tokenizer, config, log) if valid_file.is_file() else None
     if valid_set is None:
         log(f"{valid_file}: missing, training without validation")
 
+    bits = mlx_bits(config.quantization)
+    if bits is not None and mlx_quantization(model_path) is None:
+        from witness_evals.train.mlx_quantize import quantized_dir
+
+        model_path = quantized_dir(model_path, bits, log=log)
+    quantized = mlx_quantization(model_path)
+    quantization = (
+        "none"
+        if quantized is None
+        else f"mlx affine {quantized['bits']}-bit, groups of {quantized['group_size']}"
+    )
+
     _select_device(config)
     mx.random.seed(config.seed)
     np.random.seed(config.seed)
-    log(f"loading {model_path} ({mlx_available()[1]}, device {mx.default_device()})")
+    log(
+        f"loading {model_path} ({mlx_available()[1]}, device {mx.default_device()}, base weights: {quantization})"
+    )
     model = load(str(model_path), model_config=_mlx_model_config(model_path))[0]
 
     n_layers = len(model.layers)
@@ -440,6 +473,8 @@ def train_mlx(config: TrainConfig, *, model_dir: Path | None = None, log: Log = 
     }
     save_config(dict(adapter_config), adapter_dir / "adapter_config.json")
     save_config(dict(adapter_config), best_dir / "adapter_config.json")
+    save_template(adapter_dir, template)
+    save_template(best_dir, template)
 
     def save_adapter(path: Path) -> None:
         mx.save_safetensors(str(path), dict(tree_flatten(model.trainable_parameters())))
@@ -535,6 +570,9 @@ def train_mlx(config: TrainConfig, *, model_dir: Path | None = None, log: Log = 
         "data": data_summary,
         "device": str(mx.default_device()),
         "dtype": str(_dtype(config)).removeprefix("mlx.core."),
+        "quantization": quantization,
+        "chat_template": template_label(config.chat_template),
+        "model_dir": str(model_path),
         "processes": 1,
         "out": str(out),
         "adapter_dir": str(adapter_dir),

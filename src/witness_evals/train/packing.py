@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
-from witness_evals.train.data import Example
+from witness_evals.train.data import TokenizedExample
 
 
 @dataclass
@@ -47,7 +47,7 @@ class PackedBatch:
         )
 
 
-def pack(examples: Sequence[Example]) -> PackedBatch:
+def pack(examples: Sequence[TokenizedExample]) -> PackedBatch:
     """Concatenate `examples` into one row (positions restart per example)."""
     ids: list[int] = []
     pos: list[int] = []

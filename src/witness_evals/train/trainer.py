@@ -29,11 +29,12 @@ from typing import Any, cast
 import torch
 import yaml
 
+from witness_evals.common.errors import InputError
 from witness_evals.train import checkpoint as ckpt
 from witness_evals.train import data as data_mod
+from witness_evals.train.chat_templates import template_label
 from witness_evals.train.config import NO_DATASET, TrainConfig
 from witness_evals.train.packing import PackedBatch, pack
-from witness_evals.witness.errors import InputError
 
 Log = Callable[[str], None]
 
@@ -131,30 +132,38 @@ def lr_lambda(cfg: TrainConfig, total: int) -> Callable[[int], float]:
     return f
 
 
-def load_tokenizer(model_dir: Path) -> Any:
+def load_tokenizer(model_dir: Path, chat_template: str | None = None) -> Any:
+    """The model's tokenizer, with the configured `chat_template` (checked) in place of its own."""
     from transformers import AutoTokenizer
+
+    from witness_evals.train.chat_templates import apply_to_tokenizer
+    from witness_evals.train.model_source import NO_TEMPLATE
 
     try:
         tok = AutoTokenizer.from_pretrained(str(model_dir))
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot load tokenizer: {exc}", source=str(model_dir)) from None
+    apply_to_tokenizer(tok, chat_template)
     if not getattr(tok, "chat_template", None):
-        raise InputError(
-            "model has no chat template", source=str(model_dir), location="tokenizer_config.json"
-        )
+        raise InputError(f"model {NO_TEMPLATE}", source=str(model_dir), location="tokenizer_config.json")
     return tok
 
 
-def check_lora_targets(model_dir: Path, targets: list[str]) -> None:
-    """Every LoRA target must name a module of the model (checked on a weightless meta copy)."""
+def meta_model(model_dir: Path) -> Any:
+    """A weightless (meta-device) copy of the model: its module tree and shapes, nothing loaded."""
     from transformers import AutoConfig, AutoModelForCausalLM
 
     try:
         config = AutoConfig.from_pretrained(str(model_dir))
         with torch.device("meta"):
-            meta = AutoModelForCausalLM.from_config(config)
+            return AutoModelForCausalLM.from_config(config)
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot load model config: {exc}", source=str(model_dir)) from None
+
+
+def check_lora_targets(model_dir: Path, targets: list[str], meta: Any = None) -> Any:
+    """Every LoRA target must name a module of the model (checked on the meta copy, returned)."""
+    meta = meta if meta is not None else meta_model(model_dir)
     names = [name for name, _ in meta.named_modules()]
     unknown = [t for t in targets if not any(n == t or n.endswith("." + t) for n in names)]
     if unknown:
@@ -163,6 +172,7 @@ def check_lora_targets(model_dir: Path, targets: list[str]) -> None:
             source="config",
             location="lora_targets",
         )
+    return meta
 
 
 def seed_everything(seed: int) -> None:
@@ -193,7 +203,13 @@ class Trainer:
         except (RuntimeError, ValueError) as exc:
             raise InputError(str(exc), source="config", location="device/precision") from None
         # validate every input before loading weights
-        self.tokenizer = load_tokenizer(model_dir)
+        from witness_evals.train import quantize
+
+        quantize.check_backend(cfg)
+        self.quantizer = quantize.torch_quantizer(cfg.quantization)
+        quantize.check_model_dir(model_dir, cfg)
+        self.tokenizer = load_tokenizer(model_dir, cfg.chat_template)
+        self.template: str | None = self.tokenizer.chat_template if cfg.chat_template else None
         self.train_set = data_mod.load_dataset(
             self.data_dir / "train.jsonl", self.tokenizer, cfg.max_seq_length
         )
@@ -205,8 +221,11 @@ class Trainer:
             raise InputError(f"fewer examples than one global batch ({per_step})", source=str(self.data_dir))
         self.spe = steps_per_epoch(len(self.train_set.examples), per_step, self.dist.world)
         self.total_steps = cfg.iters if cfg.iters is not None else self.spe
-        check_lora_targets(model_dir, cfg.lora_targets)
-        self._resume_state = self._checkpoint_to_resume(resume)
+        meta = check_lora_targets(model_dir, cfg.lora_targets)
+        if self.quantizer is not None and self.device.type == "cpu":
+            quantize.check_cpu_shapes(meta, cfg.quantization)
+        self._resume_state = self._checkpoint_to_resume(resume, meta)
+        del meta
         seed_everything(cfg.seed)
         self.model = self._load_model(model_dir)
         params = [p for p in self.model.parameters() if p.requires_grad]
@@ -227,10 +246,15 @@ class Trainer:
         from witness_evals.train import model as M
 
         try:
-            model = AutoModelForCausalLM.from_pretrained(str(model_dir), dtype=self.dtype)
+            if self.quantizer is not None:
+                from witness_evals.train.quantize import load_quantized
+
+                model = load_quantized(model_dir, self.quantizer, self.dtype, self.device)
+            else:
+                model = AutoModelForCausalLM.from_pretrained(str(model_dir), dtype=self.dtype)
+                model = cast(Any, model).to(self.device)
         except (OSError, ValueError) as exc:
             raise InputError(f"cannot load model: {exc}", source=str(model_dir)) from None
-        model = cast(Any, model).to(self.device)
         model = M.apply_lora(model, self.cfg)
         M.use_packed_attention(model)
         from witness_evals.train import attention
@@ -301,10 +325,12 @@ class Trainer:
                 self.model,
                 self.state(),
                 self.cfg.keep_checkpoints,
+                chat_template=self.template,
             )
 
-    def _checkpoint_to_resume(self, resume: bool) -> tuple[Path, dict[str, Any]] | None:
-        """The latest checkpoint and its state, checked against this run (before any weights load)."""
+    def _checkpoint_to_resume(self, resume: bool, meta: Any) -> tuple[Path, dict[str, Any]] | None:
+        """The latest checkpoint and its state, checked against this run and the base's shapes
+        (`meta`: the weightless model) before any weights load."""
         found = ckpt.latest_checkpoint(self.out / "checkpoints")
         if found is None:
             return None
@@ -323,8 +349,9 @@ class Trainer:
             "lora_rank",
             "lora_layers",
             "lora_targets",
+            "quantization",
         ):
-            if state["config"].get(key) != getattr(self.cfg, key):
+            if state["config"].get(key, "none" if key == "quantization" else None) != getattr(self.cfg, key):
                 raise InputError(
                     f"checkpoint {found} was made with {key}={state['config'].get(key)!r}; use another --out",
                     source=str(found),
@@ -332,6 +359,15 @@ class Trainer:
                 )
         if state.get("world", 1) != self.dist.world:
             raise InputError(f"checkpoint made with {state.get('world')} processes", source=str(found))
+        from witness_evals.train.chat_templates import adapter_chat_template
+
+        if adapter_chat_template(found) != self.template:
+            raise InputError(
+                "checkpoint was trained with another chat template; use another --out",
+                source=str(found),
+                location="chat_template",
+            )
+        ckpt.check_adapter_shapes(found, meta, self.cfg)
         return found, state
 
     def resume(self) -> bool:
@@ -482,7 +518,7 @@ class Trainer:
             self.best_val, self.best_step, self.bad_evals = val, self.step, 0
             if self.dist.main:
                 tmp = self.out / f".tmp-best-{os.getpid()}"
-                ckpt.save_adapter(self.model, tmp)
+                ckpt.save_adapter(self.model, tmp, chat_template=self.template)
                 ckpt.write_text_atomic(
                     tmp / "best.json", json.dumps({"step": self.step, "val_loss": val}) + "\n"
                 )
@@ -499,8 +535,13 @@ class Trainer:
             f"train: {t['examples']} examples ({t['dropped_too_long']} dropped > {self.cfg.max_seq_length} tokens), "
             f"valid: {v['examples']} ({v['dropped_too_long']} dropped); {self.total_steps} steps "
             f"({self.spe} per epoch), {self.trainable:,} trainable parameters, {self.device} {self.dtype}, "
-            f"{self.dist.world} process(es)"
+            f"base weights: {self._quantization()}, {self.dist.world} process(es)"
         )
+
+    def _quantization(self) -> str:
+        from witness_evals.train.quantize import describe
+
+        return describe(self.cfg, self.dtype)
 
     def _progress(self) -> Any:
         if not (self.cfg.progress and self.dist.main):
@@ -533,12 +574,17 @@ class Trainer:
             "data": {"train": self.train_set.summary(), "valid": self.valid_set.summary()},
             "device": str(self.device),
             "dtype": str(self.dtype).removeprefix("torch."),
+            "quantization": self._quantization(),
+            "chat_template": template_label(self.cfg.chat_template),
             "processes": self.dist.world,
             "out": str(self.out),
         }
+        if self.device.type == "cuda":  # this process's peak (weights resident), for the memory goals
+            summary["peak_allocated_gib"] = round(torch.cuda.max_memory_allocated(self.device) / 2**30, 3)
+            summary["peak_reserved_gib"] = round(torch.cuda.max_memory_reserved(self.device) / 2**30, 3)
         if finished and self.dist.main:
             tmp = self.out / f".tmp-adapter-{os.getpid()}"
-            ckpt.save_adapter(self.model, tmp)
+            ckpt.save_adapter(self.model, tmp, chat_template=self.template)
             ckpt.replace_dir(tmp, self.out / "adapter")
             from witness_evals.train.plot import plot_losses
 

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from witness_evals.common.errors import InputError
+from witness_evals.common.jsonio import join_path, loads
 from witness_evals.witness import versions
 from witness_evals.witness.dsse import Envelope, parse_envelope
-from witness_evals.witness.errors import InputError
 from witness_evals.witness.gocompat import go_json_kind as _go_type
 from witness_evals.witness.intoto import COLLECTION_TYPE, STATEMENT_TYPE, Statement, new_statement
-from witness_evals.witness.jsonio import join_path, loads
 from witness_evals.witness.versions import NETWORK_TRACE_TYPE, WitnessVersion
 
 if TYPE_CHECKING:

@@ -13,13 +13,44 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from witness_evals.witness.policy import Functionary, TrustBundle
+from witness_evals.witness import x509
 
 ALLOW_ALL = "*"
 MAX_GLOB_LEN = 4096
+
+# Fulcio certificate.Extensions: (Go field name, JSON tag) in struct order (fulcio v1.8.x).
+FULCIO_EXTENSION_FIELDS: tuple[tuple[str, str], ...] = (
+    ("Issuer", "issuer"),
+    ("GithubWorkflowTrigger", "githubWorkflowTrigger"),
+    ("GithubWorkflowSHA", "githubWorkflowSHA"),
+    ("GithubWorkflowName", "githubWorkflowName"),
+    ("GithubWorkflowRepository", "githubWorkflowRepository"),
+    ("GithubWorkflowRef", "githubWorkflowRef"),
+    ("BuildSignerURI", "buildSignerURI"),
+    ("BuildSignerDigest", "buildSignerDigest"),
+    ("RunnerEnvironment", "runnerEnvironment"),
+    ("SourceRepositoryURI", "sourceRepositoryURI"),
+    ("SourceRepositoryDigest", "sourceRepositoryDigest"),
+    ("SourceRepositoryRef", "sourceRepositoryRef"),
+    ("SourceRepositoryIdentifier", "sourceRepositoryIdentifier"),
+    ("SourceRepositoryOwnerURI", "sourceRepositoryOwnerURI"),
+    ("SourceRepositoryOwnerIdentifier", "sourceRepositoryOwnerIdentifier"),
+    ("BuildConfigURI", "buildConfigURI"),
+    ("BuildConfigDigest", "buildConfigDigest"),
+    ("BuildTrigger", "buildTrigger"),
+    ("RunInvocationURI", "runInvocationURI"),
+    ("SourceRepositoryVisibilityAtSigning", "sourceRepositoryVisibilityAtSigning"),
+)
+
+
+@dataclass
+class TrustBundle:
+    """A parsed policy root with its intermediates (go-witness `TrustBundle`)."""
+
+    root: Any
+    intermediates: list[Any]
 
 
 class Identity(Protocol):
@@ -278,8 +309,6 @@ class CertConstraint:
 
         `chained_root_ids`: ids of the policy roots the certificate chains to.
         """
-        from witness_evals.witness.policy import FULCIO_EXTENSION_FIELDS
-
         errs: list[str] = []
         for attribute, cons, vals in (
             ("common name", [self.common_name], [identity.common_name]),
@@ -319,8 +348,6 @@ class CertConstraint:
         return errs
 
     def to_json(self) -> dict[str, Any]:
-        from witness_evals.witness.policy import FULCIO_EXTENSION_FIELDS
-
         out: dict[str, Any] = {
             "commonname": self.common_name,
             "dnsnames": list(self.dns_names),
@@ -356,12 +383,17 @@ def chained_roots(
 
     As in go-witness, the chain may use the given intermediates and every policy intermediate.
     """
-    from witness_evals.witness import x509
-
     pool = list(intermediates)
     for b in bundles.values():
         pool.extend(b.intermediates)
     return x509.chained_root_ids(certificate, pool, {rid: b.root for rid, b in bundles.items()}, at)
+
+
+class Functionary(Protocol):
+    """What `validate_functionary` reads of a policy functionary (`policy.Functionary` provides it)."""
+
+    publickeyid: str
+    cert_constraint: CertConstraint | None
 
 
 def validate_functionary(
@@ -391,8 +423,6 @@ def validate_functionary(
     cc = functionary.cert_constraint
     if cc is None or not cc.roots:
         return f"verifier with ID {keyid} is an x509 verifier, but no trusted roots provided in functionary"
-    from witness_evals.witness import x509
-
     if isinstance(cert, (bytes, str)):
         cert = x509.load_certificate(cert if isinstance(cert, bytes) else cert.encode(), source="signature")
     if chained_root_ids is None:

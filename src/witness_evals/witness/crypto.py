@@ -11,15 +11,12 @@
 
 from __future__ import annotations
 
-import base64
 import functools
 import hashlib
 import hmac
 import math
-import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -29,13 +26,21 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
-from witness_evals.witness.errors import InputError, WitnessError
+from witness_evals.common.errors import InputError, WitnessError
+
+# the PEM/DER helpers stay reachable as `crypto.<name>` (explicit re-exports)
+from witness_evals.witness.pem import PemBlock as PemBlock
+from witness_evals.witness.pem import PublicKey as PublicKey
+from witness_evals.witness.pem import encode_pem as encode_pem
+from witness_evals.witness.pem import first_pem_block as first_pem_block
+from witness_evals.witness.pem import pem_blocks as pem_blocks
+from witness_evals.witness.pem import public_der as public_der
+from witness_evals.witness.x509 import chain_error, load_certificate
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
 PrivateKey = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
-PublicKey = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey | rsa.RSAPublicKey
 
 KEY_TYPES: tuple[str, ...] = ("ed25519", "ecdsa-p256", "ecdsa-p384", "rsa-2048", "rsa-3072", "rsa-4096")
 """Key kinds `generate_private_key` makes (the kinds go-witness can sign with from a file)."""
@@ -52,60 +57,6 @@ _RSA_E = 65537
 
 class CryptoError(WitnessError):
     """A key or signature operation that cannot be done (unsupported key type, bad parameters)."""
-
-
-# --------------------------------------------------------------------------- PEM (Go encoding/pem)
-
-_PEM_RE = re.compile(rb"(?:^|\n)-----BEGIN ([^\r\n]*?)-----[ \t\r]*\n(.*?)-----END \1-----", re.S)
-
-
-@dataclass(frozen=True)
-class PemBlock:
-    """One decoded PEM block: its type label, `Key: value` headers and DER bytes."""
-
-    type: str
-    headers: dict[str, str]
-    der: bytes
-
-
-def _iter_pem_blocks(data: bytes) -> Iterator[PemBlock]:
-    for m in _PEM_RE.finditer(data):
-        label = m.group(1).decode("latin-1")
-        body = m.group(2).replace(b"\r", b"")
-        headers: dict[str, str] = {}
-        lines = body.split(b"\n")
-        if lines and b":" in lines[0]:
-            i = 0
-            while i < len(lines) and b":" in lines[i]:
-                k, _, v = lines[i].partition(b":")
-                headers[k.decode("latin-1").strip()] = v.decode("latin-1").strip()
-                i += 1
-            if i < len(lines) and lines[i].strip() == b"":
-                i += 1
-            lines = lines[i:]
-        b64 = b"".join(line.strip() for line in lines)
-        try:
-            der = base64.b64decode(b64, validate=True)
-        except ValueError:
-            continue
-        yield PemBlock(label, headers, der)
-
-
-def pem_blocks(data: bytes) -> list[PemBlock]:
-    """All well-formed PEM blocks in `data`, in order (malformed ones are skipped, like Go)."""
-    return list(_iter_pem_blocks(data))
-
-
-def first_pem_block(data: bytes) -> PemBlock | None:
-    """The first PEM block (`pem.Decode`); None when there is none."""
-    return next(_iter_pem_blocks(data), None)
-
-
-def encode_pem(label: str, der: bytes) -> bytes:
-    """`pem.EncodeToMemory`: 64-column base64 lines, `\\n` endings, trailing newline."""
-    b64 = base64.b64encode(der).decode("ascii")
-    body = "".join(b64[i : i + 64] + "\n" for i in range(0, len(b64), 64))
-    return f"-----BEGIN {label}-----\n{body}-----END {label}-----\n".encode("ascii")
 
 
 # --------------------------------------------------------------------------- deterministic generation
@@ -263,11 +214,6 @@ def private_pem(key: PrivateKey, passphrase: bytes | str | None = None) -> bytes
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, enc)
 
 
-def public_der(pub: PublicKey) -> bytes:
-    """`x509.MarshalPKIXPublicKey`: DER SubjectPublicKeyInfo."""
-    return pub.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-
-
 def public_pem(pub: PublicKey) -> bytes:
     """Canonical PKIX PEM exactly as Go's `PublicPemBytes` writes it."""
     return encode_pem("PUBLIC KEY", public_der(pub))
@@ -396,8 +342,6 @@ def _rsa_pss_sign_deterministic(key: rsa.RSAPrivateKey, data: bytes) -> bytes:
 def _as_cert(c: cx509.Certificate | bytes, what: str) -> cx509.Certificate:
     if isinstance(c, cx509.Certificate):
         return c
-    from witness_evals.witness.x509 import load_certificate
-
     return load_certificate(c, source=what)
 
 
@@ -588,8 +532,6 @@ class Verifier:
         """Why the certificate does not chain (go x509 texts), None if it does or there is no cert."""
         if self.certificate is None:
             return None
-        from witness_evals.witness.x509 import chain_error
-
         return chain_error(self.certificate, self.intermediates, self.roots, self.trusted_time)
 
     def signature_error(self, data: bytes, sig: bytes, *, data_digest: bytes | None = None) -> str | None:

@@ -7,10 +7,12 @@ else makes a collection fail to load with `unsupported hash function: <name>`.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
-from witness_evals.witness.errors import InputError
+from witness_evals.common.errors import InputError
 
 ALLOWED_HASHES: tuple[str, ...] = ("sha256", "sha1", "gitoid:sha256", "gitoid:sha1", "dirHash")
 """Hash names accepted in a DigestSet (exact, case-sensitive)."""
@@ -102,3 +104,38 @@ def digest_sets_equal(a: Mapping[str, str], b: Mapping[str, str], *, strongest: 
         top = max(size.get(k, 0) for k in set(a) | set(b))
         return any(size.get(k, 0) == top for k in shared)
     return True
+
+
+def file_sha256(path: str) -> str:
+    """Hex SHA-256 of a file's bytes, read in 1 MiB chunks; InputError naming the file if it cannot be read."""
+    p = Path(path)
+    try:
+        if p.is_dir():
+            raise InputError("is a directory", source=path)
+        h = hashlib.sha256()
+        with p.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+        return h.hexdigest()
+    except FileNotFoundError:
+        raise InputError("no such file", source=path) from None
+    except PermissionError:
+        raise InputError("permission denied", source=path) from None
+    except OSError as exc:
+        raise InputError(exc.strerror or str(exc), source=path) from None
+
+
+def directory_digest(path: str) -> str:
+    """go-witness `CalculateDigestSetFromDir` (dirHash over every regular file, `/`-separated paths)."""
+    root = Path(path)
+    if not root.is_dir():
+        raise InputError("not a directory", source=path)
+    digests: dict[str, str] = {}
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames.sort()
+        for name in filenames:
+            full = Path(dirpath) / name
+            if not full.is_file() or full.is_symlink():
+                continue
+            digests[full.relative_to(root).as_posix()] = file_sha256(str(full))
+    return dir_hash_of_digests(digests)

@@ -17,11 +17,11 @@ from typing import Any
 
 from cryptography import x509
 
+from witness_evals.common.errors import InputError, WitnessError
+from witness_evals.common.jsonio import MAX_JSON_BYTES, dumps_go, loads
 from witness_evals.witness.crypto import SIGNATURE_CACHE, Signer, Verifier, verifier_for_certificate
-from witness_evals.witness.errors import InputError, WitnessError
 from witness_evals.witness.gocompat import go_b64decode
 from witness_evals.witness.gocompat import go_json_kind as _go_type
-from witness_evals.witness.jsonio import MAX_JSON_BYTES, dumps_go, loads
 
 TIMESTAMP_RFC3161 = "tsp"
 

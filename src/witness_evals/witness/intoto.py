@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from witness_evals.witness.errors import InputError
+from witness_evals.common.errors import InputError
+from witness_evals.common.jsonio import join_path
 from witness_evals.witness.gocompat import go_json_kind as _go_type
-from witness_evals.witness.jsonio import join_path
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v0.1"
 COLLECTION_TYPE = "https://witness.testifysec.com/attestation-collection/v0.1"

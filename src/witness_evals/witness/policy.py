@@ -24,43 +24,23 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from witness_evals.witness import jsonio
-from witness_evals.witness.errors import InputError, WitnessError
+from witness_evals.common import jsonio
+from witness_evals.common.errors import InputError, WitnessError
+from witness_evals.witness import crypto, x509
+from witness_evals.witness.constraints import (
+    FULCIO_EXTENSION_FIELDS,
+    CertConstraint,
+    TrustBundle,
+    validate_functionary,
+)
 from witness_evals.witness.gocompat import Base64Error, go_b64decode
-
-if TYPE_CHECKING:
-    from witness_evals.witness.constraints import CertConstraint
 
 POLICY_PAYLOAD_TYPE = "https://witness.testifysec.com/policy/v0.1"
 KMS_PREFIXES = ("awskms://", "gcpkms://", "hashivault://")
 MAX_POLICY_BYTES = 16 * 1024 * 1024
 RFC3339_LAYOUT = "2006-01-02T15:04:05Z07:00"
-
-# Fulcio certificate.Extensions: (Go field name, JSON tag) in struct order (fulcio v1.8.x).
-FULCIO_EXTENSION_FIELDS: tuple[tuple[str, str], ...] = (
-    ("Issuer", "issuer"),
-    ("GithubWorkflowTrigger", "githubWorkflowTrigger"),
-    ("GithubWorkflowSHA", "githubWorkflowSHA"),
-    ("GithubWorkflowName", "githubWorkflowName"),
-    ("GithubWorkflowRepository", "githubWorkflowRepository"),
-    ("GithubWorkflowRef", "githubWorkflowRef"),
-    ("BuildSignerURI", "buildSignerURI"),
-    ("BuildSignerDigest", "buildSignerDigest"),
-    ("RunnerEnvironment", "runnerEnvironment"),
-    ("SourceRepositoryURI", "sourceRepositoryURI"),
-    ("SourceRepositoryDigest", "sourceRepositoryDigest"),
-    ("SourceRepositoryRef", "sourceRepositoryRef"),
-    ("SourceRepositoryIdentifier", "sourceRepositoryIdentifier"),
-    ("SourceRepositoryOwnerURI", "sourceRepositoryOwnerURI"),
-    ("SourceRepositoryOwnerIdentifier", "sourceRepositoryOwnerIdentifier"),
-    ("BuildConfigURI", "buildConfigURI"),
-    ("BuildConfigDigest", "buildConfigDigest"),
-    ("BuildTrigger", "buildTrigger"),
-    ("RunInvocationURI", "runInvocationURI"),
-    ("SourceRepositoryVisibilityAtSigning", "sourceRepositoryVisibilityAtSigning"),
-)
 
 # Typos of trap 11 (and friends): unknown key -> the tag the author most likely meant.
 KNOWN_TYPOS: dict[str, str] = {
@@ -188,8 +168,6 @@ class Functionary:
 
     def validate(self, passed_verifier: Any, **kwargs: Any) -> str | None:
         """go-witness `Functionary.Validate`: `None` if accepted, else the error text."""
-        from witness_evals.witness.constraints import validate_functionary
-
         return validate_functionary(self, passed_verifier, **kwargs)
 
 
@@ -718,8 +696,6 @@ def _zero(kind: _Kind) -> Any:
 
 
 def _build_cert_constraint(d: dict[str, Any]) -> CertConstraint:
-    from witness_evals.witness.constraints import CertConstraint
-
     ext = d.get("extensions") or {}
     return CertConstraint(
         common_name=d.get("common_name") or "",
@@ -895,8 +871,6 @@ def load_policy_file(path: str | os.PathLike[str]) -> tuple[Policy, list[PolicyW
 
 def pem_block_type(data: bytes) -> str | None:
     """Type of the first PEM block in `data` (like Go's pem.Decode), or None if there is none."""
-    from witness_evals.witness import crypto
-
     block = crypto.first_pem_block(data)
     return block.type if block is not None else None
 
@@ -908,8 +882,6 @@ def looks_like_der(data: bytes) -> bool:
 
 def public_key_verifier(pk: PublicKey) -> Any:
     """A `crypto.Verifier` for one embedded key, checking its keyid like go-witness does."""
-    from witness_evals.witness import crypto
-
     if pk.is_kms:
         raise PolicyKeyError(
             f"failed to create kms verifier: key {pk.keyid} is a KMS reference; KMS keys cannot be "
@@ -939,18 +911,8 @@ def public_key_verifiers(policy: Policy, *, kms: Literal["error", "skip"] = "err
     return out
 
 
-@dataclass
-class TrustBundle:
-    """A parsed policy root with its intermediates (go-witness `TrustBundle`)."""
-
-    root: Any
-    intermediates: list[Any]
-
-
 def trust_bundles(roots: Mapping[str, Root], *, source: str = "roots") -> dict[str, TrustBundle]:
     """Parse policy `roots` (or `timestampauthorities`) into certificates; `InputError` if one is bad."""
-    from witness_evals.witness import x509
-
     out: dict[str, TrustBundle] = {}
     for rid, root in roots.items():
         cert = x509.load_certificate(root.certificate, source=f"{source}.{rid}.certificate")

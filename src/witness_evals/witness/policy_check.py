@@ -21,12 +21,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
+from witness_evals.common.errors import InputError
 from witness_evals.witness import versions
-from witness_evals.witness.constraints import ALLOW_ALL, GlobError, glob_match
-from witness_evals.witness.errors import InputError
+from witness_evals.witness.constraints import ALLOW_ALL, FULCIO_EXTENSION_FIELDS, GlobError, glob_match
 from witness_evals.witness.intoto import COLLECTION_TYPE
 from witness_evals.witness.policy import (
-    FULCIO_EXTENSION_FIELDS,
     POLICY_PAYLOAD_TYPE,
     DecodedPolicy,
     Functionary,

@@ -19,17 +19,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from witness_evals.common.errors import InputError
+from witness_evals.common.jsonio import dumps_go
 from witness_evals.witness import attestors as attestor_registry
-from witness_evals.witness.attestors import artifacts as attestor_artifacts
+from witness_evals.witness.attestors import step as attestor_step
 from witness_evals.witness.attestors.scenario import Scenario
-from witness_evals.witness.cli_spec_values import split_csv
+from witness_evals.witness.cli.values import split_csv
 from witness_evals.witness.collection import Collection, CollectionAttestation, collection_statement
 from witness_evals.witness.crypto import Signer
 from witness_evals.witness.digests import CLI_HASH_NAMES, sha256_hex
 from witness_evals.witness.dsse import Envelope, Timestamper, sign_envelope
-from witness_evals.witness.errors import InputError
 from witness_evals.witness.intoto import PAYLOAD_TYPE, STATEMENT_TYPE, Statement
-from witness_evals.witness.jsonio import dumps_go
 
 DEFAULT_ATTESTORS: tuple[str, ...] = ("environment", "git")
 """`witness run -a` default (`options.DefaultAttestors`)."""
@@ -303,7 +303,7 @@ def next_step_scenario(prev: Scenario, step: str, kind: str, *, sbom: str = "non
         start_time=start,
         end_time=start + timedelta(seconds=7, microseconds=654_321),
     )
-    return attestor_artifacts.run_step(random.Random(token), base)
+    return attestor_step.run_step(random.Random(token), base)
 
 
 def tamper_products(sc: Scenario) -> Scenario:

@@ -22,8 +22,8 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
+from witness_evals.common.errors import WitnessError
 from witness_evals.witness import versions
-from witness_evals.witness.errors import WitnessError
 from witness_evals.witness.x509 import as_utc, build_chain, cert_der, chain_error
 
 TSA_POLICY_OID = "1.3.6.1.4.1.57264.2"

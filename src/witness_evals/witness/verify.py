@@ -29,18 +29,17 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from witness_evals.common.errors import InputError, WitnessError
 from witness_evals.witness import dsse, versions
 from witness_evals.witness.collection import COLLECTION_TYPE, Collection, load_collection_envelope
-from witness_evals.witness.constraints import CertConstraint
+from witness_evals.witness.constraints import CertConstraint, TrustBundle
 from witness_evals.witness.crypto import SIGNATURE_CACHE, Verifier
 from witness_evals.witness.digests import digest_sets_equal
-from witness_evals.witness.errors import InputError, WitnessError
 from witness_evals.witness.intoto import Statement
 from witness_evals.witness.policy import (
     Functionary,
     Policy,
     Step,
-    TrustBundle,
     format_go_time,
     parse_policy,
     public_key_verifiers,

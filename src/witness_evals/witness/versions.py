@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Final
 
-from witness_evals.witness.errors import InputError
+from witness_evals.common.errors import InputError
 
 NETWORK_TRACE_TYPE: Final = "https://witness.dev/attestations/network-trace/v0.1"
 

@@ -21,7 +21,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtensionOID, NameOID
 
-from witness_evals.witness.errors import InputError
+from witness_evals.common.errors import InputError
+from witness_evals.witness.pem import encode_pem, first_pem_block, pem_blocks, public_der
 
 FULCIO_OID_PREFIX = "1.3.6.1.4.1.57264.1."
 
@@ -105,8 +106,6 @@ _HANDLED_CRITICAL = {
 
 @functools.lru_cache(maxsize=4096)
 def _load_cached(data: bytes) -> x509.Certificate | str:
-    from witness_evals.witness.crypto import first_pem_block
-
     if b"-----BEGIN" in data:
         block = first_pem_block(data)
         if block is None:
@@ -130,8 +129,6 @@ def load_certificate(pem: bytes, *, source: str = "<certificate>") -> x509.Certi
 
 def load_certificates(data: bytes, *, source: str = "<certificates>") -> list[x509.Certificate]:
     """Every certificate in a PEM bundle (blocks that are not certificates are an error)."""
-    from witness_evals.witness.crypto import pem_blocks
-
     out = []
     for i, block in enumerate(pem_blocks(data)):
         try:
@@ -149,8 +146,6 @@ def cert_der(cert: x509.Certificate) -> bytes:
 
 def cert_pem(cert: x509.Certificate) -> bytes:
     """The certificate as Go's `pem.EncodeToMemory` writes it."""
-    from witness_evals.witness.crypto import encode_pem
-
     return encode_pem("CERTIFICATE", cert_der(cert))
 
 
@@ -437,8 +432,6 @@ def make_ca(
 
     Deterministic: serial from the name and key, RFC 6979 ECDSA / PKCS#1 v1.5 RSA / ed25519 signatures.
     """
-    from witness_evals.witness.crypto import public_der
-
     pub = key.public_key()
     signer_key = issuer_key if issuer_key is not None else key
     issuer_name = issuer.subject if issuer is not None else _name(name, organizations)
@@ -497,8 +490,6 @@ def make_leaf(
     the V2 (DER UTF8String) extension and, like Fulcio, also as the deprecated raw one.
     `timestamping=True` makes a TSA certificate (critical EKU timeStamping).
     """
-    from witness_evals.witness.crypto import public_der
-
     pub_der = public_der(public_key)  # type: ignore[arg-type]
     emails, uris, dns_names, organizations = list(emails), list(uris), list(dns_names), list(organizations)
     builder = (

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from witness_evals.common.errors import InputError
 from witness_evals.witness import attestors as A
 from witness_evals.witness.attestors import schema
 from witness_evals.witness.attestors.scenario import LANGUAGES
-from witness_evals.witness.errors import InputError
 
 SEEDS = st.integers(min_value=0, max_value=2**32 - 1)
 # link/slsa hold protobuf Structs whose `Kind` encoding/json cannot read back (see gotypes.PB_VALUE)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from witness_evals.common.errors import InputError
 from witness_evals.witness import attestors as A
-from witness_evals.witness.errors import InputError
 
 EXPECTED = {
     "aws-codebuild": ("https://witness.dev/attestations/aws-codebuild/v0.1", "prematerial"),

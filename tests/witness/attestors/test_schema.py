@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from witness_evals.common.errors import InputError
 from witness_evals.witness import attestors as A
 from witness_evals.witness.attestors import schema
-from witness_evals.witness.errors import InputError
 
 BOMS = Path(__file__).resolve().parents[2] / "fixtures" / "go-witness-testdata" / "sbom-boms"
 

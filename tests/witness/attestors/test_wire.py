@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from witness_evals.common.errors import InputError
 from witness_evals.witness import attestors as A
-from witness_evals.witness.errors import InputError
 
 GOOD_DIGEST = {"sha256": "a" * 64}
 

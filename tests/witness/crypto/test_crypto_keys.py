@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from witness_evals.common.errors import InputError
 from witness_evals.witness import crypto
-from witness_evals.witness.errors import InputError
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "witness-test"
 TESTPUB_ID = "ae2dcc989ea9c109a36e8eba5c4bc16d8fafcfe8e1a614164670d50aedacd647"

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from witness_evals.common.errors import InputError
 from witness_evals.witness import crypto, dsse
-from witness_evals.witness.errors import InputError
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "witness-test"
 SPDX = (FIXTURES / "spdx-att.json").read_bytes()
@@ -196,7 +196,7 @@ def test_truncated_binary_and_deep_input(data: bytes) -> None:
 
 
 def test_huge_input_rejected_fast() -> None:
-    from witness_evals.witness.jsonio import MAX_JSON_BYTES
+    from witness_evals.common.jsonio import MAX_JSON_BYTES
 
     with pytest.raises(InputError, match="too large"):
         dsse.parse_envelope(b" " * (MAX_JSON_BYTES + 1), source="big.json")

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from witness_evals.common.errors import InputError
 from witness_evals.witness import crypto, dsse
 from witness_evals.witness.collection import (
     COLLECTION_TYPE,
@@ -18,7 +19,6 @@ from witness_evals.witness.collection import (
     collection_statement,
     load_collection_envelope,
 )
-from witness_evals.witness.errors import InputError
 from witness_evals.witness.intoto import PAYLOAD_TYPE, STATEMENT_TYPE, Statement, new_statement
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "witness-test"

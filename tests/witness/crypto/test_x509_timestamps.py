@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from witness_evals.common.errors import InputError
 from witness_evals.witness import crypto, dsse
 from witness_evals.witness import x509 as wx
-from witness_evals.witness.errors import InputError
 from witness_evals.witness.timestamp import TimestampError, make_timestamp_token, verify_timestamp
 
 T0 = datetime(2024, 6, 15, 20, 27, 55, tzinfo=UTC)

@@ -21,8 +21,8 @@ from policy_helpers import (
     good_policy,
 )
 
+from witness_evals.common.errors import InputError
 from witness_evals.witness import crypto, x509
-from witness_evals.witness.errors import InputError
 from witness_evals.witness.policy import POLICY_PAYLOAD_TYPE
 from witness_evals.witness.policy_check import PolicyReport, check_policy
 from witness_evals.witness.rego import RegoSandbox

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from policy_helpers import b64, good_policy
 
-from witness_evals.witness.errors import InputError
+from witness_evals.common.errors import InputError
 from witness_evals.witness.policy import (
     KNOWN_TYPOS,
     Base64Error,

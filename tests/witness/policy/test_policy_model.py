@@ -19,8 +19,8 @@ from policy_helpers import (
     real_policy,
 )
 
+from witness_evals.common.errors import InputError
 from witness_evals.witness.constraints import CertConstraint
-from witness_evals.witness.errors import InputError
 from witness_evals.witness.policy import (
     POLICY_PAYLOAD_TYPE,
     AttestationPolicy,

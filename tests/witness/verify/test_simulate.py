@@ -8,10 +8,10 @@ import random
 import pytest
 from verify_world import World, make_world
 
+from witness_evals.common.errors import InputError
 from witness_evals.witness import crypto, simulate
 from witness_evals.witness.attestors.scenario import Scenario
 from witness_evals.witness.collection import COLLECTION_TYPE
-from witness_evals.witness.errors import InputError
 from witness_evals.witness.intoto import PAYLOAD_TYPE, STATEMENT_TYPE
 from witness_evals.witness.verify import SourceCollection
 
@@ -159,7 +159,7 @@ def test_attestor_values_are_split_like_pflag_without_trimming() -> None:
 
     import pytest
 
-    from witness_evals.witness.errors import InputError
+    from witness_evals.common.errors import InputError
     from witness_evals.witness.simulate import select_attestors
 
     specs, _ = select_attestors(["git,environment"], command=False)
@@ -180,9 +180,9 @@ def test_ci_attestors_fail_outside_their_ci_and_jwt_always_fails() -> None:
 
     import pytest
 
+    from witness_evals.common.errors import InputError
     from witness_evals.witness import crypto
     from witness_evals.witness.attestors.scenario import Scenario
-    from witness_evals.witness.errors import InputError
     from witness_evals.witness.simulate import run_step
 
     signer = crypto.Signer(crypto.generate_private_key("ed25519", seed=3))
@@ -200,8 +200,8 @@ def test_sbom_needs_an_sbom_product_and_pipelines_take_per_step_attestors() -> N
 
     import pytest
 
+    from witness_evals.common.errors import InputError
     from witness_evals.witness import crypto
-    from witness_evals.witness.errors import InputError
     from witness_evals.witness.simulate import pipeline
 
     signer = crypto.Signer(crypto.generate_private_key("ed25519", seed=5))

@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from verify_world import World
 
+from witness_evals.common.errors import InputError
 from witness_evals.witness import simulate
 from witness_evals.witness.dsse import Envelope
-from witness_evals.witness.errors import InputError
 from witness_evals.witness.verify import SourceCollection, verify
 from witness_evals.witness.versions import NAMES
 

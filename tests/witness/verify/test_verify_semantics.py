@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from verify_world import World, as_source, resign
 
+from witness_evals.common.errors import InputError
 from witness_evals.witness import simulate
 from witness_evals.witness.collection import COLLECTION_TYPE
-from witness_evals.witness.errors import InputError
 from witness_evals.witness.rego import RegoSandbox
 from witness_evals.witness.verify import TRUSTED_REGO, MemorySource, SourceCollection
 from witness_evals.witness.versions import NAMES

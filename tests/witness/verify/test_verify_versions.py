@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from verify_world import World, as_source, resign
 
+from witness_evals.common.errors import InputError
 from witness_evals.witness import simulate, versions
-from witness_evals.witness.errors import InputError
 from witness_evals.witness.rego import RegoSandbox
 from witness_evals.witness.verify import MemorySource, SourceCollection, VerifyOptions, verify
 from witness_evals.witness.versions import NAMES, NETWORK_TRACE_TYPE

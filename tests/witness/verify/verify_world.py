@@ -7,10 +7,10 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from witness_evals.common.jsonio import dumps_go
 from witness_evals.witness import crypto, simulate
 from witness_evals.witness.dsse import Envelope, sign_envelope
 from witness_evals.witness.intoto import PAYLOAD_TYPE
-from witness_evals.witness.jsonio import dumps_go
 from witness_evals.witness.verify import SourceCollection, VerifyResult, verify
 
 

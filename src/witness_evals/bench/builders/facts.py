@@ -19,8 +19,10 @@ from witness_evals.bench.builders import Builder
 from witness_evals.bench.builders._common import assemble, join_words, names, opening, pick
 from witness_evals.bench.task import Task, task_from_mapping
 from witness_evals.witness import attestors as A
-from witness_evals.witness import cli_spec, cli_spec_data, digests, intoto, policy
+from witness_evals.witness import cli as cli_spec
+from witness_evals.witness import digests, intoto, policy
 from witness_evals.witness import verify as wverify
+from witness_evals.witness.cli import data as cli_spec_data
 
 NAME = "facts"
 COUNT = 121

@@ -44,7 +44,7 @@ from witness_evals.bench.worlds import world_for
 from witness_evals.witness import attestors as A
 from witness_evals.witness import crypto, simulate, versions
 from witness_evals.witness import verify as wverify
-from witness_evals.witness.cli_spec import parse_command
+from witness_evals.witness.cli import parse_command
 from witness_evals.witness.rego import evaluate_deny
 
 NAME = "failures"

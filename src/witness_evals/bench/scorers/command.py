@@ -14,7 +14,7 @@ from typing import Any
 from witness_evals.bench import answers
 from witness_evals.bench.scorers.base import OUTCOMES, Check, Outcome, Score
 from witness_evals.bench.scorers.context import version_of
-from witness_evals.witness.cli_spec import CommandAnalysis, Flag, grammar, parse_command
+from witness_evals.witness.cli import CommandAnalysis, Flag, grammar, parse_command
 from witness_evals.witness.versions import WitnessVersion
 
 ALLOWED_WARNINGS = frozenset({"attestor-environment"})

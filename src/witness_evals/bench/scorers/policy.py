@@ -19,9 +19,9 @@ from witness_evals.bench.scorers.base import Check, Outcome, one_line
 from witness_evals.bench.scorers.context import ScoreContext
 from witness_evals.bench.scorers.rego import other_artifacts
 from witness_evals.bench.worlds import world_for
+from witness_evals.common.errors import WitnessError
 from witness_evals.witness import simulate
 from witness_evals.witness import verify as wverify
-from witness_evals.witness.errors import WitnessError
 from witness_evals.witness.policy import decode_policy, iter_rego, parse_rfc3339
 from witness_evals.witness.policy_check import check_policy
 from witness_evals.witness.rego.outcome import RegoEngineLimitError

@@ -16,7 +16,7 @@ from typing import Any
 from witness_evals.bench import answers
 from witness_evals.bench.scorers.base import Score
 from witness_evals.bench.scorers.context import version_of
-from witness_evals.witness import cli_spec
+from witness_evals.witness import cli as cli_spec
 from witness_evals.witness.versions import WitnessVersion
 
 MAX_CHARS = answers.MAX_ANSWER_CHARS

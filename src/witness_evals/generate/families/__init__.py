@@ -1,6 +1,7 @@
 """Task families: each makes examples from a seeded RNG and scores answers against their checks.
 
-A family module exposes `FAMILY = Family(...)`. `make(rng, version)` must use only `rng` and the
+A family module (named in `MODULE_OF`; its family name may differ, e.g. family `commands` lives in
+`cli_usage`, apart from the top-level `witness_evals.commands` package) exposes `FAMILY = Family(...)`. `make(rng, version)` must use only `rng` and the
 witness release profile `version` (no clock, no global state) so that the same seed gives the same
 example in any worker process; its answer must be right for that release (and say which releases a
 version-dependent statement holds for when the question does not fix one). `score(answer, check, ctx)`
@@ -31,8 +32,19 @@ class Family:
     """A `guarded` scorer: never raises."""
 
 
-MODULES = ("facts", "commands", "config", "policies", "rego", "diagnose", "traps")
-"""Family modules under this package, in registry order."""
+MODULE_OF: dict[str, str] = {
+    "facts": "facts",
+    "commands": "cli_usage",
+    "config": "config",
+    "policies": "policies",
+    "rego": "rego",
+    "diagnose": "diagnose",
+    "traps": "traps",
+}
+"""Family name (as in `--mix` and in datasets) -> its module under this package, in registry order."""
+
+NAMES: tuple[str, ...] = tuple(MODULE_OF)
+"""Every family name, in registry order."""
 
 DEFAULT_MIX: dict[str, float] = {
     "facts": 0.18,
@@ -51,12 +63,12 @@ _CACHE: dict[str, Family] = {}
 def get(name: str) -> Family:
     """The family called `name` (imports its module on first use)."""
     if name not in _CACHE:
-        if name not in MODULES:
-            raise KeyError(f"unknown family {name!r} (known: {', '.join(MODULES)})")
-        module = importlib.import_module(f"{__name__}.{name}")
+        if name not in MODULE_OF:
+            raise KeyError(f"unknown family {name!r} (known: {', '.join(NAMES)})")
+        module = importlib.import_module(f"{__name__}.{MODULE_OF[name]}")
         _CACHE[name] = module.FAMILY
     return _CACHE[name]
 
 
 def all_families() -> list[Family]:
-    return [get(name) for name in MODULES]
+    return [get(name) for name in NAMES]

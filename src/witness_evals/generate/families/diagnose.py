@@ -1,10 +1,17 @@
 """Family `diagnose`: a user pastes a failing `witness verify` and asks what is wrong and how to fix it.
 
-Every example is a REAL failure of the core model: a seeded world (keys, a two-step pipeline made
-with `simulate.run_step`, a policy from `simulate.policy_for`, signed with `simulate.sign_policy`)
-gets one fault, `verify.verify` runs, and the output is rendered like `witness-evals verify` prints
-it. `make` asserts that the unfaulted world passes and the faulted one fails with the expected
-reason text, so nothing shown is invented.
+Every example is a REAL failure of the core model: a seeded world from the shared world module
+(`generate.worlds`: a 1-3 step pipeline of various shapes, keys of every kind witness signs with, a
+policy from `simulate.policy_for`, signed with `simulate.sign_policy`) gets one fault, `verify.verify`
+runs, and the prompt quotes what `witness verify` prints for it under the chosen release: its log
+lines through witness's logrus formatter (`worlds.witness_output`: no `Verification failed` block when
+the policy itself is rejected, no `caused by:` details witness keeps to itself). `make` asserts that the
+unfaulted world passes and the faulted one fails with the expected reason, and that every proposed fix
+(a corrected policy, a re-recorded run) verifies, so nothing shown is invented.
+
+Answers (`teach.render`) give the cause, the complete fix (a whole corrected policy, a whole command, or
+an exact edit such as a `jq` command with the values from the prompt) and how to confirm it. They cite
+only key ids, digests and file names that appear in the prompt.
 
 The check is semantic: `require` holds groups of alternative key terms (the real keyid, the missing
 type URI, the step names...) that any correct diagnosis must contain, `forbid` terms that must not
@@ -21,7 +28,8 @@ import hashlib
 import json
 import random
 import re
-from collections.abc import Callable
+import shlex
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -29,9 +37,11 @@ from typing import Any
 from witness_evals.bench import answers
 from witness_evals.bench.scorers.base import Score, guarded
 from witness_evals.bench.scorers.context import NOW, ScoreContext
-from witness_evals.generate import phrasing
+from witness_evals.generate import phrasing, teach
+from witness_evals.generate import worlds as W
 from witness_evals.generate.example import Example
 from witness_evals.generate.families import Family
+from witness_evals.generate.phrasing import pick
 from witness_evals.witness import crypto, simulate, versions
 from witness_evals.witness.dsse import Envelope
 from witness_evals.witness.verify import TRUSTED_REGO, SourceCollection, VerifyOptions, VerifyResult, verify
@@ -62,34 +72,35 @@ CMD = "https://witness.dev/attestations/command-run/v0.1"
 SPDX = "https://spdx.dev/Document"
 CDX = "https://cyclonedx.org/bom"
 
-_STEP_PAIRS = (
+# Shapes of the diagnosed pipelines (kinds of steps in order); each fault picks among those it fits.
+_ANY = (
+    ("build",), ("build", "package"), ("build", "package"), ("build", "sign"), ("test", "build"),
+    ("lint", "build"), ("build", "sbom"), ("build", "scan"), ("build", "image-tar"), ("test", "build", "package"),
+    ("lint", "build", "package"), ("build", "package", "sign"),
+)  # fmt: skip
+_TWO_PLUS = tuple(s for s in _ANY if len(s) > 1)
+_SMALL = (
+    ("build",),
     ("build", "package"),
-    ("build", "package"),
-    ("build", "release"),
-    ("compile", "archive"),
-    ("build-binary", "package-tarball"),
-    ("build", "bundle"),
-    ("ci-build", "ci-package"),
+    ("build", "sign"),
+    ("test", "build"),
+    ("lint", "build"),
+    ("build", "scan"),
 )
-_KEY_STYLES = (
-    ("{n}-key.pem", "{n}-pub.pem"),
-    ("keys/{n}.pem", "keys/{n}.pub"),
-    ("{n}_ed25519.pem", "{n}_ed25519.pub.pem"),
-    ("{n}key.pem", "{n}pub.pem"),
-)
-_ATT_STYLES = ("{s}.attestation.json", "{s}-att.json", "attestations/{s}.json", "{s}.json")
-# Opt-in attestors that succeed on any build/package step. Not `oci` / `vex` / `sarif`: they need a
-# matching product (a plain tar image, a VEX or SARIF JSON) and otherwise fail the whole `witness run`
-# (`no tar file found`, `no VEX file found`, `no sarif file found`; go-witness attestation/oci, vex, sarif).
-# Not `k8smanifest` either: with products it records cluster info from a kubeconfig by default.
+"""Shapes whose whole policy is shown in the prompt (faults in the policy text)."""
+_CONSUMER = (("build", "package"), ("build", "sign"), ("build", "image-tar"))
+"""A second step whose own product is not the verified artifact (found only through the git back-reference)."""
+# Opt-in attestors that succeed on any build step (not `oci` / `vex` / `sarif`, which need a matching
+# product, nor `k8smanifest`).
 _EXTRA_ATTESTORS = ("secretscan", "lockfiles", "system-packages")
-_PB_SAFE = ("secretscan", "lockfiles", "system-packages")
 # "re-sign the policy": not a bare `sign*`, which `policy-signed.json` alone would satisfy
 _RESIGN = ("re-sign*", "resign*", "witness sign", "sign it", "sign the", "sign again", "sign your", "sign a new",
            "sign this", "signing it", "signing the")  # fmt: skip
 
 _HEX8 = re.compile(r"^[0-9a-f]{8,}$")
 _MAX_CODE_CHARS = 60_000
+_POLICY_FILES = (("policy.json", "policy-signed.json"), ("policy.json", "policy.signed.json"),
+                 ("witness/policy.json", "witness/policy-signed.json"), ("release-policy.json", "release-policy.signed.json"))  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- the world
@@ -97,106 +108,155 @@ _MAX_CODE_CHARS = 60_000
 
 @dataclass(frozen=True)
 class World:
+    """A genuine pipeline, its keys and the file names the user gave them."""
+
     seed: int
-    steps: tuple[str, str]
-    keys: dict[str, crypto.Signer]
-    """'s0', 's1' (functionaries), 'policy', 'other'."""
+    pipe: W.Pipeline
+    run: W.World
+    keys: dict[str, W.Key]
+    """'s0', 's1', ... (functionaries), 'policy', 'other'."""
     key_files: dict[str, tuple[str, str]]
     """role -> (private key file, public key file)."""
     att_files: dict[str, str]
-    pipe: simulate.Pipeline
-    attestors: tuple[tuple[str, ...], tuple[str, ...]]
+    policy_files: tuple[str, str]
+    """(policy file, signed policy file)."""
+    expires: str
+    tty: bool
+    """Whether the user's output comes from a terminal (`ERROR   msg`) or a CI log (`level=error msg=...`)."""
     version: WitnessVersion = field(default_factory=versions.get)
     """The witness release whose `verify` output the question shows."""
 
+    @property
+    def steps(self) -> tuple[str, ...]:
+        return self.pipe.names
+
+    @property
+    def artifact_path(self) -> str:
+        return self.run.artifact_path
+
+    @property
+    def artifact_digest(self) -> str:
+        return self.run.subject
+
+    @property
+    def envelopes(self) -> dict[str, Envelope]:
+        return self.run.envelopes
+
+    def scenario(self, i: int) -> Any:
+        return self.run.scenarios[self.steps[i]]
+
+    def spec(self, i: int) -> W.StepSpec:
+        return self.pipe.steps[i]
+
     def keyid(self, role: str) -> str:
-        return self.keys[role].verifier().keyid
+        return self.keys[role].keyid
 
-    def run_cmd(self, i: int, attestors: tuple[str, ...] | None = None, *, extra: str = "", key: str = "",
-                step: str = "") -> str:  # fmt: skip
-        name = self.steps[i]
-        atts = self.attestors[i] if attestors is None else attestors
-        a = "" if atts == simulate.DEFAULT_ATTESTORS else f" -a {','.join(atts)}"
-        sc = self.pipe.scenarios[name]
-        cmd = " ".join(sc.command)
-        keyfile = key or self.key_files[f"s{i}"][0]
-        return f"witness run -s {step or name} -k {keyfile}{a}{extra} -o {self.att_files[name]} -- {cmd}"
+    def signer(self, role: str) -> crypto.Signer:
+        return self.keys[role].signer
 
-    def verify_cmd(self, *, policy: str = "policy-signed.json", pub: str = "", artifact: str = "") -> str:
+    def run_cmd(self, i: int, attestors: Sequence[str] | None = None, *, extra: str = "", key: str = "",
+                step: str = "", command: Sequence[str] = ()) -> str:  # fmt: skip
+        spec = self.spec(i)
+        atts = spec.attestors if attestors is None else tuple(attestors)
+        if tuple(atts) == simulate.DEFAULT_ATTESTORS and attestors is None:
+            atts = ()
+        parts = ["witness", "run", "-s", step or spec.name, "-k", key or self.key_files[f"s{i}"][0]]
+        if atts:
+            parts += ["-a", ",".join(atts)]
+        parts += [f for f in spec.flags if f.startswith("--attestor-k8s")]
+        parts += [f"--attestor-{x}-export" for x in spec.export if x in atts]
+        if extra:
+            parts += shlex.split(extra)
+        parts += ["-o", self.att_files[spec.name], "--", *(command or self.scenario(i).command)]
+        return shlex.join(parts)
+
+    def verify_cmd(self, *, policy: str = "", pub: str = "", artifact: str = "") -> str:
         files = " ".join(f"-a {self.att_files[s]}" for s in self.steps)
         return (
-            f"witness verify -p {policy} -k {pub or self.key_files['policy'][1]} {files} "
-            f"-f {artifact or self.pipe.artifact_path}"
+            f"witness verify -p {policy or self.policy_files[1]} -k {pub or self.key_files['policy'][1]} {files} "
+            f"-f {artifact or self.artifact_path}"
         )
 
-    def sign_cmd(self, infile: str = "policy.json", outfile: str = "policy-signed.json") -> str:
-        return f"witness sign -f {infile} -o {outfile} -k {self.key_files['policy'][0]}"
-
-
-@functools.lru_cache(maxsize=256)
-def _keys(seed: int) -> tuple[crypto.Signer, ...]:
-    rng = random.Random(f"diagnose-keys:{seed}")
-    return tuple(
-        crypto.Signer(crypto.generate_private_key("ed25519", seed=rng.randrange(2**31))) for _ in range(4)
-    )
-
-
-def _pipeline(
-    seed: int, steps: tuple[str, str], attestors: tuple[tuple[str, ...], tuple[str, ...]], sbom: str,
-    signers: tuple[crypto.Signer, crypto.Signer], export: tuple[str, ...] = (),
-) -> simulate.Pipeline:  # fmt: skip
-    """A build -> package pipeline with per-step attestors (simulate.pipeline uses one list for all)."""
-    rng = random.Random(f"diagnose-world:{seed}")
-    sc0 = simulate.Scenario.random(rng, step=steps[0], step_kind="build", sbom_kind=sbom)
-    sc1 = simulate.package_scenario(sc0, step=steps[1])
-    r0 = simulate.run_step(steps[0], sc0, signers[0], attestors=attestors[0], export=export)
-    r1 = simulate.run_step(steps[1], sc1, signers[1], attestors=attestors[1])
-    products = sc0.product_paths()
-    sbom_path = sc0.sbom_path()
-    path = next((p for p in products if p != sbom_path), products[0])
-    return simulate.Pipeline(sc0, {steps[0]: r0, steps[1]: r1}, {steps[0]: sc0, steps[1]: sc1}, path,
-                             sc0.files_after[path])  # fmt: skip
+    def sign_cmd(self, infile: str = "", outfile: str = "") -> str:
+        return f"witness sign -f {infile or self.policy_files[0]} -o {outfile or self.policy_files[1]} -k {self.key_files['policy'][0]}"
 
 
 def _world(
     rng: random.Random,
-    attestors: tuple[tuple[str, ...], tuple[str, ...]] | None = None,
-    sbom: str = "none",
+    shapes: Sequence[tuple[str, ...]] = _ANY,
     *,
     version: WitnessVersion,
+    attestors: Sequence[Sequence[str] | None] | None = None,
+    by_kind: dict[str, tuple[str, ...]] | None = None,
+    sbom_first: bool = False,
+    shared_key: bool | None = None,
 ) -> World:
+    """A genuine world: `attestors[i]` fixes the `-a` values of step i (None: drawn), `by_kind` those of
+    every step of a kind."""
     seed = rng.randrange(2**31)
-    wr = random.Random(f"diagnose-names:{seed}")
-    steps = phrasing.pick(wr, _STEP_PAIRS)
-    keys = _keys(seed)
-    style = phrasing.pick(wr, _KEY_STYLES)
-    att_style = phrasing.pick(wr, _ATT_STYLES)
-    roles = {
-        "s0": steps[0],
-        "s1": steps[1],
-        "policy": "policy",
-        "other": phrasing.pick(wr, ("ci", "deploy", "dev")),
-    }
-    key_files = {r: (style[0].format(n=n), style[1].format(n=n)) for r, n in roles.items()}
-    atts = attestors or (simulate.DEFAULT_ATTESTORS, simulate.DEFAULT_ATTESTORS)
-    pipe = _pipeline(seed, steps, atts, sbom, (keys[0], keys[1]))
-    return World(
-        seed=seed,
-        steps=steps,
-        keys={"s0": keys[0], "s1": keys[1], "policy": keys[2], "other": keys[3]},
-        key_files=key_files,
-        att_files={s: att_style.format(s=s) for s in steps},
-        pipe=pipe,
-        attestors=atts,
-        version=version,
+    wr = random.Random(f"diagnose-world:{seed}")
+    shape = pick(wr, shapes)
+    pipe = W.draw_pipeline(wr, shape=shape, defaults_share=0.4)
+    steps = list(pipe.steps)
+    fixed = list(attestors or ()) + [None] * len(steps)
+    for i in range(len(steps)):
+        given = fixed[i] if fixed[i] is not None else (by_kind or {}).get(steps[i].kind)
+        if given is not None:
+            atts = tuple(given)
+            steps[i] = W.StepSpec(steps[i].name, steps[i].kind, atts, tuple(x for x in steps[i].export if x in atts),
+                                  steps[i].artifacts_from)  # fmt: skip
+    sbom = pipe.sbom
+    if sbom_first:
+        sbom = pick(wr, ("spdx", "cyclonedx"))
+    pipe = W.Pipeline(
+        pipe.seed, tuple(steps), pipe.language, pipe.ci, sbom if sbom_first or pipe.sbom != "none" else "none"
     )
+    shared = (wr.random() < 0.3) if shared_key is None else shared_key
+    ci_key = W.draw_key(wr)
+    keys = {f"s{i}": ci_key if shared else W.draw_key(wr) for i in range(len(steps))}
+    keys["policy"] = W.draw_key(wr)
+    keys["other"] = W.draw_key(wr)
+    scheme = pick(wr, W.KEY_SCHEMES)
+    ci_label = pick(wr, ("ci", "ci-signer", "release"))
+    labels = {f"s{i}": ci_label if shared else s.name for i, s in enumerate(steps)}
+    labels["policy"] = pick(wr, ("policy", "policy-signer", "witness-policy"))
+    labels["other"] = pick(wr, ("deploy", "dev", "laptop", "staging"))
+    key_files = {r: (scheme[0].format(n=n), scheme[1].format(n=n)) for r, n in labels.items()}
+    out = pick(wr, W.OUT_SCHEMES)
+    funcs = {s.name: keys[f"s{i}"] for i, s in enumerate(steps)}
+    return World(
+        seed=seed, pipe=pipe, run=W.run(pipe, funcs), keys=keys, key_files=key_files,
+        att_files={s.name: out.format(s=s.name) for s in steps}, policy_files=pick(wr, _POLICY_FILES),
+        expires=f"{wr.randint(2027, 2033)}-{wr.randint(1, 12):02d}-{wr.randint(1, 28):02d}T00:00:00Z",
+        tty=wr.random() < 0.6, version=version,
+    )  # fmt: skip
 
 
 def _policy(w: World, **kw: Any) -> dict[str, Any]:
-    funcs = kw.pop(
-        "functionaries", {w.steps[0]: [w.keys["s0"].verifier()], w.steps[1]: [w.keys["s1"].verifier()]}
-    )
-    return simulate.policy_for(w.pipe, funcs, expires=kw.pop("expires", "2031-06-30T00:00:00Z"), **kw)
+    funcs = kw.pop("functionaries", {s: [w.keys[f"s{i}"]] for i, s in enumerate(w.steps)})
+    return W.policy_for(w.run, funcs, expires=kw.pop("expires", w.expires), **kw)
+
+
+@functools.lru_cache(maxsize=256)
+def _signed_policy(data: bytes, key: W.Key) -> Envelope:
+    """`witness sign` of the policy bytes (deterministic: the same policy is signed once)."""
+    return simulate.sign_policy(data, key.signer)
+
+
+_LOADED: dict[int, tuple[Envelope, dict[tuple[str, str], SourceCollection]]] = {}
+
+
+def _load(env: Envelope, reference: str, version: WitnessVersion) -> SourceCollection:
+    """`env` loaded as a `-a` file, memoised per envelope object (genuine runs are shared across calls)."""
+    hit = _LOADED.get(id(env))
+    if hit is None or hit[0] is not env:
+        if len(_LOADED) > 4096:
+            _LOADED.clear()
+        hit = _LOADED[id(env)] = (env, {})
+    key = (reference, version.name)
+    if key not in hit[1]:
+        hit[1][key] = SourceCollection.load(env.dumps().encode(), reference, version=version)
+    return hit[1][key]
 
 
 def _run_verify(
@@ -207,30 +267,25 @@ def _run_verify(
     subjects: list[str] | None = None,
     verifier: crypto.Verifier | None = None,
 ) -> VerifyResult:
-    env = policy if isinstance(policy, Envelope) else simulate.sign_policy(policy, w.keys["policy"])
-    envs = envelopes or w.pipe.envelopes
-    cols = [
-        SourceCollection.load(e.dumps().encode(), w.att_files[n], version=w.version) for n, e in envs.items()
-    ]
+    env = policy if isinstance(policy, Envelope) else _signed_policy(W.policy_bytes(policy), w.keys["policy"])
+    envs = envelopes or w.envelopes
+    cols = [_load(e, w.att_files[n], w.version) for n, e in envs.items()]
     return verify(
         env,
         cols,
-        subjects or [w.pipe.artifact_digest],
+        subjects or [w.artifact_digest],
         VerifyOptions(
             version=w.version,
-            policy_verifiers=[verifier or w.keys["policy"].verifier()],
+            policy_verifiers=[verifier or w.keys["policy"].verifier],
             now=NOW,
             rego=TRUSTED_REGO,
         ),
     )
 
 
-def _render(result: VerifyResult, command: str) -> str:
-    """What `witness-evals verify` prints (`VerifyResult.text`), under the command line."""
-    out = result.text().splitlines()
-    if len(out) > 24:
-        out = [*out[:22], "...", out[-1]]
-    return f"$ {command}\n" + "\n".join(out)
+def _render(w: World, result: VerifyResult, command: str) -> str:
+    """The command and what `witness verify` prints for `result` (its log on stderr)."""
+    return f"$ {command}\n" + W.witness_output(result, tty=w.tty)
 
 
 def _expect_fail(result: VerifyResult, *needles: str) -> None:
@@ -244,28 +299,25 @@ def _expect_pass(result: VerifyResult) -> None:
         raise AssertionError("diagnose: the fixed world does not verify: " + " | ".join(result.reasons)[:400])
 
 
-def _short(keyid: str) -> str:
-    return keyid[:12]
-
-
 def _json_block(obj: Any) -> str:
-    return "```json\n" + json.dumps(obj, indent=2) + "\n```"
+    return "```json\n" + W.compact_json(obj) + "\n```"
 
 
 def _bash(*lines: str) -> str:
-    return "```bash\n" + "\n".join(lines) + "\n```"
+    return "```bash\n" + "\n".join(line for line in lines if line) + "\n```"
 
 
-def _step_snippet(policy: dict[str, Any], step: str, *, keep_rego: bool = False) -> dict[str, Any]:
-    s = copy.deepcopy(policy["steps"][step])
-    if not keep_rego:
-        for a in s.get("attestations", []):
-            a["regopolicies"] = []
-    return s
+def _run(
+    w: World, i: int, role: str, attestors: Sequence[str] | None = None, **kw: Any
+) -> simulate.RunResult:
+    spec = w.spec(i)
+    atts = spec.recorded if attestors is None else tuple(attestors)
+    kw.setdefault("export", tuple(x for x in spec.export if x in atts))
+    return simulate.run_step(kw.pop("step", spec.name), kw.pop("scenario", w.scenario(i)), w.signer(role),
+                             attestors=atts, **kw)  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- faults
-# each returns (context lines for the question, output, answer, check-part)
 
 
 @dataclass
@@ -279,52 +331,76 @@ class Fault:
     variant: str
 
 
+def _lesson(rng: random.Random, why: list[str], fix: str, *, lead: str = "", check: Sequence[str] = (),
+            notes: Sequence[str] = (), check_intro: str = "") -> str:  # fmt: skip
+    """The answer: cause, then the complete fix, then how to confirm it (layout varied by `teach`)."""
+    artifact = (lead + "\n\n" + fix).strip() if lead else fix
+    return teach.render(rng, teach.Lesson(why=why, artifact=artifact, check=tuple(check), notes=tuple(notes),
+                                          check_intro=check_intro))  # fmt: skip
+
+
+_CONFIRM = ("Then run verify again:", "Confirm with:", "Check it:", "Verify again:", "Re-run the gate:")
+
+
 def _f_not_functionary(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
-    w = _world(rng, version=version)
-    i = rng.randrange(2)
+    w = _world(rng, version=version, shared_key=False)
+    i = rng.randrange(len(w.steps))
     step = w.steps[i]
     own = f"s{i}"
-    variant = phrasing.pick(rng, ("unknown_key", "other_step_key"))
-    wrong = "other" if variant == "unknown_key" else f"s{1 - i}"
+    variant = pick(rng, ("unknown_key", "other_step_key")) if len(w.steps) > 1 else "unknown_key"
+    wrong = "other" if variant == "unknown_key" else f"s{(i + 1) % len(w.steps)}"
     pol = _policy(w)
     _expect_pass(_run_verify(w, pol))
-    bad = simulate.run_step(step, w.pipe.scenarios[step], w.keys[wrong], attestors=w.attestors[i])
-    envs = dict(w.pipe.envelopes)
+    bad = _run(w, i, wrong)
+    envs = dict(w.envelopes)
     envs[step] = bad.envelope
     res = _run_verify(w, pol, envs)
     _expect_fail(res, f"collection rejected: {step}, Reason: no verifiers")
-    wrong_file, _wrong_pub = w.key_files[wrong]
+    wrong_file, wrong_pub = w.key_files[wrong]
     own_file, _own_pub = w.key_files[own]
     kid_wrong, kid_own = w.keyid(wrong), w.keyid(own)
-    context = (
-        f"The `{step}` step was signed with `{wrong_file}` (public key id `{kid_wrong}`):\n"
-        + _bash(w.run_cmd(i, key=wrong_file))
-        + f"\nThe policy's `{step}` step has:\n"
-        + _json_block({"functionaries": pol["steps"][step]["functionaries"]})
-    )
-    why = (
-        "is not in the policy's `publickeys` at all"
-        if variant == "unknown_key"
-        else f"is only a functionary of `{w.steps[1 - i]}`, not of `{step}`"
-    )
+    context = pick(rng, (
+        f"The `{step}` step was signed with `{wrong_file}` (public key id `{kid_wrong}`):",
+        f"`{step}` runs like this (the key `{wrong_file}` has id `{kid_wrong}`):",
+        f"In the `{step}` job we sign with `{wrong_file}`, whose key id is `{kid_wrong}`:",
+    )) + "\n" + _bash(w.run_cmd(i, key=wrong_file)) + f"\nThe policy's `{step}` step has:\n" + _json_block(
+        {"functionaries": pol["steps"][step]["functionaries"]}
+    )  # fmt: skip
+    where = (
+        "is not in the policy's `publickeys` at all" if variant == "unknown_key"
+        else f"is the functionary of `{w.steps[(i + 1) % len(w.steps)]}`, not of `{step}`"
+    )  # fmt: skip
     fix_pol = copy.deepcopy(pol)
-    v = w.keys[wrong].verifier()
+    v = w.keys[wrong].verifier
     fix_pol["publickeys"][v.keyid] = {"keyid": v.keyid, "key": base64.b64encode(v.public_pem()).decode()}
     fix_pol["steps"][step]["functionaries"].append({"type": "publickey", "publickeyid": v.keyid})
     _expect_pass(_run_verify(w, fix_pol, envs))
-    answer = (
-        f"The `{step}` attestation is signed by key `{_short(kid_wrong)}…` (`{wrong_file}`), which {why}. "
-        f"Step `{step}` only accepts its functionary `publickeyid` `{kid_own}`, so no verifier matched "
-        "and the step has no passed collection.\n\n"
-        f"Fix: re-record the step with the functionary's key `{own_file}`:\n\n"
-        + _bash(w.run_cmd(i))
-        + f"\n\nOr, if `{wrong_file}` is meant to sign `{step}`, add its public key to `publickeys` and "
-        f'`{step}.functionaries` (`{{"type": "publickey", "publickeyid": "{kid_wrong}"}}`), then '
-        "re-sign the policy:\n\n" + _bash(w.sign_cmd())
-    )
+    _expect_pass(_run_verify(w, pol, {**w.envelopes, step: _run(w, i, own).envelope}))
+    why = [
+        pick(rng, (
+            f"The `{step}` attestation is signed by `{kid_wrong}` (`{wrong_file}`), which {where}.",
+            f"`{wrong_file}` (key id `{kid_wrong}`) {where}, and that is the key the `{step}` run signed with.",
+        )),
+        pick(rng, (
+            f"Step `{step}` only accepts the functionary `{kid_own}`, so no verifier matched and the step has no passed collection.",
+            f"Witness checks the collection's signature against the step's functionaries (`{kid_own}` only): no match, so the collection is rejected with `no verifiers`.",
+        )),
+    ]  # fmt: skip
+    notes = [
+        f"If `{wrong_file}` really should sign `{step}`, add its public key to `publickeys` (`keyid` = "
+        f"`sha256sum {wrong_pub}` = `{kid_wrong}`, `key` = `base64 -w0 {wrong_pub}`) and "
+        f'`{{"type": "publickey", "publickeyid": "{kid_wrong}"}}` to `{step}.functionaries`, then re-sign the policy '
+        f"(`{w.sign_cmd()}`)."
+    ]
+    answer = _lesson(
+        rng, why, _bash(w.run_cmd(i)),
+        lead=pick(rng, (f"Fix: re-record `{step}` with its functionary key `{own_file}`:",
+                        f"Sign the `{step}` run with `{own_file}`, the key the policy expects:")),
+        check=[w.verify_cmd()], check_intro=pick(rng, _CONFIRM), notes=notes,
+    )  # fmt: skip
     return Fault(
         context,
-        _render(res, w.verify_cmd()),
+        _render(w, res, w.verify_cmd()),
         answer,
         [
             [step],
@@ -345,50 +421,73 @@ def _der_keyid(v: crypto.Verifier) -> str:
     return hashlib.sha256(der).hexdigest()
 
 
+def _swap_keyid(pol: dict[str, Any], good: str, wrong: str) -> dict[str, Any]:
+    """`pol` with the key `good` listed (and referenced) under the id `wrong`, keeping key order."""
+    bad = copy.deepcopy(pol)
+    bad["publickeys"] = {
+        (wrong if k == good else k): ({**v, "keyid": wrong} if k == good else v)
+        for k, v in pol["publickeys"].items()
+    }
+    for st in bad["steps"].values():
+        for f in st["functionaries"]:
+            if f.get("publickeyid") == good:
+                f["publickeyid"] = wrong
+    return bad
+
+
 def _f_keyid_mismatch(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
-    w = _world(rng, version=version)
-    i = rng.randrange(2)
-    step = w.steps[i]
-    v = w.keys[f"s{i}"].verifier()
-    variant = phrasing.pick(rng, ("der", "base64", "crlf"))
+    w = _world(rng, _SMALL, version=version)
+    i = rng.randrange(len(w.steps))
+    v = w.keys[f"s{i}"].verifier
+    pub_file = w.key_files[f"s{i}"][1]
+    variant = pick(rng, ("der", "base64", "crlf"))
     if variant == "der":
         wrong = _der_keyid(v)
-        how = "sha256 of the DER encoding"
+        how = pick(
+            rng,
+            (
+                f"`openssl pkey -pubin -in {pub_file} -outform DER | sha256sum`",
+                "the SHA-256 of the DER encoding",
+            ),
+        )
     elif variant == "base64":
         wrong = hashlib.sha256(base64.b64encode(v.public_pem())).hexdigest()
-        how = "sha256 of the base64 string"
+        how = pick(rng, (f"`base64 -w0 {pub_file} | sha256sum`", "the SHA-256 of the base64 string"))
     else:
         wrong = hashlib.sha256(v.public_pem().replace(b"\n", b"\r\n")).hexdigest()
-        how = "sha256sum of a CRLF copy of the PEM file"
+        how = "`sha256sum` of a copy of the file checked out on Windows (CRLF line endings)"
     pol = _policy(w)
     good = v.keyid
-    bad = copy.deepcopy(pol)
-    entry = bad["publickeys"].pop(good)
-    entry["keyid"] = wrong
-    bad["publickeys"][wrong] = entry
-    bad["steps"][step]["functionaries"] = [{"type": "publickey", "publickeyid": wrong}]
+    bad = _swap_keyid(pol, good, wrong)
     res = _run_verify(w, bad)
     _expect_fail(res, f"expected key id {wrong} but got {good}")
     _expect_pass(_run_verify(w, pol))
-    snippet = {"publickeys": {wrong: {"keyid": wrong, "key": entry["key"][:24] + "..."}}}
-    context = f"I computed the key id of `{w.key_files[f's{i}'][1]}` myself ({how}):\n" + _json_block(snippet)
-    answer = (
-        "The policy's `publickeys` entry declares keyid "
-        f"`{_short(wrong)}…`, but witness recomputes the key id from the embedded `key` (hex SHA-256 of the "
-        f"canonical PKIX `PUBLIC KEY` PEM) and gets `{good}`. A mismatch aborts the whole verification.\n\n"
-        f"Fix: use `{good}` as the `keyid`, as the map key and in the `{step}` functionary's `publickeyid`:\n\n"
-        + _json_block(
-            {
-                "publickeys": {good: {"keyid": good, "key": "<unchanged base64 PEM>"}},
-                "steps": {step: {"functionaries": [{"type": "publickey", "publickeyid": good}]}},
-            }
-        )
-        + f"\n\n(`sha256sum {w.key_files[f's{i}'][1]}` gives this id when the file is the canonical PEM.) "
-        "Then re-sign the policy:\n\n" + _bash(w.sign_cmd())
-    )
+    policy_file = w.policy_files[0]
+    context = pick(rng, (
+        f"I computed the key id of `{pub_file}` myself ({how}). `{policy_file}`:",
+        f"For the key id of `{pub_file}` I used {how}. Here's `{policy_file}`:",
+        f"`{policy_file}` (key id of `{pub_file}` computed with {how}):",
+    )) + "\n" + _json_block(bad)  # fmt: skip
+    why = [
+        pick(rng, (
+            f"Witness recomputes every key id from the embedded `key` — the SHA-256 of the PEM text, i.e. `sha256sum {pub_file}` — and gets `{good}`, not the `{wrong}` the policy declares.",
+            f"The `keyid` must be the hex SHA-256 of the public key's PEM file as is (`sha256sum {pub_file}`): that is `{good}`, while the policy says `{wrong}`.",
+        )),
+        pick(rng, (
+            "A mismatch aborts the whole verification before any step is evaluated.",
+            "That check fails before witness looks at any attestation, which is why no step results are printed.",
+        )),
+    ]  # fmt: skip
+    answer = _lesson(
+        rng, why, _json_block(pol),
+        lead=pick(rng, (f"Use `{good}` as the map key, as `keyid` and in the functionary's `publickeyid`; the corrected `{policy_file}`:",
+                        f"Corrected `{policy_file}` (only the id changes, in all three places):")),
+        check=[w.sign_cmd(), w.verify_cmd()],
+        check_intro=pick(rng, ("Re-sign it (the signature covers the exact bytes) and verify:", "Then re-sign and verify:")),
+    )  # fmt: skip
     return Fault(
         context,
-        _render(res, w.verify_cmd()),
+        _render(w, res, w.verify_cmd()),
         answer,
         [[good[:8]], ["keyid", "key id", "key-id"]],
         [wrong[:16]],
@@ -397,13 +496,17 @@ def _f_keyid_mismatch(rng: random.Random, version: WitnessVersion = versions.LAT
     )
 
 
+def _jq(path: str, value: str, file: str) -> str:
+    return f"jq '{path} = {json.dumps(value)}' {file} > {file}.tmp && mv {file}.tmp {file}"
+
+
 def _f_policy_expired(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
-    w = _world(rng, version=version)
-    variant = phrasing.pick(rng, ("docs_example", "past", "missing"))
+    w = _world(rng, _SMALL, version=version)
+    variant = pick(rng, ("docs_example", "past", "missing"))
     pol = _policy(w)
     bad = copy.deepcopy(pol)
     if variant == "docs_example":
-        old = phrasing.pick(rng, ("2022-12-17T23:57:40-05:00", "2023-12-17T23:57:40-05:00"))
+        old = pick(rng, ("2022-12-17T23:57:40-05:00", "2023-12-17T23:57:40-05:00"))
         bad["expires"] = old
     elif variant == "past":
         old = f"{rng.randint(2024, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T00:00:00Z"
@@ -415,23 +518,50 @@ def _f_policy_expired(rng: random.Random, version: WitnessVersion = versions.LAT
     _expect_fail(res, "policy expired on")
     _expect_pass(_run_verify(w, pol))
     new = pol["expires"]
-    shown = f'"expires": "{old}"' if old else "no `expires` field"
-    context = f"Our policy.json has {shown}."
+    file = w.policy_files[0]
+    whole = rng.random() < 0.5
+    if whole:
+        context = (
+            pick(
+                rng,
+                (f"`{file}`:", f"This is `{file}`:", f"Our `{file}` (signed into `{w.policy_files[1]}`):"),
+            )
+            + "\n"
+            + _json_block(bad)
+        )
+    else:
+        shown = f'`"expires": "{old}"`' if old else "no `expires` field"
+        context = pick(rng, (f"Our `{file}` has {shown}.", f"`{file}` has {shown}; we sign it into `{w.policy_files[1]}`.",
+                             f"The policy ({file}) has {shown}, everything else is unchanged since last month."))  # fmt: skip
     cause = (
-        f"The policy's `expires` (`{old}`) is in the past"
-        if old
-        else "The policy has no `expires`, which witness reads as the zero time (year 1)"
-    )
-    answer = (
-        f"{cause}; witness checks expiry before it evaluates any step, "
-        "so it fails with `policy expired on ...`.\n\n"
-        f'Fix: set a future RFC3339 `expires` in policy.json:\n\n```json\n"expires": "{new}"\n```\n\n'
-        "then re-sign it (the signature covers the exact bytes) and verify again:\n\n"
-        + _bash(w.sign_cmd(), w.verify_cmd())
-    )
+        pick(rng, (f"The policy's `expires` (`{old}`) is in the past.", f"`{old}` has passed, so the policy has expired."))
+        if old else
+        pick(rng, ("The policy has no `expires`, which witness reads as the zero time (year 1): it is always expired.",
+                   "Without an `expires` field the policy expires at Go's zero time, 0001-01-01."))
+    )  # fmt: skip
+    why = [cause, pick(rng, (
+        "Witness checks the expiry before it looks for any step, so there are no step results, only the error.",
+        "That check comes before step evaluation, which is why the output has nothing but the error.",
+    ))]  # fmt: skip
+    if whole:
+        fix = _json_block(pol)
+        lead = pick(
+            rng, (f"Set a future RFC 3339 `expires` (here `{new}`); the whole file:", f"Corrected `{file}`:")
+        )
+    else:
+        fix = _bash(_jq(".expires", new, file))
+        lead = pick(rng, (
+            f"Fix: set `expires` in `{file}` to a future RFC 3339 time, e.g. `{new}`, changing nothing else:",
+            f"Give it a future RFC 3339 expiry such as `{new}` (this edits only that field):",
+        ))  # fmt: skip
+    answer = _lesson(
+        rng, why, fix, lead=lead, check=[w.sign_cmd(), w.verify_cmd()],
+        check_intro=pick(rng, ("Then re-sign it (the signature covers the exact bytes) and verify again:",
+                               "Re-sign and verify:", "Sign it again and re-run verify:")),
+    )  # fmt: skip
     return Fault(
         context,
-        _render(res, w.verify_cmd()),
+        _render(w, res, w.verify_cmd()),
         answer,
         [["expire*"], list(_RESIGN)],
         [old] if old else [],
@@ -443,21 +573,34 @@ def _f_policy_expired(rng: random.Random, version: WitnessVersion = versions.LAT
 def _f_policy_unsigned(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
     w = _world(rng, version=version)
     pol = _policy(w)
-    raw = phrasing.pick(rng, ("policy.json", "policy/policy.json", "witness-policy.json"))
+    raw, signed = w.policy_files
     res = _run_verify(w, Envelope(b"", "", ()))
     _expect_fail(res, "no signatures in dsse envelope")
     _expect_pass(_run_verify(w, pol))
-    out = raw.replace(".json", "-signed.json")
-    context = f"We generated `{raw}` in a previous job and pass it straight to `-p`."
-    answer = (
-        f"`{raw}` is a bare policy: `witness verify -p` only accepts a DSSE envelope, so an unsigned "
-        "policy decodes to an envelope with no signatures (`no signatures in dsse envelope`).\n\n"
-        f"Fix: sign it with the policy key and pass the signed file; `-k` is that key's public half:\n\n"
-        + _bash(w.sign_cmd(raw, out), w.verify_cmd(policy=out))
-    )
+    context = pick(rng, (
+        f"We generate `{raw}` in a previous job and pass it straight to `-p`.",
+        f"The policy is written to `{raw}` by our policy repo's CI; verify reads it from there.",
+        f"`{raw}` comes out of our policy generator and goes directly into verify.",
+    ))  # fmt: skip
+    why = [
+        pick(rng, (
+            f"`{raw}` is a bare policy, but `witness verify -p` only accepts a signed DSSE envelope.",
+            f"`-p` must point at a signed policy (a DSSE envelope); `{raw}` is the plain JSON.",
+        )),
+        pick(rng, (
+            "A plain policy file decodes as an envelope with no signatures, hence `no signatures in dsse envelope`.",
+            "Read as an envelope, the plain JSON has no signatures, and the signature check fails before any step is looked at.",
+        )),
+    ]  # fmt: skip
+    answer = _lesson(
+        rng, why, _bash(w.sign_cmd(raw, signed), w.verify_cmd(policy=signed)),
+        lead=pick(rng, ("Fix: sign it with the policy key and verify the signed file (`-k` is that key's public half):",
+                        f"Sign `{raw}` into `{signed}` and pass that to `-p`:")),
+        notes=["There is no flag that makes the CLI skip the policy signature check."] if rng.random() < 0.4 else (),
+    )  # fmt: skip
     return Fault(
         context,
-        _render(res, w.verify_cmd(policy=raw)),
+        _render(w, res, w.verify_cmd(policy=raw)),
         answer,
         [["witness sign", "sign*"]],
         ["--allow-unsigned-policy", "--insecure"],
@@ -467,29 +610,36 @@ def _f_policy_unsigned(rng: random.Random, version: WitnessVersion = versions.LA
 
 
 def _f_wrong_policy_key(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
-    w = _world(rng, version=version)
+    w = _world(rng, version=version, shared_key=False)
     pol = _policy(w)
-    role = phrasing.pick(rng, ("s0", "s1", "other"))
+    role = pick(rng, ("s0", "other", f"s{len(w.steps) - 1}"))
     wrong_pub = w.key_files[role][1]
-    res = _run_verify(w, pol, verifier=w.keys[role].verifier())
+    res = _run_verify(w, pol, verifier=w.keys[role].verifier)
     _expect_fail(res, "failed to verify policy signature")
     _expect_pass(_run_verify(w, pol))
     pub = w.key_files["policy"][1]
-    pubs = ", ".join(f"`{w.key_files[r][1]}`" for r in dict.fromkeys(("s0", "s1", role, "policy")))
-    context = (
-        "The policy was signed in the release job:\n"
-        + _bash(w.sign_cmd())
-        + f"\nPublic keys we have: {pubs}."
+    pubs = ", ".join(
+        f"`{w.key_files[r][1]}`"
+        for r in dict.fromkeys((*(f"s{i}" for i in range(len(w.steps))), role, "policy"))
     )
-    answer = (
-        f"`-k` in `witness verify` is the public key of whoever signed the *policy*. The policy was signed "
-        f"with `{w.key_files['policy'][0]}`, but you passed `{wrong_pub}` (key `{_short(w.keyid(role))}…`), so "
-        "the policy signature does not verify. Functionary keys belong inside the policy, not on `-k`.\n\n"
-        f"Fix: pass the policy signer's public key `{pub}`:\n\n" + _bash(w.verify_cmd(pub=pub))
-    )
+    context = pick(rng, (
+        "The policy was signed in the release job:\n" + _bash(w.sign_cmd()) + f"\nPublic keys we have: {pubs}.",
+        f"Public keys in the repo: {pubs}. Policy signing happens like this:\n" + _bash(w.sign_cmd()),
+    ))  # fmt: skip
+    why = [
+        pick(rng, (
+            "`-k` on `witness verify` is the public key of whoever signed the *policy*, not of the steps.",
+            "For `witness verify`, `-k` names the policy signer's public key; functionary keys live inside the policy.",
+        )),
+        f"The policy was signed with `{w.key_files['policy'][0]}`, but you passed `{wrong_pub}` (key id `{w.keyid(role)}` in the error), so the policy signature does not verify.",
+    ]  # fmt: skip
+    answer = _lesson(
+        rng, why, _bash(w.verify_cmd(pub=pub)),
+        lead=pick(rng, (f"Fix: pass the policy signer's public key `{pub}`:", f"Use `{pub}` with `-k`:")),
+    )  # fmt: skip
     return Fault(
         context,
-        _render(res, w.verify_cmd(pub=wrong_pub)),
+        _render(w, res, w.verify_cmd(pub=wrong_pub)),
         answer,
         [[pub, w.keyid("policy")[:8]], ["-k", "--publickey", "public key"]],
         [],
@@ -499,51 +649,53 @@ def _f_wrong_policy_key(rng: random.Random, version: WitnessVersion = versions.L
 
 
 def _f_attestors_replaced(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
-    extra = phrasing.pick(rng, _EXTRA_ATTESTORS)
+    extra = pick(rng, ("secretscan", "lockfiles"))
     full = ("environment", "git", extra)
-    w = _world(rng, (full, full), version=version)
-    i = rng.randrange(2)
+    w = _world(rng, version=version, by_kind={"build": full, "test": full, "lint": full})
+    cands = [j for j in range(len(w.steps)) if w.spec(j).attestors == full]
+    i = pick(rng, cands)
     step = w.steps[i]
-    variant = phrasing.pick(rng, ("only_extra", "no_git", "no_env"))
+    variant = pick(rng, ("only_extra", "no_git", "no_env"))
     given = {"only_extra": (extra,), "no_git": ("environment", extra), "no_env": ("git", extra)}[variant]
     missing = [a for a in ("environment", "git") if a not in given]
     pol = _policy(w)
     _expect_pass(_run_verify(w, pol))
-    bad = simulate.run_step(step, w.pipe.scenarios[step], w.keys[f"s{i}"], attestors=given)
-    envs = dict(w.pipe.envelopes)
+    bad = _run(w, i, f"s{i}", given)
+    envs = dict(w.envelopes)
     envs[step] = bad.envelope
     res = _run_verify(w, pol, envs)
     _expect_fail(res, f"no collections found for step {step}")
     uris = {"environment": ENV, "git": GIT}
-    if "git" in missing:  # without git there is no commithash back-reference between the two steps
-        lost = (
-            f"`{w.steps[1]}` (found only through `{step}`'s commit) can no longer be found"
-            if i == 0
-            else f"`{step}` itself (its product is not the verified artifact) can no longer be found"
+    notes: list[str] = []
+    if "git" in missing and len(w.steps) > 1:
+        notes.append(
+            "Dropping `git` from the policy instead is not enough: `git` is also what links the steps (its "
+            "`commithash` back-reference), so without it the steps whose products are not the verified file can no "
+            "longer be found."
         )
-        alt = (
-            "Dropping `git` from the policy instead is not enough: `git` is also what links the two steps "
-            f"(its `commithash` back-reference), so without it {lost}."
-        )
-    else:
-        alt = "(or drop the environment type from the step's `attestations` and re-sign the policy)."
+    elif "git" not in missing:
+        notes.append("Or drop the environment type from the step's `attestations` and re-sign the policy.")
+    cmds = [w.run_cmd(j, given if j == i else None) for j in range(len(w.steps))]
     context = (
-        "CI records the steps like this:\n"
-        + _bash(*(w.run_cmd(j, given if j == i else None) for j in range(2)))
+        pick(rng, ("CI records the steps like this:", "Our witness runs:", "The pipeline:"))
+        + "\n" + _bash(*cmds)
         + f"\nand the policy's `{step}` step requires the {', '.join(f'`{uris[m]}`' for m in missing)} attestation."
-    )
-    answer = (
-        f"`-a {','.join(given)}` *replaces* witness's default attestors (`environment,git`); only `product`, "
-        f"`material` (and `command-run` with a command) are always added. So the `{step}` collection has no "
-        f"{' / '.join(f'`{m}` ({uris[m]})' for m in missing)} attestation, and because the step requires it "
-        f"the collection is never found (`no collections found for step {step}`).\n\n"
-        f"Fix: list the defaults explicitly when you add `{extra}`:\n\n"
-        + _bash(w.run_cmd(i, full))
-        + f"\n\n{alt}"
-    )
+    )  # fmt: skip
+    why = [
+        pick(rng, (
+            f"`-a {','.join(given)}` *replaces* witness's default attestors (`environment,git`); only `product`, `material` (and `command-run` with a command) are always added.",
+            f"Giving `-a` turns the defaults off: with `-a {','.join(given)}` the run records no {' / '.join(f'`{m}`' for m in missing)}.",
+        )),
+        f"So the `{step}` collection has no {' / '.join(f'`{m}` ({uris[m]})' for m in missing)} attestation, and since the step requires it, that collection is never found (`no collections found for step {step}`).",
+    ]  # fmt: skip
+    answer = _lesson(
+        rng, why, _bash(w.run_cmd(i, full)),
+        lead=pick(rng, (f"Fix: list the defaults explicitly when you add `{extra}`:", f"Record `{step}` with the defaults plus `{extra}`:")),
+        notes=notes, check=[w.verify_cmd()], check_intro=pick(rng, _CONFIRM),
+    )  # fmt: skip
     return Fault(
         context,
-        _render(res, w.verify_cmd()),
+        _render(w, res, w.verify_cmd()),
         answer,
         [
             [step],
@@ -557,38 +709,43 @@ def _f_attestors_replaced(rng: random.Random, version: WitnessVersion = versions
 
 
 def _f_attestation_exported(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
-    kind = phrasing.pick(rng, ("spdx", "cyclonedx"))
     atts = ("environment", "git", "sbom")
-    w = _world(rng, (atts, simulate.DEFAULT_ATTESTORS), sbom=kind, version=version)
+    # the build writes the SBOM (`make release`), so it is the first step
+    w = _world(rng, (("build",), ("build", "package"), ("build", "sign"), ("build", "scan")), version=version,
+               attestors=[atts], sbom_first=True)  # fmt: skip
     step = w.steps[0]
+    kind = w.pipe.sbom
     uri = SPDX if kind == "spdx" else CDX
     pol = _policy(w)
     _expect_pass(_run_verify(w, pol))
     types = [a["type"] for a in pol["steps"][step]["attestations"]]
     if uri not in types:
         raise AssertionError("diagnose: sbom type missing from the collection")
-    bad = simulate.run_step(step, w.pipe.scenarios[step], w.keys["s0"], attestors=atts, export=("sbom",))
-    envs = dict(w.pipe.envelopes)
+    bad = _run(w, 0, "s0", atts, export=("sbom",))
+    envs = dict(w.envelopes)
     envs[step] = bad.envelope
     res = _run_verify(w, pol, envs)
     _expect_fail(res, f"no collections found for step {step}")
     out = w.att_files[step]
     context = (
-        "Build job:\n"
-        + _bash(w.run_cmd(0, extra=" --attestor-sbom-export"))
+        pick(rng, ("Build job:", f"The `{step}` step (it also writes the SBOM):", "How we record the build:"))
+        + "\n" + _bash(w.run_cmd(0, extra="--attestor-sbom-export"))
         + f"\nThe policy's `{step}` step lists `{uri}` among its attestations."
-    )
-    answer = (
-        f"`--attestor-sbom-export` removes the SBOM attestation from the `{step}` collection and writes it "
-        f"as a separate statement (`{out}-sbom.json`). The collection no longer contains `{uri}`, which the "
-        f"policy requires, so witness finds no `{step}` collection.\n\n"
-        "Fix: keep the SBOM inside the collection (drop the export flag) and re-run the step:\n\n"
-        + _bash(w.run_cmd(0))
-        + f"\n\nAlternatively remove `{uri}` from the step's `attestations` and re-sign the policy."
-    )
+    )  # fmt: skip
+    why = [
+        f"`--attestor-sbom-export` takes the SBOM attestation out of the `{step}` collection and writes it as a separate statement (`{out}-sbom.json`).",
+        f"The collection then lacks `{uri}`, which the policy requires, so witness finds no `{step}` collection.",
+    ]
+    answer = _lesson(
+        rng, why, _bash(w.run_cmd(0)),
+        lead=pick(rng, ("Fix: keep the SBOM inside the collection (drop the export flag) and re-run the step:",
+                        "Record it without `--attestor-sbom-export`:")),
+        notes=[f"Alternatively remove `{uri}` from the step's `attestations` and re-sign the policy."],
+        check=[w.verify_cmd()], check_intro=pick(rng, _CONFIRM),
+    )  # fmt: skip
     return Fault(
         context,
-        _render(res, w.verify_cmd()),
+        _render(w, res, w.verify_cmd()),
         answer,
         [[step], ["export*"], [uri, "sbom"]],
         ["--attestor-sbom-export"],
@@ -597,26 +754,31 @@ def _f_attestation_exported(rng: random.Random, version: WitnessVersion = versio
     )
 
 
-_WRONG_TYPES: tuple[tuple[str, str, str, str], ...] = (
-    # variant, attestor, wrong uri, sbom kind
-    ("sbom", "sbom", "https://witness.dev/attestations/sbom/v0.1", "spdx"),
-    ("sbom", "sbom", "https://witness.dev/attestations/sbom/v0.1", "cyclonedx"),
-    ("k8smanifest", "k8smanifest", "https://witness.dev/attestations/k8smanifest/v0.1", "none"),
-    ("lockfiles", "lockfiles", "https://witness.dev/attestations/lockfile/v0.1", "none"),
-    ("commandrun", "", "https://witness.dev/attestations/commandrun/v0.1", "none"),
-    ("secretscan", "secretscan", "https://witness.dev/attestations/secret-scan/v0.1", "none"),
+_WRONG_TYPES: tuple[tuple[str, str, str], ...] = (
+    # variant, attestor, wrong uri
+    ("sbom", "sbom", "https://witness.dev/attestations/sbom/v0.1"),
+    ("lockfiles", "lockfiles", "https://witness.dev/attestations/lockfile/v0.1"),
+    ("commandrun", "", "https://witness.dev/attestations/commandrun/v0.1"),
+    ("secretscan", "secretscan", "https://witness.dev/attestations/secret-scan/v0.1"),
+    ("environment", "environment", "https://witness.dev/attestations/env/v0.1"),
+    ("git", "git", "https://witness.dev/attestations/git/v1"),
 )
 
 
 def _f_wrong_type_uri(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
-    variant, attestor, wrong, sbom = phrasing.pick(rng, _WRONG_TYPES)
-    atts = ("environment", "git", attestor) if attestor else simulate.DEFAULT_ATTESTORS
-    w = _world(rng, (atts, simulate.DEFAULT_ATTESTORS), sbom=sbom, version=version)
+    variant, attestor, wrong = pick(rng, _WRONG_TYPES)
+    atts = (
+        ("environment", "git", attestor)
+        if attestor not in ("", "environment", "git")
+        else ("environment", "git")
+    )
+    shapes = (("build",), ("build", "package"), ("build", "sign")) if attestor == "sbom" else _SMALL
+    w = _world(rng, shapes, version=version, attestors=[atts], sbom_first=attestor == "sbom")
     step = w.steps[0]
     pol = _policy(w)
     _expect_pass(_run_verify(w, pol))
     if attestor == "sbom":
-        right = SPDX if sbom == "spdx" else CDX
+        right = SPDX if w.pipe.sbom == "spdx" else CDX
     elif attestor:
         from witness_evals.witness import attestors as registry
 
@@ -633,24 +795,29 @@ def _f_wrong_type_uri(rng: random.Random, version: WitnessVersion = versions.LAT
         "spdx": " (the build writes an SPDX JSON SBOM)",
         "cyclonedx": " (the build writes a CycloneDX JSON SBOM)",
     }
+    file = w.policy_files[0]
     context = (
-        f"Recorded with{fmt.get(sbom, '')}:\n"
-        + _bash(w.run_cmd(0))
-        + f"\nPolicy step `{step}`:\n"
-        + _json_block(_step_snippet(bad, step))
-    )
-    answer = (
-        f"The `{step}` step requires `{wrong}`, but no witness attestation has that type: the collection "
-        f"records it as `{right}`. Types are compared by exact string, so the collection never matches "
-        f"the step and witness reports `no collections found for step {step}`.\n\n"
-        f"Fix the entry in `steps.{step}.attestations`:\n\n"
-        + _json_block({"type": right, "regopolicies": []})
-        + "\n\nthen re-sign the policy:\n\n"
-        + _bash(w.sign_cmd())
-    )
+        f"Recorded with{fmt.get(w.pipe.sbom, '') if attestor == 'sbom' else ''}:\n" + _bash(w.run_cmd(0))
+        + "\n" + pick(rng, (f"`{file}`:", f"Our policy (`{file}`):", "The policy we signed:")) + "\n" + _json_block(bad)
+    )  # fmt: skip
+    why = [
+        pick(rng, (
+            f"The `{step}` step requires `{wrong}`, but no witness attestation has that type: the run records it as `{right}`.",
+            f"`{wrong}` is not a type any attestor writes; the collection holds `{right}`.",
+        )),
+        pick(rng, (
+            f"Types are compared as exact strings, so the collection never matches the step and witness reports `no collections found for step {step}`.",
+            f"Witness only finds a collection that has every required type (exact string match), so `{step}` is never found.",
+        )),
+    ]  # fmt: skip
+    answer = _lesson(
+        rng, why, _json_block(pol),
+        lead=pick(rng, (f"Corrected `{file}` (`{right}` instead of `{wrong}`):", f"Fix the type in `steps.{step}.attestations`; the whole file:")),
+        check=[w.sign_cmd(), w.verify_cmd()], check_intro=pick(rng, ("Then re-sign the policy and verify:", "Re-sign and re-run verify:")),
+    )  # fmt: skip
     return Fault(
         context,
-        _render(res, w.verify_cmd()),
+        _render(w, res, w.verify_cmd()),
         answer,
         [[right], list(_RESIGN)],
         [wrong],
@@ -660,13 +827,13 @@ def _f_wrong_type_uri(rng: random.Random, version: WitnessVersion = versions.LAT
 
 
 def _f_step_key_mismatch(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
-    w = _world(rng, version=version)
-    i = rng.randrange(2)
+    w = _world(rng, _SMALL, version=version)
+    i = rng.randrange(len(w.steps))
     step = w.steps[i]
-    other = phrasing.pick(rng, (step.capitalize(), f"{step}-step", f"{step}_v2", step.upper()))
+    other = pick(rng, (step.capitalize(), f"{step}-step", f"{step}_v2", step.upper()))
     if other == step:
         other = f"{step}-step"
-    variant = phrasing.pick(rng, ("name_differs", "key_differs"))
+    variant = pick(rng, ("name_differs", "key_differs"))
     pol = _policy(w)
     _expect_pass(_run_verify(w, pol))
     bad = copy.deepcopy(pol)
@@ -674,32 +841,33 @@ def _f_step_key_mismatch(rng: random.Random, version: WitnessVersion = versions.
         bad["steps"][step]["name"] = other
         key, name = step, other
     else:
-        entry = bad["steps"].pop(step)
-        steps = {other if k == step else k: v for k, v in [(other, entry), *bad["steps"].items()]}
-        if i == 0:
-            steps[w.steps[1]]["artifactsFrom"] = [other]
-        bad["steps"] = {k: steps[k] for k in ([other, w.steps[1]] if i == 0 else [w.steps[0], other])}
+        bad["steps"] = {(other if k == step else k): v for k, v in bad["steps"].items()}
+        for st in bad["steps"].values():
+            if "artifactsFrom" in st:
+                st["artifactsFrom"] = [other if a == step else a for a in st["artifactsFrom"]]
         key, name = other, step
     res = _run_verify(w, bad)
     _expect_fail(res)
-    snippet = {"steps": {key: {"name": name, "...": "..."}}}
+    file = w.policy_files[0]
     context = (
-        "Our policy (trimmed):\n"
-        + _json_block(snippet)
-        + f"\nThe step is recorded with `witness run -s {step}`."
-    )
-    answer = (
-        f"The step's map key `{key}` and its `name` `{name}` differ. Witness searches collections by the map "
-        f"key but compares the collection name with `name`; both must equal the `--step` used in "
-        f"`witness run` (`{step}`).\n\n"
-        f"Fix: make key and name both `{step}`:\n\n"
-        + _json_block({"steps": {step: {"name": step}}})
-        + "\n\nthen re-sign the policy:\n\n"
-        + _bash(w.sign_cmd())
-    )
+        pick(rng, (f"Our `{file}`:", "The policy:", f"`{file}` as we have it:")) + "\n" + _json_block(bad)
+        + "\n" + pick(rng, (f"The step is recorded with `witness run -s {step}`.", f"CI runs `witness run -s {step} ...` for it."))
+    )  # fmt: skip
+    why = [
+        f"The step's map key `{key}` and its `name` `{name}` differ.",
+        pick(rng, (
+            f"Witness searches collections by the map key but compares the collection's name with `name`; both must equal the `-s` of `witness run` (`{step}`).",
+            f"Lookup uses the key and validation uses `name`, so with two different values no collection can satisfy both; make both `{step}`, the name the run uses.",
+        )),
+    ]  # fmt: skip
+    answer = _lesson(
+        rng, why, _json_block(pol),
+        lead=pick(rng, (f"Corrected `{file}` (key and `name` both `{step}`):", "Fixed policy:")),
+        check=[w.sign_cmd(), w.verify_cmd()], check_intro=pick(rng, ("Then re-sign the policy and verify:", "Re-sign and verify:")),
+    )  # fmt: skip
     return Fault(
         context,
-        _render(res, w.verify_cmd()),
+        _render(w, res, w.verify_cmd()),
         answer,
         [[key], [name], ["name"]],
         [],
@@ -712,58 +880,72 @@ def _rego(pkg: str, cond: str, msg: str) -> str:
     return f'package {pkg}\n\nimport rego.v1\n\ndeny contains msg if {{\n\t{cond}\n\tmsg := "{msg}"\n}}\n'
 
 
+_TOOLS = {
+    "make": ("make", "build"),
+    "bazel": ("bazel", "build", "//..."),
+    "goreleaser": ("goreleaser", "build", "--clean"),
+    "gradle": ("gradle", "build"),
+    "just": ("just", "build"),
+}
+"""A tool a Rego rule may require, and the command line that runs it."""
+
+
 def _f_rego_deny(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
     w = _world(rng, version=version)
-    step = w.steps[0]
-    sc = w.pipe.scenarios[step]
-    variant = phrasing.pick(rng, ("branch", "command"))
+    cands = [j for j in range(len(w.steps)) if "git" in w.spec(j).recorded] or [0]
+    i = pick(rng, cands)
+    step = w.steps[i]
+    sc = w.scenario(i)
+    variant = pick(rng, ("branch", "command")) if "git" in w.spec(i).recorded else "command"
     if variant == "branch":
         actual = sc.branch
-        required = phrasing.pick(rng, [b for b in ("main", "master", "release", "production") if b != actual])
-        msg = phrasing.pick(rng, (f"builds must come from {required}", f"branch is not {required}",
-                                  "unexpected branch"))  # fmt: skip
+        required = pick(rng, [b for b in ("main", "master", "release", "production") if b != actual])
+        msg = pick(
+            rng, (f"builds must come from {required}", f"branch is not {required}", "unexpected branch")
+        )
         src = _rego("git.branch", f'input.branch != "{required}"', msg)
-        att, fix_run = GIT, f"git checkout {required}"
-        where = f"the git attestation recorded branch `{actual}`"
+        att, where = GIT, f"the git attestation recorded branch `{actual}`"
     else:
         actual = sc.command[0]
-        required = phrasing.pick(rng, [t for t in ("make", "bazel", "goreleaser", "gradle") if t != actual])
-        msg = phrasing.pick(rng, (f"build must use {required}", "unexpected build tool",
-                                  f"expected {required} as the build command"))  # fmt: skip
+        required = pick(rng, [t for t in _TOOLS if t != actual])
+        msg = pick(
+            rng, (f"{step} must use {required}", "unexpected tool", f"expected {required} as the command")
+        )
         src = _rego("commandrun.tool", f'input.cmd[0] != "{required}"', msg)
-        att, fix_run = CMD, ""
-        where = f"the command-run attestation recorded `cmd[0]` = `{actual}`"
-    names = (
-        ("branch-check.rego", "release-branch.rego")
-        if variant == "branch"
-        else ("build-tool.rego", "cmd.rego")
-    )
-    name = phrasing.pick(rng, (*names, "guard.rego", "ci-rules.rego"))
+        att, where = CMD, f"the command-run attestation recorded `cmd[0]` = `{actual}`"
+    names = ("branch-check.rego", "release-branch.rego") if variant == "branch" else ("tool.rego", "cmd.rego")
+    name = pick(rng, (*names, "guard.rego", "ci-rules.rego"))
     mod = simulate.rego_module(name, src)
     bad = _policy(w, rego={step: {att: [mod]}})
     res = _run_verify(w, bad)
     _expect_fail(res, "policy was denied due to:", msg)
     _expect_pass(_run_verify(w, _policy(w)))
     context = (
-        f"CI ran on branch `{sc.branch}`:\n"
-        + _bash(w.run_cmd(0))
+        f"CI ran on branch `{sc.branch}`:\n" + _bash(*(w.run_cmd(j) for j in range(len(w.steps))))
         + f"\nThe `{step}` step has this Rego module (`{name}`) on `{att}`:\n```rego\n{src}```"
-    )
-    fix = (
-        f"build from `{required}`:\n\n" + _bash(fix_run, w.run_cmd(0))
-        if fix_run
-        else f"run the build with `{required}` (`witness run -s {step} ... -- {required} ...`)."
-    )
-    answer = (
-        f"The Rego module `{name}` on step `{step}` denied the collection (`{msg}`): {where}, "
-        f"but the rule requires `{required}`.\n\n"
-        f"Fix: produce the artifact the way the policy expects, i.e. {fix}\n\n"
-        f"Or, if `{actual}` is legitimate, change the rule, re-encode the module (base64) in the policy and "
-        "re-sign it:\n\n" + _bash(w.sign_cmd())
+    )  # fmt: skip
+    why = [
+        pick(rng, (
+            f"The Rego module `{name}` on step `{step}` denied the collection (`{msg}`): {where}, but the rule requires `{required}`.",
+            f"`{name}` fired: {where}, and the rule only allows `{required}` — hence `policy was denied due to: {msg}`.",
+        )),
+    ]  # fmt: skip
+    if variant == "branch":
+        fix = _bash(f"git checkout {required}", w.run_cmd(i))
+        lead = pick(rng, (f"Fix: build from `{required}`:", f"Run the `{step}` step on `{required}`:"))
+    else:
+        fix = _bash(w.run_cmd(i, command=_TOOLS[required]))
+        lead = pick(rng, (f"Fix: run `{step}` with `{required}`, as the policy expects:",
+                          f"Record `{step}` running `{required}`:"))  # fmt: skip
+    notes = [
+        f"Or, if `{actual}` is legitimate, change the rule, put the module's new `base64 -w0 {name}` into `regopolicies` and re-sign the policy (`{w.sign_cmd()}`)."
+    ]
+    answer = _lesson(
+        rng, why, fix, lead=lead, notes=notes, check=[w.verify_cmd()], check_intro=pick(rng, _CONFIRM)
     )
     return Fault(
         context,
-        _render(res, w.verify_cmd()),
+        _render(w, res, w.verify_cmd()),
         answer,
         [[step, name], [required], [actual]],
         [],
@@ -773,42 +955,58 @@ def _f_rego_deny(rng: random.Random, version: WitnessVersion = versions.LATEST) 
 
 
 def _f_wrong_artifact(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
-    w = _world(rng, version=version)
-    mats = sorted(p for p in w.pipe.scenarios[w.steps[0]].files_before if not p.startswith(".git"))
-    wrong = phrasing.pick(rng, mats)
-    digest = hashlib.sha256(w.pipe.scenarios[w.steps[0]].files_before[wrong]).hexdigest()
+    w = _world(rng, _CONSUMER, version=version)
+    s0, s1 = w.steps[0], w.steps[1]
+    subjects = {
+        v for r in w.run.results.values() for ds in r.statement.subjects.values() for v in ds.values()
+    }
+    before = w.scenario(0).files_before
+    mats = sorted(
+        p
+        for p in before
+        if not p.startswith(".git") and hashlib.sha256(before[p]).hexdigest() not in subjects
+    )
+    wrong = pick(rng, mats)
+    digest = hashlib.sha256(w.scenario(0).files_before[wrong]).hexdigest()
     pol = _policy(w)
     res = _run_verify(w, pol, subjects=[digest])
-    _expect_fail(res, f"no collections found for step {w.steps[0]}")
+    _expect_fail(res, f"no collections found for step {s0}")
     _expect_pass(_run_verify(w, pol))
-    art = w.pipe.artifact_path
-    # the final package (product of the second step) verifies too: the build is found via its git commit
-    sc1 = w.pipe.scenarios[w.steps[1]]
-    tar = sc1.product_paths()[0]
-    tar_digest = hashlib.sha256(sc1.files_after[tar]).hexdigest()
-    _expect_pass(_run_verify(w, pol, subjects=[tar_digest]))
-    context = "Build step:\n" + _bash(w.run_cmd(0))
-    answer = (
-        f"`-f {wrong}` hashes a file that no step produced (it is only an input/material of `{w.steps[0]}`), "
-        "so no collection has a subject with that digest and every step reports `no collections found`. "
-        f"Witness looks attestations up by the sha256 of the artifact you verify.\n\n"
-        f"Fix: verify the `{w.steps[0]}` product `{art}` (or pass its sha256, `{w.pipe.artifact_digest[:12]}…`, "
-        f"in full with `-s`):\n\n"
-        + _bash(w.verify_cmd())
-        + f"\n\nVerifying the `{w.steps[1]}` product `{tar}` works as well."
+    art = w.artifact_path
+    sc1 = w.scenario(1)
+    alt = sc1.product_paths()[-1]
+    alt_digest = hashlib.sha256(sc1.files_after[alt]).hexdigest()
+    _expect_pass(_run_verify(w, pol, subjects=[alt_digest]))
+    context = (
+        pick(rng, ("Our steps:", "CI:", "How the artifacts are recorded:"))
+        + "\n"
+        + _bash(w.run_cmd(0), w.run_cmd(1))
     )
+    why = [
+        pick(rng, (
+            f"`-f {wrong}` hashes a file that no step produced (it is only an input/material of `{s0}`), so no collection has a subject with that digest.",
+            f"`{wrong}` is a source file — a material of `{s0}`, not a product — and witness looks attestations up by the sha256 of the file you pass to `-f`.",
+        )),
+        "Without a match for the subject no step is found, which is why every step reports `no collections found`.",
+    ]  # fmt: skip
+    answer = _lesson(
+        rng, why, _bash(w.verify_cmd()),
+        lead=pick(rng, (f"Fix: verify the `{s0}` product `{art}`:", f"Point `-f` at `{art}`, what `{s0}` built:")),
+        notes=[f"Verifying the `{s1}` product `{alt}` works as well: that step is found by its digest and `{s0}` through the shared git commit.",
+               f"You can also pass a product's sha256 with `-s` (`sha256sum {art}`)."],
+    )  # fmt: skip
     return Fault(
         context,
-        _render(res, w.verify_cmd(artifact=wrong)),
+        _render(w, res, w.verify_cmd(artifact=wrong)),
         answer,
-        [[art, art.rsplit("/", 1)[-1], w.pipe.artifact_digest[:8], tar, tar_digest[:8]]],
+        [[art, art.rsplit("/", 1)[-1], alt]],
         [],
         [
             {
                 "type": "verify_subject",
-                "paths": [art, tar],
-                "digest": w.pipe.artifact_digest,
-                "digests": [tar_digest],
+                "paths": [art, alt],
+                "digest": w.artifact_digest,
+                "digests": [alt_digest],
                 "bad": wrong,
             }
         ],
@@ -817,31 +1015,40 @@ def _f_wrong_artifact(rng: random.Random, version: WitnessVersion = versions.LAT
 
 
 def _f_no_backref(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
-    variant = phrasing.pick(rng, ("environment", "extra"))
-    given = ("environment",) if variant == "environment" else ("environment", phrasing.pick(rng, _PB_SAFE))
-    w = _world(rng, (simulate.DEFAULT_ATTESTORS, given), version=version)
+    variant = pick(rng, ("environment", "extra"))
+    given = (
+        ("environment",)
+        if variant == "environment"
+        else ("environment", pick(rng, ("secretscan", "lockfiles")))
+    )
+    w = _world(rng, _CONSUMER, version=version, attestors=[("environment", "git"), given])
     step = w.steps[1]
     pol = _policy(w)
     res = _run_verify(w, pol)
     _expect_fail(res, f"no collections found for step {step}")
-    good = simulate.run_step(
-        step, w.pipe.scenarios[step], w.keys["s1"], attestors=("environment", "git", *given[1:])
+    fixed = ("environment", "git", *given[1:])
+    good = _run(w, 1, "s1", fixed)
+    _expect_pass(_run_verify(w, pol, {**w.envelopes, step: good.envelope}))
+    context = (
+        pick(rng, ("CI:", "The two witness runs:", "Our pipeline:"))
+        + "\n"
+        + _bash(w.run_cmd(0), w.run_cmd(1))
     )
-    envs = dict(w.pipe.envelopes)
-    envs[step] = good.envelope
-    _expect_pass(_run_verify(w, pol, envs))
-    context = "CI:\n" + _bash(w.run_cmd(0), w.run_cmd(1))
-    answer = (
-        f"`{step}` is never found: its product (the archive) is not the file you verify, and it has no "
-        f"`git` attestation because `-a {','.join(given)}` replaced the defaults. Witness discovers later steps "
-        f"only through the artifact digest or the back-references (git `commithash`) of steps that already "
-        f"passed, so nothing links `{step}` to `{w.steps[0]}`.\n\n"
-        f"Fix: record `git` in `{step}` too (same checkout, same commit):\n\n"
-        + _bash(w.run_cmd(1, ("environment", "git", *given[1:])))
-    )
+    why = [
+        pick(rng, (
+            f"`{step}` is never found: its product is not the file you verify, and it records no `git` because `-a {','.join(given)}` replaced the defaults.",
+            f"Nothing leads witness to the `{step}` collection: `-f` matches `{w.steps[0]}`'s product, and `{step}` has no `git` attestation (`-a {','.join(given)}` dropped it).",
+        )),
+        f"Witness discovers further steps only through the verified digest or the back-references (git `commithash`) of steps that already passed, so nothing links `{step}` to `{w.steps[0]}`.",
+    ]  # fmt: skip
+    answer = _lesson(
+        rng, why, _bash(w.run_cmd(1, fixed)),
+        lead=pick(rng, (f"Fix: record `git` in `{step}` too (same checkout, same commit):", f"Add `git` to `{step}`'s attestors:")),
+        check=[w.verify_cmd()], check_intro=pick(rng, _CONFIRM),
+    )  # fmt: skip
     return Fault(
         context,
-        _render(res, w.verify_cmd()),
+        _render(w, res, w.verify_cmd()),
         answer,
         [[step], ["git", GIT, "commithash", "backref*", "back-ref*", "back ref*"]],
         [],
@@ -868,20 +1075,25 @@ def _artifact_kind(data: bytes) -> str:
 
 
 def _f_artifacts_mismatch(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
-    w = _world(rng, version=version)
-    s0, s1 = w.steps
-    path = w.pipe.artifact_path
-    label, tmpl = phrasing.pick(rng, _MODIFIERS[_artifact_kind(w.pipe.scenarios[s0].files_after[path])])
-    sc = w.pipe.scenarios[s1]
+    w = _world(
+        rng,
+        (("build", "package"), ("lint", "build", "package"), ("test", "build", "package")),
+        version=version,
+    )
+    b = next(j for j in range(len(w.steps)) if w.spec(j).kind == "build")
+    s0, s1 = w.steps[b], w.steps[b + 1]
+    path = w.artifact_path
+    label, tmpl = pick(rng, _MODIFIERS[_artifact_kind(w.scenario(b).files_after[path])])
+    sc = w.scenario(b + 1)
     fb = dict(sc.files_before)
     fb[path] = fb[path] + f"\n#{label}".encode()
-    tarred = simulate.tar_gz({p: fb[p] for p in w.pipe.scenarios[s0].product_paths()})
+    tarred = simulate.tar_gz({p: fb[p] for p in w.scenario(b).product_paths()})
     fa = {**sc.files_after, path: fb[path]}
-    tar_name = next(p for p in sc.product_paths())
+    tar_name = sc.product_paths()[0]
     fa[tar_name] = tarred
     sc2 = sc.with_(files_before=fb, files_after=fa)
-    bad = simulate.run_step(s1, sc2, w.keys["s1"], attestors=w.attestors[1])
-    envs = dict(w.pipe.envelopes)
+    bad = _run(w, b + 1, f"s{b + 1}", scenario=sc2)
+    envs = dict(w.envelopes)
     envs[s1] = bad.envelope
     pol = _policy(w)
     res = _run_verify(w, pol, envs)
@@ -889,25 +1101,28 @@ def _f_artifacts_mismatch(rng: random.Random, version: WitnessVersion = versions
     _expect_pass(_run_verify(w, pol))
     mod = tmpl.format(p=path)
     context = (
-        "CI:\n"
-        + _bash(w.run_cmd(0), mod, w.run_cmd(1))
+        pick(rng, ("CI:", "The release job:", "Our pipeline, in order:"))
+        + "\n" + _bash(*(w.run_cmd(j) for j in range(b + 1)), mod, *(w.run_cmd(j) for j in range(b + 1, len(w.steps))))
         + f"\nThe release gate verifies the `{path}` that the `{s0}` job uploaded."
-    )
-    answer = (
-        f'Step `{s1}` has `artifactsFrom: ["{s0}"]`, so its materials must match what `{s0}` produced. '
-        f"`{mod}` changes `{path}` between the two steps, so the digest `{s1}` recorded as material differs "
-        f"from `{s0}`'s product (`mismatched digests for {path}`).\n\n"
-        f"Fix: don't modify the artifact outside an attested step; do it inside `{s0}`:\n\n"
-        + _bash(
-            w.run_cmd(0).split(" -- ")[0] + f' -- sh -c "{" ".join(w.pipe.scenarios[s0].command)} && {mod}"'
-        )
-        + f"\n\nor attest `{mod}` as a witness step of its own (a new policy step with `artifactsFrom: "
-        f'["{s0}"]`), point `{s1}`\'s `artifactsFrom` at that step, re-sign the policy and verify the '
-        "modified file."
-    )
+    )  # fmt: skip
+    why = [
+        f'Step `{s1}` has `artifactsFrom: ["{s0}"]`, so its materials must match what `{s0}` produced.',
+        pick(rng, (
+            f"`{mod}` changes `{path}` between the two steps, so the digest `{s1}` recorded as a material differs from `{s0}`'s product (`mismatched digests for {path}`).",
+            f"`{mod}` rewrites `{path}` after `{s0}` recorded it, and witness sees the different digest in `{s1}`'s materials.",
+        )),
+    ]  # fmt: skip
+    inner = " ".join(w.scenario(b).command) + " && " + mod
+    fixed_cmd = w.run_cmd(b).split(" -- ")[0] + " -- sh -c " + shlex.quote(inner)
+    answer = _lesson(
+        rng, why, _bash(fixed_cmd),
+        lead=pick(rng, (f"Fix: don't modify the artifact outside an attested step; do it inside `{s0}`:",
+                        f"Move `{mod}` into the attested `{s0}` step:")),
+        notes=[f"Or attest `{mod}` as a witness step of its own (a new policy step with `artifactsFrom: [\"{s0}\"]`), point `{s1}`'s `artifactsFrom` at that step and re-sign the policy."],
+    )  # fmt: skip
     return Fault(
         context,
-        _render(res, w.verify_cmd()),
+        _render(w, res, w.verify_cmd()),
         answer,
         [
             [path, path.rsplit("/", 1)[-1]],
@@ -922,32 +1137,39 @@ def _f_artifacts_mismatch(rng: random.Random, version: WitnessVersion = versions
 
 def _f_collection_step_name(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
     w = _world(rng, version=version)
-    i = rng.randrange(2)
+    i = rng.randrange(len(w.steps))
     step = w.steps[i]
-    wrong = phrasing.pick(rng, (f"{step}-job", step.replace("-", "_") + "_step", f"{step}s", "ci"))
-    if wrong == step:
+    wrong = pick(rng, (f"{step}-job", step.replace("-", "_") + "_step", f"{step}s", "ci"))
+    if wrong == step or wrong in w.steps:
         wrong = f"{step}-job"
     pol = _policy(w)
     _expect_pass(_run_verify(w, pol))
-    bad = simulate.run_step(wrong, w.pipe.scenarios[step], w.keys[f"s{i}"], attestors=w.attestors[i])
-    envs = dict(w.pipe.envelopes)
+    bad = _run(w, i, f"s{i}", step=wrong)
+    envs = dict(w.envelopes)
     envs[step] = bad.envelope
     res = _run_verify(w, pol, envs)
     _expect_fail(res, f"no collections found for step {step}")
-    context = "CI:\n" + _bash(*(w.run_cmd(j, step=wrong if j == i else "") for j in range(2)))
-    answer = (
-        f"The attestation in `{w.att_files[step]}` was recorded with `-s {wrong}`, so its collection is "
-        f"named `{wrong}`. Witness looks up collections by the policy step name `{step}`, so that one is "
-        "never found.\n\n"
-        f"Fix: re-record it with the policy's step name:\n\n"
-        + _bash(w.run_cmd(i))
-        + f"\n\n(or rename the policy step, key and `name`, to `{wrong}`"
-        + (f", also in `{w.steps[1]}`'s `artifactsFrom`," if i == 0 else "")
-        + " and re-sign the policy)."
+    context = (
+        pick(rng, ("CI:", "The witness runs:", "Our jobs:"))
+        + "\n"
+        + _bash(*(w.run_cmd(j, step=wrong if j == i else "") for j in range(len(w.steps))))
     )
+    why = [
+        f"The attestation in `{w.att_files[step]}` was recorded with `-s {wrong}`, so its collection is named `{wrong}`.",
+        pick(rng, (
+            f"Witness looks collections up by the policy's step name, `{step}`, so that one is never found.",
+            f"The policy step is `{step}`; a collection named `{wrong}` does not count for it.",
+        )),
+    ]  # fmt: skip
+    answer = _lesson(
+        rng, why, _bash(w.run_cmd(i)),
+        lead=pick(rng, ("Fix: re-record it with the policy's step name:", f"Use `-s {step}`:")),
+        notes=[f"Or rename the policy step (key and `name`) to `{wrong}`" + (", also in the `artifactsFrom` that refers to it," if i < len(w.steps) - 1 else "") + " and re-sign the policy."],
+        check=[w.verify_cmd()], check_intro=pick(rng, _CONFIRM),
+    )  # fmt: skip
     return Fault(
         context,
-        _render(res, w.verify_cmd()),
+        _render(w, res, w.verify_cmd()),
         answer,
         [[step], [wrong]],
         [],
@@ -983,13 +1205,15 @@ _TEMPLATES: tuple[str, ...] = (
     "{context}\n\nRunning verify gives:\n```\n{output}\n```\nWhy does it fail? Give me the concrete fix.",
     "Debugging a supply-chain check in CI.\n```\n{output}\n```\n{context}\n\nWhat does this error mean and how do I get verification to pass?",
     "Verification fails with the output below.\n\n```text\n{output}\n```\n\n{context}\n\nPlease explain the root cause and the fix.",
-    "Help: witness says verification failed.\n\n{context}\n\n```console\n{output}\n```\n\nWhat did I do wrong?",
+    "Help: our witness gate is red.\n\n{context}\n\n```console\n{output}\n```\n\nWhat did I do wrong?",
     "I'm getting this from `witness verify`:\n\n```\n{output}\n```\n\n{context}\n\nHow do I fix it?",
+    "{context}\n\nThat worked until today. Now:\n```\n{output}\n```\nWhat changed, and what do I need to do?",
+    "Quick sanity check before I rip our setup apart.\n\n```\n{output}\n```\n\n{context}\n\nIs it the policy, the attestations or the command?",
 )
 
 
 def make(rng: random.Random, version: WitnessVersion = versions.V0_12) -> Example:
-    cause = phrasing.pick(rng, CAUSES)
+    cause = pick(rng, CAUSES)
     seed = rng.randrange(2**31)
     # the task is a function of (cause, seed) and of the release whose output it shows
     fault = FAULTS[cause](random.Random(f"{cause}:{seed}"), version)
@@ -1048,7 +1272,7 @@ def _fix_code(text: str) -> str:
 
 
 def _run_cmds(text: str) -> list[Any]:
-    from witness_evals.witness.cli_spec import parse_command
+    from witness_evals.witness.cli import parse_command
 
     out = []
     for c in answers.commands(text)[:40]:

@@ -15,6 +15,7 @@ with `valid_command`, the answer must hold a `witness <subcommand>` line that `p
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 import random
 import re
@@ -28,10 +29,21 @@ from witness_evals.bench.scorers.context import ScoreContext
 from witness_evals.bench.scorers.terms import score_terms
 from witness_evals.generate import phrasing
 from witness_evals.generate.example import Example
+from witness_evals.generate.facts_attestors import (
+    INFO,
+    FactSpec,
+    capture_facts,
+    field_facts,
+    needs_facts,
+    run_with,
+    subject_facts,
+)
+from witness_evals.generate.facts_misconceptions import misconception_facts
 from witness_evals.generate.families import Family
-from witness_evals.witness import cli_spec, versions
-from witness_evals.witness import cli_spec_data as data
+from witness_evals.witness import cli as cli_spec
+from witness_evals.witness import versions
 from witness_evals.witness.attestors import ALWAYS_RUN, ATTESTORS, DEFAULT_ATTESTORS, EXPORTERS
+from witness_evals.witness.cli import data
 from witness_evals.witness.digests import ALLOWED_HASHES
 from witness_evals.witness.intoto import COLLECTION_TYPE, PAYLOAD_TYPE, STATEMENT_TYPE
 from witness_evals.witness.policy import POLICY_PAYLOAD_TYPE
@@ -51,6 +63,10 @@ class Fact:
     questions: tuple[str, ...]
     answer: str
     check: dict[str, Any]
+    why: tuple[str, ...] = ()
+    """Context sentences, one of which may follow (or precede) the answer."""
+    commands: tuple[str, ...] = ()
+    """Commands that show the fact on the user's machine (valid for the release)."""
 
 
 NEG_ALTS = [
@@ -230,6 +246,13 @@ def _terms(require: list[list[str]], forbid: list[str] | None = None, **extra: A
     return out
 
 
+def _sentence(text: str, note: str) -> str:
+    """`text` closed with a period; a parenthesised release note goes before the period, a sentence after."""
+    if note.startswith(" ("):
+        return f"{text}{note}."
+    return f"{text}.{note}"
+
+
 def release_note(cmd: str, name: str) -> str:
     """` (since witness v0.11)`-style note for a flag that not every release has ("" when all have it)."""
     have = [v for v in versions.PROFILES.values() if cli_spec.grammar(v).lookup_flag(cmd, name) is not None]
@@ -239,6 +262,41 @@ def release_note(cmd: str, name: str) -> str:
         return f" (since witness v{have[0].name})"
     later = [v for v in versions.PROFILES.values() if v not in have]
     return f" (only in {' and '.join(v.label + '.x' for v in have)}; removed in witness v{later[0].name})"
+
+
+_STOP = frozenset(
+    [
+        "should",
+        "which",
+        "their",
+        "there",
+        "these",
+        "those",
+        "about",
+        "after",
+        "before",
+        "using",
+        "from",
+        "with",
+        "that",
+        "this",
+        "when",
+        "will",
+        "into",
+        "used",
+        "specify",
+        "specified",
+        "provide",
+        "provided",
+    ]
+)
+
+
+def _keywords(description: str) -> list[str]:
+    """Up to three distinctive words of a flag description (what an explanation must mention)."""
+    words = [w.strip(".,()'\"`").lower() for w in description.split()]
+    words = [w for w in words if len(w) >= 6 and w.isalpha() and w not in _STOP]
+    return sorted(set(words), key=lambda w: (-len(w), w))[:3]
 
 
 def _fact_commands(gr: cli_spec.Grammar) -> list[tuple[str, cli_spec.Flag]]:
@@ -268,6 +326,26 @@ def _flag_facts(gr: cli_spec.Grammar) -> list[Fact]:
         w = _cmd_label(cmd)
         ex = example_command(cmd, f.name, gr=gr) if cmd else _global_example(f.name, gr)
         ref = _ref(f)
+        keys = _keywords(f.description)
+        if keys:
+            facts.append(
+                Fact(
+                    f"flag/what/{cmd or 'global'}/{f.name}",
+                    "flag-what",
+                    (
+                        f"What does `--{f.name}` do in {w}?",
+                        f"What is the `--{f.name}` flag of {w} for?",
+                        f"I found `--{f.name}` in our CI script ({w}). What does it do?",
+                        f"Explain {w} `--{f.name}` to me.",
+                        f"Do I need `--{f.name}` on {w}? What is it for?",
+                        f"`--{f.name}` ({w}): purpose?",
+                    ),
+                    _with_example(
+                        _sentence(f"{ref} (type `{f.type}`): {_desc(f)}", release_note(cmd, f.name)), ex
+                    ),
+                    _terms([_flag_alts(f), keys]),
+                )
+            )
         # which flag does X
         if cmd and descs[cmd][f.description.strip().lower()] == 1:
             d = _desc(f)
@@ -283,7 +361,9 @@ def _flag_facts(gr: cli_spec.Grammar) -> list[Fact]:
                         f"I need {w} to do the following: {d[0].lower() + d[1:]}. Which option is it?",
                         f'What\'s the {w} option whose help text reads "{d}"?',
                     ),
-                    _with_example(f"Use {ref} (type `{f.type}`): {d}.{release_note(cmd, f.name)}", ex),
+                    _with_example(
+                        _sentence(f"Use {ref} (type `{f.type}`): {d}", release_note(cmd, f.name)), ex
+                    ),
                     _terms([_flag_alts(f)]),
                 )
             )
@@ -358,7 +438,7 @@ def _flag_facts(gr: cli_spec.Grammar) -> list[Fact]:
                         f"When I don't set `--{f.name}`, what does {w} assume?",
                         f"What's the out-of-the-box setting of `--{f.name}` for {w}?",
                     ),
-                    f"{ref} defaults to {shown} (type `{f.type}`).{note}",
+                    _sentence(f"{ref} defaults to {shown} (type `{f.type}`)", note),
                     _terms(require),
                 )
             )
@@ -606,7 +686,7 @@ def _attestor_facts(gr: cli_spec.Grammar) -> list[Fact]:
             )
             type_req = [[uri], [spec.aliases[0]], [spec.aliases[1]]]
         else:
-            type_answer = f"`{uri}`"
+            type_answer = f"The `{name}` attestor's type is `{uri}`."
             type_req = [[uri]]
         facts.append(
             Fact(
@@ -614,11 +694,12 @@ def _attestor_facts(gr: cli_spec.Grammar) -> list[Fact]:
                 "attestor-type",
                 (
                     f"What is the predicate type URI of the {a} attestor?",
-                    f"Which type URI does the witness {a} attestor use?",
-                    f"Give the attestation type of {a} in witness.",
+                    f"I'm writing the policy step for our {name} attestations. Which `type` string goes into "
+                    "`attestations`?",
+                    f"What type does witness give a {name} attestation, exactly? Our ingestion filters on it.",
                     f"What `type` does a {a} attestation carry in a witness collection?",
                     f"In a policy step's `attestations` list, what `type` string do I use for {a}?",
-                    f"Exact type URI for the {a} attestor, please.",
+                    f"Which type URI should I expect for the {name} attestor inside a collection?",
                 ),
                 type_answer,
                 _terms(type_req, wrong_uri_variants(uri), case=True),
@@ -632,15 +713,20 @@ def _attestor_facts(gr: cli_spec.Grammar) -> list[Fact]:
                     (
                         f"Which witness attestor has the type `{uri}`?",
                         f"What attestor produces `{uri}`?",
-                        f"Name the attestor for predicate type `{uri}`.",
+                        f"A collection I'm reading has an attestation of type `{uri}`. Which attestor made it?",
                         f"`{uri}` belongs to which witness attestor?",
                         f"What do I pass to `-a` to get attestations of type `{uri}`?",
                         f"Which CLI attestor name corresponds to `{uri}`?",
                     ),
-                    f"{a} (run type `{spec.run_type}`).",
+                    f"It comes from the {a} attestor (run type `{spec.run_type}`).",
                     _terms(
                         [[name]],
-                        [k for k, v in data.ATTESTOR_MISSPELLINGS.items() if v == name and len(k) > 3],
+                        [
+                            t
+                            for k, v in data.ATTESTOR_MISSPELLINGS.items()
+                            if v == name and len(k) > 3
+                            for t in (f"`{k}`", f"-a {k}")
+                        ],
                     ),
                 )
             )
@@ -652,7 +738,7 @@ def _attestor_facts(gr: cli_spec.Grammar) -> list[Fact]:
                     f"What is the run type of the {a} attestor?",
                     f"In which phase does the {a} attestor run?",
                     f"When does witness run the {a} attestor (its RunType)?",
-                    f"Which attestation phase is {a} in?",
+                    f"Does the {name} attestor run before my command, during it or after it?",
                     f"Does {a} run before or after the command? What is its lifecycle phase?",
                     f"What does `witness attestors list` show as the RunType of {a}?",
                 ),
@@ -1116,6 +1202,29 @@ GROUP_FIXES: dict[str, str] = {
     "run-signer": "witness run -s {step} -k {key} -o {att} -- {tool}",
     "run-two-signers": "witness run -s {step} -k {key} -o {att} -- {tool}",
 }
+GROUP_WHY: dict[str, tuple[str, ...]] = {
+    "sign-outfile": (
+        "`witness sign` declares `--infile` and `--outfile` as a flag group: give both or neither.",
+    ),
+    "sign-infile": (
+        "`witness sign` reads only `-f/--infile`; a positional file name is not read, and the flag group needs "
+        "both `--infile` and `--outfile`.",
+    ),
+    "verify-subject": (
+        "Verify needs a subject to look attestations up by digest: `-f` hashes a file, `-s` takes a digest; "
+        "`--directory-path` does not count for that check.",
+    ),
+    "verify-key": (
+        "On `witness verify`, `-k` is the public key of whoever signed the *policy*; the keys that signed the "
+        "attestations are inside the policy.",
+    ),
+    "verify-attestations": ("On `witness verify`, `-a` takes attestation *files* (repeat it for several).",),
+    "run-step": ("The step name must match the step's key and `name` in the policy.",),
+    "run-signer": ("`witness run` always signs; there is no unsigned mode.",),
+    "run-two-signers": (
+        "Witness builds one signer from the `--signer-*` flags you set; two providers are refused.",
+    ),
+}
 GROUP_QUESTIONS = (
     "Why does this fail?\n\n```bash\n{cmd}\n```",
     "`{cmd}` exits with an error. What's missing?",
@@ -1146,9 +1255,11 @@ def _make_group(rng: random.Random, gr: cli_spec.Grammar) -> tuple[str, str, str
     t = rng.randrange(len(GROUP_QUESTIONS))
     question = GROUP_QUESTIONS[t].format(cmd=broken)
     answer = f"Witness fails with `{GROUP_ERRORS[case_id]}`. Fix: {fix_text}\n\n```bash\n{fixed}\n```"
+    if rng.random() < 0.5:
+        answer += "\n\n" + phrasing.pick(rng, GROUP_WHY[case_id])
     sub = broken.split()[1]
     return (
-        f"required/{case_id}",
+        f"required/{case_id}/{hashlib.sha256(broken.encode()).hexdigest()[:10]}",
         question,
         answer,
         _terms([alts], valid_command=sub),
@@ -1164,6 +1275,152 @@ def catalogue(version: str | WitnessVersion | None = None) -> dict[str, tuple[Fa
     return _catalogue(versions.get(version).name)
 
 
+_FLAG_WHY: dict[str, tuple[str, ...]] = {
+    "flag-which": (
+        "`{help}` lists every flag of the command with this description.",
+        "Flags belong to a subcommand, so check `{help}` of the release you run.",
+    ),
+    "flag-short": (
+        "Shorthands are defined per subcommand (`-k` is a private key on `run`/`sign` but the policy's public "
+        "key on `verify`), so read them from `{help}`.",
+        "`{help}` shows each flag with its shorthand.",
+    ),
+    "flag-long2short": (
+        "Shorthands are defined per subcommand, so the same long flag can have a shorthand in one command and "
+        "none in another; `{help}` shows them.",
+        "`{help}` prints the shorthand in front of each long flag that has one.",
+    ),
+    "flag-what": (
+        "`{help}` shows this description next to the flag.",
+        "It is one of the flags of `{help}`; flags with the same name can mean something else on other "
+        "subcommands.",
+    ),
+    "flag-default": (
+        "`{help}` prints each flag's default next to its description.",
+        "Defaults can change between releases; `{help}` shows the ones of your binary.",
+    ),
+    "short-across": (
+        "Each subcommand defines its own shorthands, so one letter can stand for different flags; `--help` on "
+        "each command shows them.",
+    ),
+    "nonexistent-flag": (
+        "Witness rejects a flag it doesn't know before doing anything; `{help}` lists the real ones for your "
+        "release.",
+        "Old docs and other tools (cosign, in-toto) use flag names the witness CLI doesn't have; `{help}` is "
+        "the reference.",
+    ),
+}
+_PHASE = {
+    "prematerial": "before the working directory is hashed, i.e. before the command starts",
+    "material": "when the working directory is hashed, before the command",
+    "execute": "while the command runs",
+    "product": "right after the command, when new or changed files are hashed",
+    "postproduct": "after the products are known, so it can read what the command produced",
+    "verify": "only inside `witness verify`",
+}
+_TYPE_NOTES = {
+    "k8smanifest": "Note the version: `v0.2`, not `v0.1`.",
+    "slsa": "It is `v1.0` with the `.0`, not `https://slsa.dev/provenance/v1`.",
+    "vex": "The OpenVEX namespace has no version suffix and is not a `witness.dev` URI.",
+    "link": "It is in-toto's own Link type (`v0.3`), not a `witness.dev` URI.",
+    "policyverify": "It is the SLSA verification summary type, and only `witness verify` produces it.",
+}
+_WIRE_WHY = {
+    "wire/collection-type": "The statement is the base64 `payload` of the DSSE envelope `witness run` writes; "
+    "its predicate is the attestation collection.",
+    "wire/policy-payload-type": "`witness sign` puts it in the envelope's `payloadType` (`-t/--datatype` changes "
+    "it); verification does not check it.",
+    "wire/statement-type": "Witness still writes the v0.1 statement layout (`subject`, `predicateType`, "
+    "`predicate`), so stores that accept only Statement v1 reject it.",
+    "wire/envelope-payload-type": "It is not the payloadType of a signed policy, which `witness sign` sets to the "
+    "policy type, so the two envelopes are easy to tell apart.",
+}
+
+
+_VERIFY_INPUT_WHY = {
+    "policy": "The `policyverify` attestor that runs inside `witness verify` records the policy's digest in its "
+    "verification summary.",
+    "attestations": "The `policyverify` attestor of `witness verify` lists these files as `inputAttestations` in "
+    "its verification summary.",
+    "artifactfile": "The file's sha256 becomes an `artifact:` subject of the `policyverify` verification summary "
+    "and is the digest verify searches collections for.",
+    "subjects": "Each value is searched as a digest and becomes an `artifact:` subject of the `policyverify` "
+    "verification summary.",
+}
+
+
+def _enrich(fact: Fact, gr: cli_spec.Grammar) -> Fact:
+    """The fact with context sentences and commands that show it (derived from its kind and id)."""
+    parts = fact.fid.split("/")
+    why: tuple[str, ...] = fact.why
+    cmds: tuple[str, ...] = fact.commands
+    if fact.kind in _FLAG_WHY:
+        cmd = ""
+        if (
+            fact.kind in ("flag-which", "flag-what", "flag-short", "flag-long2short", "flag-default")
+            and parts[2] != "global"
+        ):
+            cmd = parts[2] if parts[2] != "policy check" else "policy check"
+        elif fact.kind == "short-across":
+            cmd = parts[3]
+        elif fact.kind == "nonexistent-flag":
+            found = re.search(r"witness (run|sign|verify)\b", fact.answer)
+            cmd = found.group(1) if found else "run"
+        help_cmd = f"witness {cmd} --help" if cmd else "witness --help"
+        why = why or tuple(w.format(help=help_cmd) for w in _FLAG_WHY[fact.kind])
+        if cmd == "verify" and parts[-1] in _VERIFY_INPUT_WHY:
+            why += (_VERIFY_INPUT_WHY[parts[-1]],)
+        if gr.parse(help_cmd).valid:
+            cmds = cmds or (help_cmd,)
+    elif fact.kind.startswith("attestor-") and len(parts) >= 3 and parts[2] in INFO:
+        name = parts[2]
+        spec = ATTESTORS[name]
+        records = f"The {name} attestor records {INFO[name].records}."
+        if fact.kind == "attestor-type":
+            why = why or (
+                (
+                    "Policy steps compare types as exact strings, so copy it from `witness attestors list`. "
+                    + _TYPE_NOTES.get(name, "")
+                ).strip(),
+                records,
+            )
+            cmds = cmds or ("witness attestors list", f"witness attestors schema {name}")
+        elif fact.kind == "attestor-runtype":
+            why = why or (f"`{spec.run_type}` means it runs {_PHASE[spec.run_type]}.", records)
+            cmds = cmds or ("witness attestors list",)
+        elif fact.kind in ("attestor-name", "attestor-selection", "attestor-exporter"):
+            why = why or (records,)
+            if name not in ("jwt", "policyverify"):
+                cmds = cmds or (run_with(gr, name), "witness attestors list")
+        elif fact.kind == "attestor-cliname":
+            why = why or (
+                "`witness attestors list` prints the exact names `-a` accepts (it also accepts type URIs).",
+            )
+            cmds = cmds or ("witness attestors list",)
+    elif fact.kind == "attestor-cliname":
+        why = why or (
+            "`witness attestors list` prints the exact names `-a` accepts (it also accepts type URIs).",
+        )
+        cmds = cmds or ("witness attestors list",)
+    elif fact.kind == "wire-constant" and fact.fid in _WIRE_WHY:
+        why = why or (_WIRE_WHY[fact.fid],)
+    elif fact.kind == "digest":
+        why = why or (
+            "`--hashes` on `witness run` picks the algorithms for material and product digests; the default is "
+            "`sha256`.",
+        )
+        cmds = cmds or ("witness run --help",)
+    for c in cmds:
+        assert gr.parse(c).valid, (fact.fid, c)
+    return Fact(
+        fact.fid, fact.kind, fact.questions, fact.answer, fact.check, tuple(w for w in why if w), cmds
+    )
+
+
+def _from_spec(spec: FactSpec) -> Fact:
+    return Fact(spec.fid, spec.kind, spec.questions, spec.answer, spec.check, spec.why, spec.commands)
+
+
 @functools.cache
 def _catalogue(version: str) -> dict[str, tuple[Fact, ...]]:
     gr = cli_spec.grammar(version)
@@ -1176,7 +1433,16 @@ def _catalogue(version: str) -> dict[str, tuple[Fact, ...]]:
         + _wire_facts()
         + _digest_facts(gr)
         + _keyid_facts()
+        + [
+            _from_spec(f)
+            for f in capture_facts(gr)
+            + needs_facts(gr)
+            + field_facts(gr)
+            + subject_facts(gr)
+            + misconception_facts(gr)
+        ]
     )
+    facts = [_enrich(f, gr) for f in facts]
     ids = [f.fid for f in facts]
     assert len(ids) == len(set(ids)), [k for k, n in Counter(ids).items() if n > 1]
     by_kind: dict[str, list[Fact]] = {}
@@ -1186,11 +1452,103 @@ def _catalogue(version: str) -> dict[str, tuple[Fact, ...]]:
     return {k: tuple(v) for k, v in by_kind.items()}
 
 
+KIND_BOOST: dict[str, float] = {
+    "attestor-capture": 2.0,
+    "attestor-needs": 1.4,
+    "predicate-field": 1.4,
+    "misconception": 2.2,
+    "attestor-type": 1.8,
+    "attestor-name": 1.3,
+    "attestor-runtype": 1.2,
+    "attestor-selection": 1.4,
+    "attestor-exporter": 1.2,
+    "attestor-subjects": 1.5,
+    "flag-which": 0.8,
+    "flag-what": 0.9,
+    "required-group": 0.9,
+}
+"""Multipliers on the sqrt-size weight of each kind (facts about attestors and common mistakes first)."""
+
+
 def kind_weights(version: str | WitnessVersion | None = None) -> tuple[tuple[str, ...], tuple[float, ...]]:
     cat = catalogue(version)
     kinds = (*cat, "required-group")
-    weights = tuple(math.sqrt(len(cat[k])) if k in cat else math.sqrt(len(GROUP_CASES) * 4) for k in kinds)
+    weights = tuple(
+        (math.sqrt(len(cat[k])) if k in cat else math.sqrt(len(GROUP_CASES) * 4)) * KIND_BOOST.get(k, 1.0)
+        for k in kinds
+    )
     return kinds, weights
+
+
+_CMD_LEADS = (
+    "You can check it with:",
+    "To see it on your installation:",
+    "Related commands:",
+    "For example:",
+    "Try:",
+)
+_YES_NO = re.compile(r"(?i)^\W*(yes|no|none|not)\b")
+
+
+def compose(rng: random.Random, fact: Fact, gr: cli_spec.Grammar) -> str:
+    """The fact's answer with (usually) a reason and a command that shows it, in a varied layout; falls back
+    to the bare answer when the additions would break the check."""
+    answer = fact.answer
+    parts = [answer]
+    if fact.why and (len(answer) < 80 or rng.random() < 0.8):
+        w = phrasing.pick(rng, fact.why)
+        full_sentence = answer[:1].isupper() and len(answer) >= 60
+        if rng.random() < 0.3 and full_sentence and not _YES_NO.match(answer) and "```" not in answer:
+            parts.insert(0, w)
+        else:
+            parts.append(w)
+    if fact.commands and "```" not in answer and rng.random() < 0.65:
+        k = 1 if len(fact.commands) == 1 or rng.random() < 0.6 else 2
+        picked = sorted(rng.sample(range(len(fact.commands)), k))
+        block = "\n".join(fact.commands[i] for i in picked)
+        parts.append(phrasing.pick(rng, _CMD_LEADS) + f"\n\n```bash\n{block}\n```")
+    text = parts[0]
+    for p in parts[1:]:
+        sep = "\n\n" if "```" in p or text.rstrip().endswith("```") else " "
+        text += sep + p
+    if text != answer and not score_terms(text, fact.check, gr.version).ok:
+        return answer
+    return text
+
+
+COMMON_ATTESTORS = ("git", "environment", "material", "product", "command-run")
+"""Attestors every other family already mentions; attestor facts favour the others."""
+RARE_ATTESTORS = ("aws", "gcp-iit", "maven", "vex", "oci", "jwt", "policyverify", "sarif")
+"""Attestors no other family covers much: drawn most often."""
+
+
+def _fact_attestor(fact: Fact) -> str:
+    """The attestor a fact is about ("" for general facts)."""
+    parts = fact.fid.split("/")
+    if parts[0] != "attestor" or len(parts) < 3:
+        return ""
+    if parts[1] == "cliname":
+        return data.ATTESTOR_MISSPELLINGS.get(parts[2], "")
+    return parts[2] if parts[2] in ATTESTORS else ""
+
+
+@functools.cache
+def _by_attestor(version: str, kind: str) -> dict[str, tuple[Fact, ...]]:
+    """The kind's facts by attestor ("" for general ones); empty when no fact of the kind has an attestor."""
+    out: dict[str, list[Fact]] = {}
+    for f in catalogue(version)[kind]:
+        out.setdefault(_fact_attestor(f), []).append(f)
+    return {k: tuple(v) for k, v in out.items()} if set(out) != {""} else {}
+
+
+def pick_fact(rng: random.Random, version: WitnessVersion, kind: str) -> Fact:
+    """A fact of `kind`; per-attestor kinds draw the attestor first (rarely covered attestors more often)."""
+    by_att = _by_attestor(version.name, kind)
+    if not by_att:
+        return phrasing.pick(rng, catalogue(version)[kind])
+    names = sorted(by_att)
+    weights = [0.35 if n in COMMON_ATTESTORS else 1.7 if n in RARE_ATTESTORS else 1.0 for n in names]
+    return phrasing.pick(rng, by_att[rng.choices(names, weights=weights)[0]])
 
 
 def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Example:
@@ -1200,9 +1558,10 @@ def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Examp
     if kind == "required-group":
         group, question, answer, check, template = _make_group(rng, gr)
     else:
-        fact = phrasing.pick(rng, catalogue(version)[kind])
+        fact = pick_fact(rng, version, kind)
         t = rng.randrange(len(fact.questions))
-        group, question, answer, check = fact.fid, fact.questions[t], fact.answer, fact.check
+        group, question, check = fact.fid, fact.questions[t], fact.check
+        answer = compose(rng, fact, gr)
         template = f"facts/{kind}/{t}"
         for lang, body in answers.code_blocks(answer):
             for line in body.splitlines():

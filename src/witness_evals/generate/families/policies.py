@@ -1,19 +1,23 @@
-"""Family `policies`: write (or update) a witness policy for a described pipeline.
+"""Family `policies`: write (or update) a witness policy for a pipeline the user describes.
 
-The user states the `witness run` commands of their steps, the functionary keys (keyid = `sha256sum
-key.pub`, base64 of the PEM = `base64 -w0 key.pub`, REFERENCE.md §3.4), the expiry and the policy
-signing key. The reference answer is a policy built by `simulate.policy_for` from the very pipeline
-those commands produce, plus the `witness sign` command.
+The pipeline comes from the shared world module (`generate.worlds`): 1-5 steps of many shapes (lint,
+test, build, package, SBOM, scan, image build/export, sign, deploy), per-step attestor sets, keys of
+every kind witness signs with (Ed25519, ECDSA P-256/P-384, RSA 2048/3072) or x509 functionaries under a
+root (and intermediate) CA. The user states it the way people do: their CI configuration with the
+`witness run` lines (GitHub Actions, GitLab CI, Jenkinsfile, Tekton, Makefile, shell), a prose
+description, or their current policy to change. The reference answer (`teach.render`) gives the why,
+the whole policy (`worlds.policy_for`, i.e. `simulate.policy_for`), the `witness sign` command and the
+`witness verify` command with the prompt's file names.
 
-Sub-kinds: `one-step`, `multi-step` (artifactsFrom, one key per step), `rego` (a given module placed in
-`regopolicies`), `multi-functionary` (either of two keys may sign a step) and `update` (add a step, add
-a key, change the expiry of a given policy).
+Sub-kinds: `one-step`, `multi-step` (artifactsFrom), `rego` (a given module in `regopolicies`),
+`multi-functionary` (either of two signers), `x509` (certificate functionaries) and `update` (add a
+step, add a key, replace a key, change the expiry of a given policy).
 
-The check holds only seeds and small parameters; `score` regenerates the pipeline worlds from it
-(cached), statically checks the answer's policy (`policy_check`, expiry, step names, required types,
-the sign command), signs it with the policy key and runs `verify` on the genuine worlds (must PASS) and
-on negative worlds (foreign key, missing attestor, swapped step keys, tampered artifacts between
-steps, a run violating the Rego rule): each must FAIL.
+The check holds only seeds and small parameters; `score` regenerates the worlds from it (cached),
+checks the answer's policy statically (`policy_check`, expiry, steps, required types, Rego placement,
+the sign command), signs it with the policy key and runs `verify` on the genuine worlds (must PASS)
+and on negative worlds (foreign key or certificate, missing attestor, swapped step signers, tampered
+hand-over on every artifactsFrom edge, a run violating the Rego rule, a retired key): each must FAIL.
 """
 
 from __future__ import annotations
@@ -24,8 +28,7 @@ import hashlib
 import json
 import posixpath
 import random
-import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,127 +36,64 @@ from witness_evals.bench import answers
 from witness_evals.bench.scorers.base import Score, guarded
 from witness_evals.bench.scorers.context import ScoreContext
 from witness_evals.bench.scorers.policy import find_policy, has_rego
-from witness_evals.generate import phrasing
+from witness_evals.generate import phrasing, teach
+from witness_evals.generate import worlds as W
 from witness_evals.generate.example import Example
 from witness_evals.generate.families import Family
-from witness_evals.witness import crypto, simulate, versions
+from witness_evals.generate.phrasing import pick
+from witness_evals.witness import simulate, versions
 from witness_evals.witness import verify as wverify
 from witness_evals.witness.attestors import get as get_attestor
-from witness_evals.witness.attestors.scenario import Scenario
-from witness_evals.witness.cli_spec import parse_command
-from witness_evals.witness.digests import sha256_hex
+from witness_evals.witness.cli import parse_command
 from witness_evals.witness.policy import parse_rfc3339
 from witness_evals.witness.policy_check import check_policy
 from witness_evals.witness.versions import WitnessVersion
 
 NAME = "policies"
-SUBKINDS = ("one-step", "multi-step", "rego", "multi-functionary", "update")
-UPDATE_CHANGES = ("add-step", "add-key", "expiry")
-DEFAULTS = ("environment", "git")
+SUBKINDS = ("one-step", "multi-step", "rego", "multi-functionary", "x509", "update")
+UPDATE_CHANGES = ("add-step", "add-key", "replace-key", "expiry")
 MAX_POLICY_CHARS = 150_000
 
 COMMAND_RUN = get_attestor("command-run").type
 GIT = get_attestor("git").type
 ENVIRONMENT = get_attestor("environment").type
+SBOM_TYPES = ("https://spdx.dev/Document", "https://cyclonedx.org/bom")
 
-# ----------------------------------------------------------------------------- keys and worlds
-
-
-@functools.lru_cache(maxsize=4096)
-def _signer(seed: int) -> crypto.Signer:
-    return crypto.Signer(crypto.generate_private_key("ed25519", seed=seed))
+# ----------------------------------------------------------------------------- the check and its worlds
 
 
-def _pub_pem(seed: int) -> bytes:
-    return _signer(seed).verifier().public_pem()
+def _funcs(check: dict[str, Any]) -> dict[str, list[W.Functionary]]:
+    return {step: [W.functionary_from_json(f) for f in fs] for step, fs in check["funcs"].items()}
 
 
-@functools.lru_cache(maxsize=512)
-def _base_scenario(world: int, step: str) -> Scenario:
-    return Scenario.random(random.Random(world), step_kind="build", sbom_kind="none", step=step)
+def _pipe(check: dict[str, Any]) -> W.Pipeline:
+    return W.Pipeline.from_json(check["pipe"])
 
 
-@dataclass(frozen=True)
-class _World:
-    """Loaded `-a` files of one set of runs plus the `-f` artifact digest."""
-
-    results: dict[str, simulate.RunResult]
-    scenarios: dict[str, Scenario]
-    artifact_path: str
-    artifact: bytes
-    collections: tuple[wverify.SourceCollection, ...]
-
-    @property
-    def digest(self) -> str:
-        return sha256_hex(self.artifact)
-
-
-def _attestors_of(spec: dict[str, Any]) -> tuple[str, ...]:
-    return tuple(spec["a"]) if spec["a"] else DEFAULTS
-
-
-def _run_world(
-    check: dict[str, Any],
-    keys: dict[str, int],
-    *,
-    tamper_at: int | None = None,
-    drop: str | None = None,
-    violate: dict[str, str] | None = None,
-) -> _World:
-    specs = check["steps"]
-    scen: list[Scenario] = []
-    for i, spec in enumerate(specs):
-        if i == 0:
-            scen.append(_base_scenario(check["world"], spec["name"]))
-        else:
-            prev = simulate.tamper_products(scen[i - 1]) if tamper_at == i else scen[i - 1]
-            scen.append(
-                simulate.next_step_scenario(prev, spec["name"], spec["kind"], sbom=spec.get("sbom", "none"))
-            )
-    results: dict[str, simulate.RunResult] = {}
-    for i, (spec, sc) in enumerate(zip(specs, scen, strict=True)):
-        attestors = _attestors_of(spec)
-        kwargs: dict[str, Any] = {}
-        if i == 0 and drop is not None:
-            attestors = tuple(a for a in attestors if a != drop)
-        if i == 0 and violate is not None:
-            if violate["kind"] == "command":
-                kwargs["command"] = tuple(violate["value"].split())
-            elif violate["kind"] == "branch":
-                sc = sc.with_(branch=violate["value"])
-            else:
-                sc = sc.with_(os=violate["value"])
-        results[spec["name"]] = simulate.run_step(
-            spec["name"],
-            sc,
-            _signer(keys[spec["name"]]),
-            attestors=attestors,
-            export=spec.get("x", ()),
-            **kwargs,
-        )
-    first = scen[0]
-    path = first.product_paths()[0]
-    # loaded from the file bytes like `witness verify -a <file>` does (an unloadable collection raises)
-    cols = tuple(
-        wverify.SourceCollection.load(r.dumps().encode(), f"{name}.json") for name, r in results.items()
-    )
-    return _World(
-        results,
-        {s["name"]: sc for s, sc in zip(specs, scen, strict=True)},
-        path,
-        first.files_after[path],
-        cols,
-    )
+def _first(funcs: dict[str, list[W.Functionary]]) -> dict[str, W.Functionary]:
+    return {step: fs[0] for step, fs in funcs.items()}
 
 
 @dataclass(frozen=True)
 class _Worlds:
-    positives: tuple[_World, ...]
-    negatives: tuple[tuple[str, _World], ...]
+    positives: tuple[W.World, ...]
+    negatives: tuple[tuple[str, W.World], ...]
     types: dict[str, tuple[str, ...]]
+    loaded: dict[tuple[int, str], tuple[wverify.SourceCollection, ...]] = field(
+        default_factory=dict, compare=False
+    )
+
+    def collections(self, world: W.World, version: WitnessVersion) -> tuple[wverify.SourceCollection, ...]:
+        """`world`'s `-a` files loaded like `witness verify` loads them (once per release)."""
+        key = (id(world), version.name)
+        if key not in self.loaded:
+            self.loaded[key] = world.collections(
+                {s.name: f"{s.name}.json" for s in world.pipe.steps}, version
+            )
+        return self.loaded[key]
 
 
-_WORLD_KEYS = ("world", "steps", "rogue", "drop", "rego")
+_WORLD_KEYS = ("pipe", "funcs", "rogue", "foreign", "rego", "retired")
 
 
 def _check_key(check: dict[str, Any]) -> str:
@@ -165,62 +105,61 @@ def _world_key(check: dict[str, Any]) -> str:
     return _check_key({k: check.get(k) for k in _WORLD_KEYS})
 
 
-@functools.lru_cache(maxsize=512)
-def _first_world_cached(key: str) -> _World:
-    check = json.loads(key)
-    return _run_world(check, {s["name"]: s["keys"][0] for s in check["steps"]})
+def _violation(rego: dict[str, Any]) -> W.Variant:
+    v = rego["violate"]
+    value: Any = tuple(v["value"].split()) if v["kind"] == "command" else v["value"]
+    return W.Variant(sets=((rego["step"], ((v["kind"], value),)),))
 
 
 @functools.lru_cache(maxsize=256)
 def _worlds_cached(key: str) -> _Worlds:
-    return _build_worlds(json.loads(key))
-
-
-def _build_worlds(check: dict[str, Any]) -> _Worlds:
-    specs = check["steps"]
-    first_keys = {s["name"]: s["keys"][0] for s in specs}
-    positives = [_first_world_cached(_world_key(check))]
-    for spec in specs:
-        for seed in spec["keys"][1:]:
-            positives.append(_run_world(check, {**first_keys, spec["name"]: seed}))
-    negatives: list[tuple[str, _World]] = []
-    s0 = specs[0]["name"]
-    negatives.append(
-        (
-            "build signed by a key that is not in the policy",
-            _run_world(check, {**first_keys, s0: check["rogue"]}),
-        )
-    )
-    dropped = check.get("drop")
-    if dropped:
+    check = json.loads(key)
+    pipe = _pipe(check)
+    funcs = _funcs(check)
+    first = _first(funcs)
+    positives = [W.run(pipe, first)]
+    for step, fs in funcs.items():
+        for f in fs[1:]:
+            positives.append(W.run(pipe, first, W.Variant(signers=((step, f),))))
+    s0 = pipe.steps[0].name
+    negatives: list[tuple[str, W.World]] = [
+        (f"{s0} signed by a functionary that is not in the policy",
+         W.run(pipe, first, W.Variant(signers=((s0, W.functionary_from_json(check["rogue"])),)))),
+    ]  # fmt: skip
+    if check.get("foreign"):
         negatives.append(
-            (f"{s0} run without the {dropped} attestor", _run_world(check, first_keys, drop=dropped))
-        )
-    if len(specs) > 1:
-        last = specs[-1]["name"]
-        if specs[0]["keys"][0] not in specs[-1]["keys"]:
+            (f"{s0} signed by a certificate with the same identity from another CA",
+             W.run(pipe, first, W.Variant(signers=((s0, W.functionary_from_json(check["foreign"])),)))),
+        )  # fmt: skip
+    if check.get("retired"):
+        step, fj = check["retired"]
+        negatives.append(
+            (f"{step} signed with the retired key",
+             W.run(pipe, first, W.Variant(signers=((step, W.functionary_from_json(fj)),)))),
+        )  # fmt: skip
+    if len(pipe.steps) > 1:
+        last = pipe.steps[-1].name
+        if not set(funcs[s0]) & set(funcs[last]):
             negatives.append(
                 (
-                    f"{last} signed by the {s0} key",
-                    _run_world(check, {**first_keys, last: specs[0]["keys"][0]}),
+                    f"{last} signed by the {s0} functionary",
+                    W.run(pipe, first, W.Variant(signers=((last, first[s0]),))),
                 )
             )
-        # one tampered hand-over per artifactsFrom edge: every edge must be in the policy
-        for i in range(1, len(specs)):
-            negatives.append(
-                (
-                    f"{specs[i]['name']} consumed artifacts that differ from {specs[i - 1]['name']}'s products",
-                    _run_world(check, first_keys, tamper_at=i),
-                )
-            )
-    rego = check.get("rego")
-    if rego:
+        # every artifactsFrom edge is checked statically; one tampered hand-over confirms it semantically
+        edge = pipe.steps[1 + int(hashlib.sha256(key.encode()).hexdigest(), 16) % (len(pipe.steps) - 1)]
         negatives.append(
-            (f"{s0} run violating the Rego rule", _run_world(check, first_keys, violate=rego["violate"]))
+            (f"{edge.name} consumed files that differ from what {edge.artifacts_from[0]} left behind",
+             W.run(pipe, first, W.Variant(tamper=edge.name))),
+        )  # fmt: skip
+    if check.get("rego"):
+        negatives.append(
+            (
+                f"{check['rego']['step']} run violating the Rego rule",
+                W.run(pipe, first, _violation(check["rego"])),
+            )
         )
-    types = {
-        name: tuple(a.type for a in r.collection.attestations) for name, r in positives[0].results.items()
-    }
+    types = {s.name: positives[0].types(s.name) for s in pipe.steps}
     return _Worlds(tuple(positives), tuple(negatives), types)
 
 
@@ -228,72 +167,29 @@ def _worlds(check: dict[str, Any]) -> _Worlds:
     return _worlds_cached(_world_key(check))
 
 
-def _reference_policy(check: dict[str, Any]) -> dict[str, Any]:
-    w = _first_world_cached(_world_key(check))
-    pipe = simulate.Pipeline(
-        w.scenarios[check["steps"][0]["name"]], w.results, w.scenarios, w.artifact_path, w.artifact
-    )
-    funcs = {s["name"]: [_signer(k).verifier() for k in s["keys"]] for s in check["steps"]}
+def _reference_policy(check: dict[str, Any], *, steps: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """The policy for the check's genuine world (only `steps` of it, for an update's old policy)."""
+    pipe = _pipe(check)
+    if steps is not None:
+        pipe = W.Pipeline(
+            pipe.seed, tuple(s for s in pipe.steps if s.name in steps), pipe.language, pipe.ci, pipe.sbom
+        )
+    funcs = _funcs(check)
+    world = W.run(pipe, _first({s.name: funcs[s.name] for s in pipe.steps}))
     rego = None
-    if check.get("rego"):
-        r = check["rego"]
+    r = check.get("rego")
+    if r and r["step"] in pipe.names:
         rego = {r["step"]: {r["type"]: [simulate.rego_module(r["name"], r["module"])]}}
-    frm = {s["name"]: list(s["from"]) for s in check["steps"]}
-    return simulate.policy_for(pipe, funcs, expires=check["expires"], rego=rego, artifacts_from=frm)
-
-
-# ----------------------------------------------------------------------------- making examples
-
-
-_OPT_IN = ("slsa", "link", "secretscan", "lockfiles")
-_EXPORTED = ("slsa", "link")
-"""Recorded with `--attestor-<name>-export`: their protobuf Structs cannot be read back from a collection."""
-_CI_ATTESTOR = {
-    "github": "github",
-    "gitlab": "gitlab",
-    "jenkins": "jenkins",
-    "aws-codebuild": "aws-codebuild",
-}
-_THIRD = (("sbom", "sbom"), ("test", "test"))
-_KEY_SCHEMES = (
-    ("{n}-key.pem", "{n}-key.pub"),
-    ("keys/{n}.pem", "keys/{n}.pub"),
-    ("{n}.key", "{n}.pub"),
-    ("keys/{n}-signer.pem", "keys/{n}-signer.pub.pem"),
-)
-_POLICY_KEYS = (
-    ("policy-key.pem", "policy-key.pub"),
-    ("keys/policy.pem", "keys/policy.pub"),
-    ("policy-signer.pem", "policy-signer.pub.pem"),
-    ("release/policy.key", "release/policy.pub"),
-)
-_OUT_SCHEMES = ("{n}.att.json", "{n}-attestation.json", "attestations/{n}.json", "{n}.json")
-_ALT_SIGNERS = ("release-engineer", "backup-runner", "alice", "ops-oncall", "hsm", "build-farm-2")
-_BAD_BRANCHES = ("feature/unreviewed", "hotfix/local", "dev/tmp", "wip/experiment")
-
-
-def _choose_attestors(rng: random.Random, sc: Scenario, *, need_git: bool, steps: int) -> list[str]:
-    """The `-a` values of a run ([] = flag not given: environment, git)."""
-    if rng.random() < 0.25:
-        return []
-    opts = list(_OPT_IN)
-    if sc.os == "linux":
-        opts.append("system-packages")
-    if sc.os != "windows":
-        opts.append("omnitrail")
-    if sc.language == "java" and "pom.xml" in sc.files_before:
-        opts.append("maven")
-    if sc.ci in _CI_ATTESTOR:
-        opts += [_CI_ATTESTOR[sc.ci]] * 2
-    base = (
-        ["environment", "git"] if rng.random() < 0.7 else (["git"] if need_git or rng.random() < 0.5 else [])
+    return W.policy_for(
+        world, {s.name: funcs[s.name] for s in pipe.steps}, expires=check["expires"], rego=rego
     )
-    extra = rng.sample(opts, rng.randint(1, 2) if steps == 1 else 1)
-    out = base + [e for e in dict.fromkeys(extra) if e not in base]
-    rng.shuffle(out)
-    if need_git and "git" not in out:
-        out.append("git")
-    return out
+
+
+# ----------------------------------------------------------------------------- drawing a task
+
+
+_BAD_BRANCHES = ("feature/unreviewed", "hotfix/local", "dev/tmp", "wip/experiment")
+_ALT_SIGNERS = ("release-engineer", "backup-runner", "alice", "ops-oncall", "hsm", "build-farm-2")
 
 
 def _expiry(rng: random.Random, lo: int = 2027, hi: int = 2034) -> str:
@@ -304,27 +200,28 @@ def _expiry(rng: random.Random, lo: int = 2027, hi: int = 2034) -> str:
     return f"{y:04d}-{m:02d}-{d:02d}T{h:02d}:{mi:02d}:{mi:02d}{zone}"
 
 
-def _rego_rule(rng: random.Random, sc: Scenario, spec: dict[str, Any]) -> dict[str, Any]:
+def _rego_rule(rng: random.Random, pipe: W.Pipeline) -> dict[str, Any]:
+    """A Rego rule on one step that its genuine run satisfies, and the run change that violates it."""
+    chain = W.scenarios(pipe)
+    i = rng.randrange(len(pipe.steps))
+    spec, sc = pipe.steps[i], chain[i]
     kinds = ["command"]
-    if "git" in _attestors_of(spec):
+    if "git" in spec.recorded:
         kinds.append("branch")
-    if "environment" in _attestors_of(spec) and sc.os == "linux":
+    if "environment" in spec.recorded and sc.os == "linux":
         kinds.append("os")
     kind = rng.choice(kinds)
+    base = {"step": spec.name}
     if kind == "command":
         tool = sc.command[0]
         module = (
             "package commandrun.tool\n\nimport rego.v1\n\ndeny contains msg if {\n"
             f'\tinput.cmd[0] != "{tool}"\n'
-            '\tmsg := sprintf("unexpected build tool %v", [input.cmd[0]])\n}\n'
+            '\tmsg := sprintf("unexpected tool %v", [input.cmd[0]])\n}\n'
         )
-        return {
-            "type": COMMAND_RUN,
-            "name": rng.choice(("build-tool.rego", "expected-command.rego", "tool.rego")),
-            "module": module,
-            "what": f"the command must start with `{tool}`",
-            "violate": {"kind": "command", "value": "sh ./ci/build.sh"},
-        }
+        return {**base, "type": COMMAND_RUN, "name": rng.choice(("expected-tool.rego", "tool.rego", f"{spec.name}-tool.rego")),
+                "module": module, "what": f"`{spec.name}` must run `{tool}`",
+                "violate": {"kind": "command", "value": "sh ./ci/run.sh"}}  # fmt: skip
     if kind == "branch":
         bad = rng.choice([b for b in _BAD_BRANCHES if b != sc.branch])
         module = (
@@ -332,194 +229,246 @@ def _rego_rule(rng: random.Random, sc: Scenario, spec: dict[str, Any]) -> dict[s
             f'\tinput.branch != "{sc.branch}"\n'
             '\tmsg := sprintf("built from branch %v", [input.branch])\n}\n'
         )
-        return {
-            "type": GIT,
-            "name": rng.choice(("branch.rego", "release-branch.rego", "git-branch.rego")),
-            "module": module,
-            "what": f"the build must come from branch `{sc.branch}`",
-            "violate": {"kind": "branch", "value": bad},
-        }
+        return {**base, "type": GIT, "name": rng.choice(("branch.rego", "release-branch.rego", "git-branch.rego")),
+                "module": module, "what": f"`{spec.name}` must run on branch `{sc.branch}`",
+                "violate": {"kind": "branch", "value": bad}}  # fmt: skip
     module = (
         "package environment.os\n\nimport rego.v1\n\ndeny contains msg if {\n"
         '\tinput.os != "linux"\n'
-        '\tmsg := sprintf("built on %v, not linux", [input.os])\n}\n'
+        '\tmsg := sprintf("ran on %v, not linux", [input.os])\n}\n'
     )
-    return {
-        "type": ENVIRONMENT,
-        "name": rng.choice(("linux-only.rego", "os.rego", "runner-os.rego")),
-        "module": module,
-        "what": "the build must run on a Linux runner",
-        "violate": {"kind": "os", "value": rng.choice(("darwin", "windows"))},
-    }
+    return {**base, "type": ENVIRONMENT, "name": rng.choice(("linux-only.rego", "os.rego", "runner-os.rego")),
+            "module": module, "what": f"`{spec.name}` must run on a Linux runner",
+            "violate": {"kind": "os", "value": rng.choice(("darwin", "windows"))}}  # fmt: skip
+
+
+def _draw_pipe(rng: random.Random, sub: str, change: str | None) -> W.Pipeline:
+    if sub == "one-step":
+        return W.draw_pipeline(rng, max_steps=1)
+    if change == "add-step":  # the steps before the new one must still produce something to verify
+        while True:
+            pipe = W.draw_pipeline(rng, min_steps=2)
+            if any(s.kind in ("build", "image") for s in pipe.steps[:-1]):
+                return pipe
+    if sub == "multi-step":
+        return W.draw_pipeline(rng, min_steps=2)
+    if sub in ("rego", "multi-functionary"):
+        return W.draw_pipeline(rng, max_steps=3)
+    return W.draw_pipeline(rng, max_steps=4)
+
+
+def _draw_functionaries(
+    rng: random.Random, sub: str, pipe: W.Pipeline
+) -> tuple[dict[str, list[W.Functionary]], W.Pki | None]:
+    names = pipe.names
+    if sub == "x509":
+        pki = W.draw_pki(rng)
+        repo = W.scenarios(pipe)[0].repo_slug
+        if rng.random() < 0.5 or len(names) == 1:
+            ident = W.draw_identity(rng, pki, repo=repo)
+            return {n: [ident] for n in names}, pki
+        out: dict[str, list[W.Functionary]] = {}
+        used: list[str] = []
+        for n in names:
+            ident = W.draw_identity(rng, pki, repo=repo, exclude=used)
+            used.append(ident.who)
+            out[n] = [ident]
+        return out, pki
+    style = rng.random()
+    if style < 0.35 or len(names) == 1:  # one CI key signs every step
+        key = W.draw_key(rng)
+        funcs: dict[str, list[W.Functionary]] = {n: [key] for n in names}
+    else:  # a key per step (or a build key and a release key)
+        keys = [W.draw_key(rng) for _ in names]
+        if style < 0.55 and len(names) > 2:
+            keys = [keys[0]] * (len(names) - 1) + [keys[-1]]
+        funcs = {n: [k] for n, k in zip(names, keys, strict=True)}
+    return funcs, None
 
 
 def _make_check(rng: random.Random, sub: str) -> dict[str, Any]:
-    world = rng.randrange(2**31)
     change = rng.choice(UPDATE_CHANGES) if sub == "update" else None
-    if sub == "one-step" or sub == "rego":
-        n = 1 if sub == "one-step" or rng.random() < 0.6 else 2
-    elif sub == "multi-step" or change == "add-step":
-        n = rng.choice((2, 2, 2, 3))
-    else:
-        n = rng.choice((1, 1, 2))
-    sc = _base_scenario(world, "build")
-    a = _choose_attestors(rng, sc, need_git=n > 1, steps=n)
-    steps: list[dict[str, Any]] = [
-        {"name": "build", "kind": "build", "a": a, "keys": [rng.randrange(2**31)], "from": []}
-    ]
-    if n > 1:
-        steps.append(
-            {"name": "package", "kind": "package", "a": a, "keys": [rng.randrange(2**31)], "from": ["build"]}
-        )
-    if n > 2:
-        name, kind = rng.choice(_THIRD)
-        spec: dict[str, Any] = {
-            "name": name,
-            "kind": kind,
-            "a": list(a),
-            "keys": [rng.randrange(2**31)],
-            "from": ["package"],
-        }
-        if kind == "sbom":
-            spec["sbom"] = rng.choice(("spdx", "cyclonedx"))
-            spec["a"] = [*(a or list(DEFAULTS)), "sbom"]
-        steps.append(spec)
-    for spec in steps:
-        exported = [e for e in spec["a"] if e in _EXPORTED]
-        if exported:
-            spec["x"] = exported
-    check: dict[str, Any] = {"kind": "policy", "sub": sub, "world": world, "steps": steps}
+    pipe = _draw_pipe(rng, sub, change)
+    funcs, pki = _draw_functionaries(rng, sub, pipe)
+    s0 = pipe.steps[0].name
     if sub == "multi-functionary" or change == "add-key":
-        steps[0]["keys"].append(rng.randrange(2**31))
-    check["policy_key"] = rng.randrange(2**31)
-    check["rogue"] = rng.randrange(2**31)
-    attestors = [a for a in _attestors_of(steps[0]) if a not in _EXPORTED]
-    check["drop"] = rng.choice(attestors) if attestors else None
+        extra = W.draw_key(rng)
+        while extra in funcs[s0]:
+            extra = W.draw_key(rng)
+        funcs[s0] = [*funcs[s0], extra]
+    check: dict[str, Any] = {"kind": "policy", "sub": sub, "pipe": pipe.to_json(),
+                             "funcs": {n: [W.functionary_json(f) for f in fs] for n, fs in funcs.items()}}  # fmt: skip
+    if change == "replace-key":
+        step = rng.choice(pipe.names)
+        old_key = funcs[step][0]
+        new = W.draw_key(rng)
+        while any(new in fs for fs in funcs.values()):
+            new = W.draw_key(rng)
+        check["retired"] = [step, W.functionary_json(old_key)]
+        for n, fs in funcs.items():  # a shared key is replaced wherever it is used
+            if old_key in fs:
+                check["funcs"][n] = [W.functionary_json(new)]
+    check["policy_key"] = W.draw_key(rng).to_json()
+    used = {json.dumps(f, sort_keys=True) for fs in check["funcs"].values() for f in fs}
+    if pki is not None:
+        ident0 = funcs[s0][0]
+        assert isinstance(ident0, W.CertIdentity)
+        rogue: W.Functionary = W.draw_identity(
+            rng, pki, exclude=[f.who for fs in funcs.values() for f in fs if isinstance(f, W.CertIdentity)]
+        )
+        other = W.draw_pki(rng, org=rng.choice([o for o in W._ORGS if o != pki.org]))
+        check["foreign"] = W.functionary_json(
+            W.CertIdentity(other, ident0.key, ident0.email, ident0.uri, ident0.cn, ident0.org)
+        )
+    else:
+        rogue = W.draw_key(rng)
+        while json.dumps(W.functionary_json(rogue), sort_keys=True) in used:
+            rogue = W.draw_key(rng)
+    check["rogue"] = W.functionary_json(rogue)
     if change == "expiry":
         old = datetime(2027, rng.randint(1, 10), rng.randint(1, 28), tzinfo=UTC)
-        new = old.replace(year=old.year + rng.randint(1, 6))
+        new_exp = old.replace(year=old.year + rng.randint(1, 6))
         check["change"] = {"kind": "expiry", "old": old.strftime("%Y-%m-%dT%H:%M:%SZ")}
-        check["expires"] = new.strftime("%Y-%m-%dT%H:%M:%SZ")
+        check["expires"] = new_exp.strftime("%Y-%m-%dT%H:%M:%SZ")
         check["verify_at"] = (old + timedelta(days=rng.randint(20, 200))).strftime("%Y-%m-%dT%H:%M:%SZ")
     else:
         check["expires"] = _expiry(rng)
         if change:
             check["change"] = {"kind": change}
     if sub == "rego":
-        check["rego"] = {"step": "build", **_rego_rule(rng, sc, steps[0])}
+        check["rego"] = _rego_rule(rng, pipe)
     return check
+
+
+# ----------------------------------------------------------------------------- names the user gives
 
 
 @dataclass
 class _Names:
-    keys: dict[int, tuple[str, str]]
-    labels: dict[int, str]
+    keys: dict[str, tuple[str, str]]
+    """functionary JSON text -> (private key file, public key file)."""
+    certs: dict[str, tuple[str, str]]
+    """functionary JSON text -> (certificate file, intermediate file or "")."""
+    labels: dict[str, str]
     policy_key: tuple[str, str]
     outs: dict[str, str]
     policy_file: str
     signed_file: str
+    ca_files: tuple[str, str]
+    """(root CA file, intermediate CA file)."""
+
+    def key_of(self, f: W.Functionary) -> tuple[str, str]:
+        return self.keys[_fid(f)]
+
+    def signer(self, f: W.Functionary, *, long: bool = False) -> list[str]:
+        key = self.keys[_fid(f)][0]
+        if isinstance(f, W.CertIdentity):
+            cert, inter = self.certs[_fid(f)]
+            return W.signer_flags(key, cert, inter, long=long)
+        return W.signer_flags(key, long=long)
+
+
+def _fid(f: W.Functionary) -> str:
+    return json.dumps(W.functionary_json(f), sort_keys=True)
+
+
+_POLICY_KEYS = (
+    ("policy-key.pem", "policy-key.pub"),
+    ("keys/policy.pem", "keys/policy.pub"),
+    ("policy-signer.pem", "policy-signer.pub.pem"),
+    ("release/policy.key", "release/policy.pub"),
+    ("secrets/policy-signing.pem", "policy-signing.pub"),
+)
+_CA_FILES = (
+    ("ca/root.pem", "ca/intermediate.pem"),
+    ("pki/root-ca.crt", "pki/ci-ca.crt"),
+    ("root.crt", "intermediate.crt"),
+)
 
 
 def _names(rng: random.Random, check: dict[str, Any]) -> _Names:
-    scheme = rng.choice(_KEY_SCHEMES)
-    keys: dict[int, tuple[str, str]] = {}
-    labels: dict[int, str] = {}
+    files = W.draw_files(rng)
+    keys: dict[str, tuple[str, str]] = {}
+    certs: dict[str, tuple[str, str]] = {}
+    labels: dict[str, str] = {}
+    pipe = _pipe(check)
     alts = rng.sample(_ALT_SIGNERS, 2)
-    for spec in check["steps"]:
-        for j, seed in enumerate(spec["keys"]):
-            label = spec["name"] if j == 0 else alts[j - 1]
-            if check.get("change", {}).get("kind") == "add-key" and j == 1:
-                label = f"{spec['name']}-2026"
-            keys[seed] = (scheme[0].format(n=label), scheme[1].format(n=label))
-            labels[seed] = label
-    out = rng.choice(_OUT_SCHEMES)
-    return _Names(
-        keys,
-        labels,
-        rng.choice(_POLICY_KEYS),
-        {s["name"]: out.format(n=s["name"]) for s in check["steps"]},
-        rng.choice(("policy.json", "witness-policy.json", "policy/policy.json")),
-        rng.choice(("policy-signed.json", "policy.signed.json")),
-    )
-
-
-def _run_command(rng: random.Random, spec: dict[str, Any], sc: Scenario, key_file: str, out: str) -> str:
-    parts = ["witness", "run"]
-    step_flag, key_flag = rng.choice((("-s", "-k"), ("-s", "-k"), ("--step", "--signer-file-key-path")))
-    parts += [step_flag, spec["name"], key_flag, key_file]
-    if spec["a"]:
-        style = rng.randrange(3)
-        if style == 0:
-            parts += ["-a", ",".join(spec["a"])]
-        elif style == 1:
-            for a in spec["a"]:
-                parts += ["-a", a]
+    shared = len({_fid(fs[0]) for fs in _funcs(check).values()}) == 1 and len(pipe.steps) > 1
+    change = check.get("change", {}).get("kind")
+    ca = rng.choice(_CA_FILES)
+    everyone = [(step, j, f) for step, fs in _funcs(check).items() for j, f in enumerate(fs)]
+    if check.get("retired"):
+        everyone.append((check["retired"][0], -1, W.functionary_from_json(check["retired"][1])))
+    for step, j, f in everyone:
+        fid = _fid(f)
+        if fid in keys:
+            continue
+        if j == -1:
+            label = f"{step}-old"
+        elif change in ("add-key", "replace-key") and (j == 1 or check.get("retired", [None])[0] == step):
+            label = f"{step}-2027" if change == "replace-key" else f"{step}-new"
+        elif j > 0:
+            label = alts[(j - 1) % 2]
+        elif shared:
+            label = rng.choice(("ci", "ci-signer", "release", "witness"))
         else:
-            parts += ["--attestations", ",".join(spec["a"])]
-    parts += [f"--attestor-{x}-export" for x in spec.get("x", ())]
-    parts += ["-o", out, "--", *sc.command]
-    return shlex.join(parts)
+            label = step
+        keys[fid] = files.key(label)
+        labels[fid] = label
+        if isinstance(f, W.CertIdentity):
+            certs[fid] = (files.key(label)[0].rsplit(".", 1)[0] + ".crt", ca[1] if f.pki.inter_key else "")
+    return _Names(
+        keys, certs, labels, rng.choice(_POLICY_KEYS), {s.name: files.out(s.name) for s in pipe.steps},
+        rng.choice(("policy.json", "witness-policy.json", "policy/policy.json", "policies/release.json")),
+        rng.choice(("policy-signed.json", "policy.signed.json", "signed-policy.json")), ca,
+    )  # fmt: skip
 
 
-def _key_block(rng: random.Random, items: list[tuple[str, int]], names: _Names, style: int) -> str:
-    """What `sha256sum` / `base64 -w0` print for each public key file."""
-    lines: list[str] = []
-    if style == 0:
-        lines.append("```console")
-        for _label, seed in items:
-            pub = names.keys[seed][1]
-            pem = _pub_pem(seed)
-            lines += [
-                f"$ sha256sum {pub}",
-                f"{hashlib.sha256(pem).hexdigest()}  {pub}",
-                f"$ base64 -w0 {pub}",
-                base64.b64encode(pem).decode("ascii"),
-            ]
-        lines.append("```")
-    else:
-        for label, seed in items:
-            pub = names.keys[seed][1]
-            pem = _pub_pem(seed)
-            lines.append(
-                f"- {label} (`{pub}`): keyid `{hashlib.sha256(pem).hexdigest()}`, "
-                f"base64 `{base64.b64encode(pem).decode('ascii')}`"
-            )
-    return "\n".join(lines)
-
+# ----------------------------------------------------------------------------- how the user asks
 
 _INTROS: dict[str, tuple[str, ...]] = {
     "one-step": (
         "Write a witness policy for our {project} build.",
         "I need a witness policy (JSON) that verifies the `{s0}` step of {project}.",
         "Can you give me the policy.json that makes `witness verify` accept our {project} attestation?",
-        "Please draft a witness policy for a single-step pipeline (`{s0}`) in {repo}.",
-        "How should the witness policy look for this one-step job of {project}?",
-        "We attest our {project} build with witness and now need the policy to verify it.",
-        "Create the witness policy for {repo}: there is only one step, `{s0}`.",
+        "What should the witness policy look like for this single-step job in {repo}?",
+        "We attest one step of {project} with witness and now need a policy that verifies it.",
+        "Create the witness policy for {repo}; there is just one step, `{s0}`.",
+        "How do I go from this one attestation to a signed policy for {project}?",
+        "Policy please: one witness step (`{s0}`) in {repo}, and I want verify to be strict about it.",
     ),
     "multi-step": (
         "Write a witness policy for our {n}-step pipeline ({chain}) of {project}.",
-        "I need one witness policy covering the steps {chain} of {repo}.",
+        "I need one witness policy covering {chain} in {repo}.",
         "Our {project} release has {n} witness steps ({chain}). What policy verifies the whole chain?",
-        "Please give me a witness policy for {repo} where each step has its own signing key: {chain}.",
-        "How do I write a witness policy that links {chain} for {project}?",
-        "We record every stage of {project} with witness ({chain}). Draft the policy.",
+        "How do I write a witness policy that links {chain} for {project}, so nothing can be swapped in between?",
+        "We record every stage of {project} with witness: {chain}. Draft the policy.",
+        "Could you put together the witness policy for {repo}? The steps are {chain}.",
+        "I'm trying to get `witness verify` to check all {n} steps of {project} ({chain}), not just the last one.",
     ),
     "rego": (
-        "Write a witness policy for {project} that also enforces a Rego rule on the `{s0}` step.",
+        "Write a witness policy for {project} that also enforces a Rego rule: {what}.",
         "I have a Rego check I want witness to run during verification of {repo}. Give me the policy.",
         "How do I embed this Rego module in a witness policy for our {project} pipeline?",
-        "Please draft a witness policy for {project} with an embedded Rego policy: {what}.",
-        "Our security team has a new rule: {what}. Build the witness policy for {repo} with this Rego module.",
-        "Give me a witness policy for {project} whose `{s0}` step is additionally gated by Rego.",
+        "Our security team has a new rule ({what}). Build the witness policy for {repo} with the module below.",
+        "Give me a witness policy for {project} in which a Rego module gates one step: {what}.",
+        "We want `witness verify` to reject runs that break this rule: {what}. Policy for {repo}, please.",
     ),
     "multi-functionary": (
-        "Write a witness policy for {project} where the `{s0}` step may be signed by either of two keys.",
-        "Two different keys can sign our `{s0}` attestations for {repo}. What policy accepts both?",
+        "Write a witness policy for {project} where `{s0}` may be signed by either of two keys.",
+        "Two different keys can sign our `{s0}` attestations in {repo}. What policy accepts both?",
         "How do I allow two functionaries for the `{s0}` step in a witness policy for {project}?",
-        "Please give me a witness policy for {repo}: `{s0}` is signed by CI or, when CI is down, by {alt}.",
+        "`{s0}` in {repo} is signed by CI, or by {alt} when CI is down. I need a policy that takes either.",
         "Our `{s0}` step is run either by CI or by {alt}. Draft the witness policy for {project}.",
         "I need a witness policy for {project} that trusts either of two signers for `{s0}`.",
+    ),
+    "x509": (
+        "Our {project} runs sign with certificates from our internal CA instead of raw keys. Write the witness policy.",
+        "How do I write a witness policy for {repo} when the attestations are signed with x509 certificates?",
+        "We moved {project} to certificate-based signing ({who}). What does the witness policy look like now?",
+        "I need a witness policy for {repo} that trusts our CA but only the identity {who}.",
+        "Write the policy for {project}: functionaries are certificates issued by our {org} CA, not public keys.",
+        "Can you give me a witness policy for {repo} with root/certConstraint functionaries instead of publickeys?",
     ),
     "update": (
         "Here is our current witness policy for {project}. {change_text}",
@@ -528,225 +477,567 @@ _INTROS: dict[str, tuple[str, ...]] = {
         "{change_text} This is the policy we use today for {repo}:",
         "How do I modify this witness policy for {project}? {change_text}",
         "Update the policy below for {repo}. {change_text}",
+        "Small change to our {project} policy. {change_text}",
     ),
 }
 
+
+def _chain(pipe: W.Pipeline) -> str:
+    return " → ".join(f"`{s.name}`" for s in pipe.steps)
+
+
+def _what_runs(sc: Any) -> str:
+    return " ".join(sc.command)
+
+
+def _fmt_key(f: W.Functionary) -> str:
+    return f.label if isinstance(f, W.Key) else f.key.label
+
+
+_CI_LEADS = {
+    "github": ("Here's the workflow (`.github/workflows/release.yml`):", "Relevant part of our GitHub Actions workflow:",
+               "This is our release workflow:"),
+    "gitlab": ("Our `.gitlab-ci.yml` job:", "GitLab CI config:", "This is the release job in `.gitlab-ci.yml`:"),
+    "jenkins": ("Jenkinsfile:", "Our Jenkins pipeline:", "The Jenkinsfile stages:"),
+    "tekton": ("The Tekton task:", "Our Tekton Task definition:"),
+    "make": ("Our Makefile targets:", "The release is driven by make:", "Makefile:"),
+    "shell": ("The release script:", "`ci/release.sh`:", "Our CI runs this script:"),
+}  # fmt: skip
+
+
+def _pipeline_block(rng: random.Random, check: dict[str, Any], names: _Names, cmds: dict[str, str],
+                    steps: list[W.StepSpec], world: W.World) -> str:  # fmt: skip
+    """The user's pipeline: CI config, bare commands or prose (each names every `-a`, key and output)."""
+    mode = rng.random()
+    pipe = _pipe(check)
+    if mode < 0.45:
+        system = rng.choice(W.CI_SYSTEMS)
+        lang, text = W.ci_config(
+            system, world.scenarios[pipe.steps[0].name].project, [(s.name, cmds[s.name]) for s in steps]
+        )
+        return pick(rng, _CI_LEADS[system]) + f"\n```{lang}\n{text}\n```"
+    if mode < 0.75:
+        lead = pick(rng, ("Our CI runs:", "The steps run these commands:", "These are the witness invocations:",
+                          "Each step is wrapped like this:", "Commands, in order:"))  # fmt: skip
+        return lead + "\n```bash\n" + "\n".join(cmds[s.name] for s in steps) + "\n```"
+    lines = []
+    for i, s in enumerate(steps):
+        sc = world.scenarios[s.name]
+        f = _funcs(check)[s.name][0]
+        a = f"`-a {','.join(s.attestors)}`" if s.attestors else "no `-a` flag"
+        extra = "".join(f" and `{x}`" for x in s.flags)
+        key = names.key_of(f)[0]
+        cert = ""
+        if isinstance(f, W.CertIdentity):
+            cert_file, inter = names.certs[_fid(f)]
+            cert = f" (certificate `{cert_file}`" + (f", intermediate `{inter}`" if inter else "") + ")"
+        first = (
+            pick(rng, ("First", "We start with", "Step one is"))
+            if i == 0
+            else pick(rng, ("Then", "Next", "After that", "Finally" if i == len(steps) - 1 else "Then"))
+        )
+        lines.append(
+            f"{first} `{s.name}` runs `{_what_runs(sc)}` under `witness run` with {a}{extra}, signed with `{key}`{cert}, "
+            f"writing `{names.outs[s.name]}`."
+        )
+    return " ".join(lines)
+
+
+def _key_lines(rng: random.Random, items: list[tuple[str, W.Key, str]], style: int) -> str:
+    """What the user shows about functionary keys: (label, key, public file). style 0: `sha256sum`/`base64`
+    output; 1: a list; 2: the PEM files themselves (the answer derives id and base64)."""
+    if style == 0:
+        out = ["```console"]
+        for _label, key, pub in items:
+            out += [f"$ sha256sum {pub}", f"{key.keyid}  {pub}", f"$ base64 -w0 {pub}", key.b64]
+        return "\n".join([*out, "```"])
+    if style == 1:
+        return "\n".join(
+            f"- {label} (`{pub}`, {key.label}): key id `{key.keyid}`, base64 `{key.b64}`"
+            for label, key, pub in items
+        )
+    return "\n".join(
+        f"`{pub}` ({key.label}):\n```\n{key.pem.decode().strip()}\n```" for _label, key, pub in items
+    )
+
+
+def _ident_text(ident: W.CertIdentity) -> str:
+    attrs = [f"email `{ident.email}`" if ident.email else f"URI SAN `{ident.uri}`"]
+    if ident.cn:
+        attrs.append(f"CN `{ident.cn}`")
+    if ident.org:
+        attrs.append(f"organization `{ident.org}`")
+    return " and ".join(attrs)
+
+
+def _cert_lines(rng: random.Random, pki: W.Pki, names: _Names, by_step: dict[str, W.CertIdentity]) -> str:
+    root, inter = names.ca_files
+    parts = ["```console", f"$ base64 -w0 {root}", base64.b64encode(pki.root_pem).decode()]
+    if pki.inter_key is not None:
+        parts += [f"$ base64 -w0 {inter}", base64.b64encode(pki.inter_pem or b"").decode()]
+    parts.append("```")
+    chain = pick(rng, (f"`{root}` is our root CA", f"Our root CA is `{root}`")) + (
+        f" and `{inter}` the intermediate that issues the CI certificates" if pki.inter_key
+        else ", which issues the CI certificates directly"
+    )  # fmt: skip
+    idents = list(dict.fromkeys(by_step.values()))
+    if len(idents) == 1:
+        ident_text = pick(rng, ("The signing certificate has {w}.", "Every step signs with a certificate that has {w}.",
+                                "Only the certificate with {w} may sign."))  # fmt: skip
+        ident_text = ident_text.format(w=_ident_text(idents[0]))
+    else:
+        ident_text = (
+            "Each step has its own certificate: "
+            + "; ".join(f"`{step}` → {_ident_text(ident)}" for step, ident in by_step.items())
+            + "."
+        )
+    return f"{chain}.\n" + "\n".join(parts) + f"\n{ident_text}"
+
+
 _REQUIRE = (
-    "Require every attestation type those runs record",
-    "The policy should require all attestations that the runs produce",
-    "Each step must require exactly the attestations its run records",
-    "Make each step require every attestation type its `witness run` records",
+    "Require every attestation type those runs record.",
+    "The policy should require all attestations the runs produce.",
+    "Each step must require exactly the attestations its run records.",
+    "Make each step require everything its `witness run` records.",
+    "Be strict: every attestation a run records should be required.",
+)
+_EXPIRES = (
+    "It should expire at {e}.",
+    "Let it expire at {e}.",
+    "Expiry: {e} please, in RFC 3339 as written.",
+    "Make it valid until {e}.",
+    "Set `expires` to {e}.",
+)
+_CHAIN = (
+    "Each later step has to consume exactly what the step before it produced.",
+    "Nothing may be swapped between steps: each step takes its artifacts from the previous one.",
+    "Every step should take its materials from the step right before it.",
+)
+_OWN_KEYS = (
+    "Each step may only be signed by its own key.",
+    "A step signed with another step's key must not pass.",
 )
 
 
-def _signing_ask(names: _Names) -> str:
-    return f"The policy will be signed with `{names.policy_key[0]}` (public key `{names.policy_key[1]}`)."
+def _signing_ask(rng: random.Random, names: _Names) -> str:
+    k, p = names.policy_key
+    return pick(rng, (
+        f"We sign policies with `{k}` (public half `{p}`).",
+        f"The policy gets signed with `{k}`; verifiers have `{p}`.",
+        f"Policy signing key: `{k}`, public key `{p}`.",
+        f"It will be signed with `{k}` and verified with `{p}`.",
+    ))  # fmt: skip
 
 
-def _question(rng: random.Random, check: dict[str, Any], names: _Names, worlds: _Worlds) -> tuple[str, int]:
+def _verify_ask(rng: random.Random, world: W.World) -> str:
+    if world.artifact_path:
+        return pick(rng, (
+            f"The release gate verifies `{world.artifact_path}`.",
+            f"What we verify in the end is `{world.artifact_path}`.",
+            f"Deploy runs `witness verify` on `{world.artifact_path}`.",
+        ))  # fmt: skip
+    return pick(rng, (
+        f"We verify the image by its digest, `{world.subject}`.",
+        f"The deploy gate passes the image digest `{world.subject}` to verify.",
+    ))  # fmt: skip
+
+
+def _closing(rng: random.Random, names: _Names, *, update: bool) -> str:
+    if update:
+        return pick(rng, ("Give me the full updated policy and the signing command.",
+                          "What's the complete new policy, and how do I sign and check it?",
+                          "Please show the whole policy after the change, plus sign and verify commands."))  # fmt: skip
+    return pick(rng, ("Also show how to sign it.", "How do I sign and verify it?", "And the commands to sign and verify, please.",
+                      "Include the sign step.", ""))  # fmt: skip
+
+
+def _question(rng: random.Random, check: dict[str, Any], names: _Names, world: W.World) -> tuple[str, int]:
     sub = check["sub"]
-    specs = check["steps"]
-    w = worlds.positives[0]
-    sc0 = w.scenarios[specs[0]["name"]]
-    change = check.get("change", {}).get("kind")
-    key_style = rng.randrange(2)
-    shown_steps = specs[:-1] if change == "add-step" else specs
-    cmds = [
-        _run_command(rng, s, w.scenarios[s["name"]], names.keys[s["keys"][0]][0], names.outs[s["name"]])
-        for s in specs
-    ]
-    alt = names.labels[specs[0]["keys"][1]] if len(specs[0]["keys"]) > 1 else ""
+    pipe = _pipe(check)
+    funcs = _funcs(check)
+    sc0 = world.scenarios[pipe.steps[0].name]
+    cmds = {s.name: W.run_command(rng, s, world.scenarios[s.name], names.signer(funcs[s.name][0], long=rng.random() < 0.2), names.outs[s.name])
+            for s in pipe.steps}  # fmt: skip
+    s0 = pipe.steps[0].name
+    idents = [f for fs in funcs.values() for f in fs if isinstance(f, W.CertIdentity)]
     fields = {
-        "project": sc0.project,
-        "repo": sc0.repo_slug,
-        "s0": specs[0]["name"],
-        "n": len(specs),
-        "chain": " → ".join(s["name"] for s in specs),
+        "project": sc0.project, "repo": sc0.repo_slug, "s0": s0, "n": len(pipe.steps), "chain": _chain(pipe),
         "what": (check.get("rego") or {}).get("what", ""),
-        "alt": alt,
-        "change_text": "",
-    }
+        "alt": names.labels[_fid(funcs[s0][1])] if len(funcs[s0]) > 1 else "",
+        "who": idents[0].who if idents else "", "org": idents[0].pki.org.title() if idents else "", "change_text": "",
+    }  # fmt: skip
+    key_style = rng.randrange(3)
     parts: list[str] = []
     if sub == "update":
-        old = dict(check)
-        old_steps = [dict(s) for s in shown_steps]
-        if change == "add-key":
-            old_steps[0]["keys"] = old_steps[0]["keys"][:1]
-        old["steps"] = old_steps
-        old.pop("rego", None)
-        if change == "expiry":
-            old["expires"] = check["change"]["old"]
-        old_policy = _reference_policy(old)
-        if change == "add-step":
-            s = specs[-1]
-            fields["change_text"] = rng.choice(
-                (
-                    f"We added a `{s['name']}` step after `{specs[-2]['name']}`, signed with its own key; add it and "
-                    f"make it take its materials from `{specs[-2]['name']}`.",
-                    f"Add a new `{s['name']}` step (its own key, artifacts from `{specs[-2]['name']}`).",
-                )
-            )
-            tail = [
-                f"The new step runs:\n```bash\n{cmds[-1]}\n```",
-                "Its key:",
-                _key_block(rng, [(s["name"], s["keys"][0])], names, key_style),
-                f"{rng.choice(_REQUIRE)} and keep everything else unchanged.",
-            ]
-        elif change == "add-key":
-            seed = specs[0]["keys"][1]
-            fields["change_text"] = rng.choice(
-                (
-                    f"We are rotating the `{specs[0]['name']}` signing key: during the migration both the old and the "
-                    "new key must be accepted.",
-                    f"Also trust a second key for the `{specs[0]['name']}` step (key rotation, keep the old key).",
-                )
-            )
-            tail = [
-                "The new key:",
-                _key_block(rng, [("new key", seed)], names, key_style),
-                f"The new runner uses `-k {names.keys[seed][0]}`; everything else stays the same.",
-            ]
-        else:
-            fields["change_text"] = rng.choice(
-                (
-                    f"It expires on {check['change']['old']}; extend it to {check['expires']}.",
-                    f"Change its expiry to {check['expires']} (nothing else changes).",
-                )
-            )
-            tail = []
-        i = rng.randrange(len(_INTROS[sub]))
-        parts.append(_INTROS[sub][i].format(**fields))
-        parts.append("```json\n" + _dumps(old_policy) + "\n```")
-        if change != "add-step":
-            parts.append("The runs are:\n```bash\n" + "\n".join(cmds) + "\n```")
-        parts += tail
-        parts.append(_signing_ask(names) + " Give me the full updated policy and the signing command.")
-        return "\n\n".join(parts), i
+        return _update_question(rng, check, names, world, cmds, fields, key_style)
     i = rng.randrange(len(_INTROS[sub]))
-    parts.append(_INTROS[sub][i].format(**fields))
-    parts.append("Our CI runs:\n```bash\n" + "\n".join(cmds) + "\n```")
-    items: list[tuple[str, int]] = []
-    for s in specs:
-        for j, seed in enumerate(s["keys"]):
-            items.append(
-                (f"{s['name']} key" if j == 0 else f"{fields['alt']} key (also for {s['name']})", seed)
-            )
-    parts.append("Functionary public keys:\n" + _key_block(rng, items, names, key_style))
-    req = [rng.choice(_REQUIRE)]
-    if len(specs) > 1:
-        req.append("each later step must take its artifacts from the step before it")
-        req.append("each step may only be signed by its own key")
-    if sub == "multi-functionary":
-        alt_key = names.keys[specs[0]["keys"][1]][0]
-        req.append(
-            f"`{specs[0]['name']}` may be signed by either of its two keys (when CI is down, {fields['alt']} "
-            f"runs the same command with `-k {alt_key}`)"
+    intro = _INTROS[sub][i].format(**fields)
+    block = _pipeline_block(rng, check, names, cmds, list(pipe.steps), world)
+    if idents:
+        by_step = {n: fs[0] for n, fs in funcs.items() if isinstance(fs[0], W.CertIdentity)}
+        keys_text = _cert_lines(rng, idents[0].pki, names, by_step)
+    else:
+        items: list[tuple[str, W.Key, str]] = []
+        for s in pipe.steps:
+            for f in funcs[s.name]:
+                assert isinstance(f, W.Key)
+                if all(f != k for _, k, _ in items):
+                    items.append((names.labels[_fid(f)], f, names.key_of(f)[1]))
+        lead = pick(
+            rng, ("Functionary public keys:", "The public keys:", "Keys (public halves):", "Signer keys:")
         )
-    req.append(f"the policy expires at {check['expires']}")
-    parts.append("; ".join(req) + ".")
+        keys_text = lead + "\n" + _key_lines(rng, items, key_style)
+    reqs = [pick(rng, _REQUIRE)]
+    if len(pipe.steps) > 1:
+        reqs.append(pick(rng, _CHAIN))
+        if len({_fid(fs[0]) for fs in funcs.values()}) == len(pipe.steps) and not idents:
+            reqs.append(pick(rng, _OWN_KEYS))
+    if sub == "multi-functionary":
+        alt = funcs[s0][1]
+        reqs.append(
+            f"`{s0}` may be signed by either key: when CI is down, {fields['alt']} runs the same command with `-k {names.key_of(alt)[0]}`."
+        )
+    reqs.append(pick(rng, _EXPIRES).format(e=check["expires"]))
+    rego_text = ""
     if check.get("rego"):
         r = check["rego"]
         b64 = base64.b64encode(r["module"].encode()).decode("ascii")
-        parts.append(
-            f"Rego module `{r['name']}` ({r['what']}; it applies to the `{r['step']}` step):\n"
-            f"```rego\n{r['module']}```\n"
+        rego_text = (
+            f"Rego module `{r['name']}` ({r['what']}):\n```rego\n{r['module']}```\n"
             f"`base64 -w0 {r['name']}` prints:\n```text\n{b64}\n```"
         )
-    parts.append(_signing_ask(names) + " Also show how to sign it.")
-    return "\n\n".join(parts), i
+    order = rng.randrange(3)
+    tail = [_verify_ask(rng, world), _signing_ask(rng, names), _closing(rng, names, update=False)]
+    if order == 0:  # the ask first, then the material
+        parts = [intro, block, keys_text, " ".join(reqs), rego_text, " ".join(t for t in tail if t)]
+    elif order == 1:  # the situation first, the ask at the end
+        parts = [
+            block,
+            keys_text,
+            rego_text,
+            " ".join(reqs),
+            " ".join(t for t in tail[:2]),
+            intro + " " + tail[2],
+        ]
+    else:  # the ask, requirements, then the material
+        parts = [intro + " " + " ".join(reqs), block, keys_text, rego_text, " ".join(t for t in tail if t)]
+    return "\n\n".join(p.strip() for p in parts if p.strip()), i
 
 
-def _explain(check: dict[str, Any], names: _Names, worlds: _Worlds) -> list[str]:
-    specs = check["steps"]
+def _update_question(rng: random.Random, check: dict[str, Any], names: _Names, world: W.World, cmds: dict[str, str],
+                     fields: dict[str, Any], key_style: int) -> tuple[str, int]:  # fmt: skip
+    pipe = _pipe(check)
+    funcs = _funcs(check)
+    change = check["change"]["kind"]
+    tail: list[str] = []
+    if change == "add-step":
+        old_policy = _reference_policy(check, steps=pipe.names[:-1])
+    else:
+        old = dict(check)
+        if change == "add-key":
+            old["funcs"] = {**check["funcs"], pipe.steps[0].name: check["funcs"][pipe.steps[0].name][:1]}
+        elif change == "replace-key":
+            step, fj = check["retired"]
+            old["funcs"] = {**check["funcs"], step: [fj]}
+        elif change == "expiry":
+            old["expires"] = check["change"]["old"]
+        old.pop("rego", None)
+        old_policy = _reference_policy(old)
+    if change == "add-step":
+        new, prev = pipe.steps[-1], pipe.steps[-2]
+        f = funcs[new.name][0]
+        fields["change_text"] = pick(rng, (
+            f"We added a `{new.name}` step after `{prev.name}`; add it, taking its artifacts from `{prev.name}`.",
+            f"Add a new `{new.name}` step that consumes what `{prev.name}` produces.",
+            f"There's a new step, `{new.name}`, right after `{prev.name}`, and verify should cover it too.",
+        ))  # fmt: skip
+        shared = any(f in fs for n, fs in funcs.items() if n != new.name)
+        tail.append(pick(rng, ("The new step runs:", "Its witness line:", "Here's how it is recorded:"))
+                    + f"\n```bash\n{cmds[new.name]}\n```")  # fmt: skip
+        if isinstance(f, W.Key) and not shared:
+            tail.append("Its key:\n" + _key_lines(rng, [(new.name, f, names.key_of(f)[1])], key_style))
+        elif shared:
+            tail.append(
+                f"It is signed with the same key as `{next(n for n, fs in funcs.items() if f in fs and n != new.name)}`."
+            )
+        tail.append(pick(rng, _REQUIRE) + " Keep everything else as it is.")
+    elif change in ("add-key", "replace-key"):
+        step = pipe.steps[0].name if change == "add-key" else check["retired"][0]
+        f = funcs[step][-1]
+        assert isinstance(f, W.Key)
+        if change == "add-key":
+            fields["change_text"] = pick(rng, (
+                f"We're rotating the `{step}` signing key: during the migration both the old and the new key must be accepted.",
+                f"Also trust a second key for `{step}` (rotation; keep the old one for now).",
+                f"`{step}` gets a new signing key, but old attestations must still verify for a while.",
+            ))  # fmt: skip
+            tail.append(f"The new runner uses `-k {names.key_of(f)[0]}`; everything else stays the same.")
+        else:
+            users = [n for n, fs in funcs.items() if f in fs]
+            what = (
+                f"`{step}` key"
+                if len(users) == 1
+                else "signing key (" + ", ".join(f"`{n}`" for n in users) + " use it)"
+            )
+            fields["change_text"] = pick(rng, (
+                f"The {what} was rotated and the old one must no longer be accepted.",
+                f"Replace the {what}; the old key is retired (possibly leaked), so drop it completely.",
+                f"We retired the old {what}. Swap in the new one.",
+            ))  # fmt: skip
+            tail.append(
+                pick(rng, ("The runs now use", "Runs now sign with")) + f" `-k {names.key_of(f)[0]}`."
+            )
+        tail.insert(0, pick(rng, ("The new key:", "New public key:", "Here's the new key:")) + "\n"
+                    + _key_lines(rng, [("new key", f, names.key_of(f)[1])], key_style))  # fmt: skip
+    else:
+        fields["change_text"] = pick(rng, (
+            f"It expires on {check['change']['old']}; extend it to {check['expires']}.",
+            f"Change its expiry to {check['expires']} (nothing else changes).",
+            f"Verification will start failing on {check['change']['old']}. Push the expiry out to {check['expires']}.",
+        ))  # fmt: skip
+    i = rng.randrange(len(_INTROS["update"]))
+    parts = [_INTROS["update"][i].format(**fields), "```json\n" + W.compact_json(old_policy) + "\n```"]
+    old_steps = list(pipe.steps[:-1]) if change == "add-step" else list(pipe.steps)
+    if change not in ("add-step", "expiry") or rng.random() < 0.3:
+        parts.append(_pipeline_block(rng, check, names, cmds, old_steps, world))
+    else:  # the runs are not shown: say which attestation files verify gets
+        outs = ", ".join(f"`{names.outs[s.name]}`" for s in old_steps)
+        parts.append(pick(rng, (f"The existing steps write {outs}.", f"Attestation files so far: {outs}.",
+                                f"Today verify gets {outs} as `-a`.")))  # fmt: skip
+    parts += tail
+    parts.append(
+        _verify_ask(rng, world) + " " + _signing_ask(rng, names) + " " + _closing(rng, names, update=True)
+    )
+    return "\n\n".join(p for p in parts if p), i
+
+
+# ----------------------------------------------------------------------------- the answer
+
+
+def _types_line(rng: random.Random, spec: W.StepSpec, types: tuple[str, ...], version: WitnessVersion) -> str:
+    recorded = ", ".join(f"`{get_attestor(t).name}`" if t not in SBOM_TYPES else f"`{t}`" for t in types)
+    if spec.attestors:
+        flag = f"`-a {','.join(spec.attestors)}`"
+        return pick(rng, (
+            f"`{spec.name}` runs with {flag}, so its collection holds {recorded}.",
+            f"`{spec.name}` ({flag}) records {recorded}.",
+            f"With {flag}, `{spec.name}` records {recorded} — `-a` replaces the default environment,git.",
+        ))  # fmt: skip
+    return pick(rng, (
+        f"`{spec.name}` has no `-a`, so witness records the defaults (environment, git) plus material, product and command-run: {recorded}.",
+        f"`{spec.name}` uses the default attestors: {recorded}.",
+    ))  # fmt: skip
+
+
+_WHY_TYPES = (
+    "Each step lists exactly the attestation types its `witness run` records: witness looks a step's collection up by "
+    "name and required types, so a type the run never recorded makes the step fail.",
+    "A step passes only if its collection contains every type the step requires, so the `attestations` lists below "
+    "mirror what each run records — nothing more.",
+    "The `attestations` of a step are the predicate types its run records: material, product and command-run always "
+    "(with a command after `--`), plus what `-a` selects (environment and git when `-a` is not given).",
+    "I required what the runs actually produce; asking for a type a run does not record would make that step unfindable.",
+)
+_WHY_KEYS = (
+    "Functionaries point at `publickeys` entries whose `keyid` is the SHA-256 of the public PEM file (`sha256sum`) "
+    "and whose `key` is that file base64-encoded (`base64 -w0`).",
+    "Witness recomputes each key id from the embedded PEM and aborts verification if it differs, so `keyid` must be "
+    "exactly `sha256sum` of the public key file and `key` its `base64 -w0`.",
+    "Every `publickeys` entry carries the PEM in base64 (`key`) and its SHA-256 (`keyid`); the functionaries refer to "
+    "those ids.",
+)
+_WHY_DERIVED = (
+    "I computed the key ids and `key` values from the PEMs you pasted: `sha256sum <file>` gives the id, `base64 -w0 "
+    "<file>` the value (run them on your files to confirm).",
+    "The ids and base64 values below are derived from the pasted PEM files (`sha256sum` and `base64 -w0` of each "
+    "file reproduce them).",
+)
+_WHY_CHAIN = (
+    "`artifactsFrom` makes witness compare each step's materials with what the step it names left behind, so a file "
+    "changed between steps fails verification with `mismatched digests`.",
+    "The hand-over between steps is enforced by `artifactsFrom`: a step's materials must match the artifacts of the "
+    "step before it.",
+    "Each step after the first names its predecessor in `artifactsFrom`; that is what stops anyone from swapping files "
+    "between steps.",
+)
+_WHY_FOUND = (
+    "Only the verified artifact is looked up by digest; witness reaches the other steps through the git commit "
+    "back-reference, which is why every step records `git`.",
+    "`witness verify` finds the step that produced the artifact by its digest and the other steps through the shared "
+    "git commit (each records `git`).",
+)
+_WHY_MULTI = (
+    "A step may list several functionaries; a collection signed by any one of them is accepted.",
+    "Listing both keys as functionaries of `{step}` lets either signer's attestation pass — one match is enough.",
+)
+_WHY_X509 = (
+    "A `root` functionary accepts a certificate signer whose certificate chains to a CA in `roots` and whose "
+    'attributes match the `certConstraint` exactly (only `["*"]` is a wildcard).',
+    "With certificate signing the policy embeds no signer key: it trusts the CA under `roots` and pins the identity "
+    "in `certConstraint`, so another certificate from the same CA is refused.",
+    'Certificate functionaries are `{{"type": "root", "certConstraint": ...}}`: the certificate must chain to a '
+    "root listed in `roots` and carry exactly the constrained identity.",
+)
+_WHY_REGO = (
+    "The Rego module goes base64-encoded (`base64 -w0 {name}`) into `regopolicies` of the `{type}` attestation of "
+    "`{step}`; a non-empty `deny` set fails that step.",
+    "Witness runs a step's Rego modules against the attestation type they are attached to, so `{name}` sits under "
+    "`{type}` in `{step}`, base64-encoded.",
+)
+
+
+def _summary(rng: random.Random, check: dict[str, Any], pipe: W.Pipeline) -> str:
+    """An opening sentence about this pipeline (what the policy covers)."""
+    n = len(pipe.steps)
+    names = ", ".join(f"`{s}`" for s in pipe.names)
+    if n == 1:
+        s0 = pipe.steps[0].name
+        return pick(rng, (
+            f"One `witness run` means one policy step, `{s0}`, named exactly like its `-s`.",
+            f"The policy has a single step, `{s0}` — the same name the run uses with `-s`.",
+            f"Your job records one step, so the policy needs just `{s0}` plus its signer.",
+            f"`{s0}` is the only step: the policy lists it with the types it records and who may sign it.",
+        ))  # fmt: skip
+    return pick(rng, (
+        f"The policy has {n} steps ({names}), each named exactly like its `witness run -s`.",
+        f"All {n} runs ({names}) become policy steps, chained with `artifactsFrom` in the order they run.",
+        f"You need one policy step per `witness run`: {names}.",
+        f"Each of {names} gets its own step in the policy, linked to the one before it.",
+        f"{n} steps, {n} entries: {names}, each with its own functionary list and required types.",
+    ))  # fmt: skip
+
+
+def _answer(rng: random.Random, check: dict[str, Any], names: _Names, worlds: _Worlds, policy: dict[str, Any],
+            version: WitnessVersion, key_style: int) -> str:  # fmt: skip
+    w = worlds.positives[0]
+    pipe = _pipe(check)
+    funcs = _funcs(check)
     change = check.get("change", {}).get("kind")
-    lines: list[str] = []
-    groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
-    # add-step: the question shows only the new step's run, so only that run is described
-    described = specs[-1:] if change == "add-step" else specs
-    for s in described:
-        groups.setdefault((tuple(s["a"]), worlds.types[s["name"]]), []).append(s["name"])
-    for (a, types), members in groups.items():
-        recorded = ", ".join(t if "sbom" in get_attestor(t).name else get_attestor(t).name for t in types)
-        flag = f"`-a {','.join(a)}`" if a else "no `-a` (default: environment, git)"
-        who = ", ".join(f"`{m}`" for m in members)
-        lines.append(
-            f"- {who}: {flag}, plus material/product (always) and command-run (a command after `--`) ⇒ {recorded}."
-        )
-    notes = [
-        "- The step key, its `name` and `witness run -s` must be identical.",
-        "- `publickeys` holds each key: `keyid` = `sha256sum` of the PEM file, `key` = base64 of the PEM.",
-    ]
-    if len(specs) > 1:
-        notes.append(
-            "- `artifactsFrom` makes a step's materials match the previous step's products (since witness "
-            "v0.12 they must share at least one file); later steps are found through the shared git commit."
-        )
-    if any(len(s["keys"]) > 1 for s in specs):
-        notes.append("- Several functionaries on one step: a collection signed by any one of them passes.")
+    x509 = any(isinstance(f, W.CertIdentity) for fs in funcs.values() for f in fs)
+    why: list[str] = []
+    notes: list[str] = []
+    if change == "add-step":
+        new = pipe.steps[-1]
+        why.append(pick(rng, (
+            f"The new `{new.name}` step gets its own entry with the types its run records and `artifactsFrom: [\"{pipe.steps[-2].name}\"]`; the existing steps stay as they were.",
+            f"Adding `{new.name}` means one more step (same name as its `-s`), its functionary, and an `artifactsFrom` edge to `{pipe.steps[-2].name}`.",
+        )))  # fmt: skip
+    elif change == "add-key":
+        s0 = pipe.steps[0].name
+        why.append(pick(rng, (
+            f"The new key goes into `publickeys` and becomes a second functionary of `{s0}`; either key then passes.",
+            f"For the rotation window `{s0}` lists both keys as functionaries — one matching signer is enough.",
+        )))  # fmt: skip
+    elif change == "replace-key":
+        step = check["retired"][0]
+        why.append(pick(rng, (
+            f"The retired key is removed from `publickeys` and from `{step}`'s functionaries and the new one takes its place, so attestations signed with the old key no longer pass.",
+            f"Dropping the old key entirely (both the `publickeys` entry and the functionary) is what stops it from being accepted; the new key replaces it in `{step}`.",
+        )))  # fmt: skip
+    elif change == "expiry":
+        why.append(pick(rng, (
+            f"Only `expires` changes (RFC 3339: `{check['expires']}`); every other field stays byte-for-byte the same.",
+            f"Witness refuses a policy once `expires` has passed, so only that field moves to `{check['expires']}`.",
+        )))  # fmt: skip
+    else:
+        why.append(_summary(rng, check, pipe))
+        why.append(pick(rng, _WHY_TYPES))
+    if x509:
+        why.append(pick(rng, _WHY_X509))
+    elif change not in ("expiry",):
+        why.append(pick(rng, _WHY_DERIVED) if key_style == 2 else pick(rng, _WHY_KEYS))
+    if len(pipe.steps) > 1 and change in (None, "add-step"):
+        (why if len(why) < 3 else notes).append(pick(rng, _WHY_CHAIN))
+    if check["sub"] == "multi-functionary":
+        (why if len(why) < 3 else notes).insert(0, pick(rng, _WHY_MULTI).format(step=pipe.steps[0].name))
     if check.get("rego"):
         r = check["rego"]
-        notes.append(
-            f"- The Rego module goes base64-encoded into `regopolicies` of the `{r['type']}` attestation, "
-            f"with `name` `{r['name']}`."
-        )
-    exported = sorted({x for s in specs for x in s.get("x", ())})
+        sentence = pick(rng, _WHY_REGO).format(name=r["name"], type=r["type"], step=r["step"])
+        if len(why) < 3:
+            why.append(sentence)
+        else:
+            notes.append(sentence)
+    described = pipe.steps[-1:] if change == "add-step" else (pipe.steps if change is None else ())
+    for spec in described:
+        notes.append(_types_line(rng, spec, worlds.types[spec.name], version))
+    if len(pipe.steps) > 1 and change is None:
+        notes.append(pick(rng, _WHY_FOUND))
+        if version.artifacts_need_overlap:
+            notes.append(
+                "Since witness v0.12 each `artifactsFrom` pair must also share at least one file, which these steps do."
+            )
+    exported = sorted({x for s in described for x in s.export})
     if exported:
-        files = ", ".join(f"`<out>-{x}.json`" for x in exported)
         notes.append(
-            f"- `--attestor-{exported[0]}-export` moves {' and '.join(exported)} out of the collection into "
-            f"{files}, so the steps must not require {'them' if len(exported) > 1 else 'it'}."
+            f"`--attestor-{exported[0]}-export` writes {' and '.join(exported)} to a separate `<outfile>-{exported[0]}.json` "
+            f"instead of the collection, so the step must not require {'them' if len(exported) > 1 else 'it'}."
         )
-    if any("sbom" in s["a"] for s in specs):
+    if any(t in SBOM_TYPES for s in described for t in worlds.types[s.name]):
         notes.append(
-            "- An SBOM attestation's type is the document type (SPDX/CycloneDX), not `.../sbom/v0.1`."
+            "An SBOM attestation's type is the document's own (`https://spdx.dev/Document` or `https://cyclonedx.org/bom`), not `.../sbom/v0.1`."
         )
-    head = {
-        "add-step": f"Add the `{specs[-1]['name']}` step and its key; the rest is unchanged.",
-        "add-key": f"Add the new key to `publickeys` and as a second functionary of `{specs[0]['name']}`.",
-        "expiry": f"Only `expires` changes (RFC 3339: `{check['expires']}`).",
-    }.get(change or "", "Each step requires exactly what its run records:")
-    return [head, *lines, *notes]
-
-
-def _dumps(value: Any, indent: str = "") -> str:
-    """JSON with small objects/arrays kept on one line (shorter than indent=2, same value)."""
-    flat = json.dumps(value)
-    if not isinstance(value, (dict, list)) or len(flat) + len(indent) <= 118:
-        return flat
-    inner = indent + "  "
-    if isinstance(value, dict):
-        items = [f"{inner}{json.dumps(k)}: {_dumps(v, inner)}" for k, v in value.items()]
-        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
-    return "[\n" + ",\n".join(inner + _dumps(v, inner) for v in value) + "\n" + indent + "]"
-
-
-def _answer(check: dict[str, Any], names: _Names, worlds: _Worlds, policy: dict[str, Any]) -> str:
-    w = worlds.positives[0]
-    specs = check["steps"]
-    sign = f"witness sign -f {names.policy_file} -o {names.signed_file} -k {names.policy_key[0]}"
-    verify = f"witness verify -p {names.signed_file} -k {names.policy_key[1]} -f {w.artifact_path}" + "".join(
-        f" -a {names.outs[s['name']]}" for s in specs
+    if x509:
+        pkis = {f.pki for fs in funcs.values() for f in fs if isinstance(f, W.CertIdentity)}
+        pki = next(iter(pkis))
+        notes.append(
+            f"`roots.{pki.root_id}.certificate` is `base64 -w0 {names.ca_files[0]}`"
+            + (f" and its `intermediates` holds `base64 -w0 {names.ca_files[1]}`" if pki.inter_key else "")
+            + f"; the id `{pki.root_id}` is just a name that `certConstraint.roots` refers to."
+        )
+    if key_style == 2 and not x509:  # the question pasted PEMs: show the ids derived from them
+        s0 = pipe.steps[0].name
+        shown = {
+            None: [f for s in pipe.steps for f in funcs[s.name]],
+            "add-step": funcs[pipe.steps[-1].name][:1],
+            "add-key": funcs[s0][-1:],
+            "replace-key": funcs[(check.get("retired") or [s0])[0]][:1],
+        }.get(change, [])
+        for f in dict.fromkeys(shown):
+            assert isinstance(f, W.Key)
+            notes.append(f"`sha256sum {names.key_of(f)[1]}` → `{f.keyid}`.")
+    pk, pub = names.policy_key
+    sign = pick(rng, (
+        f"witness sign -f {names.policy_file} -o {names.signed_file} -k {pk}",
+        f"witness sign --infile {names.policy_file} --outfile {names.signed_file} --signer-file-key-path {pk}",
+    ))  # fmt: skip
+    target = f"-f {w.artifact_path}" if w.artifact_path else f"-s {w.subject}"
+    verify = f"witness verify -p {names.signed_file} -k {pub} {target}" + "".join(
+        f" -a {names.outs[s.name]}" for s in pipe.steps
     )
-    parts = [
-        "\n".join(_explain(check, names, worlds)),
-        f"`{names.policy_file}`:\n```json\n" + _dumps(policy) + "\n```",
-        f"Sign it (`witness verify` only accepts a signed policy) and verify:\n```bash\n{sign}\n{verify}\n```",
-    ]
-    return "\n\n".join(parts)
+    check_cmds = [sign, verify]
+    if not version.policy_check_note and rng.random() < 0.4:
+        check_cmds.insert(0, f"witness policy check {names.policy_file}")
+    intro = pick(rng, (
+        "Sign it (`witness verify` only accepts a signed policy), then verify with all attestations:",
+        f"Save it as `{names.policy_file}`, sign it with the policy key and run verify:",
+        "Then sign and verify:",
+        f"Sign with `{pk}` and check the pipeline against it:",
+    ))  # fmt: skip
+    lesson = teach.Lesson(
+        why=why,
+        artifact=f"`{names.policy_file}`:\n```json\n" + W.compact_json(policy) + "\n```"
+        if rng.random() < 0.5
+        else "```json\n" + W.compact_json(policy) + "\n```",
+        check=check_cmds,
+        check_intro=intro,
+        notes=notes,
+    )
+    return teach.render(rng, lesson)
 
 
 def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Example:
     """A policy task; its reference policy verifies the genuine pipelines under every release profile
-    (the check's `score` runs the release the check records, `version`)."""
-    del version  # the reference policy is written to pass under every release (REFERENCE §4.11)
+    (`score` runs the release the check records, `version`); `version` also decides whether the answer
+    mentions `witness policy check` (v0.11 and later)."""
     sub = rng.choice(SUBKINDS)
     check = _make_check(rng, sub)
     worlds = _worlds(check)
     names = _names(rng, check)
-    question, i = _question(rng, check, names, worlds)
+    question, i = _question(rng, check, names, worlds.positives[0])
     check["policy_key_file"] = names.policy_key[0]
     policy = _reference_policy(check)
-    answer = _answer(check, names, worlds, policy)
+    key_style = 2 if "-----BEGIN PUBLIC KEY-----" in question else 0
+    answer = _answer(rng, check, names, worlds, policy, version, key_style)
     semantic = {k: v for k, v in check.items() if k != "policy_key_file"}
     group = f"{NAME}/{sub}/" + hashlib.sha256(_check_key(semantic).encode()).hexdigest()[:16]
     change = check.get("change", {}).get("kind")
@@ -758,7 +1049,7 @@ def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Examp
         answer=answer,
         check=check,
         system=phrasing.system_prompt(rng),
-        meta={"sub": sub, "change": change, "steps": [s["name"] for s in check["steps"]]},
+        meta={"sub": sub, "change": change, "steps": list(_pipe(check).names)},
     )
 
 
@@ -786,7 +1077,7 @@ def _sign_problem(answer: str, key_file: str, version: WitnessVersion) -> str | 
 
 
 def _static_problem(check: dict[str, Any], policy: Any, worlds: _Worlds) -> str | None:
-    want = [s["name"] for s in check["steps"]]
+    want = list(_pipe(check).names)
     got = list(policy.steps)
     if sorted(got) != sorted(want):
         return f"policy steps {got} != expected {want}"
@@ -798,6 +1089,10 @@ def _static_problem(check: dict[str, Any], policy: Any, worlds: _Worlds) -> str 
             missing = sorted(need - types)
             extra = sorted(types - need)
             return f"step {name}: attestations missing {missing} / not recorded {extra}"
+    for spec in _pipe(check).steps:
+        missing = [f for f in spec.artifacts_from if f not in policy.steps[spec.name].artifacts_from]
+        if missing:
+            return f"step {spec.name} does not take its artifacts from {missing[0]} (artifactsFrom)"
     if check.get("rego"):
         r = check["rego"]
         step = policy.steps[r["step"]]
@@ -809,23 +1104,12 @@ def _static_problem(check: dict[str, Any], policy: Any, worlds: _Worlds) -> str 
     return None
 
 
-def _verify(
-    env: Any,
-    world: _World,
-    key: crypto.Verifier,
-    ctx: ScoreContext,
-    rego: bool,
-    now: datetime,
-    version: WitnessVersion,
-) -> wverify.VerifyResult:
+def _verify(env: Any, worlds: _Worlds, world: W.World, key: Any, ctx: ScoreContext, rego: bool, now: datetime,
+            version: WitnessVersion) -> wverify.VerifyResult:  # fmt: skip
     return wverify.verify(
-        env,
-        world.collections,
-        [world.digest],
-        wverify.VerifyOptions(
-            version=version, policy_verifiers=[key], rego=ctx.rego if rego else None, now=now
-        ),
-    )
+        env, worlds.collections(world, version), [world.subject],
+        wverify.VerifyOptions(version=version, policy_verifiers=[key], rego=ctx.rego if rego else None, now=now),
+    )  # fmt: skip
 
 
 @guarded
@@ -853,20 +1137,20 @@ def score(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Score:
     problem = _sign_problem(answer, check.get("policy_key_file", ""), version)
     if problem:
         return Score.failed(problem)
-    signer = _signer(check["policy_key"])
-    env = simulate.sign_policy(data, signer)
-    key = signer.verifier()
+    pkey = W.Key.from_json(check["policy_key"])
+    env = simulate.sign_policy(data, pkey.signer)
+    key = pkey.verifier
     times = [ctx.now] + ([parse_rfc3339(check["verify_at"])] if check.get("verify_at") else [])
     for i, world in enumerate(worlds.positives):
         for now in times:
-            res = _verify(env, world, key, ctx, rego, now, version)
+            res = _verify(env, worlds, world, key, ctx, rego, now, version)
             if not res.passed:
                 why = (res.reasons or [res.error or "?"])[0].splitlines()[0]
                 return Score.failed(
                     f"verify FAILS on the genuine pipeline #{i} ({version.label}): {why[:200]}"
                 )
     for label, world in worlds.negatives:
-        res = _verify(env, world, key, ctx, rego, ctx.now, version)
+        res = _verify(env, worlds, world, key, ctx, rego, ctx.now, version)
         if res.passed:
             return Score.failed(f"verify PASSES a bad world ({version.label}): {label}")
     return Score.passed()

@@ -6,6 +6,7 @@ as `https://spdx.dev/Document` for sbom); both lookups are single dict hits.
 
 from __future__ import annotations
 
+from witness_evals.common.errors import InputError
 from witness_evals.witness.attestors import (
     aws,
     aws_codebuild,
@@ -38,7 +39,6 @@ from witness_evals.witness.attestors.base import RUN_TYPES, SELECTIONS, Attestor
 from witness_evals.witness.attestors.material import materials
 from witness_evals.witness.attestors.product import products
 from witness_evals.witness.attestors.scenario import Scenario
-from witness_evals.witness.errors import InputError
 
 __all__ = [
     "ALWAYS_RUN",

@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from witness_evals.witness.attestors.artifacts import file_digest
 from witness_evals.witness.attestors.base import AttestorSpec
 from witness_evals.witness.attestors.gotypes import BOOL, DIGEST, INT, STR, STRS, F, ListT, MapT, S
 from witness_evals.witness.attestors.scenario import Scenario
+from witness_evals.witness.attestors.workdir import file_digest
 
 TYPE = "https://witness.dev/attestations/command-run/v0.1"
 

@@ -18,8 +18,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from witness_evals.common.errors import InputError
 from witness_evals.witness.digests import ALLOWED_HASHES
-from witness_evals.witness.errors import InputError
 from witness_evals.witness.gocompat import go_json_kind as _json_kind
 
 

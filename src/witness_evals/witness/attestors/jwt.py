@@ -6,10 +6,10 @@ import base64
 import random
 from typing import Any
 
+from witness_evals.common.errors import InputError
 from witness_evals.witness.attestors.base import AttestorSpec
 from witness_evals.witness.attestors.gotypes import OBJ, STR, CustomT, F, S, _json_kind
 from witness_evals.witness.attestors.scenario import Scenario, hex_id
-from witness_evals.witness.errors import InputError
 
 TYPE = "https://witness.dev/attestations/jwt/v0.1"
 KEY_TYPES = ("RSA", "EC", "OKP", "oct")

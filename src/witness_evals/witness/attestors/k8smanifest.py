@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from witness_evals.common.jsonio import dumps_go
 from witness_evals.witness.attestors.artifacts import k8s_objects
 from witness_evals.witness.attestors.base import AttestorSpec, DigestSet, Products
 from witness_evals.witness.attestors.gotypes import ANY, BOOL, INT, STR, STRMAP, STRS, F, ListT, MapT, S
 from witness_evals.witness.attestors.scenario import Scenario
 from witness_evals.witness.digests import sha256_hex
-from witness_evals.witness.jsonio import dumps_go
 
 TYPE = "https://witness.dev/attestations/k8smanifest/v0.2"
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from witness_evals.witness.attestors.artifacts import LOCKFILE_NAMES
 from witness_evals.witness.attestors.base import AttestorSpec, DigestSet, Products
 from witness_evals.witness.attestors.gotypes import DIGEST, STR, F, ListT, S
 from witness_evals.witness.attestors.scenario import Scenario
+from witness_evals.witness.attestors.workdir import LOCKFILE_NAMES
 from witness_evals.witness.digests import sha256_hex
 
 TYPE = "https://witness.dev/attestations/lockfiles/v0.1"

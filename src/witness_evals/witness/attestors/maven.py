@@ -6,10 +6,10 @@ import random
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from witness_evals.witness.attestors.artifacts import DEPENDENCIES, pom_xml
 from witness_evals.witness.attestors.base import AttestorSpec, DigestSet, Products, sha256_of
 from witness_evals.witness.attestors.gotypes import STR, F, ListT, S
 from witness_evals.witness.attestors.scenario import Scenario
+from witness_evals.witness.attestors.workdir import DEPENDENCIES, pom_xml
 
 TYPE = "https://witness.dev/attestations/maven/v0.1"
 DEPENDENCY = S(

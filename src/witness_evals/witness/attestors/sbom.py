@@ -11,10 +11,11 @@ import json
 import random
 from typing import Any
 
-from witness_evals.witness.attestors.artifacts import CDX_MIME, SPDX_MIME, sbom_bytes
+from witness_evals.witness.attestors.artifacts import sbom_bytes
 from witness_evals.witness.attestors.base import AttestorSpec, DigestSet, Products, sha256_of
 from witness_evals.witness.attestors.gotypes import ANY
 from witness_evals.witness.attestors.scenario import Scenario
+from witness_evals.witness.attestors.workdir import CDX_MIME, SPDX_MIME
 
 TYPE = "https://witness.dev/attestations/sbom/v0.1"
 SPDX_TYPE = "https://spdx.dev/Document"

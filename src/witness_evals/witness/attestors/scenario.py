@@ -12,9 +12,10 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Self
 
-from witness_evals.witness.attestors import artifacts
+from witness_evals.witness.attestors import workdir
+from witness_evals.witness.attestors.step import run_step
 from witness_evals.witness.digests import sha256_hex
 
 LANGUAGES = ("go", "node", "python", "rust", "java")
@@ -133,7 +134,7 @@ class Scenario:
     # ---------- derived views ----------
     def materials(self) -> dict[str, dict[str, str]]:
         """Digest sets of every file before the command (what the material attestor records)."""
-        return {p: artifacts.file_digest(b, self.hashes) for p, b in sorted(self.files_before.items())}
+        return {p: workdir.file_digest(b, self.hashes) for p, b in sorted(self.files_before.items())}
 
     def product_paths(self) -> list[str]:
         """Files that are new or changed after the command, sorted."""
@@ -143,8 +144,8 @@ class Scenario:
         """Product attestor view: path -> {mime_type, digest}."""
         return {
             p: {
-                "mime_type": artifacts.mime_type(p, self.files_after[p]),
-                "digest": artifacts.file_digest(self.files_after[p], self.hashes),
+                "mime_type": workdir.mime_type(p, self.files_after[p]),
+                "digest": workdir.file_digest(self.files_after[p], self.hashes),
             }
             for p in self.product_paths()
         }
@@ -152,7 +153,7 @@ class Scenario:
     def sbom_path(self) -> str | None:
         """Path of the SBOM product, if the step produced one."""
         for p in self.product_paths():
-            if artifacts.mime_type(p, self.files_after[p]) in artifacts.SBOM_MIME_TYPES:
+            if workdir.mime_type(p, self.files_after[p]) in workdir.SBOM_MIME_TYPES:
                 return p
         return None
 
@@ -164,7 +165,7 @@ class Scenario:
         """A deterministic rng for one attestor, independent of the others."""
         return random.Random(f"{self.token}:{purpose}")
 
-    def with_(self, **changes: Any) -> Scenario:
+    def with_(self, **changes: Any) -> Self:
         return replace(self, **changes)
 
     # ---------- generation ----------
@@ -213,7 +214,7 @@ class Scenario:
             )
         )
         image = f"{image_repo}:{version}"
-        files_before = artifacts.project_files(rng, language, org, project, version, commit, branch)
+        files_before = workdir.project_files(rng, language, org, project, version, commit, branch)
         base = cls(
             token=token,
             step=overrides.pop("step", None) or step_kind,
@@ -257,7 +258,7 @@ class Scenario:
             start_time=start,
             end_time=start + duration,
         )
-        scenario = artifacts.run_step(rng, base)
+        scenario = run_step(rng, base)
         scenario = scenario.with_(env=_environment(rng, scenario))
         return scenario.with_(**overrides) if overrides else scenario
 

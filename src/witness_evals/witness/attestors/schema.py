@@ -21,8 +21,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
+from witness_evals.common.errors import InputError
 from witness_evals.witness.attestors import get
-from witness_evals.witness.errors import InputError
 
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 _FORMATS = FormatChecker(formats=())

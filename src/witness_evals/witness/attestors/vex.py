@@ -6,12 +6,12 @@ import json
 import random
 from typing import Any
 
+from witness_evals.common.jsonio import dumps_go
 from witness_evals.witness.attestors.artifacts import vex_document
 from witness_evals.witness.attestors.base import AttestorSpec
 from witness_evals.witness.attestors.gotypes import DIGEST, OBJ, STR, F, S
 from witness_evals.witness.attestors.scenario import Scenario
 from witness_evals.witness.digests import sha256_hex
-from witness_evals.witness.jsonio import dumps_go
 
 TYPE = "https://openvex.dev/ns"
 SHAPE = S(

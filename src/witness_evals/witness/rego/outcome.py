@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..errors import InputError, WitnessError
+from witness_evals.common.errors import InputError, WitnessError
 
 Mode = Literal["verify", "policy-check"]
 MODES: tuple[str, ...] = ("verify", "policy-check")

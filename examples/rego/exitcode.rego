@@ -1,0 +1,6 @@
+package commandrun.exitcode
+
+deny[msg] {
+	input.exitcode != 0
+	msg := "exitcode not 0"
+}

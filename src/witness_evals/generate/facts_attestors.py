@@ -1,0 +1,457 @@
+"""What each attestor records and needs (REFERENCE §1.2-1.4), and the facts built from it.
+
+`INFO` says, per attestor, what its predicate holds, what people call the thing they want captured,
+and what it needs to work. The facts ask "which attestor captures X?", "what does -a Y need?" and
+"where is field Z in Rego?" (the field paths come from the Rego requirement catalogue, so facts and
+Rego examples agree).
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from witness_evals.witness import cli as cli_spec
+from witness_evals.witness.attestors import ATTESTORS
+
+
+@dataclass(frozen=True)
+class Info:
+    records: str
+    """What the predicate holds (a clause after "it records")."""
+    captures: tuple[str, ...]
+    """Noun phrases for what people want captured."""
+    needs: str = ""
+    """What it needs to work / when it fails ("" when nothing special)."""
+    needs_terms: tuple[str, ...] = ()
+    """Terms an answer about `needs` must contain (one of them)."""
+
+
+INFO: dict[str, Info] = {
+    "aws-codebuild": Info(
+        "the CodeBuild build's `CODEBUILD_*` values (build id and ARN, project name, initiator, source repository "
+        "and version, webhook event and ref, region) under `build_info`",
+        (
+            "which AWS CodeBuild project and build produced an artifact",
+            "the CodeBuild initiator and webhook event",
+        ),
+    ),
+    "aws": Info(
+        "the EC2 instance identity document (account id, region, availability zone, instance id and type, AMI, "
+        "architecture) together with the raw document and its signature",
+        ("the EC2 instance identity of our build machine", "which AWS account and region the builder ran in"),
+        "an EC2 instance (it reads the instance identity document from the instance metadata service); "
+        "`--attestor-aws-region-cert` supplies the certificate used to check the document's signature",
+        ("EC2", "metadata"),
+    ),
+    "command-run": Info(
+        "the argv of the command after `--` (`cmd`), its exit code, its stdout/stderr and, with `--trace`, the "
+        "processes it started",
+        ("the exact command a build step ran", "the exit code and output of our build command"),
+        "a command after `--`: `witness run ... -- <cmd>` adds it automatically, and `-a command-run` is ignored "
+        "with a warning",
+        ("--", "after `--`", "command follows"),
+    ),
+    "docker": Info(
+        "the images a `docker buildx build` produced: for each image its references (tags), digest and the base "
+        "images it was built from",
+        ("the image digests and tags from `docker buildx build`", "the base images of our Docker build"),
+        "a build run with `docker buildx build --metadata-file <file>`: the attestor reads that metadata file",
+        ("--metadata-file", "metadata file"),
+    ),
+    "environment": Info(
+        "the OS, hostname, user name and the environment variables of the step, with sensitive values masked "
+        "as `******`",
+        ("the environment variables of the build", "which user and host ran the build step"),
+    ),
+    "gcp-iit": Info(
+        "the verified GCE instance identity token (`jwt`) and the VM's project, zone, instance and GKE cluster "
+        "details (snake_case fields such as `project_id`, `instance_id`, `cluster_name`)",
+        ("the GCP VM identity of our runner", "which GCP project and zone the build VM was in"),
+        "a Google Compute Engine VM or GKE node (it asks the metadata server for an identity token)",
+        ("metadata", "GCE", "Compute Engine"),
+    ),
+    "git": Info(
+        "the commit (hash, author, committer, message, signature), the branch, tags, remotes, parent hashes and "
+        "the status of uncommitted files",
+        ("the commit and branch that was built", "whether the work tree had uncommitted changes"),
+        "a git work tree: `-a git` outside one fails (a repository without commits yields an empty git "
+        "attestation)",
+        ("work tree", "repository", "git repo"),
+    ),
+    "github": Info(
+        "the GitHub Actions run (workflow, run id and URL, runner OS and arch, server URL) and the claims of the "
+        "verified OIDC token under `jwt`",
+        (
+            "which GitHub Actions workflow run built an artifact",
+            "the GitHub OIDC token claims (repository, ref, actor)",
+        ),
+        "a GitHub Actions job with `GITHUB_ACTIONS=true` and an OIDC token (job permission `id-token: write`); "
+        "elsewhere it fails with `not in a github ci job`",
+        ("GITHUB_ACTIONS", "id-token", "OIDC"),
+    ),
+    "gitlab": Info(
+        "the GitLab CI job and pipeline (job name, stage, image, job/pipeline/project URLs, server URL) and, "
+        "when `CI_JOB_JWT` is set, the job JWT claims under `jwt`",
+        ("the GitLab pipeline and job that ran a build", "the GitLab job image and stage"),
+        "a GitLab CI job (`GITLAB_CI=true`); the `jwt` part needs `CI_JOB_JWT`, which GitLab 17.0 removed",
+        ("GITLAB_CI",),
+    ),
+    "jenkins": Info(
+        "the Jenkins build (build number and tag, job name, node, executor, workspace, Jenkins URL, pipeline URL)",
+        ("the Jenkins job and node that built an artifact", "the Jenkins build number of a release"),
+        "`JENKINS_URL` in the environment, i.e. a Jenkins build",
+        ("JENKINS_URL",),
+    ),
+    "jwt": Info(
+        "the claims of a verified JWT and the JWKS key it was checked with",
+        ("a verified OIDC token's claims on their own",),
+        "a token handed to it in code: the CLI has no flag for one, so `witness run -a jwt` always fails; github, "
+        "gitlab and gcp-iit embed a jwt predicate instead",
+        ("fails", "no flag", "embed"),
+    ),
+    "k8smanifest": Info(
+        "the Kubernetes manifests among the step's files, with ephemeral fields removed, the images each one "
+        "references and (by default) information about the cluster",
+        ("the Kubernetes manifests we deploy", "the images referenced by our Kubernetes YAML"),
+    ),
+    "link": Info(
+        "an in-toto Link v0.3 predicate: the step name, the command, the materials and the environment",
+        ("an in-toto link for a step", "in-toto link metadata next to the witness collection"),
+    ),
+    "lockfiles": Info(
+        "the name, full content and sha256 of every known lock file (`go.sum`, `package-lock.json`, "
+        "`yarn.lock`, `pnpm-lock.yaml`, `Cargo.lock`, `poetry.lock`, `Pipfile.lock`, `Gemfile.lock`, "
+        "`composer.lock`, `Podfile.lock`, `gradle.lockfile`)",
+        ("the lock files of our project", "the contents of `package-lock.json` or `go.sum` at build time"),
+        "the lock files in the process's current directory: it does not look in `--workingdir`",
+        ("current directory",),
+    ),
+    "material": Info(
+        "the digest of every file in the working directory before the command runs (a map from path to digests)",
+        ("the digests of the source files a step started from", "what was in the checkout before the build"),
+    ),
+    "maven": Info(
+        "the POM's coordinates (`groupid`, `artifactid`, `version`, `projectname`) and its dependencies with "
+        "their scope",
+        ("the Maven dependencies of our project", "the coordinates from our pom.xml"),
+        "a POM, by default `pom.xml` (change it with `--attestor-maven-pom-path`)",
+        ("pom.xml", "--attestor-maven-pom-path"),
+    ),
+    "oci": Info(
+        "an image tarball's tags, manifest, layer diff ids, image id and the digests of the tarball and manifest",
+        ("the layers and tags of an image tarball", "the digest of an image saved with `docker save`"),
+        "an image tarball among the step's products",
+        ("tarball", "tar"),
+    ),
+    "omnitrail": Info(
+        "an omnitrail file trail: sha1, sha256 and gitoid digests of every file and directory under the working "
+        "directory, under the key `Envelope`",
+        ("a full file trail with gitoids of the working tree",),
+        "a Linux or macOS build of witness: omnitrail is not compiled into Windows builds",
+        ("Windows",),
+    ),
+    "policyverify": Info(
+        "the SLSA verification summary of a `witness verify` run: the policy's digest, the input attestations "
+        "and `PASSED` or `FAILED`",
+        ("the verification summary (VSA) of a policy check",),
+        "a `witness verify` run: it is produced only there (run type `verify`), and the CLI neither signs nor "
+        "writes it out",
+        ("witness verify",),
+    ),
+    "product": Info(
+        "the digest and mime type of every file the command created or changed (filtered by "
+        "`--attestor-product-include-glob` / `--attestor-product-exclude-glob`)",
+        ("the digests of the files our build produced", "the output artifacts of a step"),
+    ),
+    "sarif": Info(
+        "a SARIF report found among the step's products, with its file name and digest",
+        ("our static-analysis SARIF results", "the Semgrep or CodeQL report of a scan step"),
+        "a SARIF report among the step's products",
+        ("SARIF",),
+    ),
+    "sbom": Info(
+        "an SPDX or CycloneDX JSON SBOM found among the step's products, embedded as is; the attestation's type "
+        "becomes the SBOM format's URI",
+        ("the SBOM syft generated", "a CycloneDX or SPDX SBOM of the build"),
+        "an SPDX or CycloneDX *JSON* file among the products (XML is skipped); otherwise it fails with "
+        "`no SBOM file found`",
+        ("no SBOM file found", "JSON"),
+    ),
+    "secretscan": Info(
+        "gitleaks findings over the step's products; each secret is stored only as a digest",
+        ("a secret scan of our build outputs", "leaked credentials in build artifacts"),
+    ),
+    "slsa": Info(
+        "SLSA v1.0 provenance derived from the step: build type, external parameters, resolved dependencies, "
+        "builder id and start/finish times",
+        ("SLSA provenance for our builds", "SLSA v1 build provenance"),
+    ),
+    "system-packages": Info(
+        "the distribution, its version and the installed packages (name and version) of the build machine, with "
+        "a digest of the list",
+        (
+            "the OS packages installed in the build container",
+            "which Debian/Ubuntu packages were on the builder",
+        ),
+    ),
+    "vex": Info(
+        "an OpenVEX document found among the step's products, with its file name and digest",
+        ("our OpenVEX vulnerability statements", "VEX triage results for a release"),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class FactSpec:
+    """A fact before catalogue assembly (mirrors `facts.Fact`)."""
+
+    fid: str
+    kind: str
+    questions: tuple[str, ...]
+    answer: str
+    check: dict[str, Any]
+    why: tuple[str, ...] = ()
+    commands: tuple[str, ...] = ()
+
+
+def _terms(require: list[list[str]], forbid: list[str] | None = None, **extra: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": "terms", "require": require, "forbid": forbid or []}
+    out.update(extra)
+    return out
+
+
+def run_with(gr: cli_spec.Grammar, name: str, step: str = "build") -> str:
+    """A valid `witness run` that records `name` and keeps the default attestors."""
+    spec = ATTESTORS[name]
+    if (
+        spec.selection in ("always", "always-with-command", "verify-only")
+        or name == "jwt"
+        or spec.selection == "default"
+    ):
+        cmd = f"witness run -s {step} -k key.pem -o {step}.json -- make"
+    else:
+        cmd = f"witness run -s {step} -k key.pem -a environment,git,{name} -o {step}.json -- make"
+    assert gr.parse(cmd).valid, cmd
+    return cmd
+
+
+_CAPTURE_Q = (
+    "Which attestor do I need to capture {c}?",
+    "What do I add to `witness run` so the attestation includes {c}?",
+    "Is there a witness attestor for {c}?",
+    "I want {c} in our attestations. Which `-a` value is that?",
+    "Our auditors asked for {c}. How do I get witness to record that?",
+    "how do i get {c} into the witness collection",
+)
+
+
+def capture_facts(gr: cli_spec.Grammar) -> list[FactSpec]:
+    out: list[FactSpec] = []
+    for name, info in INFO.items():
+        spec = ATTESTORS[name]
+        for i, c in enumerate(info.captures):
+            if name == "jwt":
+                answer = (
+                    f"Not `jwt` itself: the `jwt` attestor records {info.records}, but {info.needs}. For GitHub "
+                    "Actions, `-a github` records the verified OIDC token claims under `jwt`."
+                )
+                check = _terms([["github", "gitlab", "gcp-iit"]], ["-a jwt works"], not_start=["yes"])
+            elif spec.selection == "verify-only":
+                answer = (
+                    f"`{name}`: it records {info.records}. You don't enable it: {info.needs}; its type is "
+                    f"`{spec.type}`."
+                )
+                check = _terms([[name]], [f"-a {name}"])
+            else:
+                how = {
+                    "always": "`witness run` always records it, whatever `-a` says",
+                    "always-with-command": "it is added automatically when a command follows `--`",
+                    "default": "it is one of the defaults of `-a` (`environment`, `git`), so keep it in the list "
+                    "if you pass `-a`",
+                    "opt-in": f"it is opt-in: add `-a {name}` (listing the defaults too, since `-a` replaces "
+                    "them)",
+                }[spec.selection]
+                answer = (
+                    f"The `{name}` attestor: it records {info.records}. {how[0].upper()}{how[1:]}. In a policy "
+                    f"step its type is `{spec.type}`."
+                )
+                check = _terms([[name]])
+            cmd = run_with(gr, name)
+            out.append(
+                FactSpec(
+                    f"attestor/capture/{name}/{i}",
+                    "attestor-capture",
+                    tuple(q.format(c=c) for q in _CAPTURE_Q),
+                    answer,
+                    check,
+                    why=(
+                        "`witness attestors list` prints every attestor with its type and run type.",
+                        f"`witness attestors schema {name}` shows the fields of its predicate.",
+                    ),
+                    commands=(cmd, "witness attestors list", f"witness attestors schema {name}"),
+                )
+            )
+    return out
+
+
+_NEEDS_Q = (
+    "What does the `{a}` attestor need in order to work?",
+    "`witness run -a {a}` fails for me. What does that attestor require?",
+    "Before I add `-a {a}` to our pipeline: what has to be in place?",
+    "When does the {a} attestor fail?",
+    "Is there anything special about running the `{a}` attestor?",
+    "Prerequisites for `-a {a}`?",
+)
+
+
+def needs_facts(gr: cli_spec.Grammar) -> list[FactSpec]:
+    out: list[FactSpec] = []
+    for name, info in INFO.items():
+        if not info.needs:
+            continue
+        answer = f"`{name}` needs {info.needs}."
+        if name not in ("command-run", "policyverify", "jwt"):
+            answer += (
+                " Any attestor error makes the whole `witness run` fail (`attestors failed with error messages`), "
+                "and nothing is written."
+            )
+        out.append(
+            FactSpec(
+                f"attestor/needs/{name}",
+                "attestor-needs",
+                tuple(q.format(a=name) for q in _NEEDS_Q),
+                answer,
+                _terms([list(info.needs_terms)]),
+                why=(f"It records {info.records}.",),
+                commands=(f"witness attestors schema {name}",),
+            )
+        )
+    return out
+
+
+_FIELD_Q = (
+    "In a Rego rule on the {a} attestation, how do I read {w}?",
+    "Where does the {a} predicate keep {w}?",
+    "What's the Rego path for {w} in the `{a}` attestation?",
+    "Which input field holds {w} when my policy checks the {a} attestation?",
+    "I need {w} from the `{a}` attestation in a witness policy. What's the path?",
+    "{a} attestation, Rego: which key is {w}?",
+)
+
+
+@functools.cache
+def _paths() -> dict[tuple[str, str], tuple[str, str]]:
+    """(attestor, path) -> (what it holds, the requirement's field sentence), from the Rego catalogue."""
+    from witness_evals.generate import rego_reqs_artifacts, rego_reqs_platform, rego_reqs_source
+
+    out: dict[tuple[str, str], tuple[str, str]] = {}
+    makers: list[tuple[str, Callable[[random.Random], Any]]] = [
+        (a, m)
+        for mod in (rego_reqs_source, rego_reqs_platform, rego_reqs_artifacts)
+        for a, ms in mod.MAKERS.items()
+        for m in ms
+    ]
+    for attestor, maker in makers:
+        req = maker(random.Random(0))
+        for path, what in req.paths:
+            out.setdefault((attestor, path), (what, req.fields))
+    return out
+
+
+def field_facts(gr: cli_spec.Grammar) -> list[FactSpec]:
+    out: list[FactSpec] = []
+    for (attestor, path), (what, fields) in _paths().items():
+        alts = [path, path.removeprefix("input.")]
+        out.append(
+            FactSpec(
+                f"attestor/field/{attestor}/{path}",
+                "predicate-field",
+                tuple(q.format(a=attestor, w=what) for q in _FIELD_Q),
+                f"`{path}`: {what}. {fields}",
+                _terms([list(dict.fromkeys(alts))]),
+                why=(
+                    "Rego's `input` is the attestor's predicate itself (no `predicate` wrapper, no statement "
+                    "around it).",
+                    f"`witness attestors schema {attestor}` prints all fields of the predicate.",
+                ),
+                commands=(f"witness attestors schema {attestor}",),
+            )
+        )
+    return out
+
+
+_SUBJECTS_Q = (
+    "Which subjects does the {a} attestation add to the in-toto statement?",
+    "Does the `{a}` attestor contribute subjects that `witness verify` can match?",
+    "What subject names come from the {a} attestor?",
+    "I'm debugging why verify can't find a collection. What subjects does `{a}` produce?",
+    "Which statement subjects should I expect from `-a {a}`?",
+    "How does the {a} attestor show up in the statement's `subject` list?",
+)
+_NO_SUBJECT = ["no subject", "no subjects", "none", "doesn't add", "does not add", "adds no"]
+
+
+@functools.cache
+def _subject_prefixes() -> dict[str, tuple[list[str], list[str]]]:
+    """attestor -> (subject name prefixes, backref prefixes), computed by the core on sample scenarios."""
+    from witness_evals.witness.attestors import Scenario
+
+    kinds = {"sbom": {"step_kind": "sbom"}, "oci": {"step_kind": "image"}, "docker": {"step_kind": "image"}}
+    kinds["k8smanifest"] = {"step_kind": "deploy"}
+    out: dict[str, tuple[list[str], list[str]]] = {}
+    for name, spec in ATTESTORS.items():
+        if name == "policyverify":
+            continue
+        kw: dict[str, Any] = dict(kinds.get(name, {}))
+        if name in ("github", "gitlab", "jenkins", "aws-codebuild"):
+            kw["ci"] = name
+        subj: set[str] = set()
+        back: set[str] = set()
+        for seed in range(3):
+            s = Scenario.random(random.Random(seed), **kw)
+            pred = spec.build(s.sub_rng(name), s)
+            subj |= {k.split(":")[0] for k in spec.subjects(pred, products=s.products())}
+            back |= {k.split(":")[0] for k in spec.backrefs(pred)}
+        collapsed = sorted({"layerdiffidNN" if p.startswith("layerdiffid") else p for p in subj})
+        out[name] = (collapsed, sorted(back))
+    return out
+
+
+def subject_facts(gr: cli_spec.Grammar) -> list[FactSpec]:
+    out: list[FactSpec] = []
+    for name, (prefixes, back) in _subject_prefixes().items():
+        spec = ATTESTORS[name]
+        if prefixes:
+            listed = ", ".join(f"`{p}:...`" for p in prefixes)
+            answer = (
+                f"`{name}` reports these subject names: {listed}. Inside the collection's statement each one is "
+                f"prefixed with the attestor type (`{spec.type}/<name>`); verify matches subjects by digest "
+                "value only."
+            )
+            if back:
+                answer += (
+                    f" `{back[0]}` is also a back-reference: once this step passes, verify searches for other "
+                    "steps' collections with that digest."
+                )
+            check = _terms([[p] for p in prefixes[:2]])
+        else:
+            answer = (
+                f"`{name}` adds no subjects, so a collection is never found through it; steps are found through "
+                "the subjects of other attestors (e.g. `product` files, git's `commithash`)."
+            )
+            check = _terms([_NO_SUBJECT], not_start=["yes"])
+        out.append(
+            FactSpec(
+                f"attestor/subjects/{name}",
+                "attestor-subjects",
+                tuple(q.format(a=name) for q in _SUBJECTS_Q),
+                answer,
+                check,
+                why=(f"It records {INFO[name].records}.",),
+            )
+        )
+    return out

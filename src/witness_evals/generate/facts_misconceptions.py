@@ -1,0 +1,621 @@
+"""Facts people get wrong about witness (REFERENCE §1.2, §3-§5, §8), stated for one release.
+
+Each fact answers a question users actually ask (is `-a` additive? where did the exported file go?
+why does `policy check` reject my module?) with the reason, and says which releases a
+version-dependent statement holds for (profiles in `witness.versions`; 0.12 is the default).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from witness_evals.generate.facts_attestors import FactSpec
+from witness_evals.witness import cli as cli_spec
+from witness_evals.witness import versions
+from witness_evals.witness.attestors import ATTESTORS
+from witness_evals.witness.attestors.sbom import CYCLONEDX_TYPE, SPDX_TYPE
+from witness_evals.witness.versions import (
+    DOTWITNESS_ERROR,
+    EMPTY_ATTESTATIONS_ERROR,
+    NO_ARTIFACT_OVERLAP_ERROR,
+    WitnessVersion,
+)
+
+
+def _terms(require: list[list[str]], forbid: list[str] | None = None, **extra: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": "terms", "require": require, "forbid": forbid or []}
+    out.update(extra)
+    return out
+
+
+def _valid(gr: cli_spec.Grammar, *cmds: str) -> tuple[str, ...]:
+    for c in cmds:
+        assert gr.parse(c).valid, c
+    return cmds
+
+
+def _selection(gr: cli_spec.Grammar) -> list[FactSpec]:
+    run = "witness run -s build -k key.pem -a environment,git,lockfiles -o build.json -- make"
+    return [
+        FactSpec(
+            "misc/always-run",
+            "misconception",
+            (
+                "Whatever I pass with `-a`, which attestors end up in every `witness run` collection?",
+                "Are any attestors recorded no matter what `-a` says?",
+                "If I run `witness run -a slsa ...`, what gets recorded besides slsa?",
+                "Which attestors can't be switched off in `witness run`?",
+                "What is always in a witness attestation collection?",
+                "Do I have to list product and material in `-a` for them to be recorded?",
+            ),
+            "`product` and `material` are always recorded, and `command-run` is added whenever a command follows "
+            "`--`. `environment` and `git` are only the default of `-a`, so an explicit `-a` list replaces them.",
+            _terms(
+                [["product"], ["material"], ["command-run"]],
+                ["environment and git are always", "git and environment are always"],
+            ),
+            why=(
+                "`witness attestors list` marks `product`, `material` and `command-run` with `(always run)` and "
+                "`environment` and `git` with `(default)`.",
+            ),
+            commands=_valid(gr, "witness attestors list"),
+        ),
+        FactSpec(
+            "misc/a-replaces-defaults",
+            "misconception",
+            (
+                "Is `-a` additive, or does it replace the default attestors of `witness run`?",
+                "I passed `-a sbom` and now my collection has no git attestation. Why?",
+                "Does `witness run -a slsa` still record environment and git?",
+                "How do I add one attestor without losing the defaults?",
+                "Why did the environment attestation vanish when I added `-a lockfiles`?",
+                "When I use `-a`, do the default attestors still run?",
+            ),
+            "`-a/--attestations` replaces its default (`environment,git`) instead of adding to it. List the "
+            "defaults next to what you add, e.g. `-a environment,git,lockfiles`; `product` and `material` are "
+            "recorded either way.",
+            _terms(
+                [["replace", "replaces", "replaced", "not additive", "instead of"], ["environment"], ["git"]]
+            ),
+            why=(
+                "The flag's help text says it: `Attestations to record ('product' and 'material' are always "
+                "recorded)`, default `[environment,git]`.",
+            ),
+            commands=_valid(gr, run, "witness run --help"),
+        ),
+        FactSpec(
+            "misc/command-run-builtin",
+            "misconception",
+            (
+                "Witness warns `'command-run' is a builtin attestor and cannot be called with --attestations flag`. "
+                "Is my command still attested?",
+                "Do I need `-a command-run` to record the command of a step?",
+                "What happens if I put command-run into the `-a` list?",
+                "How do I enable the command-run attestor?",
+                "My `-a` list has command-run and witness prints a warning about it. Should I remove it?",
+                "Which flag turns on command-run in `witness run`?",
+            ),
+            "`command-run` is added automatically whenever a command follows `--` (`witness run ... -- make`); "
+            "you never select it. A `command-run` entry in `-a` is ignored with that warning, so drop it from "
+            "the list.",
+            _terms([["automatically", "builtin", "built-in"]], ["-a command-run enables"]),
+            commands=_valid(
+                gr, "witness run -s test -k key.pem -a environment,git -o test.json -- go test ./..."
+            ),
+        ),
+    ]
+
+
+def _exports(gr: cli_spec.Grammar) -> list[FactSpec]:
+    out: list[FactSpec] = []
+    for name in ("link", "slsa", "sbom"):
+        spec = ATTESTORS[name]
+        types = f"`{SPDX_TYPE}` or `{CYCLONEDX_TYPE}`" if name == "sbom" else f"`{spec.type}`"
+        cmd = f"witness run -s build -k key.pem -a environment,git,{name} --attestor-{name}-export -o build.json -- make"
+        _valid(gr, cmd)
+        out += [
+            FactSpec(
+                f"misc/export-file/{name}",
+                "misconception",
+                (
+                    f"With `-o build.json --attestor-{name}-export`, where does the exported {name} attestation go?",
+                    f"I exported {name} with `--attestor-{name}-export -o build.json`. What's the file name?",
+                    f"Where does witness write an exported {name} statement when the outfile is `build.json`?",
+                    f"Our upload step looks for the {name} file after `--attestor-{name}-export` and finds nothing. "
+                    "What name does witness use (outfile `build.json`)?",
+                    f"Which file holds the {name} predicate after `witness run ... --attestor-{name}-export -o "
+                    "build.json`?",
+                    f"`--attestor-{name}-export` with `-o build.json`: output file name?",
+                ),
+                f"`build.json-{name}.json`: an exported attestation is written next to the outfile as "
+                f"`<outfile>-{name}.json` (the full outfile name plus `-{name}.json`), as its own signed statement, "
+                "and it is no longer inside the collection in `build.json`.",
+                _terms([[f"build.json-{name}.json"]], [f"written to build-{name}.json"]),
+                commands=(cmd,),
+            ),
+            FactSpec(
+                f"misc/export-not-in-collection/{name}",
+                "misconception",
+                (
+                    f"After adding `--attestor-{name}-export`, the policy step that requires {name} fails. Why?",
+                    f"My step lists the {name} type and verify rejects it since we started exporting {name}. "
+                    "What's wrong?",
+                    f"Does an exported {name} attestation still count for the step's `attestations` in the policy?",
+                    f"Verify can't find the {name} attestation in our collection, but `--attestor-{name}-export` "
+                    "wrote it. How do I fix the policy?",
+                    f"Is the {name} predicate in the collection when I use `--attestor-{name}-export`?",
+                    f"Why would `--attestor-{name}-export` break verification of a step that requires {name}?",
+                ),
+                f"Exporting takes {name} out of the collection: it is signed as its own statement in "
+                f"`<outfile>-{name}.json`, so the collection has no {types} entry and a step that lists that type "
+                "cannot pass. Either drop the export flag or remove the type from the step's `attestations`.",
+                _terms([["export", "exported", "exporting"], ["collection"]]),
+                commands=(cmd,),
+            ),
+            FactSpec(
+                f"misc/export-needs-selection/{name}",
+                "misconception",
+                (
+                    f"`--attestor-{name}-export` does nothing for me: no extra file, no error. What am I missing?",
+                    f"Is `--attestor-{name}-export` enough to get a separate {name} attestation?",
+                    f"Why is there no `-{name}.json` file after I passed `--attestor-{name}-export`?",
+                    f"How do I export {name} as a separate statement with witness run?",
+                    f"Does `--attestor-{name}-export` enable the {name} attestor?",
+                    f"What else do I need besides `--attestor-{name}-export`?",
+                ),
+                f"`--attestor-{name}-export` only configures the {name} attestor; it has no effect unless `{name}` is "
+                "selected with `-a` (and `-a` replaces the defaults, so list those too):\n\n"
+                f"```bash\n{cmd}\n```",
+                _terms([["-a", "--attestations"]], valid_command="run"),
+            ),
+        ]
+    return out
+
+
+def _types(gr: cli_spec.Grammar) -> list[FactSpec]:
+    sbom = ATTESTORS["sbom"]
+    return [
+        FactSpec(
+            "misc/sbom-type",
+            "misconception",
+            (
+                f"My policy requires `{sbom.type}` and verify can't find the SBOM step's collection. What type "
+                "should the step list?",
+                "Which attestation type do I put in the policy for an SPDX SBOM recorded with `-a sbom`?",
+                "`witness attestors list` says sbom is `.../sbom/v0.1`. Is that the type inside the collection?",
+                "What's the type of the sbom attestation in a collection when syft wrote CycloneDX JSON?",
+                "Policy step for our SBOM: which type string matches what `-a sbom` records?",
+                "Why doesn't `https://witness.dev/attestations/sbom/v0.1` match our SBOM attestation?",
+            ),
+            f"List the SBOM format's type: `{SPDX_TYPE}` for SPDX JSON or `{CYCLONEDX_TYPE}` for CycloneDX JSON. "
+            f"The sbom attestor is registered as `{sbom.type}`, but once it runs the attestation carries the type "
+            "of the SBOM it found, and policy types are compared as exact strings.",
+            _terms([[SPDX_TYPE], [CYCLONEDX_TYPE]], case=True),
+            why=(
+                "A collection that lacks a required type is not even found, which is why verify reports no "
+                "collections for the step.",
+            ),
+            commands=_valid(gr, "witness attestors schema sbom"),
+        ),
+        FactSpec(
+            "misc/type-exact",
+            "misconception",
+            (
+                "Does witness match attestation types in a policy loosely, e.g. ignoring the version suffix?",
+                "Can I write `https://slsa.dev/provenance/v1` in the policy for the slsa attestor?",
+                "Is `https://witness.dev/attestations/k8smanifest/v0.1` close enough for the k8smanifest attestor?",
+                "Are policy attestation types compared exactly?",
+                "Which type strings have unusual versions among the witness attestors?",
+                "Why does my step requiring `https://witness.dev/attestations/vex/v0.1` never match?",
+            ),
+            "Types are compared as exact strings, and a few don't follow the `witness.dev/attestations/<name>/v0.1` "
+            f"pattern: k8smanifest is `{ATTESTORS['k8smanifest'].type}`, slsa is `{ATTESTORS['slsa'].type}` (with "
+            f"`.0`), vex is `{ATTESTORS['vex'].type}` (no version), link is `{ATTESTORS['link'].type}` and "
+            f"policyverify is `{ATTESTORS['policyverify'].type}`.",
+            _terms(
+                [[ATTESTORS["k8smanifest"].type], [ATTESTORS["slsa"].type], [ATTESTORS["vex"].type]],
+                ["https://slsa.dev/provenance/v1 works", "v0.1 is close enough"],
+                case=True,
+            ),
+            commands=_valid(gr, "witness attestors list"),
+        ),
+    ]
+
+
+def _rego(gr: cli_spec.Grammar, v: WitnessVersion) -> list[FactSpec]:
+    module = (
+        "```rego\npackage commandrun.exitcode\n\nimport rego.v1\n\ndeny contains msg if {\n\tinput.exitcode != 0\n"
+        '\tmsg := "exitcode not 0"\n}\n```'
+    )
+    every = (
+        f"In {v.label} the module runs against every attestation of that type in the collection."
+        if v.rego_on_every_attestation
+        else f"In {v.label} only the last attestation of that type in a collection is evaluated; "
+        f"{versions.since('rego_on_every_attestation')} every one is."
+    )
+    return [
+        FactSpec(
+            "misc/rego-two-parsers",
+            "misconception",
+            (
+                "Why does `witness policy check` reject my `deny[msg] { ... }` module when `witness verify` runs it "
+                "fine?",
+                "Which Rego syntax should I use so both `witness verify` and `witness policy check` accept it?",
+                "`deny contains msg if` fails to parse in `witness verify`. Isn't witness on OPA v1?",
+                "Rego v0 or v1 for witness policies?",
+                "Does witness use the same Rego parser for `verify` and `policy check`?",
+                "How do I write a Rego module that passes both witness commands?",
+            ),
+            "The two commands parse differently: `witness verify` uses OPA's v0-compatible parser (classic "
+            "`deny[msg] { ... }` works, `contains`/`if` need an import), `witness policy check` the v1 parser "
+            "(which rejects `deny[msg] { ... }`). The form both accept is `import rego.v1` with "
+            f"`deny contains msg if`:\n\n{module}",
+            _terms([["import rego.v1"], ["v0", "classic"]]),
+            why=(v.policy_check_note + "." if v.policy_check_note else "",),
+        ),
+        FactSpec(
+            "misc/deny-is-a-set",
+            "misconception",
+            (
+                "Can `deny` in a witness Rego policy be a plain string?",
+                "verify says `invalid data from rego ... expected []interface{} but got string`. Why?",
+                "What type must `deny` have in a witness Rego module?",
+                "Is `deny := true` enough to fail a witness policy step?",
+                "The docs say deny can be a string. Is that right for witness?",
+                "What does witness expect `data.<package>.deny` to be?",
+            ),
+            "`deny` must be a set (or array) of strings, one per violation: witness queries `data.<package>.deny` "
+            "and rejects a string, boolean or object with `invalid data from rego at data.<package>.deny, "
+            "expected []interface{} but got <type>`. Write partial set rules (`deny[msg] { ... }`, or "
+            "`deny contains msg if { ... }` with `import rego.v1`).",
+            _terms([["set", "array"]], ["deny can be a string"], not_start=["yes"]),
+        ),
+        FactSpec(
+            "misc/rego-every-attestation",
+            "misconception",
+            (
+                "If a collection has two attestations of the same type, which one does my Rego module see?",
+                "Does witness run the Rego policy on every attestation of a type or just one?",
+                "Our collection ends up with two sbom attestations. Are both checked by the policy's Rego?",
+                "How does witness pick the attestation a Rego module is evaluated on?",
+                "Is the Rego policy evaluated per attestation or per collection?",
+                "With duplicate attestation types in one collection, which gets the Rego check?",
+            ),
+            every + " Rego's `input` is always one attestation's predicate, never the whole collection.",
+            _terms([["every", "last"]], ["whole collection is the input"]),
+        ),
+        FactSpec(
+            "misc/exitcode-rule",
+            "misconception",
+            (
+                "Does a Rego rule like `input.exitcode != 0` ever fire for attestations made with the witness CLI?",
+                "Should our policy check command-run's exit code?",
+                "If the build command fails, does witness still write an attestation with the non-zero exit code?",
+                "Can a CLI-produced command-run attestation have a non-zero `exitcode`?",
+                "Is an exit-code check in the policy useful with `witness run`?",
+                "What does witness do when the wrapped command exits 1?",
+            ),
+            "A CLI attestation never has a non-zero exit code: when the command fails, the command-run attestor "
+            "returns an error, `witness run` fails and nothing is written. An `exitcode` rule is only a safety net "
+            "for attestations made through the go-witness library with errors ignored.",
+            _terms([["fails", "nothing is written", "no attestation", "never"]], not_start=["yes"]),
+        ),
+        FactSpec(
+            "misc/material-bare-map",
+            "misconception",
+            (
+                "The material schema has a `Materials` property. Is that what my Rego sees?",
+                "Why does `input.Materials[path]` never match anything in my witness policy?",
+                "How do I iterate over the materials of a step in Rego?",
+                "Is the material predicate wrapped in an object in Rego?",
+                "`witness attestors schema material` shows `Materials`; what's the Rego path for a file?",
+                "What does the material attestation look like on the wire?",
+            ),
+            'The material predicate is a bare map `{"<path>": {"sha256": "..."}}`; the `Materials` wrapper '
+            'exists only in the generated JSON schema. In Rego read `input["go.sum"]` or iterate with '
+            "`some path, digests in input` (`input.Materials` is undefined).",
+            _terms([["bare map", 'input["', "input[path]", "some path"]], ["input.Materials[path] works"]),
+            commands=_valid(gr, "witness attestors schema material"),
+        ),
+    ]
+
+
+def _verify(gr: cli_spec.Grammar) -> list[FactSpec]:
+    return [
+        FactSpec(
+            "misc/subject-by-digest",
+            "misconception",
+            (
+                "We rename the binary after the build. Will `witness verify -f` still find its attestation?",
+                "Does witness match the artifact by file name or by digest?",
+                "The product subject is `file:app` but we ship `app-linux-amd64`. Does verify still work?",
+                "Do I have to keep the artifact's name the same between `witness run` and `witness verify`?",
+                "How does `witness verify -f` locate the attestations for an artifact?",
+                "Will copying the artifact to another path break witness verification?",
+            ),
+            "It matches by digest: `witness verify -f` hashes the file and looks for statements whose subject "
+            "digest *values* equal it; subject names like `file:app` are never compared. Renaming or moving the "
+            "file is fine as long as the bytes are unchanged.",
+            _terms([["digest"]], ["must keep the same name"], not_start=["no"]),
+        ),
+        FactSpec(
+            "misc/search-depth",
+            "misconception",
+            (
+                "How many rounds of backref search does `witness verify` do?",
+                "Is there a flag to make `witness verify` follow more back-references?",
+                "How deep does witness verify look for collections of other steps?",
+                "Can I raise the search depth of `witness verify`?",
+                "What's the default search depth when verifying a multi-step policy?",
+                "Does `witness verify` have a `--search-depth` option?",
+            ),
+            "Three: the CLI passes no search depth, so the library default of 3 applies, and no flag changes it. "
+            "Each round adds the back-reference digests (git `commithash`, CI `pipelineurl`) of steps that passed.",
+            _terms([["3", "three"]], ["--search-depth sets"]),
+            commands=_valid(gr, "witness verify --help"),
+        ),
+        FactSpec(
+            "misc/policy-timestamp-servers",
+            "misconception",
+            (
+                "What does `witness verify --policy-timestamp-servers` expect: a URL or a file?",
+                "Can I give `--policy-timestamp-servers` the TSA URL I used when signing?",
+                "The policy was timestamped with FreeTSA. What do I pass to verify for that?",
+                "Is `--policy-timestamp-servers` on verify the same as `--timestamp-servers` on sign?",
+                "Why can't verify load `--policy-timestamp-servers https://freetsa.org/tsr`?",
+                "Which value goes into `--policy-timestamp-servers`?",
+            ),
+            "Paths to the TSA's CA certificate files, not URLs: verify uses them to check the timestamp in the "
+            "policy signature. The URL form belongs to `--timestamp-servers` on `witness run`/`witness sign`, "
+            "where witness contacts the TSA.",
+            _terms([["certificate", "CA"]], ["--policy-timestamp-servers takes a URL"]),
+            commands=_valid(gr, "witness verify --help"),
+        ),
+        FactSpec(
+            "misc/certconstraint-omitted",
+            "misconception",
+            (
+                "In a functionary's `certConstraint`, does leaving out `emails` mean any email is allowed?",
+                "Verify says `not expecting any email(s), but cert has 1 email(s)`; I didn't restrict emails. Why?",
+                "How do I allow any value for a certConstraint field?",
+                "Are omitted certConstraint fields wildcards in witness policies?",
+                "What does an empty `dnsnames` list in a certConstraint mean?",
+                "Can I use a partial wildcard like `*@example.com` in certConstraint emails?",
+            ),
+            "An omitted or empty constraint field means the certificate must have *none* of that attribute; only "
+            '`["*"]` (or `"*"` for `commonname`) allows anything, and wildcards work only as the sole element, '
+            'so `*@example.com` is not a pattern. For a Fulcio certificate with an email SAN, set `"emails": '
+            '["*"]` or the exact address.',
+            _terms([['["*"]', '"*"', "`*`"]], ["omitted fields are wildcards"]),
+        ),
+        FactSpec(
+            "misc/no-vsa-output",
+            "misconception",
+            (
+                "Does `witness verify` write the verification summary attestation to a file?",
+                "Where does witness put the policyverify (VSA) attestation after verifying?",
+                "Can I get a signed VSA out of the witness CLI?",
+                "Is the `https://slsa.dev/verification_summary/v1` attestation saved anywhere by `witness verify`?",
+                "How do I publish the result of `witness verify` as an attestation?",
+                "Does verify have an output file for the summary?",
+            ),
+            "The CLI produces the policyverify attestation (`https://slsa.dev/verification_summary/v1`) only "
+            "internally: `witness verify` neither signs nor writes it out; the result is the exit code (0 only "
+            "when the summary says `PASSED`) and the log.",
+            _terms([["not", "neither", "doesn't", "does not"]], not_start=["yes"]),
+            commands=_valid(gr, "witness verify --help"),
+        ),
+    ]
+
+
+def _versioned(gr: cli_spec.Grammar, v: WitnessVersion) -> list[FactSpec]:
+    out: list[FactSpec] = []
+    zero = (
+        f"No, not in {v.label}: a policy without steps never passes (it would prove nothing). Witness v0.11 and "
+        "older passed it vacuously."
+        if v.zero_step_fails
+        else f"In {v.label} it passes vacuously; {versions.since('zero_step_fails')} a policy with no steps fails, "
+        "so give it at least one real step."
+    )
+    out.append(
+        FactSpec(
+            "misc/zero-steps",
+            "misconception",
+            (
+                'Does a witness policy with `"steps": {}` pass verification?',
+                "Will a placeholder policy without steps verify successfully?",
+                "Can I ship a policy that has an expiry date but no steps yet?",
+                "Is an empty steps map accepted by `witness verify`?",
+                "What does witness verify do with a policy that defines zero steps?",
+                "Our bootstrap policy has no steps. Does verification pass?",
+            ),
+            zero,
+            _terms(
+                [
+                    ["fails", "never passes"] if v.zero_step_fails else ["vacuous", "vacuously", "passes"],
+                    ["v0.12", "0.12"],
+                ],
+                not_start=["yes"] if v.zero_step_fails else ["no"],
+            ),
+        )
+    )
+    err = EMPTY_ATTESTATIONS_ERROR.format(step="release")
+    empty = (
+        f"Not in {v.label}: a step whose `attestations` list is empty fails with `{err}`. Require at least one "
+        "type the collection really has, e.g. the material or command-run type. Witness v0.11 and older let it "
+        "pass."
+        if v.empty_attestations_fails
+        else f"In {v.label} it passes (the list only names types that must be present); "
+        f"{versions.since('empty_attestations_fails')} an empty list fails with `{err}`."
+    )
+    out.append(
+        FactSpec(
+            "misc/empty-attestations",
+            "misconception",
+            (
+                'Our `release` step has `"attestations": []` because only the signer matters. Does that pass?',
+                'Is `"attestations": []` allowed for the `release` step of a witness policy?',
+                "Can the `release` step of my policy require no attestation types at all?",
+                "Will verify accept a `release` step with an empty attestations list?",
+                'What happens at verify time with `"attestations": []` in the `release` step?',
+                "Do I need to list any attestation type for our `release` step?",
+            ),
+            empty,
+            _terms(
+                [[err] if v.empty_attestations_fails else ["passes"], ["v0.12", "0.12"]],
+                not_start=["yes"] if v.empty_attestations_fails else ["no"],
+            ),
+        )
+    )
+    overlap = (
+        f"In {v.label} an `artifactsFrom` edge needs at least one shared path: some material of the step must "
+        f"be a file the referenced step ended with (same digest), else `{NO_ARTIFACT_OVERLAP_ERROR}`. Witness "
+        "v0.11 and older passed when nothing overlapped. If nothing flows between the steps, drop `artifactsFrom`."
+        if v.artifacts_need_overlap
+        else f"In {v.label} it passes when no path overlaps (only shared paths are compared); "
+        f"{versions.since('artifacts_need_overlap')} at least one shared path is required "
+        f"(`{NO_ARTIFACT_OVERLAP_ERROR}`)."
+    )
+    out.append(
+        FactSpec(
+            "misc/artifactsfrom-overlap",
+            "misconception",
+            (
+                "Does `artifactsFrom` pass if the two steps share no files at all?",
+                'Our test step has `artifactsFrom: ["build"]` but never uses the build output. Is that a problem?',
+                "What does witness check for an `artifactsFrom` edge?",
+                "When is an `artifactsFrom` link between steps satisfied?",
+                "Must a step's materials overlap with the referenced step's products for `artifactsFrom`?",
+                "Can `artifactsFrom` fail even though no digest mismatches?",
+            ),
+            overlap,
+            _terms([["overlap", "shared path", "in common"], ["v0.12", "0.12"]]),
+        )
+    )
+    if v.dotwitness_error:
+        cfg = (
+            f"Not since witness v0.11 (including {v.label}): a `.witness.yaml` in the current directory without "
+            f"`-c` makes every command fail with `{DOTWITNESS_ERROR}`. Pass the file explicitly, e.g. "
+            "`witness -c .witness.yaml run ...`. Only witness v0.10.x read it by default."
+        )
+        cfg_req = [["-c", "--config"], ["v0.11", "v0.10", "0.11", "0.10"]]
+    else:
+        cfg = (
+            f"Yes, in {v.label}: `-c/--config` defaults to `.witness.yaml` and witness reads it when it exists. "
+            f"Since witness v0.11 there is no default and a `.witness.yaml` without `-c` fails with "
+            f"`{DOTWITNESS_ERROR}`."
+        )
+        cfg_req = [[".witness.yaml"], ["v0.11", "0.11"]]
+    out.append(
+        FactSpec(
+            "misc/dot-witness-yaml",
+            "misconception",
+            (
+                "Does witness still pick up `.witness.yaml` from the current directory automatically?",
+                "The tutorial says witness reads `.witness.yaml` by default. Is that how it works?",
+                "Do I need `-c` to use a `.witness.yaml` config file?",
+                "Is `.witness.yaml` loaded without any flag?",
+                "How does witness find its config file?",
+                "Can I just drop a `.witness.yaml` next to my build and have witness use it?",
+            ),
+            cfg,
+            _terms(cfg_req),
+            commands=_valid(gr, "witness -c .witness.yaml run -s build -k key.pem -o build.json -- make"),
+        )
+    )
+    pc = (
+        f"Yes: `witness policy check <file>` exists since witness v0.10.2 and {v.label} has "
+        'it; witness v0.10.0 and v0.10.1 answer `unknown command "policy" for "witness"`. It validates a '
+        "policy (JSON, expiry, Rego modules with the v1 parser, roots and keys) without verifying anything."
+    )
+    out.append(
+        FactSpec(
+            "misc/policy-check-availability",
+            "misconception",
+            (
+                "Which witness releases have `witness policy check`?",
+                "Is there a command to lint a witness policy before signing it?",
+                'I get `unknown command "policy" for "witness"`. Which version added policy check?',
+                "Since when does witness ship `policy check`?",
+                "Can witness validate a policy file without running verify?",
+                "Is `witness policy check` available in the release I'm on?",
+            ),
+            pc,
+            _terms([["v0.10.2", "0.10.2"]]),
+            commands=_valid(gr, "witness policy check policy.json"),
+        )
+    )
+    if v.passphrase_flag:
+        pp = (
+            f"In {v.label} either `--signer-file-key-passphrase <passphrase>` or "
+            "`--signer-file-key-passphrase-path <file>` (a file with the passphrase on one line). Since witness "
+            "v0.11 only the `-path` flag exists."
+        )
+        pp_req = [["--signer-file-key-passphrase-path"], ["v0.11", "0.11"]]
+        cmd = "witness run -s build -k key.pem --signer-file-key-passphrase-path passphrase.txt -o build.json -- make"
+    else:
+        pp = (
+            f"With `--signer-file-key-passphrase-path <file>` (the passphrase on one line) or the "
+            f"`WITNESS_KEY_PASSPHRASE` environment variable. {v.label} has no `--signer-file-key-passphrase` flag; "
+            "that one existed only in witness v0.10.x."
+        )
+        pp_req = [["--signer-file-key-passphrase-path"], ["v0.10.x", "v0.10", "0.10"]]
+        cmd = "witness run -s build -k key.pem --signer-file-key-passphrase-path passphrase.txt -o build.json -- make"
+    out.append(
+        FactSpec(
+            "misc/key-passphrase",
+            "misconception",
+            (
+                "How do I give witness the passphrase of an encrypted signing key?",
+                "My `key.pem` is encrypted. How does `witness run` get the passphrase?",
+                "Is there a `--signer-file-key-passphrase` flag?",
+                "What's the way to sign with a password-protected key in witness?",
+                "Witness can't load my encrypted key. Which flag takes the passphrase?",
+                "Passphrase for `-k` keys: flag or environment variable?",
+            ),
+            pp,
+            _terms(pp_req),
+            commands=_valid(gr, cmd),
+        )
+    )
+    return out
+
+
+def _lookup(gr: cli_spec.Grammar) -> list[FactSpec]:
+    return [
+        FactSpec(
+            "misc/a-accepts-types",
+            "misconception",
+            (
+                "Can I pass a predicate type URI to `-a` instead of the attestor name?",
+                "Does `witness run -a https://slsa.dev/provenance/v1.0` work?",
+                "How does `-a` look attestors up?",
+                "Is `-a` only for short names like `git`?",
+                "What values does `witness run -a` accept?",
+                "What happens if I list an attestor twice in `-a`?",
+            ),
+            "`-a` accepts an attestor's name or its predicate type URI; an unknown value fails with "
+            "`failed to create attestor: attestor not found: <value>`, and a duplicate is skipped with "
+            "`Attestor <name> already declared, skipping`. `witness attestors list` shows both names and types.",
+            _terms([["name"], ["type"]]),
+            commands=_valid(gr, "witness attestors list"),
+        ),
+    ]
+
+
+def misconception_facts(gr: cli_spec.Grammar) -> list[FactSpec]:
+    """Every misconception fact for the grammar's release."""
+    v = gr.version
+    facts = (
+        _selection(gr)
+        + _exports(gr)
+        + _types(gr)
+        + _rego(gr, v)
+        + _verify(gr)
+        + _versioned(gr, v)
+        + _lookup(gr)
+    )
+    return [
+        f if all(f.why) else FactSpec(f.fid, f.kind, f.questions, f.answer, f.check, (), f.commands)
+        for f in facts
+    ]

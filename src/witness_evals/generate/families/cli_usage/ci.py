@@ -1,0 +1,465 @@
+"""Intent "record step S in CI system C": the user pastes their CI file, the answer is the whole file again
+with the command wrapped by `witness run` and the key or OIDC token handled the way that CI does it.
+
+Where the user leaves a value to the answer (the attestation file name, the path a secret is written
+to), the check accepts any value for that flag (`any_value`); everything the user states is checked
+exactly. The answer names only what the user gave plus the paths it creates itself.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+from witness_evals.generate.families.cli_usage import ci_files, names, run_plan, signers, workloads
+from witness_evals.generate.families.cli_usage.built import Built
+from witness_evals.generate.families.cli_usage.run import (
+    arrange,
+    dashdash_why,
+    inspect_line,
+    out_sentence,
+    step_sentence,
+)
+from witness_evals.generate.families.cli_usage.spec import Spec, check_line, render
+from witness_evals.generate.families.cli_usage.text import fence, lower_first, say, sentences
+from witness_evals.generate.phrasing import pick
+from witness_evals.generate.teach import Lesson
+from witness_evals.witness.versions import WitnessVersion
+
+SYSTEMS = ("github", "gitlab", "jenkins", "tekton", "make", "shell", "codebuild")
+SYSTEM_WEIGHTS = (26, 22, 16, 10, 10, 8, 8)
+CI_ATTESTOR = {"github": "github", "gitlab": "gitlab", "jenkins": "jenkins", "codebuild": "aws-codebuild"}
+
+INSTALLED = {
+    "github": (
+        "witness is already installed on our runners.",
+        "The runner image already has the witness binary on the PATH.",
+        "An earlier setup step (not shown) puts witness on the PATH.",
+    ),
+    "gitlab": ("The job image already contains the witness binary.", "witness is baked into our CI image."),
+    "jenkins": ("The agents have witness installed.", "witness is on the PATH of every agent."),
+    "tekton": ("Our step images bundle the witness CLI.", "The step image already ships witness."),
+    "make": ("witness is installed on the dev machines and in CI.", "Everyone has witness on their PATH."),
+    "shell": ("witness is installed wherever this script runs.", "The build host has witness installed."),
+    "codebuild": ("witness is already in our custom CodeBuild image.", "Our build image includes witness."),
+}
+
+
+class Setup:
+    """How the signer reaches the job: flags, request sentences, reasons, file changes."""
+
+    def __init__(self) -> None:
+        self.signer: signers.Signer | None = None
+        self.any_value: list[str] = []
+        self.key_file = ""
+        self.id_token = False
+        self.token_lines: tuple[str, ...] = ()
+        self.variable = ""
+        self.mount = ""
+
+
+def _setup(rng: random.Random, version: WitnessVersion, job: ci_files.Job) -> Setup:
+    st = Setup()
+    pr, system = job.pr, job.system
+    if system == "github":
+        if rng.random() < 0.35:
+            st.signer = signers.fulcio_github(rng, org=pr.org)
+            st.id_token = True
+            st.signer.asks.append(
+                pick(
+                    rng,
+                    (
+                        "The job can get an OIDC token from GitHub.",
+                        "We're fine granting the job an OIDC token.",
+                    ),
+                )
+            )
+        else:
+            st.key_file = "$RUNNER_TEMP/witness-key.pem"
+            st.signer = signers.Signer("file", [("signer-file-key-path", st.key_file)], [])
+            st.signer.asks.append(
+                say(
+                    rng,
+                    (
+                        "The private key (PEM) is stored in the repository secret `{s}`.",
+                        "Our signing key is in the Actions secret `{s}`.",
+                        "The key lives in GitHub secrets as `{s}`.",
+                    ),
+                    s=job.secret,
+                )
+            )
+            st.signer.why.append(
+                f"The `{job.secret}` secret is written to `$RUNNER_TEMP` (emptied at the start and end of every "
+                "job and outside the checkout, so it is no material or product) and `-k` reads it from there; "
+                "the secret is only in the environment of the step that writes the file."
+            )
+            st.any_value.append("signer-file-key-path")
+    elif system == "gitlab":
+        if rng.random() < 0.35:
+            job.has_id_token = rng.random() < 0.5
+            path = "/tmp/sigstore-token"
+            described = (
+                "the job already has an ID token `SIGSTORE_ID_TOKEN` with audience `sigstore`"
+                if job.has_id_token
+                else "we can add a GitLab ID token for it"
+            )
+            st.signer = signers.fulcio_token_file(rng, org=pr.org, token_path=path, described=described)
+            st.signer.why.append(
+                "`id_tokens` makes GitLab put an OIDC token with audience `sigstore` in `$SIGSTORE_ID_TOKEN`; it is "
+                "written to a file outside the project directory first."
+            )
+            st.id_token = True
+            st.token_lines = ("printf '%s' \"$SIGSTORE_ID_TOKEN\" > /tmp/sigstore-token",)
+            st.any_value.append("signer-fulcio-token-path")
+        else:
+            st.signer = signers.Signer("file", [("signer-file-key-path", f"${job.secret}")], [])
+            st.signer.asks.append(
+                say(
+                    rng,
+                    (
+                        "The signing key is a CI/CD variable of type File called `{s}`.",
+                        "We stored the key as a File-type variable, `{s}`.",
+                        "`{s}` is a File variable holding the private key.",
+                    ),
+                    s=job.secret,
+                )
+            )
+            st.signer.why.append(
+                f"A File-type variable expands to the path of a temporary file with its content, so "
+                f'`-k "${job.secret}"` is exactly the key file witness needs.'
+            )
+            st.signer.loose = {"signer-file-key-path": [f"${{{job.secret}}}"]}
+    elif system == "jenkins":
+        stated = rng.random() < 0.5
+        st.variable = pick(rng, ("WITNESS_KEY", "SIGNING_KEY", "KEY_FILE")) if stated else "WITNESS_KEY"
+        st.signer = signers.Signer("file", [("signer-file-key-path", f"${st.variable}")], [])
+        ask = f"The key is a Secret file credential with the id `{job.secret}`"
+        ask += f", which we bind to `{st.variable}`." if stated else "."
+        st.signer.asks.append(ask)
+        st.signer.why.append(
+            f"`withCredentials` with a `file` binding copies the credential to a temporary file and puts its path "
+            f"in `{st.variable}`; the single-quoted `sh` string lets the shell, not Groovy, expand it, so the path "
+            "is not interpolated into the script text."
+        )
+        if stated:
+            st.signer.loose = {"signer-file-key-path": [f"${{{st.variable}}}"]}
+        else:
+            st.any_value.append("signer-file-key-path")
+    elif system == "tekton":
+        st.mount = "/etc/witness"
+        st.signer = signers.Signer("file", [("signer-file-key-path", f"{st.mount}/{job.secret_item}")], [])
+        st.signer.asks.append(
+            say(
+                rng,
+                (
+                    "The private key is in the Kubernetes Secret `{s}` under the key `{i}`.",
+                    "Our signing key sits in the Secret `{s}` (data key `{i}`).",
+                ),
+                s=job.secret,
+                i=job.secret_item,
+            )
+        )
+        st.signer.why.append(
+            f"The Secret is mounted read-only at `{st.mount}`, so its `{job.secret_item}` entry is a file "
+            "that `-k` can read; the key never goes through a parameter or an environment variable."
+        )
+        st.any_value.append("signer-file-key-path")
+    elif system == "codebuild":
+        st.signer = signers.kms(rng, version, org=pr.org)
+        if not st.signer.key.startswith("awskms://"):
+            ref = "awskms:///alias/witness-build"
+            st.signer = signers.Signer(
+                "kms",
+                [("signer-kms-ref", ref)],
+                [f"Sign with the KMS key alias `alias/witness-build` (reference `{ref}`)."],
+                ["A KMS key is selected with `--signer-kms-ref`; `-k` is only for key files."],
+                key=ref,
+            )
+        st.signer.why.append("The build's service role must be allowed to sign with that KMS key.")
+    else:  # make, shell: a key file on disk
+        if system == "shell" and rng.random() < 0.4:
+            var = pick(rng, ("WITNESS_KEY_FILE", "SIGNING_KEY_PATH", "ATTESTATION_KEY"))
+            st.signer = signers.Signer("file", [("signer-file-key-path", f"${var}")], [])
+            st.signer.asks.append(
+                say(
+                    rng,
+                    (
+                        "The path of the private key is in the environment variable `{v}`.",
+                        "`{v}` holds the path to our signing key.",
+                    ),
+                    v=var,
+                )
+            )
+            st.signer.why.append(f'`-k "${var}"` reads the key path from the environment at run time.')
+            st.signer.loose = {"signer-file-key-path": [f"${{{var}}}"]}
+        else:
+            key = names.fill(rng, names.KEYS, step=pr.step, project=pr.name, org=pr.org)
+            st.signer = signers.file_key(rng, key)
+    return st
+
+
+def _notes(rng: random.Random, system: str, out: str, upload: bool, asked: bool) -> list[str]:
+    notes: list[str] = []
+    if upload and not asked:
+        notes.append(
+            pick(
+                rng,
+                (
+                    f"I also kept `{out}` as a build artifact so a later verify job can fetch it.",
+                    f"The extra artifact entry for `{out}` lets the verification job download the attestation.",
+                ),
+            )
+        )
+    if system == "make":
+        notes.append(
+            "Recipe lines need a tab; the continuation lines end with `\\`, so make passes one command to the shell."
+        )
+    if system == "shell":
+        notes.append("With `set -e` the script still stops when witness (or the wrapped command) fails.")
+    if system == "tekton":
+        notes.append(
+            "`workingDir` is the source workspace, so that is where witness records materials and products."
+        )
+    return notes
+
+
+# --------------------------------------------------------------------------- request forms
+
+
+def _c_how(rng: random.Random, v: dict[str, str], asks: list[str]) -> str:
+    head = say(
+        rng,
+        (
+            "How do I add witness to this {unit} so that `{cmd}` is recorded?",
+            "What do I change in this {unit} to attest the `{cmd}` line with witness?",
+        ),
+        **v,
+    )
+    return f"{v['paste']}\n\n{head} {sentences(rng, asks)}"
+
+
+def _c_situation(rng: random.Random, v: dict[str, str], asks: list[str]) -> str:
+    head = say(
+        rng,
+        (
+            "We're adding build provenance to {project}. This is the {where}:",
+            "Our {what} for {project} runs in {system}:",
+            "{project} builds in {system}; here's the {unit}.",
+        ),
+        **v,
+    )
+    tail = pick(
+        rng,
+        (
+            "Can you show me the updated file?",
+            "What does it look like with witness?",
+            "Please show the whole thing.",
+        ),
+    )
+    return f"{head}\n\n{v['paste']}\n\n{sentences(rng, asks)} {tail}"
+
+
+def _c_rewrite(rng: random.Random, v: dict[str, str], asks: list[str]) -> str:
+    head = say(
+        rng,
+        (
+            "Rewrite this {unit} so the `{cmd}` line runs under witness.",
+            "Please update the {unit} below: `{cmd}` has to go through `witness run`.",
+        ),
+        **v,
+    )
+    return f"{head} {sentences(rng, asks)}\n\n{v['paste']}"
+
+
+def _c_need(rng: random.Random, v: dict[str, str], asks: list[str]) -> str:
+    head = say(
+        rng,
+        (
+            "I need the {what} in our {where} to produce a signed witness attestation.",
+            "Security wants a witness attestation out of this {where}.",
+        ),
+        **v,
+    )
+    return f"{head}\n\n{v['paste']}\n\n{sentences(rng, asks)}"
+
+
+def _c_port(rng: random.Random, v: dict[str, str], asks: list[str]) -> str:
+    head = say(
+        rng,
+        (
+            "On my laptop I run `{local}` and it works. How does that translate into this {where}?",
+            "I got witness working locally with `{local}`. Now it has to move into {system}:",
+        ),
+        **v,
+    )
+    return f"{head}\n\n{v['paste']}\n\n{sentences(rng, asks)}"
+
+
+def _c_terse(rng: random.Random, v: dict[str, str], asks: list[str]) -> str:
+    head = say(rng, ("add witness here:", "witness-ify this {unit}:"), **v)
+    items = "\n".join(f"- {lower_first(a.rstrip('.'))}" for a in asks)
+    return f"{head}\n\n{v['paste']}\n\n{items}"
+
+
+FORMS: tuple[Callable[[random.Random, dict[str, str], list[str]], str], ...] = (
+    _c_how,
+    _c_situation,
+    _c_rewrite,
+    _c_need,
+    _c_port,
+    _c_terse,
+)
+
+
+def _render_file(job: ci_files.Job, wrapped: str | None, st: Setup, upload: str) -> str:
+    system = job.system
+    if system == "github":
+        return ci_files.github(
+            job,
+            wrapped,
+            key_file=st.key_file if wrapped else "",
+            id_token=st.id_token and bool(wrapped),
+            upload=upload,
+        )
+    if system == "gitlab":
+        id_token = job.has_id_token or (st.id_token and wrapped is not None)
+        return ci_files.gitlab(job, wrapped, token_lines=st.token_lines, id_token=id_token, upload=upload)
+    if system == "jenkins":
+        return ci_files.jenkins(job, wrapped, variable=st.variable, upload=upload)
+    if system == "tekton":
+        return ci_files.tekton(job, wrapped, mount=st.mount)
+    if system == "make":
+        return ci_files.makefile(job, wrapped)
+    if system == "shell":
+        return ci_files.shell(job, wrapped)
+    return ci_files.codebuild(job, wrapped, upload=upload)
+
+
+def make_ci(rng: random.Random, version: WitnessVersion) -> Built:
+    system = rng.choices(SYSTEMS, SYSTEM_WEIGHTS)[0]
+    for _ in range(20):
+        pr = workloads.draw(rng)
+        if system != "make" or pr.work.command[0] != "make":
+            break
+    job = ci_files.draw_job(rng, system, pr)
+    st = _setup(rng, version, job)
+    signer = st.signer
+    assert signer is not None
+    step = pr.step
+    named_out = rng.random() < 0.7
+    out = names.outfile(rng, step=step, project=pr.name, org=pr.org) if named_out else f"{step}.att.json"
+    plan = run_plan.plan(rng, pr, out=out, ci_attestor=CI_ATTESTOR.get(system), options=(0, 0, 1, 1, 2))
+    if system == "github" and plan.selected and "github" in plan.selected:
+        st.id_token = True
+    spec = Spec("run", [("step", step), *signer.flags, ("outfile", out), *plan.flags], list(pr.work.command))
+    width = 0 if system == "jenkins" else 88
+    text = render(spec, rng, version, width=width)
+    uploads = system in ("github", "gitlab", "jenkins", "codebuild")
+    asked_upload = uploads and rng.random() < 0.35
+    upload = out if uploads and (asked_upload or rng.random() < 0.3) else ""
+    before = _render_file(job, None, st, "")
+    after = _render_file(job, text, st, upload)
+    lang = ci_files.LANGS[system]
+    # --- the request
+    asks = [" ".join(signer.asks), *plan.asks]  # signer sentences stay in order
+    asks.append(
+        step_sentence(rng, step)
+        if step != job.name or rng.random() < 0.5
+        else pick(rng, ("Use the job name as the step name.", "The step name should be the job's name."))
+    )
+    asks.append(
+        out_sentence(rng, out)
+        if named_out
+        else pick(rng, ("Name the attestation file however you like.", "Any output file name is fine."))
+    )
+    if job.before:
+        asks.append(
+            say(
+                rng,
+                (
+                    "Only `{c}` should be wrapped, not `{b}`.",
+                    "Leave `{b}` alone; it's `{c}` we want attested.",
+                ),
+                c=job.command,
+                b=job.before[0],
+            )
+        )
+    if asked_upload:
+        asks.append(
+            pick(
+                rng,
+                (
+                    "A later job verifies it, so keep the attestation as an artifact.",
+                    "We need the attestation file afterwards for the verify job.",
+                ),
+            )
+        )
+    if rng.random() < 0.6:
+        asks.append(pick(rng, INSTALLED[system]))
+    local_key = names.fill(rng, names.KEYS, step=step, project=pr.name, org=pr.org)
+    local = Spec(
+        "run", [("step", step), ("signer-file-key-path", local_key), ("outfile", out)], list(pr.work.command)
+    )
+    v = {
+        "unit": pick(rng, ci_files.UNITS[system]),
+        "system": ci_files.SYSTEM_NAMES[system],
+        "where": pick(rng, ci_files.WHERE[system]),
+        "cmd": job.command,
+        "what": pr.work.what,
+        "project": pr.name,
+        "paste": fence(lang, before),
+        "local": render(local, rng, version, width=0),
+    }
+    i = rng.randrange(len(FORMS))
+    question = FORMS[i](rng, v, asks)
+    # --- the answer
+    in_ci = system not in ("make", "shell")
+    lead = say(
+        rng,
+        (
+            "Replace the `{c}` line with the witness command and let {s} hand the signer its {k}."
+            if in_ci
+            else "Only the `{c}` line changes: it now runs under `witness run` as step `{st}`.",
+            "The {u} stays the same except for the wrapped `{c}` line and the {k} handling.",
+            "`{c}` now runs under `witness run` as step `{st}`; the rest of the {u} is unchanged apart from the {k}.",
+        ),
+        c=job.command,
+        s=ci_files.SYSTEM_NAMES[system],
+        k="token" if signer.kind.startswith("fulcio") else "key",
+        u=v["unit"],
+        st=step,
+    )
+    reasons = [
+        *signer.why[-1:],
+        *plan.why[:1],
+        dashdash_why(rng, pr.work.command),
+        *signer.why[:-1],
+        *plan.why[1:],
+    ]
+    why, notes = arrange(
+        rng,
+        lead,
+        reasons,
+        [*_notes(rng, system, out, bool(upload), asked_upload), *signer.notes, *plan.notes],
+    )
+    check = [check_line(text, version)]
+    intro = "Lint the witness line (nothing is executed):"
+    if rng.random() < 0.6:
+        check.append(inspect_line(out))
+        intro = say(
+            rng,
+            (
+                "Lint the witness line first; once the job ran, decode `{o}` to see which attestations it holds:",
+                "Check the command offline, then inspect `{o}` from a finished run:",
+            ),
+            o=out,
+        )
+    lesson = Lesson(why=why, artifact=fence(lang, after), check=check, check_intro=intro, notes=notes)
+    extra: dict[str, Any] = {}
+    any_value = [*st.any_value, *([] if named_out else ["outfile"])]
+    if any_value:
+        extra["any_value"] = any_value
+    if signer.loose:
+        extra["loose"] = dict(signer.loose)
+    return Built("ci", f"commands/ci/{system}/{i}", question, text, lesson, extra, group=system)

@@ -1,0 +1,403 @@
+"""What a `witness run` must record, stated as a user would say it, and the flags that do it.
+
+`plan(rng, project, ...)` draws the attestor selection (defaults, defaults plus extras, only
+some, no git), exporters and options (hashes, working dir, tracing, TSA, env filtering, product globs,
+Archivista...) for one workload, with one sentence per requirement in varied wording, and the reasons
+an answer gives for the flags (REFERENCE §1.2, §2.2). Only attestors that can succeed for the workload
+(`Workload.usable`) and the place it runs are chosen.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from witness_evals.generate.families.cli_usage import names
+from witness_evals.generate.families.cli_usage.text import code_list, join_and, say
+from witness_evals.generate.families.cli_usage.workloads import Project
+from witness_evals.generate.phrasing import pick
+
+ATTESTOR_TEXT = {
+    "slsa": ("SLSA provenance", "SLSA build provenance", "a SLSA provenance predicate"),
+    "link": ("an in-toto link", "in-toto link metadata"),
+    "sbom": ("the SBOM the step produces", "the generated SBOM"),
+    "docker": ("the docker buildx metadata", "the image build metadata from buildx"),
+    "oci": ("the saved OCI image tarball", "the image tarball's manifest and layers"),
+    "k8smanifest": ("the rendered Kubernetes manifests", "the manifests it renders"),
+    "sarif": ("the SARIF findings", "the SARIF report"),
+    "vex": ("the VEX document", "the OpenVEX statements it writes"),
+    "secretscan": ("a secret scan of the products", "a scan of the outputs for leaked secrets"),
+    "maven": ("the Maven project and dependency info", "the POM's coordinates and dependencies"),
+    "lockfiles": ("the dependency lockfiles", "our lockfiles"),
+    "github": ("the GitHub Actions run metadata", "the GitHub workflow run info"),
+    "gitlab": ("the GitLab CI job metadata", "the GitLab pipeline and job info"),
+    "jenkins": ("the Jenkins build metadata", "the Jenkins job info"),
+    "aws-codebuild": ("the CodeBuild build info", "the AWS CodeBuild build details"),
+    "system-packages": ("the installed system packages", "the OS package list of the runner"),
+    "omnitrail": ("an OmniTrail trail of the files", "an OmniTrail file trail"),
+    "aws": ("the EC2 instance identity document", "the AWS instance identity"),
+    "gcp-iit": ("the GCP instance identity token", "the GCE instance identity"),
+}
+WHERE = {
+    "github": "inside GitHub Actions",
+    "gitlab": "inside GitLab CI",
+    "jenkins": "inside a Jenkins build (it needs `JENKINS_URL`)",
+    "aws-codebuild": "inside AWS CodeBuild",
+    "aws": "on an EC2 instance",
+    "gcp-iit": "on a GCP VM",
+}
+EXPORTERS = ("slsa", "link", "sbom")
+
+
+def attestor_phrase(rng: random.Random, name: str) -> str:
+    text = pick(rng, ATTESTOR_TEXT[name])
+    return f"{text} (`{name}`)" if rng.random() < 0.55 else text
+
+
+@dataclass
+class RunPlan:
+    """Flags of a `witness run` besides step, signer and outfile, with the words around them."""
+
+    flags: list[tuple[str, Any]] = field(default_factory=list)
+    asks: list[str] = field(default_factory=list)
+    why: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    selected: list[str] | None = None
+    """The `-a` list (None: the default `environment,git`)."""
+    mode: str = "default"
+
+
+def _attestors(
+    rng: random.Random, pr: Project, plan: RunPlan, *, ci_attestor: str | None, host: str | None, mode: str
+) -> list[str]:
+    pool = list(pr.work.attestors) * 3 + [a for a in pr.work.usable() if a not in pr.work.attestors]
+    extras: list[str] = []
+    if mode != "default":
+        k = min(len(set(pool)), pick(rng, (1, 1, 1, 2, 2, 3)))
+        if (
+            pr.work.attestors and rng.random() < 0.75
+        ):  # what this step is about (sbom for syft, docker for buildx)
+            extras.append(pick(rng, pr.work.attestors))
+        while len(extras) < k:
+            a = pick(rng, pool)
+            if a not in extras:
+                extras.append(a)
+        if ci_attestor and rng.random() < 0.55:
+            extras.append(ci_attestor)
+        if host and rng.random() < 0.5:
+            extras.append(host)
+    described = join_and([attestor_phrase(rng, x) for x in extras])
+    if mode == "default":
+        plan.selected = None
+        if rng.random() < 0.35:
+            plan.asks.append(
+                pick(
+                    rng,
+                    (
+                        "The default attestors are fine.",
+                        "No extra attestors needed, just what witness records by default.",
+                        "I don't need anything beyond the standard attestations.",
+                    ),
+                )
+            )
+        plan.why.append(
+            pick(
+                rng,
+                (
+                    "Without `-a` witness records its defaults, `environment` and `git`, plus `product` and "
+                    "`material` (always) and `command-run` (because a command follows `--`).",
+                    "No `-a` is needed: the default set is environment and git, and product, material and "
+                    "command-run are added on their own.",
+                ),
+            )
+        )
+    elif mode == "extra":
+        plan.selected = ["environment", "git", *extras]
+        plan.asks.append(
+            pick(
+                rng,
+                (
+                    f"On top of the default environment and git attestors it should also record {described}.",
+                    f"Keep the usual environment and git attestations and add {described}.",
+                    f"Our policy checks git and environment, and now we also want {described}.",
+                    f"Besides the defaults, capture {described}.",
+                ),
+            )
+        )
+        plan.why.append(
+            pick(
+                rng,
+                (
+                    "`-a` replaces the default `environment,git` list instead of adding to it, so both are "
+                    f"named again next to {code_list(extras)}.",
+                    f"Naming {code_list(extras)} with `-a` would drop environment and git, because `-a` "
+                    "replaces the defaults; that is why the list repeats them.",
+                    "Any `-a` replaces the defaults, so `environment` and `git` must be listed explicitly along "
+                    f"with {code_list(extras)}.",
+                ),
+            )
+        )
+    elif mode == "only":
+        plan.selected = list(extras)
+        plan.asks.append(
+            pick(
+                rng,
+                (
+                    f"We don't want the environment or git attestors here, only {described}.",
+                    f"Record {described} but skip environment and git entirely.",
+                    f"Just {described}; leave out the environment and git attestations.",
+                ),
+            )
+        )
+        plan.why.append(
+            pick(
+                rng,
+                (
+                    f"`-a {','.join(extras)}` replaces the default environment and git attestors; product and "
+                    "material are recorded anyway, and command-run because a command follows `--`.",
+                    "Giving `-a` drops the defaults, which is what you want here; witness still records "
+                    "product, material and command-run.",
+                ),
+            )
+        )
+    else:  # nogit
+        plan.selected = ["environment", *extras]
+        more = f", and add {described}" if extras else ""
+        plan.asks.append(
+            pick(
+                rng,
+                (
+                    f"The job runs from an exported source tarball without a .git directory, so skip the git "
+                    f"attestor but keep environment{more}.",
+                    f"There's no git checkout in the build container: record environment but not git{more}.",
+                    f"git isn't available where this runs, so no git attestation please; environment should "
+                    f"stay{more}.",
+                ),
+            )
+        )
+        plan.why.append(
+            "The git attestor fails outside a git work tree, and `-a` replaces the default list, so naming "
+            + ("`environment`" if not extras else f"`environment` with {code_list(extras)}")
+            + " leaves git out."
+        )
+    for x in extras:
+        if x in WHERE:
+            plan.notes.append(f"The `{x}` attestor only works {WHERE[x]}; anywhere else the whole run fails.")
+    if "github" in extras:
+        plan.notes.append(
+            "The github attestor requests the job's OIDC token, so the workflow needs `id-token: write`."
+        )
+    return extras
+
+
+def plan(
+    rng: random.Random,
+    pr: Project,
+    *,
+    out: str,
+    ci_attestor: str | None = None,
+    host: str | None = None,
+    options: tuple[int, ...] = (0, 1, 1, 1, 2, 2, 3),
+    modes: tuple[int, int, int, int] = (32, 40, 13, 15),
+) -> RunPlan:
+    """Attestors and options for `witness run` of `pr` writing `out`; `ci_attestor`/`host` may be added."""
+    p = RunPlan()
+    mode = rng.choices(("default", "extra", "only", "nogit"), modes)[0]
+    p.mode = mode
+    extras = _attestors(rng, pr, p, ci_attestor=ci_attestor, host=host, mode=mode)
+    if p.selected is not None:
+        p.flags.append(("attestations", p.selected))
+    for x in extras:
+        if x in EXPORTERS and rng.random() < 0.45:
+            p.flags.append((f"attestor-{x}-export", True))
+            p.asks.append(
+                say(
+                    rng,
+                    (
+                        "The {x} predicate should be exported as its own file.",
+                        "I'd like the {x} attestation written to a separate file, not only inside the collection.",
+                        "Export {x} separately please.",
+                    ),
+                    x=x,
+                )
+            )
+            p.why.append(
+                f"`--attestor-{x}-export` writes the {x} predicate as its own signed statement to `{out}-{x}.json` "
+                "and leaves it out of the collection."
+            )
+    _options(rng, pr, p, extras=extras, count=pick(rng, options))
+    return p
+
+
+def _options(rng: random.Random, pr: Project, p: RunPlan, *, extras: list[str], count: int) -> None:
+    opts = [
+        "hashes",
+        "workingdir",
+        "trace",
+        "tsa",
+        "env-filter",
+        "env-add",
+        "exclude",
+        "include",
+        "archivista",
+    ]
+    if p.selected is not None and "environment" not in p.selected:
+        opts = [o for o in opts if not o.startswith("env-")]
+    if "lockfiles" in extras or "maven" in extras:
+        opts.remove("workingdir")  # lockfiles and the default pom.xml are read from the current directory
+    if "secretscan" in extras:
+        opts.append("secretscan-fail")
+    chosen = sorted(rng.sample(opts, min(count, len(opts))), key=opts.index)
+    if "exclude" in chosen and "include" in chosen:
+        chosen.remove("include")
+    org, project = pr.org, pr.name
+    for o in chosen:
+        if o == "hashes":
+            p.flags.append(("hashes", ["sha256", "sha1"]))
+            p.asks.append(
+                pick(
+                    rng,
+                    (
+                        "Record sha1 digests as well as sha256.",
+                        "We need both sha256 and sha1 digests for an old consumer.",
+                        "Compute sha1 in addition to sha256.",
+                    ),
+                )
+            )
+            p.why.append("`--hashes sha256,sha1` adds sha1 digests; the default is sha256 only.")
+        elif o == "workingdir":
+            d = names.fill(rng, names.WORKDIRS, project=project)
+            p.flags.append(("workingdir", d))
+            p.asks.append(
+                say(
+                    rng,
+                    (
+                        "The command has to run from `{d}`.",
+                        "It's a monorepo, so the step runs inside `{d}`.",
+                        "Run it in the `{d}` directory.",
+                    ),
+                    d=d,
+                )
+            )
+            p.why.append(f"`-d {d}` (`--workingdir`) runs the command in that directory.")
+        elif o == "trace":
+            p.flags.append(("trace", True))
+            p.asks.append(
+                pick(
+                    rng,
+                    (
+                        "Enable process tracing.",
+                        "I want the processes the command starts traced too.",
+                        "Turn on tracing so child processes are recorded.",
+                    ),
+                )
+            )
+            p.why.append(
+                "`-r` (`--trace`) records the processes the command starts; it is Linux-only and experimental."
+            )
+        elif o == "tsa":
+            url = names.fill(rng, names.TSAS, org=org)
+            p.flags.append(("timestamp-servers", [url]))
+            p.asks.append(
+                say(
+                    rng,
+                    (
+                        "Timestamp the signature with {u}.",
+                        "Get an RFC 3161 timestamp from {u}.",
+                        "Our TSA is {u}; the signature should carry its timestamp.",
+                    ),
+                    u=url,
+                )
+            )
+            p.why.append(f"`-t {url}` (`--timestamp-servers`) adds an RFC 3161 timestamp to the signature.")
+        elif o == "env-filter":
+            p.flags.append(("env-filter-sensitive-vars", True))
+            p.asks.append(
+                pick(
+                    rng,
+                    (
+                        "Sensitive environment variables must be dropped entirely, not just masked.",
+                        "Secrets in the environment shouldn't appear at all in the attestation, not even masked.",
+                    ),
+                )
+            )
+            p.why.append(
+                "`--env-filter-sensitive-vars` removes sensitive variables instead of recording them as `******`."
+            )
+        elif o == "env-add":
+            k = pick(rng, names.SENSITIVE)
+            p.flags.append(("env-add-sensitive-key", [k]))
+            p.asks.append(
+                say(
+                    rng,
+                    (
+                        "Treat `{k}` as sensitive too.",
+                        "`{k}` isn't on witness's sensitive list but it should be masked.",
+                    ),
+                    k=k,
+                )
+            )
+            shown = f"'{k}'" if "*" in k else k
+            p.why.append(f"`--env-add-sensitive-key {shown}` adds it (globs allowed) to the sensitive list.")
+        elif o == "exclude":
+            g = pick(rng, ("*.log", "*.tmp", "*.map", "coverage/*"))
+            p.flags.append(("attestor-product-exclude-glob", g))
+            p.asks.append(
+                say(
+                    rng,
+                    ("Don't record `{g}` files as products.", "`{g}` files shouldn't show up as products."),
+                    g=g,
+                )
+            )
+            p.why.append(f"`--attestor-product-exclude-glob '{g}'` keeps matching files out of the products.")
+        elif o == "include":
+            g = pick(rng, ("dist/*", "bin/*", "*.tar.gz", "target/*"))
+            p.flags.append(("attestor-product-include-glob", g))
+            p.asks.append(
+                say(
+                    rng,
+                    ("Only files matching `{g}` should count as products.", "Limit the products to `{g}`."),
+                    g=g,
+                )
+            )
+            p.why.append(
+                f"`--attestor-product-include-glob '{g}'` limits the products to matching files (default `*`)."
+            )
+        elif o == "archivista":
+            p.flags.append(("enable-archivista", True))
+            if rng.random() < 0.6:
+                server = names.fill(rng, names.ARCHIVISTAS, org=org)
+                p.flags.append(("archivista-server", server))
+                p.asks.append(
+                    say(
+                        rng,
+                        (
+                            "Also upload it to our Archivista at {s}.",
+                            "We run Archivista at {s}; the attestation should be stored there too.",
+                        ),
+                        s=server,
+                    )
+                )
+                p.why.append(
+                    "`--enable-archivista` uploads the signed envelope, and `--archivista-server` points it at "
+                    "your instance instead of the default public one."
+                )
+            else:
+                p.asks.append("Also push it to Archivista (the default public server is fine).")
+                p.why.append(
+                    "`--enable-archivista` uploads the envelope to the default server, "
+                    "`https://archivista.testifysec.io`."
+                )
+        elif o == "secretscan-fail":
+            p.flags.append(("attestor-secretscan-fail-on-detection", True))
+            p.asks.append(
+                pick(
+                    rng,
+                    (
+                        "If the secret scan finds anything, the step should fail.",
+                        "Make the run fail when a secret is detected.",
+                    ),
+                )
+            )
+            p.why.append("`--attestor-secretscan-fail-on-detection` turns findings into a failed run.")

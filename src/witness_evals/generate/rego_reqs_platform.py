@@ -1,0 +1,1137 @@
+"""Rego requirements on where a step ran: github, gitlab, jenkins, aws, aws-codebuild, gcp-iit.
+
+The CI attestors embed the verified OIDC/job token as `jwt` (`{claims, verifiedBy}`, the `jwt`
+attestor's predicate); the cloud attestors record the instance identity (REFERENCE §1.4).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from typing import Any
+
+from witness_evals.generate.phrasing import pick
+from witness_evals.generate.rego_inputs import bases, scenario_bases
+from witness_evals.generate.rego_model import Bug, Mut, Req, Rule, chain, edit, md_list, q, rarr, rset, setp
+
+Maker = Callable[[random.Random], Req]
+
+_ORGS = ("evil-fork", "contoso", "octo-mirror", "someone-else")
+_BRANCHES = ("main", "master", "develop", "feature/sbom", "release/1.4")
+
+GH_JWT = (
+    "`input.jwt.claims` holds the claims of the GitHub Actions OIDC token that witness verified against "
+    "GitHub's JWKS (the `jwt` attestor's predicate embedded in the github attestation)."
+)
+GL_JWT_NOTE = (
+    "Caveat: the gitlab attestor records `jwt` only when the `CI_JOB_JWT` variable is set, and GitLab removed "
+    "that variable in 17.0 (witness reads no other token variable); without it `input.jwt` is absent and this "
+    "rule denies every attestation (it fails closed)."
+)
+
+
+def claims(**changes: Any) -> Mut:
+    return edit(lambda p: p["jwt"]["claims"].update(changes))
+
+
+def _claims_drop(key: str) -> Mut:
+    return edit(lambda p: p["jwt"]["claims"].pop(key, None))
+
+
+# ---------------------------------------------------------------------------------------------- github
+
+
+def gh_ref(rng: random.Random) -> Req:
+    want = pick(rng, ("main", "master"))
+    ref = f"refs/heads/{want}"
+    wrong = rng.sample([b for b in _BRANCHES if b != want], 2)
+    return Req(
+        attestor="github",
+        rid="ref",
+        param=ref,
+        rule=f"the GitHub Actions run must be for the ref `{ref}`",
+        ask=f"only accept workflow runs on `{ref}`",
+        control=f"Release workflows SHALL run on `{ref}` only.",
+        package="github.ref",
+        rules=(
+            Rule(
+                (f"not input.jwt.claims.ref == {q(ref)}",),
+                'sprintf("workflow ran on %v", [input.jwt.claims.ref])',
+            ),
+        ),
+        fields=GH_JWT + " `ref` is the full git ref (`refs/heads/...`, `refs/tags/...`).",
+        bases=bases(rng, "github", ci="github"),
+        good=claims(ref=ref),
+        bads=(*(claims(ref=f"refs/heads/{b}") for b in wrong), claims(ref="refs/pull/42/merge")),
+        bad_desc=(f"a run on `{wrong[0]}`", f"a run on `{wrong[1]}`", "a pull request run"),
+        touches=frozenset({"jwt.ref"}),
+        paths=(("input.jwt.claims.ref", "the full git ref of the workflow run"),),
+        bugs=(
+            Bug(
+                "short-name",
+                f"not input.jwt.claims.ref == {q(ref)}",
+                f"not input.jwt.claims.ref == {q(want)}",
+                f"the `ref` claim is the full ref `{ref}`, never the short name `{want}`.",
+            ),
+        ),
+    )
+
+
+def gh_repo(rng: random.Random) -> Req:
+    scen, base = scenario_bases(rng, "github", ci="github")
+    slug = scen[0].repo_slug
+    orgs = rng.sample(_ORGS, 2)
+    return Req(
+        attestor="github",
+        rid="repository",
+        param=slug,
+        rule=f"the GitHub Actions run must come from the repository `{slug}`",
+        ask=f"make sure the attestation was produced by a workflow in `{slug}`",
+        control=f"Artifacts SHALL be built by workflows of the repository `{slug}`.",
+        package="github.repository",
+        rules=(
+            Rule(
+                (f"not input.jwt.claims.repository == {q(slug)}",),
+                'sprintf("workflow ran in %v", [input.jwt.claims.repository])',
+            ),
+        ),
+        fields=GH_JWT + " `repository` is `owner/name`.",
+        bases=base,
+        good=claims(repository=slug, repository_owner=scen[0].org),
+        bads=(
+            claims(repository=f"{orgs[0]}/{scen[0].project}", repository_owner=orgs[0]),
+            claims(repository=f"{orgs[1]}/{scen[0].project}", repository_owner=orgs[1]),
+            claims(repository=f"{slug}-fork"),
+        ),
+        bad_desc=(
+            f"a run in `{orgs[0]}/{scen[0].project}`",
+            f"a run in `{orgs[1]}/{scen[0].project}`",
+            f"a run in `{slug}-fork`",
+        ),
+        touches=frozenset({"jwt.repository", "jwt.repository_owner"}),
+        paths=(("input.jwt.claims.repository", "`owner/name` of the repository that ran the workflow"),),
+        bugs=(
+            Bug(
+                "prefix",
+                f"not input.jwt.claims.repository == {q(slug)}",
+                f"not startswith(input.jwt.claims.repository, {q(slug)})",
+                f"a prefix match also accepts look-alike repositories such as `{slug}-fork`; compare the whole "
+                "`owner/name`.",
+            ),
+        ),
+    )
+
+
+def gh_event(rng: random.Random) -> Req:
+    allowed = pick(rng, (("push",), ("push", "release"), ("push", "workflow_dispatch")))
+    return Req(
+        attestor="github",
+        rid="event",
+        param=",".join(allowed),
+        rule=f"the workflow must have been triggered by {md_list(list(allowed))}",
+        ask=f"only accept runs triggered by {md_list(list(allowed))}",
+        control=f"Release workflows SHALL only be triggered by {', '.join(allowed)} events.",
+        package="github.event",
+        consts=(f"allowed_events := {rset(list(allowed))}",),
+        rules=(
+            Rule(
+                ("not allowed_events[input.jwt.claims.event_name]",),
+                'sprintf("workflow triggered by %v", [input.jwt.claims.event_name])',
+            ),
+        ),
+        fields=GH_JWT + " `event_name` is the event that triggered the workflow.",
+        bases=bases(rng, "github", ci="github"),
+        good=claims(event_name=allowed[0]),
+        extra_pass=tuple(claims(event_name=e) for e in allowed[1:]),
+        bads=(claims(event_name="pull_request"), claims(event_name="pull_request_target")),
+        bad_desc=("a `pull_request` run", "a `pull_request_target` run"),
+        touches=frozenset({"jwt.event_name"}),
+        paths=(("input.jwt.claims.event_name", "the event that triggered the workflow"),),
+    )
+
+
+def gh_actor(rng: random.Random) -> Req:
+    allowed = sorted(rng.sample(["alice.martin", "bob.nguyen", "hana.sato", "glima", "farah", "dmitri"], 2))
+    intruder = pick(rng, ("mallory", "eve-bot", "octocat"))
+    return Req(
+        attestor="github",
+        rid="actor",
+        param=",".join(allowed),
+        rule=f"the workflow must have been triggered by `{allowed[0]}` or `{allowed[1]}`",
+        ask=f"only let release runs started by `{allowed[0]}` or `{allowed[1]}` pass",
+        control=f"Only the release managers ({', '.join(allowed)}) SHALL trigger release workflows.",
+        package="github.actor",
+        consts=(f"release_managers := {rset(allowed)}",),
+        rules=(
+            Rule(
+                ("not release_managers[input.jwt.claims.actor]",),
+                'sprintf("run started by %v", [input.jwt.claims.actor])',
+            ),
+        ),
+        fields=GH_JWT + " `actor` is the GitHub login that triggered the run.",
+        bases=bases(rng, "github", ci="github"),
+        good=claims(actor=allowed[0]),
+        extra_pass=(claims(actor=allowed[1]),),
+        bads=(claims(actor=intruder),),
+        bad_desc=(f"a run started by `{intruder}`",),
+        touches=frozenset({"jwt.actor"}),
+        paths=(("input.jwt.claims.actor", "the login that triggered the run"),),
+    )
+
+
+def gh_hosted(rng: random.Random) -> Req:
+    return Req(
+        attestor="github",
+        rid="github-hosted",
+        param="github-hosted",
+        rule="the job must have run on a GitHub-hosted runner (not self-hosted)",
+        ask="reject runs on self-hosted runners",
+        control="Release builds SHALL run on ephemeral GitHub-hosted runners.",
+        package="github.runner",
+        rules=(
+            Rule(
+                ('not input.jwt.claims.runner_environment == "github-hosted"',),
+                'sprintf("runner environment %v", [object.get(input.jwt.claims, "runner_environment", "unknown")])',
+            ),
+        ),
+        fields=GH_JWT + " `runner_environment` is `github-hosted` or `self-hosted`.",
+        bases=bases(rng, "github", ci="github"),
+        good=claims(runner_environment="github-hosted"),
+        bads=(claims(runner_environment="self-hosted"), _claims_drop("runner_environment")),
+        bad_desc=("a self-hosted runner", "a token without `runner_environment`"),
+        touches=frozenset({"jwt.runner_environment"}),
+        paths=(("input.jwt.claims.runner_environment", "`github-hosted` or `self-hosted`"),),
+        bugs=(
+            Bug(
+                "neq-missing",
+                'not input.jwt.claims.runner_environment == "github-hosted"',
+                'input.jwt.claims.runner_environment != "github-hosted"',
+                "`x != v` is undefined when the claim is missing, so a token without `runner_environment` is "
+                "never denied; `not x == v` is true in that case.",
+            ),
+        ),
+    )
+
+
+def gh_protected(rng: random.Random) -> Req:
+    return Req(
+        attestor="github",
+        rid="ref-protected",
+        param="true",
+        rule="the ref the workflow ran on must be protected",
+        ask="only accept runs on protected branches or tags",
+        control="Release workflows SHALL only run on protected refs.",
+        package="github.protected",
+        rules=(
+            Rule(
+                ('not input.jwt.claims.ref_protected == "true"',),
+                'sprintf("ref %v is not protected", [input.jwt.claims.ref])',
+            ),
+        ),
+        fields=GH_JWT + ' `ref_protected` is a *string*, `"true"` or `"false"`.',
+        bases=bases(rng, "github", ci="github"),
+        good=claims(ref_protected="true"),
+        bads=(claims(ref_protected="false"),),
+        bad_desc=("a run on an unprotected branch",),
+        touches=frozenset({"jwt.ref_protected"}),
+        paths=(("input.jwt.claims.ref_protected", 'the string "true" or "false"'),),
+        bugs=(
+            Bug(
+                "bool",
+                'not input.jwt.claims.ref_protected == "true"',
+                "not input.jwt.claims.ref_protected == true",
+                'the claim is the string `"true"`, and in Rego the boolean `true` is not equal to the string '
+                '`"true"`, so every run is denied.',
+            ),
+        ),
+    )
+
+
+def gh_tag_release(rng: random.Random) -> Req:
+    return Req(
+        attestor="github",
+        rid="semver-tag-ref",
+        param="refs/tags/vX.Y.Z",
+        rule="the run must be for a tag of the form `refs/tags/vMAJOR.MINOR.PATCH`",
+        ask="only accept release runs for semantic-version tags like `v1.8.0`",
+        control="Release artifacts SHALL be built from `vMAJOR.MINOR.PATCH` tags.",
+        package="github.release_tag",
+        rules=(
+            Rule(
+                (r"not regex.match(`^refs/tags/v[0-9]+\.[0-9]+\.[0-9]+$`, input.jwt.claims.ref)",),
+                'sprintf("ref %v is not a release tag", [input.jwt.claims.ref])',
+            ),
+        ),
+        fields=GH_JWT + " `ref` is the full ref; for a tag push it is `refs/tags/<tag>`.",
+        bases=bases(rng, "github", ci="github"),
+        good=claims(ref="refs/tags/v1.8.0", ref_type="tag"),
+        extra_pass=(claims(ref="refs/tags/v2.10.3", ref_type="tag"),),
+        bads=(
+            claims(ref="refs/heads/main", ref_type="branch"),
+            claims(ref="refs/tags/nightly", ref_type="tag"),
+            claims(ref="refs/tags/v1.8.0-rc1", ref_type="tag"),
+        ),
+        bad_desc=("a run on `main`", "a `nightly` tag", "a `v1.8.0-rc1` tag"),
+        touches=frozenset({"jwt.ref", "jwt.ref_type"}),
+        paths=(("input.jwt.claims.ref", "the full git ref of the workflow run"),),
+        bugs=(
+            Bug(
+                "prefix-only",
+                r"not regex.match(`^refs/tags/v[0-9]+\.[0-9]+\.[0-9]+$`, input.jwt.claims.ref)",
+                'not startswith(input.jwt.claims.ref, "refs/tags/")',
+                "checking only the `refs/tags/` prefix lets any tag through (`nightly`, `v1.8.0-rc1`).",
+            ),
+        ),
+    )
+
+
+def gh_reusable_workflow(rng: random.Random) -> Req:
+    scen, base = scenario_bases(rng, "github", ci="github")
+    org = scen[0].org
+    want = f"{org}/.github/.github/workflows/release.yml@refs/heads/main"
+    return Req(
+        attestor="github",
+        rid="job-workflow",
+        param=want,
+        rule=f"the job must run the central reusable workflow `{want}`",
+        ask=f"require that the build job came from our shared workflow `{want}`",
+        control=f"Release jobs SHALL be defined by the organisation's reviewed workflow `{want}`.",
+        package="github.job_workflow",
+        rules=(
+            Rule(
+                (f"not input.jwt.claims.job_workflow_ref == {q(want)}",),
+                'sprintf("job defined by %v", [input.jwt.claims.job_workflow_ref])',
+            ),
+        ),
+        fields=GH_JWT + " `job_workflow_ref` names the workflow file that defined the job "
+        "(`owner/repo/path@ref`), which for a reusable workflow is the called one.",
+        bases=base,
+        good=claims(job_workflow_ref=want),
+        bads=(
+            claims(job_workflow_ref=f"{scen[0].repo_slug}/.github/workflows/build.yml@refs/heads/main"),
+            claims(job_workflow_ref=f"{org}/.github/.github/workflows/release.yml@refs/heads/dev"),
+        ),
+        bad_desc=(
+            "a job defined in the repository's own workflow",
+            "the shared workflow from a `dev` branch",
+        ),
+        touches=frozenset({"jwt.job_workflow_ref"}),
+        paths=(
+            (
+                "input.jwt.claims.job_workflow_ref",
+                "`owner/repo/path@ref` of the workflow that defined the job",
+            ),
+        ),
+    )
+
+
+def gh_owner_id(rng: random.Random) -> Req:
+    scen, base = scenario_bases(rng, "github", ci="github")
+    owner_id = str(rng.randint(10**6, 10**8))
+    return Req(
+        attestor="github",
+        rid="owner-id",
+        param=owner_id,
+        rule=f"the repository owner's numeric id must be `{owner_id}` (so a renamed or re-registered "
+        f"`{scen[0].org}` account does not pass)",
+        ask=f"pin the repository owner by its immutable id `{owner_id}`, not just by name",
+        control=f"Builds SHALL come from repositories owned by the account with id `{owner_id}`.",
+        package="github.owner",
+        rules=(
+            Rule(
+                (f"not input.jwt.claims.repository_owner_id == {q(owner_id)}",),
+                'sprintf("repository owner id %v", [input.jwt.claims.repository_owner_id])',
+            ),
+        ),
+        fields=GH_JWT + " `repository_owner_id` is the owner's numeric id as a string; unlike the name it "
+        "never changes.",
+        bases=base,
+        good=claims(repository_owner_id=owner_id, repository_owner=scen[0].org),
+        bads=(claims(repository_owner_id=str(int(owner_id) + 7919), repository_owner=scen[0].org),),
+        bad_desc=(f"a look-alike `{scen[0].org}` account with another id",),
+        touches=frozenset({"jwt.repository_owner_id", "jwt.repository_owner"}),
+        paths=(
+            ("input.jwt.claims.repository_owner_id", "the repository owner's immutable numeric id (string)"),
+        ),
+        bugs=(
+            Bug(
+                "number",
+                f"not input.jwt.claims.repository_owner_id == {q(owner_id)}",
+                f"not input.jwt.claims.repository_owner_id == {owner_id}",
+                "the claim is a string; the number literal never equals it, so every run is denied.",
+            ),
+        ),
+    )
+
+
+def gh_runner_os(rng: random.Random) -> Req:
+    return Req(
+        attestor="github",
+        rid="runner-os",
+        param="Linux",
+        rule="the job must have run on a Linux runner",
+        ask="make sure the job ran on a Linux runner",
+        control="Release jobs SHALL run on Linux runners.",
+        package="github.runner_os",
+        rules=(Rule(('input.runneros != "Linux"',), 'sprintf("job ran on %v", [input.runneros])'),),
+        fields="`input.runneros` is the runner's `RUNNER_OS` (`Linux`, `Windows`, `macOS`); `input.runnerarch` "
+        "is `RUNNER_ARCH`.",
+        bases=bases(rng, "github", ci="github"),
+        good=setp("runneros", value="Linux"),
+        bads=(setp("runneros", value="Windows"), setp("runneros", value="macOS")),
+        bad_desc=("a Windows runner", "a macOS runner"),
+        touches=frozenset({"runneros"}),
+        paths=(("input.runneros", "the runner OS (`RUNNER_OS`)"),),
+        bugs=(
+            Bug(
+                "case",
+                'input.runneros != "Linux"',
+                'input.runneros != "linux"',
+                "`RUNNER_OS` is capitalised (`Linux`), so comparing with `linux` denies every run.",
+            ),
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------------------------- gitlab
+
+
+def gl_ref(rng: random.Random) -> Req:
+    want = pick(rng, ("main", "master"))
+    wrong = rng.sample([b for b in _BRANCHES if b != want], 2)
+    return Req(
+        attestor="gitlab",
+        rid="ref",
+        param=want,
+        rule=f"the GitLab pipeline must run for the branch `{want}`",
+        ask=f"only accept pipelines on `{want}`",
+        control=f"Release pipelines SHALL run on `{want}`.",
+        package="gitlab.ref",
+        rules=(Rule((f"not input.jwt.claims.ref == {q(want)}",), q(f"pipeline did not run on {want}")),),
+        fields="`input.jwt.claims` holds the claims of the verified GitLab job JWT; `ref` is the short branch "
+        "or tag name.",
+        bases=bases(rng, "gitlab", ci="gitlab"),
+        good=claims(ref=want),
+        bads=tuple(claims(ref=b) for b in wrong),
+        bad_desc=tuple(f"a pipeline on `{b}`" for b in wrong),
+        touches=frozenset({"jwt.ref"}),
+        note=GL_JWT_NOTE,
+        paths=(("input.jwt.claims.ref", "the branch or tag name of the pipeline"),),
+    )
+
+
+def gl_project(rng: random.Random) -> Req:
+    scen, base = scenario_bases(rng, "gitlab", ci="gitlab")
+    slug = scen[0].repo_slug
+    orgs = rng.sample(_ORGS, 2)
+    return Req(
+        attestor="gitlab",
+        rid="project",
+        param=slug,
+        rule=f"the GitLab pipeline must belong to the project `{slug}`",
+        ask=f"check that the pipeline ran in `{slug}`",
+        control=f"Artifacts SHALL be built by pipelines of the project `{slug}`.",
+        package="gitlab.project",
+        rules=(
+            Rule((f"not input.jwt.claims.project_path == {q(slug)}",), q(f"pipeline is not from {slug}")),
+        ),
+        fields="`input.jwt.claims.project_path` is the `group/project` path from the job JWT.",
+        bases=base,
+        good=claims(project_path=slug, namespace_path=scen[0].org),
+        bads=(
+            claims(project_path=f"{orgs[0]}/{scen[0].project}", namespace_path=orgs[0]),
+            claims(project_path=f"{slug}-fork"),
+        ),
+        bad_desc=(f"a pipeline in `{orgs[0]}/{scen[0].project}`", f"a pipeline in `{slug}-fork`"),
+        touches=frozenset({"jwt.project_path", "jwt.namespace_path"}),
+        note=GL_JWT_NOTE + " On GitLab 17+ compare `input.projecturl` (from `CI_PROJECT_URL`) instead.",
+        paths=(("input.jwt.claims.project_path", "`group/project` of the pipeline"),),
+    )
+
+
+def gl_source(rng: random.Random) -> Req:
+    return Req(
+        attestor="gitlab",
+        rid="pipeline-source",
+        param="push",
+        rule="only GitLab pipelines started by a `push` are allowed",
+        ask="reject scheduled, manual (web) and API-triggered pipelines",
+        control="Release pipelines SHALL only be started by pushes.",
+        package="gitlab.source",
+        rules=(
+            Rule(
+                ('not input.jwt.claims.pipeline_source == "push"',),
+                'sprintf("pipeline started by %v", [input.jwt.claims.pipeline_source])',
+            ),
+        ),
+        fields="`input.jwt.claims.pipeline_source` says what started the pipeline (`push`, `web`, `schedule`, "
+        "`api`, ...).",
+        bases=bases(rng, "gitlab", ci="gitlab"),
+        good=claims(pipeline_source="push"),
+        bads=(claims(pipeline_source="schedule"), claims(pipeline_source="web")),
+        bad_desc=("a scheduled pipeline", "a pipeline started from the web UI"),
+        touches=frozenset({"jwt.pipeline_source"}),
+        note=GL_JWT_NOTE,
+        paths=(("input.jwt.claims.pipeline_source", "what started the pipeline"),),
+    )
+
+
+def gl_stage(rng: random.Random) -> Req:
+    want = pick(rng, ("build", "package", "release"))
+    return Req(
+        attestor="gitlab",
+        rid="stage",
+        param=want,
+        rule=f"the GitLab job must be in the `{want}` stage",
+        ask=f"make sure the attestation came from a job of the `{want}` stage",
+        control=f"Release artifacts SHALL be produced in the `{want}` stage.",
+        package="gitlab.stage",
+        rules=(
+            Rule((f"not input.jobstage == {q(want)}",), 'sprintf("job is in stage %v", [input.jobstage])'),
+        ),
+        fields="`input.jobstage` is the job's stage (`CI_JOB_STAGE`); `input.jobname` is `CI_JOB_NAME`.",
+        bases=bases(rng, "gitlab", ci="gitlab"),
+        good=setp("jobstage", value=want),
+        bads=(setp("jobstage", value="test"), setp("jobstage", value="deploy")),
+        bad_desc=("a job in the `test` stage", "a job in the `deploy` stage"),
+        touches=frozenset({"jobstage"}),
+        paths=(("input.jobstage", "the job's stage (`CI_JOB_STAGE`)"),),
+    )
+
+
+def gl_image_digest(rng: random.Random) -> Req:
+    image = pick(rng, ("golang:1.22", "node:20-alpine", "maven:3.9-eclipse-temurin-17", "python:3.12-slim"))
+    digest = "sha256:" + "".join(pick(rng, "0123456789abcdef") for _ in range(64))
+    return Req(
+        attestor="gitlab",
+        rid="job-image-digest",
+        param=image,
+        rule="the job's container image must be pinned by digest (`image@sha256:...`)",
+        ask="only accept jobs whose image is referenced by digest",
+        control="CI job images SHALL be referenced by immutable digest.",
+        package="gitlab.image",
+        rules=(
+            Rule(
+                ('not contains(input.jobimage, "@sha256:")',),
+                'sprintf("job image %v is not pinned by digest", [input.jobimage])',
+            ),
+        ),
+        fields="`input.jobimage` is the job's image as written in `.gitlab-ci.yml` (`CI_JOB_IMAGE`).",
+        bases=bases(rng, "gitlab", ci="gitlab"),
+        good=setp("jobimage", value=f"{image}@{digest}"),
+        bads=(setp("jobimage", value=image), setp("jobimage", value=image.split(":")[0] + ":latest")),
+        bad_desc=(f"image `{image}`", f"image `{image.split(':')[0]}:latest`"),
+        touches=frozenset({"jobimage"}),
+        paths=(("input.jobimage", "the job's container image (`CI_JOB_IMAGE`)"),),
+    )
+
+
+def gl_server(rng: random.Random) -> Req:
+    org = pick(rng, ("acme", "globex", "initech", "hooli"))
+    want = f"https://gitlab.{org}.com"
+    return Req(
+        attestor="gitlab",
+        rid="server",
+        param=want,
+        rule=f"the pipeline must have run on our self-managed GitLab at `{want}`",
+        ask=f"only accept pipelines from our GitLab instance `{want}`",
+        control=f"Builds SHALL run on the organisation's GitLab instance `{want}`.",
+        package="gitlab.instance",
+        rules=(
+            Rule(
+                (f"not input.ciserverurl == {q(want)}",), 'sprintf("pipeline ran on %v", [input.ciserverurl])'
+            ),
+        ),
+        fields="`input.ciserverurl` is the GitLab instance URL (`CI_SERVER_URL`), `input.cihost` its host.",
+        bases=bases(rng, "gitlab", ci="gitlab"),
+        good=setp("ciserverurl", value=want),
+        bads=(
+            setp("ciserverurl", value="https://gitlab.com"),
+            setp("ciserverurl", value=f"https://gitlab.{org}.com.attacker.io"),
+        ),
+        bad_desc=("a pipeline on gitlab.com", f"a pipeline on `gitlab.{org}.com.attacker.io`"),
+        touches=frozenset({"ciserverurl"}),
+        paths=(("input.ciserverurl", "the GitLab instance URL (`CI_SERVER_URL`)"),),
+        bugs=(
+            Bug(
+                "prefix",
+                f"not input.ciserverurl == {q(want)}",
+                f"not startswith(input.ciserverurl, {q(want)})",
+                f"a prefix match accepts `{want}.attacker.io`; compare the whole URL.",
+            ),
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------------------------- jenkins
+
+
+def jk_node(rng: random.Random) -> Req:
+    node = pick(rng, ("linux-agent-1", "k8s-agent-x7h2p", "docker-agent"))
+    return Req(
+        attestor="jenkins",
+        rid="node",
+        param="built-in",
+        rule="the Jenkins build must not run on the `built-in` (controller) node",
+        ask="reject builds that ran on the Jenkins controller itself",
+        control="Builds SHALL NOT execute on the Jenkins controller.",
+        package="jenkins.node",
+        rules=(Rule(('input.nodename == "built-in"',), q("build ran on the Jenkins controller")),),
+        fields="`input.nodename` is the Jenkins node (`NODE_NAME`) that ran the build; the controller is "
+        "`built-in`.",
+        bases=bases(rng, "jenkins", ci="jenkins"),
+        good=setp("nodename", value=node),
+        bads=(setp("nodename", value="built-in"),),
+        bad_desc=("a build on the controller",),
+        touches=frozenset({"nodename"}),
+        paths=(("input.nodename", "the Jenkins node that ran the build (`NODE_NAME`)"),),
+    )
+
+
+def jk_url(rng: random.Random) -> Req:
+    scen, base = scenario_bases(rng, "jenkins", ci="jenkins")
+    want = f"https://{scen[0].ci_host}/"
+    others = [f"https://jenkins-{x}.{scen[0].org}.com/" for x in ("old", "dev")]
+    return Req(
+        attestor="jenkins",
+        rid="url",
+        param=want,
+        rule=f"the build must come from the Jenkins instance `{want}`",
+        ask=f"only trust builds from `{want}`",
+        control=f"Builds SHALL be produced by the managed Jenkins at `{want}`.",
+        package="jenkins.instance",
+        rules=(
+            Rule((f"not input.jenkinsurl == {q(want)}",), 'sprintf("build is from %v", [input.jenkinsurl])'),
+        ),
+        fields="`input.jenkinsurl` is the Jenkins URL (`JENKINS_URL`, with its trailing slash).",
+        bases=base,
+        good=setp("jenkinsurl", value=want),
+        bads=tuple(setp("jenkinsurl", value=u) for u in others),
+        bad_desc=tuple(f"a build from `{u}`" for u in others),
+        touches=frozenset({"jenkinsurl"}),
+        paths=(("input.jenkinsurl", "the Jenkins URL (`JENKINS_URL`)"),),
+    )
+
+
+def jk_folder(rng: random.Random) -> Req:
+    folder = pick(rng, ("release", "prod", "platform"))
+    return Req(
+        attestor="jenkins",
+        rid="folder",
+        param=f"{folder}/",
+        rule=f"the Jenkins job must live in the `{folder}` folder (job name `{folder}/...`)",
+        ask=f"only accept jobs from the `{folder}` folder",
+        control=f"Release builds SHALL run from jobs in the controlled `{folder}` folder.",
+        package="jenkins.folder",
+        rules=(
+            Rule(
+                (f"not startswith(input.jobname, {q(folder + '/')})",),
+                'sprintf("job %v is outside the ' + folder + ' folder", [input.jobname])',
+            ),
+        ),
+        fields="`input.jobname` is the full Jenkins `JOB_NAME`, folders included (`folder/job/branch`).",
+        bases=bases(rng, "jenkins", ci="jenkins"),
+        good=setp("jobname", value=f"{folder}/payments/main"),
+        bads=(
+            setp("jobname", value="sandbox/payments/main"),
+            setp("jobname", value=f"{folder}-old/payments/main"),
+        ),
+        bad_desc=("a job in `sandbox/`", f"a job in `{folder}-old/`"),
+        touches=frozenset({"jobname"}),
+        paths=(("input.jobname", "the full Jenkins job name (`JOB_NAME`)"),),
+        bugs=(
+            Bug(
+                "no-slash",
+                f"not startswith(input.jobname, {q(folder + '/')})",
+                f"not startswith(input.jobname, {q(folder)})",
+                f"without the trailing `/` the prefix also matches `{folder}-old/...`.",
+            ),
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------------------------- aws
+
+
+def _aws(**changes: Any) -> Mut:
+    """Change identity-document fields and keep `rawiid` (the signed document) consistent."""
+
+    def run(p: Any) -> None:
+        p.update(changes)
+        raw = json.loads(p["rawiid"])
+        raw.update({k: v for k, v in changes.items() if k in raw})
+        p["rawiid"] = json.dumps(raw, indent=2)
+
+    return edit(run)
+
+
+def aws_account(rng: random.Random) -> Req:
+    account = str(rng.randint(10**11, 10**12 - 1))
+    return Req(
+        attestor="aws",
+        rid="account",
+        param=account,
+        rule=f"the build instance must belong to AWS account `{account}`",
+        ask=f"make sure the EC2 builder ran in account `{account}`",
+        control=f"Release builds SHALL run in the build account `{account}`.",
+        package="aws.account",
+        rules=(
+            Rule(
+                (f"not input.accountId == {q(account)}",),
+                'sprintf("instance is in account %v", [input.accountId])',
+            ),
+        ),
+        fields="The aws predicate carries the EC2 instance identity document fields at the top level "
+        "(camelCase): `accountId`, `region`, `instanceType`, `imageId`, ...",
+        bases=bases(rng, "aws"),
+        good=_aws(accountId=account),
+        bads=(_aws(accountId=str(int(account) + 1)),),
+        bad_desc=("an instance in another account",),
+        touches=frozenset({"accountId"}),
+        paths=(("input.accountId", "the AWS account id of the instance"),),
+        bugs=(
+            Bug(
+                "snake-case",
+                f"not input.accountId == {q(account)}",
+                f"not input.account_id == {q(account)}",
+                "the fields keep AWS's camelCase names (`accountId`); `account_id` is undefined, so every "
+                "attestation is denied.",
+            ),
+        ),
+    )
+
+
+def aws_region(rng: random.Random) -> Req:
+    allowed = sorted(rng.sample(["eu-west-1", "eu-central-1", "us-east-1", "us-west-2"], 2))
+    other = pick(rng, [r for r in ("ap-southeast-2", "sa-east-1", "eu-north-1") if r not in allowed])
+    return Req(
+        attestor="aws",
+        rid="region",
+        param=",".join(allowed),
+        rule=f"the instance must run in {md_list(allowed)}",
+        ask=f"restrict builds to the regions {md_list(allowed)}",
+        control=f"Builds SHALL run in approved regions only ({', '.join(allowed)}).",
+        package="aws.region",
+        consts=(f"allowed_regions := {rset(allowed)}",),
+        rules=(
+            Rule(("not allowed_regions[input.region]",), 'sprintf("instance ran in %v", [input.region])'),
+        ),
+        fields="`input.region` is the instance's region from the identity document (`availabilityZone` "
+        "adds the zone letter).",
+        bases=bases(rng, "aws"),
+        good=_aws(region=allowed[0], availabilityZone=allowed[0] + "a"),
+        extra_pass=(_aws(region=allowed[1], availabilityZone=allowed[1] + "b"),),
+        bads=(_aws(region=other, availabilityZone=other + "a"),),
+        bad_desc=(f"an instance in `{other}`",),
+        touches=frozenset({"region", "availabilityZone"}),
+        paths=(("input.region", "the AWS region of the instance"),),
+    )
+
+
+def aws_instance_family(rng: random.Random) -> Req:
+    fams = sorted(rng.sample(["m5.", "m6i.", "c6i.", "c7g.", "r6i."], 2))
+    return Req(
+        attestor="aws",
+        rid="instance-family",
+        param=",".join(fams),
+        rule=f"the instance type must be from the {md_list([f + '*' for f in fams])} families",
+        ask=f"only accept builders of the {md_list([f.rstrip('.') for f in fams])} instance families",
+        control=f"Build instances SHALL be of the approved families ({', '.join(f.rstrip('.') for f in fams)}).",
+        package="aws.instance",
+        rules=(
+            Rule(
+                (f"not strings.any_prefix_match(input.instanceType, {rarr(fams)})",),
+                'sprintf("instance type %v is not approved", [input.instanceType])',
+            ),
+        ),
+        fields="`input.instanceType` is the EC2 instance type (e.g. `m5.large`); matching the family prefix "
+        "with its dot avoids `m5` also matching `m5a`.",
+        bases=bases(rng, "aws"),
+        good=_aws(instanceType=f"{fams[0]}large"),
+        extra_pass=(_aws(instanceType=f"{fams[1]}2xlarge"),),
+        bads=(_aws(instanceType="t3.micro"), _aws(instanceType=fams[0].rstrip(".") + "a.large")),
+        bad_desc=("a `t3.micro`", f"an `{fams[0].rstrip('.')}a.large`"),
+        touches=frozenset({"instanceType"}),
+        paths=(("input.instanceType", "the EC2 instance type"),),
+    )
+
+
+def aws_ami(rng: random.Random) -> Req:
+    amis = sorted("ami-" + "".join(pick(rng, "0123456789abcdef") for _ in range(17)) for _ in range(2))
+    return Req(
+        attestor="aws",
+        rid="ami",
+        param=",".join(amis),
+        rule=f"the instance must have booted one of the hardened images {md_list(amis)}",
+        ask=f"only accept builders started from our golden AMIs {md_list(amis)}",
+        control=f"Build instances SHALL boot an approved golden image ({', '.join(amis)}).",
+        package="aws.ami",
+        consts=(f"golden_amis := {rset(amis)}",),
+        rules=(Rule(("not golden_amis[input.imageId]",), 'sprintf("instance booted %v", [input.imageId])'),),
+        fields="`input.imageId` is the AMI the instance was launched from.",
+        bases=bases(rng, "aws"),
+        good=_aws(imageId=amis[0]),
+        extra_pass=(_aws(imageId=amis[1]),),
+        bads=(_aws(imageId="ami-0abcdef1234567890"),),
+        bad_desc=("an instance from another AMI",),
+        touches=frozenset({"imageId"}),
+        paths=(("input.imageId", "the AMI id the instance booted"),),
+    )
+
+
+def aws_arch(rng: random.Random) -> Req:
+    want = pick(rng, ("arm64", "x86_64"))
+    other = "x86_64" if want == "arm64" else "arm64"
+    return Req(
+        attestor="aws",
+        rid="architecture",
+        param=want,
+        rule=f"the build instance's architecture must be `{want}`",
+        ask=f"make sure the artifact was built on an `{want}` instance",
+        control=f"Builds for this product SHALL run on `{want}` instances.",
+        package="aws.arch",
+        rules=(
+            Rule(
+                (f"input.architecture != {q(want)}",),
+                'sprintf("instance architecture %v", [input.architecture])',
+            ),
+        ),
+        fields="`input.architecture` is the instance architecture from the identity document (`x86_64` or "
+        "`arm64`).",
+        bases=bases(rng, "aws"),
+        good=_aws(architecture=want),
+        bads=(_aws(architecture=other),),
+        bad_desc=(f"an `{other}` instance",),
+        touches=frozenset({"architecture"}),
+        paths=(("input.architecture", "the instance architecture"),),
+    )
+
+
+# ---------------------------------------------------------------------------------------------- aws-codebuild
+
+
+def _cb(**changes: Any) -> Mut:
+    return edit(lambda p: p["build_info"].update(changes))
+
+
+def _cb_drop(*keys: str) -> Mut:
+    return edit(lambda p: [p["build_info"].pop(k, None) for k in keys])
+
+
+def cb_project(rng: random.Random) -> Req:
+    scen, base = scenario_bases(rng, "aws-codebuild", ci="aws-codebuild")
+    want = f"{scen[0].project}-release"
+    return Req(
+        attestor="aws-codebuild",
+        rid="project",
+        param=want,
+        rule=f"the CodeBuild project must be exactly `{want}`",
+        ask=f"only accept builds of the CodeBuild project `{want}`",
+        control=f"Release artifacts SHALL be built by the CodeBuild project `{want}`.",
+        package="codebuild.project",
+        rules=(
+            Rule(
+                (f"not input.build_info.project_name == {q(want)}",),
+                'sprintf("built by project %v", [object.get(input.build_info, "project_name", "(none)")])',
+            ),
+        ),
+        fields="The aws-codebuild attestor puts the `CODEBUILD_*` values in `input.build_info` (snake_case "
+        "keys such as `project_name`, `initiator`, `source_version`, `webhook_event`), all omitted when empty.",
+        bases=base,
+        good=_cb(project_name=want),
+        bads=(_cb(project_name=f"{want}-test"), _cb(project_name=scen[0].project)),
+        bad_desc=(f"project `{want}-test`", f"project `{scen[0].project}`"),
+        touches=frozenset({"build_info.project_name"}),
+        paths=(("input.build_info.project_name", "the CodeBuild project name"),),
+    )
+
+
+def cb_initiator(rng: random.Random) -> Req:
+    return Req(
+        attestor="aws-codebuild",
+        rid="initiator",
+        param="codepipeline/",
+        rule="the build must have been started by CodePipeline (initiator `codepipeline/...`)",
+        ask="reject CodeBuild runs that someone started by hand instead of the pipeline",
+        control="Release builds SHALL only be started by the release pipeline.",
+        package="codebuild.initiator",
+        rules=(
+            Rule(
+                ('not startswith(input.build_info.initiator, "codepipeline/")',),
+                'sprintf("build started by %v", [object.get(input.build_info, "initiator", "(unknown)")])',
+            ),
+        ),
+        fields="`input.build_info.initiator` is `CODEBUILD_INITIATOR`: `codepipeline/<pipeline>` for pipeline "
+        "runs, an IAM user or role name for manual starts.",
+        bases=bases(rng, "aws-codebuild", ci="aws-codebuild"),
+        good=_cb(initiator="codepipeline/release-pipeline"),
+        bads=(_cb(initiator="root"), _cb(initiator="ops-admin")),
+        bad_desc=("a build started by `root`", "a build started by `ops-admin`"),
+        touches=frozenset({"build_info.initiator"}),
+        paths=(("input.build_info.initiator", "who started the build (`CODEBUILD_INITIATOR`)"),),
+    )
+
+
+def cb_webhook_push(rng: random.Random) -> Req:
+    branch = pick(rng, ("main", "master"))
+    ref = f"refs/heads/{branch}"
+    return Req(
+        attestor="aws-codebuild",
+        rid="webhook-push",
+        param=ref,
+        rule=f"the build must come from a webhook `PUSH` event on `{ref}`",
+        ask=f"only accept CodeBuild runs started by a push to `{branch}` through the webhook",
+        control=f"Release builds SHALL be triggered by pushes to `{branch}` only.",
+        package="codebuild.webhook",
+        rules=(
+            Rule(
+                ('not input.build_info.webhook_event == "PUSH"',),
+                'sprintf("webhook event %v", [object.get(input.build_info, "webhook_event", "(none)")])',
+            ),
+            Rule(
+                (f"not input.build_info.webhook_head_ref == {q(ref)}",),
+                'sprintf("webhook ref %v", [object.get(input.build_info, "webhook_head_ref", "(none)")])',
+            ),
+        ),
+        fields="`input.build_info.webhook_event` and `webhook_head_ref` come from `CODEBUILD_WEBHOOK_EVENT` "
+        "and `CODEBUILD_WEBHOOK_HEAD_REF`; both are omitted for builds not started by a webhook, which "
+        "`not ... ==` denies too.",
+        bases=bases(rng, "aws-codebuild", ci="aws-codebuild"),
+        good=_cb(webhook_event="PUSH", webhook_head_ref=ref),
+        bads=(
+            _cb_drop("webhook_event", "webhook_head_ref"),
+            _cb(webhook_event="PULL_REQUEST_UPDATED", webhook_head_ref="refs/heads/feature/x"),
+            _cb(webhook_event="PUSH", webhook_head_ref="refs/heads/develop"),
+        ),
+        bad_desc=("a manual start without webhook data", "a pull request build", "a push to `develop`"),
+        touches=frozenset({"build_info.webhook_event", "build_info.webhook_head_ref"}),
+        paths=(
+            ("input.build_info.webhook_event", "the webhook event (`CODEBUILD_WEBHOOK_EVENT`)"),
+            ("input.build_info.webhook_head_ref", "the webhook's head ref"),
+        ),
+        bugs=(
+            Bug(
+                "case",
+                'not input.build_info.webhook_event == "PUSH"',
+                'not input.build_info.webhook_event == "push"',
+                "CodeBuild reports webhook events in upper case (`PUSH`, `PULL_REQUEST_CREATED`, ...), so "
+                "comparing with `push` denies every build.",
+            ),
+        ),
+    )
+
+
+def cb_source_repo(rng: random.Random) -> Req:
+    scen, base = scenario_bases(rng, "aws-codebuild", ci="aws-codebuild")
+    want = scen[0].repo_url
+    return Req(
+        attestor="aws-codebuild",
+        rid="source-repo",
+        param=want,
+        rule=f"the CodeBuild source repository must be `{want}`",
+        ask=f"check that CodeBuild checked out `{want}`",
+        control=f"Builds SHALL use the source repository `{want}`.",
+        package="codebuild.source",
+        rules=(
+            Rule(
+                (f"not input.build_info.source_repo == {q(want)}",),
+                'sprintf("source repository %v", [object.get(input.build_info, "source_repo", "(none)")])',
+            ),
+        ),
+        fields="`input.build_info.source_repo` is `CODEBUILD_SOURCE_REPO_URL`; `source_version` is the commit "
+        "or ref.",
+        bases=base,
+        good=_cb(source_repo=want),
+        bads=(_cb(source_repo=f"https://github.com/{pick(rng, _ORGS)}/{scen[0].project}.git"),),
+        bad_desc=("a build of a fork",),
+        touches=frozenset({"build_info.source_repo"}),
+        paths=(("input.build_info.source_repo", "the source repository URL"),),
+    )
+
+
+# ---------------------------------------------------------------------------------------------- gcp-iit
+
+
+def _gce(**changes: Any) -> Mut:
+    return edit(lambda p: p["jwt"]["claims"]["google"]["compute_engine"].update(changes))
+
+
+def gcp_project(rng: random.Random) -> Req:
+    project = f"{pick(rng, ('acme', 'globex', 'hooli'))}-build-{rng.randint(100, 999)}"
+
+    def proj(pid: str) -> Mut:
+        return chain(setp("project_id", value=pid), _gce(project_id=pid))
+
+    return Req(
+        attestor="gcp-iit",
+        rid="project",
+        param=project,
+        rule=f"the build VM must belong to the GCP project `{project}`",
+        ask=f"make sure the builder VM ran in the project `{project}`",
+        control=f"Builds SHALL run on VMs of the build project `{project}`.",
+        package="gcp.project",
+        rules=(
+            Rule(
+                (f"not input.project_id == {q(project)}",),
+                'sprintf("VM is in project %v", [input.project_id])',
+            ),
+        ),
+        fields="The gcp-iit predicate has snake_case top-level fields (`project_id`, `zone`, `instance_id`, "
+        "`cluster_name`, ...) plus the verified identity token in `jwt.claims`.",
+        bases=bases(rng, "gcp-iit"),
+        good=proj(project),
+        bads=(proj(project.replace("build", "sandbox")),),
+        bad_desc=("a VM in the sandbox project",),
+        touches=frozenset({"project_id", "jwt.project_id"}),
+        paths=(("input.project_id", "the GCP project id of the VM"),),
+    )
+
+
+def gcp_region(rng: random.Random) -> Req:
+    region = pick(rng, ("europe-west1", "europe-west4", "us-central1"))
+    other = pick(rng, ("asia-northeast1", "us-east4", "southamerica-east1"))
+    return Req(
+        attestor="gcp-iit",
+        rid="region",
+        param=region,
+        rule=f"the VM's zone must be in the region `{region}`",
+        ask=f"keep builds inside `{region}`",
+        control=f"Builds SHALL run in the `{region}` region.",
+        package="gcp.region",
+        rules=(
+            Rule(
+                (f"not startswith(input.jwt.claims.google.compute_engine.zone, {q(region + '-')})",),
+                'sprintf("VM zone %v", [input.jwt.claims.google.compute_engine.zone])',
+            ),
+        ),
+        fields="`input.jwt.claims.google.compute_engine` holds the instance claims of the verified identity "
+        "token (`zone` like `europe-west1-b`, `project_id`, `instance_name`); the top-level `zone` is the "
+        "metadata path `projects/<number>/zones/<zone>`.",
+        bases=bases(rng, "gcp-iit"),
+        good=_gce(zone=f"{region}-b"),
+        bads=(_gce(zone=f"{other}-a"), _gce(zone=f"{region}0-a")),
+        bad_desc=(f"a VM in `{other}-a`", f"a VM in `{region}0-a`"),
+        touches=frozenset({"jwt.zone"}),
+        paths=(("input.jwt.claims.google.compute_engine.zone", "the VM's zone from the identity token"),),
+    )
+
+
+def gcp_service_account(rng: random.Random) -> Req:
+    project = f"{pick(rng, ('acme', 'globex', 'hooli'))}-ci-{rng.randint(100, 999)}"
+    want = f"witness-builder@{project}.iam.gserviceaccount.com"
+    return Req(
+        attestor="gcp-iit",
+        rid="service-account",
+        param=want,
+        rule=f"the identity token must have been issued to the service account `{want}`",
+        ask=f"only accept VMs running as `{want}`",
+        control=f"Build VMs SHALL run as the dedicated service account `{want}`.",
+        package="gcp.serviceaccount",
+        rules=(
+            Rule(
+                (f"not input.jwt.claims.email == {q(want)}",),
+                'sprintf("token issued to %v", [input.jwt.claims.email])',
+            ),
+        ),
+        fields="`input.jwt.claims.email` is the service account the instance identity token was issued to "
+        "(with `email_verified`).",
+        bases=bases(rng, "gcp-iit"),
+        good=claims(email=want, email_verified=True),
+        bads=(
+            claims(email="123456789-compute@developer.gserviceaccount.com"),
+            claims(email=f"other@{project}.iam.gserviceaccount.com"),
+        ),
+        bad_desc=("the default compute service account", "another service account of the project"),
+        touches=frozenset({"jwt.email"}),
+        paths=(("input.jwt.claims.email", "the service account of the identity token"),),
+        bugs=(
+            Bug(
+                "suffix",
+                f"not input.jwt.claims.email == {q(want)}",
+                f"not endswith(input.jwt.claims.email, {q('@' + project + '.iam.gserviceaccount.com')})",
+                "a domain suffix accepts every service account of the project; compare the full address.",
+            ),
+        ),
+    )
+
+
+def gcp_confidential(rng: random.Random) -> Req:
+    return Req(
+        attestor="gcp-iit",
+        rid="confidential",
+        param="1",
+        rule="the build VM must be a Confidential VM",
+        ask="only accept builds from Confidential VMs",
+        control="Build VMs SHALL run with confidential computing enabled.",
+        package="gcp.confidential",
+        rules=(
+            Rule(
+                ('not input.instance_confidentiality == "1"',),
+                'sprintf("instance_confidentiality is %v", [input.instance_confidentiality])',
+            ),
+        ),
+        fields='`input.instance_confidentiality` is the string `"1"` for a Confidential VM and `"0"` otherwise.',
+        bases=bases(rng, "gcp-iit"),
+        good=setp("instance_confidentiality", value="1"),
+        bads=(setp("instance_confidentiality", value="0"),),
+        bad_desc=("a regular VM",),
+        touches=frozenset({"instance_confidentiality"}),
+        paths=(("input.instance_confidentiality", 'the string "1" for a Confidential VM'),),
+        bugs=(
+            Bug(
+                "number",
+                'not input.instance_confidentiality == "1"',
+                "not input.instance_confidentiality == 1",
+                'the field is the string `"1"`; the number `1` never equals it, so every VM is denied.',
+            ),
+        ),
+    )
+
+
+def gcp_cluster(rng: random.Random) -> Req:
+    want = f"{pick(rng, ('acme', 'globex', 'hooli'))}-ci"
+    return Req(
+        attestor="gcp-iit",
+        rid="cluster",
+        param=want,
+        rule=f"the build must run on a node of the GKE cluster `{want}`",
+        ask=f"make sure the runner pod was on the `{want}` cluster",
+        control=f"Builds SHALL run on the dedicated GKE cluster `{want}`.",
+        package="gcp.cluster",
+        rules=(
+            Rule(
+                (f"not input.cluster_name == {q(want)}",),
+                'sprintf("node belongs to cluster %v", [object.get(input, "cluster_name", "(none)")])',
+            ),
+        ),
+        fields="`input.cluster_name`, `cluster_uid` and `cluster_location` come from the GKE node's metadata.",
+        bases=bases(rng, "gcp-iit"),
+        good=setp("cluster_name", value=want),
+        bads=(setp("cluster_name", value=f"{want}-staging"),),
+        bad_desc=(f"a node of `{want}-staging`",),
+        touches=frozenset({"cluster_name"}),
+        paths=(("input.cluster_name", "the GKE cluster of the node"),),
+    )
+
+
+MAKERS: dict[str, tuple[Maker, ...]] = {
+    "github": (
+        gh_ref,
+        gh_repo,
+        gh_event,
+        gh_actor,
+        gh_hosted,
+        gh_protected,
+        gh_tag_release,
+        gh_reusable_workflow,
+        gh_owner_id,
+        gh_runner_os,
+    ),
+    "gitlab": (gl_ref, gl_project, gl_source, gl_stage, gl_image_digest, gl_server),
+    "jenkins": (jk_node, jk_url, jk_folder),
+    "aws": (aws_account, aws_region, aws_instance_family, aws_ami, aws_arch),
+    "aws-codebuild": (cb_project, cb_initiator, cb_webhook_push, cb_source_repo),
+    "gcp-iit": (gcp_project, gcp_region, gcp_service_account, gcp_confidential, gcp_cluster),
+}
+"""Requirement makers per attestor."""

@@ -1,0 +1,86 @@
+"""Answers that teach: why, then the complete artifact, then how to check it — in varied shapes.
+
+A family fills a `Lesson` with what is true for its example (the reasons, the whole policy/module/
+command, the commands that confirm it) and `render` lays it out in one of several structures with
+varied connective wording, so that no two families' answers share a fixed opening and a model
+learns the content rather than a frame. Nothing here adds facts: every sentence that says something
+about Witness comes from the family.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from witness_evals.generate.phrasing import pick
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """The parts of a teaching answer; `artifact` is a complete fenced block (or blocks)."""
+
+    why: Sequence[str]
+    """One to three sentences: what the artifact does and the Witness behaviour it relies on."""
+    artifact: str = ""
+    """The whole policy / module / command, fenced with its language; never a fragment."""
+    check: Sequence[str] = field(default_factory=tuple)
+    """Commands (one per line, no fence) that confirm the artifact works, e.g. `witness verify ...`."""
+    check_intro: str = ""
+    """What the check commands show (optional; a neutral lead is chosen otherwise)."""
+    notes: Sequence[str] = field(default_factory=tuple)
+    """Extra sentences after the artifact (pitfalls, version differences)."""
+
+
+_CHECK_LEADS: tuple[str, ...] = (
+    "To check it:",
+    "How to confirm it works:",
+    "You can verify this with:",
+    "Check it before you rely on it:",
+    "To test it:",
+    "Then confirm with:",
+    "Try it:",
+)
+_NOTE_LEADS: tuple[str, ...] = ("", "", "Note: ", "Also: ", "One more thing: ")
+_ARTIFACT_LEADS: tuple[str, ...] = ("", "", "", "Here it is:", "Complete version:", "The full file:")
+
+
+def _paragraph(sentences: Sequence[str]) -> str:
+    return " ".join(s.strip() for s in sentences if s.strip())
+
+
+def _check_block(rng: random.Random, lesson: Lesson) -> str:
+    if not lesson.check:
+        return ""
+    lead = lesson.check_intro or pick(rng, _CHECK_LEADS)
+    return f"{lead}\n\n```bash\n" + "\n".join(lesson.check) + "\n```"
+
+
+def _notes(rng: random.Random, lesson: Lesson) -> str:
+    if not lesson.notes:
+        return ""
+    if len(lesson.notes) > 1 and rng.random() < 0.5:
+        return "\n".join(f"- {n}" for n in lesson.notes)
+    return pick(rng, _NOTE_LEADS) + _paragraph(lesson.notes)
+
+
+def render(rng: random.Random, lesson: Lesson) -> str:
+    """`lesson` as Markdown in one of several layouts (seeded)."""
+    why = _paragraph(lesson.why)
+    artifact = lesson.artifact.strip()
+    check = _check_block(rng, lesson)
+    notes = _notes(rng, lesson)
+    layout = rng.randrange(4) if artifact else 0
+    if layout == 1 and len(lesson.why) > 1:
+        # a one-line lead, the artifact, then the reasons as bullets
+        head, *rest = lesson.why
+        parts = [head.strip(), artifact, "\n".join(f"- {s.strip()}" for s in rest), notes, check]
+    elif layout == 2:
+        # artifact first, reasons after
+        parts = [artifact, ("Why: " if rng.random() < 0.5 else "") + why, notes, check]
+    elif layout == 3:
+        lead = pick(rng, _ARTIFACT_LEADS)
+        parts = [why, lead, artifact, check, notes]
+    else:
+        parts = [why, artifact, notes, check]
+    return "\n\n".join(p for p in parts if p).strip() + "\n"

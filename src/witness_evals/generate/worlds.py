@@ -1,0 +1,1125 @@
+"""Seeded, table-driven worlds for the generator: keys, x509 identities, pipelines, runs, witness output.
+
+One module builds what policy, diagnose (and later traps/demo) tasks are about, from small JSON-able
+specs, so that a check can regenerate its world from seeds:
+
+* `Key(kind, seed)`: ed25519, ECDSA P-256/P-384, RSA 2048/3072 (`draw_key`); slow RSA keys come from
+  small seed pools and every signer is cached per (kind, seed).
+* `CertIdentity`: an x509 functionary (leaf certificate under a root CA, optionally through an
+  intermediate) with its `certConstraint` and the policy `roots` entry.
+* `Pipeline`: 1-5 steps of many shapes (`SHAPES`: lint, test, build, package, SBOM, scan, image build,
+  image export, sign, deploy) with per-step `-a` attestor sets and `artifactsFrom` edges (`draw_pipeline`).
+* `run(pipe, signers, variant)`: every step through the `witness run` simulator (`simulate.run_step`);
+  unchanged steps of a variant (another signer, a dropped attestor, tampered hand-over...) are reused.
+* `policy_for`, `verify`: the core's policy builder and verifier on that world.
+* `witness_output`: the lines `witness verify` logs for a `VerifyResult`, as the CLI's logrus formatter
+  prints them (terminal or CI log).
+
+Everything is a pure function of its arguments: same spec, same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import io
+import json
+import random
+import shlex
+import tarfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from witness_evals.witness import crypto, simulate
+from witness_evals.witness import verify as wverify
+from witness_evals.witness import x509 as wx509
+from witness_evals.witness.attestors import get as get_attestor
+from witness_evals.witness.attestors import oci as oci_attestor
+from witness_evals.witness.attestors.scenario import Scenario
+from witness_evals.witness.digests import sha256_hex
+from witness_evals.witness.versions import WitnessVersion
+
+# ----------------------------------------------------------------------------- keys
+
+KEY_KINDS: tuple[tuple[str, float], ...] = (
+    ("ed25519", 0.42),
+    ("ecdsa-p256", 0.31),
+    ("ecdsa-p384", 0.20),
+    ("rsa-2048", 0.05),
+    ("rsa-3072", 0.02),
+)
+"""Key kinds drawn by `draw_key`, with their weights."""
+KEY_POOLS: dict[str, tuple[int, ...]] = {
+    "rsa-2048": (392000176, 49000029, 245000113, 77000041),
+    "rsa-3072": (210000098,),
+}
+"""Seeds of the kinds whose seeded generation is slow (RSA prime search, 0.1-1.5 s a key): keys of these
+kinds come from these seeds only (picked for a short prime search), so the per-process cache hits."""
+KIND_NAMES: dict[str, str] = {
+    "ed25519": "Ed25519",
+    "ecdsa-p256": "ECDSA P-256",
+    "ecdsa-p384": "ECDSA P-384",
+    "rsa-2048": "RSA 2048",
+    "rsa-3072": "RSA 3072",
+}
+OPENSSL_GEN: dict[str, str] = {
+    "ed25519": "openssl genpkey -algorithm ed25519 -out {key}",
+    "ecdsa-p256": "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out {key}",
+    "ecdsa-p384": "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out {key}",
+    "rsa-2048": "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out {key}",
+    "rsa-3072": "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out {key}",
+}
+"""How such a key pair is made (`openssl pkey -in {key} -pubout -out {pub}` gives the public half)."""
+
+
+@functools.lru_cache(maxsize=2048)
+def _private(kind: str, seed: int) -> crypto.PrivateKey:
+    return crypto.generate_private_key(kind, seed=seed)
+
+
+@functools.lru_cache(maxsize=2048)
+def _key_signer(kind: str, seed: int) -> crypto.Signer:
+    return crypto.Signer(_private(kind, seed))
+
+
+@dataclass(frozen=True)
+class Key:
+    """A functionary or policy key: `kind` (one of `KEY_KINDS`) and the seed that makes it."""
+
+    kind: str
+    seed: int
+
+    @property
+    def signer(self) -> crypto.Signer:
+        return _key_signer(self.kind, self.seed)
+
+    @property
+    def verifier(self) -> crypto.Verifier:
+        return self.signer.verifier()
+
+    @property
+    def pem(self) -> bytes:
+        """The canonical PKIX public PEM (what `openssl pkey -pubout` writes)."""
+        return self.verifier.public_pem()
+
+    @property
+    def keyid(self) -> str:
+        """go-witness keyid = `sha256sum` of the public PEM file."""
+        return self.verifier.keyid
+
+    @property
+    def b64(self) -> str:
+        """`base64 -w0` of the public PEM file (a policy's `publickeys[].key`)."""
+        return base64.b64encode(self.pem).decode("ascii")
+
+    @property
+    def label(self) -> str:
+        return KIND_NAMES[self.kind]
+
+    def to_json(self) -> list[Any]:
+        return [self.kind, self.seed]
+
+    @classmethod
+    def from_json(cls, data: Sequence[Any]) -> Key:
+        return cls(str(data[0]), int(data[1]))
+
+
+def draw_kind(rng: random.Random) -> str:
+    r = rng.random() * sum(w for _, w in KEY_KINDS)
+    for kind, w in KEY_KINDS:
+        r -= w
+        if r < 0:
+            return kind
+    return KEY_KINDS[-1][0]
+
+
+def draw_key(rng: random.Random, kind: str | None = None) -> Key:
+    """A key of `kind` (weighted draw if None); RSA seeds come from `KEY_POOLS`."""
+    kind = kind or draw_kind(rng)
+    pool = KEY_POOLS.get(kind)
+    if pool:
+        return Key(kind, rng.choice(pool))
+    return Key(kind, rng.randrange(2**31))
+
+
+# ----------------------------------------------------------------------------- x509 identities
+
+NOT_BEFORE = datetime(2025, 1, 1, tzinfo=UTC)
+NOT_AFTER = datetime(2031, 1, 1, tzinfo=UTC)
+"""Validity of every generated leaf certificate (covers the scoring clock and the policies' verify times)."""
+CA_NOT_AFTER = datetime(2036, 6, 1, tzinfo=UTC)
+"""CA certificates outlive every generated policy (`witness policy check` rejects a root expiring first)."""
+
+
+@dataclass(frozen=True)
+class Pki:
+    """A root CA (and optionally an intermediate CA) of an organisation."""
+
+    org: str
+    root_key: Key
+    inter_key: Key | None = None
+
+    @property
+    def root_name(self) -> str:
+        return f"{self.org.title()} Root CA"
+
+    @property
+    def inter_name(self) -> str:
+        return f"{self.org.title()} CI Signing CA"
+
+    @property
+    def root(self) -> Any:
+        return _root_cert(self)
+
+    @property
+    def inter(self) -> Any | None:
+        return _inter_cert(self) if self.inter_key else None
+
+    @property
+    def root_id(self) -> str:
+        """The policy `roots` id (opaque; referenced from `certConstraint.roots`)."""
+        return f"{self.org}-root"
+
+    @property
+    def root_pem(self) -> bytes:
+        return wx509.cert_pem(self.root)
+
+    @property
+    def inter_pem(self) -> bytes | None:
+        return wx509.cert_pem(self.inter) if self.inter is not None else None
+
+    def roots_entry(self) -> dict[str, Any]:
+        """The policy's `roots` map entry: base64 of the root PEM (+ intermediates)."""
+        entry: dict[str, Any] = {"certificate": base64.b64encode(self.root_pem).decode("ascii")}
+        if self.inter_pem is not None:
+            entry["intermediates"] = [base64.b64encode(self.inter_pem).decode("ascii")]
+        return entry
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "org": self.org,
+            "root": self.root_key.to_json(),
+            "inter": self.inter_key and self.inter_key.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> Pki:
+        return cls(
+            str(d["org"]), Key.from_json(d["root"]), Key.from_json(d["inter"]) if d.get("inter") else None
+        )
+
+
+@functools.lru_cache(maxsize=256)
+def _root_cert(pki: Pki) -> Any:
+    return wx509.make_ca(
+        pki.root_name, _private(pki.root_key.kind, pki.root_key.seed), not_before=NOT_BEFORE,
+        not_after=CA_NOT_AFTER, organizations=[pki.org.title()],
+    )  # fmt: skip
+
+
+@functools.lru_cache(maxsize=256)
+def _inter_cert(pki: Pki) -> Any:
+    assert pki.inter_key is not None
+    return wx509.make_ca(
+        pki.inter_name, _private(pki.inter_key.kind, pki.inter_key.seed), not_before=NOT_BEFORE,
+        not_after=CA_NOT_AFTER, issuer=_root_cert(pki), issuer_key=_private(pki.root_key.kind, pki.root_key.seed),
+        path_length=0, organizations=[pki.org.title()],
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CertIdentity:
+    """An x509 functionary: a leaf certificate for `key` issued by `pki` (through its intermediate)."""
+
+    pki: Pki
+    key: Key
+    email: str = ""
+    uri: str = ""
+    cn: str = ""
+    org: str = ""
+
+    @property
+    def cert(self) -> Any:
+        return _leaf_cert(self)
+
+    @property
+    def cert_pem(self) -> bytes:
+        return wx509.cert_pem(self.cert)
+
+    @property
+    def signer(self) -> crypto.Signer:
+        return _cert_signer(self)
+
+    @property
+    def keyid(self) -> str:
+        return self.key.keyid
+
+    @property
+    def who(self) -> str:
+        """How the identity is named in prose (its email, URI or common name)."""
+        return self.email or self.uri or self.cn
+
+    def constraint(self) -> dict[str, Any]:
+        """The `certConstraint` that accepts exactly this identity under this root."""
+        return {
+            "commonname": self.cn or "*",
+            "dnsnames": ["*"],
+            "emails": [self.email] if self.email else ["*"],
+            "organizations": [self.org] if self.org else ["*"],
+            "uris": [self.uri] if self.uri else ["*"],
+            "roots": [self.pki.root_id],
+        }
+
+    def functionary(self) -> dict[str, Any]:
+        return {"type": "root", "certConstraint": self.constraint()}
+
+    def to_json(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"pki": self.pki.to_json(), "key": self.key.to_json()}
+        d.update(
+            {
+                k: v
+                for k, v in (("email", self.email), ("uri", self.uri), ("cn", self.cn), ("org", self.org))
+                if v
+            }
+        )
+        return d
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> CertIdentity:
+        return cls(
+            Pki.from_json(d["pki"]), Key.from_json(d["key"]), str(d.get("email", "")), str(d.get("uri", "")),
+            str(d.get("cn", "")), str(d.get("org", "")),
+        )  # fmt: skip
+
+
+@functools.lru_cache(maxsize=1024)
+def _leaf_cert(ident: CertIdentity) -> Any:
+    pki = ident.pki
+    issuer_key = pki.inter_key or pki.root_key
+    issuer = _inter_cert(pki) if pki.inter_key else _root_cert(pki)
+    return wx509.make_leaf(
+        _private(ident.key.kind, ident.key.seed).public_key(), issuer, _private(issuer_key.kind, issuer_key.seed),
+        not_before=NOT_BEFORE, not_after=NOT_AFTER, common_name=ident.cn,
+        emails=[ident.email] if ident.email else [], uris=[ident.uri] if ident.uri else [],
+        organizations=[ident.org] if ident.org else [],
+    )  # fmt: skip
+
+
+@functools.lru_cache(maxsize=1024)
+def _cert_signer(ident: CertIdentity) -> crypto.Signer:
+    chain = [ident.pki.inter] if ident.pki.inter_key else []
+    return crypto.Signer(_private(ident.key.kind, ident.key.seed), ident.cert, chain)
+
+
+Functionary = Key | CertIdentity
+
+_ORGS = ("acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne", "tyrell", "cyberdyne", "soylent")
+_IDENTITY_USERS = ("ci", "release", "build-bot", "pipeline", "releases", "ci-signer", "packaging")
+
+
+def draw_pki(rng: random.Random, *, org: str | None = None, intermediate: bool | None = None) -> Pki:
+    org = org or rng.choice(_ORGS)
+    inter = rng.random() < 0.5 if intermediate is None else intermediate
+    return Pki(org, draw_key(rng, rng.choice(("ecdsa-p256", "ecdsa-p384", "ed25519"))),
+               draw_key(rng, rng.choice(("ecdsa-p256", "ed25519"))) if inter else None)  # fmt: skip
+
+
+def draw_identity(
+    rng: random.Random, pki: Pki, *, repo: str = "", exclude: Sequence[str] = ()
+) -> CertIdentity:
+    """An x509 functionary under `pki`: identified by an email or a URI (and sometimes a CN/organization)."""
+    key = draw_key(rng, rng.choice(("ecdsa-p256", "ecdsa-p256", "ed25519", "ecdsa-p384")))
+    for _ in range(20):
+        user = rng.choice(_IDENTITY_USERS)
+        if rng.random() < 0.6:
+            email, uri = f"{user}@{pki.org}.{rng.choice(('dev', 'io', 'com'))}", ""
+        else:
+            path = f"/{repo}" if repo and rng.random() < 0.5 else f"/{user}"
+            email, uri = "", f"spiffe://{pki.org}.{rng.choice(('dev', 'internal'))}{path}"
+        if (email or uri) not in exclude:
+            break
+    cn = f"{user}.{pki.org}.dev" if rng.random() < 0.25 else ""
+    org = pki.org.title() if rng.random() < 0.25 else ""
+    return CertIdentity(pki, key, email, uri, cn, org)
+
+
+def functionary_json(f: Functionary) -> dict[str, Any]:
+    return {"key": f.to_json()} if isinstance(f, Key) else {"cert": f.to_json()}
+
+
+def functionary_from_json(d: Mapping[str, Any]) -> Functionary:
+    return Key.from_json(d["key"]) if "key" in d else CertIdentity.from_json(d["cert"])
+
+
+def signer_of(f: Functionary) -> crypto.Signer:
+    return f.signer
+
+
+# ----------------------------------------------------------------------------- pipelines
+
+STEP_KINDS: tuple[str, ...] = (
+    "lint", "test", "build", "package", "sbom", "scan", "image", "image-tar", "sign", "deploy",
+)  # fmt: skip
+STEP_NAMES: dict[str, tuple[str, ...]] = {
+    "lint": ("lint", "static-checks", "lint"),
+    "test": ("test", "unit-tests", "test"),
+    "build": ("build", "compile", "build", "build-binary"),
+    "package": ("package", "archive", "package", "tarball"),
+    "sbom": ("sbom", "generate-sbom", "sbom"),
+    "scan": ("scan", "sast", "scan", "semgrep"),
+    "image": ("image", "docker-build", "image", "container-image"),
+    "image-tar": ("save-image", "export-image"),
+    "sign": ("sign", "sign-artifact", "sign"),
+    "deploy": ("deploy", "render-manifests", "deploy"),
+}
+SHAPES: tuple[tuple[tuple[str, ...], int], ...] = (
+    (("build",), 12),
+    (("image",), 2),
+    (("scan",), 1),
+    (("sbom",), 1),
+    (("build", "package"), 9),
+    (("test", "build"), 4),
+    (("lint", "build"), 3),
+    (("build", "sign"), 3),
+    (("build", "sbom"), 3),
+    (("build", "image"), 2),
+    (("build", "scan"), 2),
+    (("build", "image-tar"), 1),
+    (("image", "deploy"), 2),
+    (("lint", "build", "package"), 3),
+    (("test", "build", "package"), 4),
+    (("build", "package", "sign"), 3),
+    (("build", "image", "deploy"), 3),
+    (("build", "package", "sbom"), 2),
+    (("build", "scan", "image-tar"), 1),
+    (("lint", "test", "build", "package"), 3),
+    (("test", "build", "image", "deploy"), 2),
+    (("test", "build", "package", "sign"), 2),
+    (("build", "sbom", "scan", "sign"), 1),
+    (("lint", "test", "build", "package", "sign"), 2),
+    (("test", "build", "sbom", "image", "deploy"), 1),
+    (("lint", "build", "scan", "image", "deploy"), 1),
+)
+"""Pipeline shapes (step kinds in order) and their weights: 1 to 5 steps."""
+
+_CI_ATTESTORS = {
+    "github": "github",
+    "gitlab": "gitlab",
+    "jenkins": "jenkins",
+    "aws-codebuild": "aws-codebuild",
+}
+_OPTIONAL: dict[str, tuple[str, ...]] = {
+    "lint": ("secretscan", "lockfiles"),
+    "test": ("lockfiles", "secretscan", "omnitrail"),
+    "build": ("lockfiles", "secretscan", "system-packages", "omnitrail", "maven", "slsa", "link"),
+    "package": ("secretscan", "omnitrail", "slsa", "link"),
+    "sbom": ("lockfiles",),
+    "scan": ("secretscan",),
+    "image": ("slsa",),
+    "image-tar": (),
+    "sign": ("secretscan",),
+    "deploy": (),
+}
+"""Opt-in attestors that succeed on a step of that kind (given the scenario's conditions below)."""
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    "sbom": ("sbom",),
+    "scan": ("sarif",),
+    "image": ("docker",),
+    "image-tar": ("oci",),
+    "deploy": ("k8smanifest",),
+}
+"""The attestor a step of that kind exists for (it reads the step's product: SBOM, SARIF, buildx
+metadata, `docker save` tarball, rendered manifests)."""
+EXPORTABLE = ("slsa", "link")
+"""Recorded with `--attestor-<name>-export`: their protobuf Structs cannot be read back from a collection."""
+K8S_NO_CLUSTER = "--attestor-k8smanifest-record-cluster-information=false"
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """One `witness run` of a pipeline."""
+
+    name: str
+    kind: str
+    attestors: tuple[str, ...] = ()
+    """The `-a` values; () = flag not given (default environment, git)."""
+    export: tuple[str, ...] = ()
+    artifacts_from: tuple[str, ...] = ()
+
+    @property
+    def recorded(self) -> tuple[str, ...]:
+        """The attestor names the run asks for (defaults when `-a` is not given)."""
+        return self.attestors or simulate.DEFAULT_ATTESTORS
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        """Attestor option flags this run needs."""
+        out = tuple(f"--attestor-{x}-export" for x in self.export)
+        if "k8smanifest" in self.recorded:
+            out += (K8S_NO_CLUSTER,)
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"name": self.name, "kind": self.kind, "a": list(self.attestors)}
+        if self.export:
+            d["x"] = list(self.export)
+        if self.artifacts_from:
+            d["from"] = list(self.artifacts_from)
+        return d
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> StepSpec:
+        return cls(str(d["name"]), str(d["kind"]), tuple(d.get("a", ())), tuple(d.get("x", ())),
+                   tuple(d.get("from", ())))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """A project checkout (drawn from `seed`) and the steps run on it, in order."""
+
+    seed: int
+    steps: tuple[StepSpec, ...]
+    language: str = ""
+    ci: str = ""
+    sbom: str = "none"
+    """SBOM format of `sbom` steps (and of a first build step that writes one)."""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.steps)
+
+    def step(self, name: str) -> StepSpec:
+        return next(s for s in self.steps if s.name == name)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"seed": self.seed, "lang": self.language, "ci": self.ci, "sbom": self.sbom,
+                "steps": [s.to_json() for s in self.steps]}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> Pipeline:
+        return cls(int(d["seed"]), tuple(StepSpec.from_json(s) for s in d["steps"]), str(d.get("lang", "")),
+                   str(d.get("ci", "")), str(d.get("sbom", "none")))  # fmt: skip
+
+    def with_step(self, name: str, **changes: Any) -> Pipeline:
+        steps = tuple(_replace(s, **changes) if s.name == name else s for s in self.steps)
+        return Pipeline(self.seed, steps, self.language, self.ci, self.sbom)
+
+
+def _replace(obj: Any, **changes: Any) -> Any:
+    from dataclasses import replace
+
+    return replace(obj, **changes)
+
+
+def draw_shape(rng: random.Random, *, min_steps: int = 1, max_steps: int = 5) -> tuple[str, ...]:
+    shapes = [(s, w) for s, w in SHAPES if min_steps <= len(s) <= max_steps]
+    r = rng.random() * sum(w for _, w in shapes)
+    for shape, w in shapes:
+        r -= w
+        if r < 0:
+            return shape
+    return shapes[-1][0]
+
+
+def _step_names(rng: random.Random, kinds: Sequence[str]) -> list[str]:
+    names: list[str] = []
+    for kind in kinds:
+        options = [n for n in STEP_NAMES[kind] if n not in names] or [f"{kind}-{len(names)}"]
+        names.append(rng.choice(options))
+    return names
+
+
+def draw_pipeline(
+    rng: random.Random,
+    *,
+    shape: Sequence[str] | None = None,
+    min_steps: int = 1,
+    max_steps: int = 5,
+    defaults_share: float = 0.25,
+) -> Pipeline:
+    """A pipeline of a drawn (or given) shape, with per-step attestor sets the runs can record.
+
+    Every step of a multi-step pipeline records `git` (the commit back-reference is how `witness verify`
+    finds steps whose products are not the verified artifact) and takes its artifacts from the step
+    before it.
+    """
+    kinds = tuple(shape) if shape else draw_shape(rng, min_steps=min_steps, max_steps=max_steps)
+    seed = rng.randrange(2**31)
+    language = rng.choice(("go", "go", "node", "python", "rust", "java"))
+    ci = rng.choice(("github", "github", "gitlab", "jenkins", "aws-codebuild", "none"))
+    sbom = rng.choice(("spdx", "cyclonedx"))
+    first_sbom = kinds[0] == "build" and "sbom" not in kinds and rng.random() < 0.12
+    probe = _first_scenario(
+        seed, kinds[0], language, ci, sbom if first_sbom or kinds[0] == "sbom" else "none"
+    )
+    names = _step_names(rng, kinds)
+    steps: list[StepSpec] = []
+    for i, (kind, name) in enumerate(zip(kinds, names, strict=True)):
+        attestors = _draw_attestors(rng, kind, probe, multi=len(kinds) > 1, sbom=first_sbom and i == 0,
+                                    defaults_share=defaults_share)  # fmt: skip
+        export = tuple(a for a in attestors if a in EXPORTABLE)
+        steps.append(StepSpec(name, kind, attestors, export, (names[i - 1],) if i else ()))
+    pipe = Pipeline(seed, tuple(steps), language, ci, sbom if (first_sbom or "sbom" in kinds) else "none")
+    if "scan" in kinds:  # a scan that also writes an OpenVEX document (`make scan`) may record `vex`
+        chain = scenarios(pipe)
+        steps = [
+            _replace(s, attestors=(*s.attestors, "vex"))
+            if s.kind == "scan" and "vex.json" in sc.product_paths() and s.attestors and rng.random() < 0.6
+            else s
+            for s, sc in zip(pipe.steps, chain, strict=True)
+        ]
+        pipe = Pipeline(pipe.seed, tuple(steps), pipe.language, pipe.ci, pipe.sbom)
+    return pipe
+
+
+def _draw_attestors(
+    rng: random.Random, kind: str, sc: Scenario, *, multi: bool, sbom: bool, defaults_share: float
+) -> tuple[str, ...]:
+    required = list(_REQUIRED.get(kind, ())) + (["sbom"] if sbom else [])
+    optional = [a for a in _OPTIONAL[kind] if _usable(a, sc)]
+    if sc.ci in _CI_ATTESTORS:
+        optional += [_CI_ATTESTORS[sc.ci]] * 2
+    if not required and rng.random() < defaults_share:
+        return ()
+    r = rng.random()
+    base = ["environment", "git"] if r < 0.7 else ["git"] if multi or r < 0.85 else ["environment"]
+    extra = rng.sample(optional, min(len(optional), rng.choice((0, 1, 1, 2)))) if optional else []
+    out = list(dict.fromkeys(base + required + extra))
+    rng.shuffle(out)
+    if multi and "git" not in out:
+        out.append("git")
+    return tuple(out)
+
+
+def _usable(attestor: str, sc: Scenario) -> bool:
+    if attestor == "system-packages":
+        return sc.os == "linux"
+    if attestor == "omnitrail":
+        return sc.os != "windows"
+    if attestor == "maven":
+        return sc.language == "java" and "pom.xml" in sc.files_before
+    if attestor == "lockfiles":
+        return True
+    return True
+
+
+# ----------------------------------------------------------------------------- scenarios
+
+
+@functools.lru_cache(maxsize=1024)
+def _first_scenario(seed: int, kind: str, language: str, ci: str, sbom: str) -> Scenario:
+    core_kind = kind if kind in ("build", "test", "sbom", "scan", "image") else "build"
+    overrides: dict[str, Any] = {
+        "step_kind": core_kind,
+        "sbom_kind": sbom if core_kind in ("build", "sbom") else "none",
+    }
+    if language:
+        overrides["language"] = language
+    if ci:
+        overrides["ci"] = ci
+    sc = Scenario.random(random.Random(seed), **overrides)
+    if kind == "lint":
+        sc = _lint(sc.with_(files_after=dict(sc.files_before)), sc.start_time)
+    return sc
+
+
+_LINT = {
+    "go": (("golangci-lint", "run", "./..."), ""),
+    "node": (("npx", "eslint", "."), ""),
+    "python": (("ruff", "check", "."), "All checks passed!\n"),
+    "rust": (("cargo", "clippy", "--all-targets", "--", "-D", "warnings"), ""),
+    "java": (
+        ("mvn", "-B", "checkstyle:check"),
+        "[INFO] You have 0 Checkstyle violations.\n[INFO] BUILD SUCCESS\n",
+    ),
+}
+
+
+def _lint(base: Scenario, start: datetime) -> Scenario:
+    cmd, out = _LINT[base.language]
+    return base.with_(step_kind="lint", command=cmd, stdout=out, files_after=dict(base.files_before),
+                      start_time=start, end_time=start + timedelta(seconds=13, microseconds=271_828))  # fmt: skip
+
+
+def _later(prev: Scenario, step: StepSpec, pipe: Pipeline, producer: Scenario | None) -> Scenario:
+    """The scenario of `step` run on `prev`'s end state (`producer`: the latest build/package/image step)."""
+    if step.kind == "package":
+        return simulate.package_scenario(prev, step=step.name)
+    if step.kind in ("build", "test", "sbom", "scan", "image", "deploy"):
+        return simulate.next_step_scenario(prev, step.name, step.kind, sbom=pipe.sbom)
+    token = sha256_hex(f"{prev.token}:{step.name}")[:16]
+    start = prev.end_time + timedelta(seconds=37)
+    base = prev.with_(
+        token=token, step=step.name, step_kind=step.kind, sbom_kind="none", stdout="",
+        files_before=dict(prev.files_after), files_after=dict(prev.files_after), start_time=start,
+        end_time=start + timedelta(seconds=5, microseconds=432_109),
+    )  # fmt: skip
+    if step.kind == "lint":
+        return _lint(base, start)
+    if step.kind == "sign":
+        return _sign(base, _deliverable(producer or prev))
+    # image-tar: `docker save` of the image the previous steps built
+    name = f"{prev.project}-image.tar"
+    pred = oci_attestor.build(base.sub_rng("attestor:oci"), base)
+    repo, _, tag = base.image.rpartition(":")
+    files = {
+        "manifest.json": base64.b64decode(pred["manifestraw"]),
+        "repositories": json.dumps({repo: {tag: pred["imageid"]["sha256"]}}).encode(),
+    }
+    after = {**base.files_after, name: _plain_tar(files)}
+    return base.with_(command=("docker", "save", "-o", name, base.image), files_after=after)
+
+
+def _tampered(sc: Scenario) -> Scenario:
+    """`sc`'s end state with one file changed after the step recorded it (its first product, else a
+    source file): what the next step then consumes."""
+    if sc.product_paths():
+        return simulate.tamper_products(sc)
+    path = next(
+        p
+        for p in sorted(sc.files_after)
+        if not p.startswith(".git") and p.endswith((".go", ".py", ".ts", ".js", ".rs", ".java", ".md"))
+    )
+    return sc.with_(
+        files_after={**sc.files_after, path: sc.files_after[path] + b"\n// patched between steps\n"}
+    )
+
+
+def _plain_tar(files: Mapping[str, bytes]) -> bytes:
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        for name in sorted(files):
+            info = tarfile.TarInfo(name)
+            info.size = len(files[name])
+            info.mtime = 0
+            tar.addfile(info, io.BytesIO(files[name]))
+    return raw.getvalue()
+
+
+def _deliverable(sc: Scenario) -> str:
+    """The main product of a step (not an SBOM or a report)."""
+    products = sc.product_paths()
+    for p in products:
+        if not p.endswith((".json", ".xml", ".sarif", ".out", ".map", ".yaml")):
+            return p
+    return products[0]
+
+
+def _sign(base: Scenario, target: str) -> Scenario:
+    rng = base.sub_rng("sign")
+    digest = hashlib.sha256(base.files_before[target]).digest()
+    if rng.random() < 0.5:
+        out = f"{target}.sigstore.json"
+        bundle = {
+            "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+            "messageSignature": {
+                "messageDigest": {"algorithm": "SHA2_256", "digest": base64.b64encode(digest).decode()},
+                "signature": base64.b64encode(rng.randbytes(71)).decode(),
+            },
+        }
+        cmd: tuple[str, ...] = ("cosign", "sign-blob", "--yes", "--bundle", out, target)
+        data = (json.dumps(bundle, indent=2) + "\n").encode()
+    else:
+        out = f"{target}.asc"
+        body = base64.b64encode(rng.randbytes(119)).decode()
+        cmd = ("gpg", "--batch", "--armor", "--detach-sign", "--output", out, target)
+        data = ("-----BEGIN PGP SIGNATURE-----\n\n" + "\n".join(body[i : i + 64] for i in range(0, len(body), 64))
+                + "\n-----END PGP SIGNATURE-----\n").encode()  # fmt: skip
+    return base.with_(command=cmd, files_after={**base.files_after, out: data})
+
+
+@functools.lru_cache(maxsize=256)
+def scenarios(pipe: Pipeline, tamper: str | None = None) -> tuple[Scenario, ...]:
+    """The scenario of every step; `tamper`: the files handed to that step were modified first."""
+    first = pipe.steps[0]
+    sbom = (
+        pipe.sbom if first.kind == "sbom" or (first.kind == "build" and "sbom" in first.recorded) else "none"
+    )
+    sc0 = _first_scenario(pipe.seed, first.kind, pipe.language, pipe.ci, sbom).with_(step=first.name)
+    out = [sc0]
+    producer = sc0 if first.kind == "build" else None
+    for spec in pipe.steps[1:]:
+        prev = _tampered(out[-1]) if tamper == spec.name else out[-1]
+        sc = _later(prev, spec, pipe, producer)
+        out.append(sc)
+        if spec.kind in ("build", "package", "image-tar"):
+            producer = sc
+    return tuple(out)
+
+
+# ----------------------------------------------------------------------------- runs
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One run of a pipeline that differs from the genuine one (all fields optional)."""
+
+    signers: tuple[tuple[str, Functionary], ...] = ()
+    """Step -> functionary that signs it instead."""
+    attestors: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Step -> `-a` values it runs with instead."""
+    tamper: str | None = None
+    """The products handed to this step were modified after the previous step recorded them."""
+    sets: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
+    """Step -> scenario field changes (`branch`, `os`, `command` (a tuple)...)."""
+    export: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Step -> attestors it exports instead."""
+    step_names: tuple[tuple[str, str], ...] = ()
+    """Step -> the `-s` name its run used instead."""
+
+
+@dataclass(frozen=True)
+class World:
+    """What a set of `witness run`s wrote: per step the run result and its scenario."""
+
+    pipe: Pipeline
+    results: dict[str, simulate.RunResult]
+    scenarios: dict[str, Scenario]
+    artifact_path: str
+    """What `witness verify -f` gets ("" when the pipeline is verified by `subject`)."""
+    artifact: bytes
+    subject: str
+    """The sha256 digest `witness verify` looks up (of the artifact, or an image digest for `-s`)."""
+
+    @property
+    def envelopes(self) -> dict[str, Any]:
+        return {n: r.envelope for n, r in self.results.items()}
+
+    def collections(
+        self, files: Mapping[str, str], version: WitnessVersion | None = None
+    ) -> tuple[wverify.SourceCollection, ...]:
+        """The `-a` files loaded like `witness verify` loads them (file name = reference)."""
+        return tuple(_loaded(r, files[n], version) for n, r in self.results.items())
+
+    def types(self, step: str) -> tuple[str, ...]:
+        return tuple(a.type for a in self.results[step].collection.attestations)
+
+
+_LOADED: dict[int, tuple[simulate.RunResult, dict[tuple[str, str], wverify.SourceCollection]]] = {}
+
+
+def _loaded(
+    result: simulate.RunResult, reference: str, version: WitnessVersion | None
+) -> wverify.SourceCollection:
+    """`result`'s file loaded as a `-a` collection, memoised per run result (runs are reused across worlds)."""
+    hit = _LOADED.get(id(result))
+    if hit is None or hit[0] is not result:
+        if len(_LOADED) > 4096:
+            _LOADED.clear()
+        hit = _LOADED[id(result)] = (result, {})
+    key = (reference, version.name if version else "")
+    if key not in hit[1]:
+        hit[1][key] = wverify.SourceCollection.load(result.dumps().encode(), reference, version=version)
+    return hit[1][key]
+
+
+def artifact_of(pipe: Pipeline, chain: Sequence[Scenario]) -> tuple[str, bytes, str]:
+    """(path for `-f`, or "" when verified by `-s`, file bytes, subject digest) of what is verified:
+    the build's main product, else an image's digest, else the first step's first product."""
+    for spec, sc in zip(pipe.steps, chain, strict=True):
+        if spec.kind == "build":
+            path = _deliverable(sc)
+            return path, sc.files_after[path], sha256_hex(sc.files_after[path])
+    for spec, sc in zip(pipe.steps, chain, strict=True):
+        if spec.kind == "image":
+            return "", b"", sc.image_digest
+    sc = next(sc for sc in chain if sc.product_paths())
+    path = sc.product_paths()[0]
+    return path, sc.files_after[path], sha256_hex(sc.files_after[path])
+
+
+@functools.lru_cache(maxsize=1024)
+def _run_step(
+    pipe: Pipeline, index: int, tamper: str | None, signer: Functionary, attestors: tuple[str, ...],
+    export: tuple[str, ...], sets: tuple[tuple[str, Any], ...], name: str,
+) -> simulate.RunResult:  # fmt: skip
+    sc = scenarios(pipe, tamper)[index]
+    spec = pipe.steps[index]
+    kwargs: dict[str, Any] = {}
+    changes = dict(sets)
+    if "command" in changes:
+        kwargs["command"] = tuple(changes.pop("command"))
+    if changes:
+        sc = sc.with_(**changes)
+    return simulate.run_step(name or spec.name, sc, signer.signer, attestors=attestors or simulate.DEFAULT_ATTESTORS,
+                             export=export, **kwargs)  # fmt: skip
+
+
+def run(pipe: Pipeline, signers: Mapping[str, Functionary], variant: Variant = Variant()) -> World:
+    """Every step of `pipe` run and signed (each step by `signers[step]`), with `variant` applied.
+
+    Steps a variant does not touch (those before a tampered hand-over, other signers...) are reused
+    from a cache, so negative worlds cost only the runs that differ."""
+    chain = scenarios(pipe, variant.tamper)
+    sig = {**signers, **dict(variant.signers)}
+    atts = dict(variant.attestors)
+    sets = dict(variant.sets)
+    exp = dict(variant.export)
+    names = dict(variant.step_names)
+    tampered_from = pipe.names.index(variant.tamper) if variant.tamper else len(pipe.steps)
+    results: dict[str, simulate.RunResult] = {}
+    for i, spec in enumerate(pipe.steps):
+        results[spec.name] = _run_step(
+            pipe, i, variant.tamper if i >= tampered_from else None, sig[spec.name],
+            atts.get(spec.name, spec.attestors), exp.get(spec.name, spec.export), sets.get(spec.name, ()),
+            names.get(spec.name, ""),
+        )  # fmt: skip
+    path, data, subject = artifact_of(pipe, chain)
+    return World(
+        pipe, results, {s.name: sc for s, sc in zip(pipe.steps, chain, strict=True)}, path, data, subject
+    )
+
+
+# ----------------------------------------------------------------------------- policies and verification
+
+
+def policy_for(
+    world: World,
+    functionaries: Mapping[str, Sequence[Functionary]],
+    *,
+    expires: str,
+    rego: Mapping[str, Mapping[str, Sequence[dict[str, str]]]] | None = None,
+    types: Mapping[str, Sequence[str]] | None = None,
+) -> dict[str, Any]:
+    """The policy (JSON object) that requires what each genuine run records, signed by `functionaries`."""
+    pipe = world.pipe
+    funcs: dict[str, list[Any]] = {}
+    roots: dict[str, Any] = {}
+    for step, fs in functionaries.items():
+        funcs[step] = []
+        for f in fs:
+            if isinstance(f, Key):
+                funcs[step].append(f.verifier)
+            else:
+                funcs[step].append(f.functionary())
+                roots[f.pki.root_id] = f.pki.roots_entry()
+    sp = simulate.Pipeline(world.scenarios[pipe.steps[0].name], world.results, world.scenarios,
+                           world.artifact_path, world.artifact)  # fmt: skip
+    frm = {s.name: list(s.artifacts_from) for s in pipe.steps}
+    return simulate.policy_for(sp, funcs, expires=expires, rego=rego, artifacts_from=frm,
+                               attestation_types=types, roots=roots or None)  # fmt: skip
+
+
+def compact_json(value: Any, indent: str = "") -> str:
+    """JSON with small objects/arrays kept on one line (how people lay out a policy by hand; same value)."""
+    flat = json.dumps(value)
+    if not isinstance(value, (dict, list)) or len(flat) + len(indent) <= 118:
+        return flat
+    inner = indent + "  "
+    if isinstance(value, dict):
+        items = [f"{inner}{json.dumps(k)}: {compact_json(v, inner)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    return "[\n" + ",\n".join(inner + compact_json(v, inner) for v in value) + "\n" + indent + "]"
+
+
+def policy_bytes(policy: Mapping[str, Any]) -> bytes:
+    """The policy file as written in answers (2-space JSON, trailing newline): what gets signed."""
+    return (json.dumps(policy, indent=2) + "\n").encode("utf-8")
+
+
+def verify(
+    policy: Mapping[str, Any] | bytes | Any,
+    collections: Sequence[wverify.SourceCollection],
+    subject: str,
+    *,
+    policy_key: Key,
+    version: WitnessVersion,
+    now: datetime,
+    rego: Any = None,
+    verifier: crypto.Verifier | None = None,
+) -> wverify.VerifyResult:
+    """`witness verify` of `collections` against `policy` (signed here with `policy_key` unless it is
+    already an envelope); `verifier` = the `-k` key (default the policy key's public half)."""
+    env = policy if hasattr(policy, "payload") else simulate.sign_policy(
+        policy if isinstance(policy, bytes) else policy_bytes(policy), policy_key.signer
+    )  # fmt: skip
+    return wverify.verify(
+        env, collections, [subject],
+        wverify.VerifyOptions(version=version, policy_verifiers=[verifier or policy_key.verifier], now=now,
+                              rego=rego),
+    )  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- commands and output
+
+
+def signer_flags(
+    key_file: str, cert_file: str = "", inter_file: str = "", *, long: bool = False
+) -> list[str]:
+    """The signer flags of `witness run`/`witness sign` for a key (and its certificate chain)."""
+    out = ["--signer-file-key-path" if long else "-k", key_file]
+    if cert_file:
+        out += ["--signer-file-cert-path", cert_file]
+    if inter_file:
+        out += ["--signer-file-intermediate-paths", inter_file]
+    return out
+
+
+def run_command(
+    rng: random.Random, spec: StepSpec, sc: Scenario, signer: Sequence[str], out: str, *,
+    step: str = "", attestors: Sequence[str] | None = None, extra: Sequence[str] = (),
+) -> str:  # fmt: skip
+    """`witness run` of `spec` as a user would type it (flag spellings drawn from `rng`)."""
+    parts = ["witness", "run", rng.choice(("-s", "-s", "--step")), step or spec.name, *signer]
+    atts = spec.attestors if attestors is None else tuple(attestors)
+    if atts:
+        style = rng.randrange(3)
+        if style == 0:
+            parts += ["-a", ",".join(atts)]
+        elif style == 1:
+            for a in atts:
+                parts += ["-a", a]
+        else:
+            parts += ["--attestations", ",".join(atts)]
+    parts += [*spec.flags, *extra]
+    parts += [rng.choice(("-o", "-o", "--outfile")), out, "--", *sc.command]
+    return shlex.join(parts)
+
+
+def _go_quote(s: str) -> str:
+    """Go `%q` of a string (strconv.Quote) for the text witness logs."""
+    out = []
+    for ch in s:
+        if ch in ('"', "\\"):
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+_LOGFMT_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._/@^+")
+
+
+def witness_output(result: wverify.VerifyResult, *, tty: bool = True) -> str:
+    """What `witness verify` prints (on stderr) for `result`: its log lines through witness's logrus
+    text formatter (timestamps off, padded level). `tty=True`: as in a terminal (`ERROR   msg`);
+    False: as in a CI log (`level=error msg="..."`). The final line is the error `witness` exits with."""
+    lines: list[str] = []
+    for entry in result.log:
+        level = "info" if result.passed or entry.startswith("Passed with evidence") else "error"
+        msg = entry[len("error: ") :] if entry.startswith("error: ") else entry
+        if msg.startswith("collection rejected: "):
+            msg += " "  # witness: log.Errorf("collection rejected: %s, Reason: %s ", ...)
+        if tty:
+            lines.append((f"{level.upper():<7} {msg}").rstrip())
+        else:
+            value = msg if msg and all(c in _LOGFMT_PLAIN for c in msg) else _go_quote(msg)
+            lines.append(f"level={level} msg={value}")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- CI configuration
+
+CI_SYSTEMS: tuple[str, ...] = ("github", "gitlab", "jenkins", "tekton", "make", "shell")
+
+
+def ci_config(
+    system: str, project: str, commands: Sequence[tuple[str, str]], *, key_env: str = ""
+) -> tuple[str, str]:
+    """(code fence language, text) of a CI configuration that runs `commands` ((step, command line)).
+
+    The witness lines are kept verbatim (one logical line each), so a reader can copy them."""
+    if system == "github":
+        body = [
+            "jobs:",
+            "  release:",
+            "    runs-on: ubuntu-latest",
+            "    steps:",
+            "      - uses: actions/checkout@v4",
+        ]
+        for step, cmd in commands:
+            body += [f"      - name: {step}", f"        run: {cmd}"]
+        return "yaml", "\n".join(body)
+    if system == "gitlab":
+        body = ["stages: [release]", "", "release:", "  stage: release", "  script:"]
+        body += [f"    - {cmd}" for _, cmd in commands]
+        return "yaml", "\n".join(body)
+    if system == "jenkins":
+        body = ["pipeline {", "  agent any", "  stages {"]
+        for step, cmd in commands:
+            body += [
+                f"    stage('{step}') {{",
+                "      steps {",
+                f'        sh "{_jenkins(cmd)}"',
+                "      }",
+                "    }",
+            ]
+        body += ["  }", "}"]
+        return "groovy", "\n".join(body)
+    if system == "tekton":
+        body = [
+            "apiVersion: tekton.dev/v1",
+            "kind: Task",
+            "metadata:",
+            f"  name: {project}-release",
+            "spec:",
+            "  steps:",
+        ]
+        for step, cmd in commands:
+            body += [f"    - name: {step}", "      image: ghcr.io/in-toto/witness:latest", "      script: |",
+                     f"        {cmd}"]  # fmt: skip
+        return "yaml", "\n".join(body)
+    if system == "make":
+        body = []
+        prev = ""
+        for step, cmd in commands:
+            body += [f"attest-{step}:{' attest-' + prev if prev else ''}", f"\t{cmd.replace('$', '$$')}", ""]
+            prev = step
+        return "make", "\n".join(body).rstrip()
+    return "bash", "\n".join(["set -euo pipefail", *(cmd for _, cmd in commands)])
+
+
+def _jenkins(cmd: str) -> str:
+    return cmd.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
+
+
+# ----------------------------------------------------------------------------- misc
+
+
+@dataclass(frozen=True)
+class Files:
+    """File names a user gives their keys, certificates and attestations (drawn per example)."""
+
+    key_scheme: tuple[str, str]
+    out_scheme: str
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def key(self, label: str) -> tuple[str, str]:
+        return self.key_scheme[0].format(n=label), self.key_scheme[1].format(n=label)
+
+    def out(self, step: str) -> str:
+        return self.out_scheme.format(s=step)
+
+
+KEY_SCHEMES: tuple[tuple[str, str], ...] = (
+    ("{n}-key.pem", "{n}-key.pub"),
+    ("keys/{n}.pem", "keys/{n}.pub"),
+    ("{n}.key", "{n}.pub"),
+    ("keys/{n}-signer.pem", "keys/{n}-signer.pub.pem"),
+    ("{n}-priv.pem", "{n}-pub.pem"),
+    (".witness/{n}.key.pem", ".witness/{n}.pub.pem"),
+)
+OUT_SCHEMES: tuple[str, ...] = (
+    "{s}.att.json", "{s}-attestation.json", "attestations/{s}.json", "{s}.json", "out/{s}.intoto.json",
+    "{s}.attestation.json",
+)  # fmt: skip
+
+
+def draw_files(rng: random.Random) -> Files:
+    return Files(rng.choice(KEY_SCHEMES), rng.choice(OUT_SCHEMES))
+
+
+def attestor_name(type_uri: str) -> str:
+    """The CLI name of an attestation type (SBOM documents map to `sbom`)."""
+    return get_attestor(type_uri).name

@@ -1,0 +1,144 @@
+"""witness-bench through inspect_ai, against a real OpenAI-compatible server on loopback.
+
+The server answers each prompt with the task's reference (or planted-error) answer, so the adapter's
+plumbing — samples, tiers, the provider call, the executed-check scorer — must give 100% and 0%.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("inspect_ai")
+
+from inspect_ai import eval as inspect_eval  # noqa: E402
+
+from witness_evals.bench import suites  # noqa: E402
+from witness_evals.bench.inspect_task import samples, witness_bench  # noqa: E402
+from witness_evals.bench.tiers import messages_for  # noqa: E402
+
+LIMIT = 12
+
+
+def _answers(planted: bool) -> dict[str, str]:
+    tasks = suites.quick_subset(suites.load_suite("quick"), LIMIT)
+    out = {}
+    for t in tasks:
+        for tier in ("bare", "context"):
+            out[messages_for(t, tier)[-1]["content"]] = t.planted if planted else t.reference
+    return out
+
+
+class OracleServer:
+    """`/v1/chat/completions` answering with a fixed answer per last user message."""
+
+    def __init__(self, answers: dict[str, str]) -> None:
+        self.answers = answers
+        self.calls = 0
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                server.calls += 1
+                if not self.path.endswith("/chat/completions"):
+                    self.send_error(404)
+                    return
+                text = server.answers.get(body["messages"][-1]["content"], "")
+                reply = {
+                    "id": "x",
+                    "object": "chat.completion",
+                    "created": 0,
+                    "model": body["model"],
+                    "choices": [
+                        {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+                    ],
+                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+                }
+                data = json.dumps(reply).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture()
+def oracle_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("ORACLE_API_KEY", "unused")
+    monkeypatch.setenv("INSPECT_DISPLAY", "none")
+    yield
+
+
+def _accuracy(log: object) -> float:
+    scores = log.results.scores  # type: ignore[attr-defined]
+    return float(scores[0].metrics["accuracy"].value)
+
+
+@pytest.mark.parametrize("planted, expected", [(False, 1.0), (True, 0.0)])
+def test_oracle_and_planted_answers_through_inspect(
+    oracle_env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, planted: bool, expected: float
+) -> None:
+    server = OracleServer(_answers(planted))
+    monkeypatch.setenv("ORACLE_BASE_URL", server.url)
+    try:
+        for tier in ("bare", "context"):
+            [log] = inspect_eval(
+                witness_bench(suite="quick", tier=tier, limit=LIMIT),
+                model="openai-api/oracle/reference",
+                log_dir=str(tmp_path / "logs"),
+                display="none",
+            )
+            assert log.status == "success", log.error
+            assert len(log.samples or []) == LIMIT
+            assert _accuracy(log) == expected
+            for s in log.samples or []:
+                explanation = next(iter(s.scores.values())).explanation or ""
+                assert explanation.startswith("pass" if not planted else ("no_artifact", "wrong", "invalid", "partial"))
+    finally:
+        server.close()
+    assert server.calls == 2 * LIMIT
+
+
+def test_samples_carry_the_context_card_only_in_the_context_tier() -> None:
+    bare = samples("quick", "bare", LIMIT)
+    context = samples("quick", "context", LIMIT)
+    assert [s.id.rsplit("|", 1)[0] for s in bare] == [s.id.rsplit("|", 1)[0] for s in context]
+    assert any("Reference material:" in str(c.input[-1].content) for c in context)
+    assert not any("Reference material:" in str(b.input[-1].content) for b in bare)
+
+
+@pytest.mark.slow
+def test_inspect_cli_finds_the_task_by_entry_point(oracle_env: None, tmp_path: Path) -> None:
+    server = OracleServer(_answers(False))
+    env = {**os.environ, "ORACLE_BASE_URL": server.url}
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "inspect_ai", "eval", "witness_evals/witness_bench", "-T", "suite=quick",
+             "-T", f"limit={LIMIT}", "--model", "openai-api/oracle/reference", "--log-dir", str(tmp_path),
+             "--display", "plain"],
+            env=env, capture_output=True, text=True, timeout=600,
+        )
+    finally:
+        server.close()
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "accuracy" in proc.stdout and "1.0" in proc.stdout, proc.stdout[-2000:]

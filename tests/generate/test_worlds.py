@@ -1,0 +1,220 @@
+"""The shared world module: keys of every kind, x509 identities, pipelines, runs, witness output."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import random
+from collections import Counter
+
+import pytest
+
+from witness_evals.bench import answers
+from witness_evals.bench.scorers.context import NOW, ScoreContext
+from witness_evals.generate import worlds as W
+from witness_evals.witness import crypto, simulate, versions
+from witness_evals.witness.cli import parse_command
+from witness_evals.witness.dsse import Envelope
+
+
+def files(pipe: W.Pipeline) -> dict[str, str]:
+    return {s.name: f"{s.name}.att.json" for s in pipe.steps}
+
+
+def check(world: W.World, policy: dict, key: W.Key, ctx: ScoreContext, version: str = "0.12") -> bool:
+    v = versions.get(version)
+    res = W.verify(policy, world.collections(files(world.pipe), v), world.subject, policy_key=key, version=v,
+                   now=NOW, rego=ctx.rego)  # fmt: skip
+    return res.passed
+
+
+# ----------------------------------------------------------------------------- keys
+
+
+def test_key_kinds_and_ids() -> None:
+    rng = random.Random(1)
+    kinds = Counter(W.draw_key(rng).kind for _ in range(2000))
+    assert set(kinds) == {k for k, _ in W.KEY_KINDS}
+    for kind in ("ed25519", "ecdsa-p256", "ecdsa-p384"):
+        key = W.draw_key(rng, kind)
+        assert key.keyid == hashlib.sha256(key.pem).hexdigest()  # keyid = sha256sum of the PEM file
+        assert base64.b64decode(key.b64) == key.pem
+        assert key.pem.startswith(b"-----BEGIN PUBLIC KEY-----\n")
+        assert W.Key.from_json(key.to_json()) == key
+
+
+def test_rsa_pool_keys_are_the_seeded_keys() -> None:
+    """Pooled RSA seeds give the very keys `crypto.generate_private_key` makes from them (cached)."""
+    seed = W.KEY_POOLS["rsa-2048"][0]
+    key = W.Key("rsa-2048", seed)
+    fresh = crypto.generate_private_key("rsa-2048", seed=seed)
+    assert crypto.keyid(fresh) == key.keyid
+    assert W.draw_key(random.Random(3), "rsa-3072").seed in W.KEY_POOLS["rsa-3072"]
+
+
+# ----------------------------------------------------------------------------- pipelines
+
+
+def test_pipeline_shapes_and_edges() -> None:
+    lengths: Counter[int] = Counter()
+    kinds: Counter[str] = Counter()
+    attestors: Counter[str] = Counter()
+    for seed in range(300):
+        pipe = W.draw_pipeline(random.Random(seed))
+        lengths[len(pipe.steps)] += 1
+        assert W.Pipeline.from_json(pipe.to_json()) == pipe
+        assert len(set(pipe.names)) == len(pipe.names)
+        for i, s in enumerate(pipe.steps):
+            kinds[s.kind] += 1
+            attestors.update(s.recorded)
+            assert s.artifacts_from == ((pipe.steps[i - 1].name,) if i else ())
+            if len(pipe.steps) > 1:
+                assert "git" in s.recorded  # the back-reference that finds the other steps
+            assert set(s.export) <= set(s.attestors)
+    assert set(lengths) == {1, 2, 3, 4, 5}
+    assert set(kinds) == set(W.STEP_KINDS)
+    assert {"sbom", "sarif", "docker", "oci", "k8smanifest", "slsa", "secretscan", "lockfiles"} <= set(
+        attestors
+    )
+
+
+def test_run_is_deterministic() -> None:
+    pipe = W.draw_pipeline(random.Random(5), shape=("lint", "test", "build", "package", "sign"))
+    funcs = {s.name: W.draw_key(random.Random(s.name)) for s in pipe.steps}
+    a = W.run(pipe, funcs)
+    W.scenarios.cache_clear()
+    W._run_step.cache_clear()
+    b = W.run(pipe, funcs)
+    assert [r.dumps() for r in a.results.values()] == [r.dumps() for r in b.results.values()]
+    assert (a.subject, a.artifact_path) == (b.subject, b.artifact_path)
+    assert a.artifact_path == a.scenarios["build"].product_paths()[0] or a.artifact_path.endswith(".jar")
+
+
+def test_generated_pipelines_verify_and_catch_tampering(ctx: ScoreContext) -> None:
+    for seed in range(40):
+        rng = random.Random(seed)
+        pipe = W.draw_pipeline(rng)
+        funcs = {s.name: W.draw_key(rng) for s in pipe.steps}
+        pkey = W.draw_key(rng)
+        world = W.run(pipe, funcs)
+        policy = W.policy_for(world, {n: [k] for n, k in funcs.items()}, expires="2031-01-01T00:00:00Z")
+        for version in versions.NAMES:
+            assert check(world, policy, pkey, ctx, version), (seed, version, [s.kind for s in pipe.steps])
+        for s in pipe.steps[1:]:
+            bad = W.run(pipe, funcs, W.Variant(tamper=s.name))
+            assert not check(bad, policy, pkey, ctx), (seed, s.name)
+        rogue = W.run(pipe, funcs, W.Variant(signers=((pipe.steps[0].name, W.draw_key(rng)),)))
+        assert not check(rogue, policy, pkey, ctx)
+
+
+def test_every_run_command_parses() -> None:
+    for seed in range(60):
+        rng = random.Random(seed)
+        pipe = W.draw_pipeline(rng)
+        world = W.run(pipe, {s.name: W.draw_key(rng) for s in pipe.steps})
+        for s in pipe.steps:
+            cmd = W.run_command(
+                rng, s, world.scenarios[s.name], W.signer_flags("k.pem", "c.pem", "i.pem"), "o.json"
+            )
+            analysis = parse_command(cmd)
+            assert analysis.valid, (cmd, analysis.errors)
+            assert analysis.step == s.name
+
+
+@pytest.mark.parametrize("system", ["github", "gitlab", "tekton", "shell"])
+def test_ci_config_keeps_witness_lines(system: str) -> None:
+    cmds = [("build", "witness run -s build -k k.pem -o b.json -- go build ./..."),
+            ("package", "witness run -s package -k k.pem -o p.json -- tar czf a.tgz bin/a")]  # fmt: skip
+    lang, text = W.ci_config(system, "api", cmds)
+    found = answers.commands(f"```{lang}\n{text}\n```")
+    assert found == [c for _, c in cmds]
+
+
+# ----------------------------------------------------------------------------- x509
+
+
+@pytest.mark.parametrize("intermediate", [False, True])
+def test_x509_functionaries(ctx: ScoreContext, intermediate: bool) -> None:
+    rng = random.Random(11 if intermediate else 12)
+    pipe = W.draw_pipeline(rng, shape=("build", "package"))
+    pki = W.draw_pki(rng, intermediate=intermediate)
+    ident = W.draw_identity(rng, pki)
+    funcs = {s.name: ident for s in pipe.steps}
+    pkey = W.draw_key(rng)
+    world = W.run(pipe, funcs)
+    policy = W.policy_for(world, {n: [f] for n, f in funcs.items()}, expires="2030-01-01T00:00:00Z")
+    assert policy["roots"][pki.root_id]["certificate"] == base64.b64encode(pki.root_pem).decode()
+    assert ("intermediates" in policy["roots"][pki.root_id]) is intermediate
+    for version in versions.NAMES:
+        assert check(world, policy, pkey, ctx, version), version
+    s0 = pipe.steps[0].name
+    other = W.draw_identity(rng, pki, exclude=[ident.who])
+    assert not check(W.run(pipe, funcs, W.Variant(signers=((s0, other),))), policy, pkey, ctx)
+    foreign = W.CertIdentity(W.draw_pki(rng, org="hooli" if pki.org != "hooli" else "acme"), ident.key,
+                             ident.email, ident.uri, ident.cn, ident.org)  # fmt: skip
+    assert not check(W.run(pipe, funcs, W.Variant(signers=((s0, foreign),))), policy, pkey, ctx)
+    assert W.CertIdentity.from_json(ident.to_json()) == ident
+
+
+# ----------------------------------------------------------------------------- witness output
+
+
+def _world(seed: int = 3) -> tuple[W.World, dict, W.Key]:
+    rng = random.Random(seed)
+    pipe = W.draw_pipeline(rng, shape=("build", "package"))
+    funcs = {s.name: W.draw_key(rng) for s in pipe.steps}
+    world = W.run(pipe, funcs)
+    return (
+        world,
+        W.policy_for(world, {n: [k] for n, k in funcs.items()}, expires="2030-01-01T00:00:00Z"),
+        W.draw_key(rng),
+    )
+
+
+def test_output_of_a_policy_level_failure_has_no_step_results() -> None:
+    world, policy, key = _world()
+    expired = {**policy, "expires": "2024-01-01T00:00:00Z"}
+    res = W.verify(expired, world.collections(files(world.pipe)), world.subject, policy_key=key,
+                   version=versions.get(), now=NOW)  # fmt: skip
+    out = W.witness_output(res, tty=True)
+    assert "Verification failed" not in out and "Evidence" not in out and "Step:" not in out
+    assert "caused by" not in out
+    assert out.startswith("ERROR   failed to verify policy: attestors failed with error messages\n")
+    assert out.endswith("policy expired on 2024-01-01 00:00:00 +0000 UTC")
+    ci = W.witness_output(res, tty=False)
+    assert ci.startswith('level=error msg="failed to verify policy: attestors failed with error messages\\n')
+    assert "\n" not in ci
+
+
+def test_output_of_a_step_failure() -> None:
+    world, policy, key = _world()
+    s1 = world.pipe.steps[1].name
+    bad = simulate.run_step(s1, world.scenarios[s1], W.draw_key(random.Random(99)).signer,
+                            attestors=world.pipe.steps[1].recorded, export=world.pipe.steps[1].export)  # fmt: skip
+    cols = [*world.collections(files(world.pipe))[:1]]
+    from witness_evals.witness.verify import SourceCollection
+
+    cols.append(SourceCollection.load(bad.dumps().encode(), f"{s1}.att.json"))
+    res = W.verify(policy, cols, world.subject, policy_key=key, version=versions.get(), now=NOW)
+    tty = W.witness_output(res, tty=True).splitlines()
+    assert tty[:3] == [
+        "ERROR   Verification failed",
+        "ERROR   Evidence:",
+        f"ERROR   Step: {world.pipe.steps[0].name}",
+    ]
+    assert f"INFO    Passed with evidence: {world.pipe.steps[0].name}.att.json" in tty
+    assert any(line.startswith(f"ERROR   collection rejected: {s1}, Reason: no verifiers") for line in tty)
+    assert tty[-1] == "ERROR   failed to verify policy: policy verification failed"
+    ci = W.witness_output(res, tty=False).splitlines()
+    assert ci[0] == 'level=error msg="Verification failed"'
+    assert ci[1] == 'level=error msg="Evidence:"'
+    assert any(line.startswith(f'level=error msg="collection rejected: {s1}, Reason: ') and line.endswith(' "')
+               for line in ci)  # fmt: skip
+
+
+def test_output_of_an_unsigned_policy() -> None:
+    world, _policy, key = _world()
+    res = W.verify(Envelope(b"", "", ()), world.collections(files(world.pipe)), world.subject, policy_key=key,
+                   version=versions.get(), now=NOW)  # fmt: skip
+    out = W.witness_output(res)
+    assert "no signatures in dsse envelope" in out and "Verification failed" not in out
