@@ -31,6 +31,7 @@ def main() -> None:
     parser.add_argument("--fix", type=int, default=2)
     parser.add_argument("--tier", default="bare")
     parser.add_argument("--max-new-tokens", type=int, default=384)
+    parser.add_argument("--batch-size", type=int, default=None, help="hf: prompts per batch")
     parser.add_argument("--out", default=None, help="run directory to keep (default: temporary)")
     args = parser.parse_args()
     spec = model_spec(args.model)
@@ -44,7 +45,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(args.out) if args.out else Path(tmp) / "run"
         summary = run_bench(
-            spec, out, options, fixer=bench_fixer(witness_version=options.witness_version, now=NOW)
+            spec,
+            out,
+            options,
+            backend_options={"batch_size": args.batch_size},
+            fixer=bench_fixer(witness_version=options.witness_version, now=NOW),
         )
         seconds: dict[int, float] = defaultdict(float)
         for line in (out / "answers.jsonl").read_text(encoding="utf-8").splitlines():

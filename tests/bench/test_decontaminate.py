@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from witness_evals.bench.decontaminate import (
-    _Shingler,
+    Shingler,
     decontaminate,
     format_decontamination,
     lsh_params,
@@ -121,15 +121,15 @@ def test_normalize() -> None:
 
 
 def test_shingle_hashes_do_not_depend_on_what_came_before() -> None:
-    first = _Shingler(2)
+    first = Shingler(2)
     a = first("a b a c a b")  # words new to the cache, one of them repeated
     assert len(a) == 4  # {a b, b a, a c, c a}: "a b" occurs twice
     assert np.array_equal(first("a b a c a b"), a)
-    other = _Shingler(2)
+    other = Shingler(2)
     other("zeta eta theta a")
     assert np.array_equal(other("a b a c a b"), a)
-    assert len(_Shingler(5)("only three words")) == 1  # shorter than a shingle: one shingle
-    assert len(_Shingler(5)("")) == 0
+    assert len(Shingler(5)("only three words")) == 1  # shorter than a shingle: one shingle
+    assert len(Shingler(5)("")) == 0
 
 
 def test_bad_input(tmp_path: Path) -> None:

@@ -19,47 +19,54 @@ import pytest
 
 pytest.importorskip("inspect_ai")
 
-from inspect_ai import eval as inspect_eval  # noqa: E402
+from inspect_ai import eval as inspect_eval
 
-from witness_evals.bench import suites  # noqa: E402
-from witness_evals.bench.inspect_task import samples, witness_bench  # noqa: E402
-from witness_evals.bench.tiers import messages_for  # noqa: E402
+from witness_evals.bench import suites
+from witness_evals.bench.inspect_task import samples, witness_bench
+from witness_evals.bench.tiers import messages_for
 
 LIMIT = 12
 
 
-def _answers(planted: bool) -> dict[str, str]:
+def _answers() -> dict[tuple[str, str], str]:
+    """(model name, last user message) -> answer: model `reference` answers right, `planted` wrong."""
     tasks = suites.quick_subset(suites.load_suite("quick"), LIMIT)
     out = {}
     for t in tasks:
         for tier in ("bare", "context"):
-            out[messages_for(t, tier)[-1]["content"]] = t.planted if planted else t.reference
+            prompt = messages_for(t, tier)[-1]["content"]
+            out["reference", prompt] = t.reference
+            out["planted", prompt] = t.planted
     return out
 
 
 class OracleServer:
-    """`/v1/chat/completions` answering with a fixed answer per last user message."""
+    """`/v1/chat/completions` answering with a fixed answer per (model, last user message)."""
 
-    def __init__(self, answers: dict[str, str]) -> None:
+    def __init__(self, answers: dict[tuple[str, str], str]) -> None:
         self.answers = answers
         self.calls = 0
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 server.calls += 1
                 if not self.path.endswith("/chat/completions"):
                     self.send_error(404)
                     return
-                text = server.answers.get(body["messages"][-1]["content"], "")
+                text = server.answers.get((body["model"], body["messages"][-1]["content"]), "")
                 reply = {
                     "id": "x",
                     "object": "chat.completion",
                     "created": 0,
                     "model": body["model"],
                     "choices": [
-                        {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": text},
+                            "finish_reason": "stop",
+                        }
                     ],
                     "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
                 }
@@ -82,11 +89,15 @@ class OracleServer:
         self.httpd.server_close()
 
 
-@pytest.fixture()
-def oracle_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("ORACLE_API_KEY", "unused")
-    monkeypatch.setenv("INSPECT_DISPLAY", "none")
-    yield
+@pytest.fixture(scope="module")
+def oracle() -> Iterator[OracleServer]:
+    """One server for the module: inspect caches a provider's client (and its base URL) per process."""
+    server = OracleServer(_answers())
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ORACLE_API_KEY", "unused")
+        mp.setenv("ORACLE_BASE_URL", server.url)
+        yield server
+    server.close()
 
 
 def _accuracy(log: object) -> float:
@@ -96,27 +107,24 @@ def _accuracy(log: object) -> float:
 
 @pytest.mark.parametrize("planted, expected", [(False, 1.0), (True, 0.0)])
 def test_oracle_and_planted_answers_through_inspect(
-    oracle_env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, planted: bool, expected: float
+    oracle: OracleServer, tmp_path: Path, planted: bool, expected: float
 ) -> None:
-    server = OracleServer(_answers(planted))
-    monkeypatch.setenv("ORACLE_BASE_URL", server.url)
-    try:
-        for tier in ("bare", "context"):
-            [log] = inspect_eval(
-                witness_bench(suite="quick", tier=tier, limit=LIMIT),
-                model="openai-api/oracle/reference",
-                log_dir=str(tmp_path / "logs"),
-                display="none",
-            )
-            assert log.status == "success", log.error
-            assert len(log.samples or []) == LIMIT
-            assert _accuracy(log) == expected
-            for s in log.samples or []:
-                explanation = next(iter(s.scores.values())).explanation or ""
-                assert explanation.startswith("pass" if not planted else ("no_artifact", "wrong", "invalid", "partial"))
-    finally:
-        server.close()
-    assert server.calls == 2 * LIMIT
+    calls = oracle.calls
+    for tier in ("bare", "context"):
+        [log] = inspect_eval(
+            witness_bench(suite="quick", tier=tier, limit=LIMIT),
+            model="openai-api/oracle/" + ("planted" if planted else "reference"),
+            log_dir=str(tmp_path / "logs"),
+            display="none",
+        )
+        assert log.status == "success", log.error
+        assert len(log.samples or []) == LIMIT
+        assert _accuracy(log) == expected
+        for s in log.samples or []:
+            explanation = next(iter(s.scores.values())).explanation or ""
+            wanted = ("no_artifact", "wrong_artifact", "invalid", "partial") if planted else ("pass",)
+            assert explanation.startswith(wanted), explanation
+    assert oracle.calls - calls == 2 * LIMIT
 
 
 def test_samples_carry_the_context_card_only_in_the_context_tier() -> None:
@@ -128,17 +136,29 @@ def test_samples_carry_the_context_card_only_in_the_context_tier() -> None:
 
 
 @pytest.mark.slow
-def test_inspect_cli_finds_the_task_by_entry_point(oracle_env: None, tmp_path: Path) -> None:
-    server = OracleServer(_answers(False))
-    env = {**os.environ, "ORACLE_BASE_URL": server.url}
-    try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "inspect_ai", "eval", "witness_evals/witness_bench", "-T", "suite=quick",
-             "-T", f"limit={LIMIT}", "--model", "openai-api/oracle/reference", "--log-dir", str(tmp_path),
-             "--display", "plain"],
-            env=env, capture_output=True, text=True, timeout=600,
-        )
-    finally:
-        server.close()
+def test_inspect_cli_finds_the_task_by_entry_point(oracle: OracleServer, tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "inspect_ai",
+            "eval",
+            "witness_evals/witness_bench",
+            "-T",
+            "suite=quick",
+            "-T",
+            f"limit={LIMIT}",
+            "--model",
+            "openai-api/oracle/reference",
+            "--log-dir",
+            str(tmp_path),
+            "--display",
+            "plain",
+        ],
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "accuracy" in proc.stdout and "1.0" in proc.stdout, proc.stdout[-2000:]

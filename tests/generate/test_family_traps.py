@@ -285,6 +285,27 @@ def test_every_case_kind_is_true_for_the_core(version: str) -> None:
                 assert not W.verify_policy(case.fixed, W.attacked(w, case.attack), release).passed, kind.name
 
 
+def test_valid_policies_have_none_of_the_weaknesses() -> None:
+    """A reviewer is consistent: what `ok` answers and every fix accept is never what a `weak` case flags."""
+    github = W.TYPE_OF["github"]
+    for seed in range(80):
+        w = W.build_world(W.draw_spec(random.Random(seed)))
+        steps = w.policy["steps"]
+        assert w.policy["expires"] < "2030"
+        for i, name in enumerate(w.steps):
+            st = steps[name]
+            assert len(st["functionaries"]) == 1
+            cc = st["functionaries"][0].get("certConstraint")
+            if cc is not None:
+                assert cc["emails"] == [w.emails[name]] and cc["roots"] == [w.root_id]
+            if i > 0:
+                assert st["artifactsFrom"] == [w.steps[i - 1]]
+            for att in st["attestations"]:
+                if att["type"] == github:
+                    assert att["regopolicies"], w.spec
+        assert len({w.signers[s].keyid for s in w.steps}) == len(w.steps)
+
+
 def test_x509_certificates_stop_verifying_after_expiry_without_a_tsa() -> None:
     """The TSA note of x509 answers: without timestampauthorities the chain is checked at verify time."""
     w = W.build_world(W.draw_spec(random.Random(3), signing="x509"))

@@ -13,7 +13,8 @@ from witness_evals.common.errors import InputError
 from witness_evals.train import model_source as ms
 from witness_evals.train.config import TrainConfig
 from witness_evals.train.data import TokenizedExample
-from witness_evals.train.mlx_backend import lora_scale, mlx_available, planned_steps
+from witness_evals.train.mlx_backend import lora_scale, planned_steps
+from witness_evals.train.mlx_env import mlx_available
 
 MLX_OK, MLX_WHY = mlx_available()
 GGUF_PRESENT = ms.importlib.util.find_spec(ms.DEFAULT_PACKAGE) is not None

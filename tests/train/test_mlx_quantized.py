@@ -16,7 +16,7 @@ import pytest
 
 from witness_evals.train import model_source as ms
 from witness_evals.train.config import TrainConfig
-from witness_evals.train.mlx_backend import mlx_available
+from witness_evals.train.mlx_env import mlx_available
 
 MLX_OK, MLX_WHY = mlx_available()
 

@@ -43,6 +43,24 @@ def generate(
         "--witness-version",
         help="Write and verify every answer for this witness release: 0.12 (latest), 0.11, 0.10.",
     ),
+    paraphrase: str | None = typer.Option(
+        None,
+        "--paraphrase",
+        help="openai:BASE_URL#MODEL: rewrite a share of the user prompts through this OpenAI-compatible "
+        "server; a rewrite is kept only if every value survives and the answer still passes its check.",
+    ),
+    paraphrase_share: float = typer.Option(
+        0.5, "--paraphrase-share", help="Share of examples offered for paraphrasing (seeded)."
+    ),
+    paraphrase_temperature: float = typer.Option(
+        0.7, "--paraphrase-temperature", help="Sampling temperature of the paraphrasing model (seed: --seed)."
+    ),
+    paraphrase_concurrency: int = typer.Option(
+        8, "--paraphrase-concurrency", help="Requests in flight to the paraphrasing server."
+    ),
+    paraphrase_timeout: float = typer.Option(
+        120.0, "--paraphrase-timeout", help="Seconds to wait for one paraphrase."
+    ),
     resume: bool = typer.Option(
         True, "--resume/--no-resume", help="Reuse finished chunks of an interrupted run."
     ),
@@ -75,10 +93,22 @@ def generate(
         max_per_group=max_per_group,
         split_by=split_by,
         witness_version=_witness_version(witness_version),
+        paraphrase=paraphrase,
+        paraphrase_share=paraphrase_share,
+        paraphrase_temperature=paraphrase_temperature,
     )
     spec.check()
     jobs = check_workers(workers)
     check_output_dir(out_dir, spec, overwrite=overwrite)  # before any progress bar
+    backend = None
+    if paraphrase is not None:  # a bad spec or an unreachable server: one line, before any work
+        from witness_evals.generate.paraphrase import connect
+
+        if paraphrase_concurrency < 1:
+            raise InputError("must be at least 1", source="--paraphrase-concurrency")
+        if not paraphrase_timeout > 0:
+            raise InputError("must be above 0", source="--paraphrase-timeout")
+        backend = connect(paraphrase, concurrency=paraphrase_concurrency, timeout=paraphrase_timeout)
     bar = None
     if progress:
         from tqdm import tqdm
@@ -91,7 +121,15 @@ def generate(
             bar.set_postfix(attempted=made, refresh=False)
 
     try:
-        stats = build_dataset(spec, out_dir, workers=jobs, resume=resume, overwrite=overwrite, progress=tick)
+        stats = build_dataset(
+            spec,
+            out_dir,
+            workers=jobs,
+            resume=resume,
+            overwrite=overwrite,
+            progress=tick,
+            paraphraser=backend,
+        )
     except OSError as exc:  # disk full, permissions... while writing: one line, exit 2
         raise InputError(
             f"cannot write: {exc.strerror or exc}", source=str(exc.filename or out_dir)
@@ -99,6 +137,8 @@ def generate(
     finally:
         if bar is not None:
             bar.close()
+        if backend is not None:
+            backend.close()
     for warning in stats.get("_warnings", []):
         sys.stderr.write(f"warning: {warning}\n")
     _print_summary(stats, out_dir, jobs)
@@ -137,3 +177,14 @@ def _print_summary(stats: dict[str, Any], out: Path, jobs: int) -> None:
     if rejected:
         for line in stats["reject_samples"][:5]:
             console.print(f"  rejected {line}", markup=False)
+    if "paraphrase" in stats:
+        para, run = stats["paraphrase"], stats.get("_paraphrase", {})
+        reasons = ", ".join(f"{n} {reason}" for reason, n in para["rejected"].items()) or "none"
+        console.print(
+            f"paraphrased {para['kept']} of {para['chosen']} chosen prompts with {para['model']}; "
+            f"kept the original (rejected: {reasons}); {run.get('requests', 0)} requests sent, "
+            f"{run.get('cached', 0)} replies reused from the cache",
+            markup=False,
+        )
+        for line in run.get("errors", [])[:3]:
+            console.print(f"  server error {line}", markup=False)

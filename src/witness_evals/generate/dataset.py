@@ -5,6 +5,8 @@ Layout of `<out>/`:
 - `train.meta.jsonl` ... : line-aligned `{"id", "family", "template", "group", "check"}` (the hidden tests);
 - `data/<split>-00000-of-00001.parquet` and `README.md` (a Hugging Face dataset card), see `parquet`;
 - `stats.json`, `stats.png`, `manifest.json` (settings and sha256 of every file).
+With `paraphrase` set, a seeded share of the user prompts is rewritten by an LLM and verified on the
+way to the files (`witness_evals.generate.paraphrase`); its counts go to stats.json and manifest.json.
 Nothing in the files depends on the clock or the number of workers: same settings, same bytes.
 
 Assembly streams: examples are written as they are accepted; what stays in memory is 64-bit hashes
@@ -17,6 +19,7 @@ import hashlib
 import itertools
 import json
 import os
+import re
 import shutil
 import time
 from array import array
@@ -41,7 +44,9 @@ from witness_evals.generate.build import (
 )
 from witness_evals.generate.example import Example
 from witness_evals.generate.leakage import split_leakage
+from witness_evals.generate.paraphrase import Paraphraser, ParaphraseSettings, ReplyCache, cache_path, connect
 from witness_evals.generate.splits import SPLITS, hash64, normalize_question
+from witness_evals.inference import Backend
 from witness_evals.witness import versions
 
 SPLIT_BY = ("template", "group")
@@ -63,6 +68,17 @@ class DatasetSpec:
     """`template`: each question template in one split (held-out phrasings); `group`: each task in one."""
     witness_version: str = versions.DEFAULT
     """The witness release every answer is written and verified for (`witness.versions`)."""
+    paraphrase: str | None = None
+    """`openai:BASE_URL#MODEL`: rewrite a share of the user prompts through that server, verified."""
+    paraphrase_share: float = 0.5
+    paraphrase_temperature: float = 0.7
+
+    def paraphrase_settings(self) -> ParaphraseSettings | None:
+        if self.paraphrase is None:
+            return None
+        return ParaphraseSettings(
+            self.paraphrase, self.paraphrase_share, self.paraphrase_temperature, seed=self.seed
+        )
 
     def check(self) -> None:
         if self.n < 1:
@@ -86,9 +102,12 @@ class DatasetSpec:
                 location="witness_version",
             )
         normalize_mix(self.mix)
+        settings = self.paraphrase_settings()
+        if settings is not None:
+            settings.check()
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
             "n": self.n,
             "seed": self.seed,
@@ -99,6 +118,13 @@ class DatasetSpec:
             "split_by": self.split_by,
             "witness_version": self.witness_version,
         }
+        if self.paraphrase is not None:  # absent otherwise: manifests of plain runs stay as they were
+            out["paraphrase"] = {
+                "model": self.paraphrase,
+                "share": self.paraphrase_share,
+                "temperature": self.paraphrase_temperature,
+            }
+        return out
 
 
 def split_of(seed: int, group: str, valid: float, test: float) -> str:
@@ -167,16 +193,37 @@ class _Tally:
     total: int = 0
 
 
-def meta_row(ident: str, ex: Example) -> dict[str, Any]:
-    """The line of `<split>.meta.jsonl` for one example."""
-    return {"id": ident, "family": ex.family, "template": ex.template, "group": ex.group, "check": ex.check}
+def meta_row(ident: str, ex: Example, *, paraphrased: bool = False) -> dict[str, Any]:
+    """The line of `<split>.meta.jsonl` for one example (`paraphrased` only when its prompt was)."""
+    row = {"id": ident, "family": ex.family, "template": ex.template, "group": ex.group, "check": ex.check}
+    return {**row, "paraphrased": True} if paraphrased else row
+
+
+_TEMP = re.compile(r"^\.[\w.-]+\.tmp(\d+)$")
+"""A temporary sibling (`_Writer`, `write_atomic`): `.NAME.tmpPID`."""
+
+
+def _remove_stale_temps(out: Path) -> None:
+    """Remove the temporary files that a killed run (a process no longer alive) left in `out`."""
+    for p in out.iterdir():
+        m = _TEMP.match(p.name)
+        if m and int(m.group(1)) != os.getpid() and p.is_file():
+            try:
+                os.kill(int(m.group(1)), 0)
+            except ProcessLookupError:
+                p.unlink(missing_ok=True)
+            except OSError:
+                pass  # alive under another user: not ours to remove
 
 
 class _Writer:
     """The JSONL files of the splits, written line by line to temporary siblings, renamed at the end."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, lengths: dict[str, array[int]]) -> None:
         self.out = out
+        self.lengths = lengths
+        """Family -> approximate tokens of each example written (as written: paraphrased or not)."""
+        _remove_stale_temps(out)
         self._tmp: dict[str, Path] = {}
         self._fh: dict[str, Any] = {}
         self._sha: dict[str, Any] = {}
@@ -191,9 +238,10 @@ class _Writer:
         self._fh[name].write(raw)
         self._sha[name].update(raw)
 
-    def write(self, split: str, ident: str, ex: Example) -> None:
+    def write(self, split: str, ident: str, ex: Example, *, paraphrased: bool = False) -> None:
+        self.lengths[ex.family].append(approx_tokens(ex.question) + approx_tokens(ex.answer))
         self._put(f"{split}.jsonl", {"messages": ex.messages()})
-        self._put(f"{split}.meta.jsonl", meta_row(ident, ex))
+        self._put(f"{split}.meta.jsonl", meta_row(ident, ex, paraphrased=paraphrased))
 
     def commit(self) -> dict[str, str]:
         """Flush, sync and rename every file into place; their sha256 by name."""
@@ -210,7 +258,9 @@ class _Writer:
             self._tmp[name].unlink(missing_ok=True)
 
 
-def _accept(spec: DatasetSpec, tally: _Tally, made: Made, plan: Mapping[str, str], writer: _Writer) -> None:
+def _accept(
+    spec: DatasetSpec, tally: _Tally, made: Made, plan: Mapping[str, str], writer: _Writer | Paraphraser
+) -> None:
     tally.made += 1
     ex = made.example
     if ex is None:
@@ -237,7 +287,6 @@ def _accept(spec: DatasetSpec, tally: _Tally, made: Made, plan: Mapping[str, str
     tally.seen_questions.add(key)
     tally.groups[group] = ((state >> 2) + 1) << 2 | _SPLIT_INDEX[split]
     tally.kept[ex.family, ex.template, split] += 1
-    tally.lengths[ex.family].append(approx_tokens(ex.question) + approx_tokens(ex.answer))
     tally.total += 1
     writer.write(split, example_id(spec.seed, made.index, ex), ex)
 
@@ -253,7 +302,7 @@ def check_output_dir(out: Path, spec: DatasetSpec, *, overwrite: bool = False) -
     if not out.is_dir() or overwrite:
         return
     try:
-        entries = sorted(p.name for p in out.iterdir() if p.name != ".parts")
+        entries = sorted(p.name for p in out.iterdir() if p.name != ".parts" and not _TEMP.match(p.name))
     except OSError as exc:
         raise InputError(
             f"cannot read the output directory: {exc.strerror or exc}", source=str(out)
@@ -291,15 +340,22 @@ def build_dataset(
     resume: bool = True,
     overwrite: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    paraphraser: Backend | None = None,
 ) -> dict[str, Any]:
     """Generate `spec.n` verified, deduplicated examples into `out`; return the stats (also in stats.json).
 
     `out` must be usable for `spec` (see `check_output_dir`; `overwrite` replaces another dataset).
-    The returned stats also hold `_seconds` and `_warnings` (e.g. stats.png skipped), not written."""
+    With `spec.paraphrase`, `paraphraser` is its server's backend (connected here when None).
+    The returned stats also hold `_seconds` and `_warnings` (e.g. stats.png skipped) and, when
+    paraphrasing, `_paraphrase` (requests sent, replies from the cache, first errors), not written."""
     spec.check()
     if workers < 1:
         raise InputError("workers must be at least 1", source="generate", location="workers")
     check_output_dir(out, spec, overwrite=overwrite)
+    para_settings = spec.paraphrase_settings()
+    own_backend = para_settings is not None and paraphraser is None
+    if para_settings is not None and paraphraser is None:
+        paraphraser = connect(para_settings.model)  # InputError before any work when unreachable
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -309,6 +365,8 @@ def build_dataset(
     key = run_key(spec.seed, normalize_mix(spec.mix), spec.witness_version)
     if not resume:
         shutil.rmtree(out / ".parts" / key, ignore_errors=True)
+        if para_settings is not None:
+            cache_path(out, para_settings).unlink(missing_ok=True)
     store = PartStore(out, key)
     tally = _Tally()
     started = time.perf_counter()
@@ -316,11 +374,15 @@ def build_dataset(
     made_iter = iter_made(
         spec.seed, spec.mix, workers=workers, store=store, witness_version=spec.witness_version
     )
-    writer = _Writer(out)
+    writer = _Writer(out, tally.lengths)
+    para: Paraphraser | None = None
     try:
+        if para_settings is not None and paraphraser is not None:
+            cache = ReplyCache(cache_path(out, para_settings))
+            para = Paraphraser(para_settings, paraphraser, writer, cache, tally.seen_questions)
         sample, plan = _plan(spec, made_iter, progress)
         for made in itertools.chain(_drain(sample), made_iter):
-            _accept(spec, tally, made, plan, writer)
+            _accept(spec, tally, made, plan, para or writer)
             if progress and tally.made % 64 == 0:
                 progress(tally.total, tally.made)
             if tally.total >= spec.n or tally.made >= budget:
@@ -332,13 +394,21 @@ def build_dataset(
                 f"only {tally.total} distinct examples after {tally.made} attempts; lower n or max_per_group",
                 source="generate",
             )
+        if para is not None:
+            para.flush()
     except BaseException:
         writer.abort()
         raise
     finally:
         cast(Generator[Made, None, None], made_iter).close()  # stops the workers and sandboxes
+        if para is not None:
+            para.close()
+        if own_backend and paraphraser is not None:
+            paraphraser.close()
     digests = writer.commit()
     stats = dataset_stats(spec, tally, plan)
+    if para is not None:
+        stats["paraphrase"] = para.summary()
     lengths = dict(tally.lengths)
     del tally  # the hashes of questions and groups: not needed any more
     stats["leakage"] = {"split_by": spec.split_by, **split_leakage(out, SPLITS)}
@@ -346,6 +416,8 @@ def build_dataset(
     shutil.rmtree(out / ".parts", ignore_errors=True)
     stats["_seconds"] = round(time.perf_counter() - started, 2)  # for the caller only, not written
     stats["_warnings"] = warnings
+    if para is not None:
+        stats["_paraphrase"] = {"requests": para.requests, "cached": para.cached, "errors": para.errors}
     return stats
 
 
@@ -414,6 +486,8 @@ def _write(
         (out / "stats.png").unlink(missing_ok=True)  # never leave an older dataset's figure
         warnings.append("stats.png not written: matplotlib is not installed (the figures are in stats.json)")
     manifest = {"spec": spec.to_json(), "files": dict(sorted(digests.items()))}
+    if "paraphrase" in stats:
+        manifest["paraphrase"] = stats["paraphrase"]
     write_atomic(out / "manifest.json", json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return warnings
 

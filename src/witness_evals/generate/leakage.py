@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from witness_evals.bench.decontaminate import SEED, _identity, _jaccard, _Shingler, lsh_params, normalize
+from witness_evals.common.neardup import SEED, Shingler, identity, jaccard, lsh_params, normalize
 from witness_evals.generate.splits import hash64, iter_split, normalize_question
 
 THRESHOLD = 0.8
@@ -65,7 +65,7 @@ class NearDuplicates:
         self.threshold = threshold
         self.num_perm = num_perm
         self.shingle = shingle
-        self._shingler = _Shingler(shingle)
+        self._shingler = Shingler(shingle)
         self._bands, self._rows = lsh_params(threshold, num_perm)
         self._lsh = MinHashLSH(num_perm=num_perm, params=(self._bands, self._rows))
         self._sets: dict[str, np.ndarray] = {}
@@ -73,7 +73,7 @@ class NearDuplicates:
         self.best: dict[str, tuple[float, str]] = {}
         self.indexed = 0
         self.streamed = 0
-        self._mh = {"num_perm": num_perm, "seed": SEED, "hashfunc": _identity}
+        self._mh = {"num_perm": num_perm, "seed": SEED, "hashfunc": identity}
 
     def _sets_of(self, prompts: list[str]) -> list[np.ndarray]:
         return [self._shingler(normalize(mask_values(p))) for p in prompts]
@@ -104,7 +104,7 @@ class NearDuplicates:
                 for key in self._lsh.query(m):
                     if float(np.mean(self._sigs[key] == m.hashvalues)) < self.threshold - 0.15:
                         continue  # the estimate is far below: not worth the exact Jaccard
-                    j = _jaccard(self._sets[key], sets[i])
+                    j = jaccard(self._sets[key], sets[i])
                     if j >= self.threshold:
                         self.best[key] = (j, batch[i][0])
                         self._lsh.remove(key)

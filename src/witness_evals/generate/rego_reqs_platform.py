@@ -978,7 +978,7 @@ def gcp_project(rng: random.Random) -> Req:
             ),
         ),
         fields="The gcp-iit predicate has snake_case top-level fields (`project_id`, `zone`, `instance_id`, "
-        "`cluster_name`, ...) plus the verified identity token in `jwt.claims`.",
+        "`cluster_name`, ...) plus the verified identity token as an embedded `jwt` predicate (`jwt.claims`).",
         bases=bases(rng, "gcp-iit"),
         good=proj(project),
         bads=(proj(project.replace("build", "sandbox")),),
@@ -1035,7 +1035,7 @@ def gcp_service_account(rng: random.Random) -> Req:
             ),
         ),
         fields="`input.jwt.claims.email` is the service account the instance identity token was issued to "
-        "(with `email_verified`).",
+        "(with `email_verified`); `input.jwt` is the embedded `jwt` predicate of the verified token.",
         bases=bases(rng, "gcp-iit"),
         good=claims(email=want, email_verified=True),
         bads=(

@@ -18,11 +18,9 @@ Every sentence comes in several wordings (`Case.heads`, `Case.reasons`) so answe
 from __future__ import annotations
 
 import base64
-import copy
 import hashlib
 import json
 import random
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -128,7 +126,6 @@ class Case:
     requirement: str = ""
     """A requirement the user states in the question (the weak case is measured against it)."""
     notes: list[str] = field(default_factory=list)
-    version_only: bool = False
 
     @property
     def fails_verify(self) -> bool:
@@ -157,6 +154,12 @@ class Kind:
 
 
 # ----------------------------------------------------------------------------- helpers
+
+
+def _copy(policy: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of a JSON policy (a JSON round trip: faster than `copy.deepcopy` for plain JSON)."""
+    out: dict[str, Any] = json.loads(json.dumps(policy))
+    return out
 
 
 def _atts(policy: dict[str, Any], step: str) -> list[dict[str, Any]]:
@@ -228,7 +231,7 @@ def spec_any(**kw: Any) -> dict[str, Any]:
 
 
 def _collection(rng: random.Random, w: World, v: WitnessVersion) -> Case:
-    p = copy.deepcopy(w.policy)
+    p = _copy(w.policy)
     step = pick(rng, w.steps)
     wrong = pick(rng, COLLECTION_TYPES)
     atts = _atts(p, step)
@@ -271,7 +274,7 @@ def _collection(rng: random.Random, w: World, v: WitnessVersion) -> Case:
 
 def _type_version(rng: random.Random, w: World, v: WitnessVersion) -> Case:
     name, attestor, wrong, right = next(t for t in TYPE_VERSION_TRAPS if t[1] == w.spec.extra)
-    p = copy.deepcopy(w.policy)
+    p = _copy(w.policy)
     step = w.steps[0]
     for a in _atts(p, step):
         if a["type"] == right:
@@ -307,7 +310,7 @@ def _type_version(rng: random.Random, w: World, v: WitnessVersion) -> Case:
 
 def _sbom(rng: random.Random, w: World, v: WitnessVersion) -> Case:
     right = SBOM_TYPES[w.spec.sbom]
-    p = copy.deepcopy(w.policy)
+    p = _copy(w.policy)
     step = w.steps[0]
     for a in _atts(p, step):
         if a["type"] == right:
@@ -339,7 +342,7 @@ def _sbom(rng: random.Random, w: World, v: WitnessVersion) -> Case:
 
 
 def _empty_attestations(rng: random.Random, w: World, v: WitnessVersion) -> Case:
-    p = copy.deepcopy(w.policy)
+    p = _copy(w.policy)
     step = pick(rng, w.steps)
     p["steps"][step]["attestations"] = []
     text = versions.EMPTY_ATTESTATIONS_ERROR.format(step=step)
@@ -367,7 +370,6 @@ def _empty_attestations(rng: random.Random, w: World, v: WitnessVersion) -> Case
         flagged="declares no required attestations",
         require=[["attestations"], ["material", "command-run", "product"]],
         concern=(f"the empty `attestations` list of `{step}`",),
-        version_only=True,
     )
 
 
@@ -382,7 +384,7 @@ def _rego_name(w: World) -> str:
 def _rego_v1(rng: random.Random, w: World, v: WitnessVersion) -> Case:
     assert w.rego is not None
     bad = w.rego.source(imports=False)
-    p = copy.deepcopy(w.policy)
+    p = _copy(w.policy)
     _set_module(p, w, bad)
     name = _rego_name(w)
     return Case(
@@ -429,7 +431,7 @@ def _deny_type(rng: random.Random, w: World, v: WitnessVersion) -> Case:
             'deny := concat(", ", violations)\n'
         )
     bad = f"package {r.package}\n\nimport rego.v1\n\n{pre}{body}"
-    p = copy.deepcopy(w.policy)
+    p = _copy(w.policy)
     _set_module(p, w, bad)
     return Case(
         "broken",
@@ -465,7 +467,7 @@ def _no_deny(rng: random.Random, w: World, v: WitnessVersion) -> Case:
     r = w.rego
     rule = pick(rng, ("violation", "violations", "deny_msg", "denied"))
     bad = r.source(rule=f"{rule} contains msg if")
-    p = copy.deepcopy(w.policy)
+    p = _copy(w.policy)
     _set_module(p, w, bad)
     return Case(
         "broken",
@@ -495,7 +497,7 @@ def _no_deny(rng: random.Random, w: World, v: WitnessVersion) -> Case:
 
 def _module_raw(rng: random.Random, w: World, v: WitnessVersion) -> Case:
     assert w.rego is not None
-    p = copy.deepcopy(w.policy)
+    p = _copy(w.policy)
     _set_module(p, w, w.rego.text, raw=True)
     return Case(
         "broken",
@@ -528,7 +530,7 @@ def _module_raw(rng: random.Random, w: World, v: WitnessVersion) -> Case:
 
 
 def _key_der(rng: random.Random, w: World, v: WitnessVersion) -> Case:
-    p = copy.deepcopy(w.policy)
+    p = _copy(w.policy)
     step = pick(rng, w.steps)
     keyid, entry = _pk_entry(p, w.keyids[step])
     pem = base64.b64decode(entry["key"])
@@ -566,7 +568,7 @@ def _key_der(rng: random.Random, w: World, v: WitnessVersion) -> Case:
 
 
 def _keyid(rng: random.Random, w: World, v: WitnessVersion) -> Case:
-    p = copy.deepcopy(w.policy)
+    p = _copy(w.policy)
     step = pick(rng, w.steps)
     right, entry = _pk_entry(p, w.keyids[step])
     pem = base64.b64decode(entry["key"])
@@ -628,7 +630,7 @@ def _keyid(rng: random.Random, w: World, v: WitnessVersion) -> Case:
 
 
 def _mapkey_ref(rng: random.Random, w: World, v: WitnessVersion) -> Case:
-    p = copy.deepcopy(w.policy)
+    p = _copy(w.policy)
     step = pick(rng, w.steps)
     keyid, _entry = _pk_entry(p, w.keyids[step])
     label = pick(rng, KEY_LABELS)
@@ -662,7 +664,7 @@ def _mapkey_ref(rng: random.Random, w: World, v: WitnessVersion) -> Case:
 
 
 def _missing_key(rng: random.Random, w: World, v: WitnessVersion) -> Case:
-    p = copy.deepcopy(w.policy)
+    p = _copy(w.policy)
     step = w.steps[1]
     missing = w.keyids[step]
     p["publickeys"].pop(missing)
@@ -699,7 +701,7 @@ def _missing_key(rng: random.Random, w: World, v: WitnessVersion) -> Case:
 
 
 def _step_name(rng: random.Random, w: World, v: WitnessVersion) -> Case:
-    p = copy.deepcopy(w.policy)
+    p = _copy(w.policy)
     step = pick(rng, w.steps)
     how = pick(rng, ("case", "other", "missing"))
     entry = p["steps"][step]
@@ -744,7 +746,7 @@ def _step_name(rng: random.Random, w: World, v: WitnessVersion) -> Case:
 
 
 def _snake(rng: random.Random, w: World, v: WitnessVersion) -> Case:
-    p = copy.deepcopy(w.policy)
+    p = _copy(w.policy)
     options = ["public_keys", "public_key_id"] if not w.x509 else ["cert_constraint"]
     if len(w.steps) > 1:
         options.append("artifacts_from")
@@ -812,7 +814,7 @@ def _snake(rng: random.Random, w: World, v: WitnessVersion) -> Case:
 
 
 def _cert_constraint(rng: random.Random, w: World, v: WitnessVersion) -> Case:
-    p = copy.deepcopy(w.policy)
+    p = _copy(w.policy)
     step = w.steps[0]
     cc = p["steps"][step]["functionaries"][0]["certConstraint"]
     email = w.emails[step]
@@ -884,7 +886,7 @@ def _cert_constraint(rng: random.Random, w: World, v: WitnessVersion) -> Case:
 
 
 def _expires(rng: random.Random, w: World, v: WitnessVersion) -> Case:
-    p = copy.deepcopy(w.policy)
+    p = _copy(w.policy)
     how = pick(rng, ("date-only", "past", "missing"))
     old = p["expires"]
     new = w.policy["expires"]
@@ -971,7 +973,7 @@ def _expires(rng: random.Random, w: World, v: WitnessVersion) -> Case:
 
 
 def _weak_x509(rng: random.Random, w: World, v: WitnessVersion) -> Case:
-    p = copy.deepcopy(w.policy)
+    p = _copy(w.policy)
     any_root = rng.random() < 0.35
     for st in p["steps"].values():
         for f in st["functionaries"]:
@@ -1019,7 +1021,7 @@ def _weak_x509(rng: random.Random, w: World, v: WitnessVersion) -> Case:
 
 
 def _weak_handover(rng: random.Random, w: World, v: WitnessVersion) -> Case:
-    p = copy.deepcopy(w.policy)
+    p = _copy(w.policy)
     for st in p["steps"].values():
         st.pop("artifactsFrom", None)
     edge = rng.randrange(1, len(w.steps))
@@ -1055,7 +1057,7 @@ def _weak_handover(rng: random.Random, w: World, v: WitnessVersion) -> Case:
 
 
 def _weak_cross_keys(rng: random.Random, w: World, v: WitnessVersion) -> Case:
-    p = copy.deepcopy(w.policy)
+    p = _copy(w.policy)
     ids = [w.keyids[s] for s in w.steps]
     for st in p["steps"].values():
         st["functionaries"] = [{"type": "publickey", "publickeyid": k} for k in ids]
@@ -1090,7 +1092,7 @@ def _weak_cross_keys(rng: random.Random, w: World, v: WitnessVersion) -> Case:
 
 
 def _weak_expiry(rng: random.Random, w: World, v: WitnessVersion) -> Case:
-    p = copy.deepcopy(w.policy)
+    p = _copy(w.policy)
     far = far_expiry(rng)
     p["expires"] = far
     year = far[:4]
@@ -1125,7 +1127,7 @@ def _weak_expiry(rng: random.Random, w: World, v: WitnessVersion) -> Case:
 
 def _weak_workflow(rng: random.Random, w: World, v: WitnessVersion) -> Case:
     assert w.rego is not None
-    p = copy.deepcopy(w.policy)
+    p = _copy(w.policy)
     _drop_rego(p, w)
     branch = pick(rng, ATTACK_BRANCHES)
     step = w.rego.step
@@ -1162,7 +1164,7 @@ def _weak_workflow(rng: random.Random, w: World, v: WitnessVersion) -> Case:
 
 def _weak_command(rng: random.Random, w: World, v: WitnessVersion) -> Case:
     assert w.rego is not None
-    p = copy.deepcopy(w.policy)
+    p = _copy(w.policy)
     _drop_rego(p, w)
     step = w.rego.step
     cmd = w.commands[step]
@@ -1199,7 +1201,7 @@ def _weak_command(rng: random.Random, w: World, v: WitnessVersion) -> Case:
 
 def _weak_branch(rng: random.Random, w: World, v: WitnessVersion) -> Case:
     assert w.rego is not None
-    p = copy.deepcopy(w.policy)
+    p = _copy(w.policy)
     _drop_rego(p, w)
     step = w.rego.step
     branch = w.scenarios[step].branch
@@ -1237,7 +1239,7 @@ def _weak_branch(rng: random.Random, w: World, v: WitnessVersion) -> Case:
 
 
 def _ok(rng: random.Random, w: World, v: WitnessVersion, variant: str) -> Case:
-    p = copy.deepcopy(w.policy)
+    p = _copy(w.policy)
     note = ""
     concern: tuple[str, ...] = ()
     if variant == "camel-case-tag" and w.rego is not None:
@@ -1396,7 +1398,3 @@ def summary(w: World, policy: dict[str, Any]) -> str:
     if w.rego is not None:
         text += f" The Rego module `{w.rego.name}` checks the {SHORT.get(w.rego.type, w.rego.type)} attestation of `{w.rego.step}`."
     return text[0].upper() + text[1:]
-
-
-def strip_markdown(text: str) -> str:
-    return re.sub(r"`", "", text)

@@ -431,7 +431,7 @@ def render(obj: Any, indent: int = 0, width: int = 96) -> str:
 
 
 def _render(obj: Any, indent: int, width: int) -> tuple[str, str]:
-    """(one-line JSON, pretty JSON) of `obj`, built bottom-up in one pass."""
+    """(one-line JSON, pretty JSON) of `obj`, built bottom-up: every value is encoded once."""
     if not isinstance(obj, dict | list) or not obj:
         flat = json.dumps(obj, ensure_ascii=False)
         return flat, flat

@@ -1,7 +1,7 @@
 """Worlds of the `traps` family: a simulated pipeline, who signs it, and the policy that verifies it.
 
 A `WorldSpec` (small, JSON-able, stored in each example's check) fixes everything: the step kinds and
-names, the key kind (ed25519, ECDSA P-256/P-384, RSA-2048/3072) or an x509 PKI (a CA and one leaf
+names, the key kind (ed25519, ECDSA P-256/P-384, RSA-2048) or an x509 PKI (a CA and one leaf
 certificate per step), an extra attestor on the first step (sbom, vex, k8smanifest, lockfiles,
 github), the CI system and the Rego module the valid policy carries. `build_world` runs `witness run`
 for every step with the core simulator and writes the valid policy with `simulate.policy_for`; it is
@@ -22,7 +22,7 @@ import json
 import random
 import shlex
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -52,22 +52,24 @@ REQUIRED = ("material", "command-run", "product")
 VEX_FILE = "vex.json"
 
 KEY_WEIGHTS: tuple[tuple[str, int], ...] = (
-    ("ed25519", 42),
-    ("ecdsa-p256", 30),
-    ("ecdsa-p384", 18),
-    ("rsa-2048", 10),
+    ("ed25519", 43),
+    ("ecdsa-p256", 31),
+    ("ecdsa-p384", 19),
+    ("rsa-2048", 7),
 )
 """Key kinds of step signers (RSA is rarer: seeded RSA keys are slow to make and to sign with)."""
 _RSA_SEEDS = {"rsa-2048": (20_497, 20_495)}
 """Seeded RSA keys come from a prime search (~0.3 s each here): two keys, made once per process."""
 
 SHAPES: tuple[tuple[tuple[str, ...], int], ...] = (
-    (("build",), 30),
-    (("build", "package"), 30),
-    (("build", "test"), 12),
+    (("build",), 44),
+    (("build", "package"), 26),
+    (("build", "test"), 10),
     (("build", "scan"), 6),
-    (("build", "test", "package"), 12),
+    (("build", "test", "package"), 7),
 )
+"""Pipeline shapes and weights: an example shows its complete policy twice (pasted and corrected), so
+most worlds stay small; big keys and PKIs get fewer steps (`draw_spec`)."""
 STEP_NAMES: dict[str, tuple[str, ...]] = {
     "build": ("build", "compile", "build-app", "make"),
     "test": ("test", "unit-tests", "run-tests"),
@@ -120,7 +122,8 @@ class WorldSpec:
     expires: str = "2027-06-30T00:00:00Z"
 
     def to_json(self) -> dict[str, Any]:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> WorldSpec:
@@ -166,15 +169,24 @@ def draw_spec(
     key: str | None = None,
 ) -> WorldSpec:
     """A random world spec; keyword arguments pin what a trap needs (e.g. `steps=2`, `rego="tool"`)."""
+    if signing is None:
+        signing = "x509" if rng.random() < 0.2 else "keys"
+    if key is None:
+        key = _weighted(rng, KEY_WEIGHTS)
+    # keep an example (its policy pasted and corrected) within ~4k tokens: a root certificate allows
+    # two steps, an RSA key one (each step needs its own key)
+    limit = min(max_steps, 2 if signing == "x509" else 3, 1 if key.startswith("rsa") else 3)
+    if limit < min_steps:
+        key, limit = "ecdsa-p256", max_steps
     shapes = [
-        (s, w) for s, w in SHAPES if (steps is None or len(s) == steps) and min_steps <= len(s) <= max_steps
+        (s, w) for s, w in SHAPES if (steps is None or len(s) == steps) and min_steps <= len(s) <= limit
     ]
     kinds = _weighted(rng, shapes)
+    if len(kinds) == 3 and key == "ecdsa-p384":
+        key = "ecdsa-p256"
     names: list[str] = []
     for k in kinds:
         names.append(rng.choice([n for n in STEP_NAMES[k] if n not in names]))
-    if signing is None:
-        signing = "x509" if rng.random() < 0.2 else "keys"
     if extra is None:
         extra = _weighted(
             rng, (("", 50), ("sbom", 12), ("vex", 6), ("k8smanifest", 6), ("lockfiles", 8), ("github", 6))
@@ -184,10 +196,6 @@ def draw_spec(
         rego = _weighted(rng, [(r, w) for r, w in table if r != "workflow" or extra in ("", "github")])
     if rego == "workflow":
         extra = "github"
-    if key is None:
-        key = _weighted(rng, KEY_WEIGHTS)
-    if len(_RSA_SEEDS.get(key, kinds)) < len(kinds):  # every step needs its own key
-        key = "ecdsa-p256"
     ci = CI_FOR_EXTRA.get(extra) or rng.choice(("none", "github", "gitlab", "jenkins"))
     base = rng.choice((("environment", "git"), ("environment", "git"), ("git",)))
     return WorldSpec(
@@ -196,7 +204,7 @@ def draw_spec(
         names=tuple(names),
         key=key,
         signing=signing,
-        ca_key=rng.choice(("ecdsa-p256", "ecdsa-p256", "ecdsa-p384", "ed25519")),
+        ca_key=rng.choice(("ecdsa-p256", "ed25519")),
         extra=extra,
         sbom=rng.choice(("spdx", "cyclonedx")) if extra == "sbom" else "none",
         ci=ci,
@@ -514,12 +522,17 @@ def _build(spec: WorldSpec) -> World:
     wanted = {TYPE_OF[a] for a in (*REQUIRED, *spec.base)}
     if spec.extra == "sbom":
         wanted.add(SBOM_TYPES[spec.sbom])
+    elif spec.extra == "github":
+        # requiring the CI attestation without checking it is a review finding (weak/ci-attestation-
+        # unchecked), so a valid policy requires it only together with the Rego that pins the workflow
+        if spec.rego == "workflow":
+            wanted.add(TYPE_OF["github"])
     elif spec.extra:
         wanted.add(TYPE_OF[spec.extra])
     for s in steps:
         keep = set(wanted)
         for a in spec.base:  # not every policy requires the default attestors
-            if rng.random() < 0.3 and not (a == "git" and rego is not None and rego.type == TYPE_OF["git"]):
+            if rng.random() < 0.45 and not (a == "git" and rego is not None and rego.type == TYPE_OF["git"]):
                 keep.discard(TYPE_OF[a])
         types[s] = [a.type for a in pipe.steps[s].collection.attestations if a.type in keep]
     rego_arg = None
@@ -615,7 +628,7 @@ def attacked(w: World, attack: Attack) -> Evidence:
 
 def attacker_cert(w: World, email: str) -> crypto.Signer:
     """A certificate of the world's CA for another identity (e.g. a developer's)."""
-    key = _key(w.spec.key, w.spec.seed % 1000 + 4242)
+    key = _key("ecdsa-p256", 2**32 + w.spec.seed)  # outside the seed range of the pipeline's own keys
     leaf = x509.make_leaf(
         key.public_key(),
         w.ca,

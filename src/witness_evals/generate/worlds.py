@@ -40,6 +40,7 @@ from witness_evals.witness.attestors import get as get_attestor
 from witness_evals.witness.attestors import oci as oci_attestor
 from witness_evals.witness.attestors.scenario import Scenario
 from witness_evals.witness.digests import sha256_hex
+from witness_evals.witness.dsse import Envelope
 from witness_evals.witness.versions import WitnessVersion
 
 # ----------------------------------------------------------------------------- keys
@@ -127,18 +128,20 @@ class Key:
         return cls(str(data[0]), int(data[1]))
 
 
-def draw_kind(rng: random.Random) -> str:
-    r = rng.random() * sum(w for _, w in KEY_KINDS)
-    for kind, w in KEY_KINDS:
+def draw_kind(rng: random.Random, weights: Sequence[tuple[str, float]] = KEY_KINDS) -> str:
+    r = rng.random() * sum(w for _, w in weights)
+    for kind, w in weights:
         r -= w
         if r < 0:
             return kind
-    return KEY_KINDS[-1][0]
+    return weights[-1][0]
 
 
-def draw_key(rng: random.Random, kind: str | None = None) -> Key:
-    """A key of `kind` (weighted draw if None); RSA seeds come from `KEY_POOLS`."""
-    kind = kind or draw_kind(rng)
+def draw_key(
+    rng: random.Random, kind: str | None = None, *, weights: Sequence[tuple[str, float]] = KEY_KINDS
+) -> Key:
+    """A key of `kind` (drawn with `weights` if None); RSA seeds come from `KEY_POOLS`."""
+    kind = kind or draw_kind(rng, weights)
     pool = KEY_POOLS.get(kind)
     if pool:
         return Key(kind, rng.choice(pool))
@@ -310,7 +313,7 @@ def _leaf_cert(ident: CertIdentity) -> Any:
 
 @functools.lru_cache(maxsize=1024)
 def _cert_signer(ident: CertIdentity) -> crypto.Signer:
-    chain = [ident.pki.inter] if ident.pki.inter_key else []
+    chain = [_inter_cert(ident.pki)] if ident.pki.inter_key else []
     return crypto.Signer(_private(ident.key.kind, ident.key.seed), ident.cert, chain)
 
 
@@ -921,7 +924,7 @@ def policy_bytes(policy: Mapping[str, Any]) -> bytes:
 
 
 def verify(
-    policy: Mapping[str, Any] | bytes | Any,
+    policy: Mapping[str, Any] | bytes | Envelope,
     collections: Sequence[wverify.SourceCollection],
     subject: str,
     *,
@@ -933,9 +936,11 @@ def verify(
 ) -> wverify.VerifyResult:
     """`witness verify` of `collections` against `policy` (signed here with `policy_key` unless it is
     already an envelope); `verifier` = the `-k` key (default the policy key's public half)."""
-    env = policy if hasattr(policy, "payload") else simulate.sign_policy(
-        policy if isinstance(policy, bytes) else policy_bytes(policy), policy_key.signer
-    )  # fmt: skip
+    if isinstance(policy, Envelope):
+        env = policy
+    else:
+        data = policy if isinstance(policy, bytes) else policy_bytes(policy)
+        env = simulate.sign_policy(data, policy_key.signer)
     return wverify.verify(
         env, collections, [subject],
         wverify.VerifyOptions(version=version, policy_verifiers=[verifier or policy_key.verifier], now=now,

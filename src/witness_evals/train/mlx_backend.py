@@ -46,6 +46,7 @@ from witness_evals.common.errors import InputError
 from witness_evals.train.config import NO_DATASET, TrainConfig
 from witness_evals.train.data import Dataset, TokenizedExample, load_dataset
 from witness_evals.train.files import write_text_atomic
+from witness_evals.train.mlx_env import mlx_available
 
 Log = Callable[[str], None]
 PAD_MULTIPLE = 8  # pad batch lengths to a multiple of this: few distinct shapes to compile, little waste
@@ -53,21 +54,6 @@ PAD_MULTIPLE = 8  # pad batch lengths to a multiple of this: few distinct shapes
 
 def _stderr(message: str) -> None:
     print(f"[mlx] {message}", file=sys.stderr, flush=True)
-
-
-def mlx_available() -> tuple[bool, str]:
-    """(True, version) when mlx and mlx-lm import, else (False, why)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        import mlx.core  # noqa: F401
-        import mlx_lm  # noqa: F401
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        return False, f"mlx/mlx-lm not importable ({exc}); pip install 'witness-evals[mlx]'"
-    try:
-        return True, f"mlx {version('mlx')}, mlx-lm {version('mlx-lm')}"
-    except PackageNotFoundError:  # pragma: no cover
-        return True, "mlx (version unknown)"
 
 
 # ---------------------------------------------------------------- pure mapping of the config

@@ -142,7 +142,7 @@ def check_backend(config: Any) -> None:
     if q == "none":
         return
     if config.backend == "mlx":
-        from witness_evals.train.mlx_backend import mlx_available
+        from witness_evals.train.mlx_env import mlx_available
 
         ok, why = mlx_available()
         if not ok:
@@ -150,8 +150,8 @@ def check_backend(config: Any) -> None:
         return
     if config.device == "mps":
         raise InputError(
-            "the torch backend quantizes with bitsandbytes, which has no MPS kernels: on Apple silicon "
-            "use backend: mlx",
+            "the torch backend does not quantize on mps: on Apple silicon use backend: mlx (mlx-lm's "
+            "4-bit or 8-bit groups)",
             **_WHERE,
         )
     torch_quantizer(q)

@@ -99,6 +99,15 @@ _RESIGN = ("re-sign*", "resign*", "witness sign", "sign it", "sign the", "sign a
 
 _HEX8 = re.compile(r"^[0-9a-f]{8,}$")
 _MAX_CODE_CHARS = 60_000
+_KEY_WEIGHTS = (
+    ("ed25519", 0.42),
+    ("ecdsa-p256", 0.33),
+    ("ecdsa-p384", 0.22),
+    ("rsa-2048", 0.02),
+    ("rsa-3072", 0.01),
+)
+"""Key kinds of the diagnosed worlds: a world has 3-5 keys that each sign several runs, so RSA (slow to sign
+with deterministic PSS) is rarer here than in `worlds.KEY_KINDS`."""
 _POLICY_FILES = (("policy.json", "policy-signed.json"), ("policy.json", "policy.signed.json"),
                  ("witness/policy.json", "witness/policy-signed.json"), ("release-policy.json", "release-policy.signed.json"))  # fmt: skip
 
@@ -212,10 +221,10 @@ def _world(
         pipe.seed, tuple(steps), pipe.language, pipe.ci, sbom if sbom_first or pipe.sbom != "none" else "none"
     )
     shared = (wr.random() < 0.3) if shared_key is None else shared_key
-    ci_key = W.draw_key(wr)
-    keys = {f"s{i}": ci_key if shared else W.draw_key(wr) for i in range(len(steps))}
-    keys["policy"] = W.draw_key(wr)
-    keys["other"] = W.draw_key(wr)
+    ci_key = W.draw_key(wr, weights=_KEY_WEIGHTS)
+    keys = {f"s{i}": ci_key if shared else W.draw_key(wr, weights=_KEY_WEIGHTS) for i in range(len(steps))}
+    keys["policy"] = W.draw_key(wr, weights=_KEY_WEIGHTS)
+    keys["other"] = W.draw_key(wr, weights=_KEY_WEIGHTS)
     scheme = pick(wr, W.KEY_SCHEMES)
     ci_label = pick(wr, ("ci", "ci-signer", "release"))
     labels = {f"s{i}": ci_label if shared else s.name for i, s in enumerate(steps)}
@@ -472,6 +481,8 @@ def _f_keyid_mismatch(rng: random.Random, version: WitnessVersion = versions.LAT
         pick(rng, (
             f"Witness recomputes every key id from the embedded `key` — the SHA-256 of the PEM text, i.e. `sha256sum {pub_file}` — and gets `{good}`, not the `{wrong}` the policy declares.",
             f"The `keyid` must be the hex SHA-256 of the public key's PEM file as is (`sha256sum {pub_file}`): that is `{good}`, while the policy says `{wrong}`.",
+            f"`{wrong}` is not the id witness derives for `{pub_file}`: it hashes the PEM text itself (what `sha256sum {pub_file}` prints), which gives `{good}`.",
+            f"The error's second id, `{good}`, is the real one: witness computes it as the SHA-256 of the PEM in `key`, the same as `sha256sum {pub_file}`.",
         )),
         pick(rng, (
             "A mismatch aborts the whole verification before any step is evaluated.",
@@ -586,6 +597,8 @@ def _f_policy_unsigned(rng: random.Random, version: WitnessVersion = versions.LA
         pick(rng, (
             f"`{raw}` is a bare policy, but `witness verify -p` only accepts a signed DSSE envelope.",
             f"`-p` must point at a signed policy (a DSSE envelope); `{raw}` is the plain JSON.",
+            f"You are verifying against the unsigned `{raw}`: `witness verify` wants the output of `witness sign`.",
+            "The policy passed to `-p` was never signed.",
         )),
         pick(rng, (
             "A plain policy file decodes as an envelope with no signatures, hence `no signatures in dsse envelope`.",
@@ -733,9 +746,13 @@ def _f_attestation_exported(rng: random.Random, version: WitnessVersion = versio
         + f"\nThe policy's `{step}` step lists `{uri}` among its attestations."
     )  # fmt: skip
     why = [
-        f"`--attestor-sbom-export` takes the SBOM attestation out of the `{step}` collection and writes it as a separate statement (`{out}-sbom.json`).",
+        pick(rng, (
+            f"`--attestor-sbom-export` takes the SBOM attestation out of the `{step}` collection and writes it as a separate statement (`{out}-sbom.json`).",
+            f"With `--attestor-sbom-export` the SBOM is not part of `{out}` any more: witness writes it to `{out}-sbom.json` on its own.",
+            f"The `{step}` run exports its SBOM (`--attestor-sbom-export`), so `{out}` holds no SBOM attestation; it went to `{out}-sbom.json`.",
+        )),
         f"The collection then lacks `{uri}`, which the policy requires, so witness finds no `{step}` collection.",
-    ]
+    ]  # fmt: skip
     answer = _lesson(
         rng, why, _bash(w.run_cmd(0)),
         lead=pick(rng, ("Fix: keep the SBOM inside the collection (drop the export flag) and re-run the step:",
@@ -1209,6 +1226,10 @@ _TEMPLATES: tuple[str, ...] = (
     "I'm getting this from `witness verify`:\n\n```\n{output}\n```\n\n{context}\n\nHow do I fix it?",
     "{context}\n\nThat worked until today. Now:\n```\n{output}\n```\nWhat changed, and what do I need to do?",
     "Quick sanity check before I rip our setup apart.\n\n```\n{output}\n```\n\n{context}\n\nIs it the policy, the attestations or the command?",
+    "`witness verify` on `{artifact}` fails.\n\n```\n{output}\n```\n\n{context}\n\nWhat's wrong?",
+    "Why won't witness accept `{artifact}`?\n\n{context}\n\n```\n{output}\n```",
+    "Our gate refuses `{artifact}` since this morning. {context}\n\n```text\n{output}\n```\n\nHow do I get it green again?",
+    "I can't get `{artifact}` through verification.\n\n```\n{output}\n```\n\n{context}\n\nWhat should I change, exactly?",
 )
 
 
@@ -1218,7 +1239,9 @@ def make(rng: random.Random, version: WitnessVersion = versions.V0_12) -> Exampl
     # the task is a function of (cause, seed) and of the release whose output it shows
     fault = FAULTS[cause](random.Random(f"{cause}:{seed}"), version)
     t = rng.randrange(len(_TEMPLATES))
-    q = _TEMPLATES[t].format(context=fault.context.strip(), output=fault.output)
+    m = re.search(r" -f (\S+)", fault.output.splitlines()[0])
+    artifact = m.group(1) if m else "the release"
+    q = _TEMPLATES[t].format(context=fault.context.strip(), output=fault.output, artifact=artifact)
     if q.endswith("```"):  # a closer such as " Thanks!" must not land on the closing fence line
         q += "\n"
     question = phrasing.dress(rng, q)

@@ -1,10 +1,17 @@
-"""Family `facts`: short factual Q&A about the witness CLI, its attestors and wire constants.
+"""Family `facts`: factual Q&A about the witness CLI, its attestors and wire constants, with the reason.
 
-Every fact is read from the core model (`cli_spec`, `attestors`, `intoto`, `digests`, `policy`), never
-typed by hand: flag meaning/short form/default per command, the same short flag across subcommands
-(REFERENCE §2.7, trap 16), flags that do not exist (trap 17), required flag groups (trap 18), attestor
-type URIs / run types / selection / exporters / CLI names (trap 2), wire-format constants (trap 1),
-digest algorithm names (trap 9) and key ids (trap 8).
+Facts come from the core model (`cli`, `attestors`, `intoto`, `digests`, `policy`, `versions`), never
+typed by hand: what each flag does, its short form and default per command, the same short flag across
+subcommands (REFERENCE §2.7, trap 16), flags that do not exist (trap 17), required flag groups (trap
+18), attestor type URIs / run types / selection / exporters / CLI names / subjects (trap 2), which
+attestor captures what and what it needs (`facts_attestors`), where a predicate keeps a field in Rego
+(from the Rego requirement catalogue), wire-format constants (trap 1), digest names (trap 9), key ids
+(trap 8), and what people get wrong, stated per release (`facts_misconceptions`).
+
+Answers are composed (`compose`): the fact, usually one sentence of why/context, and often a command
+that shows it on the user's machine (`witness attestors list`, `witness attestors schema X`,
+`witness run --help`, a full `witness run` line), in varied order; every command parses under the
+release's grammar and every composed answer still passes the fact's check.
 
 check = {"kind": "terms", "require": [[alternatives...], ...], "forbid": [...], "case": bool,
 "valid_command": "<subcommand>"|None}: every inner `require` list needs one alternative in the answer;
@@ -1588,7 +1595,8 @@ def score(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Score:
 
 FAMILY = Family(
     name=NAME,
-    description="Short factual Q&A about witness CLI flags, attestors, wire constants, digests and key ids.",
+    description="Factual Q&A with reasons: witness CLI flags, attestors (what they capture, need, record), "
+    "predicate fields, wire constants, digests, key ids and common misconceptions per release.",
     make=make,
     score=score,
 )

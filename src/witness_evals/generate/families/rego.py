@@ -62,7 +62,7 @@ _COMMON = ("git", "command-run", "environment", "material", "product", "github",
 _RARE = ("aws", "gcp-iit", "maven", "vex", "oci", "sarif", "k8smanifest", "docker")
 ATTESTOR_WEIGHTS: dict[str, float] = {
     a: (0.3 if a in _COMMON else 1.8 if a in _RARE else 1.1) for a in MAKERS
-} | {"jwt": 0.9}
+} | {"jwt": 1.2, "gcp-iit": 2.4}
 """Attestor draw weights: the attestors other families rarely mention get more Rego examples."""
 
 INTENT_WEIGHTS: dict[str, float] = {
@@ -224,6 +224,18 @@ _LOGIC_GENERIC = {
     "well; anchor the match with `{old}`.",
     "boundary": "`{new}` is off by one at the limit: the requirement is `{old}`.",
 }
+_TRANSLATE_LEAD = (
+    "In witness terms the control means: {rule}.",
+    "Read against the {att} attestation, the control comes down to one condition: {rule}.",
+    "For witness this is a check on the {att} predicate: {rule}.",
+    "The control maps onto the {att} attestation like this: {rule}.",
+)
+_EXTEND_LEAD = (
+    "Keep the existing rule and add one for the new requirement ({rule}).",
+    "Add a second `deny` rule next to the first one; the new rule covers this: {rule}.",
+    "The first rule stays as it is, and a new rule handles the added requirement ({rule}).",
+    "One more `deny` rule does it; the existing one is unchanged. New requirement: {rule}.",
+)
 _LOGIC_LEAD = ("", "", "Nothing else in the module needs to change.", "The rest of the module was fine.")
 
 
@@ -364,8 +376,29 @@ def _more_generic_bugs(src: str) -> list[Bug]:
     return out
 
 
-def _bug_why(bug: Bug) -> str:
-    return bug.why.format(old=bug.old.strip(), new=bug.new.strip()) if bug.bid in _LOGIC_GENERIC else bug.why
+_LOGIC_ALT = {
+    "inverted": (
+        "The test is the wrong way round. A `deny` rule fires when every line of its body holds, so the body has "
+        "to describe the *violation*: `{new}` is true for good attestations, the line must read `{old}`.",
+        "That rule denies exactly the compliant case: `{new}` holds when the requirement is met. Negate it "
+        "(`{old}`) so the body describes a violation.",
+    ),
+    "neq-missing": (
+        "When the field is absent, `{new}` is undefined rather than true, so the rule silently stops matching; "
+        "`{old}` also covers the missing case.",
+    ),
+    "first-only": ("`{new}` checks a single element; `{old}` looks at all of them.",),
+    "contains": ("`contains` accepts the text anywhere; the requirement needs `{old}`.",),
+    "boundary": ("The comparison is off by one: `{new}` instead of `{old}`.",),
+}
+
+
+def _bug_why(bug: Bug, rng: random.Random | None = None) -> str:
+    if bug.bid not in _LOGIC_GENERIC:
+        return bug.why
+    options = (bug.why, *_LOGIC_ALT.get(bug.bid, ()))
+    text = pick(rng, options) if rng is not None else bug.why
+    return text.format(old=bug.old.strip(), new=bug.new.strip())
 
 
 # ------------------------------------------------------------------------------------------ answers
@@ -497,7 +530,7 @@ def _write(rng: random.Random, req: Req, intent: str, version: WitnessVersion) -
     question = _fill(form, req, names, rng)
     lead: list[str] = []
     if intent == "translate":
-        lead.append(f"In witness terms the control means: {req.rule}.")
+        lead.append(pick(rng, _TRANSLATE_LEAD).format(rule=req.rule, att=req.attestor))
     answer = _lesson(rng, req, names, style, version, lead)
     return Built(f"rego/{intent}/{idx}", question, answer, _check(req, policy_check=intent == "portable"))
 
@@ -550,7 +583,7 @@ def _extend(rng: random.Random, req: Req, other: Req, version: WitnessVersion) -
     idx, form = _pick_template(rng, "extend")
     question = _fill(form, other, names, rng)
     lead = [
-        f"Keep the existing rule and add one for the new requirement ({other.rule}).",
+        pick(rng, _EXTEND_LEAD).format(rule=other.rule),
         new_sentences(req.fields, other.fields),
         pick(rng, _COMBINE_WHY),
     ]
@@ -587,6 +620,8 @@ def _logic(rng: random.Random, req: Req, version: WitnessVersion) -> Built | Non
     own, generic = list(req.bugs), generic_bugs(req)
     rng.shuffle(own)
     rng.shuffle(generic)
+    if rng.random() < 0.6:  # inverted conditions fit every module: prefer the other mistakes
+        generic.sort(key=lambda b: b.bid == "inverted")
     bugs = own + generic if rng.random() < 0.7 else generic + own
     for bug in bugs:
         module = apply_bug(req, bug)
@@ -598,7 +633,7 @@ def _logic(rng: random.Random, req: Req, version: WitnessVersion) -> Built | Non
     names = _names(rng, req)
     idx, form = _pick_template(rng, "logic")
     question = _fill(form, req, names, rng, symptom=sym, Symptom=sym[:1].upper() + sym[1:], module=module)
-    lead = [_bug_why(bug), pick(rng, _LOGIC_LEAD)]
+    lead = [_bug_why(bug, rng), pick(rng, _LOGIC_LEAD)]
     answer = _lesson(rng, req, names, "v1", version, [" ".join(x for x in lead if x)])
     check = _check(req, policy_check=False) | {"broken": module, "bug": bug.bid}
     return Built(f"rego/logic/{bug.bid}/{idx}", question, answer, check)

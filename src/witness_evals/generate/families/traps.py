@@ -16,6 +16,7 @@ weak policy, against the attack, which must now fail).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -32,7 +33,7 @@ from witness_evals.bench.scorers.context import NOW, ScoreContext
 from witness_evals.generate import phrasing, teach
 from witness_evals.generate.example import Example
 from witness_evals.generate.families import Family
-from witness_evals.generate.traps_cases import KINDS, OK_VARIANTS, SHARES, Case, pick_kind, summary
+from witness_evals.generate.traps_cases import SHARES, Case, pick_kind, summary
 from witness_evals.generate.traps_requests import Files, compose, draw_files, render
 from witness_evals.generate.traps_world import (
     Attack,
@@ -55,7 +56,6 @@ NAME = "traps"
 POOL = 24
 """Worlds per world class (kinds with the same needs share them): a world is simulated, signed and
 verified once per process and reused across cases and phrasings."""
-__all__ = ["FAMILY", "KINDS", "OK_VARIANTS", "make", "score", "verdict_of"]
 
 
 # ----------------------------------------------------------------------------- static checks
@@ -127,11 +127,18 @@ def _expiry_class(policy: Any, now: datetime, margin: timedelta) -> Any:
     exp = policy.get("expires") if isinstance(policy, dict) else None
     if not isinstance(exp, str):
         return policy
-    try:
-        far = parse_rfc3339(exp) > now + margin
-    except Exception:  # malformed: keep the text, it decides the outcome
+    when = _parsed_time(exp)
+    if when is None:  # malformed: keep the text, it decides the outcome
         return policy
-    return {**policy, "expires": "<future>"} if far else policy
+    return {**policy, "expires": "<future>"} if when > now + margin else policy
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_time(text: str) -> datetime | None:
+    try:
+        return parse_rfc3339(text)
+    except Exception:
+        return None
 
 
 def static_report(policy: Any, rego: Any = None, version: WitnessVersion | None = None) -> PolicyReport:
