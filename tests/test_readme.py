@@ -285,7 +285,7 @@ def _run_blocks(tmp_path: Path, modes: set[str]) -> None:
             env=env,
             capture_output=True,
             text=True,
-            timeout=900,
+            timeout=1800,
             check=False,
         )
         if proc.returncode != 0:

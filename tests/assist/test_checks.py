@@ -84,12 +84,13 @@ def test_commands_grammar_and_meaning(checker: Checker) -> None:
 
 
 def test_a_subcommand_named_in_prose_is_not_a_command(checker: Checker) -> None:
-    prose = checker.check("When the command fails, `witness run` writes nothing.")
+    prose = checker.check("When the command fails, `witness run` writes nothing; `witness` exits 1.")
     assert prose.artifacts["command"] == 0 and prose.passed
     typo = checker.check("Then `witness verfy` it.")
     assert typo.artifacts["command"] == 1 and not typo.passed
-    block = checker.check("Run:\n\n```bash\nwitness run\n```\n")
-    assert block.artifacts["command"] == 1 and "-s/--step` is required" in block.failed[0].reason
+    block = checker.check("Run:\n\n```bash\nwitness run\nwitness\n```\n")
+    assert block.artifacts["command"] == 2 and "-s/--step` is required" in block.failed[0].reason
+    assert "no subcommand" in block.failed[1].reason
 
 
 @pytest.mark.parametrize(

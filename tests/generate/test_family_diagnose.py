@@ -77,6 +77,8 @@ def test_answers_are_complete_and_cite_only_the_prompt() -> None:
                 assert "expires" in doc and "steps" in doc, (seed, ex.check["cause"])
         for digest in re.findall(r"\b[0-9a-f]{40,64}\b", ex.answer):
             assert digest in ex.question, (seed, ex.check["cause"], digest)
+        for quoted in ("no collections found", "caused by", "Verification failed"):  # never printed here
+            assert quoted not in ex.answer or quoted in ex.question, (seed, quoted)
 
 
 def test_output_is_what_witness_logs() -> None:

@@ -30,6 +30,7 @@ from witness_evals.generate import paraphrase
 from witness_evals.generate.dataset import DatasetSpec, build_dataset
 from witness_evals.generate.paraphrase import (
     DELIMITER,
+    ReplyCache,
     clean_reply,
     connect,
     judge,
@@ -265,10 +266,36 @@ def test_judge_names_the_reason() -> None:
     assert judge(original, ok, spans) is None
     assert judge(original, "", spans) == "empty"
     assert judge(original, original + "  ", spans) == "unchanged"
+    assert judge(original, original.lower(), spans) == "unchanged"
+    assert judge(original, f"The original message was: {ok}", spans) == "commentary"
+    assert judge(original, f"Rewritten, it reads: {ok}", spans) == "commentary"
     assert judge(original, ok.replace("key.pem", "key.pub"), spans) == "missing_span"
     assert judge(original, ok + "\n```sh\nrm -rf /\n```", spans) == "code_blocks"
     assert judge(original, ok.replace("```yaml\na: 1\n```", ""), spans) == "code_blocks"
     assert judge(original, ok.replace("please", "please " + "really " * 60), spans) == "length"
+
+
+def test_the_reply_cache_survives_a_torn_last_line(tmp_path: Path) -> None:
+    path = tmp_path / "cache.jsonl"
+    cache = ReplyCache(path)
+    cache.put("a", "prompt a", "reply a\u2028with odd lines\n")
+    cache.put("b", "prompt b", "reply b")
+    cache.close()
+    with path.open("ab") as fh:
+        fh.write(b'{"id": "c", "prompt": "')  # a kill in the middle of a write
+    cache = ReplyCache(path)
+    assert cache.get("a", "prompt a") == "reply a\u2028with odd lines\n"
+    assert cache.get("a", "another prompt") is None and cache.get("c", "prompt c") is None
+    cache.put("c", "prompt c", "reply c")
+    cache.close()
+    cache = ReplyCache(path)
+    assert [cache.get(k, f"prompt {k}") for k in "abc"] == [
+        "reply a\u2028with odd lines\n",
+        "reply b",
+        "reply c",
+    ]
+    cache.close()
+    assert path.read_bytes().count(b"\n") == 3
 
 
 # -- against the loopback server ---------------------------------------------------------------------

@@ -65,3 +65,10 @@ def test_render_keeps_the_whole_artifact_and_all_checks() -> None:
         assert artifact in out and "witness sign -f policy.json" in out and "RFC 3339" in out
         layouts.add(out.split("\n", 1)[0])
     assert len(layouts) >= 3
+
+
+def test_a_sign_off_never_lands_on_a_list_item() -> None:
+    listed = "Write the verify command:\n- policy `p.json`\n- key `k.pub`"
+    for seed in range(300):
+        out = phrasing.dress(random.Random(seed), listed)
+        assert "- key `k.pub`\n" in out + "\n", (seed, out)

@@ -22,7 +22,7 @@ def test_default_preset_is_the_recipe() -> None:
         16,
         4,
         1e-5,
-        2048,
+        4096,
     )
     assert cfg.iters is None and cfg.eval_every == 100 and cfg.save_every == 100
     assert load_config(None) == TrainConfig()

@@ -121,7 +121,7 @@ def test_real_trainer_state_loads_weights_only(tiny_model: Path, chat_data: Path
     found = ckpt.latest_checkpoint(out / "checkpoints")
     assert found is not None
     state = ckpt.load_state(found)
-    assert state["step"] == 2 and state["config"]["max_seq_length"] == 2048 and "python" in state["rng"]
+    assert state["step"] == 2 and state["config"]["max_seq_length"] == 4096 and "python" in state["rng"]
 
 
 def test_packed_row_without_seq_lens_refuses_sdpa() -> None:

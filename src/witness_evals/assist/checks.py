@@ -8,7 +8,7 @@ sandbox's killable worker processes):
 - each Rego module: compiles as `witness verify` compiles it, defines `deny`, and evaluates without
   error on the example predicate of the attestor its package name or the question points at;
 - each `witness` command: grammar (errors) and meaning (warnings) of the release's CLI; a bare
-  `witness SUBCOMMAND` in prose is a mention of the subcommand, not a command.
+  `witness` or `witness SUBCOMMAND` in prose is a mention of the tool, not a command.
 """
 
 from __future__ import annotations
@@ -380,13 +380,14 @@ class Checker:
 
 
 def _mention(command: str, text: str, version: Any) -> bool:
-    """`witness run` in prose (an inline span or a plain line) names a subcommand, it is not a command
-    to run; the same words on a line of a code block are a command (and an incomplete one), and so
-    is a misspelt subcommand anywhere."""
+    """`witness` or `witness run` in prose (an inline span or a plain line) names the tool or a
+    subcommand, it is not a command to run; the same words on a line of a code block are a command
+    (an incomplete one), and so is a misspelt subcommand anywhere."""
     from witness_evals.bench import answers
     from witness_evals.witness.cli import parse_command
 
-    if len(command.split()) != 2 or parse_command(command, version=version).subcommand is None:
+    words = len(command.split())
+    if words > 2 or (words == 2 and parse_command(command, version=version).subcommand is None):
         return False
     return not any(
         line.strip() == command for _lang, body in answers.code_blocks(text) for line in body.splitlines()

@@ -179,11 +179,12 @@ def _print_summary(stats: dict[str, Any], out: Path, jobs: int) -> None:
             console.print(f"  rejected {line}", markup=False)
     if "paraphrase" in stats:
         para, run = stats["paraphrase"], stats.get("_paraphrase", {})
-        reasons = ", ".join(f"{n} {reason}" for reason, n in para["rejected"].items()) or "none"
+        rejected_n = sum(para["rejected"].values())
+        reasons = ", ".join(f"{n} {reason}" for reason, n in para["rejected"].items())
         console.print(
-            f"paraphrased {para['kept']} of {para['chosen']} chosen prompts with {para['model']}; "
-            f"kept the original (rejected: {reasons}); {run.get('requests', 0)} requests sent, "
-            f"{run.get('cached', 0)} replies reused from the cache",
+            f"paraphrased {para['kept']} of {para['chosen']} chosen prompts with {para['model']}"
+            + (f"; {rejected_n} kept their original ({reasons})" if rejected_n else "")
+            + f"; {run.get('requests', 0)} requests sent, {run.get('cached', 0)} replies reused from the cache",
             markup=False,
         )
         for line in run.get("errors", [])[:3]:

@@ -353,9 +353,6 @@ def build_dataset(
         raise InputError("workers must be at least 1", source="generate", location="workers")
     check_output_dir(out, spec, overwrite=overwrite)
     para_settings = spec.paraphrase_settings()
-    own_backend = para_settings is not None and paraphraser is None
-    if para_settings is not None and paraphraser is None:
-        paraphraser = connect(para_settings.model)  # InputError before any work when unreachable
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -374,6 +371,9 @@ def build_dataset(
     made_iter = iter_made(
         spec.seed, spec.mix, workers=workers, store=store, witness_version=spec.witness_version
     )
+    own_backend = para_settings is not None and paraphraser is None
+    if para_settings is not None and paraphraser is None:
+        paraphraser = connect(para_settings.model)  # InputError before any work when unreachable
     writer = _Writer(out, tally.lengths)
     para: Paraphraser | None = None
     try:

@@ -48,6 +48,7 @@ REASONS = (
     "server_down",
     "empty",
     "unchanged",
+    "commentary",
     "missing_span",
     "code_blocks",
     "length",
@@ -216,12 +217,22 @@ def clean_reply(text: str, original: str) -> str:
     return t
 
 
+_COMMENTARY = re.compile(
+    r"\b(?:re-?writ\w*|paraphras\w*|rephras\w*|reword\w*|original message|user'?s message|as an ai)\b", re.I
+)
+
+
 def judge(original: str, rewrite: str, spans: Sequence[str]) -> str | None:
-    """Why `rewrite` cannot replace `original` (a REASONS name), or None when it can."""
+    """Why `rewrite` cannot replace `original` (a REASONS name), or None when it can.
+
+    `commentary`: the reply talks about rewriting or about the message (words the original does not
+    use), e.g. "The original message was ..."."""
     if not rewrite.strip():
         return "empty"
-    if " ".join(rewrite.split()) == " ".join(original.split()):
+    if normalize_question(rewrite) == normalize_question(original):
         return "unchanged"
+    if _COMMENTARY.search(rewrite) and not _COMMENTARY.search(original):
+        return "commentary"
     if fence_lines(rewrite) != fence_lines(original):
         return "code_blocks"
     if any(span not in rewrite for span in spans):
@@ -245,19 +256,18 @@ class ReplyCache:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._index: dict[int, int] = {}
         if path.exists():
-            raw = path.read_bytes()
-            end = raw.rfind(b"\n") + 1
-            if end < len(raw):
-                with path.open("r+b") as fh:
-                    fh.truncate(end)
             offset = 0
-            for line in raw[:end].splitlines(keepends=True):
-                try:
-                    row = json.loads(line)
-                    self._index[hash64(f"{row['id']}\x00{row['prompt']}")] = offset
-                except (ValueError, KeyError, TypeError):
-                    pass  # a damaged line is simply asked again
-                offset += len(line)
+            with path.open("r+b") as fh:
+                for line in fh:
+                    if not line.endswith(b"\n"):  # cut short by a kill: dropped, so appends stay whole
+                        fh.truncate(offset)
+                        break
+                    try:
+                        row = json.loads(line)
+                        self._index[hash64(f"{row['id']}\x00{row['prompt']}")] = offset
+                    except (ValueError, KeyError, TypeError):
+                        pass  # a damaged line is simply asked again
+                    offset += len(line)
         self._fh = path.open("ab")
         self._reader = path.open("rb")
 

@@ -215,7 +215,8 @@ def _join(*parts: str) -> str:
             continue
         if not out:
             out = part
-        elif out.rstrip().endswith("```") or part.lstrip().startswith("```"):
+        elif "\n" in out.strip() or "\n" in part.strip() or part.lstrip().startswith("```"):
+            # multi-line text (a list, a pasted block): never glue a sentence onto its last line
             out = out.rstrip() + "\n\n" + part.lstrip()
         elif "\n" in out.rstrip()[-2:] or out.endswith("\n"):
             out = out + part

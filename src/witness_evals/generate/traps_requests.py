@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from witness_evals.generate.phrasing import pick
-from witness_evals.generate.traps_cases import Case
+from witness_evals.generate.traps_case import Case
 from witness_evals.generate.traps_world import World
 from witness_evals.generate.worlds import witness_output
 from witness_evals.witness.verify import VerifyResult

@@ -29,14 +29,13 @@ import random
 import shlex
 import tarfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from witness_evals.witness import crypto, simulate
 from witness_evals.witness import verify as wverify
 from witness_evals.witness import x509 as wx509
-from witness_evals.witness.attestors import get as get_attestor
 from witness_evals.witness.attestors import oci as oci_attestor
 from witness_evals.witness.attestors.scenario import Scenario
 from witness_evals.witness.digests import sha256_hex
@@ -66,14 +65,6 @@ KIND_NAMES: dict[str, str] = {
     "rsa-2048": "RSA 2048",
     "rsa-3072": "RSA 3072",
 }
-OPENSSL_GEN: dict[str, str] = {
-    "ed25519": "openssl genpkey -algorithm ed25519 -out {key}",
-    "ecdsa-p256": "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out {key}",
-    "ecdsa-p384": "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out {key}",
-    "rsa-2048": "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out {key}",
-    "rsa-3072": "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out {key}",
-}
-"""How such a key pair is made (`openssl pkey -in {key} -pubout -out {pub}` gives the public half)."""
 
 
 @functools.lru_cache(maxsize=2048)
@@ -319,12 +310,12 @@ def _cert_signer(ident: CertIdentity) -> crypto.Signer:
 
 Functionary = Key | CertIdentity
 
-_ORGS = ("acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne", "tyrell", "cyberdyne", "soylent")
+ORGS = ("acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne", "tyrell", "cyberdyne", "soylent")
 _IDENTITY_USERS = ("ci", "release", "build-bot", "pipeline", "releases", "ci-signer", "packaging")
 
 
 def draw_pki(rng: random.Random, *, org: str | None = None, intermediate: bool | None = None) -> Pki:
-    org = org or rng.choice(_ORGS)
+    org = org or rng.choice(ORGS)
     inter = rng.random() < 0.5 if intermediate is None else intermediate
     return Pki(org, draw_key(rng, rng.choice(("ecdsa-p256", "ecdsa-p384", "ed25519"))),
                draw_key(rng, rng.choice(("ecdsa-p256", "ed25519"))) if inter else None)  # fmt: skip
@@ -355,10 +346,6 @@ def functionary_json(f: Functionary) -> dict[str, Any]:
 
 def functionary_from_json(d: Mapping[str, Any]) -> Functionary:
     return Key.from_json(d["key"]) if "key" in d else CertIdentity.from_json(d["cert"])
-
-
-def signer_of(f: Functionary) -> crypto.Signer:
-    return f.signer
 
 
 # ----------------------------------------------------------------------------- pipelines
@@ -598,14 +585,13 @@ def _draw_attestors(
 
 
 def _usable(attestor: str, sc: Scenario) -> bool:
+    """Whether an opt-in attestor succeeds on this checkout (OS, language, build files)."""
     if attestor == "system-packages":
         return sc.os == "linux"
     if attestor == "omnitrail":
         return sc.os != "windows"
     if attestor == "maven":
         return sc.language == "java" and "pom.xml" in sc.files_before
-    if attestor == "lockfiles":
-        return True
     return True
 
 
@@ -647,22 +633,23 @@ def _lint(base: Scenario, start: datetime) -> Scenario:
                       start_time=start, end_time=start + timedelta(seconds=13, microseconds=271_828))  # fmt: skip
 
 
-def _later(prev: Scenario, step: StepSpec, pipe: Pipeline, producer: Scenario | None) -> Scenario:
-    """The scenario of `step` run on `prev`'s end state (`producer`: the latest build/package/image step)."""
-    if step.kind == "package":
-        return simulate.package_scenario(prev, step=step.name)
-    if step.kind in ("build", "test", "sbom", "scan", "image", "deploy"):
-        return simulate.next_step_scenario(prev, step.name, step.kind, sbom=pipe.sbom)
-    token = sha256_hex(f"{prev.token}:{step.name}")[:16]
+def _later(prev: Scenario, name: str, kind: str, sbom: str, producer: Scenario | None) -> Scenario:
+    """The scenario of step `name` of `kind` run on `prev`'s end state (`producer`: the latest build,
+    package or image export)."""
+    if kind == "package":
+        return simulate.package_scenario(prev, step=name)
+    if kind in ("build", "test", "sbom", "scan", "image", "deploy"):
+        return simulate.next_step_scenario(prev, name, kind, sbom=sbom)
+    token = sha256_hex(f"{prev.token}:{name}")[:16]
     start = prev.end_time + timedelta(seconds=37)
     base = prev.with_(
-        token=token, step=step.name, step_kind=step.kind, sbom_kind="none", stdout="",
+        token=token, step=name, step_kind=kind, sbom_kind="none", stdout="",
         files_before=dict(prev.files_after), files_after=dict(prev.files_after), start_time=start,
         end_time=start + timedelta(seconds=5, microseconds=432_109),
     )  # fmt: skip
-    if step.kind == "lint":
+    if kind == "lint":
         return _lint(base, start)
-    if step.kind == "sign":
+    if kind == "sign":
         return _sign(base, _deliverable(producer or prev))
     # image-tar: `docker save` of the image the previous steps built
     name = f"{prev.project}-image.tar"
@@ -734,21 +721,38 @@ def _sign(base: Scenario, target: str) -> Scenario:
     return base.with_(command=cmd, files_after={**base.files_after, out: data})
 
 
-@functools.lru_cache(maxsize=256)
 def scenarios(pipe: Pipeline, tamper: str | None = None) -> tuple[Scenario, ...]:
-    """The scenario of every step; `tamper`: the files handed to that step were modified first."""
+    """The scenario of every step; `tamper`: the files handed to that step were modified first.
+
+    Scenarios depend on the steps' names and kinds, not on their attestors (except whether a first build
+    writes an SBOM), so pipelines that differ only in `-a` share them."""
     first = pipe.steps[0]
-    sbom = (
+    sbom0 = (
         pipe.sbom if first.kind == "sbom" or (first.kind == "build" and "sbom" in first.recorded) else "none"
     )
-    sc0 = _first_scenario(pipe.seed, first.kind, pipe.language, pipe.ci, sbom).with_(step=first.name)
+    steps = tuple((s.name, s.kind) for s in pipe.steps)
+    return _chain(pipe.seed, steps, pipe.language, pipe.ci, pipe.sbom, sbom0, tamper)
+
+
+@functools.lru_cache(maxsize=256)
+def _chain(
+    seed: int,
+    steps: tuple[tuple[str, str], ...],
+    language: str,
+    ci: str,
+    sbom: str,
+    sbom0: str,
+    tamper: str | None,
+) -> tuple[Scenario, ...]:
+    (name0, kind0), *rest = steps
+    sc0 = _first_scenario(seed, kind0, language, ci, sbom0).with_(step=name0)
     out = [sc0]
-    producer = sc0 if first.kind == "build" else None
-    for spec in pipe.steps[1:]:
-        prev = _tampered(out[-1]) if tamper == spec.name else out[-1]
-        sc = _later(prev, spec, pipe, producer)
+    producer = sc0 if kind0 == "build" else None
+    for name, kind in rest:
+        prev = _tampered(out[-1]) if tamper == name else out[-1]
+        sc = _later(prev, name, kind, sbom, producer)
         out.append(sc)
-        if spec.kind in ("build", "package", "image-tar"):
+        if kind in ("build", "package", "image-tar"):
             producer = sc
     return tuple(out)
 
@@ -1072,7 +1076,7 @@ def ci_config(
             "  steps:",
         ]
         for step, cmd in commands:
-            body += [f"    - name: {step}", "      image: ghcr.io/in-toto/witness:latest", "      script: |",
+            body += [f"    - name: {step}", "      image: ubuntu:24.04", "      script: |",
                      f"        {cmd}"]  # fmt: skip
         return "yaml", "\n".join(body)
     if system == "make":
@@ -1098,7 +1102,6 @@ class Files:
 
     key_scheme: tuple[str, str]
     out_scheme: str
-    extra: dict[str, str] = field(default_factory=dict)
 
     def key(self, label: str) -> tuple[str, str]:
         return self.key_scheme[0].format(n=label), self.key_scheme[1].format(n=label)
@@ -1123,8 +1126,3 @@ OUT_SCHEMES: tuple[str, ...] = (
 
 def draw_files(rng: random.Random) -> Files:
     return Files(rng.choice(KEY_SCHEMES), rng.choice(OUT_SCHEMES))
-
-
-def attestor_name(type_uri: str) -> str:
-    """The CLI name of an attestation type (SBOM documents map to `sbom`)."""
-    return get_attestor(type_uri).name

@@ -76,7 +76,7 @@ class TrainConfig:
     weight_decay: float = 0.0
     max_grad_norm: float = 1.0  # <= 0 disables clipping
     iters: int | None = None  # None -> one full epoch
-    max_seq_length: int = 2048
+    max_seq_length: int = 4096
     # evaluation and checkpoints
     eval_every: int = 100
     val_batches: int = -1  # -1 = the whole validation set

@@ -316,7 +316,7 @@ def _make_check(rng: random.Random, sub: str) -> dict[str, Any]:
         rogue: W.Functionary = W.draw_identity(
             rng, pki, exclude=[f.who for fs in funcs.values() for f in fs if isinstance(f, W.CertIdentity)]
         )
-        other = W.draw_pki(rng, org=rng.choice([o for o in W._ORGS if o != pki.org]))
+        other = W.draw_pki(rng, org=rng.choice([o for o in W.ORGS if o != pki.org]))
         check["foreign"] = W.functionary_json(
             W.CertIdentity(other, ident0.key, ident0.email, ident0.uri, ident0.cn, ident0.org)
         )
@@ -511,7 +511,10 @@ def _pipeline_block(rng: random.Random, check: dict[str, Any], names: _Names, cm
     mode = rng.random()
     pipe = _pipe(check)
     if mode < 0.45:
-        system = rng.choice(W.CI_SYSTEMS)
+        # the CI the runs happen in (its attestor, if recorded, only works there), or a CI-neutral wrapper
+        ci = world.scenarios[pipe.steps[0].name].ci
+        native = ci in ("github", "gitlab", "jenkins")
+        system = rng.choice((ci, ci, "make", "shell") if native else ("tekton", "make", "shell"))
         lang, text = W.ci_config(
             system, world.scenarios[pipe.steps[0].name].project, [(s.name, cmds[s.name]) for s in steps]
         )
@@ -532,9 +535,9 @@ def _pipeline_block(rng: random.Random, check: dict[str, Any], names: _Names, cm
             cert_file, inter = names.certs[_fid(f)]
             cert = f" (certificate `{cert_file}`" + (f", intermediate `{inter}`" if inter else "") + ")"
         first = (
-            pick(rng, ("First", "We start with", "Step one is"))
+            pick(rng, ("First,", "To start,", "Step one:"))
             if i == 0
-            else pick(rng, ("Then", "Next", "After that", "Finally" if i == len(steps) - 1 else "Then"))
+            else pick(rng, ("Then", "Next,", "After that,", "Finally," if i == len(steps) - 1 else "Then"))
         )
         lines.append(
             f"{first} `{s.name}` runs `{_what_runs(sc)}` under `witness run` with {a}{extra}, signed with `{key}`{cert}, "
@@ -818,11 +821,15 @@ def _types_line(rng: random.Random, spec: W.StepSpec, types: tuple[str, ...], ve
     recorded = ", ".join(f"`{get_attestor(t).name}`" if t not in SBOM_TYPES else f"`{t}`" for t in types)
     if spec.attestors:
         flag = f"`-a {','.join(spec.attestors)}`"
-        return pick(rng, (
+        forms = [
             f"`{spec.name}` runs with {flag}, so its collection holds {recorded}.",
             f"`{spec.name}` ({flag}) records {recorded}.",
-            f"With {flag}, `{spec.name}` records {recorded} — `-a` replaces the default environment,git.",
-        ))  # fmt: skip
+        ]
+        if set(spec.attestors) != set(simulate.DEFAULT_ATTESTORS):
+            forms.append(
+                f"With {flag}, `{spec.name}` records {recorded} — `-a` replaces the default environment,git."
+            )
+        return pick(rng, forms)
     return pick(rng, (
         f"`{spec.name}` has no `-a`, so witness records the defaults (environment, git) plus material, product and command-run: {recorded}.",
         f"`{spec.name}` uses the default attestors: {recorded}.",
@@ -901,7 +908,7 @@ def _summary(rng: random.Random, check: dict[str, Any], pipe: W.Pipeline) -> str
     return pick(rng, (
         f"The policy has {n} steps ({names}), each named exactly like its `witness run -s`.",
         f"All {n} runs ({names}) become policy steps, chained with `artifactsFrom` in the order they run.",
-        f"You need one policy step per `witness run`: {names}.",
+        f"{names[:1].upper() + names[1:] if names[:1].isalpha() else names}: one policy step per `witness run`, named exactly like its `-s`.",
         f"Each of {names} gets its own step in the policy, linked to the one before it.",
         f"{n} steps, {n} entries: {names}, each with its own functionary list and required types.",
     ))  # fmt: skip

@@ -33,7 +33,8 @@ from witness_evals.bench.scorers.context import NOW, ScoreContext
 from witness_evals.generate import phrasing, teach
 from witness_evals.generate.example import Example
 from witness_evals.generate.families import Family
-from witness_evals.generate.traps_cases import SHARES, Case, pick_kind, summary
+from witness_evals.generate.traps_case import Case
+from witness_evals.generate.traps_cases import SHARES, pick_kind, summary
 from witness_evals.generate.traps_requests import Files, compose, draw_files, render
 from witness_evals.generate.traps_world import (
     Attack,

@@ -1,0 +1,378 @@
+"""Weak and valid policies of the `traps` family.
+
+Weak: a policy that verifies but that a security reviewer should flag — any certificate of the CA, no
+`artifactsFrom` hand-over, every key trusted on every step, an expiry years away, the CI attestation
+required without Rego, or no Rego for a requirement the user states. The tightened policy is the
+world's valid one; the case's `Attack` is a run the weak policy accepts and the tightened one rejects.
+Valid: the world's policy, sometimes with a harmless look-alike (`regoPolicies`, lower-case
+`artifactsfrom`, a named `publickeys` map key, `"type": "key"`, a PKCS#1 RSA key).
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+
+from cryptography.hazmat.primitives import serialization
+
+from witness_evals.generate.phrasing import pick
+from witness_evals.generate.traps_case import (
+    KEY_LABELS,
+    LATE_VERIFY,
+    Case,
+    atts_of,
+    b64,
+    copy_policy,
+    drop_rego,
+    key_phrase,
+    key_source,
+    pk_entry,
+    rename_key,
+)
+from witness_evals.generate.traps_world import (
+    ATTACK_BRANCHES,
+    ATTACK_COMMANDS,
+    Attack,
+    World,
+    far_expiry,
+)
+from witness_evals.witness import crypto
+from witness_evals.witness.versions import WitnessVersion
+
+# ----------------------------------------------------------------------------- weak
+
+
+def x509_any_identity(rng: random.Random, w: World, v: WitnessVersion) -> Case:
+    p = copy_policy(w.policy)
+    any_root = rng.random() < 0.35
+    for st in p["steps"].values():
+        for f in st["functionaries"]:
+            f["certConstraint"] = {
+                "commonname": "*",
+                "dnsnames": ["*"],
+                "emails": ["*"],
+                "organizations": ["*"],
+                "uris": ["*"],
+                "roots": ["*"] if any_root else [w.root_id],
+            }
+    step = w.steps[0]
+    email = w.emails[step]
+    domain = email.split("@", 1)[1]
+    other = pick(rng, ("j.smith", "dev", "intern", "alice", "contractor"))
+    attacker = f"{other}@{domain}"
+    emails = ", ".join(f"`{w.emails[s]}` for `{s}`" for s in w.steps)
+    return Case(
+        "weak",
+        "weak/x509-any-identity",
+        w,
+        p,
+        heads=(
+            f"every identity field is `*`, so any certificate issued by {w.ca_name} can sign `{step}`.",
+            f"the certConstraint accepts whatever certificate chains to {w.ca_name}, not just your CI identity.",
+        ),
+        reasons=(
+            "A chain to the root is not an identity check: a certificate for "
+            f"`{attacker}` from the same CA verifies as `{step}` too (the core verifier accepts it with this "
+            "policy and rejects it once `emails` is pinned).",
+            f'With `["*"]` everywhere, witness only checks that the signer chains to the root, so a '
+            f"certificate the CA issued to `{attacker}` passes as `{step}` as well.",
+        ),
+        fixes=(
+            f"Pin each step to its signer ({emails}) and name the root ID instead of `*`:",
+            f"Constrain `emails` to the CI identities ({emails}); only a lone `*` is a wildcard, other "
+            "values are exact:",
+        ),
+        fixed=w.policy,
+        require=[[email]],
+        attack=Attack("cert", step, attacker),
+        attack_story=f"a `{step}` collection signed with a certificate the same CA issued to `{attacker}`",
+        concern=("the certConstraint wildcards", "all the `*` values in the functionary"),
+    )
+
+
+def no_artifacts_from(rng: random.Random, w: World, v: WitnessVersion) -> Case:
+    p = copy_policy(w.policy)
+    for st in p["steps"].values():
+        st.pop("artifactsFrom", None)
+    edge = rng.randrange(1, len(w.steps))
+    consumer, producer = w.steps[edge], w.steps[edge - 1]
+    return Case(
+        "weak",
+        "weak/no-artifacts-from",
+        w,
+        p,
+        heads=(
+            f"nothing ties `{consumer}` to what `{producer}` produced, so swapped files between the steps pass.",
+            f"the steps are checked independently: no `artifactsFrom`, so the hand-over from `{producer}` to "
+            f"`{consumer}` is unchecked.",
+        ),
+        reasons=(
+            f"If the files change between the jobs, `{consumer}` simply records the swapped files as its "
+            "materials and still verifies; with `artifactsFrom` witness compares those materials with "
+            f"`{producer}`'s end state and fails with `mismatched digests`.",
+            f"Without `artifactsFrom`, witness never compares `{consumer}`'s materials with `{producer}`'s "
+            "products, so a file modified in between goes unnoticed; the core verifier accepts exactly that "
+            "with this policy.",
+        ),
+        fixes=(
+            "Add `artifactsFrom` to every later step, naming the step before it:",
+            "Link each step to the previous one with `artifactsFrom`:",
+        ),
+        fixed=w.policy,
+        require=[["artifactsfrom"]],
+        attack=Attack("tamper", consumer),
+        attack_story=f"a run where `{producer}`'s output was swapped before `{consumer}` consumed it",
+        concern=("how the steps are linked", "the missing link between the steps"),
+    )
+
+
+def every_key_every_step(rng: random.Random, w: World, v: WitnessVersion) -> Case:
+    p = copy_policy(w.policy)
+    ids = [w.keyids[s] for s in w.steps]
+    for st in p["steps"].values():
+        st["functionaries"] = [{"type": "publickey", "publickeyid": k} for k in ids]
+    first, last = w.steps[0], w.steps[-1]
+    return Case(
+        "weak",
+        "weak/every-key-every-step",
+        w,
+        p,
+        heads=(
+            f"every step trusts every key, so the key of `{last}` can sign a `{first}` attestation.",
+            f"each step accepts {'both' if len(ids) == 2 else 'all three'} keys; separate keys only help if "
+            "each step trusts its own.",
+        ),
+        reasons=(
+            f"Whoever holds {key_phrase(w, last)} (the `{last}` job) can produce a `{first}` collection that "
+            "verifies; the core verifier accepts it with this policy and rejects it when each step lists only "
+            "its own key.",
+            f"A compromise of the `{last}` runner is enough to forge the `{first}` step, since "
+            f"{key_phrase(w, last)} is a functionary of both; each step should trust its own key only.",
+        ),
+        fixes=(
+            "Give each step only the key of the job that runs it:",
+            "List exactly one functionary per step, the key that step is signed with:",
+        ),
+        fixed=w.policy,
+        require=[[first], ["own key", "its own", "only the key", "one key", "separate", "each step"]],
+        attack=Attack("key", first, last),
+        attack_story=f"a `{first}` collection signed with the `{last}` key",
+        concern=("the functionaries", "that every step lists every key"),
+    )
+
+
+def far_expiry_policy(rng: random.Random, w: World, v: WitnessVersion) -> Case:
+    p = copy_policy(w.policy)
+    far = far_expiry(rng)
+    p["expires"] = far
+    year = far[:4]
+    return Case(
+        "weak",
+        "weak/far-expiry",
+        w,
+        p,
+        heads=(
+            f"`expires` is `{far}`, so this policy and its keys stay trusted until {year}.",
+            f"an expiry in {year} means nothing forces you to re-sign or re-review the policy for years.",
+        ),
+        reasons=(
+            "Until it expires, evidence signed with these keys keeps verifying, even after a key is rotated "
+            "out or leaks; the core verifier still accepts this pipeline in 2030 with this policy.",
+            "`expires` is the only built-in end of trust: a leaked or retired key remains valid for every "
+            f"verification until {year}.",
+        ),
+        fixes=(
+            f"Use a near expiry such as `{w.policy['expires']}` and re-sign the policy on a schedule:",
+            f"Shorten it to `{w.policy['expires']}` (re-signing the policy is cheap):",
+        ),
+        fixed=w.policy,
+        require=[["expire"]],
+        expires_fix=True,
+        expires_max=LATE_VERIFY,
+        attack=Attack("late", "", LATE_VERIFY),
+        attack_story="the same evidence, verified again in 2030,",
+        concern=(f"the {year} expiry", "the `expires` date"),
+    )
+
+
+def ci_attestation_unchecked(rng: random.Random, w: World, v: WitnessVersion) -> Case:
+    assert w.rego is not None
+    p = copy_policy(w.policy)
+    drop_rego(p, w)
+    branch = pick(rng, ATTACK_BRANCHES)
+    step = w.rego.step
+    return Case(
+        "weak",
+        "weak/ci-attestation-unchecked",
+        w,
+        p,
+        heads=(
+            f"step `{step}` requires the github attestation but checks nothing in it.",
+            "the GitHub Actions attestation is required with no Rego, so any workflow run on any branch "
+            "qualifies.",
+        ),
+        reasons=(
+            "Requiring the type only proves the run happened in some GitHub Actions job; a run of another "
+            f"workflow or branch (say `{branch}`) signed with the same key verifies too, which the core "
+            "verifier confirms for this policy.",
+            f"Anything that can use the CI key, e.g. a job on `{branch}`, produces a github attestation; "
+            "without Rego on `ciconfigpath` witness cannot tell it from your release workflow.",
+        ),
+        fixes=(
+            "Add a Rego module on the github attestation that pins the workflow file and ref:",
+            "Pin `ciconfigpath` with Rego on the github attestation:",
+        ),
+        fixed=w.policy,
+        require=[["ciconfigpath", "workflow"]],
+        show_rego=True,
+        rego_check=True,
+        attack=Attack("branch", step, branch),
+        attack_story=f"a run of the workflow on `{branch}`",
+        concern=("the github attestation", "that the github attestation has no Rego"),
+    )
+
+
+def command_unpinned(rng: random.Random, w: World, v: WitnessVersion) -> Case:
+    assert w.rego is not None
+    p = copy_policy(w.policy)
+    drop_rego(p, w)
+    step = w.rego.step
+    cmd = w.commands[step]
+    other = " ".join(pick(rng, ATTACK_COMMANDS))
+    return Case(
+        "weak",
+        "weak/command-unpinned",
+        w,
+        p,
+        heads=(
+            f"nothing checks which command `{step}` ran, so it does not enforce that only `{cmd}` builds it.",
+            f"the policy requires a command-run attestation but never looks inside it, so `{other}` would pass.",
+        ),
+        reasons=(
+            f"witness only checks that a command-run attestation exists; a run of `{other}` signed with the "
+            "same key verifies too (the core verifier accepts it with this policy).",
+            "The attestation type alone says nothing about the command. To enforce your rule, witness has to "
+            "evaluate Rego against `cmd`.",
+        ),
+        fixes=(
+            "Pin the exact argv with Rego on the command-run attestation:",
+            "Add a Rego module that compares `input.cmd` with the expected command:",
+        ),
+        fixed=w.policy,
+        require=[["input.cmd", "cmd"]],
+        show_rego=True,
+        rego_check=True,
+        attack=Attack("command", step, other),
+        attack_story=f"a `{step}` run recorded from `{other}`",
+        concern=("the command-run requirement", "that the build command is not checked"),
+        requirement=f"only `{cmd}` may produce the `{step}` step",
+    )
+
+
+def branch_unpinned(rng: random.Random, w: World, v: WitnessVersion) -> Case:
+    assert w.rego is not None
+    p = copy_policy(w.policy)
+    drop_rego(p, w)
+    step = w.rego.step
+    branch = w.scenarios[step].branch
+    other = pick(rng, ATTACK_BRANCHES)
+    return Case(
+        "weak",
+        "weak/branch-unpinned",
+        w,
+        p,
+        heads=(
+            f"the git attestation is required, but nothing checks that `{step}` ran on `{branch}`.",
+            f"a build of `{other}` passes this policy just like one of `{branch}`.",
+        ),
+        reasons=(
+            f"witness records the branch in the git attestation (`branch`) but only Rego can compare it; as "
+            f"written, a `{step}` run on `{other}` with the same key verifies (the core verifier accepts it).",
+            "Requiring the git attestation proves a commit was recorded, not which branch it came from.",
+        ),
+        fixes=(
+            f"Add Rego on the git attestation that denies any branch but `{branch}`:",
+            f"Enforce the branch with a Rego module on the git attestation (`input.branch` must be `{branch}`):",
+        ),
+        fixed=w.policy,
+        require=[["branch"]],
+        show_rego=True,
+        rego_check=True,
+        attack=Attack("branch", step, other),
+        attack_story=f"a `{step}` run on `{other}`",
+        concern=("the git attestation", "that the branch is not checked"),
+        requirement=f"only builds of `{branch}` may be released",
+    )
+
+
+# ----------------------------------------------------------------------------- ok
+
+
+def ok_case(rng: random.Random, w: World, v: WitnessVersion, variant: str) -> Case:
+    p = copy_policy(w.policy)
+    note = ""
+    concern: tuple[str, ...] = ()
+    if variant == "camel-case-tag" and w.rego is not None:
+        for a in atts_of(p, w.rego.step):
+            if a["type"] == w.rego.type:
+                rename_key(a, "regopolicies", "regoPolicies")
+        note = pick(
+            rng,
+            (
+                "`regoPolicies` is fine: encoding/json matches field names case-insensitively, so it binds to "
+                "`regopolicies`.",
+                "The camel-case `regoPolicies` binds to `regopolicies` (Go's JSON field matching is "
+                "case-insensitive), so the module is evaluated.",
+            ),
+        )
+        concern = ("the spelling `regoPolicies`",)
+    elif variant == "lowercase-tag":
+        for st in p["steps"].values():
+            if "artifactsFrom" in st:
+                rename_key(st, "artifactsFrom", "artifactsfrom")
+        note = (
+            "`artifactsfrom` in lower case binds to `artifactsFrom` (field names match case-insensitively), so "
+            "the hand-over between steps is checked."
+        )
+        concern = ("the lower-case `artifactsfrom`",)
+    elif variant == "named-map-key":
+        step = pick(rng, w.steps)
+        label = pick(rng, KEY_LABELS)
+        keyid, _e = pk_entry(p, w.keyids[step])
+        keys = p["publickeys"]
+        rename_key(keys, keyid, label)
+        note = (
+            f"The `publickeys` map key `{label}` is only a label; witness uses the `keyid` field, which matches "
+            "the embedded key, and the functionaries reference that key ID."
+        )
+        concern = (f"the `{label}` entry in `publickeys`",)
+    elif variant == "functionary-type":
+        for st in p["steps"].values():
+            for f in st["functionaries"]:
+                f["type"] = "key"
+        note = 'The functionary `type` value ("key") is documentation only; witness never reads it.'
+        concern = ('`"type": "key"` in the functionaries',)
+    elif variant == "pkcs1-key":
+        step = pick(rng, w.steps)
+        keyid, entry = pk_entry(p, w.keyids[step])
+        pub = crypto.Verifier.from_pem(base64.b64decode(entry["key"])).public_key
+        entry["key"] = b64(pub.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.PKCS1))
+        note = (
+            "The key is a PKCS#1 `RSA PUBLIC KEY` block, which go-witness loads as well; its key ID is still "
+            f"computed from the PKIX form (`{key_source(w, step)} | sha256sum`), which is what `keyid` holds."
+        )
+        concern = ("the `RSA PUBLIC KEY` format of the embedded key",)
+    elif variant == "rego" and w.rego is not None:
+        note = (
+            f"The Rego module `{w.rego.name}` uses `import rego.v1` with `deny contains msg if`, the form both "
+            "`witness verify` and `witness policy check` accept."
+        )
+    return Case(
+        "ok",
+        f"ok/{variant}",
+        w,
+        p,
+        heads=(),
+        notes=[note] if note else [],
+        concern=concern,
+    )
