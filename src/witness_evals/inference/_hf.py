@@ -25,9 +25,7 @@ change a token). `engine=cb` with sampling seeds transformers' global generator 
 from __future__ import annotations
 
 import gc
-import queue
 import sys
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -321,10 +319,9 @@ class HFBackend:
         *,
         sort: bool,
         streamer: Any = None,
-        stop: threading.Event | None = None,
     ) -> None:
-        """`plain` (input order, no per-row budget) or `batched` (sorted, per-row budgets).
-        `streamer` (one item only) gets the new tokens as they come; `stop` ends generation early."""
+        """`plain` (input order, no per-row budget) or `batched` (sorted, per-row budgets);
+        `streamer` (one item only) gets the new tokens as they come."""
         from transformers import LogitsProcessorList, StoppingCriteriaList
 
         ordered = sorted(items, key=lambda it: (it.budget, len(it.ids))) if sort else items
@@ -345,8 +342,6 @@ class HFBackend:
                 seeds = torch.tensor([it.seed for it in chunk], dtype=torch.int64, device=self.device)
                 processors.append(_sampler_processor(seeds, settings, width))
             criteria = StoppingCriteriaList()
-            if stop is not None:
-                criteria.append(_stop_criterion(stop))
             if sort and min(budgets) < max(budgets):
                 criteria.append(_row_budget_criterion(torch.tensor(budgets, device=self.device), width))
             with torch.inference_mode():
@@ -374,7 +369,7 @@ class HFBackend:
         The pieces are the incremental decode of the tokens so far (stop tokens cut, leading and
         trailing whitespace held back, an incomplete UTF-8 character waits for its next token), so
         they join to the returned completion's text. Decoding is the `plain` engine on a batch of
-        one. An exception from `on_text` stops the generation and is raised here.
+        one, in the calling thread; an exception from `on_text` stops the generation and is raised.
         """
         if self.model is None:
             raise RuntimeError("backend is closed")
@@ -383,47 +378,16 @@ class HFBackend:
             item = self._item(0, request, settings)
         except Exception as exc:  # as in generate: a bad chat is this request's error
             return Completion(request.id, "", None, None, time.perf_counter() - start, error=one_line(exc))
-        tokens: queue.Queue[list[int] | None] = queue.Queue()
-        stop = threading.Event()
-        done: dict[str, Any] = {}
+        done: dict[str, Completion] = {}
 
         def finish(_index: int, ids: list[int], prompt_tokens: int, seconds: float) -> None:
             done["completion"] = self._completion(request, ids, prompt_tokens, seconds)
 
-        def work() -> None:
-            try:
-                self._run_batched(
-                    [item], settings, finish, sort=False, streamer=_TokenQueue(tokens), stop=stop
-                )
-            except BaseException as exc:  # handed to the caller's thread
-                done["error"] = exc
-            finally:
-                tokens.put(None)
-
-        thread = threading.Thread(target=work, name="hf-stream", daemon=True)
-        thread.start()
-        stops, ids, sent, ended = set(self.stop_ids), [], "", False
-        try:
-            while (got := tokens.get()) is not None:
-                for token in got:
-                    ended = ended or token in stops
-                    if not ended:
-                        ids.append(token)
-                text = str(self.tokenizer.decode(ids, skip_special_tokens=True)).strip()
-                if text.endswith("\ufffd") or not text.startswith(sent) or len(text) == len(sent):
-                    continue
-                on_text(text[len(sent) :])
-                sent = text
-        except BaseException:
-            stop.set()
-            raise
-        finally:
-            thread.join()
-        if "error" in done:
-            raise done["error"]
-        completion: Completion = done["completion"]
-        if completion.text.startswith(sent) and len(completion.text) > len(sent):
-            on_text(completion.text[len(sent) :])
+        pieces = _Pieces(self.tokenizer, set(self.stop_ids), on_text)
+        self._run_batched([item], settings, finish, sort=False, streamer=pieces)
+        completion = done["completion"]
+        if completion.text.startswith(pieces.sent) and len(completion.text) > len(pieces.sent):
+            on_text(completion.text[len(pieces.sent) :])
         return completion
 
     def _cpu_cache_blocks(self, items: list[_Item]) -> int:
@@ -517,29 +481,29 @@ class HFBackend:
         return list(pending.values())  # not finished, or failed inside continuous batching
 
 
-def _stop_criterion(stop: threading.Event) -> Any:
-    """Stop every row once `stop` is set (a streaming caller went away)."""
-    from transformers import StoppingCriteria
+class _Pieces:
+    """A `generate` streamer: decodes the tokens so far after each step and passes on the new text
+    (the prompt, pushed first, is skipped; nothing after a stop token counts)."""
 
-    class Stop(StoppingCriteria):
-        def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs: Any) -> Any:
-            return torch.full((input_ids.shape[0],), stop.is_set(), dtype=torch.bool, device=input_ids.device)
-
-    return Stop()
-
-
-class _TokenQueue:
-    """A `generate` streamer: every new token goes to `tokens` (the prompt, pushed first, does not)."""
-
-    def __init__(self, tokens: queue.Queue[list[int] | None]) -> None:
-        self.tokens = tokens
-        self.prompt_seen = False
+    def __init__(self, tokenizer: Any, stops: set[int], on_text: Callable[[str], None]) -> None:
+        self.tokenizer, self.stops, self.on_text = tokenizer, stops, on_text
+        self.prompt_seen = self.ended = False
+        self.ids: list[int] = []
+        self.sent = ""
 
     def put(self, value: torch.Tensor) -> None:
         if not self.prompt_seen:
             self.prompt_seen = True
             return
-        self.tokens.put([int(t) for t in value.reshape(-1).tolist()])
+        for token in (int(t) for t in value.reshape(-1).tolist()):
+            self.ended = self.ended or token in self.stops
+            if not self.ended:
+                self.ids.append(token)
+        text = str(self.tokenizer.decode(self.ids, skip_special_tokens=True)).strip()
+        if text.endswith("\ufffd") or not text.startswith(self.sent) or len(text) == len(self.sent):
+            return
+        piece, self.sent = text[len(self.sent) :], text
+        self.on_text(piece)
 
     def end(self) -> None:
         return None
