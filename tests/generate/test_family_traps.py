@@ -27,9 +27,9 @@ from witness_evals.generate.example import Example
 from witness_evals.generate.families import get
 from witness_evals.generate.families import traps as T
 from witness_evals.generate.validate import placeholder_problems
-from witness_evals.generate.worlds import witness_output
 from witness_evals.witness import versions
 from witness_evals.witness.cli import parse_command
+from witness_evals.witness.verify_output import witness_output
 
 JSON_BLOCK = re.compile(r"```json\n(.*?)\n```", re.S)
 SEEDS = range(240)

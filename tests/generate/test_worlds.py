@@ -15,6 +15,7 @@ from witness_evals.generate import worlds as W
 from witness_evals.witness import crypto, simulate, versions
 from witness_evals.witness.cli import parse_command
 from witness_evals.witness.dsse import Envelope
+from witness_evals.witness.verify_output import witness_output
 
 
 def files(pipe: W.Pipeline) -> dict[str, str]:
@@ -176,12 +177,12 @@ def test_output_of_a_policy_level_failure_has_no_step_results() -> None:
     expired = {**policy, "expires": "2024-01-01T00:00:00Z"}
     res = W.verify(expired, world.collections(files(world.pipe)), world.subject, policy_key=key,
                    version=versions.get(), now=NOW)  # fmt: skip
-    out = W.witness_output(res, tty=True)
+    out = witness_output(res, tty=True)
     assert "Verification failed" not in out and "Evidence" not in out and "Step:" not in out
     assert "caused by" not in out
     assert out.startswith("ERROR   failed to verify policy: attestors failed with error messages\n")
     assert out.endswith("policy expired on 2024-01-01 00:00:00 +0000 UTC")
-    ci = W.witness_output(res, tty=False)
+    ci = witness_output(res, tty=False)
     assert ci.startswith('level=error msg="failed to verify policy: attestors failed with error messages\\n')
     assert "\n" not in ci
 
@@ -196,7 +197,7 @@ def test_output_of_a_step_failure() -> None:
 
     cols.append(SourceCollection.load(bad.dumps().encode(), f"{s1}.att.json"))
     res = W.verify(policy, cols, world.subject, policy_key=key, version=versions.get(), now=NOW)
-    tty = W.witness_output(res, tty=True).splitlines()
+    tty = witness_output(res, tty=True).splitlines()
     assert tty[:3] == [
         "ERROR   Verification failed",
         "ERROR   Evidence:",
@@ -205,7 +206,7 @@ def test_output_of_a_step_failure() -> None:
     assert f"INFO    Passed with evidence: {world.pipe.steps[0].name}.att.json" in tty
     assert any(line.startswith(f"ERROR   collection rejected: {s1}, Reason: no verifiers") for line in tty)
     assert tty[-1] == "ERROR   failed to verify policy: policy verification failed"
-    ci = W.witness_output(res, tty=False).splitlines()
+    ci = witness_output(res, tty=False).splitlines()
     assert ci[0] == 'level=error msg="Verification failed"'
     assert ci[1] == 'level=error msg="Evidence:"'
     assert any(line.startswith(f'level=error msg="collection rejected: {s1}, Reason: ') and line.endswith(' "')
@@ -216,5 +217,5 @@ def test_output_of_an_unsigned_policy() -> None:
     world, _policy, key = _world()
     res = W.verify(Envelope(b"", "", ()), world.collections(files(world.pipe)), world.subject, policy_key=key,
                    version=versions.get(), now=NOW)  # fmt: skip
-    out = W.witness_output(res)
+    out = witness_output(res)
     assert "no signatures in dsse envelope" in out and "Verification failed" not in out

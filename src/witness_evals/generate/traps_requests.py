@@ -5,7 +5,7 @@ flagged something, it verifies but is it safe, a follow-up on an earlier attempt
 asked in one of several phrasings, around what the user pastes: the policy, how CI records the steps
 (inline commands, a GitHub Actions or GitLab CI job, a Jenkinsfile, a Makefile, a shell script),
 sometimes the decoded Rego module and sometimes what `witness verify` printed: the core verifier's
-result for the chosen release through witness's log formatter (`worlds.witness_output`, terminal or CI
+result for the chosen release through witness's log formatter (`witness.verify_output.witness_output`, terminal or CI
 log). File names the answer reuses (policy file, policy signing key,
 attestation files, the artifact) are fixed here in `Files` and stated in the question.
 """
@@ -22,8 +22,8 @@ from typing import Any
 from witness_evals.generate.phrasing import pick
 from witness_evals.generate.traps_case import Case
 from witness_evals.generate.traps_world import World
-from witness_evals.generate.worlds import witness_output
 from witness_evals.witness.verify import VerifyResult
+from witness_evals.witness.verify_output import witness_output
 
 POLICY_FILES = (
     "policy.json",

@@ -1,4 +1,4 @@
-"""Seeded, table-driven worlds for the generator: keys, x509 identities, pipelines, runs, witness output.
+"""Seeded, table-driven worlds for the generator: keys, x509 identities, pipelines, runs, CI configuration.
 
 One module builds what policy, diagnose (and later traps/demo) tasks are about, from small JSON-able
 specs, so that a check can regenerate its world from seeds:
@@ -12,8 +12,6 @@ specs, so that a check can regenerate its world from seeds:
 * `run(pipe, signers, variant)`: every step through the `witness run` simulator (`simulate.run_step`);
   unchanged steps of a variant (another signer, a dropped attestor, tampered hand-over...) are reused.
 * `policy_for`, `verify`: the core's policy builder and verifier on that world.
-* `witness_output`: the lines `witness verify` logs for a `VerifyResult`, as the CLI's logrus formatter
-  prints them (terminal or CI log).
 
 Everything is a pure function of its arguments: same spec, same bytes.
 """
@@ -986,46 +984,6 @@ def run_command(
     parts += [*spec.flags, *extra]
     parts += [rng.choice(("-o", "-o", "--outfile")), out, "--", *sc.command]
     return shlex.join(parts)
-
-
-def _go_quote(s: str) -> str:
-    """Go `%q` of a string (strconv.Quote) for the text witness logs."""
-    out = []
-    for ch in s:
-        if ch in ('"', "\\"):
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\x{ord(ch):02x}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
-
-
-_LOGFMT_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._/@^+")
-
-
-def witness_output(result: wverify.VerifyResult, *, tty: bool = True) -> str:
-    """What `witness verify` prints (on stderr) for `result`: its log lines through witness's logrus
-    text formatter (timestamps off, padded level). `tty=True`: as in a terminal (`ERROR   msg`);
-    False: as in a CI log (`level=error msg="..."`). The final line is the error `witness` exits with."""
-    lines: list[str] = []
-    for entry in result.log:
-        level = "info" if result.passed or entry.startswith("Passed with evidence") else "error"
-        msg = entry[len("error: ") :] if entry.startswith("error: ") else entry
-        if msg.startswith("collection rejected: "):
-            msg += " "  # witness: log.Errorf("collection rejected: %s, Reason: %s ", ...)
-        if tty:
-            lines.append((f"{level.upper():<7} {msg}").rstrip())
-        else:
-            value = msg if msg and all(c in _LOGFMT_PLAIN for c in msg) else _go_quote(msg)
-            lines.append(f"level={level} msg={value}")
-    return "\n".join(lines)
 
 
 # ----------------------------------------------------------------------------- CI configuration

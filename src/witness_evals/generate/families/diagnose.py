@@ -4,7 +4,7 @@ Every example is a REAL failure of the core model: a seeded world from the share
 (`generate.worlds`: a 1-3 step pipeline of various shapes, keys of every kind witness signs with, a
 policy from `simulate.policy_for`, signed with `simulate.sign_policy`) gets one fault, `verify.verify`
 runs, and the prompt quotes what `witness verify` prints for it under the chosen release: its log
-lines through witness's logrus formatter (`worlds.witness_output`: no `Verification failed` block when
+lines through witness's logrus formatter (`witness.verify_output.witness_output`: no `Verification failed` block when
 the policy itself is rejected, no `caused by:` details witness keeps to itself). `make` asserts that the
 unfaulted world passes and the faulted one fails with the expected reason, and that every proposed fix
 (a corrected policy, a re-recorded run) verifies, so nothing shown is invented.
@@ -45,6 +45,7 @@ from witness_evals.generate.phrasing import pick
 from witness_evals.witness import crypto, simulate, versions
 from witness_evals.witness.dsse import Envelope
 from witness_evals.witness.verify import TRUSTED_REGO, SourceCollection, VerifyOptions, VerifyResult, verify
+from witness_evals.witness.verify_output import witness_output
 from witness_evals.witness.versions import WitnessVersion
 
 NAME = "diagnose"
@@ -297,7 +298,7 @@ def _run_verify(
 
 def _render(w: World, result: VerifyResult, command: str) -> str:
     """The command and what `witness verify` prints for `result` (its log on stderr)."""
-    return f"$ {command}\n" + W.witness_output(result, tty=w.tty)
+    return f"$ {command}\n" + witness_output(result, tty=w.tty)
 
 
 def _expect_fail(result: VerifyResult, *needles: str) -> None:
