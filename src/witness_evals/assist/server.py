@@ -16,8 +16,9 @@ field. A model failure mid-stream is an OpenAI-shaped `{"error": ...}` event.
 
 Errors are OpenAI-shaped JSON (`{"error": {"message", "type", "param", "code"}}`): 400 for a
 malformed body (bad JSON, missing messages, wrong types, n > 1), 404 for unknown paths, 500 when the
-model fails. Requests are answered one at a time (one model, one Rego sandbox); a streaming client
-that goes away stops its generation.
+model fails. Requests are answered one at a time, on one long-lived thread (one model, one Rego
+sandbox; torch runs slower on a fresh thread per request); a streaming client that goes away stops
+its generation.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 from witness_evals.common.errors import InputError
@@ -108,7 +110,7 @@ def create_app(backend: Any, checker: Any, *, model_name: str = "witness-assista
         witness_checks: bool = True
 
     app = FastAPI(title="witness-evals assistant", version="1")
-    lock = threading.Lock()
+    model_thread = ThreadPoolExecutor(1, thread_name_prefix="model")  # one model: one request at a time
     created = int(time.time())
 
     @app.exception_handler(RequestValidationError)
@@ -154,24 +156,29 @@ def create_app(backend: Any, checker: Any, *, model_name: str = "witness-assista
         if body.stream:
 
             def run(on_text: OnText, on_checked: OnChecked) -> Any:
-                with lock:
-                    return answer_with_fixes(
-                        backend,
-                        messages,
-                        rounds,
-                        settings,
-                        checker,
-                        request_id="chat",
-                        on_text=on_text,
-                        on_checked=on_checked,
-                    )
+                return answer_with_fixes(
+                    backend,
+                    messages,
+                    rounds,
+                    settings,
+                    checker,
+                    request_id="chat",
+                    on_text=on_text,
+                    on_checked=on_checked,
+                )
 
             events = _stream(
-                _Chunks(cid, now, model_name), run, fix=rounds, checks=body.witness_checks, started=started
+                _Chunks(cid, now, model_name),
+                run,
+                model_thread,
+                fix=rounds,
+                checks=body.witness_checks,
+                started=started,
             )
             return StreamingResponse(events, media_type="text/event-stream")
-        with lock:
-            result = answer_with_fixes(backend, messages, rounds, settings, checker, request_id="chat")
+        result = model_thread.submit(
+            answer_with_fixes, backend, messages, rounds, settings, checker, request_id="chat"
+        ).result()
         if result.kept.error is not None:
             return _error(500, f"the model failed: {result.kept.error}", "server_error")
         text = render(result, fix=rounds) if body.witness_checks else result.text
@@ -242,12 +249,13 @@ def separator(round_: Any, *, checks: bool) -> str:
 def _stream(
     chunks: _Chunks,
     run: Callable[[OnText, OnChecked], Any],
+    model_thread: ThreadPoolExecutor,
     *,
     fix: int,
     checks: bool,
     started: float,
 ) -> Iterator[str]:
-    """Run the fix loop in a thread and turn its text pieces and checked rounds into events."""
+    """Run the fix loop on the model's thread and turn its text pieces and checked rounds into events."""
     from witness_evals.assist import checks_block
 
     events: queue.Queue[tuple[str, Any]] = queue.Queue()
@@ -270,8 +278,7 @@ def _stream(
         except Exception as exc:  # reported to the client as an error event
             events.put(("error", f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"))
 
-    thread = threading.Thread(target=work, name="chat-stream", daemon=True)
-    thread.start()
+    model_thread.submit(work)
     try:
         yield chunks.chunk({"role": "assistant", "content": ""})
         while True:

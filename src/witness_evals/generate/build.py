@@ -45,9 +45,7 @@ def normalize_mix(mix: Mapping[str, float]) -> list[tuple[str, float]]:
     """Validated (family, cumulative weight) pairs in registry order."""
     unknown = sorted(set(mix) - set(families.NAMES))
     if unknown:
-        raise InputError(
-            f"unknown family {unknown[0]!r} (known: {', '.join(families.NAMES)})", source="mix"
-        )
+        raise InputError(f"unknown family {unknown[0]!r} (known: {', '.join(families.NAMES)})", source="mix")
     weights = [(name, float(mix.get(name, 0.0))) for name in families.NAMES]
     total = sum(w for _, w in weights)
     if any(not math.isfinite(w) or w < 0 for _, w in weights) or not (0 < total < math.inf):

@@ -206,8 +206,8 @@ INFO: dict[str, Info] = {
 
 
 @dataclass(frozen=True)
-class FactSpec:
-    """A fact before catalogue assembly (mirrors `facts.Fact`)."""
+class Fact:
+    """One fact of the `facts` family: its question forms, its answer and the check of any answer."""
 
     fid: str
     kind: str
@@ -215,7 +215,9 @@ class FactSpec:
     answer: str
     check: dict[str, Any]
     why: tuple[str, ...] = ()
+    """Context sentences, one of which may follow (or precede) the answer."""
     commands: tuple[str, ...] = ()
+    """Commands that show the fact on the user's machine (valid for the release)."""
 
 
 def _terms(require: list[list[str]], forbid: list[str] | None = None, **extra: Any) -> dict[str, Any]:
@@ -249,8 +251,8 @@ _CAPTURE_Q = (
 )
 
 
-def capture_facts(gr: cli_spec.Grammar) -> list[FactSpec]:
-    out: list[FactSpec] = []
+def capture_facts(gr: cli_spec.Grammar) -> list[Fact]:
+    out: list[Fact] = []
     for name, info in INFO.items():
         spec = ATTESTORS[name]
         for i, c in enumerate(info.captures):
@@ -282,7 +284,7 @@ def capture_facts(gr: cli_spec.Grammar) -> list[FactSpec]:
                 check = _terms([[name]])
             cmd = run_with(gr, name)
             out.append(
-                FactSpec(
+                Fact(
                     f"attestor/capture/{name}/{i}",
                     "attestor-capture",
                     tuple(q.format(c=c) for q in _CAPTURE_Q),
@@ -308,8 +310,8 @@ _NEEDS_Q = (
 )
 
 
-def needs_facts(gr: cli_spec.Grammar) -> list[FactSpec]:
-    out: list[FactSpec] = []
+def needs_facts(gr: cli_spec.Grammar) -> list[Fact]:
+    out: list[Fact] = []
     for name, info in INFO.items():
         if not info.needs:
             continue
@@ -320,7 +322,7 @@ def needs_facts(gr: cli_spec.Grammar) -> list[FactSpec]:
                 "and nothing is written."
             )
         out.append(
-            FactSpec(
+            Fact(
                 f"attestor/needs/{name}",
                 "attestor-needs",
                 tuple(q.format(a=name) for q in _NEEDS_Q),
@@ -362,12 +364,12 @@ def _paths() -> dict[tuple[str, str], tuple[str, str]]:
     return out
 
 
-def field_facts(gr: cli_spec.Grammar) -> list[FactSpec]:
-    out: list[FactSpec] = []
+def field_facts(gr: cli_spec.Grammar) -> list[Fact]:
+    out: list[Fact] = []
     for (attestor, path), (what, fields) in _paths().items():
         alts = [path, path.removeprefix("input.")]
         out.append(
-            FactSpec(
+            Fact(
                 f"attestor/field/{attestor}/{path}",
                 "predicate-field",
                 tuple(q.format(a=attestor, w=what) for q in _FIELD_Q),
@@ -421,8 +423,8 @@ def _subject_prefixes() -> dict[str, tuple[list[str], list[str]]]:
     return out
 
 
-def subject_facts(gr: cli_spec.Grammar) -> list[FactSpec]:
-    out: list[FactSpec] = []
+def subject_facts(gr: cli_spec.Grammar) -> list[Fact]:
+    out: list[Fact] = []
     for name, (prefixes, back) in _subject_prefixes().items():
         spec = ATTESTORS[name]
         if prefixes:
@@ -445,7 +447,7 @@ def subject_facts(gr: cli_spec.Grammar) -> list[FactSpec]:
             )
             check = _terms([_NO_SUBJECT], not_start=["yes"])
         out.append(
-            FactSpec(
+            Fact(
                 f"attestor/subjects/{name}",
                 "attestor-subjects",
                 tuple(q.format(a=name) for q in _SUBJECTS_Q),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from witness_evals.generate.facts_attestors import FactSpec
+from witness_evals.generate.facts_attestors import Fact
 from witness_evals.witness import cli as cli_spec
 from witness_evals.witness import versions
 from witness_evals.witness.attestors import ATTESTORS
@@ -34,10 +34,10 @@ def _valid(gr: cli_spec.Grammar, *cmds: str) -> tuple[str, ...]:
     return cmds
 
 
-def _selection(gr: cli_spec.Grammar) -> list[FactSpec]:
+def _selection(gr: cli_spec.Grammar) -> list[Fact]:
     run = "witness run -s build -k key.pem -a environment,git,lockfiles -o build.json -- make"
     return [
-        FactSpec(
+        Fact(
             "misc/always-run",
             "misconception",
             (
@@ -60,7 +60,7 @@ def _selection(gr: cli_spec.Grammar) -> list[FactSpec]:
             ),
             commands=_valid(gr, "witness attestors list"),
         ),
-        FactSpec(
+        Fact(
             "misc/a-replaces-defaults",
             "misconception",
             (
@@ -83,7 +83,7 @@ def _selection(gr: cli_spec.Grammar) -> list[FactSpec]:
             ),
             commands=_valid(gr, run, "witness run --help"),
         ),
-        FactSpec(
+        Fact(
             "misc/command-run-builtin",
             "misconception",
             (
@@ -106,15 +106,15 @@ def _selection(gr: cli_spec.Grammar) -> list[FactSpec]:
     ]
 
 
-def _exports(gr: cli_spec.Grammar) -> list[FactSpec]:
-    out: list[FactSpec] = []
+def _exports(gr: cli_spec.Grammar) -> list[Fact]:
+    out: list[Fact] = []
     for name in ("link", "slsa", "sbom"):
         spec = ATTESTORS[name]
         types = f"`{SPDX_TYPE}` or `{CYCLONEDX_TYPE}`" if name == "sbom" else f"`{spec.type}`"
         cmd = f"witness run -s build -k key.pem -a environment,git,{name} --attestor-{name}-export -o build.json -- make"
         _valid(gr, cmd)
         out += [
-            FactSpec(
+            Fact(
                 f"misc/export-file/{name}",
                 "misconception",
                 (
@@ -133,7 +133,7 @@ def _exports(gr: cli_spec.Grammar) -> list[FactSpec]:
                 _terms([[f"build.json-{name}.json"]], [f"written to build-{name}.json"]),
                 commands=(cmd,),
             ),
-            FactSpec(
+            Fact(
                 f"misc/export-not-in-collection/{name}",
                 "misconception",
                 (
@@ -152,7 +152,7 @@ def _exports(gr: cli_spec.Grammar) -> list[FactSpec]:
                 _terms([["export", "exported", "exporting"], ["collection"]]),
                 commands=(cmd,),
             ),
-            FactSpec(
+            Fact(
                 f"misc/export-needs-selection/{name}",
                 "misconception",
                 (
@@ -172,10 +172,10 @@ def _exports(gr: cli_spec.Grammar) -> list[FactSpec]:
     return out
 
 
-def _types(gr: cli_spec.Grammar) -> list[FactSpec]:
+def _types(gr: cli_spec.Grammar) -> list[Fact]:
     sbom = ATTESTORS["sbom"]
     return [
-        FactSpec(
+        Fact(
             "misc/sbom-type",
             "misconception",
             (
@@ -197,7 +197,7 @@ def _types(gr: cli_spec.Grammar) -> list[FactSpec]:
             ),
             commands=_valid(gr, "witness attestors schema sbom"),
         ),
-        FactSpec(
+        Fact(
             "misc/type-exact",
             "misconception",
             (
@@ -222,7 +222,7 @@ def _types(gr: cli_spec.Grammar) -> list[FactSpec]:
     ]
 
 
-def _rego(gr: cli_spec.Grammar, v: WitnessVersion) -> list[FactSpec]:
+def _rego(gr: cli_spec.Grammar, v: WitnessVersion) -> list[Fact]:
     module = (
         "```rego\npackage commandrun.exitcode\n\nimport rego.v1\n\ndeny contains msg if {\n\tinput.exitcode != 0\n"
         '\tmsg := "exitcode not 0"\n}\n```'
@@ -234,7 +234,7 @@ def _rego(gr: cli_spec.Grammar, v: WitnessVersion) -> list[FactSpec]:
         f"{versions.since('rego_on_every_attestation')} every one is."
     )
     return [
-        FactSpec(
+        Fact(
             "misc/rego-two-parsers",
             "misconception",
             (
@@ -253,7 +253,7 @@ def _rego(gr: cli_spec.Grammar, v: WitnessVersion) -> list[FactSpec]:
             _terms([["import rego.v1"], ["v0", "classic"]]),
             why=(v.policy_check_note + "." if v.policy_check_note else "",),
         ),
-        FactSpec(
+        Fact(
             "misc/deny-is-a-set",
             "misconception",
             (
@@ -270,7 +270,7 @@ def _rego(gr: cli_spec.Grammar, v: WitnessVersion) -> list[FactSpec]:
             "`deny contains msg if { ... }` with `import rego.v1`).",
             _terms([["set", "array"]], ["deny can be a string"], not_start=["yes"]),
         ),
-        FactSpec(
+        Fact(
             "misc/rego-every-attestation",
             "misconception",
             (
@@ -284,7 +284,7 @@ def _rego(gr: cli_spec.Grammar, v: WitnessVersion) -> list[FactSpec]:
             every + " Rego's `input` is always one attestation's predicate, never the whole collection.",
             _terms([["every", "last"]], ["whole collection is the input"]),
         ),
-        FactSpec(
+        Fact(
             "misc/exitcode-rule",
             "misconception",
             (
@@ -300,7 +300,7 @@ def _rego(gr: cli_spec.Grammar, v: WitnessVersion) -> list[FactSpec]:
             "for attestations made through the go-witness library with errors ignored.",
             _terms([["fails", "nothing is written", "no attestation", "never"]], not_start=["yes"]),
         ),
-        FactSpec(
+        Fact(
             "misc/material-bare-map",
             "misconception",
             (
@@ -320,9 +320,9 @@ def _rego(gr: cli_spec.Grammar, v: WitnessVersion) -> list[FactSpec]:
     ]
 
 
-def _verify(gr: cli_spec.Grammar) -> list[FactSpec]:
+def _verify(gr: cli_spec.Grammar) -> list[Fact]:
     return [
-        FactSpec(
+        Fact(
             "misc/subject-by-digest",
             "misconception",
             (
@@ -338,7 +338,7 @@ def _verify(gr: cli_spec.Grammar) -> list[FactSpec]:
             "file is fine as long as the bytes are unchanged.",
             _terms([["digest"]], ["must keep the same name"], not_start=["no"]),
         ),
-        FactSpec(
+        Fact(
             "misc/search-depth",
             "misconception",
             (
@@ -354,7 +354,7 @@ def _verify(gr: cli_spec.Grammar) -> list[FactSpec]:
             _terms([["3", "three"]], ["--search-depth sets"]),
             commands=_valid(gr, "witness verify --help"),
         ),
-        FactSpec(
+        Fact(
             "misc/policy-timestamp-servers",
             "misconception",
             (
@@ -371,7 +371,7 @@ def _verify(gr: cli_spec.Grammar) -> list[FactSpec]:
             _terms([["certificate", "CA"]], ["--policy-timestamp-servers takes a URL"]),
             commands=_valid(gr, "witness verify --help"),
         ),
-        FactSpec(
+        Fact(
             "misc/certconstraint-omitted",
             "misconception",
             (
@@ -388,7 +388,7 @@ def _verify(gr: cli_spec.Grammar) -> list[FactSpec]:
             '["*"]` or the exact address.',
             _terms([['["*"]', '"*"', "`*`"]], ["omitted fields are wildcards"]),
         ),
-        FactSpec(
+        Fact(
             "misc/no-vsa-output",
             "misconception",
             (
@@ -408,8 +408,8 @@ def _verify(gr: cli_spec.Grammar) -> list[FactSpec]:
     ]
 
 
-def _versioned(gr: cli_spec.Grammar, v: WitnessVersion) -> list[FactSpec]:
-    out: list[FactSpec] = []
+def _versioned(gr: cli_spec.Grammar, v: WitnessVersion) -> list[Fact]:
+    out: list[Fact] = []
     zero = (
         f"No, not in {v.label}: a policy without steps never passes (it would prove nothing). Witness v0.11 and "
         "older passed it vacuously."
@@ -418,7 +418,7 @@ def _versioned(gr: cli_spec.Grammar, v: WitnessVersion) -> list[FactSpec]:
         "so give it at least one real step."
     )
     out.append(
-        FactSpec(
+        Fact(
             "misc/zero-steps",
             "misconception",
             (
@@ -449,7 +449,7 @@ def _versioned(gr: cli_spec.Grammar, v: WitnessVersion) -> list[FactSpec]:
         f"{versions.since('empty_attestations_fails')} an empty list fails with `{err}`."
     )
     out.append(
-        FactSpec(
+        Fact(
             "misc/empty-attestations",
             "misconception",
             (
@@ -477,7 +477,7 @@ def _versioned(gr: cli_spec.Grammar, v: WitnessVersion) -> list[FactSpec]:
         f"(`{NO_ARTIFACT_OVERLAP_ERROR}`)."
     )
     out.append(
-        FactSpec(
+        Fact(
             "misc/artifactsfrom-overlap",
             "misconception",
             (
@@ -507,7 +507,7 @@ def _versioned(gr: cli_spec.Grammar, v: WitnessVersion) -> list[FactSpec]:
         )
         cfg_req = [[".witness.yaml"], ["v0.11", "0.11"]]
     out.append(
-        FactSpec(
+        Fact(
             "misc/dot-witness-yaml",
             "misconception",
             (
@@ -529,7 +529,7 @@ def _versioned(gr: cli_spec.Grammar, v: WitnessVersion) -> list[FactSpec]:
         "policy (JSON, expiry, Rego modules with the v1 parser, roots and keys) without verifying anything."
     )
     out.append(
-        FactSpec(
+        Fact(
             "misc/policy-check-availability",
             "misconception",
             (
@@ -562,7 +562,7 @@ def _versioned(gr: cli_spec.Grammar, v: WitnessVersion) -> list[FactSpec]:
         pp_req = [["--signer-file-key-passphrase-path"], ["v0.10.x", "v0.10", "0.10"]]
         cmd = "witness run -s build -k key.pem --signer-file-key-passphrase-path passphrase.txt -o build.json -- make"
     out.append(
-        FactSpec(
+        Fact(
             "misc/key-passphrase",
             "misconception",
             (
@@ -581,9 +581,9 @@ def _versioned(gr: cli_spec.Grammar, v: WitnessVersion) -> list[FactSpec]:
     return out
 
 
-def _lookup(gr: cli_spec.Grammar) -> list[FactSpec]:
+def _lookup(gr: cli_spec.Grammar) -> list[Fact]:
     return [
-        FactSpec(
+        Fact(
             "misc/a-accepts-types",
             "misconception",
             (
@@ -603,7 +603,7 @@ def _lookup(gr: cli_spec.Grammar) -> list[FactSpec]:
     ]
 
 
-def misconception_facts(gr: cli_spec.Grammar) -> list[FactSpec]:
+def misconception_facts(gr: cli_spec.Grammar) -> list[Fact]:
     """Every misconception fact for the grammar's release."""
     v = gr.version
     facts = (
@@ -616,6 +616,6 @@ def misconception_facts(gr: cli_spec.Grammar) -> list[FactSpec]:
         + _lookup(gr)
     )
     return [
-        f if all(f.why) else FactSpec(f.fid, f.kind, f.questions, f.answer, f.check, (), f.commands)
+        f if all(f.why) else Fact(f.fid, f.kind, f.questions, f.answer, f.check, (), f.commands)
         for f in facts
     ]

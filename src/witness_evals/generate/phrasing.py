@@ -136,9 +136,7 @@ CLOSERS: tuple[str, ...] = (
 OPENERS: tuple[str, ...] = tuple(o for p in PERSONAS for o in p.openers) + POLITE_LEADS
 """Every fixed opening sentence (for tests that keep other prompts' wording disjoint)."""
 
-FIXED_PHRASES: tuple[str, ...] = (
-    OPENERS + CLOSERS + tuple(a for p in PERSONAS for a in p.asides)
-)
+FIXED_PHRASES: tuple[str, ...] = OPENERS + CLOSERS + tuple(a for p in PERSONAS for a in p.asides)
 """Every fixed sentence this module may add to a question."""
 
 _TYPOS: dict[str, tuple[str, ...]] = {

@@ -27,7 +27,6 @@ import math
 import random
 import re
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any
 
 from witness_evals.bench import answers
@@ -38,7 +37,7 @@ from witness_evals.generate import phrasing
 from witness_evals.generate.example import Example
 from witness_evals.generate.facts_attestors import (
     INFO,
-    FactSpec,
+    Fact,
     capture_facts,
     field_facts,
     needs_facts,
@@ -61,19 +60,6 @@ MAX_CHARS = answers.MAX_ANSWER_CHARS
 MAX_COMMANDS = 20
 
 # --------------------------------------------------------------------------- the fact catalogue
-
-
-@dataclass(frozen=True)
-class Fact:
-    fid: str
-    kind: str
-    questions: tuple[str, ...]
-    answer: str
-    check: dict[str, Any]
-    why: tuple[str, ...] = ()
-    """Context sentences, one of which may follow (or precede) the answer."""
-    commands: tuple[str, ...] = ()
-    """Commands that show the fact on the user's machine (valid for the release)."""
 
 
 NEG_ALTS = [
@@ -1424,10 +1410,6 @@ def _enrich(fact: Fact, gr: cli_spec.Grammar) -> Fact:
     )
 
 
-def _from_spec(spec: FactSpec) -> Fact:
-    return Fact(spec.fid, spec.kind, spec.questions, spec.answer, spec.check, spec.why, spec.commands)
-
-
 @functools.cache
 def _catalogue(version: str) -> dict[str, tuple[Fact, ...]]:
     gr = cli_spec.grammar(version)
@@ -1440,14 +1422,13 @@ def _catalogue(version: str) -> dict[str, tuple[Fact, ...]]:
         + _wire_facts()
         + _digest_facts(gr)
         + _keyid_facts()
-        + [
-            _from_spec(f)
-            for f in capture_facts(gr)
+        + (
+            capture_facts(gr)
             + needs_facts(gr)
             + field_facts(gr)
             + subject_facts(gr)
             + misconception_facts(gr)
-        ]
+        )
     )
     facts = [_enrich(f, gr) for f in facts]
     ids = [f.fid for f in facts]

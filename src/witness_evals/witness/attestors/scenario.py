@@ -34,7 +34,7 @@ _ORGS = (
     "cyberdyne",
     "tyrell",
 )
-_PROJECTS = (
+PROJECTS = (
     "api",
     "billing-service",
     "auth-gateway",
@@ -182,7 +182,7 @@ class Scenario:
         if step_kind == "sbom" and sbom_kind == "none":
             sbom_kind = "spdx"
         org = rng.choice(_ORGS)
-        project = rng.choice(_PROJECTS)
+        project = rng.choice(PROJECTS)
         version = f"{rng.randint(0, 3)}.{rng.randint(0, 19)}.{rng.randint(0, 30)}"
         host_kind = "gitlab" if ci == "gitlab" else "github"
         repo_url = f"https://{host_kind}.com/{org}/{project}.git"

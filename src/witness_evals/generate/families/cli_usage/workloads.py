@@ -16,24 +16,14 @@ import random
 from dataclasses import dataclass
 
 from witness_evals.generate.phrasing import pick
+from witness_evals.witness.attestors import scenario
 
 ANYWHERE = ("slsa", "link", "secretscan", "system-packages", "omnitrail")
 """Opt-in attestors that work for any step."""
 CI_ATTESTORS = ("github", "gitlab", "jenkins", "aws-codebuild")
 
 PROJECTS = (
-    "api",
-    "billing-service",
-    "auth-gateway",
-    "inventory",
-    "web-frontend",
-    "payments",
-    "notifier",
-    "search-indexer",
-    "ledger",
-    "edge-proxy",
-    "catalog",
-    "scheduler",
+    *scenario.PROJECTS,
     "checkout",
     "geo-router",
     "mailer",
