@@ -80,6 +80,11 @@ def test_resume_refuses_other_settings_or_suite(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="tiers"):
         run_bench(f"answers:{answers}", out, BenchOptions(suite=SUITE), resume=True)
     info = json.loads((out / "run.json").read_text())
+    assert info["suite_version"] == suites.SUITE_VERSION
+    # a run of an older suite version (e.g. prompts quoting the old verify summary) is not resumed
+    (out / "run.json").write_text(json.dumps({**info, "suite_version": str(int(suites.SUITE_VERSION) - 1)}))
+    with pytest.raises(InputError, match="another suite"):
+        run_bench(f"answers:{answers}", out, BenchOptions(suite=SUITE, tiers=("bare",)), resume=True)
     info["fingerprint"] = "0" * 64
     (out / "run.json").write_text(json.dumps(info))
     with pytest.raises(InputError, match="another suite"):

@@ -3,9 +3,9 @@
 Three kinds of breakage, each graded by executing the fixed artifact:
 
 * a policy that makes `witness verify` fail on a genuine pipeline — the prompt shows the policy, the
-  verify command and the verifier's real output (`witness.verify.verify(...).text()`, what
-  `witness-evals verify` prints); the fixed policy must PASS the genuine runs and still FAIL tampered
-  ones (policy check);
+  verify command and what witness prints for the core's result (`witness.verify_output.witness_output`,
+  terminal or CI-log form drawn from the task's rng); the fixed policy must PASS the genuine runs and
+  still FAIL tampered ones (policy check);
 * a `witness` command line that does not do what the user describes — the prompt shows the output of
   `witness-evals check command` for it; the fixed command is graded by meaning (command check);
 * a Rego module with one mistake — the prompt shows what evaluating it on a violating (or compliant)
@@ -46,6 +46,7 @@ from witness_evals.witness import crypto, simulate, versions
 from witness_evals.witness import verify as wverify
 from witness_evals.witness.cli import parse_command
 from witness_evals.witness.rego import evaluate_deny
+from witness_evals.witness.verify_output import witness_output
 
 NAME = "failures"
 COUNT = 82
@@ -113,7 +114,8 @@ def _policy_doc(
     return {"expires": expires, "steps": steps, "publickeys": publickeys}
 
 
-def _verify_text(policy: dict[str, Any], world: Any, material: Material) -> str:
+def _verify_result(policy: dict[str, Any], world: Any, material: Material) -> wverify.VerifyResult:
+    """The core's `witness verify` of `policy` (signed with the task's policy key) on `world`."""
     env = simulate.sign_policy(policy, material.signer("policy"))
     res = wverify.verify(
         env,
@@ -126,7 +128,7 @@ def _verify_text(policy: dict[str, Any], world: Any, material: Material) -> str:
             now=NOW,
         ),
     )
-    return res.text()
+    return res
 
 
 def _b64_pem(material: Material, name: str) -> str:
@@ -180,7 +182,7 @@ def policy_failure(rng: random.Random, nm: dict[str, str], k: int) -> dict[str, 
         broken["steps"][victim]["functionaries"][0]["publickeyid"] = der_id
         explain = (
             f"The keyid of `{victim}`'s key was computed over the DER bytes. witness recomputes the id as the sha256 of the "
-            "PEM public key and aborts when `publickeys[].keyid` differs — use the id it reports as expected everywhere "
+            "PEM public key and aborts when `publickeys[].keyid` differs — use the id it reports after `but got` everywhere "
             "(map key, `keyid`, functionary `publickeyid`)."
         )
         wrong_fix = json.loads(json.dumps(broken))
@@ -275,8 +277,8 @@ def policy_failure(rng: random.Random, nm: dict[str, str], k: int) -> dict[str, 
             f"```console\n$ sha256sum {f}\n{vkid}  {f}\n$ base64 -w0 {f}\n{_b64_pem(material, victim)}\n```"
         )
         explain = f"Only keys embedded in `publickeys` can verify signatures; the `{victim}` functionary's key is missing there."
-    output = _verify_text(broken, world, material)
-    assert not output.startswith("Verification succeeded"), cause
+    result = _verify_result(broken, world, material)
+    assert not result.passed, cause
     policy_file = pick(rng, ("gate/policy.json", "supply-chain/policy.json", "policy.json"))
     signed = policy_file.replace(".json", ".signed.json")
     att_files = [f"{s}.attestation.json" for s in step_names]
@@ -305,9 +307,12 @@ def policy_failure(rng: random.Random, nm: dict[str, str], k: int) -> dict[str, 
             "Where's the mistake? I need a policy that verifies.",
         ),
     )
+    tty = rng.random() < 0.5  # pasted from a terminal, or from a CI job's log
+    output = witness_output(result, tty=tty)
+    label = "Output:" if tty else pick(rng, ("From the CI job log:", "The job log says:"))
     snippet = (
         f"Policy (`{policy_file}`, signed into `{signed}`):\n\n{fenced(json.dumps(broken, indent=2), 'json')}\n\n"
-        f"Command:\n\n{fenced(verify_cmd, 'bash')}\n\nOutput:\n\n{fenced(output, 'text')}"
+        f"Command:\n\n{fenced(verify_cmd, 'bash')}\n\n{label}\n\n{fenced(output, 'text')}"
     )
     prompt = assemble(
         rng, opening_text=opening(rng, nm), facts=facts + extra, request=request, snippet=snippet
