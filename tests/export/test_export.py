@@ -332,3 +332,50 @@ def test_a_failed_export_leaves_no_output_directory(tmp_path: Path) -> None:
     with staged(out) as tmp:
         (tmp / "whole.gguf").write_bytes(b"GGUF")
     assert [p.name for p in out.parent.iterdir()] == ["out"] and (out / "whole.gguf").is_file()
+
+
+# ---------------------------------------------------------------- a run's own chat template
+
+
+@pytest.fixture(scope="module")
+def chatml_run(tmp_path_factory: pytest.TempPathFactory, smol_tok_dir: Path) -> Path:
+    """A base whose own template is Llama 3's (`<|start_header_id|>`), trained with `chat_template: chatml`."""
+    from tinyruns import chat_data, llama3_tokenizer, tiny_llama, train_run
+
+    root = tmp_path_factory.mktemp("chatml-run")
+    model = tiny_llama(root / "base", llama3_tokenizer(root / "tok", smol_tok_dir), seed=2)
+    return train_run(root / "run", str(model), chat_data(root / "data", seed=2), chat_template="chatml")
+
+
+def test_merged_and_adapter_exports_carry_the_runs_template(chatml_run: Path, tmp_path: Path) -> None:
+    from transformers import AutoTokenizer
+
+    from witness_evals.train.chat_templates import BUILTIN
+
+    chatml = BUILTIN["chatml"]
+    assert AutoTokenizer.from_pretrained(str(base_dir(chatml_run))).chat_template != chatml
+    info = export_run(chatml_run, "merged", tmp_path / "m")
+    tok = AutoTokenizer.from_pretrained(str(tmp_path / "m"))
+    assert tok.chat_template == chatml
+    prompt = tok.apply_chat_template(PROMPTS[0], tokenize=False, add_generation_prompt=True)
+    assert prompt.startswith("<|im_start|>user\n") and "<|start_header_id|>" not in prompt
+    assert info["training_config"]["chat_template"] == "chatml"
+    export_run(chatml_run, "adapter", tmp_path / "a")
+    assert (tmp_path / "a" / "chat_template.jinja").read_text(encoding="utf-8") == chatml
+
+
+def test_gguf_metadata_holds_the_runs_template(chatml_run: Path, tmp_path: Path) -> None:
+    from witness_evals.train.chat_templates import BUILTIN
+
+    info = export_run(chatml_run, "gguf", tmp_path / "g")
+    fields, _ = read_gguf(tmp_path / "g" / info["gguf"]["file"])
+    assert fields["tokenizer.chat_template"] == BUILTIN["chatml"]
+
+
+def test_a_template_file_is_recorded_by_name_only(tmp_path: Path) -> None:
+    from witness_evals.export.run import BaseModel, Run, portable_config
+
+    jinja = tmp_path / "templates" / "mine.jinja"
+    run = Run(tmp_path, tmp_path / "adapter", {"model": "x", "chat_template": str(jinja)}, "x")
+    config = portable_config(run, BaseModel("org/base", "dir", {}, tmp_path))
+    assert config["chat_template"] == "mine.jinja" and str(tmp_path) not in json.dumps(config)

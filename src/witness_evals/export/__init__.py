@@ -8,6 +8,9 @@ Formats (`witness-evals export RUN_DIR --format ...`):
 - `gguf`: the merged model as one GGUF file (llama.cpp), `--quant f16|q8_0`;
 - `ollama`: the GGUF plus a Modelfile (TEMPLATE, SYSTEM, stop tokens, num_ctx >= 4096);
 - `mlx`: the adapter converted for mlx-lm (`mlx_lm.generate --adapter-path DIR`).
+A run trained with its own `chat_template` (`chat_template.jinja` beside the adapter) exports that
+template, not the base's: in the merged tokenizer, the GGUF's `tokenizer.chat_template`, the Ollama
+TEMPLATE, and as `chat_template.jinja` next to the `adapter` and `mlx` adapters.
 Every export carries README.md (model card with Hub front matter: base model by name, weight sha256,
 dataset hash, training config, witness-bench pass@1 when a bench run is found) and `export.json`.
 
@@ -30,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from witness_evals.common.errors import InputError
+from witness_evals.train.chat_templates import adapter_chat_template, save_template
 
 FORMATS = ("merged", "adapter", "gguf", "ollama", "mlx")
 QUANTS = ("f16", "q8_0")
@@ -148,6 +152,7 @@ def export_run(
         if not tok_file.is_file():
             raise InputError("unsupported tokenizer for GGUF: no tokenizer.json", source=base.name)
         pre_tokenizer_name(json.loads(tok_file.read_text(encoding="utf-8")), f"{base.name} tokenizer.json")
+    run_template = adapter_chat_template(run.adapter)  # the run's own prompt format, if it set one
     tokenizer = None
     if fmt in ("ollama", "merged", "gguf"):
         from transformers import AutoTokenizer
@@ -155,9 +160,8 @@ def export_run(
         tokenizer = AutoTokenizer.from_pretrained(str(base.local_dir))
     if fmt == "ollama":
         from witness_evals.export.ollama import template_family
-        from witness_evals.train.chat_templates import adapter_chat_template
 
-        family = template_family(tokenizer, adapter_chat_template(run.adapter))
+        family = template_family(tokenizer, run_template)
     info = card.provenance(
         fmt=fmt,
         base=base,
@@ -176,10 +180,12 @@ def export_run(
             (tmp / "adapter_config.json").write_text(
                 json.dumps(peft, indent=2, sort_keys=True) + "\n", "utf-8"
             )
+            save_template(tmp, run_template)
         elif fmt == "mlx":
             from witness_evals.export.mlx_adapter import convert_adapter
 
             info["mlx"] = convert_adapter(run.adapter, tmp, int(config["num_hidden_layers"]))
+            save_template(tmp, run_template)
         else:
             from witness_evals.export.merge import merged_model
 
@@ -192,6 +198,8 @@ def export_run(
                 model.save_pretrained(str(tmp), safe_serialization=True)
                 add_legacy_rope_theta(tmp / "config.json")
                 assert tokenizer is not None
+                if run_template is not None:
+                    tokenizer.chat_template = run_template
                 tokenizer.save_pretrained(str(tmp))
             else:
                 from witness_evals.export.gguf_export import write_gguf
@@ -206,6 +214,7 @@ def export_run(
                     quant=quant,
                     name=name,
                     description=f"witness-evals fine-tune of {base.name}",
+                    chat_template=run_template,
                 )
                 info["gguf"]["file"] = gguf_file
                 if fmt == "ollama":

@@ -195,8 +195,9 @@ def pre_tokenizer_name(tokenizer_json: Mapping[str, Any], source: str = "tokeniz
     raise InputError(f"unsupported tokenizer for GGUF: pre-tokenizer {kinds}", source=source)
 
 
-def tokenizer_metadata(model_dir: Path, vocab_size: int) -> TokenizerMeta:
-    """Token list, types, merges, special ids and chat template of the HF tokenizer in `model_dir`."""
+def tokenizer_metadata(model_dir: Path, vocab_size: int, chat_template: str | None = None) -> TokenizerMeta:
+    """Token list, types, merges, special ids and chat template of the HF tokenizer in `model_dir`
+    (`chat_template`, when given, replaces the tokenizer's: a run trained with its own)."""
     from transformers import AutoTokenizer
 
     from witness_evals.train.model_source import chat_template_of
@@ -230,7 +231,7 @@ def tokenizer_metadata(model_dir: Path, vocab_size: int) -> TokenizerMeta:
             types.append(NORMAL)
     merges = [m if isinstance(m, str) else " ".join(m) for m in model.get("merges") or []]
     tok = AutoTokenizer.from_pretrained(str(model_dir))
-    template = chat_template_of(model_dir)
+    template = chat_template if chat_template is not None else chat_template_of(model_dir)
     if not template:
         raise InputError("tokenizer has no chat template", source=str(model_dir))
     probe = tok("a", add_special_tokens=True)["input_ids"]
@@ -272,14 +273,17 @@ def write_gguf(
     quant: str = "f16",
     name: str = "model",
     description: str = "",
+    chat_template: str | None = None,
 ) -> dict[str, Any]:
-    """Write `out_file` (GGUF v3, arch `llama`); return facts about it (tensor count, types)."""
+    """Write `out_file` (GGUF v3, arch `llama`); return facts about it (tensor count, types).
+
+    `chat_template` (a run's own) is written as `tokenizer.chat_template` instead of the tokenizer's."""
     import gguf
 
     if quant not in QUANTS:
         raise InputError(f"--quant must be one of {', '.join(QUANTS)}, got {quant!r}")
     check_architecture(config)
-    meta = tokenizer_metadata(tokenizer_dir, int(config["vocab_size"]))
+    meta = tokenizer_metadata(tokenizer_dir, int(config["vocab_size"]), chat_template)
     writer = gguf.GGUFWriter(str(out_file), arch="llama")
     writer.add_type("model")
     writer.add_name(name)

@@ -181,11 +181,16 @@ def dataset_provenance(run: Run) -> dict[str, Any]:
 
 
 def portable_config(run: Run, base: BaseModel) -> dict[str, Any]:
-    """config.yaml without local paths: `model` becomes the base's name, `data` its folder name."""
+    """config.yaml without local paths: `model` becomes the base's name, `data` its folder name,
+    a `chat_template` file its file name."""
     config = {k: v for k, v in run.config.items() if k not in PATH_KEYS}
     config["model"] = base.name
     data = run.config.get("data")
     config["data"] = Path(str(data)).name if data else None
+    if run.config.get("chat_template"):  # a built-in name, or a .jinja file by its name only
+        from witness_evals.train.chat_templates import template_label
+
+        config["chat_template"] = template_label(str(run.config["chat_template"]))
     return config
 
 

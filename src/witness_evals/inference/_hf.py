@@ -12,7 +12,8 @@ Engines (`hf:PATH,engine=...`; `load_backend(fast=...)` picks `auto` or `plain`)
 
 Decoding stops at the tokenizer's eos, the generation config's eos and the chat template's
 end-of-turn token (SmolLM2: `<|im_end|>`). The checkpoint's own sampling defaults are ignored: only
-`GenerationSettings` count. bf16 on CUDA, fp32 elsewhere (`dtype=` overrides).
+`GenerationSettings` count. bf16 on CUDA, fp32 elsewhere (`dtype=` overrides). An adapter trained
+with a `chat_template` (its `chat_template.jinja`) renders prompts with that template, not the base's.
 
 Determinism: greedy decoding is deterministic for a given engine, batch size and device. Sampling
 (`temperature > 0`) in `plain` and `batched` uses a counter-based Gumbel-max sampler keyed by
@@ -45,6 +46,7 @@ from witness_evals.inference._types import (
     one_line,
     request_seed,
 )
+from witness_evals.train.chat_templates import adapter_chat_template
 
 _MASK32 = 0xFFFFFFFF
 CPU_CACHE_BYTES = 2 << 30  # continuous batching off CUDA: KV cache budget
@@ -177,6 +179,9 @@ class HFBackend:
             tok = AutoTokenizer.from_pretrained(str(self.model_path))
         except (OSError, ValueError) as exc:
             raise spec_error(self.spec, f"cannot load tokenizer: {exc}") from None
+        self.run_template = adapter_chat_template(self.adapter) if self.adapter is not None else None
+        if self.run_template is not None:  # the prompt format the adapter was trained with
+            tok.chat_template = self.run_template
         if not getattr(tok, "chat_template", None):
             raise spec_error(self.spec, f"{self.model_path}: tokenizer has no chat template")
         tok.padding_side = "left"
@@ -231,6 +236,7 @@ class HFBackend:
         }
         if self.adapter is not None:
             out["adapter_base"] = run_base_model(self.adapter)
+            out["chat_template"] = "adapter" if self.run_template is not None else "model"
         return out
 
     def close(self) -> None:

@@ -2,7 +2,8 @@
 
 Requests are answered one after the other with `mlx_lm.stream_generate`, stopping at the same stop
 tokens as the `hf:` backend. Sampling seeds mlx's generator with `request_seed(seed, request.id)`
-before each request, so a request's text does not depend on the others.
+before each request, so a request's text does not depend on the others. An adapter trained with a
+`chat_template` (`adapters/chat_template.jinja`) renders prompts with it, not the base's.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from witness_evals.inference._types import (
     one_line,
     request_seed,
 )
+from witness_evals.train.chat_templates import adapter_chat_template
 
 
 def mlx_modules(spec: str) -> tuple[Any, Any]:
@@ -57,6 +59,9 @@ class MLXBackend:
         except (OSError, ValueError, KeyError) as exc:
             raise spec_error(self.spec, f"cannot load with mlx-lm: {one_line(exc)}") from None
         hf_tokenizer = getattr(self.tokenizer, "_tokenizer", self.tokenizer)
+        run_template = adapter_chat_template(self.adapter) if self.adapter is not None else None
+        if run_template is not None:  # the prompt format the adapter was trained with
+            hf_tokenizer.chat_template = run_template
         if not getattr(hf_tokenizer, "chat_template", None):
             raise spec_error(self.spec, f"{self.model_path}: tokenizer has no chat template")
         self.hf_tokenizer = hf_tokenizer

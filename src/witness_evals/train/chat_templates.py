@@ -182,5 +182,8 @@ def adapter_chat_template(adapter_dir: Path) -> str | None:
     file = adapter_dir / TEMPLATE_FILE
     if not file.is_file():
         return None
-    text = file.read_text(encoding="utf-8")
+    try:
+        text = file.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError("not UTF-8 text", source=str(file), location=f"byte {exc.start}") from None
     return text if text.strip() else None

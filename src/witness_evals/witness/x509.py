@@ -106,21 +106,19 @@ _HANDLED_CRITICAL = {
 
 @functools.lru_cache(maxsize=4096)
 def _load_cached(data: bytes) -> x509.Certificate | str:
-    if b"-----BEGIN" in data:
-        block = first_pem_block(data)
-        if block is None:
-            return "invalid pem block"
-        der = block.der
-    else:
-        der = data
+    # go-witness cryptoutil.TryParseCertificate: pem.Decode, then the block's DER; raw DER has no PEM
+    # block, so it is ErrInvalidPemBlock in every release (v0.9.1 .. v0.12.0)
+    block = first_pem_block(data)
+    if block is None:
+        return "invalid pem block"
     try:
-        return x509.load_der_x509_certificate(der)
+        return x509.load_der_x509_certificate(block.der)
     except ValueError as exc:
         return f"x509: malformed certificate ({exc})"
 
 
 def load_certificate(pem: bytes, *, source: str = "<certificate>") -> x509.Certificate:
-    """A certificate from PEM (first block, label ignored) or DER bytes; cached on the bytes."""
+    """A certificate from PEM (first block, label ignored; DER is refused as go-witness does); cached."""
     got = _load_cached(bytes(pem))
     if isinstance(got, str):
         raise InputError(got, source=source)

@@ -141,7 +141,15 @@ def test_load_certificate_errors() -> None:
     with pytest.raises(InputError, match="invalid pem block"):
         wx.load_certificate(b"-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----\n", source="c.pem")
     with pytest.raises(InputError, match="malformed certificate"):
-        wx.load_certificate(b"\x30\x03\x02\x01\x01", source="c.der")
+        wx.load_certificate(wx.encode_pem("CERTIFICATE", b"\x30\x03\x02\x01\x01"), source="c.pem")
+
+
+def test_der_certificates_are_refused_like_go_witness(pki: object) -> None:
+    """cryptoutil.TryParseCertificate pem.Decodes first: a DER root is `invalid pem block` (REFERENCE §8.7)."""
+    der = wx.cert_der(pki.root)  # type: ignore[attr-defined]
+    with pytest.raises(InputError, match="invalid pem block"):
+        wx.load_certificate(der, source="root.der")
+    assert wx.cert_der(wx.load_certificate(wx.cert_pem(pki.root))) == der  # type: ignore[attr-defined]
     freetsa = wx.load_certificates((FIXTURES / "freetsa.pem").read_bytes())
     assert freetsa and freetsa[0].subject.rfc4514_string()
 
