@@ -370,6 +370,19 @@ def test_gguf_metadata_holds_the_runs_template(chatml_run: Path, tmp_path: Path)
     info = export_run(chatml_run, "gguf", tmp_path / "g")
     fields, _ = read_gguf(tmp_path / "g" / info["gguf"]["file"])
     assert fields["tokenizer.chat_template"] == BUILTIN["chatml"]
+    # the same run on a base without any chat template (Gemma 3 270M's case): the run's is the only one
+    base = shutil.copytree(base_dir(chatml_run), tmp_path / "bare")
+    (base / "chat_template.jinja").unlink(missing_ok=True)
+    tok_config = json.loads((base / "tokenizer_config.json").read_text(encoding="utf-8"))
+    tok_config.pop("chat_template", None)
+    (base / "tokenizer_config.json").write_text(json.dumps(tok_config), encoding="utf-8")
+    run = shutil.copytree(chatml_run, tmp_path / "run", ignore=shutil.ignore_patterns("export"))
+    config = (run / "config.yaml").read_text(encoding="utf-8")
+    (run / "config.yaml").write_text(config.replace(str(base_dir(chatml_run)), str(base)), encoding="utf-8")
+    assert base_dir(run) == base
+    info = export_run(run, "gguf", tmp_path / "g2")
+    fields, _ = read_gguf(tmp_path / "g2" / info["gguf"]["file"])
+    assert fields["tokenizer.chat_template"] == BUILTIN["chatml"]
 
 
 def test_a_template_file_is_recorded_by_name_only(tmp_path: Path) -> None:

@@ -113,6 +113,7 @@ def _hub_name(config: dict[str, Any], directory: Path) -> str:
 
 def resolve_base(run: Run) -> BaseModel:
     """Find the run's base model on this machine (converting a GGUF once) and describe it portably."""
+    from witness_evals.train.chat_templates import adapter_chat_template
     from witness_evals.train.model_source import default_model_gguf, resolve_model
 
     spec = run.base_spec
@@ -129,7 +130,8 @@ def resolve_base(run: Run) -> BaseModel:
         path = Path(spec).expanduser()
         if not path.exists():
             raise InputError(f"base model not found: {spec} (config.yaml `model:`)", source=str(run.run_dir))
-        local = resolve_model(spec)
+        # a run trained with its own chat_template may have a base without one
+        local = resolve_model(spec, require_template=adapter_chat_template(run.adapter) is None)
     except InputError as exc:
         if "base model not found" in exc.one_line():
             raise

@@ -146,9 +146,10 @@ class HFBackend:
     ) -> None:
         self.spec = spec
         self.log = log
-        self.model_path = model_dir(spec, model_spec)
         adapter = model_spec.options.get("adapter")
         self.adapter = adapter_dir(spec, adapter, kind="hf") if adapter else None
+        self.run_template = adapter_chat_template(self.adapter) if self.adapter is not None else None
+        self.model_path = model_dir(spec, model_spec, require_template=self.run_template is None)
         self.engine = model_spec.options.get("engine", "auto" if fast else "plain")
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         dtype_name = model_spec.options.get("dtype", "auto")
@@ -179,7 +180,6 @@ class HFBackend:
             tok = AutoTokenizer.from_pretrained(str(self.model_path))
         except (OSError, ValueError) as exc:
             raise spec_error(self.spec, f"cannot load tokenizer: {exc}") from None
-        self.run_template = adapter_chat_template(self.adapter) if self.adapter is not None else None
         if self.run_template is not None:  # the prompt format the adapter was trained with
             tok.chat_template = self.run_template
         if not getattr(tok, "chat_template", None):

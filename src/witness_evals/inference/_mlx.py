@@ -44,9 +44,10 @@ class MLXBackend:
     def __init__(self, spec: str, model_spec: ModelSpec) -> None:
         self.spec = spec
         self.mx, self.mlx_lm = mlx_modules(spec)
-        self.model_path = model_dir(spec, model_spec)
         adapter = model_spec.options.get("adapter")
         self.adapter = adapter_dir(spec, adapter, kind="mlx") if adapter else None
+        run_template = adapter_chat_template(self.adapter) if self.adapter is not None else None
+        self.model_path = model_dir(spec, model_spec, require_template=run_template is None)
         from witness_evals.train.model_source import legacy_rope_theta
 
         try:
@@ -59,7 +60,6 @@ class MLXBackend:
         except (OSError, ValueError, KeyError) as exc:
             raise spec_error(self.spec, f"cannot load with mlx-lm: {one_line(exc)}") from None
         hf_tokenizer = getattr(self.tokenizer, "_tokenizer", self.tokenizer)
-        run_template = adapter_chat_template(self.adapter) if self.adapter is not None else None
         if run_template is not None:  # the prompt format the adapter was trained with
             hf_tokenizer.chat_template = run_template
         if not getattr(hf_tokenizer, "chat_template", None):

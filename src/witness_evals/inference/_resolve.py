@@ -13,8 +13,10 @@ def spec_error(spec: str, message: str) -> InputError:
     return InputError(message, source=f"--model {spec}")
 
 
-def model_dir(spec: str, model: ModelSpec) -> Path:
-    """HF model directory of `hf:`/`mlx:` specs: the embedded default, a `.gguf` (converted once), a dir."""
+def model_dir(spec: str, model: ModelSpec, *, require_template: bool = True) -> Path:
+    """HF model directory of `hf:`/`mlx:` specs: the embedded default, a `.gguf` (converted once), a dir.
+
+    `require_template=False` accepts a base without a chat template (its adapter brings one)."""
     from witness_evals.train.model_source import resolve_model
 
     target: str | None = None if model.target == "default" else model.target
@@ -29,7 +31,7 @@ def model_dir(spec: str, model: ModelSpec) -> Path:
     if target is not None and not Path(target).expanduser().exists():
         raise spec_error(spec, f"no such file or directory: {target}")
     try:
-        return resolve_model(target)
+        return resolve_model(target, require_template=require_template)
     except InputError as exc:
         raise spec_error(spec, exc.one_line()) from None
 
