@@ -40,7 +40,7 @@ from witness_evals.generate.traps_world import (
     SBOM_TYPES,
     World,
 )
-from witness_evals.witness import crypto, versions
+from witness_evals.witness import crypto, versions, x509
 from witness_evals.witness.policy import format_go_time, parse_rfc3339
 from witness_evals.witness.versions import WitnessVersion
 
@@ -382,6 +382,40 @@ def key_base64_der(rng: random.Random, w: World, v: WitnessVersion) -> Case:
         forbid=[entry["key"]],
         must=["LS0tLS1CRUdJTi"],
         concern=("the embedded public key", "the `key` value"),
+    )
+
+
+def root_cert_der(rng: random.Random, w: World, v: WitnessVersion) -> Case:
+    p = copy_policy(w.policy)
+    root = p["roots"][w.root_id]
+    der = x509.cert_der(x509.load_certificate(base64.b64decode(root["certificate"])))
+    root["certificate"] = b64(der)
+    return Case(
+        "broken",
+        "root-cert-der",
+        w,
+        p,
+        heads=(
+            f"the root `{w.root_id}` holds base64 of the DER certificate, not of the PEM file.",
+            f"the `certificate` of the {w.ca_name} root is base64 of DER bytes; witness wants base64 of the PEM text.",
+        ),
+        reasons=(
+            "go-witness base64-decodes `certificate` and parses a PEM block (`cryptoutil.TryParseCertificate`); "
+            "DER bytes are not one, so the trust bundle fails with `invalid pem block` and no x509 signer verifies.",
+            "The root is read with `pem.Decode` first; raw DER has no `-----BEGIN CERTIFICATE-----` block, so "
+            "loading the roots stops with `invalid pem block` in every witness release.",
+        ),
+        fixes=(
+            "Embed the base64 (`base64 -w0`) of the CA certificate in PEM form (it starts with `LS0tLS1CRUdJTi`); "
+            "a DER file converts with `openssl x509 -inform der -outform pem`:",
+            "Store the base64 of the whole `-----BEGIN CERTIFICATE-----` text, which starts with `LS0tLS1CRUdJTi`:",
+        ),
+        fixed=w.policy,
+        flagged="invalid pem",
+        require=[["pem"]],
+        forbid=[root["certificate"]],
+        must=["LS0tLS1CRUdJTi"],
+        concern=("the root certificate", "the `roots` entry"),
     )
 
 
