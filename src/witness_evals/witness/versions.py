@@ -16,7 +16,7 @@ Every field was read from the sources at these tags; `SOURCES` names the file an
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Final
 
 from witness_evals.common.errors import InputError
@@ -150,25 +150,15 @@ V0_10: Final = WitnessVersion(
     policy_ca_intermediates_replace_roots=True,
 )
 
-V0_11: Final = WitnessVersion(
+V0_11: Final = replace(
+    V0_10,
     name="0.11",
     release="v0.11.0",
     releases="v0.11.0",
     go_witness="v0.10.0",
     opa="v1.15.2",
     released="2026-04-14",
-    zero_step_fails=False,
-    empty_attestations_fails=False,
-    artifacts_need_overlap=False,
-    rego_on_every_attestation=False,
-    strongest_digest=False,
-    exact_collection_name=False,
-    dedupe_results=False,
-    x509_policy_signer_needs_constraints=False,
-    failed_policy_verifiers_ignored=False,
-    tsa_requires_eku=False,
     policy_root_intermediates=True,
-    network_trace=False,
     passphrase_flag=False,
     fulcio_use_http_flag=True,
     kms_hashivault=True,
@@ -179,13 +169,14 @@ V0_11: Final = WitnessVersion(
     policy_check_validates_keys=True,
     policy_ca_intermediates_replace_roots=False,
 )
+"""v0.11.0: what changed since v0.10.x; everything else as V0_10."""
 
-V0_12: Final = WitnessVersion(
+V0_12: Final = replace(
+    V0_11,
     name="0.12",
     release="v0.12.0",
     releases="v0.12.0",
     go_witness="v0.12.0",
-    opa="v1.15.2",
     released="2026-07-10",
     zero_step_fails=True,
     empty_attestations_fails=True,
@@ -197,18 +188,9 @@ V0_12: Final = WitnessVersion(
     x509_policy_signer_needs_constraints=True,
     failed_policy_verifiers_ignored=True,
     tsa_requires_eku=True,
-    policy_root_intermediates=True,
     network_trace=True,
-    passphrase_flag=False,
-    fulcio_use_http_flag=True,
-    kms_hashivault=True,
-    kms_gcp_credential_types=True,
-    config_default="",
-    dotwitness_error=True,
-    policy_check_note="",
-    policy_check_validates_keys=True,
-    policy_ca_intermediates_replace_roots=False,
 )
+"""v0.12.0: what changed since v0.11.0; everything else as V0_11."""
 
 PROFILES: Final[dict[str, WitnessVersion]] = {v.name: v for v in (V0_10, V0_11, V0_12)}
 """Every profile, oldest first."""
