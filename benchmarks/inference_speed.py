@@ -6,13 +6,16 @@ CUDA (falling back to length-sorted batches), length-sorted batches elsewhere. E
 warmed up on two short prompts first; its timed call includes everything after that (the
 continuous-batching cache set-up and CUDA-graph capture too).
 
-Prompts: `--prompts FILE` (JSONL of {"messages": [...]}; a last assistant turn is dropped) or N
-synthetic Witness questions of varied length (some carry a policy or an attestation excerpt).
+Prompts: `--suite NAME` (witness-bench's requests, every task in each of `--tiers`, in a seeded
+shuffle so a `--plain-limit` subset is a random sample), `--prompts FILE` (JSONL of
+{"messages": [...]}; a last assistant turn is dropped) or N synthetic Witness questions of varied
+length (some carry a policy or an attestation excerpt).
 `--plain-limit K` times the plain loop on the first K prompts only and extrapolates its total
 at the measured rate (labelled in the table); speed-up is always total time / total time.
 
     python benchmarks/inference_speed.py --n 8 --max-new-tokens 16            # CPU smoke test
     python benchmarks/inference_speed.py --n 1500 --plain-limit 400 --json out.json   # GPU
+    python benchmarks/inference_speed.py --suite default --max-new-tokens 1536 --plain-limit 128  # the suite
 """
 
 from __future__ import annotations
@@ -74,6 +77,16 @@ def synthetic_prompts(n: int, seed: int = 0) -> list[list[dict[str, str]]]:
         if rng.random() < 0.5:
             chat.insert(0, {"role": "system", "content": SYSTEM})
         chats.append(chat)
+    return chats
+
+
+def suite_prompts(name: str, tiers: list[str], seed: int) -> list[list[dict[str, str]]]:
+    """witness-bench's requests: every task of suite `name` in each tier, shuffled with `seed`."""
+    from witness_evals.bench.suites import load_suite
+    from witness_evals.bench.tiers import messages_for
+
+    chats = [messages_for(task, tier) for task in load_suite(name) for tier in tiers]
+    random.Random(seed).shuffle(chats)
     return chats
 
 
@@ -146,7 +159,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="hf:default", help="model spec (default: hf:default)")
     ap.add_argument("--prompts", type=Path, help="JSONL of {messages: [...]} (default: synthetic)")
-    ap.add_argument("--n", type=int, default=400, help="number of prompts")
+    ap.add_argument("--suite", help="witness-bench suite whose requests to answer (default, hand, quick...)")
+    ap.add_argument("--tiers", default="bare,context", help="with --suite: which tiers' requests")
+    ap.add_argument("--n", type=int, default=400, help="number of prompts (with --suite/--prompts: at most)")
     ap.add_argument("--max-new-tokens", type=int, default=1024)
     ap.add_argument("--variants", default="plain,fast", help=f"comma-separated, of {', '.join(VARIANTS)}")
     ap.add_argument("--plain-limit", type=int, default=0, help="time plain on the first K prompts only")
@@ -159,7 +174,13 @@ def main() -> None:
     ap.add_argument("--json", type=Path, help="write the results here")
     args = ap.parse_args()
 
-    chats = read_prompts(args.prompts, args.n) if args.prompts else synthetic_prompts(args.n, args.seed)
+    if args.suite:
+        chats = suite_prompts(args.suite, [t.strip() for t in args.tiers.split(",") if t.strip()], args.seed)
+        chats = chats[: args.n] if args.n else chats
+    elif args.prompts:
+        chats = read_prompts(args.prompts, args.n)
+    else:
+        chats = synthetic_prompts(args.n, args.seed)
     settings = GenerationSettings(max_new_tokens=args.max_new_tokens)
     rows: list[dict[str, Any]] = []
     answers: dict[str, list[Completion]] = {}
@@ -192,7 +213,8 @@ def main() -> None:
             row["identical_to_plain"] = f"{sum(a.text == b.text for a, b in pairs)}/{len(pairs)}"
 
     print(
-        f"\nmodel {args.model}; {len(chats)} prompts; max_new_tokens {args.max_new_tokens}; greedy; "
+        f"\nmodel {args.model}; {len(chats)} prompts"
+        f"{f' (suite {args.suite}, tiers {args.tiers})' if args.suite else ''}; max_new_tokens {args.max_new_tokens}; greedy; "
         f"device {rows[0]['device'] if rows else '?'} ({rows[0]['dtype'] if rows else '?'})"
     )
     header = (

@@ -10,6 +10,9 @@ Engines (`hf:PATH,engine=...`; `load_backend(fast=...)` picks `auto` or `plain`)
   (one line on stderr says so).
 - `auto` (default): `cb` on CUDA for greedy decoding, else `batched`.
 
+`kv_memory=F` caps the continuous-batching KV cache at that share of the GPU memory free after
+loading (transformers' default: 0.9, or 0.8 with sampling), to leave room for another job on the GPU.
+
 Decoding stops at the tokenizer's eos, the generation config's eos and the chat template's
 end-of-turn token (SmolLM2: `<|im_end|>`). The checkpoint's own sampling defaults are ignored: only
 `GenerationSettings` count. bf16 on CUDA, fp32 elsewhere (`dtype=` overrides). An adapter trained
@@ -150,6 +153,7 @@ class HFBackend:
         self.adapter = adapter_dir(spec, adapter, kind="hf") if adapter else None
         self.run_template = adapter_chat_template(self.adapter) if self.adapter is not None else None
         self.model_path = model_dir(spec, model_spec, require_template=self.run_template is None)
+        self.options = dict(model_spec.options)
         self.engine = model_spec.options.get("engine", "auto" if fast else "plain")
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         dtype_name = model_spec.options.get("dtype", "auto")
@@ -428,8 +432,10 @@ class HFBackend:
                 **sampling,
             )
             sizes: dict[str, Any] = {}
+            if "kv_memory" in self.options:
+                sizes["max_memory_percent"] = float(self.options["kv_memory"])
             if self.device.type != "cuda":  # its defaults size the cache from free memory: huge on a CPU
-                sizes = {"num_blocks": self._cpu_cache_blocks(items), "max_batch_tokens": 1024}
+                sizes |= {"num_blocks": self._cpu_cache_blocks(items), "max_batch_tokens": 1024}
             kwargs: dict[str, Any] = {
                 "continuous_batching_config": ContinuousBatchingConfig(seed=settings.seed, **sizes)
             }

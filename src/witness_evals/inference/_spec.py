@@ -10,7 +10,7 @@ from witness_evals.common.errors import InputError
 SCHEMES = ("hf", "openai", "ollama", "mlx", "answers")
 # options each scheme accepts after its target (`hf:PATH,adapter=DIR,...`)
 OPTIONS: dict[str, tuple[str, ...]] = {
-    "hf": ("adapter", "gguf", "dtype", "engine"),
+    "hf": ("adapter", "gguf", "dtype", "engine", "kv_memory"),
     "mlx": ("adapter",),
 }
 ENGINES = ("auto", "cb", "batched", "plain")
@@ -59,6 +59,13 @@ def _split_options(spec: str, kind: str, rest: str) -> tuple[str, dict[str, str]
         raise _error(spec, f"engine must be one of {', '.join(ENGINES)}")
     if options.get("dtype", "auto") not in DTYPES:
         raise _error(spec, f"dtype must be one of {', '.join(DTYPES)}")
+    if "kv_memory" in options:
+        try:
+            share = float(options["kv_memory"])
+        except ValueError:
+            share = -1.0
+        if not 0.0 < share <= 1.0:
+            raise _error(spec, "kv_memory must be a number in (0, 1]: the share of free GPU memory")
     return target, options
 
 

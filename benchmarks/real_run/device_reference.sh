@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# witness-bench reference runs on one GPU (issue #7), the tuned model's figures (#9) and `--fix 2` (#10),
+# in device calls made back to back on one warm machine (it stays warm ~30 s between calls; each call
+# carries at most 64 MiB, so the 98 MB GGUF travels in three parts).
+#
+# Here, before the calls:
+#   .venv/bin/python -c "from pathlib import Path; from witness_evals.train.model_source import \
+#     split_file, default_model_gguf; split_file(default_model_gguf(), Path('.device/parts'), 33*2**20)"
+#   .device/c1 = part000 + parts.json + wheels/ (cryptography asn1crypto cffi pycparser gguf tqdm
+#                gordon-to-regorus jsonschema jsonschema-specifications referencing rpds-py datasketch;
+#                cp312 manylinux: the packages the device image lacks)
+#   .device/c2 = part001 + gen20k.tar.xz (train.jsonl valid.jsonl manifest.json of
+#                `witness-evals generate --out /tmp/gen20k --n 20000 --seed 0 --workers 2`)
+#   .device/c3 = part002
+# Calls (mode, carry):
+#   setup   .device/c1   park part 1, install the wheels into /tmp/site
+#   park    .device/c2   park part 2, unpack the dataset
+#   untuned .device/c3   join the GGUF (sha256), answer speed plain vs fast on the default suite's
+#                        requests (benchmarks/inference_speed.py), start training in the background
+#                        (README recipe), then witness-bench on the untuned model (full default suite)
+#   tuned   (none)       wait for training, witness-bench on the tuned model with --fix 2
+# Results come back in $OUT: *.log, speed.json, untuned.tar.xz / tuned.tar.xz (the run directories),
+# train.tar.xz (metrics, summary, loss plot, config, adapter).
+set -uo pipefail
+MODE=${1:?setup, park, untuned or tuned}
+export PYTHONPATH=/tmp/site:$PWD/src PYTHONUNBUFFERED=1 WITNESS_EVALS_CACHE=/tmp/wecache
+GGUF=/tmp/smollm2.gguf
+RUNS=/tmp/runs
+mkdir -p /tmp/parts $RUNS
+
+bench() {  # bench NAME SPEC LABEL SECONDS [extra options]: resumable, partial results kept
+  local name=$1 spec=$2 label=$3 seconds=$4; shift 4
+  local resume=--no-resume; [ -f $RUNS/$name/run.json ] && resume=--resume
+  local t0; t0=$(date +%s)
+  timeout -k 10 "$seconds" python3 -m witness_evals bench --model "$spec" --suite default --out $RUNS/$name \
+    --label "$label" --workers 12 --no-progress $resume "$@" 2>&1 | grep -v -i warn | tail -40 | tee $OUT/$name.log
+  echo "$name wall $(($(date +%s) - t0)) s" | tee -a $OUT/$name.log
+  tar cJf $OUT/$name.tar.xz -C $RUNS $name
+}
+
+case $MODE in
+setup)
+  cp .device/c1/*.part000 .device/c1/*.parts.json /tmp/parts/ || exit 4
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site .device/c1/wheels/*.whl || exit 3
+  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+  python3 -c 'import sys, torch, transformers, peft, cryptography, regorus, gguf
+print(sys.version.split()[0], "torch", torch.__version__, "transformers", transformers.__version__, "peft", peft.__version__)'
+  ;;
+park)
+  cp .device/c2/*.part001 /tmp/parts/ || exit 4
+  mkdir -p /tmp/data && tar xJf .device/c2/gen20k.tar.xz -C /tmp/data && wc -l /tmp/data/*.jsonl
+  ;;
+untuned)
+  cp .device/c3/*.part002 /tmp/parts/ || exit 4
+  python3 -c "from pathlib import Path; from witness_evals.train.model_source import join_parts
+join_parts(Path('/tmp/parts/SmolLM2-135M-Instruct.Q4_1.gguf.parts.json'), Path('$GGUF'))" || exit 5
+  sha256sum $GGUF
+  timeout -k 10 300 python3 benchmarks/inference_speed.py --model hf:$GGUF --suite default --n 0 \
+    --max-new-tokens 1536 --plain-limit 128 --json $OUT/speed.json 2>&1 | grep -v -i warn | tee $OUT/speed.log
+  # training in the background (its own session: it outlives this call while the machine stays warm)
+  setsid nohup python3 -m witness_evals train --model $GGUF --data /tmp/data --out /tmp/run --no-resume \
+    --set iters=1180 --set batch_size=16 --set max_seq_length=4096 --set learning_rate=2e-4 \
+    --set lr_schedule=cosine --set warmup_steps=30 --set lora_rank=16 --set lora_alpha=32 --set lora_layers=30 \
+    --set eval_every=100 --set val_batches=24 --set save_every=200 --set log_every=20 --set progress=false \
+    >/tmp/train.log 2>&1 </dev/null &
+  sleep 20
+  bench untuned "hf:$GGUF,kv_memory=0.4" "SmolLM2-135M-Instruct untuned" 330
+  tail -5 /tmp/train.log | tee $OUT/train-so-far.log
+  ;;
+tuned)
+  for _ in $(seq 1 100); do pgrep -f "witness_evals train" >/dev/null || break; sleep 5; done
+  tail -30 /tmp/train.log | tee $OUT/train.log
+  (cd /tmp/run && tar cJf $OUT/train.tar.xz --exclude='checkpoint*' --exclude='step_*' .)
+  [ -f $RUNS/untuned/summary.json ] || bench untuned "hf:$GGUF" "SmolLM2-135M-Instruct untuned" 200
+  bench tuned "hf:$GGUF,adapter=/tmp/run" "SmolLM2-135M-Instruct tuned (README recipe, 20k generated)" 420 --fix 2
+  ;;
+*)
+  echo "unknown mode $MODE"; exit 2
+  ;;
+esac
