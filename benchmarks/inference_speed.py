@@ -80,14 +80,16 @@ def synthetic_prompts(n: int, seed: int = 0) -> list[list[dict[str, str]]]:
     return chats
 
 
-def suite_prompts(name: str, tiers: list[str], seed: int) -> list[list[dict[str, str]]]:
-    """witness-bench's requests: every task of suite `name` in each tier, shuffled with `seed`."""
+def suite_prompts(name: str, tiers: list[str], seed: int) -> tuple[list[str], list[list[dict[str, str]]]]:
+    """witness-bench's requests (ids as the bench names them) for every task of suite `name` in each
+    tier, shuffled with `seed`."""
+    from witness_evals.bench.run import request_id
     from witness_evals.bench.suites import load_suite
     from witness_evals.bench.tiers import messages_for
 
-    chats = [messages_for(task, tier) for task in load_suite(name) for tier in tiers]
-    random.Random(seed).shuffle(chats)
-    return chats
+    pairs = [(request_id(t.id, tier, 0), messages_for(t, tier)) for t in load_suite(name) for tier in tiers]
+    random.Random(seed).shuffle(pairs)
+    return [i for i, _ in pairs], [c for _, c in pairs]
 
 
 def read_prompts(path: Path, n: int | None) -> list[list[dict[str, str]]]:
@@ -102,14 +104,15 @@ def read_prompts(path: Path, n: int | None) -> list[list[dict[str, str]]]:
     return chats[:n] if n else chats
 
 
-VARIANTS = ("plain", "fast", "batched", "cb")
+VARIANTS = ("plain", "fast", "batched", "cb", "static")
 
 
 def measure(
     spec: str, variant: str, chats: list[list[dict[str, str]]], settings: GenerationSettings, args: Any
 ) -> tuple[dict[str, Any], list[Completion]]:
-    """Time one variant: `plain`/`fast` are `load_backend(fast=...)`; `batched`/`cb` force that engine."""
-    if variant in ("batched", "cb"):
+    """Time one variant: `plain`/`fast` are `load_backend(fast=...)`; `batched`/`cb`/`static` force
+    that engine."""
+    if variant in ("batched", "cb", "static"):
         if not spec.startswith("hf:") and spec != "default":
             sys.exit(f"variant {variant} needs an hf: model")
         spec = f"{'hf:default' if spec == 'default' else spec},engine={variant}"
@@ -155,13 +158,52 @@ def _sync() -> None:
         pass
 
 
+def print_table(rows: list[dict[str, Any]], title: str, n_prompts: int) -> None:
+    """The comparison table; speed-up is total time of `plain` / total time of the variant."""
+    plain = next((r for r in rows if r["variant"] == "plain"), None)
+    for row in rows:
+        row["speedup_vs_plain"] = plain["total_s"] / row["total_s"] if plain else None
+    print(f"\n{title}")
+    header = (
+        f"{'variant':8} {'engine':10} {'prompts':>8} {'answers/s':>10} {'gen tok/s':>10} {'total s':>10} "
+        f"{'speed-up':>9} {'same as plain':>14}"
+    )
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        measured = f"{row['prompts']}" + ("*" if row["extrapolated"] else "")
+        speedup = f"{row['speedup_vs_plain']:.2f}x" if row["speedup_vs_plain"] else "-"
+        print(
+            f"{row['variant']:8} {row['engine']!s:10} {measured:>8} {row['answers_per_s']:>10.2f} "
+            f"{row['tokens_per_s']:>10.0f} {row['total_s']:>10.1f} {speedup:>9} "
+            f"{row.get('identical_to_plain', '-'):>14}"
+        )
+    if any(r["extrapolated"] for r in rows):
+        print(
+            f"* timed on that many (the first) prompts only; total s extrapolated to {n_prompts} at the measured rate"
+        )
+
+
+def combine(paths: list[Path], out: Path | None) -> None:
+    """One table from the --json files of separate runs (one variant per process, same prompts)."""
+    runs = [json.loads(p.read_text(encoding="utf-8")) for p in paths]
+    rows = [row for run in runs for row in run["rows"]]
+    if not rows:
+        sys.exit("no rows in " + ", ".join(map(str, paths)))
+    print_table(rows, runs[0]["title"] + f" (combined from {len(paths)} runs)", runs[0]["n_prompts"])
+    if out:
+        out.write_text(json.dumps({"combined": [str(p) for p in paths], "rows": rows}, indent=1) + "\n")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="hf:default", help="model spec (default: hf:default)")
     ap.add_argument("--prompts", type=Path, help="JSONL of {messages: [...]} (default: synthetic)")
     ap.add_argument("--suite", help="witness-bench suite whose requests to answer (default, hand, quick...)")
     ap.add_argument("--tiers", default="bare,context", help="with --suite: which tiers' requests")
-    ap.add_argument("--n", type=int, default=400, help="number of prompts (with --suite/--prompts: at most)")
+    ap.add_argument(
+        "--n", type=int, default=400, help="number of prompts (with --suite/--prompts: at most; 0: all)"
+    )
     ap.add_argument("--max-new-tokens", type=int, default=1024)
     ap.add_argument("--variants", default="plain,fast", help=f"comma-separated, of {', '.join(VARIANTS)}")
     ap.add_argument("--plain-limit", type=int, default=0, help="time plain on the first K prompts only")
@@ -172,15 +214,30 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=None, help="batch size of plain/batched engines")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", type=Path, help="write the results here")
+    ap.add_argument(
+        "--answers",
+        type=Path,
+        help="write the last variant's answers here (JSONL; with --suite: `bench --model answers:FILE` scores them)",
+    )
+    ap.add_argument(
+        "--combine", type=Path, nargs="+", help="print one table from these --json files and exit"
+    )
     args = ap.parse_args()
+    if args.combine:
+        combine(args.combine, args.json)
+        return
 
     if args.suite:
-        chats = suite_prompts(args.suite, [t.strip() for t in args.tiers.split(",") if t.strip()], args.seed)
-        chats = chats[: args.n] if args.n else chats
-    elif args.prompts:
-        chats = read_prompts(args.prompts, args.n)
+        tiers = [t.strip() for t in args.tiers.split(",") if t.strip()]
+        ids, chats = suite_prompts(args.suite, tiers, args.seed)
+        ids, chats = (ids[: args.n], chats[: args.n]) if args.n else (ids, chats)
     else:
-        chats = synthetic_prompts(args.n, args.seed)
+        chats = (
+            read_prompts(args.prompts, args.n or None)
+            if args.prompts
+            else synthetic_prompts(args.n, args.seed)
+        )
+        ids = [str(i) for i in range(len(chats))]
     settings = GenerationSettings(max_new_tokens=args.max_new_tokens)
     rows: list[dict[str, Any]] = []
     answers: dict[str, list[Completion]] = {}
@@ -204,44 +261,27 @@ def main() -> None:
             file=sys.stderr,
             flush=True,
         )
-    plain = next((r for r in rows if r["variant"] == "plain"), None)
-    for row in rows:
-        row["speedup_vs_plain"] = plain["total_s"] / row["total_s"] if plain else None
     if "plain" in answers:  # greedy texts of the prompts both variants answered
         for row in rows:
             pairs = list(zip(answers["plain"], answers[row["variant"]], strict=False))
             row["identical_to_plain"] = f"{sum(a.text == b.text for a, b in pairs)}/{len(pairs)}"
-
-    print(
-        f"\nmodel {args.model}; {len(chats)} prompts"
-        f"{f' (suite {args.suite}, tiers {args.tiers})' if args.suite else ''}; max_new_tokens {args.max_new_tokens}; greedy; "
-        f"device {rows[0]['device'] if rows else '?'} ({rows[0]['dtype'] if rows else '?'})"
+    title = (
+        f"model {args.model}; {len(chats)} prompts"
+        f"{f' (suite {args.suite}, tiers {args.tiers})' if args.suite else ''}; max_new_tokens "
+        f"{args.max_new_tokens}; greedy; device {rows[0]['device'] if rows else '?'} "
+        f"({rows[0]['dtype'] if rows else '?'})"
     )
-    header = (
-        f"{'variant':8} {'engine':8} {'prompts':>8} {'answers/s':>10} {'gen tok/s':>10} {'total s':>10} "
-        f"{'speed-up':>9} {'same as plain':>14}"
-    )
-    print(header)
-    print("-" * len(header))
-    for row in rows:
-        measured = f"{row['prompts']}" + ("*" if row["extrapolated"] else "")
-        speedup = f"{row['speedup_vs_plain']:.2f}x" if row["speedup_vs_plain"] else "-"
-        print(
-            f"{row['variant']:8} {row['engine']!s:8} {measured:>8} {row['answers_per_s']:>10.2f} "
-            f"{row['tokens_per_s']:>10.0f} {row['total_s']:>10.1f} {speedup:>9} "
-            f"{row.get('identical_to_plain', '-'):>14}"
-        )
-    if any(r["extrapolated"] for r in rows):
-        print(
-            f"* timed on that many (the first) prompts only; total s extrapolated to {len(chats)} at the measured rate"
-        )
+    print_table(rows, title, len(chats))
     if args.json:
-        args.json.write_text(
-            json.dumps(
-                {"settings": vars(args) | {"prompts": str(args.prompts)}, "rows": rows}, indent=1, default=str
-            )
-            + "\n"
-        )
+        settings_out = vars(args) | {"prompts": str(args.prompts), "answers": str(args.answers)}
+        payload = {"title": title, "n_prompts": len(chats), "settings": settings_out, "rows": rows}
+        args.json.write_text(json.dumps(payload, indent=1, default=str) + "\n")
+    if args.answers and rows:
+        last = answers[rows[-1]["variant"]]
+        with args.answers.open("w", encoding="utf-8") as fh:
+            for rid, c in zip(ids, last, strict=False):
+                row = {"id": rid, "answer": c.text, "prompt_tokens": c.prompt_tokens}
+                fh.write(json.dumps(row | {"completion_tokens": c.completion_tokens}) + "\n")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # witness-bench reference runs on one GPU (issue #7), the tuned model's figures (#9) and `--fix 2` (#10),
 # in device calls made back to back on one warm machine (it stays warm ~30 s between calls; each call
-# carries at most 64 MiB, so the 98 MB GGUF travels in three parts).
+# carries at most 64 MiB, so the 98 MB GGUF travels in three parts). One job per call, nothing in the
+# background: a training run beside an inference engine ran out of GPU memory (2026-12-05).
 #
 # Here, before the calls:
 #   .venv/bin/python -c "from pathlib import Path; from witness_evals.train.model_source import \
@@ -13,16 +14,17 @@
 #                `witness-evals generate --out /tmp/gen20k --n 20000 --seed 0 --workers 2`)
 #   .device/c3 = part002
 # Calls (mode, carry):
-#   setup   .device/c1   park part 1, install the wheels into /tmp/site
-#   park    .device/c2   park part 2, unpack the dataset
-#   untuned .device/c3   join the GGUF (sha256), answer speed plain vs fast on the default suite's
-#                        requests (benchmarks/inference_speed.py), start training in the background
-#                        (README recipe), then witness-bench on the untuned model (full default suite)
-#   tuned   (none)       wait for training, witness-bench on the tuned model with --fix 2
-# Results come back in $OUT: *.log, speed.json, untuned.tar.xz / tuned.tar.xz (the run directories),
+#   setup   .device/c1  park part 1, install the wheels into /tmp/site
+#   park    .device/c2  park part 2, unpack the dataset
+#   speed   .device/c3  join the GGUF (sha256); answer speed on the default suite's requests, one engine
+#                       per process (plain on 64 prompts, cb on 256, static on all 1,622 with its answers
+#                       kept), then score the static answers as the untuned reference run
+#   train   (none)      README recipe on the dataset; resumable: call again if it stops at its limit
+#   tuned   (none)      witness-bench on the tuned model (engine=static), then the same with --fix 2
+# Results come back in $OUT: *.log, speed*.json, untuned.tar.xz, tuned*.tar.xz (run directories),
 # train.tar.xz (metrics, summary, loss plot, config, adapter).
 set -uo pipefail
-MODE=${1:?setup, park, untuned or tuned}
+MODE=${1:?setup, park, speed, train or tuned}
 export PYTHONPATH=/tmp/site:$PWD/src PYTHONUNBUFFERED=1 WITNESS_EVALS_CACHE=/tmp/wecache
 GGUF=/tmp/smollm2.gguf
 RUNS=/tmp/runs
@@ -30,12 +32,19 @@ mkdir -p /tmp/parts $RUNS
 
 bench() {  # bench NAME SPEC LABEL SECONDS [extra options]: resumable, partial results kept
   local name=$1 spec=$2 label=$3 seconds=$4; shift 4
-  local resume=--no-resume; [ -f $RUNS/$name/run.json ] && resume=--resume
+  local resume=(); [ -f $RUNS/$name/run.json ] && resume=(--resume)
   local t0; t0=$(date +%s)
   timeout -k 10 "$seconds" python3 -m witness_evals bench --model "$spec" --suite default --out $RUNS/$name \
-    --label "$label" --workers 12 --no-progress $resume "$@" 2>&1 | grep -v -i warn | tail -40 | tee $OUT/$name.log
+    --label "$label" --workers 14 --no-progress "${resume[@]}" "$@" 2>&1 | grep -v -i warn | tail -40 | tee $OUT/$name.log
   echo "$name wall $(($(date +%s) - t0)) s" | tee -a $OUT/$name.log
   tar cJf $OUT/$name.tar.xz -C $RUNS $name
+}
+
+speed() {  # speed VARIANT SECONDS [options]: one engine in its own process
+  local variant=$1 seconds=$2; shift 2
+  timeout -k 10 "$seconds" python3 benchmarks/inference_speed.py --model hf:$GGUF --suite default --n 0 \
+    --max-new-tokens 1536 --variants "$variant" --json $OUT/speed-$variant.json "$@" 2>&1 | grep -v -i warn |
+    tail -8 | tee -a $OUT/speed.log
 }
 
 case $MODE in
@@ -50,29 +59,33 @@ park)
   cp .device/c2/*.part001 /tmp/parts/ || exit 4
   mkdir -p /tmp/data && tar xJf .device/c2/gen20k.tar.xz -C /tmp/data && wc -l /tmp/data/*.jsonl
   ;;
-untuned)
+speed)
   cp .device/c3/*.part002 /tmp/parts/ || exit 4
   python3 -c "from pathlib import Path; from witness_evals.train.model_source import join_parts
 join_parts(Path('/tmp/parts/SmolLM2-135M-Instruct.Q4_1.gguf.parts.json'), Path('$GGUF'))" || exit 5
-  sha256sum $GGUF
-  timeout -k 10 300 python3 benchmarks/inference_speed.py --model hf:$GGUF --suite default --n 0 \
-    --max-new-tokens 1536 --plain-limit 128 --json $OUT/speed.json 2>&1 | grep -v -i warn | tee $OUT/speed.log
-  # training in the background (its own session: it outlives this call while the machine stays warm)
-  setsid nohup python3 -m witness_evals train --model $GGUF --data /tmp/data --out /tmp/run --no-resume \
+  sha256sum $GGUF   # b179c952...0db53
+  python3 -c "from witness_evals.train.model_source import resolve_model; print(resolve_model('$GGUF'))" 2>&1 | tail -1
+  speed static 240 --answers /tmp/static-answers.jsonl
+  speed plain 150 --limit plain=64
+  speed cb 100 --limit cb=256
+  python3 benchmarks/inference_speed.py --combine $OUT/speed-*.json --json $OUT/speed.json | tee -a $OUT/speed.log
+  [ -s /tmp/static-answers.jsonl ] && bench untuned "answers:/tmp/static-answers.jsonl" \
+    "SmolLM2-135M-Instruct untuned (engine=static)" 120
+  ;;
+train)
+  resume=(--no-resume); [ -d /tmp/run/checkpoints ] && resume=(--resume)
+  T0=$(date +%s)
+  timeout -k 10 560 python3 -m witness_evals train --model $GGUF --data /tmp/data --out /tmp/run "${resume[@]}" \
     --set iters=1180 --set batch_size=16 --set max_seq_length=4096 --set learning_rate=2e-4 \
     --set lr_schedule=cosine --set warmup_steps=30 --set lora_rank=16 --set lora_alpha=32 --set lora_layers=30 \
-    --set eval_every=100 --set val_batches=24 --set save_every=200 --set log_every=20 --set progress=false \
-    >/tmp/train.log 2>&1 </dev/null &
-  sleep 20
-  bench untuned "hf:$GGUF,kv_memory=0.4" "SmolLM2-135M-Instruct untuned" 330
-  tail -5 /tmp/train.log | tee $OUT/train-so-far.log
+    --set eval_every=100 --set val_batches=24 --set save_every=100 --set log_every=50 --set progress=false \
+    2>&1 | grep -v -i "warn\|dynamo\|This call\|File \"\|return _\|found = " | tee -a $OUT/train.log
+  echo "train wall $(($(date +%s) - T0)) s" | tee -a $OUT/train.log
+  (cd /tmp/run && tar cJf $OUT/train.tar.xz --exclude='checkpoints' .)
   ;;
 tuned)
-  for _ in $(seq 1 100); do pgrep -f "witness_evals train" >/dev/null || break; sleep 5; done
-  tail -30 /tmp/train.log | tee $OUT/train.log
-  (cd /tmp/run && tar cJf $OUT/train.tar.xz --exclude='checkpoint*' --exclude='step_*' .)
-  [ -f $RUNS/untuned/summary.json ] || bench untuned "hf:$GGUF" "SmolLM2-135M-Instruct untuned" 200
-  bench tuned "hf:$GGUF,adapter=/tmp/run" "SmolLM2-135M-Instruct tuned (README recipe, 20k generated)" 420 --fix 2
+  bench tuned "hf:$GGUF,adapter=/tmp/run,engine=static" "SmolLM2-135M-Instruct tuned (README recipe)" 280
+  bench tuned-fix2 "hf:$GGUF,adapter=/tmp/run,engine=static" "SmolLM2-135M-Instruct tuned, --fix 2" 280 --fix 2
   ;;
 *)
   echo "unknown mode $MODE"; exit 2

@@ -93,6 +93,19 @@ def test_continuous_batching_engine_matches_plain(default_model_dir: Path, plain
         backend.close()
 
 
+def test_static_cache_engine_matches_plain(default_model_dir: Path, plain_backend: Any) -> None:
+    """The compiled static-cache engine (torch.compile forced on the CPU) answers as `plain` does."""
+    backend: Any = load_backend(f"hf:{default_model_dir},engine=static", device="cpu")
+    try:
+        settings = GenerationSettings(max_new_tokens=6)
+        done = backend.generate(requests()[:2], settings)
+        assert backend.last_engine == "static"
+        assert [c.text for c in done] == [c.text for c in plain_backend.generate(requests()[:2], settings)]
+        assert all(c.text and c.error is None for c in done)
+    finally:
+        backend.close()
+
+
 def test_hf_default_and_a_training_run_as_adapter(
     default_cache_env: None, default_model_dir: Path, tmp_path: Path, plain_backend: Any
 ) -> None:

@@ -8,6 +8,10 @@ Engines (`hf:PATH,engine=...`; `load_backend(fast=...)` picks `auto` or `plain`)
 - `cb`: transformers continuous batching (paged attention, CUDA graphs): requests join and leave the
   running batch one by one. If it is missing or fails, the unfinished requests go to `batched`
   (one line on stderr says so).
+- `static`: `batched` with a static KV cache (its length rounded up to a multiple of 1024) and the
+  decoding step compiled by `torch.compile` (CUDA graphs on CUDA; transformers' `CompileConfig`);
+  each batch but the last is full, so few shapes are compiled. For small models, whose decoding
+  step is launch-bound, this is the lever the issue names.
 - `auto` (default): `cb` on CUDA for greedy decoding, else `batched`.
 
 `kv_memory=F` caps the continuous-batching KV cache at that share of the GPU memory free after
@@ -29,6 +33,7 @@ change a token). `engine=cb` with sampling seeds transformers' global generator 
 from __future__ import annotations
 
 import gc
+import inspect
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -53,7 +58,8 @@ from witness_evals.train.chat_templates import adapter_chat_template
 
 _MASK32 = 0xFFFFFFFF
 CPU_CACHE_BYTES = 2 << 30  # continuous batching off CUDA: KV cache budget
-CB_STALL_SECONDS = 600  # continuous batching with no finished request for this long is given up
+CB_STALL_SECONDS = 600
+STATIC_CACHE_STEP = 1024  # `static` engine: cache lengths are rounded up to a multiple of this  # continuous batching with no finished request for this long is given up
 DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
 
 
@@ -286,7 +292,7 @@ class HFBackend:
             items = self._run_cb(items, settings, finish)
             engine = "cb" if not items else "batched" if len(items) == before else "cb+batched"
         if items:
-            self._run_batched(items, settings, finish, sort=engine != "plain")
+            self._run_batched(items, settings, finish, sort=engine != "plain", static=engine == "static")
         self.last_engine = engine if requests else self.last_engine
         return [results[i] for i in range(len(requests))]
 
@@ -328,10 +334,12 @@ class HFBackend:
         finish: Callable[[int, list[int], int, float], None],
         *,
         sort: bool,
+        static: bool = False,
         streamer: Any = None,
     ) -> None:
-        """`plain` (input order, no per-row budget) or `batched` (sorted, per-row budgets);
-        `streamer` (one item only) gets the new tokens as they come."""
+        """`plain` (input order, no per-row budget), `batched` (sorted, per-row budgets) or `static`
+        (`batched` on a compiled static-cache decoding step); `streamer` (one item only) gets the new
+        tokens as they come."""
         from transformers import LogitsProcessorList, StoppingCriteriaList
 
         ordered = sorted(items, key=lambda it: (it.budget, len(it.ids))) if sort else items
@@ -354,6 +362,7 @@ class HFBackend:
             criteria = StoppingCriteriaList()
             if sort and min(budgets) < max(budgets):
                 criteria.append(_row_budget_criterion(torch.tensor(budgets, device=self.device), width))
+            extra = self._static_cache(width + max(budgets)) if static else {}
             with torch.inference_mode():
                 out = self.model.generate(
                     input_ids=ids,
@@ -365,11 +374,28 @@ class HFBackend:
                     logits_processor=processors,
                     stopping_criteria=criteria,
                     streamer=streamer,
+                    **extra,
                 )
             rows = out[:, width:].tolist()
             seconds = (time.perf_counter() - began) / len(chunk)
             for it, row in zip(chunk, rows, strict=True):
                 finish(it.index, row[: it.budget], len(it.ids), seconds)
+
+    def _static_cache(self, length: int) -> dict[str, Any]:
+        """`generate` arguments for the `static` engine: a static cache of `length` rounded up to a
+        multiple of STATIC_CACHE_STEP (one compiled graph per batch shape and cache length) and a
+        compile configuration (also off CUDA, where transformers would not compile by default)."""
+        from transformers import CompileConfig, StaticCache
+
+        size = -(-length // STATIC_CACHE_STEP) * STATIC_CACHE_STEP
+        if self.context is not None:
+            size = min(size, max(self.context, length))
+        compile_config = CompileConfig()
+        if self.device.type != "cuda":
+            compile_config._compile_all_devices = True  # transformers' switch to compile off CUDA
+        # transformers >= 5.2x names the argument `cache`; earlier 5.x `past_key_values`
+        key = "cache" if "cache" in inspect.signature(self.model.forward).parameters else "past_key_values"
+        return {key: StaticCache(config=self.model.config, max_cache_len=size), "compile_config": compile_config}
 
     def stream(
         self, request: Request, settings: GenerationSettings, on_text: Callable[[str], None]

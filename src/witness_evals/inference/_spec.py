@@ -13,7 +13,7 @@ OPTIONS: dict[str, tuple[str, ...]] = {
     "hf": ("adapter", "gguf", "dtype", "engine", "kv_memory"),
     "mlx": ("adapter",),
 }
-ENGINES = ("auto", "cb", "batched", "plain")
+ENGINES = ("auto", "cb", "static", "batched", "plain")
 DTYPES = ("auto", "bf16", "fp16", "fp32")
 USAGE = (
     "expected default, hf:PATH[,adapter=DIR][,gguf=FILE], openai:BASE_URL#MODEL, "

@@ -498,6 +498,10 @@ class Trainer:
                 window_tokens, window_start = 0, now
                 if bar is not None:
                     bar.set_postfix(loss=f"{loss:.4f}", tok_s=f"{tps:,.0f}")
+                elif self.dist.main:  # no progress bar (logs, CI): one line per log_every steps
+                    self.log(
+                        f"step {self.step}/{self.total_steps}: loss {loss:.4f}, lr {lr:.2e}, {tps:,.0f} tokens/s"
+                    )
             if bar is not None:
                 bar.update(1)
             if self.step % cfg.eval_every == 0 or last:
@@ -514,6 +518,8 @@ class Trainer:
     def _eval_and_keep_best(self) -> bool:
         val = self.evaluate()
         self._metric({"event": "eval", "step": self.step, "val_loss": val})
+        if not self.cfg.progress and self.dist.main:
+            self.log(f"step {self.step}/{self.total_steps}: validation loss {val:.4f}")
         if self.best_val is None or val < self.best_val:
             self.best_val, self.best_step, self.bad_evals = val, self.step, 0
             if self.dist.main:
