@@ -47,7 +47,7 @@ def test_full_run_writes_everything(tiny_model: Path, chat_data: Path, tmp_path:
     # no progress bar: a line per log_every steps and per evaluation, for logs and CI
     steps = [m for m in lines if m.startswith("step ") and "tokens/s" in m]
     assert [m.split(":")[0] for m in steps] == [f"step {i}/6" for i in range(1, 7)]
-    assert [m for m in lines if "validation loss" in m][0].startswith("step 3/6: validation loss ")
+    assert next(m for m in lines if "validation loss" in m).startswith("step 3/6: validation loss ")
     assert summary["data"]["train"]["examples"] == 24 and summary["data"]["train"]["dropped_too_long"] == 0
     for name in (
         "adapter/adapter_model.safetensors",

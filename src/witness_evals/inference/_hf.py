@@ -392,10 +392,13 @@ class HFBackend:
             size = min(size, max(self.context, length))
         compile_config = CompileConfig()
         if self.device.type != "cuda":
-            compile_config._compile_all_devices = True  # transformers' switch to compile off CUDA
+            compile_config._compile_all_devices = True  # type: ignore[assignment]  # transformers' switch to compile off CUDA
         # transformers >= 5.2x names the argument `cache`; earlier 5.x `past_key_values`
         key = "cache" if "cache" in inspect.signature(self.model.forward).parameters else "past_key_values"
-        return {key: StaticCache(config=self.model.config, max_cache_len=size), "compile_config": compile_config}
+        return {
+            key: StaticCache(config=self.model.config, max_cache_len=size),
+            "compile_config": compile_config,
+        }
 
     def stream(
         self, request: Request, settings: GenerationSettings, on_text: Callable[[str], None]
