@@ -20,7 +20,7 @@
 #                       per process (plain on 64 prompts, cb on 256, static on all 1,622 with its answers
 #                       kept), then score the static answers as the untuned reference run
 #   train   (none)      README recipe on the dataset; resumable: call again if it stops at its limit
-#   tuned   (none)      witness-bench on the tuned model (engine=static), then the same with --fix 2
+#   tuned   (none)      witness-bench on the tuned model (engine=static), then --fix 2 from its answers
 # Results come back in $OUT: *.log, speed*.json, untuned.tar.xz, tuned*.tar.xz (run directories),
 # train.tar.xz (metrics, summary, loss plot, config, adapter).
 set -uo pipefail
@@ -85,7 +85,8 @@ train)
   ;;
 tuned)
   bench tuned "hf:$GGUF,adapter=/tmp/run,engine=static" "SmolLM2-135M-Instruct tuned (README recipe)" 280
-  bench tuned-fix2 "hf:$GGUF,adapter=/tmp/run,engine=static" "SmolLM2-135M-Instruct tuned, --fix 2" 280 --fix 2
+  bench tuned-fix2 "hf:$GGUF,adapter=/tmp/run,engine=static" "SmolLM2-135M-Instruct tuned, --fix 2" 280 --fix 2 \
+    --first-answers $RUNS/tuned
   ;;
 *)
   echo "unknown mode $MODE"; exit 2

@@ -131,3 +131,33 @@ def test_cli_bench_fix_prints_pass_at_1_per_round(tmp_path: Path) -> None:
         timeout=120,
     )
     assert bad.returncode == 2 and bad.stderr.strip() == "error: --fix must be between 0 and 5"
+
+
+def test_fix_rounds_can_start_from_a_finished_runs_answers(tmp_path: Path) -> None:
+    answers, _a, _b, n = _script(tmp_path / "answers.jsonl")
+    plain = run_bench(f"answers:{answers}", tmp_path / "plain", replace(OPTIONS, fix=0))
+    fixer = bench_fixer(witness_version=OPTIONS.witness_version, now=NOW)
+    phases: list[str] = []
+    summary = run_bench(
+        f"answers:{answers}",
+        tmp_path / "fix",
+        OPTIONS,
+        fixer=fixer,
+        first_answers=tmp_path / "plain",
+        progress=lambda p, d, t: phases.append(p),
+    )
+    assert "answer" not in phases and phases.count("fix 1") == 2 and phases.count("fix 2") == 1
+    bare = summary["fix"]["tiers"]["bare"]["pass@1_by_fix_rounds"]
+    assert bare[0] == plain["tiers"]["bare"]["pass@1"] and bare[-1] == 1.0
+    with pytest.raises(InputError, match="answers of model"):
+        run_bench("answers:other.jsonl", tmp_path / "f2", OPTIONS, fixer=fixer, first_answers=tmp_path / "plain")
+    with pytest.raises(InputError, match="max_new_tokens=1536, not 99"):
+        run_bench(
+            f"answers:{answers}",
+            tmp_path / "f3",
+            replace(OPTIONS, max_new_tokens=99),
+            fixer=fixer,
+            first_answers=tmp_path / "plain",
+        )
+    with pytest.raises(InputError, match="not a witness-bench run"):
+        run_bench(f"answers:{answers}", tmp_path / "f4", OPTIONS, fixer=fixer, first_answers=tmp_path)

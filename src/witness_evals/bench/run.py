@@ -171,6 +171,36 @@ def _prepare_dir(out: Path, info: dict[str, Any], resume: bool) -> None:
     write_atomic(run_file, json.dumps(info, indent=1, sort_keys=True) + "\n")
 
 
+def _take_first_answers(
+    source: Path, info: dict[str, Any], answered: dict[str, dict[str, Any]], answers_file: Path
+) -> None:
+    """Copy the round-0 answers of run `source` (same suite, model and settings but `fix`) into
+    this run's answers file; `InputError` naming the file when the runs do not match."""
+    run_file = source / "run.json"
+    try:
+        old = json.loads(run_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"not a witness-bench run ({type(exc).__name__})", source=str(run_file)) from None
+    if not isinstance(old, dict):
+        raise InputError("not a witness-bench run", source=str(run_file))
+    if (old.get("suite_version"), old.get("fingerprint")) != (info["suite_version"], info["fingerprint"]):
+        raise InputError("made with another suite", source=str(run_file))
+    if old.get("model") != info["model"]:
+        raise InputError(f"answers of model {old.get('model')!r}, not {info['model']!r}", source=str(run_file))
+    for key in SETTINGS_THAT_MUST_MATCH:
+        if key != "fix" and (old.get("settings") or {}).get(key) != info["settings"].get(key):
+            raise InputError(
+                f"was run with {key}={(old.get('settings') or {}).get(key)!r}, not {info['settings'].get(key)!r}",
+                source=str(run_file),
+            )
+    if not (source / "answers.jsonl").is_file():
+        raise InputError("no answers.jsonl in this run", source=str(source))
+    for rid, row in _read_jsonl(source / "answers.jsonl", "id").items():
+        if split_round(rid)[1] == 0 and rid not in answered and not row.get("error"):
+            _append(answers_file, row)
+            answered[rid] = row
+
+
 # ----------------------------------------------------------------------------- scoring
 
 _WORKER_CTX: ScoreContext | None = None
@@ -341,11 +371,15 @@ def run_bench(
     backend_options: dict[str, Any] | None = None,
     progress: Progress | None = None,
     fixer: Fixer | None = None,
+    first_answers: Path | None = None,
 ) -> dict[str, Any]:
     """Answer, score and summarise; returns the summary (also written to `out/summary.json`).
 
     With `options.fix > 0`, `fixer` (e.g. `witness_evals.assist.bench_fixer(...)`) runs the fix
     rounds; every round is recorded and the summary gets pass@1 after each round (`fix_rounds`).
+    `first_answers`: a finished run of the same model, suite and generation settings whose answers
+    are taken as this run's first answers (round 0), so `--fix N` after a plain run only asks the
+    fix rounds.
     """
     from witness_evals.bench.summary import write_summary
     from witness_evals.inference import parse_spec
@@ -371,6 +405,8 @@ def run_bench(
     _prepare_dir(out, info, resume)
     answers_file, samples_file = out / "answers.jsonl", out / "samples.jsonl"
     answered = _read_jsonl(answers_file, "id")
+    if first_answers is not None:
+        _take_first_answers(first_answers, info, answered, answers_file)
     scored = _read_jsonl(samples_file, "id")
     wanted = [
         (t, tier, s, request_id(t.id, tier, s))

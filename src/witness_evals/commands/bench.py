@@ -79,6 +79,12 @@ def bench(
     fix: int = typer.Option(
         0, "--fix", help="Fix rounds: failed self-checks go back to the model, up to N times (0-5)."
     ),
+    first_answers: Path | None = typer.Option(
+        None,
+        "--first-answers",
+        help="A finished run of the same model and settings: its answers are this run's first "
+        "answers (e.g. --fix N after a plain run asks only the fix rounds).",
+    ),
     workers: int = typer.Option(1, "--workers", help="Scoring processes."),
     batch_size: int | None = typer.Option(None, "--batch-size", help="hf: prompts per batch."),
     concurrency: int = typer.Option(8, "--concurrency", help="HTTP backends: requests in flight."),
@@ -128,6 +134,7 @@ def bench(
         backend_options=backend_options,
         progress=_progress_bar(progress),
         fixer=_fixer(options),
+        first_answers=first_answers,
     )
     typer.echo(format_table(summary))
     if fix:
