@@ -1031,7 +1031,8 @@ def _collection_artifacts_error(
             if version.artifacts_need_overlap:
                 break
         if not accepted:
-            return "failed to verify artifacts: " + ", ".join(reasons)
+            # ErrVerifyArtifactsFailed: fmt.Sprintf("failed to verify artifacts: %v", reasons), a Go []string
+            return "failed to verify artifacts: [" + " ".join(reasons) + "]"
     return None
 
 

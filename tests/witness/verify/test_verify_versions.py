@@ -88,8 +88,8 @@ def test_artifacts_from_needs_an_overlapping_path(world: World, version: str) ->
         return
     assert not res.passed
     assert any(
-        "failed to verify artifacts: no artifacts in common between the step's materials and the referenced "
-        "step's artifacts" in r
+        "failed to verify artifacts: [no artifacts in common between the step's materials and the referenced "
+        "step's artifacts]" in r
         for r in res.reasons
     ), res.reasons
 

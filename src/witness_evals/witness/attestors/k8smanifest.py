@@ -80,7 +80,10 @@ def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
 
     path = "manifests.yaml"
     raw = s.files_after.get(path)
-    objs = [o for o in yaml.safe_load_all(raw) if isinstance(o, dict)] if raw else k8s_objects(s)
+    loader = getattr(
+        yaml, "CSafeLoader", yaml.SafeLoader
+    )  # libyaml's parser when present: same objects, 10x faster
+    objs = [o for o in yaml.load_all(raw, Loader=loader) if isinstance(o, dict)] if raw else k8s_objects(s)
     docs = []
     seen: dict[str, int] = {}
     for obj in objs:
