@@ -50,12 +50,14 @@ def whole(n: int, workers: list[int]) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--per-family", type=int, default=300)
-    ap.add_argument("--n", type=int, default=3000)
+    ap.add_argument("--per-family", type=int, default=300, help="examples per family (0: skip)")
+    ap.add_argument("--n", type=int, default=3000, help="whole-dataset size (0: skip)")
     ap.add_argument("--workers", default="1,2")
     args = ap.parse_args()
-    per_family(args.per_family)
-    whole(args.n, [int(x) for x in args.workers.split(",")])
+    if args.per_family:
+        per_family(args.per_family)
+    if args.n:
+        whole(args.n, [int(x) for x in args.workers.split(",")])
 
 
 if __name__ == "__main__":
