@@ -35,6 +35,7 @@ from witness_evals.generate.traps_case import (
     rekey,
     rename_key,
     set_module,
+    types_phrase,
 )
 from witness_evals.generate.traps_world import (
     SBOM_TYPES,
@@ -110,8 +111,8 @@ def type_version(rng: random.Random, w: World, v: WitnessVersion) -> Case:
         reasons=(
             "Witness compares attestation types by exact string equality, so the required type is never "
             f"found in the collection and step `{step}` fails.",
-            "Types are matched as exact strings; no collection ever contains the version you wrote, so the "
-            "step is never satisfied.",
+            f"Types are matched as exact strings; no collection ever contains the type you wrote (`{wrong}`), "
+            "so the step is never satisfied.",
         ),
         fixes=(
             f"Use the exact URI `{right}` (`witness attestors list` prints every type).",
@@ -177,12 +178,12 @@ def empty_attestations(rng: random.Random, w: World, v: WitnessVersion) -> Case:
         reasons=(
             f"Since go-witness v0.12.0 an empty list is not a valid gate: verification fails with `{text}`. "
             f"Older releases ({older}) accepted it and checked nothing at all for that step.",
-            f"{v.label} fails it with `{text}`; before that ({older}) such a step passed without checking "
-            "any attestation, which was never what it looked like.",
+            f"Every collection of `{step}` is rejected with `{text}`; before that ({older}) such a step "
+            "passed without checking any attestation, which was never what it looked like.",
         ),
         fixes=(
             "List the types the step records (material, command-run and product at least).",
-            f"Require what `{step}` actually records: material, command-run, product.",
+            f"Require what `{step}` records: {types_phrase(w.step_types(step))}.",
         ),
         fixed=w.policy,
         flagged="declares no required attestations",
@@ -216,9 +217,12 @@ def rego_v1_without_import(rng: random.Random, w: World, v: WitnessVersion) -> C
         ),
         reasons=(
             "`witness verify` parses policy modules with OPA's v0-compatible parser, which rejects "
-            "`contains`/`if` unless the module imports them, so verification errors out.",
-            "go-witness compiles modules with OPA's v0 parser; without the import those keywords are "
-            "syntax errors and verification stops before any step is judged.",
+            f"`contains`/`if` unless the module imports them; the `rego_parse_error` becomes the rejection "
+            f"reason of every `{w.rego.step}` collection, so that step has no passed collection and "
+            "verification fails.",
+            f"go-witness parses the module when it validates each collection of step `{w.rego.step}` (OPA's "
+            "v0 parser); without the import those keywords are syntax errors, so every collection of the "
+            "step is rejected and verification fails.",
         ),
         fixes=(
             "Add `import rego.v1` after the package line (the form both `witness verify` and "
@@ -401,9 +405,11 @@ def root_cert_der(rng: random.Random, w: World, v: WitnessVersion) -> Case:
         ),
         reasons=(
             "go-witness base64-decodes `certificate` and parses a PEM block (`cryptoutil.TryParseCertificate`); "
-            "DER bytes are not one, so the trust bundle fails with `invalid pem block` and no x509 signer verifies.",
+            "DER bytes are not one, so loading the policy's trust bundles fails (`failed to load policy trust "
+            "bundles: invalid pem block`) and `witness verify` aborts before it checks any collection.",
             "The root is read with `pem.Decode` first; raw DER has no `-----BEGIN CERTIFICATE-----` block, so "
-            "loading the roots stops with `invalid pem block` in every witness release.",
+            "in every witness release verification stops at loading the roots (`failed to load policy trust "
+            "bundles: invalid pem block`), before any step is judged.",
         ),
         fixes=(
             "Embed the base64 (`base64 -w0`) of the CA certificate in PEM form (it starts with `LS0tLS1CRUdJTi`); "

@@ -64,7 +64,11 @@ SHORT = {
     TYPE_OF["git"]: "git",
     TYPE_OF["environment"]: "environment",
     TYPE_OF["github"]: "github",
+    TYPE_OF["gitlab"]: "gitlab",
+    TYPE_OF["k8smanifest"]: "k8smanifest",
+    TYPE_OF["lockfiles"]: "lockfiles",
 }
+"""Short names of witness.dev types in prose; any other type (SBOM, OpenVEX) is written as its URI."""
 
 
 @dataclass

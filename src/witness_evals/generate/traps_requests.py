@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -292,6 +293,19 @@ ASKS: dict[str, tuple[str, ...]] = {
         "I'm not sure the Rego check is right. Can you look?",
     ),
 }
+ASK_POLARITY: dict[str, tuple[str, ...]] = {
+    "work": ("fine", "", "fine", "fine", "fine", "fine", "fine"),
+    "review": ("", "", "", "", "fault", "", ""),
+    "ci": ("", "", "fault", "", "", ""),
+    "audit": ("fault", "fault", "", "fault", "fault", "fault"),
+    "passes": ("fine", "fine", "fault", "", "fault", ""),
+    "followup": ("fine", "fine", "fine", "fine", "fault", ""),
+    "rego": ("", "", "", "fault", "", ""),
+}
+"""What a bare "yes" to each ask (parallel to `ASKS`) would mean: `fine` (the policy works: "Will it
+work?"), `fault` (there is a problem: "Is the policy the problem?", "Anything you'd change?") or ""
+(not a yes/no question, or one about the Rego alone). An answer opens with "Yes"/"No" only where that
+word says what the verdict says (`families.traps.answer_for`)."""
 POLICY_LEADS = (
     "`{file}`:",
     "Here's `{file}`:",
@@ -339,7 +353,18 @@ REQUIREMENT_LEADS = (
 )
 
 
+def carries_rego(policy: dict[str, Any]) -> bool:
+    """Whether the pasted policy embeds a Rego module anywhere (under any spelling of `regopolicies`)."""
+    for st in (policy.get("steps") or {}).values():
+        for a in st.get("attestations") or []:
+            if any(k.lower().replace("_", "") == "regopolicies" and v for k, v in a.items()):
+                return True
+    return False
+
+
 def intents_for(case: Case) -> list[str]:
+    """The intents that fit `case`; asking about the Rego needs a module in the pasted policy (the weak
+    cases that drop the world's module have none)."""
     out = ["work", "review", "followup"]
     if case.fails_verify:
         out += ["ci", "ci"]
@@ -347,7 +372,7 @@ def intents_for(case: Case) -> list[str]:
         out += ["passes"]
     if case.concern or case.verdict != "ok":
         out += ["audit"]
-    if case.world.rego is not None:
+    if case.world.rego is not None and carries_rego(case.shown):
         out += ["rego"]
     return out
 
@@ -358,6 +383,8 @@ class Request:
     intent: str
     index: int
     with_output: bool
+    polarity: str = ""
+    """`ASK_POLARITY` of the ask."""
 
 
 def compose(
@@ -422,7 +449,17 @@ def compose(
             parts.insert(len(parts) - 1, block)
         else:
             parts.append(block)
-    return Request("\n\n".join(p for p in parts if p), intent, idx, shown_output)
+    text = own_line_fences("\n\n".join(p for p in parts if p))
+    return Request(text, intent, idx, shown_output, ASK_POLARITY[intent][idx])
+
+
+_INLINE_FENCE = re.compile(r"(?<=[^\s`])[ \t]*(?=```)")
+
+
+def own_line_fences(text: str) -> str:
+    """`text` with every code fence that follows other text on its line moved to a line of its own
+    (after a blank line): Markdown only opens a fence at the start of a line."""
+    return _INLINE_FENCE.sub("\n\n", text)
 
 
 def render(obj: Any, indent: int = 0, width: int = 96) -> str:

@@ -216,14 +216,16 @@ def ci_attestation_unchecked(rng: random.Random, w: World, v: WitnessVersion) ->
             f"workflow or branch (say `{branch}`) signed with the same key verifies too, which the core "
             "verifier confirms for this policy.",
             f"Anything that can use the CI key, e.g. a job on `{branch}`, produces a github attestation; "
-            "without Rego on `ciconfigpath` witness cannot tell it from your release workflow.",
+            "without Rego on the OIDC token it embeds (`jwt.claims.workflow_ref`, the workflow file and "
+            "ref) witness cannot tell it from your release workflow.",
         ),
         fixes=(
-            "Add a Rego module on the github attestation that pins the workflow file and ref:",
-            "Pin `ciconfigpath` with Rego on the github attestation:",
+            "Add a Rego module on the github attestation that pins the workflow file and ref through the "
+            "token's `workflow_ref` claim (`ciconfigpath` is empty in a plain `run:` step):",
+            "Pin `input.jwt.claims.workflow_ref` with Rego on the github attestation:",
         ),
         fixed=w.policy,
-        require=[["ciconfigpath", "workflow"]],
+        require=[["workflow_ref", "jwt.claims"]],
         show_rego=True,
         rego_check=True,
         attack=Attack("branch", step, branch),

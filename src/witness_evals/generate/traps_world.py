@@ -273,14 +273,16 @@ def _rego_for(rng: random.Random, spec: WorldSpec, sc: Scenario, step: str) -> R
             'sprintf("built from branch %v", [input.branch])',
         )
     if spec.rego == "workflow":
+        # the workflow file and ref come from the verified OIDC token (`workflow_ref` claim), never from
+        # `ciconfigpath`: go-witness fills that from GITHUB_ACTION_PATH, empty in a plain `run:` step
         path = f"{sc.repo_slug}/.github/workflows/build.yml@refs/heads/{sc.branch}"
         return RegoModule(
             step,
             TYPE_OF["github"],
             rng.choice(("release-workflow", "workflow.rego", "gha-workflow")),
             rng.choice(("github.workflow", "ci.github", "github.release")),
-            (f'input.ciconfigpath != "{path}"',),
-            'sprintf("unexpected workflow %v", [input.ciconfigpath])',
+            (f'input.jwt.claims.workflow_ref != "{path}"',),
+            'sprintf("unexpected workflow %v", [input.jwt.claims.workflow_ref])',
         )
     return None
 

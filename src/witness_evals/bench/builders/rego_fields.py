@@ -504,35 +504,50 @@ def r_gh_runner(rng: random.Random, seed: int) -> Req:
     )
 
 
+def _workflow(pred: Any, slug: str, wf: str) -> Any:
+    """`pred` as if workflow file `wf` of repository `slug` had run (the OIDC token's workflow claims)."""
+    claims = pred["jwt"]["claims"]
+    ref = claims["ref"]
+    return _claims(
+        pred,
+        workflow=wf.rsplit(".", 1)[0],
+        workflow_ref=f"{slug}/.github/workflows/{wf}@{ref}",
+        job_workflow_ref=f"{slug}/.github/workflows/{wf}@{ref}",
+    )
+
+
 def r_gh_workflow(rng: random.Random, seed: int) -> Req:
+    # The workflow identity comes from the verified OIDC token. `ciconfigpath` is not it: go-witness
+    # fills it from GITHUB_ACTION_PATH, which GitHub only sets inside composite actions, so a plain
+    # `run:` step records "" (the excerpt shows it, the wrong-path answer reads it).
     wf = pick(rng, ("release.yml", "publish.yaml", "ship.yml"))
     base = _gh(seed)
     slug = base["jwt"]["claims"]["repository"]
-    good = copy.deepcopy(base)
-    good["ciconfigpath"] = base["ciconfigpath"].replace("/build.yml@", f"/{wf}@")
-    good2 = copy.deepcopy(_gh(seed, branch="main"))
-    good2["ciconfigpath"] = good2["ciconfigpath"].replace("/build.yml@", f"/{wf}@")
+    good = _workflow(base, slug, wf)
+    good2 = _workflow(_gh(seed, branch="main"), slug, wf)
     bad1 = copy.deepcopy(base)
-    bad2 = copy.deepcopy(base)
-    bad2["ciconfigpath"] = (
-        base["ciconfigpath"].replace("/build.yml@", f"/{wf}.bak@").replace(slug, slug + "-mirror")
-    )
+    bad2 = _workflow(base, slug, f"{wf}.bak")  # a copy of the file: the `@` ends the name in the prefix
     prefix = f"{slug}/.github/workflows/{wf}@"
     return Req(
         "github",
         pick(rng, ("github.workflow", "gha.workflow_file")),
         [
-            f"the artifact must come from the `{wf}` workflow of `{slug}` (the config path starts with `{prefix}`)",
+            f"the artifact must come from the `{wf}` workflow of `{slug}` (its workflow reference starts with `{prefix}`)",
             f"only `.github/workflows/{wf}` in `{slug}` is allowed to produce it",
         ],
-        [f"not startswith(input.ciconfigpath, {q(prefix)})"],
-        'sprintf("unexpected workflow %v", [input.ciconfigpath])',
+        [f"not startswith(input.jwt.claims.workflow_ref, {q(prefix)})"],
+        'sprintf("unexpected workflow %v", [input.jwt.claims.workflow_ref])',
         [good, good2],
         [bad1, bad2],
-        "`ciconfigpath` is the workflow reference `owner/repo/.github/workflows/<file>@<ref>`.",
-        wrong=[[("input.ciconfigpath", "input.pipelinename")], [("input.ciconfigpath", "input.workflow")]],
+        "The OIDC claim `workflow_ref` (under `jwt.claims`) is `owner/repo/.github/workflows/<file>@<ref>`; "
+        "`ciconfigpath` is GITHUB_ACTION_PATH, empty outside composite actions.",
+        wrong=[
+            [("input.jwt.claims.workflow_ref", "input.ciconfigpath")],
+            [("input.jwt.claims.workflow_ref", "input.pipelinename")],
+            [("input.jwt.claims.workflow_ref", "input.workflow_ref")],
+        ],
         invert=0,
-        view=["ciconfigpath", "pipelinename", "pipelineurl"],
+        view=["jwt", "ciconfigpath", "pipelinename"],
         scope="GitHub Actions",
     )
 

@@ -46,6 +46,7 @@ from witness_evals.generate.rego_model import (
 )
 from witness_evals.generate.teach import Lesson
 from witness_evals.generate.teach import render as teach
+from witness_evals.generate.traps_requests import own_line_fences
 from witness_evals.witness import cli, versions
 from witness_evals.witness.attestors import get
 from witness_evals.witness.rego import evaluate_deny
@@ -588,7 +589,7 @@ def _extend(rng: random.Random, req: Req, other: Req, version: WitnessVersion) -
         pick(rng, _COMBINE_WHY),
     ]
     answer = _lesson(rng, both, names, style, version, lead)
-    history = [{"role": "user", "content": dress(rng, prev_q)}, {"role": "assistant", "content": prev_a}]
+    history = [{"role": "user", "content": _dress(rng, prev_q)}, {"role": "assistant", "content": prev_a}]
     return Built(f"rego/extend/{idx}", question, answer, _check(both, policy_check=False), history)
 
 
@@ -661,6 +662,12 @@ def _jwt(rng: random.Random, version: WitnessVersion) -> Built:
     return Built(f"rego/jwt/{idx}", question, answer, _check(req, policy_check=False))
 
 
+def _dress(rng: random.Random, question: str) -> str:
+    """`phrasing.dress`, with a pasted module's fence on a line of its own (a polite lead such as
+    "Could you help with this? " is glued onto the question, which may open with the module)."""
+    return own_line_fences(dress(rng, question))
+
+
 def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Example:
     attestors = list(ATTESTOR_WEIGHTS)
     att = rng.choices(attestors, weights=[ATTESTOR_WEIGHTS[a] for a in attestors])[0]
@@ -694,7 +701,7 @@ def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Examp
         family=NAME,
         group=f"rego/{check['attestor']}/{check['cond']}/{param}/{kind}",
         template=built.template,
-        question=dress(rng, built.question),
+        question=_dress(rng, built.question),
         answer=built.answer,
         check=check,
         system=system_prompt(rng),

@@ -35,7 +35,7 @@ from witness_evals.generate.example import Example
 from witness_evals.generate.families import Family
 from witness_evals.generate.traps_case import Case
 from witness_evals.generate.traps_cases import SHARES, pick_kind, summary
-from witness_evals.generate.traps_requests import Files, compose, draw_files, render
+from witness_evals.generate.traps_requests import Files, compose, draw_files, own_line_fences, render
 from witness_evals.generate.traps_world import (
     Attack,
     World,
@@ -275,12 +275,36 @@ REGO_LINKS = (
 )
 TSA_NOTES = (
     "The policy has no `timestampauthorities`, so witness checks {certs} at verification time: once "
-    "{it} {expire} ({date}), the evidence stops verifying, unless the runs use `--timestamp-servers` and the "
+    "{it} {expire}, the evidence stops verifying, unless the runs use `--timestamp-servers` and the "
     "policy lists that TSA's CA.",
     "Without `timestampauthorities`, {certs} {is} validated at verification time, so evidence signed with "
-    "{them} stops verifying after {date}; timestamping the signatures (`--timestamp-servers` plus the TSA's "
-    "CA in the policy) avoids that.",
+    "{them} stops verifying when {it} {expire}; timestamping the signatures (`--timestamp-servers` plus the "
+    "TSA's CA in the policy) avoids that.",
 )
+"""No expiry date: the question never states the leaf certificates' `notAfter` (only the world knows it)."""
+
+
+_YES_NO = re.compile(r"^(Yes|No)\b[,.:]")
+REGO_FINE = (
+    "The Rego module `{name}` itself is fine: it imports `rego.v1` and builds `deny` as a set of messages, "
+    "so `witness verify` evaluates it as written.",
+    "Your Rego check `{name}` is not the problem; it parses in `witness verify` and `witness policy check` "
+    "and returns `deny` as a set.",
+)
+"""Said when the user asks about the Rego but the fault lies elsewhere in the policy."""
+
+
+def fits_question(opener: str, verdict: str, polarity: str) -> bool:
+    """Whether `opener` may answer an ask of `polarity` (`traps_requests.ASK_POLARITY`): a leading
+    "Yes"/"No" must say what the verdict says ("Is the policy the problem?" gets no "No, ..." for a
+    broken policy), and an ask that is no yes/no question gets neither."""
+    m = _YES_NO.match(opener)
+    if m is None:
+        return True
+    if polarity not in ("fine", "fault"):
+        return False
+    says_fine = (m.group(1) == "Yes") == (polarity == "fine")
+    return says_fine == (verdict == "ok")
 
 
 def _opener_class(case: Case) -> str:
@@ -305,9 +329,6 @@ def _checks(rng: random.Random, files: Files, w: World, version: WitnessVersion)
 
 
 def _tsa_note(rng: random.Random, w: World) -> str:
-    leaf = w.signers[w.steps[0]].certificate
-    assert leaf is not None
-    date = leaf.not_valid_after_utc.strftime("%Y-%m-%d")
     certs = sorted(set(w.cert_files.values()))
     many = len(certs) > 1
     text = phrasing.pick(rng, TSA_NOTES)
@@ -316,7 +337,6 @@ def _tsa_note(rng: random.Random, w: World) -> str:
         it="they" if many else "it",
         them="them" if many else "it",
         expire="expire" if many else "expires",
-        date=date,
     )
 
 
@@ -329,11 +349,17 @@ def answer_for(
     audit: bool,
     checks: list[str],
     attack_line: str = "",
+    polarity: str = "",
+    rego_fine: bool = False,
 ) -> str:
-    """The reference answer: verdict and reason, the complete policy, how to check it, notes."""
+    """The reference answer: verdict and reason, the complete policy, how to check it, notes.
+
+    `polarity`: what a "yes" to the user's ask means (`traps_requests.ASK_POLARITY`); `rego_fine`: the
+    user asked about the Rego, which is not what is wrong (the answer says so)."""
     w = case.world
     cls = _opener_class(case)
-    opener = phrasing.pick(rng, (AUDIT_OPENERS if audit and rng.random() < 0.7 else OPENERS)[cls])
+    table = (AUDIT_OPENERS if audit and rng.random() < 0.7 else OPENERS)[cls]
+    opener = phrasing.pick(rng, [o for o in table if fits_question(o, case.verdict, polarity)])
     notes = list(case.notes)
     if case.verdict == "ok":
         head = summary(w, case.shown)
@@ -341,6 +367,8 @@ def answer_for(
     else:
         head = phrasing.pick(rng, case.heads)
         why = [opener.replace("{h}", head).replace("{H}", head[:1].upper() + head[1:])]
+        if rego_fine and w.rego is not None:
+            why.append(phrasing.pick(rng, REGO_FINE).format(name=w.rego.name))
         why.append(phrasing.pick(rng, case.reasons))
         if case.fixes:
             fix = phrasing.pick(rng, case.fixes).rstrip()
@@ -436,7 +464,15 @@ def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Examp
         attack_line = _first_reason(res)
     checks = _checks(rng, files, w, version)
     answer = answer_for(
-        rng, case, files, version, audit=req.intent == "audit", checks=checks, attack_line=attack_line
+        rng,
+        case,
+        files,
+        version,
+        audit=req.intent == "audit",
+        checks=checks,
+        attack_line=attack_line,
+        polarity=req.polarity,
+        rego_fine=req.intent == "rego" and _rego_intact(case),
     )
     check: dict[str, Any] = {
         "kind": "review",
@@ -457,7 +493,7 @@ def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Examp
         family=NAME,
         group=f"traps/{case.trap}/{w.spec.seed}/{hashlib.sha256(json.dumps(case.shown).encode()).hexdigest()[:12]}",
         template=f"traps/{req.intent}/{req.index}",
-        question=phrasing.dress(rng, req.text),
+        question=own_line_fences(phrasing.dress(rng, req.text)),
         answer=answer,
         check=check,
         system=phrasing.system_prompt(rng),
@@ -469,6 +505,16 @@ def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Examp
             "output": req.with_output,
         },
     )
+
+
+def _rego_intact(case: Case) -> bool:
+    """The pasted policy carries the world's module unchanged, where witness evaluates it: the fault
+    (if any) is not in the Rego."""
+    w = case.world
+    if w.rego is None or _module_text(case.shown, w) != w.rego.text:
+        return False
+    atts = case.shown.get("steps", {}).get(w.rego.step, {}).get("attestations", [])
+    return any(a.get("type") == w.rego.type and "regopolicies" in {k.lower() for k in a} for a in atts)
 
 
 def _module_text(policy: dict[str, Any], w: World) -> str | None:

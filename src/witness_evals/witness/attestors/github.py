@@ -40,13 +40,17 @@ def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
         "jwt": jwt.make(
             jwt.github_claims(rng, s), "https://token.actions.githubusercontent.com/.well-known/jwks", rng
         ),
-        "ciconfigpath": f"{s.repo_slug}/.github/workflows/build.yml@refs/heads/{s.branch}",
+        # go-witness sets `ciconfigpath` from GITHUB_ACTION_PATH (attestation/github/github.go:157 in
+        # v0.10.0-v0.12.0), which GitHub only defines inside composite actions (the action's directory
+        # on the runner). `witness run` in an ordinary `run:` step records "". The workflow file and
+        # ref are in the embedded OIDC token: `jwt.claims.workflow_ref` / `job_workflow_ref`.
+        "ciconfigpath": "",
         "pipelineid": s.ci_run_id,
         "pipelinename": "build",
         "pipelineurl": f"{proj}/actions/runs/{s.ci_run_id}",
         "projecturl": proj,
         "runnerid": f"GitHub Actions {rng.randint(2, 999)}",
-        "cihost": s.hostname,
+        "cihost": "",  # declared by go-witness's github attestor but never assigned (github.go)
         "ciserverurl": "https://github.com",
         "runnerarch": "X64" if s.arch == "amd64" else "ARM64",
         "runneros": "Linux",

@@ -44,6 +44,8 @@ def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
     stage = rng.choice(("build", "test", "package", "deploy"))
     return {
         "jwt": jwt.make(claims, f"https://{host}/oauth/discovery/keys", rng),
+        # CI_CONFIG_PATH (gitlab.go:162): the project's CI/CD configuration file, `.gitlab-ci.yml`
+        # unless the project sets a custom path; a repository-relative file name, not a ref.
         "ciconfigpath": ".gitlab-ci.yml",
         "jobid": s.ci_job_id,
         "jobimage": rng.choice(
