@@ -1062,7 +1062,7 @@ class Files:
     out_scheme: str
 
     def key(self, label: str) -> tuple[str, str]:
-        return self.key_scheme[0].format(n=label), self.key_scheme[1].format(n=label)
+        return key_file_names(self.key_scheme, label)
 
     def out(self, step: str) -> str:
         return self.out_scheme.format(s=step)
@@ -1080,6 +1080,15 @@ OUT_SCHEMES: tuple[str, ...] = (
     "{s}.att.json", "{s}-attestation.json", "attestations/{s}.json", "{s}.json", "out/{s}.intoto.json",
     "{s}.attestation.json",
 )  # fmt: skip
+
+
+def key_file_names(scheme: tuple[str, str], label: str) -> tuple[str, str]:
+    """(private, public) key file of `label` under `scheme`; a label that already ends in the scheme's
+    suffix (`ci-signer` under `keys/{n}-signer.pem`) is not doubled (`keys/ci-signer.pem`)."""
+    for suffix in ("-signer", "-key"):
+        if f"{{n}}{suffix}" in scheme[0] and label.endswith(suffix) and label != suffix.lstrip("-"):
+            label = label[: -len(suffix)]
+    return scheme[0].format(n=label), scheme[1].format(n=label)
 
 
 def draw_files(rng: random.Random) -> Files:

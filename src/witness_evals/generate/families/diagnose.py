@@ -31,7 +31,7 @@ import re
 import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from witness_evals.bench import answers
@@ -230,7 +230,9 @@ def _world(
     labels = {f"s{i}": ci_label if shared else s.name for i, s in enumerate(steps)}
     labels["policy"] = pick(wr, ("policy", "policy-signer", "witness-policy"))
     labels["other"] = pick(wr, ("deploy", "dev", "laptop", "staging"))
-    key_files = {r: (scheme[0].format(n=n), scheme[1].format(n=n)) for r, n in labels.items()}
+    key_files = {r: W.key_file_names(scheme, n) for r, n in labels.items()}
+    if len({key_files[r] for r in labels}) != len(set(labels.values())):
+        raise AssertionError(f"diagnose: two key labels share a file name: {labels}")
     out = pick(wr, W.OUT_SCHEMES)
     funcs = {s.name: keys[f"s{i}"] for i, s in enumerate(steps)}
     return World(
@@ -342,17 +344,106 @@ class Fault:
     forbid: list[str]
     checks: list[dict[str, Any]]
     variant: str
+    recent: bool = True
+    """Whether the failure can have started just now (a question may say "until today", "since this
+    morning"); False for a policy that expired years ago or never had an expiry."""
+
+
+_NOT_FOUND = "predicate type  is not a collection predicate type"
+"""The rejection witness prints for the empty placeholder of a step it found no collection for."""
+
+
+def _unreached(w: World, res: VerifyResult, faulted: str) -> list[str]:
+    """Steps that show the no-collection placeholder only because the faulted step did not pass: no step
+    passed the collection checks, so no git back-reference was added, and their own subjects do not match
+    the verified digest."""
+    if res.passed or not res.steps:
+        return []
+    placeholder = {n for n, st in res.steps.items() if any(r.reason == _NOT_FOUND for r in st.rejected)}
+    rejected = {n for n, st in res.steps.items() if any(r.reference for r in st.rejected)}
+    if set(res.steps) - placeholder - rejected:  # a step passed its collection checks: back-refs were added
+        return []
+    out = []
+    for name in res.steps:
+        if name == faulted or name not in placeholder or name not in w.run.results:
+            continue
+        subjects = {v for ds in w.run.results[name].statement.subjects.values() for v in ds.values()}
+        if w.artifact_digest not in subjects:
+            out.append(name)
+    return out
+
+
+def _found_late(res: VerifyResult) -> list[str]:
+    """Steps found only in a later search round: the first round's empty placeholder is in their result too."""
+    return [
+        n for n, st in res.steps.items()
+        if any(r.reason == _NOT_FOUND for r in st.rejected) and (st.passed or any(r.reference for r in st.rejected))
+    ]  # fmt: skip
+
+
+def _knock_on(res: VerifyResult) -> list[str]:
+    """Steps that were found and accepted but fail `artifactsFrom` because the step they take their
+    artifacts from has no passed collection (`failed to verify artifacts: []`)."""
+    return [
+        n for n, st in res.steps.items()
+        if any(r.reason.endswith("failed to verify artifacts: []") for r in st.rejected)
+    ]  # fmt: skip
 
 
 def _lesson(rng: random.Random, why: list[str], fix: str, *, lead: str = "", check: Sequence[str] = (),
-            notes: Sequence[str] = (), check_intro: str = "", res: VerifyResult | None = None) -> str:  # fmt: skip
+            notes: Sequence[str] = (), check_intro: str = "", res: VerifyResult | None = None,
+            w: World | None = None, faulted: str = "") -> str:  # fmt: skip
     """The answer: cause, then the complete fix, then how to confirm it (layout varied by `teach`); when the
-    output `res` shows placeholder rejections, a note says what they are."""
+    output `res` shows placeholder rejections, a note says what they are (and, given the world `w` and the
+    `faulted` step, why the other steps have none)."""
     artifact = (lead + "\n\n" + fix).strip() if lead else fix
+    notes = list(notes)
     if res is not None and any("is not a collection predicate type" in r for r in res.reasons):
-        notes = [*notes, pick(rng, _PLACEHOLDER)]
+        notes.append(pick(rng, _PLACEHOLDER))
+        missing = _unreached(w, res, faulted) if w is not None and faulted else []
+        if missing:
+            names = ", ".join(f"`{m}`" for m in missing)
+            one = len(missing) == 1
+            notes.append(pick(rng, (
+                f"{names} {'has' if one else 'have'} no collection only because `{faulted}` did not pass: witness "
+                "reaches the other steps through the git `commithash` back-reference of a step that passed, and here "
+                f"none did. Once `{faulted}` passes, {'it is' if one else 'they are'} found again.",
+                f"Why {names} {'is' if one else 'are'} not found either: only the step that produced the verified file "
+                "matches its digest; the others are found through the git commit back-reference of a step that passed, "
+                f"and with `{faulted}` failing none did.",
+            )))  # fmt: skip
+    late = _found_late(res) if res is not None else []
+    if late:
+        names = " and ".join(f"`{m}`" for m in late)
+        one = len(late) == 1
+        notes.append(
+            f"{names} {'shows' if one else 'show'} those placeholder lines as well as {'its' if one else 'their'} real "
+            "result because witness searches in rounds: in the first only the verified file's digest is known, and "
+            f"{'it was' if one else 'they were'} found in the next round through the git back-reference of a step that "
+            "passed in the first."
+        )
+    after = [n for n in (_knock_on(res) if res is not None and faulted else []) if n != faulted]
+    if after:
+        names = " and ".join(f"`{m}`" for m in after)
+        one = len(after) == 1
+        notes.append(
+            f"{names} {'fails' if one else 'fail'} only as a consequence: `failed to verify artifacts: []` means the "
+            f"step named in {'its' if one else 'their'} `artifactsFrom` has no passed collection to compare with. "
+            f"{'It passes' if one else 'They pass'} once `{faulted}` does."
+        )
     return teach.render(rng, teach.Lesson(why=why, artifact=artifact, check=tuple(check), notes=tuple(notes),
                                           check_intro=check_intro))  # fmt: skip
+
+
+def _signing(rng: random.Random, w: World) -> str:
+    """A sentence of the question that says how the policy is signed (so an answer may re-sign it with the
+    user's own file names)."""
+    return pick(rng, (
+        f"We sign the policy with `{w.sign_cmd()}`.",
+        f"The policy is signed in CI with `{w.sign_cmd()}`.",
+        f"`{w.policy_files[1]}` is made with `{w.sign_cmd()}`.",
+        f"Policy signing step: `{w.sign_cmd()}`.",
+    ))  # fmt: skip
 
 
 _CONFIRM = ("Then run verify again:", "Confirm with:", "Check it:", "Verify again:", "Re-run the gate:")
@@ -390,6 +481,14 @@ def _f_not_functionary(rng: random.Random, version: WitnessVersion = versions.LA
     )) + "\n" + _bash(w.run_cmd(i, key=wrong_file)) + f"\nThe policy's `{step}` step has:\n" + _json_block(
         {"functionaries": pol["steps"][step]["functionaries"]}
     )  # fmt: skip
+    roles = dict.fromkeys((*(f"s{j}" for j in range(len(w.steps))), wrong))
+    pairs = ", ".join(f"`{w.key_files[r][0]}` / `{w.key_files[r][1]}`" for r in roles)
+    context += (
+        "\n"
+        + pick(rng, (f"Key pairs (private / public) we have: {pairs}.", f"Our signing keys: {pairs}."))
+        + " "
+        + _signing(rng, w)
+    )
     where = (
         "is not in the policy's `publickeys` at all" if variant == "unknown_key"
         else f"is the functionary of `{w.steps[(i + 1) % len(w.steps)]}`, not of `{step}`"
@@ -419,7 +518,7 @@ def _f_not_functionary(rng: random.Random, version: WitnessVersion = versions.LA
         rng, why, _bash(w.run_cmd(i)),
         lead=pick(rng, (f"Fix: re-record `{step}` with its functionary key `{own_file}`:",
                         f"Sign the `{step}` run with `{own_file}`, the key the policy expects:")),
-        check=[w.verify_cmd()], check_intro=pick(rng, _CONFIRM), notes=notes, res=res)  # fmt: skip
+        check=[w.verify_cmd()], check_intro=pick(rng, _CONFIRM), notes=notes, res=res, w=w, faulted=step)  # fmt: skip
     return Fault(
         context,
         _render(w, res, w.verify_cmd()),
@@ -489,7 +588,7 @@ def _f_keyid_mismatch(rng: random.Random, version: WitnessVersion = versions.LAT
         f"I computed the key id of `{pub_file}` myself ({how}). `{policy_file}`:",
         f"For the key id of `{pub_file}` I used {how}. Here's `{policy_file}`:",
         f"`{policy_file}` (key id of `{pub_file}` computed with {how}):",
-    )) + "\n" + _json_block(bad)  # fmt: skip
+    )) + "\n" + _json_block(bad) + "\n" + _signing(rng, w)  # fmt: skip
     why = [
         pick(rng, (
             f"Witness recomputes every key id from the embedded `key` — the SHA-256 of the PEM text, i.e. `sha256sum {pub_file}` — and gets `{good}`, not the `{wrong}` the policy declares.",
@@ -531,8 +630,11 @@ def _f_policy_expired(rng: random.Random, version: WitnessVersion = versions.LAT
     if variant == "docs_example":
         old = pick(rng, ("2022-12-17T23:57:40-05:00", "2023-12-17T23:57:40-05:00"))
         bad["expires"] = old
-    elif variant == "past":
-        old = f"{rng.randint(2024, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T00:00:00Z"
+    elif variant == "past":  # a policy that ran out recently: earlier today, or some days ago
+        days = pick(rng, (0, 0, 1, 3, 9, 30))
+        hour = rng.randrange(NOW.hour) if days == 0 else rng.randrange(24)
+        when = (NOW - timedelta(days=days)).replace(hour=hour, minute=0, second=0)
+        old = when.strftime("%Y-%m-%dT%H:%M:%SZ")
         bad["expires"] = old
     else:
         old = ""
@@ -554,8 +656,9 @@ def _f_policy_expired(rng: random.Random, version: WitnessVersion = versions.LAT
         )
     else:
         shown = f'`"expires": "{old}"`' if old else "no `expires` field"
-        context = pick(rng, (f"Our `{file}` has {shown}.", f"`{file}` has {shown}; we sign it into `{w.policy_files[1]}`.",
+        context = pick(rng, (f"Our `{file}` has {shown}.", f"`{file}` has {shown}.",
                              f"The policy ({file}) has {shown}, everything else is unchanged since last month."))  # fmt: skip
+    context += "\n" + _signing(rng, w)
     cause = (
         pick(rng, (f"The policy's `expires` (`{old}`) is in the past.", f"`{old}` has passed, so the policy has expired."))
         if old else
@@ -589,6 +692,7 @@ def _f_policy_expired(rng: random.Random, version: WitnessVersion = versions.LAT
         [old] if old else [],
         [{"type": "json_expires"}, {"type": "sign_cmd", "optional": True}],
         variant,
+        recent=variant == "past" and old.startswith(NOW.strftime("%Y-%m-%d")),
     )
 
 
@@ -603,6 +707,10 @@ def _f_policy_unsigned(rng: random.Random, version: WitnessVersion = versions.LA
         f"We generate `{raw}` in a previous job and pass it straight to `-p`.",
         f"The policy is written to `{raw}` by our policy repo's CI; verify reads it from there.",
         f"`{raw}` comes out of our policy generator and goes directly into verify.",
+    )) + " " + pick(rng, (
+        f"The policy key pair is `{w.key_files['policy'][0]}` / `{w.key_files['policy'][1]}`.",
+        f"Our policy key is `{w.key_files['policy'][0]}`; verify gets its public half.",
+        f"`-k` is the public half of our policy key `{w.key_files['policy'][0]}`.",
     ))  # fmt: skip
     why = [
         pick(rng, (
@@ -670,6 +778,15 @@ def _f_wrong_policy_key(rng: random.Random, version: WitnessVersion = versions.L
     )
 
 
+def _without_types(pol: dict[str, Any], step: str, types: Sequence[str]) -> dict[str, Any]:
+    """`pol` with `step` no longer requiring `types`."""
+    out = copy.deepcopy(pol)
+    out["steps"][step]["attestations"] = [
+        a for a in out["steps"][step]["attestations"] if a["type"] not in types
+    ]
+    return out
+
+
 def _f_attestors_replaced(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
     extra = pick(rng, ("secretscan", "lockfiles"))
     full = ("environment", "git", extra)
@@ -689,14 +806,19 @@ def _f_attestors_replaced(rng: random.Random, version: WitnessVersion = versions
     _expect_fail(res, f"no collections found for step {step}")
     uris = {"environment": ENV, "git": GIT}
     notes: list[str] = []
-    if "git" in missing and len(w.steps) > 1:
+    # the policy-side alternative, judged by the core: the step no longer requiring what the run lacks
+    relaxed = _without_types(pol, step, [uris[m] for m in missing])
+    relaxed_passes = _run_verify(w, relaxed, envs).passed
+    if "git" in missing and len(w.steps) > 1 and not relaxed_passes:
         notes.append(
             "Dropping `git` from the policy instead is not enough: `git` is also what links the steps (its "
             "`commithash` back-reference), so without it the steps whose products are not the verified file can no "
             "longer be found."
         )
-    elif "git" not in missing:
-        notes.append("Or drop the environment type from the step's `attestations` and re-sign the policy.")
+    elif "git" not in missing and relaxed_passes:
+        notes.append(
+            f"Relaxing the policy also works here: drop the environment type (`{ENV}`) from the step's `attestations` and re-sign the policy."
+        )
     cmds = [w.run_cmd(j, given if j == i else None) for j in range(len(w.steps))]
     context = (
         pick(rng, ("CI records the steps like this:", "Our witness runs:", "The pipeline:"))
@@ -713,7 +835,7 @@ def _f_attestors_replaced(rng: random.Random, version: WitnessVersion = versions
     answer = _lesson(
         rng, why, _bash(w.run_cmd(i, full)),
         lead=pick(rng, (f"Fix: list the defaults explicitly when you add `{extra}`:", f"Record `{step}` with the defaults plus `{extra}`:")),
-        notes=notes, check=[w.verify_cmd()], check_intro=pick(rng, _CONFIRM), res=res)  # fmt: skip
+        notes=notes, check=[w.verify_cmd()], check_intro=pick(rng, _CONFIRM), res=res, w=w, faulted=step)  # fmt: skip
     return Fault(
         context,
         _render(w, res, w.verify_cmd()),
@@ -765,8 +887,9 @@ def _f_attestation_exported(rng: random.Random, version: WitnessVersion = versio
         rng, why, _bash(w.run_cmd(0)),
         lead=pick(rng, ("Fix: keep the SBOM inside the collection (drop the export flag) and re-run the step:",
                         "Record it without `--attestor-sbom-export`:")),
-        notes=[f"Alternatively remove `{uri}` from the step's `attestations` and re-sign the policy."],
-        check=[w.verify_cmd()], check_intro=pick(rng, _CONFIRM), res=res)  # fmt: skip
+        notes=[f"Alternatively, remove `{uri}` from the step's `attestations` and re-sign the policy."]
+        if _run_verify(w, _without_types(pol, step, [uri]), envs).passed else [],
+        check=[w.verify_cmd()], check_intro=pick(rng, _CONFIRM), res=res, w=w, faulted=step)  # fmt: skip
     return Fault(
         context,
         _render(w, res, w.verify_cmd()),
@@ -823,6 +946,7 @@ def _f_wrong_type_uri(rng: random.Random, version: WitnessVersion = versions.LAT
     context = (
         f"Recorded with{fmt.get(w.pipe.sbom, '') if attestor == 'sbom' else ''}:\n" + _bash(w.run_cmd(0))
         + "\n" + pick(rng, (f"`{file}`:", f"Our policy (`{file}`):", "The policy we signed:")) + "\n" + _json_block(bad)
+        + "\n" + _signing(rng, w)
     )  # fmt: skip
     why = [
         pick(rng, (
@@ -875,6 +999,7 @@ def _f_step_key_mismatch(rng: random.Random, version: WitnessVersion = versions.
     context = (
         pick(rng, (f"Our `{file}`:", "The policy:", f"`{file}` as we have it:")) + "\n" + _json_block(bad)
         + "\n" + pick(rng, (f"The step is recorded with `witness run -s {step}`.", f"CI runs `witness run -s {step} ...` for it."))
+        + " " + _signing(rng, w)
     )  # fmt: skip
     why = [
         f"The step's map key `{key}` and its `name` `{name}` differ.",
@@ -946,7 +1071,8 @@ def _f_rego_deny(rng: random.Random, version: WitnessVersion = versions.LATEST) 
     _expect_pass(_run_verify(w, _policy(w)))
     context = (
         f"CI ran on branch `{sc.branch}`:\n" + _bash(*(w.run_cmd(j) for j in range(len(w.steps))))
-        + f"\nThe `{step}` step has this Rego module (`{name}`) on `{att}`:\n```rego\n{src}```"
+        + f"\nThe `{step}` step has this Rego module, `{name}`, in the `regopolicies` of `{att}`:\n```rego\n{src}```\n"
+        + _signing(rng, w)
     )  # fmt: skip
     why = [
         pick(rng, (
@@ -954,26 +1080,49 @@ def _f_rego_deny(rng: random.Random, version: WitnessVersion = versions.LATEST) 
             f"`{name}` fired: {where}, and the rule only allows `{required}` — hence `policy was denied due to: {msg}`.",
         )),
     ]  # fmt: skip
+    policy_file = w.policy_files[0]
+    notes: list[str] = []
     if variant == "branch":
-        fix = _bash(f"git checkout {required}", w.run_cmd(i))
-        lead = pick(rng, (f"Fix: build from `{required}`:", f"Run the `{step}` step on `{required}`:"))
+        # the release re-run from the required branch (same commit, e.g. after the merge) must pass
+        reruns = {n: _run(w, j, f"s{j}", scenario=w.scenario(j).with_(branch=required)).envelope
+                  for j, n in enumerate(w.steps)}  # fmt: skip
+        _expect_pass(_run_verify(w, bad, reruns))
+        fix = _bash(f"git checkout {required}", *(w.run_cmd(j) for j in range(len(w.steps))))
+        lead = pick(rng, (
+            f"Fix: merge the change into `{required}` and run the release from there (all steps, so they share the commit):",
+            f"Run the pipeline on `{required}`, the only branch the rule accepts:",
+        ))  # fmt: skip
+        notes.append(
+            f"If builds from `{actual}` are legitimate, change the rule in `{name}` instead, put its new `base64 -w0 {name}` "
+            "into the `module` of that `regopolicies` entry and re-sign the policy."
+        )
     else:
-        fix = _bash(w.run_cmd(i, command=_TOOLS[required]))
-        lead = pick(rng, (f"Fix: run `{step}` with `{required}`, as the policy expects:",
-                          f"Record `{step}` running `{required}`:"))  # fmt: skip
-    notes = [
-        f"Or, if `{actual}` is legitimate, change the rule, put the module's new `base64 -w0 {name}` into `regopolicies` and re-sign the policy (`{w.sign_cmd()}`)."
-    ]
+        # switching build systems would not produce the verified file: allow the tool actually used
+        fixed_src = _rego("commandrun.tool", f'not input.cmd[0] in {{"{required}", "{actual}"}}',
+                          f"expected {required} or {actual} as the command")  # fmt: skip
+        good = _policy(w, rego={step: {att: [simulate.rego_module(name, fixed_src)]}})
+        _expect_pass(_run_verify(w, good))
+        fix = (
+            f"```rego\n{fixed_src}```\n\n"
+            + pick(rng, (f"Put it into `{policy_file}` base64-encoded, replacing the old module:",
+                         f"Store its base64 in the `module` of the `{name}` entry in `{policy_file}`:"))
+            + "\n\n" + _bash(_jq_module(step, att, name, policy_file))
+        )  # fmt: skip
+        lead = pick(rng, (
+            f"`{actual}` is your real build tool, so fix the rule rather than the build: allow `{actual}` in `{name}`:",
+            f"Fix: the rule is what is wrong here; let `{name}` accept `{actual}` as well:",
+        ))  # fmt: skip
+        notes.append(
+            f"Running `{step}` with `{required}` instead only helps if that build writes exactly the file you verify "
+            f"(`{w.artifact_path}`) as one of its products; otherwise no collection matches the `-f` digest."
+        )
     answer = _lesson(
-        rng,
-        why,
-        fix,
-        lead=lead,
-        notes=notes,
-        check=[w.verify_cmd()],
-        check_intro=pick(rng, _CONFIRM),
-        res=res,
-    )
+        rng, why, fix, lead=lead, notes=notes,
+        check=[w.sign_cmd(), w.verify_cmd()] if variant == "command" else [w.verify_cmd()],
+        check_intro=pick(rng, ("Re-sign the policy (the signature covers the exact bytes) and verify:", "Then re-sign and verify:"))
+        if variant == "command" else pick(rng, _CONFIRM),
+        res=res, w=w, faulted=step,
+    )  # fmt: skip
     return Fault(
         context,
         _render(w, res, w.verify_cmd()),
@@ -983,6 +1132,15 @@ def _f_rego_deny(rng: random.Random, version: WitnessVersion = versions.LATEST) 
         [],
         variant,
     )
+
+
+def _jq_module(step: str, att: str, name: str, file: str) -> str:
+    """The jq edit that puts `base64 -w0 name` into the `module` of that `regopolicies` entry of `file`."""
+    path = (
+        f"(.steps[{json.dumps(step)}].attestations[] | select(.type == {json.dumps(att)}) "
+        f"| .regopolicies[] | select(.name == {json.dumps(name)}) | .module)"
+    )
+    return f"jq --arg m \"$(base64 -w0 {name})\" '{path} = $m' {file} > {file}.tmp && mv {file}.tmp {file}"
 
 
 def _f_wrong_artifact(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
@@ -1013,6 +1171,10 @@ def _f_wrong_artifact(rng: random.Random, version: WitnessVersion = versions.LAT
         + "\n"
         + _bash(w.run_cmd(0), w.run_cmd(1))
     )
+    if art not in context:  # the answer may only name files the user mentioned
+        built = " ".join(w.scenario(0).command)
+        context += "\n" + pick(rng, (f"`{built}` writes `{art}`.", f"(The `{s0}` step builds `{art}`.)",
+                                      f"The build output is `{art}`."))  # fmt: skip
     why = [
         pick(rng, (
             f"`-f {wrong}` hashes a file that no step produced (it is only an input/material of `{s0}`), so no collection has a subject with that digest.",
@@ -1023,7 +1185,7 @@ def _f_wrong_artifact(rng: random.Random, version: WitnessVersion = versions.LAT
     answer = _lesson(
         rng, why, _bash(w.verify_cmd()),
         lead=pick(rng, (f"Fix: verify the `{s0}` product `{art}`:", f"Point `-f` at `{art}`, what `{s0}` built:")),
-        notes=[f"Verifying the `{s1}` product `{alt}` works as well: that step is found by its digest and `{s0}` through the shared git commit.",
+        notes=[*([f"Verifying the `{s1}` product `{alt}` works as well: that step is found by its digest and `{s0}` through the shared git commit."] if alt in context else []),
                f"You can also pass a product's sha256 with `-s` (`sha256sum {art}`)."], res=res)  # fmt: skip
     return Fault(
         context,
@@ -1074,7 +1236,7 @@ def _f_no_backref(rng: random.Random, version: WitnessVersion = versions.LATEST)
     answer = _lesson(
         rng, why, _bash(w.run_cmd(1, fixed)),
         lead=pick(rng, (f"Fix: record `git` in `{step}` too (same checkout, same commit):", f"Add `git` to `{step}`'s attestors:")),
-        check=[w.verify_cmd()], check_intro=pick(rng, _CONFIRM), res=res)  # fmt: skip
+        check=[w.verify_cmd()], check_intro=pick(rng, _CONFIRM), res=res, w=w, faulted=step)  # fmt: skip
     return Fault(
         context,
         _render(w, res, w.verify_cmd()),
@@ -1147,7 +1309,7 @@ def _f_artifacts_mismatch(rng: random.Random, version: WitnessVersion = versions
         rng, why, _bash(fixed_cmd),
         lead=pick(rng, (f"Fix: don't modify the artifact outside an attested step; do it inside `{s0}`:",
                         f"Move `{mod}` into the attested `{s0}` step:")),
-        notes=[f"Or attest `{mod}` as a witness step of its own (a new policy step with `artifactsFrom: [\"{s0}\"]`), point `{s1}`'s `artifactsFrom` at that step and re-sign the policy."], res=res)  # fmt: skip
+        notes=[f"Another option is to attest `{mod}` as a witness step of its own (a new policy step with `artifactsFrom: [\"{s0}\"]`), point `{s1}`'s `artifactsFrom` at that step and re-sign the policy."], res=res)  # fmt: skip
     return Fault(
         context,
         _render(w, res, w.verify_cmd()),
@@ -1189,11 +1351,24 @@ def _f_collection_step_name(rng: random.Random, version: WitnessVersion = versio
             f"The policy step is `{step}`; a collection named `{wrong}` does not count for it.",
         )),
     ]  # fmt: skip
+    # the alternative: the policy renamed to the recorded name (and every artifactsFrom that names it)
+    refs = [n for n, st in pol["steps"].items() if step in st.get("artifactsFrom", [])]
+    renamed = copy.deepcopy(pol)
+    renamed["steps"] = {(wrong if k == step else k): ({**v, "name": wrong} if k == step else v)
+                        for k, v in renamed["steps"].items()}  # fmt: skip
+    for st in renamed["steps"].values():
+        if "artifactsFrom" in st:
+            st["artifactsFrom"] = [wrong if a == step else a for a in st["artifactsFrom"]]
+    _expect_pass(_run_verify(w, renamed, envs))
+    where = (
+        f", also in the `artifactsFrom` of {' and '.join(f'`{r}`' for r in refs)},"
+        if refs else ""
+    )  # fmt: skip
     answer = _lesson(
         rng, why, _bash(w.run_cmd(i)),
         lead=pick(rng, ("Fix: re-record it with the policy's step name:", f"Use `-s {step}`:")),
-        notes=[f"Or rename the policy step (key and `name`) to `{wrong}`" + (", also in the `artifactsFrom` that refers to it," if i < len(w.steps) - 1 else "") + " and re-sign the policy."],
-        check=[w.verify_cmd()], check_intro=pick(rng, _CONFIRM), res=res)  # fmt: skip
+        notes=[f"Another option is to rename the policy step (key and `name`) to `{wrong}`{where} and re-sign the policy."],
+        check=[w.verify_cmd()], check_intro=pick(rng, _CONFIRM), res=res, w=w, faulted=step)  # fmt: skip
     return Fault(
         context,
         _render(w, res, w.verify_cmd()),
@@ -1230,7 +1405,7 @@ _TEMPLATES: tuple[str, ...] = (
     "Our release gate broke. {context}\n\n```\n{output}\n```\n\nWhat's the cause, and what exactly should I change?",
     "Can you diagnose this witness verification failure?\n\n```\n{output}\n```\n\nContext: {context}",
     "{context}\n\nRunning verify gives:\n```\n{output}\n```\nWhy does it fail? Give me the concrete fix.",
-    "Debugging a supply-chain check in CI.\n```\n{output}\n```\n{context}\n\nWhat does this error mean and how do I get verification to pass?",
+    "This is from a supply-chain check in CI:\n```\n{output}\n```\n{context}\n\nWhat does this error mean and how do I get verification to pass?",
     "Verification fails with the output below.\n\n```text\n{output}\n```\n\n{context}\n\nPlease explain the root cause and the fix.",
     "Help: our witness gate is red.\n\n{context}\n\n```console\n{output}\n```\n\nWhat did I do wrong?",
     "I'm getting this from `witness verify`:\n\n```\n{output}\n```\n\n{context}\n\nHow do I fix it?",
@@ -1242,13 +1417,17 @@ _TEMPLATES: tuple[str, ...] = (
     "I can't get `{artifact}` through verification.\n\n```\n{output}\n```\n\n{context}\n\nWhat should I change, exactly?",
 )
 
+_RECENT = ("until today", "since this morning")
+"""Template wording that says the failure is new (only for faults that can have started just now)."""
+
 
 def make(rng: random.Random, version: WitnessVersion = versions.V0_12) -> Example:
     cause = pick(rng, CAUSES)
     seed = rng.randrange(2**31)
     # the task is a function of (cause, seed) and of the release whose output it shows
     fault = FAULTS[cause](random.Random(f"{cause}:{seed}"), version)
-    t = rng.randrange(len(_TEMPLATES))
+    choices = [k for k, tmpl in enumerate(_TEMPLATES) if fault.recent or not any(r in tmpl for r in _RECENT)]
+    t = pick(rng, choices)
     m = re.search(r" -f (\S+)", fault.output.splitlines()[0])
     artifact = m.group(1) if m else "the release"
     q = _TEMPLATES[t].format(context=fault.context.strip(), output=fault.output, artifact=artifact)

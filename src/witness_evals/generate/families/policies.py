@@ -306,8 +306,7 @@ def _make_check(rng: random.Random, sub: str) -> dict[str, Any]:
             new = W.draw_key(rng)
         check["retired"] = [step, W.functionary_json(old_key)]
         for n, fs in funcs.items():  # a shared key is replaced wherever it is used
-            if old_key in fs:
-                check["funcs"][n] = [W.functionary_json(new)]
+            check["funcs"][n] = [W.functionary_json(new if f == old_key else f) for f in fs]
     check["policy_key"] = W.draw_key(rng).to_json()
     used = {json.dumps(f, sort_keys=True) for fs in check["funcs"].values() for f in fs}
     if pki is not None:
@@ -450,7 +449,7 @@ _INTROS: dict[str, tuple[str, ...]] = {
         "Write a witness policy for {project} that also enforces a Rego rule: {what}.",
         "I have a Rego check I want witness to run during verification of {repo}. Give me the policy.",
         "How do I embed this Rego module in a witness policy for our {project} pipeline?",
-        "Our security team has a new rule ({what}). Build the witness policy for {repo} with the module below.",
+        "Our security team has a new rule ({what}). Build the witness policy for {repo} with our Rego module.",
         "Give me a witness policy for {project} in which a Rego module gates one step: {what}.",
         "We want `witness verify` to reject runs that break this rule: {what}. Policy for {repo}, please.",
     ),
@@ -521,7 +520,9 @@ def _pipeline_block(rng: random.Random, check: dict[str, Any], names: _Names, cm
         return pick(rng, _CI_LEADS[system]) + f"\n```{lang}\n{text}\n```"
     if mode < 0.75:
         lead = pick(rng, ("Our CI runs:", "The steps run these commands:", "These are the witness invocations:",
-                          "Each step is wrapped like this:", "Commands, in order:"))  # fmt: skip
+                          "Each step is wrapped like this:", "Commands, in order:") if len(steps) > 1 else
+                    ("Our CI runs:", "The step runs this command:", "This is the witness invocation:",
+                     "The step is wrapped like this:", "The command:"))  # fmt: skip
         return lead + "\n```bash\n" + "\n".join(cmds[s.name] for s in steps) + "\n```"
     lines = []
     for i, s in enumerate(steps):
@@ -604,6 +605,20 @@ _REQUIRE = (
     "Make each step require everything its `witness run` records.",
     "Be strict: every attestation a run records should be required.",
 )
+_REQUIRE_ONE = (
+    "Require every attestation type that run records.",
+    "The policy should require all attestations the run produces.",
+    "The step must require exactly the attestations its run records.",
+    "Make the step require everything its `witness run` records.",
+    "Be strict: every attestation the run records should be required.",
+)
+
+
+def _require(rng: random.Random, n: int) -> str:
+    """The user's ask to require what the run(s) record, for `n` runs."""
+    return pick(rng, _REQUIRE_ONE if n == 1 else _REQUIRE)
+
+
 _EXPIRES = (
     "It should expire at {e}.",
     "Let it expire at {e}.",
@@ -690,7 +705,7 @@ def _question(rng: random.Random, check: dict[str, Any], names: _Names, world: W
             rng, ("Functionary public keys:", "The public keys:", "Keys (public halves):", "Signer keys:")
         )
         keys_text = lead + "\n" + _key_lines(rng, items, key_style)
-    reqs = [pick(rng, _REQUIRE)]
+    reqs = [_require(rng, len(pipe.steps))]
     if len(pipe.steps) > 1:
         reqs.append(pick(rng, _CHAIN))
         if len({_fid(fs[0]) for fs in funcs.values()}) == len(pipe.steps) and not idents:
@@ -739,9 +754,10 @@ def _update_question(rng: random.Random, check: dict[str, Any], names: _Names, w
         old = dict(check)
         if change == "add-key":
             old["funcs"] = {**check["funcs"], pipe.steps[0].name: check["funcs"][pipe.steps[0].name][:1]}
-        elif change == "replace-key":
+        elif change == "replace-key":  # the retired key, on every step that uses its replacement now
             step, fj = check["retired"]
-            old["funcs"] = {**check["funcs"], step: [fj]}
+            new_fj = check["funcs"][step][0]
+            old["funcs"] = {n: [fj if f == new_fj else f for f in fs] for n, fs in check["funcs"].items()}
         elif change == "expiry":
             old["expires"] = check["change"]["old"]
         old.pop("rego", None)
@@ -763,7 +779,7 @@ def _update_question(rng: random.Random, check: dict[str, Any], names: _Names, w
             tail.append(
                 f"It is signed with the same key as `{next(n for n, fs in funcs.items() if f in fs and n != new.name)}`."
             )
-        tail.append(pick(rng, _REQUIRE) + " Keep everything else as it is.")
+        tail.append(_require(rng, 1) + " Keep everything else as it is.")
     elif change in ("add-key", "replace-key"):
         step = pipe.steps[0].name if change == "add-key" else check["retired"][0]
         f = funcs[step][-1]
@@ -839,11 +855,20 @@ def _types_line(rng: random.Random, spec: W.StepSpec, types: tuple[str, ...], ve
 _WHY_TYPES = (
     "Each step lists exactly the attestation types its `witness run` records: witness looks a step's collection up by "
     "name and required types, so a type the run never recorded makes the step fail.",
-    "A step passes only if its collection contains every type the step requires, so the `attestations` lists below "
-    "mirror what each run records — nothing more.",
+    "A step passes only if its collection contains every type the step requires, so each step's `attestations` list "
+    "mirrors what its run records — nothing more.",
     "The `attestations` of a step are the predicate types its run records: material, product and command-run always "
     "(with a command after `--`), plus what `-a` selects (environment and git when `-a` is not given).",
     "I required what the runs actually produce; asking for a type a run does not record would make that step unfindable.",
+)
+_WHY_TYPES_ONE = (
+    "The step lists exactly the attestation types its `witness run` records: witness looks the collection up by "
+    "name and required types, so a type the run never recorded makes the step fail.",
+    "A step passes only if its collection contains every type the step requires, so the step's `attestations` list "
+    "mirrors what the run records — nothing more.",
+    "The `attestations` of a step are the predicate types its run records: material, product and command-run always "
+    "(with a command after `--`), plus what `-a` selects (environment and git when `-a` is not given).",
+    "I required what the run actually produces; asking for a type it does not record would make the step unfindable.",
 )
 _WHY_KEYS = (
     "Functionaries point at `publickeys` entries whose `keyid` is the SHA-256 of the public PEM file (`sha256sum`) "
@@ -856,7 +881,7 @@ _WHY_KEYS = (
 _WHY_DERIVED = (
     "I computed the key ids and `key` values from the PEMs you pasted: `sha256sum <file>` gives the id, `base64 -w0 "
     "<file>` the value (run them on your files to confirm).",
-    "The ids and base64 values below are derived from the pasted PEM files (`sha256sum` and `base64 -w0` of each "
+    "The ids and base64 values in the policy are derived from the pasted PEM files (`sha256sum` and `base64 -w0` of each "
     "file reproduce them).",
 )
 _WHY_CHAIN = (
@@ -881,7 +906,7 @@ _WHY_X509 = (
     "A `root` functionary accepts a certificate signer whose certificate chains to a CA in `roots` and whose "
     'attributes match the `certConstraint` exactly (only `["*"]` is a wildcard).',
     "With certificate signing the policy embeds no signer key: it trusts the CA under `roots` and pins the identity "
-    "in `certConstraint`, so another certificate from the same CA is refused.",
+    "in `certConstraint`, so a certificate from the same CA with a different identity is refused.",
     'Certificate functionaries are `{{"type": "root", "certConstraint": ...}}`: the certificate must chain to a '
     "root listed in `roots` and carry exactly the constrained identity.",
 )
@@ -907,7 +932,7 @@ def _summary(rng: random.Random, check: dict[str, Any], pipe: W.Pipeline) -> str
         ))  # fmt: skip
     return pick(rng, (
         f"The policy has {n} steps ({names}), each named exactly like its `witness run -s`.",
-        f"All {n} runs ({names}) become policy steps, chained with `artifactsFrom` in the order they run.",
+        f"{'Both' if n == 2 else f'All {n}'} runs ({names}) become policy steps, chained with `artifactsFrom` in the order they run.",
         f"{names[:1].upper() + names[1:] if names[:1].isalpha() else names}: one policy step per `witness run`, named exactly like its `-s`.",
         f"Each of {names} gets its own step in the policy, linked to the one before it.",
         f"{n} steps, {n} entries: {names}, each with its own functionary list and required types.",
@@ -937,9 +962,16 @@ def _answer(rng: random.Random, check: dict[str, Any], names: _Names, worlds: _W
         )))  # fmt: skip
     elif change == "replace-key":
         step = check["retired"][0]
+        new_key = funcs[step][0]
+        users = [n for n, fs in funcs.items() if new_key in fs]
+        if len(users) == 1:
+            whose, where = f"`{step}`'s functionaries", f"in `{step}`"
+        else:
+            listed = ", ".join(f"`{n}`" for n in users[:-1]) + f" and `{users[-1]}`"
+            whose, where = f"the functionaries of {listed}", f"in {listed} (every step that used it)"
         why.append(pick(rng, (
-            f"The retired key is removed from `publickeys` and from `{step}`'s functionaries and the new one takes its place, so attestations signed with the old key no longer pass.",
-            f"Dropping the old key entirely (both the `publickeys` entry and the functionary) is what stops it from being accepted; the new key replaces it in `{step}`.",
+            f"The retired key is removed from `publickeys` and from {whose} and the new one takes its place, so attestations signed with the old key no longer pass.",
+            f"Dropping the old key entirely (both the `publickeys` entry and the functionary) is what stops it from being accepted; the new key replaces it {where}.",
         )))  # fmt: skip
     elif change == "expiry":
         why.append(pick(rng, (
@@ -948,7 +980,7 @@ def _answer(rng: random.Random, check: dict[str, Any], names: _Names, worlds: _W
         )))  # fmt: skip
     else:
         why.append(_summary(rng, check, pipe))
-        why.append(pick(rng, _WHY_TYPES))
+        why.append(pick(rng, _WHY_TYPES if len(pipe.steps) > 1 else _WHY_TYPES_ONE))
     if x509:
         why.append(pick(rng, _WHY_X509))
     elif change not in ("expiry",):
@@ -1014,17 +1046,24 @@ def _answer(rng: random.Random, check: dict[str, Any], names: _Names, worlds: _W
     check_cmds = [sign, verify]
     if not version.policy_check_note and rng.random() < 0.4:
         check_cmds.insert(0, f"witness policy check {names.policy_file}")
+    pf = names.policy_file
+    saves = (
+        f"Save it as `{pf}`, sign it with the policy key and run verify:",
+        f"Save this as `{pf}`, then sign and verify:",
+        f"Write it to `{pf}`; sign it (`witness verify` only accepts a signed policy) and verify with all attestations:",
+    )
+    # the file is named above the JSON, or else by the sentence before the commands
+    labelled = rng.random() < 0.5
     intro = pick(rng, (
         "Sign it (`witness verify` only accepts a signed policy), then verify with all attestations:",
-        f"Save it as `{names.policy_file}`, sign it with the policy key and run verify:",
+        saves[0],
         "Then sign and verify:",
         f"Sign with `{pk}` and check the pipeline against it:",
-    ))  # fmt: skip
+    ) if labelled else saves)  # fmt: skip
+    body = "```json\n" + W.compact_json(policy) + "\n```"
     lesson = teach.Lesson(
         why=why,
-        artifact=f"`{names.policy_file}`:\n```json\n" + W.compact_json(policy) + "\n```"
-        if rng.random() < 0.5
-        else "```json\n" + W.compact_json(policy) + "\n```",
+        artifact=f"`{pf}`:\n" + body if labelled else body,
         check=check_cmds,
         check_intro=intro,
         notes=notes,
