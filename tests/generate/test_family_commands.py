@@ -17,6 +17,7 @@ import pytest
 
 from witness_evals.bench import answers
 from witness_evals.bench.scorers.context import ScoreContext
+from witness_evals.generate import phrasing
 from witness_evals.generate.example import Example
 from witness_evals.generate.families import MODULE_OF, get
 from witness_evals.generate.families import cli_usage as fam
@@ -609,3 +610,135 @@ def test_every_renamed_flag_gets_a_second_sentence() -> None:
 
     for sub, _wrong, right in fix.RENAMES:
         assert fix.RIGHT_FLAG_NOTES.get((sub, right)) or fix.RIGHT_FLAG_NOTES.get(("", right)), (sub, right)
+
+
+# --------------------------------------------------------------------------- review C: defect classes
+
+
+def _many(kinds: tuple[str, ...] = ("run", "ci"), n: int = 300) -> list[tuple[str, Example]]:
+    return [(v, ex) for v in versions.NAMES for k in kinds for ex in _examples(k, n, version=v)]
+
+
+def test_product_globs_only_filter_subjects() -> None:
+    """The include/exclude globs choose statement SUBJECTS; the product attestation still lists every file
+    (go-witness attestation/product/product.go `Subjects()`), so no answer says they keep files out of the
+    products, and every answer that uses one says what it does filter."""
+    seen = 0
+    for _, ex in _many():
+        assert "keeps matching files out of the products" not in ex.answer
+        assert "limits the products to" not in ex.answer
+        if "--attestor-product-exclude-glob" in ex.answer or "--attestor-product-include-glob" in ex.answer:
+            seen += 1
+            if re.search(r"(?:as|count as|show up as) products|Limit the products", ex.question):
+                # the user asked for the impossible: the answer says so
+                assert "No witness flag keeps files out of the product attestation" in ex.answer, ex.answer
+    assert seen >= 20
+
+
+def test_k8smanifest_runs_do_not_record_a_cluster_nobody_configured() -> None:
+    """k8smanifest records the kubeconfig's cluster by default and fails the run without one: commands pass
+    `--attestor-k8smanifest-record-cluster-information=false` unless the request says a cluster is set up, and
+    say that the manifests must be written by the wrapped command."""
+    seen = 0
+    for _, ex in _many(n=400):
+        if "k8smanifest" not in ex.check["expect"].get("attestors", []):
+            continue
+        seen += 1
+        configured = "kubeconfig" in ex.question or "target cluster" in ex.question
+        off = ex.check["expect"]["flags"].get("attestor-k8smanifest-record-cluster-information") is False
+        assert off != configured, ex.question
+        assert "only reads the step's products" in ex.answer or "only read the step's products" in ex.answer
+    assert seen >= 10
+
+
+def test_product_reading_attestors_explain_products() -> None:
+    for _, ex in _many(n=300):
+        chosen = set(ex.check["expect"].get("attestors", [])) & {"sbom", "sarif", "vex", "oci", "docker"}
+        if chosen:
+            assert "the step's products" in ex.answer, ex.answer
+
+
+def test_intermediates_always_come_with_the_certificate() -> None:
+    """`--signer-file-intermediate-paths` is ignored without `--signer-file-cert-path`."""
+    seen = 0
+    for _, ex in _many(("run", "ci", "sign"), 250):
+        flags = ex.check["expect"]["flags"]
+        if "signer-file-intermediate-paths" in flags:
+            seen += 1
+            assert "signer-file-cert-path" in flags, ex.answer
+    assert seen >= 5
+
+
+def test_ci_installs_witness_unless_the_request_says_it_is_there() -> None:
+    installed = {s.rstrip(".").lower() for sentences in ci.INSTALLED.values() for s in sentences}
+    opener = "already have the witness binary installed"
+    counts = {"install": 0, "said": 0}
+    undo = {typo: word for word, typos in phrasing._TYPOS.items() for typo in typos}
+    for v, ex in _many(("ci",), 400):
+        question = re.sub(r"[a-z]+", lambda m: undo.get(m.group(0), m.group(0)), ex.question.lower())
+        said = any(s in question for s in installed) or opener in question
+        if said:
+            counts["said"] += 1
+            continue
+        counts["install"] += 1
+        assert f"releases/download/{versions.get(v).release}/" in ex.answer, ex.question
+        assert "sha256sum -c" in ex.answer
+    assert counts["install"] >= 50 and counts["said"] >= 50, counts
+
+
+def test_ci_uploads_the_exported_statements_too() -> None:
+    seen = 0
+    for _, ex in _many(("ci",), 400):
+        out = ex.check["expect"]["flags"].get("outfile")
+        exports = [n for n in ex.check["expect"]["flags"] if n.endswith("-export")]
+        if not out or not exports or ("upload-artifact" not in ex.answer and "artifacts:" not in ex.answer):
+            continue
+        file = next(body for lg, body in answers.code_blocks(ex.answer) if lg in ("yaml", "groovy"))
+        kept = re.split(r"upload-artifact|^\s*artifacts:|archiveArtifacts", file, flags=re.M)[-1]
+        if out not in kept:
+            continue  # the collection itself is not kept as an artifact in this file
+        for name in exports:
+            x = name[len("attestor-") : -len("-export")]
+            assert f"{out}-{x}.json" in kept, file
+            seen += 1
+    assert seen >= 3
+
+
+def test_job_name_step_only_where_the_file_shows_one_name() -> None:
+    for _, ex in _many(("ci",), 400):
+        if "job name" in ex.question or "job's name" in ex.question:
+            assert ex.template.startswith(("commands/ci/github/", "commands/ci/gitlab/")), ex.question
+            step = ex.check["expect"]["flags"]["step"]
+            pasted = answers.code_blocks(ex.question)[0][1]
+            assert re.search(rf"^ {{0,2}}{re.escape(step)}:$", pasted, re.M), (step, pasted)
+        if "target's name" in ex.question:
+            step = ex.check["expect"]["flags"]["step"]
+            assert f"\n{step}:\n" in answers.code_blocks(ex.question)[0][1]
+
+
+def test_policy_check_answers_list_what_is_checked() -> None:
+    for v in versions.NAMES:
+        for ex in _examples("other", 200, version=v):
+            if not ex.template.startswith("commands/other/policy-check/"):
+                continue
+            for part in ("expires", "OPA v1", "certConstraint.roots", "30 days", "--json"):
+                assert part in ex.answer, (part, ex.answer)
+            assert ("publickeys" in ex.answer) == versions.get(v).policy_check_validates_keys
+
+
+def _fences_well_formed(text: str) -> bool:
+    open_ = False
+    for line in text.splitlines():
+        if "```" in line:
+            if not re.fullmatch(r"```[a-z]*" if not open_ else r"```", line):
+                return False
+            open_ = not open_
+    return not open_
+
+
+@pytest.mark.parametrize("kind", fam.KINDS)
+def test_no_text_is_glued_to_a_code_fence(kind: str) -> None:
+    for v in versions.NAMES:
+        for ex in _examples(kind, 200, version=v):
+            assert _fences_well_formed(ex.question), ex.question
+            assert _fences_well_formed(ex.answer), ex.answer

@@ -291,3 +291,60 @@ def test_bad_checks_do_not_raise(ctx: ScoreContext) -> None:
     assert not C.score("x", {"kind": "write"}, ctx).ok
     assert not C.score("x", {"kind": "badkey", "sub": 1}, ctx).ok
     assert not C.score("x", {"kind": "override"}, ctx).ok
+
+
+# --------------------------------------------------------------------------- review C: defect classes
+
+
+def _all(n: int = 600) -> list[Any]:
+    return [ex for v in versions.NAMES for ex in _examples(n, v)]
+
+
+def _fences_well_formed(text: str) -> bool:
+    """Every fence line is an opening ```lang or a bare closing ```; no text glued after a closing fence."""
+    open_ = False
+    for line in text.splitlines():
+        if "```" not in line:
+            continue
+        if not open_:
+            if not re.fullmatch(r"```[a-z]*", line):
+                return False
+            open_ = True
+        else:
+            if line != "```":
+                return False
+            open_ = False
+    return not open_
+
+
+def test_prompts_never_glue_text_to_a_closing_fence() -> None:
+    for ex in _all():
+        assert _fences_well_formed(ex.question), ex.question
+        assert _fences_well_formed(ex.answer), ex.answer
+
+
+def test_badkey_answers_fit_the_question() -> None:
+    for ex in _all():
+        if ex.meta["kind"] != "badkey":
+            continue
+        t = int(ex.template.rsplit("/", 1)[1])
+        if ex.answer.startswith("No:"):
+            assert t in C.YES_NO_FORMS, ex.question
+        bad = ex.check["bad"]
+        first = ex.answer.split("\n\n")[0]
+        assert first.count(f"`--{bad}` does not exist") <= 1, first
+        if "docs/concepts/config.md) list" in ex.question:
+            assert bad in C.STALE_DOC_KEYS, ex.question
+        if ex.check["good"] == "signer-file-intermediate-paths":  # ignored without the certificate
+            assert "signer-file-cert-path" in ex.check["settings"][ex.check["sub"]], ex.answer
+
+
+def test_k8smanifest_configs_do_not_record_the_cluster() -> None:
+    seen = 0
+    for ex in _all():
+        run = (ex.check.get("settings") or {}).get("run", {})
+        if "k8smanifest" in run.get("attestations", []):
+            seen += 1
+            assert run.get("attestor-k8smanifest-record-cluster-information") is False, ex.answer
+            assert "attestor-k8smanifest-record-cluster-information: false" in ex.answer
+    assert seen >= 3

@@ -357,3 +357,109 @@ def test_subject_facts_come_from_the_core(ctx: ScoreContext) -> None:
 def test_required_group_tasks_are_distinct_groups(made: list) -> None:
     groups = {ex.group for ex in made if ex.group.startswith("facts/required/")}
     assert len(groups) >= 20
+
+
+# --------------------------------------------------------------------------- review C: defect classes
+
+
+def _all_facts() -> list[F.Fact]:
+    from witness_evals.witness import versions
+
+    return [f for v in versions.NAMES for facts in F.catalogue(v).values() for f in facts]
+
+
+def _texts(fact: F.Fact) -> list[str]:
+    return [fact.answer, *fact.why, *fact.commands]
+
+
+def test_no_fact_suggests_a_standalone_jwt(ctx: ScoreContext) -> None:
+    """REFERENCE §1.2: `-a jwt` always fails from the CLI; JWT claims live inside github/gitlab/gcp-iit."""
+    for fact in _all_facts():
+        for text in _texts(fact):
+            for line in re.findall(r"^witness run .*$", text, re.M):
+                assert not re.search(r"-a\s+\S*\bjwt\b|--attestations[= ]\S*\bjwt\b", line), (fact.fid, line)
+    name = _fact("attestor/name/jwt")
+    assert "always fails" in name.answer and "`github`" in name.answer and "gcp-iit" in name.answer
+    assert not F.score("It comes from the `jwt` attestor (run type `prematerial`).", name.check, ctx).ok
+    assert F.score(name.answer, name.check, ctx).ok
+
+
+def test_sbom_type_is_the_sbom_format(ctx: ScoreContext) -> None:
+    """Trap 3: inside a collection sbom's type is the SPDX/CycloneDX URI, never the registered one alone."""
+    for fact in _all_facts():
+        if "witness.dev/attestations/sbom/v0.1" in fact.answer:
+            assert "https://spdx.dev/Document" in fact.answer, (fact.fid, fact.answer)
+    spdx = _fact("attestor/cliname/spdx")
+    assert "https://spdx.dev/Document" in spdx.answer and "sbom.spdx.json" in spdx.answer
+    assert "environment,git,sbom" in spdx.answer
+
+
+def test_product_readers_run_commands_that_write_what_they_read() -> None:
+    from witness_evals.generate.facts_attestors import PRODUCT_READERS
+
+    for fact in _all_facts():
+        for text in _texts(fact):
+            for line in re.findall(r"^witness run .*$", text, re.M):
+                for name, (_, cmd, _file) in PRODUCT_READERS.items():
+                    if re.search(rf"-a \S*\b{name}\b", line):
+                        assert line.endswith(("-- " + cmd, "cyclonedx-json=sbom.cdx.json")), (fact.fid, line)
+                        # the kubeconfig/context/server-side-dry-run options are for a configured cluster
+                        if name == "k8smanifest" and not re.search(r"kubeconfig|-context|server-side", line):
+                            assert "--attestor-k8smanifest-record-cluster-information=false" in line, line
+    for name in ("vex", "k8smanifest", "sarif", "sbom"):
+        answer = _fact(f"attestor/capture/{name}/0").answer
+        assert "wrapped command must write" in answer, answer
+    assert "record-cluster-information=false" in _fact("attestor/capture/k8smanifest/1").answer
+
+
+def test_product_globs_are_about_subjects() -> None:
+    for fact in _all_facts():
+        assert "keeps matching files out of the products" not in fact.answer
+    for fid in ("flag/what/run/attestor-product-exclude-glob", "misc/product-glob-subjects"):
+        answer = _fact(fid).answer
+        assert "subjects" in answer and "still" in answer, answer
+
+
+def test_intermediates_examples_carry_the_certificate() -> None:
+    for fact in _all_facts():
+        for text in _texts(fact):
+            for line in re.findall(r"^witness \w+ .*$", text, re.M):
+                if "--signer-file-intermediate-paths" in line:
+                    assert "--signer-file-cert-path" in line, (fact.fid, line)
+    assert "--signer-file-cert-path" in _fact("flag/nonexistent/intermediates").answer
+
+
+def test_attestor_options_select_their_attestor() -> None:
+    """An `--attestor-<x>-*` flag does nothing unless `-a` names x."""
+    from witness_evals.witness import cli as cli_spec
+
+    gr = cli_spec.grammar()
+    for f in gr.commands["run"].visible_flags:
+        ex = F.example_command("run", f.name, gr=gr)
+        if ex and f.attestor and f.attestor not in ("product",):
+            assert f"-a environment,git,{f.attestor}" in ex, ex
+
+
+def test_do_i_need_questions_get_an_answer_about_need(ctx: ScoreContext) -> None:
+    """ "Do I need --x?" only where the answer says whether it is needed."""
+    for fact in _all_facts():
+        if fact.kind != "flag-what":
+            continue
+        asks = any(q.startswith("Do I need") for q in fact.questions)
+        says = re.search(r"\b(Usually not|Yes|Only|Not strictly|Set it)\b", fact.answer) is not None
+        assert not asks or says, (fact.fid, fact.answer)
+    org = _fact("flag/what/verify/policy-organizations").answer
+    for part in ("Usually not", "`[*]`", "--policy-ca-roots", "-k/--publickey"):
+        assert part in org, org
+
+
+def test_no_text_is_glued_to_a_code_fence() -> None:
+    for seed in range(1500):
+        ex = F.make(random.Random(seed))
+        for text in (ex.question, ex.answer):
+            open_ = False
+            for line in text.splitlines():
+                if "```" in line:
+                    assert re.fullmatch(r"```[a-z]*" if not open_ else r"```", line), text
+                    open_ = not open_
+            assert not open_, text

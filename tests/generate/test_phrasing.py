@@ -72,3 +72,21 @@ def test_a_sign_off_never_lands_on_a_list_item() -> None:
     for seed in range(300):
         out = phrasing.dress(random.Random(seed), listed)
         assert "- key `k.pub`\n" in out + "\n", (seed, out)
+
+
+def test_asides_ask_for_nothing_an_answer_cannot_give() -> None:
+    """An aside is glued onto any family's request: it must not ask "what this enforces" of a question about a
+    command name or a config file."""
+    for phrase in phrasing.FIXED_PHRASES:
+        assert not re.search(r"enforce|what (?:this|it) does|explain", phrase, re.I), phrase
+
+
+def test_render_keeps_one_bullet_list() -> None:
+    lesson = teach.Lesson(
+        why=["Lead.", "Reason one.", "Reason two."],
+        artifact="```bash\nwitness version\n```",
+        notes=["Note one.", "Note two."],
+    )
+    for seed in range(80):
+        out = teach.render(random.Random(seed), lesson)
+        assert not re.search(r"^- .*\n\n- ", out, re.M), out

@@ -114,9 +114,16 @@ INFO: dict[str, Info] = {
         ("fails", "no flag", "embed"),
     ),
     "k8smanifest": Info(
-        "the Kubernetes manifests among the step's files, with ephemeral fields removed, the images each one "
-        "references and (by default) information about the cluster",
+        "the Kubernetes manifests (`.yaml`, `.yml`, `.json`) that the step's command wrote or changed (its "
+        "products), with ephemeral fields removed, the images each one references and, by default, the cluster "
+        "of the kubeconfig's current context",
         ("the Kubernetes manifests we deploy", "the images referenced by our Kubernetes YAML"),
+        "manifests written or changed by the wrapped command (only products are parsed: a manifest that is "
+        "already in the checkout and untouched is a material and is not recorded), and, because "
+        "`--attestor-k8smanifest-record-cluster-information` defaults to `true`, a kubeconfig with a current "
+        "context (`$HOME/.kube/config` or `--attestor-k8smanifest-kubeconfig`); without one pass "
+        "`--attestor-k8smanifest-record-cluster-information=false`, otherwise the run fails",
+        ("record-cluster-information", "kubeconfig"),
     ),
     "link": Info(
         "an in-toto Link v0.3 predicate: the step name, the command, the materials and the environment",
@@ -144,7 +151,8 @@ INFO: dict[str, Info] = {
     "oci": Info(
         "an image tarball's tags, manifest, layer diff ids, image id and the digests of the tarball and manifest",
         ("the layers and tags of an image tarball", "the digest of an image saved with `docker save`"),
-        "an image tarball among the step's products",
+        "an image tarball written by the wrapped command (e.g. `docker save -o app.tar ghcr.io/acme/app:1.0.0`): it only reads "
+        "the step's products",
         ("tarball", "tar"),
     ),
     "omnitrail": Info(
@@ -163,22 +171,25 @@ INFO: dict[str, Info] = {
         ("witness verify",),
     ),
     "product": Info(
-        "the digest and mime type of every file the command created or changed (filtered by "
-        "`--attestor-product-include-glob` / `--attestor-product-exclude-glob`)",
+        "the digest and mime type of every file the command created or changed (`--attestor-product-include-glob` "
+        "/ `--attestor-product-exclude-glob` only choose which of them become statement subjects; the product "
+        "predicate still lists them all)",
         ("the digests of the files our build produced", "the output artifacts of a step"),
     ),
     "sarif": Info(
-        "a SARIF report found among the step's products, with its file name and digest",
+        "a SARIF report that the step's command wrote (one of its products), with its file name and digest",
         ("our static-analysis SARIF results", "the Semgrep or CodeQL report of a scan step"),
-        "a SARIF report among the step's products",
+        "a SARIF report written or changed by the wrapped command: it only reads the step's products, so a "
+        "report that is already in the checkout and untouched does not count",
         ("SARIF",),
     ),
     "sbom": Info(
-        "an SPDX or CycloneDX JSON SBOM found among the step's products, embedded as is; the attestation's type "
-        "becomes the SBOM format's URI",
+        "an SPDX or CycloneDX JSON SBOM that the step's command wrote (one of its products), embedded as is; the "
+        "attestation's type becomes the SBOM format's URI",
         ("the SBOM syft generated", "a CycloneDX or SPDX SBOM of the build"),
-        "an SPDX or CycloneDX *JSON* file among the products (XML is skipped); otherwise it fails with "
-        "`no SBOM file found`",
+        "an SPDX or CycloneDX *JSON* file written by the wrapped command, i.e. among the products (XML is "
+        "skipped); otherwise it fails with `no SBOM file found` (`no products to attest` when the command writes "
+        "nothing)",
         ("no SBOM file found", "JSON"),
     ),
     "secretscan": Info(
@@ -199,8 +210,12 @@ INFO: dict[str, Info] = {
         ),
     ),
     "vex": Info(
-        "an OpenVEX document found among the step's products, with its file name and digest",
+        "an OpenVEX document that the step's command wrote (one of its products), with its file name and digest",
         ("our OpenVEX vulnerability statements", "VEX triage results for a release"),
+        "an OpenVEX JSON document written or changed by the wrapped command: it only reads the step's products, "
+        "so a VEX file that is already in the checkout and untouched is a material and the run fails with "
+        "`no VEX file found` (or `no products to attest` when the command writes nothing)",
+        ("product", "no VEX file found", "written"),
     ),
 }
 
@@ -226,17 +241,80 @@ def _terms(require: list[list[str]], forbid: list[str] | None = None, **extra: A
     return out
 
 
-def run_with(gr: cli_spec.Grammar, name: str, step: str = "build") -> str:
-    """A valid `witness run` that records `name` and keeps the default attestors."""
+PRODUCT_READERS: dict[str, tuple[str, str, str]] = {
+    "sbom": ("sbom", "syft dir:. -o spdx-json=sbom.spdx.json", "sbom.spdx.json"),
+    "sarif": ("scan", "semgrep scan --config auto --sarif --output results.sarif", "results.sarif"),
+    "vex": ("vex", "cp security/app.openvex.json app.openvex.json", "app.openvex.json"),
+    "k8smanifest": ("manifests", "kustomize build deploy/overlays/prod -o manifests.yaml", "manifests.yaml"),
+    "oci": ("image", "docker save -o app.tar ghcr.io/acme/app:1.0.0", "app.tar"),
+    "docker": (
+        "image",
+        "docker buildx build --metadata-file metadata.json -t ghcr.io/acme/app:1.0.0 --push .",
+        "metadata.json",
+    ),
+}
+"""Attestors that read the step's products (REFERENCE §1.4): (step, a wrapped command that writes the file they
+read, that file). A file that is already in the checkout and untouched is a material, not a product."""
+
+_PRODUCT_NEEDS: dict[str, tuple[str, str]] = {
+    "sbom": ("the SPDX or CycloneDX JSON SBOM", "the run fails (`no SBOM file found`)"),
+    "sarif": ("the SARIF report", "the run fails (`no sarif file found`)"),
+    "vex": ("the OpenVEX JSON document", "the run fails (`no VEX file found`)"),
+    "oci": ("the image tarball", "the run fails (`no tar file found`)"),
+    "docker": ("the buildx metadata file", "there is nothing to record"),
+    "k8smanifest": ("the manifests", "it is not recorded"),
+}
+"""What each product-reading attestor reads, and what happens when the command does not write it (go-witness
+v0.12.0 attestation/*: sbom, sarif, vex and oci return an error; k8smanifest skips non-products)."""
+
+K8S_NO_CLUSTER = "--attestor-k8smanifest-record-cluster-information=false"
+"""What a `witness run` with k8smanifest needs where no kubeconfig is set up (the option defaults to true and
+the run fails without a current context)."""
+
+
+CYCLONEDX_RUN = ("syft dir:. -o cyclonedx-json=sbom.cdx.json", "sbom.cdx.json")
+"""An sbom step for users who asked about CycloneDX."""
+
+
+def product_note(name: str, run: tuple[str, str] | None = None) -> str:
+    """What a product-reading attestor needs from the wrapped command ("" for the others); `run` is the (command,
+    file) shown, by default the attestor's `PRODUCT_READERS` entry."""
+    if name not in PRODUCT_READERS:
+        return ""
+    cmd, file = run or PRODUCT_READERS[name][1:]
+    what, consequence = _PRODUCT_NEEDS[name]
+    text = (
+        f"The wrapped command must write (or change) {what}, here `{cmd}` writing `{file}`: `{name}` only reads "
+        f"the step's products, and a file that is already in the checkout and untouched is a material, so "
+        f"{consequence}."
+    )
+    if name == "k8smanifest":
+        text += (
+            f" Add `{K8S_NO_CLUSTER}` unless the runner has a kubeconfig with a current context: recording the "
+            "cluster is on by default and fails without one."
+        )
+    return text
+
+
+def run_with(
+    gr: cli_spec.Grammar, name: str, step: str | None = None, run: tuple[str, str] | None = None
+) -> str:
+    """A valid `witness run` that records `name`, keeps the default attestors and can succeed: product-reading
+    attestors wrap a command that writes what they read, k8smanifest does not record the cluster, and `jwt` (which
+    always fails from the CLI) is replaced by `github`, which embeds a verified JWT."""
     spec = ATTESTORS[name]
-    if (
-        spec.selection in ("always", "always-with-command", "verify-only")
-        or name == "jwt"
-        or spec.selection == "default"
-    ):
-        cmd = f"witness run -s {step} -k key.pem -o {step}.json -- make"
+    tail = "make"
+    if name in PRODUCT_READERS:
+        step = step or PRODUCT_READERS[name][0]
+        tail = (run or PRODUCT_READERS[name][1:])[0]
+    step = step or "build"
+    if name == "jwt":
+        cmd = f"witness run -s {step} -k key.pem -a environment,git,github -o {step}.json -- {tail}"
+    elif spec.selection in ("always", "always-with-command", "verify-only", "default"):
+        cmd = f"witness run -s {step} -k key.pem -o {step}.json -- {tail}"
     else:
-        cmd = f"witness run -s {step} -k key.pem -a environment,git,{name} -o {step}.json -- make"
+        extra = f" {K8S_NO_CLUSTER}" if name == "k8smanifest" else ""
+        cmd = f"witness run -s {step} -k key.pem -a environment,git,{name}{extra} -o {step}.json -- {tail}"
     assert gr.parse(cmd).valid, cmd
     return cmd
 
@@ -277,10 +355,19 @@ def capture_facts(gr: cli_spec.Grammar) -> list[Fact]:
                     "opt-in": f"it is opt-in: add `-a {name}` (listing the defaults too, since `-a` replaces "
                     "them)",
                 }[spec.selection]
+                if name == "sbom":
+                    typed = (
+                        f"In a policy step its type is `{spec.aliases[0]}` (SPDX) or `{spec.aliases[1]}` "
+                        f"(CycloneDX), not the registered `{spec.type}`."
+                    )
+                else:
+                    typed = f"In a policy step its type is `{spec.type}`."
                 answer = (
-                    f"The `{name}` attestor: it records {info.records}. {how[0].upper()}{how[1:]}. In a policy "
-                    f"step its type is `{spec.type}`."
+                    f"The `{name}` attestor: it records {info.records}. {how[0].upper()}{how[1:]}. {typed}"
                 )
+                note = product_note(name)
+                if note:
+                    answer += " " + note
                 check = _terms([[name]])
             cmd = run_with(gr, name)
             out.append(
@@ -429,10 +516,15 @@ def subject_facts(gr: cli_spec.Grammar) -> list[Fact]:
         spec = ATTESTORS[name]
         if prefixes:
             listed = ", ".join(f"`{p}:...`" for p in prefixes)
+            prefix = (
+                # the type the attestation carries once it ran: the SBOM format's URI (REFERENCE §5.5)
+                f"`{spec.aliases[0]}/<name>` for SPDX, `{spec.aliases[1]}/<name>` for CycloneDX"
+                if name == "sbom"
+                else f"`{spec.type}/<name>`"
+            )
             answer = (
                 f"`{name}` reports these subject names: {listed}. Inside the collection's statement each one is "
-                f"prefixed with the attestor type (`{spec.type}/<name>`); verify matches subjects by digest "
-                "value only."
+                f"prefixed with the attestor type ({prefix}); verify matches subjects by digest value only."
             )
             if back:
                 answer += (

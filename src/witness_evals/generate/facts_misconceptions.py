@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from witness_evals.generate.facts_attestors import Fact
+from witness_evals.generate.facts_attestors import K8S_NO_CLUSTER, PRODUCT_READERS, Fact
 from witness_evals.witness import cli as cli_spec
 from witness_evals.witness import versions
 from witness_evals.witness.attestors import ATTESTORS
@@ -111,7 +111,8 @@ def _exports(gr: cli_spec.Grammar) -> list[Fact]:
     for name in ("link", "slsa", "sbom"):
         spec = ATTESTORS[name]
         types = f"`{SPDX_TYPE}` or `{CYCLONEDX_TYPE}`" if name == "sbom" else f"`{spec.type}`"
-        cmd = f"witness run -s build -k key.pem -a environment,git,{name} --attestor-{name}-export -o build.json -- make"
+        tail = PRODUCT_READERS[name][1] if name in PRODUCT_READERS else "make"  # sbom reads an SBOM product
+        cmd = f"witness run -s build -k key.pem -a environment,git,{name} --attestor-{name}-export -o build.json -- {tail}"
         _valid(gr, cmd)
         out += [
             Fact(
@@ -218,6 +219,63 @@ def _types(gr: cli_spec.Grammar) -> list[Fact]:
                 case=True,
             ),
             commands=_valid(gr, "witness attestors list"),
+        ),
+    ]
+
+
+def _products(gr: cli_spec.Grammar) -> list[Fact]:
+    """Product globs filter subjects only; k8smanifest records the cluster by default; `-a jwt` never works."""
+    glob_cmd = (
+        "witness run -s build -k key.pem -o build.json --attestor-product-exclude-glob 'coverage/*' -- make"
+    )
+    k8s = PRODUCT_READERS["k8smanifest"][1]
+    k8s_cmd = f"witness run -s manifests -k key.pem -a environment,git,k8smanifest {K8S_NO_CLUSTER} -o manifests.json -- {k8s}"
+    return [
+        Fact(
+            "misc/product-glob-subjects",
+            "misconception",
+            (
+                "Does `--attestor-product-exclude-glob` keep files out of the product attestation?",
+                "I passed `--attestor-product-exclude-glob '*.log'` but the log files are still in the product "
+                "predicate. Bug?",
+                "How do I stop witness from recording `coverage/*` as products?",
+                "What exactly do `--attestor-product-include-glob` and `--attestor-product-exclude-glob` filter?",
+                "Will `--attestor-product-include-glob 'dist/*'` limit the products witness records to `dist/`?",
+                "Our policy's `artifactsFrom` still sees the excluded files. Shouldn't the exclude glob drop them?",
+            ),
+            "The include/exclude globs only decide which products become **subjects** of the statement (what "
+            "`witness verify` can find the attestation by). The product attestation itself still lists every file "
+            "the command created or changed, and `artifactsFrom` still compares them. So they don't keep files out "
+            "of the products, and no flag does: to keep them out, the command must not write them inside the "
+            "working directory (or point `-d/--workingdir` at a directory without them).",
+            _terms(
+                [["subject", "subjects"], ["still"]],
+                ["keeps matching files out of the products", "removes them from the products"],
+                not_start=["yes"],
+            ),
+            why=("go-witness applies the globs in the product attestor's `Subjects()`, not when recording.",),
+            commands=_valid(gr, glob_cmd),
+        ),
+        Fact(
+            "misc/k8smanifest-cluster",
+            "misconception",
+            (
+                "`witness run -a k8smanifest` fails on our CI runner, which has no cluster access. Why?",
+                "Does the k8smanifest attestor need a Kubernetes cluster?",
+                "Why does k8smanifest complain about `kubernetes context not set`?",
+                "Can I record our rendered manifests with k8smanifest without a kubeconfig?",
+                "Our manifests are committed to the repo. Will `-a k8smanifest` record them?",
+                "What do I need to get k8smanifest working in a plain build container?",
+            ),
+            "k8smanifest only parses the `.yaml`/`.yml`/`.json` files the wrapped command writes or changes (its "
+            "products); committed manifests the command doesn't touch are not recorded, so render them in the step. "
+            "`--attestor-k8smanifest-record-cluster-information` defaults to `true`, and then the attestor reads the "
+            "current context of the kubeconfig (`$HOME/.kube/config`): without one the whole run fails. Without "
+            f"cluster access pass `{K8S_NO_CLUSTER}`:\n\n```bash\n{k8s_cmd}\n```",
+            _terms(
+                [[K8S_NO_CLUSTER], ["product", "products", "writes", "written"]],
+                valid_command="run",
+            ),
         ),
     ]
 
@@ -610,6 +668,7 @@ def misconception_facts(gr: cli_spec.Grammar) -> list[Fact]:
         _selection(gr)
         + _exports(gr)
         + _types(gr)
+        + _products(gr)
         + _rego(gr, v)
         + _verify(gr)
         + _versioned(gr, v)

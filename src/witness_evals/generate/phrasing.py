@@ -89,7 +89,9 @@ PERSONAS: tuple[Persona, ...] = (
             "I need to sign off on our attestation setup.",
         ),
         (
-            "I'd like to understand exactly what this enforces.",
+            # asides ask for nothing an answer might not give: no "what this enforces" on a question about a
+            # config file or a command name
+            "I want to be sure this is right before I sign off.",
             "I have to document the reasoning for the audit.",
         ),
     ),
@@ -235,13 +237,15 @@ def dress(rng: random.Random, question: str) -> str:
     if tone == "terse":
         body, opener, closer = _terse(question), "", ""
     elif tone == "polite":
-        body = pick(rng, POLITE_LEADS) + question
+        lead = pick(rng, POLITE_LEADS)
+        # a request that opens with a pasted block gets the lead on its own line, never "help. ```yaml"
+        body = _join(lead.strip(), question) if question.startswith("```") else lead + question
     elif tone == "rambling":
         aside = pick(rng, persona.asides)
         body = _join(aside, question) if rng.random() < 0.5 else _join(question, aside)
     else:
         body = question
-    if opener.endswith(",") and not opener.endswith("?,"):
+    if opener.endswith(",") and not opener.endswith("?,") and not body.startswith("```"):
         text = opener + " " + _lower_first(body)
     else:
         text = _join(opener, body)

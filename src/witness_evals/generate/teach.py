@@ -74,7 +74,10 @@ def render(rng: random.Random, lesson: Lesson) -> str:
     if layout == 1 and len(lesson.why) > 1:
         # a one-line lead, the artifact, then the reasons as bullets
         head, *rest = lesson.why
-        parts = [head.strip(), artifact, "\n".join(f"- {s.strip()}" for s in rest), notes, check]
+        bullets = "\n".join(f"- {s.strip()}" for s in rest)
+        if notes.startswith("- "):  # one list, not two lists split by a blank line
+            bullets, notes = bullets + "\n" + notes, ""
+        parts = [head.strip(), artifact, bullets, notes, check]
     elif layout == 2:
         # artifact first, reasons after
         parts = [artifact, ("Why: " if rng.random() < 0.5 else "") + why, notes, check]

@@ -91,6 +91,9 @@ def _settings(rng: random.Random, sub: str, pr: workloads.Project) -> dict[str, 
             extra = rng.sample(usable, min(len(usable), rng.randint(0, 2)))
             base = ["environment", "git"] if rng.random() < 0.75 else ["environment"]
             out["attestations"] = base + extra
+            if "k8smanifest" in extra:
+                # recording the cluster is on by default and fails the run without a kubeconfig context
+                out["attestor-k8smanifest-record-cluster-information"] = False
         if rng.random() < 0.2:
             out["trace"] = True
         if rng.random() < 0.15:
@@ -138,6 +141,10 @@ _DESCRIBE: dict[str, tuple[str, ...]] = {
     "policy": ("uses the signed policy `{v}`", "checks against `{v}`"),
     "publickey": ("checks the policy signature with `{v}`", "trusts the policy key `{v}`"),
     "artifactfile": ("verifies the artifact `{v}`", "checks `{v}`"),
+    "attestor-k8smanifest-record-cluster-information": (
+        "does not record cluster information (the runner has no kubeconfig)",
+        "skips the k8smanifest cluster lookup, since there is no kubeconfig",
+    ),
 }
 
 
@@ -344,7 +351,9 @@ def _long_command(sub: str, s: dict[str, Any], argv: tuple[str, ...], version: W
         f = gr.lookup_flag(sub, name)
         assert f is not None
         opt = f"-{f.short}" if f.short else f"--{name}"
-        if isinstance(v, bool):
+        if v is False:
+            parts.append(f"--{name}=false")  # a bool flag takes its value only with `=`
+        elif isinstance(v, bool):
             parts.append(opt)
         elif isinstance(v, list):
             parts += [opt, ",".join(v)]
@@ -377,9 +386,12 @@ def _make_write(rng: random.Random, version: WitnessVersion) -> tuple[str, str, 
     v = {"file": file, "sub": sub0, "desc": desc, "cmd": _long_command(sub0, settings[sub0], argv, version)}
     question = WRITE_FORMS[t](rng, v)
     if sub0 == "run" and WRITE_FORMS[t] is not _ask_long_command:
-        question += " " + pick(
-            rng, ("The step runs `{c}`.", "It wraps `{c}`.", "(The command is `{c}`.)")
-        ).format(c=shlex.join(argv))
+        question = _after_block(
+            question,
+            pick(rng, ("The step runs `{c}`.", "It wraps `{c}`.", "(The command is `{c}`.)")).format(
+                c=shlex.join(argv)
+            ),
+        )
     flag0 = next(iter(settings[sub0]))
     why = [pick(rng, _KEYS_WHY).format(sub=sub0, flag=flag0)]
     lists = [n for s in settings.values() for n, x in s.items() if isinstance(x, list)]
@@ -448,6 +460,7 @@ def _make_override(rng: random.Random, version: WitnessVersion) -> tuple[str, st
     second = workloads.Project(first.org, first.name, first.version, second.work, second.step)
     settings = {"run": _settings(rng, "run", first)}
     settings["run"].pop("attestations", None)  # the defaults suit every step
+    settings["run"].pop("attestor-k8smanifest-record-cluster-information", None)  # only with k8smanifest
     file = names.fill(rng, FILES, project=first.name)
     text = to_yaml(settings, _style(rng))
     cfg = _parsed(text, settings, version)
@@ -654,11 +667,31 @@ BAD_PAIRS = bad_pairs()
 BAD_FORMS = (
     "My witness config has\n\n```yaml\n{yaml}```\n\nbut witness seems to ignore `{bad}`. Why?",
     "Is `{sub}.{bad}` a valid witness config key? This is the file:\n\n```yaml\n{yaml}```",
-    "The witness docs mention a `{bad}` config option, so I wrote\n\n```yaml\n{yaml}```\n\nDoes that work?",
+    "{source}, so I wrote\n\n```yaml\n{yaml}```\n\nDoes that work?",
     "```yaml\n{yaml}```\n\nWitness runs, but the `{bad}` setting has no effect. What's the right key?",
     "Can you review our witness config before we roll it out?\n\n```yaml\n{yaml}```",
     "We pass this file with `-c`:\n\n```yaml\n{yaml}```\n\nWill witness pick up `{bad}` from the `{sub}` section?",
 )
+YES_NO_FORMS = frozenset({1, 2, 5})
+"""BAD_FORMS that ask a yes/no question (only their answers open with "No:")."""
+STALE_DOC_KEYS = frozenset(
+    {"key", "certificate", "intermediates", "spiffe-socket", "rekor-server", "artifacthash"}
+)
+"""Keys the stale docs/concepts/config.md really lists (REFERENCE §2.9); other bad keys come from elsewhere."""
+_SOURCES = (
+    "A blog post used the `{bad}` option in its witness config",
+    "I guessed the key from the flag I thought witness had (`--{bad}`)",
+    "A colleague's config uses the `{bad}` key",
+)
+
+
+def _after_block(question: str, sentence: str) -> str:
+    """`sentence` appended to `question`: on its own paragraph after a code block or a list (never glued onto a
+    closing fence, which would leave the block open in Markdown), else after a space."""
+    last = question.rstrip().splitlines()[-1] if question.strip() else ""
+    if last.startswith(("```", "- ", "* ")) or question.rstrip().endswith("```"):
+        return question.rstrip() + "\n\n" + sentence
+    return question.rstrip() + " " + sentence
 
 
 def _provider(flag: str) -> str:
@@ -674,6 +707,14 @@ def _make_bad(rng: random.Random, version: WitnessVersion) -> tuple[str, str, st
         for k in [k for k in base if k.startswith("signer-") and _provider(k) != _provider(good)]:
             base.pop(k)
     base.pop(good, None)
+    if good == "signer-file-intermediate-paths":
+        # the file signer drops the intermediates unless a certificate (and its key) is configured too
+        base.setdefault(
+            "signer-file-key-path", names.fill(rng, names.KEYS, step=pr.step, project=pr.name, org=pr.org)
+        )
+        base.setdefault(
+            "signer-file-cert-path", names.fill(rng, names.CERTS, step=pr.step, project=pr.name, org=pr.org)
+        )
     if good == "subjects":
         base.pop("artifactfile", None)
     if good in ("publickey",):
@@ -694,28 +735,51 @@ def _make_bad(rng: random.Random, version: WitnessVersion) -> tuple[str, str, st
     unknown = [i for i in user_cfg.issues if i.code == "config-unknown-key"]
     assert unknown, (user_yaml, user_cfg.issues)
     t = rng.randrange(len(BAD_FORMS))
-    question = BAD_FORMS[t].format(sub=sub, bad=bad, yaml=user_yaml)
+    if bad in STALE_DOC_KEYS:
+        source = "The witness docs (docs/concepts/config.md) list `{bad}` as a config option"
+    else:
+        source = pick(rng, _SOURCES)
+    question = BAD_FORMS[t].format(sub=sub, bad=bad, yaml=user_yaml, source=source.format(bad=bad))
     file = names.fill(rng, FILES, project=pr.name)
     cmd = _command(rng, file, sub, pr.work.command)
     cli_ok = cli_spec.parse_command(cmd, config=cfg, version=version)
     shows_command = cli_ok.valid and rng.random() < 0.7
     if shows_command:  # the user says how they call witness; the answer keeps that
-        question += " " + pick(
-            rng, ("We call it as `{c}`.", "It's saved as `{f}` and used like `{c}`.", "Invocation: `{c}`.")
-        ).format(c=cmd, f=file)
+        question = _after_block(
+            question,
+            pick(
+                rng,
+                ("We call it as `{c}`.", "It's saved as `{f}` and used like `{c}`.", "Invocation: `{c}`."),
+            ).format(c=cmd, f=file),
+        )
     hint = re.sub(r" <[^>`]+>", "", data.NONEXISTENT_FLAGS[bad])  # `--artifactfile <file>`: no placeholders
-    why = [
-        pick(
+    # the hint opens with "`--x` does not exist (...)", which the first sentence already says: keep the rest
+    rest = hint.split("; ", 1)[1] if "; " in hint else ""
+    opening = (
+        f"No: `{bad}` is not a flag of `witness {sub}`, and config keys are exactly the long flag names, so "
+        f"`{sub}.{bad}` is silently ignored."
+        if t in YES_NO_FORMS
+        else pick(
             rng,
             (
-                f"No: `{bad}` is not a flag of `witness {sub}`, and config keys are exactly the long flag names, so "
-                f"`{sub}.{bad}` is silently ignored.",
                 f"`{sub}.{bad}` does nothing: witness maps each key of the `{sub}` section to the `witness {sub}` "
                 f"flag of the same name, and `--{bad}` does not exist.",
+                f"`{bad}` is not a flag of `witness {sub}`, and config keys are exactly the long flag names, so "
+                f"`{sub}.{bad}` is silently ignored.",
             ),
-        ),
-        f"The setting you want is `{sub}.{good}` ({hint[:1].lower() + hint[1:]}).",
+        )
+    )
+    why = [
+        opening,
+        f"The setting you want is `{sub}.{good}`" + (f" ({rest[:1].lower() + rest[1:]})." if rest else "."),
     ]
+    if good == "signer-file-intermediate-paths":
+        why.append("It only takes effect next to `signer-file-cert-path`, which your file already sets.")
+    if t == 2 and bad in STALE_DOC_KEYS:
+        why.append(
+            "docs/concepts/config.md is stale: its keys (`key`, `certificate`, `intermediates`, `spiffe-socket`, "
+            "`rekor-server`, `artifacthash`) are no flags of the current CLI."
+        )
     notes = [_reads(rng, version)]
     if not shows_command:  # the user did not say how they call witness: the corrected YAML only
         artifact = f"```yaml\n{fixed}```"

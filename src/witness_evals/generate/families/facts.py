@@ -36,11 +36,15 @@ from witness_evals.bench.scorers.terms import score_terms
 from witness_evals.generate import phrasing
 from witness_evals.generate.example import Example
 from witness_evals.generate.facts_attestors import (
+    CYCLONEDX_RUN,
     INFO,
+    K8S_NO_CLUSTER,
+    PRODUCT_READERS,
     Fact,
     capture_facts,
     field_facts,
     needs_facts,
+    product_note,
     run_with,
     subject_facts,
 )
@@ -160,7 +164,12 @@ EXAMPLE_COMPANIONS: dict[str, tuple[tuple[str, str], ...]] = {
         for opt in ("token", "token-path", "use-http", "oidc-issuer", "oidc-client-id", "oidc-redirect-url")
     },
     "policy-ca-intermediates": (("policy-ca-roots", "root-ca.pem"),),
+    # the file signer drops the intermediates unless a certificate is given (go-witness cryptoutil/signer.go
+    # builds an X509 signer only with a cert), so the chain flag never appears without the cert flag
+    "signer-file-intermediate-paths": (("signer-file-cert-path", "cert.pem"),),
 }
+BOOL_EXAMPLE_VALUES: dict[str, str] = {"attestor-k8smanifest-record-cluster-information": "false"}
+"""Bool flags whose useful spelling is `--flag=<value>` (the default is `true`)."""
 
 
 def example_command(
@@ -181,23 +190,40 @@ def example_command(
         for name, val in EXAMPLE_COMPANIONS.get(flag, ()):
             if gr.lookup_flag(cmd, name) is not None:
                 base.setdefault(name, val)
+    tail = RUN_TAIL
+    featured = gr.lookup_flag(cmd, flag) if flag is not None else None
+    owner = featured.attestor if featured is not None and cmd == "run" else ""
+    if owner and ATTESTORS[owner].selection == "opt-in":
+        # an attestor option does nothing unless the attestor runs (`-a` replaces the defaults, so keep them)
+        base.setdefault("attestations", f"environment,git,{owner}")
+        if owner in PRODUCT_READERS:
+            tail = f" -- {PRODUCT_READERS[owner][1]}"
     parts = ["witness", cmd]
     for name, val in base.items():
         f = gr.lookup_flag(cmd, name)
         assert f is not None
         parts += [f"-{f.short}" if f.short else f"--{name}", val]
+    if owner == "k8smanifest" and flag not in (
+        "attestor-k8smanifest-record-cluster-information",
+        "attestor-k8smanifest-kubeconfig",
+        "attestor-k8smanifest-context",
+        "attestor-k8smanifest-server-side-dry-run",
+    ):
+        parts.append(K8S_NO_CLUSTER)  # no kubeconfig assumed: recording the cluster would fail the run
     if flag is not None:
-        f = gr.lookup_flag(cmd, flag)
+        f = featured
         if f is None:
             return None
         if f.type == "bool":
-            parts.append(f"--{flag}")
+            parts.append(
+                f"--{flag}={BOOL_EXAMPLE_VALUES[flag]}" if flag in BOOL_EXAMPLE_VALUES else f"--{flag}"
+            )
         else:
             v = value if value is not None else SAMPLES.get(flag)
             if v is None:
                 return None
             parts += [f"--{flag}", v]
-    text = " ".join(parts) + (RUN_TAIL if cmd == "run" else "")
+    text = " ".join(parts) + (tail if cmd == "run" else "")
     if cmd == "policy check":
         text += " policy.json"
     a = gr.parse(text)
@@ -309,6 +335,85 @@ def _fact_commands(gr: cli_spec.Grammar) -> list[tuple[str, cli_spec.Flag]]:
     return out
 
 
+_X509_FIELD = {
+    "policy-commonname": "subject common name",
+    "policy-dns-names": "DNS SANs",
+    "policy-emails": "email SANs",
+    "policy-organizations": "subject Organization values",
+    "policy-uris": "URI SANs",
+}
+_FULCIO_EXT = (
+    "policy-fulcio-oidc-issuer",
+    "policy-fulcio-build-trigger",
+    "policy-fulcio-run-invocation-uri",
+    "policy-fulcio-source-repository-digest",
+    "policy-fulcio-source-repository-identifier",
+    "policy-fulcio-source-repository-ref",
+)
+
+
+def flag_need(cmd: str, flag: cli_spec.Flag) -> str:
+    """Whether a user needs `flag` on `witness <cmd>` (REFERENCE §2.2-2.4, §3.6), "" where nothing specific is
+    known. Answers to "Do I need --x?" carry this sentence."""
+    name = flag.name
+    if cmd == "verify" and name in _X509_FIELD:
+        shown = "`*`" if flag.default == "*" else f"`{flag.default}`"
+        return (
+            f"Usually not: the default {shown} accepts any value. It only matters when the policy itself is signed "
+            "with an X.509 certificate (e.g. from Fulcio) that you trust through `--policy-ca-roots`; any other "
+            f"value must then match the certificate's {_X509_FIELD[name]} exactly"
+            + (" (as a set)" if flag.type == "strings" else "")
+            + ". With `-k/--publickey` it has no effect."
+        )
+    if cmd == "verify" and name in _FULCIO_EXT:
+        return (
+            "Usually not: left empty (the default) that certificate extension is not checked. It only matters when "
+            "the policy is signed with a Fulcio certificate trusted through `--policy-ca-roots`, where it pins "
+            "the extension with a glob. With `-k/--publickey` it has no effect."
+        )
+    if cmd == "verify" and name in ("policy-ca-roots", "policy-ca-intermediates"):
+        return (
+            "Only when the policy is signed with a certificate instead of a plain key: verify needs one of "
+            "`-k/--publickey`, `--policy-ca-roots`, `--policy-ca-intermediates` or `--verifier-kms-ref` to check "
+            "the policy signature."
+        )
+    if cmd == "verify" and name == "publickey":
+        return (
+            "Yes, when the policy was signed with a key: verify needs one of `-k/--publickey`, `--policy-ca-roots`, "
+            "`--policy-ca-intermediates` or `--verifier-kms-ref` to check the policy signature."
+        )
+    if cmd == "verify" and name in ("artifactfile", "subjects"):
+        return "Yes, one of `-f/--artifactfile` and `-s/--subjects` is required (`--directory-path` alone is not enough)."
+    if cmd == "verify" and name == "attestations":
+        return "Yes, unless the attestations come from Archivista (`--enable-archivista`)."
+    if cmd == "verify" and name == "policy":
+        return "Yes: without a policy there is nothing to verify against."
+    if cmd == "run" and name == "step":
+        return "Yes: without it the run fails with `step name is required`."
+    if cmd in ("run", "sign") and name == "signer-file-intermediate-paths":
+        return (
+            "Only with `--signer-file-cert-path`: without a certificate witness signs with the bare key and the "
+            "intermediates are dropped."
+        )
+    if cmd == "run" and name == "outfile":
+        return "Not strictly: without it the signed envelope is written to stdout."
+    if cmd == "sign" and name in ("infile", "outfile"):
+        return "Yes: pass both `-f/--infile` and `-o/--outfile`, or sign fails."
+    if cmd == "run" and name in ("attestor-product-exclude-glob", "attestor-product-include-glob"):
+        return (
+            "Only to choose which products become statement subjects (what verify can find the attestation by): "
+            "the product attestation still lists every new or changed file."
+        )
+    if cmd == "run" and name == "attestor-k8smanifest-record-cluster-information":
+        return (
+            "Set it to `false` when the runner has no kubeconfig with a current context: it defaults to `true`, "
+            "and with `-a k8smanifest` the run then fails."
+        )
+    if cmd == "run" and flag.attestor and ATTESTORS[flag.attestor].selection == "opt-in":
+        return f"Only with `-a {flag.attestor}`: it has no effect unless the `{flag.attestor}` attestor runs."
+    return ""
+
+
 def _flag_facts(gr: cli_spec.Grammar) -> list[Fact]:
     facts: list[Fact] = []
     descs = {
@@ -321,6 +426,8 @@ def _flag_facts(gr: cli_spec.Grammar) -> list[Fact]:
         ref = _ref(f)
         keys = _keywords(f.description)
         if keys:
+            need = flag_need(cmd, f) if cmd else ""
+            text = _sentence(f"{ref} (type `{f.type}`): {_desc(f)}", release_note(cmd, f.name))
             facts.append(
                 Fact(
                     f"flag/what/{cmd or 'global'}/{f.name}",
@@ -330,12 +437,13 @@ def _flag_facts(gr: cli_spec.Grammar) -> list[Fact]:
                         f"What is the `--{f.name}` flag of {w} for?",
                         f"I found `--{f.name}` in our CI script ({w}). What does it do?",
                         f"Explain {w} `--{f.name}` to me.",
-                        f"Do I need `--{f.name}` on {w}? What is it for?",
+                        # "Do I need it?" only where the answer says whether it is needed
+                        f"Do I need `--{f.name}` on {w}? What is it for?"
+                        if need
+                        else f"When would I use `--{f.name}` on {w}?",
                         f"`--{f.name}` ({w}): purpose?",
                     ),
-                    _with_example(
-                        _sentence(f"{ref} (type `{f.type}`): {_desc(f)}", release_note(cmd, f.name)), ex
-                    ),
+                    _with_example(f"{text} {need}" if need else text, ex),
                     _terms([_flag_alts(f), keys]),
                 )
             )
@@ -513,6 +621,12 @@ def _across_facts(gr: cli_spec.Grammar) -> list[Fact]:
 
 
 _HINT_FLAG = re.compile(r"`(?:-\w/)?--([\w-]+)")
+_NONEXISTENT_NOTES = {
+    "intermediates": " The intermediates only take effect together with `--signer-file-cert-path` (the old "
+    "`--certificate`): without a certificate witness signs with the bare key and drops the chain.",
+    "certificate": " Add `--signer-file-intermediate-paths` (the old `--intermediates`) when the certificate needs "
+    "intermediates to chain to a root.",
+}
 
 
 def _nonexistent_facts(gr: cli_spec.Grammar) -> list[Fact]:
@@ -546,7 +660,7 @@ def _nonexistent_facts(gr: cli_spec.Grammar) -> list[Fact]:
                     f"I copied `--{bad}` from a blog post into my {w} command. Is that right?",
                     f"What value should I give to `--{bad}` on {w}?",
                 ),
-                _with_example(hint[0].upper() + hint[1:] + ".", ex),
+                _with_example(hint[0].upper() + hint[1:] + "." + _NONEXISTENT_NOTES.get(bad, ""), ex),
                 _terms(require, not_start=["yes"]),
             )
         )
@@ -666,6 +780,48 @@ def wrong_uri_variants(uri: str) -> list[str]:
     return out
 
 
+JWT_NAME_ANSWER = (
+    "The CLI name is `jwt` (run type `prematerial`), but no `-a` value gets you a standalone one: `witness run "
+    '-a jwt` always fails (`invalid token: ""`) because the CLI has no way to hand the attestor a token. JWT claims '
+    "are recorded inside the `github`, `gitlab` and `gcp-iit` attestations (their `jwt` field), so enable one of "
+    "those where it applies; a standalone `{uri}` attestation only comes from go-witness used as a library "
+    "(`jwt.WithToken`)."
+)
+
+
+def _name_answer(name: str, uri: str) -> tuple[str, dict[str, Any]]:
+    """Answer and check of "which attestor has type X / what do I pass to `-a`": the attestor and how it gets
+    selected (never `-a jwt`, which always fails from the CLI, nor `-a policyverify`)."""
+    spec = ATTESTORS[name]
+    forbid = [
+        t
+        for k, v in data.ATTESTOR_MISSPELLINGS.items()
+        if v == name and len(k) > 3
+        for t in (f"`{k}`", f"-a {k}")
+    ]
+    if name == "jwt":
+        return JWT_NAME_ANSWER.format(uri=uri), _terms(
+            [["jwt"], ["github", "gitlab", "gcp-iit"], ["fails", "fail", "cannot", "can't", "no way"]],
+            [*forbid, "pass `-a jwt`", "use `-a jwt`", "add `-a jwt`", "-a jwt works"],
+        )
+    head = f"It comes from the `{name}` attestor (run type `{spec.run_type}`)."
+    how = {
+        "always": " `witness run` records it in every run, so no `-a` is needed.",
+        "always-with-command": " It is added automatically when a command follows `--`; `-a command-run` is "
+        "ignored with a warning.",
+        "default": f" `{name}` is one of the defaults (`environment`, `git`): it is recorded without `-a`, and when "
+        f"you pass `-a` (which replaces the defaults) list `{name}` explicitly.",
+        "opt-in": f" Pass `-a {name}` (and `environment,git` too if you want them, since `-a` replaces the "
+        "defaults).",
+        "verify-only": " You don't pass it to `-a`: it is produced only inside `witness verify` and cannot be used "
+        "with `witness run`.",
+    }[spec.selection]
+    note = product_note(name)
+    if spec.selection == "verify-only":
+        forbid += [f"-a {name}"]
+    return head + how + (f" {note}" if note else ""), _terms([[name]], forbid)
+
+
 def _attestor_facts(gr: cli_spec.Grammar) -> list[Fact]:
     facts: list[Fact] = []
     for name, spec in ATTESTORS.items():
@@ -711,16 +867,7 @@ def _attestor_facts(gr: cli_spec.Grammar) -> list[Fact]:
                         f"What do I pass to `-a` to get attestations of type `{uri}`?",
                         f"Which CLI attestor name corresponds to `{uri}`?",
                     ),
-                    f"It comes from the {a} attestor (run type `{spec.run_type}`).",
-                    _terms(
-                        [[name]],
-                        [
-                            t
-                            for k, v in data.ATTESTOR_MISSPELLINGS.items()
-                            if v == name and len(k) > 3
-                            for t in (f"`{k}`", f"-a {k}")
-                        ],
-                    ),
+                    *_name_answer(name, uri),
                 )
             )
         facts.append(
@@ -766,12 +913,12 @@ def _attestor_facts(gr: cli_spec.Grammar) -> list[Fact]:
         flag = f"--attestor-{name}-export"
         if spec.exporter:
             ex = example_command("run", f"attestor-{name}-export", gr=gr)
-            assert ex is not None
-            ex = ex.replace(" -- make", f" -a {name} -- make")
-            assert gr.parse(ex).valid
+            assert ex is not None and f"-a environment,git,{name}" in ex, ex
+            note = product_note(name)
             body = _with_example(
-                f"Yes: {a} is an exporter. With `{flag}` (and `-a {name}`) it is removed from the collection and "
-                f"written as its own statement to `<outfile>-{name}.json`.",
+                f"Yes: {a} is an exporter. With `{flag}` (and `-a {name}`, which replaces the default "
+                f"`environment,git`, so list them too) it is removed from the collection and written as its own "
+                f"statement to `<outfile>-{name}.json`." + (f" {note}" if note else ""),
                 ex,
             )
             check = _terms([[flag]])
@@ -845,11 +992,22 @@ def _attestor_facts(gr: cli_spec.Grammar) -> list[Fact]:
     for wrong, right in data.ATTESTOR_MISSPELLINGS.items():
         spec = ATTESTORS[right]
         head = f"There is no `{wrong}` attestor (`attestor not found: {wrong}`); the CLI name is `{right}`"
-        if spec.selection == "opt-in":
-            ex = (example_command("run", gr=gr) or "").replace(" -- make", f" -a {right} -- make")
+        if right == "jwt":
+            body = f"{head}. " + JWT_NAME_ANSWER.format(uri=spec.type)
+        elif spec.selection == "opt-in":
+            if right == "sbom":  # the registered URI is not the type a collection carries (trap 3)
+                typed = (
+                    f"; in a collection (and in a policy step) its type is `{spec.aliases[0]}` for SPDX or "
+                    f"`{spec.aliases[1]}` for CycloneDX, not the registered `{spec.type}`"
+                )
+            else:
+                typed = f" (type `{spec.type}`)"
+            run = CYCLONEDX_RUN if wrong in ("cyclonedx", "cdx") else None
+            note = product_note(right, run)
             body = _with_example(
-                f"{head} (type `{spec.type}`).",
-                ex if gr.parse(ex).valid else None,
+                f"{head}{typed}. `-a` replaces the default `environment,git`, so list them too."
+                + (f" {note}" if note else ""),
+                run_with(gr, right, run=run),
             )
         else:
             # the selection text answers "is it on by default?"; drop its leading Yes/No here

@@ -22,7 +22,7 @@ from witness_evals.generate.families.cli_usage.run import (
     step_sentence,
 )
 from witness_evals.generate.families.cli_usage.spec import Spec, check_line, render
-from witness_evals.generate.families.cli_usage.text import fence, lower_first, say, sentences
+from witness_evals.generate.families.cli_usage.text import code_list, fence, lower_first, say, sentences
 from witness_evals.generate.phrasing import pick
 from witness_evals.generate.teach import Lesson
 from witness_evals.witness.versions import WitnessVersion
@@ -199,15 +199,16 @@ def _setup(rng: random.Random, version: WitnessVersion, job: ci_files.Job) -> Se
     return st
 
 
-def _notes(rng: random.Random, system: str, out: str, upload: bool, asked: bool) -> list[str]:
+def _notes(rng: random.Random, system: str, out: str, upload: tuple[str, ...], asked: bool) -> list[str]:
     notes: list[str] = []
     if upload and not asked:
+        files = code_list(upload)
         notes.append(
             pick(
                 rng,
                 (
-                    f"I also kept `{out}` as a build artifact so a later verify job can fetch it.",
-                    f"The extra artifact entry for `{out}` lets the verification job download the attestation.",
+                    f"I also kept {files} as build artifacts so a later verify job can fetch them.",
+                    f"The extra artifact entry for {files} lets the verification job download the attestations.",
                 ),
             )
         )
@@ -312,7 +313,13 @@ FORMS: tuple[Callable[[random.Random, dict[str, str], list[str]], str], ...] = (
 )
 
 
-def _render_file(job: ci_files.Job, wrapped: str | None, st: Setup, upload: str) -> str:
+def _render_file(
+    job: ci_files.Job,
+    wrapped: str | None,
+    st: Setup,
+    upload: tuple[str, ...],
+    install: tuple[str, ...] = (),
+) -> str:
     system = job.system
     if system == "github":
         return ci_files.github(
@@ -321,10 +328,13 @@ def _render_file(job: ci_files.Job, wrapped: str | None, st: Setup, upload: str)
             key_file=st.key_file if wrapped else "",
             id_token=st.id_token and bool(wrapped),
             upload=upload,
+            install=install,
         )
     if system == "gitlab":
         id_token = job.has_id_token or (st.id_token and wrapped is not None)
-        return ci_files.gitlab(job, wrapped, token_lines=st.token_lines, id_token=id_token, upload=upload)
+        return ci_files.gitlab(
+            job, wrapped, token_lines=st.token_lines, id_token=id_token, upload=upload, install=install
+        )
     if system == "jenkins":
         return ci_files.jenkins(job, wrapped, variable=st.variable, upload=upload)
     if system == "tekton":
@@ -333,7 +343,36 @@ def _render_file(job: ci_files.Job, wrapped: str | None, st: Setup, upload: str)
         return ci_files.makefile(job, wrapped)
     if system == "shell":
         return ci_files.shell(job, wrapped)
-    return ci_files.codebuild(job, wrapped, upload=upload)
+    return ci_files.codebuild(job, wrapped, upload=upload, install=install)
+
+
+def _install(job: ci_files.Job, version: WitnessVersion) -> tuple[str, ...]:
+    """Lines that install witness in the job (empty where the file cannot do it: Jenkins agents, Tekton step
+    images, Makefiles, scripts and images without curl are set up outside the file, and the request says so)."""
+    if job.system == "github":
+        return ci_files.install_lines(
+            version.release, "$RUNNER_TEMP/bin", tmp="$RUNNER_TEMP", path_file="$GITHUB_PATH"
+        )
+    if job.system == "codebuild" or (job.system == "gitlab" and job.image in ci_files.CURL_IMAGES):
+        return ci_files.install_lines(version.release, "/usr/local/bin")
+    return ()
+
+
+NAME_ASKS = {
+    "github": ("Use the job name as the step name.", "The step name should be the job's name."),
+    "gitlab": ("Use the job name as the step name.", "The step name should be the job's name."),
+    "make": ("Use the make target's name as the step name.", "The step name should be the target's name."),
+}
+"""Ways to say "step name = the name shown in the pasted file", for files that show one name."""
+
+
+def _visible_name(job: ci_files.Job) -> str:
+    """The job name a reader sees in the pasted file ("" where there is no single one)."""
+    if job.system in ("github", "gitlab"):
+        return job.name
+    if job.system == "make":
+        return ci_files.make_target(job)
+    return ""
 
 
 def make_ci(rng: random.Random, version: WitnessVersion) -> Built:
@@ -357,16 +396,26 @@ def make_ci(rng: random.Random, version: WitnessVersion) -> Built:
     text = render(spec, rng, version, width=width)
     uploads = system in ("github", "gitlab", "jenkins", "codebuild")
     asked_upload = uploads and rng.random() < 0.35
-    upload = out if uploads and (asked_upload or rng.random() < 0.3) else ""
-    before = _render_file(job, None, st, "")
-    after = _render_file(job, text, st, upload)
+    exported = [x for x in run_plan.EXPORTERS if (f"attestor-{x}-export", True) in plan.flags]
+    # the exported statements are files of their own (`<outfile>-<name>.json`): keep them next to the collection
+    upload = (
+        (out, *(f"{out}-{x}.json" for x in exported))
+        if uploads and (asked_upload or rng.random() < 0.3)
+        else ()
+    )
+    install = _install(job, version)
+    # a file that cannot install witness itself only makes sense where the request says witness is there
+    preinstalled = not install or rng.random() < 0.6
+    if preinstalled:
+        install = ()
+    before = _render_file(job, None, st, ())
+    after = _render_file(job, text, st, upload, install)
     lang = ci_files.LANGS[system]
     # --- the request
     asks = [" ".join(signer.asks), *plan.asks]  # signer sentences stay in order
+    visible = _visible_name(job)
     asks.append(
-        step_sentence(rng, step)
-        if step != job.name or rng.random() < 0.5
-        else pick(rng, ("Use the job name as the step name.", "The step name should be the job's name."))
+        pick(rng, NAME_ASKS[system]) if step == visible and rng.random() < 0.5 else step_sentence(rng, step)
     )
     asks.append(
         out_sentence(rng, out)
@@ -395,7 +444,7 @@ def make_ci(rng: random.Random, version: WitnessVersion) -> Built:
                 ),
             )
         )
-    if rng.random() < 0.6:
+    if preinstalled:
         asks.append(pick(rng, INSTALLED[system]))
     local_key = names.fill(rng, names.KEYS, step=step, project=pr.name, org=pr.org)
     local = Spec(
@@ -421,15 +470,30 @@ def make_ci(rng: random.Random, version: WitnessVersion) -> Built:
             "Replace the `{c}` line with the witness command and let {s} hand the signer its {k}."
             if in_ci
             else "Only the `{c}` line changes: it now runs under `witness run` as step `{st}`.",
-            "The {u} stays the same except for the wrapped `{c}` line and the {k} handling.",
-            "`{c}` now runs under `witness run` as step `{st}`; the rest of the {u} is unchanged apart from the {k}.",
+            "The {u} stays the same except for the wrapped `{c}` line and the {k} handling{i}.",
+            "`{c}` now runs under `witness run` as step `{st}`; the rest of the {u} is unchanged apart from the "
+            "{k}{i}.",
         ),
         c=job.command,
         s=ci_files.SYSTEM_NAMES[system],
         k="token" if signer.kind.startswith("fulcio") else "key",
         u=v["unit"],
         st=step,
+        i=" and a step that installs witness" if install else "",
     )
+    must = list(plan.must)
+    if install:
+        where = {
+            "github": "an `Install witness` step downloads",
+            "gitlab": "`before_script` downloads",
+            "codebuild": "the `install` phase downloads",
+        }[system]
+        must.insert(
+            0,
+            f"Nothing in the file installed witness, so {where} the {version.release} release for linux/amd64, "
+            "checks it against the release's published SHA-256 list and puts `witness` on the PATH; drop it if "
+            "your image already ships witness (and use `linux_arm64` on ARM machines).",
+        )
     reasons = [
         *signer.why[-1:],
         *plan.why[:1],
@@ -441,7 +505,8 @@ def make_ci(rng: random.Random, version: WitnessVersion) -> Built:
         rng,
         lead,
         reasons,
-        [*_notes(rng, system, out, bool(upload), asked_upload), *signer.notes, *plan.notes],
+        [*_notes(rng, system, out, upload, asked_upload), *signer.notes, *plan.notes],
+        must,
     )
     check = [check_line(text, version)]
     intro = "Lint the witness line (nothing is executed):"

@@ -110,6 +110,51 @@ _TRIGGERS = (
 )
 
 
+CURL_IMAGES = frozenset(
+    {
+        "golang:1.23",
+        "golang:1.22-bookworm",
+        "node:20-bookworm",
+        "python:3.11",
+        "rust:1.82",
+        "rust:1.81-bookworm",
+    }
+)
+"""Job images that ship curl and sha256sum (Debian buildpack-deps based), so a job can install witness itself."""
+
+
+def release_asset(release: str) -> tuple[str, str]:
+    """(download URL prefix, tarball name) of a witness release for linux/amd64 (GoReleaser names, as
+    witness's install-witness.sh uses them)."""
+    version = release.removeprefix("v")
+    return (
+        f"https://github.com/in-toto/witness/releases/download/{release}",
+        f"witness_{version}_linux_amd64.tar.gz",
+    )
+
+
+def install_lines(release: str, dest: str, *, tmp: str = "/tmp", path_file: str = "") -> tuple[str, ...]:
+    """Shell lines that download the witness `release` tarball into `tmp`, check it against the release's
+    published SHA-256 list and put the binary into `dest` (in a subshell, so the working directory does not
+    change); with `path_file` (`$GITHUB_PATH`) `dest` is created and added to the PATH of later steps."""
+    base, name = release_asset(release)
+    sums = f"witness_{release.removeprefix('v')}_checksums.txt"
+
+    def q(path: str) -> str:
+        return f'"{path}"' if "$" in path else path
+
+    lines = [f"mkdir -p {q(dest)}"] if path_file else []
+    lines += [
+        f"(cd {q(tmp)} &&",
+        f"  curl -sSfLO {base}/{name} &&",
+        f"  curl -sSfL {base}/{sums} | grep ' {name}$' | sha256sum -c - &&",
+        f"  tar -xzf {name} -C {q(dest)} witness)",
+    ]
+    if path_file:
+        lines.append(f'echo {q(dest)} >> "{path_file}"')
+    return tuple(lines)
+
+
 def draw_job(rng: random.Random, system: str, pr: Project) -> Job:
     """The user's CI file for `pr` in `system` (names, images and surrounding steps drawn)."""
     lang = pr.work.language
@@ -181,7 +226,8 @@ def github(
     *,
     key_file: str = "",
     id_token: bool = False,
-    upload: str = "",
+    upload: tuple[str, ...] = (),
+    install: tuple[str, ...] = (),
 ) -> str:
     lines = [f"name: {job.pr.name}-{job.name}", *job.trigger]
     if id_token:
@@ -194,6 +240,8 @@ def github(
         "      - uses: actions/checkout@v4",
     ]
     lines += list(job.setup)
+    if install:
+        lines += ["      - name: Install witness", "        run: |", *[f"          {x}" for x in install]]
     for b in job.before:
         lines += [f"      - run: {b}"]
     if wrapped is not None and key_file:
@@ -210,8 +258,11 @@ def github(
             "      - uses: actions/upload-artifact@v4",
             "        with:",
             f"          name: {job.name}-attestation",
-            f"          path: {upload}",
         ]
+        if len(upload) == 1:
+            lines.append(f"          path: {upload[0]}")
+        else:
+            lines += ["          path: |", *[f"            {u}" for u in upload]]
     return "\n".join(lines) + "\n"
 
 
@@ -224,20 +275,24 @@ def gitlab(
     *,
     token_lines: tuple[str, ...] = (),
     id_token: bool = False,
-    upload: str = "",
+    upload: tuple[str, ...] = (),
+    install: tuple[str, ...] = (),
 ) -> str:
     lines = [f"{job.name}:", f"  stage: {job.label}", f"  image: {job.image}"]
     if id_token:
         lines += ["  id_tokens:", "    SIGSTORE_ID_TOKEN:", "      aud: sigstore"]
-    if job.before:
-        lines += ["  before_script:", *[f"    - {b}" for b in job.before]]
+    if job.before or install:
+        lines.append("  before_script:")
+        if install:
+            lines += ["    - |", *[f"      {x}" for x in install]]
+        lines += [f"    - {b}" for b in job.before]
     lines.append("  script:")
     if wrapped is None:
         lines += _yaml_item(job.command, 4, block=False)
     else:
         lines += [f"    - {t}" for t in token_lines]
         lines += _yaml_item(wrapped, 4, block=True)
-    paths = [*job.artifacts, *([upload] if upload else [])]
+    paths = [*job.artifacts, *upload]
     if paths:
         lines += ["  artifacts:", "    paths:", *[f"      - {p}" for p in paths]]
     return "\n".join(lines) + "\n"
@@ -252,7 +307,7 @@ def _yaml_item(text: str, indent: int, *, block: bool) -> list[str]:
 # --------------------------------------------------------------------------- Jenkins
 
 
-def jenkins(job: Job, wrapped: str | None = None, *, variable: str = "", upload: str = "") -> str:
+def jenkins(job: Job, wrapped: str | None = None, *, variable: str = "", upload: tuple[str, ...] = ()) -> str:
     stage = job.name[:1].upper() + job.name[1:]
     lines = [
         "pipeline {",
@@ -272,7 +327,7 @@ def jenkins(job: Job, wrapped: str | None = None, *, variable: str = "", upload:
         lines += [f"                    {line}" for line in _sh(wrapped).splitlines()]
         lines.append("                }")
         if upload:
-            lines.append(f"                archiveArtifacts artifacts: '{upload}'")
+            lines.append(f"                archiveArtifacts artifacts: '{', '.join(upload)}'")
     lines += ["            }", "        }", "    }", "}"]
     return "\n".join(lines) + "\n"
 
@@ -370,13 +425,18 @@ def shell(job: Job, wrapped: str | None = None) -> str:
 # --------------------------------------------------------------------------- CodeBuild
 
 
-def codebuild(job: Job, wrapped: str | None = None, *, upload: str = "") -> str:
+def codebuild(
+    job: Job, wrapped: str | None = None, *, upload: tuple[str, ...] = (), install: tuple[str, ...] = ()
+) -> str:
     lines = ["version: 0.2", "phases:"]
-    if job.before:
-        lines += ["  install:", "    commands:", *[f"      - {b}" for b in job.before]]
+    if job.before or install:
+        lines += ["  install:", "    commands:"]
+        if install:
+            lines += ["      - |", *[f"        {x}" for x in install]]
+        lines += [f"      - {b}" for b in job.before]
     lines += ["  build:", "    commands:"]
     lines += _yaml_item(wrapped if wrapped is not None else job.command, 6, block=wrapped is not None)
-    files = [*job.artifacts, *([upload] if upload else [])]
+    files = [*job.artifacts, *upload]
     if files:
         lines += ["artifacts:", "  files:", *[f"    - {f}" for f in files]]
     return "\n".join(lines) + "\n"

@@ -92,6 +92,26 @@ _LOAD = {
 }
 
 
+def policy_check_summary(version: WitnessVersion) -> str:
+    """What `witness policy check` checks in `version` (REFERENCE §2.5; witness cmd/policy_check.go: the public
+    key check exists since v0.11.0)."""
+    keys = (
+        " that every `publickeys` entry parses as a key (its keyid is not recomputed),"
+        if version.policy_check_validates_keys
+        else ""
+    )
+    return (
+        "`witness policy check` validates the policy file statically: that it parses as JSON, its `expires` (an "
+        "error once expired, a warning under 30 days), that every Rego module parses and compiles with OPA v1 "
+        "syntax, that every `certConstraint.roots` id exists in `roots`,"
+        + keys
+        + " that the root certificates "
+        "are PEM, CA, self-signed, unexpired and do not expire before the policy, and that timestamp-authority "
+        "certificates are PEM, CA and unexpired. `-v/--verbose` shows each check, `-q/--quiet` only errors, "
+        "`--json` prints the result as JSON."
+    )
+
+
 def make_other(rng: random.Random, version: WitnessVersion) -> Built:
     sub = pick(rng, tuple(QUESTIONS))
     i = rng.randrange(len(QUESTIONS[sub]))
@@ -136,14 +156,8 @@ def make_other(rng: random.Random, version: WitnessVersion) -> Built:
                 "verbose": " Show detailed validation progress.",
                 "quiet": " Only errors should be printed.",
             }[opt]
-        checks = (
-            "that roots and public keys parse"
-            if version.policy_check_validates_keys
-            else "the root certificates"
-        )
         why = [
-            "`witness policy check` validates a policy file statically: JSON, expiry, that every Rego module "
-            f"compiles, {checks}.",
+            policy_check_summary(version),
             "It accepts a raw policy or a signed envelope (it reads the payload and does not verify the signature).",
         ]
         if opt == "json":

@@ -107,12 +107,18 @@ def check_intro(rng: random.Random, out: str) -> str:
 
 
 def arrange(
-    rng: random.Random, lead: str, reasons: list[str], extra_notes: list[str]
+    rng: random.Random,
+    lead: str,
+    reasons: list[str],
+    extra_notes: list[str],
+    must: list[str] | None = None,
 ) -> tuple[list[str], list[str]]:
-    """At most three why sentences (the lead first); the rest become notes (at most three)."""
+    """At most three why sentences (the lead first); the rest become notes (at most three, plus the `must`
+    sentences, which always stay: they correct the request or explain a flag nobody asked for)."""
     why = [lead, *reasons[:2]]
-    notes = [*extra_notes, *reasons[2:]]  # version- and place-dependent notes first
-    return why, notes[:3]
+    keep = list(must or ())
+    notes = [*keep, *extra_notes, *reasons[2:]]  # version- and place-dependent notes first
+    return why, notes[: max(3, len(keep) + 1)]
 
 
 # --------------------------------------------------------------------------- request forms
@@ -317,7 +323,7 @@ def make_run(rng: random.Random, version: WitnessVersion) -> Built:
     if plan.mode == "default" and rng.random() < 0.5:
         reasons = reasons[1:] + reasons[:1]
     reasons += plan.why[1:]
-    why, notes = arrange(rng, lead, reasons, [*signer.notes, *plan.notes])
+    why, notes = arrange(rng, lead, reasons, [*signer.notes, *plan.notes], plan.must)
     lesson = Lesson(
         why=why,
         artifact=fence("bash", text),

@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from witness_evals.generate.facts_attestors import K8S_NO_CLUSTER, PRODUCT_READERS
 from witness_evals.generate.families.cli_usage import names
 from witness_evals.generate.families.cli_usage.text import code_list, join_and, say
 from witness_evals.generate.families.cli_usage.workloads import Project
@@ -66,6 +67,8 @@ class RunPlan:
     selected: list[str] | None = None
     """The `-a` list (None: the default `environment,git`)."""
     mode: str = "default"
+    must: list[str] = field(default_factory=list)
+    """Sentences the answer has to keep (they correct the request or explain a flag the user didn't ask for)."""
 
 
 def _attestors(
@@ -184,6 +187,14 @@ def _attestors(
     for x in extras:
         if x in WHERE:
             plan.notes.append(f"The `{x}` attestor only works {WHERE[x]}; anywhere else the whole run fails.")
+    readers = [x for x in extras if x in PRODUCT_READERS and pr.work.products]
+    if readers:
+        files = code_list(pr.work.products[:1])
+        plan.must.append(
+            f"{code_list(readers)} only read{'s' if len(readers) == 1 else ''} the step's products, i.e. files the "
+            f"wrapped command writes or changes (here {files}); a file that is already in the checkout and "
+            "untouched would not count."
+        )
     if "github" in extras:
         plan.notes.append(
             "The github attestor requests the job's OIDC token, so the workflow needs `id-token: write`."
@@ -226,8 +237,36 @@ def plan(
                 f"`--attestor-{x}-export` writes the {x} predicate as its own signed statement to `{out}-{x}.json` "
                 "and leaves it out of the collection."
             )
+    if "k8smanifest" in extras:
+        _k8s_cluster(rng, p)
     _options(rng, pr, p, extras=extras, count=pick(rng, options))
     return p
+
+
+def _k8s_cluster(rng: random.Random, p: RunPlan) -> None:
+    """k8smanifest records the kubeconfig's cluster by default (`--attestor-k8smanifest-record-cluster-information`
+    is `true`) and fails the run without a current context: off unless the user says the runner has a cluster."""
+    if rng.random() < 0.3:
+        p.asks.append(
+            pick(
+                rng,
+                (
+                    "The runner has a kubeconfig for our staging cluster, so the cluster can be recorded too.",
+                    "kubectl on that machine is configured for the target cluster (current context set).",
+                ),
+            )
+        )
+        p.why.append(
+            "With a kubeconfig and a current context on the runner, k8smanifest also records that cluster "
+            "(`--attestor-k8smanifest-record-cluster-information` defaults to `true`)."
+        )
+        return
+    p.flags.append((K8S_NO_CLUSTER, None))  # a bool flag: its value must be attached with `=`
+    p.must.append(
+        f"`{K8S_NO_CLUSTER}` keeps k8smanifest from reading a kubeconfig: recording the cluster is on by default "
+        "and fails the whole run where there is no kubeconfig with a current context (drop the flag on a runner "
+        "that has one)."
+    )
 
 
 def _options(rng: random.Random, pr: Project, p: RunPlan, *, extras: list[str], count: int) -> None:
@@ -340,30 +379,8 @@ def _options(rng: random.Random, pr: Project, p: RunPlan, *, extras: list[str], 
             )
             shown = f"'{k}'" if "*" in k else k
             p.why.append(f"`--env-add-sensitive-key {shown}` adds it (globs allowed) to the sensitive list.")
-        elif o == "exclude":
-            g = pick(rng, ("*.log", "*.tmp", "*.map", "coverage/*"))
-            p.flags.append(("attestor-product-exclude-glob", g))
-            p.asks.append(
-                say(
-                    rng,
-                    ("Don't record `{g}` files as products.", "`{g}` files shouldn't show up as products."),
-                    g=g,
-                )
-            )
-            p.why.append(f"`--attestor-product-exclude-glob '{g}'` keeps matching files out of the products.")
-        elif o == "include":
-            g = pick(rng, ("dist/*", "bin/*", "*.tar.gz", "target/*"))
-            p.flags.append(("attestor-product-include-glob", g))
-            p.asks.append(
-                say(
-                    rng,
-                    ("Only files matching `{g}` should count as products.", "Limit the products to `{g}`."),
-                    g=g,
-                )
-            )
-            p.why.append(
-                f"`--attestor-product-include-glob '{g}'` limits the products to matching files (default `*`)."
-            )
+        elif o in ("exclude", "include"):
+            _glob(rng, p, o)
         elif o == "archivista":
             p.flags.append(("enable-archivista", True))
             if rng.random() < 0.6:
@@ -401,3 +418,43 @@ def _options(rng: random.Random, pr: Project, p: RunPlan, *, extras: list[str], 
                 )
             )
             p.why.append("`--attestor-secretscan-fail-on-detection` turns findings into a failed run.")
+
+
+def _glob(rng: random.Random, p: RunPlan, o: str) -> None:
+    """`--attestor-product-exclude-glob` / `--attestor-product-include-glob`: they filter the statement's
+    SUBJECTS only; the product attestation still lists every new or changed file (go-witness
+    attestation/product/product.go applies the globs in `Subjects()`). A user who asks to keep files out of the
+    products is told that no flag does that."""
+    if o == "exclude":
+        g = pick(rng, ("*.log", "*.tmp", "*.map", "coverage/*"))
+        flag = "attestor-product-exclude-glob"
+        subject_asks = (
+            "`{g}` files shouldn't become subjects of the attestation.",
+            "Nobody should find the attestation through a `{g}` file, so keep those out of the subjects.",
+        )
+        product_asks = ("Don't record `{g}` files as products.", "`{g}` files shouldn't show up as products.")
+        effect = (
+            "keeps matching files out of the statement's subjects (verify can't find the attestation by them)"
+        )
+    else:
+        g = pick(rng, ("dist/*", "bin/*", "*.tar.gz", "target/*"))
+        flag = "attestor-product-include-glob"
+        subject_asks = (
+            "Only files matching `{g}` should be subjects of the attestation.",
+            "Limit the statement's subjects to `{g}`; that's what we verify.",
+        )
+        product_asks = ("Only files matching `{g}` should count as products.", "Limit the products to `{g}`.")
+        effect = "makes only matching files subjects of the statement (the default is `*`)"
+    p.flags.append((flag, g))
+    if rng.random() < 0.7:
+        p.asks.append(say(rng, subject_asks, g=g))
+        p.why.append(
+            f"`--{flag} '{g}'` {effect}; the product attestation itself still lists every new or changed file."
+        )
+        return
+    p.asks.append(say(rng, product_asks, g=g))
+    p.must.append(
+        f"No witness flag keeps files out of the product attestation: `--{flag} '{g}'` {effect}, which is the "
+        "closest there is, but every file the command creates or changes is still listed as a product. To leave "
+        "files out entirely, the command must not write them inside the working directory."
+    )

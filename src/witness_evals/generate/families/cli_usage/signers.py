@@ -52,8 +52,8 @@ def file_key(rng: random.Random, key: str, *, what: str = "the collection") -> S
         rng,
         (
             "`-k` (`--signer-file-key-path`) is the private key that signs {w}.",
-            "The private key goes in `-k`; witness signs {w} with it.",
-            "`-k {k}` makes witness sign {w} with that key.",
+            "The private key goes in `-k`/`--signer-file-key-path`; witness signs {w} with it.",
+            "`-k {k}` (long form `--signer-file-key-path`) makes witness sign {w} with that key.",
         ),
         k=key,
         w=what,
