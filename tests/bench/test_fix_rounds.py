@@ -134,7 +134,7 @@ def test_cli_bench_fix_prints_pass_at_1_per_round(tmp_path: Path) -> None:
 
 
 def test_fix_rounds_can_start_from_a_finished_runs_answers(tmp_path: Path) -> None:
-    answers, _a, _b, n = _script(tmp_path / "answers.jsonl")
+    answers, _a, _b, _n = _script(tmp_path / "answers.jsonl")
     plain = run_bench(f"answers:{answers}", tmp_path / "plain", replace(OPTIONS, fix=0))
     fixer = bench_fixer(witness_version=OPTIONS.witness_version, now=NOW)
     phases: list[str] = []
@@ -150,7 +150,9 @@ def test_fix_rounds_can_start_from_a_finished_runs_answers(tmp_path: Path) -> No
     bare = summary["fix"]["tiers"]["bare"]["pass@1_by_fix_rounds"]
     assert bare[0] == plain["tiers"]["bare"]["pass@1"] and bare[-1] == 1.0
     with pytest.raises(InputError, match="answers of model"):
-        run_bench("answers:other.jsonl", tmp_path / "f2", OPTIONS, fixer=fixer, first_answers=tmp_path / "plain")
+        run_bench(
+            "answers:other.jsonl", tmp_path / "f2", OPTIONS, fixer=fixer, first_answers=tmp_path / "plain"
+        )
     with pytest.raises(InputError, match="max_new_tokens=1536, not 99"):
         run_bench(
             f"answers:{answers}",

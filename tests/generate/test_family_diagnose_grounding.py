@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from grounding import answer_paths, file_pattern
 
 from witness_evals.bench.answers import code_blocks
 from witness_evals.bench.scorers.context import NOW
@@ -24,30 +25,14 @@ from witness_evals.generate.families import diagnose as d
 
 SEEDS = 400
 
-_TOKEN = re.compile(r"[A-Za-z0-9_.\-/]+")
-_FILE = re.compile(
-    r"[\w-]+(\.[\w-]+)*\.(json|pem|pub|key|crt|rego|jar|tar|gz|tgz|zip|whl|js|bin|sum|mod|lock|txt|sarif|tmp|sh|yaml|yml)"
+_FILE = file_pattern(
+    "json|pem|pub|key|crt|rego|jar|tar|gz|tgz|zip|whl|js|bin|sum|mod|lock|txt|sarif|tmp|sh|yaml|yml"
 )
 
 
 @functools.cache
 def examples() -> tuple[Example, ...]:
     return tuple(d.make(random.Random(seed)) for seed in range(SEEDS))
-
-
-def answer_paths(text: str) -> set[str]:
-    """File names and paths in the code of `text` (code blocks and inline spans)."""
-    spans = [b for _, b in code_blocks(text)]
-    spans += re.findall(r"`([^`\n]+)`", re.sub(r"```.*?```", "", text, flags=re.S))
-    out = set()
-    for span in spans:
-        for tok in _TOKEN.findall(span):
-            tok = tok.rstrip(".")
-            if tok.startswith(("http", "-", "/", ".")) or "//" in tok:
-                continue
-            if re.fullmatch(r"[\w.-]+(/[\w.-]+)+", tok) or _FILE.fullmatch(tok):
-                out.add(tok)
-    return out
 
 
 def introduced(answer: str, question: str) -> set[str]:
@@ -69,7 +54,7 @@ def test_answers_cite_only_files_from_the_prompt() -> None:
     build's hidden output path, and re-sign commands used a policy file and key the prompt never named."""
     for seed, ex in enumerate(examples()):
         allowed = introduced(ex.answer, ex.question)
-        for path in answer_paths(ex.answer) - allowed:
+        for path in answer_paths(ex.answer, _FILE) - allowed:
             assert path in ex.question, (seed, ex.template, path)
 
 

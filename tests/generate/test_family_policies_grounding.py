@@ -9,6 +9,8 @@ import json
 import re
 from typing import Any
 
+from grounding import answer_paths, file_pattern
+
 from witness_evals.bench.answers import code_blocks
 from witness_evals.generate import worlds as W
 from witness_evals.generate.build import derived_rng
@@ -16,10 +18,7 @@ from witness_evals.generate.example import Example
 from witness_evals.generate.families import policies as P
 
 SEEDS = 700
-_TOKEN = re.compile(r"[A-Za-z0-9_.\-/]+")
-_FILE = re.compile(
-    r"[\w-]+(\.[\w-]+)*\.(json|pem|pub|key|crt|rego|jar|tar|gz|tgz|zip|whl|js|bin|tmp|sh|yaml|yml)"
-)
+_FILE = file_pattern("json|pem|pub|key|crt|rego|jar|tar|gz|tgz|zip|whl|js|bin|tmp|sh|yaml|yml")
 
 
 @functools.cache
@@ -31,20 +30,6 @@ def kind(ex: Example) -> str:
     return ex.template.rsplit("/", 1)[0]
 
 
-def answer_paths(text: str) -> set[str]:
-    spans = [b for _, b in code_blocks(text)]
-    spans += re.findall(r"`([^`\n]+)`", re.sub(r"```.*?```", "", text, flags=re.S))
-    out = set()
-    for span in spans:
-        for tok in _TOKEN.findall(span):
-            tok = tok.rstrip(".")
-            if tok.startswith(("http", "-", "/", ".")) or "//" in tok:
-                continue
-            if re.fullmatch(r"[\w.-]+(/[\w.-]+)+", tok) or _FILE.fullmatch(tok):
-                out.add(tok)
-    return out
-
-
 def test_answers_name_only_given_or_introduced_files() -> None:
     """Every file in an answer is in the prompt, written by the answer's own commands (`-o`), or introduced
     by name for the JSON (a `file`: label above it, or "Save it as `file`"). Failed before: the JSON block was
@@ -53,7 +38,7 @@ def test_answers_name_only_given_or_introduced_files() -> None:
         named = set(re.findall(r"(?:-o|--outfile)\s+(\S+)", ex.answer))
         named |= set(re.findall(r"`([^`\n]+)`:\n+```json", ex.answer))
         named |= set(re.findall(r"(?:Save it as|Save this as|Write it to) `([^`\n]+)`", ex.answer))
-        for path in answer_paths(ex.answer) - named:
+        for path in answer_paths(ex.answer, _FILE) - named:
             assert path in ex.question, (seed, ex.template, path)
 
 

@@ -186,7 +186,9 @@ def _take_first_answers(
     if (old.get("suite_version"), old.get("fingerprint")) != (info["suite_version"], info["fingerprint"]):
         raise InputError("made with another suite", source=str(run_file))
     if old.get("model") != info["model"]:
-        raise InputError(f"answers of model {old.get('model')!r}, not {info['model']!r}", source=str(run_file))
+        raise InputError(
+            f"answers of model {old.get('model')!r}, not {info['model']!r}", source=str(run_file)
+        )
     for key in SETTINGS_THAT_MUST_MATCH:
         if key != "fix" and (old.get("settings") or {}).get(key) != info["settings"].get(key):
             raise InputError(

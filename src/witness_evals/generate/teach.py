@@ -43,6 +43,18 @@ _CHECK_LEADS: tuple[str, ...] = (
 )
 _NOTE_LEADS: tuple[str, ...] = ("", "", "Note: ", "Also: ", "One more thing: ")
 _ARTIFACT_LEADS: tuple[str, ...] = ("", "", "", "Here it is:", "Complete version:", "The full file:")
+_FILE_FENCES: tuple[str, ...] = ("```json", "```yaml", "```yml", "```rego")
+
+
+def _artifact_lead(rng: random.Random, artifact: str) -> str:
+    """A short lead before the artifact: none when the artifact brings its own words, and "The full
+    file:" only before a file (a policy, module or config), never before a command."""
+    lead = pick(rng, _ARTIFACT_LEADS)
+    if not artifact.startswith("```"):
+        return ""
+    if lead == "The full file:" and not artifact.startswith(_FILE_FENCES):
+        return "Complete version:"
+    return lead
 
 
 def _paragraph(sentences: Sequence[str]) -> str:
@@ -82,8 +94,7 @@ def render(rng: random.Random, lesson: Lesson) -> str:
         # artifact first, reasons after
         parts = [artifact, ("Why: " if rng.random() < 0.5 else "") + why, notes, check]
     elif layout == 3:
-        lead = pick(rng, _ARTIFACT_LEADS)
-        parts = [why, lead, artifact, check, notes]
+        parts = [why, _artifact_lead(rng, artifact), artifact, check, notes]
     else:
         parts = [why, artifact, notes, check]
     return "\n\n".join(p for p in parts if p).strip() + "\n"

@@ -21,6 +21,7 @@ from witness_evals.bench.scorers.command import blocking_issues
 from witness_evals.common.errors import InputError
 from witness_evals.generate.families.cli_usage import names, workloads
 from witness_evals.generate.families.cli_usage.built import Built
+from witness_evals.generate.families.cli_usage.other import policy_check_summary
 from witness_evals.generate.families.cli_usage.spec import Spec, check_line, one_line, render
 from witness_evals.generate.families.cli_usage.text import fence, say
 from witness_evals.generate.phrasing import pick
@@ -561,6 +562,8 @@ def _policy_validate(rng: random.Random, version: WitnessVersion) -> Mistake:
     ]
     if version.policy_check_note:
         why.append(version.policy_check_note[0].upper() + version.policy_check_note[1:] + ".")
+    else:
+        why.append(policy_check_summary(version))
     return Mistake(
         f"policy/{verb}", text, fixed, "I want to check my policy file for errors.", why, "unknown-subcommand"
     )

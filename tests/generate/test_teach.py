@@ -1,0 +1,33 @@
+"""Teaching answers: the layouts say nothing false about the artifact they introduce."""
+
+from __future__ import annotations
+
+import random
+
+from witness_evals.generate.teach import Lesson, render
+
+POLICY = '```json\n{"expires": "2027-01-01T00:00:00Z", "steps": {}}\n```'
+COMMAND = "```bash\nwitness run -s build -k key.pem -o build.json -- make\n```"
+LED = "Run this instead:\n\n" + COMMAND
+
+
+def _answers(artifact: str, n: int = 300) -> list[str]:
+    lesson = Lesson(why=("Why one.", "Why two."), artifact=artifact, notes=("A note.", "Another."))
+    return [render(random.Random(i), lesson) for i in range(n)]
+
+
+def test_the_full_file_lead_comes_only_before_a_file() -> None:
+    assert any("The full file:" in a for a in _answers(POLICY))
+    assert not any("The full file:" in a for a in _answers(COMMAND))
+
+
+def test_an_artifact_with_its_own_lead_gets_no_second_one() -> None:
+    for answer in _answers(LED):
+        before = answer.split("Run this instead:")[0]
+        assert not before.rstrip().endswith(("Here it is:", "Complete version:", "The full file:"))
+
+
+def test_layouts_vary_and_keep_the_artifact_whole() -> None:
+    answers = _answers(POLICY)
+    assert all(POLICY in a for a in answers)
+    assert len({a.splitlines()[0] for a in answers}) >= 3
