@@ -296,3 +296,15 @@ def test_questions_open_fences_on_their_own_line(start: int) -> None:
     for seed in range(start, start + 200):
         ex = example(seed)
         assert not INLINE_FENCE.search(ex.question), ex.question[:200]
+
+
+def test_every_opener_table_has_an_opener_for_every_question_and_verdict() -> None:
+    """An ask that is no yes/no question, or one whose yes/no would contradict the verdict, still finds
+    an opener (an audit table of only "Yes, ..." openers once left none: `randrange` on an empty range)."""
+    from witness_evals.generate.families import traps as T
+
+    for table in (T.OPENERS, T.AUDIT_OPENERS):
+        for cls, openers in table.items():
+            for polarity in ("", "fine", "fault", "other"):
+                for verdict in ("ok", "broken", "weak"):
+                    assert any(T.fits_question(o, verdict, polarity) for o in openers), (cls, polarity, verdict)

@@ -264,7 +264,10 @@ OPENERS: dict[str, tuple[str, ...]] = {
 }
 AUDIT_OPENERS: dict[str, tuple[str, ...]] = {
     "fail": ("Yes, that's a real problem and it fails: {h}", "Your auditor is right, this fails: {h}"),
-    "silent": ("Yes, that's a real problem, and witness won't report it: {h}",),
+    "silent": (
+        "Yes, that's a real problem, and witness won't report it: {h}",
+        "It's a real problem, and witness won't report it: {h}",
+    ),
     "weak": ("Yes, that's a real weakness: {h}", "Your auditor has a point, it's too permissive: {h}"),
     "ok": ("It's not a problem. {H}", "False alarm: the policy is fine. {H}", "No, that's fine. {H}"),
 }
