@@ -58,8 +58,8 @@ from witness_evals.train.chat_templates import adapter_chat_template
 
 _MASK32 = 0xFFFFFFFF
 CPU_CACHE_BYTES = 2 << 30  # continuous batching off CUDA: KV cache budget
-CB_STALL_SECONDS = 600
-STATIC_CACHE_STEP = 1024  # `static` engine: cache lengths are rounded up to a multiple of this  # continuous batching with no finished request for this long is given up
+CB_STALL_SECONDS = 600  # continuous batching with no finished request for this long is given up
+STATIC_CACHE_STEP = 1024  # `static` engine: cache lengths are rounded up to a multiple of this
 DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
 
 
@@ -391,8 +391,8 @@ class HFBackend:
         if self.context is not None:
             size = min(size, max(self.context, length))
         compile_config = CompileConfig()
-        if self.device.type != "cuda":
-            compile_config._compile_all_devices = True  # type: ignore[assignment]  # transformers' switch to compile off CUDA
+        if self.device.type != "cuda":  # transformers' own switch to compile off CUDA
+            compile_config._compile_all_devices = True  # type: ignore[assignment]
         # transformers >= 5.2x names the argument `cache`; earlier 5.x `past_key_values`
         key = "cache" if "cache" in inspect.signature(self.model.forward).parameters else "past_key_values"
         return {
