@@ -742,3 +742,56 @@ def test_no_text_is_glued_to_a_code_fence(kind: str) -> None:
         for ex in _examples(kind, 200, version=v):
             assert _fences_well_formed(ex.question), ex.question
             assert _fences_well_formed(ex.answer), ex.answer
+
+
+# --------------------------------------------------------------------------- review D
+
+
+def test_keyless_commands_always_timestamp_the_signature() -> None:
+    """A Fulcio certificate lives ~10 minutes; without `--timestamp-servers` (and the TSA in the policy)
+    the signature stops verifying almost at once (REFERENCE §4.5, §8 trap 25)."""
+    seen = 0
+    for kind in ("run", "ci", "sign", "fix"):
+        for ex in _examples(kind, 300):
+            blocks = re.findall(r"```[a-z]*\n(.*?)```", ex.answer, re.S)
+            keyless = False
+            for block in blocks:
+                for line in re.sub(r"\\\n\s*", " ", block).splitlines():
+                    if re.search(r"witness (run|sign)\b", line) and "--signer-fulcio-url" in line:
+                        seen += 1
+                        keyless = True
+                        assert "--timestamp-servers" in line or re.search(r"\s-t\s", line), (
+                            ex.template,
+                            line,
+                        )
+            if keyless and kind != "fix":
+                assert "10 minutes" in ex.answer, ex.template
+    assert seen
+
+
+def test_ci_lead_names_every_addition_to_the_file() -> None:
+    checked = 0
+    for ex in _examples("ci", 400):
+        prose = re.sub(r"```.*?```", "", ex.answer, flags=re.S)
+        if "id-token: write" in ex.answer and "permissions:" in ex.answer:
+            checked += 1
+            assert "`permissions`" in prose, ex.template
+        if "actions/upload-artifact" in ex.answer and "upload-artifact" not in ex.question:
+            assert "`upload-artifact`" in prose, ex.template
+        assert "The extra artifact entry" not in ex.answer
+    assert checked
+
+
+def test_ci_requests_do_not_deny_the_checkout_their_file_shows() -> None:
+    for ex in _examples("ci", 400):
+        if ex.template.startswith(("commands/ci/github", "commands/ci/gitlab", "commands/ci/jenkins")):
+            q = ex.question.lower()
+            assert "no git checkout" not in q and "without a .git directory" not in q, ex.template
+            assert "git isn't available" not in q, ex.template
+
+
+def test_preinstalled_witness_is_not_claimed_for_a_stock_image() -> None:
+    for ex in _examples("ci", 400):
+        if ex.template.startswith("commands/ci/gitlab") and "baked into our CI image" in ex.question:
+            image = re.search(r"image: (\S+)", ex.question)
+            assert image and ".internal/" in image.group(1), ex.template

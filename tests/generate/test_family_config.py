@@ -348,3 +348,23 @@ def test_k8smanifest_configs_do_not_record_the_cluster() -> None:
             assert run.get("attestor-k8smanifest-record-cluster-information") is False, ex.answer
             assert "attestor-k8smanifest-record-cluster-information: false" in ex.answer
     assert seen >= 3
+
+
+# --------------------------------------------------------------------------- review D
+
+
+def test_sign_and_verify_in_one_config_use_the_same_policy_file() -> None:
+    seen = 0
+    for ex in _examples(600):
+        settings = ex.check.get("settings") or {}
+        if "sign" in settings and "verify" in settings:
+            seen += 1
+            assert settings["verify"]["policy"] == settings["sign"]["outfile"], ex.template
+    assert seen
+
+
+def test_keyless_run_settings_carry_a_timestamp_server() -> None:
+    for seed in range(400):
+        s = C._settings(random.Random(seed), "run", C.workloads.draw(random.Random(seed)))
+        if "signer-fulcio-url" in s:
+            assert s.get("timestamp-servers"), s

@@ -6,6 +6,7 @@ import dataclasses
 import json
 import random
 import re
+from typing import Any
 
 import pytest
 
@@ -463,3 +464,44 @@ def test_no_text_is_glued_to_a_code_fence() -> None:
                     assert re.fullmatch(r"```[a-z]*" if not open_ else r"```", line), text
                     open_ = not open_
             assert not open_, text
+
+
+# --------------------------------------------------------------------------- review D
+
+
+@pytest.mark.parametrize("bad", ["SHA256", "sha-256", "SHA-256"])
+def test_sha256_spellings_are_not_answered_no(bad: str, ctx: ScoreContext) -> None:
+    """SHA-256 is the default digest; only the spelling is rejected (REFERENCE §2.2, §8 trap 9)."""
+    from witness_evals.witness import versions
+
+    fact = _fact(f"digest/spelling/{bad}")
+    assert not re.match(r"(?i)\W*no\b", fact.answer)
+    assert "default" in fact.answer and "`sha256`" in fact.answer
+    assert "sha1" not in fact.answer.split("```")[1]  # the example only shows what was asked about
+    check = fact.check
+    old = (
+        f"No: `{bad}` is not a supported hash name (`unsupported hash function: {bad}`). Only `sha256`, "
+        "`sha1`, `gitoid:sha256`, `gitoid:sha1`, `dirHash` exist (case-sensitive)."
+    )
+    assert not terms.score_terms(old, check, versions.LATEST).ok
+    for seed in range(10):
+        assert terms.score_terms(F.compose(random.Random(seed), fact, _grammar()), check, versions.LATEST).ok
+
+
+def _grammar() -> Any:
+    from witness_evals.witness import cli
+
+    return cli.grammar()
+
+
+def test_claim_fields_are_not_sent_to_the_schema_command() -> None:
+    """`witness attestors schema github` types `jwt.claims` as `{"type": "object"}`: it shows no claim name."""
+    claims = [f for f in _all_facts() if f.kind == "predicate-field" and ".jwt.claims." in f.fid]
+    assert claims
+    for fact in claims:
+        for seed in range(6):
+            text = F.compose(random.Random(seed), fact, _grammar())
+            assert not re.search(r"^witness attestors schema", text, re.M), fact.fid
+        assert "jq -r .payload" in fact.answer
+        sentences = [s for s in re.split(r"(?<=\.)\s+", fact.answer) if len(s) > 20]
+        assert len(sentences) == len(set(sentences)), fact.fid

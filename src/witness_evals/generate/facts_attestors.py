@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -71,7 +72,9 @@ INFO: dict[str, Info] = {
         "the verified GCE instance identity token (`jwt`) and the VM's project, zone, instance and GKE cluster "
         "details (snake_case fields such as `project_id`, `instance_id`, `cluster_name`)",
         ("the GCP VM identity of our runner", "which GCP project and zone the build VM was in"),
-        "a Google Compute Engine VM or GKE node (it asks the metadata server for an identity token)",
+        "a Google Compute Engine VM or GKE node (it asks the metadata server for an identity token); in every "
+        "release up to v0.12 a token with a `google` claim (a plain GCE VM's full-format token) makes the attestor "
+        "panic, so it only completes where the token has none, the case the code treats as GKE Workload Identity",
         ("metadata", "GCE", "Compute Engine"),
     ),
     "git": Info(
@@ -451,23 +454,84 @@ def _paths() -> dict[tuple[str, str], tuple[str, str]]:
     return out
 
 
+@functools.cache
+def _schema_properties(attestor: str) -> frozenset[str]:
+    """Every property name the attestor's published schema declares (at any depth)."""
+    from witness_evals.witness.attestors.schema import raw_schema
+
+    names: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            props = node.get("properties")
+            if isinstance(props, dict):
+                names.update(props)
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(raw_schema(attestor))
+    return frozenset(names)
+
+
+def in_schema(attestor: str, path: str) -> bool:
+    """Whether `witness attestors schema <attestor>` names every field of the Rego `path`.
+
+    It does not for values under an untyped object: `jwt.claims` is only `{"type": "object"}`, so a
+    claim name such as `runner_environment` never appears in the schema output.
+    """
+    fields = re.findall(r"\.([A-Za-z_]\w*)", path.removeprefix("input"))
+    return bool(fields) and all(f in _schema_properties(attestor) for f in fields)
+
+
+_DOTTED = re.compile(r"input(\.[A-Za-z_]\w*)+")
+
+
+def decode_command(attestor: str, path: str) -> str:
+    """A jq pipeline that prints `path` from a real attestation file (`att.json`)."""
+    type_uri = ATTESTORS[attestor].type
+    return (
+        f"jq -r .payload att.json | base64 -d | jq '.predicate.attestations[] | "
+        f'select(.type=="{type_uri}") | .attestation{path.removeprefix("input")}\''
+    )
+
+
 def field_facts(gr: cli_spec.Grammar) -> list[Fact]:
     out: list[Fact] = []
     for (attestor, path), (what, fields) in _paths().items():
         alts = [path, path.removeprefix("input.")]
+        # the field sentence often restates `what` ("`x` is `a` or `b`"): say it once
+        answer = f"The path is `{path}`. {fields}" if what in fields else f"`{path}`: {what}. {fields}"
+        where: tuple[str, ...] = (
+            f"`witness attestors schema {attestor}` prints all fields of the predicate.",
+        )
+        commands: tuple[str, ...] = (f"witness attestors schema {attestor}",)
+        if not in_schema(attestor, path):
+            # the schema types this part as a generic object (or a map): it cannot show the field
+            where = ()
+            commands = ()
+        if not in_schema(attestor, path) and _DOTTED.fullmatch(path) and attestor != "sbom":
+            # show the value from a real attestation instead (an sbom's type is its document format's URI)
+            answer += (
+                f" `witness attestors schema {attestor}` does not list it (the schema only types that part as an "
+                "open object); decode a real attestation to see the value:\n\n"
+                f"```bash\n{decode_command(attestor, path)}\n```"
+            )
         out.append(
             Fact(
                 f"attestor/field/{attestor}/{path}",
                 "predicate-field",
                 tuple(q.format(a=attestor, w=what) for q in _FIELD_Q),
-                f"`{path}`: {what}. {fields}",
+                answer,
                 _terms([list(dict.fromkeys(alts))]),
                 why=(
                     "Rego's `input` is the attestor's predicate itself (no `predicate` wrapper, no statement "
                     "around it).",
-                    f"`witness attestors schema {attestor}` prints all fields of the predicate.",
+                    *where,
                 ),
-                commands=(f"witness attestors schema {attestor}",),
+                commands=commands,
             )
         )
     return out

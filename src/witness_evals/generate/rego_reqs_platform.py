@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from witness_evals.generate.phrasing import pick
-from witness_evals.generate.rego_inputs import bases, scenario_bases
+from witness_evals.generate.rego_inputs import bases, gcp_project_fields, scenario_bases
 from witness_evals.generate.rego_model import Bug, Mut, Req, Rule, chain, edit, md_list, q, rarr, rset, setp
 
 Maker = Callable[[random.Random], Req]
@@ -953,44 +953,71 @@ def cb_source_repo(rng: random.Random) -> Req:
 # ---------------------------------------------------------------------------------------------- gcp-iit
 
 
-def _gce(**changes: Any) -> Mut:
-    return edit(lambda p: p["jwt"]["claims"]["google"]["compute_engine"].update(changes))
+_GCP_SHAPE = (
+    "witness v0.12 only writes a gcp-iit attestation when the identity token has no `google` claim (it "
+    "reads `google.zone` etc. one level too high and panics otherwise), so `input.jwt.claims.google` is "
+    "never there; "
+)
+
+
+def _zone(project_number: str | None = None, zone: str | None = None) -> Mut:
+    """Set the metadata-path `zone` (`projects/<number>/zones/<zone>`), keeping the part not given."""
+
+    def change(p: Any) -> None:
+        _, number, _, old = p["zone"].split("/")
+        p["zone"] = f"projects/{project_number or number}/zones/{zone or old}"
+
+    return edit(change)
+
+
+def _gsa(email: str) -> Mut:
+    """Set the token's `email` and the `project_id`/`project_number` v0.12 derives from it."""
+
+    def change(p: Any) -> None:
+        p["jwt"]["claims"]["email"] = email
+        p["project_id"], p["project_number"] = gcp_project_fields(email)
+
+    return edit(change)
 
 
 def gcp_project(rng: random.Random) -> Req:
     project = f"{pick(rng, ('acme', 'globex', 'hooli'))}-build-{rng.randint(100, 999)}"
-
-    def proj(pid: str) -> Mut:
-        return chain(setp("project_id", value=pid), _gce(project_id=pid))
-
+    number = str(rng.randint(10**11, 10**12 - 1))
+    other = str(int(number) + rng.randint(1, 10**6))
     return Req(
         attestor="gcp-iit",
         rid="project",
-        param=project,
-        rule=f"the build VM must belong to the GCP project `{project}`",
-        ask=f"make sure the builder VM ran in the project `{project}`",
-        control=f"Builds SHALL run on VMs of the build project `{project}`.",
+        param=number,
+        rule=f"the build VM must belong to the GCP project `{project}` (project number `{number}`)",
+        ask=f"make sure the builder VM ran in the project `{project}` (number `{number}`)",
+        control=f"Builds SHALL run on VMs of the build project `{project}` (number `{number}`).",
         package="gcp.project",
         rules=(
             Rule(
-                (f"not input.project_id == {q(project)}",),
-                'sprintf("VM is in project %v", [input.project_id])',
+                (
+                    'zone := object.get(input, "zone", "")',
+                    f"not startswith(zone, {q('projects/' + number + '/zones/')})",
+                ),
+                'sprintf("VM zone %v is outside the build project", [zone])',
             ),
         ),
-        fields="The gcp-iit predicate has snake_case top-level fields (`project_id`, `zone`, `instance_id`, "
-        "`cluster_name`, ...) plus the verified identity token as an embedded `jwt` predicate (`jwt.claims`).",
+        fields=_GCP_SHAPE + "the top-level `zone` comes from the metadata server as "
+        "`projects/<project number>/zones/<zone>`, which is what pins the project. `project_id` and "
+        "`project_number` are not usable: v0.12 parses them from the token's `email` domain (splitting "
+        "`acme-build-123` into `123` and `acme-build`).",
         bases=bases(rng, "gcp-iit"),
-        good=proj(project),
-        bads=(proj(project.replace("build", "sandbox")),),
-        bad_desc=("a VM in the sandbox project",),
-        touches=frozenset({"project_id", "jwt.project_id"}),
-        paths=(("input.project_id", "the GCP project id of the VM"),),
+        good=_zone(project_number=number),
+        bads=(_zone(project_number=other), setp("zone", value="")),
+        bad_desc=("a VM in another project", "an attestation whose zone lookup failed (empty `zone`)"),
+        touches=frozenset({"zone"}),
+        paths=(("input.zone", "the metadata path `projects/<number>/zones/<zone>`"),),
     )
 
 
 def gcp_region(rng: random.Random) -> Req:
     region = pick(rng, ("europe-west1", "europe-west4", "us-central1"))
     other = pick(rng, ("asia-northeast1", "us-east4", "southamerica-east1"))
+    pattern = f"^projects/[0-9]+/zones/{region}-[a-z]$"
     return Req(
         attestor="gcp-iit",
         rid="region",
@@ -1001,19 +1028,23 @@ def gcp_region(rng: random.Random) -> Req:
         package="gcp.region",
         rules=(
             Rule(
-                (f"not startswith(input.jwt.claims.google.compute_engine.zone, {q(region + '-')})",),
-                'sprintf("VM zone %v", [input.jwt.claims.google.compute_engine.zone])',
+                ('zone := object.get(input, "zone", "")', f"not regex.match(`{pattern}`, zone)"),
+                'sprintf("VM zone %v", [zone])',
             ),
         ),
-        fields="`input.jwt.claims.google.compute_engine` holds the instance claims of the verified identity "
-        "token (`zone` like `europe-west1-b`, `project_id`, `instance_name`); the top-level `zone` is the "
-        "metadata path `projects/<number>/zones/<zone>`.",
+        fields=_GCP_SHAPE + "the VM's zone is the top-level `zone`, the metadata path "
+        "`projects/<number>/zones/<zone>` (e.g. `projects/123456789012/zones/europe-west1-b`), so match "
+        "the zone at the end of that path rather than a bare region prefix.",
         bases=bases(rng, "gcp-iit"),
-        good=_gce(zone=f"{region}-b"),
-        bads=(_gce(zone=f"{other}-a"), _gce(zone=f"{region}0-a")),
-        bad_desc=(f"a VM in `{other}-a`", f"a VM in `{region}0-a`"),
-        touches=frozenset({"jwt.zone"}),
-        paths=(("input.jwt.claims.google.compute_engine.zone", "the VM's zone from the identity token"),),
+        good=_zone(zone=f"{region}-b"),
+        bads=(_zone(zone=f"{other}-a"), _zone(zone=f"{region}0-a"), setp("zone", value="")),
+        bad_desc=(
+            f"a VM in `{other}-a`",
+            f"a VM in `{region}0-a`",
+            "an attestation whose zone lookup failed (empty `zone`)",
+        ),
+        touches=frozenset({"zone"}),
+        paths=(("input.zone", "the metadata path `projects/<number>/zones/<zone>`"),),
     )
 
 
@@ -1031,16 +1062,16 @@ def gcp_service_account(rng: random.Random) -> Req:
         rules=(
             Rule(
                 (f"not input.jwt.claims.email == {q(want)}",),
-                'sprintf("token issued to %v", [input.jwt.claims.email])',
+                'sprintf("token issued to %v", [object.get(input.jwt.claims, "email", "(none)")])',
             ),
         ),
         fields="`input.jwt.claims.email` is the service account the instance identity token was issued to "
         "(with `email_verified`); `input.jwt` is the embedded `jwt` predicate of the verified token.",
         bases=bases(rng, "gcp-iit"),
-        good=claims(email=want, email_verified=True),
+        good=chain(_gsa(want), claims(email_verified=True)),
         bads=(
-            claims(email="123456789-compute@developer.gserviceaccount.com"),
-            claims(email=f"other@{project}.iam.gserviceaccount.com"),
+            _gsa("123456789-compute@developer.gserviceaccount.com"),
+            _gsa(f"other@{project}.iam.gserviceaccount.com"),
         ),
         bad_desc=("the default compute service account", "another service account of the project"),
         touches=frozenset({"jwt.email"}),
@@ -1051,39 +1082,6 @@ def gcp_service_account(rng: random.Random) -> Req:
                 f"not input.jwt.claims.email == {q(want)}",
                 f"not endswith(input.jwt.claims.email, {q('@' + project + '.iam.gserviceaccount.com')})",
                 "a domain suffix accepts every service account of the project; compare the full address.",
-            ),
-        ),
-    )
-
-
-def gcp_confidential(rng: random.Random) -> Req:
-    return Req(
-        attestor="gcp-iit",
-        rid="confidential",
-        param="1",
-        rule="the build VM must be a Confidential VM",
-        ask="only accept builds from Confidential VMs",
-        control="Build VMs SHALL run with confidential computing enabled.",
-        package="gcp.confidential",
-        rules=(
-            Rule(
-                ('not input.instance_confidentiality == "1"',),
-                'sprintf("instance_confidentiality is %v", [input.instance_confidentiality])',
-            ),
-        ),
-        fields='`input.instance_confidentiality` is the string `"1"` for a Confidential VM and `"0"` otherwise.',
-        bases=bases(rng, "gcp-iit"),
-        good=setp("instance_confidentiality", value="1"),
-        bads=(setp("instance_confidentiality", value="0"),),
-        bad_desc=("a regular VM",),
-        touches=frozenset({"instance_confidentiality"}),
-        paths=(("input.instance_confidentiality", 'the string "1" for a Confidential VM'),),
-        bugs=(
-            Bug(
-                "number",
-                'not input.instance_confidentiality == "1"',
-                "not input.instance_confidentiality == 1",
-                'the field is the string `"1"`; the number `1` never equals it, so every VM is denied.',
             ),
         ),
     )
@@ -1132,6 +1130,6 @@ MAKERS: dict[str, tuple[Maker, ...]] = {
     "jenkins": (jk_node, jk_url, jk_folder),
     "aws": (aws_account, aws_region, aws_instance_family, aws_ami, aws_arch),
     "aws-codebuild": (cb_project, cb_initiator, cb_webhook_push, cb_source_repo),
-    "gcp-iit": (gcp_project, gcp_region, gcp_service_account, gcp_confidential, gcp_cluster),
+    "gcp-iit": (gcp_project, gcp_region, gcp_service_account, gcp_cluster),
 }
 """Requirement makers per attestor."""

@@ -41,6 +41,16 @@ def _others(rng: random.Random, want: str, pool: tuple[str, ...], n: int = 2) ->
 # ---------------------------------------------------------------------------------------------- git
 
 
+DETACHED_NOTE = (
+    "The git attestor records `branch` from HEAD (go-git `head.Name().Short()`), so a detached checkout "
+    "gives `HEAD` and the rule denies it. Jenkins' Git plugin and GitLab CI check out a detached HEAD by "
+    'default (so do GitHub `pull_request` runs): in Jenkins add the "Check out to matching local branch" '
+    "behaviour (`[$class: 'LocalBranch', localBranch: '**']`), in GitLab CI run "
+    '`git checkout -B "$CI_COMMIT_REF_NAME" "$CI_COMMIT_SHA"` before `witness run`.'
+)
+"""Branch rules deny detached checkouts; how to get the CI checkout onto the branch."""
+
+
 def git_branch(rng: random.Random) -> Req:
     want = pick(rng, ("main", "master", "trunk", "release/1.4"))
     wrong = _others(rng, want, _BRANCHES)
@@ -53,12 +63,17 @@ def git_branch(rng: random.Random) -> Req:
         control=f"Release artifacts SHALL be built from the `{want}` branch.",
         package="git.branch",
         rules=(Rule((f"not input.branch == {q(want)}",), q(f"builds must come from the {want} branch")),),
-        fields="`input.branch` is the short branch name the git attestor recorded; it is omitted on a "
-        "detached HEAD, and `not input.branch == ...` also denies that case.",
+        fields="`input.branch` is the short name of the ref HEAD points to when the git attestor ran; on a "
+        "detached HEAD it is the literal `HEAD`, which this rule denies.",
+        note=DETACHED_NOTE,
         bases=bases(rng, "git"),
         good=setp("branch", value=want),
-        bads=(setp("branch", value=wrong[0]), setp("branch", value=wrong[1]), delp("branch")),
-        bad_desc=(f"a build from `{wrong[0]}`", f"a build from `{wrong[1]}`", "a detached-HEAD checkout"),
+        bads=(setp("branch", value=wrong[0]), setp("branch", value=wrong[1]), setp("branch", value="HEAD")),
+        bad_desc=(
+            f"a build from `{wrong[0]}`",
+            f"a build from `{wrong[1]}`",
+            "a detached-HEAD checkout (`branch` is `HEAD`)",
+        ),
         touches=frozenset({"branch"}),
         paths=(("input.branch", "the short name of the checked-out branch"),),
         bugs=(
@@ -95,8 +110,10 @@ def git_branch_glob(rng: random.Random) -> Req:
             ("allowed_branch", (f"input.branch == {q(main)}",)),
             ("allowed_branch", (f'glob.match({q(prefix + "*")}, ["/"], input.branch)',)),
         ),
-        fields="`input.branch` is the short branch name; `glob.match` with `/` as delimiter keeps `*` "
-        "from matching across path levels, and two `allowed_branch` bodies make an OR.",
+        fields="`input.branch` is the short branch name (the literal `HEAD` on a detached checkout); "
+        "`glob.match` with `/` as delimiter keeps `*` from matching across path levels, and two "
+        "`allowed_branch` bodies make an OR.",
+        note=DETACHED_NOTE,
         bases=bases(rng, "git"),
         good=setp("branch", value=main),
         extra_pass=(setp("branch", value=f"{prefix}2.3"),),
@@ -105,12 +122,14 @@ def git_branch_glob(rng: random.Random) -> Req:
             setp("branch", value=f"feature/{prefix}2.3"),
             setp("branch", value=f"{prefix}2.3/wip"),
             setp("branch", value=f"{main}-old"),
+            setp("branch", value="HEAD"),
         ),
         bad_desc=(
             "a build from `develop`",
             f"a build from `feature/{prefix}2.3`",
             f"a build from `{prefix}2.3/wip`",
             f"a build from `{main}-old`",
+            "a detached-HEAD checkout (`branch` is `HEAD`)",
         ),
         touches=frozenset({"branch"}),
         paths=(("input.branch", "the short name of the checked-out branch"),),

@@ -85,6 +85,8 @@ def _settings(rng: random.Random, sub: str, pr: workloads.Project) -> dict[str, 
             out["signer-fulcio-url"] = "https://fulcio.sigstore.dev"
             out["signer-fulcio-oidc-issuer"] = "https://oauth2.sigstore.dev/auth"
             out["signer-fulcio-oidc-client-id"] = "sigstore"
+            # a Fulcio certificate lives ~10 minutes: without a timestamp the signature stops verifying
+            out["timestamp-servers"] = [names.fill(rng, names.TSAS, org=org)]
         out["outfile"] = names.outfile(rng, step=step, project=project, org=org)
         if rng.random() < 0.7:
             usable = list(pr.work.usable())
@@ -98,7 +100,7 @@ def _settings(rng: random.Random, sub: str, pr: workloads.Project) -> dict[str, 
             out["trace"] = True
         if rng.random() < 0.15:
             out["hashes"] = ["sha256", "sha1"]
-        if rng.random() < 0.2:
+        if rng.random() < 0.2 and "timestamp-servers" not in out:
             out["timestamp-servers"] = [names.fill(rng, names.TSAS, org=org)]
         if rng.random() < 0.12:
             out["env-filter-sensitive-vars"] = True
@@ -368,6 +370,9 @@ def _make_write(rng: random.Random, version: WitnessVersion) -> tuple[str, str, 
     pr = workloads.draw(rng)
     subs = pick(rng, (("run",), ("run",), ("verify",), ("sign",), ("run", "verify"), ("sign", "verify")))
     settings = {sub: _settings(rng, sub, pr) for sub in subs}
+    if "sign" in settings and "verify" in settings:
+        # one config that signs a policy and verifies with it: verify reads the file sign writes
+        settings["verify"]["policy"] = settings["sign"]["outfile"]
     file = names.fill(rng, FILES, project=pr.name)
     argv = pr.work.command
     text = to_yaml(settings, _style(rng))

@@ -158,11 +158,14 @@ SAMPLES: dict[str, str] = {
     "datatype": "https://witness.testifysec.com/policy/v0.1",
 }
 RUN_TAIL = " -- make"
+_KEYLESS_TSA = ("timestamp-servers", "https://freetsa.org/tsr")
+"""A Fulcio certificate lives ~10 minutes: keyless examples always timestamp the signature (REFERENCE §8 25)."""
 EXAMPLE_COMPANIONS: dict[str, tuple[tuple[str, str], ...]] = {
     **{
-        f"signer-fulcio-{opt}": (("signer-fulcio-url", "https://fulcio.sigstore.dev"),)
+        f"signer-fulcio-{opt}": (("signer-fulcio-url", "https://fulcio.sigstore.dev"), _KEYLESS_TSA)
         for opt in ("token", "token-path", "use-http", "oidc-issuer", "oidc-client-id", "oidc-redirect-url")
     },
+    "signer-fulcio-url": (_KEYLESS_TSA,),
     "policy-ca-intermediates": (("policy-ca-roots", "root-ca.pem"),),
     # the file signer drops the intermediates unless a certificate is given (go-witness cryptoutil/signer.go
     # builds an X509 signer only with a cert), so the chain flag never appears without the cert flag
@@ -1176,7 +1179,7 @@ def _digest_facts(gr: cli_spec.Grammar) -> list[Fact]:
             _terms([[n] for n in ALLOWED_HASHES], ["sha512", "sha384", "md5"], case=True),
         )
     ]
-    for bad in ("sha512", "sha384", "md5", "SHA256", "sha-256", "blake2b"):
+    for bad in ("sha512", "sha384", "md5", "blake2b"):
         ex = example_command("run", "hashes", "sha256,sha1", gr=gr)
         facts.append(
             Fact(
@@ -1199,6 +1202,45 @@ def _digest_facts(gr: cli_spec.Grammar) -> list[Fact]:
                     [[*NEG_ALTS, "no", "not", "only"], ["sha256"]],
                     [f"--hashes {bad} works"],
                     not_start=["yes"],
+                ),
+            )
+        )
+    # other spellings of SHA-256: the algorithm is supported (it is the default), only the name is wrong,
+    # so neither a plain "No" (witness does use SHA-256) nor a plain "Yes" (the spelling fails) is right
+    for bad in ("SHA256", "sha-256", "SHA-256"):
+        ex = example_command("run", "hashes", "sha256", gr=gr)
+        facts.append(
+            Fact(
+                f"digest/spelling/{bad}",
+                "digest",
+                (
+                    f"Can I use `--hashes {bad}` with `witness run`?",
+                    f"Does witness support `{bad}` digests?",
+                    f"Is `{bad}` a valid key in a witness DigestSet?",
+                    f'I put `"{bad}": ...` in a product digest and witness refuses to load it. Why?',
+                    f"How do I make witness record `{bad}` hashes?",
+                    f"Will `witness run --hashes {bad}` work?",
+                ),
+                _with_example(
+                    f"SHA-256 is supported and is what witness records by default (`--hashes` defaults to "
+                    f"`sha256`), but hash names are case-sensitive and exact: it must be spelled `sha256`. "
+                    f"`--hashes {bad}` fails with `failed to parse hash: unsupported hash function: {bad}`, and "
+                    f'a `"{bad}"` key in a DigestSet makes the collection fail to load. The accepted names are '
+                    f"`{names}`.",
+                    ex,
+                ),
+                why=(
+                    "Names are looked up exactly in witness's table of hash names (go-witness "
+                    "`cryptoutil.HashFromString`); case and dashes are not normalised.",
+                ),
+                check=_terms(
+                    [
+                        ["sha256"],
+                        ["default"],
+                        ["case-sensitive", "case sensitive", "lowercase", "lower-case"],
+                    ],
+                    [f"--hashes {bad} works", "sha-256 is not supported", "sha256 is not supported"],
+                    case=True,
                 ),
             )
         )

@@ -147,23 +147,25 @@ _V0_NOTE = (
     "form. The portable spelling is `import rego.v1` plus `deny contains msg if`.",
 )
 _PLACE = (
-    "It goes base64-encoded into `regopolicies[].module` of the `{type}` entry in the step's `attestations` "
-    "(standard padded base64, e.g. `base64 -w0 {file}`).",
-    "In the policy, put it in the `regopolicies` list of the step's `{type}` attestation; `module` is the "
-    "file's base64 (`base64 -w0 {file}`) and `name` is a label such as `{file}`.",
-    "Save it as `{file}` and embed it as base64 (`base64 -w0 {file}`) in the `regopolicies` of the "
-    "`{type}` attestation of the step.",
+    "It goes base64-encoded into `regopolicies[].module` of the `{type}` entry in the step's `attestations`.",
+    "In the policy, put it in the `regopolicies` list of the step's `{type}` attestation: `module` holds the "
+    "file's base64 and `name` is a label such as `{file}`.",
+    "Save it as `{file}` and embed its base64 in the `regopolicies` of the `{type}` attestation of the step.",
 )
+"""Where the module goes; the encoding command itself is given once, in the check list."""
 _ENTRY_LEAD = (
-    "The step's attestation entry with the module embedded (`module` is `base64 -w0 {file}` of the file "
-    "above):",
+    "The step's attestation entry with the module embedded:",
     "In the policy step's `attestations` list (the `module` value is the base64 of exactly that file):",
     "Policy entry, module already base64-encoded:",
 )
 _B64_INTRO = (
-    "The `module` value is the file's standard base64:",
+    "The encoding command:",
     "To produce the base64 for `module`:",
-    "Encode `{file}` for the policy with:",
+    "Encode `{file}` with:",
+)
+_B64_REDO = (
+    "If you edit `{file}`, regenerate `module` with:",
+    "After any change to the file, re-encode it:",
 )
 _COMBINE_WHY = (
     "Several `deny` rules in one package are OR-ed: each adds its own reason, and any reason fails the step.",
@@ -464,7 +466,9 @@ def _lesson(
     version: WitnessVersion,
     lead: list[str],
     extra_notes: list[str] | None = None,
+    said: str = "",
 ) -> str:
+    """One answer; `said` is what earlier turns already told the user (not repeated here)."""
     module = render(req, style)
     file = req.file_name()
     pkg = req.package
@@ -477,14 +481,15 @@ def _lesson(
     notes: list[str] = []
     if req.attestor == "sbom":
         notes.append(_SBOM_WHY.format(type=req.type_uri()))
-    if rng.random() < 0.45:
+    with_entry = rng.random() < 0.45
+    if with_entry:
         entry = attestation_entry(req, module, file)
         artifact += "\n\n" + pick(rng, _ENTRY_LEAD).format(file=file) + f"\n\n```json\n{entry}\n```"
-    else:
+    elif not _said(_PLACE, said, type=req.type_uri(), file=file):
         notes.append(pick(rng, _PLACE).format(type=req.type_uri(), file=file))
     if req.note:
         notes.append(req.note)
-    if style == "v0":
+    if style == "v0" and not _said(_V0_NOTE, said):
         notes.append(pick(rng, _V0_NOTE))
     notes += extra_notes or []
     checks = _checks(rng, req, names, style, version)
@@ -501,8 +506,14 @@ def _lesson(
                 f"In {version.label} witness evaluates the module against the last `{req.type_uri()}` attestation "
                 f"of a collection only; {versions.since('rego_on_every_attestation')} it runs on every one."
             )
-    intro = pick(rng, _B64_INTRO).format(file=file) if len(checks) == 1 else ""
+    notes = [n for n in dict.fromkeys(notes) if n not in said]
+    intro = pick(rng, _B64_REDO if with_entry else _B64_INTRO).format(file=file) if len(checks) == 1 else ""
     return teach(rng, Lesson(why=why, artifact=artifact, check=checks, check_intro=intro, notes=notes))
+
+
+def _said(variants: tuple[str, ...], said: str, **fmt: str) -> bool:
+    """Whether an earlier turn already gave one of these sentences."""
+    return bool(said) and any((v.format(**fmt) if fmt else v) in said for v in variants)
 
 
 def _check(req: Req, *, policy_check: bool) -> dict[str, Any]:
@@ -588,7 +599,7 @@ def _extend(rng: random.Random, req: Req, other: Req, version: WitnessVersion) -
         new_sentences(req.fields, other.fields),
         pick(rng, _COMBINE_WHY),
     ]
-    answer = _lesson(rng, both, names, style, version, lead)
+    answer = _lesson(rng, both, names, style, version, lead, said=prev_a)
     history = [{"role": "user", "content": _dress(rng, prev_q)}, {"role": "assistant", "content": prev_a}]
     return Built(f"rego/extend/{idx}", question, answer, _check(both, policy_check=False), history)
 

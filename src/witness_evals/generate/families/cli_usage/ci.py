@@ -27,6 +27,8 @@ from witness_evals.generate.phrasing import pick
 from witness_evals.generate.teach import Lesson
 from witness_evals.witness.versions import WitnessVersion
 
+CHECKS_OUT = frozenset({"github", "gitlab", "jenkins"})
+"""CI files whose job starts from a git checkout of the repository."""
 SYSTEMS = ("github", "gitlab", "jenkins", "tekton", "make", "shell", "codebuild")
 SYSTEM_WEIGHTS = (26, 22, 16, 10, 10, 8, 8)
 CI_ATTESTOR = {"github": "github", "gitlab": "gitlab", "jenkins": "jenkins", "codebuild": "aws-codebuild"}
@@ -199,6 +201,37 @@ def _setup(rng: random.Random, version: WitnessVersion, job: ci_files.Job) -> Se
     return st
 
 
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _additions(job: ci_files.Job, st: Setup, upload: tuple[str, ...], install: tuple[str, ...]) -> list[str]:
+    """What the answer's file adds besides the wrapped line and the key handling (said in the lead)."""
+    out: list[str] = []
+    if install:
+        out.append(
+            {
+                "github": "an `Install witness` step",
+                "gitlab": "a `before_script` that installs witness",
+                "codebuild": "an `install` phase that installs witness",
+            }.get(job.system, "a step that installs witness")
+        )
+    if job.system == "github" and st.id_token:
+        out.append("a `permissions` block with `id-token: write` (for the job's OIDC token)")
+    if job.system == "gitlab" and st.id_token and not job.has_id_token:
+        out.append("an `id_tokens` entry for the Sigstore token")
+    if upload:
+        out.append(
+            {
+                "github": "an `upload-artifact` step that keeps the attestation",
+                "gitlab": "the attestation in the job's `artifacts`",
+                "jenkins": "an `archiveArtifacts` line for the attestation",
+                "codebuild": "the attestation in the `artifacts` files",
+            }.get(job.system, "the attestation as an artifact")
+        )
+    return out
+
+
 def _notes(rng: random.Random, system: str, out: str, upload: tuple[str, ...], asked: bool) -> list[str]:
     notes: list[str] = []
     if upload and not asked:
@@ -208,7 +241,7 @@ def _notes(rng: random.Random, system: str, out: str, upload: tuple[str, ...], a
                 rng,
                 (
                     f"I also kept {files} as build artifacts so a later verify job can fetch them.",
-                    f"The extra artifact entry for {files} lets the verification job download the attestations.",
+                    f"The new artifact entry for {files} lets the verification job download the attestations.",
                 ),
             )
         )
@@ -388,7 +421,17 @@ def make_ci(rng: random.Random, version: WitnessVersion) -> Built:
     step = pr.step
     named_out = rng.random() < 0.7
     out = names.outfile(rng, step=step, project=pr.name, org=pr.org) if named_out else f"{step}.att.json"
-    plan = run_plan.plan(rng, pr, out=out, ci_attestor=CI_ATTESTOR.get(system), options=(0, 0, 1, 1, 2))
+    plan = run_plan.plan(
+        rng,
+        pr,
+        out=out,
+        ci_attestor=CI_ATTESTOR.get(system),
+        options=(0, 0, 1, 1, 2),
+        # these jobs start from a clone (actions/checkout, GitLab's clone, a declarative Jenkinsfile's
+        # implicit `checkout scm`), so a request saying "there is no git checkout" would contradict the file
+        modes=(32, 40, 13, 0) if system in CHECKS_OUT else (32, 40, 13, 15),
+        timestamped=signer.timestamped,
+    )
     if system == "github" and plan.selected and "github" in plan.selected:
         st.id_token = True
     spec = Spec("run", [("step", step), *signer.flags, ("outfile", out), *plan.flags], list(pr.work.command))
@@ -408,6 +451,9 @@ def make_ci(rng: random.Random, version: WitnessVersion) -> Built:
     preinstalled = not install or rng.random() < 0.6
     if preinstalled:
         install = ()
+        if system == "gitlab":
+            # "witness is baked into our CI image" needs an image that can have it, not a stock one
+            job.image = f"registry.{pr.org}.internal/ci/{pr.work.language}-witness:latest"
     before = _render_file(job, None, st, ())
     after = _render_file(job, text, st, upload, install)
     lang = ci_files.LANGS[system]
@@ -464,24 +510,26 @@ def make_ci(rng: random.Random, version: WitnessVersion) -> Built:
     question = FORMS[i](rng, v, asks)
     # --- the answer
     in_ci = system not in ("make", "shell")
+    added = _additions(job, st, upload, install)
+    also = f", plus {_and(added)}" if added else ""
     lead = say(
         rng,
         (
-            "Replace the `{c}` line with the witness command and let {s} hand the signer its {k}."
+            "Replace the `{c}` line with the witness command and let {s} hand the signer its {k}{a}."
             if in_ci
             else "Only the `{c}` line changes: it now runs under `witness run` as step `{st}`.",
-            "The {u} stays the same except for the wrapped `{c}` line and the {k} handling{i}.",
+            "The {u} stays the same except for the wrapped `{c}` line and the {k} handling{a}.",
             "`{c}` now runs under `witness run` as step `{st}`; the rest of the {u} is unchanged apart from the "
-            "{k}{i}.",
+            "{k} handling{a}.",
         ),
         c=job.command,
         s=ci_files.SYSTEM_NAMES[system],
         k="token" if signer.kind.startswith("fulcio") else "key",
         u=v["unit"],
         st=step,
-        i=" and a step that installs witness" if install else "",
+        a=also,
     )
-    must = list(plan.must)
+    must = [*signer.must, *plan.must]
     if install:
         where = {
             "github": "an `Install witness` step downloads",

@@ -193,6 +193,12 @@ RIGHT_FLAG_NOTES: dict[tuple[str, str], str] = {
 }
 """A second sentence for each corrected flag: what it does or how it is spelled."""
 
+KEYLESS_WHY = (
+    "Keep `--timestamp-servers` with keyless signing: the Fulcio certificate expires after about 10 minutes, "
+    "and only a timestamped signature (with the TSA's CA in the policy's `timestampauthorities`) still verifies "
+    "after that."
+)
+
 MISSPELLED = (
     ("aws-iid", "aws"),
     ("aws-iit", "aws"),
@@ -245,6 +251,7 @@ def _rename(rng: random.Random, version: WitnessVersion) -> Mistake:
             )
             fixed = fixed.with_flag("signer-fulcio-oidc-issuer", "https://oauth2.sigstore.dev/auth", 2)
             fixed = fixed.with_flag("signer-fulcio-oidc-client-id", "sigstore", 3)
+            fixed = fixed.with_flag("timestamp-servers", [names.fill(rng, names.TSAS, org=pr.org)])
         elif right == "signer-kms-ref":
             fixed = fixed.without("signer-file-key-path").with_flag(
                 "signer-kms-ref", f"awskms:///alias/{pr.org}-build", 1
@@ -272,6 +279,8 @@ def _rename(rng: random.Random, version: WitnessVersion) -> Mistake:
         f"witness stops with `{err}`: {hint[:1].lower() + hint[1:]}.",
         RIGHT_FLAG_NOTES.get((sub, right)) or RIGHT_FLAG_NOTES[("", right)],
     ]
+    if right == "signer-fulcio-url":
+        why.append(KEYLESS_WHY)
     if wrong == "policy-ca-root":
         why.append(
             "The deprecation warning of `--policy-ca` names that singular form, but it was never a flag."
@@ -470,6 +479,7 @@ def _two_signers(rng: random.Random, version: WitnessVersion) -> Mistake:
     )
     fixed = fixed.with_flag("signer-fulcio-oidc-issuer", "https://oauth2.sigstore.dev/auth", 2)
     fixed = fixed.with_flag("signer-fulcio-oidc-client-id", "sigstore", 3)
+    fixed = fixed.with_flag("timestamp-servers", [names.fill(rng, names.TSAS, org=pr.org)])
     key = _key(rng, pr)
     broken = fixed.with_flag("signer-file-key-path", key, 1)
     msg = _quoted(
@@ -479,7 +489,8 @@ def _two_signers(rng: random.Random, version: WitnessVersion) -> Mistake:
     ctx = "I switched to keyless signing but kept the key file just in case."
     why = [
         f"Each signer flag family selects a provider, and witness takes exactly one: `{msg}`. For keyless signing "
-        f"drop `-k {key}`."
+        f"drop `-k {key}`.",
+        KEYLESS_WHY,
     ]
     return Mistake("two-signers", broken, fixed, ctx, why, "multiple-signers")
 

@@ -281,7 +281,7 @@ def make_run(rng: random.Random, version: WitnessVersion) -> Built:
     out = names.outfile(rng, step=step, project=pr.name, org=pr.org)
     signer = draw_signer(rng, version, pr, key)
     host = pick(rng, ("aws", "gcp-iit")) if rng.random() < 0.2 else None
-    plan = run_plan.plan(rng, pr, out=out, host=host)
+    plan = run_plan.plan(rng, pr, out=out, host=host, timestamped=signer.timestamped)
     cmd = pr.work.command
     spec = Spec("run", [("step", step), *signer.flags, ("outfile", out), *plan.flags], list(cmd))
     text = render(spec, rng, version)
@@ -323,7 +323,7 @@ def make_run(rng: random.Random, version: WitnessVersion) -> Built:
     if plan.mode == "default" and rng.random() < 0.5:
         reasons = reasons[1:] + reasons[:1]
     reasons += plan.why[1:]
-    why, notes = arrange(rng, lead, reasons, [*signer.notes, *plan.notes], plan.must)
+    why, notes = arrange(rng, lead, reasons, [*signer.notes, *plan.notes], [*signer.must, *plan.must])
     lesson = Lesson(
         why=why,
         artifact=fence("bash", text),

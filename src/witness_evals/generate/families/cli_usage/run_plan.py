@@ -211,8 +211,12 @@ def plan(
     host: str | None = None,
     options: tuple[int, ...] = (0, 1, 1, 1, 2, 2, 3),
     modes: tuple[int, int, int, int] = (32, 40, 13, 15),
+    timestamped: bool = False,
 ) -> RunPlan:
-    """Attestors and options for `witness run` of `pr` writing `out`; `ci_attestor`/`host` may be added."""
+    """Attestors and options for `witness run` of `pr` writing `out`; `ci_attestor`/`host` may be added.
+
+    `timestamped`: the signer already passes `--timestamp-servers` (keyless), so no TSA option is drawn.
+    """
     p = RunPlan()
     mode = rng.choices(("default", "extra", "only", "nogit"), modes)[0]
     p.mode = mode
@@ -239,7 +243,7 @@ def plan(
             )
     if "k8smanifest" in extras:
         _k8s_cluster(rng, p)
-    _options(rng, pr, p, extras=extras, count=pick(rng, options))
+    _options(rng, pr, p, extras=extras, count=pick(rng, options), timestamped=timestamped)
     return p
 
 
@@ -269,7 +273,9 @@ def _k8s_cluster(rng: random.Random, p: RunPlan) -> None:
     )
 
 
-def _options(rng: random.Random, pr: Project, p: RunPlan, *, extras: list[str], count: int) -> None:
+def _options(
+    rng: random.Random, pr: Project, p: RunPlan, *, extras: list[str], count: int, timestamped: bool = False
+) -> None:
     opts = [
         "hashes",
         "workingdir",
@@ -283,6 +289,8 @@ def _options(rng: random.Random, pr: Project, p: RunPlan, *, extras: list[str], 
     ]
     if p.selected is not None and "environment" not in p.selected:
         opts = [o for o in opts if not o.startswith("env-")]
+    if timestamped:
+        opts.remove("tsa")
     if "lockfiles" in extras or "maven" in extras:
         opts.remove("workingdir")  # lockfiles and the default pom.xml are read from the current directory
     if "secretscan" in extras:

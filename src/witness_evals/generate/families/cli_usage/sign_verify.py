@@ -119,7 +119,7 @@ def make_sign(rng: random.Random, version: WitnessVersion) -> Built:
     if kind == "kms":
         signer = signers.kms(rng, version, org=pr.org)
     elif kind == "fulcio":
-        signer = signers.fulcio_interactive(rng, org=pr.org)
+        signer = signers.fulcio_interactive(rng, org=pr.org, policy=True)
     else:
         signer = signers.file_key(rng, names.fill(rng, names.POLICY_KEYS, org=pr.org), what="the policy")
         if kind == "x509":
@@ -158,8 +158,12 @@ def make_sign(rng: random.Random, version: WitnessVersion) -> Built:
         ),
         *signer.why[:1],
     ]
-    notes = list(signer.notes)
-    if rng.random() < 0.35:
+    notes = [*signer.must, *signer.notes]
+    if signer.timestamped:
+        notes.insert(
+            0, "In `sign` the timestamp flag has no short form: `-t` is `--datatype` (the payload type)."
+        )
+    elif rng.random() < 0.35:
         url = names.fill(rng, names.TSAS, org=pr.org)
         flags.append(("timestamp-servers", [url]))
         asks.append(say(rng, ("Timestamp it with {u}.", "Use the timestamp authority {u}."), u=url))

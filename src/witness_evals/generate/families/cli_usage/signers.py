@@ -33,6 +33,31 @@ class Signer:
     loose: dict[str, list[Any]] = field(default_factory=dict)
     key: str = ""
     """The key file (`file` kinds) or KMS reference."""
+    must: list[str] = field(default_factory=list)
+    """Sentences an answer always keeps (they explain a flag nobody asked for)."""
+
+    @property
+    def timestamped(self) -> bool:
+        return any(name == "timestamp-servers" for name, _ in self.flags)
+
+
+KEYLESS_TSA = (
+    "Fulcio certificates are valid for only about 10 minutes and witness checks a signature's certificate at "
+    "verification time unless the signature carries a timestamp, so `--timestamp-servers {u}` is added: it "
+    "stores an RFC 3161 timestamp in the signature, and {v}"
+)
+_TSA_TRUST = {
+    False: "the policy that verifies it needs that TSA's CA certificate under `timestampauthorities`.",
+    True: "`witness verify` needs that TSA's CA certificate file in `--policy-timestamp-servers`.",
+}
+
+
+def timestamp_keyless(rng: random.Random, signer: Signer, *, org: str, policy: bool = False) -> Signer:
+    """Keyless signatures need a timestamp to outlive the ~10-minute Fulcio certificate (REFERENCE §8 25)."""
+    url = names.fill(rng, names.TSAS, org=org)
+    signer.flags.append(("timestamp-servers", [url]))
+    signer.must.append(KEYLESS_TSA.format(u=url, v=_TSA_TRUST[policy]))
+    return signer
 
 
 def file_key(rng: random.Random, key: str, *, what: str = "the collection") -> Signer:
@@ -172,7 +197,7 @@ def kms(rng: random.Random, version: WitnessVersion, *, org: str, region: str = 
     return Signer("kms", [("signer-kms-ref", ref)], [ask], why, notes, key=ref)
 
 
-def fulcio_interactive(rng: random.Random, *, org: str) -> Signer:
+def fulcio_interactive(rng: random.Random, *, org: str, policy: bool = False) -> Signer:
     url = names.fill(rng, names.FULCIOS, org=org)
     public = url == "https://fulcio.sigstore.dev"
     issuer = SIGSTORE_ISSUER if public else f"https://dex.{org}.internal"
@@ -200,7 +225,7 @@ def fulcio_interactive(rng: random.Random, *, org: str) -> Signer:
         "On a terminal the Fulcio signer runs the OIDC login itself with `--signer-fulcio-oidc-issuer` and "
         "`--signer-fulcio-oidc-client-id`, then gets a short-lived certificate from `--signer-fulcio-url`."
     ]
-    return Signer("fulcio", flags, [ask], why, key=url)
+    return timestamp_keyless(rng, Signer("fulcio", flags, [ask], why, key=url), org=org, policy=policy)
 
 
 def fulcio_github(rng: random.Random, *, org: str) -> Signer:
@@ -222,7 +247,8 @@ def fulcio_github(rng: random.Random, *, org: str) -> Signer:
         "signer-fulcio-oidc-issuer": [None, GITHUB_ISSUER, SIGSTORE_ISSUER],
         "signer-fulcio-oidc-client-id": [None, "sigstore"],
     }
-    return Signer("fulcio-github", [("signer-fulcio-url", url)], [ask], why, loose=loose, key=url)
+    signer = Signer("fulcio-github", [("signer-fulcio-url", url)], [ask], why, loose=loose, key=url)
+    return timestamp_keyless(rng, signer, org=org)
 
 
 def fulcio_token_file(rng: random.Random, *, org: str, token_path: str, described: str) -> Signer:
@@ -240,13 +266,14 @@ def fulcio_token_file(rng: random.Random, *, org: str, token_path: str, describe
         "`--signer-fulcio-token-path` hands the OIDC token to the Fulcio signer from a file, so the JWT never "
         "appears on the command line (`--signer-fulcio-token` would put it there)."
     ]
-    return Signer(
+    signer = Signer(
         "fulcio-token",
         [("signer-fulcio-url", url), ("signer-fulcio-token-path", token_path)],
         [ask],
         why,
         key=url,
     )
+    return timestamp_keyless(rng, signer, org=org)
 
 
 def spiffe(rng: random.Random) -> Signer:
