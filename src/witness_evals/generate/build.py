@@ -20,7 +20,7 @@ import random
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +80,7 @@ class Made:
         return {
             "index": self.index,
             "family": self.family,
-            "example": asdict(self.example) if self.example else None,
+            "example": _fields_of(self.example) if self.example else None,
             "rejected": self.rejected,
         }
 
@@ -88,6 +88,12 @@ class Made:
     def from_json(cls, obj: dict[str, Any]) -> Made:
         ex = obj["example"]
         return cls(obj["index"], obj["family"], Example(**ex) if ex else None, obj["rejected"])
+
+
+def _fields_of(example: Example) -> dict[str, Any]:
+    """`dataclasses.asdict(example)` without its deep copy (an Example holds only JSON values, and the
+    dict is serialized at once)."""
+    return {f.name: getattr(example, f.name) for f in fields(example)}
 
 
 _CTX: ScoreContext | None = None

@@ -841,6 +841,19 @@ def _run_step(
     pipe: Pipeline, index: int, tamper: str | None, signer: Functionary, attestors: tuple[str, ...],
     export: tuple[str, ...], sets: tuple[tuple[str, Any], ...], name: str,
 ) -> simulate.RunResult:  # fmt: skip
+    """Step `index` of `pipe` run (`simulate.run_step`) and signed by `signer`."""
+    return simulate.sign_recording(
+        _recorded(pipe, index, tamper, attestors, export, sets, name), signer.signer
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _recorded(
+    pipe: Pipeline, index: int, tamper: str | None, attestors: tuple[str, ...], export: tuple[str, ...],
+    sets: tuple[tuple[str, Any], ...], name: str,
+) -> simulate.Recording:  # fmt: skip
+    """What step `index`'s run records before signing: shared by the worlds where only its signer
+    differs (another functionary, a rogue or retired key)."""
     sc = scenarios(pipe, tamper)[index]
     spec = pipe.steps[index]
     kwargs: dict[str, Any] = {}
@@ -849,8 +862,8 @@ def _run_step(
         kwargs["command"] = tuple(changes.pop("command"))
     if changes:
         sc = sc.with_(**changes)
-    return simulate.run_step(name or spec.name, sc, signer.signer, attestors=attestors or simulate.DEFAULT_ATTESTORS,
-                             export=export, **kwargs)  # fmt: skip
+    return simulate.record_step(name or spec.name, sc, attestors=attestors or simulate.DEFAULT_ATTESTORS,
+                                export=export, **kwargs)  # fmt: skip
 
 
 def run(pipe: Pipeline, signers: Mapping[str, Functionary], variant: Variant = Variant()) -> World:

@@ -338,6 +338,7 @@ class Signer:
         self.key: PrivateKey = _check_supported_private(key, None)
         self.public_key: PublicKey = key.public_key()
         self.keyid: str = keyid(self.public_key)
+        self._cache_id = self.keyid  # the key's identity in SIGNATURE_CACHE (kept if keyid is edited)
         self.certificate: cx509.Certificate | None = (
             _as_cert(certificate, "certificate") if certificate is not None else None
         )
@@ -406,6 +407,14 @@ class Signer:
 
     def verifier(self) -> Verifier:
         return Verifier(self.public_key)
+
+    def sign_noted(self, data: bytes, data_digest: bytes) -> bytes:
+        """`sign(data)`, recording the signature as valid in `SIGNATURE_CACHE` (`data_digest`: SHA-256
+        of `data`) when this is a plain `Signer` (a subclass may sign differently)."""
+        sig = self.sign(data)
+        if type(self) is Signer:
+            SIGNATURE_CACHE.remember_valid(self._cache_id, data_digest, sig)
+        return sig
 
 
 def load_private_key(
@@ -566,6 +575,19 @@ class SignatureCache:
             while len(self._data) > self.maxsize:
                 self._data.popitem(last=False)
         return result
+
+    def remember_valid(self, kid: str, data_digest: bytes, sig: bytes) -> None:
+        """Record that `sig` verifies over the data with SHA-256 `data_digest` under key `kid`: for a
+        signature just made with the matching private key (every go-witness algorithm verifies its
+        own signatures), so the first check of a freshly signed envelope is a lookup too."""
+        if not self.enabled:
+            return
+        key = (kid, data_digest, bytes(sig))
+        with self._lock:
+            if key not in self._data:
+                self._data[key] = None
+                while len(self._data) > self.maxsize:
+                    self._data.popitem(last=False)
 
     def clear(self) -> None:
         with self._lock:

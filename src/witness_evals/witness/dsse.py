@@ -263,9 +263,10 @@ def sign_envelope(
     if timestamper is not None:
         stampers = [timestamper] if callable(timestamper) else list(timestamper)
     body = pae(payload_type, payload)
+    digest = hashlib.sha256(body).digest()
     sigs = []
     for signer in signers:
-        sig = signer.sign(body)
+        sig = signer.sign_noted(body, digest)  # verifying it later is a cache lookup
         stamps = tuple((TIMESTAMP_RFC3161, ts(sig)) for ts in stampers)
         sigs.append(Signature(signer.keyid, sig, signer.certificate_pem, signer.intermediate_pems, stamps))
     return Envelope(payload, payload_type, tuple(sigs))

@@ -168,6 +168,38 @@ def run_step(
     then no command-run attestation is recorded and nothing changes in the working directory, so
     there are no products. `now`, if given, is when the run ends (the scenario's times are shifted).
     """
+    rec = record_step(
+        step, scenario, attestors=attestors, command=command, hashes=hashes, export=export, now=now
+    )
+    return sign_recording(rec, signer, timestamper=timestamper)
+
+
+@dataclass(frozen=True)
+class Recording:
+    """What a `witness run` records before it signs: the same for every signer of the same run, so
+    callers that sign one run with several keys can build it once (`record_step`, `sign_recording`)."""
+
+    step: str
+    statement: Statement
+    collection: Collection
+    payload: bytes
+    """The collection statement as signed (Go JSON)."""
+    exported: tuple[tuple[str, bytes], ...]
+    """(attestor name, statement payload) of each exported attestation, in run order."""
+    warnings: tuple[str, ...] = ()
+
+
+def record_step(
+    step: str,
+    scenario: Scenario,
+    *,
+    attestors: Sequence[str] = DEFAULT_ATTESTORS,
+    command: Sequence[str] | object | None = _USE_SCENARIO,
+    hashes: Sequence[str] = ("sha256",),
+    export: Sequence[str] = (),
+    now: datetime | None = None,
+) -> Recording:
+    """`run_step` up to signing (same arguments, same errors)."""
     if not step:
         raise InputError("step name is required")
     if now is not None:
@@ -200,23 +232,29 @@ def run_step(
 
     products: Mapping[str, Any] | None = next((p for s, p, _, _ in built if s.name == "product"), None)
     kept: list[CollectionAttestation] = []
-    exported_envelopes: dict[str, Envelope] = {}
+    exported_payloads: list[tuple[str, bytes]] = []
     for spec, pred, t0, t1 in built:
         ptype = spec.predicate_type(pred)
         if spec.exporter and spec.name in exported:
             subjects = spec.subjects(pred, products=products)
             stmt = Statement(STATEMENT_TYPE, subjects, ptype, pred)
-            payload = dumps_go(stmt.to_json()).encode("utf-8")
-            exported_envelopes[spec.name] = sign_envelope(
-                payload, PAYLOAD_TYPE, [signer], timestamper=timestamper
-            )
+            exported_payloads.append((spec.name, dumps_go(stmt.to_json()).encode("utf-8")))
             continue
         kept.append(CollectionAttestation(ptype, pred, t0, t1))
     collection = Collection(step, kept)
     statement = collection_statement(collection)
     payload = dumps_go(statement.to_json()).encode("utf-8")
-    envelope = sign_envelope(payload, PAYLOAD_TYPE, [signer], timestamper=timestamper)
-    return RunResult(step, envelope, statement, collection, exported_envelopes, tuple(warnings))
+    return Recording(step, statement, collection, payload, tuple(exported_payloads), tuple(warnings))
+
+
+def sign_recording(rec: Recording, signer: Signer, *, timestamper: Timestamper | None = None) -> RunResult:
+    """The run's files signed by `signer`: the exported attestations first, then the collection."""
+    exported_envelopes = {
+        name: sign_envelope(payload, PAYLOAD_TYPE, [signer], timestamper=timestamper)
+        for name, payload in rec.exported
+    }
+    envelope = sign_envelope(rec.payload, PAYLOAD_TYPE, [signer], timestamper=timestamper)
+    return RunResult(rec.step, envelope, rec.statement, rec.collection, exported_envelopes, rec.warnings)
 
 
 # ----------------------------------------------------------------------------- pipelines

@@ -278,10 +278,12 @@ def k8s_objects(s: ScenarioFacts) -> list[dict[str, Any]]:
 
 
 def k8s_manifests(s: ScenarioFacts) -> str:
-    """The objects as a multi-document YAML file."""
+    """The objects as a multi-document YAML file (`yaml.safe_dump`, through libyaml where PyYAML has
+    it: the same text for these plain objects, several times faster)."""
     import yaml
 
-    return "---\n".join(yaml.safe_dump(o, sort_keys=False) for o in k8s_objects(s))
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return "---\n".join(yaml.dump(o, Dumper=dumper, sort_keys=False) for o in k8s_objects(s))
 
 
 def docker_metadata(s: ScenarioFacts) -> dict[str, Any]:
