@@ -239,3 +239,19 @@ def test_artifacts_output_shows_go_slice() -> None:
         assert not re.search(r"failed to verify artifacts:\s*$", f.output, re.M), seed
         bare += "failed to verify artifacts: []" in f.output
     assert bare
+
+
+def test_placeholder_lines_are_only_explained_for_steps_that_show_them() -> None:
+    """A note about a step's placeholder lines needs those lines in the pasted output: witness prints
+    rejections only for a step with no passed collection (review finding: a passed step was explained)."""
+    seen = 0
+    for ex in examples():
+        for m in re.finditer(r"((?:`[\w.-]+`(?: and )?)+) shows? those placeholder lines", ex.answer):
+            for name in re.findall(r"`([\w.-]+)`", m.group(1)):
+                block = re.split(rf"Step: {re.escape(name)}\b", ex.question, maxsplit=1)[1].split(
+                    "Step: ", 1
+                )[0]
+                assert "Passed with evidence" not in block, (ex.template, name)
+                assert "is not a collection predicate type" in block, (ex.template, name)
+                seen += 1
+    assert seen, "no example explains placeholder lines: the test checks nothing"

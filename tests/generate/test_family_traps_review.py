@@ -307,4 +307,16 @@ def test_every_opener_table_has_an_opener_for_every_question_and_verdict() -> No
         for cls, openers in table.items():
             for polarity in ("", "fine", "fault", "other"):
                 for verdict in ("ok", "broken", "weak"):
-                    assert any(T.fits_question(o, verdict, polarity) for o in openers), (cls, polarity, verdict)
+                    assert any(T.fits_question(o, verdict, polarity) for o in openers), (
+                        cls,
+                        polarity,
+                        verdict,
+                    )
+
+
+def test_a_branch_rule_in_the_answer_says_detached_checkouts_record_head() -> None:
+    """git's `branch` is `HEAD` on a detached checkout (Jenkins, GitLab CI by default): an answer whose
+    policy carries a branch rule says how to check out the branch (review finding)."""
+    with_branch = [ex for ex in examples() if "input.branch !=" in ex.answer]
+    assert with_branch
+    assert all("LocalBranch" in ex.answer and "`HEAD`" in ex.answer for ex in with_branch)

@@ -85,6 +85,7 @@ def test_run_is_deterministic() -> None:
     a = W.run(pipe, funcs)
     W._chain.cache_clear()
     W._run_step.cache_clear()
+    W._recorded.cache_clear()
     b = W.run(pipe, funcs)
     assert [r.dumps() for r in a.results.values()] == [r.dumps() for r in b.results.values()]
     assert (a.subject, a.artifact_path) == (b.subject, b.artifact_path)

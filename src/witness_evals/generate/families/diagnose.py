@@ -374,10 +374,14 @@ def _unreached(w: World, res: VerifyResult, faulted: str) -> list[str]:
 
 
 def _found_late(res: VerifyResult) -> list[str]:
-    """Steps found only in a later search round: the first round's empty placeholder is in their result too."""
+    """Steps found only in a later search round whose output shows it: the first round's empty placeholder
+    sits beside a real rejected collection. A step that passed is printed as `Passed with evidence` alone
+    (witness cmd/verify.go prints rejections only for steps with no passed collection)."""
     return [
         n for n, st in res.steps.items()
-        if any(r.reason == _NOT_FOUND for r in st.rejected) and (st.passed or any(r.reference for r in st.rejected))
+        if not st.passed
+        and any(r.reason == _NOT_FOUND for r in st.rejected)
+        and any(r.reference for r in st.rejected)
     ]  # fmt: skip
 
 

@@ -848,7 +848,7 @@ def _types_line(rng: random.Random, spec: W.StepSpec, types: tuple[str, ...], ve
         return pick(rng, forms)
     return pick(rng, (
         f"`{spec.name}` has no `-a`, so witness records the defaults (environment, git) plus material, product and command-run: {recorded}.",
-        f"`{spec.name}` uses the default attestors: {recorded}.",
+        f"`{spec.name}` has no `-a`: the defaults (environment, git) plus the always-run material, product and command-run: {recorded}.",
     ))  # fmt: skip
 
 

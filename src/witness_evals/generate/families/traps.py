@@ -33,6 +33,7 @@ from witness_evals.bench.scorers.context import NOW, ScoreContext
 from witness_evals.generate import phrasing, teach
 from witness_evals.generate.example import Example
 from witness_evals.generate.families import Family
+from witness_evals.generate.rego_reqs_source import DETACHED_NOTE
 from witness_evals.generate.traps_case import Case
 from witness_evals.generate.traps_cases import SHARES, pick_kind, summary
 from witness_evals.generate.traps_requests import Files, compose, draw_files, own_line_fences, render
@@ -255,7 +256,7 @@ OPENERS: dict[str, tuple[str, ...]] = {
     ),
     "ok": (
         "This looks correct. {H}",
-        "Yes, it will verify. {H}",
+        "Yes, it's sound. {H}",
         "It's valid as written. {H}",
         "No problems here. {H}",
         "Looks good. {H}",
@@ -397,6 +398,8 @@ def answer_for(
         )
     if w.x509 and rng.random() < 0.5:
         notes.append(_tsa_note(rng, w))
+    if w.rego is not None and any(c.startswith("input.branch") for c in w.rego.conditions):
+        notes.append(DETACHED_NOTE)  # a branch rule denies detached checkouts (Jenkins, GitLab CI)
     if any(c.startswith("witness policy check") for c in checks) and version.policy_check_note:
         notes.append(version.policy_check_note + ".")
     if not files.signing_known and case.verdict != "ok":
