@@ -1160,6 +1160,18 @@ def _wire_facts() -> list[Fact]:
     return facts
 
 
+def _digest_questions(bad: str) -> tuple[str, ...]:
+    """The ways people ask whether hash name `bad` works."""
+    return (
+        f"Can I use `--hashes {bad}` with `witness run`?",
+        f"Does witness support `{bad}` digests?",
+        f"Is `{bad}` a valid key in a witness DigestSet?",
+        f'I put `"{bad}": ...` in a product digest and witness refuses to load it. Why?',
+        f"How do I make witness record `{bad}` hashes?",
+        f"Will `witness run --hashes {bad}` work?",
+    )
+
+
 def _digest_facts(gr: cli_spec.Grammar) -> list[Fact]:
     names = "`, `".join(ALLOWED_HASHES)
     facts = [
@@ -1185,14 +1197,7 @@ def _digest_facts(gr: cli_spec.Grammar) -> list[Fact]:
             Fact(
                 f"digest/unsupported/{bad}",
                 "digest",
-                (
-                    f"Can I use `--hashes {bad}` with `witness run`?",
-                    f"Does witness support `{bad}` digests?",
-                    f"Is `{bad}` a valid key in a witness DigestSet?",
-                    f'I put `"{bad}": ...` in a product digest and witness refuses to load it. Why?',
-                    f"How do I make witness record `{bad}` hashes?",
-                    f"Will `witness run --hashes {bad}` work?",
-                ),
+                _digest_questions(bad),
                 _with_example(
                     f"No: `{bad}` is not a supported hash name (`unsupported hash function: {bad}`). Only "
                     f"`{names}` exist (case-sensitive).",
@@ -1213,14 +1218,7 @@ def _digest_facts(gr: cli_spec.Grammar) -> list[Fact]:
             Fact(
                 f"digest/spelling/{bad}",
                 "digest",
-                (
-                    f"Can I use `--hashes {bad}` with `witness run`?",
-                    f"Does witness support `{bad}` digests?",
-                    f"Is `{bad}` a valid key in a witness DigestSet?",
-                    f'I put `"{bad}": ...` in a product digest and witness refuses to load it. Why?',
-                    f"How do I make witness record `{bad}` hashes?",
-                    f"Will `witness run --hashes {bad}` work?",
-                ),
+                _digest_questions(bad),
                 _with_example(
                     f"SHA-256 is supported and is what witness records by default (`--hashes` defaults to "
                     f"`sha256`), but hash names are case-sensitive and exact: it must be spelled `sha256`. "
