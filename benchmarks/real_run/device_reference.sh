@@ -82,8 +82,8 @@ train)
 tuned)
   # an untuned run cut at its limit in the speed call continues here first (resumable)
   [ -f $RUNS/untuned/summary.json ] || bench untuned "hf:$GGUF,engine=static" "SmolLM2-135M-Instruct untuned" 150
-  bench tuned "hf:$GGUF,adapter=/tmp/run,engine=static" "SmolLM2-135M-Instruct tuned (README recipe)" 280
-  bench tuned-fix2 "hf:$GGUF,adapter=/tmp/run,engine=static" "SmolLM2-135M-Instruct tuned, --fix 2" 280 --fix 2 \
+  bench tuned "hf:$GGUF,adapter=/tmp/run,engine=static" "SmolLM2-135M-Instruct tuned (README recipe)" 230
+  bench tuned-fix2 "hf:$GGUF,adapter=/tmp/run,engine=static" "SmolLM2-135M-Instruct tuned, --fix 2" 200 --fix 2 \
     --first-answers $RUNS/tuned
   ;;
 *)
