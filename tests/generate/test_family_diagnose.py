@@ -360,3 +360,37 @@ def test_wrong_artifact_final_package_accepted(ctx: ScoreContext) -> None:
     assert d.score(ans, check, ctx).ok
     ans = f"Verify {tar} by digest:\n```bash\nwitness verify -p p.json -k pub.pem -a b.json -s {c['digests'][0]}\n```"
     assert d.score(ans, check, ctx).ok
+
+
+def test_unsigned_policy_is_never_new() -> None:
+    """The context says the unsigned file always went to `-p`: "worked until today" would contradict it."""
+    for seed in range(300):
+        ex = d.make(random.Random(seed))
+        if ex.check["cause"] == "policy_unsigned":
+            assert not any(r in ex.question for r in d._RECENT), seed
+
+
+def test_which_part_question_is_answered_first() -> None:
+    """ "Is it the policy, the attestations or the command?" gets a direct answer before anything else."""
+    assert set(d._PART) == set(d.CAUSES)
+    seen = 0
+    for seed in range(400):
+        ex = d.make(random.Random(seed))
+        if d._WHICH_PART in ex.question:
+            seen += 1
+            assert ex.answer.startswith(d._PART[ex.check["cause"]]), seed
+    assert seen > 5
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_not_functionary_claims_only_what_the_prompt_shows(seed: int) -> None:
+    """The prompt shows one step's functionaries and the key ids of the key files; the answer must not claim
+    what the rest of the policy holds, and the key it tells the user to use has its id in the prompt."""
+    f, _ = fault_check("not_functionary", seed)
+    assert "is the functionary of" not in f.answer
+    assert "`publickeys` at all" not in f.answer
+    own = re.search(r"re-record `[^`]+` with `([^`]+)`|run with `([^`]+)`", f.answer)
+    assert own
+    kid = re.search(r"key id `([0-9a-f]{64})`", f.answer[own.start() :])
+    assert kid and kid.group(1) in f.context
+    assert f"`{own.group(1) or own.group(2)}` / " in f.context

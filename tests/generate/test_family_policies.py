@@ -610,3 +610,17 @@ def test_rego_question_shows_module_and_base64() -> None:
         assert r["module"] in ex.question
         assert base64.b64encode(r["module"].encode()).decode() in ex.question
     assert seen >= 8
+
+
+def test_sbom_format_comes_from_the_prompt() -> None:
+    """An answer requiring `https://spdx.dev/Document` / `https://cyclonedx.org/bom` must be able to tell the
+    format from the prompt (review E, line 10: `-a sbom` on `make release` and a CycloneDX type from nowhere)."""
+    seen = 0
+    for seed in range(600):
+        ex = example(seed)
+        policy_text = "\n".join(body for lang, body in code_blocks(ex.answer) if lang == "json")
+        for uri, word in (("https://cyclonedx.org/bom", "cyclonedx"), ("https://spdx.dev/Document", "spdx")):
+            if f'"{uri}"' in policy_text:
+                seen += 1
+                assert word in ex.question.lower(), (seed, ex.template, uri)
+    assert seen > 10

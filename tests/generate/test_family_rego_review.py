@@ -132,3 +132,83 @@ def test_follow_up_turns_do_not_repeat_the_parser_warning() -> None:
                 checked += 1
                 assert note not in ex.answer, ex.template
     assert checked
+
+
+# --------------------------------------------------------------------------- review F
+
+
+def _deny(req: Any, inp: Any) -> set[str]:
+    from witness_evals.generate.rego_model import render
+    from witness_evals.witness.rego import evaluate_deny
+
+    out = set()
+    for style, mode in (("v1", "verify"), ("v1", "policy-check"), ("v0", "verify")):
+        res = evaluate_deny({"p.rego": render(req, style)}, inp, mode)
+        assert res.status == "ok", res.error
+        out |= {f"{style}/{mode}:{m}" for m in res.deny}
+    return out
+
+
+def test_secretscan_location_rules_use_the_product_prefix() -> None:
+    """go-witness secretscan writes `location` as `product:<path>` (findings.go setProductLocation) or
+    `attestation:<name>`: a fixtures rule must test `product:<dir>`, or it denies the tolerated findings too."""
+    import copy
+
+    from witness_evals.generate.rego_reqs_artifacts import ss_clean, ss_entropy, ss_testdata
+
+    for seed in range(12):
+        for maker in (ss_clean, ss_entropy, ss_testdata):
+            req = maker(random.Random(seed))
+            for inp in req.pass_inputs() + req.deny_inputs():
+                for f in inp["findings"]:
+                    assert f["location"].startswith(("product:", "attestation:")), f
+        req = ss_testdata(random.Random(seed))
+        assert "product:" in req.fields
+        inp = copy.deepcopy(req.pass_inputs()[0])
+        inp["findings"] = [
+            {**f, "location": f"product:{req.param}creds.env"} for f in req.deny_inputs()[0]["findings"]
+        ]
+        assert not _deny(req, inp), "a finding under the tolerated directory is denied"
+        inp["findings"][0]["location"] = "attestation:environment"
+        assert _deny(req, inp)
+
+
+def test_replica_rule_denies_a_deployment_without_replicas() -> None:
+    """Kubernetes runs 1 replica when `spec.replicas` is omitted; `undefined < 2` must not let it through."""
+    from witness_evals.generate.rego_reqs_artifacts import k8s_replicas
+
+    for seed in range(6):
+        req = k8s_replicas(random.Random(seed))
+        inp = req.pass_inputs()[0]
+        deps = [d for d in inp["recordeddocs"] if d["kind"] == "Deployment"]
+        assert deps
+        for d in deps:
+            d["data"]["spec"].pop("replicas")
+        assert _deny(req, inp)
+        assert any(
+            all("replicas" not in d["data"]["spec"] for d in i["recordeddocs"] if d["kind"] == "Deployment")
+            for i in req.deny_inputs()
+        )
+
+
+def test_cyclonedx_version_rule_fails_closed_and_questions_name_cyclonedx() -> None:
+    from witness_evals.generate.rego_reqs_artifacts import cdx_banned_purl, cdx_version
+
+    for seed in range(6):
+        req = cdx_version(random.Random(seed))
+        inp = req.pass_inputs()[0]
+        del inp["metadata"]["component"]
+        assert _deny(req, inp), "a BOM without metadata.component passes"
+        for maker in (cdx_version, cdx_banned_purl):
+            assert "CycloneDX" in maker(random.Random(seed)).ask
+
+
+def test_ci_snippet_writes_the_stated_attestation_file() -> None:
+    from witness_evals.generate.rego_reqs_artifacts import ss_clean
+
+    req = ss_clean(random.Random(1))
+    for seed in range(40):
+        names = rego.Names("test", "attestations/test.json", "policy.json", "", frozenset({"att_file"}))
+        ci = rego._ci(random.Random(seed), req, names)
+        assert "-o attestations/test.json" in ci or "--outfile attestations/test.json" in ci, ci
+        assert "-o test.json" not in ci

@@ -31,3 +31,11 @@ def test_layouts_vary_and_keep_the_artifact_whole() -> None:
     answers = _answers(POLICY)
     assert all(POLICY in a for a in answers)
     assert len({a.splitlines()[0] for a in answers}) >= 3
+
+
+def test_a_note_that_opens_with_a_connective_gets_no_second_lead() -> None:
+    lesson = Lesson(why=("Why.",), artifact=COMMAND, notes=("Another option is to re-sign the policy.",))
+    for i in range(200):
+        answer = render(random.Random(i), lesson)
+        assert "Another option" in answer
+        assert not any(f"{lead}Another option" in answer for lead in ("Note: ", "Also: ", "One more thing: "))

@@ -614,25 +614,35 @@ def k8s_replicas(rng: random.Random) -> Req:
                 (
                     "doc := input.recordeddocs[_]",
                     'doc.kind == "Deployment"',
-                    f"doc.data.spec.replicas < {floor}",
+                    'replicas := object.get(doc.data, ["spec", "replicas"], 1)',
+                    f"replicas < {floor}",
                 ),
-                'sprintf("deployment %v has %v replicas", [doc.name, doc.data.spec.replicas])',
+                'sprintf("deployment %v has %v replicas", [doc.name, replicas])',
             ),
         ),
         fields="`input.recordeddocs[_].data` is the manifest object, so a Deployment's replica count is "
-        "`data.spec.replicas` (a number).",
+        "`data.spec.replicas` (a number); Kubernetes runs 1 replica when it is omitted, so the rule defaults it to 1.",
         bases=bases(rng, "k8smanifest", step_kind="deploy"),
         good=replicas(floor + 1),
         extra_pass=(replicas(floor),),
-        bads=(replicas(1),),
-        bad_desc=("a Deployment with 1 replica",),
+        bads=(
+            replicas(1),
+            edit(
+                lambda p: [
+                    d["data"]["spec"].pop("replicas", None)
+                    for d in p["recordeddocs"]
+                    if d["kind"] == "Deployment"
+                ]
+            ),
+        ),
+        bad_desc=("a Deployment with 1 replica", "a Deployment that omits `replicas` (Kubernetes runs 1)"),
         touches=frozenset({"recordeddocs.replicas"}),
         paths=(("input.recordeddocs[_].data.spec.replicas", "a Deployment's replica count"),),
         bugs=(
             Bug(
                 "boundary",
-                f"doc.data.spec.replicas < {floor}",
-                f"doc.data.spec.replicas <= {floor}",
+                f"replicas < {floor}",
+                f"replicas <= {floor}",
                 f"`<= {floor}` also rejects exactly {floor} replicas, which meets the requirement.",
             ),
         ),
@@ -829,13 +839,13 @@ def cdx_version(rng: random.Random) -> Req:
         rid="cdx-version",
         param=v,
         rule=f"the CycloneDX BOM must describe version `{v}` of the component",
-        ask=f"make sure the SBOM's component version is `{v}`",
+        ask=f"make sure the CycloneDX SBOM's component version is `{v}`",
         control=f"The SBOM SHALL match the released version `{v}`.",
         package="sbom.version",
         rules=(
             Rule(
                 (f"not input.metadata.component.version == {q(v)}",),
-                'sprintf("SBOM describes version %v", [object.get(input.metadata.component, "version", "(none)")])',
+                'sprintf("SBOM describes version %v", [object.get(input, ["metadata", "component", "version"], "(none)")])',
             ),
         ),
         fields="The sbom predicate is the raw CycloneDX document; `input.metadata.component.version` is the "
@@ -845,8 +855,13 @@ def cdx_version(rng: random.Random) -> Req:
         bads=(
             setp("metadata", "component", "version", value="0.0.0-dev"),
             delp("metadata", "component", "version"),
+            delp("metadata", "component"),
         ),
-        bad_desc=("a BOM for `0.0.0-dev`", "a BOM without a component version"),
+        bad_desc=(
+            "a BOM for `0.0.0-dev`",
+            "a BOM without a component version",
+            "a BOM without a main component",
+        ),
         touches=frozenset({"metadata.version"}),
         att_type=CYCLONEDX_TYPE,
         paths=(("input.metadata.component.version", "the version of the described component"),),
@@ -877,7 +892,7 @@ def cdx_banned_purl(rng: random.Random) -> Req:
         rid="cdx-banned-purl",
         param=prefix,
         rule=f"no component may have a purl starting with `{prefix}`",
-        ask=f"fail verification if the SBOM lists anything matching `{prefix}`",
+        ask=f"fail verification if the CycloneDX SBOM lists anything matching `{prefix}`",
         control=f"Components matching `{prefix}` SHALL NOT be shipped.",
         package="sbom.banned",
         rules=(
@@ -1038,7 +1053,7 @@ def _finding(rule: str, location: str, entropy: float) -> dict[str, Any]:
     return {
         "ruleId": rule,
         "description": "Detected a secret.",
-        "location": location,
+        "location": f"product:{location}",
         "startLine": 12,
         "secret": {"sha256": sha256_hex(f"{rule}:{location}")},
         "match": 'token = "[SENSITIVE-VALUE]"',
@@ -1082,18 +1097,19 @@ def ss_testdata(rng: random.Random) -> Req:
         package="secretscan.fixtures",
         rules=(
             Rule(
-                ("f := input.findings[_]", f"not startswith(f.location, {q(d)})"),
+                ("f := input.findings[_]", f"not startswith(f.location, {q('product:' + d)})"),
                 'sprintf("%v found in %v", [f.ruleId, f.location])',
             ),
         ),
-        fields="`input.findings[_].location` is the path of the file each finding is in.",
+        fields="`input.findings[_].location` says where each finding is: `product:<path>` for a product file "
+        "(`attestation:<attestor>` for one found in another attestation), so the prefix test includes `product:`.",
         bases=bases(rng, "secretscan"),
         good=setp("findings", value=[_finding("generic-api-key", f"{d}fake.env", 3.9)]),
         extra_pass=(setp("findings", value=[]),),
         bads=(setp("findings", value=[_finding("private-key", "dist/config.yaml", 4.8)]),),
         bad_desc=("a private key in `dist/config.yaml`",),
         touches=frozenset({"findings"}),
-        paths=(("input.findings[_].location", "the file a finding is in"),),
+        paths=(("input.findings[_].location", "where a finding is (`product:<path>`)"),),
     )
 
 

@@ -42,6 +42,7 @@ _CHECK_LEADS: tuple[str, ...] = (
     "Try it:",
 )
 _NOTE_LEADS: tuple[str, ...] = ("", "", "Note: ", "Also: ", "One more thing: ")
+_CONNECTIVES: tuple[str, ...] = ("Another option", "Alternatively", "Also", "If ", "Or ", "Note", "One more")
 _ARTIFACT_LEADS: tuple[str, ...] = ("", "", "", "Here it is:", "Complete version:", "The full file:")
 _FILE_FENCES: tuple[str, ...] = ("```json", "```yaml", "```yml", "```rego")
 
@@ -73,7 +74,11 @@ def _notes(rng: random.Random, lesson: Lesson) -> str:
         return ""
     if len(lesson.notes) > 1 and rng.random() < 0.5:
         return "\n".join(f"- {n}" for n in lesson.notes)
-    return pick(rng, _NOTE_LEADS) + _paragraph(lesson.notes)
+    lead = pick(rng, _NOTE_LEADS)
+    text = _paragraph(lesson.notes)
+    if text.startswith(_CONNECTIVES):  # "Also: Another option is ..." reads as two leads
+        lead = ""
+    return lead + text
 
 
 def render(rng: random.Random, lesson: Lesson) -> str:

@@ -1920,7 +1920,7 @@ def _finding(rng: random.Random, rule: str, loc: str) -> dict[str, Any]:
     return {
         "ruleId": rule,
         "description": "Detected a potential secret",
-        "location": loc,
+        "location": f"product:{loc}",  # go-witness: "product:<path>" (or "attestation:<name>")
         "startLine": rng.randint(1, 120),
         "secret": {"sha256": f"{rng.getrandbits(256):064x}"},
         "match": 'key = "[SENSITIVE-VALUE]"',
@@ -1979,7 +1979,7 @@ def r_ss_rules(rng: random.Random, seed: int) -> Req:
         'sprintf("%v finding in %v", [f.ruleId, f.location])',
         [ok1, ok2],
         [bad1, bad2],
-        "Each entry of `findings` has the gitleaks `ruleId`, the `location` and the secret's digest.",
+        "Each entry of `findings` has the gitleaks `ruleId`, the `location` (`product:<path>`) and the secret's digest.",
         consts=["blocking_rules := {" + ", ".join(q(b) for b in blocked) + "}"],
         wrong=[
             [("f.ruleId", "f.rule")],

@@ -486,17 +486,16 @@ def _f_not_functionary(rng: random.Random, version: WitnessVersion = versions.LA
         {"functionaries": pol["steps"][step]["functionaries"]}
     )  # fmt: skip
     roles = dict.fromkeys((*(f"s{j}" for j in range(len(w.steps))), wrong))
-    pairs = ", ".join(f"`{w.key_files[r][0]}` / `{w.key_files[r][1]}`" for r in roles)
+    # the key ids are part of the prompt: the answer names the key file that holds the functionary's id
+    pairs = ", ".join(f"`{w.key_files[r][0]}` / `{w.key_files[r][1]}` (key id `{w.keyid(r)}`)" for r in roles)
     context += (
         "\n"
         + pick(rng, (f"Key pairs (private / public) we have: {pairs}.", f"Our signing keys: {pairs}."))
         + " "
         + _signing(rng, w)
     )
-    where = (
-        "is not in the policy's `publickeys` at all" if variant == "unknown_key"
-        else f"is the functionary of `{w.steps[(i + 1) % len(w.steps)]}`, not of `{step}`"
-    )  # fmt: skip
+    # the prompt shows only this step's functionaries, so say no more about the rest of the policy
+    where = f"is not a functionary of `{step}`"
     fix_pol = copy.deepcopy(pol)
     v = w.keys[wrong].verifier
     fix_pol["publickeys"][v.keyid] = {"keyid": v.keyid, "key": base64.b64encode(v.public_pem()).decode()}
@@ -520,8 +519,8 @@ def _f_not_functionary(rng: random.Random, version: WitnessVersion = versions.LA
     ]
     answer = _lesson(
         rng, why, _bash(w.run_cmd(i)),
-        lead=pick(rng, (f"Fix: re-record `{step}` with its functionary key `{own_file}`:",
-                        f"Sign the `{step}` run with `{own_file}`, the key the policy expects:")),
+        lead=pick(rng, (f"Fix: re-record `{step}` with `{own_file}`, whose key id `{kid_own}` is the step's functionary:",
+                        f"Sign the `{step}` run with `{own_file}` (key id `{kid_own}`), the key the policy expects:")),
         check=[w.verify_cmd()], check_intro=pick(rng, _CONFIRM), notes=notes, res=res, w=w, faulted=step)  # fmt: skip
     return Fault(
         context,
@@ -741,6 +740,7 @@ def _f_policy_unsigned(rng: random.Random, version: WitnessVersion = versions.LA
         ["--allow-unsigned-policy", "--insecure"],
         [{"type": "sign_cmd", "optional": False}, {"type": "verify_policy_not", "policy": raw}],
         "unsigned",
+        recent=False,  # the context says the unsigned file always goes to `-p`: it cannot have "worked until today"
     )
 
 
@@ -1404,6 +1404,27 @@ FAULTS: dict[str, Callable[[random.Random, WitnessVersion], Fault]] = {
 
 # ----------------------------------------------------------------------------- questions
 
+_WHICH_PART = "Is it the policy, the attestations or the command?"
+"""A question that the answer must answer first (template residue otherwise: the answer ignores it)."""
+
+_PART: dict[str, str] = {
+    "not_functionary": "The attestation: it was signed with a key that is not among the step's functionaries.",
+    "keyid_mismatch": "The policy: a `publickeys` entry's `keyid` is not the SHA-256 of its key.",
+    "policy_expired": "The policy: witness treats it as expired.",
+    "policy_unsigned": "The command: `-p` is given the unsigned policy file.",
+    "wrong_policy_key": "The command: `-k` is not the public half of the key that signed the policy.",
+    "attestors_replaced": "The attestation: its run's `-a` list dropped a type the policy requires.",
+    "attestation_exported": "The attestation: the SBOM the policy requires was exported out of the collection.",
+    "wrong_type_uri": "The policy: it requires an attestation type that no attestor writes.",
+    "step_key_mismatch": "The policy: a step's map key and its `name` differ.",
+    "rego_deny": "The policy's Rego rule: it denied the collection.",
+    "wrong_artifact": "The command: `-f` names a file that no step produced.",
+    "no_backref": "The attestations: one step records no `git`, so witness cannot reach it.",
+    "artifacts_mismatch": "None of the three: the file was changed between two attested steps, outside witness.",
+    "collection_step_name": "The attestation: it was recorded under a step name the policy does not have.",
+}
+"""The direct answer to `_WHICH_PART`, per cause."""
+
 _TEMPLATES: tuple[str, ...] = (
     "`witness verify` fails and I don't see why.\n\n{context}\n\nOutput:\n```\n{output}\n```\n\nWhat is wrong and how do I fix it?",
     "Our release gate broke. {context}\n\n```\n{output}\n```\n\nWhat's the cause, and what exactly should I change?",
@@ -1414,7 +1435,7 @@ _TEMPLATES: tuple[str, ...] = (
     "Help: our witness gate is red.\n\n{context}\n\n```console\n{output}\n```\n\nWhat did I do wrong?",
     "I'm getting this from `witness verify`:\n\n```\n{output}\n```\n\n{context}\n\nHow do I fix it?",
     "{context}\n\nThat worked until today. Now:\n```\n{output}\n```\nWhat changed, and what do I need to do?",
-    "Quick sanity check before I rip our setup apart.\n\n```\n{output}\n```\n\n{context}\n\nIs it the policy, the attestations or the command?",
+    "Quick sanity check before I rip our setup apart.\n\n```\n{output}\n```\n\n{context}\n\n" + _WHICH_PART,
     "`witness verify` on `{artifact}` fails.\n\n```\n{output}\n```\n\n{context}\n\nWhat's wrong?",
     "Why won't witness accept `{artifact}`?\n\n{context}\n\n```\n{output}\n```",
     "Our gate refuses `{artifact}` since this morning. {context}\n\n```text\n{output}\n```\n\nHow do I get it green again?",
@@ -1438,6 +1459,9 @@ def make(rng: random.Random, version: WitnessVersion = versions.V0_12) -> Exampl
     if q.endswith("```"):  # a closer such as " Thanks!" must not land on the closing fence line
         q += "\n"
     question = phrasing.dress(rng, q)
+    answer = fault.answer
+    if _WHICH_PART in _TEMPLATES[t]:
+        answer = f"{_PART[cause]}\n\n{answer}"
     check: dict[str, Any] = {
         "kind": "diagnosis",
         "cause": cause,
@@ -1453,7 +1477,7 @@ def make(rng: random.Random, version: WitnessVersion = versions.V0_12) -> Exampl
         group=group,
         template=f"diagnose/{cause}/{t}",
         question=question,
-        answer=fault.answer,
+        answer=answer,
         check=check,
         system=phrasing.system_prompt(rng),
         meta={"cause": cause, "variant": fault.variant},

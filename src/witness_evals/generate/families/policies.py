@@ -28,6 +28,7 @@ import hashlib
 import json
 import posixpath
 import random
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -506,6 +507,31 @@ _CI_LEADS = {
 
 def _pipeline_block(rng: random.Random, check: dict[str, Any], names: _Names, cmds: dict[str, str],
                     steps: list[W.StepSpec], world: W.World) -> str:  # fmt: skip
+    """The user's pipeline, plus the SBOM a step writes where its command does not show the format: the
+    answer's type (`https://spdx.dev/Document` / `https://cyclonedx.org/bom`) must follow from the prompt."""
+    text = _pipeline_text(rng, check, names, cmds, steps, world)
+    return text + "".join(f"\n\n{n}" for n in _sbom_notes(steps, world))
+
+
+def _sbom_notes(steps: list[W.StepSpec], world: W.World) -> list[str]:
+    """A sentence per step that records `sbom` and whose command (e.g. `make release`) does not name the
+    SBOM format it writes."""
+    out = []
+    for s in steps:
+        sc = world.scenarios[s.name]
+        path = sc.sbom_path()
+        if "sbom" not in s.attestors or path is None:
+            continue
+        cmd = _what_runs(sc)
+        if re.search(r"spdx|cyclonedx", cmd, re.I):
+            continue
+        fmt = "SPDX JSON" if sc.sbom_kind == "spdx" else "CycloneDX JSON"
+        out.append(f"`{cmd}` in `{s.name}` also writes the {fmt} SBOM `{path}`.")
+    return out
+
+
+def _pipeline_text(rng: random.Random, check: dict[str, Any], names: _Names, cmds: dict[str, str],
+                   steps: list[W.StepSpec], world: W.World) -> str:  # fmt: skip
     """The user's pipeline: CI config, bare commands or prose (each names every `-a`, key and output)."""
     mode = rng.random()
     pipe = _pipe(check)

@@ -407,17 +407,21 @@ def _bug_why(bug: Bug, rng: random.Random | None = None) -> str:
 # ------------------------------------------------------------------------------------------ answers
 
 
-def _ci(rng: random.Random, req: Req, step: str) -> str:
-    """A CI job that records the requirement's attestor (the CI system of the attestor, if it is one)."""
+def _ci(rng: random.Random, req: Req, names: Names) -> str:
+    """A CI job that records the requirement's attestor (the CI system of the attestor, if it is one); it
+    writes the attestation to `names.att_file`, so it never contradicts a setup sentence naming that file."""
     system = req.attestor if req.attestor in ("github", "gitlab", "jenkins", "aws-codebuild") else ""
     system = system or pick(rng, ("github", "gitlab", "jenkins", "make"))
-    return Q.ci_snippet(system, run_with(cli.grammar(), req.attestor, step))
+    cmd = run_with(cli.grammar(), req.attestor, names.step)
+    out = f" -o {names.step}.json "
+    assert cmd.count(out) == 1, cmd
+    return Q.ci_snippet(system, cmd.replace(out, f" -o {names.att_file} "))
 
 
 def _fill(template: str, req: Req, names: Names, rng: random.Random, **extra: str) -> str:
     situation = pick(rng, Q.SITUATIONS.get(req.attestor, ("",)))
     if "{ci}" in template:
-        extra = {**extra, "ci": _ci(rng, req, names.step)}
+        extra = {**extra, "ci": _ci(rng, req, names)}
     text = template.format(
         att=req.attestor,
         type=req.type_uri(),

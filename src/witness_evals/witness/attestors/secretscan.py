@@ -51,7 +51,8 @@ def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
             finding: dict[str, Any] = {
                 "ruleId": rule,
                 "description": desc,
-                "location": rng.choice(texts),
+                # go-witness setProductLocation: "product:<path as in the products map>"
+                "location": f"product:{rng.choice(texts)}",
                 "startLine": rng.randint(1, 200),
                 "secret": {"sha256": sha256_hex(secret)},
                 "match": f'{rule.split("-")[0]}_key = "[SENSITIVE-VALUE]"',
