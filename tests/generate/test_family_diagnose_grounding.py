@@ -255,3 +255,11 @@ def test_placeholder_lines_are_only_explained_for_steps_that_show_them() -> None
                 assert "is not a collection predicate type" in block, (ex.template, name)
                 seen += 1
     assert seen, "no example explains placeholder lines: the test checks nothing"
+
+
+def test_the_rego_fix_selects_by_what_the_prompt_shows() -> None:
+    """The jq edit finds the module by step and attestation type (both in the verify output), not by the
+    Rego entry's `name`, which the prompt does not show (review finding E6)."""
+    fixes = [ex for ex in examples() if "regopolicies[].module" in ex.answer]
+    assert fixes
+    assert not any("select(.name ==" in ex.answer for ex in fixes)

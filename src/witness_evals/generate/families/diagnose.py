@@ -1139,11 +1139,10 @@ def _f_rego_deny(rng: random.Random, version: WitnessVersion = versions.LATEST) 
 
 
 def _jq_module(step: str, att: str, name: str, file: str) -> str:
-    """The jq edit that puts `base64 -w0 name` into the `module` of that `regopolicies` entry of `file`."""
-    path = (
-        f"(.steps[{json.dumps(step)}].attestations[] | select(.type == {json.dumps(att)}) "
-        f"| .regopolicies[] | select(.name == {json.dumps(name)}) | .module)"
-    )
+    """The jq edit that puts `base64 -w0 name` into the `module` of the Rego entry on attestation `att` of
+    `step` in `file` (selected by step and type, which the verify output names; the entry's own `name` is
+    not in the prompt, and that attestation carries this one module)."""
+    path = f"(.steps[{json.dumps(step)}].attestations[] | select(.type == {json.dumps(att)}) | .regopolicies[].module)"
     return f"jq --arg m \"$(base64 -w0 {name})\" '{path} = $m' {file} > {file}.tmp && mv {file}.tmp {file}"
 
 
