@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from witness_evals.generate.teach import Lesson, render
 
 POLICY = '```json\n{"expires": "2027-01-01T00:00:00Z", "steps": {}}\n```'
@@ -33,9 +35,13 @@ def test_layouts_vary_and_keep_the_artifact_whole() -> None:
     assert len({a.splitlines()[0] for a in answers}) >= 3
 
 
-def test_a_note_that_opens_with_a_connective_gets_no_second_lead() -> None:
-    lesson = Lesson(why=("Why.",), artifact=COMMAND, notes=("Another option is to re-sign the policy.",))
+@pytest.mark.parametrize(
+    "note", ["Another option is to re-sign the policy.", "Checked with the verifier: it fails."]
+)
+def test_a_note_that_opens_with_its_own_lead_gets_no_second_one(note: str) -> None:
+    lesson = Lesson(why=("Why.",), artifact=COMMAND, notes=(note,))
+    start = note.split()[0]
     for i in range(200):
         answer = render(random.Random(i), lesson)
-        assert "Another option" in answer
-        assert not any(f"{lead}Another option" in answer for lead in ("Note: ", "Also: ", "One more thing: "))
+        assert note in answer
+        assert not any(f"{lead}{start}" in answer for lead in ("Note: ", "Also: ", "One more thing: "))

@@ -42,7 +42,16 @@ _CHECK_LEADS: tuple[str, ...] = (
     "Try it:",
 )
 _NOTE_LEADS: tuple[str, ...] = ("", "", "Note: ", "Also: ", "One more thing: ")
-_CONNECTIVES: tuple[str, ...] = ("Another option", "Alternatively", "Also", "If ", "Or ", "Note", "One more")
+_CONNECTIVES: tuple[str, ...] = (
+    "Another option",
+    "Alternatively",
+    "Also",
+    "If ",
+    "Or ",
+    "Note",
+    "One more",
+    "Checked with",
+)
 _ARTIFACT_LEADS: tuple[str, ...] = ("", "", "", "Here it is:", "Complete version:", "The full file:")
 _FILE_FENCES: tuple[str, ...] = ("```json", "```yaml", "```yml", "```rego")
 
