@@ -135,6 +135,20 @@ def _append(path: Path, row: dict[str, Any]) -> None:
         fh.flush()
 
 
+def _run_mismatch(old: dict[str, Any], info: dict[str, Any], ignore: tuple[str, ...] = ()) -> str | None:
+    """Why run `old` (its run.json) is not this run's suite and settings (but those in `ignore`), or None."""
+    if old.get("suite_version") != info["suite_version"] or old.get("fingerprint") != info["fingerprint"]:
+        return (
+            f"made with another suite (version {old.get('suite_version')}, fingerprint "
+            f"{str(old.get('fingerprint'))[:12]}; this one: {info['suite_version']}, {info['fingerprint'][:12]})"
+        )
+    settings = old.get("settings") or {}
+    for key in SETTINGS_THAT_MUST_MATCH:
+        if key not in ignore and settings.get(key) != info["settings"].get(key):
+            return f"was run with {key}={settings.get(key)!r}, not {info['settings'].get(key)!r}"
+    return None
+
+
 def _prepare_dir(out: Path, info: dict[str, Any], resume: bool) -> None:
     run_file = out / "run.json"
     if out.exists() and not out.is_dir():
@@ -148,18 +162,9 @@ def _prepare_dir(out: Path, info: dict[str, Any], resume: bool) -> None:
             old = json.loads(run_file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise InputError(f"unreadable run file: {exc}", source=str(run_file)) from None
-        if old.get("suite_version") != info["suite_version"] or old.get("fingerprint") != info["fingerprint"]:
-            raise InputError(
-                f"made with another suite (version {old.get('suite_version')}, fingerprint "
-                f"{str(old.get('fingerprint'))[:12]}; this one: {info['suite_version']}, {info['fingerprint'][:12]})",
-                source=str(run_file),
-            )
-        for key in SETTINGS_THAT_MUST_MATCH:
-            if old.get("settings", {}).get(key) != info["settings"].get(key):
-                raise InputError(
-                    f"was run with {key}={old['settings'].get(key)!r}, not {info['settings'].get(key)!r}",
-                    source=str(run_file),
-                )
+        mismatch = _run_mismatch(old, info)
+        if mismatch:
+            raise InputError(mismatch, source=str(run_file))
         if old.get("model") != info["model"]:
             raise InputError(
                 f"was run with model {old.get('model')!r}, not {info['model']!r}", source=str(run_file)
@@ -183,18 +188,13 @@ def _take_first_answers(
         raise InputError(f"not a witness-bench run ({type(exc).__name__})", source=str(run_file)) from None
     if not isinstance(old, dict):
         raise InputError("not a witness-bench run", source=str(run_file))
-    if (old.get("suite_version"), old.get("fingerprint")) != (info["suite_version"], info["fingerprint"]):
-        raise InputError("made with another suite", source=str(run_file))
     if old.get("model") != info["model"]:
         raise InputError(
             f"answers of model {old.get('model')!r}, not {info['model']!r}", source=str(run_file)
         )
-    for key in SETTINGS_THAT_MUST_MATCH:
-        if key != "fix" and (old.get("settings") or {}).get(key) != info["settings"].get(key):
-            raise InputError(
-                f"was run with {key}={(old.get('settings') or {}).get(key)!r}, not {info['settings'].get(key)!r}",
-                source=str(run_file),
-            )
+    mismatch = _run_mismatch(old, info, ignore=("fix",))
+    if mismatch:
+        raise InputError(mismatch, source=str(run_file))
     if not (source / "answers.jsonl").is_file():
         raise InputError("no answers.jsonl in this run", source=str(source))
     for rid, row in _read_jsonl(source / "answers.jsonl", "id").items():
