@@ -176,11 +176,9 @@ def _prepare_dir(out: Path, info: dict[str, Any], resume: bool) -> None:
     write_atomic(run_file, json.dumps(info, indent=1, sort_keys=True) + "\n")
 
 
-def _take_first_answers(
-    source: Path, info: dict[str, Any], answered: dict[str, dict[str, Any]], answers_file: Path
-) -> None:
-    """Copy the round-0 answers of run `source` (same suite, model and settings but `fix`) into
-    this run's answers file; `InputError` naming the file when the runs do not match."""
+def _first_answers(source: Path, info: dict[str, Any]) -> list[dict[str, Any]]:
+    """The round-0 answers of run `source` (same suite, model and settings but `fix`), checked before
+    this run writes anything; `InputError` naming the file when the runs do not match."""
     run_file = source / "run.json"
     try:
         old = json.loads(run_file.read_text(encoding="utf-8"))
@@ -197,10 +195,8 @@ def _take_first_answers(
         raise InputError(mismatch, source=str(run_file))
     if not (source / "answers.jsonl").is_file():
         raise InputError("no answers.jsonl in this run", source=str(source))
-    for rid, row in _read_jsonl(source / "answers.jsonl", "id").items():
-        if split_round(rid)[1] == 0 and rid not in answered and not row.get("error"):
-            _append(answers_file, row)
-            answered[rid] = row
+    rows = _read_jsonl(source / "answers.jsonl", "id").items()
+    return [row for rid, row in rows if split_round(rid)[1] == 0 and not row.get("error")]
 
 
 # ----------------------------------------------------------------------------- scoring
@@ -404,11 +400,14 @@ def run_bench(
         "settings": settings,
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+    first = _first_answers(first_answers, info) if first_answers is not None else []
     _prepare_dir(out, info, resume)
     answers_file, samples_file = out / "answers.jsonl", out / "samples.jsonl"
     answered = _read_jsonl(answers_file, "id")
-    if first_answers is not None:
-        _take_first_answers(first_answers, info, answered, answers_file)
+    for row in first:
+        if row["id"] not in answered:
+            _append(answers_file, row)
+            answered[row["id"]] = row
     scored = _read_jsonl(samples_file, "id")
     wanted = [
         (t, tier, s, request_id(t.id, tier, s))
