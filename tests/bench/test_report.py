@@ -262,3 +262,17 @@ def test_malformed_summary_json_is_reported(tmp_path: Path) -> None:
     (run / "summary.json").write_text(json.dumps(data))
     with pytest.raises(InputError, match=r"summary\.json: tiers\.context has no \"by_source\""):
         load_run(run)
+
+
+def test_report_cli_caps_the_failure_table(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from witness_evals.cli import app
+
+    run = make_run(tmp_path, "a", quality=0.6, seed=4)
+    out = tmp_path / "capped.html"
+    result = CliRunner().invoke(app, ["report", str(run), "--out", str(out), "--max-failures", "7"])
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert page.count('<tr data-run="0"') == 7
+    assert "showing 7 of" in page

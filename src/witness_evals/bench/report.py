@@ -710,7 +710,8 @@ def build_html(
     )
 
 
-def render_report(run_dirs: Sequence[Path], out: Path) -> None:
-    """Write one self-contained HTML report comparing the runs in `run_dirs`."""
+def render_report(run_dirs: Sequence[Path], out: Path, *, max_failures: int = MAX_FAILURES_PER_RUN) -> None:
+    """Write one self-contained HTML report comparing the runs in `run_dirs` (at most
+    `max_failures` failures of each run in its table)."""
     runs = [load_run(Path(d)) for d in run_dirs]
-    write_atomic(Path(out), build_html(runs))
+    write_atomic(Path(out), build_html(runs, max_failures=max_failures))

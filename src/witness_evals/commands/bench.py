@@ -244,11 +244,14 @@ def decontaminate(
 def report(
     runs: list[Path] = typer.Argument(..., help="Run directories of `witness-evals bench`."),
     out: Path = typer.Option(Path("report.html"), "--out", "-o", help="HTML file to write."),
+    max_failures: int = typer.Option(
+        2000, "--max-failures", min=0, help="Failures listed per run (spread over tiers and kinds)."
+    ),
 ) -> None:
     """One HTML report of one or more runs side by side."""
     from witness_evals.bench.report import render_report
 
-    render_report(runs, out)
+    render_report(runs, out, max_failures=max_failures)
     typer.echo(f"wrote {out}")
 
 
