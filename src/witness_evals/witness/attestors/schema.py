@@ -7,7 +7,9 @@ Quirks handled (the schemas are reflected from Go structs, not from the wire for
   so its `#/$defs/...` references would resolve against the outer document; we give every embedded
   document an `$id` so they resolve inside it;
 * `jose.JSONWebKey` is reflected as its Go fields, but go-jose marshals an RFC 7517 JWK object
-  (`kty`, `kid`, `n`, ...); the definition is replaced by "any object".
+  (`kty`, `kid`, `n`, ...); the definition is replaced by "any object";
+* a Go slice is reflected as `"type": "array"`, but encoding/json writes a nil slice as `null`
+  (e.g. gcp-iit's `licence_id`, never set on the only path that writes one): arrays also accept `null`.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ def _fix(node: Any, name: str, path: str, root: bool) -> None:
     if isinstance(node, dict):
         if not root and "$defs" in node and "$ref" in node and "$id" not in node:
             node["$id"] = f"urn:witness-evals:schema:{name}:{path or 'root'}"
+        if node.get("type") == "array":
+            node["type"] = ["array", "null"]
         defs = node.get("$defs")
         if isinstance(defs, dict) and "JSONWebKey" in defs:
             defs["JSONWebKey"] = {"type": "object"}

@@ -711,7 +711,12 @@ ATTESTOR_ENVIRONMENT: Final[dict[str, tuple[str, str]]] = {
     "jenkins": ("warning", "fails outside Jenkins (needs JENKINS_URL)"),
     "aws": ("warning", "needs the EC2 instance metadata service; fails elsewhere"),
     "aws-codebuild": ("warning", "needs an AWS CodeBuild build environment; fails elsewhere"),
-    "gcp-iit": ("warning", "needs the GCP metadata server (instance identity token); fails elsewhere"),
+    "gcp-iit": (
+        "warning",
+        "needs the GCP metadata server (instance identity token); fails elsewhere, and crashes witness "
+        "(a Go panic) when the token has a `google` claim, as a plain GCE VM's full-format token does: it "
+        "records only from a token without one (e.g. under GKE Workload Identity)",
+    ),
     "jwt": (
         "error",
         "always fails from the CLI: there is no way to pass it a token (it is used embedded inside github/gitlab/gcp-iit)",
