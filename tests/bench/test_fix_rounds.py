@@ -164,3 +164,23 @@ def test_fix_rounds_can_start_from_a_finished_runs_answers(tmp_path: Path) -> No
         )
     with pytest.raises(InputError, match="not a witness-bench run"):
         run_bench(f"answers:{answers}", tmp_path / "f4", OPTIONS, fixer=fixer, first_answers=tmp_path)
+
+
+def test_first_answers_from_a_run_cut_short_asks_the_rest(tmp_path: Path) -> None:
+    answers, _a, _b, _n = _script(tmp_path / "answers.jsonl")
+    run_bench(f"answers:{answers}", tmp_path / "plain", replace(OPTIONS, fix=0))
+    lines = (tmp_path / "plain" / "answers.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    (tmp_path / "plain" / "answers.jsonl").write_text("".join(lines[: len(lines) // 2]), encoding="utf-8")
+    kept = {json.loads(line)["id"] for line in lines[: len(lines) // 2]}
+    phases: list[str] = []
+    run_bench(
+        f"answers:{answers}",
+        tmp_path / "fix",
+        OPTIONS,
+        fixer=bench_fixer(witness_version=OPTIONS.witness_version, now=NOW),
+        first_answers=tmp_path / "plain",
+        progress=lambda p, d, t: phases.append(p),
+    )
+    assert "answer" in phases  # the missing first answers were asked
+    first = [r["id"] for r in _rows(tmp_path / "fix" / "answers.jsonl") if r["round"] == 0]
+    assert set(first) >= kept and len(first) == len(lines) == len(set(first))

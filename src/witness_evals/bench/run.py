@@ -375,9 +375,9 @@ def run_bench(
 
     With `options.fix > 0`, `fixer` (e.g. `witness_evals.assist.bench_fixer(...)`) runs the fix
     rounds; every round is recorded and the summary gets pass@1 after each round (`fix_rounds`).
-    `first_answers`: a finished run of the same model, suite and generation settings whose answers
-    are taken as this run's first answers (round 0), so `--fix N` after a plain run only asks the
-    fix rounds.
+    `first_answers`: a run of the same model, suite and generation settings whose answers are taken
+    as this run's first answers (round 0), so `--fix N` after a plain run only asks the fix rounds;
+    requests it has no answer for (a run cut short) are asked as usual.
     """
     from witness_evals.bench.summary import write_summary
     from witness_evals.inference import parse_spec

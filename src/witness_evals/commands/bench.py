@@ -82,8 +82,8 @@ def bench(
     first_answers: Path | None = typer.Option(
         None,
         "--first-answers",
-        help="A finished run of the same model and settings: its answers are this run's first "
-        "answers (e.g. --fix N after a plain run asks only the fix rounds).",
+        help="A run of the same model and settings: its answers are this run's first answers, "
+        "requests it did not answer are asked (e.g. --fix N after a plain run asks only the fix rounds).",
     ),
     workers: int = typer.Option(1, "--workers", help="Scoring processes."),
     batch_size: int | None = typer.Option(None, "--batch-size", help="hf: prompts per batch."),
