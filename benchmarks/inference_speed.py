@@ -1,8 +1,11 @@
 """Answer speed of the shared inference module: the plain `model.generate` loop vs the fast engine.
 
 Both variants run in the same process on the same prompts (greedy, the same budget). `plain` is
-left-padded batches in input order; `fast` is `load_backend(fast=True)`: continuous batching on
-CUDA (falling back to length-sorted batches), length-sorted batches elsewhere. Each variant is
+left-padded batches in input order; `fast` is `load_backend(fast=True)`: the static-cache engine on
+CUDA, length-sorted batches elsewhere; `batched`, `cb` and `static` force that engine, and
+`batched-full`/`static-full` the same without the loop stop (every answer runs to its end even when it
+repeats itself). A variant's answers are compared with plain's: `identical_to_plain` counts equal texts,
+`prefix_of_plain` texts that are plain's cut short (what the loop stop does). Each variant is
 warmed up on two short prompts first; its timed call includes everything after that (the
 continuous-batching cache set-up and CUDA-graph capture too).
 
@@ -104,18 +107,20 @@ def read_prompts(path: Path, n: int | None) -> list[list[dict[str, str]]]:
     return chats[:n] if n else chats
 
 
-VARIANTS = ("plain", "fast", "batched", "cb", "static")
+VARIANTS = ("plain", "fast", "batched", "cb", "static", "batched-full", "static-full")
 
 
 def measure(
     spec: str, variant: str, chats: list[list[dict[str, str]]], settings: GenerationSettings, args: Any
 ) -> tuple[dict[str, Any], list[Completion]]:
     """Time one variant: `plain`/`fast` are `load_backend(fast=...)`; `batched`/`cb`/`static` force
-    that engine."""
-    if variant in ("batched", "cb", "static"):
+    that engine, `-full` without the loop stop."""
+    engine, _, full = variant.partition("-")
+    if engine in ("batched", "cb", "static"):
         if not spec.startswith("hf:") and spec != "default":
             sys.exit(f"variant {variant} needs an hf: model")
-        spec = f"{'hf:default' if spec == 'default' else spec},engine={variant}"
+        spec = f"{'hf:default' if spec == 'default' else spec},engine={engine}"
+        spec += ",stop_loops=0" if full else ""
     backend = load_backend(spec, fast=variant != "plain", device=args.device, batch_size=args.batch_size)
     try:
         warm = [Request(f"warm{i}", [{"role": "user", "content": "Say hi."}]) for i in range(2)]
@@ -165,8 +170,8 @@ def print_table(rows: list[dict[str, Any]], title: str, n_prompts: int) -> None:
         row["speedup_vs_plain"] = plain["total_s"] / row["total_s"] if plain else None
     print(f"\n{title}")
     header = (
-        f"{'variant':8} {'engine':10} {'prompts':>8} {'answers/s':>10} {'gen tok/s':>10} {'total s':>10} "
-        f"{'speed-up':>9} {'same as plain':>14}"
+        f"{'variant':12} {'engine':10} {'prompts':>8} {'answers/s':>10} {'gen tok/s':>10} {'total s':>10} "
+        f"{'speed-up':>9} {'same as plain':>14} {'plain cut':>10}"
     )
     print(header)
     print("-" * len(header))
@@ -174,10 +179,13 @@ def print_table(rows: list[dict[str, Any]], title: str, n_prompts: int) -> None:
         measured = f"{row['prompts']}" + ("*" if row["extrapolated"] else "")
         speedup = f"{row['speedup_vs_plain']:.2f}x" if row["speedup_vs_plain"] else "-"
         print(
-            f"{row['variant']:8} {row['engine']!s:10} {measured:>8} {row['answers_per_s']:>10.2f} "
+            f"{row['variant']:12} {row['engine']!s:10} {measured:>8} {row['answers_per_s']:>10.2f} "
             f"{row['tokens_per_s']:>10.0f} {row['total_s']:>10.1f} {speedup:>9} "
-            f"{row.get('identical_to_plain', '-'):>14}"
+            f"{row.get('identical_to_plain', '-'):>14} {row.get('prefix_of_plain', '-'):>10}"
         )
+    print(
+        "same as plain: identical answers; plain cut: answers equal to plain's or plain's cut short (the loop stop)"
+    )
     if any(r["extrapolated"] for r in rows):
         print(
             f"* timed on that many (the first) prompts only; total s extrapolated to {n_prompts} at the measured rate"
@@ -265,6 +273,7 @@ def main() -> None:
         for row in rows:
             pairs = list(zip(answers["plain"], answers[row["variant"]], strict=False))
             row["identical_to_plain"] = f"{sum(a.text == b.text for a, b in pairs)}/{len(pairs)}"
+            row["prefix_of_plain"] = f"{sum(a.text.startswith(b.text) for a, b in pairs)}/{len(pairs)}"
     title = (
         f"model {args.model}; {len(chats)} prompts"
         f"{f' (suite {args.suite}, tiers {args.tiers})' if args.suite else ''}; max_new_tokens "

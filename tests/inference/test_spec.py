@@ -25,6 +25,7 @@ from witness_evals.inference import GenerationSettings, ModelSpec, Request, load
         ("hf:/m,gguf=model.Q4.gguf", ModelSpec("hf", "/m", {"gguf": "model.Q4.gguf"})),
         ("hf:/odd,name/dir,dtype=bf16", ModelSpec("hf", "/odd,name/dir", {"dtype": "bf16"})),
         ("hf:/m,kv_memory=0.4", ModelSpec("hf", "/m", {"kv_memory": "0.4"})),
+        ("hf:/m,stop_loops=0", ModelSpec("hf", "/m", {"stop_loops": "0"})),
         (
             "openai:http://127.0.0.1:8000/v1/#my/model",
             ModelSpec("openai", "my/model", {"base_url": "http://127.0.0.1:8000/v1"}),
@@ -54,6 +55,7 @@ def test_parse_spec(text: str, expected: ModelSpec) -> None:
         ("hf:/m,dtype=int3", "dtype must be one of"),
         ("hf:/m,kv_memory=0", "kv_memory must be a number in (0, 1]"),
         ("hf:/m,kv_memory=half", "kv_memory must be a number in (0, 1]"),
+        ("hf:/m,stop_loops=yes", "stop_loops must be 0 or 1"),
         ("hf:/m,adapter=", "has no value"),
         ("hf:/m,adapter=a,adapter=b", "given twice"),
         ("mlx:/m,gguf=x.gguf", "unknown option 'gguf'"),

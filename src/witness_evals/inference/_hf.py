@@ -12,7 +12,15 @@ Engines (`hf:PATH,engine=...`; `load_backend(fast=...)` picks `auto` or `plain`)
   decoding step compiled by `torch.compile` (CUDA graphs on CUDA; transformers' `CompileConfig`);
   each batch but the last is full, so few shapes are compiled. For small models, whose decoding
   step is launch-bound, this is the lever the issue names.
-- `auto` (default): `static` on CUDA, else `batched`. On an H100 (2026-12-05, witness-bench's default
+- `auto` (default): `static` on CUDA, else `batched`.
+
+`batched` and `static` stop a row that is caught in a loop (`stop_loops=0` turns this off): when its
+last tokens repeat one cycle of at most LOOP_MAX_PERIOD tokens LOOP_REPEATS times, spanning at least
+LOOP_MIN_SPAN tokens, the row ends there (checked every LOOP_CHECK_EVERY steps). A batch runs as long
+as its longest row, and small models often loop until their budget, so this is most of the speed on
+them. It only removes repetitions: the 886 looping answers of two witness-bench runs (H100,
+2026-12-05), cut after four repetitions of their cycle, scored exactly as the full answers did
+(`benchmarks/real_run/loop_cut_check.py`). On an H100 (2026-12-05, witness-bench's default
   suite, the 135M model) `static` answered 768 requests in 241 s where `cb` had answered 166 in 330 s.
 
 `kv_memory=F` caps the continuous-batching KV cache at that share of the GPU memory free after
@@ -61,6 +69,10 @@ _MASK32 = 0xFFFFFFFF
 CPU_CACHE_BYTES = 2 << 30  # continuous batching off CUDA: KV cache budget
 CB_STALL_SECONDS = 600  # continuous batching with no finished request for this long is given up
 STATIC_CACHE_STEP = 1024  # `static` engine: cache lengths are rounded up to a multiple of this
+LOOP_MAX_PERIOD = 128  # loop stop: longest cycle (tokens) looked for
+LOOP_REPEATS = 4  # ... repeated this many times
+LOOP_MIN_SPAN = 64  # ... over at least this many tokens
+LOOP_CHECK_EVERY = 16  # ... checked every this many decoding steps
 DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
 
 
@@ -138,6 +150,38 @@ def _row_budget_criterion(budgets: torch.Tensor, prompt_len: int) -> Any:
     return RowBudget()
 
 
+def looping_rows(tokens: torch.Tensor) -> torch.Tensor:
+    """Per row of `tokens` [rows, n]: whether its last tokens repeat one cycle of p <= LOOP_MAX_PERIOD
+    tokens at least LOOP_REPEATS times over at least LOOP_MIN_SPAN tokens (a bool tensor [rows])."""
+    rows, n = tokens.shape
+    looping = torch.zeros(rows, dtype=torch.bool, device=tokens.device)
+    for period in range(1, LOOP_MAX_PERIOD + 1):
+        span = max(LOOP_REPEATS * period, -(-LOOP_MIN_SPAN // period) * period)
+        if span > n:
+            break
+        tail = tokens[:, n - span :]
+        looping |= (tail[:, period:] == tail[:, :-period]).all(dim=1)
+    return looping
+
+
+def _loop_criterion(prompt_len: int, stopped: dict[int, int]) -> Any:
+    """Stop each row caught in a loop (`looping_rows`); `stopped[row]` gets its length at that point."""
+    from transformers import StoppingCriteria
+
+    class LoopStop(StoppingCriteria):
+        def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs: Any) -> Any:
+            generated = input_ids.shape[1] - prompt_len
+            done = torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+            if generated < LOOP_MIN_SPAN or generated % LOOP_CHECK_EVERY:
+                return done
+            looping = looping_rows(input_ids[:, prompt_len:])
+            for row in looping.nonzero().flatten().tolist():
+                stopped.setdefault(row, generated)
+            return looping
+
+    return LoopStop()
+
+
 # ---------------------------------------------------------------- the backend
 
 
@@ -168,6 +212,7 @@ class HFBackend:
             dtype_name = "bf16" if self.device.type == "cuda" else "fp32"
         self.dtype = DTYPES[dtype_name]
         self.batch_size = batch_size
+        self.stop_loops = model_spec.options.get("stop_loops", "1") == "1"
         self.last_engine: str | None = None
         self.tokenizer = self._load_tokenizer()
         self.model = self._load_model()
@@ -242,6 +287,7 @@ class HFBackend:
             "engine": self.engine,
             "last_engine": self.last_engine,
             "batch_size": self.batch_size,
+            "stop_loops": self.stop_loops and self.engine != "plain",
             "stop_tokens": [self.tokenizer.convert_ids_to_tokens(i) for i in self.stop_ids],
             "versions": versions,
         }
@@ -363,6 +409,9 @@ class HFBackend:
             criteria = StoppingCriteriaList()
             if sort and min(budgets) < max(budgets):
                 criteria.append(_row_budget_criterion(torch.tensor(budgets, device=self.device), width))
+            stopped: dict[int, int] = {}
+            if sort and self.stop_loops:
+                criteria.append(_loop_criterion(width, stopped))
             extra = self._static_cache(width + max(budgets)) if static else {}
             with torch.inference_mode():
                 out = self.model.generate(
@@ -379,8 +428,8 @@ class HFBackend:
                 )
             rows = out[:, width:].tolist()
             seconds = (time.perf_counter() - began) / len(chunk)
-            for it, row in zip(chunk, rows, strict=True):
-                finish(it.index, row[: it.budget], len(it.ids), seconds)
+            for number, (it, row) in enumerate(zip(chunk, rows, strict=True)):
+                finish(it.index, row[: min(it.budget, stopped.get(number, it.budget))], len(it.ids), seconds)
 
     def _static_cache(self, length: int) -> dict[str, Any]:
         """`generate` arguments for the `static` engine: a static cache of `length` rounded up to a
