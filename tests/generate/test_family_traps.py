@@ -22,11 +22,12 @@ from witness_evals.bench import answers
 from witness_evals.bench.scorers.context import NOW, ScoreContext
 from witness_evals.generate import traps_cases as C
 from witness_evals.generate import traps_requests as R
-from witness_evals.generate import traps_world as W
+from witness_evals.generate import worlds
 from witness_evals.generate.example import Example
 from witness_evals.generate.families import get
 from witness_evals.generate.families import traps as T
 from witness_evals.generate.validate import placeholder_problems
+from witness_evals.generate.worlds import policy as W
 from witness_evals.witness import versions
 from witness_evals.witness.cli import parse_command
 from witness_evals.witness.verify_output import witness_output
@@ -78,8 +79,8 @@ def run_commands(question: str) -> list[str]:
     return [span for span in re.findall(r"`([^`\n]+)`", question) if span.startswith("witness run ")]
 
 
-def world_of(ex: Example) -> W.World:
-    return W.build_world(W.WorldSpec.from_json(ex.check["world"]))
+def world_of(ex: Example) -> W.PolicyWorld:
+    return W.policy_world(W.PolicySpec.from_json(ex.check["world"]))
 
 
 def assert_fails(ex: Example, answer: str, ctx: ScoreContext, reason: str = "") -> None:
@@ -246,13 +247,13 @@ def test_speed(ctx: ScoreContext) -> None:
 def test_valid_world_policies_verify_their_pipelines(version: str) -> None:
     rng = random.Random(version)
     for _ in range(12):
-        w = W.build_world(W.draw_spec(rng))
+        w = W.policy_world(W.draw_policy_spec(rng))
         res = W.verify_policy(w.policy, W.genuine(w), version)
         assert res.passed, (w.spec, res.reasons[:2])
 
 
 def test_worlds_are_wide() -> None:
-    specs = [W.draw_spec(random.Random(s)) for s in range(300)]
+    specs = [W.draw_policy_spec(random.Random(s)) for s in range(300)]
     assert {s.key for s in specs} >= {"ed25519", "ecdsa-p256", "ecdsa-p384", "rsa-2048"}
     assert {s.signing for s in specs} == {"keys", "x509"}
     assert {len(s.kinds) for s in specs} == {1, 2}
@@ -270,7 +271,7 @@ def test_every_case_kind_is_true_for_the_core(version: str) -> None:
             continue
         for i in range(2):
             rng = random.Random(f"{kind.name}:{i}")
-            w = W.build_world(kind.spec(i))
+            w = W.policy_world(kind.spec(i))
             case = kind.make(rng, w, release)
             shown = W.verify_policy(case.shown, W.genuine(w), release)
             if case.verdict == "broken" and not case.silent:
@@ -289,7 +290,7 @@ def test_valid_policies_have_none_of_the_weaknesses() -> None:
     """A reviewer is consistent: what `ok` answers and every fix accept is never what a `weak` case flags."""
     github = W.TYPE_OF["github"]
     for seed in range(80):
-        w = W.build_world(W.draw_spec(random.Random(seed)))
+        w = W.policy_world(W.draw_policy_spec(random.Random(seed)))
         steps = w.policy["steps"]
         assert w.policy["expires"] < "2030"
         for i, name in enumerate(w.steps):
@@ -308,12 +309,12 @@ def test_valid_policies_have_none_of_the_weaknesses() -> None:
 
 def test_x509_certificates_stop_verifying_after_expiry_without_a_tsa() -> None:
     """The TSA note of x509 answers: without timestampauthorities the chain is checked at verify time."""
-    w = W.build_world(W.draw_spec(random.Random(3), signing="x509"))
+    w = W.policy_world(W.draw_policy_spec(random.Random(3), signing="x509"))
     leaf = w.signers[w.steps[0]].certificate
     assert leaf is not None
     ev = W.genuine(w)
     assert W.verify_policy(w.policy, ev).passed
-    late = W.Evidence(ev.envelopes, ev.digest, leaf.not_valid_after_utc + timedelta(days=1))
+    late = W.Evidence(ev.runs, leaf.not_valid_after_utc + timedelta(days=1))
     assert not W.verify_policy(w.policy, late).passed
 
 
@@ -598,10 +599,10 @@ def test_product_attestors_only_run_where_witness_can_succeed() -> None:
     """`-a sbom`/`-a vex` fail the whole run without an SBOM/VEX product (go-witness sbom.go, vex.go)."""
     for seed in range(4):
         for extra in ("sbom", "vex"):
-            w = W.build_world(W.draw_spec(random.Random(seed), extra=extra, min_steps=2))
+            w = W.policy_world(W.draw_policy_spec(random.Random(seed), extra=extra, min_steps=2))
             first = w.scenarios[w.steps[0]]
             doc = (
-                W.VEX_FILE
+                worlds.VEX_FILE
                 if extra == "vex"
                 else ("sbom.spdx.json" if w.spec.sbom == "spdx" else "sbom.cdx.json")
             )
@@ -629,7 +630,7 @@ def test_collection_type_fix_must_drop_the_entry(ctx: ScoreContext) -> None:
 
 
 def test_verify_memo_normalises_only_future_expiry() -> None:
-    w = W.build_world(W.draw_spec(random.Random(9)))
+    w = W.policy_world(W.draw_policy_spec(random.Random(9)))
     soon = {**w.policy, "expires": (NOW + timedelta(days=400)).strftime("%Y-%m-%dT%H:%M:%SZ")}
     past = {**w.policy, "expires": "2025-01-01T00:00:00Z"}
     assert T.verified(soon, w, None, versions.LATEST).passed

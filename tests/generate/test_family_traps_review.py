@@ -26,10 +26,10 @@ from witness_evals.bench import answers
 from witness_evals.bench.scorers.context import ScoreContext
 from witness_evals.generate import traps_cases as C
 from witness_evals.generate import traps_requests as R
-from witness_evals.generate import traps_world as W
 from witness_evals.generate.example import Example
 from witness_evals.generate.families import traps as T
 from witness_evals.generate.traps_case import SHORT
+from witness_evals.generate.worlds import policy as W
 from witness_evals.witness import versions
 
 SEEDS = range(400)
@@ -52,7 +52,7 @@ def kind(name: str) -> C.Kind:
 
 def case_of(name: str, i: int = 0, version: versions.WitnessVersion = versions.LATEST) -> Any:
     k = kind(name)
-    w = W.build_world(k.spec(i))
+    w = W.policy_world(k.spec(i))
     return k.make(random.Random(f"{name}:{i}"), w, version), w
 
 
@@ -76,7 +76,7 @@ def test_the_workflow_module_reads_the_token_claims() -> None:
         assert "ciconfigpath" not in w.rego.text
         github = next(
             a.attestation
-            for a in w.pipeline.steps[w.rego.step].collection.attestations
+            for a in w.runs.results[w.rego.step].collection.attestations
             if a.type == W.TYPE_OF["github"]
         )
         assert github["ciconfigpath"] == ""
@@ -218,7 +218,7 @@ def test_rego_questions_need_rego_and_get_an_answer_about_it() -> None:
     ]
     assert fine
     for ex in fine:
-        w = W.build_world(W.WorldSpec.from_json(ex.check["world"]))
+        w = W.policy_world(W.PolicySpec.from_json(ex.check["world"]))
         assert w.rego is not None
         said = [s.format(name=w.rego.name) for s in T.REGO_FINE]
         assert any(s in ex.answer for s in said), (ex.check["trap"], ex.answer[:300])
@@ -241,7 +241,7 @@ def test_answers_do_not_invent_the_certificates_expiry_date() -> None:
     x509 = examples(lambda e: e.check["world"]["signing"] == "x509")
     noted = 0
     for ex in x509:
-        w = W.build_world(W.WorldSpec.from_json(ex.check["world"]))
+        w = W.policy_world(W.PolicySpec.from_json(ex.check["world"]))
         for s in w.steps:
             leaf = w.signers[s].certificate
             assert leaf is not None

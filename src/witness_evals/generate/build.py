@@ -17,6 +17,7 @@ import json
 import math
 import multiprocessing as mp
 import random
+import sys
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
@@ -142,8 +143,19 @@ def close_context() -> None:
         _CTX = None
 
 
+def _pool_context() -> Any:
+    """Workers are forked on Linux (they share the parent's imported modules instead of importing
+    everything again); elsewhere, and where fork is unavailable, they are spawned."""
+    if sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods():
+        return mp.get_context("fork")
+    return mp.get_context("spawn")
+
+
 def _worker_init() -> None:
     import atexit
+
+    global _CTX
+    _CTX = None  # a forked worker starts its own scoring context, never the parent's sandbox
 
     atexit.register(close_context)
 
@@ -215,8 +227,9 @@ def iter_made(
         finally:
             close_context()
         return
-    ctx = mp.get_context("spawn")
-    with ctx.Pool(workers, initializer=_worker_init) as pool:
+    for name, _ in cumulative:  # imported once here: forked workers start with them
+        families.get(name)
+    with _pool_context().Pool(workers, initializer=_worker_init) as pool:
         pending: deque[tuple[int, Any]] = deque()
         submitted = 0
         while True:

@@ -37,9 +37,9 @@ from witness_evals.generate.traps_case import (
     set_module,
     types_phrase,
 )
-from witness_evals.generate.traps_world import (
+from witness_evals.generate.worlds.policy import (
     SBOM_TYPES,
-    World,
+    PolicyWorld,
 )
 from witness_evals.witness import crypto, versions, x509
 from witness_evals.witness.policy import format_go_time, parse_rfc3339
@@ -48,7 +48,7 @@ from witness_evals.witness.versions import WitnessVersion
 # ----------------------------------------------------------------------------- broken: types
 
 
-def collection_type(rng: random.Random, w: World, v: WitnessVersion) -> Case:
+def collection_type(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
     p = copy_policy(w.policy)
     step = pick(rng, w.steps)
     wrong = pick(rng, COLLECTION_TYPES)
@@ -91,7 +91,7 @@ def collection_type(rng: random.Random, w: World, v: WitnessVersion) -> Case:
     )
 
 
-def type_version(rng: random.Random, w: World, v: WitnessVersion) -> Case:
+def type_version(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
     name, attestor, wrong, right = next(t for t in TYPE_VERSION_TRAPS if t[1] == w.spec.extra)
     p = copy_policy(w.policy)
     step = w.steps[0]
@@ -127,7 +127,7 @@ def type_version(rng: random.Random, w: World, v: WitnessVersion) -> Case:
     )
 
 
-def sbom_type(rng: random.Random, w: World, v: WitnessVersion) -> Case:
+def sbom_type(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
     right = SBOM_TYPES[w.spec.sbom]
     p = copy_policy(w.policy)
     step = w.steps[0]
@@ -160,7 +160,7 @@ def sbom_type(rng: random.Random, w: World, v: WitnessVersion) -> Case:
     )
 
 
-def empty_attestations(rng: random.Random, w: World, v: WitnessVersion) -> Case:
+def empty_attestations(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
     p = copy_policy(w.policy)
     step = pick(rng, w.steps)
     p["steps"][step]["attestations"] = []
@@ -195,12 +195,12 @@ def empty_attestations(rng: random.Random, w: World, v: WitnessVersion) -> Case:
 # ----------------------------------------------------------------------------- broken: Rego
 
 
-def rego_name(w: World) -> str:
+def rego_name(w: PolicyWorld) -> str:
     assert w.rego is not None
     return w.rego.name
 
 
-def rego_v1_without_import(rng: random.Random, w: World, v: WitnessVersion) -> Case:
+def rego_v1_without_import(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
     assert w.rego is not None
     bad = w.rego.source(imports=False)
     p = copy_policy(w.policy)
@@ -239,7 +239,7 @@ def rego_v1_without_import(rng: random.Random, w: World, v: WitnessVersion) -> C
     )
 
 
-def deny_not_a_set(rng: random.Random, w: World, v: WitnessVersion) -> Case:
+def deny_not_a_set(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
     assert w.rego is not None
     r = w.rego
     kind = pick(rng, ("default-string", "concat"))
@@ -284,7 +284,7 @@ def deny_not_a_set(rng: random.Random, w: World, v: WitnessVersion) -> Case:
     )
 
 
-def no_deny_rule(rng: random.Random, w: World, v: WitnessVersion) -> Case:
+def no_deny_rule(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
     assert w.rego is not None
     r = w.rego
     rule = pick(rng, ("violation", "violations", "deny_msg", "denied"))
@@ -317,7 +317,7 @@ def no_deny_rule(rng: random.Random, w: World, v: WitnessVersion) -> Case:
     )
 
 
-def module_not_base64(rng: random.Random, w: World, v: WitnessVersion) -> Case:
+def module_not_base64(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
     assert w.rego is not None
     p = copy_policy(w.policy)
     set_module(p, w, w.rego.text, raw=True)
@@ -351,7 +351,7 @@ def module_not_base64(rng: random.Random, w: World, v: WitnessVersion) -> Case:
 # ----------------------------------------------------------------------------- broken: keys
 
 
-def key_base64_der(rng: random.Random, w: World, v: WitnessVersion) -> Case:
+def key_base64_der(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
     p = copy_policy(w.policy)
     step = pick(rng, w.steps)
     keyid, entry = pk_entry(p, w.keyids[step])
@@ -389,7 +389,7 @@ def key_base64_der(rng: random.Random, w: World, v: WitnessVersion) -> Case:
     )
 
 
-def root_cert_der(rng: random.Random, w: World, v: WitnessVersion) -> Case:
+def root_cert_der(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
     p = copy_policy(w.policy)
     root = p["roots"][w.root_id]
     der = x509.cert_der(x509.load_certificate(base64.b64decode(root["certificate"])))
@@ -425,7 +425,7 @@ def root_cert_der(rng: random.Random, w: World, v: WitnessVersion) -> Case:
     )
 
 
-def keyid_wrong(rng: random.Random, w: World, v: WitnessVersion) -> Case:
+def keyid_wrong(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
     p = copy_policy(w.policy)
     step = pick(rng, w.steps)
     right, entry = pk_entry(p, w.keyids[step])
@@ -487,7 +487,7 @@ def keyid_wrong(rng: random.Random, w: World, v: WitnessVersion) -> Case:
     )
 
 
-def functionary_map_key(rng: random.Random, w: World, v: WitnessVersion) -> Case:
+def functionary_map_key(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
     p = copy_policy(w.policy)
     step = pick(rng, w.steps)
     keyid, _entry = pk_entry(p, w.keyids[step])
@@ -521,7 +521,7 @@ def functionary_map_key(rng: random.Random, w: World, v: WitnessVersion) -> Case
     )
 
 
-def functionary_key_not_embedded(rng: random.Random, w: World, v: WitnessVersion) -> Case:
+def functionary_key_not_embedded(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
     p = copy_policy(w.policy)
     step = w.steps[1]
     missing = w.keyids[step]
@@ -558,7 +558,7 @@ def functionary_key_not_embedded(rng: random.Random, w: World, v: WitnessVersion
 # ----------------------------------------------------------------------------- broken: structure
 
 
-def step_name(rng: random.Random, w: World, v: WitnessVersion) -> Case:
+def step_name(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
     p = copy_policy(w.policy)
     step = pick(rng, w.steps)
     how = pick(rng, ("case", "other", "missing"))
@@ -603,7 +603,7 @@ def step_name(rng: random.Random, w: World, v: WitnessVersion) -> Case:
     )
 
 
-def snake_case_tag(rng: random.Random, w: World, v: WitnessVersion) -> Case:
+def snake_case_tag(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
     p = copy_policy(w.policy)
     options = ["public_keys", "public_key_id"] if not w.x509 else ["cert_constraint_trap"]
     if len(w.steps) > 1:
@@ -671,7 +671,7 @@ def snake_case_tag(rng: random.Random, w: World, v: WitnessVersion) -> Case:
     )
 
 
-def cert_constraint_trap(rng: random.Random, w: World, v: WitnessVersion) -> Case:
+def cert_constraint_trap(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
     p = copy_policy(w.policy)
     step = w.steps[0]
     cc = p["steps"][step]["functionaries"][0]["certConstraint"]
@@ -743,7 +743,7 @@ def cert_constraint_trap(rng: random.Random, w: World, v: WitnessVersion) -> Cas
     )
 
 
-def expires_trap(rng: random.Random, w: World, v: WitnessVersion) -> Case:
+def expires_trap(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
     p = copy_policy(w.policy)
     how = pick(rng, ("date-only", "past", "missing"))
     old = p["expires"]

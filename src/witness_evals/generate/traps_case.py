@@ -15,12 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from witness_evals.generate.traps_world import (
+from witness_evals.generate.worlds.policy import (
     TYPE_OF,
     Attack,
-    World,
-    WorldSpec,
-    draw_spec,
+    PolicySpec,
+    PolicyWorld,
+    draw_policy_spec,
 )
 from witness_evals.witness.versions import WitnessVersion
 
@@ -78,7 +78,7 @@ class Case:
     verdict: str
     """ok | broken | weak"""
     trap: str
-    world: World
+    world: PolicyWorld
     shown: dict[str, Any]
     """The policy the user pastes."""
     heads: tuple[str, ...]
@@ -119,12 +119,12 @@ class Case:
 
 @dataclass(frozen=True)
 class Kind:
-    """A case kind: which world it needs (`draw_spec` arguments) and how it turns that world into a case."""
+    """A case kind: which world it needs (`draw_policy_spec` arguments) and how it turns that world into a case."""
 
     name: str
     verdict: str
     world: dict[str, Any]
-    make: Callable[[random.Random, World, WitnessVersion], Case]
+    make: Callable[[random.Random, PolicyWorld, WitnessVersion], Case]
     applies: Callable[[WitnessVersion], bool] = lambda v: True
     weight: float = 1.0
 
@@ -133,9 +133,9 @@ class Kind:
         """Kinds with the same world needs share one pool of worlds."""
         return json.dumps(self.world, sort_keys=True)
 
-    def spec(self, index: int) -> WorldSpec:
+    def spec(self, index: int) -> PolicySpec:
         """World number `index` of this kind's pool (deterministic)."""
-        return draw_spec(random.Random(f"traps:{self.world_class}:{index}"), **self.world)
+        return draw_policy_spec(random.Random(f"traps:{self.world_class}:{index}"), **self.world)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -178,12 +178,12 @@ def rekey(p: dict[str, Any], old: str, new: str, *, map_key: str | None = None) 
                 f["publickeyid"] = new
 
 
-def key_source(w: World, step: str) -> str:
+def key_source(w: PolicyWorld, step: str) -> str:
     """How the user derives a step's public key from the private key file named in the question."""
     return f"openssl pkey -in {w.key_files[step]} -pubout"
 
 
-def key_phrase(w: World, step: str) -> str:
+def key_phrase(w: PolicyWorld, step: str) -> str:
     return f"`{w.key_files[step]}`"
 
 
@@ -199,14 +199,14 @@ def omits_empty_rego(policy: dict[str, Any]) -> bool:
     return any("regopolicies" not in a for st in policy["steps"].values() for a in st["attestations"])
 
 
-def set_module(p: dict[str, Any], w: World, module: str, *, raw: bool = False) -> None:
+def set_module(p: dict[str, Any], w: PolicyWorld, module: str, *, raw: bool = False) -> None:
     assert w.rego is not None
     for a in atts_of(p, w.rego.step):
         if a["type"] == w.rego.type:
             a["regopolicies"][0]["module"] = module if raw else b64(module.encode())
 
 
-def drop_rego(p: dict[str, Any], w: World) -> None:
+def drop_rego(p: dict[str, Any], w: PolicyWorld) -> None:
     assert w.rego is not None
     for a in atts_of(p, w.rego.step):
         if a["type"] == w.rego.type:

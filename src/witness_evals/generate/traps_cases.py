@@ -1,6 +1,6 @@
 """The registry of the `traps` family's case kinds, their shares, and the summary of a valid policy.
 
-Three verdicts, each built from a valid world policy (`traps_world`): `broken` (`traps_broken`),
+Three verdicts, each built from the valid policy of a policy world (`worlds.policy`): `broken` (`traps_broken`),
 `weak` and `ok` (`traps_weak`). Every sentence of a case comes in several wordings (`Case.heads`,
 `Case.reasons`, `Case.fixes`) so answers share no frame.
 """
@@ -47,8 +47,8 @@ from witness_evals.generate.traps_weak import (
     ok_case,
     x509_any_identity,
 )
-from witness_evals.generate.traps_world import (
-    World,
+from witness_evals.generate.worlds.policy import (
+    PolicyWorld,
 )
 from witness_evals.witness.versions import WitnessVersion
 
@@ -124,7 +124,7 @@ def pick_kind(rng: random.Random, verdict: str, version: WitnessVersion) -> Kind
     return kinds[-1]
 
 
-def summary(w: World, policy: dict[str, Any]) -> str:
+def summary(w: PolicyWorld, policy: dict[str, Any]) -> str:
     """What a valid policy enforces, in one or two sentences of prose."""
     parts = []
     for s in w.steps:

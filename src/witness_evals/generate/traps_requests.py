@@ -22,7 +22,7 @@ from typing import Any
 
 from witness_evals.generate.phrasing import pick
 from witness_evals.generate.traps_case import Case
-from witness_evals.generate.traps_world import World
+from witness_evals.generate.worlds.policy import PolicyWorld
 from witness_evals.witness.verify import VerifyResult
 from witness_evals.witness.verify_output import witness_output
 
@@ -64,7 +64,7 @@ class Files:
         return f"witness sign -f {self.policy} -o {self.signed} -k {self.policy_key}"
 
 
-def draw_files(rng: random.Random, w: World) -> Files:
+def draw_files(rng: random.Random, w: PolicyWorld) -> Files:
     policy = pick(rng, POLICY_FILES)
     stem = policy.rsplit(".", 1)[0]
     signed = pick(rng, (f"{stem}-signed.json", f"{stem}.signed.json"))
@@ -83,7 +83,7 @@ def draw_files(rng: random.Random, w: World) -> Files:
 # ----------------------------------------------------------------------------- the pipeline
 
 
-def run_line(rng: random.Random, w: World, files: Files, step: str, style: int) -> str:
+def run_line(rng: random.Random, w: PolicyWorld, files: Files, step: str, style: int) -> str:
     """`witness run` of one step as the user's CI writes it (flag spelling varies)."""
     long = style % 2 == 1
     parts = ["witness", "run"]
@@ -99,7 +99,7 @@ def run_line(rng: random.Random, w: World, files: Files, step: str, style: int) 
     return shlex.join(parts) + " -- " + shlex.join(w.scenarios[step].command)
 
 
-def _block(style: str, w: World, lines: list[str]) -> str | None:
+def _block(style: str, w: PolicyWorld, lines: list[str]) -> str | None:
     if style == "github":
         body = "\n".join(
             f"      - name: {s.replace('-', ' ').title()}\n        run: {ln}"
@@ -140,7 +140,7 @@ def _ci_name(style: str) -> str:
     }[style]
 
 
-def pipeline_text(rng: random.Random, w: World, files: Files) -> str:
+def pipeline_text(rng: random.Random, w: PolicyWorld, files: Files) -> str:
     """How the steps are recorded: inline commands or a CI snippet, plus what the user knows about them."""
     flag_style = rng.randrange(2)
     lines = [run_line(rng, w, files, s, flag_style) for s in w.steps]

@@ -29,11 +29,11 @@ from witness_evals.generate.traps_case import (
     pk_entry,
     rename_key,
 )
-from witness_evals.generate.traps_world import (
+from witness_evals.generate.worlds.policy import (
     ATTACK_BRANCHES,
     ATTACK_COMMANDS,
     Attack,
-    World,
+    PolicyWorld,
     far_expiry,
 )
 from witness_evals.witness import crypto
@@ -42,7 +42,7 @@ from witness_evals.witness.versions import WitnessVersion
 # ----------------------------------------------------------------------------- weak
 
 
-def x509_any_identity(rng: random.Random, w: World, v: WitnessVersion) -> Case:
+def x509_any_identity(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
     p = copy_policy(w.policy)
     any_root = rng.random() < 0.35
     for st in p["steps"].values():
@@ -90,7 +90,7 @@ def x509_any_identity(rng: random.Random, w: World, v: WitnessVersion) -> Case:
     )
 
 
-def no_artifacts_from(rng: random.Random, w: World, v: WitnessVersion) -> Case:
+def no_artifacts_from(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
     p = copy_policy(w.policy)
     for st in p["steps"].values():
         st.pop("artifactsFrom", None)
@@ -126,7 +126,7 @@ def no_artifacts_from(rng: random.Random, w: World, v: WitnessVersion) -> Case:
     )
 
 
-def every_key_every_step(rng: random.Random, w: World, v: WitnessVersion) -> Case:
+def every_key_every_step(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
     p = copy_policy(w.policy)
     ids = [w.keyids[s] for s in w.steps]
     for st in p["steps"].values():
@@ -161,7 +161,7 @@ def every_key_every_step(rng: random.Random, w: World, v: WitnessVersion) -> Cas
     )
 
 
-def far_expiry_policy(rng: random.Random, w: World, v: WitnessVersion) -> Case:
+def far_expiry_policy(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
     p = copy_policy(w.policy)
     far = far_expiry(rng)
     p["expires"] = far
@@ -195,7 +195,7 @@ def far_expiry_policy(rng: random.Random, w: World, v: WitnessVersion) -> Case:
     )
 
 
-def ci_attestation_unchecked(rng: random.Random, w: World, v: WitnessVersion) -> Case:
+def ci_attestation_unchecked(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
     assert w.rego is not None
     p = copy_policy(w.policy)
     drop_rego(p, w)
@@ -234,7 +234,7 @@ def ci_attestation_unchecked(rng: random.Random, w: World, v: WitnessVersion) ->
     )
 
 
-def command_unpinned(rng: random.Random, w: World, v: WitnessVersion) -> Case:
+def command_unpinned(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
     assert w.rego is not None
     p = copy_policy(w.policy)
     drop_rego(p, w)
@@ -271,7 +271,7 @@ def command_unpinned(rng: random.Random, w: World, v: WitnessVersion) -> Case:
     )
 
 
-def branch_unpinned(rng: random.Random, w: World, v: WitnessVersion) -> Case:
+def branch_unpinned(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
     assert w.rego is not None
     p = copy_policy(w.policy)
     drop_rego(p, w)
@@ -310,7 +310,7 @@ def branch_unpinned(rng: random.Random, w: World, v: WitnessVersion) -> Case:
 # ----------------------------------------------------------------------------- ok
 
 
-def ok_case(rng: random.Random, w: World, v: WitnessVersion, variant: str) -> Case:
+def ok_case(rng: random.Random, w: PolicyWorld, v: WitnessVersion, variant: str) -> Case:
     p = copy_policy(w.policy)
     note = ""
     concern: tuple[str, ...] = ()

@@ -1192,7 +1192,8 @@ def score(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Score:
     data = (json.dumps(doc, indent=2) + "\n").encode("utf-8")
     if len(data) > MAX_POLICY_CHARS:
         return Score.failed("policy too large")
-    rego = has_rego(data)
+    # no `module` anywhere: no Rego module to compile or evaluate (skips a second decode of the policy)
+    rego = b"module" in data.lower() and has_rego(data)
     version = ctx.version(check)
     report = check_policy(data, now=ctx.now, rego=ctx.rego if rego else None, version=version)
     if report.errors:

@@ -1,6 +1,6 @@
 """Family `traps`: review a witness policy ("will this work?", "review this before we sign").
 
-A world (`generate.traps_world`: a pipeline simulated with the core, its keys or x509 PKI, the valid
+A policy world (`generate.worlds.policy`: a pipeline simulated with the core, its keys or x509 PKI, the valid
 policy) is turned into a case (`generate.traps_cases`): a REFERENCE §8 trap that breaks the policy, a
 weakness a security reviewer should flag (the tightened policy rejects an attack the weak one lets
 through, both shown with the core verifier), or a valid policy, sometimes with a harmless look-alike.
@@ -37,14 +37,14 @@ from witness_evals.generate.rego_reqs_source import DETACHED_NOTE
 from witness_evals.generate.traps_case import Case
 from witness_evals.generate.traps_cases import SHARES, pick_kind, summary
 from witness_evals.generate.traps_requests import Files, compose, draw_files, own_line_fences, render
-from witness_evals.generate.traps_world import (
+from witness_evals.generate.worlds.policy import (
     Attack,
-    World,
-    WorldSpec,
+    PolicySpec,
+    PolicyWorld,
     attacked,
-    build_world,
     genuine,
     policy_expiry,
+    policy_world,
     verify_policy,
 )
 from witness_evals.witness import versions
@@ -186,7 +186,7 @@ _VERIFIED: dict[tuple[str, str, str, str, str], VerifyResult] = {}
 
 def verified(
     policy: dict[str, Any],
-    w: World,
+    w: PolicyWorld,
     attack: Attack | None,
     version: WitnessVersion,
     refs: dict[str, str] | None = None,
@@ -322,7 +322,7 @@ def _policy_block(rng: random.Random, policy: dict[str, Any]) -> str:
     return f"```json\n{text}\n```"
 
 
-def _checks(rng: random.Random, files: Files, w: World, version: WitnessVersion) -> list[str]:
+def _checks(rng: random.Random, files: Files, w: PolicyWorld, version: WitnessVersion) -> list[str]:
     flag = "" if version.name == versions.DEFAULT else f" --witness-version {version.name}"
     out = [f"witness-evals check policy {files.policy}{flag}"]
     if rng.random() < 0.6:
@@ -332,7 +332,7 @@ def _checks(rng: random.Random, files: Files, w: World, version: WitnessVersion)
     return out
 
 
-def _tsa_note(rng: random.Random, w: World) -> str:
+def _tsa_note(rng: random.Random, w: PolicyWorld) -> str:
     certs = sorted(set(w.cert_files.values()))
     many = len(certs) > 1
     text = phrasing.pick(rng, TSA_NOTES)
@@ -445,7 +445,7 @@ def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Examp
         "broken" if roll < SHARES["broken"] else "weak" if roll < SHARES["broken"] + SHARES["weak"] else "ok"
     )
     kind = pick_kind(rng, verdict, version)
-    base = build_world(kind.spec(rng.randrange(POOL)))
+    base = policy_world(kind.spec(rng.randrange(POOL)))
     w = dataclasses.replace(base, policy={**base.policy, "expires": policy_expiry(rng)})
     case = kind.make(rng, w, version)
     _assert_case(case, version)
@@ -523,7 +523,7 @@ def _rego_intact(case: Case) -> bool:
     return any(a.get("type") == w.rego.type and "regopolicies" in {k.lower() for k in a} for a in atts)
 
 
-def _module_text(policy: dict[str, Any], w: World) -> str | None:
+def _module_text(policy: dict[str, Any], w: PolicyWorld) -> str | None:
     """The decoded Rego of the world's module as it stands in `policy` (None if not base64 text)."""
     import base64
 
@@ -698,8 +698,8 @@ def _future_timestamp(text: str) -> bool:
     return False
 
 
-def _world_of(check: dict[str, Any]) -> World:
-    return build_world(WorldSpec.from_json(check["world"]))
+def _world_of(check: dict[str, Any]) -> PolicyWorld:
+    return policy_world(PolicySpec.from_json(check["world"]))
 
 
 def _check_policy(fixed: dict[str, Any], check: dict[str, Any], ctx: ScoreContext) -> str | None:

@@ -14,6 +14,9 @@ specs, so that a check can regenerate its world from seeds:
 * `policy_for`, `verify`: the core's policy builder and verifier on that world.
 
 Everything is a pure function of its arguments: same spec, same bytes.
+
+`worlds.policy` builds on these pieces: one pipeline with its signers and the valid policy for it, from
+a small `PolicySpec`, and the attacks a weak policy lets through (what policy reviews are about).
 """
 
 from __future__ import annotations
@@ -29,16 +32,20 @@ import tarfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
+from witness_evals.common.jsonio import dumps_go
 from witness_evals.witness import crypto, simulate
 from witness_evals.witness import verify as wverify
 from witness_evals.witness import x509 as wx509
 from witness_evals.witness.attestors import oci as oci_attestor
+from witness_evals.witness.attestors.artifacts import vex_document
 from witness_evals.witness.attestors.scenario import Scenario
 from witness_evals.witness.digests import sha256_hex
 from witness_evals.witness.dsse import Envelope
 from witness_evals.witness.versions import WitnessVersion
+
+T = TypeVar("T")
 
 # ----------------------------------------------------------------------------- keys
 
@@ -117,13 +124,18 @@ class Key:
         return cls(str(data[0]), int(data[1]))
 
 
-def draw_kind(rng: random.Random, weights: Sequence[tuple[str, float]] = KEY_KINDS) -> str:
-    r = rng.random() * sum(w for _, w in weights)
-    for kind, w in weights:
+def weighted(rng: random.Random, table: Sequence[tuple[T, float]]) -> T:
+    """A value of `table` ((value, weight) pairs) drawn by weight."""
+    r = rng.random() * sum(w for _, w in table)
+    for value, w in table:
         r -= w
         if r < 0:
-            return kind
-    return weights[-1][0]
+            return value
+    return table[-1][0]
+
+
+def draw_kind(rng: random.Random, weights: Sequence[tuple[str, float]] = KEY_KINDS) -> str:
+    return weighted(rng, weights)
 
 
 def draw_key(
@@ -153,10 +165,12 @@ class Pki:
     org: str
     root_key: Key
     inter_key: Key | None = None
+    name: str = ""
+    """The root CA's common name ("" = `<Org> Root CA`)."""
 
     @property
     def root_name(self) -> str:
-        return f"{self.org.title()} Root CA"
+        return self.name or f"{self.org.title()} Root CA"
 
     @property
     def inter_name(self) -> str:
@@ -191,17 +205,19 @@ class Pki:
         return entry
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        d = {
             "org": self.org,
             "root": self.root_key.to_json(),
             "inter": self.inter_key and self.inter_key.to_json(),
         }
+        return {**d, "name": self.name} if self.name else d
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> Pki:
         return cls(
-            str(d["org"]), Key.from_json(d["root"]), Key.from_json(d["inter"]) if d.get("inter") else None
-        )
+            str(d["org"]), Key.from_json(d["root"]), Key.from_json(d["inter"]) if d.get("inter") else None,
+            str(d.get("name", "")),
+        )  # fmt: skip
 
 
 @functools.lru_cache(maxsize=256)
@@ -424,6 +440,7 @@ metadata, `docker save` tarball, rendered manifests)."""
 EXPORTABLE = ("slsa", "link")
 """Recorded with `--attestor-<name>-export`: their protobuf Structs cannot be read back from a collection."""
 K8S_NO_CLUSTER = "--attestor-k8smanifest-record-cluster-information=false"
+VEX_FILE = "vex.json"
 
 
 @dataclass(frozen=True)
@@ -474,6 +491,8 @@ class Pipeline:
     ci: str = ""
     sbom: str = "none"
     """SBOM format of `sbom` steps (and of a first build step that writes one)."""
+    branch: str = ""
+    """The branch checked out ("" = the one the checkout draws)."""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -483,17 +502,18 @@ class Pipeline:
         return next(s for s in self.steps if s.name == name)
 
     def to_json(self) -> dict[str, Any]:
-        return {"seed": self.seed, "lang": self.language, "ci": self.ci, "sbom": self.sbom,
-                "steps": [s.to_json() for s in self.steps]}  # fmt: skip
+        d = {"seed": self.seed, "lang": self.language, "ci": self.ci, "sbom": self.sbom,
+             "steps": [s.to_json() for s in self.steps]}  # fmt: skip
+        return {**d, "branch": self.branch} if self.branch else d
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> Pipeline:
         return cls(int(d["seed"]), tuple(StepSpec.from_json(s) for s in d["steps"]), str(d.get("lang", "")),
-                   str(d.get("ci", "")), str(d.get("sbom", "none")))  # fmt: skip
+                   str(d.get("ci", "")), str(d.get("sbom", "none")), str(d.get("branch", "")))  # fmt: skip
 
     def with_step(self, name: str, **changes: Any) -> Pipeline:
         steps = tuple(_replace(s, **changes) if s.name == name else s for s in self.steps)
-        return Pipeline(self.seed, steps, self.language, self.ci, self.sbom)
+        return _replace(self, steps=steps)
 
 
 def _replace(obj: Any, **changes: Any) -> Any:
@@ -597,7 +617,9 @@ def _usable(attestor: str, sc: Scenario) -> bool:
 
 
 @functools.lru_cache(maxsize=1024)
-def _first_scenario(seed: int, kind: str, language: str, ci: str, sbom: str) -> Scenario:
+def _first_scenario(seed: int, kind: str, language: str, ci: str, sbom: str, vex: bool = False) -> Scenario:
+    """The first step's scenario; `vex`: a build that also writes an OpenVEX document (go-witness's
+    `vex` attestor fails the run unless a product is one)."""
     core_kind = kind if kind in ("build", "test", "sbom", "scan", "image") else "build"
     overrides: dict[str, Any] = {
         "step_kind": core_kind,
@@ -610,7 +632,18 @@ def _first_scenario(seed: int, kind: str, language: str, ci: str, sbom: str) -> 
     sc = Scenario.random(random.Random(seed), **overrides)
     if kind == "lint":
         sc = _lint(sc.with_(files_after=dict(sc.files_before)), sc.start_time)
+    if vex and core_kind == "build":
+        with_vex = {**sc.files_after, VEX_FILE: dumps_go(vex_document(sc)).encode()}
+        sc = sc.with_(command=("make", "release"), files_after=with_vex)
     return sc
+
+
+def on_branch(sc: Scenario, branch: str) -> Scenario:
+    """`sc` checked out on `branch` (the CI variables that name the branch follow)."""
+    old = sc.branch
+    ref_old, ref_new = f"refs/heads/{old}", f"refs/heads/{branch}"
+    env = {k: ref_new if v == ref_old else branch if v == old else v for k, v in sc.env.items()}
+    return sc.with_(branch=branch, env=env)
 
 
 _LINT = {
@@ -723,13 +756,14 @@ def scenarios(pipe: Pipeline, tamper: str | None = None) -> tuple[Scenario, ...]
     """The scenario of every step; `tamper`: the files handed to that step were modified first.
 
     Scenarios depend on the steps' names and kinds, not on their attestors (except whether a first build
-    writes an SBOM), so pipelines that differ only in `-a` share them."""
+    writes an SBOM or a VEX document), so pipelines that differ only in `-a` share them."""
     first = pipe.steps[0]
     sbom0 = (
         pipe.sbom if first.kind == "sbom" or (first.kind == "build" and "sbom" in first.recorded) else "none"
     )
+    vex0 = first.kind == "build" and "vex" in first.recorded
     steps = tuple((s.name, s.kind) for s in pipe.steps)
-    return _chain(pipe.seed, steps, pipe.language, pipe.ci, pipe.sbom, sbom0, tamper)
+    return _chain(pipe.seed, steps, pipe.language, pipe.ci, pipe.sbom, sbom0, tamper, vex0, pipe.branch)
 
 
 @functools.lru_cache(maxsize=256)
@@ -741,9 +775,13 @@ def _chain(
     sbom: str,
     sbom0: str,
     tamper: str | None,
+    vex0: bool = False,
+    branch: str = "",
 ) -> tuple[Scenario, ...]:
     (name0, kind0), *rest = steps
-    sc0 = _first_scenario(seed, kind0, language, ci, sbom0).with_(step=name0)
+    sc0 = _first_scenario(seed, kind0, language, ci, sbom0, vex0).with_(step=name0)
+    if branch:
+        sc0 = on_branch(sc0, branch)
     out = [sc0]
     producer = sc0 if kind0 == "build" else None
     for name, kind in rest:
@@ -774,6 +812,8 @@ class Variant:
     """Step -> attestors it exports instead."""
     step_names: tuple[tuple[str, str], ...] = ()
     """Step -> the `-s` name its run used instead."""
+    branch: str = ""
+    """Every step ran on a checkout of this branch instead."""
 
 
 @dataclass(frozen=True)
@@ -871,6 +911,8 @@ def run(pipe: Pipeline, signers: Mapping[str, Functionary], variant: Variant = V
 
     Steps a variant does not touch (those before a tampered hand-over, other signers...) are reused
     from a cache, so negative worlds cost only the runs that differ."""
+    if variant.branch:
+        pipe = _replace(pipe, branch=variant.branch)
     chain = scenarios(pipe, variant.tamper)
     sig = {**signers, **dict(variant.signers)}
     atts = dict(variant.attestors)
