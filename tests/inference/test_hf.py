@@ -195,6 +195,9 @@ def test_batched_engine_cuts_a_loop_and_keeps_the_rest(default_model_dir: Path, 
         assert full.text.startswith(cut.text)
         assert cut.completion_tokens is not None and full.completion_tokens is not None
         assert cut.completion_tokens < full.completion_tokens == 160  # the greedy answer loops to its budget
+        pieces: list[str] = []
+        streamed = on.stream(reqs[0], settings, pieces.append)  # ask/serve stream with the same stop
+        assert streamed.text == "".join(pieces) == cut.text
     finally:
         on.close()
         off.close()

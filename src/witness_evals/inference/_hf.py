@@ -14,8 +14,8 @@ Engines (`hf:PATH,engine=...`; `load_backend(fast=...)` picks `auto` or `plain`)
   step is launch-bound, this is the lever the issue names.
 - `auto` (default): `static` on CUDA, else `batched`.
 
-`batched` and `static` stop a row that is caught in a loop (`stop_loops=0` turns this off): when its
-last tokens repeat one cycle of at most LOOP_MAX_PERIOD tokens LOOP_REPEATS times, spanning at least
+`batched`, `static` and `stream` stop a row that is caught in a loop (`stop_loops=0` turns this
+off): when its last tokens repeat one cycle of at most LOOP_MAX_PERIOD tokens LOOP_REPEATS times, spanning at least
 LOOP_MIN_SPAN tokens, the row ends there (checked every LOOP_CHECK_EVERY steps). A batch runs as long
 as its longest row, and small models often loop until their budget, so this is most of the speed on
 them. It only removes repetitions: the 886 looping answers of two witness-bench runs (H100,
@@ -410,7 +410,7 @@ class HFBackend:
             if sort and min(budgets) < max(budgets):
                 criteria.append(_row_budget_criterion(torch.tensor(budgets, device=self.device), width))
             stopped: dict[int, int] = {}
-            if sort and self.stop_loops:
+            if (sort or streamer is not None) and self.stop_loops:
                 criteria.append(_loop_criterion(width, stopped))
             extra = self._static_cache(width + max(budgets)) if static else {}
             with torch.inference_mode():
