@@ -137,7 +137,7 @@ def test_template_plan_keeps_the_shares_by_example_count_in_every_family() -> No
 
 
 def test_template_split_drops_paraphrases_that_would_straddle_splits(tmp_path: Path) -> None:
-    spec = DatasetSpec(n=300, seed=5, mix={"commands": 1.0, "traps": 1.0}, valid=0.15, test=0.15)
+    spec = DatasetSpec(n=300, seed=6, mix={"commands": 1.0, "traps": 1.0}, valid=0.15, test=0.15)
     stats = build_dataset(spec, tmp_path)
     assert stats["group_split_dropped"] > 0  # groups span templates: the other split's ones are dropped
     assert stats["leakage"]["shared_templates"] == stats["leakage"]["shared_groups"] == 0
@@ -166,3 +166,18 @@ def test_read_meta_names_file_and_line(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         read_meta(p)
     assert "line 2" in err.value.one_line() and str(p) in err.value.one_line()
+
+
+def test_a_family_may_keep_more_paraphrases_of_some_groups(tmp_path: Path) -> None:
+    """facts keeps up to 4x the cap for the facts people get wrong; every other group keeps the cap."""
+    from collections import Counter
+
+    from witness_evals.generate.families import facts
+
+    spec = DatasetSpec(n=1500, seed=3, mix={"facts": 1.0, "rego": 0.3}, valid=0.0, test=0.0, max_per_group=2)
+    build_dataset(spec, tmp_path)
+    per_group = Counter(row["group"] for row in read_meta(tmp_path / "train.meta.jsonl"))
+    hot = {g: n for g, n in per_group.items() if g.startswith(facts.HOT_GROUPS)}
+    assert max(hot.values()) > 2
+    assert all(n <= 8 for n in hot.values())
+    assert all(n <= 2 for g, n in per_group.items() if g not in hot)

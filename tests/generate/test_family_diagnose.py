@@ -394,3 +394,83 @@ def test_not_functionary_claims_only_what_the_prompt_shows(seed: int) -> None:
     kid = re.search(r"key id `([0-9a-f]{64})`", f.answer[own.start() :])
     assert kid and kid.group(1) in f.context
     assert f"`{own.group(1) or own.group(2)}` / " in f.context
+
+
+# ----------------------------------------------------------------------------- stated deadlines, new causes
+
+
+def _deadline_fault(seed_from: int = 0) -> tuple[d.Fault, dict[str, Any]]:
+    for seed in range(seed_from, seed_from + 40):
+        f, check = fault_check("policy_expired", seed)
+        if f.variant.endswith("+deadline"):
+            return f, check
+    raise AssertionError("no policy_expired task with a stated deadline")
+
+
+def test_expired_fix_uses_the_stated_deadline(ctx: ScoreContext) -> None:
+    """The user says until when the renewed policy must be valid: the fix sets exactly that (converted to
+    RFC 3339), and another future date fails. Before, the fix picked a random date the user never asked for."""
+    f, check = _deadline_fault()
+    window = next(c["window"] for c in check["checks"] if c["type"] == "json_expires")
+    assert re.search(r"until|through|expire", f.context)
+    assert window[0][:10] in f.answer or window[1][:10] in f.answer
+    assert d.score(f.answer, check, ctx).ok
+    other = 'The policy expired. Set\n```json\n{"expires": "2039-01-01T00:00:00Z"}\n```\nand re-sign it.'
+    assert "not the deadline the user gave" in d.score(other, check, ctx).reason
+    lo = f'The policy expired. Set\n```json\n{{"expires": "{window[0]}"}}\n```\nand re-sign it.'
+    assert d.score(lo, check, ctx).ok
+    share = sum(fault_check("policy_expired", s)[0].variant.endswith("+deadline") for s in range(30))
+    assert 10 <= share <= 26, share
+
+
+def test_artifacts_from_skip_needs_the_intermediate_step(ctx: ScoreContext) -> None:
+    for seed in range(4):
+        f, check = fault_check("artifacts_from_skip", seed)
+        c = next(c for c in check["checks"] if c["type"] == "json_artifacts_from")
+        mid, step = c["want"][0], c["step"]
+        assert "mismatched digests for" in f.output and f"Step: {mid}" in f.output
+        assert "Passed with evidence" in f.output  # the inserted step itself passes
+        # the answer's policy, with the consumer still naming the first step too, fails
+        doc = json.loads(next(b for lang, b in code_blocks(f.answer) if lang == "json"))
+        assert doc["steps"][step]["artifactsFrom"] == [mid]
+        src = doc["steps"][mid]["artifactsFrom"][0]
+        doc["steps"][step]["artifactsFrom"] = [src, mid]
+        bad = f.answer.replace(
+            next(b for lang, b in code_blocks(f.answer) if lang == "json"), json.dumps(doc, indent=2)
+        )
+        assert "still takes its artifacts" in d.score(bad, check, ctx).reason
+
+
+def test_cert_root_mismatch_fix_must_name_a_roots_key(ctx: ScoreContext) -> None:
+    seen = set()
+    for seed in range(6):
+        f, check = fault_check("cert_root_mismatch", seed)
+        seen.add(f.variant)
+        assert "no verifiers matched with allowed functionaries" in f.output
+        body = next(b for lang, b in code_blocks(f.answer) if lang == "json")
+        doc = json.loads(body)
+        (root_id,) = doc["roots"]
+        for st in doc["steps"].values():
+            for fn in st["functionaries"]:
+                assert fn["certConstraint"]["roots"] == [root_id]
+                fn["certConstraint"]["roots"] = [root_id + "-x"]
+        bad = f.answer.replace(body, json.dumps(doc, indent=2))
+        assert "names no key of `roots`" in d.score(bad, check, ctx).reason
+    assert seen == {"renamed_root", "ca_name"}
+
+
+def test_cert_san_omitted_fix_lists_the_san(ctx: ScoreContext) -> None:
+    """go-witness: an omitted SAN field is an empty constraint, i.e. the certificate must have none."""
+    seen = set()
+    for seed in range(6):
+        f, check = fault_check("cert_san_omitted", seed)
+        field = f.variant
+        seen.add(field)
+        prompt_doc = json.loads(next(b for lang, b in code_blocks(f.context) if lang == "json"))
+        for st in prompt_doc["steps"].values():
+            assert all(field not in fn["certConstraint"] for fn in st["functionaries"])
+        body = next(b for lang, b in code_blocks(f.answer) if lang == "json")
+        assert d.score(f.answer, check, ctx).ok
+        bad = f.answer.replace(body, json.dumps(prompt_doc, indent=2))
+        assert "does not allow the certificate's" in d.score(bad, check, ctx).reason
+    assert seen == {"emails", "uris"}

@@ -505,3 +505,124 @@ def test_claim_fields_are_not_sent_to_the_schema_command() -> None:
         assert "jq -r .payload" in fact.answer
         sentences = [s for s in re.split(r"(?<=\.)\s+", fact.answer) if len(s) > 20]
         assert len(sentences) == len(set(sentences)), fact.fid
+
+
+def test_no_answer_appends_a_lookup_block(made: list) -> None:
+    """`--help` / `attestors list|schema` blocks are filler a model copies instead of the fact: never a block of
+    their own; bash blocks appear mainly where the question is about using a command."""
+    from witness_evals.bench.answers import code_blocks
+
+    with_block = 0
+    for ex in made:
+        blocks = [body for lang, body in code_blocks(ex.answer) if lang == "bash"]
+        for body in blocks:
+            lines = [ln for ln in body.splitlines() if ln.strip()]
+            assert not all(F.LOOKUP_COMMAND.match(ln) for ln in lines), ex.answer
+        with_block += bool(blocks)
+        assert not re.search(r"(?m)^(Try|To see it on your installation|You can check it with):", ex.answer)
+    assert with_block < len(made) // 2  # was 72 % of facts answers
+
+
+def test_every_question_gets_an_answer_that_leads_with_the_fact(ctx: ScoreContext) -> None:
+    from witness_evals.witness import cli
+
+    for version in ("0.10", "0.11", "0.12"):
+        gr = cli.grammar(version)
+        for facts in F.catalogue(version).values():
+            for fact in facts:
+                for t in range(len(fact.questions)):
+                    text = F.compose(random.Random(t), fact, gr, t)
+                    assert text.startswith(fact.answer_to(t)), (fact.fid, t)
+                    assert F.score(text, {**fact.check, "witness_version": version}, ctx).ok, (fact.fid, t)
+
+
+@pytest.mark.parametrize(
+    ("fid", "question", "start"),
+    [
+        ("misc/search-depth", "Does `witness verify` have a `--search-depth` option?", "No"),
+        ("misc/search-depth", "How many rounds of backref search does `witness verify` do?", "Three"),
+        (
+            "misc/certconstraint-omitted",
+            "Are omitted certConstraint fields wildcards in witness policies?",
+            "No",
+        ),
+        ("misc/command-run-builtin", "Do I need `-a command-run` to record the command of a step?", "No"),
+        (
+            "misc/policy-timestamp-servers",
+            "Can I give `--policy-timestamp-servers` the TSA URL I used when signing?",
+            "No",
+        ),
+        (
+            "misc/policy-check-availability",
+            "Which witness releases have `witness policy check`?",
+            "witness v0.10.2",
+        ),
+        ("misc/a-replaces-defaults", "Does `witness run -a slsa` still record environment and git?", "No"),
+        (
+            "wire/statement-type",
+            "Is the `_type` of witness statements `https://in-toto.io/Statement/v1`?",
+            "No",
+        ),
+        (
+            "attestor/type/k8smanifest",
+            "Is the type of a k8smanifest attestation `https://witness.dev/attestations/k8smanifest/v0.1`?",
+            "No",
+        ),
+    ],
+)
+def test_yes_no_questions_are_answered_yes_or_no_first(fid: str, question: str, start: str) -> None:
+    fact = _fact(fid)
+    assert fact.answer_to(fact.questions.index(question)).startswith(start)
+
+
+@pytest.mark.parametrize(
+    "fid",
+    [
+        "misc/search-depth",
+        "misc/certconstraint-omitted",
+        "misc/exitcode-rule",
+        "misc/material-bare-map",
+        "misc/subject-by-digest",
+        "misc/policy-timestamp-servers",
+        "misc/command-run-builtin",
+        "misc/policy-check-availability",
+        "misc/sbom-type",
+        "wire/collection-type",
+        "wire/statement-type",
+        "keyid/how",
+        "attestor/type/k8smanifest",
+    ],
+)
+def test_facts_people_get_wrong_have_many_questions(fid: str) -> None:
+    assert len(set(_fact(fid).questions)) >= 9
+
+
+def test_scenario_questions_paste_what_witness_prints() -> None:
+    from witness_evals.witness.versions import (
+        DOTWITNESS_ERROR,
+        EMPTY_ATTESTATIONS_ERROR,
+        NO_ARTIFACT_OVERLAP_ERROR,
+    )
+
+    questions = "\n".join(q for facts in F.catalogue().values() for f in facts for q in f.questions)
+    for printed in (
+        "unknown flag: --search-depth",
+        "not expecting any email(s), but cert has 1 email(s)",
+        "is not a collection predicate type",
+        "public key in policy has expected key id",
+        "failed to verify policy: policy verification failed",
+        "no collections found for step",
+        DOTWITNESS_ERROR,
+        EMPTY_ATTESTATIONS_ERROR.format(step="release"),
+        NO_ARTIFACT_OVERLAP_ERROR,
+    ):
+        assert f"`{printed}" in questions or printed in questions, printed
+
+
+def test_hot_groups_keep_more_paraphrases() -> None:
+    assert F.max_per_group("facts/misc/search-depth", 3) == 12
+    assert F.max_per_group("facts/wire/statement-type", 3) == 12
+    assert F.max_per_group("facts/keyid/how", 2) == 8
+    assert F.max_per_group("facts/attestor/type/k8smanifest", 3) == 12
+    assert F.max_per_group("facts/flag/what/run/step", 3) == 3
+    assert F.max_per_group("facts/attestor/capture/git/0", 3) == 3

@@ -12,6 +12,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -42,6 +43,12 @@ def find(pred: Callable[[Example], bool], limit: int = 600) -> Example:
         if pred(ex):
             return ex
     raise AssertionError("no seed with that property")
+
+
+def prompt(ex: Example) -> str:
+    """What the user has shown by the last turn: earlier turns (a follow-up's first request and answer) and
+    the question."""
+    return "\n\n".join([*(m["content"] for m in ex.history), ex.question])
 
 
 def kind(ex: Example) -> str:
@@ -111,6 +118,9 @@ def test_reference_answers_pass(ctx: ScoreContext) -> None:
 
 def test_template_counts() -> None:
     for sub in P.SUBKINDS:
+        if sub == "followup":  # its first turn uses the one-step / multi-step intros
+            assert all(len(P._TURN2[k]) >= 4 for k in P.FOLLOWUP_CHANGES)
+            continue
         assert len(P._INTROS[sub]) >= 6
 
 
@@ -144,13 +154,13 @@ def test_answers_are_complete_and_use_the_prompts_names() -> None:
         assert v.valid, v.errors
         assert v.policy == parse_command(sign[0]).outfile
         for f in re.findall(r" -a (\S+)", verify[0]):
-            assert f in ex.question, (seed, f)
-        assert (v.artifactfile or v.subjects[0]) in ex.question
-        assert parse_command(sign[0]).signer_key in ex.question
+            assert f in prompt(ex), (seed, f)
+        assert (v.artifactfile or v.subjects[0]) in prompt(ex)
+        assert parse_command(sign[0]).signer_key in prompt(ex)
         for keyid in re.findall(
             r"\b[0-9a-f]{64}\b", ex.answer
         ):  # ids the answer uses are in the prompt or derived
-            assert keyid in ex.question or f"→ `{keyid}`" in ex.answer, (seed, keyid)
+            assert keyid in prompt(ex) or f"→ `{keyid}`" in ex.answer, (seed, keyid)
 
 
 def test_answer_openings_vary() -> None:
@@ -622,5 +632,55 @@ def test_sbom_format_comes_from_the_prompt() -> None:
         for uri, word in (("https://cyclonedx.org/bom", "cyclonedx"), ("https://spdx.dev/Document", "spdx")):
             if f'"{uri}"' in policy_text:
                 seen += 1
-                assert word in ex.question.lower(), (seed, ex.template, uri)
+                assert word in prompt(ex).lower(), (seed, ex.template, uri)
     assert seen > 10
+
+
+# ----------------------------------------------------------------------------- stated deadlines, follow-ups
+
+
+def test_stated_deadlines_are_converted_and_scored_by_the_day(ctx: ScoreContext) -> None:
+    """About 30 % of requests give the expiry as people say it ("the end of Q3 2026", "2027-05-31"); the
+    answer states the RFC 3339 conversion, and any time of the named day scores, the day before does not."""
+    with_dl = [ex for ex in (example(s) for s in range(120)) if ex.check.get("deadline")]
+    assert 20 <= len(with_dl) <= 60, len(with_dl)
+    assert len({ex.check["deadline"]["kind"] for ex in with_dl}) >= 5
+    for ex in with_dl[:6]:
+        dl = ex.check["deadline"]
+        assert dl["text"] in prompt(ex) and ex.check["expires"] not in prompt(ex)
+        assert "RFC 3339" in ex.answer and f"`{ex.check['expires']}`" in ex.answer
+        assert policy_of(ex)["expires"] == ex.check["expires"]
+        lo = dl["window"][0]
+        assert P.score(ex.answer.replace(ex.check["expires"], lo), ex.check, ctx).ok
+        day_before = (datetime.fromisoformat(lo.replace("Z", "+00:00")) - timedelta(seconds=1)).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"
+        )
+        res = P.score(ex.answer.replace(ex.check["expires"], day_before), ex.check, ctx)
+        assert not res.ok and "expires is not" in res.reason
+
+
+def test_followups_two_turns_and_the_first_policy_is_not_enough(ctx: ScoreContext) -> None:
+    """Two-turn requests: the first answer's policy verifies the first pipeline; the second turn changes it
+    (a new step with its own key, or a newly required attestor) and only the complete new policy passes."""
+    kinds: Counter[str] = Counter()
+    for seed in range(160):
+        ex = example(seed)
+        if ex.check["sub"] != "followup":
+            continue
+        kinds[ex.check["change"]["kind"]] += 1
+        assert [m["role"] for m in ex.history] == ["user", "assistant"]
+        first = ex.history[1]["content"]
+        base = {**P._base_check(ex.check), "policy_key_file": ex.check["policy_key_file"]}
+        assert P.score(first, base, ctx).ok
+        res = P.score(first, ex.check, ctx)
+        assert not res.ok, ex.template
+        assert P.score(ex.answer, ex.check, ctx).ok
+        c = ex.check["change"]
+        if c["kind"] == "add-step":
+            new = P._pipe(ex.check).steps[-1].name
+            assert f'"{new}"' not in first and f'"{new}"' in ex.answer
+            own = ex.check["funcs"][new][0]
+            assert all(own not in fs for n, fs in ex.check["funcs"].items() if n != new)
+        else:
+            assert f"`{c['attestor']}`" in ex.question and c["step"] in ex.question
+    assert kinds["add-step"] >= 3 and kinds["add-attestor"] >= 3, kinds

@@ -39,7 +39,11 @@ def test_answers_name_only_given_or_introduced_files() -> None:
         named |= set(re.findall(r"`([^`\n]+)`:\n+```json", ex.answer))
         named |= set(re.findall(r"(?:Save it as|Save this as|Write it to) `([^`\n]+)`", ex.answer))
         for path in answer_paths(ex.answer, _FILE) - named:
-            assert path in ex.question, (seed, ex.template, path)
+            assert path in "\n".join([*(m["content"] for m in ex.history), ex.question]), (
+                seed,
+                ex.template,
+                path,
+            )
 
 
 def _old_policy(ex: Example) -> dict[str, Any]:

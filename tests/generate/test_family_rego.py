@@ -135,7 +135,20 @@ def test_reference_answers_pass(examples: list[Example], ctx: ScoreContext) -> N
         assert ex.group.startswith(f"rego/{ex.check['attestor']}/")
         kinds[ex.template.split("/")[1]] += 1
         attestors.add(ex.check["attestor"])
-    assert set(kinds) == {"write", "portable", "v0", "translate", "combo", "extend", "fix", "logic", "jwt"}
+    assert set(kinds) == {
+        "write",
+        "portable",
+        "v0",
+        "translate",
+        "combo",
+        "extend",
+        "fix",
+        "logic",
+        "jwt",
+        "narrative",
+        "narrative-bad",
+        "narrative-good",
+    }
     assert len(attestors) >= 22
 
 

@@ -51,7 +51,8 @@ def test_gcp_iit_inputs_have_the_one_shape_v012_writes() -> None:
     """go-witness v0.12 gcp-iit panics when the token has a `google` claim (it reads `google.zone` one level
     too high), so a written attestation has no `jwt.claims.google`, a metadata-path `zone` and empty
     confidentiality/creation/licence fields; `project_id`/`project_number` come from the token's email."""
-    from witness_evals.generate.rego_inputs import bases, gcp_project_fields
+    from witness_evals.generate.rego_inputs import bases
+    from witness_evals.witness.attestors.gcp_iit import project_fields as gcp_project_fields
 
     for seed in range(40):
         for p in bases(random.Random(seed), "gcp-iit"):

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import random
 from collections import Counter
+from datetime import UTC, datetime
 
 import pytest
 
@@ -220,3 +221,51 @@ def test_output_of_an_unsigned_policy() -> None:
                    version=versions.get(), now=NOW)  # fmt: skip
     out = witness_output(res)
     assert "no signatures in dsse envelope" in out and "Verification failed" not in out
+
+
+# ----------------------------------------------------------------------------- deadlines people state
+
+
+@pytest.mark.parametrize(
+    ("kind", "ymd", "text", "expires"),
+    [
+        ("date-through", (2027, 5, 31), "2027-05-31", "2027-05-31T23:59:59Z"),
+        ("date-on", (2027, 5, 31), "2027-05-31", "2027-05-31T00:00:00Z"),
+        ("month-end", (2027, 6, 1), "the end of June 2027", "2027-06-30T23:59:59Z"),
+        ("month-end", (2028, 2, 1), "the end of February 2028", "2028-02-29T23:59:59Z"),  # leap year
+        ("month-end", (2026, 12, 1), "the end of December 2026", "2026-12-31T23:59:59Z"),
+        ("quarter-end", (2026, 3, 1), "the end of Q3 2026", "2026-09-30T23:59:59Z"),
+        ("quarter-end", (2027, 4, 1), "the end of Q4 2027", "2027-12-31T23:59:59Z"),
+        ("year-end", (2026, 1, 1), "the end of 2026", "2026-12-31T23:59:59Z"),
+        ("year-start", (2028, 1, 1), "the start of 2028", "2028-01-01T00:00:00Z"),
+        ("month-start", (2027, 3, 1), "the start of March 2027", "2027-03-01T00:00:00Z"),
+    ],
+)
+def test_deadline_conversion(kind: str, ymd: tuple[int, int, int], text: str, expires: str) -> None:
+    dl = W.deadline(kind, *ymd)
+    assert (dl.text, dl.expires, dl.kind) == (text, expires, kind)
+    assert f"`{expires}`" in dl.how and "UTC" in dl.how
+    lo, hi = dl.window
+    assert lo <= expires <= hi  # same format, so string order is time order
+    assert W.Deadline.from_json(dl.to_json()) == dl
+
+
+def test_drawn_deadlines_are_future_and_varied() -> None:
+    rng = random.Random(4)
+    dls = [W.draw_deadline(rng) for _ in range(300)]
+    assert {d.kind for d in dls} == set(W.DEADLINE_KINDS)
+    floor = W.DEADLINE_FLOOR.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert all(d.window[0] > floor and d.expires > NOW.strftime("%Y-%m-%dT%H:%M:%SZ") for d in dls)
+    assert datetime(2026, 7, 10, tzinfo=UTC) < W.DEADLINE_FLOOR  # after witness v0.12.0's release
+
+
+def test_addable_attestors_are_not_recorded_yet() -> None:
+    rng = random.Random(5)
+    seen: Counter[str] = Counter()
+    for _ in range(40):
+        pipe = W.draw_pipeline(rng, max_steps=3)
+        for s in pipe.steps:
+            for a in W.addable_attestors(pipe, s.name):
+                assert a not in s.recorded and a not in W.EXPORTABLE
+                seen[a] += 1
+    assert {"secretscan", "github"} <= set(seen)

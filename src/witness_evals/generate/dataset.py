@@ -15,7 +15,9 @@ Assembly streams: examples are written as they are accepted; what stays in memor
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib
 import itertools
 import json
 import os
@@ -162,6 +164,28 @@ def template_split(seed: int, template: str, valid: float, test: float, plan: Ma
     return plan.get(template) or split_of(seed, f"template:{template}", valid, test)
 
 
+GroupCap = Callable[[str, int], int]
+"""A family module's optional `max_per_group(group, default)`: how many paraphrases of `group` to keep when the
+dataset's cap is `default` (e.g. more for the facts people get wrong). Families without one keep `default`."""
+
+
+@functools.cache
+def _family_cap(family: str) -> GroupCap | None:
+    module = families.MODULE_OF.get(family)
+    if module is None:
+        return None
+    return cast(
+        "GroupCap | None",
+        getattr(importlib.import_module(f"{families.__name__}.{module}"), "max_per_group", None),
+    )
+
+
+def group_cap(spec: DatasetSpec, ex: Example) -> int:
+    """Paraphrases of `ex.group` to keep: `spec.max_per_group`, unless `ex`'s family declares its own cap."""
+    cap = _family_cap(ex.family)
+    return spec.max_per_group if cap is None else max(1, cap(ex.group, spec.max_per_group))
+
+
 def example_id(seed: int, index: int, ex: Example) -> str:
     return f"{ex.family}-{seed}-{index:07d}"
 
@@ -274,7 +298,7 @@ def _accept(
         return
     group = hash64(ex.group)
     state = tally.groups.get(group, 0)
-    if state >> 2 >= spec.max_per_group:
+    if state >> 2 >= group_cap(spec, ex):
         tally.group_capped += 1
         return
     if spec.split_by == "template":
@@ -439,7 +463,7 @@ def _plan(
     per_group: Counter[str] = Counter()
     for m in sample:  # count what assembly would keep: duplicates and extra paraphrases left out
         ex = m.example
-        if ex is None or per_group[ex.group] >= spec.max_per_group:
+        if ex is None or per_group[ex.group] >= group_cap(spec, ex):
             continue
         key = hash64(normalize_question(ex.question))
         if key not in seen:

@@ -236,6 +236,13 @@ class Fact:
     """Context sentences, one of which may follow (or precede) the answer."""
     commands: tuple[str, ...] = ()
     """Commands that show the fact on the user's machine (valid for the release)."""
+    answers: tuple[str, ...] = ()
+    """Per-question answers, aligned with `questions`: "" (or a missing entry) means `answer` fits that question;
+    otherwise the text answers that very question first (e.g. "No: ..." to "Does X have a --y flag?")."""
+
+    def answer_to(self, t: int) -> str:
+        """The answer to question `t`."""
+        return (self.answers[t] if t < len(self.answers) else "") or self.answer
 
 
 def _terms(require: list[list[str]], forbid: list[str] | None = None, **extra: Any) -> dict[str, Any]:

@@ -674,7 +674,432 @@ def misconception_facts(gr: cli_spec.Grammar) -> list[Fact]:
         + _versioned(gr, v)
         + _lookup(gr)
     )
-    return [
-        f if all(f.why) else Fact(f.fid, f.kind, f.questions, f.answer, f.check, (), f.commands)
-        for f in facts
-    ]
+    return sharpen(
+        [
+            f
+            if all(f.why)
+            else Fact(f.fid, f.kind, f.questions, f.answer, f.check, (), f.commands, f.answers)
+            for f in facts
+        ],
+        v,
+    )
+
+
+# --------------------------------------------------------------------------- direct answers and more questions
+
+Extra = tuple[str, str]
+"""(question, answer): "" as the answer means the fact's general answer fits the question."""
+
+
+def _sharper(v: WitnessVersion) -> dict[str, tuple[dict[int, str], tuple[Extra, ...]]]:
+    """Per fact: answers to its existing questions that the general answer does not answer head-on (by index),
+    and further questions, many pasting the error or symptom a user sees, each with the answer it needs."""
+    no_depth = (
+        "No: `witness verify` has no search-depth flag (`--search-depth` fails with `unknown flag: "
+        "--search-depth`), and a config file can't set one either. The CLI passes no depth, so the go-witness "
+        "default of three rounds applies; each round adds the back-reference digests (git `commithash`, CI "
+        "`pipelineurl`) of the steps that passed."
+    )
+    any_email = (
+        'No: an omitted or empty constraint field means the certificate must have *none* of that attribute. Only `["*"]` '
+        '(or `"*"` for `commonname`) allows any value, so a Fulcio certificate with an email SAN needs `"emails": '
+        '["*"]` or the exact address.'
+    )
+    no_partial = (
+        'No: a wildcard works only as the sole element (`["*"]`); otherwise the listed values must equal the '
+        "certificate's set exactly, so `*@example.com` is compared as a literal address and never matches. List the "
+        'exact addresses or use `["*"]`.'
+    )
+    never_exit = (
+        "No: when the wrapped command exits non-zero, the command-run attestor returns an error, `witness run` "
+        "fails and nothing is written, so a CLI attestation never carries a non-zero `exitcode`. An exit-code rule "
+        "only guards attestations made through the go-witness library with errors ignored."
+    )
+    bare = (
+        'The material predicate is a bare map `{"<path>": {"sha256": "..."}}`: `input.Materials` is undefined (the '
+        'wrapper exists only in the generated JSON schema). Read `input["go.sum"]` or iterate with `some path, '
+        "digests in input`."
+    )
+    by_digest = (
+        "It matches by digest: `witness verify -f` hashes the file and looks for statements whose subject digest "
+        "*values* equal it; subject names like `file:app` are never compared."
+    )
+    ts_file = (
+        "Paths to the TSA's CA certificate files, not URLs: verify checks the timestamp in the policy signature "
+        "against them. The URL form belongs to `--timestamp-servers` on `witness run`/`witness sign`, where witness "
+        "contacts the TSA."
+    )
+    builtin = (
+        "`command-run` is a builtin: witness adds it automatically whenever a command follows `--` "
+        "(`witness run ... -- make`), and a `command-run` entry in `-a` is only ignored with a warning."
+    )
+    pc_since = (
+        f"witness v0.10.2: `witness policy check <file>` exists in every release since then ({v.label} has it), while "
+        'v0.10.0 and v0.10.1 answer `unknown command "policy" for "witness"`. It validates a policy (JSON, expiry, '
+        "Rego modules with the v1 parser, roots and keys) without verifying anything."
+    )
+    sbom_no = (
+        f"No: `-a sbom` is registered as `{ATTESTORS['sbom'].type}`, but the attestation in the collection carries "
+        f"the type of the SBOM it found: `{SPDX_TYPE}` for SPDX JSON or `{CYCLONEDX_TYPE}` for CycloneDX JSON. "
+        "Policy types are compared as exact strings, so the step must list one of those."
+    )
+    types_list = (
+        f"k8smanifest is `{ATTESTORS['k8smanifest'].type}`, slsa is `{ATTESTORS['slsa'].type}` (with `.0`), "
+        f"vex is `{ATTESTORS['vex'].type}` (no version), link is `{ATTESTORS['link'].type}` and policyverify is "
+        f"`{ATTESTORS['policyverify'].type}`."
+    )
+    err = EMPTY_ATTESTATIONS_ERROR.format(step="release")
+    out: dict[str, tuple[dict[int, str], tuple[Extra, ...]]] = {
+        "misc/search-depth": (
+            {1: no_depth, 3: no_depth, 5: no_depth},
+            (
+                (
+                    "`witness verify --search-depth 5 ...` fails with `unknown flag: --search-depth`. How do I make "
+                    "verify search deeper?",
+                    no_depth,
+                ),
+                ("Is the number of back-reference rounds in `witness verify` configurable?", no_depth),
+                ("What search depth does `witness verify` use when I set nothing?", ""),
+                (
+                    "Does the `MAX_DEPTH` constant in witness's `cmd/verify.go` decide how far verify searches?",
+                    "No: that `MAX_DEPTH = 4` constant is unused. The CLI passes no search depth, so the go-witness "
+                    "default of three rounds applies, and no flag changes it.",
+                ),
+                ("Can I put a search depth for verify into `.witness.yaml`?", no_depth),
+                ("How many times does verify repeat its collection search for a multi-step policy?", ""),
+            ),
+        ),
+        "misc/certconstraint-omitted": (
+            {0: any_email, 3: any_email, 5: no_partial},
+            (
+                (
+                    "Verify rejects our Fulcio-signed step with `not expecting any email(s), but cert has 1 email(s)`. "
+                    "The certConstraint only sets `commonname` and `roots`. What's wrong?",
+                    any_email.replace("No: an", "The certConstraint omits `emails`, and an", 1),
+                ),
+                (
+                    'Our certConstraint has `"emails": ["*@example.com"]` and never matches the CI certificate. Why?',
+                    no_partial.replace("No: a", "Partial globs don't exist: a", 1),
+                ),
+                (
+                    'What is the difference between `"emails": []` and `"emails": ["*"]` in a certConstraint?',
+                    "",
+                ),
+                (
+                    "Do I have to list every SAN type of the certificate in a witness certConstraint?",
+                    "Yes, for every attribute the certificate has: an omitted or empty field means the certificate must "
+                    'have none of it. Use `["*"]` (or `"*"` for `commonname`) where any value is fine.',
+                ),
+                (
+                    "Is `*` allowed as a pattern inside certConstraint values?",
+                    no_partial.replace("No: a", "Only on its own: a", 1),
+                ),
+                (
+                    "A functionary's certConstraint lists only `organizations`. Which email SANs may the cert have?",
+                    "None: an omitted constraint field means the certificate must have *none* of that attribute. Set "
+                    '`"emails": ["*"]` (or the exact addresses) to allow emails.',
+                ),
+            ),
+        ),
+        "misc/exitcode-rule": (
+            {0: never_exit, 2: never_exit, 3: never_exit},
+            (
+                (
+                    "`make` exits 2 inside `witness run` and no `build.json` appears. Shouldn't witness record the "
+                    "failure?",
+                    never_exit,
+                ),
+                ("Can I attest a failing test run with witness so the policy rejects it later?", never_exit),
+                (
+                    "What values of `input.exitcode` can a `witness run` command-run attestation hold?",
+                    "Only 0: when the command fails, the command-run attestor returns an error, `witness run` fails "
+                    "and nothing is written. A non-zero `exitcode` only comes from go-witness used as a library with "
+                    "errors ignored.",
+                ),
+                (
+                    "Is a `deny` on `input.exitcode != 0` dead code for CLI-made attestations?",
+                    "For CLI attestations, effectively: they never have a non-zero exit code, because `witness run` fails and writes "
+                    "nothing when the command fails. Keep it only as a safety net for library-made attestations.",
+                ),
+                ("Does `witness run` pass through the exit code of my command when it fails?", ""),
+            ),
+        ),
+        "misc/material-bare-map": (
+            {1: bare, 3: "No: " + bare[0].lower() + bare[1:]},
+            (
+                (
+                    'My rule reads `input.Materials["go.sum"]` and it is undefined although `go.sum` is in the material '
+                    "attestation. Why?",
+                    bare,
+                ),
+                ("How do I require that `go.sum` is among a step's materials in Rego?", bare),
+                (
+                    "Is the witness material predicate a list of `{uri, digest}` entries like an in-toto link?",
+                    "No: " + bare[0].lower() + bare[1:],
+                ),
+                ("What does `input` hold when a Rego module checks the material attestation?", bare),
+                (
+                    "How do I read the sha256 of one material file in a witness Rego rule?",
+                    bare + ' The digest of one file is `input["go.sum"].sha256`.',
+                ),
+            ),
+        ),
+        "misc/subject-by-digest": (
+            {
+                0: "Yes. "
+                + by_digest
+                + " Renaming the file doesn't matter as long as its bytes are unchanged.",
+                3: "The name doesn't have to match. " + by_digest,
+                5: "It won't break it. " + by_digest,
+            },
+            (
+                (
+                    "Verify finds the attestation for `dist/app` but not for the same binary uploaded as "
+                    "`app-1.4.2-linux`. Could the name be the reason?",
+                    "Not the name: `witness verify -f` hashes the file and looks for statements whose subject "
+                    "digest *values* equal it; subject names like `file:app` are never compared. If it is not found, "
+                    "its bytes differ "
+                    "from what `witness run` recorded.",
+                ),
+                (
+                    "Does `witness verify` compare the `name` of statement subjects at all?",
+                    "It doesn't. " + by_digest,
+                ),
+                ("What does `witness verify -f` actually look up in the attestations?", by_digest),
+                (
+                    "If I verify with `-s` instead of `-f`, what value do I pass?",
+                    "The artifact's sha256 as bare lowercase hex: `-s` values are searched as digests, exactly like the "
+                    "digest `-f` computes, because subjects are matched by digest value and never by name.",
+                ),
+            ),
+        ),
+        "misc/policy-timestamp-servers": (
+            {1: "No. " + ts_file, 3: "No. " + ts_file, 4: "Because it expects a file, not a URL. " + ts_file},
+            (
+                (
+                    "I gave `witness verify --policy-timestamp-servers` the FreeTSA URL from signing and it can't load "
+                    "it. What belongs there?",
+                    ts_file,
+                ),
+                (
+                    "Does `--policy-timestamp-servers` on verify contact the timestamp authority?",
+                    "No. " + ts_file,
+                ),
+                (
+                    "Which file do I pass to verify so it trusts the timestamp in our policy signature?",
+                    ts_file,
+                ),
+                (
+                    "`--timestamp-servers` on sign takes a URL. Does `--policy-timestamp-servers` on verify too?",
+                    "No. " + ts_file,
+                ),
+            ),
+        ),
+        "misc/command-run-builtin": (
+            {0: "Yes. " + builtin, 1: "No. " + builtin, 3: builtin, 5: "None. " + builtin},
+            (
+                (
+                    "Without anything after `--`, does `witness run` record command-run?",
+                    "No: command-run is a builtin that witness adds automatically only when a command follows `--`; "
+                    "there is nothing to record otherwise.",
+                ),
+                (
+                    "Should `command-run` be in our `-a` list so the build command is attested?",
+                    "No. " + builtin,
+                ),
+                (
+                    "Witness printed a warning about `command-run` and `--attestations`. Did the run still record the "
+                    "command?",
+                    "Yes. " + builtin,
+                ),
+            ),
+        ),
+        "misc/policy-check-availability": (
+            {0: pc_since, 2: pc_since, 3: pc_since},
+            (
+                (
+                    "Our CI image ships witness v0.10.0. Can the pipeline run `witness policy check`?",
+                    'No: v0.10.0 answers `unknown command "policy" for "witness"`. `witness policy check` exists since '
+                    "witness v0.10.2, so upgrade the image.",
+                ),
+                (
+                    "What's the oldest witness release that can run `witness policy check policy.json`?",
+                    pc_since,
+                ),
+                (
+                    "Was `policy check` part of witness from the start?",
+                    'No: it arrived in witness v0.10.2; v0.10.0 and v0.10.1 answer `unknown command "policy" for '
+                    '"witness"`.',
+                ),
+            ),
+        ),
+        "misc/sbom-type": (
+            {2: sbom_no, 5: sbom_no.replace("No: `-a sbom`", "Because `-a sbom`", 1)},
+            (
+                (
+                    f"Verify reports `no collections found for step sbom`; the step requires `{ATTESTORS['sbom'].type}`. "
+                    "What's wrong?",
+                    sbom_no.replace("No: `-a sbom`", "The type: `-a sbom`", 1),
+                ),
+                ("Does the sbom attestation keep the type `witness attestors list` shows?", sbom_no),
+                ("Which type URIs can an `-a sbom` attestation have inside a collection?", ""),
+            ),
+        ),
+        "misc/type-exact": (
+            {
+                0: "No: policy types are compared as exact strings. " + types_list,
+                1: f"No: the slsa type is `{ATTESTORS['slsa'].type}`, with `.0`, and types are compared exactly. "
+                + types_list,
+                2: f"No: the k8smanifest type is `{ATTESTORS['k8smanifest'].type}`, and types are compared exactly. "
+                + types_list,
+                3: "Yes, as exact strings. " + types_list,
+            },
+            (
+                (
+                    "Our deploy step requires `https://witness.dev/attestations/k8smanifest/v0.1` and verify finds no "
+                    "collection for it. Why?",
+                    f"The version: k8smanifest records `{ATTESTORS['k8smanifest'].type}`, and policy types are compared "
+                    "as exact strings. " + types_list,
+                ),
+                (
+                    "Which witness attestation types are not `.../v0.1`?",
+                    types_list[0].upper() + types_list[1:],
+                ),
+            ),
+        ),
+        "misc/empty-attestations": (
+            {},
+            (
+                (
+                    f"Verify fails with `{err}`. What does it want?",
+                    f"`{err}` means the `release` step's `attestations` list is empty, which {v.label} refuses: every step must "
+                    "require at least one attestation type the collection really has (e.g. the material or "
+                    "command-run type). Witness v0.11 and older let an empty list pass."
+                    if v.empty_attestations_fails
+                    else "",
+                ),
+            )
+            if v.empty_attestations_fails
+            else (),
+        ),
+        "misc/artifactsfrom-overlap": (
+            {},
+            (
+                (
+                    f"Verify fails with `{NO_ARTIFACT_OVERLAP_ERROR}` for our test step. Nothing has a mismatched digest. "
+                    "Why?",
+                    "",
+                ),
+            )
+            if v.artifacts_need_overlap
+            else (),
+        ),
+    }
+    replaces = (
+        "No: `-a/--attestations` replaces its default (`environment,git`) instead of adding to it, so list them: "
+        "`-a environment,git,slsa`. `product` and `material` are recorded either way."
+    )
+    out["misc/a-replaces-defaults"] = ({2: replaces, 5: replaces}, ())
+    out["misc/always-run"] = (
+        {
+            5: "No: `product` and `material` are always recorded, and `command-run` is added whenever a command "
+            "follows `--`. Only `environment` and `git` depend on `-a` (its default)."
+        },
+        (),
+    )
+    for name in ("link", "slsa", "sbom"):
+        sel = (
+            f"No: `--attestor-{name}-export` only configures the {name} attestor; it has no effect unless `{name}` is "
+            "selected with `-a` (and `-a` replaces the defaults, so list those too):\n\n```bash\n"
+            f"witness run -s build -k key.pem -a environment,git,{name} --attestor-{name}-export -o build.json -- "
+            f"{PRODUCT_READERS[name][1] if name in PRODUCT_READERS else 'make'}\n```"
+        )
+        out[f"misc/export-needs-selection/{name}"] = ({1: sel, 4: sel}, ())
+        gone = (
+            f"No: exporting takes {name} out of the collection; it is signed as its own statement in "
+            f"`<outfile>-{name}.json`, so a step that lists its type cannot pass on that collection."
+        )
+        out[f"misc/export-not-in-collection/{name}"] = ({2: gone, 4: gone}, ())
+    globs = (
+        "No: the include/exclude globs only decide which products become **subjects** of the statement (what "
+        "`witness verify` can find it by); the product attestation still lists every file the command created "
+        "or changed."
+    )
+    out["misc/product-glob-subjects"] = ({0: globs, 4: globs}, ())
+    set_only = (
+        "No: `deny` must be a set (or array) of strings, one per violation; witness rejects a string, boolean or "
+        "object with `invalid data from rego at data.<package>.deny, expected []interface{} but got <type>`. Write "
+        "`deny contains msg if { ... }` (with `import rego.v1`) or `deny[msg] { ... }`."
+    )
+    out["misc/deny-is-a-set"] = ({0: set_only, 3: set_only, 4: set_only}, ())
+    out["misc/no-vsa-output"] = (
+        {
+            0: "No: `witness verify` produces the policyverify attestation (`https://slsa.dev/verification_summary/v1`) "
+            "only internally and neither signs nor writes it; the result is the exit code and the log."
+        },
+        (),
+    )
+    out["misc/a-accepts-types"] = (
+        {
+            1: "Yes: `-a` accepts an attestor's name or its predicate type URI, so the slsa type selects the slsa "
+            "attestor; an unknown value fails with `failed to create attestor: attestor not found: <value>`."
+        },
+        (),
+    )
+    if v.zero_step_fails:
+        zero = (
+            f"In {v.label} it fails: a policy without steps never passes (it would prove nothing), and verify ends "
+            "with `failed to verify policy: policy verification failed`. Witness v0.11 and older passed it vacuously."
+        )
+        out["misc/zero-steps"] = (
+            {4: zero},
+            (
+                (
+                    'Our placeholder policy (`"steps": {}`) suddenly fails `witness verify` with `failed to verify '
+                    "policy: policy verification failed` after upgrading. Why?",
+                    zero.replace(f"In {v.label} it fails:", f"Since the upgrade to {v.label} it fails:", 1),
+                ),
+                ("Did the handling of step-less policies change between witness releases?", zero),
+            ),
+        )
+    if v.dotwitness_error:
+        out["misc/dot-witness-yaml"] = (
+            {
+                4: f"Only through `-c/--config` since witness v0.11 (including {v.label}): witness reads the file that flag names, and a "
+                f"`.witness.yaml` in the current directory without `-c` makes every command fail with "
+                f"`{DOTWITNESS_ERROR}`. Only witness v0.10.x read it by default."
+            },
+            (
+                (
+                    f"After upgrading, every witness command fails with `{DOTWITNESS_ERROR}`. What changed?",
+                    f"Since witness v0.11 (including {v.label}) a `.witness.yaml` in the current directory is no "
+                    "longer read implicitly: pass it with `-c`, e.g. `witness -c .witness.yaml run ...`, or remove "
+                    "it. witness v0.10.x read it by default.",
+                ),
+            ),
+        )
+    if not v.passphrase_flag:
+        out["misc/key-passphrase"] = (
+            {
+                2: f"No, not in {v.label}: `--signer-file-key-passphrase` existed only in witness v0.10.x. Use "
+                "`--signer-file-key-passphrase-path <file>` (the passphrase on one line) or the "
+                "`WITNESS_KEY_PASSPHRASE` environment variable."
+            },
+            (),
+        )
+    return out
+
+
+def sharpen(facts: list[Fact], v: WitnessVersion) -> list[Fact]:
+    """`facts` with the direct answers and further questions of `_sharper`."""
+    more = _sharper(v)
+    out = []
+    for f in facts:
+        if f.fid not in more:
+            out.append(f)
+            continue
+        fixed, extra = more[f.fid]
+        answers = [fixed.get(i, "") for i in range(len(f.questions))] + [a for _, a in extra]
+        questions = (*f.questions, *(q for q, _ in extra))
+        out.append(Fact(f.fid, f.kind, questions, f.answer, f.check, f.why, f.commands, tuple(answers)))
+    return out

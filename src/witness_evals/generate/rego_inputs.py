@@ -46,48 +46,11 @@ def trim(name: str, pred: Any) -> Any:
         mapping = pred["Envelope"]["mapping"]
         keep = [k for k in mapping if "/.git" not in k][:6]
         pred["Envelope"]["mapping"] = {k: mapping[k] for k in keep}
-    elif name == "gcp-iit":
-        pred = gcp_v012(pred)
     elif name == "k8smanifest":
         pred["recordeddocs"] = (pred.get("recordeddocs") or [])[:2]
         nodes = (pred.get("clusterinfo") or {}).get("nodes")
         if isinstance(nodes, dict):
             pred["clusterinfo"]["nodes"] = dict(list(nodes.items())[:1])
-    return pred
-
-
-def gcp_project_fields(email: str) -> tuple[str, str]:
-    """`project_id`, `project_number` as go-witness v0.12 `parseJWTProjectInfo` derives them from the email.
-
-    It takes the first label of the email's domain, splits it at `-`, and returns the last piece as
-    the "project id" and the rest as the "project number" (so neither holds the real value).
-    """
-    if email.count("@") != 1:
-        return "", ""
-    parts = email.split("@")[1].split(".")[0].split("-")
-    return parts[-1], "-".join(parts[:-1])
-
-
-def gcp_v012(pred: Any) -> Any:
-    """The one gcp-iit shape go-witness v0.12 can write: the workload-identity path.
-
-    v0.12 `Attest` reads `project_id`, `zone`, ... directly under the token's `google` claim, but a
-    `format=full` token nests them under `google.compute_engine` (and types some as numbers), so the
-    type assertions panic whenever the claim exists. An attestation is only written when the token
-    has no `google` claim: `zone`, `instance_id`, `instance_hostname` and the `cluster_*` fields
-    come from the metadata server (`zone` is `projects/<number>/zones/<zone>`), `project_id` and
-    `project_number` are parsed from the token's `email`, and the confidentiality, creation time
-    and licence fields stay empty.
-    """
-    claims = pred["jwt"]["claims"]
-    engine = (claims.pop("google", None) or {}).get("compute_engine") or {}
-    project = engine.get("project_id") or "build-project"
-    if claims.get("email", "").endswith("@developer.gserviceaccount.com"):
-        claims["email"] = f"witness-ci@{project}.iam.gserviceaccount.com"
-    pred["project_id"], pred["project_number"] = gcp_project_fields(claims.get("email", ""))
-    pred["instance_creation_timestamp"] = ""
-    pred["instance_confidentiality"] = ""
-    pred["licence_id"] = None
     return pred
 
 

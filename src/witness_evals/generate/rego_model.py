@@ -75,6 +75,9 @@ class Req:
     bugs: tuple[Bug, ...] = ()
     extra_pass: tuple[Mut, ...] = ()
     """More compliant inputs: each applied to good(bases[0]) (e.g. the other allowed value)."""
+    story: tuple[str, ...] = ()
+    """The need in a user's own words (what went wrong, the team's convention), each stating every value
+    the module uses and never the predicate path; a narrative request picks one."""
 
     def type_uri(self) -> str:
         return self.att_type or get(self.attestor).type
@@ -298,7 +301,12 @@ def can_combine(a: Req, b: Req) -> bool:
 def combine(a: Req, b: Req) -> Req:
     """One module enforcing both requirements (same attestor, disjoint fields)."""
     assert can_combine(a, b), (a.key, b.key)
-    notes = " ".join(n for n in (a.note, b.note) if n)
+    if a.note and a.note in b.note:
+        notes = b.note
+    elif b.note in a.note:
+        notes = a.note
+    else:  # the same caveat (e.g. gitlab's jwt note) is said once
+        notes = " ".join(n for n in (a.note, b.note) if n)
     return replace(
         a,
         rid=f"{a.rid}+{b.rid}",
@@ -318,4 +326,5 @@ def combine(a: Req, b: Req) -> Req:
         note=notes,
         paths=a.paths + b.paths,
         bugs=(),
+        story=(),
     )

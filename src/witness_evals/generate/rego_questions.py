@@ -242,6 +242,30 @@ JWT: tuple[str, ...] = (
     "Write Rego for the jwt attestor: {rule}.",
 )
 
+NARRATIVE: tuple[str, ...] = (
+    "{story}\n\nHow do I get `witness verify` to catch this?",
+    "{story} What would the policy check look like?",
+    "Context: {story} Can a witness policy enforce that? If so, show me the module.",
+    "{story} I'd like verification to refuse such builds from now on.",
+    "Trying to close a gap in our pipeline. {story}",
+    "{story} We sign our witness policies already; what do I add to them?",
+    "Quick one. {story} Rego?",
+)
+NARRATIVE_BAD: tuple[str, ...] = (
+    "{story}\n\nThis is the relevant part of the attestation from the run that should have failed:\n\n"
+    "```json\n{excerpt}\n```\n\nWhat should I add to the policy?",
+    "{story} Here is what witness recorded for the bad run (trimmed):\n\n```json\n{excerpt}\n```",
+    "```json\n{excerpt}\n```\n\nThat's from the attestation of a build that got through. {story} How do I "
+    "write the check?",
+    "{story}\n\nExcerpt of the offending attestation, in case it helps:\n\n```json\n{excerpt}\n```",
+)
+NARRATIVE_GOOD: tuple[str, ...] = (
+    "{story}\n\nFor reference, this is part of a normal attestation from that step:\n\n```json\n{excerpt}"
+    "\n```\n\nWhat Rego do I need?",
+    "{story} A good run's attestation looks like this (cut down):\n\n```json\n{excerpt}\n```",
+    "```json\n{excerpt}\n```\n\nThat's an excerpt of what witness records for us today. {story}",
+)
+
 INTENTS: dict[str, tuple[str, ...]] = {
     "write": WRITE,
     "portable": PORTABLE,
@@ -252,6 +276,7 @@ INTENTS: dict[str, tuple[str, ...]] = {
     "fix": FIX_SYNTAX,
     "logic": FIX_LOGIC,
     "jwt": JWT,
+    "narrative": NARRATIVE,
 }
 
 

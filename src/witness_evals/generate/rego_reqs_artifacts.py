@@ -14,7 +14,20 @@ from typing import Any
 
 from witness_evals.generate.phrasing import pick
 from witness_evals.generate.rego_inputs import bases, scenario_bases
-from witness_evals.generate.rego_model import Bug, Mut, Req, Rule, chain, delp, edit, md_list, q, rset, setp
+from witness_evals.generate.rego_model import (
+    Bug,
+    Mut,
+    Req,
+    Rule,
+    chain,
+    delp,
+    edit,
+    md_list,
+    q,
+    rarr,
+    rset,
+    setp,
+)
 from witness_evals.witness.attestors.sbom import CYCLONEDX_TYPE, SPDX_TYPE
 from witness_evals.witness.digests import sha256_hex
 
@@ -62,6 +75,10 @@ def prod_has(rng: random.Random) -> Req:
                 "the bare map, so `input.Products` is undefined and every attestation is denied.",
             ),
         ),
+        story=(
+            f"The step sometimes exits 0 without writing `{want}` and we only notice downstream. Verification "
+            f"should fail when `{want}` is not among the files the step produced.",
+        ),
     )
 
 
@@ -97,6 +114,11 @@ def prod_no_suffix(rng: random.Random) -> Req:
         bad_desc=(f"a run that produced `{path}`", f"a run that produced `leak{sfx}`"),
         touches=frozenset({"<keys>"}),
         paths=(("input[path]", "iterates over product paths (bare map)"),),
+        story=(
+            f"Security wants a tripwire for key material: if a build step produces any `*{sfx}` file (at any "
+            "depth), the release must not verify. Files in the checkout don't matter, only what the step "
+            "produced.",
+        ),
     )
 
 
@@ -164,6 +186,10 @@ def prod_under_dir(rng: random.Random) -> Req:
                 f"without the trailing `/`, `{d.rstrip('/')}-old/app` also starts with `{d.rstrip('/')}`.",
             ),
         ),
+        story=(
+            f"Our build is supposed to write its outputs under `{d}` only. A debug log and an old folder next to "
+            f"it got recorded and published last time. Any product outside `{d}` should fail verification.",
+        ),
     )
 
 
@@ -200,6 +226,11 @@ def prod_checksums(rng: random.Random) -> Req:
         bad_desc=(f"`{tar}` without its checksum file",),
         touches=frozenset({"<keys>"}),
         paths=(('input["<path>"]', "a product's `{mime_type, digest}` (bare map keyed by path)"),),
+        story=(
+            "Every tarball we publish must have a `.sha256` file next to it (`<name>.tar.gz.sha256`). A release "
+            "went out without one and the downstream installer failed. The packaging step should not verify if "
+            "any tarball lacks its checksum file.",
+        ),
     )
 
 
@@ -500,6 +531,11 @@ def k8s_pinned(rng: random.Random) -> Req:
         touches=frozenset({"recordeddocs.images"}),
         paths=(
             ("input.recordeddocs[_].recordedimages[_].reference", "each image reference in the manifests"),
+        ),
+        story=(
+            f"For production we only deploy images by digest (`{repo}@sha256:...`); tags can be moved. The "
+            "deploy step records the manifests it applies. Anything that references an image by tag must fail "
+            "verification.",
         ),
     )
 
@@ -1516,11 +1552,205 @@ def link_material(rng: random.Random) -> Req:
     )
 
 
+def prod_name_pattern(rng: random.Random) -> Req:
+    scen, base = scenario_bases(rng, "product", step_kind="package")
+    project, version = scen[0].project, scen[0].version
+    pattern = (
+        f"^dist/{project}_[0-9]+\\.[0-9]+\\.[0-9]+_(linux|darwin|windows)_(amd64|arm64)\\.(tar\\.gz|zip)$"
+    )
+
+    def dist(*names: str) -> Mut:
+        def run(p: Any) -> None:
+            p.clear()
+            for n in names:
+                mime = "application/zip" if n.endswith(".zip") else "application/gzip"
+                p[n] = _file(n, "text/plain; charset=utf-8" if n.endswith(".txt") else mime)
+
+        return edit(run)
+
+    archive = f"dist/{project}_{version}_linux_amd64.tar.gz"
+    good = (archive, f"dist/{project}_{version}_darwin_arm64.tar.gz", "dist/checksums.txt")
+    return Req(
+        attestor="product",
+        rid="name-pattern",
+        param=project,
+        rule=f"every product must be `dist/checksums.txt` or a release archive named "
+        f"`dist/{project}_<X.Y.Z>_<linux|darwin|windows>_<amd64|arm64>.<tar.gz|zip>`",
+        ask=f"reject the step if it produced any file other than `dist/checksums.txt` and archives named "
+        f"`dist/{project}_<version>_<os>_<arch>.tar.gz` (or `.zip`)",
+        control=f"Release outputs SHALL be limited to `dist/checksums.txt` and archives following the "
+        f"`{project}_<version>_<os>_<arch>` naming scheme.",
+        package="product.names",
+        consts=(f"archive_name := `{pattern}`",),
+        rules=(Rule(("input[path]", "not expected_name(path)"), 'sprintf("unexpected product %v", [path])'),),
+        helpers=(
+            ("expected_name(path)", ('path == "dist/checksums.txt"',)),
+            ("expected_name(path)", ("regex.match(archive_name, path)",)),
+        ),
+        fields="The product predicate is a bare map keyed by path (relative to the working directory), so "
+        "`input[path]` iterates over every product; two `expected_name` bodies make an OR.",
+        bases=base,
+        good=dist(*good),
+        extra_pass=(dist(f"dist/{project}_{version}_windows_amd64.zip", "dist/checksums.txt"),),
+        bads=(
+            dist(*good, "dist/debug.log"),
+            dist(archive, f"dist/{project}_latest_linux_amd64.tar.gz"),
+            dist(archive, f"dist/{project}_{version}_linux_amd64.tar.gz.bak"),
+            dist(archive, f"build/{project}_{version}_linux_amd64.tar.gz"),
+        ),
+        bad_desc=(
+            "a stray `dist/debug.log`",
+            "an archive versioned `latest`",
+            "a `.tar.gz.bak` leftover",
+            "an archive outside `dist/`",
+        ),
+        touches=frozenset({"<keys>"}),
+        paths=(("input[path]", "iterates over product paths (bare map)"),),
+        bugs=(
+            Bug(
+                "unanchored",
+                f"archive_name := `{pattern}`",
+                f"archive_name := `{pattern.rstrip('$')}`",
+                "without `$` a name such as `....tar.gz.bak` still matches; anchor the end of the pattern.",
+            ),
+        ),
+        story=(
+            f"Our packaging step should only ever emit `dist/checksums.txt` plus archives named like "
+            f"`dist/{project}_{version}_linux_amd64.tar.gz` (any X.Y.Z version, linux/darwin/windows, "
+            "amd64/arm64, `.tar.gz` or `.zip`). Last release also published a `.bak` file and a debug log. "
+            "Anything else the step produced should make verification fail.",
+        ),
+    )
+
+
+def prod_required_set(rng: random.Random) -> Req:
+    scen, base = scenario_bases(rng, "product", step_kind="package")
+    project, version = scen[0].project, scen[0].version
+    extra = pick(rng, (f"dist/{project}.spdx.json", f"dist/{project}.cdx.json", "dist/SHA256SUMS.sig"))
+    required = sorted({f"dist/{project}-{version}.tar.gz", "dist/SHA256SUMS", extra})
+    missing = pick(rng, required)
+
+    def present(p: Any) -> None:
+        for r in required:
+            p[r] = _file(r, "application/gzip" if r.endswith(".tar.gz") else "text/plain; charset=utf-8")
+
+    return Req(
+        attestor="product",
+        rid="required-set",
+        param="|".join(required),
+        rule=f"the step's products must include all of {md_list(required, 'and')}",
+        ask=f"make verification fail unless the step produced {md_list(required, 'and')}",
+        control=f"Each release SHALL include {', '.join(required)}.",
+        package="product.required_set",
+        consts=(f"required_products := {rarr(required)}",),
+        rules=(Rule(("f := required_products[_]", "not input[f]"), 'sprintf("%v was not produced", [f])'),),
+        fields="The product predicate is a bare map keyed by path, so each required file is looked up as "
+        "`input[f]` (no `Products` wrapper).",
+        bases=base,
+        good=edit(present),
+        bads=(delp(missing), edit(lambda p: p.clear())),
+        bad_desc=(f"a run without `{missing}`", "a run with no products"),
+        touches=frozenset({"<keys>"}),
+        paths=(('input["<path>"]', "a product's `{mime_type, digest}` (bare map keyed by path)"),),
+        story=(
+            f"A release went out without `{missing}` because the step silently skipped it. The release step "
+            f"must produce {md_list(required, 'and')}; if any of them is missing, the release must not verify.",
+        ),
+    )
+
+
+def k8s_tag_or_digest(rng: random.Random) -> Req:
+    scen, base = scenario_bases(rng, "k8smanifest", step_kind="deploy")
+    repo = scen[0].image.rsplit(":", 1)[0].split("@")[0]
+    name = repo.rsplit("/", 1)[-1]
+    registry = f"harbor.{pick(rng, ('vandelay', 'soylent', 'cyberdyne', 'oscorp', 'nakatomi'))}.net:8443"
+    port_repo = f"{registry}/{name}"
+    return Req(
+        attestor="k8smanifest",
+        rid="tag-or-digest",
+        param="tag|digest",
+        rule="every image in the recorded manifests must carry a digest (`@sha256:`) or an explicit tag other "
+        "than `latest` (a registry port is not a tag)",
+        ask="reject deployments whose images are untagged or use `:latest` (a digest or a real version tag is fine)",
+        control="Deployed workloads SHALL reference images by digest or by an immutable version tag, never "
+        "`latest` or no tag.",
+        package="k8s.image_refs",
+        rules=(
+            Rule(
+                (
+                    ("doc := input.recordeddocs[_]", "some doc in input.recordeddocs"),
+                    ("img := doc.recordedimages[_]", "some img in doc.recordedimages"),
+                    "not versioned(img.reference)",
+                ),
+                'sprintf("%v %v uses %v without a version tag or digest", [doc.kind, doc.name, img.reference])',
+            ),
+        ),
+        helpers=(
+            ("versioned(ref)", ('contains(ref, "@sha256:")',)),
+            (
+                "versioned(ref)",
+                (
+                    'not contains(ref, "@")',
+                    'segments := split(ref, "/")',
+                    "last := segments[count(segments) - 1]",
+                    'parts := split(last, ":")',
+                    "count(parts) == 2",
+                    'parts[1] != "latest"',
+                ),
+            ),
+        ),
+        fields="`input.recordeddocs[_].recordedimages[_].reference` is each image reference found in a "
+        "recorded manifest; the tag is looked for only in the last `/` segment, because a `:` earlier belongs "
+        "to a registry port.",
+        bases=base,
+        good=_images(f"{repo}:{scen[0].version}"),
+        extra_pass=(
+            _images(f"{repo}@sha256:{scen[0].image_digest}"),
+            _images(
+                f"{port_repo}:{scen[0].version}", f"{repo}:{scen[0].version}@sha256:{scen[0].image_digest}"
+            ),
+        ),
+        bads=(
+            _images(f"{repo}:latest"),
+            _images(repo),
+            _images(f"{repo}:{scen[0].version}", port_repo),
+        ),
+        bad_desc=("an image tagged `latest`", "an untagged image", f"an untagged `{port_repo}` sidecar"),
+        touches=frozenset({"recordeddocs.images"}),
+        paths=(
+            ("input.recordeddocs[_].recordedimages[_].reference", "each image reference in the manifests"),
+        ),
+        bugs=(
+            Bug(
+                "port-colon",
+                "last := segments[count(segments) - 1]",
+                "last := ref",
+                f"splitting the whole reference at `:` treats the registry port of `{port_repo}` as a tag; "
+                "only the last `/` segment can hold the tag.",
+            ),
+        ),
+        story=(
+            f"Our deploy step applies manifests under witness. I want every workload image in them pinned to "
+            f"something meaningful: `{repo}:{scen[0].version}` or a digest is fine, `{repo}` with no tag or "
+            f"`:latest` is not. Careful, our internal registry `{registry}` has a port, so "
+            "a colon alone doesn't mean there's a tag.",
+        ),
+    )
+
+
 MAKERS: dict[str, tuple[Maker, ...]] = {
-    "product": (prod_has, prod_no_suffix, prod_mime, prod_under_dir, prod_checksums),
+    "product": (
+        prod_has,
+        prod_no_suffix,
+        prod_mime,
+        prod_under_dir,
+        prod_checksums,
+        prod_name_pattern,
+        prod_required_set,
+    ),
     "oci": (oci_no_latest, oci_tag, oci_max_layers, oci_registry),
     "docker": (docker_latest, docker_registry, docker_base_images),
-    "k8smanifest": (k8s_pinned, k8s_namespace, k8s_kinds, k8s_replicas, k8s_dry_run),
+    "k8smanifest": (k8s_pinned, k8s_namespace, k8s_kinds, k8s_replicas, k8s_dry_run, k8s_tag_or_digest),
     "sbom": (spdx_name, spdx_creator, spdx_no_gpl, spdx_version, cdx_name, cdx_version, cdx_banned_purl),
     "sarif": (sarif_no_errors, sarif_tool, sarif_max_warnings),
     "secretscan": (ss_clean, ss_testdata, ss_entropy),

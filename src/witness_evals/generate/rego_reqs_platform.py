@@ -12,8 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 from witness_evals.generate.phrasing import pick
-from witness_evals.generate.rego_inputs import bases, gcp_project_fields, scenario_bases
+from witness_evals.generate.rego_inputs import bases, scenario_bases
 from witness_evals.generate.rego_model import Bug, Mut, Req, Rule, chain, edit, md_list, q, rarr, rset, setp
+from witness_evals.witness.attestors import gcp_iit
 
 Maker = Callable[[random.Random], Req]
 
@@ -75,6 +76,11 @@ def gh_ref(rng: random.Random) -> Req:
                 f"the `ref` claim is the full ref `{ref}`, never the short name `{want}`.",
             ),
         ),
+        story=(
+            f"Our release workflow can be started from any branch through the Actions UI, and someone ran it "
+            f"from `{wrong[0]}`. Only runs for `{want}` (ref `{ref}`) should be able to produce release "
+            "attestations that verify.",
+        ),
     )
 
 
@@ -120,6 +126,10 @@ def gh_repo(rng: random.Random) -> Req:
                 "`owner/name`.",
             ),
         ),
+        story=(
+            f"A copy of our workflow in another repository produced an artifact that looked like ours. Builds "
+            f"must come from GitHub Actions runs of `{slug}` and no other repository, forks included.",
+        ),
     )
 
 
@@ -148,6 +158,10 @@ def gh_event(rng: random.Random) -> Req:
         bad_desc=("a `pull_request` run", "a `pull_request_target` run"),
         touches=frozenset({"jwt.event_name"}),
         paths=(("input.jwt.claims.event_name", "the event that triggered the workflow"),),
+        story=(
+            f"Our release workflow should only ever run because of {md_list(list(allowed))}. A `pull_request` "
+            "run once produced something that ended up in the registry. Other triggers must fail verification.",
+        ),
     )
 
 
@@ -210,6 +224,11 @@ def gh_hosted(rng: random.Random) -> Req:
                 "`x != v` is undefined when the claim is missing, so a token without `runner_environment` is "
                 "never denied; `not x == v` is true in that case.",
             ),
+        ),
+        story=(
+            "We only trust GitHub's own hosted runners for releases; a self-hosted box someone registered "
+            "picked up the release job last month. Anything whose runner environment isn't `github-hosted` "
+            "should be rejected.",
         ),
     )
 
@@ -283,6 +302,10 @@ def gh_tag_release(rng: random.Random) -> Req:
                 "checking only the `refs/tags/` prefix lets any tag through (`nightly`, `v1.8.0-rc1`).",
             ),
         ),
+        story=(
+            "Releases are published by pushing a `vMAJOR.MINOR.PATCH` tag, which starts the workflow. Runs for "
+            "branches, or for tags such as `v2.0.0-beta` or `nightly`, must not produce anything that verifies.",
+        ),
     )
 
 
@@ -322,6 +345,10 @@ def gh_reusable_workflow(rng: random.Random) -> Req:
                 "input.jwt.claims.job_workflow_ref",
                 "`owner/repo/path@ref` of the workflow that defined the job",
             ),
+        ),
+        story=(
+            f"All our repositories are supposed to build releases through the central reusable workflow "
+            f"`{want}`. Some teams copy-pasted it and changed it. Only runs of the central workflow should verify.",
         ),
     )
 
@@ -418,6 +445,10 @@ def gl_ref(rng: random.Random) -> Req:
         touches=frozenset({"jwt.ref"}),
         note=GL_JWT_NOTE,
         paths=(("input.jwt.claims.ref", "the branch or tag name of the pipeline"),),
+        story=(
+            f"In GitLab, anyone with developer access can run the release job on their branch. Only pipelines "
+            f"for `{want}` should produce attestations that pass verification.",
+        ),
     )
 
 
@@ -447,6 +478,10 @@ def gl_project(rng: random.Random) -> Req:
         touches=frozenset({"jwt.project_path", "jwt.namespace_path"}),
         note=GL_JWT_NOTE + " On GitLab 17+ compare `input.projecturl` (from `CI_PROJECT_URL`) instead.",
         paths=(("input.jwt.claims.project_path", "`group/project` of the pipeline"),),
+        story=(
+            f"A fork of our GitLab project ran the same pipeline and produced an identical-looking artifact. "
+            f"Only pipelines of `{slug}` may count.",
+        ),
     )
 
 
@@ -497,6 +532,10 @@ def gl_stage(rng: random.Random) -> Req:
         bad_desc=("a job in the `test` stage", "a job in the `deploy` stage"),
         touches=frozenset({"jobstage"}),
         paths=(("input.jobstage", "the job's stage (`CI_JOB_STAGE`)"),),
+        story=(
+            f"The attestation we verify for releases must come from a job in the `{want}` stage of our "
+            "`.gitlab-ci.yml`; jobs from other stages (tests, linters) shouldn't be usable for that step.",
+        ),
     )
 
 
@@ -524,6 +563,10 @@ def gl_image_digest(rng: random.Random) -> Req:
         bad_desc=(f"image `{image}`", f"image `{image.split(':')[0]}:latest`"),
         touches=frozenset({"jobimage"}),
         paths=(("input.jobimage", "the job's container image (`CI_JOB_IMAGE`)"),),
+        story=(
+            f"Our GitLab jobs use `image: {image}`, and that tag moved under us once. I'd like verification to "
+            "fail whenever the job ran in an image that wasn't pinned by a `@sha256:` digest.",
+        ),
     )
 
 
@@ -586,6 +629,10 @@ def jk_node(rng: random.Random) -> Req:
         bad_desc=("a build on the controller",),
         touches=frozenset({"nodename"}),
         paths=(("input.nodename", "the Jenkins node that ran the build (`NODE_NAME`)"),),
+        story=(
+            "Builds must never run on the Jenkins controller itself, only on agents (we had a job with no "
+            "agent label that quietly ran on the controller). Reject anything built on the `built-in` node.",
+        ),
     )
 
 
@@ -647,6 +694,11 @@ def jk_folder(rng: random.Random) -> Req:
                 f"not startswith(input.jobname, {q(folder)})",
                 f"without the trailing `/` the prefix also matches `{folder}-old/...`.",
             ),
+        ),
+        story=(
+            f"On our Jenkins, only jobs inside the `{folder}` folder (job names `{folder}/...`) are locked down "
+            "(restricted config, approved credentials). A release built by a job outside that folder must not "
+            "verify.",
         ),
     )
 
@@ -726,6 +778,10 @@ def aws_region(rng: random.Random) -> Req:
         bad_desc=(f"an instance in `{other}`",),
         touches=frozenset({"region", "availabilityZone"}),
         paths=(("input.region", "the AWS region of the instance"),),
+        story=(
+            f"Data-residency rules say our release builders run in {md_list(allowed)} only. A builder in "
+            f"`{other}` produced an artifact by mistake; that should fail verification.",
+        ),
     )
 
 
@@ -975,7 +1031,7 @@ def _gsa(email: str) -> Mut:
 
     def change(p: Any) -> None:
         p["jwt"]["claims"]["email"] = email
-        p["project_id"], p["project_number"] = gcp_project_fields(email)
+        p["project_id"], p["project_number"] = gcp_iit.project_fields(email)
 
     return edit(change)
 

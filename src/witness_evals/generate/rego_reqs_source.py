@@ -7,6 +7,7 @@ predicates (REFERENCE §1.4 field names); see `rego_model` for how inputs follow
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Callable
 from typing import Any
@@ -85,6 +86,12 @@ def git_branch(rng: random.Random) -> Req:
                 "full refs are in `input.refs`.",
             ),
         ),
+        story=(
+            f"Twice this year somebody kicked off the release job from a topic branch (`{wrong[0]}` the last "
+            f"time) and the artifacts went out. Releases may only be built from `{want}`.",
+            f"Our rule is simple: anything we ship is built from `{want}`. A build from `{wrong[1]}` or any "
+            "other branch, or from a detached checkout, should not verify.",
+        ),
     )
 
 
@@ -142,6 +149,11 @@ def git_branch_glob(rng: random.Random) -> Req:
                 "the match at the start and keep it to one path level.",
             ),
         ),
+        story=(
+            f"We build from `{main}` and from release branches named `{prefix}<version>` (like "
+            f"`{prefix}2.3`). A branch such as `feature/{prefix}2.3` or `{prefix}2.3/wip` must not count as a "
+            "release branch, and neither should anything else.",
+        ),
     )
 
 
@@ -195,13 +207,18 @@ def git_clean(rng: random.Random) -> Req:
                 "`added` slip through; compare against the allowed states instead.",
             ),
         ),
+        story=(
+            "One of our release binaries contained a local edit that was never committed. I want builds rejected "
+            "when tracked files were modified, staged, deleted or renamed at build time. Untracked junk that "
+            "the runner drops into the workspace is fine and must not fail the build.",
+        ),
     )
 
 
 def git_author_domain(rng: random.Random) -> Req:
-    org = pick(rng, ("acme", "globex", "initech", "hooli", "tyrell", "wayne-ent"))
+    org = pick(rng, _ORGS)
     domain = f"{org}.{pick(rng, ('com', 'io', 'dev'))}"
-    handle = pick(rng, ("alice.martin", "dmitri", "hana.sato", "glima", "farah"))
+    handle = pick(rng, ("alice.martin", "dmitri", "n.okoye", "pvargas", "farah"))
     return Req(
         attestor="git",
         rid="author-domain",
@@ -234,6 +251,13 @@ def git_author_domain(rng: random.Random) -> Req:
                 f"not endswith(input.authoremail, {q(domain)})",
                 f"without the `@`, an address at `not{domain}` also ends with `{domain}`.",
             ),
+        ),
+        story=(
+            f"Only employees may author code that reaches production, and every employee commits as "
+            f"`<name>@{domain}`. Contributions from personal addresses have to be re-authored by a maintainer "
+            f"first. Make sure a look-alike such as `@not{domain}` doesn't slip through.",
+            f"Our compliance team needs every production build to trace back to a commit written by someone "
+            f"with an `@{domain}` address (for example `{handle}@{domain}`).",
         ),
     )
 
@@ -276,6 +300,10 @@ def git_remote(rng: random.Random) -> Req:
                 "`input.remotes[_] != x` is true as soon as *one* remote differs, and false when the list is "
                 "empty; keep the helper that is true when some remote matches and deny on `not remote_ok`.",
             ),
+        ),
+        story=(
+            f"A contractor built a release from their own fork and it looked legitimate. Our canonical "
+            f"repository is `{want}`; the checkout a build uses has to have that remote.",
         ),
     )
 
@@ -325,12 +353,14 @@ def git_semver_tag(rng: random.Random) -> Req:
             tags("nightly"),
             tags(f"v{version.rsplit('.', 1)[0]}"),
             tags(f"release-{version}"),
+            tags(f"v{version}-rc.1"),
         ),
         bad_desc=(
             "an untagged commit",
             "a commit tagged only `nightly`",
             f"a commit tagged `v{version.rsplit('.', 1)[0]}`",
             f"a commit tagged `release-{version}`",
+            f"a commit tagged only with the release candidate `v{version}-rc.1`",
         ),
         touches=frozenset({"tags"}),
         paths=(("input.tags[_].name", "the name of each tag on the commit"),),
@@ -343,32 +373,88 @@ def git_semver_tag(rng: random.Random) -> Req:
                 "anchor it with `^...$` and require all three numbers.",
             ),
         ),
+        story=(
+            f"Releases are cut by tagging the commit `vMAJOR.MINOR.PATCH` (our latest is `v{version}`). People "
+            "keep triggering the release job on untagged commits or on commits that only carry a nightly tag. "
+            "The build has to fail verification unless the commit has a proper release tag; other tags next to "
+            "it are fine.",
+        ),
     )
+
+
+_SIGNATURES = {
+    "pgp": "-----BEGIN PGP SIGNATURE-----\n\niHUEABYKAB0WIQR2\n-----END PGP SIGNATURE-----\n",
+    "ssh": "-----BEGIN SSH SIGNATURE-----\nU1NIU0lHAAAAAQAAADMAAAAL\n-----END SSH SIGNATURE-----\n",
+    "x509": "-----BEGIN SIGNED MESSAGE-----\nMIIEJQYJKoZIhvcNAQcCoIIEFjCC\n-----END SIGNED MESSAGE-----\n",
+}
+_SIGNED_KINDS = {
+    "any": ("-----BEGIN ", "a signature of any kind (GPG, SSH or x509/gitsign)", ("pgp", "ssh", "x509"), ()),
+    "pgp": ("-----BEGIN PGP SIGNATURE-----", "a GPG (PGP) signature", ("pgp",), ("ssh",)),
+    "ssh": ("-----BEGIN SSH SIGNATURE-----", "an SSH signature", ("ssh",), ("pgp",)),
+}
 
 
 def git_signed(rng: random.Random) -> Req:
     base = bases(rng, "git")
-    pgp = "-----BEGIN PGP SIGNATURE-----\n\niHUEABYKAB0WIQR2\n-----END PGP SIGNATURE-----\n"
-    ssh = "-----BEGIN SSH SIGNATURE-----\nU1NIU0lHAAAAAQAAADMAAAAL\n-----END SSH SIGNATURE-----\n"
+    kind = pick(rng, ("any", "any", "pgp", "ssh"))
+    armor, what, ok, wrong = _SIGNED_KINDS[kind]
+    tag_only = setp(
+        "tags",
+        value=[
+            {
+                "name": "v1.0.0",
+                "taggername": "Release Bot",
+                "taggeremail": "release-bot@example.com",
+                "when": "2025-06-02T09:00:00Z",
+                "pgpsignature": _SIGNATURES["pgp"],
+                "message": "Release v1.0.0\n",
+            }
+        ],
+    )
     return Req(
         attestor="git",
         rid="signed",
-        param="signature",
-        rule="the built commit must carry a signature (GPG or SSH)",
-        ask="reject builds of unsigned commits",
-        control="Only signed commits SHALL be built for release.",
+        param=kind,
+        rule=f"the built commit must carry {what}",
+        ask="reject builds of unsigned commits" + ("" if kind == "any" else f" (only {what} counts)"),
+        control="Only signed commits SHALL be built for release."
+        + (
+            ""
+            if kind == "any"
+            else f" Commit signatures SHALL be {what.removeprefix('a ').removeprefix('an ')}s."
+        ),
         package="git.signed",
-        rules=(Rule(("not signed",), q("the commit is not signed")),),
-        helpers=(("signed", ('startswith(input.signature, "-----BEGIN ")',)),),
-        fields="`input.signature` holds the commit's armored signature text (PGP or SSH) and is omitted for "
-        "an unsigned commit. Witness records it but does not check it cryptographically.",
+        rules=(
+            Rule(("not signed",), q("the commit is not signed" + ("" if kind == "any" else f" with {what}"))),
+        ),
+        helpers=(("signed", (f"startswith(input.signature, {q(armor)})",)),),
+        fields="`input.signature` holds the commit's armored signature text (PGP, SSH or x509) and is omitted for "
+        "an unsigned commit; a signed tag does not count (that is `input.tags[_].pgpsignature`). Witness records "
+        "the signature but does not check it cryptographically.",
         bases=base,
-        good=setp("signature", value=pgp),
-        extra_pass=(setp("signature", value=ssh),),
-        bads=(delp("signature"),),
-        bad_desc=("an unsigned commit",),
-        touches=frozenset({"signature"}),
+        good=setp("signature", value=_SIGNATURES[ok[0]]),
+        extra_pass=tuple(setp("signature", value=_SIGNATURES[k]) for k in ok[1:]),
+        bads=(
+            delp("signature"),
+            chain(delp("signature"), tag_only),
+            *(setp("signature", value=_SIGNATURES[k]) for k in wrong),
+        ),
+        bad_desc=(
+            "an unsigned commit",
+            "an unsigned commit under a signed tag",
+            *(f"a commit with a {k.upper()} signature" for k in wrong),
+        ),
+        touches=frozenset({"signature", "tags"}),
         paths=(("input.signature", "the commit's armored GPG/SSH signature, if any"),),
+        story=(
+            "Branch protection requires signed commits, but admins can bypass it. As a second line of defence "
+            "I'd like verification to fail when the commit that was built has no signature. Checking the "
+            "signature cryptographically isn't needed, only that there is one"
+            + ("." if kind == "any" else f", and it must be {what}."),
+            "We sign every commit"
+            + (" (some people use GPG, others SSH keys)" if kind == "any" else f" with {what}")
+            + ". A build of an unsigned commit (a signed tag on top of it doesn't help) should not verify.",
+        ),
     )
 
 
@@ -401,6 +487,11 @@ def git_no_merge(rng: random.Random) -> Req:
                 "count(input.parenthashes) > 2",
                 "`> 2` only catches octopus merges; an ordinary merge commit has exactly two parents.",
             ),
+        ),
+        story=(
+            "We keep a linear history on the release branch and squash everything. A merge commit slipped in "
+            "through an admin override and got built. From now on, a build of a merge commit must fail "
+            "verification.",
         ),
     )
 
@@ -462,6 +553,11 @@ def git_ticket(rng: random.Random) -> Req:
         bad_desc=("a message without a ticket", "a message mentioning the ticket only at the end"),
         touches=frozenset({"commitmessage"}),
         paths=(("input.commitmessage", "the commit message"),),
+        story=(
+            f"Every commit we build must start with its `{key}-<number>` ticket id (e.g. `{key}-812: ...`), so "
+            "auditors can map changes to approvals. A commit message that only mentions the ticket at the end "
+            "doesn't count.",
+        ),
     )
 
 
@@ -510,6 +606,10 @@ def cmd_prefix(rng: random.Random) -> Req:
                 "`input.cmd[1]`.",
             ),
         ),
+        story=(
+            f"The build step is supposed to run `{p0} {p1}` directly. Someone wrapped it in a shell script and "
+            f"someone else ran `{' '.join(other)}` instead. I want verification to check what was actually run.",
+        ),
     )
 
 
@@ -551,6 +651,10 @@ def cmd_no_download(rng: random.Random) -> Req:
                 f"comparing whole arguments with `==` misses `{tool}` inside a `bash -c` script; search each "
                 "argument with `contains`.",
             ),
+        ),
+        story=(
+            f"We found a build step that fetched an installer with `{tool}` and piped it into a shell. The rule "
+            f"now: the recorded command must not use `{tool}` anywhere, including inside `bash -c` strings.",
         ),
     )
 
@@ -622,12 +726,28 @@ def cmd_forbidden_flags(rng: random.Random) -> Req:
         bad_desc=(f"`{' '.join([*badcmd, flags[0]])}`", f"`{' '.join([*badcmd, flags[1]])}`"),
         touches=frozenset({"cmd"}),
         paths=(("input.cmd[_]", "each argument of the command"),),
+        story=(
+            f"People keep adding {md_list(flags)} to the `{tool}` command to get a build out faster. The policy "
+            "should reject the step if either of them appears in the command that was run.",
+        ),
     )
 
 
 def cmd_exact(rng: random.Random) -> Req:
     want = pick(
-        rng, (["make", "release"], ["npm", "run", "build"], ["go", "build", "./..."], ["just", "dist"])
+        rng,
+        (
+            ["make", "release"],
+            ["npm", "run", "build"],
+            ["go", "build", "./..."],
+            ["just", "dist"],
+            ["cargo", "build", "--release", "--locked"],
+            ["mvn", "-B", "package"],
+            ["./gradlew", "assemble"],
+            ["python", "-m", "build"],
+            ["goreleaser", "release", "--clean"],
+            ["pnpm", "build"],
+        ),
     )
     return Req(
         attestor="command-run",
@@ -642,10 +762,21 @@ def cmd_exact(rng: random.Random) -> Req:
         "the length.",
         bases=bases(rng, "command-run"),
         good=_cmd(want),
-        bads=(_cmd([*want, "SKIP_TESTS=1"]), _cmd(want[:1])),
-        bad_desc=(f"`{' '.join([*want, 'SKIP_TESTS=1'])}`", f"`{want[0]}` alone"),
+        bads=(_cmd([*want, "SKIP_TESTS=1"]), _cmd(want[:1]), _cmd(["sh", "-c", " ".join(want)])),
+        bad_desc=(
+            f"`{' '.join([*want, 'SKIP_TESTS=1'])}`",
+            f"`{want[0]}` alone",
+            f'`sh -c "{" ".join(want)}"`',
+        ),
         touches=frozenset({"cmd"}),
         paths=(("input.cmd", "the argv array of the command after `--`"),),
+        story=(
+            f"Our release step runs `{' '.join(want)}` and nothing else. Someone once appended extra arguments "
+            "to skip a check, and another time it ran through a `sh -c` wrapper. Verification should only accept "
+            "that exact command.",
+            f"I want the policy to pin the command of the release step to `{' '.join(want)}`: no extra arguments, "
+            "no other target, no shell wrapper.",
+        ),
     )
 
 
@@ -669,6 +800,11 @@ def cmd_exitcode(rng: random.Random) -> Req:
         "this rule only fires for attestations made through the go-witness library with errors ignored; it "
         "is a harmless safety net.",
         paths=(("input.exitcode", "the command's exit status"),),
+        story=(
+            "We embed witness as a library in our build tool and I'm not sure a failed command stops the "
+            "attestation from being written. To be safe, the policy should reject any step whose command did "
+            "not exit with status 0.",
+        ),
     )
 
 
@@ -701,6 +837,10 @@ def env_set(rng: random.Random) -> Req:
         bad_desc=(f"a run without `{var}`",),
         touches=frozenset({f"variables.{var}"}),
         paths=(("input.variables", "a map from environment variable name to value"),),
+        story=(
+            f"Release builds must come from CI, never from a laptop. Our CI always sets `{var}`. Can the policy "
+            "reject builds where it wasn't set?",
+        ),
     )
 
 
@@ -710,6 +850,9 @@ _FORBIDDEN_VARS = (
     ("DYLD_INSERT_LIBRARIES", "/tmp/libhook.dylib"),
     ("BASH_ENV", "/tmp/.bashrc"),
     ("LD_LIBRARY_PATH", "/tmp/lib"),
+    ("GIT_SSL_NO_VERIFY", "true"),
+    ("NODE_TLS_REJECT_UNAUTHORIZED", "0"),
+    ("PYTHONPATH", "/tmp/site"),
 )
 
 
@@ -740,14 +883,33 @@ def env_unset(rng: random.Random) -> Req:
                 f'comparing with `""` lets `{var}=` (empty) through, and that is still set; test for the key.',
             ),
         ),
+        story=(
+            f"There is no legitimate reason for `{var}` to be set on our builders; it's a classic way to hook "
+            "the toolchain. If it is present at all (even empty) the build should fail verification.",
+            f"Hardening task: builds whose environment defines `{var}` (for instance `{var}={value}`) must be "
+            "rejected. Being set to an empty string counts as set.",
+        ),
     )
 
 
 _EXPECTED_VARS = {
-    "go": (("CGO_ENABLED", "0", "1"), ("GOFLAGS", "-mod=readonly", "-mod=mod")),
-    "node": (("NODE_ENV", "production", "development"),),
-    "python": (("PYTHONDONTWRITEBYTECODE", "1", "0"), ("PIP_NO_CACHE_DIR", "1", "0")),
+    "go": (
+        ("CGO_ENABLED", "0", "1"),
+        ("GOFLAGS", "-mod=readonly", "-mod=mod"),
+        ("GOPROXY", "https://proxy.golang.org", "direct"),
+        ("GOTOOLCHAIN", "local", "auto"),
+    ),
+    "node": (
+        ("NODE_ENV", "production", "development"),
+        ("NPM_CONFIG_REGISTRY", "https://registry.npmjs.org/", "http://localhost:4873/"),
+    ),
+    "python": (
+        ("PYTHONDONTWRITEBYTECODE", "1", "0"),
+        ("PIP_NO_CACHE_DIR", "1", "0"),
+        ("PIP_INDEX_URL", "https://pypi.org/simple", "https://pypi.example-mirror.net/simple"),
+    ),
     "java": (("MAVEN_OPTS", "-Xmx1g", "-Xmx4g -Dmaven.test.skip=true"),),
+    "rust": (("CARGO_INCREMENTAL", "0", "1"), ("RUSTFLAGS", "-D warnings", "-A warnings")),
 }
 
 
@@ -771,6 +933,10 @@ def env_equals(rng: random.Random) -> Req:
         bad_desc=(f"`{var}={wrong}`", f"a run without `{var}`"),
         touches=frozenset({f"variables.{var}"}),
         paths=(("input.variables", "a map from environment variable name to value"),),
+        story=(
+            f"Our builds must run with `{var}={want}`. A developer changed it to `{wrong}` in a pipeline to work "
+            "around an issue and it went unnoticed for weeks. A run where it's missing is just as bad.",
+        ),
     )
 
 
@@ -799,6 +965,10 @@ def env_os(rng: random.Random) -> Req:
                 "`os` holds Go's lowercase GOOS value (`linux`), so comparing with `Linux` denies every Linux run.",
             ),
         ),
+        story=(
+            "We produce release binaries only on Linux build hosts; a macOS build once went out by accident and "
+            "behaved differently. Builds made on any other OS should fail verification.",
+        ),
     )
 
 
@@ -820,6 +990,10 @@ def env_not_root(rng: random.Random) -> Req:
         bad_desc=("a run as `root`",),
         touches=frozenset({"username", "variables.USER", "variables.HOME"}),
         paths=(("input.username", "the user that ran the step"),),
+        story=(
+            f"Our runners use an unprivileged `{user}` account. A misconfigured runner executed the build as "
+            "root for a week. I want any build that ran as root to fail verification.",
+        ),
     )
 
 
@@ -853,6 +1027,10 @@ def env_hostname(rng: random.Random) -> Req:
                 f"not contains(input.hostname, {q(prefix)})",
                 f"`contains` accepts `{prefix}` anywhere in the name (e.g. `old-{prefix}17`); match at the start.",
             ),
+        ),
+        story=(
+            f"All of our managed runners have hostnames starting with `{prefix}`. Builds from anywhere else "
+            "(developer laptops, rogue machines) should be rejected.",
         ),
     )
 
@@ -944,6 +1122,11 @@ def mat_lockfile(rng: random.Random) -> Req:
         bad_desc=(f"a checkout without `{lock}`", f"a checkout with only `examples/{lock}`"),
         touches=frozenset({lock, f"examples/{lock}"}),
         paths=(('input["<path>"]', "the DigestSet of a material file (bare map keyed by path)"),),
+        story=(
+            f"We had a build with no `{lock}` at the repository root and it happily resolved whatever versions "
+            f"it liked. The build step should be rejected if `{lock}` wasn't there when it started; a copy in a "
+            "subfolder like `examples/` doesn't count.",
+        ),
     )
 
 
@@ -1008,6 +1191,10 @@ def mat_no_suffix(rng: random.Random) -> Req:
         bad_desc=(f"a checkout containing `{leak}`",),
         touches=frozenset({f"*{sfx}"}),
         paths=(("input[path]", "iterates over material paths (bare map)"),),
+        story=(
+            f"A `*{sfx}` file once got committed and ended up in a build workspace. I'd like a tripwire: if any "
+            f"`*{sfx}` file is in the checkout when the step starts, verification fails.",
+        ),
     )
 
 
@@ -1041,6 +1228,10 @@ def lock_has(rng: random.Random) -> Req:
         bad_desc=("an empty lockfiles list", f"only a `{other}`"),
         touches=frozenset({"lockfiles"}),
         paths=(("input.lockfiles", "the list of lock files found, each `{filename, content, digest}`"),),
+        story=(
+            f"Our security team requires that every install step is locked, and for this project that means "
+            f"`{lock}`. If the attestation shows no `{lock}` (or only a `{other}`), the step should fail.",
+        ),
     )
 
 
@@ -1538,6 +1729,628 @@ def syspkg_version(rng: random.Random) -> Req:
     )
 
 
+_ORGS = ("vandelay", "soylent", "cyberdyne", "oscorp", "aperture", "gringotts", "nakatomi", "monarch")
+
+
+def git_committer_domain(rng: random.Random) -> Req:
+    org = pick(rng, _ORGS)
+    domain = f"{org}.{pick(rng, ('com', 'io', 'dev', 'net'))}"
+    handle = pick(rng, ("ops-bot", "release.eng", "kim.lee", "r.ortega", "build"))
+    return Req(
+        attestor="git",
+        rid="committer-domain",
+        param=domain,
+        rule=f"the commit's committer email must be an `@{domain}` address",
+        ask=f"only accept commits whose committer uses an `@{domain}` email address",
+        control=f"Commits SHALL be committed (not only authored) under the corporate `@{domain}` domain.",
+        package="git.committer_domain",
+        rules=(
+            Rule(
+                (f"not endswith(input.committeremail, {q('@' + domain)})",),
+                'sprintf("committer %v is not an @' + domain + ' address", [input.committeremail])',
+            ),
+        ),
+        fields="`input.committeremail` is the committer's email (`input.authoremail` is the author's); the two "
+        "differ for cherry-picks, rebases and commits made through a hosting platform's web UI, which uses "
+        "`noreply@github.com` as committer on GitHub.",
+        bases=bases(rng, "git"),
+        good=setp("committeremail", value=f"{handle}@{domain}"),
+        bads=(
+            setp("committeremail", value="noreply@github.com"),
+            setp("committeremail", value=f"{handle}@{domain}.mail-relay.net"),
+            setp("committeremail", value=f"{handle}@gmail.com"),
+        ),
+        bad_desc=(
+            "a commit made with GitHub's web UI",
+            f"a committer at `{domain}.mail-relay.net`",
+            "a committer with a gmail address",
+        ),
+        touches=frozenset({"committeremail"}),
+        paths=(("input.committeremail", "the committer's email address"),),
+        bugs=(
+            Bug(
+                "contains",
+                f"not endswith(input.committeremail, {q('@' + domain)})",
+                f"not contains(input.committeremail, {q(domain)})",
+                f"`contains` also accepts `{handle}@{domain}.mail-relay.net`; the address has to end with "
+                f"`@{domain}`.",
+            ),
+        ),
+        story=(
+            f"Our merge policy says only the release engineers (all on `@{domain}` addresses) may land commits "
+            "on the release line; authors can be anyone, including outside contributors. Last month a build "
+            "ran on a commit someone had pushed from a personal account. I want the verification to fail "
+            f"whenever the person who committed isn't an `@{domain}` address.",
+            f"We rebase contributor patches ourselves before building, so the committer is always one of us "
+            f"(`@{domain}`), while the author stays the contributor. A build of a commit whose committer is "
+            "somebody else means the process was skipped and should be rejected.",
+        ),
+    )
+
+
+def git_remote_org(rng: random.Random) -> Req:
+    scen, base = scenario_bases(rng, "git")
+    org, project = pick(rng, _ORGS), scen[0].project
+    https, ssh = f"https://github.com/{org}/", f"git@github.com:{org}/"
+    fork = pick(rng, _FORKS)
+    return Req(
+        attestor="git",
+        rid="remote-org",
+        param=org,
+        rule=f"every remote of the checkout must be a repository of the `{org}` GitHub organisation "
+        f"(`{https}...` or `{ssh}...`), and there must be at least one",
+        ask=f"reject checkouts that have no remote or any remote outside the `{org}` GitHub organisation "
+        f"(https `{https}...` and ssh `{ssh}...` both count)",
+        control=f"Builds SHALL only be made from checkouts of repositories owned by the `{org}` organisation.",
+        package="git.remote_org",
+        consts=(f"org_prefixes := {rarr([https, ssh])}",),
+        rules=(
+            Rule(("not has_remote",), q("the checkout has no remote")),
+            Rule(
+                ("url := input.remotes[_]", "not org_remote(url)"),
+                f'sprintf("remote %v is outside the {org} organisation", [url])',
+            ),
+        ),
+        helpers=(
+            ("has_remote", ("input.remotes[_]",)),
+            ("org_remote(url)", ("prefix := org_prefixes[_]", "startswith(url, prefix)")),
+        ),
+        fields="`input.remotes` lists the remote URLs of the checkout as git has them (https or scp-like ssh "
+        "form), and is absent when the clone has none; the prefixes end with `/` so an organisation whose "
+        f"name merely starts with `{org}` does not match.",
+        bases=base,
+        good=setp("remotes", value=[f"{https}{project}.git"]),
+        extra_pass=(
+            setp("remotes", value=[f"{ssh}{project}.git"]),
+            setp("remotes", value=[f"{https}{project}.git", f"{ssh}{project}-tools.git"]),
+        ),
+        bads=(
+            setp("remotes", value=[f"https://github.com/{fork}/{project}.git"]),
+            setp("remotes", value=[f"https://github.com/{org}-archive/{project}.git"]),
+            setp("remotes", value=[f"{https}{project}.git", f"git@github.com:{fork}/{project}.git"]),
+            delp("remotes"),
+        ),
+        bad_desc=(
+            f"a checkout of `{fork}/{project}`",
+            f"a checkout of `{org}-archive/{project}`",
+            f"a checkout with a second remote in `{fork}`",
+            "a checkout without any remote",
+        ),
+        touches=frozenset({"remotes"}),
+        paths=(("input.remotes[_]", "each remote URL of the checkout"),),
+        bugs=(
+            Bug(
+                "no-slash",
+                f"org_prefixes := {rarr([https, ssh])}",
+                f"org_prefixes := {rarr([https.rstrip('/'), ssh.rstrip('/')])}",
+                f"without the trailing `/` the prefix `{https.rstrip('/')}` also matches "
+                f"`https://github.com/{org}-archive/...`, another organisation.",
+            ),
+        ),
+        story=(
+            f"Somebody ran our release job on a clone of their own fork of `{project}`; the attestation looked "
+            f"perfectly normal. Everything we ship lives in the `{org}` organisation on GitHub. Some runners "
+            f"clone over https (`{https}{project}.git`), others over ssh (`{ssh}{project}.git`). Every remote "
+            "the checkout has must point into that organisation, and a checkout with no remote at all is not "
+            "acceptable either.",
+            f"We want proof that builds come from our own org's repos (`{org}` on GitHub), not from forks. Our "
+            f"clones use `{https}<repo>.git` or `{ssh}<repo>.git`. If any remote points elsewhere, or there is "
+            "no remote, the build should be rejected.",
+        ),
+    )
+
+
+def git_tree_pristine(rng: random.Random) -> Req:
+    stray = pick(rng, ("notes.txt", ".env.local", "scratch/patch.diff", "debug.out"))
+    changed = pick(rng, ("main.go", "src/app.py", "pkg/server/server.go", "Makefile", "package.json"))
+    return Req(
+        attestor="git",
+        rid="clean-strict",
+        param="status-empty",
+        rule="the work tree must be completely clean: no modified, staged, deleted or even untracked file",
+        ask="reject any build whose checkout had anything in `git status`, untracked files included",
+        control="Release builds SHALL be made from a pristine checkout (empty `git status`).",
+        package="git.pristine",
+        rules=(
+            Rule(
+                (("st := input.status[path]", "some path, st in input.status"),),
+                'sprintf("%v is not clean (staging: %v, worktree: %v)", [path, st.staging, st.worktree])',
+            ),
+        ),
+        fields="`input.status` maps every path that is not clean to `{staging, worktree}` (`modified`, "
+        "`added`, `deleted`, `untracked`, ...); it is absent for a clean checkout, so any entry at all is a "
+        "violation.",
+        bases=bases(rng, "git"),
+        good=delp("status"),
+        bads=(
+            setp("status", value={stray: {"staging": "untracked", "worktree": "untracked"}}),
+            setp("status", value={changed: {"staging": "unmodified", "worktree": "modified"}}),
+            setp("status", value={changed: {"staging": "deleted", "worktree": "unmodified"}}),
+        ),
+        bad_desc=(f"an untracked `{stray}`", f"a modified `{changed}`", f"a staged deletion of `{changed}`"),
+        touches=frozenset({"status"}),
+        paths=(("input.status", "a map from each unclean path to its `staging`/`worktree` state"),),
+        story=(
+            f"A release once shipped with a stray `{stray}` baked into the archive because the runner reused "
+            "a dirty workspace. From now on the checkout has to be spotless when the build starts: nothing "
+            "modified, nothing staged, and no untracked files either.",
+            f"Reproducibility requirement from our auditors: the build must start from exactly the committed "
+            f"tree. If `git status` would show anything at all (a changed `{changed}`, an untracked file, a "
+            "staged delete), verification should fail.",
+        ),
+    )
+
+
+_ALLOWED_BRANCH_SETS = (
+    ("main", "develop"),
+    ("main", "staging", "production"),
+    ("master", "release/3.2"),
+    ("trunk", "stable"),
+    ("main", "release/2025.10", "release/2025.11"),
+)
+
+
+def git_branch_allowlist(rng: random.Random) -> Req:
+    allowed = list(pick(rng, _ALLOWED_BRANCH_SETS))
+    wrong = pick(rng, ("feature/login", "fix/cve-patch", "dependabot/npm/lodash-4.17.21", "wip"))
+    return Req(
+        attestor="git",
+        rid="branch-allowlist",
+        param=",".join(allowed),
+        rule=f"the branch must be one of {md_list(allowed)}",
+        ask=f"only accept builds from the branches {md_list(allowed, 'and')}",
+        control=f"Builds SHALL originate from an approved branch ({', '.join(allowed)}).",
+        package="git.branch_allowlist",
+        consts=(f"allowed_branches := {rset(allowed)}",),
+        rules=(
+            Rule(
+                ('branch := object.get(input, "branch", "")', "not allowed_branches[branch]"),
+                'sprintf("branch %q is not an approved branch", [branch])',
+            ),
+        ),
+        fields="`input.branch` is the short name of the checked-out branch (the literal `HEAD` on a detached "
+        "checkout); a set lookup `allowed_branches[branch]` is the allow-list test.",
+        note=DETACHED_NOTE,
+        bases=bases(rng, "git"),
+        good=setp("branch", value=allowed[0]),
+        extra_pass=tuple(setp("branch", value=b) for b in allowed[1:]),
+        bads=(
+            setp("branch", value=wrong),
+            setp("branch", value=f"{allowed[0]}-backup"),
+            setp("branch", value="HEAD"),
+        ),
+        bad_desc=(
+            f"a build from `{wrong}`",
+            f"a build from `{allowed[0]}-backup`",
+            "a detached-HEAD checkout",
+        ),
+        touches=frozenset({"branch"}),
+        paths=(("input.branch", "the short name of the checked-out branch"),),
+        story=(
+            f"Only {md_list(allowed, 'and')} are allowed to produce artifacts that leave the building. We "
+            f"found a build that came from `{wrong}` in our registry last week. Can the policy reject any other "
+            "branch?",
+            f"Branch discipline: builds from {md_list(allowed)} are fine, anything else (feature branches, "
+            "bot branches, detached checkouts) must fail verification.",
+        ),
+    )
+
+
+_FETCH_URLS = (
+    "https://get.example-tools.io/install.sh",
+    "https://downloads.example.org/cli/latest/cli-linux-amd64",
+    "https://raw.githubusercontent.com/someone/scripts/main/setup.sh",
+)
+
+
+def cmd_no_fetch(rng: random.Random) -> Req:
+    url = pick(rng, _FETCH_URLS)
+    build = pick(
+        rng, (["make", "build"], ["go", "build", "./..."], ["npm", "run", "build"], ["cargo", "build"])
+    )
+    return Req(
+        attestor="command-run",
+        rid="no-fetch",
+        param="curl,wget",
+        rule="the attested command must not run `curl` or `wget`, as the program or inside a shell script "
+        "(a word merely containing those letters is fine)",
+        ask="reject steps whose command downloads anything with `curl` or `wget`, including inside a "
+        "`bash -c` script",
+        control="Build steps SHALL NOT fetch code or tools from the network with `curl` or `wget`.",
+        package="commandrun.nofetch",
+        consts=("fetch_tool := `(^|[^A-Za-z0-9_.-])(curl|wget)([^A-Za-z0-9_.-]|$)`",),
+        rules=(
+            Rule(
+                ("arg := input.cmd[_]", "regex.match(fetch_tool, arg)"),
+                'sprintf("command downloads with curl/wget: %v", [arg])',
+            ),
+        ),
+        fields="`input.cmd` is the argv array after `--`; a `bash -c` script is one element, so every element "
+        "is searched, and the pattern needs a non-word character (or the string's edge) around the tool name so "
+        "`/usr/bin/curl` matches while `curling` does not.",
+        bases=bases(rng, "command-run"),
+        good=_cmd(build),
+        extra_pass=(
+            _cmd(["bash", "-c", f"{' '.join(build)} && ./scripts/curling-stats.sh"]),
+            _cmd(["sh", "-c", "sha256sum -c checksums.txt"]),
+        ),
+        bads=(
+            _cmd(["curl", "-fsSLO", url]),
+            _cmd(["bash", "-c", f"wget -qO- {url} | sh && {' '.join(build)}"]),
+            _cmd(["/usr/bin/curl", "-o", "tool", url]),
+            _cmd(["sh", "-c", f"{' '.join(build)};curl -sL {url} -o x"]),
+        ),
+        bad_desc=(
+            f"`curl -fsSLO {url}`",
+            "a `bash -c` script that pipes `wget` into `sh`",
+            "`/usr/bin/curl` called by path",
+            "a `sh -c` script ending in a `curl` download",
+        ),
+        touches=frozenset({"cmd"}),
+        paths=(("input.cmd[_]", "each argument of the command"),),
+        bugs=(
+            Bug(
+                "program-only",
+                "arg := input.cmd[_]",
+                "arg := input.cmd[0]",
+                "only the program (`input.cmd[0]`) is looked at, so a download inside a `bash -c` script "
+                "passes; search every element.",
+            ),
+        ),
+        story=(
+            f"Every build step of ours is supposed to be hermetic: tools come from the image, not from the "
+            f"internet. Someone recently added a `wget ... | sh` to a `bash -c` wrapper and nobody noticed. "
+            f"Whenever the recorded command uses `curl` or `wget` (even buried in a shell script or called as "
+            f"`/usr/bin/curl`), verification should fail. Our build runs `{' '.join(build)}`.",
+            "Our supply-chain rule: no downloads during the build. I'd like the check to look at the exact "
+            "command witness recorded and refuse it if `curl` or `wget` shows up anywhere in it, including "
+            "`sh -c` scripts.",
+        ),
+    )
+
+
+_RUNNER_VARS = (
+    ("github", "RUNNER_ENVIRONMENT", "github-hosted", "self-hosted", "GitHub-hosted runners"),
+    ("github", "RUNNER_OS", "Linux", "macOS", "Linux runners"),
+    ("github", "RUNNER_ARCH", "X64", "ARM64", "x64 runners"),
+    ("gitlab", "CI_SERVER_HOST", "gitlab.com", "gitlab.staging.example.net", "jobs from gitlab.com"),
+    ("gitlab", "CI_RUNNER_EXECUTABLE_ARCH", "linux/amd64", "linux/arm64", "linux/amd64 runners"),
+)
+
+
+def env_runner(rng: random.Random) -> Req:
+    ci, var, want, wrong, who = pick(rng, _RUNNER_VARS)
+    base = bases(rng, "environment", ci=ci)
+    return Req(
+        attestor="environment",
+        rid="runner-var",
+        param=f"{var}={want}",
+        rule=f"the CI variable `{var}` must be exactly `{want}` (missing counts as a violation)",
+        ask=f"only accept builds from {who}, i.e. `{var}` is `{want}`",
+        control=f"Release builds SHALL run on {who} (`{var}={want}`).",
+        package="environment.runner",
+        rules=(
+            Rule(
+                (f"not input.variables[{q(var)}] == {q(want)}",),
+                f'sprintf("{var} is %q, expected {want}", [object.get(input.variables, {q(var)}, "(unset)")])',
+            ),
+        ),
+        fields=f"`input.variables` maps each environment variable of the step to its value (a string), so the "
+        f'runner variable is `input.variables["{var}"]`; `not ... == ...` also fires when it is missing.',
+        bases=base,
+        good=_var(var, want),
+        bads=(_var(var, wrong), _var(var, None)),
+        bad_desc=(f"`{var}={wrong}`", f"a run without `{var}`"),
+        touches=frozenset({f"variables.{var}"}),
+        paths=((f'input.variables["{var}"]', f"the `{var}` value the CI system set"),),
+        bugs=(
+            Bug(
+                "neq-missing",
+                f"not input.variables[{q(var)}] == {q(want)}",
+                f"input.variables[{q(var)}] != {q(want)}",
+                f"`!=` is undefined when `{var}` is missing, so a run outside that CI passes; "
+                f"`not ... == {q(want)}` denies it.",
+            ),
+        ),
+        story=(
+            f"We only trust {who} for release builds. The CI sets `{var}` to `{want}` there and to something "
+            f"else (`{wrong}`, say) elsewhere. Can verification refuse anything that didn't run there, "
+            "including runs where the variable isn't there at all?",
+            f"Someone registered their own machine as a runner and it picked up our release job. Going forward "
+            f"only {who} count: `{var}` has to be `{want}` when the step runs.",
+        ),
+    )
+
+
+_FLAG_VARS = (
+    ("GITHUB_ACTIONS", "true", "false", "github"),
+    ("GITLAB_CI", "true", "false", "gitlab"),
+    ("CI", "true", "false", "github"),
+    ("CARGO_NET_OFFLINE", "true", "false", ""),
+    ("NPM_CONFIG_IGNORE_SCRIPTS", "true", "false", ""),
+    ("DOCKER_BUILDKIT", "1", "0", ""),
+)
+
+
+def env_flag_string(rng: random.Random) -> Req:
+    var, want, off, ci = pick(rng, _FLAG_VARS)
+    base = bases(rng, "environment", ci=ci) if ci else bases(rng, "environment")
+    literal = "true" if want == "true" else "1"
+    return Req(
+        attestor="environment",
+        rid="flag-string",
+        param=f"{var}={want}",
+        rule=f"`{var}` must be set to `{want}` in the build environment",
+        ask=f"require `{var}={want}` when the step runs",
+        control=f"Builds SHALL run with `{var}` enabled (`{want}`).",
+        package="environment.flag",
+        rules=(Rule((f"not input.variables[{q(var)}] == {q(want)}",), q(f"{var} is not {want}")),),
+        fields=f'`input.variables` holds every value as a string, so the comparison is with `"{want}"`: the '
+        f"boolean or number `{literal}` never equals it.",
+        note=f'Environment values are strings: `input.variables["{var}"] == {literal}` (without quotes) is '
+        "never true, so such a rule either denies every run or none.",
+        bases=base,
+        good=_var(var, want),
+        bads=(_var(var, off), _var(var, None)),
+        bad_desc=(f"`{var}={off}`", f"a run without `{var}`"),
+        touches=frozenset({f"variables.{var}"}),
+        paths=(("input.variables", "a map from environment variable name to its string value"),),
+        bugs=(
+            Bug(
+                "bool-vs-string",
+                f"not input.variables[{q(var)}] == {q(want)}",
+                f"not input.variables[{q(var)}] == {literal}",
+                f'environment values are strings: `"{want}"` is a string, `{literal}` without quotes is a '
+                f"{'boolean' if want == 'true' else 'number'}, and the two are never equal, so every run is "
+                "denied. Compare with the quoted string.",
+            ),
+        ),
+        story=(
+            f"Our builds are meant to run with `{var}={want}`. I tried a rule comparing it with {literal} and "
+            "now every single build fails verification, even the good ones. What should the check be?",
+            f"We need proof that `{var}` was `{want}` during the build (someone switched it to `{off}` to get "
+            "a release out quicker). A run where it is missing must fail too.",
+        ),
+    )
+
+
+def env_hostname_regex(rng: random.Random) -> Req:
+    org = pick(rng, _ORGS)
+    prefix = pick(rng, ("build", "ci", "runner"))
+    domain = f"{org}.internal"
+    escaped = domain.replace(".", "\\.")
+    pattern = f"^{prefix}-[0-9]+\\.ci\\.{escaped}$"
+    good_host = f"{prefix}-{rng.randint(2, 60)}.ci.{domain}"
+    return Req(
+        attestor="environment",
+        rid="hostname-regex",
+        param=pattern,
+        rule=f"the build host's name must be `{prefix}-<number>.ci.{domain}` (regex `{pattern}`)",
+        ask=f"only accept builds from hosts named `{prefix}-<number>.ci.{domain}`",
+        control=f"Builds SHALL run on managed hosts named `{prefix}-<n>.ci.{domain}`.",
+        package="environment.hostname",
+        rules=(
+            Rule(
+                (f"not regex.match(`{pattern}`, input.hostname)",),
+                'sprintf("build host %v is not a managed runner", [input.hostname])',
+            ),
+        ),
+        fields="`input.hostname` is the hostname of the machine that ran `witness run`; the regex is anchored "
+        "at both ends so a look-alike suffix or prefix does not match.",
+        bases=bases(rng, "environment"),
+        good=setp("hostname", value=good_host),
+        bads=(
+            setp("hostname", value=f"{good_host}.attacker.net"),
+            setp("hostname", value=f"{prefix}-dev.ci.{domain}"),
+            setp("hostname", value="laptop-marta"),
+        ),
+        bad_desc=(f"`{good_host}.attacker.net`", f"`{prefix}-dev.ci.{domain}`", "a laptop"),
+        touches=frozenset({"hostname"}),
+        paths=(("input.hostname", "the build machine's hostname"),),
+        bugs=(
+            Bug(
+                "unanchored",
+                f"not regex.match(`{pattern}`, input.hostname)",
+                f"not regex.match(`{pattern.rstrip('$')}`, input.hostname)",
+                f"without `$` the pattern also matches `{good_host}.attacker.net`; anchor both ends.",
+            ),
+        ),
+        story=(
+            f"Our build fleet is named `{prefix}-<number>.ci.{domain}` (e.g. `{good_host}`). A release was "
+            "produced on someone's laptop last quarter. Only hosts following that naming scheme should pass.",
+        ),
+    )
+
+
+_ROOT_FILES = (
+    ("Makefile", "go", ("tools/Makefile", "docs/Makefile")),
+    ("Dockerfile", "go", ("build/Dockerfile", "examples/Dockerfile")),
+    ("go.mod", "go", ("tools/go.mod", "examples/hello/go.mod")),
+    ("package.json", "node", ("packages/ui/package.json", "e2e/package.json")),
+    ("pyproject.toml", "python", ("docs/pyproject.toml", "plugins/x/pyproject.toml")),
+    ("Cargo.toml", "rust", ("crates/core/Cargo.toml", "fuzz/Cargo.toml")),
+    ("LICENSE", "go", ("third_party/LICENSE", "vendor/github.com/pkg/errors/LICENSE")),
+)
+
+
+def mat_root_file(rng: random.Random) -> Req:
+    name, lang, subs = pick(rng, _ROOT_FILES)
+    base = bases(rng, "material", language=lang)
+    digest = {"sha256": sha256_hex(f"{name}:reviewed")}
+    sub = pick(rng, subs)
+    return Req(
+        attestor="material",
+        rid="root-file",
+        param=name,
+        rule=f"`{name}` must exist at the root of the working directory when the step starts (a copy in a "
+        "subdirectory does not count)",
+        ask=f"reject the step if there was no top-level `{name}` among its materials",
+        control=f"Builds SHALL start from a checkout with a top-level `{name}`.",
+        package="material.rootfile",
+        rules=(Rule((f"not input[{q(name)}]",), q(f"no {name} at the root of the working directory")),),
+        fields="The material predicate is a bare map from path (relative to the working directory) to its "
+        f'digests, recorded before the command runs; the top-level file is exactly the key `"{name}"`, while '
+        f"`{sub}` would be its own key.",
+        bases=base,
+        good=setp(name, value=digest),
+        bads=(delp(name), chain(delp(name), setp(sub, value=digest))),
+        bad_desc=(f"a checkout without `{name}`", f"a checkout with only `{sub}`"),
+        touches=frozenset({name, sub}),
+        paths=(('input["<path>"]', "the DigestSet of a material file (bare map keyed by path)"),),
+        bugs=(
+            Bug(
+                "suffix",
+                f"not input[{q(name)}]",
+                f"count([p | input[p]; endswith(p, {q(name)})]) == 0",
+                f"matching on the suffix accepts `{sub}` as well; the root file is the exact key `{q(name)}`.",
+            ),
+        ),
+        story=(
+            f"Our build assumes a `{name}` at the top of the repository. One pipeline ran in the wrong "
+            f"directory and only found `{sub}`, and it still produced an artifact. I'd like the build step to "
+            f"be rejected unless `{name}` was there at the root when the command started.",
+            f"Witness records the files present before the command runs, right? Then I want the policy to "
+            f"require a root-level `{name}`. A `{name}` in a subfolder such as `{sub}` must not satisfy it.",
+        ),
+    )
+
+
+_NPM_MIRRORS = (
+    "https://nexus.{org}.io/repository/npm-proxy/",
+    "https://artifactory.{org}.com/api/npm/npm-remote/",
+    "https://npm.pkg.{org}.dev/",
+    "https://verdaccio.{org}.net/",
+)
+_NPM_PKGS = (
+    ("express", "4.19.2"),
+    ("lodash", "4.17.21"),
+    ("react", "18.3.1"),
+    ("axios", "1.7.2"),
+    ("zod", "3.23.8"),
+    ("chalk", "5.3.0"),
+)
+
+
+def _npm_lock(name: str, deps: list[tuple[str, str, str]]) -> dict[str, Any]:
+    """A package-lock.json (lockfileVersion 3) entry as the lockfiles attestor records it."""
+    packages: dict[str, Any] = {"": {"name": name, "version": "1.0.0"}}
+    for pkg, version, url in deps:
+        packages[f"node_modules/{pkg}"] = {
+            "version": version,
+            "resolved": url,
+            "integrity": "sha512-" + sha256_hex(f"{pkg}@{version}")[:44] + "==",
+        }
+    content = json.dumps(
+        {"name": name, "version": "1.0.0", "lockfileVersion": 3, "requires": True, "packages": packages},
+        indent=2,
+    )
+    content += "\n"
+    return {"filename": "package-lock.json", "content": content, "digest": {"sha256": sha256_hex(content)}}
+
+
+def _tarball(registry: str, pkg: str, version: str) -> str:
+    return f"{registry}{pkg}/-/{pkg}-{version}.tgz"
+
+
+def lock_registry(rng: random.Random) -> Req:
+    org = pick(rng, _ORGS)
+    public = "https://registry.npmjs.org/"
+    mirror = pick(rng, _NPM_MIRRORS).format(org=org)
+    allowed = [public, mirror]
+    scen, base = scenario_bases(rng, "lockfiles", language="node")
+    project = scen[0].project
+    deps = rng.sample(_NPM_PKGS, 3)
+
+    def lock(*urls: str) -> Any:
+        entries = [(p, v, u) for (p, v), u in zip(deps, urls, strict=True)]
+        return setp("lockfiles", value=[_npm_lock(project, entries)])
+
+    ok = [_tarball(public, p, v) for p, v in deps]
+    via_mirror = [_tarball(mirror, p, v) for p, v in deps]
+    p2, v2 = deps[2]
+    return Req(
+        attestor="lockfiles",
+        rid="registry-allowlist",
+        param=mirror,
+        rule=f"every `resolved` URL in the recorded `package-lock.json` must start with `{public}` or `{mirror}`",
+        ask=f"only allow npm packages resolved from `{public}` or our mirror `{mirror}`",
+        control=f"npm dependencies SHALL only be fetched from approved registries ({public}, {mirror}).",
+        package="lockfiles.registries",
+        consts=(f"allowed_registries := {rarr(allowed)}",),
+        rules=(
+            Rule(
+                (
+                    "lf := input.lockfiles[_]",
+                    'lf.filename == "package-lock.json"',
+                    "lock := json.unmarshal(lf.content)",
+                    ("pkg := lock.packages[name]", "some name, pkg in lock.packages"),
+                    "url := pkg.resolved",
+                    "not approved_registry(url)",
+                ),
+                'sprintf("%v is resolved from %v", [name, url])',
+            ),
+        ),
+        helpers=(("approved_registry(url)", ("prefix := allowed_registries[_]", "startswith(url, prefix)")),),
+        fields="`input.lockfiles` lists `{filename, content, digest}`; `content` is the whole file as text, so "
+        "`json.unmarshal` turns `package-lock.json` into an object whose `packages` map holds each dependency's "
+        "`resolved` URL (the root package has none and is skipped).",
+        bases=base,
+        good=lock(*ok),
+        extra_pass=(lock(*via_mirror), lock(ok[0], via_mirror[1], ok[2])),
+        bads=(
+            lock(ok[0], ok[1], _tarball("http://registry.npmjs.org/", p2, v2)),
+            lock(ok[0], ok[1], f"git+ssh://git@github.com/{org}/{p2}.git#{sha256_hex(p2)[:40]}"),
+            lock(ok[0], ok[1], _tarball("https://registry.npmjs.org.cdn-cache.io/", p2, v2)),
+            lock(ok[0], ok[1], _tarball("https://registry.yarnpkg.com/", p2, v2)),
+        ),
+        bad_desc=(
+            f"`{p2}` fetched over plain http",
+            f"`{p2}` as a git+ssh dependency",
+            f"`{p2}` from a look-alike host",
+            f"`{p2}` from the yarn registry",
+        ),
+        touches=frozenset({"lockfiles"}),
+        paths=(("input.lockfiles[_].content", "the full text of each recorded lock file"),),
+        bugs=(
+            Bug(
+                "no-slash",
+                f"allowed_registries := {rarr(allowed)}",
+                f"allowed_registries := {rarr([a.rstrip('/') for a in allowed])}",
+                "without the trailing `/` the prefix `https://registry.npmjs.org` also matches a host such as "
+                "`registry.npmjs.org.cdn-cache.io`.",
+            ),
+        ),
+        story=(
+            f"Security asked us to prove that the install step only pulled npm packages from the public "
+            f"registry (`{public}`) or our proxy (`{mirror}`). No plain http, no git dependencies, no other "
+            "hosts. We already record `-a lockfiles` on that step. Is this enforceable?",
+            f"After a dependency-confusion scare we route all npm traffic through `{mirror}`, with "
+            f"`{public}` still allowed for a few teams. I want verification to fail when the recorded "
+            "`package-lock.json` resolves any package from somewhere else.",
+        ),
+    )
+
+
 MAKERS: dict[str, tuple[Maker, ...]] = {
     "git": (
         git_branch,
@@ -1550,6 +2363,10 @@ MAKERS: dict[str, tuple[Maker, ...]] = {
         git_no_merge,
         git_no_web_commits,
         git_ticket,
+        git_committer_domain,
+        git_remote_org,
+        git_tree_pristine,
+        git_branch_allowlist,
     ),
     "command-run": (
         cmd_prefix,
@@ -1558,6 +2375,7 @@ MAKERS: dict[str, tuple[Maker, ...]] = {
         cmd_forbidden_flags,
         cmd_exact,
         cmd_exitcode,
+        cmd_no_fetch,
     ),
     "environment": (
         env_set,
@@ -1568,9 +2386,12 @@ MAKERS: dict[str, tuple[Maker, ...]] = {
         env_hostname,
         env_secrets_masked,
         env_path_safe,
+        env_runner,
+        env_flag_string,
+        env_hostname_regex,
     ),
-    "material": (mat_lockfile, mat_pinned, mat_no_suffix),
-    "lockfiles": (lock_has, lock_pinned, lock_single_manager),
+    "material": (mat_lockfile, mat_pinned, mat_no_suffix, mat_root_file),
+    "lockfiles": (lock_has, lock_pinned, lock_single_manager, lock_registry),
     "maven": (maven_groupid, maven_no_snapshot, maven_banned_dep, maven_min_version, maven_no_system_scope),
     "omnitrail": (omni_has_file, omni_all_hashed),
     "system-packages": (syspkg_distro, syspkg_banned, syspkg_required, syspkg_version),

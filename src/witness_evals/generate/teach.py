@@ -10,6 +10,7 @@ about Witness comes from the family.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -71,11 +72,41 @@ def _paragraph(sentences: Sequence[str]) -> str:
     return " ".join(s.strip() for s in sentences if s.strip())
 
 
+_ANALYSER = "witness-evals check command "
+"""How the analyser's lines for an inline command start: they check the answer's command, so an answer without
+one gets none (a check of the user's own file, e.g. `witness-evals check policy FILE`, stays)."""
+_A_REPLACES = re.compile(
+    r"(?:`-a`|`--attestations`|\battestations\b)[^.]*\breplaces?\b|\breplaces?\b[^.]*`-a`"
+)
+"""A sentence about `-a` replacing the default attestors (only useful next to an answer that sets `-a`)."""
+_SETS_A = re.compile(
+    r"(?m)(?:^|\s)(?:-a|--attestations)(?:[ =]|$)|^\s*-?\s*attestations\s*:|\battestations:\s"
+)
+"""An artifact that selects attestors: a witness command with `-a`/`--attestations`, or a config/CI file with an
+`attestations:` key."""
+
+
+def _checks(lesson: Lesson) -> list[str]:
+    """The check commands worth showing: the analyser's inline-command lines only where the answer has an
+    artifact (a command or a file) for them to check."""
+    if lesson.artifact.strip():
+        return list(lesson.check)
+    return [c for c in lesson.check if not c.lstrip().startswith(_ANALYSER)]
+
+
 def _check_block(rng: random.Random, lesson: Lesson) -> str:
-    if not lesson.check:
+    checks = _checks(lesson)
+    if not checks:
         return ""
     lead = lesson.check_intro or pick(rng, _CHECK_LEADS)
-    return f"{lead}\n\n```bash\n" + "\n".join(lesson.check) + "\n```"
+    return f"{lead}\n\n```bash\n" + "\n".join(checks) + "\n```"
+
+
+def _relevant(sentences: Sequence[str], artifact: str) -> list[str]:
+    """`sentences` without the "`-a` replaces the default ..." remark when the artifact selects no attestors."""
+    if _SETS_A.search(artifact):
+        return list(sentences)
+    return [s for s in sentences if not _A_REPLACES.search(s)]
 
 
 def _notes(rng: random.Random, lesson: Lesson) -> str:
@@ -91,7 +122,13 @@ def _notes(rng: random.Random, lesson: Lesson) -> str:
 
 
 def render(rng: random.Random, lesson: Lesson) -> str:
-    """`lesson` as Markdown in one of several layouts (seeded)."""
+    """`lesson` as Markdown in one of several layouts (seeded). A remark that `-a` replaces the default attestors
+    is kept only when the artifact sets `-a` (or `attestations:`), and the analyser's `witness-evals check` lines
+    only when there is an artifact to check."""
+    notes_kept = _relevant(lesson.notes, lesson.artifact)
+    why_kept = _relevant(lesson.why, lesson.artifact) or list(lesson.why)
+    if len(notes_kept) != len(lesson.notes) or len(why_kept) != len(lesson.why):
+        lesson = Lesson(why_kept, lesson.artifact, lesson.check, lesson.check_intro, notes_kept)
     why = _paragraph(lesson.why)
     artifact = lesson.artifact.strip()
     check = _check_block(rng, lesson)

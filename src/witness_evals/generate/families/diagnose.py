@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 import functools
 import hashlib
 import json
@@ -65,6 +66,9 @@ CAUSES: tuple[str, ...] = (
     "no_backref",
     "artifacts_mismatch",
     "collection_step_name",
+    "artifacts_from_skip",
+    "cert_root_mismatch",
+    "cert_san_omitted",
 )
 
 GIT = "https://witness.dev/attestations/git/v0.1"
@@ -628,7 +632,9 @@ def _jq(path: str, value: str, file: str) -> str:
 def _f_policy_expired(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
     w = _world(rng, _SMALL, version=version)
     variant = pick(rng, ("docs_example", "past", "missing"))
-    pol = _policy(w)
+    # the user often says until when the policy should be valid: the fix uses that, converted to RFC 3339
+    dl = W.draw_deadline(rng) if rng.random() < 0.6 else None
+    pol = _policy(w, expires=dl.expires) if dl else _policy(w)
     bad = copy.deepcopy(pol)
     if variant == "docs_example":
         old = pick(rng, ("2022-12-17T23:57:40-05:00", "2023-12-17T23:57:40-05:00"))
@@ -662,6 +668,13 @@ def _f_policy_expired(rng: random.Random, version: WitnessVersion = versions.LAT
         context = pick(rng, (f"Our `{file}` has {shown}.", f"`{file}` has {shown}.",
                              f"The policy ({file}) has {shown}, everything else is unchanged since last month."))  # fmt: skip
     context += "\n" + _signing(rng, w)
+    if dl is not None:
+        context += " " + pick(rng, (
+            f"The new one should be valid through {dl.text}.", f"We want it to last until {dl.text}.",
+            f"It has to stay valid until {dl.text}.", f"Renew it so that it runs until {dl.text}.",
+        )) if dl.kind != "date-on" else " " + pick(rng, (
+            f"It should expire {dl.text} now.", f"Make the new expiry {dl.text}.",
+        ))  # fmt: skip
     cause = (
         pick(rng, (f"The policy's `expires` (`{old}`) is in the past.", f"`{old}` has passed, so the policy has expired."))
         if old else
@@ -672,11 +685,22 @@ def _f_policy_expired(rng: random.Random, version: WitnessVersion = versions.LAT
         "Witness checks the expiry before it looks for any step, so there are no step results, only the error.",
         "That check comes before step evaluation, which is why the output has nothing but the error.",
     ))]  # fmt: skip
+    if dl is not None:
+        why.append(pick(rng, (
+            f"`expires` must be RFC 3339 (a date alone does not parse), so {dl.text} becomes `{new}`: {dl.how}.",
+            f"For {dl.text} write `{new}` — {dl.how}; witness parses `expires` as RFC 3339 only.",
+        )))  # fmt: skip
     if whole:
         fix = _json_block(pol)
         lead = pick(
             rng, (f"Set a future RFC 3339 `expires` (here `{new}`); the whole file:", f"Corrected `{file}`:")
-        )
+        ) if dl is None else pick(rng, (f"Set `expires` to `{new}`; the whole file:", f"Corrected `{file}` (only `expires` changes):"))  # fmt: skip
+    elif dl is not None:
+        fix = _bash(_jq(".expires", new, file))
+        lead = pick(rng, (
+            f"Fix: set `expires` in `{file}` to `{new}`, changing nothing else:",
+            f"Give it the expiry `{new}` (this edits only that field):",
+        ))  # fmt: skip
     else:
         fix = _bash(_jq(".expires", new, file))
         lead = pick(rng, (
@@ -693,8 +717,11 @@ def _f_policy_expired(rng: random.Random, version: WitnessVersion = versions.LAT
         answer,
         [["expire*"], list(_RESIGN)],
         [old] if old else [],
-        [{"type": "json_expires"}, {"type": "sign_cmd", "optional": True}],
-        variant,
+        [
+            {"type": "json_expires", **({"window": list(dl.window)} if dl else {})},
+            {"type": "sign_cmd", "optional": True},
+        ],
+        variant + ("+deadline" if dl else ""),
         recent=variant == "past" and old.startswith(NOW.strftime("%Y-%m-%d")),
     )
 
@@ -1383,6 +1410,246 @@ def _f_collection_step_name(rng: random.Random, version: WitnessVersion = versio
     )
 
 
+_MID_NAMES = {"strip": "strip", "upx": "compress", "objcopy": "strip-comments", "stamp": "stamp",
+              "touch-up": "configure", "minify": "minify"}  # fmt: skip
+
+
+def _f_artifacts_from_skip(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
+    """A step inserted between build and package changes the build's product; package still names the
+    build in `artifactsFrom` (alone or beside the new step), so its materials do not match."""
+    w = _world(rng, (("build", "package"), ("lint", "build", "package"), ("test", "build", "package")),
+               version=version)  # fmt: skip
+    b = next(j for j in range(len(w.steps)) if w.spec(j).kind == "build")
+    s0, s1 = w.steps[b], w.steps[b + 1]
+    path = w.artifact_path
+    label, tmpl = pick(rng, _MODIFIERS[_artifact_kind(w.scenario(b).files_after[path])])
+    mid = _MID_NAMES[label]
+    mod = tmpl.format(p=path)
+    sc_b, sc_p = w.scenario(b), w.scenario(b + 1)
+    changed = sc_b.files_after[path] + f"\n#{label}".encode()
+    mid_sc = sc_p.with_(files_before=dict(sc_b.files_after), files_after={**sc_b.files_after, path: changed},
+                        command=tuple(shlex.split(mod)))  # fmt: skip
+    mid_run = _run(w, b + 1, f"s{b + 1}", scenario=mid_sc, step=mid)
+    fb = {**sc_p.files_before, path: changed}
+    tar_name = sc_p.product_paths()[0]
+    sc2 = sc_p.with_(files_before=fb, files_after={**sc_p.files_after, path: changed,
+                                                   tar_name: simulate.tar_gz({p: fb[p] for p in sc_b.product_paths()})})  # fmt: skip
+    pk_run = _run(w, b + 1, f"s{b + 1}", scenario=sc2)
+    att = dict(w.att_files)
+    att[mid] = w.att_files[s0].replace(s0, mid) if s0 in w.att_files[s0] else f"{mid}.att.json"
+    w2 = dataclasses.replace(w, att_files=att)
+    base = _policy(w)
+    steps: dict[str, Any] = {}
+    for name, st in base["steps"].items():
+        if name == s1:
+            steps[mid] = {"name": mid, "attestations": [{"type": a.type, "regopolicies": []} for a in mid_run.collection.attestations],
+                          "functionaries": copy.deepcopy(st["functionaries"]), "artifactsFrom": [s0]}  # fmt: skip
+        steps[name] = copy.deepcopy(st)
+    variant = pick(rng, ("first", "both"))
+    bad = {**base, "steps": copy.deepcopy(steps)}
+    bad["steps"][s1]["artifactsFrom"] = [s0] if variant == "first" else [s0, mid]
+    envs: dict[str, Envelope] = {}
+    for name in w.steps:
+        envs[name] = pk_run.envelope if name == s1 else w.envelopes[name]
+        if name == s0:
+            envs[mid] = mid_run.envelope
+    res = _run_verify(w2, bad, envs)
+    _expect_fail(res, f"failed to verify artifacts for step {s1}", f"mismatched digests for {path}")
+    fixed = {**base, "steps": copy.deepcopy(steps)}
+    fixed["steps"][s1]["artifactsFrom"] = [mid]
+    _expect_pass(_run_verify(w2, fixed, envs))
+    order = [*w.steps[: b + 1], mid, *w.steps[b + 1 :]]
+    verify_cmd = (
+        f"witness verify -p {w.policy_files[1]} -k {w.key_files['policy'][1]} "
+        + " ".join(f"-a {att[n]}" for n in order) + f" -f {path}"
+    )  # fmt: skip
+    mid_cmd = w.run_cmd(b + 1, step=mid, command=tuple(shlex.split(mod))).replace(
+        f"-o {shlex.quote(w.att_files[s1])}", f"-o {shlex.quote(att[mid])}"
+    )
+    context = pick(rng, (
+        f"We added a `{mid}` step between `{s0}` and `{s1}`:",
+        f"New in the pipeline: `{mid}` runs right after `{s0}`:",
+        f"Since we attest `{mid}` as its own step (after `{s0}`, before `{s1}`), verification fails:",
+    )) + "\n" + _bash(mid_cmd) + "\n" + pick(rng, (f"`{w.policy_files[0]}`:", "The policy:", "Policy we sign:")) + "\n" + _json_block(bad)  # fmt: skip
+    context += "\n" + _signing(rng, w)
+    why = [
+        pick(rng, (
+            f"`{mid}` changes `{path}` after `{s0}` recorded it, so `{s0}`'s product and the `{path}` that `{s1}` consumes differ.",
+            f"`{s1}` consumes the `{path}` that `{mid}` rewrote (`{mod}`), not the one `{s0}` produced.",
+        )),
+        pick(rng, (
+            f"`{s1}` still lists `{s0}` in `artifactsFrom`, so witness compares its materials with `{s0}`'s products and finds `mismatched digests for {path}`."
+            + (f" Listing `{mid}` as well does not help: every step named there must match." if variant == "both" else ""),
+            f"`artifactsFrom` must name the step whose products `{s1}` actually took, `{mid}`; "
+            + (f"with `[\"{s0}\", \"{mid}\"]` the comparison with `{s0}` still fails." if variant == "both" else f"`{s0}` is one step too far back."),
+        )),
+        "Nothing was tampered with: the digests differ because of the attested change in between.",
+    ]  # fmt: skip
+    answer = _lesson(
+        rng, why, _json_block(fixed),
+        lead=pick(rng, (f'Point `{s1}` at the step before it — `"artifactsFrom": ["{mid}"]` — and keep `{mid}` taking from `{s0}`:',
+                        f'Fix: `{s1}` takes its artifacts from `{mid}` only; the corrected `{w.policy_files[0]}`:')),
+        check=[w.sign_cmd(), verify_cmd],
+        check_intro=pick(rng, ("Re-sign it and verify:", "Then re-sign and verify:")), res=res)  # fmt: skip
+    return Fault(
+        context,
+        _render(w2, res, verify_cmd),
+        answer,
+        [[mid], ["artifactsFrom"], [s0], [s1]],
+        [],
+        [{"type": "json_artifacts_from", "step": s1, "want": [mid]}],
+        variant,
+    )
+
+
+def _cert_world(
+    rng: random.Random, version: WitnessVersion, *, need: str = ""
+) -> tuple[World, W.CertIdentity, dict[str, Any], list[str]]:
+    """A world whose steps are all signed by one x509 identity (`need`: "email" or "uri" for one with that
+    SAN), its valid policy, and the signer flags of its runs."""
+    w = _world(rng, _SMALL, version=version, shared_key=True)
+    pki = W.draw_pki(rng)
+    ident = W.draw_identity(rng, pki)
+    while need and not getattr(ident, need):
+        ident = W.draw_identity(rng, pki)
+    run = W.run(w.pipe, {s: ident for s in w.steps})
+    w = dataclasses.replace(w, run=run)
+    pol = W.policy_for(run, {s: [ident] for s in w.steps}, expires=w.expires)
+    _expect_pass(_run_verify(w, pol))
+    key = w.key_files["s0"][0]
+    cert = key.rsplit(".", 1)[0] + ".crt"
+    extra = ["--signer-file-cert-path", cert]
+    if pki.inter_key is not None:
+        extra += [
+            "--signer-file-intermediate-paths",
+            pick(rng, ("ca/intermediate.pem", "pki/ci-ca.crt", "intermediate.crt")),
+        ]
+    return w, ident, pol, extra
+
+
+def _refused(res: VerifyResult) -> str:
+    """The step whose collection was found and refused for its signer (the others were never reached)."""
+    return next(
+        n for n, st in res.steps.items() if any("no verifiers matched" in r.reason for r in st.rejected)
+    )
+
+
+def _f_cert_root_mismatch(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
+    """`certConstraint.roots` names an id that is not a key of the policy's `roots` map."""
+    w, ident, pol, extra = _cert_world(rng, version)
+    pki = ident.pki
+    variant = pick(rng, ("renamed_root", "ca_name"))
+    bad = copy.deepcopy(pol)
+    if variant == "renamed_root":  # the map entry was renamed; the constraints still say the old id
+        new_id = pick(rng, (f"{pki.org}-root-2026", f"{pki.org}-ca", f"{pki.org}-root-v2", "root-ca"))
+        bad["roots"] = {new_id: bad["roots"][pki.root_id]}
+        listed, key_id = pki.root_id, new_id
+    else:  # the constraint names the CA by its common name
+        listed, key_id = pki.root_name, pki.root_id
+        for st in bad["steps"].values():
+            for f in st["functionaries"]:
+                f["certConstraint"]["roots"] = [listed]
+    res = _run_verify(w, bad)
+    _expect_fail(res, "no verifiers matched with allowed functionaries")
+    fixed = copy.deepcopy(bad)
+    for st in fixed["steps"].values():
+        for f in st["functionaries"]:
+            f["certConstraint"]["roots"] = [key_id]
+    _expect_pass(_run_verify(w, fixed))
+    s0 = _refused(res)
+    context = pick(rng, (
+        "Our runs sign with certificates from our CA:",
+        f"The steps are signed with an x509 certificate ({ident.who}):",
+        "Certificate-based signing, the run looks like this:",
+    )) + "\n" + _bash(w.run_cmd(0, extra=shlex.join(extra))) + "\n" + pick(rng, (
+        f"`{w.policy_files[0]}`:", "The policy:",
+        "I " + ("renamed the `roots` entry so we can tell which CA it is" if variant == "renamed_root"
+                else "put our CA's name into the constraint") + "; the policy now:",
+    )) + "\n" + _json_block(bad) + "\n" + _signing(rng, w)  # fmt: skip
+    why = [
+        pick(rng, (
+            f"`certConstraint.roots` lists `{listed}`, but the policy's `roots` map has only `{key_id}`: the ids must be the same string.",
+            f"The constraint refers to the root `{listed}`, which is not a key of `roots` (that key is `{key_id}`), so no trusted root belongs to it.",
+        )),
+        pick(rng, (
+            "Witness checks that the certificate chains to one of the roots the constraint names; with no such root every certificate is refused, so the step has no passed collection (`no verifiers matched with allowed functionaries`).",
+            f"A `roots` id is just a name that `certConstraint.roots` refers to; it is not matched against the CA's subject, so `{s0}`'s certificate fails the constraint and no functionary matches.",
+        )),
+    ]  # fmt: skip
+    answer = _lesson(
+        rng, why, _json_block(fixed),
+        lead=pick(rng, (f'Make `certConstraint.roots` `["{key_id}"]`, the key of the `roots` entry:',
+                        f"Corrected `{w.policy_files[0]}` (the constraint now names `{key_id}`):")),
+        check=[w.sign_cmd(), w.verify_cmd()],
+        check_intro=pick(rng, ("Re-sign it and verify:", "Then re-sign and verify:")), res=res, w=w, faulted=s0)  # fmt: skip
+    return Fault(
+        context,
+        _render(w, res, w.verify_cmd()),
+        answer,
+        [[key_id], ["roots"], ["certConstraint", "constraint"]],
+        [],
+        [{"type": "json_cert_roots"}],
+        variant,
+    )
+
+
+def _f_cert_san_omitted(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
+    """A `certConstraint` without `emails` (or `uris`): an omitted field means the certificate may have no such
+    SAN at all, so the signer's certificate, which has one, is refused."""
+    need = pick(rng, ("email", "uri"))
+    w, ident, pol, extra = _cert_world(rng, version, need=need)
+    field_name = "emails" if need == "email" else "uris"
+    value = getattr(ident, need)
+    bad = copy.deepcopy(pol)
+    for st in bad["steps"].values():
+        for f in st["functionaries"]:
+            del f["certConstraint"][field_name]
+    res = _run_verify(w, bad)
+    _expect_fail(res, "no verifiers matched with allowed functionaries")
+    fixed = copy.deepcopy(pol)  # the constraint as built for the identity: the SAN listed in its place
+    _expect_pass(_run_verify(w, fixed))
+    s0 = _refused(res)
+    other = "uris" if field_name == "emails" else "emails"
+    context = pick(rng, (
+        f"The runs sign with a certificate issued to {value}:",
+        "Signing uses certificates from our CA:",
+        f"Our CI certificate has the SAN `{value}`; the run:",
+    )) + "\n" + _bash(w.run_cmd(0, extra=shlex.join(extra))) + "\n" + pick(rng, (
+        f"I only constrained what we care about. `{w.policy_files[0]}`:", "The policy:",
+        f"`{w.policy_files[0]}` (the constraint leaves out {field_name}, since any is fine):",
+    )) + "\n" + _json_block(bad) + "\n" + _signing(rng, w)  # fmt: skip
+    why = [
+        pick(rng, (
+            f"The `certConstraint` has no `{field_name}` field. Witness reads an omitted field as an empty list, which means the certificate must have NO {need} SAN — and yours has `{value}`.",
+            f"An omitted `{field_name}` is not a wildcard: the constraint then expects no {need} SANs at all, so the certificate with `{value}` fails it (the constraint check's reason, `not expecting any {need}(s), but cert has 1 {need}(s)`, is not printed; the output only shows that no functionary matched).",
+        )),
+        pick(rng, (
+            f"Only `[\"*\"]` accepts any value; to pin the identity, list it: `\"{field_name}\": [\"{value}\"]`.",
+            f"So `{s0}`'s signer matches no functionary (`no verifiers matched with allowed functionaries`). List the {need} (or `[\"*\"]` to allow any).",
+        )),
+    ]  # fmt: skip
+    answer = _lesson(
+        rng, why, _json_block(fixed),
+        lead=pick(rng, (f'Add `"{field_name}": ["{value}"]` to every `certConstraint`:',
+                        f"Corrected `{w.policy_files[0]}` (each constraint lists the {need}):")),
+        notes=[f"The same holds for every SAN field (`dnsnames`, `emails`, `uris`) and `organizations`: a missing one means none allowed; here `{other}` and `dnsnames` are `[\"*\"]`."],
+        check=[w.sign_cmd(), w.verify_cmd()],
+        check_intro=pick(rng, ("Re-sign it and verify:", "Then re-sign and verify:")), res=res, w=w, faulted=s0)  # fmt: skip
+    return Fault(
+        context,
+        _render(w, res, w.verify_cmd()),
+        answer,
+        [
+            [field_name],
+            [value, '["*"]'],
+            ["omit*", "missing", "no " + field_name, "without", "empty", "leaves out", "left out", "none"],
+        ],
+        [],
+        [{"type": "json_cert_field", "field": field_name, "value": value}],
+        field_name,
+    )
+
+
 FAULTS: dict[str, Callable[[random.Random, WitnessVersion], Fault]] = {
     "not_functionary": _f_not_functionary,
     "keyid_mismatch": _f_keyid_mismatch,
@@ -1398,6 +1665,9 @@ FAULTS: dict[str, Callable[[random.Random, WitnessVersion], Fault]] = {
     "no_backref": _f_no_backref,
     "artifacts_mismatch": _f_artifacts_mismatch,
     "collection_step_name": _f_collection_step_name,
+    "artifacts_from_skip": _f_artifacts_from_skip,
+    "cert_root_mismatch": _f_cert_root_mismatch,
+    "cert_san_omitted": _f_cert_san_omitted,
 }
 
 
@@ -1421,6 +1691,9 @@ _PART: dict[str, str] = {
     "no_backref": "The attestations: one step records no `git`, so witness cannot reach it.",
     "artifacts_mismatch": "None of the three: the file was changed between two attested steps, outside witness.",
     "collection_step_name": "The attestation: it was recorded under a step name the policy does not have.",
+    "artifacts_from_skip": "The policy: `artifactsFrom` skips the step whose products this step consumed.",
+    "cert_root_mismatch": "The policy: `certConstraint.roots` names an id that `roots` does not have.",
+    "cert_san_omitted": "The policy: its `certConstraint` omits a SAN field the certificate has, which means none allowed.",
 }
 """The direct answer to `_WHICH_PART`, per cause."""
 
@@ -1610,6 +1883,30 @@ def _check(c: dict[str, Any], answer: str, cmds: list[Any], now: datetime) -> st
                         return f"expires {node['expires']!r} is not RFC3339"
                     if when <= now:
                         return f"proposed expires {node['expires']} is not in the future"
+                    window = [datetime.fromisoformat(t.replace("Z", "+00:00")) for t in c.get("window", ())]
+                    if window and not window[0] <= when <= window[1]:
+                        return f"proposed expires {node['expires']} is not the deadline the user gave"
+    elif kind == "json_artifacts_from":
+        for doc in _json_objects(answer):
+            steps = doc.get("steps") if isinstance(doc, dict) else None
+            st = steps.get(c["step"]) if isinstance(steps, dict) else None
+            if isinstance(st, dict) and sorted(st.get("artifactsFrom") or []) != sorted(c["want"]):
+                return f"proposed `{c['step']}` still takes its artifacts from {st.get('artifactsFrom')}"
+    elif kind in ("json_cert_roots", "json_cert_field"):
+        for doc in _json_objects(answer):
+            roots = doc.get("roots") if isinstance(doc, dict) else None
+            for node in _walk(doc):
+                cc = node.get("certConstraint") if isinstance(node, dict) else None
+                if not isinstance(cc, dict):
+                    continue
+                if kind == "json_cert_roots" and isinstance(roots, dict):
+                    listed = cc.get("roots") or []
+                    if listed != ["*"] and not any(r in roots for r in listed if isinstance(r, str)):
+                        return "proposed certConstraint.roots names no key of `roots`"
+                if kind == "json_cert_field":
+                    vals = cc.get(c["field"])
+                    if not isinstance(vals, list) or not (c["value"] in vals or vals == ["*"]):
+                        return f"proposed certConstraint still does not allow the certificate's {c['field']}"
     elif kind == "json_keyid":
         for doc in _json_objects(answer):
             for node in _walk(doc):

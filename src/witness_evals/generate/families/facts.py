@@ -825,6 +825,43 @@ def _name_answer(name: str, uri: str) -> tuple[str, dict[str, Any]]:
     return head + how + (f" {note}" if note else ""), _terms([[name]], forbid)
 
 
+def _type_questions(name: str, uri: str) -> tuple[str, ...]:
+    """More ways to ask for an attestor's type, some with the symptom of a wrong one (the answers:
+    `_type_answers`)."""
+    wrong = wrong_uri_variants(uri)[0]
+    an = "an" if name[0] in "aeio" else "a"
+    return (
+        f"Is the type of {an} {name} attestation `{wrong}`?",
+        f"Our policy step requires `{wrong}` for the {name} attestation and `witness verify` says `no collections "
+        "found for step build`. What's the right type?",
+        f"What is the exact type string of {an} {name} attestation?",
+        f"Does the {name} attestor's type follow the `https://witness.dev/attestations/<name>/v0.1` pattern?",
+        f"We filter {name} attestations by type in our attestation store. Which value do we match?",
+        f"Copy-paste ready, please: the policy `type` for `{name}`.",
+    )
+
+
+def _type_answers(name: str, uri: str, general: str) -> tuple[str, ...]:
+    """Answers aligned with the type fact's questions: the general one for the first six, then direct answers to
+    `_type_questions` (sbom keeps its general answer, which already says the registered type is not the one
+    a collection carries)."""
+    if name == "sbom":
+        return ()
+    usual = uri == f"https://witness.dev/attestations/{name}/v0.1"
+    return (
+        *("" for _ in range(6)),
+        f"No: the `{name}` attestor's type is `{uri}`, and policy types are compared as exact strings.",
+        f"`{uri}`. A step that requires a type its collection does not have finds no collection at all, which is "
+        "why verify reports none for the step.",
+        "",
+        f"Yes: it is `{uri}`."
+        if usual
+        else f"No: it is `{uri}`; policy types are compared as exact strings, so copy it as is.",
+        "",
+        "",
+    )
+
+
 def _attestor_facts(gr: cli_spec.Grammar) -> list[Fact]:
     facts: list[Fact] = []
     for name, spec in ATTESTORS.items():
@@ -852,9 +889,11 @@ def _attestor_facts(gr: cli_spec.Grammar) -> list[Fact]:
                     f"What `type` does a {a} attestation carry in a witness collection?",
                     f"In a policy step's `attestations` list, what `type` string do I use for {a}?",
                     f"Which type URI should I expect for the {name} attestor inside a collection?",
+                    *_type_questions(name, uri),
                 ),
                 type_answer,
                 _terms(type_req, wrong_uri_variants(uri), case=True),
+                answers=_type_answers(name, uri, type_answer),
             )
         )
         if name != "sbom":
@@ -1152,12 +1191,84 @@ def _wire_facts() -> list[Fact]:
         forbid = wrong_uri_variants(value) if value.startswith("http") else []
         if value == PAYLOAD_TYPE:
             forbid = [POLICY_PAYLOAD_TYPE]
+        extra = WIRE_MORE.get(fid, ())
         facts.append(
             Fact(
-                f"wire/{fid}", "wire-constant", qs, ans.format(v=value), _terms([[value]], forbid, case=True)
+                f"wire/{fid}",
+                "wire-constant",
+                (*qs, *(q for q, _ in extra)),
+                ans.format(v=value),
+                _terms([[value]], forbid, case=True),
+                answers=(*("" for _ in qs), *(a for _, a in extra)),
             )
         )
     return facts
+
+
+WIRE_MORE: dict[str, tuple[tuple[str, str], ...]] = {
+    "collection-type": (
+        (
+            "`witness verify` prints `predicate type https://slsa.dev/provenance/v1.0 is not a collection predicate "
+            "type` for one of the files I pass with `-a`. What does it expect?",
+            f"A statement whose predicateType is `{COLLECTION_TYPE}`, i.e. the collection `witness run` writes "
+            "(`-o`). An exported attestation (`<outfile>-slsa.json`) is a separate statement, not a collection, "
+            "so verify rejects it as an `-a` input.",
+        ),
+        (
+            "Is the predicate type of a witness collection under `witness.dev` like the attestor types?",
+            f"No: it is `{COLLECTION_TYPE}`, on the old `witness.testifysec.com` domain, while most attestor types "
+            "use `https://witness.dev/attestations/...`.",
+        ),
+        (
+            "Our ingestion service filters statements by predicateType. Which value selects witness collections?",
+            "",
+        ),
+        ("Which predicateType does a statement need for `witness verify` to treat it as a collection?", ""),
+        (
+            "I decoded the payload of `build.json`. What should `predicateType` say?",
+            f"`{COLLECTION_TYPE}`: `witness run` signs an in-toto statement whose predicate is the attestation "
+            "collection.",
+        ),
+        ("Collection predicateType URI, exactly?", ""),
+    ),
+    "statement-type": (
+        (
+            "Our attestation store accepts only `https://in-toto.io/Statement/v1` and rejects what `witness run` "
+            "writes. Why?",
+            f"Witness writes `{STATEMENT_TYPE}` (in-toto Statement v0.1), so a store that requires the v1 `_type` "
+            "rejects it.",
+        ),
+        (
+            "Is the `_type` of witness statements `https://in-toto.io/Statement/v1`?",
+            f"No: it is `{STATEMENT_TYPE}`; witness still writes in-toto Statement v0.1.",
+        ),
+        ("Which in-toto Statement version do witness v0.12 attestations use?", ""),
+        ("I'm writing a parser for witness envelopes. What `_type` is in the decoded payload?", ""),
+        (
+            "Did witness switch to in-toto Statement v1 in a recent release?",
+            f"No: witness v0.12 still writes `{STATEMENT_TYPE}` (Statement v0.1).",
+        ),
+        ("What exact `_type` string does `witness run` put into the statement?", ""),
+    ),
+    "policy-payload-type": (
+        ("What `payloadType` does `witness sign` put on a policy envelope when I don't pass `-t`?", ""),
+        (
+            "Is a signed witness policy's payloadType `application/vnd.in-toto+json`?",
+            f"No: `witness sign` uses `{POLICY_PAYLOAD_TYPE}` (the default of `-t/--datatype`); "
+            f"`{PAYLOAD_TYPE}` is the payloadType of `witness run` attestation envelopes.",
+        ),
+        ("What does `-t` default to on `witness sign`?", ""),
+    ),
+    "envelope-payload-type": (
+        ("Which payloadType does a `witness run` DSSE envelope carry?", ""),
+        (
+            "Is the payloadType of `witness run` output the same as that of a signed policy?",
+            f"No: attestation envelopes carry `{PAYLOAD_TYPE}`, signed policies `{POLICY_PAYLOAD_TYPE}`.",
+        ),
+        ("Our DSSE parser dispatches on payloadType. What value marks a witness attestation envelope?", ""),
+    ),
+}
+"""More questions about the wire constants people get wrong, with their answers ("" = the general one)."""
 
 
 def _digest_questions(bad: str) -> tuple[str, ...]:
@@ -1245,6 +1356,56 @@ def _digest_facts(gr: cli_spec.Grammar) -> list[Fact]:
     return facts
 
 
+_CANON = "the lowercase hex SHA-256 of the key's canonical PKIX `PUBLIC KEY` PEM (64-column base64 lines, trailing newline)"
+KEYID_HOW_MORE: tuple[tuple[str, str], ...] = (
+    (
+        "Our policy's keyid is the sha256 of the DER-encoded public key and verify rejects it. Why?",
+        f"Witness hashes the PEM text, not the DER bytes: the keyid is {_CANON}. Recompute it with `sha256sum "
+        "pub.pem` of a PEM written by `openssl pkey -pubout`.",
+    ),
+    (
+        "Is a witness keyid the same as an `ssh-keygen -lf` fingerprint?",
+        f"No: the keyid is {_CANON}, e.g. `sha256sum pub.pem` of an `openssl pkey -pubout` PEM.",
+    ),
+    ("Which command prints the keyid witness expects for our public key?", ""),
+    (
+        "Do I compute the keyid from the private key file or from the public key?",
+        f"From the public key: the keyid is {_CANON}. Derive it from a private key with `openssl pkey -in key.pem "
+        "-pubout | sha256sum`.",
+    ),
+    (
+        "Our RSA public key is a PKCS#1 `RSA PUBLIC KEY` block. How is its witness keyid computed?",
+        f"From the PKIX form, not the PKCS#1 block: the keyid is {_CANON}, e.g. `openssl rsa -RSAPublicKey_in -in "
+        "pub.pem -pubout | sha256sum`.",
+    ),
+    (
+        "Why does `sha256sum` of my public key file not give the keyid witness computes?",
+        f"Witness computes {_CANON}. `sha256sum` of your file matches only when the file is in exactly that form, "
+        "as `openssl pkey -pubout` writes it (a different line width, extra text or a missing newline change the "
+        "hash).",
+    ),
+)
+"""More keyid questions (answer "" = the general one)."""
+KEYID_MISMATCH_MORE: tuple[tuple[str, str], ...] = (
+    (
+        "After I replaced the key in `publickeys`, verify aborts with `public key in policy has expected key id` "
+        "followed by two different ids. What do I fix?",
+        "",
+    ),
+    (
+        "I copied the keyid from `sha256sum key.pem` of our signing key and verify says the key id is wrong. Why?",
+        f"That hashes the private key file. The keyid is {_CANON}: use `openssl pkey -in key.pem -pubout | "
+        "sha256sum`, and the same id in the functionaries' `publickeyid`.",
+    ),
+    (
+        "Does witness trust the `keyid` written in the policy, or does it check it?",
+        f"It checks it: for each `publickeys` entry witness recomputes {_CANON} from the embedded key and aborts "
+        "verification with `public key in policy has expected key id ... but got ...` when the keyid differs.",
+    ),
+)
+"""More keyid-mismatch questions (answer "" = the general one)."""
+
+
 def _keyid_facts() -> list[Fact]:
     return [
         Fact(
@@ -1257,11 +1418,13 @@ def _keyid_facts() -> list[Fact]:
                 "Is the witness keyid the SHA-256 of the DER key?",
                 "Which bytes are hashed to get a witness public key ID?",
                 "How do I get the right keyid for my ed25519 public key in a witness policy?",
+                *(q for q, _ in KEYID_HOW_MORE),
             ),
             "keyid = lowercase hex SHA-256 of the canonical PKIX `PUBLIC KEY` PEM (64-column base64 lines, "
             "trailing newline), not of the DER bytes. For a PEM written by `openssl pkey -pubout`:\n\n"
             "```bash\nopenssl pkey -in key.pem -pubout -out pub.pem\nsha256sum pub.pem | cut -d' ' -f1\n```",
             _terms([["sha256", "sha-256"], ["pem"]], ["sha256 of the DER", "fingerprint of the certificate"]),
+            answers=(*("" for _ in range(6)), *(a for _, a in KEYID_HOW_MORE)),
         ),
         Fact(
             "keyid/mismatch",
@@ -1273,12 +1436,14 @@ def _keyid_facts() -> list[Fact]:
                 "Why does witness say my policy's key id is wrong?",
                 "How do I fix `has expected key id` errors in witness verify?",
                 "My policy `publickeys` entry is rejected because of the keyid. What is checked?",
+                *(q for q, _ in KEYID_MISMATCH_MORE),
             ),
             "Witness recomputes each `publickeys.<id>.keyid` as the hex SHA-256 of the key's canonical PKIX "
             "`PUBLIC KEY` PEM and aborts if it differs. Set the map key and `keyid` to that value, e.g. "
             "`sha256sum pub.pem` of an `openssl pkey -pubout` PEM, and use the same id in functionaries' "
             "`publickeyid`.",
             _terms([["sha256", "sha-256"], ["keyid", "key id"]]),
+            answers=(*("" for _ in range(6)), *(a for _, a in KEYID_MISMATCH_MORE)),
         ),
     ]
 
@@ -1604,7 +1769,14 @@ def _enrich(fact: Fact, gr: cli_spec.Grammar) -> Fact:
     for c in cmds:
         assert gr.parse(c).valid, (fact.fid, c)
     return Fact(
-        fact.fid, fact.kind, fact.questions, fact.answer, fact.check, tuple(w for w in why if w), cmds
+        fact.fid,
+        fact.kind,
+        fact.questions,
+        fact.answer,
+        fact.check,
+        tuple(w for w in why if w),
+        cmds,
+        fact.answers,
     )
 
 
@@ -1629,6 +1801,10 @@ def _catalogue(version: str) -> dict[str, tuple[Fact, ...]]:
         )
     )
     facts = [_enrich(f, gr) for f in facts]
+    for f in facts:  # a direct answer to one question must be as right as the general answer
+        assert len(f.answers) <= len(f.questions), f.fid
+        for i, a in enumerate(f.answers):
+            assert not a or score_terms(a, f.check, gr.version).ok, (f.fid, i, a)
     ids = [f.fid for f in facts]
     assert len(ids) == len(set(ids)), [k for k, n in Counter(ids).items() if n > 1]
     by_kind: dict[str, list[Fact]] = {}
@@ -1642,7 +1818,9 @@ KIND_BOOST: dict[str, float] = {
     "attestor-capture": 2.0,
     "attestor-needs": 1.4,
     "predicate-field": 1.4,
-    "misconception": 2.2,
+    "misconception": 3.0,
+    "wire-constant": 2.5,
+    "keyid": 2.5,
     "attestor-type": 1.8,
     "attestor-name": 1.3,
     "attestor-runtype": 1.2,
@@ -1656,6 +1834,19 @@ KIND_BOOST: dict[str, float] = {
 """Multipliers on the sqrt-size weight of each kind (facts about attestors and common mistakes first)."""
 
 
+HOT_GROUPS = ("facts/misc/", "facts/wire/", "facts/keyid/", "facts/attestor/type/")
+"""Groups of the facts people get wrong (misconceptions, wire constants and type URIs, key ids, version-dependent
+behaviour): the dataset keeps more paraphrases of each (`max_per_group`)."""
+HOT_GROUP_FACTOR = 4
+"""How many times the dataset's paraphrase cap a hot group may have (12 with the default cap of 3)."""
+
+
+def max_per_group(group: str, default: int) -> int:
+    """Paraphrases of `group` the dataset keeps when its cap is `default` (read by `generate.dataset`): more for
+    the facts people get wrong, `default` for the others."""
+    return default * HOT_GROUP_FACTOR if group.startswith(HOT_GROUPS) else default
+
+
 def kind_weights(version: str | WitnessVersion | None = None) -> tuple[tuple[str, ...], tuple[float, ...]]:
     cat = catalogue(version)
     kinds = (*cat, "required-group")
@@ -1667,31 +1858,46 @@ def kind_weights(version: str | WitnessVersion | None = None) -> tuple[tuple[str
 
 
 _CMD_LEADS = (
-    "You can check it with:",
-    "To see it on your installation:",
-    "Related commands:",
     "For example:",
-    "Try:",
+    "As a full command:",
+    "In a command line:",
+    "E.g.:",
 )
-_YES_NO = re.compile(r"(?i)^\W*(yes|no|none|not)\b")
+LOOKUP_COMMAND = re.compile(r"^witness (?:[\w ]+ )?--help$|^witness attestors (?:list|schema)\b")
+"""Commands that only look something up (`--help`, `attestors list/schema`): named in a sentence at most, never
+appended as a block (a model copies such a block instead of stating the fact)."""
+USAGE_KINDS = frozenset(
+    {
+        "attestor-capture",
+        "attestor-selection",
+        "attestor-name",
+        "attestor-exporter",
+        "attestor-cliname",
+        "misconception",
+        "digest",
+    }
+)
+"""Kinds whose questions are about using a command, where a full command line may follow the fact."""
 
 
-def compose(rng: random.Random, fact: Fact, gr: cli_spec.Grammar) -> str:
-    """The fact's answer with (usually) a reason and a command that shows it, in a varied layout; falls back
-    to the bare answer when the additions would break the check."""
-    answer = fact.answer
+def usage_commands(fact: Fact) -> tuple[str, ...]:
+    """The fact's commands that show a real use (a `witness run/sign/verify ...` line), for kinds about usage."""
+    if fact.kind not in USAGE_KINDS:
+        return ()
+    return tuple(c for c in fact.commands if not LOOKUP_COMMAND.match(c))
+
+
+def compose(rng: random.Random, fact: Fact, gr: cli_spec.Grammar, t: int | None = None) -> str:
+    """The answer to question `t` of the fact (its general answer when None), always first, with (usually) a
+    reason after it and, for questions about usage, sometimes a full command line; falls back to the bare answer
+    when the additions would break the check."""
+    answer = fact.answer if t is None else fact.answer_to(t)
     parts = [answer]
     if fact.why and (len(answer) < 80 or rng.random() < 0.8):
-        w = phrasing.pick(rng, fact.why)
-        full_sentence = answer[:1].isupper() and len(answer) >= 60
-        if rng.random() < 0.3 and full_sentence and not _YES_NO.match(answer) and "```" not in answer:
-            parts.insert(0, w)
-        else:
-            parts.append(w)
-    if fact.commands and "```" not in answer and rng.random() < 0.65:
-        k = 1 if len(fact.commands) == 1 or rng.random() < 0.6 else 2
-        picked = sorted(rng.sample(range(len(fact.commands)), k))
-        block = "\n".join(fact.commands[i] for i in picked)
+        parts.append(phrasing.pick(rng, fact.why))
+    cmds = usage_commands(fact)
+    if cmds and "```" not in answer and rng.random() < 0.5:
+        block = phrasing.pick(rng, cmds)
         parts.append(phrasing.pick(rng, _CMD_LEADS) + f"\n\n```bash\n{block}\n```")
     text = parts[0]
     for p in parts[1:]:
@@ -1747,7 +1953,7 @@ def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Examp
         fact = pick_fact(rng, version, kind)
         t = rng.randrange(len(fact.questions))
         group, question, check = fact.fid, fact.questions[t], fact.check
-        answer = compose(rng, fact, gr)
+        answer = compose(rng, fact, gr, t)
         template = f"facts/{kind}/{t}"
         for lang, body in answers.code_blocks(answer):
             for line in body.splitlines():

@@ -51,9 +51,15 @@ from witness_evals.witness.policy_check import check_policy
 from witness_evals.witness.versions import WitnessVersion
 
 NAME = "policies"
-SUBKINDS = ("one-step", "multi-step", "rego", "multi-functionary", "x509", "update")
+SUBKINDS = ("one-step", "multi-step", "rego", "multi-functionary", "x509", "update", "followup")
 UPDATE_CHANGES = ("add-step", "add-key", "replace-key", "expiry")
+FOLLOWUP_CHANGES = ("add-step", "add-attestor")
+"""Second turns of a two-turn request: the user changes the policy the first answer gave."""
 MAX_POLICY_CHARS = 150_000
+DEADLINE_SHARE = 0.3
+"""Share of requests (other than expiry updates) that state the expiry as people do ("end of June 2027")."""
+DEADLINE_SHARE_UPDATE = 0.6
+"""Share of expiry updates whose new expiry is stated that way."""
 
 COMMAND_RUN = get_attestor("command-run").type
 GIT = get_attestor("git").type
@@ -287,10 +293,37 @@ def _draw_functionaries(
     return funcs, None
 
 
+def _followup_pipe(rng: random.Random, change: str) -> tuple[W.Pipeline, dict[str, Any]]:
+    """The pipeline after the second turn, and what the second turn changes."""
+    if change == "add-step":
+        return _draw_pipe(rng, "update", "add-step"), {"kind": "add-step"}
+    while True:
+        pipe = W.draw_pipeline(rng, max_steps=3)
+        options = [(s.name, a) for s in pipe.steps for a in W.addable_attestors(pipe, s.name)]
+        if options:
+            break
+    step, att = rng.choice(options)
+    spec = pipe.step(step)
+    before = spec.attestors
+    after = (*(before or simulate.DEFAULT_ATTESTORS), att)
+    added: dict[str, Any] = {"kind": "add-attestor", "step": step, "attestor": att, "before": list(before)}
+    return pipe.with_step(step, attestors=after), added
+
+
 def _make_check(rng: random.Random, sub: str) -> dict[str, Any]:
     change = rng.choice(UPDATE_CHANGES) if sub == "update" else None
-    pipe = _draw_pipe(rng, sub, change)
+    followup: dict[str, Any] | None = None
+    if sub == "followup":
+        pipe, followup = _followup_pipe(rng, rng.choice(FOLLOWUP_CHANGES))
+    else:
+        pipe = _draw_pipe(rng, sub, change)
     funcs, pki = _draw_functionaries(rng, sub, pipe)
+    if followup and followup["kind"] == "add-step":  # the new step has its own key
+        last = pipe.steps[-1].name
+        new = W.draw_key(rng)
+        while any(new in fs for fs in funcs.values()):
+            new = W.draw_key(rng)
+        funcs[last] = [new]
     s0 = pipe.steps[0].name
     if sub == "multi-functionary" or change == "add-key":
         extra = W.draw_key(rng)
@@ -331,10 +364,19 @@ def _make_check(rng: random.Random, sub: str) -> dict[str, Any]:
         check["change"] = {"kind": "expiry", "old": old.strftime("%Y-%m-%dT%H:%M:%SZ")}
         check["expires"] = new_exp.strftime("%Y-%m-%dT%H:%M:%SZ")
         check["verify_at"] = (old + timedelta(days=rng.randint(20, 200))).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if rng.random() < DEADLINE_SHARE_UPDATE:  # the new expiry as the user says it
+            dl = W.draw_deadline(rng, after=old)
+            check["expires"], check["deadline"] = dl.expires, dl.to_json()
+            check["verify_at"] = (old + timedelta(days=rng.randint(20, 80))).strftime("%Y-%m-%dT%H:%M:%SZ")
     else:
         check["expires"] = _expiry(rng)
         if change:
             check["change"] = {"kind": change}
+        if followup:
+            check["change"] = followup
+        if rng.random() < DEADLINE_SHARE:
+            dl = W.draw_deadline(rng)
+            check["expires"], check["deadline"] = dl.expires, dl.to_json()
     if sub == "rego":
         check["rego"] = _rego_rule(rng, pipe)
     return check
@@ -652,6 +694,40 @@ _EXPIRES = (
     "Make it valid until {e}.",
     "Set `expires` to {e}.",
 )
+_DEADLINE_ASKS: dict[str, tuple[str, ...]] = {
+    "date-through": ("It should be valid through {t}.", "Keep it valid through {t} (inclusive).",
+                     "It has to work through {t}, that day included."),
+    "date-on": ("Have it expire {t}.", "It should expire on {t}.", "Expiry date: {t}.", "Let it run out on {t}."),
+    "end": ("Make it valid until {t}.", "It should last through {t}.", "Expiry: {t}.",
+            "Valid until {t}, then we re-sign a new one.", "Have it expire at {t}."),
+    "start": ("Make it valid until {t}.", "It can stay valid until {t}; we re-sign before then.",
+              "Expiry: {t}.", "Have it expire at {t}."),
+}  # fmt: skip
+
+
+def _deadline_ask(rng: random.Random, dl: dict[str, Any]) -> str:
+    """How the user asks for the expiry `dl` (a `W.Deadline` as JSON)."""
+    kind = dl["kind"]
+    key = kind if kind.startswith("date") else ("start" if kind.endswith("start") else "end")
+    return pick(rng, _DEADLINE_ASKS[key]).format(t=dl["text"])
+
+
+def _expiry_ask(rng: random.Random, check: dict[str, Any]) -> str:
+    if check.get("deadline"):
+        return _deadline_ask(rng, check["deadline"])
+    return pick(rng, _EXPIRES).format(e=check["expires"])
+
+
+def _conversion(rng: random.Random, dl: dict[str, Any]) -> str:
+    """The answer's sentence on how the stated deadline became `expires`."""
+    how = dl["how"]
+    return pick(rng, (
+        f"`expires` must be an RFC 3339 timestamp (witness parses it with Go's `time.RFC3339`); {how}.",
+        f"Witness reads `expires` as RFC 3339, so the deadline needs a time and a zone: {how}.",
+        f"You gave the expiry as {dl['text']}; RFC 3339 wants a full timestamp, and {how}.",
+    ))  # fmt: skip
+
+
 _CHAIN = (
     "Each later step has to consume exactly what the step before it produced.",
     "Nothing may be swapped between steps: each step takes its artifacts from the previous one.",
@@ -741,7 +817,7 @@ def _question(rng: random.Random, check: dict[str, Any], names: _Names, world: W
         reqs.append(
             f"`{s0}` may be signed by either key: when CI is down, {fields['alt']} runs the same command with `-k {names.key_of(alt)[0]}`."
         )
-    reqs.append(pick(rng, _EXPIRES).format(e=check["expires"]))
+    reqs.append(_expiry_ask(rng, check))
     rego_text = ""
     if check.get("rego"):
         r = check["rego"]
@@ -834,6 +910,13 @@ def _update_question(rng: random.Random, check: dict[str, Any], names: _Names, w
             )
         tail.insert(0, pick(rng, ("The new key:", "New public key:", "Here's the new key:")) + "\n"
                     + _key_lines(rng, [("new key", f, names.key_of(f)[1])], key_style))  # fmt: skip
+    elif check.get("deadline"):
+        t = check["deadline"]["text"]
+        fields["change_text"] = pick(rng, (
+            f"It expires on {check['change']['old']}; extend it. " + _deadline_ask(rng, check["deadline"]),
+            f"Change only its expiry. {_deadline_ask(rng, check['deadline'])}",
+            f"Verification will start failing on {check['change']['old']}. We want it valid up to {t}.",
+        ))  # fmt: skip
     else:
         fields["change_text"] = pick(rng, (
             f"It expires on {check['change']['old']}; extend it to {check['expires']}.",
@@ -999,6 +1082,24 @@ def _answer(rng: random.Random, check: dict[str, Any], names: _Names, worlds: _W
             f"The retired key is removed from `publickeys` and from {whose} and the new one takes its place, so attestations signed with the old key no longer pass.",
             f"Dropping the old key entirely (both the `publickeys` entry and the functionary) is what stops it from being accepted; the new key replaces it {where}.",
         )))  # fmt: skip
+    elif change == "add-attestor":
+        c = check["change"]
+        typ = get_attestor(c["attestor"]).type
+        why.append(pick(rng, (
+            f"`{c['step']}` now records `{c['attestor']}`, so that step also requires `{typ}`; everything else stays as in the previous policy.",
+            f"Requiring `{c['attestor']}` is one more entry in `{c['step']}`'s `attestations`, `{typ}`; the rest of the policy is unchanged.",
+        )))  # fmt: skip
+        if not c["before"]:
+            notes.append(
+                f"`-a` replaces the default attestors, so the new `{c['step']}` line lists `environment` and `git` "
+                f"explicitly next to `{c['attestor']}`; without them the run would stop recording those and the step would fail."
+            )
+    elif change == "expiry" and check.get("deadline"):
+        why.append(pick(rng, (
+            f"Only `expires` changes, to `{check['expires']}`; every other field stays byte-for-byte the same.",
+            f"Witness refuses a policy once `expires` has passed, so only that field moves, to `{check['expires']}`.",
+        )))  # fmt: skip
+        why.append(_conversion(rng, check["deadline"]))
     elif change == "expiry":
         why.append(pick(rng, (
             f"Only `expires` changes (RFC 3339: `{check['expires']}`); every other field stays byte-for-byte the same.",
@@ -1007,9 +1108,11 @@ def _answer(rng: random.Random, check: dict[str, Any], names: _Names, worlds: _W
     else:
         why.append(_summary(rng, check, pipe))
         why.append(pick(rng, _WHY_TYPES if len(pipe.steps) > 1 else _WHY_TYPES_ONE))
+    if check.get("deadline") and change != "expiry":
+        notes.insert(0, _conversion(rng, check["deadline"]))
     if x509:
         why.append(pick(rng, _WHY_X509))
-    elif change not in ("expiry",):
+    elif change not in ("expiry", "add-attestor"):
         why.append(pick(rng, _WHY_DERIVED) if key_style == 2 else pick(rng, _WHY_KEYS))
     if len(pipe.steps) > 1 and change in (None, "add-step"):
         (why if len(why) < 3 else notes).append(pick(rng, _WHY_CHAIN))
@@ -1022,7 +1125,11 @@ def _answer(rng: random.Random, check: dict[str, Any], names: _Names, worlds: _W
             why.append(sentence)
         else:
             notes.append(sentence)
-    described = pipe.steps[-1:] if change == "add-step" else (pipe.steps if change is None else ())
+    described = (
+        pipe.steps[-1:] if change == "add-step"
+        else (pipe.step(check["change"]["step"]),) if change == "add-attestor"
+        else (pipe.steps if change is None else ())
+    )  # fmt: skip
     for spec in described:
         notes.append(_types_line(rng, spec, worlds.types[spec.name], version))
     if len(pipe.steps) > 1 and change is None:
@@ -1105,6 +1212,8 @@ def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Examp
     check = _make_check(rng, sub)
     worlds = _worlds(check)
     names = _names(rng, check)
+    if sub == "followup":
+        return _followup(rng, check, names, worlds, version)
     question, i = _question(rng, check, names, worlds.positives[0])
     check["policy_key_file"] = names.policy_key[0]
     policy = _reference_policy(check)
@@ -1122,6 +1231,102 @@ def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Examp
         check=check,
         system=phrasing.system_prompt(rng),
         meta={"sub": sub, "change": change, "steps": list(_pipe(check).names)},
+    )
+
+
+def _base_check(check: dict[str, Any]) -> dict[str, Any]:
+    """The first turn's task of a follow-up: the pipeline before the second turn's change."""
+    pipe = _pipe(check)
+    c = check["change"]
+    base = {k: v for k, v in check.items() if k != "change"}
+    if c["kind"] == "add-step":
+        pipe = W.Pipeline(pipe.seed, pipe.steps[:-1], pipe.language, pipe.ci, pipe.sbom, pipe.branch)
+        base["funcs"] = {n: fs for n, fs in check["funcs"].items() if n in pipe.names}
+    else:
+        pipe = pipe.with_step(c["step"], attestors=tuple(c["before"]))
+    base["pipe"] = pipe.to_json()
+    base["sub"] = "one-step" if len(pipe.steps) == 1 else "multi-step"
+    return base
+
+
+_TURN2: dict[str, tuple[str, ...]] = {
+    "add-step": (
+        "Now add a `{new}` step with its own key that takes `{prev}`'s products.",
+        "We also attest `{new}` now, right after `{prev}`. It has its own signing key and consumes what `{prev}` produced. Add it.",
+        "Next change: a `{new}` step after `{prev}`, signed with a separate key, with `{prev}`'s products as its materials.",
+        "Extend it: `{new}` runs after `{prev}` on `{prev}`'s output and signs with a key of its own.",
+    ),
+    "add-attestor": (
+        "Also require the `{att}` attestor on `{step}`.",
+        "We turned on `{att}` for `{step}`. Update the policy so it is required.",
+        "Now `{step}` records `{att}` as well; make the policy require it.",
+        "One more requirement: `{step}` must carry a `{att}` attestation.",
+    ),
+}
+_TURN2_CLOSE = (
+    "Give me the complete policy again.",
+    "Show the whole new policy.",
+    "Please post the full updated policy, not just the change.",
+    "Whole policy please, plus the sign and verify commands.",
+)
+
+
+def _followup(rng: random.Random, check: dict[str, Any], names: _Names, worlds: _Worlds,
+              version: WitnessVersion) -> Example:  # fmt: skip
+    """Two turns: a policy request and its answer, then a change to that policy (answer: the whole new one)."""
+    base = _base_check(check)
+    bpipe = _pipe(base)
+    bfuncs = _funcs(base)
+    bworld = W.run(bpipe, _first(bfuncs))
+    bworlds = _Worlds((bworld,), (), {s.name: bworld.types(s.name) for s in bpipe.steps})
+    q1, _ = _question(rng, base, names, bworld)
+    a1 = _answer(rng, base, names, bworlds, _reference_policy(base), version,
+                 2 if "-----BEGIN PUBLIC KEY-----" in q1 else 0)  # fmt: skip
+    pipe = _pipe(check)
+    funcs = _funcs(check)
+    world = worlds.positives[0]
+    c = check["change"]
+    kind = c["kind"]
+    i = rng.randrange(len(_TURN2[kind]))
+    parts: list[str] = []
+    key_style = rng.randrange(3)
+    if kind == "add-step":
+        new, prev = pipe.steps[-1], pipe.steps[-2]
+        f = funcs[new.name][0]
+        assert isinstance(f, W.Key)
+        parts.append(_TURN2[kind][i].format(new=new.name, prev=prev.name))
+        cmd = W.run_command(rng, new, world.scenarios[new.name], names.signer(f), names.outs[new.name])
+        parts.append(pick(rng, ("It runs:", "Its witness line:", "The step:")) + f"\n```bash\n{cmd}\n```")
+        parts.append(pick(rng, ("Its key:", "The new key:", "Public key of the new signer:")) + "\n"
+                     + _key_lines(rng, [(new.name, f, names.key_of(f)[1])], key_style))  # fmt: skip
+        parts += _sbom_notes([new], world)
+        parts.append(_require(rng, 1))
+    else:
+        spec = pipe.step(c["step"])
+        f = funcs[spec.name][0]
+        parts.append(_TURN2[kind][i].format(att=c["attestor"], step=spec.name))
+        cmd = W.run_command(rng, spec, world.scenarios[spec.name], names.signer(f), names.outs[spec.name])
+        parts.append(
+            pick(rng, ("The run is now:", "New line:", "It runs like this now:")) + f"\n```bash\n{cmd}\n```"
+        )
+        key_style = 0
+    parts.append(pick(rng, _TURN2_CLOSE))
+    question = "\n\n".join(parts)
+    check["policy_key_file"] = names.policy_key[0]
+    policy = _reference_policy(check)
+    answer = _answer(rng, check, names, worlds, policy, version, key_style if kind == "add-step" else 0)
+    semantic = {k: v for k, v in check.items() if k != "policy_key_file"}
+    group = f"{NAME}/followup/" + hashlib.sha256(_check_key(semantic).encode()).hexdigest()[:16]
+    return Example(
+        family=NAME,
+        group=group,
+        template=f"{NAME}/followup-{kind}/{i}",
+        question=phrasing.dress(rng, question),
+        answer=answer,
+        check=check,
+        system=phrasing.system_prompt(rng),
+        meta={"sub": "followup", "change": kind, "steps": list(pipe.names)},
+        history=[{"role": "user", "content": phrasing.dress(rng, q1)}, {"role": "assistant", "content": a1}],
     )
 
 
@@ -1201,7 +1406,12 @@ def score(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Score:
     policy = report.policy
     if policy is None or policy.expires is None:
         return Score.failed("policy has no expiry")
-    if policy.expires != parse_rfc3339(check["expires"]):
+    dl = check.get("deadline")
+    if dl:  # a stated day: any time of the day the user named is a correct reading of it
+        lo, hi = (parse_rfc3339(t) for t in dl["window"])
+        if not lo <= policy.expires <= hi:
+            return Score.failed(f"expires is not {dl['text']} (e.g. {check['expires']})")
+    elif policy.expires != parse_rfc3339(check["expires"]):
         return Score.failed(f"expires is not {check['expires']}")
     worlds = _worlds(check)
     problem = _static_problem(check, policy, worlds)

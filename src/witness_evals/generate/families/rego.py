@@ -7,8 +7,11 @@ also pass `witness policy check`), `v0` (classic syntax, `witness verify` only),
 control from a security standard), `combo` (two requirements in one module), `extend` (multi-turn:
 the previous answer's module plus one more requirement), `fix` (a syntax trap from REFERENCE §8:
 v1 keywords without `import rego.v1`, `deny` as a string or boolean, a wrong input path, no `deny`
-rule), `logic` (a module that compiles but denies the wrong things) and `jwt` (a rule asked for on
-the standalone jwt attestation, which the CLI cannot record: it goes on github's embedded token).
+rule), `logic` (a module that compiles but denies the wrong things), `narrative` (the need told in the
+user's words, without the predicate path, sometimes with a pasted excerpt of a violating or compliant
+attestation) and `jwt` (a rule asked for on the standalone jwt attestation, which the CLI cannot
+record: it goes on github's embedded token). Core attestors (git, command-run, environment, product,
+material) get the most examples, cloud-identity ones the fewest (`ATTESTOR_WEIGHTS`).
 
 Answers teach: why (the fields read, the syntax witness needs), the whole module, sometimes the
 policy's attestation entry with the module's real base64, and how to check it. Scoring runs every
@@ -19,6 +22,7 @@ contract) and, where the question asks for it, parses it as `witness policy chec
 from __future__ import annotations
 
 import functools
+import json
 import random
 import re
 from dataclasses import dataclass, field
@@ -59,12 +63,21 @@ MODULE_NAME = "policy.rego"
 MAKERS = {**rego_reqs_source.MAKERS, **rego_reqs_platform.MAKERS, **rego_reqs_artifacts.MAKERS}
 """Requirement makers per attestor (every attestor `witness run` can record except `jwt`)."""
 
-_COMMON = ("git", "command-run", "environment", "material", "product", "github", "gitlab", "jenkins")
-_RARE = ("aws", "gcp-iit", "maven", "vex", "oci", "sarif", "k8smanifest", "docker")
-ATTESTOR_WEIGHTS: dict[str, float] = {
-    a: (0.3 if a in _COMMON else 1.8 if a in _RARE else 1.1) for a in MAKERS
-} | {"jwt": 1.2, "gcp-iit": 2.4}
-"""Attestor draw weights: the attestors other families rarely mention get more Rego examples."""
+_CORE = {"git": 3.2, "command-run": 2.2, "environment": 2.2, "product": 2.0, "material": 1.5}
+"""The attestors people write Rego for most (what a build ran, from which commit, where, and what it made)."""
+_PLATFORM = {"aws": 0.45, "gcp-iit": 0.45, "aws-codebuild": 0.5}
+"""Cloud-identity attestors: a small share (their requirements are few and narrow)."""
+ATTESTOR_WEIGHTS: dict[str, float] = {a: _CORE.get(a, _PLATFORM.get(a, 0.75)) for a in MAKERS} | {
+    "github": 1.3,
+    "gitlab": 1.0,
+    "jenkins": 0.8,
+    "lockfiles": 1.2,
+    "k8smanifest": 1.1,
+    "sbom": 1.0,
+    "jwt": 0.5,
+}
+"""Attestor draw weights: core attestors get the most examples, CI platforms and common artifact attestors a
+middle share, cloud-identity ones the least."""
 
 INTENT_WEIGHTS: dict[str, float] = {
     "write": 20,
@@ -75,6 +88,7 @@ INTENT_WEIGHTS: dict[str, float] = {
     "extend": 12,
     "fix": 15,
     "logic": 18,
+    "narrative": 26,
 }
 TRAPS = ("no-import", "string", "bool", "path", "no-deny")
 JWT_TYPE = get("jwt").type
@@ -655,6 +669,63 @@ def _logic(rng: random.Random, req: Req, version: WitnessVersion) -> Built | Non
     return Built(f"rego/logic/{bug.bid}/{idx}", question, answer, check)
 
 
+_NARRATIVE_LEAD = (
+    "This is a check on the `{att}` attestation of the step: {rule}.",
+    "Witness already records what you need in the {att} attestation; the rule to enforce is that {rule}.",
+    "In policy terms: {rule}. That is a Rego module on the `{type}` attestation.",
+    "The `{att}` attestor's predicate has the data, so a `deny` rule on `{type}` covers it: {rule}.",
+)
+
+_EXCERPT_CONTEXT = 3
+_EXCERPT_MAX = 1400
+
+
+def _focus(value: Any, other: Any, depth: int = 0) -> Any:
+    """`value` reduced to what differs from `other`, plus a little context (a pasted attestation excerpt)."""
+    if not isinstance(value, dict) or not isinstance(other, dict) or depth > 1:
+        return value
+    diff = [k for k in value if value.get(k) != other.get(k)]
+    context = [
+        k
+        for k in value
+        if k not in diff and not k.startswith(".git/") and not isinstance(value[k], (dict, list))
+    ][:_EXCERPT_CONTEXT]
+    if not context:
+        context = [k for k in value if k not in diff and not k.startswith(".git/")][:_EXCERPT_CONTEXT]
+    keep = [k for k in value if k in diff or k in context]
+    return {k: _focus(value[k], other.get(k), depth + 1) for k in keep}
+
+
+def excerpt(req: Req, rng: random.Random) -> tuple[str, str]:
+    """("bad" | "good", JSON excerpt of a violating or compliant predicate around the fields the requirement
+    reads), or ("", "") when no short excerpt exists."""
+    goods, bads = req.pass_inputs(), req.deny_inputs()
+    i = rng.randrange(len(bads))
+    good, bad = goods[i % len(req.bases)], bads[i]
+    which = "bad" if rng.random() < 0.6 else "good"
+    shown = _focus(bad, good) if which == "bad" else _focus(good, bad)
+    text = json.dumps(shown, indent=2)
+    if not isinstance(shown, dict) or len(shown) < 2 or len(text) > _EXCERPT_MAX:
+        return "", ""
+    return which, text
+
+
+def _narrative(rng: random.Random, req: Req, version: WitnessVersion) -> Built | None:
+    """The need told in the user's own words (no predicate path), sometimes with a pasted excerpt."""
+    if not req.story:
+        return None
+    names = _names(rng, req)
+    story = pick(rng, req.story)
+    which, text = excerpt(req, rng) if rng.random() < 0.45 else ("", "")
+    forms = {"bad": Q.NARRATIVE_BAD, "good": Q.NARRATIVE_GOOD}.get(which, Q.NARRATIVE)
+    idx = rng.randrange(len(forms))
+    kind = f"narrative-{which}" if which else "narrative"
+    question = _fill(forms[idx], req, names, rng, story=story, excerpt=text)
+    lead = [pick(rng, _NARRATIVE_LEAD).format(att=req.attestor, type=req.type_uri(), rule=req.rule)]
+    answer = _lesson(rng, req, names, "v1", version, lead)
+    return Built(f"rego/{kind}/{idx}", question, answer, _check(req, policy_check=False))
+
+
 _JWT_WHY = (
     "The standalone `jwt` attestor is never in a CLI collection: `witness run -a jwt` always fails because the "
     "CLI has no flag to hand it a token. The verified GitHub OIDC token is embedded in the `github` "
@@ -705,8 +776,10 @@ def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Examp
             made = _fix(rng, req, version)
         elif intent == "logic":
             made = _logic(rng, req, version) or _fix(rng, req, version)
+        elif intent == "narrative":
+            made = _narrative(rng, req, version)
         if made is None:
-            intent = "write" if intent in ("combo", "extend", "fix", "logic") else intent
+            intent = "write" if intent in ("combo", "extend", "fix", "logic", "narrative") else intent
             made = _write(rng, req, intent, version)
         built = made
     check = built.check

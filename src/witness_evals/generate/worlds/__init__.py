@@ -1148,3 +1148,138 @@ def key_file_names(scheme: tuple[str, str], label: str) -> tuple[str, str]:
 
 def draw_files(rng: random.Random) -> Files:
     return Files(rng.choice(KEY_SCHEMES), rng.choice(OUT_SCHEMES))
+
+
+# ----------------------------------------------------------------------------- deadlines people state
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")  # fmt: skip
+_MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A policy expiry as a person states it ("end of June 2027") and the RFC 3339 `expires` it means.
+
+    Convention (said in every answer that converts one): a day, month, quarter or year the policy is
+    valid *through* ends at its last second in UTC (`...T23:59:59Z`); "until the start of X" / "expire on
+    DAY" is the first second of that day in UTC (`...T00:00:00Z`). witness parses `expires` as RFC 3339
+    (Go `time.RFC3339`), so a bare date or a space-separated time is not accepted."""
+
+    text: str
+    """The deadline as the user writes it ("the end of Q3 2026", "2027-05-31")."""
+    expires: str
+    """The RFC 3339 value the answer uses."""
+    how: str
+    """The conversion as the answer states it."""
+    window: tuple[str, str]
+    """The RFC 3339 range (inclusive) a reader of `text` could reasonably pick: the named day."""
+    kind: str = "date-through"
+    """One of `DEADLINE_KINDS` (how the user words it depends on it)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "expires": self.expires, "how": self.how, "window": list(self.window),
+                "kind": self.kind}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> Deadline:
+        return cls(str(d["text"]), str(d["expires"]), str(d["how"]), (d["window"][0], d["window"][1]),
+                   str(d.get("kind", "date-through")))  # fmt: skip
+
+
+def _eod(d: datetime) -> str:
+    return d.strftime("%Y-%m-%dT23:59:59Z")
+
+
+def _sod(d: datetime) -> str:
+    return d.strftime("%Y-%m-%dT00:00:00Z")
+
+
+def _last_day(year: int, month: int) -> datetime:
+    nxt = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=UTC)
+    return nxt - timedelta(days=1)
+
+
+DEADLINE_KINDS = (
+    "date-through",
+    "date-on",
+    "month-end",
+    "quarter-end",
+    "year-end",
+    "year-start",
+    "month-start",
+)
+
+
+def deadline(kind: str, year: int, month: int = 1, day: int = 1, *, short: bool = False) -> Deadline:
+    """The `kind` deadline (one of `DEADLINE_KINDS`) for a year/month/day (`month` is the quarter 1-4 for
+    `quarter-end`); `short` abbreviates a month name ("end of Jan 2027")."""
+    return _replace(_deadline(kind, year, month, day, short), kind=kind)
+
+
+def _deadline(kind: str, year: int, month: int, day: int, short: bool) -> Deadline:
+    months = _MONTHS_SHORT if short else _MONTHS
+    if kind in ("date-through", "date-on"):
+        d = datetime(year, month, day, tzinfo=UTC)
+        iso = d.strftime("%Y-%m-%d")
+        if kind == "date-through":
+            return Deadline(iso, _eod(d), f"valid through {iso} means up to the last second of that day: "
+                            f"`{_eod(d)}` (UTC)", (_sod(d), _eod(d)))  # fmt: skip
+        return Deadline(iso, _sod(d), f"a policy that expires on {iso} stops being valid as that day begins: "
+                        f"`{_sod(d)}` (UTC)", (_sod(d), _eod(d)))  # fmt: skip
+    if kind == "month-end":
+        d = _last_day(year, month)
+        text = f"the end of {months[month - 1]} {year}"
+        return Deadline(text, _eod(d), f"the end of {_MONTHS[month - 1]} {year} is the last second of "
+                        f"{d:%Y-%m-%d}: `{_eod(d)}` (UTC)", (_sod(d), _eod(d + timedelta(days=1))))  # fmt: skip
+    if kind == "quarter-end":
+        q = month
+        d = _last_day(year, 3 * q)
+        text = f"the end of Q{q} {year}"
+        return Deadline(text, _eod(d), f"Q{q} {year} ends with {d:%B %-d}, so the last second of {d:%Y-%m-%d}: "
+                        f"`{_eod(d)}` (UTC)", (_sod(d), _eod(d + timedelta(days=1))))  # fmt: skip
+    if kind == "year-end":
+        d = datetime(year, 12, 31, tzinfo=UTC)
+        return Deadline(f"the end of {year}", _eod(d), f"the end of {year} is the last second of {year}-12-31: "
+                        f"`{_eod(d)}` (UTC)", (_sod(d), _eod(d + timedelta(days=1))))  # fmt: skip
+    if kind == "year-start":
+        d = datetime(year, 1, 1, tzinfo=UTC)
+        prev = d - timedelta(days=1)
+        return Deadline(f"the start of {year}", _sod(d), f"until the start of {year} means up to midnight UTC on "
+                        f"{year}-01-01: `{_sod(d)}`", (_sod(prev), _eod(d)))  # fmt: skip
+    if kind == "month-start":
+        d = datetime(year, month, 1, tzinfo=UTC)
+        prev = d - timedelta(days=1)
+        return Deadline(f"the start of {months[month - 1]} {year}", _sod(d), f"until the start of "
+                        f"{_MONTHS[month - 1]} {year} means up to midnight UTC on {d:%Y-%m-%d}: `{_sod(d)}`",
+                        (_sod(prev), _eod(d)))  # fmt: skip
+    raise ValueError(f"unknown deadline kind {kind!r}")
+
+
+DEADLINE_FLOOR = datetime(2026, 9, 1, tzinfo=UTC)
+"""Drawn deadlines lie at least ~3 months after this (later than the scoring clock and witness v0.12.0's
+release, 2026-07-10), so they stay in the future if the clock moves there."""
+
+
+def draw_deadline(rng: random.Random, *, after: datetime = DEADLINE_FLOOR, years: int = 6) -> Deadline:
+    """A deadline stated the way people do, strictly after `after` (at least ~3 months after it) and
+    within `years` years of it."""
+    while True:
+        kind = rng.choice(DEADLINE_KINDS)
+        year = rng.randint(after.year, after.year + years)
+        month = rng.randint(1, 4 if kind == "quarter-end" else 12)
+        dl = deadline(kind, year, month, rng.randint(1, 28), short=rng.random() < 0.25)
+        if datetime.fromisoformat(dl.window[0].replace("Z", "+00:00")) > after + timedelta(days=90):
+            return dl
+
+
+def addable_attestors(pipe: Pipeline, step: str) -> tuple[str, ...]:
+    """Opt-in attestors that `step` of `pipe` does not record yet and whose run would succeed there (its
+    kind's optional ones usable on the checkout, and the CI platform's attestor when it runs in that CI);
+    not the exported ones (`slsa`, `link`), which a policy must not require from the collection."""
+    spec = pipe.step(step)
+    sc = scenarios(pipe)[pipe.names.index(step)]
+    out = [a for a in _OPTIONAL[spec.kind] if _usable(a, sc) and a not in EXPORTABLE]
+    if sc.ci in _CI_ATTESTORS:
+        out.append(_CI_ATTESTORS[sc.ci])
+    return tuple(a for a in dict.fromkeys(out) if a not in spec.recorded)

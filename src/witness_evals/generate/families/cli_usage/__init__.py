@@ -2,8 +2,12 @@
 
 Intents (`KINDS`): `run` (record a command as a step), `ci` (record a step inside the user's GitHub
 Actions / GitLab CI / Jenkins / Tekton / Makefile / shell / CodeBuild file, answered with the whole
-modified file), `sign` (a policy), `verify` (an artifact against a signed policy), `other` (attestors
-list/schema, policy check, completion, version) and `fix` (a command with a realistic mistake).
+modified file), `ci-line` (the same, but the user asks for only the witness line of the `run:` /
+`script:` / `sh` / `build` step, answered with that one command), `sign` (a policy), `verify` (an artifact
+against a signed policy), `other` (attestors list/schema, policy check, completion, version), `fix` (a
+command with a realistic mistake), `pair` (sign a policy, then verify an artifact with it: both commands),
+`edit` ("here is my current line, change X") and `followup` (two turns: a `witness run` request and its
+answer, then a change to that command; answered with the complete new command).
 Answers teach (`generate.teach`): why, the complete command or file, how to check it.
 
 Every reference command is parsed with the CLI grammar of the target release and must be clean; its
@@ -28,9 +32,11 @@ from witness_evals.generate import phrasing, teach
 from witness_evals.generate.example import Example
 from witness_evals.generate.families import Family
 from witness_evals.generate.families.cli_usage.built import Built
-from witness_evals.generate.families.cli_usage.ci import make_ci
+from witness_evals.generate.families.cli_usage.ci import make_ci, make_ci_line
+from witness_evals.generate.families.cli_usage.edit import make_edit, make_followup
 from witness_evals.generate.families.cli_usage.fix import make_fix
 from witness_evals.generate.families.cli_usage.other import make_other
+from witness_evals.generate.families.cli_usage.pair import make_pair
 from witness_evals.generate.families.cli_usage.run import make_run
 from witness_evals.generate.families.cli_usage.sign_verify import make_sign, make_verify
 from witness_evals.generate.families.cli_usage.spec import Spec, analyse_reference, render
@@ -39,8 +45,8 @@ from witness_evals.witness.cli.data import DEFAULT_ATTESTORS
 from witness_evals.witness.versions import WitnessVersion
 
 NAME = "commands"
-KINDS = ("run", "ci", "sign", "verify", "other", "fix")
-KIND_WEIGHTS = (16, 24, 10, 16, 8, 26)
+KINDS = ("run", "ci", "ci-line", "sign", "verify", "other", "fix", "pair", "edit", "followup")
+KIND_WEIGHTS = (13, 15, 10, 8, 12, 10, 20, 6, 6, 7)
 MAKERS: dict[str, Callable[[random.Random, WitnessVersion], Built]] = {
     "run": make_run,
     "ci": make_ci,
@@ -48,6 +54,10 @@ MAKERS: dict[str, Callable[[random.Random, WitnessVersion], Built]] = {
     "verify": make_verify,
     "other": make_other,
     "fix": make_fix,
+    "pair": make_pair,
+    "edit": make_edit,
+    "followup": make_followup,
+    "ci-line": make_ci_line,
 }
 
 __all__ = ["FAMILY", "KINDS", "NAME", "Spec", "make", "make_kind", "render", "score"]
@@ -84,7 +94,7 @@ def make_kind(rng: random.Random, kind: str, version: WitnessVersion = versions.
         rng, b.lesson
     )  # the generator rejects it unless `score` passes (also inside CI files)
     system = phrasing.system_prompt(rng)
-    question = phrasing.dress(rng, b.question)
+    question = phrasing.dress(rng, b.question) if b.dress else b.question
     group = f"commands/{b.kind}/{_digest({'check': check, 'extra': b.group})}"
     return Example(
         family=NAME,
@@ -95,6 +105,7 @@ def make_kind(rng: random.Random, kind: str, version: WitnessVersion = versions.
         check=check,
         system=system,
         meta={"kind": b.kind},
+        history=[dict(m) for m in b.history],
     )
 
 

@@ -22,3 +22,8 @@ class Built:
     """`loose` / `any_value` / `mistake` entries of the check."""
     group: str = ""
     """Extra text that keeps otherwise equal checks apart (e.g. the CI system)."""
+    history: list[dict[str, str]] = field(default_factory=list)
+    """Earlier turns (`{"role", "content"}`) of a follow-up conversation, already dressed and answered."""
+    dress: bool = True
+    """Whether `phrasing.dress` adds a persona around `question` (not for a follow-up turn: that person is
+    already talking)."""

@@ -20,6 +20,7 @@ from witness_evals.generate.families.cli_usage.run import (
     inspect_line,
     out_sentence,
     step_sentence,
+    step_why,
 )
 from witness_evals.generate.families.cli_usage.spec import Spec, check_line, render
 from witness_evals.generate.families.cli_usage.text import code_list, fence, lower_first, say, sentences
@@ -576,3 +577,264 @@ def make_ci(rng: random.Random, version: WitnessVersion) -> Built:
     if signer.loose:
         extra["loose"] = dict(signer.loose)
     return Built("ci", f"commands/ci/{system}/{i}", question, text, lesson, extra, group=system)
+
+
+# --------------------------------------------------------------------------- only the witness line
+
+LINE_SYSTEMS = ("github", "gitlab", "jenkins", "codebuild")
+LINE_WEIGHTS = (34, 28, 24, 14)
+SLOT = {
+    "github": ("the `run:` of the `{name}` step", "that step's `run:`", "the `{name}` step's `run:` block"),
+    "gitlab": ("the `script:` of the `{name}` job", "the job's `script:`", "the `script:` list of `{name}`"),
+    "jenkins": ("the `sh` step", "the `sh` inside the `{stage}` stage", "the `sh '...'` call"),
+    "codebuild": (
+        "the `build` phase",
+        "the `build` phase's `commands`",
+        "the build command of the buildspec",
+    ),
+}
+"""Where the witness line goes, as a user names it."""
+
+
+def _line_forms() -> tuple[Callable[[random.Random, dict[str, str], list[str]], str], ...]:
+    def what_line(rng: random.Random, v: dict[str, str], asks: list[str]) -> str:
+        head = say(
+            rng,
+            (
+                "What's the witness command line for {slot}? I only need that one line, not the whole file.",
+                "Which witness command goes into {slot}? Just the command please; I'll edit the file myself.",
+                "Can you give me only the `witness run` line for {slot}?",
+            ),
+            **v,
+        )
+        return f"{v['paste']}\n\n{head} {sentences(rng, asks)}"
+
+    def replace(rng: random.Random, v: dict[str, str], asks: list[str]) -> str:
+        head = say(
+            rng,
+            (
+                "In the {unit} below, `{cmd}` should run under witness. What do I put in {slot} instead?",
+                "I want to swap `{cmd}` in {slot} for a witness-wrapped version. What's the exact line?",
+            ),
+            **v,
+        )
+        return f"{head} {sentences(rng, asks)}\n\n{v['paste']}"
+
+    def situation(rng: random.Random, v: dict[str, str], asks: list[str]) -> str:
+        head = say(
+            rng,
+            (
+                "Here's the {where} for {project}.",
+                "This is how {project}'s {what} runs in {system}:",
+                "Our {unit} for {project} looks like this.",
+            ),
+            **v,
+        )
+        tail = say(
+            rng,
+            (
+                "No need to repeat the file, I just need the command for {slot}.",
+                "Only the command line for {slot}, please.",
+                "What single command should {slot} run?",
+            ),
+            **v,
+        )
+        return f"{head}\n\n{v['paste']}\n\n{sentences(rng, asks)} {tail}"
+
+    def terse(rng: random.Random, v: dict[str, str], asks: list[str]) -> str:
+        head = say(
+            rng,
+            ("witness line for {slot} (command only):", "just the witness command for `{cmd}`:"),
+            **v,
+        )
+        items = "\n".join(f"- {lower_first(a.rstrip('.'))}" for a in asks)
+        return f"{v['paste']}\n\n{head}\n{items}"
+
+    def edit_myself(rng: random.Random, v: dict[str, str], asks: list[str]) -> str:
+        head = say(
+            rng,
+            (
+                "The rest of this {unit} already handles the key, so the only change is the `{cmd}` line.",
+                "Everything around `{cmd}` is set up already; I only have to change that one line.",
+            ),
+            **v,
+        )
+        tail = pick(
+            rng, ("What should it become?", "What's the replacement line?", "How should the line read?")
+        )
+        return f"{head} {sentences(rng, asks)} {tail}\n\n{v['paste']}"
+
+    def port(rng: random.Random, v: dict[str, str], asks: list[str]) -> str:
+        head = say(
+            rng,
+            (
+                "Locally I run `{local}`. What's the equivalent line for {slot} in this {where}?",
+                "`{local}` works on my laptop. How should the command in {slot} look in {system}?",
+            ),
+            **v,
+        )
+        return f"{head} {sentences(rng, asks)}\n\n{v['paste']}"
+
+    return (what_line, replace, situation, terse, edit_myself, port)
+
+
+LINE_FORMS = _line_forms()
+
+
+def _pasted_with_key(job: ci_files.Job, st: Setup) -> str:
+    """The user's file as it is before witness: the key or token is already handed to the job, and the
+    command is still unwrapped (the signer needs nothing else from the file)."""
+    system = job.system
+    if system == "github":
+        return ci_files.github(
+            job,
+            job.command,
+            key_file=st.key_file,
+            id_token=st.signer is not None and st.signer.kind == "fulcio-github",
+        )
+    if system == "gitlab":
+        return ci_files.gitlab(
+            job, job.command, token_lines=st.token_lines, id_token=job.has_id_token or bool(st.token_lines)
+        )
+    if system == "jenkins":
+        return ci_files.jenkins(job, job.command, variable=st.variable)
+    return ci_files.codebuild(job, job.command)
+
+
+def make_ci_line(rng: random.Random, version: WitnessVersion) -> Built:
+    """The user pastes a CI file whose job already hands over the key (or token) and asks for only the
+    witness line of one step: the answer is that command in one bash block, with where it goes."""
+    system = rng.choices(LINE_SYSTEMS, LINE_WEIGHTS)[0]
+    pr = workloads.draw(rng)
+    job = ci_files.draw_job(rng, system, pr)
+    st = _setup(rng, version, job)
+    signer = st.signer
+    assert signer is not None
+    if system == "gitlab" and st.token_lines:
+        job.has_id_token = True  # the pasted job already requests the token and writes it to the file
+    if system == "jenkins" and st.variable and not signer.loose:
+        signer.loose = {"signer-file-key-path": [f"${{{st.variable}}}"]}
+    if system == "github" and st.key_file:
+        # the pasted file shows where the key is written, so the path is no longer left to the answer
+        st.any_value = [x for x in st.any_value if x != "signer-file-key-path"]
+    if system == "gitlab":
+        job.image = f"registry.{pr.org}.internal/ci/{pr.work.language}-witness:latest"
+    step = pr.step
+    out = names.outfile(rng, step=step, project=pr.name, org=pr.org)
+    plan = run_plan.plan(
+        rng,
+        pr,
+        out=out,
+        ci_attestor=CI_ATTESTOR.get(system),
+        options=(0, 0, 1, 1, 2),
+        modes=(32, 40, 13, 0) if system in CHECKS_OUT else (32, 40, 13, 15),
+        timestamped=signer.timestamped,
+    )
+    spec = Spec("run", [("step", step), *signer.flags, ("outfile", out), *plan.flags], list(pr.work.command))
+    text = render(spec, rng, version, width=88)
+    pasted = _pasted_with_key(job, st)
+    asks: list[str] = []
+    if system == "github" and st.key_file:
+        asks.append(
+            say(
+                rng,
+                (
+                    "The key is already written to `{k}` by the step before.",
+                    "As you can see, an earlier step puts the private key at `{k}`.",
+                    "",
+                ),
+                k=st.key_file,
+            )
+        )
+    elif system == "jenkins":
+        asks.append(
+            say(
+                rng,
+                (
+                    "The `withCredentials` block already puts the key file's path in `{v}`.",
+                    "`{v}` holds the path of the key file inside that block.",
+                ),
+                v=st.variable,
+            )
+        )
+    elif system == "gitlab" and st.token_lines:
+        asks.append(
+            say(
+                rng,
+                (
+                    "Signing is keyless through Fulcio at {u}; the script already writes the job's ID token to "
+                    "`/tmp/sigstore-token`.",
+                    "We sign keyless with Fulcio ({u}), using the `SIGSTORE_ID_TOKEN` the job writes to "
+                    "`/tmp/sigstore-token`.",
+                ),
+                u=signer.key,
+            )
+        )
+    else:
+        asks.append(" ".join(signer.asks))
+    asks += [*plan.asks, step_sentence(rng, step), out_sentence(rng, out), pick(rng, INSTALLED[system])]
+    stage = job.name[:1].upper() + job.name[1:]
+    local_key = names.fill(rng, names.KEYS, step=step, project=pr.name, org=pr.org)
+    local = Spec(
+        "run", [("step", step), ("signer-file-key-path", local_key), ("outfile", out)], list(pr.work.command)
+    )
+    v = {
+        "slot": pick(rng, SLOT[system]).format(name=job.name, stage=stage),
+        "unit": pick(rng, ci_files.UNITS[system]),
+        "system": ci_files.SYSTEM_NAMES[system],
+        "where": pick(rng, ci_files.WHERE[system]),
+        "cmd": job.command,
+        "what": pr.work.what,
+        "project": pr.name,
+        "paste": fence(ci_files.LANGS[system], pasted),
+        "local": render(local, rng, version, width=0),
+    }
+    i = rng.randrange(len(LINE_FORMS))
+    question = LINE_FORMS[i](rng, v, [a for a in asks if a])
+    place = {
+        "github": f"the `run: |` of the `{job.name}` step",
+        "gitlab": f"the `script:` of `{job.name}` (as a `- |` item)",
+        "jenkins": "the `sh` step inside `withCredentials` (single quotes, so the shell expands the variable)",
+        "codebuild": "the `build` phase's `commands` (as a `- |` item)",
+    }[system]
+    lead = say(
+        rng,
+        (
+            "Replace `{c}` in {p} with the line below.",
+            "The line below goes into {p}; it runs `{c}` as step `{s}`.",
+            "Only {p} changes: `{c}` now runs under `witness run` as step `{s}`.",
+        ),
+        c=job.command,
+        p=place,
+        s=step,
+    )
+    must = [*signer.must, *plan.must]
+    if "github" in (plan.selected or []) and signer.kind != "fulcio-github":
+        must.append(
+            "The github attestor fetches the job's OIDC token, so the workflow also needs `id-token: write` "
+            "under `permissions` (your file doesn't grant it yet)."
+        )
+    reasons = [
+        *plan.why[:1],
+        *signer.why[-1:],
+        dashdash_why(rng, pr.work.command),
+        step_why(rng, step),
+        *plan.why[1:],
+    ]
+    notes = [n for n in plan.notes if "id-token" not in n] + list(signer.notes)
+    why, notes = arrange(rng, lead, reasons, notes, must)
+    lesson = Lesson(
+        why=why,
+        artifact=fence("bash", text),
+        check=[check_line(text, version)],
+        check_intro=pick(
+            rng, ("Lint it before committing (nothing is executed):", "Check the line offline:")
+        ),
+        notes=notes,
+    )
+    extra: dict[str, Any] = {}
+    if st.any_value:
+        extra["any_value"] = list(st.any_value)
+    if signer.loose:
+        extra["loose"] = dict(signer.loose)
+    return Built("ci-line", f"commands/ci-line/{system}/{i}", question, text, lesson, extra, group=system)

@@ -27,6 +27,7 @@ from witness_evals.generate.families.cli_usage.text import fence, say
 from witness_evals.generate.phrasing import pick
 from witness_evals.generate.teach import Lesson
 from witness_evals.witness import simulate
+from witness_evals.witness.attestors.scenario import hex_id
 from witness_evals.witness.cli import parse_command
 from witness_evals.witness.versions import WitnessVersion
 
@@ -580,6 +581,64 @@ def _policy_validate(rng: random.Random, version: WitnessVersion) -> Mistake:
     )
 
 
+def _verify_digest_prefix(rng: random.Random, version: WitnessVersion) -> Mistake:
+    """`-s sha256:<hex>`: verify compares `-s` values as they are with the subjects' digest values (bare hex;
+    go-witness source/memory.go matches values only), so the prefixed value finds nothing."""
+    pr = workloads.draw(rng)
+    digest = hex_id(rng, 64)
+    fixed = base_verify(rng, pr).without("artifactfile").with_flag("subjects", [digest])
+    broken = fixed.replace("subjects", "subjects", [f"sha256:{digest}"])
+    ctx = say(
+        rng,
+        (
+            "Only the digest of the artifact is available on the gate host. Verification fails and the log shows "
+            "`no collections found for step {s}`, although the attestation is right there.",
+            "The attestation for the `{s}` step definitely exists, yet verify says `no collections found for step "
+            "{s}`.",
+            "I pass the artifact's digest because the file isn't on this machine, and every run ends with "
+            "`no collections found for step {s}`.",
+        ),
+        s=pr.step,
+    )
+    why = [
+        "`-s`/`--subjects` values are compared as they are with the digest values of the attestations' subjects, "
+        "and those are bare lowercase hex: the algorithm is a separate key, not part of the value. With the "
+        f"`sha256:` prefix the value matches no subject, so the `{pr.step}` step finds no collection. Pass the hex "
+        "digest alone."
+    ]
+    return Mistake("verify-digest-prefix", broken, fixed, ctx, why, None)
+
+
+def _verify_policy_ca(rng: random.Random, version: WitnessVersion) -> Mistake:
+    """`--policy-ca` is the deprecated alias of `--policy-ca-roots` (REFERENCE §2.3; its warning names singular
+    flags that do not exist)."""
+    pr = workloads.draw(rng)
+    root = names.fill(rng, names.ROOTS, org=pr.org)
+    fixed = base_verify(rng, pr).without("publickey").with_flag("policy-ca-roots", [root], 1)
+    broken = fixed.replace("policy-ca-roots", "policy-ca")
+    text = render(broken, rng, version)
+    core_message(text, "deprecated-flag", version)  # the analyser flags it
+    ctx = say(
+        rng,
+        (
+            "It works, but witness prints a deprecation warning for `--policy-ca`.",
+            "Our policy is signed with a certificate under `{r}`. The command passes, yet it warns that "
+            "`--policy-ca` is deprecated.",
+            "We're upgrading our scripts to {v} and want to get rid of deprecated flags.",
+        ),
+        r=root,
+        v=version.label,
+    )
+    why = [
+        f"`--policy-ca` still works in {version.label} (it fills the same list as `--policy-ca-roots`) but is "
+        "deprecated; the replacement is `--policy-ca-roots`.",
+        "Its warning tells you to use `--policy-ca-root` and `--policy-ca-intermediate`, but those singular flags "
+        "do not exist (`unknown flag`): the real ones are the plurals `--policy-ca-roots` and "
+        "`--policy-ca-intermediates`.",
+    ]
+    return Mistake("verify-policy-ca", broken, fixed, ctx, why, "deprecated-flag")
+
+
 MISTAKES: tuple[tuple[Callable[[random.Random, WitnessVersion], Mistake], int], ...] = (
     (_rename, 5),
     (_misspelled, 3),
@@ -602,6 +661,8 @@ MISTAKES: tuple[tuple[Callable[[random.Random, WitnessVersion], Mistake], int], 
     (_policy_sign, 1),
     (_attest, 1),
     (_policy_validate, 1),
+    (_verify_digest_prefix, 2),
+    (_verify_policy_ca, 2),
 )
 
 

@@ -23,6 +23,10 @@ QUESTIONS: dict[str, tuple[str, ...]] = {
         "Before I write the policy I want to know what `-a` accepts. Where do I see the attestor names?",
         "What do I run to get the table of witness attestors?",
         "Our witness build might be missing some attestors. How do I list the compiled-in ones?",
+        "Before I pick values for `-a`, how do I see everything my witness binary can record?",
+        "What kinds of evidence can witness collect on this machine? I want the full list of names.",
+        "Does our witness build know about the maven attestor? Where can I see what it supports?",
+        "I need the names and predicate types of all attestors for a design doc. Can witness print them?",
     ),
     "attestors schema": (
         "How do I print the JSON schema of the `{name}` attestor?",
@@ -31,6 +35,8 @@ QUESTIONS: dict[str, tuple[str, ...]] = {
         "How can I see what fields the `{name}` attestor records?",
         "Dump the JSON schema of attestor `{name}` for me.",
         "Where does witness document the shape of a `{name}` attestation?",
+        "What fields does the `{name}` predicate have? My Rego keeps reading the wrong keys.",
+        "Show me the structure witness uses for `{name}` attestations, straight from the binary.",
     ),
     "policy check": (
         "How do I validate my witness policy `{file}` before signing it?{extra}",
@@ -39,6 +45,10 @@ QUESTIONS: dict[str, tuple[str, ...]] = {
         "I want a CI check that statically validates `{file}` (Rego, expiry, keys).{extra} What's the command?",
         "Our policy `{file}` keeps failing at verify time for silly reasons; can witness check it up front?{extra}",
         "Lint `{file}` with witness please.{extra}",
+        "I wrote `{file}` by hand. Before I sign it, how do I make sure it's valid?{extra}",
+        "Can I catch a broken Rego module or a bad root certificate in `{file}` before anyone runs verify?{extra}",
+        "Is `{file}` still well-formed and not expired? Quick way to find out with witness?{extra}",
+        "Our pipeline should stop if someone commits a broken policy (`{file}`).{extra} What should that job run?",
     ),
     "completion": (
         "How do I generate {shell} completion for the witness CLI?",
@@ -143,7 +153,7 @@ def make_other(rng: random.Random, version: WitnessVersion) -> Built:
     elif sub == "policy check":
         pr = workloads.draw(rng)
         files = [names.fill(rng, names.POLICIES, project=pr.name, org=pr.org)]
-        if "before signing" not in QUESTIONS[sub][i]:  # a signed envelope is accepted too
+        if "sign" not in QUESTIONS[sub][i]:  # a signed envelope is accepted too
             files.append(names.fill(rng, names.SIGNED, project=pr.name, org=pr.org))
         f = pick(rng, files)
         args = [f]

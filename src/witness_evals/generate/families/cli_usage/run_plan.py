@@ -286,6 +286,7 @@ def _options(
         "exclude",
         "include",
         "archivista",
+        "dirhash",
     ]
     if p.selected is not None and "environment" not in p.selected:
         opts = [o for o in opts if not o.startswith("env-")]
@@ -414,6 +415,8 @@ def _options(
                     "`--enable-archivista` uploads the envelope to the default server, "
                     "`https://archivista.testifysec.io`."
                 )
+        elif o == "dirhash":
+            dirhash(rng, pr, p)
         elif o == "secretscan-fail":
             p.flags.append(("attestor-secretscan-fail-on-detection", True))
             p.asks.append(
@@ -466,3 +469,43 @@ def _glob(rng: random.Random, p: RunPlan, o: str) -> None:
         "closest there is, but every file the command creates or changes is still listed as a product. To leave "
         "files out entirely, the command must not write them inside the working directory."
     )
+
+
+DIRHASH_DIRS = {
+    "node": ("node_modules",),
+    "go": ("vendor",),
+    "python": (".venv", "vendor"),
+    "java": ("lib", "vendor"),
+    "rust": ("vendor",),
+    "any": ("vendor", "third_party"),
+}
+
+
+def dirhash_why(g: str) -> str:
+    """go-witness attestation/file/file.go: a directory whose path relative to the working directory matches a
+    `--dirhash-glob` pattern is recorded as one entry `<dir>/` with a `dirHash` digest and not walked further."""
+    return (
+        f"`--dirhash-glob {g}` makes the material and product attestors record the `{g}` directory (the glob is "
+        f"matched against each directory's path relative to the working directory) as one entry `{g}/` with a "
+        "single `dirHash` digest instead of one entry per file."
+    )
+
+
+def dirhash(rng: random.Random, pr: Project, p: RunPlan) -> str:
+    g = pick(rng, DIRHASH_DIRS[pr.work.language])
+    p.flags.append(("dirhash-glob", [g]))
+    p.asks.append(
+        say(
+            rng,
+            (
+                "`{g}` has thousands of files; record it as a single directory digest instead of file by file.",
+                "Collapse `{g}` into one hash in the materials and products.",
+                "I don't want every file under `{g}` listed separately, one digest for the whole directory is "
+                "enough.",
+                "Hash the `{g}` directory as a whole rather than per file.",
+            ),
+            g=g,
+        )
+    )
+    p.must.append(dirhash_why(g))  # a flag few people know: the answer always says what it does
+    return g

@@ -63,6 +63,8 @@ def _sign_forms() -> tuple[Callable[[random.Random, dict[str, str], list[str]], 
             (
                 "Sign the policy file `{policy}` with witness.",
                 "Give me the `witness sign` line for `{policy}`.",
+                "Wrap `{policy}` in a signed envelope for me.",
+                "Produce the signed version of `{policy}` that our verify job can use.",
             ),
             **v,
         )
@@ -74,6 +76,9 @@ def _sign_forms() -> tuple[Callable[[random.Random, dict[str, str], list[str]], 
             (
                 "`witness verify` needs a signed policy and all I have is `{policy}`.",
                 "I wrote a policy, `{policy}`, and now it has to be signed before anyone can verify against it.",
+                "`witness verify -p {policy}` is rejected because the file is plain JSON, not an envelope.",
+                "The deploy gate only accepts a signed policy, and `{policy}` is still the raw JSON.",
+                "How do I turn `{policy}` into the DSSE envelope that `witness verify -p` expects?",
             ),
             **v,
         )
