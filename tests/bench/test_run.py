@@ -158,3 +158,22 @@ def test_world_keeps_certificate_issuing_order() -> None:
         {},
     )
     assert len(world.collections) == 1
+
+
+def test_unanswered_requests_are_no_answer_not_no_artifact(tmp_path: Path) -> None:
+    """A run cut short (or a backend error) leaves requests without an answer: they fail, counted apart."""
+    from witness_evals.bench.report import render_report
+
+    answers = _answers(tmp_path / "a.jsonl", "reference", tiers=("bare",))
+    lines = answers.read_text(encoding="utf-8").splitlines()
+    answers.write_text("\n".join(lines[: len(lines) // 2]) + "\n", encoding="utf-8")  # half answered
+    summary = run_bench(f"answers:{answers}", tmp_path / "run", BenchOptions(suite=SUITE, tiers=("bare",)))
+    rows = [json.loads(line) for line in (tmp_path / "run" / "samples.jsonl").read_text().splitlines()]
+    missing = [r for r in rows if r["error"]]
+    assert len(missing) == len(rows) - len(lines) // 2 > 0
+    assert {r["outcome"] for r in missing} == {"no_answer"} and not any(r["passed"] for r in missing)
+    assert {r["outcome"] for r in rows if not r["error"]} == {"pass"}
+    overall = summary["tiers"]["bare"]["outcomes"]["overall"]
+    assert overall["no_answer"] == len(missing) and overall["no_artifact"] == 0
+    render_report([tmp_path / "run"], tmp_path / "r.html")
+    assert ">no answer<" in (tmp_path / "r.html").read_text(encoding="utf-8")

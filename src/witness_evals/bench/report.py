@@ -18,6 +18,7 @@ from typing import Any
 
 from witness_evals.bench.summary import (
     KINDS,
+    NO_ANSWER,
     OUTCOMES,
     SAMPLES_FILE,
     SOURCES,
@@ -36,6 +37,7 @@ MAX_TEXT_CHARS = 6000
 # Okabe & Ito (2008), colour-blind safe.
 RUN_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 OUTCOME_COLOURS = {
+    "no_answer": "#E8E8E8",
     "no_artifact": "#BBBBBB",
     "wrong_artifact": "#CC79A7",
     "invalid": "#D55E00",
@@ -43,6 +45,7 @@ OUTCOME_COLOURS = {
     "pass": "#009E73",
 }
 OUTCOME_LABELS = {
+    "no_answer": "no answer",
     "no_artifact": "no artifact",
     "wrong_artifact": "wrong artifact",
     "invalid": "invalid",
@@ -359,7 +362,11 @@ def _taxonomy_chart(runs: Sequence[Run], tier: str) -> str:
         f'aria-label="outcomes by kind, tier {esc(tier)}">'
     ]
     lx = float(label_w)
-    for o in OUTCOMES:
+    overall = [
+        ((r.summary["tiers"].get(tier) or {}).get("outcomes") or {}).get("overall") or {} for r in runs
+    ]
+    shown = (NO_ANSWER, *OUTCOMES) if any(o.get(NO_ANSWER) for o in overall) else OUTCOMES
+    for o in shown:
         out.append(
             f'<rect x="{lx:.1f}" y="10" width="12" height="12" rx="2" fill="{OUTCOME_COLOURS[o]}"/>'
             f'<text x="{lx + 17:.1f}" y="20" class="lg">{esc(OUTCOME_LABELS[o])}</text>'
@@ -387,7 +394,7 @@ def _taxonomy_chart(runs: Sequence[Run], tier: str) -> str:
             total = sum(int(v) for v in (counts or {}).values())
             x = float(label_w)
             if total:
-                for o in _ordered(counts or {}, OUTCOMES):
+                for o in _ordered(counts or {}, (NO_ANSWER, *OUTCOMES)):
                     share = int(counts[o]) / total
                     if share <= 0:
                         continue
@@ -424,7 +431,8 @@ def _charts(runs: Sequence[Run]) -> str:
     parts.append(
         '<p class="note">Share of samples per outcome: <b>no artifact</b> (nothing to check in the answer), '
         "<b>wrong artifact</b> (e.g. a policy where a Rego module was asked for), <b>invalid</b> (does not "
-        "parse, compile or load), <b>partial</b> (some checks pass), <b>pass</b>.</p>"
+        "parse, compile or load), <b>partial</b> (some checks pass), <b>pass</b>; <b>no answer</b> (shown "
+        "only where it occurs): the backend gave none (an error, a run cut short).</p>"
     )
     for tier in _tiers(runs):
         parts.append(f'<h3>tier {esc(tier)}</h3><div class="scroll">{_taxonomy_chart(runs, tier)}</div>')

@@ -34,6 +34,7 @@ from witness_evals.bench.fix_rounds import (
     split_round,
 )
 from witness_evals.bench.scorers import ScoreContext, score
+from witness_evals.bench.summary import NO_ANSWER
 from witness_evals.bench.task import Task
 from witness_evals.bench.tiers import TIERS, messages_for
 from witness_evals.common.errors import InputError
@@ -482,6 +483,8 @@ def run_bench(
         ]
         for n, (rid, result) in enumerate(score_items(by_id, todo, release, options.score_workers), 1):
             a = answered[rid]
+            if a.get("error"):  # the backend gave no answer: not the model's failure to make an artifact
+                result = {**result, "outcome": NO_ANSWER, "reason": f"no answer: {a['error']}"}
             row = {
                 **base_row(rid),
                 "answer": a["answer"],

@@ -27,6 +27,9 @@ from witness_evals.common.errors import InputError
 from witness_evals.common.jsonio import write_atomic
 
 OUTCOMES = ("no_artifact", "wrong_artifact", "invalid", "partial", "pass")
+NO_ANSWER = "no_answer"
+"""The outcome of a request the backend never answered (an error, a run cut short): not the model's
+answer, so it is kept apart from the taxonomy and counted only where it occurs."""
 KINDS = ("rego", "policy", "command", "diagnose", "review", "qa")
 TIERS = ("bare", "context")
 SOURCES = ("hand", "generated")
@@ -159,8 +162,9 @@ def _breakdown(tasks: Sequence[_Task], key: Any, order: Sequence[str] = ()) -> d
 
 
 def _outcome_counts(counter: Mapping[str, int]) -> dict[str, int]:
-    out = {o: int(counter.get(o, 0)) for o in OUTCOMES}
-    for o in sorted(set(counter) - set(OUTCOMES)):
+    out = {NO_ANSWER: int(counter[NO_ANSWER])} if counter.get(NO_ANSWER) else {}
+    out |= {o: int(counter.get(o, 0)) for o in OUTCOMES}
+    for o in sorted(set(counter) - set(OUTCOMES) - {NO_ANSWER}):
         out[o] = int(counter[o])
     return out
 
@@ -349,9 +353,9 @@ def iter_samples(path: Path) -> Iterator[dict[str, Any]]:
                         f'"{key}" missing or not a {types[0].__name__}', source=source, location=where
                     )
             outcome = record.get("outcome")
-            if outcome is not None and outcome not in OUTCOMES:
+            if outcome is not None and outcome not in (NO_ANSWER, *OUTCOMES):
                 raise InputError(
-                    f"unknown outcome {outcome!r} (expected one of {', '.join(OUTCOMES)})",
+                    f"unknown outcome {outcome!r} (expected one of {', '.join((NO_ANSWER, *OUTCOMES))})",
                     source=source,
                     location=where,
                 )

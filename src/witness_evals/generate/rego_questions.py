@@ -72,7 +72,7 @@ SITUATIONS: dict[str, tuple[str, ...]] = {
         "Our CodeBuild projects run witness with the aws-codebuild attestor.",
     ),
     "gcp-iit": (
-        "Our runners are GCE VMs and we record `-a gcp-iit` (the instance identity token).",
+        "Our runners are GKE pods with Workload Identity and we record `-a gcp-iit` (the identity token).",
         "We attest the GCP instance identity with the gcp-iit attestor.",
     ),
     "docker": (

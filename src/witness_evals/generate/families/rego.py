@@ -65,7 +65,7 @@ MAKERS = {**rego_reqs_source.MAKERS, **rego_reqs_platform.MAKERS, **rego_reqs_ar
 
 _CORE = {"git": 3.2, "command-run": 2.2, "environment": 2.2, "product": 2.0, "material": 1.5}
 """The attestors people write Rego for most (what a build ran, from which commit, where, and what it made)."""
-_PLATFORM = {"aws": 0.45, "gcp-iit": 0.45, "aws-codebuild": 0.5}
+_PLATFORM = {"aws": 0.7, "gcp-iit": 0.9, "aws-codebuild": 0.5}
 """Cloud-identity attestors: a small share (their requirements are few and narrow)."""
 ATTESTOR_WEIGHTS: dict[str, float] = {a: _CORE.get(a, _PLATFORM.get(a, 0.75)) for a in MAKERS} | {
     "github": 1.3,

@@ -223,7 +223,7 @@ MISSPELLED = (
 )
 WHERE = {
     "aws": "on an EC2 instance",
-    "gcp-iit": "on a GCP VM",
+    "gcp-iit": "where the GCP metadata server hands out an identity token without a `google` claim, as under GKE Workload Identity (on a plain GCE VM witness crashes)",
     "github": "inside GitHub Actions",
     "gitlab": "inside GitLab CI",
     "aws-codebuild": "inside AWS CodeBuild",

@@ -270,7 +270,10 @@ def out_sentence(rng: random.Random, out: str) -> str:
 
 HOST_ASKS = {
     "aws": ("Our runners are EC2 instances.", "The build host is an EC2 instance."),
-    "gcp-iit": ("The build runs on a GCE VM.", "Our runners are Google Compute Engine VMs."),
+    "gcp-iit": (
+        "The build runs in a GKE pod that uses Workload Identity.",
+        "Our runners are GKE pods bound to a Google service account through Workload Identity.",
+    ),
 }
 
 

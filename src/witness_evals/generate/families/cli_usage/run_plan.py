@@ -46,7 +46,7 @@ WHERE = {
     "jenkins": "inside a Jenkins build (it needs `JENKINS_URL`)",
     "aws-codebuild": "inside AWS CodeBuild",
     "aws": "on an EC2 instance",
-    "gcp-iit": "on a GCP VM",
+    "gcp-iit": "where the GCP metadata server hands out an identity token without a `google` claim, as under GKE Workload Identity (on a plain GCE VM witness crashes)",
 }
 EXPORTERS = ("slsa", "link", "sbom")
 

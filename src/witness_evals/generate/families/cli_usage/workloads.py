@@ -6,7 +6,8 @@ product, `sarif` a SARIF product, `docker` a buildx `--metadata-file`, `oci` an 
 `k8smanifest` rendered YAML, `vex` an OpenVEX document, `maven` a `pom.xml`; `lockfiles` reads the
 lockfiles of the current directory. `slsa`, `link`, `secretscan`, `system-packages` and `omnitrail`
 work for any step on Linux; CI attestors (`github`, `gitlab`, `jenkins`, `aws-codebuild`) only inside
-their CI, `aws`/`gcp-iit` only on an EC2 instance / a GCP VM.
+their CI, `aws` only on an EC2 instance, `gcp-iit` only under GKE Workload Identity (go-witness panics on a
+plain GCE VM's identity token).
 """
 
 from __future__ import annotations
