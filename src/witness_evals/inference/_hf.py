@@ -12,16 +12,17 @@ Engines (`hf:PATH,engine=...`; `load_backend(fast=...)` picks `auto` or `plain`)
   decoding step compiled by `torch.compile` (CUDA graphs on CUDA; transformers' `CompileConfig`);
   each batch but the last is full, so few shapes are compiled. For small models, whose decoding
   step is launch-bound, this is the lever the issue names.
-- `auto` (default): `static` on CUDA, else `batched`.
+- `auto` (default): `static` on CUDA, else `batched`. On an H100 (2026-12-05, witness-bench's
+  default suite, the 135M model) `static` answered 768 requests in 241 s where `cb` had answered 166
+  in 330 s.
 
 `batched`, `static` and `stream` stop a row that is caught in a loop (`stop_loops=0` turns this
-off): when its last tokens repeat one cycle of at most LOOP_MAX_PERIOD tokens LOOP_REPEATS times, spanning at least
-LOOP_MIN_SPAN tokens, the row ends there (checked every LOOP_CHECK_EVERY steps). A batch runs as long
-as its longest row, and small models often loop until their budget, so this is most of the speed on
-them. It only removes repetitions: the 886 looping answers of two witness-bench runs (H100,
-2026-12-05), cut after four repetitions of their cycle, scored exactly as the full answers did
-(`benchmarks/real_run/loop_cut_check.py`). On an H100 (2026-12-05, witness-bench's default
-  suite, the 135M model) `static` answered 768 requests in 241 s where `cb` had answered 166 in 330 s.
+off): when its last tokens repeat one cycle of at most LOOP_MAX_PERIOD tokens LOOP_REPEATS times,
+spanning at least LOOP_MIN_SPAN tokens, the row ends there (checked every LOOP_CHECK_EVERY steps). A
+batch runs as long as its longest row, and small models often loop until their budget, so this is
+most of the speed on them. It only removes repetitions: the 886 looping answers of two witness-bench
+runs (H100, 2026-12-05), cut after four repetitions of their cycle, scored exactly as the full
+answers did (`benchmarks/real_run/loop_cut_check.py`).
 
 `kv_memory=F` caps the continuous-batching KV cache at that share of the GPU memory free after
 loading (transformers' default: 0.9, or 0.8 with sampling), to leave room for another job on the GPU.
@@ -287,7 +288,7 @@ class HFBackend:
             "engine": self.engine,
             "last_engine": self.last_engine,
             "batch_size": self.batch_size,
-            "stop_loops": self.stop_loops and self.engine != "plain",
+            "stop_loops": self.stop_loops and self.engine in ("auto", "batched", "static"),
             "stop_tokens": [self.tokenizer.convert_ids_to_tokens(i) for i in self.stop_ids],
             "versions": versions,
         }
