@@ -434,7 +434,8 @@ def _verify(gr: cli_spec.Grammar) -> list[Fact]:
             "misconception",
             (
                 "In a functionary's `certConstraint`, does leaving out `emails` mean any email is allowed?",
-                "Verify says `not expecting any email(s), but cert has 1 email(s)`; I didn't restrict emails. Why?",
+                "Our certConstraint doesn't restrict emails, yet the step signed with an e-mail certificate gets "
+                "`no verifiers matched with allowed functionaries`. Why?",
                 "How do I allow any value for a certConstraint field?",
                 "Are omitted certConstraint fields wildcards in witness policies?",
                 "What does an empty `dnsnames` list in a certConstraint mean?",
@@ -773,8 +774,9 @@ def _sharper(v: WitnessVersion) -> dict[str, tuple[dict[int, str], tuple[Extra, 
             {0: any_email, 3: any_email, 5: no_partial},
             (
                 (
-                    "Verify rejects our Fulcio-signed step with `not expecting any email(s), but cert has 1 email(s)`. "
-                    "The certConstraint only sets `commonname` and `roots`. What's wrong?",
+                    "Verify rejects the step we sign keyless through Fulcio with our Google accounts: `no verifiers "
+                    "matched with allowed functionaries for step release`. The certConstraint only sets `commonname` "
+                    "and `roots`. What's wrong?",
                     any_email.replace("No: an", "The certConstraint omits `emails`, and an", 1),
                 ),
                 (
