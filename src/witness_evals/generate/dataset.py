@@ -15,9 +15,7 @@ Assembly streams: examples are written as they are accepted; what stays in memor
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import importlib
 import itertools
 import json
 import os
@@ -164,25 +162,10 @@ def template_split(seed: int, template: str, valid: float, test: float, plan: Ma
     return plan.get(template) or split_of(seed, f"template:{template}", valid, test)
 
 
-GroupCap = Callable[[str, int], int]
-"""A family module's optional `max_per_group(group, default)`: how many paraphrases of `group` to keep when the
-dataset's cap is `default` (e.g. more for the facts people get wrong). Families without one keep `default`."""
-
-
-@functools.cache
-def _family_cap(family: str) -> GroupCap | None:
-    module = families.MODULE_OF.get(family)
-    if module is None:
-        return None
-    return cast(
-        "GroupCap | None",
-        getattr(importlib.import_module(f"{families.__name__}.{module}"), "max_per_group", None),
-    )
-
-
 def group_cap(spec: DatasetSpec, ex: Example) -> int:
-    """Paraphrases of `ex.group` to keep: `spec.max_per_group`, unless `ex`'s family declares its own cap."""
-    cap = _family_cap(ex.family)
+    """Paraphrases of `ex.group` to keep: `spec.max_per_group`, unless `ex`'s family sets its own
+    (`Family.max_per_group`)."""
+    cap = families.get(ex.family).max_per_group
     return spec.max_per_group if cap is None else max(1, cap(ex.group, spec.max_per_group))
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from witness_evals.generate.phrasing import pick
 
@@ -125,10 +125,8 @@ def render(rng: random.Random, lesson: Lesson) -> str:
     """`lesson` as Markdown in one of several layouts (seeded). A remark that `-a` replaces the default attestors
     is kept only when the artifact sets `-a` (or `attestations:`), and the analyser's `witness-evals check` lines
     only when there is an artifact to check."""
-    notes_kept = _relevant(lesson.notes, lesson.artifact)
     why_kept = _relevant(lesson.why, lesson.artifact) or list(lesson.why)
-    if len(notes_kept) != len(lesson.notes) or len(why_kept) != len(lesson.why):
-        lesson = Lesson(why_kept, lesson.artifact, lesson.check, lesson.check_intro, notes_kept)
+    lesson = replace(lesson, why=why_kept, notes=_relevant(lesson.notes, lesson.artifact))
     why = _paragraph(lesson.why)
     artifact = lesson.artifact.strip()
     check = _check_block(rng, lesson)

@@ -30,6 +30,9 @@ class Family:
     """`make(rng, version)`: one example for the witness release `version`."""
     score: Scorer
     """A `guarded` scorer: never raises."""
+    max_per_group: Callable[[str, int], int] | None = None
+    """`max_per_group(group, default)`: how many paraphrases of `group` a dataset keeps when its cap is
+    `default` (e.g. more for the facts people get wrong); None keeps `default` for every group."""
 
 
 MODULE_OF: dict[str, str] = {

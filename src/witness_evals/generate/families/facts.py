@@ -1984,4 +1984,5 @@ FAMILY = Family(
     "predicate fields, wire constants, digests, key ids and common misconceptions per release.",
     make=make,
     score=score,
+    max_per_group=max_per_group,
 )

@@ -107,6 +107,12 @@ def _check_key(check: dict[str, Any]) -> str:
     return json.dumps(check, sort_keys=True, separators=(",", ":"))
 
 
+def _group(sub: str, check: dict[str, Any]) -> str:
+    """The split group of an example: its sub-kind and what its check asks for (not the key file name)."""
+    semantic = {k: v for k, v in check.items() if k != "policy_key_file"}
+    return f"{NAME}/{sub}/" + hashlib.sha256(_check_key(semantic).encode()).hexdigest()[:16]
+
+
 def _world_key(check: dict[str, Any]) -> str:
     """The part of a check that determines its worlds (JSON text, the cache key)."""
     return _check_key({k: check.get(k) for k in _WORLD_KEYS})
@@ -1219,8 +1225,7 @@ def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Examp
     policy = _reference_policy(check)
     key_style = 2 if "-----BEGIN PUBLIC KEY-----" in question else 0
     answer = _answer(rng, check, names, worlds, policy, version, key_style)
-    semantic = {k: v for k, v in check.items() if k != "policy_key_file"}
-    group = f"{NAME}/{sub}/" + hashlib.sha256(_check_key(semantic).encode()).hexdigest()[:16]
+    group = _group(sub, check)
     change = check.get("change", {}).get("kind")
     return Example(
         family=NAME,
@@ -1315,8 +1320,7 @@ def _followup(rng: random.Random, check: dict[str, Any], names: _Names, worlds: 
     check["policy_key_file"] = names.policy_key[0]
     policy = _reference_policy(check)
     answer = _answer(rng, check, names, worlds, policy, version, key_style if kind == "add-step" else 0)
-    semantic = {k: v for k, v in check.items() if k != "policy_key_file"}
-    group = f"{NAME}/followup/" + hashlib.sha256(_check_key(semantic).encode()).hexdigest()[:16]
+    group = _group("followup", check)
     return Example(
         family=NAME,
         group=group,
