@@ -47,6 +47,7 @@ from witness_evals.generate.traps_weak import (
     ok_case,
     x509_any_identity,
 )
+from witness_evals.generate.worlds import weighted
 from witness_evals.generate.worlds.policy import (
     PolicyWorld,
 )
@@ -115,13 +116,7 @@ OK_VARIANTS = tuple(k.name.removeprefix("ok/") for k in KINDS if k.verdict == "o
 
 def pick_kind(rng: random.Random, verdict: str, version: WitnessVersion) -> Kind:
     """A kind of `verdict` that applies to `version`, drawn by weight."""
-    kinds = [k for k in KINDS if k.verdict == verdict and k.applies(version)]
-    r = rng.random() * sum(k.weight for k in kinds)
-    for k in kinds:
-        r -= k.weight
-        if r < 0:
-            return k
-    return kinds[-1]
+    return weighted(rng, [(k, k.weight) for k in KINDS if k.verdict == verdict and k.applies(version)])
 
 
 def summary(w: PolicyWorld, policy: dict[str, Any]) -> str:

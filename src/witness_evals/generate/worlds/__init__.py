@@ -523,13 +523,7 @@ def _replace(obj: Any, **changes: Any) -> Any:
 
 
 def draw_shape(rng: random.Random, *, min_steps: int = 1, max_steps: int = 5) -> tuple[str, ...]:
-    shapes = [(s, w) for s, w in SHAPES if min_steps <= len(s) <= max_steps]
-    r = rng.random() * sum(w for _, w in shapes)
-    for shape, w in shapes:
-        r -= w
-        if r < 0:
-            return shape
-    return shapes[-1][0]
+    return weighted(rng, [(s, w) for s, w in SHAPES if min_steps <= len(s) <= max_steps])
 
 
 def _step_names(rng: random.Random, kinds: Sequence[str]) -> list[str]:
