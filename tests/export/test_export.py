@@ -288,6 +288,35 @@ def test_cli_exports_and_prints_export_json(tiny_run: Path, tmp_path: Path) -> N
     assert json.loads(result.stdout)["format"] == "adapter"
 
 
+def test_base_option_replaces_a_base_path_from_another_machine(tiny_run: Path, tmp_path: Path) -> None:
+    moved = tmp_path / "trained-elsewhere"
+    shutil.copytree(tiny_run / "adapter", moved / "adapter")
+    (moved / "config.yaml").write_text("model: /gpu-machine/tmp/base\n")
+    result = run_cli(
+        "export",
+        str(moved),
+        "--format",
+        "adapter",
+        "--base",
+        str(base_dir(tiny_run)),
+        "--out",
+        str(tmp_path / "a"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["format"] == "adapter"
+    # an adapter trained on one GGUF (its converted folder is named by the GGUF's sha256) refuses another
+    config = json.loads((moved / "adapter" / "adapter_config.json").read_text())
+    config["base_model_name_or_path"] = "/gpu-machine/cache/models/smollm2/0123456789abcdef"
+    (moved / "adapter" / "adapter_config.json").write_text(json.dumps(config))
+    line = one_error_line(
+        run_cli(
+            "export", str(moved), "--format", "adapter", "--base", "default", "--out", str(tmp_path / "b")
+        )
+    )
+    assert "trained on a GGUF with sha256 0123456789abcdef" in line
+    assert not (tmp_path / "b").exists()
+
+
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(tiny_run: Path, tmp_path: Path) -> None:
     empty = tmp_path / "empty-run"
     empty.mkdir()
@@ -298,7 +327,20 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(tiny_run: Path, tmp_pat
     shutil.copytree(tiny_run / "adapter", missing / "adapter")
     (missing / "config.yaml").write_text(f"model: {tmp_path / 'no-such-model'}\n")
     line = one_error_line(run_cli("export", str(missing), "--format", "merged", "--out", str(tmp_path / "x")))
-    assert "base model not found" in line
+    assert "base model not found" in line and "--base" in line
+    line = one_error_line(
+        run_cli(
+            "export",
+            str(missing),
+            "--format",
+            "merged",
+            "--base",
+            str(tmp_path / "nope"),
+            "--out",
+            str(tmp_path / "x"),
+        )
+    )
+    assert "base model not found" in line and "(--base)" in line
     gpt2 = tmp_path / "gpt2-run"
     shutil.copytree(tiny_run / "adapter", gpt2 / "adapter")
     other = shutil.copytree(base_dir(tiny_run), tmp_path / "gpt2-base")

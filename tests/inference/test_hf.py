@@ -201,3 +201,48 @@ def test_batched_engine_cuts_a_loop_and_keeps_the_rest(default_model_dir: Path, 
     finally:
         on.close()
         off.close()
+
+
+def test_stages_give_the_answers_of_one_pass(
+    default_model_dir: Path, fast_backend: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows still going at a stage's end go on in a new batch, their answer so far in the prompt:
+    greedy and seeded-sampling answers are the same tokens as in one pass."""
+    from witness_evals.inference import _hf
+
+    monkeypatch.setattr(_hf, "STAGE_ENDS", (4, 10))
+    single: Any = load_backend(f"hf:{default_model_dir},engine=batched,stages=0", device="cpu")
+    mixed = [*requests(), Request("short", [{"role": "user", "content": QUESTIONS[2]}], max_new_tokens=7)]
+    try:
+        assert fast_backend.describe()["stages"] == [4, 10] and single.describe()["stages"] == []
+        for settings in (
+            GenerationSettings(max_new_tokens=24),
+            GenerationSettings(max_new_tokens=24, temperature=0.9, seed=3),
+        ):
+            seen: list[Completion] = []
+            staged = fast_backend.generate(mixed, settings, on_done=seen.append)
+            one = single.generate(mixed, settings)
+            assert [(c.text, c.completion_tokens) for c in staged] == [
+                (c.text, c.completion_tokens) for c in one
+            ]
+            assert sorted(c.id for c in seen) == sorted(r.id for r in mixed)  # each answer reported once
+            assert staged[-1].completion_tokens == 7 and max(c.completion_tokens or 0 for c in staged) > 10
+            assert all(c.prompt_tokens == o.prompt_tokens for c, o in zip(staged, one, strict=True))
+    finally:
+        single.close()
+
+
+def test_chat_template_option_gives_the_prompt_format(default_model_dir: Path) -> None:
+    """`chat_template=` renders prompts in a named format (what a base without a template needs)."""
+    from witness_evals.common.errors import InputError
+
+    backend: Any = load_backend(f"hf:{default_model_dir},chat_template=gemma", device="cpu")
+    try:
+        text = backend.tokenizer.decode(backend.encode([{"role": "user", "content": "hi"}]))
+        # Gemma's turns after the tokenizer's bos (SmolLM2's is `<|im_start|>`), no ChatML turn
+        assert "<start_of_turn>user\nhi<end_of_turn>" in text and "<|im_start|>user" not in text
+        assert backend.describe()["chat_template"] == "gemma"
+    finally:
+        backend.close()
+    with pytest.raises(InputError, match="neither a built-in template"):
+        load_backend(f"hf:{default_model_dir},chat_template=no-such-format", device="cpu")

@@ -20,6 +20,12 @@ def export(
         "--bench",
         help="A witness-bench run of this adapter for the model card (default RUN_DIR/bench*).",
     ),
+    base: str | None = typer.Option(
+        None,
+        "--base",
+        help="Base model (.gguf or Hugging Face directory; `default`: the embedded one) when the "
+        "run's config.yaml `model:` is not on this machine.",
+    ),
 ) -> None:
     """Export a trained adapter so it runs in transformers, llama.cpp, Ollama or mlx-lm.
 
@@ -28,7 +34,7 @@ def export(
     """
     from witness_evals.export import export_run
 
-    info = export_run(run_dir, fmt, out, quant=quant, bench=bench)
+    info = export_run(run_dir, fmt, out, quant=quant, bench=bench, base_spec=base)
     typer.echo(json.dumps(info, indent=1, sort_keys=True))
 
 

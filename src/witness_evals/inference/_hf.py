@@ -24,13 +24,24 @@ most of the speed on them. It only removes repetitions: the 886 looping answers 
 runs (H100, 2026-12-05), cut after four repetitions of their cycle, scored exactly as the full
 answers did (`benchmarks/real_run/loop_cut_check.py`).
 
+`batched` and `static` also run in stages (`stages=0` turns this off): a batch stops at
+STAGE_ENDS[0] new tokens, and its rows that have not finished go on, with the rows of other batches
+that have not, in new batches up to the next end, their answer so far in the prompt. A batch
+computes every row at every step (the `static` engine over a cache sized for its longest possible
+answer), so without stages one long answer holds the whole batch: on an H200 (2026-12-05) every
+batch of 512 untuned answers ran its full 1,536 steps although the answers averaged 209 tokens.
+Answers are the same tokens as in one pass (greedy, up to floating-point differences between batch
+shapes; seeded sampling draws by answer position).
+
 `kv_memory=F` caps the continuous-batching KV cache at that share of the GPU memory free after
 loading (transformers' default: 0.9, or 0.8 with sampling), to leave room for another job on the GPU.
 
 Decoding stops at the tokenizer's eos, the generation config's eos and the chat template's
 end-of-turn token (SmolLM2: `<|im_end|>`). The checkpoint's own sampling defaults are ignored: only
 `GenerationSettings` count. bf16 on CUDA, fp32 elsewhere (`dtype=` overrides). An adapter trained
-with a `chat_template` (its `chat_template.jinja`) renders prompts with that template, not the base's.
+with a `chat_template` (its `chat_template.jinja`) renders prompts with that template, not the base's;
+`chat_template=chatml|gemma|llama3|FILE.jinja` gives one to a base without any (Gemma 3 270M's GGUF)
+and overrides both.
 
 Determinism: greedy decoding is deterministic for a given engine, batch size and device. Sampling
 (`temperature > 0`) in `plain` and `batched` uses a counter-based Gumbel-max sampler keyed by
@@ -52,6 +63,7 @@ from typing import Any
 
 import torch
 
+from witness_evals.common.errors import InputError
 from witness_evals.inference._resolve import adapter_dir, model_dir, run_base_model, spec_error
 from witness_evals.inference._spec import ModelSpec
 from witness_evals.inference._tokens import model_dir_name, stop_token_ids
@@ -64,7 +76,7 @@ from witness_evals.inference._types import (
     one_line,
     request_seed,
 )
-from witness_evals.train.chat_templates import adapter_chat_template
+from witness_evals.train.chat_templates import adapter_chat_template, resolve_chat_template, template_label
 
 _MASK32 = 0xFFFFFFFF
 CPU_CACHE_BYTES = 2 << 30  # continuous batching off CUDA: KV cache budget
@@ -74,6 +86,7 @@ LOOP_MAX_PERIOD = 128  # loop stop: longest cycle (tokens) looked for
 LOOP_REPEATS = 4  # ... repeated this many times
 LOOP_MIN_SPAN = 64  # ... over at least this many tokens
 LOOP_CHECK_EVERY = 16  # ... checked every this many decoding steps
+STAGE_ENDS = (256, 1024)  # `stages=1`: rows still going after this many new tokens are batched anew
 DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
 
 
@@ -126,13 +139,16 @@ def seeded_choice(
     return (logits + gumbel_noise(seeds, step, logits.shape[-1])).argmax(dim=-1)
 
 
-def _sampler_processor(seeds: torch.Tensor, settings: GenerationSettings, prompt_len: int) -> Any:
-    """A logits processor that samples (seeded per row) and leaves only its choice for greedy search."""
+def _sampler_processor(
+    seeds: torch.Tensor, settings: GenerationSettings, prompt_len: int, offset: int = 0
+) -> Any:
+    """A logits processor that samples (seeded per row) and leaves only its choice for greedy search;
+    `offset` tokens of each row's answer are already part of its prompt (a later stage)."""
     from transformers import LogitsProcessor
 
     class SeededSampler(LogitsProcessor):
         def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
-            step = input_ids.shape[1] - prompt_len
+            step = input_ids.shape[1] - prompt_len + offset
             choice = seeded_choice(scores, seeds, step, settings.temperature, settings.top_p)
             out = torch.full_like(scores, float("-inf"))
             return out.scatter_(1, choice[:, None], 0.0)  # type: ignore[return-value]
@@ -165,17 +181,18 @@ def looping_rows(tokens: torch.Tensor) -> torch.Tensor:
     return looping
 
 
-def _loop_criterion(prompt_len: int, stopped: dict[int, int]) -> Any:
-    """Stop each row caught in a loop (`looping_rows`); `stopped[row]` gets its length at that point."""
+def _loop_criterion(prompt_len: int, stopped: dict[int, int], offset: int = 0) -> Any:
+    """Stop each row caught in a loop (`looping_rows`); `stopped[row]` gets its answer's length at
+    that point. The last `offset` tokens of the prompt are the answer so far (a later stage)."""
     from transformers import StoppingCriteria
 
     class LoopStop(StoppingCriteria):
         def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs: Any) -> Any:
-            generated = input_ids.shape[1] - prompt_len
+            generated = input_ids.shape[1] - prompt_len + offset
             done = torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
             if generated < LOOP_MIN_SPAN or generated % LOOP_CHECK_EVERY:
                 return done
-            looping = looping_rows(input_ids[:, prompt_len:])
+            looping = looping_rows(input_ids[:, prompt_len - offset :])
             for row in looping.nonzero().flatten().tolist():
                 stopped.setdefault(row, generated)
             return looping
@@ -203,7 +220,8 @@ class HFBackend:
         self.log = log
         adapter = model_spec.options.get("adapter")
         self.adapter = adapter_dir(spec, adapter, kind="hf") if adapter else None
-        self.run_template = adapter_chat_template(self.adapter) if self.adapter is not None else None
+        self.template_option = model_spec.options.get("chat_template")
+        self.run_template = self._chat_template()
         self.model_path = model_dir(spec, model_spec, require_template=self.run_template is None)
         self.options = dict(model_spec.options)
         self.engine = model_spec.options.get("engine", "auto" if fast else "plain")
@@ -214,6 +232,7 @@ class HFBackend:
         self.dtype = DTYPES[dtype_name]
         self.batch_size = batch_size
         self.stop_loops = model_spec.options.get("stop_loops", "1") == "1"
+        self.stages = model_spec.options.get("stages", "1") == "1"
         self.last_engine: str | None = None
         self.tokenizer = self._load_tokenizer()
         self.model = self._load_model()
@@ -230,6 +249,16 @@ class HFBackend:
         self.context = int(getattr(self.model.config, "max_position_embeddings", 0) or 0) or None
 
     # -- loading
+    def _chat_template(self) -> str | None:
+        """The prompt format given by `chat_template=` (a built-in name or a .jinja file), else the
+        one the adapter was trained with, else None (the model's own)."""
+        if self.template_option is not None:
+            try:
+                return resolve_chat_template(self.template_option, source=self.spec)
+            except InputError as exc:
+                raise spec_error(self.spec, exc.one_line()) from None
+        return adapter_chat_template(self.adapter) if self.adapter is not None else None
+
     def _load_tokenizer(self) -> Any:
         from transformers import AutoTokenizer
 
@@ -289,12 +318,18 @@ class HFBackend:
             "last_engine": self.last_engine,
             "batch_size": self.batch_size,
             "stop_loops": self.stop_loops and self.engine in ("auto", "batched", "static"),
+            "stages": list(STAGE_ENDS)
+            if self.stages and self.engine in ("auto", "batched", "static")
+            else [],
             "stop_tokens": [self.tokenizer.convert_ids_to_tokens(i) for i in self.stop_ids],
             "versions": versions,
         }
+        if self.template_option is not None:
+            out["chat_template"] = template_label(self.template_option)
+        elif self.adapter is not None:
+            out["chat_template"] = "adapter" if self.run_template is not None else "model"
         if self.adapter is not None:
             out["adapter_base"] = run_base_model(self.adapter)
-            out["chat_template"] = "adapter" if self.run_template is not None else "model"
         return out
 
     def close(self) -> None:
@@ -387,50 +422,103 @@ class HFBackend:
     ) -> None:
         """`plain` (input order, no per-row budget), `batched` (sorted, per-row budgets) or `static`
         (`batched` on a compiled static-cache decoding step); `streamer` (one item only) gets the new
-        tokens as they come."""
+        tokens as they come.
+
+        Sorted engines run in stages (`stages=1`): every batch stops at STAGE_ENDS[0] new tokens, and
+        the rows that have not finished there go on together, their answer so far appended to their
+        prompt, up to the next end. A batch runs as long as its longest row and computes every row;
+        staged, the few long answers no longer hold hundreds of finished rows (and, for `static`, a
+        cache sized for the longest answer) through every step. Greedy answers are the same tokens
+        (up to floating-point differences between batch shapes); sampling draws by answer position,
+        so a request's draws do not change either."""
+        ends: tuple[int | None, ...] = (*STAGE_ENDS, None) if sort and self.stages else (None,)
+        stops = set(self.stop_ids)
+        answer: dict[int, list[int]] = {it.index: [] for it in items}
+        prompt_tokens = {it.index: len(it.ids) for it in items}
+        seconds = dict.fromkeys(answer, 0.0)
+        offset = 0
+        for end in ends:
+            if end is not None and end <= offset:
+                continue
+            limit = None if end is None else end - offset
+            going: list[_Item] = []
+            ordered = sorted(items, key=lambda it: (it.budget, len(it.ids))) if sort else items
+            size = self._default_batch(sort)
+            for start in range(0, len(ordered), size):
+                chunk = ordered[start : start + size]
+                began = time.perf_counter()
+                rows, stopped = self._generate_chunk(chunk, settings, offset, limit, sort, static, streamer)
+                share = (time.perf_counter() - began) / len(chunk)
+                for number, (it, row) in enumerate(zip(chunk, rows, strict=True)):
+                    seconds[it.index] += share
+                    cut = min(it.budget, stopped.get(number, it.budget)) - offset
+                    new = row[:cut]
+                    answer[it.index] += new
+                    ended = (
+                        limit is None
+                        or number in stopped
+                        or offset + len(new) >= it.budget
+                        or len(new) < limit
+                        or not stops.isdisjoint(new)
+                    )
+                    if ended:
+                        finish(it.index, answer.pop(it.index), prompt_tokens[it.index], seconds[it.index])
+                    else:
+                        going.append(_Item(it.index, it.ids + new, it.budget, it.seed))
+            if not going:
+                return
+            items = going
+            offset = end if end is not None else offset
+
+    def _generate_chunk(
+        self,
+        chunk: list[_Item],
+        settings: GenerationSettings,
+        offset: int,
+        limit: int | None,
+        sort: bool,
+        static: bool,
+        streamer: Any,
+    ) -> tuple[list[list[int]], dict[int, int]]:
+        """One `model.generate` over `chunk` (left-padded), at most `limit` new tokens; each row's new
+        tokens and the rows stopped in a loop (row -> answer length there). `offset`: tokens of each
+        row's answer already in its prompt (a later stage); budgets count from the answer's start."""
         from transformers import LogitsProcessorList, StoppingCriteriaList
 
-        ordered = sorted(items, key=lambda it: (it.budget, len(it.ids))) if sort else items
-        size = self._default_batch(sort)
-        for start in range(0, len(ordered), size):
-            chunk = ordered[start : start + size]
-            began = time.perf_counter()
-            width = max(len(it.ids) for it in chunk)
-            ids = torch.full((len(chunk), width), self.pad_id, dtype=torch.long)
-            mask = torch.zeros((len(chunk), width), dtype=torch.long)
-            for row, it in enumerate(chunk):
-                ids[row, width - len(it.ids) :] = torch.tensor(it.ids)
-                mask[row, width - len(it.ids) :] = 1
-            ids, mask = ids.to(self.device), mask.to(self.device)
-            budgets = [it.budget for it in chunk]
-            processors = LogitsProcessorList()
-            if not settings.greedy:
-                seeds = torch.tensor([it.seed for it in chunk], dtype=torch.int64, device=self.device)
-                processors.append(_sampler_processor(seeds, settings, width))
-            criteria = StoppingCriteriaList()
-            if sort and min(budgets) < max(budgets):
-                criteria.append(_row_budget_criterion(torch.tensor(budgets, device=self.device), width))
-            stopped: dict[int, int] = {}
-            if (sort or streamer is not None) and self.stop_loops:
-                criteria.append(_loop_criterion(width, stopped))
-            extra = self._static_cache(width + max(budgets)) if static else {}
-            with torch.inference_mode():
-                out = self.model.generate(
-                    input_ids=ids,
-                    attention_mask=mask,
-                    max_new_tokens=max(budgets),
-                    do_sample=False,
-                    eos_token_id=self.stop_ids,
-                    pad_token_id=self.pad_id,
-                    logits_processor=processors,
-                    stopping_criteria=criteria,
-                    streamer=streamer,
-                    **extra,
-                )
-            rows = out[:, width:].tolist()
-            seconds = (time.perf_counter() - began) / len(chunk)
-            for number, (it, row) in enumerate(zip(chunk, rows, strict=True)):
-                finish(it.index, row[: min(it.budget, stopped.get(number, it.budget))], len(it.ids), seconds)
+        width = max(len(it.ids) for it in chunk)
+        ids = torch.full((len(chunk), width), self.pad_id, dtype=torch.long)
+        mask = torch.zeros((len(chunk), width), dtype=torch.long)
+        for row, it in enumerate(chunk):
+            ids[row, width - len(it.ids) :] = torch.tensor(it.ids)
+            mask[row, width - len(it.ids) :] = 1
+        ids, mask = ids.to(self.device), mask.to(self.device)
+        budgets = [it.budget - offset for it in chunk]
+        new_tokens = max(budgets) if limit is None else min(limit, max(budgets))
+        processors = LogitsProcessorList()
+        if not settings.greedy:
+            seeds = torch.tensor([it.seed for it in chunk], dtype=torch.int64, device=self.device)
+            processors.append(_sampler_processor(seeds, settings, width, offset))
+        criteria = StoppingCriteriaList()
+        if sort and min(budgets) < new_tokens:
+            criteria.append(_row_budget_criterion(torch.tensor(budgets, device=self.device), width))
+        stopped: dict[int, int] = {}
+        if (sort or streamer is not None) and self.stop_loops:
+            criteria.append(_loop_criterion(width, stopped, offset))
+        extra = self._static_cache(width + new_tokens) if static else {}
+        with torch.inference_mode():
+            out = self.model.generate(
+                input_ids=ids,
+                attention_mask=mask,
+                max_new_tokens=new_tokens,
+                do_sample=False,
+                eos_token_id=self.stop_ids,
+                pad_token_id=self.pad_id,
+                logits_processor=processors,
+                stopping_criteria=criteria,
+                streamer=streamer,
+                **extra,
+            )
+        return out[:, width:].tolist(), stopped
 
     def _static_cache(self, length: int) -> dict[str, Any]:
         """`generate` arguments for the `static` engine: a static cache of `length` rounded up to a
@@ -441,6 +529,11 @@ class HFBackend:
         size = -(-length // STATIC_CACHE_STEP) * STATIC_CACHE_STEP
         if self.context is not None:
             size = min(size, max(self.context, length))
+        import torch._dynamo
+
+        # one graph per (batch rows, cache length): the stages and last batches add shapes, and past
+        # dynamo's default limit of 8 a step would silently fall back to eager
+        torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit, 64)
         compile_config = CompileConfig()
         if self.device.type != "cuda":  # transformers' own switch to compile off CUDA
             compile_config._compile_all_devices = True  # type: ignore[assignment]
