@@ -56,7 +56,7 @@ TYPE_VERSION_TRAPS: tuple[tuple[str, str, str, str], ...] = (
 collection carrying a (non-exported) slsa or link predicate cannot be loaded back by `witness verify`."""
 KEY_LABELS = ("ci-signing-key", "build-key", "release-signer", "github-actions", "jenkins-key")
 LATE_VERIFY = "2030-06-01T00:00:00+00:00"
-"""When the far-expiry attack verifies: after every tightened expiry (<= 2028), before the loose one."""
+"""When the far-expiry attack verifies: after every tightened expiry (<= May 2029), before the loose one."""
 SHORT = {
     TYPE_OF["material"]: "material",
     TYPE_OF["command-run"]: "command-run",

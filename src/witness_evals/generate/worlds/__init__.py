@@ -1250,9 +1250,10 @@ def _deadline(kind: str, year: int, month: int, day: int, short: bool) -> Deadli
     raise ValueError(f"unknown deadline kind {kind!r}")
 
 
-DEADLINE_FLOOR = datetime(2026, 9, 1, tzinfo=UTC)
-"""Drawn deadlines lie at least ~3 months after this (later than the scoring clock and witness v0.12.0's
-release, 2026-07-10), so they stay in the future if the clock moves there."""
+DEADLINE_FLOOR = datetime(2027, 1, 1, tzinfo=UTC)
+"""Drawn deadlines lie at least ~3 months after this: later than the scoring clock, witness v0.12.0's
+release (2026-07-10) and the date the data was built (December 2026), so a deadline in an answer is
+not already past for its reader."""
 
 
 def draw_deadline(rng: random.Random, *, after: datetime = DEADLINE_FLOOR, years: int = 6) -> Deadline:

@@ -149,8 +149,10 @@ class PolicySpec:
 
 
 def policy_expiry(rng: random.Random) -> str:
-    """A future `expires` within ~2.5 years of the scorer's clock (longer ones are a review finding)."""
-    day = datetime(2026, 8, 15, tzinfo=UTC) + timedelta(days=rng.randrange(0, 860))
+    """A future `expires`, from March 2027 to May 2029: after the date the data was built (December
+    2026), so a policy copied from an answer is not already expired, and within ~3 years of the
+    scorer's clock (longer ones are a review finding)."""
+    day = datetime(2027, 3, 1, tzinfo=UTC) + timedelta(days=rng.randrange(0, 800))
     hour = rng.choice((0, 0, 9, 12, 17, 23))
     stamp = day.strftime("%Y-%m-%d") + f"T{hour:02d}:00:00"
     return stamp + rng.choice(("Z", "Z", "Z", "-05:00", "+02:00", "-07:00", "+01:00"))
