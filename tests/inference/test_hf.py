@@ -93,8 +93,14 @@ def test_continuous_batching_engine_matches_plain(default_model_dir: Path, plain
         backend.close()
 
 
-def test_static_cache_engine_matches_plain(default_model_dir: Path, plain_backend: Any) -> None:
-    """The compiled static-cache engine (torch.compile forced on the CPU) answers as `plain` does."""
+def test_static_cache_engine_matches_plain(
+    default_model_dir: Path, plain_backend: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The compiled static-cache engine (torch.compile forced on the CPU) answers as `plain` does, here
+    in two stages (the rows still going after 3 tokens go on in a second batch)."""
+    from witness_evals.inference import _hf
+
+    monkeypatch.setattr(_hf, "STAGE_ENDS", (3,))
     backend: Any = load_backend(f"hf:{default_model_dir},engine=static", device="cpu")
     try:
         settings = GenerationSettings(max_new_tokens=6)
