@@ -34,7 +34,9 @@
 #                        call again until it prints its summary
 #   train    (none)      README recipe on the dataset; resumable: call again if it stops at its limit
 #   tuned    (none)      witness-bench on the tuned model, for SECONDS; resumable like `untuned`
-#   fix2     (none)      --fix 2 from the finished tuned run's answers, for SECONDS; resumable
+#   fix2     (none)      --fix 2 from the finished tuned run's answers (SmolLM2 without a tuned run
+#                        here: the committed answers of the 2026-12-05 H200 run, whose adapter `adapter`
+#                        brings), for SECONDS; resumable
 #   testsplit (none)     the tuned model's greedy answers to the dataset's own test split
 #                        (benchmarks/real_run/answer.py; scored here with score_answers.py --data gen20k)
 # Measured (2026-12-05): on one H200 the static engine in one pass answered the whole default suite
@@ -142,6 +144,10 @@ tuned)
   bench ${PREFIX}tuned "hf:$GGUF,adapter=$RUN,engine=static" "$NAME tuned (README recipe)" "${SECONDS_GIVEN:-540}"
   ;;
 fix2)
+  FIRST=results/bench/gpu-h200-2026-12-05/tuned  # the first answers of the carried adapter (MODEL=smollm2)
+  if [ ! -f $RUNS/${PREFIX}tuned/run.json ] && [ -z "$PREFIX" ] && [ -f $FIRST/run.json ]; then
+    mkdir -p $RUNS/tuned && cp $FIRST/run.json $RUNS/tuned/ && xz -dc $FIRST/answers.jsonl.xz > $RUNS/tuned/answers.jsonl
+  fi
   bench ${PREFIX}fix2 "hf:$GGUF,adapter=$RUN,engine=static" "$NAME tuned, --fix 2" "${SECONDS_GIVEN:-540}" --fix 2 \
     --first-answers $RUNS/${PREFIX}tuned
   ;;
