@@ -71,6 +71,9 @@ def test_full_run_writes_everything(tiny_model: Path, chat_data: Path, tmp_path:
         "step-0000006",
     ]
     assert not list(out.glob(".tmp*"))
+    card = (out / "adapter" / "README.md").read_text()  # ours, not PEFT's template with a local base path
+    assert "witness-evals export" in card and "More Information Needed" not in card
+    assert str(tiny_model) not in card
 
 
 def test_same_seed_same_weights(tiny_model: Path, chat_data: Path, tmp_path: Path) -> None:

@@ -47,12 +47,37 @@ def set_rng_state(state: dict[str, Any]) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
+ADAPTER_CARD = """---
+library_name: peft
+tags:
+- lora
+- witness
+- witness-evals
+---
+
+# A LoRA adapter trained by witness-evals
+
+The base model and the training data are named in the run's `config.yaml` (`model:`, `data:`), as
+paths on the machine that trained it. For a portable model card (the base model by name and sha256,
+the dataset's manifest hash, the training configuration and witness-bench figures) and for llama.cpp,
+Ollama or mlx-lm, export the run:
+
+```sh
+witness-evals export RUN_DIR --format adapter   # or merged, gguf, ollama, mlx
+```
+
+Use it as is with `witness-evals ask --model RUN_DIR "..."` or `--model hf:BASE,adapter=RUN_DIR`.
+"""
+
+
 def save_adapter(model: Any, directory: Path, *, chat_template: str | None = None) -> None:
-    """PEFT adapter files (and the run's chat template, if it set one) into `directory` (created)."""
+    """PEFT adapter files (and the run's chat template, if it set one) into `directory` (created),
+    with a short model card in place of PEFT's empty template, which names a local path as base model."""
     from witness_evals.train.chat_templates import save_template
 
     directory.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(str(directory), safe_serialization=True)
+    (directory / "README.md").write_text(ADAPTER_CARD, encoding="utf-8")
     save_template(directory, chat_template)
 
 
