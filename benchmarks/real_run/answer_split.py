@@ -27,7 +27,13 @@ def main() -> None:
     ap.add_argument("--split", default="test")
     ap.add_argument("--per-family", type=int, default=0, help="first N questions of each family (0: all)")
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--concurrency", type=int, default=1, help="servers: requests in flight (llama.cpp: 1)")
+    ap.add_argument("--timeout", type=float, default=900.0, help="servers: seconds per request")
     args = ap.parse_args()
+    kept = {}  # answers of an earlier call without an error are kept (a resumable run)
+    if args.out.is_file():
+        kept = {r["id"]: r for r in map(json.loads, args.out.read_text(encoding="utf-8").splitlines())}
+        kept = {k: r for k, r in kept.items() if not r.get("error")}
     lines = (args.data / f"{args.split}.jsonl").read_text(encoding="utf-8").splitlines()
     metas = (args.data / f"{args.split}.meta.jsonl").read_text(encoding="utf-8").splitlines()
     taken: Counter[str] = Counter()
@@ -37,14 +43,16 @@ def main() -> None:
         if args.per_family and taken[meta["family"]] >= args.per_family:
             continue
         taken[meta["family"]] += 1
+        if meta["id"] in kept:
+            continue
         budget = min(1536, int(1.3 * len(messages[-1]["content"]) / 3.5) + 64)  # ~3.5 characters a token
         requests.append(Request(meta["id"], messages[:-1], max_new_tokens=budget))
-    backend = load_backend(args.model)
+    backend = load_backend(args.model, concurrency=args.concurrency, timeout=args.timeout)
     try:
         done = backend.generate(requests, GenerationSettings(max_new_tokens=1536))
     finally:
         backend.close()
-    rows = [
+    rows = list(kept.values()) + [
         {"id": c.id, "answer": c.text, "error": c.error, "completion_tokens": c.completion_tokens}
         for c in done
     ]
