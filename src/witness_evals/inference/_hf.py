@@ -437,13 +437,11 @@ class HFBackend:
         prompt_tokens = {it.index: len(it.ids) for it in items}
         seconds = dict.fromkeys(answer, 0.0)
         offset = 0
+        size = self._default_batch(sort)
         for end in ends:
-            if end is not None and end <= offset:
-                continue
             limit = None if end is None else end - offset
             going: list[_Item] = []
             ordered = sorted(items, key=lambda it: (it.budget, len(it.ids))) if sort else items
-            size = self._default_batch(sort)
             for start in range(0, len(ordered), size):
                 chunk = ordered[start : start + size]
                 began = time.perf_counter()
@@ -467,8 +465,8 @@ class HFBackend:
                         going.append(_Item(it.index, it.ids + new, it.budget, it.seed))
             if not going:
                 return
-            items = going
-            offset = end if end is not None else offset
+            assert end is not None  # the last stage has no end: every row finishes in it
+            items, offset = going, end
 
     def _generate_chunk(
         self,

@@ -76,6 +76,8 @@ ENV = "https://witness.dev/attestations/environment/v0.1"
 CMD = "https://witness.dev/attestations/command-run/v0.1"
 SPDX = "https://spdx.dev/Document"
 CDX = "https://cyclonedx.org/bom"
+RESIGN_INTROS = ("Re-sign it and verify:", "Then re-sign and verify:")
+"""How an answer that fixed a policy introduces its `witness sign` and `witness verify` lines."""
 
 # Shapes of the diagnosed pipelines (kinds of steps in order); each fault picks among those it fits.
 _ANY = (
@@ -1490,7 +1492,7 @@ def _f_artifacts_from_skip(rng: random.Random, version: WitnessVersion = version
         lead=pick(rng, (f'Point `{s1}` at the step before it — `"artifactsFrom": ["{mid}"]` — and keep `{mid}` taking from `{s0}`:',
                         f'Fix: `{s1}` takes its artifacts from `{mid}` only; the corrected `{w.policy_files[0]}`:')),
         check=[w.sign_cmd(), verify_cmd],
-        check_intro=pick(rng, ("Re-sign it and verify:", "Then re-sign and verify:")), res=res)  # fmt: skip
+        check_intro=pick(rng, RESIGN_INTROS), res=res)  # fmt: skip
     return Fault(
         context,
         _render(w2, res, verify_cmd),
@@ -1581,7 +1583,7 @@ def _f_cert_root_mismatch(rng: random.Random, version: WitnessVersion = versions
         lead=pick(rng, (f'Make `certConstraint.roots` `["{key_id}"]`, the key of the `roots` entry:',
                         f"Corrected `{w.policy_files[0]}` (the constraint now names `{key_id}`):")),
         check=[w.sign_cmd(), w.verify_cmd()],
-        check_intro=pick(rng, ("Re-sign it and verify:", "Then re-sign and verify:")), res=res, w=w, faulted=s0)  # fmt: skip
+        check_intro=pick(rng, RESIGN_INTROS), res=res, w=w, faulted=s0)  # fmt: skip
     return Fault(
         context,
         _render(w, res, w.verify_cmd()),
@@ -1634,7 +1636,7 @@ def _f_cert_san_omitted(rng: random.Random, version: WitnessVersion = versions.L
                         f"Corrected `{w.policy_files[0]}` (each constraint lists the {need}):")),
         notes=[f"The same holds for every SAN field (`dnsnames`, `emails`, `uris`) and `organizations`: a missing one means none allowed; here `{other}` and `dnsnames` are `[\"*\"]`."],
         check=[w.sign_cmd(), w.verify_cmd()],
-        check_intro=pick(rng, ("Re-sign it and verify:", "Then re-sign and verify:")), res=res, w=w, faulted=s0)  # fmt: skip
+        check_intro=pick(rng, RESIGN_INTROS), res=res, w=w, faulted=s0)  # fmt: skip
     return Fault(
         context,
         _render(w, res, w.verify_cmd()),

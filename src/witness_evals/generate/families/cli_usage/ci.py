@@ -23,7 +23,13 @@ from witness_evals.generate.families.cli_usage.run import (
     step_why,
 )
 from witness_evals.generate.families.cli_usage.spec import Spec, check_line, render
-from witness_evals.generate.families.cli_usage.text import code_list, fence, lower_first, say, sentences
+from witness_evals.generate.families.cli_usage.text import (
+    bullets,
+    code_list,
+    fence,
+    say,
+    sentences,
+)
 from witness_evals.generate.phrasing import pick
 from witness_evals.generate.teach import Lesson
 from witness_evals.witness.versions import WitnessVersion
@@ -333,7 +339,7 @@ def _c_port(rng: random.Random, v: dict[str, str], asks: list[str]) -> str:
 
 def _c_terse(rng: random.Random, v: dict[str, str], asks: list[str]) -> str:
     head = say(rng, ("add witness here:", "witness-ify this {unit}:"), **v)
-    items = "\n".join(f"- {lower_first(a.rstrip('.'))}" for a in asks)
+    items = bullets(asks)
     return f"{head}\n\n{v['paste']}\n\n{items}"
 
 
@@ -647,7 +653,7 @@ def _line_forms() -> tuple[Callable[[random.Random, dict[str, str], list[str]], 
             ("witness line for {slot} (command only):", "just the witness command for `{cmd}`:"),
             **v,
         )
-        items = "\n".join(f"- {lower_first(a.rstrip('.'))}" for a in asks)
+        items = bullets(asks)
         return f"{v['paste']}\n\n{head}\n{items}"
 
     def edit_myself(rng: random.Random, v: dict[str, str], asks: list[str]) -> str:

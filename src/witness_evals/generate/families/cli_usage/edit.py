@@ -22,7 +22,7 @@ from witness_evals.generate.families.cli_usage.run import (
     step_sentence,
 )
 from witness_evals.generate.families.cli_usage.spec import Spec, check_line, render
-from witness_evals.generate.families.cli_usage.text import fence, lower_first, say, sentences
+from witness_evals.generate.families.cli_usage.text import bullets, fence, lower_first, say, sentences
 from witness_evals.generate.phrasing import pick
 from witness_evals.generate.teach import Lesson
 from witness_evals.witness.versions import WitnessVersion
@@ -145,7 +145,7 @@ def _e_review(rng: random.Random, v: dict[str, str]) -> str:
 
 
 def _e_terse(rng: random.Random, v: dict[str, str]) -> str:
-    items = "\n".join(f"- {lower_first(a.rstrip('.'))}" for a in v["ask_list"])
+    items = bullets(v["ask_list"])
     return f"current: `{v['inline']}`\nchange:\n{items}"
 
 
@@ -255,7 +255,7 @@ def _t_also(rng: random.Random, v: dict[str, str]) -> str:
 
 
 def _t_terse(rng: random.Random, v: dict[str, str]) -> str:
-    items = "\n".join(f"- {lower_first(a.rstrip('.'))}" for a in v["ask_list"])
+    items = bullets(v["ask_list"])
     return f"{pick(rng, ('next version of that command:', 'update it:'))}\n{items}"
 
 

@@ -19,10 +19,10 @@ from witness_evals.generate.families.cli_usage.built import Built
 from witness_evals.generate.families.cli_usage.sign_verify import POLICY_TYPE
 from witness_evals.generate.families.cli_usage.spec import Spec, analyse_reference, check_line, render
 from witness_evals.generate.families.cli_usage.text import (
+    bullets,
     code_list,
     fence,
     join_and,
-    lower_first,
     say,
     sentences,
 )
@@ -85,7 +85,7 @@ def _forms() -> tuple[Callable[[random.Random, dict[str, str], list[str]], str],
         return f"{head} {sentences(rng, asks)} {pick(rng, ('What is the whole sequence?', 'How do I get there?'))}"
 
     def terse(rng: random.Random, v: dict[str, str], asks: list[str]) -> str:
-        items = "\n".join(f"- {lower_first(a.rstrip('.'))}" for a in asks)
+        items = bullets(asks)
         head = say(rng, ("sign `{policy}`, then verify {subject}:", "sign + verify for {subject}:"), **v)
         return f"{head}\n{items}"
 

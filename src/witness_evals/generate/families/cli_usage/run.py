@@ -15,7 +15,7 @@ from collections.abc import Callable
 from witness_evals.generate.families.cli_usage import names, run_plan, signers, workloads
 from witness_evals.generate.families.cli_usage.built import Built
 from witness_evals.generate.families.cli_usage.spec import Spec, check_line, render
-from witness_evals.generate.families.cli_usage.text import cap, fence, lower_first, say, sentences
+from witness_evals.generate.families.cli_usage.text import bullets, cap, fence, say, sentences
 from witness_evals.generate.phrasing import pick
 from witness_evals.generate.teach import Lesson
 from witness_evals.witness.versions import WitnessVersion
@@ -199,9 +199,9 @@ def _f_followup(rng: random.Random, v: dict[str, str], asks: list[str]) -> str:
 
 
 def _f_terse(rng: random.Random, v: dict[str, str], asks: list[str]) -> str:
-    items = [f"- {lower_first(a.rstrip('.'))}" for a in [v["step_s"], *asks]]
+    items = bullets([v["step_s"], *asks])
     head = say(rng, ("witness run for `{cmd}`:", "Need the witness command for `{cmd}`:"), **v)
-    return head + "\n" + "\n".join(items)
+    return head + "\n" + items
 
 
 def _f_flags(rng: random.Random, v: dict[str, str], asks: list[str]) -> str:

@@ -17,10 +17,10 @@ from witness_evals.generate.families.cli_usage import names, signers, workloads
 from witness_evals.generate.families.cli_usage.built import Built
 from witness_evals.generate.families.cli_usage.spec import Spec, check_line, render
 from witness_evals.generate.families.cli_usage.text import (
+    bullets,
     code_list,
     fence,
     join_and,
-    lower_first,
     say,
     sentences,
 )
@@ -107,7 +107,7 @@ def _sign_forms() -> tuple[Callable[[random.Random, dict[str, str], list[str]], 
         return f"{head} {sentences(rng, asks)} {pick(rng, ('Command please.', 'How do I sign it now?'))}"
 
     def terse(rng: random.Random, v: dict[str, str], asks: list[str]) -> str:
-        items = "\n".join(f"- {lower_first(a.rstrip('.'))}" for a in asks)
+        items = bullets(asks)
         return say(rng, ("witness sign for `{policy}`:", "signing `{policy}`:"), **v) + "\n" + items
 
     return (question, order, need, pipeline, situation, terse)
@@ -269,7 +269,7 @@ def _verify_forms() -> tuple[Callable[[random.Random, dict[str, str], list[str]]
         return f"{head} {sentences(rng, asks)}"
 
     def terse(rng: random.Random, v: dict[str, str], asks: list[str]) -> str:
-        items = "\n".join(f"- {lower_first(a.rstrip('.'))}" for a in asks)
+        items = bullets(asks)
         return say(rng, ("witness verify for {subject}:", "verification of {subject}:"), **v) + "\n" + items
 
     return (question, gate, need, audit, order, terse)

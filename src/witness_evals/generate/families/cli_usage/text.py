@@ -27,6 +27,11 @@ def lower_first(s: str) -> str:
     return s[:1].lower() + s[1:] if s[:2] != "I " else s
 
 
+def bullets(parts: Sequence[str]) -> str:
+    """Requests as a terse list: one `- ` line each, lower-cased start, no closing full stop."""
+    return "\n".join(f"- {lower_first(p.rstrip('.'))}" for p in parts)
+
+
 def sentences(rng: random.Random, parts: Sequence[str], *, shuffle: bool = True) -> str:
     """Sentences joined with spaces, in a seeded order when `shuffle`."""
     items = [p.strip() for p in parts if p and p.strip()]
