@@ -2,8 +2,12 @@
 
 Model: the Llama-3.2-3B architecture, randomly initialised (weights do not change speed), default
 preset (LoRA rank 8 on q,k,v,o,gate,up,down of the last 16 layers, batch 4 examples, lr 1e-5).
-Data: synthetic token sequences, lengths uniform in [300, 1500]; the first 10-40 % of each is the
-"prompt" (masked), the rest are trained targets. Every variant runs the same batches.
+Data: random token sequences whose (length, trained tokens) pairs are drawn (seeded) from a generated
+dataset's examples: `--lengths` names a file written by `--write-lengths DATA.jsonl FILE` (the trainer's
+own tokenisation with the embedded model's tokenizer); the default is the committed
+`benchmarks/data/train-lengths.json` (the 20,000-example default dataset). `--lengths uniform`: lengths
+uniform in [300, 1500], the first 10-40 % of each the masked "prompt" (the figures before 2026-12-05).
+Every variant runs the same batches.
 
 Reports real (non-pad) tokens/s, the ratio to the plain loop, peak GPU memory (allocated and
 reserved by PyTorch's allocator, after the model is built: the training peak) and MFU: required
@@ -77,15 +81,61 @@ TINY: dict[str, Any] = {
 }
 
 
-def make_examples(n: int, vocab: int, lo: int, hi: int, seed: int) -> list[TokenizedExample]:
+LENGTHS = Path(__file__).resolve().parent / "data" / "train-lengths.json"
+
+
+def make_examples(
+    n: int, vocab: int, lo: int, hi: int, seed: int, shapes: list[tuple[int, int]] | None = None
+) -> list[TokenizedExample]:
+    """`n` random examples: (length, trained tokens) drawn from `shapes`, else uniform lengths."""
     rng = random.Random(seed)
     out = []
     for _ in range(n):
-        length = rng.randint(lo, hi)
-        prompt = int(length * rng.uniform(0.1, 0.4))
+        if shapes:
+            length, targets = rng.choice(shapes)
+            prompt = length - targets
+        else:
+            length = rng.randint(lo, hi)
+            prompt = int(length * rng.uniform(0.1, 0.4))
         ids = tuple(rng.randrange(3, vocab) for _ in range(length))
         out.append(TokenizedExample(ids, tuple([False] * prompt + [True] * (length - prompt))))
     return out
+
+
+def write_lengths(data: Path, out: Path, sample: int = 4000, seed: int = 0) -> None:
+    """(length, trained tokens) of up to `sample` examples of a chat JSONL, tokenised as the trainer does."""
+    import hashlib
+
+    from witness_evals.train.data import end_of_turn_ids, read_chat_jsonl, tokenize_conversation
+    from witness_evals.train.model_source import resolve_model
+    from witness_evals.train.trainer import load_tokenizer
+
+    conversations = read_chat_jsonl(data)
+    picked = random.Random(seed).sample(conversations, min(sample, len(conversations)))
+    tokenizer = load_tokenizer(resolve_model(None))
+    eot = end_of_turn_ids(tokenizer)
+    shapes = []
+    for _, messages in sorted(picked, key=lambda item: item[0]):
+        example = tokenize_conversation(tokenizer, messages, eot)
+        shapes.append([len(example), sum(example.labels)])
+    record = {
+        "source": data.name,
+        "sha256": hashlib.sha256(data.read_bytes()).hexdigest(),
+        "tokenizer": "SmolLM2-135M-Instruct (the embedded default model)",
+        "examples": shapes,
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(record, separators=(",", ":")) + "\n", encoding="utf-8")
+    lengths = sorted(length for length, _ in shapes)
+    print(f"{out}: {len(shapes)} examples, median {lengths[len(lengths) // 2]} tokens, max {lengths[-1]}")
+
+
+def read_lengths(spec: str) -> list[tuple[int, int]] | None:
+    """The (length, trained tokens) pairs of a `--write-lengths` file; None for `uniform`."""
+    if spec == "uniform":
+        return None
+    record = json.loads(Path(spec).read_text(encoding="utf-8"))
+    return [(int(length), int(targets)) for length, targets in record["examples"]]
 
 
 def step_flops(cfg: dict[str, Any], lens: list[int], n_targets: int, lora_layers: int, rank: int) -> float:
@@ -129,6 +179,14 @@ def build(cfg: dict[str, Any], device: torch.device, dtype: torch.dtype, attn: s
     with torch.device(device):
         model = cast(Any, LlamaForCausalLM(config)).to(dtype)
     return model
+
+
+def checkpointed_layers(model: Any) -> int:
+    """Decoder layers that recompute their activations in backward (transformers checkpoints a layer
+    only in training mode)."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    layers = base.get_decoder().layers
+    return sum(bool(getattr(layer, "gradient_checkpointing", False)) and layer.training for layer in layers)
 
 
 def variant_quantization(variant: str) -> str:
@@ -231,13 +289,18 @@ def profile(
     print(events.table(sort_by="self_device_time_total", row_limit=18, max_name_column_width=50), flush=True)
 
 
-VARIANTS = ("plain", "packed-varlen+nograd", "packed-varlen+nograd+compile")  # also: packed-sdpa, +ckpt
+VARIANTS = (
+    "plain",
+    "packed-varlen+nograd",
+    "packed-varlen+nograd+compile",
+)  # also: packed-sdpa, +ckpt, +ckpt2
 QLORA_VARIANTS = (
     "plain",
     "packed-varlen+nograd+compile",
     "packed-varlen+nograd+nf4",
     "packed-varlen+nograd+compile+nf4",
     "packed-varlen+nograd+compile+nf4+ckpt",
+    "packed-varlen+nograd+compile+nf4+ckpt2",
     "packed-varlen+nograd+compile+int8",
 )
 
@@ -259,9 +322,14 @@ def main() -> None:
     ap.add_argument("--json", type=Path, default=None, help="write the results here")
     ap.add_argument("--profile", default="", help="variant to profile for 3 steps after timing")
     ap.add_argument("--list-qlora", action="store_true", help="print the bf16-vs-QLoRA variant list and exit")
+    ap.add_argument("--lengths", default=str(LENGTHS), help="a --write-lengths file, or `uniform`")
+    ap.add_argument("--write-lengths", nargs=2, type=Path, metavar=("DATA_JSONL", "OUT_JSON"))
     args = ap.parse_args()
     if args.list_qlora:
         print(",".join(QLORA_VARIANTS))
+        return
+    if args.write_lengths:
+        write_lengths(*args.write_lengths)
         return
     import os
 
@@ -287,8 +355,11 @@ def main() -> None:
     dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
     preset = TrainConfig()
     lo, hi = (30, 150) if args.tiny else (300, 1500)
+    shapes = None if args.tiny else read_lengths(args.lengths)
+    if shapes is not None:  # the trainer drops examples longer than max_seq_length
+        shapes = [shape for shape in shapes if shape[0] <= preset.max_seq_length]
     n_batches = args.warmup + args.steps
-    examples = make_examples(n_batches * preset.batch_size, cfg["vocab_size"], lo, hi, seed=0)
+    examples = make_examples(n_batches * preset.batch_size, cfg["vocab_size"], lo, hi, seed=0, shapes=shapes)
     batches = [examples[k * preset.batch_size : (k + 1) * preset.batch_size] for k in range(n_batches)]
     measured = batches[args.warmup :]
     real_tokens = sum(len(e) for b in measured for e in b)
@@ -305,6 +376,7 @@ def main() -> None:
         "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
         "bf16_matmul_tflops": peak,
         "varlen_available": attention.varlen_available(),
+        "lengths": "uniform" if shapes is None else Path(args.lengths).name,
     }
     print(json.dumps(env), flush=True)
 
@@ -323,6 +395,8 @@ def main() -> None:
             if device.type == "cuda":
                 torch.cuda.reset_peak_memory_stats(device)  # the training peak (weights resident)
             model = apply_lora(model, preset)
+            model.train()  # as the trainer does: from_pretrained (the quantized path) returns eval mode,
+            # where transformers skips gradient checkpointing
             trainable = count_trainable(model)
             if plain:
                 seconds, losses = run_plain(model, batches, device, args.warmup)
@@ -333,6 +407,9 @@ def main() -> None:
                     model.get_base_model().gradient_checkpointing_enable(
                         gradient_checkpointing_kwargs={"use_reentrant": False}
                     )
+                    if "ckpt2" in variant:  # every second layer only: half the recompute, half the saving
+                        for k, layer in enumerate(model.get_base_model().get_decoder().layers):
+                            layer.gradient_checkpointing = k % 2 == 0
                 if "nograd" in variant:
                     freeze_prefix(model)
                 if "compile" in variant:
@@ -355,6 +432,7 @@ def main() -> None:
                 "last_loss": losses[-1],
                 "trainable": trainable,
                 "quantization": quantization,
+                "checkpointed_layers": checkpointed_layers(model),
             }
         except Exception as exc:  # keep measuring the other variants
             row = {"variant": variant, "error": f"{type(exc).__name__}: {exc}"[:300]}
@@ -368,7 +446,8 @@ def main() -> None:
     print(f"\n{env['gpu']}  torch {env['torch']}  bf16 matmul {peak:.0f} TFLOP/s (measured)")
     print(
         f"{args.steps} steps x {preset.batch_size} examples, {real_tokens} real tokens "
-        f"({padded_tokens} padded in the plain loop)"
+        f"({padded_tokens} padded in the plain loop); lengths: "
+        f"{'uniform 30-150' if args.tiny else 'uniform 300-1500' if shapes is None else args.lengths}"
     )
     print(
         f"{'variant':38} {'tokens/s':>10} {'x plain':>8} {'peak alloc':>11} {'peak resv':>10} {'MFU':>6} "

@@ -10,16 +10,20 @@
 #            printing both validation losses (benchmarks/qlora_quality.py).
 # Usage: bash benchmarks/real_run/device_qlora.sh speed [STEPS]
 #        bash benchmarks/real_run/device_qlora.sh quality [ITERS]
+# After device_reference.sh's `setup park join` on the same warm machine, the joined GGUF and the unpacked
+# dataset are there already: `GGUF=/tmp/smollm2.gguf DATA=/tmp/data bash ... speed|quality`, carrying
+# only .whl/qlora for `speed` and nothing for `quality`.
 # Results land in $OUT (speed.json, speed.log, quality.json, quality.log, ...).
 set -uo pipefail
 MODE=${1:?speed or quality}
-export PYTHONPATH=src:/tmp/site PYTHONUNBUFFERED=1 WITNESS_EVALS_CACHE=/tmp/cache
+GGUF=${GGUF:-}; DATA=${DATA:-}
+export PYTHONPATH=src:/tmp/site PYTHONUNBUFFERED=1 WITNESS_EVALS_CACHE=/tmp/wecache
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 if [ "$MODE" = speed ]; then
   mkdir -p /tmp/site && python3 -m zipfile -e .whl/qlora/bitsandbytes-0.50.2-trimmed.zip /tmp/site || exit 3
-  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site \
-    .whl/qlora/gguf-*.whl || exit 3
-elif [ ! -f /tmp/gguf/SmolLM2-135M-Instruct.Q4_1.gguf.part000 ]; then
+  [ -d /tmp/site/gguf ] || python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir \
+    --target /tmp/site .whl/qlora/gguf-*.whl || exit 3
+elif [ -z "$GGUF" ] && [ ! -f /tmp/gguf/SmolLM2-135M-Instruct.Q4_1.gguf.part000 ]; then
   echo "no GGUF part 1 in /tmp/gguf: run the speed call first, on this same warm machine"; exit 4
 fi
 python3 -c 'import sys, torch, transformers, peft, bitsandbytes as b
@@ -28,22 +32,27 @@ print(sys.version.split()[0], "torch", torch.__version__, "cuda", torch.version.
 mkdir -p /tmp/gguf
 if [ "$MODE" = speed ]; then
   STEPS=${2:-20}
-  cp out/qlora-carry/p1/* /tmp/gguf/ || exit 4
+  [ -n "$GGUF" ] || cp out/qlora-carry/p1/* /tmp/gguf/ || exit 4
   timeout -k 5 70 python3 -m pytest -q -p no:cacheprovider -m gpu tests/train/test_quantize.py 2>&1 | tail -5 | tee $OUT/gpu-tests.log
   timeout -k 5 70 python3 benchmarks/train_smoke.py --quantization nf4 2>&1 | tail -2 | tee $OUT/smoke-nf4.log
   timeout -k 5 420 python3 benchmarks/train_speed.py --steps "$STEPS" --variants "$(python3 benchmarks/train_speed.py --list-qlora)" \
     --json $OUT/speed.json 2>&1 | grep -v -i warn | tee $OUT/speed.log
 else
   ITERS=${2:-300}
-  cp out/qlora-carry/p2/* /tmp/gguf/ || exit 4
-  GGUF=$(python3 -c 'from pathlib import Path; from witness_evals.train.model_source import join_parts
+  if [ -z "$GGUF" ]; then
+    cp out/qlora-carry/p2/* /tmp/gguf/ || exit 4
+    GGUF=$(python3 -c 'from pathlib import Path; from witness_evals.train.model_source import join_parts
 print(join_parts(Path("/tmp/gguf/SmolLM2-135M-Instruct.Q4_1.gguf.parts.json")))') || exit 5
-  sha256sum "$GGUF"
-  mkdir -p /tmp/qdata && tar xzf out/qlora-carry/data/data.tar.gz -C /tmp/qdata && wc -l /tmp/qdata/*.jsonl
+  fi
+  sha256sum "$GGUF"   # b179c952...0db53
+  if [ -z "$DATA" ]; then
+    DATA=/tmp/qdata && mkdir -p $DATA && tar xzf out/qlora-carry/data/data.tar.gz -C $DATA
+  fi
+  wc -l $DATA/train.jsonl $DATA/valid.jsonl
   SETS="--set batch_size=16 --set max_seq_length=4096 --set learning_rate=2e-4 --set lr_schedule=cosine
         --set warmup_steps=30 --set lora_rank=16 --set lora_alpha=32 --set lora_layers=30 --set eval_every=100
         --set val_batches=24 --set save_every=1000 --set log_every=10"
   # shellcheck disable=SC2086
-  timeout -k 5 540 python3 benchmarks/qlora_quality.py --model "$GGUF" --data /tmp/qdata --out /tmp/qq --iters "$ITERS" \
+  timeout -k 5 540 python3 benchmarks/qlora_quality.py --model "$GGUF" --data "$DATA" --out /tmp/qq --iters "$ITERS" \
     $SETS --json $OUT/quality.json 2>&1 | tee $OUT/quality.log
 fi

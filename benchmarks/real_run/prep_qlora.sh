@@ -6,9 +6,11 @@
 #   out/qlora-carry/data     a generated dataset (train.jsonl + valid.jsonl, tar.gz)
 # Sizes per call (64 MiB limit, the ~7 MB work tree included): speed 7.2 + 50.3 MB, quality 48.0 + ~6 MB.
 # Usage: [N=20000] bash benchmarks/real_run/prep_qlora.sh   (from the repo root; ~2 min)
+#        ONLY=wheels bash benchmarks/real_run/prep_qlora.sh   (just .whl/qlora: the GGUF and the dataset come
+#        from device_reference.sh's calls on the same warm machine)
 set -euo pipefail
 PY=${PY:-.venv/bin/python}
-rm -rf .whl/qlora out/qlora-carry && mkdir -p .whl/qlora out/qlora-carry/p1 out/qlora-carry/p2 out/qlora-carry/data
+rm -rf .whl/qlora out/qlora-carry && mkdir -p .whl/qlora
 DL=$(mktemp -d)
 PLAT="--only-binary=:all: --python-version 3.12 --implementation cp --platform manylinux_2_24_x86_64 --platform manylinux_2_17_x86_64"
 $PY -m pip download -q --no-deps $PLAT -d "$DL" bitsandbytes==0.50.2 gguf==0.19.0
@@ -28,6 +30,8 @@ print("bitsandbytes trimmed:", Path(".whl/qlora/bitsandbytes-0.50.2-trimmed.zip"
 PYEOF
 cp "$DL"/gguf-*.whl .whl/qlora/
 rm -rf "$DL"
+[ "${ONLY:-}" = wheels ] && { du -sh .whl/qlora; exit 0; }
+mkdir -p out/qlora-carry/p1 out/qlora-carry/p2 out/qlora-carry/data
 PYTHONPATH=src $PY - <<'PYEOF'
 import shutil
 from pathlib import Path

@@ -238,6 +238,39 @@ def test_stages_give_the_answers_of_one_pass(
         single.close()
 
 
+def test_a_batch_out_of_memory_is_halved_and_the_next_batches_stay_small(
+    default_model_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A batch that runs out of GPU memory is answered in halves, later batches no larger, and the
+    answers are those of a run with that batch size from the start. The memory limit is injected: a
+    GPU of this test's size would allow two rows (a CPU raises no `OutOfMemoryError`)."""
+    small: Any = load_backend(f"hf:{default_model_dir},engine=batched,stages=0", device="cpu", batch_size=2)
+    big: Any = load_backend(f"hf:{default_model_dir},engine=batched,stages=0", device="cpu", batch_size=4)
+    real = big._generate_chunk
+    tried: list[int] = []
+
+    def two_rows_fit(chunk: list[Any], *args: Any) -> Any:
+        tried.append(len(chunk))
+        if len(chunk) > 2:
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.25 GiB.")
+        return real(chunk, *args)
+
+    big._generate_chunk = two_rows_fit
+    reqs = requests([*QUESTIONS, "Name one attestor.", "What is a DSSE envelope?"])
+    try:
+        settings = GenerationSettings(max_new_tokens=10)
+        got = big.generate(reqs, settings)
+        assert tried == [4, 2, 2, 2]  # 4 failed, its halves ran, the last 2 rows as one batch of 2
+        assert "out of GPU memory on a batch of 4: batches of 2" in capsys.readouterr().err
+        assert [(c.text, c.completion_tokens) for c in got] == [
+            (c.text, c.completion_tokens) for c in small.generate(reqs, settings)
+        ]
+        assert all(c.error is None for c in got)
+    finally:
+        small.close()
+        big.close()
+
+
 def test_chat_template_option_gives_the_prompt_format(default_model_dir: Path) -> None:
     """`chat_template=` renders prompts in a named format (what a base without a template needs)."""
     from witness_evals.common.errors import InputError

@@ -233,6 +233,7 @@ class HFBackend:
         self.batch_size = batch_size
         self.stop_loops = model_spec.options.get("stop_loops", "1") == "1"
         self.stages = model_spec.options.get("stages", "1") == "1"
+        self._fits: int | None = None  # rows of the largest batch that ran after one ran out of memory
         self.last_engine: str | None = None
         self.tokenizer = self._load_tokenizer()
         self.model = self._load_model()
@@ -437,15 +438,18 @@ class HFBackend:
         prompt_tokens = {it.index: len(it.ids) for it in items}
         seconds = dict.fromkeys(answer, 0.0)
         offset = 0
-        size = self._default_batch(sort)
+        size = min(self._default_batch(sort), self._fits or len(items))
         for end in ends:
             limit = None if end is None else end - offset
             going: list[_Item] = []
             ordered = sorted(items, key=lambda it: (it.budget, len(it.ids))) if sort else items
-            for start in range(0, len(ordered), size):
+            start = 0
+            while start < len(ordered):
                 chunk = ordered[start : start + size]
+                start += len(chunk)
                 began = time.perf_counter()
-                rows, stopped = self._generate_chunk(chunk, settings, offset, limit, sort, static, streamer)
+                rows, stopped = self._generate_fitting(chunk, settings, offset, limit, sort, static, streamer)
+                size = min(size, self._fits or size)  # after a batch ran out of memory, smaller ones
                 share = (time.perf_counter() - began) / len(chunk)
                 for number, (it, row) in enumerate(zip(chunk, rows, strict=True)):
                     seconds[it.index] += share
@@ -467,6 +471,39 @@ class HFBackend:
                 return
             assert end is not None  # the last stage has no end: every row finishes in it
             items, offset = going, end
+
+    def _generate_fitting(
+        self,
+        chunk: list[_Item],
+        settings: GenerationSettings,
+        offset: int,
+        limit: int | None,
+        sort: bool,
+        static: bool,
+        streamer: Any,
+    ) -> tuple[list[list[int]], dict[int, int]]:
+        """`_generate_chunk`, halving a batch that runs out of GPU memory (down to one row) instead of
+        failing the run; batches after it are no larger than the half that ran (`_fits`)."""
+        try:
+            return self._generate_chunk(chunk, settings, offset, limit, sort, static, streamer)
+        except torch.OutOfMemoryError:
+            if len(chunk) == 1:
+                raise
+        # out of the except block: the failed attempt's tensors (held by its traceback) can be freed
+        gc.collect()
+        if self.device.type == "cuda":
+            torch.cuda.empty_cache()
+        half = len(chunk) // 2
+        print(
+            f"[witness-evals] out of GPU memory on a batch of {len(chunk)}: batches of {half} from here "
+            "(a lower batch_size avoids the retry)",
+            file=sys.stderr,
+            flush=True,
+        )
+        self._fits = half
+        first, stopped = self._generate_fitting(chunk[:half], settings, offset, limit, sort, static, streamer)
+        rest, more = self._generate_fitting(chunk[half:], settings, offset, limit, sort, static, streamer)
+        return first + rest, {**stopped, **{row + half: n for row, n in more.items()}}
 
     def _generate_chunk(
         self,
