@@ -5,7 +5,8 @@ left-padded batches in input order; `fast` is `load_backend(fast=True)`: the sta
 CUDA, length-sorted batches elsewhere; `batched`, `cb` and `static` force that engine,
 `batched-onepass`/`static-onepass` the same without stages (every batch runs as long as its longest
 answer), and `batched-full`/`static-full` without stages and without the loop stop (every answer runs
-to its end even when it repeats itself). A variant's answers are compared with the first variant's (the baseline, usually `plain`):
+to its end even when it repeats itself), `static-repeatkv` with transformers' `sdpa` attention, which
+repeats the key/value heads of each group on every decoding step (`packed_gqa=0`). A variant's answers are compared with the first variant's (the baseline, usually `plain`):
 `identical_to_base` counts equal texts, `prefix_of_base` texts that are the baseline's cut short
 (what the loop stop does). Each variant is
 warmed up on two short prompts first; its timed call includes everything after that (the
@@ -119,6 +120,7 @@ VARIANTS = (
     "static-onepass",
     "batched-full",
     "static-full",
+    "static-repeatkv",
 )
 
 
@@ -126,13 +128,16 @@ def measure(
     spec: str, variant: str, chats: list[list[dict[str, str]]], settings: GenerationSettings, args: Any
 ) -> tuple[dict[str, Any], list[Completion]]:
     """Time one variant: `plain`/`fast` are `load_backend(fast=...)`; `batched`/`cb`/`static` force
-    that engine, `-onepass` without stages, `-full` without stages and without the loop stop."""
+    that engine, `-onepass` without stages, `-full` without stages and without the loop stop,
+    `-repeatkv` with transformers' own grouped-query attention (`packed_gqa=0`)."""
     engine, _, suffix = variant.partition("-")
     if engine in ("batched", "cb", "static"):
         if not spec.startswith("hf:") and spec != "default":
             sys.exit(f"variant {variant} needs an hf: model")
         spec = f"{'hf:default' if spec == 'default' else spec},engine={engine}"
-        spec += {"full": ",stop_loops=0,stages=0", "onepass": ",stages=0"}.get(suffix, "")
+        spec += {"full": ",stop_loops=0,stages=0", "onepass": ",stages=0", "repeatkv": ",packed_gqa=0"}.get(
+            suffix, ""
+        )
     backend = load_backend(spec, fast=variant != "plain", device=args.device, batch_size=args.batch_size)
     try:
         warm = [Request(f"warm{i}", [{"role": "user", "content": "Say hi."}]) for i in range(2)]

@@ -27,9 +27,12 @@
 #                        carried dataset (setup also prints the GPU and the versions)
 #   join     (last part) join the GGUF (sha256 checked), convert it once
 #   adapter  .device/c3  the carried tuned run (.device/c3/run) -> the run directory
-#   speed    (none)      answer speed on the whole default suite (1,622 requests), in one process:
-#                        static (stages, loop stop) vs the plain loop timed on 64 of the same requests
-#                        (seeded sample) and extrapolated; the one-pass static figure is the bench runs'
+#   speed    (none)      answer speed on 400 requests of the default suite (seeded sample, both tiers),
+#                        in one process: static (stages, loop stop) vs the plain loop timed on 64 of
+#                        the same requests and extrapolated
+#   suite    (none)      static on the whole default suite (1,622 requests); SUITE_VARIANTS=static,
+#                        static-repeatkv (the default) also times transformers' own grouped-query
+#                        attention in the same process
 #   untuned  (none)      witness-bench, untuned (engine=static), for SECONDS (default 540); resumable:
 #                        call again until it prints its summary
 #   train    (none)      README recipe on the dataset; resumable: call again if it stops at its limit
@@ -40,12 +43,12 @@
 #   testsplit (none)     the tuned model's greedy answers to the dataset's own test split
 #                        (benchmarks/real_run/answer.py; scored here with score_answers.py --data gen20k)
 # Measured (2026-12-05): on one H200 the static engine in one pass answered the whole default suite
-# (1,622 requests) in 447 s untuned and 516 s tuned, one call each; training SmolLM2 took 438 s of one
-# call. Results come back in $OUT (at most 8 files of 16 MiB): *.log, speed.json, <run>.tar.xz (run
+# (1,622 requests) in 447 s untuned and 516 s tuned, one call each; with stages on one H100 191 s
+# (untuned, before packed_gqa); training SmolLM2 took 438 s of one call. Results come back in $OUT (at most 8 files of 16 MiB): *.log, speed.json, <run>.tar.xz (run
 # directories), train.tar.xz.part-* (metrics, summary, loss plot, config, adapter; `cat
-# train.tar.xz.part-* | tar xJ` joins them), testsplit.tar.xz.
+# train.tar.xz.part-* | tar xJ` joins them), testsplit.tar.xz, suite.json/.log.
 set -uo pipefail
-[ $# -gt 0 ] || { echo "modes: setup, park, join, adapter, speed, untuned, train, tuned, fix2, testsplit"; exit 2; }
+[ $# -gt 0 ] || { echo "modes: setup, park, join, adapter, speed, suite, untuned, train, tuned, fix2, testsplit"; exit 2; }
 export PYTHONPATH=/tmp/site:$PWD/src PYTHONUNBUFFERED=1 WITNESS_EVALS_CACHE=/tmp/wecache
 MODEL=${MODEL:-smollm2}
 case $MODEL in
@@ -80,11 +83,11 @@ bench() {  # bench NAME SPEC LABEL SECONDS [extra options]: resumable, partial r
   tar cJf $OUT/$name.tar.xz -C $RUNS $name
 }
 
-speed() {  # speed VARIANTS SECONDS [options]: benchmarks/inference_speed.py on the suite's requests
-  local variants=$1 seconds=$2; shift 2
+speed() {  # speed NAME VARIANTS SECONDS [options]: benchmarks/inference_speed.py on the suite's requests
+  local name=$1 variants=$2 seconds=$3; shift 3
   timeout -k 10 "$seconds" python3 benchmarks/inference_speed.py --model "hf:$GGUF$TEMPLATE_OPT" --suite default \
-    --max-new-tokens 1536 --variants "$variants" --json $OUT/speed.json "$@" 2>&1 | grep -v -i warn |
-    tail -12 | tee -a $OUT/speed.log
+    --max-new-tokens 1536 --variants "$variants" --json $OUT/$name.json "$@" 2>&1 | grep -v -i warn |
+    tail -12 | tee -a $OUT/$name.log
 }
 
 park() {  # whatever this call carried: GGUF parts, wheels, the dataset
@@ -124,7 +127,10 @@ adapter)
   rm -rf $RUN && cp -r .device/c3/run $RUN && sha256sum $RUN/adapter/adapter_model.safetensors
   ;;
 speed)
-  speed plain,static "${SECONDS_GIVEN:-540}" --plain-limit 64 --batch-size "$BATCH"
+  speed speed plain,static "${SECONDS_GIVEN:-540}" --n 400 --plain-limit 64 --batch-size "$BATCH"
+  ;;
+suite)
+  speed suite "${SUITE_VARIANTS:-static,static-repeatkv}" "${SECONDS_GIVEN:-540}" --n 0 --batch-size "$BATCH"
   ;;
 untuned)
   bench ${PREFIX}untuned "hf:$GGUF,engine=static$TEMPLATE_OPT" "$NAME untuned" "${SECONDS_GIVEN:-540}"

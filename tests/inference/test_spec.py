@@ -56,6 +56,8 @@ def test_parse_spec(text: str, expected: ModelSpec) -> None:
         ("hf:/m,kv_memory=0", "kv_memory must be a number in (0, 1]"),
         ("hf:/m,kv_memory=half", "kv_memory must be a number in (0, 1]"),
         ("hf:/m,stop_loops=yes", "stop_loops must be 0 or 1"),
+        ("hf:/m,stages=2", "stages must be 0 or 1"),
+        ("hf:/m,packed_gqa=on", "packed_gqa must be 0 or 1"),
         ("hf:/m,adapter=", "has no value"),
         ("hf:/m,adapter=a,adapter=b", "given twice"),
         ("mlx:/m,gguf=x.gguf", "unknown option 'gguf'"),

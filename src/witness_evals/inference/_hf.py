@@ -33,6 +33,15 @@ batch of 512 untuned answers ran its full 1,536 steps although the answers avera
 Answers are the same tokens as in one pass (greedy, up to floating-point differences between batch
 shapes; seeded sampling draws by answer position).
 
+Every engine but `plain` and `cb` decodes with packed grouped-query attention (`packed_gqa=0` turns
+this off; `_attention.py`): transformers' `sdpa` attention copies each key/value head for every query
+head of its group on each compiled, masked decoding step (3 copies of the whole static cache per
+layer for SmolLM2), where the group's query heads can instead attend as rows of their key/value head.
+Same arithmetic per head; the answers are the same tokens (tested on the CPU, both engines).
+
+A batch that runs out of GPU memory is answered in halves (down to one row), and the batches after
+it are no larger; one line on stderr says so.
+
 `kv_memory=F` caps the continuous-batching KV cache at that share of the GPU memory free after
 loading (transformers' default: 0.9, or 0.8 with sampling), to leave room for another job on the GPU.
 
@@ -64,6 +73,7 @@ from typing import Any
 import torch
 
 from witness_evals.common.errors import InputError
+from witness_evals.inference._attention import use_packed_gqa
 from witness_evals.inference._resolve import adapter_dir, model_dir, run_base_model, spec_error
 from witness_evals.inference._spec import ModelSpec
 from witness_evals.inference._tokens import model_dir_name, stop_token_ids
@@ -102,6 +112,20 @@ class _Item:
     ids: list[int]
     budget: int
     seed: int
+
+
+@dataclass(frozen=True)
+class _Pass:
+    """How the batches of one stage are generated: `offset` tokens of each answer are already in its
+    prompt, at most `limit` more (None: to the budget); `sort`: per-row budgets; `static`: the static
+    cache; `streamer`: gets the new tokens (one item only)."""
+
+    settings: GenerationSettings
+    offset: int
+    limit: int | None
+    sort: bool
+    static: bool
+    streamer: Any
 
 
 # ---------------------------------------------------------------- seeded sampling
@@ -233,6 +257,9 @@ class HFBackend:
         self.batch_size = batch_size
         self.stop_loops = model_spec.options.get("stop_loops", "1") == "1"
         self.stages = model_spec.options.get("stages", "1") == "1"
+        # not for `cb` (transformers' paged attention) nor `plain` (the unmodified loop, for comparisons)
+        packed = model_spec.options.get("packed_gqa", "1") == "1"
+        self.packed_gqa = packed and self.engine not in ("cb", "plain")
         self._fits: int | None = None  # rows of the largest batch that ran after one ran out of memory
         self.last_engine: str | None = None
         self.tokenizer = self._load_tokenizer()
@@ -295,6 +322,8 @@ class HFBackend:
                 model = PeftModel.from_pretrained(model, str(self.adapter)).merge_and_unload()
             except (OSError, ValueError, RuntimeError, KeyError) as exc:
                 raise spec_error(self.spec, f"cannot load adapter {self.adapter}: {exc}") from None
+        if self.packed_gqa:
+            self.packed_gqa = use_packed_gqa(model)
         return model.to(self.device).eval()
 
     def describe(self) -> dict[str, Any]:
@@ -322,6 +351,7 @@ class HFBackend:
             "stages": list(STAGE_ENDS)
             if self.stages and self.engine in ("auto", "batched", "static")
             else [],
+            "packed_gqa": self.packed_gqa,
             "stop_tokens": [self.tokenizer.convert_ids_to_tokens(i) for i in self.stop_ids],
             "versions": versions,
         }
@@ -441,6 +471,7 @@ class HFBackend:
         size = min(self._default_batch(sort), self._fits or len(items))
         for end in ends:
             limit = None if end is None else end - offset
+            stage = _Pass(settings, offset, limit, sort, static, streamer)
             going: list[_Item] = []
             ordered = sorted(items, key=lambda it: (it.budget, len(it.ids))) if sort else items
             start = 0
@@ -448,7 +479,7 @@ class HFBackend:
                 chunk = ordered[start : start + size]
                 start += len(chunk)
                 began = time.perf_counter()
-                rows, stopped = self._generate_fitting(chunk, settings, offset, limit, sort, static, streamer)
+                rows, stopped = self._generate_fitting(chunk, stage)
                 size = min(size, self._fits or size)  # after a batch ran out of memory, smaller ones
                 share = (time.perf_counter() - began) / len(chunk)
                 for number, (it, row) in enumerate(zip(chunk, rows, strict=True)):
@@ -472,20 +503,11 @@ class HFBackend:
             assert end is not None  # the last stage has no end: every row finishes in it
             items, offset = going, end
 
-    def _generate_fitting(
-        self,
-        chunk: list[_Item],
-        settings: GenerationSettings,
-        offset: int,
-        limit: int | None,
-        sort: bool,
-        static: bool,
-        streamer: Any,
-    ) -> tuple[list[list[int]], dict[int, int]]:
+    def _generate_fitting(self, chunk: list[_Item], stage: _Pass) -> tuple[list[list[int]], dict[int, int]]:
         """`_generate_chunk`, halving a batch that runs out of GPU memory (down to one row) instead of
         failing the run; batches after it are no larger than the half that ran (`_fits`)."""
         try:
-            return self._generate_chunk(chunk, settings, offset, limit, sort, static, streamer)
+            return self._generate_chunk(chunk, stage)
         except torch.OutOfMemoryError:
             if len(chunk) == 1:
                 raise
@@ -494,30 +516,20 @@ class HFBackend:
         if self.device.type == "cuda":
             torch.cuda.empty_cache()
         half = len(chunk) // 2
-        print(
-            f"[witness-evals] out of GPU memory on a batch of {len(chunk)}: batches of {half} from here "
-            "(a lower batch_size avoids the retry)",
-            file=sys.stderr,
-            flush=True,
+        self.log(
+            f"out of GPU memory on a batch of {len(chunk)}: batches of {half} from here "
+            "(a lower batch_size avoids the retry)"
         )
         self._fits = half
-        first, stopped = self._generate_fitting(chunk[:half], settings, offset, limit, sort, static, streamer)
-        rest, more = self._generate_fitting(chunk[half:], settings, offset, limit, sort, static, streamer)
+        first, stopped = self._generate_fitting(chunk[:half], stage)
+        rest, more = self._generate_fitting(chunk[half:], stage)
         return first + rest, {**stopped, **{row + half: n for row, n in more.items()}}
 
-    def _generate_chunk(
-        self,
-        chunk: list[_Item],
-        settings: GenerationSettings,
-        offset: int,
-        limit: int | None,
-        sort: bool,
-        static: bool,
-        streamer: Any,
-    ) -> tuple[list[list[int]], dict[int, int]]:
-        """One `model.generate` over `chunk` (left-padded), at most `limit` new tokens; each row's new
-        tokens and the rows stopped in a loop (row -> answer length there). `offset`: tokens of each
-        row's answer already in its prompt (a later stage); budgets count from the answer's start."""
+    def _generate_chunk(self, chunk: list[_Item], stage: _Pass) -> tuple[list[list[int]], dict[int, int]]:
+        """One `model.generate` over `chunk` (left-padded), at most `stage.limit` new tokens; each row's
+        new tokens and the rows stopped in a loop (row -> answer length there). Budgets count from the
+        answer's start (`stage.offset` of its tokens are in the prompt in a later stage)."""
+        settings, offset, limit, sort = stage.settings, stage.offset, stage.limit, stage.sort
         from transformers import LogitsProcessorList, StoppingCriteriaList
 
         width = max(len(it.ids) for it in chunk)
@@ -537,9 +549,9 @@ class HFBackend:
         if sort and min(budgets) < new_tokens:
             criteria.append(_row_budget_criterion(torch.tensor(budgets, device=self.device), width))
         stopped: dict[int, int] = {}
-        if (sort or streamer is not None) and self.stop_loops:
+        if (sort or stage.streamer is not None) and self.stop_loops:
             criteria.append(_loop_criterion(width, stopped, offset))
-        extra = self._static_cache(width + new_tokens) if static else {}
+        extra = self._static_cache(width + new_tokens) if stage.static else {}
         with torch.inference_mode():
             out = self.model.generate(
                 input_ids=ids,
@@ -550,7 +562,7 @@ class HFBackend:
                 pad_token_id=self.pad_id,
                 logits_processor=processors,
                 stopping_criteria=criteria,
-                streamer=streamer,
+                streamer=stage.streamer,
                 **extra,
             )
         return out[:, width:].tolist(), stopped

@@ -10,7 +10,17 @@ from witness_evals.common.errors import InputError
 SCHEMES = ("hf", "openai", "ollama", "mlx", "answers")
 # options each scheme accepts after its target (`hf:PATH,adapter=DIR,...`)
 OPTIONS: dict[str, tuple[str, ...]] = {
-    "hf": ("adapter", "gguf", "dtype", "engine", "kv_memory", "stop_loops", "stages", "chat_template"),
+    "hf": (
+        "adapter",
+        "gguf",
+        "dtype",
+        "engine",
+        "kv_memory",
+        "stop_loops",
+        "stages",
+        "packed_gqa",
+        "chat_template",
+    ),
     "mlx": ("adapter",),
 }
 ENGINES = ("auto", "cb", "static", "batched", "plain")
@@ -59,7 +69,7 @@ def _split_options(spec: str, kind: str, rest: str) -> tuple[str, dict[str, str]
         raise _error(spec, f"engine must be one of {', '.join(ENGINES)}")
     if options.get("dtype", "auto") not in DTYPES:
         raise _error(spec, f"dtype must be one of {', '.join(DTYPES)}")
-    for switch in ("stop_loops", "stages"):
+    for switch in ("stop_loops", "stages", "packed_gqa"):
         if options.get(switch, "1") not in ("0", "1"):
             raise _error(spec, f"{switch} must be 0 or 1")
     if "kv_memory" in options:
