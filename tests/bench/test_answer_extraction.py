@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
 from witness_evals.bench import answers
 
 
@@ -18,6 +23,21 @@ def test_commands_fall_back_to_inline_code_then_lines() -> None:
 
 def test_unclosed_fence_still_counts() -> None:
     assert answers.code_blocks('```json\n{"a": 1}') == [("json", '{"a": 1}')]
+
+
+_LAZY_FENCE = re.compile(r"```([A-Za-z0-9_+.-]*)[ \t]*\n(.*?)(?:\n```|\Z)", re.S)
+
+
+@given(
+    st.lists(
+        st.sampled_from(["```", "`", "\n", "\n```", "bash", "json ", "\t", "x", " ", "```rego\n"]),
+        max_size=30,
+    )
+)
+def test_code_blocks_end_where_the_lazy_dotall_pattern_ends(parts: list[str]) -> None:
+    text = "".join(parts)
+    plain = [(m.group(1).lower(), m.group(2)) for m in _LAZY_FENCE.finditer(text)]
+    assert answers.code_blocks(text) == plain
 
 
 def test_json_documents_skip_bad_blocks_and_other_languages() -> None:

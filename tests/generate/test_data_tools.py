@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,9 +14,17 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from witness_evals.generate.dataset import DatasetSpec, build_dataset
-from witness_evals.generate.leakage import NearDuplicates, mask_values, split_leakage
+from witness_evals.generate.leakage import (
+    NearDuplicates,
+    leakage_report,
+    mask_values,
+    scan_leakage,
+    split_leakage,
+)
 from witness_evals.generate.splits import SPLITS
 from witness_evals.generate.stats import file_stats, pem_key_types
 from witness_evals.generate.validate import placeholder_problems, validate_files
@@ -93,6 +102,29 @@ def test_mask_values_hides_keys_digests_names_paths_and_numbers() -> None:
     assert mask_values("What's the flag? It's -s.") == "What's the flag? It's -s."
 
 
+_PLAIN_MASKS = (  # the masks in their plain form: assertion first, one alternation per string character
+    (r"-----BEGIN [A-Z0-9 ]+-----.*?-----END [A-Z0-9 ]+-----", " pemblock "),
+    (r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'`<>)\]]+", " urlvalue "),
+    (r'"(?:[^"\\\n]|\\.)*"', " strvalue "),
+    (r"(?<![\w'])'[^'\n]*'(?![\w'])", " strvalue "),
+    (r"(?<!`)`[^`\n]+`(?!`)", " strvalue "),
+    (r"(?<![\w/])(?:~|\.{1,2})?/?(?:[\w.@+-]+/)+[\w.@+-]*", " pathvalue "),
+    (r"[A-Za-z0-9+/]{20,}={0,2}", " b64value "),
+    (r"\b[0-9a-fA-F]{8,}\b", " hexvalue "),
+    (r"\d+", " numvalue "),
+)
+_PIECES = ["a", "Z", "9", "_", " ", "\n", "'", '"', "`", "``", "\\", "/", "./", "~/", "://", "http", "=", "é",
+           "deadbeef", "A" * 19, "-----BEGIN K-----", "-----END K-----", "it's"]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=25))
+def test_mask_values_is_the_plain_masks(parts: list[str]) -> None:
+    text = expected = "".join(parts)
+    for pattern, repl in _PLAIN_MASKS:
+        expected = re.sub(pattern, repl, expected, flags=re.S if pattern.startswith("-----") else 0)
+    assert mask_values(text) == expected
+
+
 def test_near_duplicates_are_found_after_masking_and_different_prompts_are_not() -> None:
     base = " ".join(f"word{i}" for i in range(60))
     near = NearDuplicates()
@@ -133,6 +165,25 @@ def test_split_leakage_counts_what_is_shared(tmp_path: Path) -> None:
     near = got["near_duplicates_test_train"]
     assert (near["test_prompts"], near["near_duplicates"], near["rate"]) == (2, 2, 1.0)
     assert near["examples"][0] == {"test": "test-0", "train": "train-0", "jaccard": 1.0}
+
+
+def test_split_leakage_in_parts_is_the_same_report(tmp_path: Path) -> None:
+    """Scans of consecutive parts of train, merged in order, give the one-pass report (first matches)."""
+    words = [" ".join(f"{w}x{chr(97 + i)}y" for i in range(26)) for w in ("pq", "rs", "tu", "vw")]
+    test = [(f"t/{i}", f"g{i}", f"{w} test") for i, w in enumerate(words)]
+    train = [
+        (f"t/{i % 5}", f"h{i}", f"{words[i % 4]} copy {i}" if i % 3 else f"other prompt {i}")
+        for i in range(40)
+    ]
+    _write_split(tmp_path, "train", train)
+    _write_split(tmp_path, "valid", [("t/9", "g1", "q four")])
+    _write_split(tmp_path, "test", test)
+    whole = split_leakage(tmp_path, SPLITS)
+    assert whole["near_duplicates_test_train"]["near_duplicates"] == 4
+    for parts in (2, 3, 7):
+        scans = [scan_leakage(tmp_path, SPLITS, part=k, parts=parts) for k in range(parts)]
+        assert sum(sc.streamed for sc in scans) == 40
+        assert json.dumps(leakage_report(scans)) == json.dumps(whole)
 
 
 # ------------------------------------------------------------------------------ validate

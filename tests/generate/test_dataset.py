@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from witness_evals.common.errors import InputError
 from witness_evals.generate import build
@@ -21,6 +24,20 @@ MIX = {"facts": 1.0, "commands": 1.0}
 def _files(d: Path) -> dict[str, bytes]:
     """Every file of a dataset directory (Parquet files under data/ included) by relative path."""
     return {str(p.relative_to(d)): p.read_bytes() for p in sorted(d.rglob("*")) if p.is_file()}
+
+
+@given(
+    st.text(alphabet=st.sampled_from(list("aZ09_ .,-'`/\t\n\x0b\x1c\x85\xa0\u2028\u3000İßé²中")), max_size=40)
+)
+def test_normalize_question_is_the_regex_normalisation(text: str) -> None:
+    """The translation-table path for ASCII text gives what the two regular expressions give."""
+    assert normalize_question(text) == re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", text.lower())).strip()
+    assert (
+        normalize_question(text.encode("ascii", "ignore").decode())
+        == re.sub(
+            r"\s+", " ", re.sub(r"[^\w\s]", " ", text.encode("ascii", "ignore").decode().lower())
+        ).strip()
+    )
 
 
 def test_same_seed_same_bytes_whatever_the_workers(tmp_path: Path) -> None:

@@ -10,7 +10,9 @@ import json
 import re
 from typing import Any
 
-_FENCE = re.compile(r"```([A-Za-z0-9_+.-]*)[ \t]*\n(.*?)(?:\n```|\Z)", re.S)
+_FENCE = re.compile(r"```([A-Za-z0-9_+.-]*)[ \t]*\n([^\n]*(?:\n(?!```)[^\n]*)*)(?:\n```|\Z)")
+"""A fence and its body: everything up to the first line that starts with ``` (or the end). The body is
+matched line by line (what `(.*?)` with DOTALL matches, without trying the end at every character)."""
 _PROMPT = re.compile(r"^\s*(?:\$|#|>)\s+")
 MAX_ANSWER_CHARS = 200_000
 

@@ -12,6 +12,8 @@ Work is cut into chunks of `CHUNK` indices; each finished chunk is written atomi
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
 import math
@@ -34,6 +36,11 @@ from witness_evals.witness import versions
 
 CHUNK = 128
 FORMAT_VERSION = 1
+GC_THRESHOLD = (700, 10, 1000)
+"""Collector thresholds while examples are made (Python's default: 700, 10, 10). The per-process caches
+(keys, worlds, compiled policies) hold hundreds of thousands of long-lived objects: at the default, the
+full collections that rescan them take about a tenth of the time; here they come after 1000 instead of
+10 middle-generation collections. Nothing made depends on when the collector runs."""
 
 
 def derived_rng(seed: int, *parts: object) -> random.Random:
@@ -143,7 +150,7 @@ def close_context() -> None:
         _CTX = None
 
 
-def _pool_context() -> Any:
+def pool_context() -> Any:
     """Workers are forked on Linux (they share the parent's imported modules instead of importing
     everything again); elsewhere, and where fork is unavailable, they are spawned."""
     if sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods():
@@ -151,12 +158,24 @@ def _pool_context() -> Any:
     return mp.get_context("spawn")
 
 
+@contextlib.contextmanager
+def _gc_tuned() -> Iterator[None]:
+    """`GC_THRESHOLD` while the block runs, then the thresholds from before."""
+    before = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def _worker_init() -> None:
     import atexit
 
     global _CTX
     _CTX = None  # a forked worker starts its own scoring context, never the parent's sandbox
-
+    gc.freeze()  # what it inherited (modules...) is never scanned, nor copied on write, by the collector
+    gc.set_threshold(*GC_THRESHOLD)
     atexit.register(close_context)
 
 
@@ -219,17 +238,18 @@ def iter_made(
 
     if workers <= 1:
         try:
-            c = 0
-            while True:
-                stored = store.load(c) if store else None
-                yield from finish(c, stored, stored is None)
-                c += 1
+            with _gc_tuned():
+                c = 0
+                while True:
+                    stored = store.load(c) if store else None
+                    yield from finish(c, stored, stored is None)
+                    c += 1
         finally:
             close_context()
         return
     for name, _ in cumulative:  # imported once here: forked workers start with them
         families.get(name)
-    with _pool_context().Pool(workers, initializer=_worker_init) as pool:
+    with pool_context().Pool(workers, initializer=_worker_init) as pool, _gc_tuned():
         pending: deque[tuple[int, Any]] = deque()
         submitted = 0
         while True:

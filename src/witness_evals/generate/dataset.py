@@ -15,6 +15,7 @@ Assembly streams: examples are written as they are accepted; what stays in memor
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
@@ -40,10 +41,11 @@ from witness_evals.generate.build import (
     derived_rng,
     iter_made,
     normalize_mix,
+    pool_context,
     run_key,
 )
 from witness_evals.generate.example import Example
-from witness_evals.generate.leakage import split_leakage
+from witness_evals.generate.leakage import leakage_report, scan_leakage, split_leakage
 from witness_evals.generate.paraphrase import Paraphraser, ParaphraseSettings, ReplyCache, cache_path, connect
 from witness_evals.generate.splits import SPLITS, hash64, normalize_question
 from witness_evals.inference import Backend
@@ -52,6 +54,8 @@ from witness_evals.witness import versions
 SPLIT_BY = ("template", "group")
 PLAN_SAMPLE_CHUNKS = 16
 """Template split: template frequencies are estimated on the first min(n, 16 * CHUNK) indices."""
+LEAKAGE_WORKERS = 4
+"""At most this many processes share the leakage check (each one indexes the held-out splits again)."""
 
 
 @dataclass(frozen=True)
@@ -418,8 +422,8 @@ def build_dataset(
         stats["paraphrase"] = para.summary()
     lengths = dict(tally.lengths)
     del tally  # the hashes of questions and groups: not needed any more
-    stats["leakage"] = {"split_by": spec.split_by, **split_leakage(out, SPLITS)}
-    warnings = _write(out, spec, stats, lengths, digests)
+    with _leakage_check(out, workers=min(workers, LEAKAGE_WORKERS)) as leakage:
+        warnings = _write(out, spec, stats, lengths, digests, leakage)
     shutil.rmtree(out / ".parts", ignore_errors=True)
     stats["_seconds"] = round(time.perf_counter() - started, 2)  # for the caller only, not written
     stats["_warnings"] = warnings
@@ -461,35 +465,61 @@ def _drain(items: deque[Made]) -> Iterator[Made]:
         yield items.popleft()
 
 
+@contextlib.contextmanager
+def _leakage_check(out: Path, *, workers: int) -> Iterator[Callable[[], dict[str, Any]]]:
+    """Yields a function returning `split_leakage(out, SPLITS)`. With several workers, the check runs in
+    that many child processes from the start (each scans a share of train: `scan_leakage`), while
+    the caller exports the Parquet files and the figure."""
+    if workers <= 1:
+        yield lambda: split_leakage(out, SPLITS)
+        return
+    with pool_context().Pool(workers) as pool:
+        scans = [
+            pool.apply_async(scan_leakage, (out, SPLITS), {"part": k, "parts": workers})
+            for k in range(workers)
+        ]
+        yield lambda: leakage_report([scan.get() for scan in scans])
+
+
 def _write(
     out: Path,
     spec: DatasetSpec,
     stats: dict[str, Any],
     lengths: Mapping[str, array[int]],
     digests: dict[str, str],
+    leakage: Callable[[], dict[str, Any]],
 ) -> list[str]:
-    """Write the files made from the split files (Parquet, card, stats, figure, manifest); returns
-    warnings (what was skipped)."""
+    """Write the files made from the split files (Parquet, card, stats, figure, manifest), with
+    `stats["leakage"]` from `leakage()` (asked for once the Parquet files and the figure are made);
+    returns warnings (what was skipped)."""
     warnings: list[str] = []
 
     def put(name: str, text: str) -> None:
         write_atomic(out / name, text)
         digests[name] = hashlib.sha256(text.encode("utf-8")).hexdigest()
 
+    card: Callable[[dict[str, Any]], str] | None = None
     try:
         from witness_evals.generate.parquet import dataset_card, write_parquet
     except ImportError:  # pyarrow missing: the JSONL files are the dataset
         warnings.append("data/*.parquet and README.md not written: pyarrow is not installed")
     else:
         digests.update(write_parquet(out, SPLITS))
-        put("README.md", dataset_card(stats))
-    put("stats.json", json.dumps(stats, indent=1, sort_keys=True) + "\n")
+        card = dataset_card
+    png: bytes | None = None
     try:
         from witness_evals.generate.plot import plot_stats
 
-        png = plot_stats(stats, lengths)
-        write_atomic(out / "stats.png", png)
+        png = plot_stats(stats, lengths)  # the figure shows no leakage numbers
     except ImportError:  # matplotlib missing: the numbers are in stats.json
+        pass
+    stats["leakage"] = {"split_by": spec.split_by, **leakage()}
+    if card is not None:
+        put("README.md", card(stats))
+    put("stats.json", json.dumps(stats, indent=1, sort_keys=True) + "\n")
+    if png is not None:
+        write_atomic(out / "stats.png", png)
+    else:
         (out / "stats.png").unlink(missing_ok=True)  # never leave an older dataset's figure
         warnings.append("stats.png not written: matplotlib is not installed (the figures are in stats.json)")
     manifest = {"spec": spec.to_json(), "files": dict(sorted(digests.items()))}

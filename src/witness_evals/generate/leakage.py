@@ -3,6 +3,8 @@
 Everything is read back from the files (`<split>.jsonl` and the line-aligned `<split>.meta.jsonl`), so
 the numbers check what was written, not what the generator meant to write. The small splits (valid,
 test) are indexed and train is streamed through the index: memory grows with the held-out splits only.
+Processes can share train, each streaming consecutive lines (`scan_leakage`); their scans, merged in
+order (`leakage_report`), give the same report as one pass.
 
 Near duplicates: a prompt (all user turns) is *value-masked* first (PEM blocks, URLs, quoted strings and
 inline code, paths, base64, hex, numbers become placeholder words), so two prompts that differ only in
@@ -15,7 +17,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +26,7 @@ import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 from witness_evals.common.neardup import SEED, Shingler, identity, jaccard, lsh_params, normalize
-from witness_evals.generate.splits import hash64, iter_split, normalize_question
+from witness_evals.generate.splits import count_lines, hash64, iter_split, normalize_question
 
 THRESHOLD = 0.8
 NUM_PERM = 128
@@ -31,23 +34,30 @@ SHINGLE = 5
 BATCH = 512
 MAX_EXAMPLES = 10
 
-_MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"-----BEGIN [A-Z0-9 ]+-----.*?-----END [A-Z0-9 ]+-----", re.S), " pemblock "),
-    (re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'`<>)\]]+"), " urlvalue "),
-    (re.compile(r'"(?:[^"\\\n]|\\.)*"'), " strvalue "),
-    (re.compile(r"(?<![\w'])'[^'\n]*'(?![\w'])"), " strvalue "),
-    (re.compile(r"(?<!`)`[^`\n]+`(?!`)"), " strvalue "),
-    (re.compile(r"(?<![\w/])(?:~|\.{1,2})?/?(?:[\w.@+-]+/)+[\w.@+-]*"), " pathvalue "),
-    (re.compile(r"[A-Za-z0-9+/]{20,}={0,2}"), " b64value "),
-    (re.compile(r"\b[0-9a-fA-F]{8,}\b"), " hexvalue "),
-    (re.compile(r"\d+"), " numvalue "),
+_MASKS: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (re.compile(r"-----BEGIN [A-Z0-9 ]+-----.*?-----END [A-Z0-9 ]+-----", re.S), " pemblock ", "-----BEGIN "),
+    (re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'`<>)\]]+"), " urlvalue ", "://"),
+    (re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"'), " strvalue ", '"'),
+    (re.compile(r"'(?<![\w']')[^'\n]*'(?![\w'])"), " strvalue ", "'"),
+    (re.compile(r"`(?<!``)[^`\n]+`(?!`)"), " strvalue ", "`"),
+    (re.compile(r"(?<![\w/])(?:~|\.{1,2})?/?(?:[\w.@+-]+/)+[\w.@+-]*"), " pathvalue ", "/"),
+    (re.compile(r"[A-Za-z0-9+/]{20,}={0,2}"), " b64value ", ""),
+    (re.compile(r"[0-9a-fA-F](?<!\w[0-9a-fA-F])[0-9a-fA-F]{7,}\b"), " hexvalue ", ""),
+    (re.compile(r"\d+"), " numvalue ", ""),
 )
+r"""(pattern, placeholder, text every match contains): a text without it is left as it is, unsearched.
+Patterns start with a character (class) rather than an assertion, the lookbehind that would come first
+placed after that character (over two characters), and a double-quoted string is unrolled (no
+alternation per character): the regex engine then skips positions that cannot start a match quickly.
+Each is equivalent to its plain form: `'(?<![\w']')` is `(?<![\w'])'`, and the hex value starts with
+`\b[0-9a-fA-F]`."""
 
 
 def mask_values(text: str) -> str:
     """`text` with its values replaced by placeholder words (see the module docstring)."""
-    for pattern, repl in _MASKS:
-        text = pattern.sub(repl, text)
+    for pattern, repl, needed in _MASKS:
+        if needed in text:
+            text = pattern.sub(repl, text)
     return text
 
 
@@ -132,9 +142,35 @@ def _batched(items: Iterable[tuple[str, str]], size: int) -> Iterator[list[tuple
         yield batch
 
 
+@dataclass
+class LeakageScan:
+    """What one pass over the files found: the small splits' keys and, for its share of the big split's
+    lines, what they share with them and the first near duplicate of each test prompt."""
+
+    keys: dict[str, dict[str, set[Any]]]
+    """Small split -> templates, group hashes, question hashes."""
+    shared: dict[str, dict[str, set[Any]]]
+    """`big/small` -> what of the small split's keys the big split's lines hold."""
+    best: dict[str, tuple[float, str]]
+    """Test id -> (Jaccard, train id) of its first near duplicate in these lines, in the order found."""
+    test_meta: dict[str, tuple[str, str]]
+    indexed: int
+    streamed: int
+    settings: dict[str, Any]
+
+
 def split_leakage(out: Path, splits: tuple[str, ...] = ("train", "valid", "test")) -> dict[str, Any]:
     """Templates, groups and normalised questions shared between splits, and near-duplicate prompts
     test -> train, read from the dataset files in `out` (`splits[0]` is streamed, the others indexed)."""
+    return leakage_report([scan_leakage(out, splits)])
+
+
+def scan_leakage(
+    out: Path, splits: tuple[str, ...] = ("train", "valid", "test"), *, part: int = 0, parts: int = 1
+) -> LeakageScan:
+    """The small splits indexed, and part `part` of `parts` (consecutive, equal shares of its lines) of
+    `splits[0]` streamed through them: scans of all parts, in order, make `split_leakage`'s report
+    (`leakage_report`), and can run in parallel."""
     big, *small = splits
     keys: dict[str, dict[str, set[Any]]] = {}
     near = NearDuplicates()
@@ -158,7 +194,9 @@ def split_leakage(out: Path, splits: tuple[str, ...] = ("train", "valid", "test"
     }
 
     def train_prompts() -> Iterator[tuple[str, str]]:
-        for row, messages in iter_split(out, big):  # only what is shared is kept: small sets
+        n = count_lines(out, big)
+        stop = (part + 1) * n // parts if part + 1 < parts else None  # the last part reads to the end
+        for row, messages in iter_split(out, big, part * n // parts, stop):  # only what is shared is kept
             prompt = user_prompt(messages)
             values = {
                 "templates": row.get("template", ""),
@@ -172,6 +210,24 @@ def split_leakage(out: Path, splits: tuple[str, ...] = ("train", "valid", "test"
             yield row["id"], prompt
 
     near.stream(train_prompts())
+    return LeakageScan(keys, shared, near.best, test_meta, near.indexed, near.streamed, near.settings())
+
+
+def leakage_report(scans: Sequence[LeakageScan]) -> dict[str, Any]:
+    """The report of `split_leakage` from the scans of all parts of the big split, in order."""
+    first = scans[0]
+    keys = first.keys
+    small = list(keys)
+    shared = {
+        pair: {what: set().union(*(sc.shared[pair][what] for sc in scans)) for what in c}
+        for pair, c in first.shared.items()
+    }
+    best: dict[str, tuple[float, str]] = {}
+    for sc in scans:  # a test prompt's first near duplicate is in the first part that has one
+        for key, hit in sc.best.items():
+            best.setdefault(key, hit)
+    test_meta = first.test_meta
+    streamed = sum(sc.streamed for sc in scans)
     pairs: dict[str, dict[str, int]] = {
         pair: {f"shared_{what}": len(c[what]) for what in ("templates", "groups", "questions")}
         for pair, c in shared.items()
@@ -182,10 +238,10 @@ def split_leakage(out: Path, splits: tuple[str, ...] = ("train", "valid", "test"
                 f"shared_{what}": len(keys[a][what] & keys[b][what])
                 for what in ("templates", "groups", "questions")
             }
-    n_test = near.indexed
-    by_family: Counter[str] = Counter(test_meta[k][0] for k in near.best)
+    n_test = first.indexed
+    by_family: Counter[str] = Counter(test_meta[k][0] for k in best)
     family_totals: Counter[str] = Counter(f for f, _ in test_meta.values())
-    top = sorted(near.best.items(), key=lambda kv: (-kv[1][0], kv[0]))[:MAX_EXAMPLES]
+    top = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))[:MAX_EXAMPLES]
     return {
         "pairs": pairs,
         "shared_templates": sum(p["shared_templates"] for p in pairs.values()),
@@ -193,12 +249,12 @@ def split_leakage(out: Path, splits: tuple[str, ...] = ("train", "valid", "test"
         "shared_questions": sum(p["shared_questions"] for p in pairs.values()),
         "near_duplicates_test_train": {
             "test_prompts": n_test,
-            "train_prompts": near.streamed,
-            "near_duplicates": len(near.best),
-            "rate": round(len(near.best) / n_test, 4) if n_test else 0.0,
+            "train_prompts": streamed,
+            "near_duplicates": len(best),
+            "rate": round(len(best) / n_test, 4) if n_test else 0.0,
             "by_family": {f: {"test": family_totals[f], "near": by_family[f]} for f in sorted(family_totals)},
-            "top_templates": dict(Counter(test_meta[k][1] for k in near.best).most_common(MAX_EXAMPLES)),
+            "top_templates": dict(Counter(test_meta[k][1] for k in best).most_common(MAX_EXAMPLES)),
             "examples": [{"test": k, "train": t, "jaccard": round(j, 4)} for k, (j, t) in top],
-            "settings": near.settings(),
+            "settings": first.settings,
         },
     }

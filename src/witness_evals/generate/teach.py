@@ -104,9 +104,10 @@ def _check_block(rng: random.Random, lesson: Lesson) -> str:
 
 def _relevant(sentences: Sequence[str], artifact: str) -> list[str]:
     """`sentences` without the "`-a` replaces the default ..." remark when the artifact selects no attestors."""
-    if _SETS_A.search(artifact):
+    kept = [s for s in sentences if "replace" not in s or not _A_REPLACES.search(s)]  # both branches need it
+    if len(kept) == len(sentences) or _SETS_A.search(artifact):  # the (long) artifact only when it matters
         return list(sentences)
-    return [s for s in sentences if not _A_REPLACES.search(s)]
+    return kept
 
 
 def _notes(rng: random.Random, lesson: Lesson) -> str:

@@ -406,7 +406,11 @@ class Signer:
         return key.sign(data, pss, hashes.SHA256())
 
     def verifier(self) -> Verifier:
-        return Verifier(self.public_key)
+        """The public key's verifier, made once per signer (shared, like `Verifier.from_pem`'s)."""
+        made: Verifier | None = self.__dict__.get("_verifier")
+        if made is None:
+            made = self._verifier = Verifier(self.public_key)
+        return made
 
     def sign_noted(self, data: bytes, data_digest: bytes) -> bytes:
         """`sign(data)`, recording the signature as valid in `SIGNATURE_CACHE` (`data_digest`: SHA-256

@@ -45,7 +45,12 @@ from witness_evals.witness.policy import (
     public_key_verifiers,
     trust_bundles,
 )
-from witness_evals.witness.rego.outcome import TOO_DEEP, RegoEngineLimitError, rego_failed_message
+from witness_evals.witness.rego.outcome import (
+    DETERMINISTIC_ERRORS,
+    TOO_DEEP,
+    RegoEngineLimitError,
+    rego_failed_message,
+)
 from witness_evals.witness.versions import WitnessVersion
 from witness_evals.witness.x509 import as_utc
 
@@ -451,9 +456,6 @@ def _rego_modules(policies: Sequence[Any]) -> tuple[tuple[str, str], ...]:
     return tuple((rp.name, rp.module.decode("utf-8", errors="replace")) for rp in policies)
 
 
-_DETERMINISTIC_REGO_ERRORS = frozenset({"parse", "invalid_data", "eval", "unsupported"})
-
-
 class _RegoOutcomeCache:
     """Cross-call memo of Rego outcomes for the same evidence re-verified.
 
@@ -488,7 +490,7 @@ class _RegoOutcomeCache:
         if not PERF.caches:
             return
         status = getattr(outcome, "status", None)
-        if status != "ok" and not (status == "error" and outcome.kind in _DETERMINISTIC_REGO_ERRORS):
+        if status != "ok" and not (status == "error" and outcome.kind in DETERMINISTIC_ERRORS):
             return
         try:
             ref = weakref.ref(rego)

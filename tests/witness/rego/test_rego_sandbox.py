@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from witness_evals.witness.rego import RegoJob, RegoSandbox, evaluate_deny
+from witness_evals.witness.rego import RegoJob, RegoOutcome, RegoSandbox, evaluate_deny
 
 GOOD = {
     "cmd": 'package commandrun.cmd\n\ndeny[msg] {\n\tinput.cmd != ["go", "build"]\n\tmsg := "unexpected cmd"\n}\n'
@@ -139,6 +139,17 @@ def test_check_compiles_without_running(sandbox: RegoSandbox) -> None:
     assert bad.status == "error" and "var cannot be used for rule name" in bad.error
     assert sandbox.check({"v1": 'package p\ndeny contains msg if { msg := "a" }\n'}, "policy-check").ok
     assert sandbox.check(SLOW).ok  # compile only: the slow rule never runs
+
+
+def test_memo_repeats_verdicts_but_never_timeouts() -> None:
+    with RegoSandbox(1, timeout=0.5, memo_size=8) as sb:
+        first = sb.evaluate(GOOD, {"cmd": ["make"]})
+        first.deny.append("changed by the caller")
+        assert sb.evaluate(GOOD, {"cmd": ["make"]}) == RegoOutcome("ok", ["unexpected cmd"])  # a fresh copy
+        assert sb.evaluate(GOOD, {"cmd": ["go", "build"]}).passed  # another input: another answer
+        before = sb.respawns
+        assert [sb.evaluate(SLOW, {}).status for _ in range(2)] == ["timeout", "timeout"]
+        assert sb.respawns == before + 2  # run (and killed) both times
 
 
 def test_tiny_cache_still_correct() -> None:

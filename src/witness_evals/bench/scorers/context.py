@@ -9,6 +9,9 @@ from witness_evals.witness import versions
 from witness_evals.witness.rego.sandbox import RegoSandbox
 from witness_evals.witness.versions import WitnessVersion
 
+REGO_MEMO = 4096
+"""Replies the sandbox keeps for repeated Rego jobs: scoring checks the same modules and inputs again
+and again (paraphrases of one task, worlds that share steps)."""
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 """The fixed 'now' of every generated scenario and check (keeps output independent of the clock)."""
 
@@ -47,7 +50,7 @@ class ScoreContext:
     @property
     def rego(self) -> RegoSandbox:
         if self._rego is None:
-            self._rego = RegoSandbox(workers=self._workers, timeout=self._timeout)
+            self._rego = RegoSandbox(workers=self._workers, timeout=self._timeout, memo_size=REGO_MEMO)
             self._rego.start()
         return self._rego
 

@@ -10,7 +10,7 @@ Everything is a pure function of the rng: the same seed gives the same scenario.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any, Self
 
@@ -204,7 +204,15 @@ class Scenario:
         return random.Random(f"{self.token}:{purpose}")
 
     def with_(self, **changes: Any) -> Self:
-        return replace(self, **changes)
+        """A copy with `changes`: what `dataclasses.replace` makes, without running `__init__` over all
+        the fields again (a frozen dataclass sets each one through `object.__setattr__`: 20x slower, and
+        every simulated run makes several copies). A Scenario holds nothing but its fields."""
+        unknown = changes.keys() - _FIELDS
+        if unknown:
+            raise TypeError(f"Scenario has no field {min(unknown)!r}")
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__, **changes)
+        return new
 
     # ---------- generation ----------
     @classmethod
@@ -299,6 +307,10 @@ class Scenario:
         scenario = run_step(rng, base)
         scenario = scenario.with_(env=_environment(rng, scenario))
         return scenario.with_(**overrides) if overrides else scenario
+
+
+_FIELDS = frozenset(f.name for f in fields(Scenario))
+"""What `Scenario.with_` may change."""
 
 
 def _ci_urls(

@@ -25,6 +25,9 @@ Status = Literal["ok", "error", "timeout", "crash", "memory"]
 #   timeout / crash / memory  sandbox outcomes
 
 TOO_DEEP = "too_deep"
+DETERMINISTIC_ERRORS = frozenset({"parse", "invalid_data", "eval", "unsupported"})
+"""Error kinds the engine decides by itself: the same modules and input always get them again (unlike
+timeouts, crashes, memory and size limits)."""
 
 
 class RegoError(WitnessError):

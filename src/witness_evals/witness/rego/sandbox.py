@@ -8,12 +8,16 @@ single-threaded select loop with non-blocking pipes: jobs are sent in batches, e
 restarts the wall-clock budget of the next job, a job over its budget gets its worker killed
 (``timeout``), a worker that dies gets ``crash`` (or ``memory`` when it died allocating) for the
 job it was running, and the jobs queued behind it are re-sent to a fresh worker. Results come
-back in job order and do not depend on how jobs were spread over workers.
+back in job order and do not depend on how jobs were spread over workers. With `memo_size`, a job
+identical to an earlier one (operation, module set, mode, input bytes) whose outcome the engine decided
+by itself (a verdict or a deterministic error; never a timeout, crash or memory outcome) is answered
+from a memo of those replies, without a round trip.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import selectors
@@ -28,7 +32,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from .engine import DEFAULT_MAX_MODULE_BYTES, Modules, module_pairs, modules_key
-from .outcome import MODES, RegoCheck, RegoOutcome
+from .outcome import DETERMINISTIC_ERRORS, MODES, RegoCheck, RegoOutcome
 from .protocol import decode_all, encode
 
 DEFAULT_TIMEOUT = 2.0
@@ -116,7 +120,8 @@ class RegoSandbox:
     """Pool of sandboxed regorus workers. Use as a context manager; safe against hostile modules.
 
     `timeout` is the wall-clock budget per evaluation (compilation of a new module set included),
-    `memory_limit` the address-space cap of each worker in bytes (0 = none).
+    `memory_limit` the address-space cap of each worker in bytes (0 = none), `memo_size` how many
+    replies are kept for repeated jobs (0 = every job goes to a worker).
     """
 
     def __init__(
@@ -129,6 +134,7 @@ class RegoSandbox:
         max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES,
         cache_size: int = 256,
         batch_size: int = 32,
+        memo_size: int = 0,
     ) -> None:
         if workers < 1:
             raise ValueError("workers must be >= 1")
@@ -139,6 +145,9 @@ class RegoSandbox:
         self.max_input_bytes = max_input_bytes
         self.cache_size = cache_size
         self.batch_size = max(1, batch_size)
+        self.memo_size = memo_size
+        self._memo: OrderedDict[tuple[str, str, bytes], dict[str, Any]] = OrderedDict()
+        """(op, module set key, SHA-256 of the input) -> the worker's reply."""
         self._workers: list[_Worker] = []
         self._selector: selectors.BaseSelector | None = None
         self.respawns = 0
@@ -283,6 +292,8 @@ class RegoSandbox:
         for i, job in enumerate(jobs):
             prepared = self._prepare(i, job, memo)
             if isinstance(prepared, _Task):
+                prepared = self._recall(prepared) or prepared
+            if isinstance(prepared, _Task):
                 pending.append(prepared)
             else:
                 results[i] = prepared
@@ -386,12 +397,31 @@ class RegoSandbox:
                 w.mirror.clear()
                 pending.appendleft(task)
                 continue
-            if task.op == "check":
-                results[task.index] = RegoCheck.from_json(header)
-            else:
-                results[task.index] = RegoOutcome.from_json(header)
+            results[task.index] = _result(task, header)
+            self._remember(task, header)
             done += 1
         return done
+
+    def _recall(self, task: _Task) -> RegoOutcome | RegoCheck | None:
+        """The result of an identical job answered before (see `_remember`), or None."""
+        if not self.memo_size:
+            return None
+        key = _memo_key(task)
+        header = self._memo.get(key)
+        if header is None:
+            return None
+        self._memo.move_to_end(key)
+        return _result(task, header)
+
+    def _remember(self, task: _Task, header: dict[str, Any]) -> None:
+        """Keep a reply the engine decided by itself, for identical jobs later."""
+        status = header.get("status")
+        if self.memo_size and (
+            status == "ok" or (status == "error" and header.get("kind") in DETERMINISTIC_ERRORS)
+        ):
+            self._memo[_memo_key(task)] = header
+            while len(self._memo) > self.memo_size:
+                self._memo.popitem(last=False)
 
     def _fail_worker(self, w: _Worker, results: list[Any], pending: deque[_Task], why: str) -> int:
         """Kill/reap a worker, give its running job the failure outcome, requeue the rest."""
@@ -434,6 +464,15 @@ class RegoSandbox:
         self.respawns += 1
         self._workers[idx] = self._spawn()
         return done
+
+
+def _memo_key(task: _Task) -> tuple[str, str, bytes]:
+    return task.op, task.key, hashlib.sha256(task.body).digest()
+
+
+def _result(task: _Task, header: dict[str, Any]) -> RegoOutcome | RegoCheck:
+    """A new result object from a worker's reply to `task`."""
+    return RegoCheck.from_json(header) if task.op == "check" else RegoOutcome.from_json(header)
 
 
 def _describe_exit(code: int | None) -> str:
