@@ -18,8 +18,14 @@ saved once and loaded through the trainer's own quantized path (`train/quantize.
 NF4 with double quantization and bf16 compute, or LLM.int8()), then trained by the same step. They
 measure CUDA kernels, so on the CPU they run only with `--tiny` (a smoke test of the code path).
 
+Memory levers, as variant tokens: `ckpt` (gradient checkpointing, every layer), `ckpt2` (every second
+layer), `mbN` (each batch cut into micro-batches of at most N tokens: the trainer's `micro_batch_tokens`,
+same gradients), `ckpt-overN` (checkpoint only micro-batches longer than N tokens: the trainer's
+`checkpoint_over_tokens`). `--list-memory` prints the variant list measured for the memory targets.
+
     python benchmarks/train_speed.py                 # CUDA, full size, bf16 variants
     python benchmarks/train_speed.py --variants "$(python benchmarks/train_speed.py --list-qlora)"
+    python benchmarks/train_speed.py --variants "$(python benchmarks/train_speed.py --list-memory)"
     python benchmarks/train_speed.py --tiny --steps 2 --warmup 1 --device cpu   # smoke test
 """
 
@@ -48,10 +54,11 @@ from witness_evals.train.model import (
     apply_lora,
     compile_layers,
     count_trainable,
+    enable_checkpointing,
     freeze_prefix,
     use_packed_attention,
 )
-from witness_evals.train.packing import pack
+from witness_evals.train.packing import pack, split_by_tokens
 from witness_evals.train.quantize import TORCH_QUANTIZERS, ensure_installed, load_quantized
 from witness_evals.train.step import accumulate, make_optimizer, optimizer_step
 
@@ -252,8 +259,12 @@ def run_packed(
     dtype: torch.dtype,
     warmup: int,
     chunk: int,
+    *,
+    budget: int = 0,
+    checkpoint_over: int = 0,
 ) -> tuple[float, list[float]]:
-    """The project's step (`witness_evals.train.step`), exactly as the trainer calls it."""
+    """The project's step (`witness_evals.train.step`), exactly as the trainer calls it: each batch in
+    micro-batches of at most `budget` tokens (0: one), checkpointed when longer than `checkpoint_over`."""
     opt = make_optimizer(model, 1e-5, 0.0)
     losses = []
     t0 = 0.0
@@ -261,12 +272,19 @@ def run_packed(
         if k == warmup:
             sync(device)
             t0 = time.perf_counter()
-        mb = pack(exs).to(device)
+        mbs = [pack(group).to(device) for group in split_by_tokens(exs, budget)]
+        n_targets = sum(mb.n_targets for mb in mbs)
         loss_sum = accumulate(
-            model, [mb], dtype=dtype, device=device, total_targets=mb.n_targets, chunk=chunk
+            model,
+            mbs,
+            dtype=dtype,
+            device=device,
+            total_targets=n_targets,
+            chunk=chunk,
+            checkpoint_over=checkpoint_over,
         )
         optimizer_step(model, opt, None, 1.0)
-        losses.append(loss_sum / mb.n_targets)
+        losses.append(loss_sum / n_targets)
     sync(device)
     return time.perf_counter() - t0, [float(x) for x in losses]
 
@@ -303,6 +321,23 @@ QLORA_VARIANTS = (
     "packed-varlen+nograd+compile+nf4+ckpt2",
     "packed-varlen+nograd+compile+int8",
 )
+MEMORY_VARIANTS = (  # micro-batches of at most N tokens (`mbN`), checkpointing only those longer than M
+    "plain",
+    "packed-varlen+nograd+compile",
+    "packed-varlen+nograd+compile+mb4096",
+    "packed-varlen+nograd+compile+mb2048+ckpt-over2048",
+    "packed-varlen+nograd+compile+nf4",
+    "packed-varlen+nograd+compile+nf4+mb2048",
+    "packed-varlen+nograd+compile+nf4+mb2048+ckpt-over2048",
+)
+
+
+def token_value(tokens: list[str], name: str) -> int:
+    """N of a variant token `nameN` (`mb4096`, `ckpt-over2048`), 0 when there is none."""
+    for token in tokens:
+        if token.startswith(name) and token[len(name) :].isdigit():
+            return int(token[len(name) :])
+    return 0
 
 
 def refuse(message: str) -> None:
@@ -322,11 +357,12 @@ def main() -> None:
     ap.add_argument("--json", type=Path, default=None, help="write the results here")
     ap.add_argument("--profile", default="", help="variant to profile for 3 steps after timing")
     ap.add_argument("--list-qlora", action="store_true", help="print the bf16-vs-QLoRA variant list and exit")
+    ap.add_argument("--list-memory", action="store_true", help="print the memory-lever variant list and exit")
     ap.add_argument("--lengths", default=str(LENGTHS), help="a --write-lengths file, or `uniform`")
     ap.add_argument("--write-lengths", nargs=2, type=Path, metavar=("DATA_JSONL", "OUT_JSON"))
     args = ap.parse_args()
-    if args.list_qlora:
-        print(",".join(QLORA_VARIANTS))
+    if args.list_qlora or args.list_memory:
+        print(",".join(QLORA_VARIANTS if args.list_qlora else MEMORY_VARIANTS))
         return
     if args.write_lengths:
         write_lengths(*args.write_lengths)
@@ -403,18 +439,27 @@ def main() -> None:
             else:
                 use_packed_attention(model)
                 attention.set_kernel("varlen" if "varlen" in variant else "sdpa")
-                if "ckpt" in variant:
-                    model.get_base_model().gradient_checkpointing_enable(
-                        gradient_checkpointing_kwargs={"use_reentrant": False}
-                    )
-                    if "ckpt2" in variant:  # every second layer only: half the recompute, half the saving
+                tokens = variant.split("+")
+                budget, over = token_value(tokens, "mb"), token_value(tokens, "ckpt-over")
+                if "ckpt" in tokens or "ckpt2" in tokens or over:
+                    enable_checkpointing(model)
+                    if "ckpt2" in tokens:  # every second layer only: half the recompute, half the saving
                         for k, layer in enumerate(model.get_base_model().get_decoder().layers):
                             layer.gradient_checkpointing = k % 2 == 0
                 if "nograd" in variant:
                     freeze_prefix(model)
                 if "compile" in variant:
                     compile_layers(model, 2048)
-                seconds, losses = run_packed(model, batches, device, dtype, args.warmup, args.chunk)
+                seconds, losses = run_packed(
+                    model,
+                    batches,
+                    device,
+                    dtype,
+                    args.warmup,
+                    args.chunk,
+                    budget=budget,
+                    checkpoint_over=over,
+                )
             if args.profile == variant:
                 profile(model, batches[: args.warmup], device, dtype, args.chunk)
             row = {

@@ -104,6 +104,8 @@ def test_overrides_coerce_types() -> None:
         ("compile=maybe", "compile"),
         ("batch_size=-1", "batch_size"),
         ("lora_dropout=1.5", "lora_dropout"),
+        ("micro_batch_tokens=-1", "micro_batch_tokens"),
+        ("checkpoint_over_tokens=-8", "checkpoint_over_tokens"),
     ],
 )
 def test_bad_overrides(item: str, location: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from pathlib import Path
 
@@ -13,8 +14,16 @@ from witness_evals.train import attention
 from witness_evals.train.config import TrainConfig
 from witness_evals.train.data import TokenizedExample
 from witness_evals.train.loss import linear_cross_entropy
-from witness_evals.train.model import apply_lora, packed_loss, per_example_loss, use_packed_attention
-from witness_evals.train.packing import pack
+from witness_evals.train.model import (
+    apply_lora,
+    enable_checkpointing,
+    packed_loss,
+    per_example_loss,
+    set_checkpointing,
+    use_packed_attention,
+)
+from witness_evals.train.packing import pack, split_by_tokens
+from witness_evals.train.step import accumulate
 
 
 def _examples(n: int, vocab: int, seed: int) -> list[TokenizedExample]:
@@ -106,3 +115,53 @@ def test_pack_layout() -> None:
     assert b.seq_lens == (3, 2)
     assert b.target_pos.tolist() == [0, 1, 3] and b.target_ids.tolist() == [6, 7, 9]
     assert b.target_example.tolist() == [0, 0, 1]
+
+
+def test_split_by_tokens_keeps_order_and_budget() -> None:
+    exs = _examples(12, 100, seed=4)
+    for budget in (0, 1, 30, 64, 10_000):
+        groups = split_by_tokens(exs, budget)
+        assert [e for g in groups for e in g] == exs and all(groups)
+        if budget == 0:
+            assert groups == [exs]
+            continue
+        for g in groups:  # within budget, unless one example is longer on its own
+            assert sum(len(e) for e in g) <= budget or len(g) == 1
+        for a, b in itertools.pairwise(groups):  # greedy: the next example did not fit
+            assert sum(len(e) for e in a) + len(b[0]) > budget
+    assert split_by_tokens([], 64) == [] and split_by_tokens([], 0) == []
+
+
+def test_micro_batches_and_partial_checkpointing_give_the_same_gradients(lora_model) -> None:
+    """A step cut into micro-batches by tokens, checkpointing only the long ones, computes the same
+    gradients as the whole step in one packed row (the trainer's `micro_batch_tokens` and
+    `checkpoint_over_tokens`)."""
+    exs = _examples(6, lora_model.config.vocab_size, seed=3)
+    params = [p for p in lora_model.parameters() if p.requires_grad]
+
+    def grads(budget: int, over: int) -> list[torch.Tensor]:
+        lora_model.zero_grad()
+        mbs = [pack(g) for g in split_by_tokens(exs, budget)]
+        total = sum(mb.n_targets for mb in mbs)
+        accumulate(
+            lora_model,
+            mbs,
+            dtype=torch.float64,
+            device=torch.device("cpu"),
+            total_targets=total,
+            checkpoint_over=over,
+        )
+        return [p.grad.clone() for p in params]
+
+    lora_model.train()
+    whole = grads(0, 0)
+    enable_checkpointing(lora_model)
+    try:
+        cut = grads(50, 30)
+        assert len(split_by_tokens(exs, 50)) > 1
+    finally:
+        set_checkpointing(lora_model, False)
+        lora_model.eval()
+        lora_model.zero_grad()
+    for a, b in zip(whole, cut, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-8, atol=1e-10)

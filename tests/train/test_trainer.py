@@ -84,6 +84,31 @@ def test_same_seed_same_weights(tiny_model: Path, chat_data: Path, tmp_path: Pat
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
 
 
+def test_micro_batches_by_tokens_train_the_same_weights(
+    tiny_model: Path, chat_data: Path, tmp_path: Path
+) -> None:
+    """`micro_batch_tokens` (with `checkpoint_over_tokens`) changes memory, not the updates."""
+    whole = train_torch(
+        _cfg(chat_data, tmp_path / "a", iters=3, lora_dropout=0.0), tiny_model, log=lambda _m: None
+    )
+    cut = train_torch(
+        _cfg(
+            chat_data,
+            tmp_path / "b",
+            iters=3,
+            lora_dropout=0.0,
+            micro_batch_tokens=40,
+            checkpoint_over_tokens=30,
+        ),
+        tiny_model,
+        log=lambda _m: None,
+    )
+    assert cut["best_val_loss"] == pytest.approx(whole["best_val_loss"], rel=1e-5)
+    wa, wb = _adapter(tmp_path / "a"), _adapter(tmp_path / "b")
+    for k in wa:  # float32 sums in another order, then Adam's division by small second moments
+        torch.testing.assert_close(wb[k], wa[k], rtol=1e-3, atol=1e-4)
+
+
 def test_kill_and_resume_equals_straight_run(tiny_model: Path, chat_data: Path, tmp_path: Path) -> None:
     straight = train_torch(_cfg(chat_data, tmp_path / "straight", iters=9), tiny_model, log=lambda _m: None)
     out = tmp_path / "killed"

@@ -90,6 +90,8 @@ class TrainConfig:
     attention: str = "auto"  # packed attention kernel: varlen (flash, CUDA) or per-example sdpa
     loss_chunk_tokens: int = 1024  # tokens per chunk of the fused LM-head + cross-entropy
     gradient_checkpointing: bool = False
+    micro_batch_tokens: int = 0  # cut each batch into micro-batches of at most this many tokens; 0 = off
+    checkpoint_over_tokens: int = 0  # > 0: checkpoint only micro-batches longer than this; 0 = off
     compile: bool = True  # torch.compile the decoder layers (CUDA with the varlen kernel only)
     progress: bool = True
 
@@ -114,7 +116,12 @@ class TrainConfig:
         for key in positive:
             if getattr(self, key) <= 0:
                 raise InputError(f"must be > 0, got {getattr(self, key)}", source=source, location=key)
-        for key in ("warmup_steps", "early_stopping_patience"):
+        for key in (
+            "warmup_steps",
+            "early_stopping_patience",
+            "micro_batch_tokens",
+            "checkpoint_over_tokens",
+        ):
             if getattr(self, key) < 0:
                 raise InputError(f"must be >= 0, got {getattr(self, key)}", source=source, location=key)
         if self.iters is not None and self.iters <= 0:

@@ -80,6 +80,23 @@ def _parts(model: Any) -> tuple[Any, Any]:
     return base.get_decoder(), head
 
 
+def enable_checkpointing(model: Any) -> None:
+    """Gradient checkpointing on every decoder layer (non-reentrant: works under `torch.compile`)."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    kwargs = {"use_reentrant": False}
+    if hasattr(base, "activation_checkpointing_enable"):  # transformers >= 5.2x; the old name warns there
+        base.activation_checkpointing_enable(activation_checkpointing_kwargs=kwargs)
+    else:
+        base.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
+
+
+def set_checkpointing(model: Any, on: bool) -> None:
+    """Switch the checkpointing that `enable_checkpointing` set up on or off for the next passes."""
+    decoder, _ = _parts(model)
+    for layer in decoder.layers:
+        layer.gradient_checkpointing = on
+
+
 def freeze_prefix(model: Any) -> int:
     """Run the decoder layers before the first LoRA layer under `no_grad`; return how many."""
     decoder, _ = _parts(model)

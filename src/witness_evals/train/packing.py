@@ -47,6 +47,27 @@ class PackedBatch:
         )
 
 
+def split_by_tokens(examples: Sequence[TokenizedExample], budget: int) -> list[list[TokenizedExample]]:
+    """`examples` cut, in order, into consecutive groups of at most `budget` tokens (0: one group).
+
+    An example longer than the budget is a group of its own; it is never cut. The groups are micro-batches
+    of one step: gradients of (sum of token losses) / (the step's targets) are the same however the step
+    is cut, but activation memory follows the largest group instead of the whole step.
+    """
+    if budget <= 0:
+        return [list(examples)] if examples else []
+    groups: list[list[TokenizedExample]] = []
+    size = budget + 1  # forces a new group for the first example
+    for ex in examples:
+        n = len(ex.input_ids)
+        if size + n > budget:
+            groups.append([])
+            size = 0
+        groups[-1].append(ex)
+        size += n
+    return groups
+
+
 def pack(examples: Sequence[TokenizedExample]) -> PackedBatch:
     """Concatenate `examples` into one row (positions restart per example)."""
     ids: list[int] = []

@@ -7,7 +7,7 @@ from typing import Any
 
 import torch
 
-from witness_evals.train.model import compute_context, packed_loss
+from witness_evals.train.model import compute_context, packed_loss, set_checkpointing
 from witness_evals.train.packing import PackedBatch
 
 
@@ -26,15 +26,19 @@ def accumulate(
     device: torch.device,
     total_targets: int,
     chunk: int = 1024,
+    checkpoint_over: int = 0,
 ) -> torch.Tensor:
     """Forward+backward over micro-batches; gradients are of (sum of token losses) / total_targets.
 
     Returns the summed token loss (a 0-dim tensor: no device sync). With data parallelism
     `total_targets` is the global count and the trainer sums (not averages) gradients across
-    processes, so the update is that of the global token mean.
+    processes, so the update is that of the global token mean. `checkpoint_over` > 0: only
+    micro-batches of more tokens than that are gradient-checkpointed (set up by `enable_checkpointing`).
     """
     loss_sum = torch.zeros((), dtype=torch.float32, device=device)
     for mb in micro_batches:
+        if checkpoint_over > 0:
+            set_checkpointing(model, mb.n_tokens > checkpoint_over)
         with compute_context(model, dtype, device):
             loss = packed_loss(model, mb, chunk)
         (loss / max(total_targets, 1)).backward()

@@ -34,7 +34,7 @@ from witness_evals.train import checkpoint as ckpt
 from witness_evals.train import data as data_mod
 from witness_evals.train.chat_templates import template_label
 from witness_evals.train.config import NO_DATASET, TrainConfig
-from witness_evals.train.packing import PackedBatch, pack
+from witness_evals.train.packing import PackedBatch, pack, split_by_tokens
 
 Log = Callable[[str], None]
 
@@ -261,10 +261,8 @@ class Trainer:
 
         attention.set_kernel(self.cfg.attention)
         M.freeze_prefix(model)
-        if self.cfg.gradient_checkpointing:
-            model.get_base_model().gradient_checkpointing_enable(
-                gradient_checkpointing_kwargs={"use_reentrant": False}
-            )
+        if self.cfg.gradient_checkpointing or self.cfg.checkpoint_over_tokens > 0:
+            M.enable_checkpointing(model)
         if M.use_compiled_varlen(self.cfg, self.device, self.dtype):
             M.compile_layers(model, self.cfg.max_seq_length)
         model.train()
@@ -275,9 +273,9 @@ class Trainer:
     def _micro_batches(self, step: int) -> list[PackedBatch]:
         ex = self.train_set.examples
         return [
-            pack([ex[i] for i in idx]).to(self.device)
+            pack(group).to(self.device)
             for idx in step_examples(len(ex), self.cfg, step, self.dist)
-            if idx
+            for group in split_by_tokens([ex[i] for i in idx], self.cfg.micro_batch_tokens)
         ]
 
     def evaluate(self) -> float:
@@ -399,11 +397,12 @@ class Trainer:
 
     # ---- the loop ------------------------------------------------------------------------------
     def _probe_memory(self) -> None:
-        """Forward+backward on the longest possible row first, so out-of-memory shows up now."""
+        """Forward+backward on the longest possible micro-batch first, so out-of-memory shows up now."""
         from witness_evals.train.step import accumulate
 
         ex = sorted(self.train_set.examples, key=len, reverse=True)[: self.cfg.batch_size]
-        mb = pack(ex).to(self.device)
+        groups = split_by_tokens(ex, self.cfg.micro_batch_tokens)
+        mb = pack(max(groups, key=lambda g: sum(len(e) for e in g))).to(self.device)
         accumulate(
             self.model,
             [mb],
@@ -411,6 +410,7 @@ class Trainer:
             device=self.device,
             total_targets=mb.n_targets,
             chunk=self.cfg.loss_chunk_tokens,
+            checkpoint_over=self.cfg.checkpoint_over_tokens,
         )
         self.optimizer.zero_grad(set_to_none=True)
 
@@ -435,7 +435,8 @@ class Trainer:
                 self._probe_memory()
             except torch.cuda.OutOfMemoryError:
                 raise InputError(
-                    "out of memory on the longest batch: lower batch_size or max_seq_length, or set gradient_checkpointing",
+                    "out of memory on the longest batch: lower batch_size, max_seq_length or micro_batch_tokens, "
+                    "or set gradient_checkpointing",
                     source="config",
                 ) from None
         if self.step == 0:  # the untuned model's validation loss starts the curve
@@ -463,6 +464,7 @@ class Trainer:
                     device=self.device,
                     total_targets=n_targets,
                     chunk=cfg.loss_chunk_tokens,
+                    checkpoint_over=cfg.checkpoint_over_tokens,
                 )
                 sync_gradients(self.params, self.dist)
                 norm = optimizer_step(self.model, self.optimizer, self.scheduler, cfg.max_grad_norm)
