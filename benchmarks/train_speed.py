@@ -323,13 +323,13 @@ QLORA_VARIANTS = (
 )
 MEMORY_VARIANTS = (  # micro-batches of at most N tokens (`mbN`), checkpointing only those longer than M
     "plain",
-    "packed-varlen+nograd+compile",
     "packed-varlen+nograd+compile+mb4096",
-    "packed-varlen+nograd+compile+mb2048+ckpt-over2048",
-    "packed-varlen+nograd+compile+nf4",
-    "packed-varlen+nograd+compile+nf4+mb2048",
     "packed-varlen+nograd+compile+nf4+mb2048+ckpt-over2048",
-)
+    "packed-varlen+nograd+compile+mb2048+ckpt-over2048",
+    "packed-varlen+nograd+compile+nf4+mb2048",
+    "packed-varlen+nograd+compile",
+    "packed-varlen+nograd+compile+nf4",
+)  # the most telling first: a run cut by its time limit keeps the rows it printed
 
 
 def token_value(tokens: list[str], name: str) -> int:
