@@ -418,6 +418,10 @@ def main() -> None:
 
     rows: list[dict[str, Any]] = []
     for variant in variants:
+        # each variant compiles from scratch: dynamo's cache is per code object, shared by every model of
+        # this process; left alone, earlier variants' graphs count against the recompile limit (8) of
+        # later ones, which then run partly uncompiled (2026-12-05, H100: a CheckpointError and slow rows)
+        torch._dynamo.reset()
         gc.collect()
         if device.type == "cuda":
             torch.cuda.empty_cache()
