@@ -44,7 +44,8 @@
 #                        (benchmarks/real_run/answer.py; scored here with score_answers.py --data gen20k)
 # Measured (2026-12-05): on one H200 the static engine in one pass answered the whole default suite
 # (1,622 requests) in 447 s untuned and 516 s tuned, one call each; with stages on one H100 191 s
-# (untuned, before packed_gqa); training SmolLM2 took 438 s of one call. Results come back in $OUT (at most 8 files of 16 MiB): *.log, speed.json, <run>.tar.xz (run
+# (untuned, before packed_gqa) and 106.2 s with packed_gqa (one H100, `SUITE_VARIANTS=static ... join suite:300`);
+# training SmolLM2 took 438 s of one call. Results come back in $OUT (at most 8 files of 16 MiB): *.log, speed.json, <run>.tar.xz (run
 # directories), train.tar.xz.part-* (metrics, summary, loss plot, config, adapter; `cat
 # train.tar.xz.part-* | tar xJ` joins them), testsplit.tar.xz, suite.json/.log.
 set -uo pipefail
