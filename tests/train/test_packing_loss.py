@@ -165,3 +165,23 @@ def test_micro_batches_and_partial_checkpointing_give_the_same_gradients(lora_mo
         lora_model.zero_grad()
     for a, b in zip(whole, cut, strict=True):
         torch.testing.assert_close(a, b, rtol=1e-8, atol=1e-10)
+
+
+def test_compiled_layers_may_recompile_past_dynamos_default(tiny_model: Path) -> None:
+    """LoRA and frozen layers, gradients on and off, checkpointing on and off: more graphs of the one
+    layer code than dynamo's default limit (8), past which layers would silently run uncompiled."""
+    from transformers import AutoModelForCausalLM
+
+    from witness_evals.train.model import compile_layers
+
+    model = apply_lora(AutoModelForCausalLM.from_pretrained(str(tiny_model)), TrainConfig(lora_layers=2))
+    before = torch._dynamo.config.recompile_limit
+    try:
+        torch._dynamo.config.recompile_limit = 8
+        compile_layers(model, 64)
+        assert torch._dynamo.config.recompile_limit >= 64
+        assert all(
+            layer._compiled_call_impl is not None for layer in model.get_base_model().get_decoder().layers
+        )
+    finally:
+        torch._dynamo.config.recompile_limit = before

@@ -128,6 +128,9 @@ def use_compiled_varlen(config: TrainConfig, device: torch.device, dtype: torch.
 def compile_layers(model: Any, max_seqlen: int) -> None:
     """`torch.compile` every decoder layer (dynamic length); attention gets a fixed `max_seqlen` bound."""
     decoder, _ = _parts(model)
+    # every layer runs the same code: graphs for LoRA and frozen layers, with and without gradients or
+    # checkpointing, add up; past dynamo's default limit of 8 recompiles the rest would run uncompiled
+    torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit, 64)
     for layer in decoder.layers:
         layer.compile(dynamic=True)
     decoder._witness_max_seqlen = max_seqlen
