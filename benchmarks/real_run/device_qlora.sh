@@ -8,7 +8,8 @@
 #            there from the speed call) : join the GGUF (sha256-checked),
 #            `witness-evals train` on the embedded SmolLM2 with quantization none and nf4, same ITERS,
 #            printing both validation losses (benchmarks/qlora_quality.py).
-# Usage: bash benchmarks/real_run/device_qlora.sh speed [STEPS]   (env: VARIANTS=a,b,... SMOKE=0 SPEED_SECONDS=420)
+# Usage: bash benchmarks/real_run/device_qlora.sh speed [STEPS]   (env: VARIANTS=a,b,... TESTS=0 SMOKE=0 SPEED_SECONDS=420;
+#        the memory table: TESTS=0 SMOKE=0 VARIANTS="$(python3 benchmarks/train_speed.py --list-memory)" ... speed 8)
 #        bash benchmarks/real_run/device_qlora.sh quality [ITERS]
 # After device_reference.sh's `setup park join` on the same warm machine, the joined GGUF and the unpacked
 # dataset are there already: `GGUF=/tmp/smollm2.gguf DATA=/tmp/data bash ... speed|quality`, carrying
@@ -33,7 +34,7 @@ mkdir -p /tmp/gguf
 if [ "$MODE" = speed ]; then
   STEPS=${2:-20}
   [ -n "$GGUF" ] || cp out/qlora-carry/p1/* /tmp/gguf/ || exit 4
-  timeout -k 5 150 python3 -m pytest -q -p no:cacheprovider -m gpu tests/train/test_quantize.py 2>&1 | tail -5 | tee $OUT/gpu-tests.log
+  [ "${TESTS:-1}" = 0 ] || timeout -k 5 150 python3 -m pytest -q -p no:cacheprovider -m gpu tests/train/test_quantize.py 2>&1 | tail -5 | tee $OUT/gpu-tests.log
   [ "${SMOKE:-1}" = 0 ] || timeout -k 5 70 python3 benchmarks/train_smoke.py --quantization nf4 2>&1 | tail -2 | tee $OUT/smoke-nf4.log
   timeout -k 5 "${SPEED_SECONDS:-420}" python3 benchmarks/train_speed.py --steps "$STEPS" \
     --variants "${VARIANTS:-$(python3 benchmarks/train_speed.py --list-qlora)}" \
