@@ -138,14 +138,14 @@ def test_near_duplicates_are_found_after_masking_and_different_prompts_are_not()
     assert near.best["t1"][1] == "x1" and near.best["t1"][0] == 1.0
 
 
-def _write_split(out: Path, split: str, rows: list[tuple[str, str, str]]) -> None:
-    """rows: (id, template, group, prompt) written as a tiny split."""
+def _write_split(out: Path, split: str, rows: list[tuple[str, str, str]], family: str = "commands") -> None:
+    """rows: (template, group, prompt) of `family` written as a tiny split."""
     with (out / f"{split}.jsonl").open("w") as fc, (out / f"{split}.meta.jsonl").open("w") as fm:
         for i, (template, group, prompt) in enumerate(rows):
             fc.write(_chat("answer", question=prompt))
             meta = {
                 "id": f"{split}-{i}",
-                "family": "facts",
+                "family": family,
                 "template": template,
                 "group": group,
                 "check": {},
@@ -160,11 +160,25 @@ def test_split_leakage_counts_what_is_shared(tmp_path: Path) -> None:
     _write_split(tmp_path, "valid", [("t/c", "g4", "q four")])
     _write_split(tmp_path, "test", [("t/b", "g2", f"{long} 2"), ("t/d", "g1", "Q Two!")])
     got = split_leakage(tmp_path, SPLITS)
-    assert got["pairs"]["train/test"] == {"shared_templates": 1, "shared_groups": 2, "shared_questions": 1}
-    assert got["pairs"]["train/valid"] == {"shared_templates": 0, "shared_groups": 0, "shared_questions": 0}
+    assert got["pairs"]["train/test"] == {
+        "shared_templates": 1,
+        "shared_groups": 2,
+        "shared_questions": 1,
+        "shared_facts": 0,
+    }
+    assert got["pairs"]["train/valid"] == {
+        "shared_templates": 0,
+        "shared_groups": 0,
+        "shared_questions": 0,
+        "shared_facts": 0,
+    }
     near = got["near_duplicates_test_train"]
     assert (near["test_prompts"], near["near_duplicates"], near["rate"]) == (2, 2, 1.0)
     assert near["examples"][0] == {"test": "test-0", "train": "train-0", "jaccard": 1.0}
+    for split, rows in (("train", train), ("test", [("t/b", "g2", "q five"), ("t/d", "g1", "q six")])):
+        _write_split(tmp_path, split, rows, family="facts")  # facts: a group is a fact, asked in any split
+    facts = split_leakage(tmp_path, SPLITS)["pairs"]["train/test"]
+    assert (facts["shared_groups"], facts["shared_facts"]) == (0, 2)
 
 
 def test_split_leakage_in_parts_is_the_same_report(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from witness_evals.common.errors import InputError
 from witness_evals.generate import build
 from witness_evals.generate.dataset import DatasetSpec, build_dataset, plan_templates, split_of
+from witness_evals.generate.families import GROUPS_SPAN_SPLITS
 from witness_evals.generate.score import read_meta, score_answers
 from witness_evals.generate.splits import SPLITS, normalize_question
 
@@ -92,7 +93,8 @@ def test_splits_share_no_group_and_no_question(tmp_path: Path, split_by: str) ->
         meta = read_meta(tmp_path / f"{split}.meta.jsonl")
         assert len(chats) == len(meta) == stats["examples"][split]
         for line, row in zip(chats, meta, strict=True):
-            assert groups.setdefault(row["group"], split) == split
+            if row["family"] not in GROUPS_SPAN_SPLITS or split_by == "group":
+                assert groups.setdefault(row["group"], split) == split
             if split_by == "template":  # test phrasings are never in train
                 assert templates.setdefault(row["template"], split) == split
             msgs = json.loads(line)["messages"]
@@ -102,6 +104,27 @@ def test_splits_share_no_group_and_no_question(tmp_path: Path, split_by: str) ->
             questions.add(q)
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert set(manifest["files"]) >= {"train.jsonl", "test.meta.jsonl", "stats.json"}
+
+
+@pytest.mark.parametrize("split_by", ["template", "group"])
+def test_facts_are_taught_in_train_and_asked_in_new_words_in_test(tmp_path: Path, split_by: str) -> None:
+    """With the template split a fact's phrasings go to their templates' splits (a fact held out whole is
+    one the model is never taught); with the group split a fact stays in one split."""
+    stats = build_dataset(
+        DatasetSpec(n=400, seed=3, mix={"facts": 1.0}, valid=0.1, test=0.2, split_by=split_by), tmp_path
+    )
+    where: dict[str, set[str]] = {}
+    for split in SPLITS:
+        for row in read_meta(tmp_path / f"{split}.meta.jsonl"):
+            where.setdefault(row["group"], set()).add(split)
+    spanning = [g for g, splits in where.items() if len(splits) > 1]
+    leakage = stats["leakage"]
+    assert leakage["shared_groups"] == leakage["shared_questions"] == 0
+    if split_by == "template":
+        assert spanning and leakage["shared_facts"] > 0 and leakage["shared_templates"] == 0
+        assert stats["group_split_dropped"] == 0
+    else:
+        assert not spanning and leakage["shared_facts"] == 0
 
 
 def test_every_written_reference_answer_passes_its_stored_check(tmp_path: Path) -> None:

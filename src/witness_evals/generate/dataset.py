@@ -132,7 +132,8 @@ class DatasetSpec:
 
 
 def split_of(seed: int, group: str, valid: float, test: float) -> str:
-    """The split of a group: a seeded hash, so paraphrases of one task never straddle splits."""
+    """The split of a group: a seeded hash, so paraphrases of one task (or phrasings of one fact) never
+    straddle splits."""
     u = derived_rng(seed, "split", group).random()
     return "test" if u < test else "valid" if u < test + valid else "train"
 
@@ -292,7 +293,8 @@ def _accept(
         split = template_split(spec.seed, ex.template, spec.valid, spec.test, plan)
     else:
         split = split_of(spec.seed, ex.group, spec.valid, spec.test)
-    if state and SPLITS[state & 3] != split:  # the group is already in another split: never straddle
+    if state and SPLITS[state & 3] != split and ex.family not in families.GROUPS_SPAN_SPLITS:
+        # the task is already in another split: its paraphrases never straddle splits
         tally.group_split_dropped += 1
         return
     tally.seen_questions.add(key)

@@ -26,6 +26,7 @@ import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 from witness_evals.common.neardup import SEED, Shingler, identity, jaccard, lsh_params, normalize
+from witness_evals.generate.families import GROUPS_SPAN_SPLITS
 from witness_evals.generate.splits import count_lines, hash64, iter_split, normalize_question
 
 THRESHOLD = 0.8
@@ -142,6 +143,15 @@ def _batched(items: Iterable[tuple[str, str]], size: int) -> Iterator[list[tuple
         yield batch
 
 
+SHARED = ("templates", "groups", "questions", "facts")
+"""What splits may share: question templates, tasks (groups), normalised questions, and facts (the groups of
+the families in `GROUPS_SPAN_SPLITS`, asked in other words in another split by design)."""
+
+
+def _group_kind(row: dict[str, Any]) -> str:
+    return "facts" if row.get("family") in GROUPS_SPAN_SPLITS else "groups"
+
+
 @dataclass
 class LeakageScan:
     """What one pass over the files found: the small splits' keys and, for its share of the big split's
@@ -176,12 +186,12 @@ def scan_leakage(
     near = NearDuplicates()
     test_meta: dict[str, tuple[str, str]] = {}
     for split in small:
-        k: dict[str, set[Any]] = {"templates": set(), "groups": set(), "questions": set()}
+        k: dict[str, set[Any]] = {what: set() for what in SHARED}
         prompts: list[tuple[str, str]] = []
         for row, messages in iter_split(out, split):
             prompt = user_prompt(messages)
             k["templates"].add(row.get("template", ""))
-            k["groups"].add(hash64(row.get("group", "")))
+            k[_group_kind(row)].add(hash64(row.get("group", "")))
             k["questions"].add(hash64(normalize_question(prompt)))
             if split == "test":
                 prompts.append((row["id"], prompt))
@@ -189,9 +199,7 @@ def scan_leakage(
         if split == "test":
             near.index(prompts)
         keys[split] = k
-    shared: dict[str, dict[str, set[Any]]] = {
-        f"{big}/{s}": {"templates": set(), "groups": set(), "questions": set()} for s in small
-    }
+    shared: dict[str, dict[str, set[Any]]] = {f"{big}/{s}": {what: set() for what in SHARED} for s in small}
 
     def train_prompts() -> Iterator[tuple[str, str]]:
         n = count_lines(out, big)
@@ -200,7 +208,7 @@ def scan_leakage(
             prompt = user_prompt(messages)
             values = {
                 "templates": row.get("template", ""),
-                "groups": hash64(row.get("group", "")),
+                _group_kind(row): hash64(row.get("group", "")),
                 "questions": hash64(normalize_question(prompt)),
             }
             for s in small:
@@ -229,15 +237,11 @@ def leakage_report(scans: Sequence[LeakageScan]) -> dict[str, Any]:
     test_meta = first.test_meta
     streamed = sum(sc.streamed for sc in scans)
     pairs: dict[str, dict[str, int]] = {
-        pair: {f"shared_{what}": len(c[what]) for what in ("templates", "groups", "questions")}
-        for pair, c in shared.items()
+        pair: {f"shared_{what}": len(c[what]) for what in SHARED} for pair, c in shared.items()
     }
     for i, a in enumerate(small):
         for b in small[i + 1 :]:
-            pairs[f"{a}/{b}"] = {
-                f"shared_{what}": len(keys[a][what] & keys[b][what])
-                for what in ("templates", "groups", "questions")
-            }
+            pairs[f"{a}/{b}"] = {f"shared_{what}": len(keys[a][what] & keys[b][what]) for what in SHARED}
     n_test = first.indexed
     by_family: Counter[str] = Counter(test_meta[k][0] for k in best)
     family_totals: Counter[str] = Counter(f for f, _ in test_meta.values())
@@ -247,6 +251,7 @@ def leakage_report(scans: Sequence[LeakageScan]) -> dict[str, Any]:
         "shared_templates": sum(p["shared_templates"] for p in pairs.values()),
         "shared_groups": sum(p["shared_groups"] for p in pairs.values()),
         "shared_questions": sum(p["shared_questions"] for p in pairs.values()),
+        "shared_facts": sum(p["shared_facts"] for p in pairs.values()),
         "near_duplicates_test_train": {
             "test_prompts": n_test,
             "train_prompts": streamed,

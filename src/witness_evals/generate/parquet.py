@@ -186,14 +186,15 @@ def dataset_card(stats: dict[str, Any]) -> str:
     if spec.get("split_by") == "template":
         lines.append(
             "**Held-out phrasing.** Every question template belongs to one split, so test questions use "
-            "phrasings never seen in train, and no task (group) is in two splits."
+            "phrasings never seen in train, and no task (group) is in two splits. Facts are the exception by "
+            "design: a fact is taught in train and asked in test in phrasings train never has."
         )
     else:
         lines.append("**Held-out tasks.** No task (group) is in two splits; templates are shared.")
     if near:
         lines.append(
             f"Templates shared between splits: {leak.get('shared_templates', 0)}; groups shared: "
-            f"{leak.get('shared_groups', 0)}; test prompts with a near duplicate in train (value-masked, "
+            f"{leak.get('shared_groups', 0)}; facts asked in several splits: {leak.get('shared_facts', 0)}; test prompts with a near duplicate in train (value-masked, "
             f"word 5-shingle Jaccard >= 0.8): {near['near_duplicates']} of {near['test_prompts']} "
             f"({100 * near['rate']:.1f}%)."
         )

@@ -46,6 +46,12 @@ MODULE_OF: dict[str, str] = {
 }
 """Family name (as in `--mix` and in datasets) -> its module under this package, in registry order."""
 
+GROUPS_SPAN_SPLITS: frozenset[str] = frozenset({"facts"})
+"""Families whose group is one piece of knowledge asked in many phrasings (a fact), not one task's
+paraphrases: with the template split its phrasings go to their templates' splits, so a fact is taught in
+train and asked in new words in test (held out whole, 1 fact in 9 was never taught). Every other
+family's group is one task (a world, a scenario) and never straddles splits."""
+
 NAMES: tuple[str, ...] = tuple(MODULE_OF)
 """Every family name, in registry order."""
 
