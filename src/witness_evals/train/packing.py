@@ -57,14 +57,13 @@ def split_by_tokens(examples: Sequence[TokenizedExample], budget: int) -> list[l
     if budget <= 0:
         return [list(examples)] if examples else []
     groups: list[list[TokenizedExample]] = []
-    size = budget + 1  # forces a new group for the first example
+    size = 0
     for ex in examples:
-        n = len(ex.input_ids)
-        if size + n > budget:
+        if not groups or size + len(ex) > budget:
             groups.append([])
             size = 0
         groups[-1].append(ex)
-        size += n
+        size += len(ex)
     return groups
 
 
