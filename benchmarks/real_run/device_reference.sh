@@ -35,7 +35,9 @@
 #                        attention in the same process
 #   untuned  (none)      witness-bench, untuned (engine=static), for SECONDS (default 540); resumable:
 #                        call again until it prints its summary
-#   train    (none)      README recipe on the dataset; resumable: call again if it stops at its limit
+#   train    (none)      the recipe configs/small-model.yaml on the dataset (TRAIN_SET="key=value ..." overrides
+#                        it, e.g. the 2026-12-05 runs: "iters=1180 lora_rank=16 lora_alpha=32 epochs=1");
+#                        resumable: call again if it stops at its limit
 #   tuned    (none)      witness-bench on the tuned model, for SECONDS; resumable like `untuned`
 #   fix2     (none)      --fix 2 from the finished tuned run's answers (SmolLM2 without a tuned run
 #                        here: the committed answers of the 2026-12-05 H200 run, whose adapter `adapter`
@@ -139,11 +141,9 @@ untuned)
 train)
   resume=(--no-resume); [ -d $RUN/checkpoints ] && resume=(--resume)
   T0=$(date +%s)
-  timeout -k 10 "${SECONDS_GIVEN:-560}" python3 -m witness_evals train --model $GGUF --data /tmp/data --out $RUN "${resume[@]}" \
-    --set iters=1180 --set batch_size=16 --set max_seq_length=4096 --set learning_rate=2e-4 \
-    --set lr_schedule=cosine --set warmup_steps=30 --set lora_rank=16 --set lora_alpha=32 --set lora_layers=30 \
-    --set eval_every=100 --set val_batches=24 --set save_every=100 --set log_every=50 --set progress=false \
-    "${TEMPLATE_SET[@]}" 2>&1 | grep -v -i "warn\|dynamo\|This call\|File \"\|return _\|found = " | tee -a $OUT/${PREFIX}train.log
+  extra=(); for kv in ${TRAIN_SET:-}; do extra+=(--set "$kv"); done
+  timeout -k 10 "${SECONDS_GIVEN:-560}" python3 -m witness_evals train --config configs/small-model.yaml \
+    --model $GGUF --data /tmp/data --out $RUN "${resume[@]}" --set progress=false "${TEMPLATE_SET[@]}" "${extra[@]}" 2>&1 | grep -v -i "warn\|dynamo\|This call\|File \"\|return _\|found = " | tee -a $OUT/${PREFIX}train.log
   echo "train wall $(($(date +%s) - T0)) s" | tee -a $OUT/${PREFIX}train.log
   (cd $RUN && tar cf - --exclude=checkpoints --exclude=best . | xz -1 | split -b 15M - $OUT/${PREFIX}train.tar.xz.part-)
   ;;

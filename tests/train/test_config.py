@@ -46,6 +46,7 @@ def test_every_preset_loads() -> None:
         ("backend: jax\n", "backend", "must be one of"),
         ("batch_size: 0\n", "batch_size", "must be > 0"),
         ("iters: -3\n", "iters", "> 0 or null"),
+        ("epochs: 0\n", "epochs", "must be > 0"),
         ("compile: 1\n", "compile", "expected boolean"),
     ],
 )

@@ -80,6 +80,8 @@ def test_one_epoch_by_default() -> None:
     assert planned_steps(TrainConfig(batch_size=4), 10) == 3
     assert planned_steps(TrainConfig(batch_size=4), 8) == 2
     assert planned_steps(TrainConfig(batch_size=4, iters=7), 10) == 7
+    assert planned_steps(TrainConfig(batch_size=4, epochs=3), 10) == 9
+    assert planned_steps(TrainConfig(batch_size=4, iters=7, epochs=3), 10) == 7
 
 
 def test_lora_scale_is_alpha_over_rank() -> None:

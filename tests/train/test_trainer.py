@@ -76,6 +76,13 @@ def test_full_run_writes_everything(tiny_model: Path, chat_data: Path, tmp_path:
     assert str(tiny_model) not in card
 
 
+def test_epochs_without_iters(tiny_model: Path, chat_data: Path, tmp_path: Path) -> None:
+    summary = train_torch(
+        _cfg(chat_data, tmp_path / "run", iters=None, epochs=2), tiny_model, log=lambda _m: None
+    )
+    assert summary["steps"] == 12 and summary["steps_per_epoch"] == 6 and summary["epochs"] == 2
+
+
 def test_same_seed_same_weights(tiny_model: Path, chat_data: Path, tmp_path: Path) -> None:
     a = train_torch(_cfg(chat_data, tmp_path / "a", iters=3), tiny_model, log=lambda _m: None)
     b = train_torch(_cfg(chat_data, tmp_path / "b", iters=3), tiny_model, log=lambda _m: None)

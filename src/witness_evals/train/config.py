@@ -6,7 +6,7 @@ file and the key, before any model is loaded.
 
 Semantics shared by the backends:
 - one *step* consumes `batch_size` examples (packed into one row without cross-attention by the
-  torch backend); `iters: null` means one full epoch, i.e. ceil(n_train / batch_size) steps;
+  torch backend); `iters: null` means `epochs` full epochs of ceil(n_train / batch_size) steps;
 - LoRA goes on `lora_targets` of the last `lora_layers` decoder layers (`-1`: all layers);
 - loss is computed on assistant tokens only, the end-of-turn token included;
 - examples longer than `max_seq_length` tokens are dropped and counted, never truncated;
@@ -75,7 +75,8 @@ class TrainConfig:
     warmup_steps: int = 0
     weight_decay: float = 0.0
     max_grad_norm: float = 1.0  # <= 0 disables clipping
-    iters: int | None = None  # None -> one full epoch
+    iters: int | None = None  # None -> `epochs` full epochs
+    epochs: int = 1  # used only when iters is null
     max_seq_length: int = 4096
     # evaluation and checkpoints
     eval_every: int = 100
@@ -111,6 +112,7 @@ class TrainConfig:
             "max_seq_length",
             "eval_every",
             "save_every",
+            "epochs",
         )
         positive += ("log_every", "loss_chunk_tokens", "keep_checkpoints")
         for key in positive:

@@ -8,7 +8,7 @@ data pipeline of `train/data.py`: every assistant turn (end-of-turn token includ
 everything else is masked, and examples longer than `max_seq_length` are dropped and counted.
 
 Step semantics: one step = one batch of `batch_size` examples; with `grad_accum > 1` the optimizer
-updates every `grad_accum` steps (mlx-lm's accumulation). `iters: null` = one epoch =
+updates every `grad_accum` steps (mlx-lm's accumulation). `iters: null` = `epochs` epochs of
 ceil(n_train / batch_size) steps.
 
 Outputs under `config.out`:
@@ -60,10 +60,10 @@ def _stderr(message: str) -> None:
 
 
 def planned_steps(config: TrainConfig, n_train: int) -> int:
-    """Steps to run: `iters`, or one epoch = ceil(n_train / batch_size)."""
+    """Steps to run: `iters`, or `epochs` epochs of ceil(n_train / batch_size) steps."""
     if config.iters is not None:
         return config.iters
-    return max(1, math.ceil(n_train / config.batch_size))
+    return max(1, math.ceil(n_train / config.batch_size)) * config.epochs
 
 
 def lora_scale(config: TrainConfig) -> float:

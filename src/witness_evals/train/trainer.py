@@ -220,7 +220,7 @@ class Trainer:
         if self.dist.world > 1 and len(self.train_set.examples) < per_step:
             raise InputError(f"fewer examples than one global batch ({per_step})", source=str(self.data_dir))
         self.spe = steps_per_epoch(len(self.train_set.examples), per_step, self.dist.world)
-        self.total_steps = cfg.iters if cfg.iters is not None else self.spe
+        self.total_steps = cfg.iters if cfg.iters is not None else self.spe * cfg.epochs
         meta = check_lora_targets(model_dir, cfg.lora_targets)
         if self.quantizer is not None and self.device.type == "cpu":
             quantize.check_cpu_shapes(meta, cfg.quantization)
