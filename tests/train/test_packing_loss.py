@@ -185,3 +185,21 @@ def test_compiled_layers_may_recompile_past_dynamos_default(tiny_model: Path) ->
         )
     finally:
         torch._dynamo.config.recompile_limit = before
+
+
+def test_recompute_in_backward_sees_the_forwards_input_casts(tiny_model: Path) -> None:
+    """A checkpointed layer recomputes its forward during backward, outside `compute_context`: PEFT's
+    input casts must be off there too, or a compiled layer runs another graph for the recompute
+    (transformers 5.17, which checkpoints around the compiled call, raised `CheckpointError` on CUDA)."""
+    from peft.tuners.tuners_utils import BaseTunerLayer
+    from transformers import AutoModelForCausalLM
+
+    from witness_evals.train.model import compute_context
+
+    model = AutoModelForCausalLM.from_pretrained(str(tiny_model), dtype=torch.bfloat16)
+    model = apply_lora(model, TrainConfig(lora_layers=2))
+    tuners = [m for m in model.modules() if isinstance(m, BaseTunerLayer)]
+    assert tuners and all(m.cast_input_dtype_enabled for m in tuners)
+    with compute_context(model, torch.bfloat16, torch.device("cpu")):
+        inside = [m.cast_input_dtype_enabled for m in tuners]
+    assert inside == [m.cast_input_dtype_enabled for m in tuners] == [False] * len(tuners)

@@ -204,7 +204,20 @@ def compute_context(model: Any, dtype: torch.dtype, device: torch.device) -> Ite
     if dtype == torch.float32:
         yield
         return
-    from peft.helpers import disable_input_dtype_casting
-
-    with torch.autocast(device.type, dtype=dtype), disable_input_dtype_casting(model):
+    disable_input_casts(model)
+    with torch.autocast(device.type, dtype=dtype):
         yield
+
+
+def disable_input_casts(model: Any) -> None:
+    """Turn PEFT's cast of a LoRA layer's input to its weights' dtype off for good (autocast does it).
+
+    For good, not for the forward only: a checkpointed layer recomputes its forward during backward,
+    and a compiled layer whose recompute saw the casts back on ran another graph (transformers 5.17
+    checkpoints around the compiled call: `CheckpointError`, recomputed tensors differ).
+    """
+    from peft.tuners.tuners_utils import BaseTunerLayer
+
+    for module in model.modules():
+        if isinstance(module, BaseTunerLayer):
+            module.cast_input_dtype_enabled = False
