@@ -148,7 +148,7 @@ train)
   (cd $RUN && tar cf - --exclude=checkpoints --exclude=best . | xz -1 | split -b 15M - $OUT/${PREFIX}train.tar.xz.part-)
   ;;
 tuned)
-  bench ${PREFIX}tuned "hf:$GGUF,adapter=$RUN,engine=static" "$NAME tuned (README recipe)" "${SECONDS_GIVEN:-540}"
+  bench ${PREFIX}tuned "hf:$GGUF,adapter=$RUN,engine=static" "$NAME tuned (configs/small-model.yaml)" "${SECONDS_GIVEN:-540}"
   ;;
 fix2)
   FIRST=results/bench/gpu-h200-2026-12-05/tuned  # the first answers of the carried adapter (MODEL=smollm2)
