@@ -323,6 +323,8 @@ QLORA_VARIANTS = (
 )
 MEMORY_VARIANTS = (  # micro-batches of at most N tokens (`mbN`), checkpointing only those longer than M
     "plain",
+    "packed-varlen+nograd+compile+ckpt",
+    "packed-varlen+nograd+compile+nf4+ckpt",
     "packed-varlen+nograd+compile+mb4096",
     "packed-varlen+nograd+compile+nf4+mb2048+ckpt-over2048",
     "packed-varlen+nograd+compile+mb2048+ckpt-over2048",

@@ -16,6 +16,7 @@ import argparse
 import json
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from witness_evals.inference import GenerationSettings, Request, load_backend
 
@@ -47,16 +48,22 @@ def main() -> None:
             continue
         budget = min(1536, int(1.3 * len(messages[-1]["content"]) / 3.5) + 64)  # ~3.5 characters a token
         requests.append(Request(meta["id"], messages[:-1], max_new_tokens=budget))
-    backend = load_backend(args.model, concurrency=args.concurrency, timeout=args.timeout)
-    try:
-        done = backend.generate(requests, GenerationSettings(max_new_tokens=1536))
-    finally:
-        backend.close()
-    rows = list(kept.values()) + [
-        {"id": c.id, "answer": c.text, "error": c.error, "completion_tokens": c.completion_tokens}
-        for c in done
-    ]
+    rows = list(kept.values())
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    with args.out.open("a", encoding="utf-8") as sink:  # each answer as it comes: a killed run keeps them
+
+        def keep(c: Any) -> None:
+            row = {"id": c.id, "answer": c.text, "error": c.error, "completion_tokens": c.completion_tokens}
+            rows.append(row)
+            sink.write(json.dumps(row) + "\n")
+            sink.flush()
+
+        backend = load_backend(args.model, concurrency=args.concurrency, timeout=args.timeout)
+        try:
+            backend.generate(requests, GenerationSettings(max_new_tokens=1536), on_done=keep)
+        finally:
+            backend.close()
     print(f"{len(rows)} answers ({dict(taken)}), {sum(1 for r in rows if r['error'])} errors -> {args.out}")
 
 
