@@ -36,7 +36,7 @@
 #   untuned  (none)      witness-bench, untuned (engine=static), for SECONDS (default 540); resumable:
 #                        call again until it prints its summary
 #   train    (none)      the recipe configs/small-model.yaml on the dataset (TRAIN_SET="key=value ..." overrides
-#                        it, e.g. the 2026-12-05 runs: "iters=1180 lora_rank=16 lora_alpha=32 epochs=1");
+#                        it, e.g. the 2026-12-05 runs: "iters=1180 lora_rank=16 lora_alpha=32 max_seq_length=4096");
 #                        resumable: call again if it stops at its limit
 #   tuned    (none)      witness-bench on the tuned model, for SECONDS; resumable like `untuned`
 #   fix2     (none)      --fix 2 from the finished tuned run's answers (SmolLM2 without a tuned run
