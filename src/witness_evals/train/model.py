@@ -220,4 +220,4 @@ def disable_input_casts(model: Any) -> None:
 
     for module in model.modules():
         if isinstance(module, BaseTunerLayer):
-            module.cast_input_dtype_enabled = False
+            module.cast_input_dtype_enabled = False  # type: ignore[attr-defined]  # set per instance by PEFT
