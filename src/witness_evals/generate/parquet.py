@@ -194,7 +194,8 @@ def dataset_card(stats: dict[str, Any]) -> str:
     if near:
         lines.append(
             f"Templates shared between splits: {leak.get('shared_templates', 0)}; groups shared: "
-            f"{leak.get('shared_groups', 0)}; facts asked in several splits: {leak.get('shared_facts', 0)}; test prompts with a near duplicate in train (value-masked, "
+            f"{leak.get('shared_groups', 0)}; facts asked in several splits: {leak.get('shared_facts', 0)}; "
+            "test prompts with a near duplicate in train (value-masked, "
             f"word 5-shingle Jaccard >= 0.8): {near['near_duplicates']} of {near['test_prompts']} "
             f"({100 * near['rate']:.1f}%)."
         )
