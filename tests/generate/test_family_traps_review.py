@@ -202,6 +202,17 @@ def test_the_policy_problem_question_never_gets_a_no() -> None:
         assert not T.prose(ex.answer).strip().startswith("No,"), ex.answer[:120]
 
 
+FAULTY_REGO = (
+    "rego-",
+    "deny-not-a-set",
+    "no-deny-rule",
+    "module-not-base64",
+    "weak/branch-deny-list",
+    "weak/exit-code-only",
+)
+"""Trap kinds whose fault lies in the module itself: their answers never call the Rego fine."""
+
+
 def test_rego_questions_need_rego_and_get_an_answer_about_it() -> None:
     asked = examples(lambda e: e.template.startswith("traps/rego/"))
     assert asked
@@ -212,9 +223,7 @@ def test_rego_questions_need_rego_and_get_an_answer_about_it() -> None:
         ex
         for ex in asked
         if ex.check["verdict"] != "ok"
-        and not ex.check["trap"].startswith(
-            ("rego-", "deny-not-a-set", "no-deny-rule", "module-not-base64", "snake-case-tag/rego_policies")
-        )
+        and not ex.check["trap"].startswith(("snake-case-tag/rego_policies", *FAULTY_REGO))
     ]
     assert fine
     for ex in fine:
@@ -223,7 +232,7 @@ def test_rego_questions_need_rego_and_get_an_answer_about_it() -> None:
         said = [s.format(name=w.rego.name) for s in T.REGO_FINE]
         assert any(s in ex.answer for s in said), (ex.check["trap"], ex.answer[:300])
     for ex in asked:
-        if ex.check["trap"].startswith(("rego-", "deny-not-a-set", "no-deny-rule", "module-not-base64")):
+        if ex.check["trap"].startswith(FAULTY_REGO):
             assert not any(s.split("`")[0] in ex.answer for s in T.REGO_FINE), ex.check["trap"]
 
 

@@ -808,6 +808,62 @@ def cmd_exitcode(rng: random.Random) -> Req:
     )
 
 
+_SCRIPTS = (  # (required part, the CI's `bash -c` script, the same script without it, a direct run without it)
+    ("make test", "set -euo pipefail; make test && make release", "set -euo pipefail; make release", "make release"),
+    ("go test ./...", "go vet ./... && go test ./... && go build -o bin/app ./cmd/app", "go build -o bin/app ./cmd/app",
+     "go build -o bin/app ./cmd/app"),
+    ("npm test", "npm ci && npm test && npm run build", "npm ci && npm run build", "npm run build"),
+    ("cargo test --locked", "cargo test --locked && cargo build --release --locked", "cargo build --release --locked",
+     "cargo build --release --locked"),
+    ("pytest -q", "pip install -r requirements.txt && pytest -q && python -m build", "python -m build",
+     "python -m build"),
+)  # fmt: skip
+
+
+def cmd_script_contains(rng: random.Random) -> Req:
+    needed, script, skipped, direct = pick(rng, _SCRIPTS)
+    shell = pick(rng, ("bash", "sh"))
+    return Req(
+        attestor="command-run",
+        rid="script-contains",
+        param=needed,
+        rule=f"the recorded command line must include `{needed}`, also when it runs inside a `{shell} -c` script",
+        ask=f"make sure the build script the step ran includes `{needed}`",
+        control=f"Every release build SHALL run `{needed}` before packaging.",
+        package="commandrun.script",
+        rules=(
+            Rule(
+                ("not script_ok",), 'sprintf("command does not run the tests: %v", [concat(" ", input.cmd)])'
+            ),
+        ),
+        helpers=(("script_ok", (f'contains(concat(" ", input.cmd), {q(needed)})',)),),
+        fields=f"`input.cmd` is the argv array: a `{shell} -c` script is one element, so join the array with "
+        '`concat(" ", input.cmd)` and search the joined string.',
+        bases=bases(rng, "command-run"),
+        good=_cmd([shell, "-c", script]),
+        extra_pass=(_cmd(needed.split()),),
+        bads=(_cmd([shell, "-c", skipped]), _cmd(direct.split())),
+        bad_desc=(f'`{shell} -c "{skipped}"`', f"`{direct}`"),
+        touches=frozenset({"cmd"}),
+        paths=(('concat(" ", input.cmd)', "the whole command line as one string"),),
+        bugs=(
+            Bug(
+                "element-equality",
+                f'contains(concat(" ", input.cmd), {q(needed)})',
+                f"input.cmd[_] == {q(needed)}",
+                f"comparing each argument with `==` never matches: `{needed}` sits inside the `{shell} -c` script, "
+                'one argument among others; search the joined command line with `contains(concat(" ", input.cmd), '
+                "...)`.",
+            ),
+        ),
+        story=(
+            f'Our CI runs the build as `witness run ... -- {shell} -c "{script}"`. Last week someone removed '
+            f"`{needed}` from that script and the release still verified. The policy should reject a build whose "
+            "command line does not run it.",
+        ),
+    )
+
+
 # ---------------------------------------------------------------------------------------------- environment
 
 
@@ -2376,6 +2432,7 @@ MAKERS: dict[str, tuple[Maker, ...]] = {
         cmd_exact,
         cmd_exitcode,
         cmd_no_fetch,
+        cmd_script_contains,
     ),
     "environment": (
         env_set,

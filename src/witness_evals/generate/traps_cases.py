@@ -38,10 +38,12 @@ from witness_evals.generate.traps_case import (
     types_phrase,
 )
 from witness_evals.generate.traps_weak import (
+    branch_deny_list,
     branch_unpinned,
     ci_attestation_unchecked,
     command_unpinned,
     every_key_every_step,
+    exit_code_only,
     far_expiry_policy,
     no_artifacts_from,
     ok_case,
@@ -101,6 +103,8 @@ KINDS: tuple[Kind, ...] = (
     Kind("weak/ci-attestation-unchecked", "weak", spec_any(rego="workflow"), ci_attestation_unchecked),
     Kind("weak/command-unpinned", "weak", spec_any(rego="command"), command_unpinned),
     Kind("weak/branch-unpinned", "weak", spec_any(rego="branch"), branch_unpinned),
+    Kind("weak/branch-deny-list", "weak", spec_any(rego="branch"), branch_deny_list),
+    Kind("weak/exit-code-only", "weak", spec_any(rego="command"), exit_code_only),
     _ok_kind("plain", _ok_world()),
     _ok_kind("camel-case-tag", _ok_world(rego="tool")),
     _ok_kind("lowercase-tag", _ok_world(min_steps=2)),

@@ -2,7 +2,8 @@
 
 Weak: a policy that verifies but that a security reviewer should flag — any certificate of the CA, no
 `artifactsFrom` hand-over, every key trusted on every step, an expiry years away, the CI attestation
-required without Rego, or no Rego for a requirement the user states. The tightened policy is the
+required without Rego, no Rego for a requirement the user states, or Rego that checks the wrong thing
+(a branch deny-list instead of the release branch, only the exit code instead of the command). The tightened policy is the
 world's valid one; the case's `Attack` is a run the weak policy accepts and the tightened one rejects.
 Valid: the world's policy, sometimes with a harmless look-alike (`regoPolicies`, lower-case
 `artifactsfrom`, a named `publickeys` map key, `"type": "key"`, a PKCS#1 RSA key).
@@ -28,6 +29,7 @@ from witness_evals.generate.traps_case import (
     key_source,
     pk_entry,
     rename_key,
+    set_module,
 )
 from witness_evals.generate.worlds.policy import (
     ATTACK_BRANCHES,
@@ -304,6 +306,94 @@ def branch_unpinned(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Ca
         attack_story=f"a `{step}` run on `{other}`",
         concern=("the git attestation", "that the branch is not checked"),
         requirement=f"only builds of `{branch}` may be released",
+    )
+
+
+def branch_deny_list(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
+    assert w.rego is not None
+    r = w.rego
+    step = r.step
+    branch = w.scenarios[step].branch
+    denied = rng.sample([b for b in ATTACK_BRANCHES if b != branch], 2)
+    other = pick(rng, [b for b in ATTACK_BRANCHES if b not in denied and b != branch])
+    listed = ", ".join(f'"{b}"' for b in denied)
+    weak = (
+        f"package {r.package}\n\nimport rego.v1\n\nblocked := {{{listed}}}\n\n"
+        "deny contains msg if {\n\tinput.branch in blocked\n"
+        '\tmsg := sprintf("builds from %v are not allowed", [input.branch])\n}\n'
+    )
+    p = copy_policy(w.policy)
+    set_module(p, w, weak)
+    return Case(
+        "weak",
+        "weak/branch-deny-list",
+        w,
+        p,
+        heads=(
+            f"module `{r.name}` denies {listed} by name, so every other branch, e.g. `{other}`, passes.",
+            f"the Rego is a deny-list: it blocks {listed} but lets any branch it does not name through.",
+        ),
+        reasons=(
+            f"A deny-list fails open: a `{step}` run on `{other}` signed with the same key verifies (the core "
+            f"verifier accepts it with this policy), because only an allow-list of `{branch}` closes the gap.",
+            f"New branches appear all the time; a module that names the bad ones misses `{other}`, and witness "
+            "passes a step whose `deny` set comes out empty.",
+        ),
+        fixes=(
+            f"Deny every branch except `{branch}` instead:",
+            f"Turn it into an allow-list: deny when `input.branch` is not `{branch}`:",
+        ),
+        fixed=w.policy,
+        require=[[branch], ["!=", "allow", "except", "not"]],
+        show_rego=True,
+        rego_check=True,
+        attack=Attack("branch", step, other),
+        attack_story=f"a `{step}` run on `{other}`",
+        concern=(f"the Rego module `{r.name}`", "the branch rule"),
+        requirement=f"only builds of `{branch}` may be released",
+    )
+
+
+def exit_code_only(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
+    assert w.rego is not None
+    r = w.rego
+    step = r.step
+    cmd = w.commands[step]
+    other = " ".join(pick(rng, ATTACK_COMMANDS))
+    weak = (
+        f"package {r.package}\n\nimport rego.v1\n\n"
+        "deny contains msg if {\n\tinput.exitcode != 0\n"
+        '\tmsg := sprintf("command exited with %v", [input.exitcode])\n}\n'
+    )
+    p = copy_policy(w.policy)
+    set_module(p, w, weak)
+    return Case(
+        "weak",
+        "weak/exit-code-only",
+        w,
+        p,
+        heads=(
+            f"module `{r.name}` only checks `exitcode`, so any command that exits 0, say `{other}`, passes as `{step}`.",
+            f"the Rego looks at the exit code and never at `cmd`, so it does not enforce that `{step}` ran `{cmd}`.",
+        ),
+        reasons=(
+            "witness run records the exit code of whatever it wrapped; a successful "
+            f"`{other}` signed with the same key verifies too (the core verifier accepts it with this policy).",
+            f"A zero exit code says the command succeeded, not which command it was: nothing in the module "
+            f"compares `input.cmd` with `{cmd}`.",
+        ),
+        fixes=(
+            "Pin the exact argv (`input.cmd`) in the module:",
+            f"Compare `input.cmd` with the expected command `{cmd}`:",
+        ),
+        fixed=w.policy,
+        require=[["input.cmd", "cmd"]],
+        show_rego=True,
+        rego_check=True,
+        attack=Attack("command", step, other),
+        attack_story=f"a `{step}` run recorded from `{other}`",
+        concern=(f"the Rego module `{r.name}`", "the exit-code check"),
+        requirement=f"only `{cmd}` may produce the `{step}` step",
     )
 
 

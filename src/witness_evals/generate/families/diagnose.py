@@ -786,17 +786,38 @@ def _f_wrong_policy_key(rng: random.Random, version: WitnessVersion = versions.L
         f"`{w.key_files[r][1]}`"
         for r in dict.fromkeys((*(f"s{i}" for i in range(len(w.steps))), role, "policy"))
     )
-    context = pick(rng, (
-        "The policy was signed in the release job:\n" + _bash(w.sign_cmd()) + f"\nPublic keys we have: {pubs}.",
-        f"Public keys in the repo: {pubs}. Policy signing happens like this:\n" + _bash(w.sign_cmd()),
-    ))  # fmt: skip
     why = [
         pick(rng, (
             "`-k` on `witness verify` is the public key of whoever signed the *policy*, not of the steps.",
             "For `witness verify`, `-k` names the policy signer's public key; functionary keys live inside the policy.",
         )),
-        f"The policy was signed with `{w.key_files['policy'][0]}`, but you passed `{wrong_pub}` (key id `{w.keyid(role)}` in the error), so the policy signature does not verify.",
     ]  # fmt: skip
+    if rng.random() < 0.35:  # re-signed: the envelope's keyid names the key, `sha256sum` finds its file
+        signed = w.policy_files[1]
+        roles = sorted(dict.fromkeys((*(f"s{i}" for i in range(len(w.steps))), role, "policy")),
+                       key=lambda r: w.key_files[r][1])  # fmt: skip
+        sums = "\n".join(f"{w.keyid(r)}  {w.key_files[r][1]}" for r in roles)
+        context = pick(rng, (
+            f"The policy was re-signed this morning. What I found:\n```console\n$ jq -r '.signatures[].keyid' "
+            f"{signed}\n{w.keyid('policy')}\n$ sha256sum {' '.join(w.key_files[r][1] for r in roles)}\n{sums}\n```",
+            f"Someone re-signed `{signed}` after editing it. Digging:\n```console\n$ sha256sum "
+            f"{' '.join(w.key_files[r][1] for r in roles)}\n{sums}\n$ jq -r '.signatures[].keyid' {signed}\n"
+            f"{w.keyid('policy')}\n```",
+        ))  # fmt: skip
+        why.append(
+            f"The error names the key you passed (`{wrong_pub}`, key id `{w.keyid(role)}`), while the envelope's "
+            f"signature `keyid` is `{w.keyid('policy')}`; a witness key id is the sha256 of the public key's PEM "
+            f"file, and `sha256sum` shows that is `{pub}`. So the policy is now signed with that key."
+        )
+    else:
+        context = pick(rng, (
+            "The policy was signed in the release job:\n" + _bash(w.sign_cmd()) + f"\nPublic keys we have: {pubs}.",
+            f"Public keys in the repo: {pubs}. Policy signing happens like this:\n" + _bash(w.sign_cmd()),
+        ))  # fmt: skip
+        why.append(
+            f"The policy was signed with `{w.key_files['policy'][0]}`, but you passed `{wrong_pub}` (key id "
+            f"`{w.keyid(role)}` in the error), so the policy signature does not verify."
+        )
     answer = _lesson(
         rng, why, _bash(w.verify_cmd(pub=pub)),
         lead=pick(rng, (f"Fix: pass the policy signer's public key `{pub}`:", f"Use `{pub}` with `-k`:")), res=res)  # fmt: skip

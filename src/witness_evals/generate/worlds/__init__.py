@@ -338,15 +338,21 @@ def draw_pki(rng: random.Random, *, org: str | None = None, intermediate: bool |
 def draw_identity(
     rng: random.Random, pki: Pki, *, repo: str = "", exclude: Sequence[str] = ()
 ) -> CertIdentity:
-    """An x509 functionary under `pki`: identified by an email or a URI (and sometimes a CN/organization)."""
+    """An x509 functionary under `pki`: identified by an email, a SPIFFE URI or (with `repo`) a GitHub workflow URI
+    (and sometimes a CN/organization)."""
     key = draw_key(rng, rng.choice(("ecdsa-p256", "ecdsa-p256", "ed25519", "ecdsa-p384")))
     for _ in range(20):
         user = rng.choice(_IDENTITY_USERS)
-        if rng.random() < 0.6:
+        roll = rng.random()
+        if roll < 0.55:
             email, uri = f"{user}@{pki.org}.{rng.choice(('dev', 'io', 'com'))}", ""
-        else:
+        elif roll < 0.8 or not repo:
             path = f"/{repo}" if repo and rng.random() < 0.5 else f"/{user}"
             email, uri = "", f"spiffe://{pki.org}.{rng.choice(('dev', 'internal'))}{path}"
+        else:  # the URI SAN of a workflow identity (what Fulcio puts in a GitHub Actions certificate)
+            workflow = rng.choice(("release.yml", "build.yml", "ci.yml", "publish.yaml"))
+            ref = rng.choice(("refs/heads/main", "refs/tags/v1.4.0", "refs/heads/release"))
+            email, uri = "", f"https://github.com/{repo}/.github/workflows/{workflow}@{ref}"
         if (email or uri) not in exclude:
             break
     cn = f"{user}.{pki.org}.dev" if rng.random() < 0.25 else ""
