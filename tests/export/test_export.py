@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -275,9 +276,18 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+PROGRESS = re.compile(r"\d+%\|.*\|")
+
+
 def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
     assert result.returncode == 2, result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith("[")]
+    # `[model] ...` log lines and, when the default model is converted for the first time (a fresh
+    # cache), transformers' progress bars come before the error
+    lines = [
+        line
+        for line in result.stderr.splitlines()
+        if line.strip() and not line.startswith("[") and not PROGRESS.search(line)
+    ]
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
     return lines[0]
 

@@ -126,6 +126,25 @@ def test_a_builtin_needs_its_tokens(name: str, special: list[str], fragment: str
     assert err.value.location == "chat_template" and fragment in str(err.value)
 
 
+def test_a_marker_in_the_vocabulary_that_the_tokenizer_splits_is_a_broken_conversion() -> None:
+    """transformers 5.17 converts Gemma 3's GGUF tokenizer so that `<start_of_turn>`, id 105 in its
+    vocabulary, comes out as 15 one-character pieces (seen on the GPU machine, 2026-12-06)."""
+    from tokenizers import Regex, Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    chars = sorted(set("<start_of_turn><end_of_turn>user model\n"))
+    vocab = {"[UNK]": 0, "<eos>": 1, "<start_of_turn>": 2, "<end_of_turn>": 3}
+    vocab.update({c: i + 4 for i, c in enumerate(chars)})
+    raw = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
+    raw.pre_tokenizer = pre_tokenizers.Split(Regex("."), behavior="isolated")
+    tok = PreTrainedTokenizerFast(tokenizer_object=raw, eos_token="<eos>", unk_token="[UNK]")
+    with pytest.raises(InputError) as err:
+        ct.apply_to_tokenizer(tok, "gemma")
+    line = err.value.one_line()
+    assert "splits it into 15" in line and "vocabulary has <start_of_turn> (id 2)" in line
+    assert "converted wrongly" in line and "transformers" in line
+
+
 def test_template_files(tmp_path: Path, tiny_tokenizer: Any) -> None:
     good = tmp_path / "t.jinja"
     good.write_text(ct.BUILTIN["chatml"])

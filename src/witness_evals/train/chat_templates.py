@@ -134,9 +134,16 @@ def check_fits(tokenizer: Any, template: str, name: str | None = None) -> None:
     for marker in MARKERS.get(name or "", ()):
         ids = tokenizer(marker, add_special_tokens=False)["input_ids"]
         if len(ids) != 1:
+            known = tokenizer.convert_tokens_to_ids(marker)
+            hint = (
+                f"its vocabulary has {marker} (id {known}), so the tokenizer was converted wrongly: transformers "
+                "5.17 does this to Gemma 3's GGUF tokenizer, 5.25 does not; convert the model with a newer "
+                "transformers"
+                if isinstance(known, int) and known != tokenizer.unk_token_id
+                else "use a Jinja file written for this model"
+            )
             raise InputError(
-                f"template {name} needs {marker} as one token; this tokenizer splits it into {len(ids)} "
-                "(use a Jinja file written for this model)",
+                f"template {name} needs {marker} as one token; this tokenizer splits it into {len(ids)} ({hint})",
                 **where,
             )
     try:
