@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import random
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 
@@ -309,6 +310,14 @@ def branch_unpinned(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Ca
     )
 
 
+def _weak_module(w: PolicyWorld, kind: str, module: str, **case: Any) -> Case:
+    """A weak case whose policy carries `module` in place of the world's Rego; the fix is the world's policy
+    and its module (shown, and checked as Rego)."""
+    p = copy_policy(w.policy)
+    set_module(p, w, module)
+    return Case("weak", kind, w, p, fixed=w.policy, show_rego=True, rego_check=True, **case)
+
+
 def branch_deny_list(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
     assert w.rego is not None
     r = w.rego
@@ -322,13 +331,10 @@ def branch_deny_list(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> C
         "deny contains msg if {\n\tinput.branch in blocked\n"
         '\tmsg := sprintf("builds from %v are not allowed", [input.branch])\n}\n'
     )
-    p = copy_policy(w.policy)
-    set_module(p, w, weak)
-    return Case(
-        "weak",
-        "weak/branch-deny-list",
+    return _weak_module(
         w,
-        p,
+        "weak/branch-deny-list",
+        weak,
         heads=(
             f"module `{r.name}` denies {listed} by name, so every other branch, e.g. `{other}`, passes.",
             f"the Rego is a deny-list: it blocks {listed} but lets any branch it does not name through.",
@@ -343,10 +349,7 @@ def branch_deny_list(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> C
             f"Deny every branch except `{branch}` instead:",
             f"Turn it into an allow-list: deny when `input.branch` is not `{branch}`:",
         ),
-        fixed=w.policy,
         require=[[branch], ["!=", "allow", "except", "not"]],
-        show_rego=True,
-        rego_check=True,
         attack=Attack("branch", step, other),
         attack_story=f"a `{step}` run on `{other}`",
         concern=(f"the Rego module `{r.name}`", "the branch rule"),
@@ -365,13 +368,10 @@ def exit_code_only(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Cas
         "deny contains msg if {\n\tinput.exitcode != 0\n"
         '\tmsg := sprintf("command exited with %v", [input.exitcode])\n}\n'
     )
-    p = copy_policy(w.policy)
-    set_module(p, w, weak)
-    return Case(
-        "weak",
-        "weak/exit-code-only",
+    return _weak_module(
         w,
-        p,
+        "weak/exit-code-only",
+        weak,
         heads=(
             f"module `{r.name}` only checks `exitcode`, so any command that exits 0, say `{other}`, passes as `{step}`.",
             f"the Rego looks at the exit code and never at `cmd`, so it does not enforce that `{step}` ran `{cmd}`.",
@@ -386,10 +386,7 @@ def exit_code_only(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Cas
             "Pin the exact argv (`input.cmd`) in the module:",
             f"Compare `input.cmd` with the expected command `{cmd}`:",
         ),
-        fixed=w.policy,
         require=[["input.cmd", "cmd"]],
-        show_rego=True,
-        rego_check=True,
         attack=Attack("command", step, other),
         attack_story=f"a `{step}` run recorded from `{other}`",
         concern=(f"the Rego module `{r.name}`", "the exit-code check"),
