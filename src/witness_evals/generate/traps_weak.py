@@ -3,8 +3,9 @@
 Weak: a policy that verifies but that a security reviewer should flag — any certificate of the CA, no
 `artifactsFrom` hand-over, every key trusted on every step, an expiry years away, the CI attestation
 required without Rego, no Rego for a requirement the user states, or Rego that checks the wrong thing
-(a branch deny-list instead of the release branch, only the exit code instead of the command). The tightened policy is the
-world's valid one; the case's `Attack` is a run the weak policy accepts and the tightened one rejects.
+(a branch deny-list instead of the release branch, only the exit code instead of the command). The
+tightened policy is the world's valid one; the case's `Attack` is a run the weak policy accepts and the
+tightened one rejects.
 Valid: the world's policy, sometimes with a harmless look-alike (`regoPolicies`, lower-case
 `artifactsfrom`, a named `publickeys` map key, `"type": "key"`, a PKCS#1 RSA key).
 """
