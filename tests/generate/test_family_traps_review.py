@@ -237,7 +237,12 @@ def test_rego_questions_need_rego_and_get_an_answer_about_it() -> None:
 
 
 def test_weak_cases_without_rego_are_not_asked_about_rego() -> None:
-    for name in ("weak/ci-attestation-unchecked", "weak/command-unpinned", "weak/branch-unpinned"):
+    for name in (
+        "weak/ci-attestation-unchecked",
+        "weak/command-unpinned",
+        "weak/branch-unpinned",
+        "weak/ci-attestation-not-required",
+    ):
         case, _w = case_of(name)
         assert not R.carries_rego(case.shown)
         assert "rego" not in R.intents_for(case)

@@ -40,6 +40,7 @@ from witness_evals.generate.traps_case import (
 from witness_evals.generate.traps_weak import (
     branch_deny_list,
     branch_unpinned,
+    ci_attestation_not_required,
     ci_attestation_unchecked,
     command_unpinned,
     every_key_every_step,
@@ -105,6 +106,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("weak/branch-unpinned", "weak", spec_any(rego="branch"), branch_unpinned),
     Kind("weak/branch-deny-list", "weak", spec_any(rego="branch"), branch_deny_list),
     Kind("weak/exit-code-only", "weak", spec_any(rego="command"), exit_code_only),
+    Kind("weak/ci-attestation-not-required", "weak", spec_any(rego="workflow"), ci_attestation_not_required),
     _ok_kind("plain", _ok_world()),
     _ok_kind("camel-case-tag", _ok_world(rego="tool")),
     _ok_kind("lowercase-tag", _ok_world(min_steps=2)),

@@ -395,6 +395,44 @@ def exit_code_only(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Cas
     )
 
 
+def ci_attestation_not_required(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
+    assert w.rego is not None
+    step = w.rego.step
+    p = copy_policy(w.policy)
+    p["steps"][step]["attestations"] = [a for a in atts_of(p, step) if a["type"] != w.rego.type]
+    return Case(
+        "weak",
+        "weak/ci-attestation-not-required",
+        w,
+        p,
+        heads=(
+            f"`{step}` does not require the github attestation, so a run outside GitHub Actions passes as well.",
+            f"nothing in `{step}` needs an attestation only CI can produce: the same key on a laptop satisfies it.",
+        ),
+        reasons=(
+            f"A `{step}` run recorded without `-a github` (say on a developer machine that has the key) carries "
+            "every attestation this policy asks for, and the core verifier accepts it.",
+            "Every type this step requires can be produced anywhere; only the github attestation, whose OIDC "
+            "token the attestor fetches inside a GitHub Actions job, ties the run to your CI. Once it is required, "
+            f"witness searches `{step}`'s collections by the required types and finds none without it (`no "
+            f"collections found for step {step}`).",
+        ),
+        fixes=(
+            f"Require the github attestation on `{step}` and pin its workflow with Rego:",
+            f"Add the github attestation to `{step}`'s required types, with a Rego module on "
+            "`input.jwt.claims.workflow_ref`:",
+        ),
+        fixed=w.policy,
+        require=[["github"]],
+        show_rego=True,
+        rego_check=True,
+        attack=Attack("local", step, "github"),
+        attack_story=f"a `{step}` run recorded outside GitHub Actions (no github attestation)",
+        concern=(f"the attestations `{step}` requires", "that no CI attestation is required"),
+        requirement=f"`{step}` must run in the release workflow on GitHub Actions",
+    )
+
+
 # ----------------------------------------------------------------------------- ok
 
 

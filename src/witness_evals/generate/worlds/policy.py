@@ -438,11 +438,12 @@ class Attack:
     """A run of the pipeline that a weak policy accepts and the tightened one must reject."""
 
     kind: str
-    """cert | tamper | command | branch | key | late."""
+    """cert | tamper | command | branch | key | late | local."""
     step: str = ""
     value: str = ""
     """cert: the attacker's email; command: the command (shell words); branch: the branch;
-    key: the step whose key signs `step`; late: when verification runs (RFC 3339)."""
+    key: the step whose key signs `step`; late: when verification runs (RFC 3339); local: the attestor
+    the run went without (a run outside CI, e.g. `github`)."""
 
     def to_json(self) -> dict[str, str]:
         return {"kind": self.kind, "step": self.step, "value": self.value}
@@ -502,6 +503,8 @@ def _attacked_cached(key: str, attack_key: str) -> Evidence:
         variant = Variant(sets=((a.step, (("command", tuple(shlex.split(a.value))),)),))
     elif a.kind == "branch":
         variant = Variant(branch=a.value)
+    elif a.kind == "local":
+        variant = Variant(attestors=((a.step, tuple(x for x in w.attestors[a.step] if x != a.value)),))
     else:
         raise ValueError(f"unknown attack {a.kind!r}")
     return Evidence(run(pipe, funcs, variant))
