@@ -199,16 +199,27 @@ def far_expiry_policy(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> 
     )
 
 
+def _weak_rego(w: PolicyWorld, kind: str, weak: dict[str, Any], **case: Any) -> Case:
+    """A weak case whose fix is the world's policy with its Rego module (shown, and checked as Rego)."""
+    return Case("weak", kind, w, weak, fixed=w.policy, show_rego=True, rego_check=True, **case)
+
+
+def _with_module(w: PolicyWorld, module: str) -> dict[str, Any]:
+    """The world's policy carrying `module` in place of its Rego."""
+    p = copy_policy(w.policy)
+    set_module(p, w, module)
+    return p
+
+
 def ci_attestation_unchecked(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
     assert w.rego is not None
     p = copy_policy(w.policy)
     drop_rego(p, w)
     branch = pick(rng, ATTACK_BRANCHES)
     step = w.rego.step
-    return Case(
-        "weak",
-        "weak/ci-attestation-unchecked",
+    return _weak_rego(
         w,
+        "weak/ci-attestation-unchecked",
         p,
         heads=(
             f"step `{step}` requires the github attestation but checks nothing in it.",
@@ -228,10 +239,7 @@ def ci_attestation_unchecked(rng: random.Random, w: PolicyWorld, v: WitnessVersi
             "token's `workflow_ref` claim (`ciconfigpath` is empty in a plain `run:` step):",
             "Pin `input.jwt.claims.workflow_ref` with Rego on the github attestation:",
         ),
-        fixed=w.policy,
         require=[["workflow_ref", "jwt.claims"]],
-        show_rego=True,
-        rego_check=True,
         attack=Attack("branch", step, branch),
         attack_story=f"a run of the workflow on `{branch}`",
         concern=("the github attestation", "that the github attestation has no Rego"),
@@ -245,10 +253,9 @@ def command_unpinned(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> C
     step = w.rego.step
     cmd = w.commands[step]
     other = " ".join(pick(rng, ATTACK_COMMANDS))
-    return Case(
-        "weak",
-        "weak/command-unpinned",
+    return _weak_rego(
         w,
+        "weak/command-unpinned",
         p,
         heads=(
             f"nothing checks which command `{step}` ran, so it does not enforce that only `{cmd}` builds it.",
@@ -264,10 +271,7 @@ def command_unpinned(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> C
             "Pin the exact argv with Rego on the command-run attestation:",
             "Add a Rego module that compares `input.cmd` with the expected command:",
         ),
-        fixed=w.policy,
         require=[["input.cmd", "cmd"]],
-        show_rego=True,
-        rego_check=True,
         attack=Attack("command", step, other),
         attack_story=f"a `{step}` run recorded from `{other}`",
         concern=("the command-run requirement", "that the build command is not checked"),
@@ -282,10 +286,9 @@ def branch_unpinned(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Ca
     step = w.rego.step
     branch = w.scenarios[step].branch
     other = pick(rng, ATTACK_BRANCHES)
-    return Case(
-        "weak",
-        "weak/branch-unpinned",
+    return _weak_rego(
         w,
+        "weak/branch-unpinned",
         p,
         heads=(
             f"the git attestation is required, but nothing checks that `{step}` ran on `{branch}`.",
@@ -300,23 +303,12 @@ def branch_unpinned(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Ca
             f"Add Rego on the git attestation that denies any branch but `{branch}`:",
             f"Enforce the branch with a Rego module on the git attestation (`input.branch` must be `{branch}`):",
         ),
-        fixed=w.policy,
         require=[["branch"]],
-        show_rego=True,
-        rego_check=True,
         attack=Attack("branch", step, other),
         attack_story=f"a `{step}` run on `{other}`",
         concern=("the git attestation", "that the branch is not checked"),
         requirement=f"only builds of `{branch}` may be released",
     )
-
-
-def _weak_module(w: PolicyWorld, kind: str, module: str, **case: Any) -> Case:
-    """A weak case whose policy carries `module` in place of the world's Rego; the fix is the world's policy
-    and its module (shown, and checked as Rego)."""
-    p = copy_policy(w.policy)
-    set_module(p, w, module)
-    return Case("weak", kind, w, p, fixed=w.policy, show_rego=True, rego_check=True, **case)
 
 
 def branch_deny_list(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
@@ -332,10 +324,10 @@ def branch_deny_list(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> C
         "deny contains msg if {\n\tinput.branch in blocked\n"
         '\tmsg := sprintf("builds from %v are not allowed", [input.branch])\n}\n'
     )
-    return _weak_module(
+    return _weak_rego(
         w,
         "weak/branch-deny-list",
-        weak,
+        _with_module(w, weak),
         heads=(
             f"module `{r.name}` denies {listed} by name, so every other branch, e.g. `{other}`, passes.",
             f"the Rego is a deny-list: it blocks {listed} but lets any branch it does not name through.",
@@ -369,10 +361,10 @@ def exit_code_only(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Cas
         "deny contains msg if {\n\tinput.exitcode != 0\n"
         '\tmsg := sprintf("command exited with %v", [input.exitcode])\n}\n'
     )
-    return _weak_module(
+    return _weak_rego(
         w,
         "weak/exit-code-only",
-        weak,
+        _with_module(w, weak),
         heads=(
             f"module `{r.name}` only checks `exitcode`, so any command that exits 0, say `{other}`, passes as `{step}`.",
             f"the Rego looks at the exit code and never at `cmd`, so it does not enforce that `{step}` ran `{cmd}`.",
@@ -400,10 +392,9 @@ def ci_attestation_not_required(rng: random.Random, w: PolicyWorld, v: WitnessVe
     step = w.rego.step
     p = copy_policy(w.policy)
     p["steps"][step]["attestations"] = [a for a in atts_of(p, step) if a["type"] != w.rego.type]
-    return Case(
-        "weak",
-        "weak/ci-attestation-not-required",
+    return _weak_rego(
         w,
+        "weak/ci-attestation-not-required",
         p,
         heads=(
             f"`{step}` does not require the github attestation, so a run outside GitHub Actions passes as well.",
@@ -422,10 +413,7 @@ def ci_attestation_not_required(rng: random.Random, w: PolicyWorld, v: WitnessVe
             f"Add the github attestation to `{step}`'s required types, with a Rego module on "
             "`input.jwt.claims.workflow_ref`:",
         ),
-        fixed=w.policy,
         require=[["github"]],
-        show_rego=True,
-        rego_check=True,
         attack=Attack("local", step, "github"),
         attack_story=f"a `{step}` run recorded outside GitHub Actions (no github attestation)",
         concern=(f"the attestations `{step}` requires", "that no CI attestation is required"),
