@@ -83,6 +83,11 @@ mkdir -p /tmp/parts /tmp/data $RUNS
 # 80 ms for 512 on the H200), so bigger batches pay only with stages (the engine's default now)
 BATCH=${BATCH:-512}
 
+model_dir() {  # the converted folder of the joined GGUF (converts it the first time)
+  python3 -c "from witness_evals.train.model_source import resolve_model
+print(resolve_model('$GGUF', require_template=False))"
+}
+
 bench() {  # bench NAME SPEC LABEL SECONDS [extra options]: resumable, partial results kept
   local name=$1 spec=$2 label=$3 seconds=$4; shift 4
   local resume=(); [ -f $RUNS/$name/run.json ] && resume=(--resume)
@@ -130,12 +135,10 @@ join)
   python3 -c "from pathlib import Path; from witness_evals.train.model_source import join_parts
 join_parts(Path('$PARTS'), Path('$GGUF'))" || exit 5
   sha256sum $GGUF   # smollm2 b179c952...0db53, gemma a5fd3b62...6818
-  python3 -c "from witness_evals.train.model_source import resolve_model
-print(resolve_model('$GGUF', require_template=False))" 2>&1 | tail -1
+  model_dir 2>&1 | tail -1
   ;;
 tokenizer)
-  MODEL_DIR=$(python3 -c "from witness_evals.train.model_source import resolve_model
-print(resolve_model('$GGUF', require_template=False))" 2>/dev/null | tail -1)
+  MODEL_DIR=$(model_dir 2>/dev/null | tail -1)
   [ -d "$MODEL_DIR" ] && [ -f .device/gtok/tokenizer.json.xz ] || { echo "run join first; carry .device/gtok"; exit 4; }
   xz -dc .device/gtok/tokenizer.json.xz > "$MODEL_DIR/tokenizer.json" && cp .device/gtok/tokenizer_config.json "$MODEL_DIR/"
   sha256sum "$MODEL_DIR/tokenizer.json"
@@ -174,8 +177,7 @@ fix2)
     --first-answers $RUNS/${PREFIX}tuned
   ;;
 testsplit)
-  MODEL_DIR=$(python3 -c "from witness_evals.train.model_source import resolve_model
-print(resolve_model('$GGUF', require_template=False))" 2>/dev/null | tail -1)
+  MODEL_DIR=$(model_dir 2>/dev/null | tail -1)
   timeout -k 10 "${SECONDS_GIVEN:-540}" python3 benchmarks/real_run/answer.py --model-dir "$MODEL_DIR" \
     --adapter $RUN/adapter --data /tmp/data --split test --models tuned --out /tmp/${PREFIX}testsplit 2>&1 |
     grep -v -i warn | tail -20 | tee $OUT/${PREFIX}testsplit.log

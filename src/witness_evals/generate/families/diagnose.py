@@ -782,10 +782,8 @@ def _f_wrong_policy_key(rng: random.Random, version: WitnessVersion = versions.L
     _expect_fail(res, "failed to verify policy signature")
     _expect_pass(_run_verify(w, pol))
     pub = w.key_files["policy"][1]
-    pubs = ", ".join(
-        f"`{w.key_files[r][1]}`"
-        for r in dict.fromkeys((*(f"s{i}" for i in range(len(w.steps))), role, "policy"))
-    )
+    roles = list(dict.fromkeys((*(f"s{i}" for i in range(len(w.steps))), role, "policy")))
+    pubs = ", ".join(f"`{w.key_files[r][1]}`" for r in roles)
     why = [
         pick(rng, (
             "`-k` on `witness verify` is the public key of whoever signed the *policy*, not of the steps.",
@@ -794,15 +792,14 @@ def _f_wrong_policy_key(rng: random.Random, version: WitnessVersion = versions.L
     ]  # fmt: skip
     if rng.random() < 0.35:  # re-signed: the envelope's keyid names the key, `sha256sum` finds its file
         signed = w.policy_files[1]
-        roles = sorted(dict.fromkeys((*(f"s{i}" for i in range(len(w.steps))), role, "policy")),
-                       key=lambda r: w.key_files[r][1])  # fmt: skip
-        sums = "\n".join(f"{w.keyid(r)}  {w.key_files[r][1]}" for r in roles)
+        by_file = sorted(roles, key=lambda r: w.key_files[r][1])
+        files = " ".join(w.key_files[r][1] for r in by_file)
+        sums = "\n".join(f"{w.keyid(r)}  {w.key_files[r][1]}" for r in by_file)
         context = pick(rng, (
             f"The policy was re-signed this morning. What I found:\n```console\n$ jq -r '.signatures[].keyid' "
-            f"{signed}\n{w.keyid('policy')}\n$ sha256sum {' '.join(w.key_files[r][1] for r in roles)}\n{sums}\n```",
+            f"{signed}\n{w.keyid('policy')}\n$ sha256sum {files}\n{sums}\n```",
             f"Someone re-signed `{signed}` after editing it. Digging:\n```console\n$ sha256sum "
-            f"{' '.join(w.key_files[r][1] for r in roles)}\n{sums}\n$ jq -r '.signatures[].keyid' {signed}\n"
-            f"{w.keyid('policy')}\n```",
+            f"{files}\n{sums}\n$ jq -r '.signatures[].keyid' {signed}\n{w.keyid('policy')}\n```",
         ))  # fmt: skip
         why.append(
             f"The error names the key you passed (`{wrong_pub}`, key id `{w.keyid(role)}`), while the envelope's "
