@@ -57,8 +57,8 @@
 # (1,622 requests) in 447 s untuned and 516 s tuned, one call each; with stages on one H100 191 s
 # (untuned, before packed_gqa) and 106.2 s with packed_gqa (one H100, `SUITE_VARIANTS=static ... join suite:300`);
 # training SmolLM2 took 438 s of one call. Results come back in $OUT (at most 8 files of 16 MiB): *.log, speed.json, <run>.tar.xz (run
-# directories), train.tar.xz.part-* (metrics, summary, loss plot, config, adapter; `cat
-# train.tar.xz.part-* | tar xJ` joins them), testsplit.tar.xz, suite.json/.log.
+# directories), train-meta.tar.xz (metrics, summary, loss plot, config), train-adapter.tar.xz.part-* (`cat
+# train-adapter.tar.xz.part-* | tar xJ` joins them), testsplit.tar.xz, suite.json/.log.
 set -uo pipefail
 [ $# -gt 0 ] || { echo "modes: setup, park, join, tokenizer, adapter, speed, suite, untuned, train, tuned, fix2, testsplit"; exit 2; }
 export PYTHONPATH=/tmp/site:$PWD/src PYTHONUNBUFFERED=1 WITNESS_EVALS_CACHE=/tmp/wecache
@@ -165,7 +165,17 @@ train)
   timeout -k 10 "${SECONDS_GIVEN:-560}" python3 -m witness_evals train --config configs/small-model.yaml \
     --model $GGUF --data /tmp/data --out $RUN "${resume[@]}" --set progress=false "${TEMPLATE_SET[@]}" "${extra[@]}" 2>&1 | grep -v -i "warn\|dynamo\|This call\|File \"\|return _\|found = " | tee -a $OUT/${PREFIX}train.log
   echo "train wall $(($(date +%s) - T0)) s" | tee -a $OUT/${PREFIX}train.log
-  (cd $RUN && tar cf - --exclude=checkpoints --exclude=best . | xz -1 | split -b 15M - $OUT/${PREFIX}train.tar.xz.part-)
+  # the small files in one archive, the adapter in another, sent back only if it fits what one call
+  # returns (64 MiB): on 2026-12-06 SmolLM2's rank-64 adapter (78 MB) did not, and its last part was
+  # left out with config.yaml and loss.png, which came after it in a single archive
+  (cd $RUN && tar cJf $OUT/${PREFIX}train-meta.tar.xz --exclude=checkpoints --exclude=best --exclude=adapter .)
+  (cd $RUN && tar cf - adapter | xz -1 > /tmp/${PREFIX}adapter.tar.xz)
+  if [ "$(stat -c %s /tmp/${PREFIX}adapter.tar.xz)" -lt $((60 * 2**20)) ]; then
+    split -b 15M /tmp/${PREFIX}adapter.tar.xz $OUT/${PREFIX}train-adapter.tar.xz.part-
+  else
+    echo "adapter archive $(stat -c %s /tmp/${PREFIX}adapter.tar.xz) bytes: too large to come back, kept at /tmp/${PREFIX}adapter.tar.xz" |
+      tee -a $OUT/${PREFIX}train.log
+  fi
   ;;
 tuned)
   bench ${PREFIX}tuned "hf:$GGUF,adapter=$RUN,engine=static" "$NAME tuned (configs/small-model.yaml)" "${SECONDS_GIVEN:-540}"
