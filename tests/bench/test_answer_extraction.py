@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
+from collections.abc import Callable
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -73,3 +77,43 @@ def test_commands_inside_ci_configuration() -> None:
         "witness run -s c -k k.pem -o c.json -- go build",
         "witness verify -p p.json -k p.pub -f app",
     ]
+
+
+PEM = b"-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAXLmMaTgRr5Pay+rxOzRpHKdS+0Dbl8r+rLmmjJgp/K0=\n-----END PUBLIC KEY-----\n"
+SCRIPT = """Run this next to your key:
+
+```bash
+BUILD_ID=$(sha256sum keys/build.pub | cut -d' ' -f1)
+BUILD_KEY=$(base64 -w0 keys/build.pub)
+cat > policy.json <<EOF
+{"publickeys": {"${BUILD_ID}": {"keyid": "$BUILD_ID", "key": "${BUILD_KEY}"}}}
+EOF
+```
+"""
+
+
+def test_a_script_that_derives_key_ids_from_pasted_files_is_evaluated_without_a_shell() -> None:
+    keyid = hashlib.sha256(PEM).hexdigest()
+    (doc,) = answers.scripted_json(SCRIPT, {"keys/build.pub": PEM})
+    assert doc == {"publickeys": {keyid: {"keyid": keyid, "key": base64.b64encode(PEM).decode()}}}
+    awk = SCRIPT.replace("cut -d' ' -f1", "awk '{print $1}'")
+    assert answers.scripted_json(awk, {"keys/build.pub": PEM}) == [doc]
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda s: s.replace("keys/build.pub | cut", "keys/other.pub | cut"),  # a file the user never pasted
+        lambda s: s.replace('"$BUILD_ID"', '"$HOME"'),  # a variable the script never set
+        lambda s: s.replace("sha256sum keys/build.pub", "curl -s https://example.com/x"),  # another command
+        lambda s: s.replace('"key": "${BUILD_KEY}"', '"key": "$(cat keys/build.pub)"'),  # substitution inside
+        lambda s: s.replace("\nEOF\n```", "\n```"),  # never terminated
+    ],
+)
+def test_a_script_doing_anything_else_yields_no_document(edit: Callable[[str], str]) -> None:
+    assert answers.scripted_json(edit(SCRIPT), {"keys/build.pub": PEM}) == []
+
+
+def test_a_quoted_heredoc_is_taken_literally() -> None:
+    (doc,) = answers.scripted_json(SCRIPT.replace("<<EOF", "<<'EOF'"), {"keys/build.pub": PEM})
+    assert doc["publickeys"] == {"${BUILD_ID}": {"keyid": "$BUILD_ID", "key": "${BUILD_KEY}"}}

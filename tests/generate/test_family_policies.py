@@ -19,6 +19,7 @@ import pytest
 
 from witness_evals.bench.answers import code_blocks, commands
 from witness_evals.bench.scorers.context import ScoreContext
+from witness_evals.bench.scorers.policy import find_policy
 from witness_evals.generate import worlds as W
 from witness_evals.generate.build import derived_rng
 from witness_evals.generate.example import Example
@@ -63,18 +64,25 @@ def first_step(ex: Example) -> str:
     return str(steps(ex)[0]["name"])
 
 
+SCRIPT_BLOCK = re.compile(r"```bash\n[^`]*?<<EOF\n.*?\nEOF\n```", re.S)
+
+
 def policy_of(ex: Example) -> dict[str, Any]:
-    blocks = JSON_BLOCK.findall(ex.answer)
+    """The reference policy: its JSON block, or what its script writes from the pasted key files."""
+    blocks = JSON_BLOCK.findall(ex.answer) or SCRIPT_BLOCK.findall(ex.answer)
     assert len(blocks) == 1
-    doc: dict[str, Any] = json.loads(blocks[0])
+    doc = find_policy(ex.answer, ex.check.get("files"))
+    assert doc is not None
     return doc
 
 
 def with_policy(ex: Example, edit: Callable[[dict[str, Any]], object]) -> str:
-    """The reference answer with its policy changed by `edit`."""
+    """The reference answer with its policy changed by `edit` (as a JSON block)."""
     doc = copy.deepcopy(policy_of(ex))
     edit(doc)
-    return JSON_BLOCK.sub(lambda _m: "```json\n" + json.dumps(doc, indent=2) + "\n```", ex.answer)
+    block = "```json\n" + json.dumps(doc, indent=2) + "\n```"
+    pattern = JSON_BLOCK if JSON_BLOCK.search(ex.answer) else SCRIPT_BLOCK
+    return pattern.sub(lambda _m: block, ex.answer)
 
 
 def expect_fail(ctx: ScoreContext, ex: Example, answer: str, reason: str) -> None:
@@ -143,7 +151,8 @@ def test_answers_are_complete_and_use_the_prompts_names() -> None:
     for seed in range(N):
         ex = example(seed)
         assert placeholder_problems(ex.answer) == [], (seed, placeholder_problems(ex.answer))
-        assert "…" not in ex.answer and "<" not in "".join(b for _, b in code_blocks(ex.answer))
+        assert "…" not in ex.answer
+        assert "<" not in "".join(b for _, b in code_blocks(ex.answer)).replace(" <<EOF\n", "")
         doc = policy_of(ex)
         assert "expires" in doc and "steps" in doc
         cmds = commands(ex.answer)
@@ -157,10 +166,26 @@ def test_answers_are_complete_and_use_the_prompts_names() -> None:
             assert f in prompt(ex), (seed, f)
         assert (v.artifactfile or v.subjects[0]) in prompt(ex)
         assert parse_command(sign[0]).signer_key in prompt(ex)
-        for keyid in re.findall(
-            r"\b[0-9a-f]{64}\b", ex.answer
-        ):  # ids the answer uses are in the prompt or derived
-            assert keyid in prompt(ex) or f"→ `{keyid}`" in ex.answer, (seed, keyid)
+        for keyid in re.findall(r"\b[0-9a-f]{64}\b", ex.answer):  # the answer quotes only ids it was given
+            assert keyid in prompt(ex), (seed, keyid)
+
+
+def test_ids_of_pasted_pems_come_from_the_files() -> None:
+    """A key pasted as PEM without its id: the answer's script computes id and value from the file
+    (`sha256sum`, `base64 -w0`), and the policy it writes verifies. Failed before: the answer quoted a
+    64-digit id "computed from the PEM you pasted", which a model can only learn to invent."""
+    scripted = 0
+    for seed in range(N):
+        ex = example(seed)
+        files = ex.check.get("files") or {}
+        for name, pem in files.items():
+            assert pem in prompt(ex), (seed, name)
+            assert f"$(sha256sum {name} | " in ex.answer and f"$(base64 -w0 {name})" in ex.answer, seed
+        if files:
+            scripted += 1
+            assert not JSON_BLOCK.search(ex.answer), seed
+            assert find_policy(ex.answer) is None  # without the pasted files the script reads as nothing
+    assert scripted > N // 10, scripted
 
 
 def test_answer_openings_vary() -> None:
@@ -555,7 +580,7 @@ def test_x509_constraint_names_unknown_root(ctx: ScoreContext) -> None:
 
 
 def test_yaml_policy(ctx: ScoreContext) -> None:
-    ex = find(one_step)
+    ex = find(lambda e: one_step(e) and not e.check.get("files"))
     answer = JSON_BLOCK.sub(lambda _m: "```yaml\nexpires: 2030-01-01T00:00:00Z\nsteps: {}\n```", ex.answer)
     expect_fail(ctx, ex, answer, "no JSON policy")
 

@@ -5,9 +5,12 @@ Answers are untrusted text: nothing here executes anything; commands are only to
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 _FENCE = re.compile(r"```([A-Za-z0-9_+.-]*)[ \t]*\n([^\n]*(?:\n(?!```)[^\n]*)*)(?:\n```|\Z)")
@@ -97,3 +100,68 @@ def rego_modules(text: str) -> list[str]:
         if lang == "rego" or (lang in ("", "text") and body.lstrip().startswith("package ")):
             out.append(body if body.endswith("\n") else body + "\n")
     return out
+
+
+_DIGEST_OF = re.compile(
+    r"""^([A-Za-z_][A-Za-z0-9_]*)=["']?\$\(\s*(?:"""
+    r"""sha256sum\s+(?P<sha>\S+)\s*\|\s*(?:cut\s+-d\s*(?:' '|" ")\s+-f\s*1|awk\s+'\{\s*print\s+\$1\s*\}')"""
+    r"""|base64\s+(?:-w\s*0|--wrap=0)\s+(?P<b64>\S+))\s*\)["']?$"""
+)
+_HEREDOC = re.compile(r"^cat\s*>\s*(\S+)\s*<<-?\s*(\S+)\s*$")
+_SHELL_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+def _digest(line: str, files: Mapping[str, bytes]) -> tuple[str, str] | None:
+    """(variable, value) of `VAR=$(sha256sum F | cut -d' ' -f1)` or `VAR=$(base64 -w0 F)` on a pasted F."""
+    m = _DIGEST_OF.match(line)
+    data = files.get((m.group("sha") or m.group("b64")).strip("'\"")) if m else None
+    if m is None or data is None:
+        return None
+    value = hashlib.sha256(data).hexdigest() if m.group("sha") else base64.b64encode(data).decode()
+    return m.group(1), value
+
+
+def _expand(doc: str, values: Mapping[str, str]) -> str | None:
+    """An unquoted here-document's text with its variables set, or None if it needs anything else."""
+    names = [m.group(1) or m.group(2) for m in _SHELL_VAR.finditer(doc)]
+    if any(n not in values for n in names) or "$(" in doc or "`" in doc:
+        return None
+    return _SHELL_VAR.sub(lambda m: values[m.group(1) or m.group(2)], doc)
+
+
+def scripted_json(text: str, files: Mapping[str, bytes]) -> list[Any]:
+    """JSON written by a shell script from files the user pasted: `VAR=$(sha256sum F | cut -d' ' -f1)`
+    and `VAR=$(base64 -w0 F)` for a pasted file F, then `cat > OUT <<EOF` ... `EOF` with `$VAR` in it.
+
+    How an answer derives a key id it cannot compute itself. Nothing is executed: those two commands are
+    evaluated on `files` here; any other command or unknown variable makes the document unreadable."""
+    docs: list[Any] = []
+    for lang, body in code_blocks(text):
+        if lang not in ("", "bash", "sh", "shell", "console"):
+            continue
+        values: dict[str, str] = {}
+        lines = body.splitlines()
+        k = 0
+        while k < len(lines):
+            line = _PROMPT.sub("", lines[k]).strip()
+            k += 1
+            set_var = _digest(line, files)
+            if set_var:
+                values[set_var[0]] = set_var[1]
+            heredoc = _HEREDOC.match(line)
+            if not heredoc:
+                continue
+            end = heredoc.group(2)
+            quoted = end[0] in "'\"" and end[-1] == end[0]
+            end = end.strip("'\"")
+            stop = next((j for j in range(k, len(lines)) if lines[j].strip() == end), None)
+            if stop is None:
+                break
+            doc: str | None = "\n".join(lines[k:stop])
+            k = stop + 1
+            if not quoted:
+                doc = _expand(doc or "", values)
+            if doc is not None:
+                with contextlib.suppress(ValueError, RecursionError):
+                    docs.append(json.loads(doc))
+    return docs

@@ -1,7 +1,8 @@
 """Policy answers: the policy is loaded and checked, signed, and run by the verifier on hidden pipelines.
 
 check = {"pipeline": PIPELINE, "keys": {...}, "pki": {...}, "policy_key": NAME, "genuine": [VARIANT...],
-"tampered": [{"label": ..., VARIANT...}], "expires_after": RFC3339?, "steps": [names]?} (see `bench.worlds`).
+"tampered": [{"label": ..., VARIANT...}], "expires_after": RFC3339?, "steps": [names]?,
+"files": {name: pasted text}?} (see `bench.worlds`).
 The answer's last complete policy (JSON object with `steps` and `expires`) is checked like
 `witness-evals check policy` (keyids recomputed, Rego compiled), signed with the task's policy key,
 then verified against every genuine variant (must PASS) and every tampered one (must FAIL), with the
@@ -11,6 +12,7 @@ behaviour of the witness release being scored (`ScoreContext.version(check)`).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from witness_evals.bench import answers
@@ -29,14 +31,19 @@ from witness_evals.witness.rego.outcome import RegoEngineLimitError
 MAX_POLICY_CHARS = 200_000
 
 
-def find_policy(answer: str) -> dict[str, Any] | None:
+def find_policy(answer: str, files: Mapping[str, str] | None = None) -> dict[str, Any] | None:
     """The answer's policy: the last complete one (`steps` and `expires`), so that an update answer
-    that first quotes the current policy is graded on its result; else the first with `steps`."""
+    that first quotes the current policy is graded on its result; else the first with `steps`.
+    With `files` (name -> text the user pasted, e.g. public keys), a policy that a script in the answer
+    writes from those files counts too (`answers.scripted_json`)."""
 
     def keys(doc: dict[Any, Any]) -> set[str]:
         return {k.lower() for k in doc if isinstance(k, str)}
 
-    docs = [d for d in answers.json_documents(answer) if isinstance(d, dict) and "steps" in keys(d)]
+    found = answers.json_documents(answer)
+    if files:
+        found += answers.scripted_json(answer, {n: t.encode("utf-8") for n, t in files.items()})
+    docs = [d for d in found if isinstance(d, dict) and "steps" in keys(d)]
     complete = [d for d in docs if "expires" in keys(d)]
     if complete:
         return complete[-1]
@@ -54,7 +61,7 @@ def has_rego(data: bytes) -> bool:
 def score_policy(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Outcome:
     """Check, sign and verify the answer's policy against the task's hidden pipelines."""
     artifacts = other_artifacts(answer)
-    doc = find_policy(answer)
+    doc = find_policy(answer, check.get("files"))
     if doc is None:
         if any(artifacts.values()):
             found = ", ".join(f"{n} {k}" for k, n in artifacts.items() if n)

@@ -994,10 +994,13 @@ _WHY_KEYS = (
     "those ids.",
 )
 _WHY_DERIVED = (
-    "I computed the key ids and `key` values from the PEMs you pasted: `sha256sum <file>` gives the id, `base64 -w0 "
-    "<file>` the value (run them on your files to confirm).",
-    "The ids and base64 values in the policy are derived from the pasted PEM files (`sha256sum` and `base64 -w0` of each "
-    "file reproduce them).",
+    "A `keyid` is the SHA-256 of the public key file and `key` is the file base64-encoded; neither can be read off "
+    "the pasted PEM, so the script computes both from your files (`sha256sum`, `base64 -w0`) while it writes the policy.",
+    "Witness recomputes every key id from the embedded key and stops if it differs, so the ids must be exact: the "
+    "script takes them from `sha256sum` of your public key files and the `key` values from `base64 -w0`, rather than "
+    "copying 64 hex digits by hand.",
+    "You pasted the PEMs but not their ids; `keyid` must be `sha256sum` of the file and `key` its `base64 -w0`, so the "
+    "policy is written by a short script that fills in both from the files.",
 )
 _WHY_CHAIN = (
     "`artifactsFrom` makes witness compare each step's materials with what the step it names left behind, so a file "
@@ -1054,8 +1057,47 @@ def _summary(rng: random.Random, check: dict[str, Any], pipe: W.Pipeline) -> str
     ))  # fmt: skip
 
 
+def _derived_keys(check: dict[str, Any], names: _Names, known: str) -> dict[str, tuple[str, W.Key]]:
+    """The policy's keys whose id appears nowhere in what the user wrote (`known`): keyid -> (file, key)."""
+    out: dict[str, tuple[str, W.Key]] = {}
+    for fs in _funcs(check).values():
+        for f in fs:
+            if isinstance(f, W.Key) and f.keyid not in known:
+                out.setdefault(f.keyid, (names.key_of(f)[1], f))
+    return out
+
+
+def _shell_name(path: str, taken: set[str]) -> str:
+    stem = (
+        re.sub(r"[^A-Za-z0-9]+", "_", posixpath.basename(path).rsplit(".", 1)[0]).strip("_").upper() or "KEY"
+    )
+    name = stem if not stem[0].isdigit() else "K_" + stem
+    k = 2
+    while name in taken:
+        name, k = f"{stem}_{k}", k + 1
+    taken.add(name)
+    return name
+
+
+def _policy_script(rng: random.Random, policy: dict[str, Any], policy_file: str,
+                   derive: dict[str, tuple[str, W.Key]]) -> str:  # fmt: skip
+    """The policy written by a script that takes each derived key's id and value from its file
+    (`witness-evals`' scorers evaluate exactly these two commands on the pasted files)."""
+    text = W.compact_json(policy)
+    lines: list[str] = []
+    taken: set[str] = set()
+    cut = pick(rng, ("cut -d' ' -f1", "awk '{print $1}'"))
+    for keyid, (pub, key) in sorted(derive.items(), key=lambda kv: kv[1][0]):
+        var = _shell_name(pub, taken)
+        lines += [f"{var}_ID=$(sha256sum {pub} | {cut})", f"{var}_KEY=$(base64 -w0 {pub})"]
+        text = text.replace(keyid, "${" + var + "_ID}").replace(key.b64, "${" + var + "_KEY}")
+    return "```bash\n" + "\n".join(lines) + f"\ncat > {policy_file} <<EOF\n{text}\nEOF\n```"
+
+
 def _answer(rng: random.Random, check: dict[str, Any], names: _Names, worlds: _Worlds, policy: dict[str, Any],
-            version: WitnessVersion, key_style: int) -> str:  # fmt: skip
+            version: WitnessVersion, derive: dict[str, tuple[str, W.Key]]) -> str:  # fmt: skip
+    """The answer; `derive` (keyid -> public key file, key): keys whose id the user never gave, which the
+    answer's script computes from the pasted files instead of quoting an id it cannot know."""
     w = worlds.positives[0]
     pipe = _pipe(check)
     funcs = _funcs(check)
@@ -1119,7 +1161,7 @@ def _answer(rng: random.Random, check: dict[str, Any], names: _Names, worlds: _W
     if x509:
         why.append(pick(rng, _WHY_X509))
     elif change not in ("expiry", "add-attestor"):
-        why.append(pick(rng, _WHY_DERIVED) if key_style == 2 else pick(rng, _WHY_KEYS))
+        why.append(pick(rng, _WHY_DERIVED) if derive else pick(rng, _WHY_KEYS))
     if len(pipe.steps) > 1 and change in (None, "add-step"):
         (why if len(why) < 3 else notes).append(pick(rng, _WHY_CHAIN))
     if check["sub"] == "multi-functionary":
@@ -1162,17 +1204,6 @@ def _answer(rng: random.Random, check: dict[str, Any], names: _Names, worlds: _W
             + (f" and its `intermediates` holds `base64 -w0 {names.ca_files[1]}`" if pki.inter_key else "")
             + f"; the id `{pki.root_id}` is just a name that `certConstraint.roots` refers to."
         )
-    if key_style == 2 and not x509:  # the question pasted PEMs: show the ids derived from them
-        s0 = pipe.steps[0].name
-        shown = {
-            None: [f for s in pipe.steps for f in funcs[s.name]],
-            "add-step": funcs[pipe.steps[-1].name][:1],
-            "add-key": funcs[s0][-1:],
-            "replace-key": funcs[(check.get("retired") or [s0])[0]][:1],
-        }.get(change, [])
-        for f in dict.fromkeys(shown):
-            assert isinstance(f, W.Key)
-            notes.append(f"`sha256sum {names.key_of(f)[1]}` → `{f.keyid}`.")
     pk, pub = names.policy_key
     sign = pick(rng, (
         f"witness sign -f {names.policy_file} -o {names.signed_file} -k {pk}",
@@ -1199,7 +1230,10 @@ def _answer(rng: random.Random, check: dict[str, Any], names: _Names, worlds: _W
         "Then sign and verify:",
         f"Sign with `{pk}` and check the pipeline against it:",
     ) if labelled else saves)  # fmt: skip
-    body = "```json\n" + W.compact_json(policy) + "\n```"
+    if derive:
+        body, labelled = _policy_script(rng, policy, pf, derive), False
+    else:
+        body = "```json\n" + W.compact_json(policy) + "\n```"
     lesson = teach.Lesson(
         why=why,
         artifact=f"`{pf}`:\n" + body if labelled else body,
@@ -1223,8 +1257,10 @@ def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Examp
     question, i = _question(rng, check, names, worlds.positives[0])
     check["policy_key_file"] = names.policy_key[0]
     policy = _reference_policy(check)
-    key_style = 2 if "-----BEGIN PUBLIC KEY-----" in question else 0
-    answer = _answer(rng, check, names, worlds, policy, version, key_style)
+    derive = _derived_keys(check, names, question)
+    if derive:
+        check["files"] = {pub: key.pem.decode("ascii") for pub, key in derive.values()}
+    answer = _answer(rng, check, names, worlds, policy, version, derive)
     group = _group(sub, check)
     change = check.get("change", {}).get("kind")
     return Example(
@@ -1285,8 +1321,7 @@ def _followup(rng: random.Random, check: dict[str, Any], names: _Names, worlds: 
     bworld = W.run(bpipe, _first(bfuncs))
     bworlds = _Worlds((bworld,), (), {s.name: bworld.types(s.name) for s in bpipe.steps})
     q1, _ = _question(rng, base, names, bworld)
-    a1 = _answer(rng, base, names, bworlds, _reference_policy(base), version,
-                 2 if "-----BEGIN PUBLIC KEY-----" in q1 else 0)  # fmt: skip
+    a1 = _answer(rng, base, names, bworlds, _reference_policy(base), version, _derived_keys(base, names, q1))
     pipe = _pipe(check)
     funcs = _funcs(check)
     world = worlds.positives[0]
@@ -1319,7 +1354,10 @@ def _followup(rng: random.Random, check: dict[str, Any], names: _Names, worlds: 
     question = "\n\n".join(parts)
     check["policy_key_file"] = names.policy_key[0]
     policy = _reference_policy(check)
-    answer = _answer(rng, check, names, worlds, policy, version, key_style if kind == "add-step" else 0)
+    derive = _derived_keys(check, names, q1 + "\n" + question)
+    if derive:
+        check["files"] = {pub: key.pem.decode("ascii") for pub, key in derive.values()}
+    answer = _answer(rng, check, names, worlds, policy, version, derive)
     group = _group("followup", check)
     return Example(
         family=NAME,
@@ -1395,7 +1433,7 @@ def _verify(env: Any, worlds: _Worlds, world: W.World, key: Any, ctx: ScoreConte
 
 @guarded
 def score(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Score:
-    doc = find_policy(answer)
+    doc = find_policy(answer, check.get("files"))
     if doc is None:
         return Score.failed("no JSON policy (object with `steps`) in the answer")
     data = (json.dumps(doc, indent=2) + "\n").encode("utf-8")
