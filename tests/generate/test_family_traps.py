@@ -365,6 +365,7 @@ def test_weak_answers_must_tighten(ctx: ScoreContext) -> None:
         "weak/every-key-every-step",
         "weak/far-expiry",
         "weak/command-unpinned",
+        "weak/stale-root-wildcard",
     ):
         ex = trap(prefix)
         assert T.score(ex.answer, ex.check, ctx).ok
@@ -375,6 +376,27 @@ def test_weak_answers_must_tighten(ctx: ScoreContext) -> None:
         assert "attack" in res.reason or "expires after" in res.reason, res.reason
         no_policy = re.sub(r"```json\n.*?\n```", "", ex.answer, flags=re.S)
         assert_fails(ex, no_policy, ctx, "no complete tightened policy")
+
+
+def test_naming_both_roots_keeps_the_retired_ca_trusted(ctx: ScoreContext) -> None:
+    """The stale-CA review: the fix is to drop the retired root (or not name it); listing it explicitly
+    instead of `*` changes nothing, and the core verifier still accepts its certificate."""
+    ex = trap("weak/stale-root-wildcard")
+    stale = [r for r in shown_of(ex)["roots"] if r not in policy_of(ex)["roots"]]
+    assert len(stale) == 1
+
+    def name_both(doc: dict[str, Any]) -> None:
+        doc["roots"] = shown_of(ex)["roots"]
+        for st in doc["steps"].values():
+            for f in st["functionaries"]:
+                f["certConstraint"]["roots"] = sorted(doc["roots"])
+
+    assert_fails(ex, with_policy(ex, name_both), ctx, "attack")
+
+    def keep_unnamed(doc: dict[str, Any]) -> None:  # still in `roots`, but no constraint names it
+        doc["roots"] = shown_of(ex)["roots"]
+
+    assert T.score(with_policy(ex, keep_unnamed), ex.check, ctx).ok
 
 
 def test_type_traps(ctx: ScoreContext) -> None:

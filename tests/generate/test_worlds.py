@@ -159,6 +159,27 @@ def test_x509_functionaries(ctx: ScoreContext, intermediate: bool) -> None:
     assert W.CertIdentity.from_json(ident.to_json()) == ident
 
 
+def test_a_build_agent_identified_by_its_dns_name(ctx: ScoreContext) -> None:
+    """A machine certificate (DNS SAN only) is pinned by `dnsnames`; another agent of the same CA is refused."""
+    rng = random.Random(5)
+    pipe = W.draw_pipeline(rng, shape=("build",))
+    pki = W.draw_pki(rng)
+    key = W.draw_key(rng)  # the same key: only the DNS name differs
+    agents = [W.CertIdentity(pki, key, dns=f"{h}.ci.{pki.org}.net") for h in ("runner-01", "laptop")]
+    s0 = pipe.steps[0].name
+    funcs = {s0: agents[0]}
+    world = W.run(pipe, funcs)
+    policy = W.policy_for(world, {s0: [agents[0]]}, expires="2030-01-01T00:00:00Z")
+    constraint = policy["steps"][s0]["functionaries"][0]["certConstraint"]
+    assert constraint["dnsnames"] == ["runner-01.ci." + pki.org + ".net"] and constraint["emails"] == ["*"]
+    assert agents[0].who == agents[0].dns and W.CertIdentity.from_json(agents[0].to_json()) == agents[0]
+    for version in versions.NAMES:
+        assert check(world, policy, W.draw_key(random.Random(1)), ctx, version), version
+    other = W.run(pipe, funcs, W.Variant(signers=((s0, agents[1]),)))
+    assert not check(other, policy, W.draw_key(random.Random(1)), ctx)
+    assert any(W.draw_identity(random.Random(seed), pki).dns for seed in range(40))
+
+
 # ----------------------------------------------------------------------------- witness output
 
 

@@ -48,6 +48,7 @@ from witness_evals.generate.traps_weak import (
     far_expiry_policy,
     no_artifacts_from,
     ok_case,
+    stale_root_wildcard,
     x509_any_identity,
 )
 from witness_evals.generate.worlds import weighted
@@ -98,6 +99,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("root-cert-der", "broken", spec_any(signing="x509"), root_cert_der),
     Kind("expires", "broken", spec_any(), expires_trap),
     Kind("weak/x509-any-identity", "weak", spec_any(signing="x509"), x509_any_identity),
+    Kind("weak/stale-root-wildcard", "weak", spec_any(signing="x509"), stale_root_wildcard),
     Kind("weak/no-artifacts-from", "weak", spec_any(min_steps=2), no_artifacts_from),
     Kind("weak/every-key-every-step", "weak", spec_any(signing="keys", min_steps=2), every_key_every_step),
     Kind("weak/far-expiry", "weak", spec_any(signing="keys"), far_expiry_policy),

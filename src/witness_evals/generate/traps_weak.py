@@ -1,6 +1,7 @@
 """Weak and valid policies of the `traps` family.
 
-Weak: a policy that verifies but that a security reviewer should flag — any certificate of the CA, no
+Weak: a policy that verifies but that a security reviewer should flag — any certificate of the CA, a
+retired CA still trusted through `roots: ["*"]`, no
 `artifactsFrom` hand-over, every key trusted on every step, an expiry years away, the CI attestation
 required without Rego, no Rego for a requirement the user states, or Rego that checks the wrong thing
 (a branch deny-list instead of the release branch, only the exit code instead of the command). The
@@ -39,6 +40,7 @@ from witness_evals.generate.worlds.policy import (
     Attack,
     PolicyWorld,
     far_expiry,
+    stale_pki,
 )
 from witness_evals.witness import crypto
 from witness_evals.witness.versions import WitnessVersion
@@ -91,6 +93,49 @@ def x509_any_identity(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> 
         attack=Attack("cert", step, attacker),
         attack_story=f"a `{step}` collection signed with a certificate the same CA issued to `{attacker}`",
         concern=("the certConstraint wildcards", "all the `*` values in the functionary"),
+    )
+
+
+def stale_root_wildcard(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
+    """A retired CA left in `roots` while the constraints say `roots: ["*"]`: it can still mint the identity."""
+    old = stale_pki(w)
+    old_id = pick(rng, (f"{w.pki.org if w.pki else 'poc'}-poc", "legacy-ca", "old-root", "poc-root"))
+    p = copy_policy(w.policy)
+    p["roots"] = {**p["roots"], old_id: old.roots_entry()}
+    for st in p["steps"].values():
+        for f in st["functionaries"]:
+            f["certConstraint"]["roots"] = ["*"]
+    step = w.steps[0]
+    email = w.emails[step]
+    return Case(
+        "weak",
+        "weak/stale-root-wildcard",
+        w,
+        p,
+        heads=(
+            f'`roots` still holds `{old_id}` ({old.root_name}), and `"roots": ["*"]` trusts every root in the '
+            "policy, so that CA can still mint a certificate that passes.",
+            f'the identity is pinned but the trust anchor is not: `["*"]` means any root in `roots`, including the '
+            f"retired `{old_id}`.",
+        ),
+        reasons=(
+            f'With `"roots": ["*"]` witness accepts a certificate that chains to any CA in the policy. Anyone with '
+            f"{old.root_name}'s key can issue a certificate for `{email}` that verifies as `{step}` (the core verifier "
+            f"accepts it with this policy and rejects it once `{old_id}` is gone).",
+            f"The email pin does not help against a CA you no longer control: a certificate for `{email}` from "
+            f"{old.root_name} chains to a root this policy trusts, so it passes as `{step}`.",
+        ),
+        fixes=(
+            f"Remove `{old_id}` from `roots` and name `{w.root_id}` in every `certConstraint`:",
+            f'Drop the retired root and replace `["*"]` with `["{w.root_id}"]`:',
+        ),
+        fixed=w.policy,
+        require=[[w.root_id]],
+        attack=Attack("stale-ca", step, email),
+        attack_story=f"a `{step}` collection signed with a certificate for `{email}` issued by {old.root_name}",
+        concern=("the policy's `roots`", f'`"roots": ["*"]` next to `{old_id}`'),
+        requirement=f"{old.root_name} (`{old_id}`) was our proof-of-concept CA and is retired; only "
+        f"{w.ca_name} may issue signing certificates now",
     )
 
 

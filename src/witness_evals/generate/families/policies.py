@@ -23,6 +23,7 @@ hand-over on every artifactsFrom edge, a run violating the Rego rule, a retired 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import functools
 import hashlib
 import json
@@ -356,9 +357,7 @@ def _make_check(rng: random.Random, sub: str) -> dict[str, Any]:
             rng, pki, exclude=[f.who for fs in funcs.values() for f in fs if isinstance(f, W.CertIdentity)]
         )
         other = W.draw_pki(rng, org=rng.choice([o for o in W.ORGS if o != pki.org]))
-        check["foreign"] = W.functionary_json(
-            W.CertIdentity(other, ident0.key, ident0.email, ident0.uri, ident0.cn, ident0.org)
-        )
+        check["foreign"] = W.functionary_json(dataclasses.replace(ident0, pki=other))
     else:  # the rogue signer is never shown, so its kind does not matter: the cheapest one
         rogue = W.draw_key(rng, "ed25519")
         while json.dumps(W.functionary_json(rogue), sort_keys=True) in used:
@@ -640,7 +639,13 @@ def _key_lines(rng: random.Random, items: list[tuple[str, W.Key, str]], style: i
 
 
 def _ident_text(ident: W.CertIdentity) -> str:
-    attrs = [f"email `{ident.email}`" if ident.email else f"URI SAN `{ident.uri}`"]
+    attrs = [
+        f"email `{ident.email}`"
+        if ident.email
+        else f"URI SAN `{ident.uri}`"
+        if ident.uri
+        else f"DNS SAN `{ident.dns}`"
+    ]
     if ident.cn:
         attrs.append(f"CN `{ident.cn}`")
     if ident.org:

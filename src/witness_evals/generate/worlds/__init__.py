@@ -248,6 +248,7 @@ class CertIdentity:
     uri: str = ""
     cn: str = ""
     org: str = ""
+    dns: str = ""  # a machine identity: the DNS SAN of a build agent's certificate
 
     @property
     def cert(self) -> Any:
@@ -267,14 +268,14 @@ class CertIdentity:
 
     @property
     def who(self) -> str:
-        """How the identity is named in prose (its email, URI or common name)."""
-        return self.email or self.uri or self.cn
+        """How the identity is named in prose (its email, URI, DNS name or common name)."""
+        return self.email or self.uri or self.dns or self.cn
 
     def constraint(self) -> dict[str, Any]:
         """The `certConstraint` that accepts exactly this identity under this root."""
         return {
             "commonname": self.cn or "*",
-            "dnsnames": ["*"],
+            "dnsnames": [self.dns] if self.dns else ["*"],
             "emails": [self.email] if self.email else ["*"],
             "organizations": [self.org] if self.org else ["*"],
             "uris": [self.uri] if self.uri else ["*"],
@@ -286,20 +287,21 @@ class CertIdentity:
 
     def to_json(self) -> dict[str, Any]:
         d: dict[str, Any] = {"pki": self.pki.to_json(), "key": self.key.to_json()}
-        d.update(
-            {
-                k: v
-                for k, v in (("email", self.email), ("uri", self.uri), ("cn", self.cn), ("org", self.org))
-                if v
-            }
+        named = (
+            ("email", self.email),
+            ("uri", self.uri),
+            ("cn", self.cn),
+            ("org", self.org),
+            ("dns", self.dns),
         )
+        d.update({k: v for k, v in named if v})
         return d
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> CertIdentity:
         return cls(
             Pki.from_json(d["pki"]), Key.from_json(d["key"]), str(d.get("email", "")), str(d.get("uri", "")),
-            str(d.get("cn", "")), str(d.get("org", "")),
+            str(d.get("cn", "")), str(d.get("org", "")), str(d.get("dns", "")),
         )  # fmt: skip
 
 
@@ -312,7 +314,7 @@ def _leaf_cert(ident: CertIdentity) -> Any:
         _private(ident.key.kind, ident.key.seed).public_key(), issuer, _private(issuer_key.kind, issuer_key.seed),
         not_before=NOT_BEFORE, not_after=NOT_AFTER, common_name=ident.cn,
         emails=[ident.email] if ident.email else [], uris=[ident.uri] if ident.uri else [],
-        organizations=[ident.org] if ident.org else [],
+        dns_names=[ident.dns] if ident.dns else [], organizations=[ident.org] if ident.org else [],
     )  # fmt: skip
 
 
@@ -338,26 +340,30 @@ def draw_pki(rng: random.Random, *, org: str | None = None, intermediate: bool |
 def draw_identity(
     rng: random.Random, pki: Pki, *, repo: str = "", exclude: Sequence[str] = ()
 ) -> CertIdentity:
-    """An x509 functionary under `pki`: identified by an email, a SPIFFE URI or (with `repo`) a GitHub workflow URI
-    (and sometimes a CN/organization)."""
+    """An x509 functionary under `pki`: identified by an email, a build agent's DNS name, a SPIFFE URI or (with
+    `repo`) a GitHub workflow URI (and sometimes a CN/organization)."""
     key = draw_key(rng, rng.choice(("ecdsa-p256", "ecdsa-p256", "ed25519", "ecdsa-p384")))
     for _ in range(20):
         user = rng.choice(_IDENTITY_USERS)
         roll = rng.random()
-        if roll < 0.55:
+        dns = ""
+        if roll < 0.47:
             email, uri = f"{user}@{pki.org}.{rng.choice(('dev', 'io', 'com'))}", ""
-        elif roll < 0.8 or not repo:
+        elif roll < 0.6:  # a machine certificate: the agent's host name as DNS SAN, no email or URI
+            host = rng.choice(("build-agent", "runner-01", "ci-worker-3", "builder", "release-agent"))
+            email, uri, dns = "", "", f"{host}.ci.{pki.org}.{rng.choice(('net', 'internal', 'dev'))}"
+        elif roll < 0.82 or not repo:
             path = f"/{repo}" if repo and rng.random() < 0.5 else f"/{user}"
             email, uri = "", f"spiffe://{pki.org}.{rng.choice(('dev', 'internal'))}{path}"
         else:  # the URI SAN of a workflow identity (what Fulcio puts in a GitHub Actions certificate)
             workflow = rng.choice(("release.yml", "build.yml", "ci.yml", "publish.yaml"))
             ref = rng.choice(("refs/heads/main", "refs/tags/v1.4.0", "refs/heads/release"))
             email, uri = "", f"https://github.com/{repo}/.github/workflows/{workflow}@{ref}"
-        if (email or uri) not in exclude:
+        if (email or uri or dns) not in exclude:
             break
     cn = f"{user}.{pki.org}.dev" if rng.random() < 0.25 else ""
     org = pki.org.title() if rng.random() < 0.25 else ""
-    return CertIdentity(pki, key, email, uri, cn, org)
+    return CertIdentity(pki, key, email, uri, cn, org, dns)
 
 
 def functionary_json(f: Functionary) -> dict[str, Any]:

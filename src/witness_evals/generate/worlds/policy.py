@@ -438,10 +438,11 @@ class Attack:
     """A run of the pipeline that a weak policy accepts and the tightened one must reject."""
 
     kind: str
-    """cert | tamper | command | branch | key | late | local."""
+    """cert | stale-ca | tamper | command | branch | key | late | local."""
     step: str = ""
     value: str = ""
-    """cert: the attacker's email; command: the command (shell words); branch: the branch;
+    """cert: the attacker's email; stale-ca: the email of a certificate from the retired CA (`stale_pki`);
+    command: the command (shell words); branch: the branch;
     key: the step whose key signs `step`; late: when verification runs (RFC 3339); local: the attestor
     the run went without (a run outside CI, e.g. `github`)."""
 
@@ -486,6 +487,12 @@ def attacker_identity(w: PolicyWorld, email: str) -> CertIdentity:
     return CertIdentity(w.pki, Key("ecdsa-p256", 2**32 + w.spec.seed), email=email)
 
 
+def stale_pki(w: PolicyWorld) -> Pki:
+    """The CA the world's organisation signed with before (a proof-of-concept CA whose key is still around)."""
+    assert w.pki is not None
+    return Pki(w.pki.org, Key("ecdsa-p256", 2**32 + w.spec.seed + 1), None, f"{w.pki.org.title()} PoC CA")
+
+
 @functools.lru_cache(maxsize=256)
 def _attacked_cached(key: str, attack_key: str) -> Evidence:
     w = _policy_world_cached(key)
@@ -495,6 +502,12 @@ def _attacked_cached(key: str, attack_key: str) -> Evidence:
         return Evidence(w.runs, datetime.fromisoformat(a.value))
     if a.kind == "cert":
         variant = Variant(signers=((a.step, attacker_identity(w, a.value)),))
+    elif a.kind == "stale-ca":  # the pinned identity, minted by the retired CA
+        variant = Variant(
+            signers=(
+                (a.step, CertIdentity(stale_pki(w), Key("ecdsa-p256", 2**32 + w.spec.seed), email=a.value)),
+            )
+        )
     elif a.kind == "key":
         variant = Variant(signers=((a.step, funcs[a.value]),))
     elif a.kind == "tamper":
