@@ -48,6 +48,26 @@ def test_a_planted_policy_error_is_a_cross_with_the_reason(checker: Checker) -> 
     assert line.startswith("✗ policy: every setting takes effect") and "artifacts_from" in line
 
 
+def test_a_policy_written_by_a_script_from_the_pasted_keys_is_checked(checker: Checker) -> None:
+    """The answer derives the key id from the file the user pasted (sha256sum, base64 -w0): the checker
+    reads the policy the script writes, and a wrong file name leaves no policy to pass."""
+    import random
+
+    from witness_evals.generate.families import policies
+
+    ex = next(
+        e
+        for e in (policies.make(random.Random(seed)) for seed in range(300))
+        if e.check.get("files") and not e.history
+    )
+    report = checker.check(ex.answer, ex.question)
+    assert report.artifacts["policy"] == 1 and report.passed, report.lines()
+    name = next(iter(ex.check["files"]))
+    renamed = ex.answer.replace(f"sha256sum {name} ", "sha256sum elsewhere.pub ")
+    assert checker.check(renamed, ex.question).artifacts["policy"] == 0
+    assert checker.check(ex.answer).artifacts["policy"] == 0  # nothing pasted: nothing to read
+
+
 def test_rego_modules_compile_define_deny_and_evaluate(checker: Checker) -> None:
     good = '```rego\npackage git\n\nimport rego.v1\n\ndeny contains msg if {\n  input.branch != "main"\n  msg := "not main"\n}\n```'
     report = checker.check(good)

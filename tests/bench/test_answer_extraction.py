@@ -117,3 +117,13 @@ def test_a_script_doing_anything_else_yields_no_document(edit: Callable[[str], s
 def test_a_quoted_heredoc_is_taken_literally() -> None:
     (doc,) = answers.scripted_json(SCRIPT.replace("<<EOF", "<<'EOF'"), {"keys/build.pub": PEM})
     assert doc["publickeys"] == {"${BUILD_ID}": {"keyid": "$BUILD_ID", "key": "${BUILD_KEY}"}}
+
+
+def test_pasted_files_are_named_by_the_file_name_before_their_block() -> None:
+    text = (
+        "Keys:\n`keys/build.pub` (Ed25519):\n```\n" + PEM.decode().strip() + "\n```\n"
+        "and `ci/package.pem`:\n```text\n" + PEM.decode().strip() + "\n```\n"
+        "```\n" + PEM.decode().strip() + "\n```\n"  # no name of its own: not a file
+        "`notes.txt`\n```\nnot a key\n```\n"
+    )
+    assert answers.pasted_files(text) == {"keys/build.pub": PEM, "ci/package.pem": PEM}

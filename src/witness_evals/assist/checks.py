@@ -212,7 +212,7 @@ class Checker:
         from witness_evals.bench import answers
 
         text = answer[: answers.MAX_ANSWER_CHARS]
-        policies = _policies(text)[:MAX_POLICIES]
+        policies = _policies(text, question)[:MAX_POLICIES]
         modules = [m for m in answers.rego_modules(text) if m.strip()][:MAX_MODULES]
         commands = [c for c in answers.commands(text) if not _mention(c, text, self.version)][:MAX_COMMANDS]
         checks: list[ArtifactCheck] = []
@@ -394,14 +394,15 @@ def _mention(command: str, text: str, version: Any) -> bool:
     )
 
 
-def _policies(text: str) -> list[dict[str, Any]]:
+def _policies(text: str, question: str = "") -> list[dict[str, Any]]:
+    """JSON policies in the answer, and those its script writes from key files pasted in the question."""
     from witness_evals.bench import answers
 
-    return [
-        d
-        for d in answers.json_documents(text)
-        if isinstance(d, dict) and "steps" in {str(k).lower() for k in d}
-    ]
+    docs = answers.json_documents(text)
+    files = answers.pasted_files(question)
+    if files:
+        docs += answers.scripted_json(text, files)
+    return [d for d in docs if isinstance(d, dict) and "steps" in {str(k).lower() for k in d}]
 
 
 def _package(module: str) -> str:
