@@ -157,10 +157,9 @@ def scripted_json(text: str, files: Mapping[str, bytes]) -> list[Any]:
             stop = next((j for j in range(k, len(lines)) if lines[j].strip() == end), None)
             if stop is None:
                 break
-            doc: str | None = "\n".join(lines[k:stop])
+            raw = "\n".join(lines[k:stop])
             k = stop + 1
-            if not quoted:
-                doc = _expand(doc or "", values)
+            doc = raw if quoted else _expand(raw, values)
             if doc is not None:
                 with contextlib.suppress(ValueError, RecursionError):
                     docs.append(json.loads(doc))

@@ -1,12 +1,11 @@
 """Weak and valid policies of the `traps` family.
 
 Weak: a policy that verifies but that a security reviewer should flag — any certificate of the CA, a
-retired CA still trusted through `roots: ["*"]`, no
-`artifactsFrom` hand-over, every key trusted on every step, an expiry years away, the CI attestation
-required without Rego, no Rego for a requirement the user states, or Rego that checks the wrong thing
-(a branch deny-list instead of the release branch, only the exit code instead of the command). The
-tightened policy is the world's valid one; the case's `Attack` is a run the weak policy accepts and the
-tightened one rejects.
+retired CA still trusted through `roots: ["*"]`, no `artifactsFrom` hand-over, every key trusted on every
+step, an expiry years away, the CI attestation required without Rego or not required at all, no Rego for a
+requirement the user states, or Rego that checks the wrong thing (a branch deny-list instead of the release
+branch, only the exit code instead of the command). The tightened policy is the world's valid one; the
+case's `Attack` is a run the weak policy accepts and the tightened one rejects.
 Valid: the world's policy, sometimes with a harmless look-alike (`regoPolicies`, lower-case
 `artifactsfrom`, a named `publickeys` map key, `"type": "key"`, a PKCS#1 RSA key).
 """
@@ -99,7 +98,7 @@ def x509_any_identity(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> 
 def stale_root_wildcard(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
     """A retired CA left in `roots` while the constraints say `roots: ["*"]`: it can still mint the identity."""
     old = stale_pki(w)
-    old_id = pick(rng, (f"{w.pki.org if w.pki else 'poc'}-poc", "legacy-ca", "old-root", "poc-root"))
+    old_id = pick(rng, (f"{old.org}-poc", "legacy-ca", "old-root", "poc-root"))
     p = copy_policy(w.policy)
     p["roots"] = {**p["roots"], old_id: old.roots_entry()}
     for st in p["steps"].values():

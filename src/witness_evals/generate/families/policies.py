@@ -639,13 +639,10 @@ def _key_lines(rng: random.Random, items: list[tuple[str, W.Key, str]], style: i
 
 
 def _ident_text(ident: W.CertIdentity) -> str:
-    attrs = [
-        f"email `{ident.email}`"
-        if ident.email
-        else f"URI SAN `{ident.uri}`"
-        if ident.uri
-        else f"DNS SAN `{ident.dns}`"
-    ]
+    if ident.email:
+        attrs = [f"email `{ident.email}`"]
+    else:
+        attrs = [f"URI SAN `{ident.uri}`" if ident.uri else f"DNS SAN `{ident.dns}`"]
     if ident.cn:
         attrs.append(f"CN `{ident.cn}`")
     if ident.org:
@@ -1235,8 +1232,13 @@ def _answer(rng: random.Random, check: dict[str, Any], names: _Names, worlds: _W
         "Then sign and verify:",
         f"Sign with `{pk}` and check the pipeline against it:",
     ) if labelled else saves)  # fmt: skip
-    if derive:
+    if derive:  # the script names the file it writes
         body, labelled = _policy_script(rng, policy, pf, derive), False
+        intro = pick(rng, (
+            "Run it where the public key files are, then sign the policy and verify:",
+            "Then sign it (`witness verify` only accepts a signed policy) and verify with all attestations:",
+            f"It writes `{pf}`; sign it with `{pk}` and check the pipeline against it:",
+        ))  # fmt: skip
     else:
         body = "```json\n" + W.compact_json(policy) + "\n```"
     lesson = teach.Lesson(

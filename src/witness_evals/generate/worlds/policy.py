@@ -493,6 +493,11 @@ def stale_pki(w: PolicyWorld) -> Pki:
     return Pki(w.pki.org, Key("ecdsa-p256", 2**32 + w.spec.seed + 1), None, f"{w.pki.org.title()} PoC CA")
 
 
+def stale_identity(w: PolicyWorld, email: str) -> CertIdentity:
+    """The pinned identity, minted by the retired CA."""
+    return CertIdentity(stale_pki(w), Key("ecdsa-p256", 2**32 + w.spec.seed), email=email)
+
+
 @functools.lru_cache(maxsize=256)
 def _attacked_cached(key: str, attack_key: str) -> Evidence:
     w = _policy_world_cached(key)
@@ -502,12 +507,8 @@ def _attacked_cached(key: str, attack_key: str) -> Evidence:
         return Evidence(w.runs, datetime.fromisoformat(a.value))
     if a.kind == "cert":
         variant = Variant(signers=((a.step, attacker_identity(w, a.value)),))
-    elif a.kind == "stale-ca":  # the pinned identity, minted by the retired CA
-        variant = Variant(
-            signers=(
-                (a.step, CertIdentity(stale_pki(w), Key("ecdsa-p256", 2**32 + w.spec.seed), email=a.value)),
-            )
-        )
+    elif a.kind == "stale-ca":
+        variant = Variant(signers=((a.step, stale_identity(w, a.value)),))
     elif a.kind == "key":
         variant = Variant(signers=((a.step, funcs[a.value]),))
     elif a.kind == "tamper":
