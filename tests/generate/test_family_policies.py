@@ -568,6 +568,29 @@ def test_x509_without_roots_fails(ctx: ScoreContext) -> None:
     assert not P.score(with_policy(ex, lambda d: d.pop("roots")), ex.check, ctx).ok
 
 
+def test_a_ca_rotation_names_both_roots_and_each_must_pass(ctx: ScoreContext) -> None:
+    """During a CA rotation the same identity signs with certificates from the old and the new CA: one
+    functionary whose `roots` names both. Dropping the new root refuses its certificates; keeping only
+    the new one refuses the runners that still have the old CA's."""
+    ex = find(lambda e: e.check["sub"] == "x509" and P._rotation(P._funcs(e.check)) is not None, limit=1500)
+    doc = policy_of(ex)
+    ids = list(doc["roots"])
+    assert len(ids) == 2
+    assert any(w in ex.question for w in ("migrating", "move from", "rotation")), ex.question[-600:]
+    for st in doc["steps"].values():
+        (f,) = st["functionaries"]
+        assert f["certConstraint"]["roots"] == ids
+    assert P.score(ex.answer, ex.check, ctx).ok
+    for keep in ids:
+
+        def only(d: dict[str, Any], keep: str = keep) -> None:
+            d["roots"] = {keep: d["roots"][keep]}
+            for st in d["steps"].values():
+                st["functionaries"][0]["certConstraint"]["roots"] = [keep]
+
+        assert not P.score(with_policy(ex, only), ex.check, ctx).ok, keep
+
+
 def test_x509_constraint_names_unknown_root(ctx: ScoreContext) -> None:
     ex = x509_example()
 

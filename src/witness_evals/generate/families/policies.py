@@ -10,8 +10,10 @@ the whole policy (`worlds.policy_for`, i.e. `simulate.policy_for`), the `witness
 `witness verify` command with the prompt's file names.
 
 Sub-kinds: `one-step`, `multi-step` (artifactsFrom), `rego` (a given module in `regopolicies`),
-`multi-functionary` (either of two signers), `x509` (certificate functionaries) and `update` (add a
-step, add a key, replace a key, change the expiry of a given policy).
+`multi-functionary` (either of two signers), `x509` (certificate functionaries; a quarter of them during
+a CA rotation, where the same identities from a second CA must pass too) and `update` (add a step, add
+a key, replace a key, change the expiry of a given policy). Keys pasted as PEM without their ids are
+written into the policy by a script (`sha256sum`, `base64 -w0`), never with an id the answer invents.
 
 The check holds only seeds and small parameters; `score` regenerates the worlds from it (cached),
 checks the answer's policy statically (`policy_check`, expiry, steps, required types, Rego placement,
@@ -271,6 +273,30 @@ def _draw_pipe(rng: random.Random, sub: str, change: str | None) -> W.Pipeline:
     return W.draw_pipeline(rng, max_steps=4)
 
 
+ROTATION_SHARE = 0.25
+"""x509 policy tasks during a CA rotation: a second root that every certConstraint names."""
+
+
+def _next_ca(rng: random.Random, pki: W.Pki) -> W.Pki:
+    """The CA an organisation moves its signing certificates to (its own root id)."""
+    year = rng.choice(("2026", "2027", "G2"))
+    return W.Pki(pki.org, W.draw_key(rng, rng.choice(("ecdsa-p256", "ecdsa-p384"))), None,
+                 f"{pki.org.title()} Root CA {year}", f"{pki.org}-root-{year.lower()}")  # fmt: skip
+
+
+def _under(f: W.Functionary, pki: W.Pki) -> W.CertIdentity:
+    """The same certificate identity, issued by `pki`."""
+    assert isinstance(f, W.CertIdentity)
+    return dataclasses.replace(f, pki=pki)
+
+
+def _rotation(funcs: dict[str, list[W.Functionary]]) -> W.Pki | None:
+    """The new CA of a rotation task (every identity's second functionary), if it is one."""
+    fs = next(iter(funcs.values()))
+    second = fs[1] if len(fs) > 1 else None
+    return second.pki if isinstance(second, W.CertIdentity) else None
+
+
 def _draw_functionaries(
     rng: random.Random, sub: str, pipe: W.Pipeline
 ) -> tuple[dict[str, list[W.Functionary]], W.Pki | None]:
@@ -278,15 +304,19 @@ def _draw_functionaries(
     if sub == "x509":
         pki = W.draw_pki(rng)
         repo = W.scenarios(pipe)[0].repo_slug
+        out: dict[str, list[W.Functionary]] = {}
         if rng.random() < 0.5 or len(names) == 1:
             ident = W.draw_identity(rng, pki, repo=repo)
-            return {n: [ident] for n in names}, pki
-        out: dict[str, list[W.Functionary]] = {}
-        used: list[str] = []
-        for n in names:
-            ident = W.draw_identity(rng, pki, repo=repo, exclude=used)
-            used.append(ident.who)
-            out[n] = [ident]
+            out = {n: [ident] for n in names}
+        else:
+            used: list[str] = []
+            for n in names:
+                ident = W.draw_identity(rng, pki, repo=repo, exclude=used)
+                used.append(ident.who)
+                out[n] = [ident]
+        if rng.random() < ROTATION_SHARE:  # a CA rotation: the same identities from a new CA pass as well
+            new_ca = _next_ca(rng, pki)
+            out = {n: [*fs, _under(fs[0], new_ca)] for n, fs in out.items()}
         return out, pki
     style = rng.random()
     if style < 0.35 or len(names) == 1:  # one CI key signs every step
@@ -674,6 +704,23 @@ def _cert_lines(rng: random.Random, pki: W.Pki, names: _Names, by_step: dict[str
     return f"{chain}.\n" + "\n".join(parts) + f"\n{ident_text}"
 
 
+_ROTATION_FILES = ("ca/root-2.pem", "pki/new-root.crt", "new-root-ca.pem")
+
+
+def _rotation_lines(rng: random.Random, old: W.Pki, new: W.Pki, names: _Names) -> str:
+    """The user's note on the CA rotation and the new root (a file name derived from the old root's)."""
+    root = _ROTATION_FILES[_CA_FILES.index(names.ca_files)]
+    ask = pick(rng, (
+        f"We're migrating to a new CA, {new.root_name} (`{root}`). Until every runner has a certificate "
+        f"from it, certificates with the same identity from either CA must pass.",
+        f"Heads-up: the signing certificates move from {old.root_name} to {new.root_name} over the next weeks, "
+        f"so both CAs have to be trusted for now (new root: `{root}`).",
+        f"{old.root_name} is being replaced by {new.root_name}; during the rotation some runners sign with the "
+        f"old CA and some with the new one (`{root}`), and both must verify.",
+    ))  # fmt: skip
+    return f"{ask}\n```console\n$ base64 -w0 {root}\n{base64.b64encode(new.root_pem).decode()}\n```"
+
+
 _REQUIRE = (
     "Require every attestation type those runs record.",
     "The policy should require all attestations the runs produce.",
@@ -804,6 +851,9 @@ def _question(rng: random.Random, check: dict[str, Any], names: _Names, world: W
     if idents:
         by_step = {n: fs[0] for n, fs in funcs.items() if isinstance(fs[0], W.CertIdentity)}
         keys_text = _cert_lines(rng, idents[0].pki, names, by_step)
+        new = _rotation(funcs)
+        if new is not None:
+            keys_text += "\n\n" + _rotation_lines(rng, idents[0].pki, new, names)
     else:
         items: list[tuple[str, W.Key, str]] = []
         for s in pipe.steps:
@@ -1199,8 +1249,22 @@ def _answer(rng: random.Random, check: dict[str, Any], names: _Names, worlds: _W
             "An SBOM attestation's type is the document's own (`https://spdx.dev/Document` or `https://cyclonedx.org/bom`), not `.../sbom/v0.1`."
         )
     if x509:
-        pkis = {f.pki for fs in funcs.values() for f in fs if isinstance(f, W.CertIdentity)}
-        pki = next(iter(pkis))
+        first = next(f for fs in funcs.values() for f in fs if isinstance(f, W.CertIdentity))
+        pki = first.pki
+        new_ca = _rotation(funcs)
+        if new_ca is not None:
+            root = _ROTATION_FILES[_CA_FILES.index(names.ca_files)]
+            why.insert(0, pick(rng, (
+                f"During the rotation both roots are in `roots` and every `certConstraint.roots` names both "
+                f'(`["{pki.root_id}", "{new_ca.root_id}"]`), so the same identity passes with a certificate from '
+                "either CA; a certificate from any other CA is still refused.",
+                f"`certConstraint.roots` takes several root ids: `{new_ca.root_id}` (`base64 -w0 {root}`) goes into "
+                f"`roots` next to `{pki.root_id}` and into each constraint, with the identity pins unchanged.",
+            )))  # fmt: skip
+            notes.append(
+                f"When the migration is over, remove `{pki.root_id}` from `roots` and from every "
+                "`certConstraint.roots`, re-sign, and the old CA's certificates stop verifying."
+            )
         notes.append(
             f"`roots.{pki.root_id}.certificate` is `base64 -w0 {names.ca_files[0]}`"
             + (f" and its `intermediates` holds `base64 -w0 {names.ca_files[1]}`" if pki.inter_key else "")

@@ -167,6 +167,8 @@ class Pki:
     inter_key: Key | None = None
     name: str = ""
     """The root CA's common name ("" = `<Org> Root CA`)."""
+    id: str = ""
+    """The policy `roots` id ("" = `<org>-root`): a second CA of the same organisation needs its own."""
 
     @property
     def root_name(self) -> str:
@@ -187,7 +189,7 @@ class Pki:
     @property
     def root_id(self) -> str:
         """The policy `roots` id (opaque; referenced from `certConstraint.roots`)."""
-        return f"{self.org}-root"
+        return self.id or f"{self.org}-root"
 
     @property
     def root_pem(self) -> bytes:
@@ -210,13 +212,13 @@ class Pki:
             "root": self.root_key.to_json(),
             "inter": self.inter_key and self.inter_key.to_json(),
         }
-        return {**d, "name": self.name} if self.name else d
+        return {**d, **({"name": self.name} if self.name else {}), **({"id": self.id} if self.id else {})}
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> Pki:
         return cls(
             str(d["org"]), Key.from_json(d["root"]), Key.from_json(d["inter"]) if d.get("inter") else None,
-            str(d.get("name", "")),
+            str(d.get("name", "")), str(d.get("id", "")),
         )  # fmt: skip
 
 
@@ -959,14 +961,29 @@ def policy_for(
         for f in fs:
             if isinstance(f, Key):
                 funcs[step].append(f.verifier)
-            else:
-                funcs[step].append(f.functionary())
-                roots[f.pki.root_id] = f.pki.roots_entry()
+                continue
+            roots[f.pki.root_id] = f.pki.roots_entry()
+            fj = f.functionary()
+            # the same identity under another CA (a CA rotation): one functionary that names both roots
+            twin = next((g for g in funcs[step] if isinstance(g, dict) and _same_identity(g, fj)), None)
+            if twin is None:
+                funcs[step].append(fj)
+            elif f.pki.root_id not in twin["certConstraint"]["roots"]:
+                twin["certConstraint"]["roots"].append(f.pki.root_id)
     sp = simulate.Pipeline(world.scenarios[pipe.steps[0].name], world.results, world.scenarios,
                            world.artifact_path, world.artifact)  # fmt: skip
     frm = {s.name: list(s.artifacts_from) for s in pipe.steps}
     return simulate.policy_for(sp, funcs, expires=expires, rego=rego, artifacts_from=frm,
                                attestation_types=types, roots=roots or None)  # fmt: skip
+
+
+def _same_identity(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Two `root` functionaries whose constraints differ at most in `roots`."""
+
+    def rest(f: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in f["certConstraint"].items() if k != "roots"}
+
+    return a.get("type") == b.get("type") == "root" and rest(a) == rest(b)
 
 
 def compact_json(value: Any, indent: str = "") -> str:
