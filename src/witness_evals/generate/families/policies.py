@@ -707,9 +707,14 @@ def _cert_lines(rng: random.Random, pki: W.Pki, names: _Names, by_step: dict[str
 _ROTATION_FILES = ("ca/root-2.pem", "pki/new-root.crt", "new-root-ca.pem")
 
 
+def _new_root_file(names: _Names) -> str:
+    """Where the user keeps the new root of a CA rotation (named like the old root's file)."""
+    return _ROTATION_FILES[_CA_FILES.index(names.ca_files)]
+
+
 def _rotation_lines(rng: random.Random, old: W.Pki, new: W.Pki, names: _Names) -> str:
-    """The user's note on the CA rotation and the new root (a file name derived from the old root's)."""
-    root = _ROTATION_FILES[_CA_FILES.index(names.ca_files)]
+    """The user's note on the CA rotation and the new root."""
+    root = _new_root_file(names)
     ask = pick(rng, (
         f"We're migrating to a new CA, {new.root_name} (`{root}`). Until every runner has a certificate "
         f"from it, certificates with the same identity from either CA must pass.",
@@ -1253,7 +1258,7 @@ def _answer(rng: random.Random, check: dict[str, Any], names: _Names, worlds: _W
         pki = first.pki
         new_ca = _rotation(funcs)
         if new_ca is not None:
-            root = _ROTATION_FILES[_CA_FILES.index(names.ca_files)]
+            root = _new_root_file(names)
             why.insert(0, pick(rng, (
                 f"During the rotation both roots are in `roots` and every `certConstraint.roots` names both "
                 f'(`["{pki.root_id}", "{new_ca.root_id}"]`), so the same identity passes with a certificate from '
