@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import pickle
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -142,14 +141,3 @@ def test_compiled_varlen_only_for_half_precision_and_varlen(monkeypatch: pytest.
     assert not M.use_compiled_varlen(TrainConfig(compile=True, attention="sdpa"), cuda, torch.bfloat16)
     assert not M.use_compiled_varlen(TrainConfig(compile=False), cuda, torch.bfloat16)
     assert not M.use_compiled_varlen(on, cpu, torch.bfloat16)
-
-
-def test_compiled_code_reads_the_varlen_kernel_without_tracing_a_cache_wrapper() -> None:
-    def uses_kernel(x: torch.Tensor) -> torch.Tensor:
-        return x + 1 if attention._varlen() is not None else x - 1
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        explained = torch._dynamo.explain(uses_kernel)(torch.ones(3))
-    assert explained.graph_break_count == 0
-    assert not [w for w in caught if "lru_cache" in str(w.message)]

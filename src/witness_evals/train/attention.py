@@ -12,6 +12,7 @@ upper bound `max_seqlen` (so no python value changes between steps and nothing r
 from __future__ import annotations
 
 import inspect
+from functools import cache
 from typing import Any
 
 import torch
@@ -21,7 +22,8 @@ PACKED_ATTENTION = "witness_packed"
 _MODE = {"kernel": "auto"}
 
 
-def _find_varlen() -> tuple[Any, dict[str, Any]] | None:
+@cache
+def _varlen() -> tuple[Any, dict[str, Any]] | None:
     """The varlen kernel and the keyword arguments for causal GQA on this torch, if it has one."""
     try:
         from torch.nn.attention.varlen import varlen_attn
@@ -38,15 +40,6 @@ def _find_varlen() -> tuple[Any, dict[str, Any]] | None:
     if "enable_gqa" in params:
         extra["enable_gqa"] = True
     return varlen_attn, extra
-
-
-# looked up once at import: compiled layers then read a constant (dynamo warned on every compile that it
-# traced through a `functools.cache` wrapper here)
-_VARLEN = _find_varlen()
-
-
-def _varlen() -> tuple[Any, dict[str, Any]] | None:
-    return _VARLEN
 
 
 def _varlen_call(
