@@ -164,17 +164,22 @@ train)
   extra=(); for kv in ${TRAIN_SET:-}; do extra+=(--set "$kv"); done
   timeout -k 10 "${SECONDS_GIVEN:-560}" python3 -m witness_evals train --config configs/small-model.yaml \
     --model $GGUF --data /tmp/data --out $RUN "${resume[@]}" --set progress=false "${TEMPLATE_SET[@]}" "${extra[@]}" 2>&1 | grep -v -i "warn\|dynamo\|This call\|File \"\|return _\|found = " | tee -a $OUT/${PREFIX}train.log
-  echo "train wall $(($(date +%s) - T0)) s" | tee -a $OUT/${PREFIX}train.log
+  status=${PIPESTATUS[0]}
+  echo "train wall $(($(date +%s) - T0)) s, exit $status" | tee -a $OUT/${PREFIX}train.log
+  [ "$status" = 0 ] || echo "train did not finish (124: stopped at ${SECONDS_GIVEN:-560} s): call train again to resume" |
+    tee -a $OUT/${PREFIX}train.log
   # the small files in one archive, the adapter in another, sent back only if it fits what one call
   # returns (64 MiB): on 2026-12-06 SmolLM2's rank-64 adapter (78 MB) did not, and its last part was
   # left out with config.yaml and loss.png, which came after it in a single archive
   (cd $RUN && tar cJf $OUT/${PREFIX}train-meta.tar.xz --exclude=checkpoints --exclude=best --exclude=adapter .)
-  (cd $RUN && tar cf - adapter | xz -1 > /tmp/${PREFIX}adapter.tar.xz)
-  if [ "$(stat -c %s /tmp/${PREFIX}adapter.tar.xz)" -lt $((60 * 2**20)) ]; then
-    split -b 15M /tmp/${PREFIX}adapter.tar.xz $OUT/${PREFIX}train-adapter.tar.xz.part-
-  else
-    echo "adapter archive $(stat -c %s /tmp/${PREFIX}adapter.tar.xz) bytes: too large to come back, kept at /tmp/${PREFIX}adapter.tar.xz" |
-      tee -a $OUT/${PREFIX}train.log
+  if [ -d $RUN/adapter ]; then  # (an unfinished run has none; its checkpoints stay for the next train call)
+    (cd $RUN && tar cf - adapter | xz -1 > /tmp/${PREFIX}adapter.tar.xz)
+    if [ "$(stat -c %s /tmp/${PREFIX}adapter.tar.xz)" -lt $((60 * 2**20)) ]; then
+      split -b 15M /tmp/${PREFIX}adapter.tar.xz $OUT/${PREFIX}train-adapter.tar.xz.part-
+    else
+      echo "adapter archive $(stat -c %s /tmp/${PREFIX}adapter.tar.xz) bytes: too large to come back, kept at /tmp/${PREFIX}adapter.tar.xz" |
+        tee -a $OUT/${PREFIX}train.log
+    fi
   fi
   ;;
 tuned)
