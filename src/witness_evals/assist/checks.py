@@ -397,12 +397,9 @@ def _mention(command: str, text: str, version: Any) -> bool:
 def _policies(text: str, question: str = "") -> list[dict[str, Any]]:
     """JSON policies in the answer, and those its script writes from key files pasted in the question."""
     from witness_evals.bench import answers
+    from witness_evals.bench.scorers.policy import policy_documents
 
-    docs = answers.json_documents(text)
-    files = answers.pasted_files(question)
-    if files:
-        docs += answers.scripted_json(text, files)
-    return [d for d in docs if isinstance(d, dict) and "steps" in {str(k).lower() for k in d}]
+    return policy_documents(text, answers.pasted_files(question))
 
 
 def _package(module: str) -> str:

@@ -31,20 +31,25 @@ from witness_evals.witness.rego.outcome import RegoEngineLimitError
 MAX_POLICY_CHARS = 200_000
 
 
+def _keys(doc: dict[Any, Any]) -> set[str]:
+    return {k.lower() for k in doc if isinstance(k, str)}
+
+
+def policy_documents(answer: str, files: Mapping[str, bytes] | None = None) -> list[dict[str, Any]]:
+    """Every JSON object with `steps` in the answer; with `files` (name -> content the user pasted, e.g.
+    public keys), also those a script in the answer writes from them (`answers.scripted_json`)."""
+    found = answers.json_documents(answer)
+    if files:
+        found += answers.scripted_json(answer, files)
+    return [d for d in found if isinstance(d, dict) and "steps" in _keys(d)]
+
+
 def find_policy(answer: str, files: Mapping[str, str] | None = None) -> dict[str, Any] | None:
     """The answer's policy: the last complete one (`steps` and `expires`), so that an update answer
     that first quotes the current policy is graded on its result; else the first with `steps`.
-    With `files` (name -> text the user pasted, e.g. public keys), a policy that a script in the answer
-    writes from those files counts too (`answers.scripted_json`)."""
-
-    def keys(doc: dict[Any, Any]) -> set[str]:
-        return {k.lower() for k in doc if isinstance(k, str)}
-
-    found = answers.json_documents(answer)
-    if files:
-        found += answers.scripted_json(answer, {n: t.encode("utf-8") for n, t in files.items()})
-    docs = [d for d in found if isinstance(d, dict) and "steps" in keys(d)]
-    complete = [d for d in docs if "expires" in keys(d)]
+    `files`: name -> text the user pasted (`policy_documents`)."""
+    docs = policy_documents(answer, {n: t.encode("utf-8") for n, t in (files or {}).items()})
+    complete = [d for d in docs if "expires" in _keys(d)]
     if complete:
         return complete[-1]
     return docs[0] if docs else None

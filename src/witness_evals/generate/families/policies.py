@@ -25,14 +25,13 @@ hand-over on every artifactsFrom edge, a run violating the Rego rule, a retired 
 from __future__ import annotations
 
 import base64
-import dataclasses
 import functools
 import hashlib
 import json
 import posixpath
 import random
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -287,7 +286,7 @@ def _next_ca(rng: random.Random, pki: W.Pki) -> W.Pki:
 def _under(f: W.Functionary, pki: W.Pki) -> W.CertIdentity:
     """The same certificate identity, issued by `pki`."""
     assert isinstance(f, W.CertIdentity)
-    return dataclasses.replace(f, pki=pki)
+    return replace(f, pki=pki)
 
 
 def _rotation(funcs: dict[str, list[W.Functionary]]) -> W.Pki | None:
@@ -387,7 +386,7 @@ def _make_check(rng: random.Random, sub: str) -> dict[str, Any]:
             rng, pki, exclude=[f.who for fs in funcs.values() for f in fs if isinstance(f, W.CertIdentity)]
         )
         other = W.draw_pki(rng, org=rng.choice([o for o in W.ORGS if o != pki.org]))
-        check["foreign"] = W.functionary_json(dataclasses.replace(ident0, pki=other))
+        check["foreign"] = W.functionary_json(_under(ident0, other))
     else:  # the rogue signer is never shown, so its kind does not matter: the cheapest one
         rogue = W.draw_key(rng, "ed25519")
         while json.dumps(W.functionary_json(rogue), sort_keys=True) in used:
@@ -1124,6 +1123,14 @@ def _derived_keys(check: dict[str, Any], names: _Names, known: str) -> dict[str,
     return out
 
 
+def _derive_from_pasted(check: dict[str, Any], names: _Names, known: str) -> dict[str, tuple[str, W.Key]]:
+    """`_derived_keys` of the final answer; their pasted files go into the check, for the scorer."""
+    derive = _derived_keys(check, names, known)
+    if derive:
+        check["files"] = {pub: key.pem.decode("ascii") for pub, key in derive.values()}
+    return derive
+
+
 def _shell_name(path: str, taken: set[str]) -> str:
     stem = (
         re.sub(r"[^A-Za-z0-9]+", "_", posixpath.basename(path).rsplit(".", 1)[0]).strip("_").upper() or "KEY"
@@ -1333,10 +1340,7 @@ def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Examp
     question, i = _question(rng, check, names, worlds.positives[0])
     check["policy_key_file"] = names.policy_key[0]
     policy = _reference_policy(check)
-    derive = _derived_keys(check, names, question)
-    if derive:
-        check["files"] = {pub: key.pem.decode("ascii") for pub, key in derive.values()}
-    answer = _answer(rng, check, names, worlds, policy, version, derive)
+    answer = _answer(rng, check, names, worlds, policy, version, _derive_from_pasted(check, names, question))
     group = _group(sub, check)
     change = check.get("change", {}).get("kind")
     return Example(
@@ -1430,9 +1434,7 @@ def _followup(rng: random.Random, check: dict[str, Any], names: _Names, worlds: 
     question = "\n\n".join(parts)
     check["policy_key_file"] = names.policy_key[0]
     policy = _reference_policy(check)
-    derive = _derived_keys(check, names, q1 + "\n" + question)
-    if derive:
-        check["files"] = {pub: key.pem.decode("ascii") for pub, key in derive.values()}
+    derive = _derive_from_pasted(check, names, q1 + "\n" + question)
     answer = _answer(rng, check, names, worlds, policy, version, derive)
     group = _group("followup", check)
     return Example(

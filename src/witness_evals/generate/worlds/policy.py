@@ -480,22 +480,17 @@ def genuine(w: PolicyWorld) -> Evidence:
     return Evidence(w.runs)
 
 
-def attacker_identity(w: PolicyWorld, email: str) -> CertIdentity:
-    """A certificate of the world's CA for another identity (e.g. a developer's)."""
+def attacker_identity(w: PolicyWorld, email: str, pki: Pki | None = None) -> CertIdentity:
+    """A certificate for `email` from `pki` (default: the world's CA), e.g. a developer's identity."""
     assert w.pki is not None
     # a key outside the seed range of the pipeline's own keys
-    return CertIdentity(w.pki, Key("ecdsa-p256", 2**32 + w.spec.seed), email=email)
+    return CertIdentity(pki or w.pki, Key("ecdsa-p256", 2**32 + w.spec.seed), email=email)
 
 
 def stale_pki(w: PolicyWorld) -> Pki:
     """The CA the world's organisation signed with before (a proof-of-concept CA whose key is still around)."""
     assert w.pki is not None
     return Pki(w.pki.org, Key("ecdsa-p256", 2**32 + w.spec.seed + 1), None, f"{w.pki.org.title()} PoC CA")
-
-
-def stale_identity(w: PolicyWorld, email: str) -> CertIdentity:
-    """The pinned identity, minted by the retired CA."""
-    return CertIdentity(stale_pki(w), Key("ecdsa-p256", 2**32 + w.spec.seed), email=email)
 
 
 @functools.lru_cache(maxsize=256)
@@ -508,7 +503,7 @@ def _attacked_cached(key: str, attack_key: str) -> Evidence:
     if a.kind == "cert":
         variant = Variant(signers=((a.step, attacker_identity(w, a.value)),))
     elif a.kind == "stale-ca":
-        variant = Variant(signers=((a.step, stale_identity(w, a.value)),))
+        variant = Variant(signers=((a.step, attacker_identity(w, a.value, stale_pki(w))),))
     elif a.kind == "key":
         variant = Variant(signers=((a.step, funcs[a.value]),))
     elif a.kind == "tamper":
