@@ -21,7 +21,9 @@ measure CUDA kernels, so on the CPU they run only with `--tiny` (a smoke test of
 Memory levers, as variant tokens: `ckpt` (gradient checkpointing, every layer), `ckpt2` (every second
 layer), `mbN` (each batch cut into micro-batches of at most N tokens: the trainer's `micro_batch_tokens`,
 same gradients), `ckpt-overN` (checkpoint only micro-batches longer than N tokens: the trainer's
-`checkpoint_over_tokens`). `--list-memory` prints the variant list measured for the memory targets.
+`checkpoint_over_tokens`), `keepN` (with checkpointing, the last N // T layers of a micro-batch of T tokens
+keep their activations: the trainer's `checkpoint_keep_tokens`), `chunkN` (the loss's logits in chunks of N
+rows instead of `--chunk`: the trainer's `loss_chunk_tokens`). `--list-memory` prints the variant list measured for the memory targets.
 
     python benchmarks/train_speed.py                 # CUDA, full size, bf16 variants
     python benchmarks/train_speed.py --variants "$(python benchmarks/train_speed.py --list-qlora)"
@@ -262,9 +264,11 @@ def run_packed(
     *,
     budget: int = 0,
     checkpoint_over: int = 0,
+    checkpoint_keep: int = 0,
 ) -> tuple[float, list[float]]:
     """The project's step (`witness_evals.train.step`), exactly as the trainer calls it: each batch in
-    micro-batches of at most `budget` tokens (0: one), checkpointed when longer than `checkpoint_over`."""
+    micro-batches of at most `budget` tokens (0: one), checkpointed when longer than `checkpoint_over`,
+    the last `checkpoint_keep // tokens` layers not."""
     opt = make_optimizer(model, 1e-5, 0.0)
     losses = []
     t0 = 0.0
@@ -282,6 +286,7 @@ def run_packed(
             total_targets=n_targets,
             chunk=chunk,
             checkpoint_over=checkpoint_over,
+            checkpoint_keep=checkpoint_keep,
         )
         optimizer_step(model, opt, None, 1.0)
         losses.append(loss_sum / n_targets)
@@ -321,16 +326,17 @@ QLORA_VARIANTS = (
     "packed-varlen+nograd+compile+nf4+ckpt2",
     "packed-varlen+nograd+compile+int8",
 )
-MEMORY_VARIANTS = (  # micro-batches of at most N tokens (`mbN`), checkpointing only those longer than M
+MEMORY_VARIANTS = (  # checkpointing with the last layers' activations kept (`keepN`), smaller loss chunks
     "plain",
-    "packed-varlen+nograd+compile+ckpt",
     "packed-varlen+nograd+compile+nf4+ckpt",
-    "packed-varlen+nograd+compile+mb4096",
-    "packed-varlen+nograd+compile+nf4+mb2048+ckpt-over2048",
-    "packed-varlen+nograd+compile+mb2048+ckpt-over2048",
-    "packed-varlen+nograd+compile+nf4+mb2048",
-    "packed-varlen+nograd+compile",
+    "packed-varlen+nograd+compile+nf4+ckpt+keep16384",
+    "packed-varlen+nograd+compile+nf4+ckpt+keep16384+chunk512",
+    "packed-varlen+nograd+compile+nf4+ckpt+keep24576+chunk512",
+    "packed-varlen+nograd+compile+ckpt",
+    "packed-varlen+nograd+compile+ckpt+keep40960",
+    "packed-varlen+nograd+compile+ckpt+keep49152+chunk512",
     "packed-varlen+nograd+compile+nf4",
+    "packed-varlen+nograd+compile",
 )  # the most telling first: a run cut by its time limit keeps the rows it printed
 
 
@@ -447,7 +453,8 @@ def main() -> None:
                 attention.set_kernel("varlen" if "varlen" in variant else "sdpa")
                 tokens = variant.split("+")
                 budget, over = token_value(tokens, "mb"), token_value(tokens, "ckpt-over")
-                if "ckpt" in tokens or "ckpt2" in tokens or over:
+                keep = token_value(tokens, "keep")
+                if "ckpt" in tokens or "ckpt2" in tokens or over or keep:
                     enable_checkpointing(model)
                     if "ckpt2" in tokens:  # every second layer only: half the recompute, half the saving
                         for k, layer in enumerate(model.get_base_model().get_decoder().layers):
@@ -462,9 +469,10 @@ def main() -> None:
                     device,
                     dtype,
                     args.warmup,
-                    args.chunk,
+                    token_value(tokens, "chunk") or args.chunk,
                     budget=budget,
                     checkpoint_over=over,
+                    checkpoint_keep=keep,
                 )
             if args.profile == variant:
                 profile(model, batches[: args.warmup], device, dtype, args.chunk)

@@ -107,6 +107,7 @@ def test_overrides_coerce_types() -> None:
         ("lora_dropout=1.5", "lora_dropout"),
         ("micro_batch_tokens=-1", "micro_batch_tokens"),
         ("checkpoint_over_tokens=-8", "checkpoint_over_tokens"),
+        ("checkpoint_keep_tokens=-1", "checkpoint_keep_tokens"),
     ],
 )
 def test_bad_overrides(item: str, location: str) -> None:

@@ -167,6 +167,43 @@ def test_micro_batches_and_partial_checkpointing_give_the_same_gradients(lora_mo
         torch.testing.assert_close(a, b, rtol=1e-8, atol=1e-10)
 
 
+def test_keeping_the_last_layers_activations_gives_the_same_gradients(lora_model) -> None:
+    """`checkpoint_keep_tokens`: of a checkpointed micro-batch of T tokens, the last N // T decoder layers
+    skip checkpointing (fewer for longer micro-batches); the gradients stay those of the plain step."""
+    exs = _examples(6, lora_model.config.vocab_size, seed=5)
+    params = [p for p in lora_model.parameters() if p.requires_grad]
+    layers = lora_model.get_base_model().get_decoder().layers
+    mb = pack(exs)
+
+    def grads(keep: int) -> tuple[list[torch.Tensor], list[bool]]:
+        lora_model.zero_grad()
+        accumulate(
+            lora_model,
+            [mb],
+            dtype=torch.float64,
+            device=torch.device("cpu"),
+            total_targets=mb.n_targets,
+            checkpoint_keep=keep,
+        )
+        return [p.grad.clone() for p in params], [bool(layer.gradient_checkpointing) for layer in layers]
+
+    lora_model.train()
+    whole, _ = grads(0)
+    assert len(layers) >= 2
+    enable_checkpointing(lora_model)
+    try:
+        kept, on = grads(mb.n_tokens)  # room for one layer's activations: the last layer keeps them
+        assert on == [True] * (len(layers) - 1) + [False]
+        assert grads(mb.n_tokens - 1)[1] == [True] * len(layers)  # not even one layer fits
+        assert grads(mb.n_tokens * len(layers))[1] == [False] * len(layers)
+    finally:
+        set_checkpointing(lora_model, False)
+        lora_model.eval()
+        lora_model.zero_grad()
+    for a, b in zip(whole, kept, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-8, atol=1e-10)
+
+
 def test_compiled_layers_may_recompile_past_dynamos_default(tiny_model: Path) -> None:
     """LoRA and frozen layers, gradients on and off, checkpointing on and off: more graphs of the one
     layer code than dynamo's default limit (8), past which layers would silently run uncompiled."""

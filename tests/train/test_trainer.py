@@ -94,7 +94,8 @@ def test_same_seed_same_weights(tiny_model: Path, chat_data: Path, tmp_path: Pat
 def test_micro_batches_by_tokens_train_the_same_weights(
     tiny_model: Path, chat_data: Path, tmp_path: Path
 ) -> None:
-    """`micro_batch_tokens` (with `checkpoint_over_tokens`) changes memory, not the updates."""
+    """`micro_batch_tokens` (with `checkpoint_over_tokens` and `checkpoint_keep_tokens`) changes memory, not the
+    updates."""
     whole = train_torch(
         _cfg(chat_data, tmp_path / "a", iters=3, lora_dropout=0.0), tiny_model, log=lambda _m: None
     )
@@ -106,6 +107,7 @@ def test_micro_batches_by_tokens_train_the_same_weights(
             lora_dropout=0.0,
             micro_batch_tokens=40,
             checkpoint_over_tokens=30,
+            checkpoint_keep_tokens=80,
         ),
         tiny_model,
         log=lambda _m: None,

@@ -93,6 +93,8 @@ class TrainConfig:
     gradient_checkpointing: bool = False
     micro_batch_tokens: int = 0  # cut each batch into micro-batches of at most this many tokens; 0 = off
     checkpoint_over_tokens: int = 0  # > 0: checkpoint only micro-batches longer than this; 0 = off
+    checkpoint_keep_tokens: int = 0  # > 0: of a checkpointed micro-batch of T tokens, the last N // T layers
+    # keep their activations (no recompute); implies checkpointing; 0 = off
     compile: bool = True  # torch.compile the decoder layers (CUDA with the varlen kernel only)
     progress: bool = True
 
@@ -123,6 +125,7 @@ class TrainConfig:
             "early_stopping_patience",
             "micro_batch_tokens",
             "checkpoint_over_tokens",
+            "checkpoint_keep_tokens",
         ):
             if getattr(self, key) < 0:
                 raise InputError(f"must be >= 0, got {getattr(self, key)}", source=source, location=key)

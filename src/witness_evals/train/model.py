@@ -90,11 +90,14 @@ def enable_checkpointing(model: Any) -> None:
         base.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
 
 
-def set_checkpointing(model: Any, on: bool) -> None:
-    """Switch the checkpointing that `enable_checkpointing` set up on or off for the next passes."""
+def set_checkpointing(model: Any, on: bool, keep_last: int = 0) -> None:
+    """Switch the checkpointing that `enable_checkpointing` set up on or off for the next passes; with
+    `keep_last` > 0 the last that many decoder layers (the LoRA layers come last) stay off: they keep
+    their activations for backward instead of recomputing them."""
     decoder, _ = _parts(model)
-    for layer in decoder.layers:
-        layer.gradient_checkpointing = on
+    first_kept = len(decoder.layers) - keep_last
+    for k, layer in enumerate(decoder.layers):
+        layer.gradient_checkpointing = on and k < first_kept
 
 
 def freeze_prefix(model: Any) -> int:

@@ -27,6 +27,7 @@ def accumulate(
     total_targets: int,
     chunk: int = 1024,
     checkpoint_over: int = 0,
+    checkpoint_keep: int = 0,
 ) -> torch.Tensor:
     """Forward+backward over micro-batches; gradients are of (sum of token losses) / total_targets.
 
@@ -34,11 +35,14 @@ def accumulate(
     `total_targets` is the global count and the trainer sums (not averages) gradients across
     processes, so the update is that of the global token mean. `checkpoint_over` > 0: only
     micro-batches of more tokens than that are gradient-checkpointed (set up by `enable_checkpointing`).
+    `checkpoint_keep` > 0: of a checkpointed micro-batch of T tokens, the last `checkpoint_keep // T`
+    layers keep their activations (memory for about `checkpoint_keep` layer-tokens, less recompute).
     """
     loss_sum = torch.zeros((), dtype=torch.float32, device=device)
     for mb in micro_batches:
-        if checkpoint_over > 0:
-            set_checkpointing(model, mb.n_tokens > checkpoint_over)
+        if checkpoint_over > 0 or checkpoint_keep > 0:
+            keep = checkpoint_keep // max(mb.n_tokens, 1)
+            set_checkpointing(model, mb.n_tokens > checkpoint_over, keep_last=keep)
         with compute_context(model, dtype, device):
             loss = packed_loss(model, mb, chunk)
         (loss / max(total_targets, 1)).backward()

@@ -261,7 +261,11 @@ class Trainer:
 
         attention.set_kernel(self.cfg.attention)
         M.freeze_prefix(model)
-        if self.cfg.gradient_checkpointing or self.cfg.checkpoint_over_tokens > 0:
+        if (
+            self.cfg.gradient_checkpointing
+            or self.cfg.checkpoint_over_tokens
+            or self.cfg.checkpoint_keep_tokens
+        ):
             M.enable_checkpointing(model)
         if M.use_compiled_varlen(self.cfg, self.device, self.dtype):
             M.compile_layers(model, self.cfg.max_seq_length)
@@ -403,6 +407,9 @@ class Trainer:
         ex = sorted(self.train_set.examples, key=len, reverse=True)[: self.cfg.batch_size]
         groups = split_by_tokens(ex, self.cfg.micro_batch_tokens)
         mb = pack(max(groups, key=lambda g: sum(len(e) for e in g))).to(self.device)
+        keep = self.cfg.checkpoint_keep_tokens
+        if keep:  # one kept layer more than it gets: more kept activations than any micro-batch has
+            keep = (keep // mb.n_tokens + 1) * mb.n_tokens
         accumulate(
             self.model,
             [mb],
@@ -411,6 +418,7 @@ class Trainer:
             total_targets=mb.n_targets,
             chunk=self.cfg.loss_chunk_tokens,
             checkpoint_over=self.cfg.checkpoint_over_tokens,
+            checkpoint_keep=keep,
         )
         self.optimizer.zero_grad(set_to_none=True)
 
@@ -465,6 +473,7 @@ class Trainer:
                     total_targets=n_targets,
                     chunk=cfg.loss_chunk_tokens,
                     checkpoint_over=cfg.checkpoint_over_tokens,
+                    checkpoint_keep=cfg.checkpoint_keep_tokens,
                 )
                 sync_gradients(self.params, self.dist)
                 norm = optimizer_step(self.model, self.optimizer, self.scheduler, cfg.max_grad_norm)
