@@ -127,3 +127,5 @@ def test_pasted_files_are_named_by_the_file_name_before_their_block() -> None:
         "`notes.txt`\n```\nnot a key\n```\n"
     )
     assert answers.pasted_files(text) == {"keys/build.pub": PEM, "ci/package.pem": PEM}
+    plain = "The runner signs with this key (build.pub):\n```\n" + PEM.decode().strip() + "\n```\n"
+    assert answers.pasted_files(plain) == {"build.pub": PEM}  # a name in prose counts too

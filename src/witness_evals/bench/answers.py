@@ -166,17 +166,18 @@ def scripted_json(text: str, files: Mapping[str, bytes]) -> list[Any]:
     return docs
 
 
-_PATH_SPAN = re.compile(r"`([A-Za-z0-9_./-]+\.(?:pub|pem|crt|cer|key))`")
+_PATH_NAME = re.compile(r"(?<![\w./-])([A-Za-z0-9_][A-Za-z0-9_./-]*\.(?:pub|pem|crt|cer|key))(?![\w-])")
 
 
 def pasted_files(text: str) -> dict[str, bytes]:
-    """Files a user pasted: each fenced block whose body is a PEM, named by the last backticked file name
-    (`keys/build.pub`) between the previous block and it. The file is the block plus a final newline."""
+    """Files a user pasted: each fenced block whose body is a PEM, named by the last file name
+    (`keys/build.pub`, with or without backticks) between the previous block and it. The file is the block
+    plus a final newline."""
     files: dict[str, bytes] = {}
     start = 0
     for m in _FENCE.finditer(text[:MAX_ANSWER_CHARS]):
         body = m.group(2).strip()
-        names = _PATH_SPAN.findall(text, start, m.start())
+        names = _PATH_NAME.findall(text, start, m.start())
         start = m.end()
         if body.startswith("-----BEGIN ") and body.endswith("-----") and names:
             files[names[-1]] = (body + "\n").encode("utf-8")

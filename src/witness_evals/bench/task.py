@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from witness_evals.bench import answers
 from witness_evals.bench.material import Material
 from witness_evals.bench.scorers.command import expected
 from witness_evals.common.errors import InputError
@@ -166,6 +167,18 @@ def _resolve_check(check: Any, material: Material, keys: Any, pki: Any) -> dict[
     return out
 
 
+def _with_pasted_files(check: dict[str, Any], prompt: str) -> dict[str, Any]:
+    """A policy check that names no `files` gets the PEM files the prompt pastes (`answers.pasted_files`):
+    an answer may write the policy with a script that derives key ids from them (`answers.scripted_json`)."""
+    if check.get("type") == "all":
+        check["checks"] = [_with_pasted_files(c, prompt) for c in check.get("checks", [])]
+    elif check.get("type") == "policy" and "files" not in check:
+        files = answers.pasted_files(prompt)
+        if files:
+            check["files"] = {name: data.decode("utf-8") for name, data in files.items()}
+    return check
+
+
 def task_from_mapping(raw: Mapping[str, Any], *, source: str = "hand") -> Task:
     """Validate and render one YAML task; InputError (naming the field) if it is malformed."""
     unknown = set(raw) - _TASK_KEYS
@@ -201,6 +214,7 @@ def task_from_mapping(raw: Mapping[str, Any], *, source: str = "hand") -> Task:
         if not isinstance(raw.get(key), str) or not raw[key].strip():
             raise InputError(f"a task needs a non-empty `{key}` answer")
     check = _resolve_check(raw.get("check"), material, raw.get("keys"), raw.get("pki"))
+    check = _with_pasted_files(check, "\n\n".join(t["content"] for t in turns if t["role"] == "user"))
     return Task(
         id=tid,
         kind=str(kind),
