@@ -185,7 +185,24 @@ def test_ids_of_pasted_pems_come_from_the_files() -> None:
             scripted += 1
             assert not JSON_BLOCK.search(ex.answer), seed
             assert find_policy(ex.answer) is None  # without the pasted files the script reads as nothing
-    assert scripted > N // 10, scripted
+    assert scripted > N // 20, scripted
+
+
+def test_pasted_pems_with_their_ids_are_copied_and_scripts_stay_a_minority() -> None:
+    """PEM files pasted with their ids (console output or captions): the answer copies the ids, as for
+    keys given without PEMs. Scripts are kept for keys given as PEM alone, a minority: SmolLM2 tuned on
+    data where a third of the policy questions pasted bare PEMs wrote the script for keys whose ids it was
+    given too, with variables it never set (witness-bench, 2026-12-06: policy 18.2 % -> 11.7 %)."""
+    with_ids = scripted = 0
+    for seed in range(N):
+        ex = example(seed)
+        pems = re.findall(r"-----BEGIN PUBLIC KEY-----\n.*?-----END PUBLIC KEY-----", prompt(ex), re.S)
+        scripted += bool(ex.check.get("files"))
+        if pems and not ex.check.get("files"):
+            with_ids += 1
+            assert "<<EOF" not in ex.answer and find_policy(ex.answer) is not None, seed
+    assert with_ids > N // 10, with_ids
+    assert scripted < N // 5, scripted
 
 
 def test_answer_openings_vary() -> None:

@@ -51,6 +51,14 @@ def test_typo_only_touches_listed_words_outside_code() -> None:
     assert phrasing.typo(random.Random(0), "`only code`") == "`only code`"
 
 
+def test_typo_never_touches_a_slot_value_said_in_words() -> None:
+    """A deadline such as "the end of June 2031" is a slot value the answer converts: kept verbatim."""
+    text = "Keep it valid until the end of June 2031, which is the plan."
+    seen = {phrasing.typo(random.Random(s), text, keep=("the end of June 2031",)) for s in range(200)}
+    assert seen == {text.replace("which", "whcih"), text.replace("the plan", "teh plan")}
+    assert all("the end of June 2031" in out for out in seen)
+
+
 def test_render_keeps_the_whole_artifact_and_all_checks() -> None:
     artifact = '```json\n{"expires": "2030-01-01T00:00:00Z", "steps": {}}\n```'
     lesson = teach.Lesson(

@@ -174,13 +174,15 @@ def system_prompt(rng: random.Random) -> str | None:
     return pick(rng, SYSTEM_PROMPTS)
 
 
-def typo(rng: random.Random, text: str) -> str:
-    """`text` with one ordinary English word misspelled, outside code spans and fences.
+def typo(rng: random.Random, text: str, keep: Sequence[str] = ()) -> str:
+    """`text` with one ordinary English word misspelled, outside code spans, fences and the phrases in
+    `keep` (slot values said in words, e.g. a deadline "the end of June 2031").
 
     Only words from a fixed list are touched, so no slot value, flag, file name or pasted output can
     change; returns `text` unchanged when no such word occurs.
     """
     spans: list[tuple[int, int]] = [(m.start(), m.end()) for m in _PROTECTED.finditer(text)]
+    spans += [(m.start(), m.end()) for k in keep if k for m in re.finditer(re.escape(k), text)]
     hits = [
         m
         for m in re.finditer(r"\b[a-z]+\b", text)
@@ -225,10 +227,11 @@ def _join(*parts: str) -> str:
     return out
 
 
-def dress(rng: random.Random, question: str) -> str:
+def dress(rng: random.Random, question: str, keep: Sequence[str] = ()) -> str:
     """`question` as one of many people would send it: persona, tone, maybe a typo, maybe a sign-off.
 
-    The request itself (slot values, pasted blocks) is kept verbatim; only words around it change.
+    The request itself (slot values, pasted blocks, the phrases in `keep`) is kept verbatim; only words
+    around it change.
     """
     persona = pick(rng, PERSONAS)
     tone = pick(rng, TONES)
@@ -251,5 +254,5 @@ def dress(rng: random.Random, question: str) -> str:
         text = _join(opener, body)
     text = _join(text, closer)
     if rng.random() < 0.12:
-        text = typo(rng, text)
+        text = typo(rng, text, keep)
     return text

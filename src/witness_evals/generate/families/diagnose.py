@@ -353,6 +353,8 @@ class Fault:
     recent: bool = True
     """Whether the failure can have started just now (a question may say "until today", "since this
     morning"); False for a policy that expired years ago or never had an expiry."""
+    said: tuple[str, ...] = ()
+    """Slot values the context says in words (a deadline), which the phrasing layer must not touch."""
 
 
 _NOT_FOUND = "predicate type  is not a collection predicate type"
@@ -725,6 +727,7 @@ def _f_policy_expired(rng: random.Random, version: WitnessVersion = versions.LAT
         ],
         variant + ("+deadline" if dl else ""),
         recent=variant == "past" and old.startswith(NOW.strftime("%Y-%m-%d")),
+        said=(dl.text,) if dl else (),
     )
 
 
@@ -1750,7 +1753,7 @@ def make(rng: random.Random, version: WitnessVersion = versions.V0_12) -> Exampl
     q = _TEMPLATES[t].format(context=fault.context.strip(), output=fault.output, artifact=artifact)
     if q.endswith("```"):  # a closer such as " Thanks!" must not land on the closing fence line
         q += "\n"
-    question = phrasing.dress(rng, q)
+    question = phrasing.dress(rng, q, fault.said)
     answer = fault.answer
     if _WHICH_PART in _TEMPLATES[t]:
         answer = f"{_PART[cause]}\n\n{answer}"

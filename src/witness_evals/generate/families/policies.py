@@ -649,9 +649,27 @@ def _pipeline_text(rng: random.Random, check: dict[str, Any], names: _Names, cmd
     return " ".join(lines)
 
 
+KEY_STYLES = (0.3, 0.3, 0.15, 0.25)
+"""Weights of `_key_lines` styles. PEM files alone (2) are a minority: a small model that saw them in a third
+of the policy questions wrote the id-deriving script for keys whose ids the question gave, too (witness-bench,
+2026-12-06); style 3 pastes PEM files with their ids, which an answer copies."""
+
+
+def _key_style(rng: random.Random) -> int:
+    return rng.choices(range(len(KEY_STYLES)), weights=KEY_STYLES)[0]
+
+
 def _key_lines(rng: random.Random, items: list[tuple[str, W.Key, str]], style: int) -> str:
     """What the user shows about functionary keys: (label, key, public file). style 0: `sha256sum`/`base64`
-    output; 1: a list; 2: the PEM files themselves (the answer derives id and base64)."""
+    output; 1: a list; 2: the PEM files themselves (the answer derives id and base64); 3: the PEM files and
+    their ids and base64 (console output or in each file's caption)."""
+    if style == 3:
+        if rng.random() < 0.5:
+            return _key_lines(rng, items, 2) + "\n\n" + _key_lines(rng, items, 0)
+        return "\n".join(
+            f"`{pub}` ({key.label}; key id `{key.keyid}`, base64 `{key.b64}`):\n```\n{key.pem.decode().strip()}\n```"
+            for _label, key, pub in items
+        )
     if style == 0:
         out = ["```console"]
         for _label, key, pub in items:
@@ -771,6 +789,11 @@ def _deadline_ask(rng: random.Random, dl: dict[str, Any]) -> str:
     return pick(rng, _DEADLINE_ASKS[key]).format(t=dl["text"])
 
 
+def _said(check: dict[str, Any]) -> tuple[str, ...]:
+    """Slot values the question says in words (a deadline), which the phrasing layer must not touch."""
+    return (check["deadline"]["text"],) if check.get("deadline") else ()
+
+
 def _expiry_ask(rng: random.Random, check: dict[str, Any]) -> str:
     if check.get("deadline"):
         return _deadline_ask(rng, check["deadline"])
@@ -845,7 +868,7 @@ def _question(rng: random.Random, check: dict[str, Any], names: _Names, world: W
         "alt": names.labels[_fid(funcs[s0][1])] if len(funcs[s0]) > 1 else "",
         "who": idents[0].who if idents else "", "org": idents[0].pki.org.title() if idents else "", "change_text": "",
     }  # fmt: skip
-    key_style = rng.randrange(3)
+    key_style = _key_style(rng)
     parts: list[str] = []
     if sub == "update":
         return _update_question(rng, check, names, world, cmds, fields, key_style)
@@ -1347,7 +1370,7 @@ def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Examp
         family=NAME,
         group=group,
         template=f"{NAME}/{sub}{'-' + change if change else ''}/{i}",
-        question=phrasing.dress(rng, question),
+        question=phrasing.dress(rng, question, _said(check)),
         answer=answer,
         check=check,
         system=phrasing.system_prompt(rng),
@@ -1409,7 +1432,7 @@ def _followup(rng: random.Random, check: dict[str, Any], names: _Names, worlds: 
     kind = c["kind"]
     i = rng.randrange(len(_TURN2[kind]))
     parts: list[str] = []
-    key_style = rng.randrange(3)
+    key_style = _key_style(rng)
     if kind == "add-step":
         new, prev = pipe.steps[-1], pipe.steps[-2]
         f = funcs[new.name][0]
@@ -1441,12 +1464,15 @@ def _followup(rng: random.Random, check: dict[str, Any], names: _Names, worlds: 
         family=NAME,
         group=group,
         template=f"{NAME}/followup-{kind}/{i}",
-        question=phrasing.dress(rng, question),
+        question=phrasing.dress(rng, question, _said(check)),
         answer=answer,
         check=check,
         system=phrasing.system_prompt(rng),
         meta={"sub": "followup", "change": kind, "steps": list(pipe.names)},
-        history=[{"role": "user", "content": phrasing.dress(rng, q1)}, {"role": "assistant", "content": a1}],
+        history=[
+            {"role": "user", "content": phrasing.dress(rng, q1, _said(base))},
+            {"role": "assistant", "content": a1},
+        ],
     )
 
 
