@@ -623,10 +623,10 @@ def test_scenario_questions_paste_what_witness_prints() -> None:
         assert unseen not in questions, unseen
 
 
-def test_hot_groups_keep_more_paraphrases() -> None:
+def test_facts_keep_more_paraphrases_hot_ones_the_most() -> None:
     assert F.max_per_group("facts/misc/search-depth", 3) == 12
     assert F.max_per_group("facts/wire/statement-type", 3) == 12
     assert F.max_per_group("facts/keyid/how", 2) == 8
     assert F.max_per_group("facts/attestor/type/k8smanifest", 3) == 12
-    assert F.max_per_group("facts/flag/what/run/step", 3) == 3
-    assert F.max_per_group("facts/attestor/capture/git/0", 3) == 3
+    assert F.max_per_group("facts/flag/what/run/step", 3) == 6
+    assert F.max_per_group("facts/attestor/capture/git/0", 3) == 6
