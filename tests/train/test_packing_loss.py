@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import random
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -132,6 +135,18 @@ def test_split_by_tokens_keeps_order_and_budget() -> None:
     assert split_by_tokens([], 64) == [] and split_by_tokens([], 0) == []
 
 
+@contextlib.contextmanager
+def _checkpointed(model: Any) -> Iterator[None]:
+    """Checkpointing on for the block; the shared fixture left as it was (off, eval mode, no gradients)."""
+    enable_checkpointing(model)
+    try:
+        yield
+    finally:
+        set_checkpointing(model, False)
+        model.eval()
+        model.zero_grad()
+
+
 def test_micro_batches_and_partial_checkpointing_give_the_same_gradients(lora_model) -> None:
     """A step cut into micro-batches by tokens, checkpointing only the long ones, computes the same
     gradients as the whole step in one packed row (the trainer's `micro_batch_tokens` and
@@ -155,14 +170,9 @@ def test_micro_batches_and_partial_checkpointing_give_the_same_gradients(lora_mo
 
     lora_model.train()
     whole = grads(0, 0)
-    enable_checkpointing(lora_model)
-    try:
+    with _checkpointed(lora_model):
         cut = grads(50, 30)
         assert len(split_by_tokens(exs, 50)) > 1
-    finally:
-        set_checkpointing(lora_model, False)
-        lora_model.eval()
-        lora_model.zero_grad()
     for a, b in zip(whole, cut, strict=True):
         torch.testing.assert_close(a, b, rtol=1e-8, atol=1e-10)
 
@@ -190,16 +200,11 @@ def test_keeping_the_last_layers_activations_gives_the_same_gradients(lora_model
     lora_model.train()
     whole, _ = grads(0)
     assert len(layers) >= 2
-    enable_checkpointing(lora_model)
-    try:
+    with _checkpointed(lora_model):
         kept, on = grads(mb.n_tokens)  # room for one layer's activations: the last layer keeps them
         assert on == [True] * (len(layers) - 1) + [False]
         assert grads(mb.n_tokens - 1)[1] == [True] * len(layers)  # not even one layer fits
         assert grads(mb.n_tokens * len(layers))[1] == [False] * len(layers)
-    finally:
-        set_checkpointing(lora_model, False)
-        lora_model.eval()
-        lora_model.zero_grad()
     for a, b in zip(whole, kept, strict=True):
         torch.testing.assert_close(a, b, rtol=1e-8, atol=1e-10)
 
