@@ -749,3 +749,13 @@ def test_followups_two_turns_and_the_first_policy_is_not_enough(ctx: ScoreContex
         else:
             assert f"`{c['attestor']}`" in ex.question and c["step"] in ex.question
     assert kinds["add-step"] >= 3 and kinds["add-attestor"] >= 3, kinds
+
+
+def test_each_exporter_is_said_to_write_its_own_file() -> None:
+    """With `--attestor-link-export` and `--attestor-slsa-export` on one step, each writes
+    `<outfile>-<attestor>.json` (witness cmd/run.go names the file after the exporting attestor). Wrong
+    before: "writes link and slsa to a separate `<outfile>-link.json`"."""
+    both = find(lambda ex: "write each attestation to its own file" in ex.answer, limit=1500)
+    assert "`<outfile>-link.json`" in both.answer and "`<outfile>-slsa.json`" in both.answer
+    for seed in range(N):
+        assert not re.search(r"writes \w+ and \w+ to a separate", example(seed).answer), seed

@@ -1274,10 +1274,17 @@ def _answer(rng: random.Random, check: dict[str, Any], names: _Names, worlds: _W
                 "Since witness v0.12 each `artifactsFrom` pair must also share at least one file, which these steps do."
             )
     exported = sorted({x for s in described for x in s.export})
-    if exported:
+    if len(exported) == 1:
         notes.append(
-            f"`--attestor-{exported[0]}-export` writes {' and '.join(exported)} to a separate `<outfile>-{exported[0]}.json` "
-            f"instead of the collection, so the step must not require {'them' if len(exported) > 1 else 'it'}."
+            f"`--attestor-{exported[0]}-export` writes {exported[0]} to a separate `<outfile>-{exported[0]}.json` "
+            "instead of the collection, so the step must not require it."
+        )
+    elif exported:  # each exporter writes its own file, named after its attestor
+        flags = " and ".join(f"`--attestor-{x}-export`" for x in exported)
+        files = ", ".join(f"`<outfile>-{x}.json`" for x in exported)
+        notes.append(
+            f"{flags} write each attestation to its own file ({files}) instead of the collection, so the step "
+            "must not require them."
         )
     if any(t in SBOM_TYPES for s in described for t in worlds.types[s.name]):
         notes.append(
