@@ -394,3 +394,12 @@ def test_malformed_checks_fail(ctx: ScoreContext) -> None:
     ]
     for bad in bads:
         assert not rego.score(ex.answer, bad, ctx).ok
+
+
+def test_release_tags_are_said_to_be_annotated_ones() -> None:
+    """go-witness v0.12.0 attestation/git/git.go fills `tags` from `repo.TagObjects()`: annotated tags only,
+    so an answer that pins a release tag says a lightweight one is not recorded."""
+    from witness_evals.generate.rego_reqs_source import git_semver_tag
+
+    req = git_semver_tag(random.Random(0))
+    assert "annotated" in req.fields and "lightweight" in req.fields

@@ -343,8 +343,9 @@ def git_semver_tag(rng: random.Random) -> Req:
         helpers=(
             ("release_tag", ("tag := input.tags[_]", r"regex.match(`^v[0-9]+\.[0-9]+\.[0-9]+$`, tag.name)")),
         ),
-        fields="`input.tags` lists the tags pointing at the commit as objects (`name`, `taggername`, "
-        "`when`, ...); it is absent when there is none, which the `not release_tag` form also denies.",
+        fields="`input.tags` lists the annotated tags pointing at the commit as objects (`name`, `taggername`, "
+        "`when`, ...): the git attestor reads tag objects, so a lightweight tag (`git tag v1.2.3` without `-a` "
+        "or `-s`) is not there. It is absent when there is none, which the `not release_tag` form also denies.",
         bases=base,
         good=tags(f"v{version}"),
         extra_pass=(tags("nightly", f"v{version}"),),
@@ -363,7 +364,7 @@ def git_semver_tag(rng: random.Random) -> Req:
             f"a commit tagged only with the release candidate `v{version}-rc.1`",
         ),
         touches=frozenset({"tags"}),
-        paths=(("input.tags[_].name", "the name of each tag on the commit"),),
+        paths=(("input.tags[_].name", "the name of each annotated tag on the commit"),),
         bugs=(
             Bug(
                 "unanchored",
