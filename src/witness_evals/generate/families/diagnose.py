@@ -602,10 +602,10 @@ def _f_keyid_mismatch(rng: random.Random, version: WitnessVersion = versions.LAT
     )) + "\n" + _json_block(bad) + "\n" + _signing(rng, w)  # fmt: skip
     why = [
         pick(rng, (
-            f"Witness recomputes every key id from the embedded `key` — the SHA-256 of the PEM text, i.e. `sha256sum {pub_file}` — and gets `{good}`, not the `{wrong}` the policy declares.",
-            f"The `keyid` must be the hex SHA-256 of the public key's PEM file as is (`sha256sum {pub_file}`): that is `{good}`, while the policy says `{wrong}`.",
-            f"`{wrong}` is not the id witness derives for `{pub_file}`: it hashes the PEM text itself (what `sha256sum {pub_file}` prints), which gives `{good}`.",
-            f"The error's second id, `{good}`, is the real one: witness computes it as the SHA-256 of the PEM in `key`, the same as `sha256sum {pub_file}`.",
+            f"Witness recomputes every key id from the embedded `key` — the SHA-256 of the key written as PKIX PEM, which for this `BEGIN PUBLIC KEY` file is `sha256sum {pub_file}` — and gets `{good}`, not the `{wrong}` the policy declares.",
+            f"The `keyid` must be the hex SHA-256 of the public key as PKIX PEM (this file already is one: `sha256sum {pub_file}`): that is `{good}`, while the policy says `{wrong}`.",
+            f"`{wrong}` is not the id witness derives for `{pub_file}`: it hashes the key's PKIX PEM text (for this file, what `sha256sum {pub_file}` prints), which gives `{good}`.",
+            f"The error's second id, `{good}`, is the real one: witness computes it as the SHA-256 of the key's PKIX PEM, here the same as `sha256sum {pub_file}`.",
         )),
         pick(rng, (
             "A mismatch aborts the whole verification before any step is evaluated.",
