@@ -798,3 +798,25 @@ def test_preinstalled_witness_is_not_claimed_for_a_stock_image() -> None:
         if ex.template.startswith("commands/ci/gitlab") and "baked into our CI image" in ex.question:
             image = re.search(r"image: (\S+)", ex.question)
             assert image and ".internal/" in image.group(1), ex.template
+
+
+@pytest.mark.parametrize("kind", ["run", "ci", "edit", "followup"])
+def test_slsa_and_link_are_always_exported(kind: str) -> None:
+    """A collection that carries a slsa or link predicate with content cannot be loaded by `witness verify`
+    (go-witness decodes their protobuf structs with encoding/json; docs/reference-corrections.md), so every
+    `witness run` that selects them also exports them. Before, the run plan exported them in 45 % of the
+    answers (an audit against the Go source found three such answers in 20)."""
+    from witness_evals.witness.cli import parse_command
+
+    seen = 0
+    for ex in _examples(kind, 150):
+        for _lang, body in answers.code_blocks(ex.answer):
+            for line in body.replace("\\\n", " ").splitlines():
+                if not line.strip().startswith("witness run"):
+                    continue
+                run = parse_command(line.strip())
+                for x in ("slsa", "link"):
+                    if x in (run.flags.get("attestations") or []):
+                        seen += 1
+                        assert run.flags.get(f"attestor-{x}-export") is True, (kind, line)
+    assert seen > 3, seen

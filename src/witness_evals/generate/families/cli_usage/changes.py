@@ -210,24 +210,22 @@ def ci_attestor(rng: random.Random, spec: Spec, pr: Project, version: WitnessVer
     ]
     why = [f"The `{ci}` attestor only works {run_plan.WHERE[ci]}; anywhere else the whole run fails."]
     if "slsa" in extra:
-        export_it = rng.random() < 0.6
-        if export_it:
-            new = new.with_flag("attestor-slsa-export", True)
-            asks.append(
-                pick(
-                    rng,
-                    (
-                        "And export SLSA provenance as its own file.",
-                        "Plus SLSA provenance, exported separately.",
-                    ),
-                )
+        new = new.with_flag("attestor-slsa-export", True)  # always (run_plan.ALWAYS_EXPORTED)
+        asked = rng.random() < 0.6
+        asks.append(
+            pick(
+                rng,
+                ("And export SLSA provenance as its own file.", "Plus SLSA provenance, exported separately."),
             )
-            why.append(
-                f"`--attestor-slsa-export` writes the SLSA provenance as its own signed statement to "
-                f"`{spec.get('outfile')}-slsa.json`, outside the collection."
-            )
-        else:
-            asks.append(pick(rng, ("And add SLSA provenance.", "SLSA provenance too, please.")))
+            if asked
+            else pick(rng, ("And add SLSA provenance.", "SLSA provenance too, please."))
+        )
+        why.append(
+            f"`--attestor-slsa-export` writes the SLSA provenance as its own signed statement to "
+            f"`{spec.get('outfile')}-slsa.json`, outside the collection."
+        )
+        if not asked:
+            why.append(run_plan.export_reason("slsa"))
     must = []
     if ci == "github":
         must.append(
