@@ -759,3 +759,10 @@ def test_each_exporter_is_said_to_write_its_own_file() -> None:
     assert "`<outfile>-link.json`" in both.answer and "`<outfile>-slsa.json`" in both.answer
     for seed in range(N):
         assert not re.search(r"writes \w+ and \w+ to a separate", example(seed).answer), seed
+
+
+def test_no_answer_shows_a_doubled_brace() -> None:
+    """A reason written as a format string but never formatted showed `{{"type": "root", ...}}`, not JSON
+    (found by an audit of the x509 answers)."""
+    for seed in range(N):
+        assert "{{" not in example(seed).answer, seed

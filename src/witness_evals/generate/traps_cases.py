@@ -141,7 +141,7 @@ def summary(w: PolicyWorld, policy: dict[str, Any]) -> str:
         part = f"`{s}` must carry {types} and be signed by {who}"
         frm = st.get("artifactsFrom") or st.get("artifactsfrom")
         if frm:
-            part += f", consuming exactly what `{frm[0]}` produced"
+            part += f", its files matching those of `{frm[0]}` wherever both list the same path"
         parts.append(part)
     text = "; ".join(parts) + "."
     if w.rego is not None:

@@ -83,7 +83,9 @@ def x509_any_identity(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> 
             f"certificate the CA issued to `{attacker}` passes as `{step}` as well.",
         ),
         fixes=(
-            f"Pin each step to its signer ({emails}) and name the root ID instead of `*`:",
+            f"Pin each step to its signer ({emails}) and name the root ID instead of `*`:"
+            if any_root
+            else f"Pin each step to its signer ({emails}); the root is already named:",
             f"Constrain `emails` to the CI identities ({emails}); only a lone `*` is a wildcard, other "
             "values are exact:",
         ),

@@ -1104,7 +1104,7 @@ _WHY_X509 = (
     'attributes match the `certConstraint` exactly (only `["*"]` is a wildcard).',
     "With certificate signing the policy embeds no signer key: it trusts the CA under `roots` and pins the identity "
     "in `certConstraint`, so a certificate from the same CA with a different identity is refused.",
-    'Certificate functionaries are `{{"type": "root", "certConstraint": ...}}`: the certificate must chain to a '
+    'A certificate functionary is `"type": "root"` with a `certConstraint`: the certificate must chain to a '
     "root listed in `roots` and carry exactly the constrained identity.",
 )
 _WHY_REGO = (
