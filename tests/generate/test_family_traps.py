@@ -658,3 +658,20 @@ def test_verify_memo_normalises_only_future_expiry() -> None:
     assert T.verified(soon, w, None, versions.LATEST).passed
     res = T.verified(past, w, None, versions.LATEST)
     assert not res.passed and "2025-01-01" in (res.error or "") + " ".join(res.reasons)
+
+
+def test_a_fix_that_gives_each_step_its_key_is_told_whose_key_is_whose() -> None:
+    """A pasted policy that lists every key on every step does not show which key signs which step: the
+    question says each key file's id, so the answer's per-step functionaries are not a guess (an audit found
+    answers that assigned them anyway)."""
+    found = 0
+    for seed in range(600):
+        ex = example(seed)
+        if ex.meta.get("trap") != "weak/every-key-every-step":
+            continue
+        found += 1
+        files = re.findall(r"`([^`]+)` → `([0-9a-f]{64})`", ex.question)
+        assert len(files) >= 2, (seed, ex.question[-600:])
+        for _file, keyid in files:
+            assert keyid in ex.answer, seed
+    assert found >= 2, found

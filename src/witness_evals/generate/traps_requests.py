@@ -140,8 +140,10 @@ def _ci_name(style: str) -> str:
     }[style]
 
 
-def pipeline_text(rng: random.Random, w: PolicyWorld, files: Files) -> str:
-    """How the steps are recorded: inline commands or a CI snippet, plus what the user knows about them."""
+def pipeline_text(rng: random.Random, w: PolicyWorld, files: Files, *, key_ids: bool = False) -> str:
+    """How the steps are recorded: inline commands or a CI snippet, plus what the user knows about them;
+    with `key_ids`, which key id is whose (when the pasted policy does not show it, an answer that gives each
+    step its own key must be told)."""
     flag_style = rng.randrange(2)
     lines = [run_line(rng, w, files, s, flag_style) for s in w.steps]
     own = (w.spec.ci,) * 3 if w.spec.ci in ("github", "gitlab", "jenkins") else ()
@@ -206,6 +208,10 @@ def pipeline_text(rng: random.Random, w: PolicyWorld, files: Files) -> str:
                     ),
                 )
             )
+    if key_ids and not w.x509:
+        owned = {w.key_files[s]: w.keyids[s] for s in w.steps}
+        listed = ", ".join(f"`{f}` → `{k}`" for f, k in owned.items())
+        extras.append(pick(rng, (f"Key ids of the signing keys: {listed}.", f"The keys' ids: {listed}.")))
     if files.signing_known:
         extras.append(
             pick(
@@ -387,6 +393,19 @@ class Request:
     """`ASK_POLARITY` of the ask."""
 
 
+def _owners_shown(case: Case) -> bool:
+    """Whether the pasted policy shows whose key is whose: one key in all, or each step listing exactly the
+    key its job signs with."""
+    w = case.world
+    if w.x509 or len({w.keyids[s] for s in w.steps}) < 2:
+        return True
+    steps = case.shown.get("steps", {})
+    return all(
+        [f.get("publickeyid") for f in steps.get(s, {}).get("functionaries", [])] == [w.keyids[s]]
+        for s in w.steps
+    )
+
+
 def compose(
     rng: random.Random,
     case: Case,
@@ -409,7 +428,7 @@ def compose(
             ask = ASKS[intent][idx]
     policy_lead = pick(rng, POLICY_LEADS).format(file=files.policy)
     policy = f"{policy_lead}\n\n```json\n{render(case.shown)}\n```"
-    ctx = pipeline_text(rng, w, files)
+    ctx = pipeline_text(rng, w, files, key_ids=not _owners_shown(case))
     if case.requirement:
         ctx = _join_text(ctx, pick(rng, REQUIREMENT_LEADS).format(req=case.requirement))
     if rng.random() < 0.45:
