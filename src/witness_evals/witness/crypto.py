@@ -612,7 +612,7 @@ def _signature_error(pub: PublicKey, data: bytes, sig: bytes) -> str | None:
             try:
                 pub.verify(sig, data)
             except InvalidSignature:
-                return "failed to verify signature"
+                return "verification failed"  # cryptoutil ErrVerifyFailed, as for ECDSA
             return None
         if isinstance(pub, ec.EllipticCurvePublicKey):
             try:

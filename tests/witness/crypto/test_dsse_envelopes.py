@@ -103,6 +103,17 @@ def test_every_verifier_tried_on_every_signature_and_threshold() -> None:
         dsse.verify_envelope(env, [a.verifier()], threshold=0)
 
 
+@pytest.mark.parametrize("kind", ["ed25519", "ecdsa-p256"])
+def test_a_wrong_key_reports_what_go_witness_prints(kind: str) -> None:
+    """cryptoutil's Ed25519 and ECDSA verifiers both return `ErrVerifyFailed` ("verification failed",
+    go-witness v0.12.0 cryptoutil/ed25519.go:75, ecdsa.go:27); Ed25519 said "failed to verify signature"."""
+    signer = crypto.Signer(crypto.generate_private_key(kind, seed=1))
+    other = crypto.Signer(crypto.generate_private_key(kind, seed=2))
+    with pytest.raises(dsse.DSSEError) as exc:
+        dsse.verify_envelope(dsse.sign_envelope(b"{}", "t", [signer]), [other.verifier()])
+    assert exc.value.checked == [(other.keyid, "verification failed")]
+
+
 def test_no_signatures() -> None:
     env = dsse.parse_envelope(b'{"payload":"e30=","payloadType":"t"}')
     with pytest.raises(dsse.DSSEError, match=r"^no signatures in dsse envelope$"):
