@@ -474,3 +474,11 @@ def test_cert_san_omitted_fix_lists_the_san(ctx: ScoreContext) -> None:
         bad = f.answer.replace(body, json.dumps(prompt_doc, indent=2))
         assert "does not allow the certificate's" in d.score(bad, check, ctx).reason
     assert seen == {"emails", "uris"}
+
+
+def test_an_omitted_san_answer_pins_only_a_san_the_question_gave() -> None:
+    """The fix lists the certificate's SAN: the question must say it (one context said only "Signing uses
+    certificates from our CA:", and the answer pinned an address the user never gave; found by an audit)."""
+    for seed in range(60):
+        fault = d.FAULTS["cert_san_omitted"](random.Random(f"cert_san_omitted:{seed}"))
+        assert fault.checks[0]["value"] in fault.context, seed

@@ -1635,7 +1635,7 @@ def _f_cert_san_omitted(rng: random.Random, version: WitnessVersion = versions.L
     other = "uris" if field_name == "emails" else "emails"
     context = pick(rng, (
         f"The runs sign with a certificate issued to {value}:",
-        "Signing uses certificates from our CA:",
+        f"Signing uses certificates from our CA; the CI one carries `{value}`:",
         f"Our CI certificate has the SAN `{value}`; the run:",
     )) + "\n" + _bash(w.run_cmd(0, extra=shlex.join(extra))) + "\n" + pick(rng, (
         f"I only constrained what we care about. `{w.policy_files[0]}`:", "The policy:",

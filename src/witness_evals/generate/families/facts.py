@@ -1696,8 +1696,8 @@ _WIRE_WHY = {
 _VERIFY_INPUT_WHY = {
     "policy": "The `policyverify` attestor that runs inside `witness verify` records the policy's digest in its "
     "verification summary.",
-    "attestations": "The `policyverify` attestor of `witness verify` lists these files as `inputAttestations` in "
-    "its verification summary.",
+    "attestations": "`witness verify` loads each file as a signed collection and searches them for each step of "
+    "the policy; a file that matches no step is not used.",
     "artifactfile": "The file's sha256 becomes an `artifact:` subject of the `policyverify` verification summary "
     "and is the digest verify searches collections for.",
     "subjects": "Each value is searched as a digest and becomes an `artifact:` subject of the `policyverify` "
