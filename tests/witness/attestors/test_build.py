@@ -95,3 +95,20 @@ def test_sbom_type_switch(kind: str, type_: str) -> None:
     subj = spec.subjects(pred, products=prods)
     assert subj[f"file:{path}"] == prods[path]["digest"]
     assert subj[f"name:{s.project}"]["sha256"] == hashlib.sha256(s.project.encode()).hexdigest()
+
+
+def test_omnitrail_has_the_shape_omnitrail_go_writes() -> None:
+    """fkautz/omnitrail-go: features keyed by plugin, bare-hex gitoids, directories with gitoids only, a
+    `posix` object on every entry (test/two-files.json). The model had features keyed by algorithm and
+    `gitoid:blob:` prefixes (found by an audit of a hand-written task's inputs)."""
+    pred = A.ATTESTORS["omnitrail"].build(random.Random(1), A.Scenario.random(random.Random(1)))
+    env = pred["Envelope"]
+    assert set(env["header"]["features"]) == {"file", "directory", "posix"}
+    assert env["header"]["features"]["posix"] == {}
+    kinds = {e["type"] for e in env["mapping"].values()}
+    assert kinds == {"file", "directory"}
+    for entry in env["mapping"].values():
+        assert {"permissions", "owner_uid", "owner_gid"} <= set(entry["posix"])
+        assert len(entry["gitoid:sha1"]) == 40 and len(entry["gitoid:sha256"]) == 64
+        int(entry["gitoid:sha256"], 16)
+        assert ("sha256" in entry) == (entry["type"] == "file")
