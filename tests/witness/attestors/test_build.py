@@ -112,3 +112,17 @@ def test_omnitrail_has_the_shape_omnitrail_go_writes() -> None:
         assert len(entry["gitoid:sha1"]) == 40 and len(entry["gitoid:sha256"]) == 64
         int(entry["gitoid:sha256"], 16)
         assert ("sha256" in entry) == (entry["type"] == "file")
+
+
+def test_traced_environ_is_masked_like_the_environment_attestor() -> None:
+    """go-witness tracing_linux.go passes /proc/<pid>/environ through the environment capturer."""
+    masked = 0
+    for seed in range(40):
+        scenario = A.Scenario.random(random.Random(seed))
+        scenario.env["CI_JOB_TOKEN"] = "db4419347c43b8005ea5"
+        scenario.env["AAA_TOKEN"] = "db4419347c43b8005ea5"  # sorts first: always among the five shown
+        pred = A.ATTESTORS["command-run"].build(random.Random(seed), scenario)
+        for proc in pred.get("processes") or []:
+            assert "db4419347c43b8005ea5" not in proc["environ"]
+            masked += "AAA_TOKEN=******" in proc["environ"]
+    assert masked > 0

@@ -6,6 +6,7 @@ import random
 from typing import Any
 
 from witness_evals.witness.attestors.base import AttestorSpec
+from witness_evals.witness.attestors.environment import obfuscate
 from witness_evals.witness.attestors.gotypes import BOOL, DIGEST, INT, STR, STRS, F, ListT, MapT, S
 from witness_evals.witness.attestors.scenario import Scenario
 from witness_evals.witness.attestors.workdir import file_digest
@@ -71,7 +72,8 @@ def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
                 "cmdline": " ".join(s.command),
                 "exedigest": exe,
                 "openedfiles": opened,
-                "environ": " ".join(f"{k}={v}" for k, v in sorted(s.env.items())[:5]),
+                # /proc/<pid>/environ goes through the environment capturer (tracing_linux.go): masked
+                "environ": " ".join(f"{k}={v}" for k, v in sorted(obfuscate(s.env).items())[:5]),
             }
         ]
     return pred
