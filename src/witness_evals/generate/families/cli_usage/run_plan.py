@@ -57,9 +57,9 @@ cannot load a collection that carries one with content (docs/reference-correctio
 def export_reason(x: str) -> str:
     """Why `x` (slsa or link) is exported although nobody asked."""
     return (
-        f"The {x} predicate is exported although it could stay in the collection: kept there, `witness verify` "
-        f"could not load the collection (go-witness reads the {x} predicate's protobuf structs back with "
-        "encoding/json, which fails on any content)."
+        f"The {x} predicate is exported even though nobody asked: kept in the collection, it would make the "
+        f"collection unreadable for `witness verify` (go-witness reads the {x} predicate's protobuf structs back "
+        "with encoding/json, which fails on any content)."
     )
 
 
