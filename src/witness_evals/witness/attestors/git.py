@@ -80,8 +80,9 @@ def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
         )
     pred["parenthashes"] = list(s.parents)
     pred["treehash"] = s.tree
-    refs = [f"refs/heads/{s.branch}", f"refs/remotes/origin/{s.branch}"] + [f"refs/tags/{t}" for t in s.tags]
-    pred["refs"] = refs
+    # the scenario's tags are annotated: their refs point at the tag object, not at HEAD, so go-witness lists
+    # them under `tags` only (git.go keeps a ref only `if ref.Hash() == head.Hash()`)
+    pred["refs"] = [f"refs/heads/{s.branch}", f"refs/remotes/origin/{s.branch}"]
     pred["remotes"] = [s.repo_url]
     if s.tags:
         pred["tags"] = [
