@@ -126,3 +126,16 @@ def test_traced_environ_is_masked_like_the_environment_attestor() -> None:
             assert "db4419347c43b8005ea5" not in proc["environ"]
             masked += "AAA_TOKEN=******" in proc["environ"]
     assert masked > 0
+
+
+def test_annotated_tags_are_in_tags_not_in_refs() -> None:
+    """go-witness git.go keeps a ref only if it points at HEAD; an annotated tag's ref points at the tag
+    object, so the tag shows under `tags` only (a hand task's inputs had both, which let an answer that
+    matched `refs` pass although it would deny every real release)."""
+    tagged = 0
+    for seed in range(60):
+        scenario = A.Scenario.random(random.Random(seed))
+        pred = A.ATTESTORS["git"].build(random.Random(seed), scenario)
+        assert not any(r.startswith("refs/tags/") for r in pred["refs"])
+        tagged += bool(pred.get("tags"))
+    assert tagged > 0
