@@ -667,7 +667,7 @@ def _key_lines(rng: random.Random, items: list[tuple[str, W.Key, str]], style: i
         if rng.random() < 0.5:
             return _key_lines(rng, items, 2) + "\n\n" + _key_lines(rng, items, 0)
         return "\n".join(
-            f"`{pub}` ({key.label}; key id `{key.keyid}`, base64 `{key.b64}`):\n```\n{key.pem.decode().strip()}\n```"
+            _pem_block(pub, f"{key.label}; key id `{key.keyid}`, base64 `{key.b64}`", key)
             for _label, key, pub in items
         )
     if style == 0:
@@ -680,9 +680,12 @@ def _key_lines(rng: random.Random, items: list[tuple[str, W.Key, str]], style: i
             f"- {label} (`{pub}`, {key.label}): key id `{key.keyid}`, base64 `{key.b64}`"
             for label, key, pub in items
         )
-    return "\n".join(
-        f"`{pub}` ({key.label}):\n```\n{key.pem.decode().strip()}\n```" for _label, key, pub in items
-    )
+    return "\n".join(_pem_block(pub, key.label, key) for _label, key, pub in items)
+
+
+def _pem_block(pub: str, caption: str, key: W.Key) -> str:
+    """A public key file as the user pastes it: its name, a caption in parentheses, the PEM fenced."""
+    return f"`{pub}` ({caption}):\n```\n{key.pem.decode().strip()}\n```"
 
 
 def _ident_text(ident: W.CertIdentity) -> str:

@@ -237,14 +237,15 @@ def plan(
         p.flags.append(("attestations", p.selected))
     for x in extras:
         asked = x in EXPORTERS and rng.random() < 0.45
-        if not asked and x in ALWAYS_EXPORTED:
-            p.flags.append((f"attestor-{x}-export", True))
+        if not (asked or x in ALWAYS_EXPORTED):
+            continue
+        p.flags.append((f"attestor-{x}-export", True))
+        if not asked:
             p.why.append(
                 f"`--attestor-{x}-export` writes the {x} predicate as its own signed statement to `{out}-{x}.json`."
             )
             p.why.append(export_reason(x))
-        if asked:
-            p.flags.append((f"attestor-{x}-export", True))
+        else:
             p.asks.append(
                 say(
                     rng,
