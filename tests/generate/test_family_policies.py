@@ -64,14 +64,10 @@ def first_step(ex: Example) -> str:
     return str(steps(ex)[0]["name"])
 
 
-SCRIPT_BLOCK = re.compile(r"```bash\n[^`]*?<<EOF\n.*?\nEOF\n```", re.S)
-
-
 def policy_of(ex: Example) -> dict[str, Any]:
-    """The reference policy: its JSON block, or what its script writes from the pasted key files."""
-    blocks = JSON_BLOCK.findall(ex.answer) or SCRIPT_BLOCK.findall(ex.answer)
-    assert len(blocks) == 1
-    doc = find_policy(ex.answer, ex.check.get("files"))
+    """The reference policy: its JSON block."""
+    assert len(JSON_BLOCK.findall(ex.answer)) == 1
+    doc = find_policy(ex.answer)
     assert doc is not None
     return doc
 
@@ -81,8 +77,7 @@ def with_policy(ex: Example, edit: Callable[[dict[str, Any]], object]) -> str:
     doc = copy.deepcopy(policy_of(ex))
     edit(doc)
     block = "```json\n" + json.dumps(doc, indent=2) + "\n```"
-    pattern = JSON_BLOCK if JSON_BLOCK.search(ex.answer) else SCRIPT_BLOCK
-    return pattern.sub(lambda _m: block, ex.answer)
+    return JSON_BLOCK.sub(lambda _m: block, ex.answer)
 
 
 def expect_fail(ctx: ScoreContext, ex: Example, answer: str, reason: str) -> None:
@@ -152,7 +147,7 @@ def test_answers_are_complete_and_use_the_prompts_names() -> None:
         ex = example(seed)
         assert placeholder_problems(ex.answer) == [], (seed, placeholder_problems(ex.answer))
         assert "…" not in ex.answer
-        assert "<" not in "".join(b for _, b in code_blocks(ex.answer)).replace(" <<EOF\n", "")
+        assert "<" not in "".join(b for _, b in code_blocks(ex.answer))
         doc = policy_of(ex)
         assert "expires" in doc and "steps" in doc
         cmds = commands(ex.answer)
@@ -166,43 +161,44 @@ def test_answers_are_complete_and_use_the_prompts_names() -> None:
             assert f in prompt(ex), (seed, f)
         assert (v.artifactfile or v.subjects[0]) in prompt(ex)
         assert parse_command(sign[0]).signer_key in prompt(ex)
-        for keyid in re.findall(r"\b[0-9a-f]{64}\b", ex.answer):  # the answer quotes only ids it was given
-            assert keyid in prompt(ex), (seed, keyid)
+        derived = {hashlib.sha256(pem.encode()).hexdigest() for pem in (ex.check.get("files") or {}).values()}
+        for keyid in re.findall(r"\b[0-9a-f]{64}\b", ex.answer):  # ids given, or computed from a pasted PEM
+            assert keyid in prompt(ex) or keyid in derived, (seed, keyid)
 
 
-def test_ids_of_pasted_pems_come_from_the_files() -> None:
-    """A key pasted as PEM without its id: the answer's script computes id and value from the file
-    (`sha256sum`, `base64 -w0`), and the policy it writes verifies. Failed before: the answer quoted a
-    64-digit id "computed from the PEM you pasted", which a model can only learn to invent."""
-    scripted = 0
+def test_ids_of_pasted_pems_are_computed_and_shown_how_to_confirm() -> None:
+    """A key pasted as PEM without its id: the answer's policy carries the id computed from the pasted text
+    and says what `sha256sum` of the file prints, and the policy verifies. Before, such answers were
+    scripts (`ID=$(sha256sum f | cut ...)`, `cat > policy.json <<EOF`); SmolLM2 tuned on them wrote the
+    script for keys whose ids the question gave, too (witness-bench 2026-12-06: 86 of 137 policy answers
+    held no JSON policy; policy tasks 18.2 % -> 13.1 %)."""
+    derived = 0
     for seed in range(N):
         ex = example(seed)
         files = ex.check.get("files") or {}
         for name, pem in files.items():
             assert pem in prompt(ex), (seed, name)
-            assert f"$(sha256sum {name} | " in ex.answer and f"$(base64 -w0 {name})" in ex.answer, seed
-        if files:
-            scripted += 1
-            assert not JSON_BLOCK.search(ex.answer), seed
-            assert find_policy(ex.answer) is None  # without the pasted files the script reads as nothing
-    assert scripted > N // 20, scripted
+            keyid = hashlib.sha256(pem.encode()).hexdigest()
+            assert f"`sha256sum {name}` prints `{keyid}`" in ex.answer, seed
+            assert f"sha256sum {name}\n" in ex.answer, seed  # among the commands that check the answer
+            assert keyid in policy_of(ex)["publickeys"], seed
+        derived += bool(files)
+        assert "<<EOF" not in ex.answer, seed
+    assert N // 40 < derived < N // 6, derived
 
 
-def test_pasted_pems_with_their_ids_are_copied_and_scripts_stay_a_minority() -> None:
+def test_pasted_pems_with_their_ids_are_copied() -> None:
     """PEM files pasted with their ids (console output or captions): the answer copies the ids, as for
-    keys given without PEMs. Scripts are kept for keys given as PEM alone, a minority: SmolLM2 tuned on
-    data where a third of the policy questions pasted bare PEMs wrote the script for keys whose ids it was
-    given too, with variables it never set (witness-bench, 2026-12-06: policy 18.2 % -> 11.7 %)."""
-    with_ids = scripted = 0
+    keys given without PEMs; these outnumber PEM files pasted alone."""
+    with_ids = alone = 0
     for seed in range(N):
         ex = example(seed)
         pems = re.findall(r"-----BEGIN PUBLIC KEY-----\n.*?-----END PUBLIC KEY-----", prompt(ex), re.S)
-        scripted += bool(ex.check.get("files"))
+        alone += bool(ex.check.get("files"))
         if pems and not ex.check.get("files"):
             with_ids += 1
-            assert "<<EOF" not in ex.answer and find_policy(ex.answer) is not None, seed
-    assert with_ids > N // 10, with_ids
-    assert scripted < N // 5, scripted
+            assert find_policy(ex.answer) is not None, seed
+    assert with_ids > 2 * alone, (with_ids, alone)
 
 
 def test_answer_openings_vary() -> None:

@@ -12,8 +12,9 @@ the whole policy (`worlds.policy_for`, i.e. `simulate.policy_for`), the `witness
 Sub-kinds: `one-step`, `multi-step` (artifactsFrom), `rego` (a given module in `regopolicies`),
 `multi-functionary` (either of two signers), `x509` (certificate functionaries; a quarter of them during
 a CA rotation, where the same identities from a second CA must pass too) and `update` (add a step, add
-a key, replace a key, change the expiry of a given policy). Keys pasted as PEM without their ids are
-written into the policy by a script (`sha256sum`, `base64 -w0`), never with an id the answer invents.
+a key, replace a key, change the expiry of a given policy). For keys pasted as PEM without their ids the
+answer computes `keyid` and `key` from the pasted file and shows the `sha256sum` / `base64 -w0` lines that
+confirm them; it never quotes an id it could not derive.
 
 The check holds only seeds and small parameters; `score` regenerates the worlds from it (cached),
 checks the answer's policy statically (`policy_check`, expiry, steps, required types, Rego placement,
@@ -649,10 +650,10 @@ def _pipeline_text(rng: random.Random, check: dict[str, Any], names: _Names, cmd
     return " ".join(lines)
 
 
-KEY_STYLES = (0.3, 0.3, 0.15, 0.25)
-"""Weights of `_key_lines` styles. PEM files alone (2) are a minority: a small model that saw them in a third
-of the policy questions wrote the id-deriving script for keys whose ids the question gave, too (witness-bench,
-2026-12-06); style 3 pastes PEM files with their ids, which an answer copies."""
+KEY_STYLES = (0.3, 0.3, 0.1, 0.3)
+"""Weights of `_key_lines` styles. PEM files alone (2) are a minority: people paste a key with its id, and a
+small model that saw a third of them wrote ids it had to compute for keys whose ids the question gave
+(witness-bench, 2026-12-06); style 3 pastes PEM files with their ids, which an answer copies."""
 
 
 def _key_style(rng: random.Random) -> int:
@@ -1076,13 +1077,12 @@ _WHY_KEYS = (
     "those ids.",
 )
 _WHY_DERIVED = (
-    "A `keyid` is the SHA-256 of the public key file and `key` is the file base64-encoded; neither can be read off "
-    "the pasted PEM, so the script computes both from your files (`sha256sum`, `base64 -w0`) while it writes the policy.",
-    "Witness recomputes every key id from the embedded key and stops if it differs, so the ids must be exact: the "
-    "script takes them from `sha256sum` of your public key files and the `key` values from `base64 -w0`, rather than "
-    "copying 64 hex digits by hand.",
-    "You pasted the PEMs but not their ids; `keyid` must be `sha256sum` of the file and `key` its `base64 -w0`, so the "
-    "policy is written by a short script that fills in both from the files.",
+    "A `keyid` is the SHA-256 of the public key file and `key` is the file base64-encoded; you pasted the PEMs "
+    "without their ids, so both are computed from the pasted text (the file is the PEM with its final newline).",
+    "Witness recomputes every key id from the embedded key and stops if it differs, so the ids must be exact: they "
+    "are `sha256sum` of the PEM files you pasted, and each `key` is the file's `base64 -w0`.",
+    "You pasted the PEMs but not their ids; `keyid` is `sha256sum` of the file and `key` its `base64 -w0`, both "
+    "computed here from the text you pasted.",
 )
 _WHY_CHAIN = (
     "`artifactsFrom` makes witness compare each step's materials with what the step it names left behind, so a file "
@@ -1157,31 +1157,16 @@ def _derive_from_pasted(check: dict[str, Any], names: _Names, known: str) -> dic
     return derive
 
 
-def _shell_name(path: str, taken: set[str]) -> str:
-    stem = (
-        re.sub(r"[^A-Za-z0-9]+", "_", posixpath.basename(path).rsplit(".", 1)[0]).strip("_").upper() or "KEY"
-    )
-    name = stem if not stem[0].isdigit() else "K_" + stem
-    k = 2
-    while name in taken:
-        name, k = f"{stem}_{k}", k + 1
-    taken.add(name)
-    return name
-
-
-def _policy_script(rng: random.Random, policy: dict[str, Any], policy_file: str,
-                   derive: dict[str, tuple[str, W.Key]]) -> str:  # fmt: skip
-    """The policy written by a script that takes each derived key's id and value from its file
-    (`witness-evals`' scorers evaluate exactly these two commands on the pasted files)."""
-    text = W.compact_json(policy)
-    lines: list[str] = []
-    taken: set[str] = set()
-    cut = pick(rng, ("cut -d' ' -f1", "awk '{print $1}'"))
-    for keyid, (pub, key) in sorted(derive.items(), key=lambda kv: kv[1][0]):
-        var = _shell_name(pub, taken)
-        lines += [f"{var}_ID=$(sha256sum {pub} | {cut})", f"{var}_KEY=$(base64 -w0 {pub})"]
-        text = text.replace(keyid, "${" + var + "_ID}").replace(key.b64, "${" + var + "_KEY}")
-    return "```bash\n" + "\n".join(lines) + f"\ncat > {policy_file} <<EOF\n{text}\nEOF\n```"
+def _derived_note(rng: random.Random, derive: dict[str, tuple[str, W.Key]]) -> str:
+    """Where the ids of keys pasted as PEM alone come from, and what `sha256sum` must print for each."""
+    ids = ", ".join(f"`sha256sum {pub}` prints `{keyid}`" for keyid, (pub, _key) in sorted(
+        derive.items(), key=lambda kv: kv[1][0]))  # fmt: skip
+    return pick(rng, (
+        f"Check the ids against your files before signing: {ids}; a different value means the file is not the PEM "
+        "you pasted (other line endings, say), and its own `sha256sum` and `base64 -w0` are what belong in the policy.",
+        f"The ids were computed from the pasted PEM: {ids}. If yours prints something else, your file differs from "
+        "the paste; use its `sha256sum` as `keyid` and its `base64 -w0` as `key`.",
+    ))
 
 
 def _answer(rng: random.Random, check: dict[str, Any], names: _Names, worlds: _Worlds, policy: dict[str, Any],
@@ -1341,15 +1326,10 @@ def _answer(rng: random.Random, check: dict[str, Any], names: _Names, worlds: _W
         "Then sign and verify:",
         f"Sign with `{pk}` and check the pipeline against it:",
     ) if labelled else saves)  # fmt: skip
-    if derive:  # the script names the file it writes
-        body, labelled = _policy_script(rng, policy, pf, derive), False
-        intro = pick(rng, (
-            "Run it where the public key files are, then sign the policy and verify:",
-            "Then sign it (`witness verify` only accepts a signed policy) and verify with all attestations:",
-            f"It writes `{pf}`; sign it with `{pk}` and check the pipeline against it:",
-        ))  # fmt: skip
-    else:
-        body = "```json\n" + W.compact_json(policy) + "\n```"
+    if derive:  # the ids come from the pasted files: show the lines that confirm them
+        check_cmds[:0] = [f"sha256sum {pub_file}" for pub_file, _key in sorted(derive.values(), key=lambda v: v[0])]
+        notes.insert(0, _derived_note(rng, derive))
+    body = "```json\n" + W.compact_json(policy) + "\n```"
     lesson = teach.Lesson(
         why=why,
         artifact=f"`{pf}`:\n" + body if labelled else body,

@@ -82,7 +82,7 @@ middle share, cloud-identity ones the least."""
 INTENT_WEIGHTS: dict[str, float] = {
     "write": 20,
     "portable": 9,
-    "v0": 7,
+    "v0": 4,
     "translate": 10,
     "combo": 9,
     "extend": 12,
@@ -90,6 +90,13 @@ INTENT_WEIGHTS: dict[str, float] = {
     "logic": 18,
     "narrative": 26,
 }
+"""Intent draw weights. Classic v0 syntax (`v0`) is a small share: SmolLM2 tuned with a larger one mixed
+`deny[msg] {` into modules that `import rego.v1`, which neither parser accepts (witness-bench 2026-12-06)."""
+ENTRY_SHARE = 0.15
+"""Share of answers that also show the policy's attestation entry with the module's base64. A small model
+cannot encode base64, so the blob (a few hundred tokens of the answer) only taught it to emit noise: the
+SmolLM2 tuned with a 45 % share carried it in 26 of its 45 hand-written rego answers of witness-bench
+(2026-12-06), never the base64 of its module."""
 TRAPS = ("no-import", "string", "bool", "path", "no-deny")
 JWT_TYPE = get("jwt").type
 
@@ -499,7 +506,7 @@ def _lesson(
     notes: list[str] = []
     if req.attestor == "sbom":
         notes.append(_SBOM_WHY.format(type=req.type_uri()))
-    with_entry = rng.random() < 0.45
+    with_entry = rng.random() < ENTRY_SHARE
     if with_entry:
         entry = attestation_entry(req, module, file)
         artifact += "\n\n" + pick(rng, _ENTRY_LEAD).format(file=file) + f"\n\n```json\n{entry}\n```"
