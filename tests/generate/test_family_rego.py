@@ -125,6 +125,34 @@ def test_declared_bugs_change_behaviour() -> None:
             assert sym and not sym.startswith("`witness verify` fails"), (req.key, bug.bid, sym)
 
 
+def test_declared_bugs_change_classic_modules_too() -> None:
+    """Most logic bugs also apply to the classic v0 rendering, and the module still compiles and misbehaves."""
+    applied = total = 0
+    for _, maker in MAKERS:
+        req = maker(random.Random(5))
+        for bug in req.bugs:
+            total += 1
+            module = apply_bug(req, bug, "v0")
+            if not module:
+                continue
+            applied += 1
+            assert "import rego.v1" not in module and module != render(req, "v0"), (req.key, bug.bid)
+            sym = rego.symptom(req, module)
+            assert sym and not sym.startswith("`witness verify` fails"), (req.key, bug.bid, sym)
+    assert applied > total * 0.8, (applied, total)
+
+
+def test_classic_logic_questions_keep_their_syntax_in_every_rule(examples: list[Example]) -> None:
+    """A module pasted in v0 syntax is fixed in v0 syntax: no `import rego.v1` above `deny[msg] {` rules,
+    which neither of witness's parsers accepts (what SmolLM2 wrote for 9 hand-written bench tasks)."""
+    classic = [ex for ex in examples if ex.template.startswith("rego/logic/") and "import rego.v1" not in ex.check["broken"]]
+    assert len(classic) >= 5, len(classic)
+    for ex in classic:
+        modules = rego_modules(ex.answer)
+        assert modules and all("import rego.v1" not in m and "deny[msg] {" in m for m in modules), ex.answer
+        assert not v0_issues(modules[0]), ex.answer
+
+
 def test_reference_answers_pass(examples: list[Example], ctx: ScoreContext) -> None:
     kinds: Counter[str] = Counter()
     attestors = set()

@@ -245,12 +245,13 @@ def render(req: Req, style: str = "v1") -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def apply_bug(req: Req, bug: Bug) -> str:
-    """The v1 module with `bug` applied ("" when its text does not occur)."""
-    src = render(req, "v1")
+def apply_bug(req: Req, bug: Bug, style: str = "v1") -> str:
+    """The module (`render` style) with `bug` applied ("" when its text does not occur)."""
+    src = render(req, style)
+    v1 = style == "v1"
     old, new = bug.old, bug.new
     if "\n" not in old and "\n" not in new:
-        old, new = _line(old, True), _line(new, True) if new else new
+        old, new = _line(old, v1), _line(new, v1) if new else new
     if old not in src:
         return ""
     return src.replace(old, new, 1)

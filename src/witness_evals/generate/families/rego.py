@@ -97,6 +97,11 @@ ENTRY_SHARE = 0.15
 cannot encode base64, so the blob (a few hundred tokens of the answer) only taught it to emit noise: the
 SmolLM2 tuned with a 45 % share carried it in 26 of its 45 hand-written rego answers of witness-bench
 (2026-12-06), never the base64 of its module."""
+LOGIC_V0_SHARE = 0.3
+"""Share of `logic` questions whose module is in classic v0 syntax (as witness's own docs write them); the
+fix keeps that syntax in every rule. SmolLM2 tuned without them added `import rego.v1` above a pasted
+`deny[msg] {` and left the rules as they were, which neither parser accepts (witness-bench 2026-12-06:
+9 of the hand-written answers)."""
 TRAPS = ("no-import", "string", "bool", "path", "no-deny")
 JWT_TYPE = get("jwt").type
 
@@ -660,8 +665,9 @@ def _logic(rng: random.Random, req: Req, version: WitnessVersion) -> Built | Non
     if rng.random() < 0.6:  # inverted conditions fit every module: prefer the other mistakes
         generic.sort(key=lambda b: b.bid == "inverted")
     bugs = own + generic if rng.random() < 0.7 else generic + own
+    style = "v0" if rng.random() < LOGIC_V0_SHARE else "v1"
     for bug in bugs:
-        module = apply_bug(req, bug)
+        module = apply_bug(req, bug, style)
         sym = symptom(req, module) if module else ""
         if sym and not sym.startswith("`witness verify` fails"):
             break
@@ -671,7 +677,7 @@ def _logic(rng: random.Random, req: Req, version: WitnessVersion) -> Built | Non
     idx, form = _pick_template(rng, "logic")
     question = _fill(form, req, names, rng, symptom=sym, Symptom=sym[:1].upper() + sym[1:], module=module)
     lead = [_bug_why(bug, rng), pick(rng, _LOGIC_LEAD)]
-    answer = _lesson(rng, req, names, "v1", version, [" ".join(x for x in lead if x)])
+    answer = _lesson(rng, req, names, style, version, [" ".join(x for x in lead if x)])
     check = _check(req, policy_check=False) | {"broken": module, "bug": bug.bid}
     return Built(f"rego/logic/{bug.bid}/{idx}", question, answer, check)
 
