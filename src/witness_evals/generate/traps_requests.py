@@ -22,6 +22,7 @@ from typing import Any
 
 from witness_evals.generate.phrasing import pick
 from witness_evals.generate.traps_case import Case
+from witness_evals.generate.worlds.layout import layout_for
 from witness_evals.generate.worlds.policy import PolicyWorld
 from witness_evals.witness.verify import VerifyResult
 from witness_evals.witness.verify_output import witness_output
@@ -427,7 +428,7 @@ def compose(
             idx = len(ASKS[intent]) - 1
             ask = ASKS[intent][idx]
     policy_lead = pick(rng, POLICY_LEADS).format(file=files.policy)
-    policy = f"{policy_lead}\n\n```json\n{render(case.shown)}\n```"
+    policy = f"{policy_lead}\n\n```json\n{render(layout_for(w.runs.pipe.seed).apply(case.shown))}\n```"
     ctx = pipeline_text(rng, w, files, key_ids=not _owners_shown(case))
     if case.requirement:
         ctx = _join_text(ctx, pick(rng, REQUIREMENT_LEADS).format(req=case.requirement))

@@ -43,6 +43,7 @@ from witness_evals.generate import worlds as W
 from witness_evals.generate.example import Example
 from witness_evals.generate.families import Family
 from witness_evals.generate.phrasing import pick
+from witness_evals.generate.worlds.layout import CANONICAL, Layout, draw_layout
 from witness_evals.witness import crypto, simulate, versions
 from witness_evals.witness.dsse import Envelope
 from witness_evals.witness.verify import TRUSTED_REGO, SourceCollection, VerifyOptions, VerifyResult, verify
@@ -320,8 +321,13 @@ def _expect_pass(result: VerifyResult) -> None:
         raise AssertionError("diagnose: the fixed world does not verify: " + " | ".join(result.reasons)[:400])
 
 
-def _json_block(obj: Any) -> str:
-    return "```json\n" + W.compact_json(obj) + "\n```"
+def _json_block(obj: Any, lay: Layout = CANONICAL) -> str:
+    """A policy (or part of one) as the user pastes it or the answer corrects it, keys in `lay`'s order."""
+    return (
+        "```json\n"
+        + W.compact_json(lay.apply(obj) if isinstance(obj, dict) and "steps" in obj else obj)
+        + "\n```"
+    )
 
 
 def _bash(*lines: str) -> str:
@@ -568,6 +574,7 @@ def _swap_keyid(pol: dict[str, Any], good: str, wrong: str) -> dict[str, Any]:
 
 
 def _f_keyid_mismatch(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
+    lay = draw_layout(rng)  # the pasted policy and its correction share a key order
     w = _world(rng, _SMALL, version=version)
     i = rng.randrange(len(w.steps))
     v = w.keys[f"s{i}"].verifier
@@ -599,7 +606,7 @@ def _f_keyid_mismatch(rng: random.Random, version: WitnessVersion = versions.LAT
         f"I computed the key id of `{pub_file}` myself ({how}). `{policy_file}`:",
         f"For the key id of `{pub_file}` I used {how}. Here's `{policy_file}`:",
         f"`{policy_file}` (key id of `{pub_file}` computed with {how}):",
-    )) + "\n" + _json_block(bad) + "\n" + _signing(rng, w)  # fmt: skip
+    )) + "\n" + _json_block(bad, lay) + "\n" + _signing(rng, w)  # fmt: skip
     why = [
         pick(rng, (
             f"Witness recomputes every key id from the embedded `key` — the SHA-256 of the key written as PKIX PEM, which for this `BEGIN PUBLIC KEY` file is `sha256sum {pub_file}` — and gets `{good}`, not the `{wrong}` the policy declares.",
@@ -613,7 +620,7 @@ def _f_keyid_mismatch(rng: random.Random, version: WitnessVersion = versions.LAT
         )),
     ]  # fmt: skip
     answer = _lesson(
-        rng, why, _json_block(pol),
+        rng, why, _json_block(pol, lay),
         lead=pick(rng, (f"Use `{good}` as the map key, as `keyid` and in the functionary's `publickeyid`; the corrected `{policy_file}`:",
                         f"Corrected `{policy_file}` (only the id changes, in all three places):")),
         check=[w.sign_cmd(), w.verify_cmd()],
@@ -634,6 +641,7 @@ def _jq(path: str, value: str, file: str) -> str:
 
 
 def _f_policy_expired(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
+    lay = draw_layout(rng)  # the pasted policy and its correction share a key order
     w = _world(rng, _SMALL, version=version)
     variant = pick(rng, ("docs_example", "past", "missing"))
     # the user often says until when the policy should be valid: the fix uses that, converted to RFC 3339
@@ -665,7 +673,7 @@ def _f_policy_expired(rng: random.Random, version: WitnessVersion = versions.LAT
                 (f"`{file}`:", f"This is `{file}`:", f"Our `{file}` (signed into `{w.policy_files[1]}`):"),
             )
             + "\n"
-            + _json_block(bad)
+            + _json_block(bad, lay)
         )
     else:
         shown = f'`"expires": "{old}"`' if old else "no `expires` field"
@@ -695,7 +703,7 @@ def _f_policy_expired(rng: random.Random, version: WitnessVersion = versions.LAT
             f"For {dl.text} write `{new}` — {dl.how}; witness parses `expires` as RFC 3339 only.",
         )))  # fmt: skip
     if whole:
-        fix = _json_block(pol)
+        fix = _json_block(pol, lay)
         lead = pick(
             rng, (f"Set a future RFC 3339 `expires` (here `{new}`); the whole file:", f"Corrected `{file}`:")
         ) if dl is None else pick(rng, (f"Set `expires` to `{new}`; the whole file:", f"Corrected `{file}` (only `expires` changes):"))  # fmt: skip
@@ -967,6 +975,7 @@ _WRONG_TYPES: tuple[tuple[str, str, str], ...] = (
 
 
 def _f_wrong_type_uri(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
+    lay = draw_layout(rng)  # the pasted policy and its correction share a key order
     variant, attestor, wrong = pick(rng, _WRONG_TYPES)
     atts = (
         ("environment", "git", attestor)
@@ -999,7 +1008,7 @@ def _f_wrong_type_uri(rng: random.Random, version: WitnessVersion = versions.LAT
     file = w.policy_files[0]
     context = (
         f"Recorded with{fmt.get(w.pipe.sbom, '') if attestor == 'sbom' else ''}:\n" + _bash(w.run_cmd(0))
-        + "\n" + pick(rng, (f"`{file}`:", f"Our policy (`{file}`):", "The policy we signed:")) + "\n" + _json_block(bad)
+        + "\n" + pick(rng, (f"`{file}`:", f"Our policy (`{file}`):", "The policy we signed:")) + "\n" + _json_block(bad, lay)
         + "\n" + _signing(rng, w)
     )  # fmt: skip
     why = [
@@ -1013,7 +1022,7 @@ def _f_wrong_type_uri(rng: random.Random, version: WitnessVersion = versions.LAT
         )),
     ]  # fmt: skip
     answer = _lesson(
-        rng, why, _json_block(pol),
+        rng, why, _json_block(pol, lay),
         lead=pick(rng, (f"Corrected `{file}` (`{right}` instead of `{wrong}`):", f"Fix the type in `steps.{step}.attestations`; the whole file:")),
         check=[w.sign_cmd(), w.verify_cmd()], check_intro=pick(rng, ("Then re-sign the policy and verify:", "Re-sign and re-run verify:")), res=res)  # fmt: skip
     return Fault(
@@ -1028,6 +1037,7 @@ def _f_wrong_type_uri(rng: random.Random, version: WitnessVersion = versions.LAT
 
 
 def _f_step_key_mismatch(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
+    lay = draw_layout(rng)  # the pasted policy and its correction share a key order
     w = _world(rng, _SMALL, version=version)
     i = rng.randrange(len(w.steps))
     step = w.steps[i]
@@ -1051,7 +1061,7 @@ def _f_step_key_mismatch(rng: random.Random, version: WitnessVersion = versions.
     _expect_fail(res)
     file = w.policy_files[0]
     context = (
-        pick(rng, (f"Our `{file}`:", "The policy:", f"`{file}` as we have it:")) + "\n" + _json_block(bad)
+        pick(rng, (f"Our `{file}`:", "The policy:", f"`{file}` as we have it:")) + "\n" + _json_block(bad, lay)
         + "\n" + pick(rng, (f"The step is recorded with `witness run -s {step}`.", f"CI runs `witness run -s {step} ...` for it."))
         + " " + _signing(rng, w)
     )  # fmt: skip
@@ -1063,7 +1073,7 @@ def _f_step_key_mismatch(rng: random.Random, version: WitnessVersion = versions.
         )),
     ]  # fmt: skip
     answer = _lesson(
-        rng, why, _json_block(pol),
+        rng, why, _json_block(pol, lay),
         lead=pick(rng, (f"Corrected `{file}` (key and `name` both `{step}`):", "Fixed policy:")),
         check=[w.sign_cmd(), w.verify_cmd()], check_intro=pick(rng, ("Then re-sign the policy and verify:", "Re-sign and verify:")), res=res)  # fmt: skip
     return Fault(
@@ -1440,6 +1450,7 @@ _MID_NAMES = {"strip": "strip", "upx": "compress", "objcopy": "strip-comments", 
 def _f_artifacts_from_skip(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
     """A step inserted between build and package changes the build's product; package still names the
     build in `artifactsFrom` (alone or beside the new step), so its materials do not match."""
+    lay = draw_layout(rng)  # the pasted policy and its correction share a key order
     w = _world(rng, (("build", "package"), ("lint", "build", "package"), ("test", "build", "package")),
                version=version)  # fmt: skip
     b = next(j for j in range(len(w.steps)) if w.spec(j).kind == "build")
@@ -1493,7 +1504,7 @@ def _f_artifacts_from_skip(rng: random.Random, version: WitnessVersion = version
         f"We added a `{mid}` step between `{s0}` and `{s1}`:",
         f"New in the pipeline: `{mid}` runs right after `{s0}`:",
         f"Since we attest `{mid}` as its own step (after `{s0}`, before `{s1}`), verification fails:",
-    )) + "\n" + _bash(mid_cmd) + "\n" + pick(rng, (f"`{w.policy_files[0]}`:", "The policy:", "Policy we sign:")) + "\n" + _json_block(bad)  # fmt: skip
+    )) + "\n" + _bash(mid_cmd) + "\n" + pick(rng, (f"`{w.policy_files[0]}`:", "The policy:", "Policy we sign:")) + "\n" + _json_block(bad, lay)  # fmt: skip
     context += "\n" + _signing(rng, w)
     why = [
         pick(rng, (
@@ -1509,7 +1520,7 @@ def _f_artifacts_from_skip(rng: random.Random, version: WitnessVersion = version
         "Nothing was tampered with: the digests differ because of the attested change in between.",
     ]  # fmt: skip
     answer = _lesson(
-        rng, why, _json_block(fixed),
+        rng, why, _json_block(fixed, lay),
         lead=pick(rng, (f'Point `{s1}` at the step before it — `"artifactsFrom": ["{mid}"]` — and keep `{mid}` taking from `{s0}`:',
                         f'Fix: `{s1}` takes its artifacts from `{mid}` only; the corrected `{w.policy_files[0]}`:')),
         check=[w.sign_cmd(), verify_cmd],
@@ -1559,6 +1570,7 @@ def _refused(res: VerifyResult) -> str:
 
 def _f_cert_root_mismatch(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
     """`certConstraint.roots` names an id that is not a key of the policy's `roots` map."""
+    lay = draw_layout(rng)  # the pasted policy and its correction share a key order
     w, ident, pol, extra = _cert_world(rng, version)
     pki = ident.pki
     variant = pick(rng, ("renamed_root", "ca_name"))
@@ -1588,7 +1600,7 @@ def _f_cert_root_mismatch(rng: random.Random, version: WitnessVersion = versions
         f"`{w.policy_files[0]}`:", "The policy:",
         "I " + ("renamed the `roots` entry so we can tell which CA it is" if variant == "renamed_root"
                 else "put our CA's name into the constraint") + "; the policy now:",
-    )) + "\n" + _json_block(bad) + "\n" + _signing(rng, w)  # fmt: skip
+    )) + "\n" + _json_block(bad, lay) + "\n" + _signing(rng, w)  # fmt: skip
     why = [
         pick(rng, (
             f"`certConstraint.roots` lists `{listed}`, but the policy's `roots` map has only `{key_id}`: the ids must be the same string.",
@@ -1600,7 +1612,7 @@ def _f_cert_root_mismatch(rng: random.Random, version: WitnessVersion = versions
         )),
     ]  # fmt: skip
     answer = _lesson(
-        rng, why, _json_block(fixed),
+        rng, why, _json_block(fixed, lay),
         lead=pick(rng, (f'Make `certConstraint.roots` `["{key_id}"]`, the key of the `roots` entry:',
                         f"Corrected `{w.policy_files[0]}` (the constraint now names `{key_id}`):")),
         check=[w.sign_cmd(), w.verify_cmd()],
@@ -1619,6 +1631,7 @@ def _f_cert_root_mismatch(rng: random.Random, version: WitnessVersion = versions
 def _f_cert_san_omitted(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Fault:
     """A `certConstraint` without `emails` (or `uris`): an omitted field means the certificate may have no such
     SAN at all, so the signer's certificate, which has one, is refused."""
+    lay = draw_layout(rng)  # the pasted policy and its correction share a key order
     need = pick(rng, ("email", "uri"))
     w, ident, pol, extra = _cert_world(rng, version, need=need)
     field_name = "emails" if need == "email" else "uris"
@@ -1640,7 +1653,7 @@ def _f_cert_san_omitted(rng: random.Random, version: WitnessVersion = versions.L
     )) + "\n" + _bash(w.run_cmd(0, extra=shlex.join(extra))) + "\n" + pick(rng, (
         f"I only constrained what we care about. `{w.policy_files[0]}`:", "The policy:",
         f"`{w.policy_files[0]}` (the constraint leaves out {field_name}, since any is fine):",
-    )) + "\n" + _json_block(bad) + "\n" + _signing(rng, w)  # fmt: skip
+    )) + "\n" + _json_block(bad, lay) + "\n" + _signing(rng, w)  # fmt: skip
     why = [
         pick(rng, (
             f"The `certConstraint` has no `{field_name}` field. Witness reads an omitted field as an empty list, which means the certificate must have NO {need} SAN — and yours has `{value}`.",
@@ -1652,7 +1665,7 @@ def _f_cert_san_omitted(rng: random.Random, version: WitnessVersion = versions.L
         )),
     ]  # fmt: skip
     answer = _lesson(
-        rng, why, _json_block(fixed),
+        rng, why, _json_block(fixed, lay),
         lead=pick(rng, (f'Add `"{field_name}": ["{value}"]` to every `certConstraint`:',
                         f"Corrected `{w.policy_files[0]}` (each constraint lists the {need}):")),
         notes=[f"The same holds for every SAN field (`dnsnames`, `emails`, `uris`) and `organizations`: a missing one means none allowed; here `{other}` and `dnsnames` are `[\"*\"]`."],

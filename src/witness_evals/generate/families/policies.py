@@ -45,6 +45,7 @@ from witness_evals.generate import worlds as W
 from witness_evals.generate.example import Example
 from witness_evals.generate.families import Family
 from witness_evals.generate.phrasing import pick
+from witness_evals.generate.worlds.layout import CANONICAL, layout_for
 from witness_evals.witness import simulate, versions
 from witness_evals.witness import verify as wverify
 from witness_evals.witness.attestors import get as get_attestor
@@ -1013,7 +1014,7 @@ def _update_question(rng: random.Random, check: dict[str, Any], names: _Names, w
             f"Verification will start failing on {check['change']['old']}. Push the expiry out to {check['expires']}.",
         ))  # fmt: skip
     i = rng.randrange(len(_INTROS["update"]))
-    parts = [_INTROS["update"][i].format(**fields), "```json\n" + W.compact_json(old_policy) + "\n```"]
+    parts = [_INTROS["update"][i].format(**fields), _policy_json(check, old_policy)]
     old_steps = list(pipe.steps[:-1]) if change == "add-step" else list(pipe.steps)
     if change not in ("add-step", "expiry") or rng.random() < 0.3:
         parts.append(_pipeline_block(rng, check, names, cmds, old_steps, world))
@@ -1161,12 +1162,22 @@ def _derived_note(rng: random.Random, derive: dict[str, tuple[str, W.Key]]) -> s
     """Where the ids of keys pasted as PEM alone come from, and what `sha256sum` must print for each."""
     ids = ", ".join(f"`sha256sum {pub}` prints `{keyid}`" for keyid, (pub, _key) in sorted(
         derive.items(), key=lambda kv: kv[1][0]))  # fmt: skip
-    return pick(rng, (
-        f"Check the ids against your files before signing: {ids}; a different value means the file is not the PEM "
-        "you pasted (other line endings, say), and its own `sha256sum` and `base64 -w0` are what belong in the policy.",
-        f"The ids were computed from the pasted PEM: {ids}. If yours prints something else, your file differs from "
-        "the paste; use its `sha256sum` as `keyid` and its `base64 -w0` as `key`.",
-    ))
+    return pick(
+        rng,
+        (
+            f"Check the ids against your files before signing: {ids}; a different value means the file is not the PEM "
+            "you pasted (other line endings, say), and its own `sha256sum` and `base64 -w0` are what belong in the policy.",
+            f"The ids were computed from the pasted PEM: {ids}. If yours prints something else, your file differs from "
+            "the paste; use its `sha256sum` as `keyid` and its `base64 -w0` as `key`.",
+        ),
+    )
+
+
+def _policy_json(check: dict[str, Any], policy: dict[str, Any]) -> str:
+    """A policy as a JSON block; an update's pasted policy and its new version share the user's key order
+    (`layout_for` the pipeline's seed)."""
+    lay = layout_for(_pipe(check).seed) if check["sub"] == "update" else CANONICAL
+    return "```json\n" + W.compact_json(lay.apply(policy)) + "\n```"
 
 
 def _answer(rng: random.Random, check: dict[str, Any], names: _Names, worlds: _Worlds, policy: dict[str, Any],
@@ -1327,9 +1338,11 @@ def _answer(rng: random.Random, check: dict[str, Any], names: _Names, worlds: _W
         f"Sign with `{pk}` and check the pipeline against it:",
     ) if labelled else saves)  # fmt: skip
     if derive:  # the ids come from the pasted files: show the lines that confirm them
-        check_cmds[:0] = [f"sha256sum {pub_file}" for pub_file, _key in sorted(derive.values(), key=lambda v: v[0])]
+        check_cmds[:0] = [
+            f"sha256sum {pub_file}" for pub_file, _key in sorted(derive.values(), key=lambda v: v[0])
+        ]
         notes.insert(0, _derived_note(rng, derive))
-    body = "```json\n" + W.compact_json(policy) + "\n```"
+    body = _policy_json(check, policy)
     lesson = teach.Lesson(
         why=why,
         artifact=f"`{pf}`:\n" + body if labelled else body,

@@ -37,6 +37,7 @@ from witness_evals.generate.rego_reqs_source import DETACHED_NOTE
 from witness_evals.generate.traps_case import Case
 from witness_evals.generate.traps_cases import SHARES, pick_kind, summary
 from witness_evals.generate.traps_requests import Files, compose, draw_files, own_line_fences, render
+from witness_evals.generate.worlds.layout import layout_for
 from witness_evals.generate.worlds.policy import (
     Attack,
     PolicySpec,
@@ -317,7 +318,9 @@ def _opener_class(case: Case) -> str:
     return case.verdict
 
 
-def _policy_block(rng: random.Random, policy: dict[str, Any]) -> str:
+def _policy_block(rng: random.Random, policy: dict[str, Any], w: PolicyWorld) -> str:
+    """The corrected policy, keys in the order of the one the user pasted (`layout_for`)."""
+    policy = layout_for(w.runs.pipe.seed).apply(policy)
     text = render(policy) if rng.random() < 0.85 else json.dumps(policy, indent=2)
     return f"```json\n{text}\n```"
 
@@ -379,7 +382,7 @@ def answer_for(
             why.append(fix[:-1] + "." if fix.endswith(":") else fix)
     artifact = ""
     if case.fixed is not None:
-        block = _policy_block(rng, case.fixed)
+        block = _policy_block(rng, case.fixed, w)
         if case.show_rego and w.rego is not None:
             link = phrasing.pick(rng, REGO_LINKS).format(file=w.rego.file)
             artifact = f"```rego\n{w.rego.text.rstrip()}\n```\n\n{link}\n\n{block}"
