@@ -145,7 +145,11 @@ def test_declared_bugs_change_classic_modules_too() -> None:
 def test_classic_logic_questions_keep_their_syntax_in_every_rule(examples: list[Example]) -> None:
     """A module pasted in v0 syntax is fixed in v0 syntax: no `import rego.v1` above `deny[msg] {` rules,
     which neither of witness's parsers accepts (what SmolLM2 wrote for 9 hand-written bench tasks)."""
-    classic = [ex for ex in examples if ex.template.startswith("rego/logic/") and "import rego.v1" not in ex.check["broken"]]
+    classic = [
+        ex
+        for ex in examples
+        if ex.template.startswith("rego/logic/") and "import rego.v1" not in ex.check["broken"]
+    ]
     assert len(classic) >= 5, len(classic)
     for ex in classic:
         modules = rego_modules(ex.answer)

@@ -56,7 +56,9 @@ def _shared_order(ex: Any) -> tuple[bool, bool]:
     asked, fixed = _step_orders(ex.question), _step_orders(ex.answer)
     if len(asked) != 1 or len(fixed) != 1:
         return True, False
-    order = {tuple(k for k in keys if k in ("attestations", "functionaries")) for keys in asked[0] if len(keys) > 2}
+    order = {
+        tuple(k for k in keys if k in ("attestations", "functionaries")) for keys in asked[0] if len(keys) > 2
+    }
     same = all(
         [k for k in a if k in ("attestations", "functionaries", "artifactsFrom")]
         == [k for k in b if k in ("attestations", "functionaries", "artifactsFrom")]
