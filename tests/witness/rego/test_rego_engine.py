@@ -83,6 +83,20 @@ def test_non_string_element_reports_whole_array_type() -> None:
     assert evaluate_deny({"invalid deny": src}, {"commithash": "123abc"}).passed
 
 
+@pytest.mark.parametrize("element", ['{"msg": m}', "[m]", "{m}"], ids=["object", "array", "set"])
+def test_set_of_composite_elements_is_invalid_data(element: str) -> None:
+    # regorus cannot hand such a set to Python (unhashable); go-witness sees an array whose element is
+    # not a string: ErrRegoInvalidData, not an evaluation error and never a denial.
+    src = f"package witness.test\ndeny[{element}] {{\n\tm := input.x[_]\n}}\n"
+    out = evaluate_deny({"m": src}, {"x": ["a", "b"]})
+    assert (out.status, out.kind) == ("error", "invalid_data")
+    assert (
+        out.error
+        == "invalid data from rego at data.witness.test.deny, expected string but got []interface {}"
+    )
+    assert evaluate_deny({"m": src}, {"x": []}).passed
+
+
 def test_package_without_deny_passes_and_masks_other_packages() -> None:
     denies = 'package a\ndeny[msg] { msg := "from a" }\n'
     no_deny = "package b\nallow = true\n"

@@ -1622,10 +1622,12 @@ def r_docker_refs(rng: random.Random, seed: int) -> Req:
     key = next(iter(base["products"]))
     ref = base["products"][key]["imagereferences"][0]
     reg = ref.split("/")[0]
+    # go-witness records one reference per image: buildx's `image.name`, which joins several `-t`
+    # tags with commas (attestation/docker/docker.go; buildx build/opt.go `strings.Join(tags, ",")`).
     ok2 = copy.deepcopy(base)
-    ok2["products"][key]["imagereferences"].append(ref.rsplit(":", 1)[0] + ":candidate")
+    ok2["products"][key]["imagereferences"] = [ref + "," + ref.rsplit(":", 1)[0] + ":candidate"]
     bad1, bad2 = copy.deepcopy(base), copy.deepcopy(base)
-    bad1["products"][key]["imagereferences"].append("quay.io/someone/" + ref.split("/")[-1])
+    bad1["products"][key]["imagereferences"] = [ref + ",quay.io/someone/" + ref.split("/")[-1]]
     bad2["products"][key]["imagereferences"] = ["localhost:5000/" + ref.split("/")[-1]]
     return Req(
         "docker",
@@ -1634,16 +1636,21 @@ def r_docker_refs(rng: random.Random, seed: int) -> Req:
             f"every image reference in the docker build metadata must be under `{reg}/`",
             f"the build may only push to `{reg}`; any other registry in the image references is a violation",
         ],
-        ["ref := input.products[_].imagereferences[_]", f"not startswith(ref, {q(reg + '/')})"],
+        [
+            "refs := input.products[_].imagereferences[_]",
+            'ref := split(refs, ",")[_]',
+            f"not startswith(ref, {q(reg + '/')})",
+        ],
         'sprintf("image reference %v is outside the registry", [ref])',
         [base, ok2],
         [bad1, bad2],
-        "The docker predicate maps each built image under `products` to its `imagereferences`, `imagedigest` and base-image `materials`.",
+        "The docker predicate maps each built image under `products` to its `imagereferences`, `imagedigest` and base-image `materials`; "
+        "an image's reference is one string, its `-t` tags joined with commas.",
         wrong=[
             [("input.products[_].imagereferences[_]", "input.imagereferences[_]")],
             [("input.products[_].imagereferences[_]", "input.products.imagereferences[_]")],
         ],
-        invert=1,
+        invert=2,
         view=["products"],
     )
 

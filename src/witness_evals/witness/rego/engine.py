@@ -174,9 +174,26 @@ class CompiledPolicy:
             raise RegoError(f"invalid input: {' '.join(str(exc).split())}", kind="limit") from None
         try:
             result = self.engine.eval_query(self.query)
+        except TypeError as exc:
+            raise self._unconvertible(exc) from None
         except Exception as exc:
             raise _regorus_error(exc, kind="eval") from None
         return deny_from_result(result, self.packages)
+
+    def _unconvertible(self, exc: TypeError) -> RegoError:
+        """The error of a result regorus cannot hand to Python: it returns a set as a Python set, so a
+        set holding an object, array or set (`deny[{"msg": msg}]`) fails with "unhashable type". OPA
+        has no such limit: go-witness gets the set as an array and rejects its first non-string element
+        (policy/rego.go, `ErrRegoInvalidData{Expected: "string"}`). Read the result as JSON, where sets
+        are arrays, and apply the same contract."""
+        if "unhashable" in str(exc):
+            try:
+                result = json.loads(self.engine.eval_query_as_json(self.query))
+            except Exception:
+                result = None
+            if result is not None:
+                deny_from_result(result, self.packages)  # raises invalid_data for the element
+        return _regorus_error(exc, kind="eval")
 
 
 def deny_from_result(result: Any, packages: list[str]) -> list[str]:
