@@ -49,9 +49,13 @@ def test_a_planted_policy_error_is_a_cross_with_the_reason(checker: Checker) -> 
 
 
 def test_a_policy_written_by_a_script_from_the_pasted_keys_is_checked(checker: Checker) -> None:
-    """The answer derives the key id from the file the user pasted (sha256sum, base64 -w0): the checker
-    reads the policy the script writes, and a wrong file name leaves no policy to pass."""
+    """An answer may derive the key ids from the files the user pasted (sha256sum, base64 -w0) in a script
+    that writes the policy: the checker reads the policy the script writes, and a wrong file name leaves no
+    policy to pass. (The generator's own answers compute the ids; the script here is built from one.)"""
+    import base64
+    import hashlib
     import random
+    import re
 
     from witness_evals.generate.families import policies
 
@@ -60,12 +64,20 @@ def test_a_policy_written_by_a_script_from_the_pasted_keys_is_checked(checker: C
         for e in (policies.make(random.Random(seed)) for seed in range(300))
         if e.check.get("files") and not e.history
     )
-    report = checker.check(ex.answer, ex.question)
+    text = re.findall(r"```json\n(.*?)\n```", ex.answer, re.S)[0]
+    lines = []
+    for i, (name, pem) in enumerate(sorted(ex.check["files"].items())):
+        keyid, b64 = hashlib.sha256(pem.encode()).hexdigest(), base64.b64encode(pem.encode()).decode()
+        text = text.replace(keyid, f"${{K{i}_ID}}").replace(b64, f"${{K{i}_KEY}}")
+        lines += [f"K{i}_ID=$(sha256sum {name} | cut -d' ' -f1)", f"K{i}_KEY=$(base64 -w0 {name})"]
+    script = "```bash\n" + "\n".join(lines) + f"\ncat > policy.json <<EOF\n{text}\nEOF\n```"
+    answer = re.sub(r"```json\n.*?\n```", lambda _m: script, ex.answer, count=1, flags=re.S)
+    report = checker.check(answer, ex.question)
     assert report.artifacts["policy"] == 1 and report.passed, report.lines()
-    name = next(iter(ex.check["files"]))
-    renamed = ex.answer.replace(f"sha256sum {name} ", "sha256sum elsewhere.pub ")
+    name = sorted(ex.check["files"])[0]
+    renamed = answer.replace(f"sha256sum {name} ", "sha256sum elsewhere.pub ")
     assert checker.check(renamed, ex.question).artifacts["policy"] == 0
-    assert checker.check(ex.answer).artifacts["policy"] == 0  # nothing pasted: nothing to read
+    assert checker.check(answer).artifacts["policy"] == 0  # nothing pasted: nothing to read
 
 
 def test_rego_modules_compile_define_deny_and_evaluate(checker: Checker) -> None:

@@ -129,3 +129,11 @@ def test_pasted_files_are_named_by_the_file_name_before_their_block() -> None:
     assert answers.pasted_files(text) == {"keys/build.pub": PEM, "ci/package.pem": PEM}
     plain = "The runner signs with this key (build.pub):\n```\n" + PEM.decode().strip() + "\n```\n"
     assert answers.pasted_files(plain) == {"build.pub": PEM}  # a name in prose counts too
+
+
+def test_pasted_file_names_may_start_with_a_dot() -> None:
+    """`./keys/ci.pub`, `../ci.pem` and a dot directory (`.witness/ci-signer.pub.pem`) name their blocks too.
+    Failed before: `.witness/ci-signer.pub.pem` named nothing, so a script deriving its id read no policy."""
+    block = "\n```\n" + PEM.decode().strip() + "\n```\n"
+    for name in ("./keys/ci.pub", "../ci.pem", ".witness/ci-signer.pub.pem"):
+        assert answers.pasted_files(f"`{name}` (Ed25519):" + block) == {name: PEM}, name

@@ -482,3 +482,33 @@ def test_an_omitted_san_answer_pins_only_a_san_the_question_gave() -> None:
     for seed in range(60):
         fault = d.FAULTS["cert_san_omitted"](random.Random(f"cert_san_omitted:{seed}"))
         assert fault.checks[0]["value"] in fault.context, seed
+
+
+def test_fixes_follow_what_the_question_says() -> None:
+    """An omitted SAN field the user left out "since any is fine" is fixed with `["*"]` (pinning the CI
+    certificate's SAN would refuse other signers the user accepts), otherwise the SAN is listed; a key that
+    already verified (another step's) is not re-added to `publickeys`, only made a functionary."""
+    wildcard = listed = 0
+    for seed in range(40):
+        f, _ = fault_check("cert_san_omitted", seed)
+        field = f.variant
+        constraints = [
+            fn["certConstraint"][field]
+            for block in re.findall(r"```json\n(.*?)\n```", f.answer, re.S)
+            for st in json.loads(block)["steps"].values()
+            for fn in st["functionaries"]
+        ]
+        if "since any is fine" in f.context:
+            assert constraints and all(c == ["*"] for c in constraints), seed
+            wildcard += 1
+        else:
+            assert constraints and all(c != ["*"] for c in constraints), seed
+            listed += 1
+    assert wildcard and listed, (wildcard, listed)
+    other_step = 0
+    for seed in range(40):
+        f, _ = fault_check("not_functionary", seed)
+        if "already in `publickeys`" in f.answer:
+            assert "add its public key to `publickeys`" not in f.answer
+            other_step += 1
+    assert other_step, other_step

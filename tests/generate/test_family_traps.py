@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -675,3 +676,32 @@ def test_a_fix_that_gives_each_step_its_key_is_told_whose_key_is_whose() -> None
         for _file, keyid in files:
             assert keyid in ex.answer, seed
     assert found >= 2, found
+
+
+def test_answers_embed_only_keys_and_workflows_the_question_gave() -> None:
+    """Every public key an answer's policy embeds is in the question (as its base64, or as the PEM it encodes)
+    or derived from a key the question shows in another form (the DER case), and a Rego fix pins only the
+    workflow the user named. Failed before: the not-embedded fix embedded a key the user never pasted, and
+    the github fixes pinned `OWNER/REPO/.github/workflows/build.yml@refs/heads/...` out of nowhere."""
+    checked = pinned = 0
+    for seed in range(600):
+        ex = example(seed)
+        question = "\n".join([*(m["content"] for m in ex.history), ex.question])
+        shown = set()  # PEMs the question's policies embed, in whatever encoding slip they have
+        for block in JSON_BLOCK.findall(question):
+            for entry in (json.loads(block).get("publickeys") or {}).values():
+                with contextlib.suppress(ValueError, UnicodeDecodeError):
+                    shown.add(base64.b64decode(entry.get("key", "")).decode().strip())
+        for block in JSON_BLOCK.findall(ex.answer):
+            doc = json.loads(block)
+            for entry in (doc.get("publickeys") or {}).values() if isinstance(doc, dict) else ():
+                key = entry.get("key", "")
+                if key in question or "der" in str(ex.check.get("trap", "")):
+                    continue
+                pem = base64.b64decode(key).decode().strip()
+                assert pem in question or pem in shown, (seed, ex.check.get("trap"), entry.get("keyid"))
+                checked += 1
+        for ref in re.findall(r'workflow_ref != "([^"]+)"', ex.answer):
+            assert ref in question, (seed, ex.check.get("trap"), ref)
+            pinned += 1
+    assert checked >= 2 and pinned >= 2, (checked, pinned)

@@ -166,7 +166,10 @@ def scripted_json(text: str, files: Mapping[str, bytes]) -> list[Any]:
     return docs
 
 
-_PATH_NAME = re.compile(r"(?<![\w./-])([A-Za-z0-9_][A-Za-z0-9_./-]*\.(?:pub|pem|crt|cer|key))(?![\w-])")
+_PATH_NAME = re.compile(
+    r"(?<![\w./-])((?:\.{1,2}/|\.)?[A-Za-z0-9_][A-Za-z0-9_./-]*\.(?:pub|pem|crt|cer|key))(?![\w-])"
+)
+"""A key or certificate file name; it may start with `./`, `../` or a dot directory (`.witness/ci.pub`)."""
 
 
 def pasted_files(text: str) -> dict[str, bytes]:

@@ -205,8 +205,9 @@ INFO: dict[str, Info] = {
         ("SLSA provenance for our builds", "SLSA v1 build provenance"),
     ),
     "system-packages": Info(
-        "the distribution, its version and the installed packages (name and version) of the build machine, with "
-        "a digest of the list",
+        "the distribution and its version (`ID` and `VERSION_ID` of /etc/os-release) and the installed packages of "
+        "the build machine, from `rpm` on Fedora/RHEL-like systems (version without the release) and `dpkg-query` "
+        "on every other one (so it fails where there is no dpkg, e.g. Alpine), with a digest of the predicate",
         (
             "the OS packages installed in the build container",
             "which Debian/Ubuntu packages were on the builder",

@@ -404,14 +404,16 @@ def docker_latest(rng: random.Random) -> Req:
         package="docker.tags",
         rules=(
             Rule(
-                ("ref := input.products[_].imagereferences[_]", 'endswith(ref, ":latest")'),
+                ('ref := split(input.products[_].imagereferences[_], ",")[_]', 'endswith(ref, ":latest")'),
                 'sprintf("image reference %v uses latest", [ref])',
             ),
         ),
-        fields="`input.products` maps each built image to `{materials, imagereferences, imagedigest}`.",
+        fields="`input.products` maps each built image's digest to `{materials, imagereferences, imagedigest}`; "
+        "`imagereferences` holds one string, buildx's `image.name`, in which several `-t` tags are joined by "
+        "commas, so the module splits it.",
         bases=base,
         good=_refs([scen[0].image]),
-        bads=(_refs([f"{repo}:latest"]), _refs([scen[0].image, f"{repo}:latest"])),
+        bads=(_refs([f"{repo}:latest"]), _refs([f"{scen[0].image},{repo}:latest"])),
         bad_desc=("an image pushed as `latest`", "an image pushed with a version and `latest`"),
         touches=frozenset({"products.imagereferences"}),
         paths=(("input.products[_].imagereferences", "the references (tags) of each built image"),),
@@ -995,7 +997,7 @@ def sarif_no_errors(rng: random.Random) -> Req:
         rules=(
             Rule(
                 ("result := input.report.runs[_].results[_]", 'result.level == "error"'),
-                'sprintf("%v: %v", [result.ruleId, result.message.text])',
+                'sprintf("%v: %v", [object.get(result, "ruleId", "(no ruleId)"), object.get(result, ["message", "text"], "")])',
             ),
         ),
         fields="The sarif predicate embeds the report as `input.report` (plus `reportFileName`, "

@@ -1688,11 +1688,11 @@ def syspkg_distro(rng: random.Random) -> Req:
             ),
         ),
         fields="The system-packages predicate has `os`, `distribution`, `version`, `packages` (`{name, version}`) "
-        "and a `digest` of the package list.",
+        "and a `digest` of the whole predicate (marshalled with an empty digest).",
         bases=bases(rng, "system-packages"),
         good=setp("distribution", value=allowed[0]),
-        bads=(setp("distribution", value="alpine"), setp("distribution", value="centos")),
-        bad_desc=("an Alpine image", "a CentOS image"),
+        bads=(setp("distribution", value="fedora"), setp("distribution", value="centos")),
+        bad_desc=("a Fedora image", "a CentOS image"),
         touches=frozenset({"distribution"}),
         paths=(("input.distribution", "the Linux distribution id of the build environment"),),
     )
@@ -1872,8 +1872,8 @@ def git_remote_org(rng: random.Random) -> Req:
             ("has_remote", ("input.remotes[_]",)),
             ("org_remote(url)", ("prefix := org_prefixes[_]", "startswith(url, prefix)")),
         ),
-        fields="`input.remotes` lists the remote URLs of the checkout as git has them (https or scp-like ssh "
-        "form), and is absent when the clone has none; the prefixes end with `/` so an organisation whose "
+        fields="`input.remotes` lists the remote URLs of the checkout, with any user or token part of a URL-form "
+        "remote removed (scp-like `git@host:org/repo` stays as written), and is absent when the clone has none; the prefixes end with `/` so an organisation whose "
         f"name merely starts with `{org}` does not match.",
         bases=base,
         good=setp("remotes", value=[f"{https}{project}.git"]),

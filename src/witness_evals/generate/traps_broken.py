@@ -552,6 +552,7 @@ def functionary_key_not_embedded(rng: random.Random, w: PolicyWorld, v: WitnessV
         require=[["publickeys"]],
         must=[missing],
         concern=(f"the functionary of `{step}`", "the `publickeys` section"),
+        pasted_keys=(step,),
     )
 
 

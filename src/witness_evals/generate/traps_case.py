@@ -111,6 +111,9 @@ class Case:
     requirement: str = ""
     """A requirement the user states in the question (the weak case is measured against it)."""
     notes: list[str] = field(default_factory=list)
+    pasted_keys: tuple[str, ...] = ()
+    """Steps whose public key the user pastes as PEM: the fix embeds a key the shown policy lacks, and an
+    answer may only embed a key value it was given."""
 
     @property
     def fails_verify(self) -> bool:

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from witness_evals.generate.phrasing import pick
-from witness_evals.generate.traps_case import Case
+from witness_evals.generate.traps_case import Case, key_source
+from witness_evals.generate.worlds import Key
 from witness_evals.generate.worlds.layout import layout_for
 from witness_evals.generate.worlds.policy import PolicyWorld
 from witness_evals.witness.verify import VerifyResult
@@ -430,6 +431,14 @@ def compose(
     policy_lead = pick(rng, POLICY_LEADS).format(file=files.policy)
     policy = f"{policy_lead}\n\n```json\n{render(layout_for(w.runs.pipe.seed).apply(case.shown))}\n```"
     ctx = pipeline_text(rng, w, files, key_ids=not _owners_shown(case))
+    for step in case.pasted_keys:
+        key = w.functionaries[step]
+        assert isinstance(key, Key)
+        lead = pick(rng, (
+            f"The public key of `{w.key_files[step]}` (`{key_source(w, step)}`):",
+            f"`{step}` signs with `{w.key_files[step]}`; its public half:",
+        ))  # fmt: skip
+        ctx = _join_text(ctx, f"{lead}\n\n```\n{key.pem.decode().strip()}\n```")
     if case.requirement:
         ctx = _join_text(ctx, pick(rng, REQUIREMENT_LEADS).format(req=case.requirement))
     if rng.random() < 0.45:

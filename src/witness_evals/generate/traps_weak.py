@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import random
+import re
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -274,7 +275,7 @@ def ci_attestation_unchecked(rng: random.Random, w: PolicyWorld, v: WitnessVersi
         ),
         reasons=(
             "Requiring the type only proves the run happened in some GitHub Actions job; a run of another "
-            f"workflow or branch (say `{branch}`) signed with the same key verifies too, which the core "
+            f"workflow or branch (say `{branch}`) signed {_same_signer(w)} verifies too, which the core "
             "verifier confirms for this policy.",
             f"Anything that can use the CI key, e.g. a job on `{branch}`, produces a github attestation; "
             "without Rego on the OIDC token it embeds (`jwt.claims.workflow_ref`, the workflow file and "
@@ -289,6 +290,7 @@ def ci_attestation_unchecked(rng: random.Random, w: PolicyWorld, v: WitnessVersi
         attack=Attack("branch", step, branch),
         attack_story=f"a run of the workflow on `{branch}`",
         concern=("the github attestation", "that the github attestation has no Rego"),
+        requirement=f"only our release workflow, `{_workflow_ref(w)}`, may produce `{step}`",
     )
 
 
@@ -308,8 +310,8 @@ def command_unpinned(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> C
             f"the policy requires a command-run attestation but never looks inside it, so `{other}` would pass.",
         ),
         reasons=(
-            f"witness only checks that a command-run attestation exists; a run of `{other}` signed with the "
-            "same key verifies too (the core verifier accepts it with this policy).",
+            "witness only checks that a command-run attestation exists, not what it ran: a run of "
+            f"`{other}` signed {_same_signer(w)} verifies too (the core verifier accepts it with this policy).",
             "The attestation type alone says nothing about the command. To enforce your rule, witness has to "
             "evaluate Rego against `cmd`.",
         ),
@@ -379,7 +381,7 @@ def branch_deny_list(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> C
             f"the Rego is a deny-list: it blocks {listed} but lets any branch it does not name through.",
         ),
         reasons=(
-            f"A deny-list fails open: a `{step}` run on `{other}` signed with the same key verifies (the core "
+            f"A deny-list fails open: a `{step}` run on `{other}` signed {_same_signer(w)} verifies (the core "
             f"verifier accepts it with this policy), because only an allow-list of `{branch}` closes the gap.",
             f"New branches appear all the time; a module that names the bad ones misses `{other}`, and witness "
             "passes a step whose `deny` set comes out empty.",
@@ -417,7 +419,7 @@ def exit_code_only(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Cas
         ),
         reasons=(
             "witness run records the exit code of whatever it wrapped; a successful "
-            f"`{other}` signed with the same key verifies too (the core verifier accepts it with this policy).",
+            f"`{other}` signed {_same_signer(w)} verifies too (the core verifier accepts it with this policy).",
             f"A zero exit code says the command succeeded, not which command it was: nothing in the module "
             f"compares `input.cmd` with `{cmd}`.",
         ),
@@ -449,8 +451,9 @@ def ci_attestation_not_required(rng: random.Random, w: PolicyWorld, v: WitnessVe
         reasons=(
             f"A `{step}` run recorded without `-a github` (say on a developer machine that has the key) carries "
             "every attestation this policy asks for, and the core verifier accepts it.",
-            "Every type this step requires can be produced anywhere; only the github attestation, whose OIDC "
-            "token the attestor fetches inside a GitHub Actions job, ties the run to your CI. Once it is required, "
+            "Every type this step requires can be produced anywhere; the github attestation, whose OIDC token "
+            "the attestor fetches and verifies inside a GitHub Actions job, is what ties a `witness run` to your "
+            "CI (someone holding the key could still forge a collection by hand). Once it is required, "
             f"witness searches `{step}`'s collections by the required types and finds none without it (`no "
             f"collections found for step {step}`).",
         ),
@@ -463,8 +466,21 @@ def ci_attestation_not_required(rng: random.Random, w: PolicyWorld, v: WitnessVe
         attack=Attack("local", step, "github"),
         attack_story=f"a `{step}` run recorded outside GitHub Actions (no github attestation)",
         concern=(f"the attestations `{step}` requires", "that no CI attestation is required"),
-        requirement=f"`{step}` must run in the release workflow on GitHub Actions",
+        requirement=f"`{step}` must run in our release workflow on GitHub Actions (`{_workflow_ref(w)}`)",
     )
+
+
+def _same_signer(w: PolicyWorld) -> str:
+    """Who else signs an attack run that verifies: the same key, or a certificate the same constraint accepts."""
+    return "with the same key" if w.pki is None else "by a certificate the same constraint accepts"
+
+
+def _workflow_ref(w: PolicyWorld) -> str:
+    """The workflow file and ref the world's Rego pins (`workflow_ref`): a fix may only pin what the user named."""
+    assert w.rego is not None
+    found = re.search(r'workflow_ref != "([^"]+)"', " ".join(w.rego.conditions))
+    assert found, w.rego.conditions
+    return found.group(1)
 
 
 # ----------------------------------------------------------------------------- ok

@@ -2,13 +2,15 @@
 
 `go_b64decode` is `base64.StdEncoding.DecodeString` (how encoding/json reads `[]byte` fields: keys,
 certificates, Rego modules, DSSE payloads and signatures); `go_json_kind` is the JSON type name in
-encoding/json's `cannot unmarshal <kind> into ...` errors.
+encoding/json's `cannot unmarshal <kind> into ...` errors; `go_json_marshal` is `json.Marshal`'s output
+for a value whose keys are already in struct-field order.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from typing import Any
 
@@ -96,3 +98,13 @@ def go_json_kind(value: Any) -> str:
     if isinstance(value, list):
         return "array"
     return "object"
+
+
+_GO_HTML_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def go_json_marshal(value: Any) -> bytes:
+    """Go's `json.Marshal`: compact, UTF-8, with `<`, `>`, `&`, U+2028 and U+2029 escaped (its HTML-safe
+    default); map and struct keys in the order `value` has them."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return re.sub("[<>&\u2028\u2029]", lambda m: _GO_HTML_ESCAPES[m.group()], text).encode()

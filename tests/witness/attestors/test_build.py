@@ -139,3 +139,22 @@ def test_annotated_tags_are_in_tags_not_in_refs() -> None:
         assert not any(r.startswith("refs/tags/") for r in pred["refs"])
         tagged += bool(pred.get("tags"))
     assert tagged > 0
+
+
+def test_system_packages_as_go_witness_lists_them() -> None:
+    """RPM distributions list `%{VERSION}` without the release (rpm.go), every other distribution goes to
+    dpkg (so no Alpine predicate: it has no dpkg), and `digest` is the SHA-256 of the predicate as Go
+    marshals it with an empty digest (system-packages.go `Attest`). Before: RHEL versions such as
+    `5.1.8-9.el9`, Alpine predicates, and a digest of a `name version` listing."""
+    spec = A.ATTESTORS["system-packages"]
+    seen = set()
+    for seed in range(60):
+        pred = spec.build(random.Random(seed), A.Scenario.random(random.Random(seed)))
+        seen.add(pred["distribution"])
+        assert pred["distribution"] != "alpine"
+        if pred["distribution"] == "rhel":
+            assert all("-" not in p["version"] for p in pred["packages"]), pred["packages"]
+        body = {**pred, "digest": {}}
+        marshalled = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        assert pred["digest"] == {"sha256": hashlib.sha256(marshalled).hexdigest()}
+    assert {"rhel", "debian", "ubuntu"} <= seen

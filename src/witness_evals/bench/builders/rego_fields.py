@@ -2177,11 +2177,11 @@ def _sp(seed: int) -> Any:
 
 
 def r_sp_distro(rng: random.Random, seed: int) -> Req:
-    allowed = sorted(rng.sample(["debian", "ubuntu", "rhel", "alpine"], 2))
+    allowed = sorted(rng.sample(["debian", "ubuntu", "rhel", "fedora"], 2))
     ok1, ok2 = _sp(seed), _sp(seed + 1)
     ok1["distribution"], ok2["distribution"] = allowed[0], allowed[1]
     bad1, bad2 = _sp(seed), _sp(seed + 2)
-    rest = [d for d in ("debian", "ubuntu", "rhel", "alpine", "arch") if d not in allowed]
+    rest = [d for d in ("debian", "ubuntu", "rhel", "fedora", "arch") if d not in allowed]
     bad1["distribution"], bad2["distribution"] = rest[0], rest[-1]
     return Req(
         "system-packages",

@@ -525,11 +525,14 @@ def _f_not_functionary(rng: random.Random, version: WitnessVersion = versions.LA
             f"Witness checks the collection's signature against the step's functionaries (`{kid_own}` only): no match, so the collection is rejected with `no verifiers`.",
         )),
     ]  # fmt: skip
+    entry = f'`{{"type": "publickey", "publickeyid": "{kid_wrong}"}}`'
     notes = [
         f"If `{wrong_file}` really should sign `{step}`, add its public key to `publickeys` (`keyid` = "
-        f"`sha256sum {wrong_pub}` = `{kid_wrong}`, `key` = `base64 -w0 {wrong_pub}`) and "
-        f'`{{"type": "publickey", "publickeyid": "{kid_wrong}"}}` to `{step}.functionaries`, then re-sign the policy '
-        f"(`{w.sign_cmd()}`)."
+        f"`sha256sum {wrong_pub}` = `{kid_wrong}`, `key` = `base64 -w0 {wrong_pub}`) and {entry} to "
+        f"`{step}.functionaries`, then re-sign the policy (`{w.sign_cmd()}`)."
+        if variant == "unknown_key"
+        else f"If `{wrong_file}` really should sign `{step}`, its key is already in `publickeys` (the signature "
+        f"verified against it): add {entry} to `{step}.functionaries` and re-sign the policy (`{w.sign_cmd()}`)."
     ]
     answer = _lesson(
         rng, why, _bash(w.run_cmd(i)),
@@ -1642,7 +1645,13 @@ def _f_cert_san_omitted(rng: random.Random, version: WitnessVersion = versions.L
             del f["certConstraint"][field_name]
     res = _run_verify(w, bad)
     _expect_fail(res, "no verifiers matched with allowed functionaries")
-    fixed = copy.deepcopy(pol)  # the constraint as built for the identity: the SAN listed in its place
+    # "any is fine": the user wants every value, so the fix is the wildcard; else the SAN is listed in its place
+    any_fine = rng.random() < 1 / 3
+    fixed = copy.deepcopy(pol)
+    if any_fine:
+        for st in fixed["steps"].values():
+            for f in st["functionaries"]:
+                f["certConstraint"][field_name] = ["*"]
     _expect_pass(_run_verify(w, fixed))
     s0 = _refused(res)
     other = "uris" if field_name == "emails" else "emails"
@@ -1650,10 +1659,10 @@ def _f_cert_san_omitted(rng: random.Random, version: WitnessVersion = versions.L
         f"The runs sign with a certificate issued to {value}:",
         f"Signing uses certificates from our CA; the CI one carries `{value}`:",
         f"Our CI certificate has the SAN `{value}`; the run:",
-    )) + "\n" + _bash(w.run_cmd(0, extra=shlex.join(extra))) + "\n" + pick(rng, (
-        f"I only constrained what we care about. `{w.policy_files[0]}`:", "The policy:",
-        f"`{w.policy_files[0]}` (the constraint leaves out {field_name}, since any is fine):",
-    )) + "\n" + _json_block(bad, lay) + "\n" + _signing(rng, w)  # fmt: skip
+    )) + "\n" + _bash(w.run_cmd(0, extra=shlex.join(extra))) + "\n" + (
+        f"`{w.policy_files[0]}` (the constraint leaves out {field_name}, since any is fine):" if any_fine
+        else pick(rng, (f"I only constrained what we care about. `{w.policy_files[0]}`:", "The policy:"))
+    ) + "\n" + _json_block(bad, lay) + "\n" + _signing(rng, w)  # fmt: skip
     why = [
         pick(rng, (
             f"The `certConstraint` has no `{field_name}` field. Witness reads an omitted field as an empty list, which means the certificate must have NO {need} SAN — and yours has `{value}`.",
@@ -1666,7 +1675,9 @@ def _f_cert_san_omitted(rng: random.Random, version: WitnessVersion = versions.L
     ]  # fmt: skip
     answer = _lesson(
         rng, why, _json_block(fixed, lay),
-        lead=pick(rng, (f'Add `"{field_name}": ["{value}"]` to every `certConstraint`:',
+        lead=pick(rng, (f'Add `"{field_name}": ["*"]` to every `certConstraint`, since any {need} is fine:',
+                        f"Corrected `{w.policy_files[0]}` (each constraint accepts any {need}):")) if any_fine
+        else pick(rng, (f'Add `"{field_name}": ["{value}"]` to every `certConstraint`:',
                         f"Corrected `{w.policy_files[0]}` (each constraint lists the {need}):")),
         notes=[f"The same holds for every SAN field (`dnsnames`, `emails`, `uris`) and `organizations`: a missing one means none allowed; here `{other}` and `dnsnames` are `[\"*\"]`."],
         check=[w.sign_cmd(), w.verify_cmd()],

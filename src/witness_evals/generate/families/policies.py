@@ -410,7 +410,7 @@ def _make_check(rng: random.Random, sub: str) -> dict[str, Any]:
             check["change"] = {"kind": change}
         if followup:
             check["change"] = followup
-        if rng.random() < DEADLINE_SHARE:
+        if sub != "update" and rng.random() < DEADLINE_SHARE:  # an update keeps the pasted policy's expiry
             dl = W.draw_deadline(rng)
             check["expires"], check["deadline"] = dl.expires, dl.to_json()
     if sub == "rego":
@@ -1085,6 +1085,12 @@ _WHY_DERIVED = (
     "You pasted the PEMs but not their ids; `keyid` is `sha256sum` of the file and `key` its `base64 -w0`, both "
     "computed here from the text you pasted.",
 )
+_WHY_DERIVED_NEW = (
+    "The new key's `keyid` is `sha256sum` of the PEM you pasted and its `key` the file's `base64 -w0`, both "
+    "computed here from the pasted text; the existing `publickeys` entries stay as they were.",
+    "Witness recomputes every key id from the embedded key, so the new entry's id is exactly the SHA-256 of the "
+    "PEM file you pasted (its `key` is that file in base64); the keys already in the policy keep their entries.",
+)
 _WHY_CHAIN = (
     "`artifactsFrom` makes witness compare each step's materials with what the step it names left behind, so a file "
     "changed between steps fails verification with `mismatched digests`.",
@@ -1247,7 +1253,8 @@ def _answer(rng: random.Random, check: dict[str, Any], names: _Names, worlds: _W
     if x509:
         why.append(pick(rng, _WHY_X509))
     elif change not in ("expiry", "add-attestor"):
-        why.append(pick(rng, _WHY_DERIVED) if derive else pick(rng, _WHY_KEYS))
+        given = set(policy.get("publickeys", {})) - set(derive)
+        why.append(pick(rng, (_WHY_DERIVED_NEW if given else _WHY_DERIVED) if derive else _WHY_KEYS))
     if len(pipe.steps) > 1 and change in (None, "add-step"):
         (why if len(why) < 3 else notes).append(pick(rng, _WHY_CHAIN))
     if check["sub"] == "multi-functionary":

@@ -526,9 +526,9 @@ def _passphrase(rng: random.Random, version: WitnessVersion) -> Mistake:
     err = unknown_flag_error(text, "signer-file-key-passphrase", version)
     ctx = f"This worked on witness v0.10 and broke after the upgrade to {version.label}. The passphrase is also in `{pf}`."
     why = [
-        f"{version.label} fails with `{err}`: `--signer-file-key-passphrase` existed only in witness v0.10.x. Since "
-        "v0.11 the passphrase comes from a file with `--signer-file-key-passphrase-path`, which also keeps it out of "
-        "the process list."
+        f"{version.label} fails with `{err}`: `--signer-file-key-passphrase` existed only in witness v0.10.x. "
+        "Its file form, `--signer-file-key-passphrase-path` (already in v0.10.x), remains, as does the "
+        "`WITNESS_KEY_PASSPHRASE` environment variable; either keeps the passphrase out of the process list."
     ]
     return Mistake("passphrase", broken, fixed, ctx, why, "nonexistent-flag")
 

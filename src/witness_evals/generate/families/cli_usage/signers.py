@@ -118,7 +118,7 @@ def passphrase(rng: random.Random, signer: Signer, version: WitnessVersion, pf: 
     else:
         signer.notes.append(
             "There is no `--signer-file-key-passphrase` flag since witness v0.11 (only v0.10.x had it); "
-            "the passphrase comes from a file."
+            "the passphrase comes from a file or the `WITNESS_KEY_PASSPHRASE` environment variable."
         )
     return signer
 
