@@ -14,7 +14,7 @@
 #     .device/c1 = part000 + parts.json + wheels/ (cryptography asn1crypto cffi pycparser gguf tqdm
 #                  gordon-to-regorus jsonschema jsonschema-specifications referencing rpds-py datasketch;
 #                  cp312 manylinux: the packages the device image lacks)
-#                  (42.5 MiB: with the tracked tree, 19.6 MiB on 2026-12-06, it must stay under the 64 MiB a
+#                  (42.5 MiB: with the tracked tree, 20.5 MiB on 2026-12-06 evening (63.0 MiB together), it must stay under the 64 MiB a
 #                  call carries; keep committed reports small, `witness-evals report --max-failures 60`)
 #     .device/c2 = part001 + gen20k.tar.xz (train, valid, test (+ test.meta) .jsonl, manifest.json of
 #                  `witness-evals generate --out /tmp/gen20k --n 20000 --seed 0 --workers 2`; any

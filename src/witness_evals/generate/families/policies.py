@@ -1349,6 +1349,11 @@ def _answer(rng: random.Random, check: dict[str, Any], names: _Names, worlds: _W
             f"sha256sum {pub_file}" for pub_file, _key in sorted(derive.values(), key=lambda v: v[0])
         ]
         notes.insert(0, _derived_note(rng, derive))
+        intro = (
+            "Check the key ids against your files, then sign the policy and verify:"
+            if labelled
+            else f"Save it as `{pf}`, check the key ids against your files, then sign and verify:"
+        )
     body = _policy_json(check, policy)
     lesson = teach.Lesson(
         why=why,
