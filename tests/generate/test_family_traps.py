@@ -705,3 +705,15 @@ def test_answers_embed_only_keys_and_workflows_the_question_gave() -> None:
             assert ref in question, (seed, ex.check.get("trap"), ref)
             pinned += 1
     assert checked >= 2 and pinned >= 2, (checked, pinned)
+
+
+def test_answers_credit_an_auditor_only_when_the_question_names_one() -> None:
+    """"Your auditor is right" / "has a point" only answers a question that mentions an auditor. Failed before:
+    "Compliance flagged ..." and "Is ... something we need to fix?" got an auditor the user never mentioned."""
+    credited = 0
+    for seed in range(800):
+        ex = example(seed)
+        if ex.answer.startswith("Your auditor"):
+            assert "auditor" in ex.question.lower(), seed
+            credited += 1
+    assert credited, credited

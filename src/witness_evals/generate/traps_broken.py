@@ -721,10 +721,10 @@ def cert_constraint_trap(rng: random.Random, w: PolicyWorld, v: WitnessVersion) 
         )
         reasons = (
             "Omitted or empty constraint lists are not wildcards: they mean the certificate must have no such "
-            f"values, and your signing certificate carries the email SAN `{email}`. The missing `uris` is "
-            'harmless here (the certificate has no URI SAN), though `["*"]` states the intent.',
+            f"values, and your signing certificate carries the email SAN `{email}`. The missing `uris` would "
+            'reject it too if it carried a URI SAN; `["*"]` covers either case.',
             f'Only `["*"]` allows anything; no list at all means none allowed, and the certificate has `{email}`. '
-            "(Leaving out `uris` happens to work because it has no URI SAN.)",
+            '(An omitted `uris` likewise refuses any certificate with a URI SAN, so it gets `["*"]` as well.)',
         )
         fixes = (f"Set the email `{email}`:", f'Add `"emails": ["{email}"]`:')
         require = [["emails"]]

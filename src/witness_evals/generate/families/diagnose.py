@@ -946,7 +946,7 @@ def _f_attestation_exported(rng: random.Random, version: WitnessVersion = versio
             f"With `--attestor-sbom-export` the SBOM is not part of `{out}` any more: witness writes it to `{out}-sbom.json` on its own.",
             f"The `{step}` run exports its SBOM (`--attestor-sbom-export`), so `{out}` holds no SBOM attestation; it went to `{out}-sbom.json`.",
         )),
-        f"The collection then lacks `{uri}`, which the policy requires, so witness finds no `{step}` collection.",
+        f"With the export the `{step}` collection lacks `{uri}`, which the policy requires, so witness finds no `{step}` collection.",
     ]  # fmt: skip
     answer = _lesson(
         rng, why, _bash(w.run_cmd(0)),
