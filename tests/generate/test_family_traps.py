@@ -708,7 +708,7 @@ def test_answers_embed_only_keys_and_workflows_the_question_gave() -> None:
 
 
 def test_answers_credit_an_auditor_only_when_the_question_names_one() -> None:
-    """"Your auditor is right" / "has a point" only answers a question that mentions an auditor. Failed before:
+    """ "Your auditor is right" / "has a point" only answers a question that mentions an auditor. Failed before:
     "Compliance flagged ..." and "Is ... something we need to fix?" got an auditor the user never mentioned."""
     credited = 0
     for seed in range(800):
