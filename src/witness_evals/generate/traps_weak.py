@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import random
-import re
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -41,6 +40,7 @@ from witness_evals.generate.worlds.policy import (
     PolicyWorld,
     far_expiry,
     stale_pki,
+    workflow_ref,
 )
 from witness_evals.witness import crypto
 from witness_evals.witness.versions import WitnessVersion
@@ -476,11 +476,9 @@ def _same_signer(w: PolicyWorld) -> str:
 
 
 def _workflow_ref(w: PolicyWorld) -> str:
-    """The workflow file and ref the world's Rego pins (`workflow_ref`): a fix may only pin what the user named."""
+    """The workflow file and ref the world's Rego pins: a fix may only pin what the user named."""
     assert w.rego is not None
-    found = re.search(r'workflow_ref != "([^"]+)"', " ".join(w.rego.conditions))
-    assert found, w.rego.conditions
-    return found.group(1)
+    return workflow_ref(w.scenarios[w.rego.step])
 
 
 # ----------------------------------------------------------------------------- ok

@@ -321,13 +321,9 @@ def _expect_pass(result: VerifyResult) -> None:
         raise AssertionError("diagnose: the fixed world does not verify: " + " | ".join(result.reasons)[:400])
 
 
-def _json_block(obj: Any, lay: Layout = CANONICAL) -> str:
+def _json_block(obj: dict[str, Any], lay: Layout = CANONICAL) -> str:
     """A policy (or part of one) as the user pastes it or the answer corrects it, keys in `lay`'s order."""
-    return (
-        "```json\n"
-        + W.compact_json(lay.apply(obj) if isinstance(obj, dict) and "steps" in obj else obj)
-        + "\n```"
-    )
+    return "```json\n" + W.compact_json(lay.apply(obj)) + "\n```"
 
 
 def _bash(*lines: str) -> str:

@@ -353,7 +353,8 @@ def answer_for(
     files: Files,
     version: WitnessVersion,
     *,
-    audit: bool | str,
+    audit: bool,
+    names_auditor: bool = False,
     checks: list[str],
     attack_line: str = "",
     polarity: str = "",
@@ -361,7 +362,7 @@ def answer_for(
 ) -> str:
     """The reference answer: verdict and reason, the complete policy, how to check it, notes.
 
-    `audit`: the user relays a reviewer's finding ("auditor" when the question names an auditor);
+    `audit`: the user relays a reviewer's finding; `names_auditor`: the question says it was an auditor;
     `polarity`: what a "yes" to the user's ask means (`traps_requests.ASK_POLARITY`); `rego_fine`: the
     user asked about the Rego, which is not what is wrong (the answer says so)."""
     w = case.world
@@ -369,7 +370,7 @@ def answer_for(
     table = (AUDIT_OPENERS if audit and rng.random() < 0.7 else OPENERS)[cls]
 
     def fits(o: str) -> bool:  # "Your auditor ..." only answers a question that mentions an auditor
-        return fits_question(o, case.verdict, polarity) and (audit == "auditor" or "auditor" not in o)
+        return fits_question(o, case.verdict, polarity) and (names_auditor or "auditor" not in o)
 
     opener = phrasing.pick(rng, [o for o in table if fits(o)] or [o for o in OPENERS[cls] if fits(o)])
     notes = list(case.notes)
@@ -482,7 +483,8 @@ def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Examp
         case,
         files,
         version,
-        audit="auditor" if "auditor" in req.text.lower() else req.intent == "audit",
+        audit=req.intent == "audit",
+        names_auditor="auditor" in req.text.lower(),
         checks=checks,
         attack_line=attack_line,
         polarity=req.polarity,

@@ -247,6 +247,11 @@ class RegoModule:
         return self.name if self.name.endswith(".rego") else f"{self.name}.rego"
 
 
+def workflow_ref(sc: Scenario) -> str:
+    """The `workflow_ref` claim of the release workflow that runs `sc` (what a `workflow` module pins)."""
+    return f"{sc.repo_slug}/.github/workflows/build.yml@refs/heads/{sc.branch}"
+
+
 def _rego_for(rng: random.Random, kind: str, sc: Scenario, step: str) -> RegoModule | None:
     if kind == "tool":
         return RegoModule(
@@ -270,7 +275,7 @@ def _rego_for(rng: random.Random, kind: str, sc: Scenario, step: str) -> RegoMod
     if kind == "workflow":
         # the workflow file and ref come from the verified OIDC token (`workflow_ref` claim), never from
         # `ciconfigpath`: go-witness fills that from GITHUB_ACTION_PATH, empty in a plain `run:` step
-        path = f"{sc.repo_slug}/.github/workflows/build.yml@refs/heads/{sc.branch}"
+        path = workflow_ref(sc)
         return RegoModule(
             step, TYPE_OF["github"], rng.choice(("release-workflow", "workflow.rego", "gha-workflow")),
             rng.choice(("github.workflow", "ci.github", "github.release")),
