@@ -368,3 +368,20 @@ def test_keyless_run_settings_carry_a_timestamp_server() -> None:
         s = C._settings(random.Random(seed), "run", C.workloads.draw(random.Random(seed)))
         if "signer-fulcio-url" in s:
             assert s.get("timestamp-servers"), s
+
+
+def test_override_why_agrees_in_number() -> None:
+    """config-0-0009057: "the signer stay as in `...`"."""
+    seen = 0
+    for ex in _all(300):
+        if ex.meta["kind"] == "override":
+            assert "the signer stay " not in ex.answer, ex.answer
+            seen += "the signer stays as in" in ex.answer
+    assert seen
+
+
+def test_dotwitness_reason_reads_in_any_layout() -> None:
+    """config-0-0003789: the lead-in "So point `-c` at it." came out as a bullet after the fixed command."""
+    for ex in _all(300):
+        if ex.meta["kind"] == "dotwitness":
+            assert "So point `-c` at it" not in ex.answer, ex.answer

@@ -18,7 +18,9 @@ from witness_evals.generate.families import get
 from witness_evals.generate.validate import placeholder_problems
 
 POLICY_LEVEL = {"policy_expired", "policy_unsigned", "wrong_policy_key", "keyid_mismatch"}
-"""Failures before any step is evaluated: witness prints only the final error."""
+"""Failures before any step is evaluated: after go-witness's INFO lines witness prints only the final error."""
+BAD_SIGNATURE = {"policy_unsigned", "wrong_policy_key"}
+"""Failures of the policy signature check itself: go-witness never logs `policy signature verified`."""
 
 
 def fault_check(cause: str, seed: int) -> tuple[d.Fault, dict[str, Any]]:
@@ -82,18 +84,28 @@ def test_answers_are_complete_and_cite_only_the_prompt() -> None:
 
 
 def test_output_is_what_witness_logs() -> None:
-    """Terminal (`ERROR   ...`) or CI log (`level=error msg=...`) lines, never witness-evals' own text."""
+    """Terminal (`INFO    ...`, `ERROR   ...`) or CI log (`level=error msg=...`) lines, never witness-evals'
+    own text, starting with the INFO lines go-witness logs while it runs the policyverify attestor."""
     styles: Counter[str] = Counter()
     for seed in range(120):
         ex = d.make(random.Random(seed))
         out = ex.question.split("$ witness verify", 1)[1].split("```", 1)[0].splitlines()[1:]
         first = out[0]
-        styles["tty" if first.startswith("ERROR   ") else "ci"] += 1
+        styles["tty" if first.startswith("INFO    ") else "ci"] += 1
         if first.startswith("level="):
+            assert first == 'level=info msg="Starting verify attestors stage..."', out
             assert all(line.startswith(("level=error msg=", "level=info msg=")) for line in out if line), out
         else:
-            assert first.startswith("ERROR   "), out
+            assert out[:2] == [
+                "INFO    Starting verify attestors stage...",
+                "INFO    Starting policyverify attestor...",
+            ]
+            assert any(line.startswith("ERROR   ") for line in out), out
         text = "\n".join(out)
+        assert ("policy signature verified" in text) is (ex.check["cause"] not in BAD_SIGNATURE), (seed, text)
+        assert ("Finished policyverify attestor" in text) is (
+            "failed to verify policy: policy verification failed" in text
+        )
         if ex.check["cause"] != "step_key_mismatch":
             failed_steps = "failed to verify policy: policy verification failed" in text
             assert failed_steps is (ex.check["cause"] not in POLICY_LEVEL), (seed, text)

@@ -441,17 +441,42 @@ def test_attestor_options_select_their_attestor() -> None:
             assert f"-a environment,git,{f.attestor}" in ex, ex
 
 
+_NEED_VERDICT = re.compile(r"\b(Usually not|Yes|Only when|Only with|Only to|Not strictly)\b")
+
+
 def test_do_i_need_questions_get_an_answer_about_need(ctx: ScoreContext) -> None:
-    """ "Do I need --x?" only where the answer says whether it is needed."""
+    """ "Do I need --x?" only where the answer to that question says whether it is needed."""
     for fact in _all_facts():
         if fact.kind != "flag-what":
             continue
-        asks = any(q.startswith("Do I need") for q in fact.questions)
-        says = re.search(r"\b(Usually not|Yes|Only|Not strictly|Set it)\b", fact.answer) is not None
-        assert not asks or says, (fact.fid, fact.answer)
-    org = _fact("flag/what/verify/policy-organizations").answer
+        for t, q in enumerate(fact.questions):
+            if q.startswith("Do I need"):
+                answer = fact.answer_to(t)
+                assert re.match(r"(Usually not|Yes|Only|Not strictly|Set it)\b", answer), (fact.fid, answer)
+    org = _fact("flag/what/verify/policy-organizations")
+    t = next(i for i, q in enumerate(org.questions) if q.startswith("Do I need"))
     for part in ("Usually not", "`[*]`", "--policy-ca-roots", "-k/--publickey"):
-        assert part in org, org
+        assert part in org.answer_to(t), org.answer_to(t)
+
+
+def test_need_verdict_only_where_the_question_asks_it() -> None:
+    """facts-0-0006568 / 0000668: "`--policy-commonname`: purpose?" was answered "Usually not: ...", and "Explain
+    `--publickey`" with "Yes, when ...": a yes/no about need answers a question nobody asked."""
+    for fact in _all_facts():
+        if fact.kind != "flag-what":
+            continue
+        for t, q in enumerate(fact.questions):
+            if not q.startswith("Do I need"):
+                answer = fact.answer_to(t)
+                assert not _NEED_VERDICT.search(answer), (fact.fid, q, answer)
+    pub = _fact("flag/what/verify/publickey")
+    explain = pub.answer_to(pub.questions.index("Explain `witness verify` `--publickey` to me."))
+    assert "--policy-ca-roots" in explain and "--policy-ca`" in explain, (
+        explain
+    )  # the whole group, deprecated too
+    common = _fact("flag/what/verify/policy-commonname")
+    purpose = common.answer_to(common.questions.index("`--policy-commonname` (`witness verify`): purpose?"))
+    assert "`*` accepts any value" in purpose and "--policy-ca-roots" in purpose, purpose
 
 
 def test_no_text_is_glued_to_a_code_fence() -> None:
@@ -630,3 +655,82 @@ def test_facts_keep_more_paraphrases_hot_ones_the_most() -> None:
     assert F.max_per_group("facts/attestor/type/k8smanifest", 3) == 12
     assert F.max_per_group("facts/flag/what/run/step", 3) == 6
     assert F.max_per_group("facts/attestor/capture/git/0", 3) == 6
+
+
+# --------------------------------------------------------------------------- audit of generated facts
+
+
+def test_global_flag_questions_and_why_fit_a_persistent_flag() -> None:
+    """facts-0-0019163: "the any witness command flag `--config`", answered "Shorthands are defined per
+    subcommand", with `--config` (not `-c`) in the example: `-c/--config` is a persistent root flag (witness
+    options/root.go), the same on every subcommand."""
+    for fid in ("flag/long2short/global/config", "flag/short/global/c", "flag/what/global/config"):
+        fact = _fact(fid)
+        for q in fact.questions:
+            assert "any witness command" not in q, q
+        assert not any("per subcommand" in w or "Flags belong to a subcommand" in w for w in fact.why), (
+            fact.why
+        )
+        assert any("Global" in w or "global" in w for w in fact.why), fact.why
+    for fid in ("flag/long2short/global/config", "flag/short/global/c"):
+        fact = _fact(fid)
+        assert "global flag" in fact.answer, fact.answer
+        assert "witness -c " in fact.answer and "--config" not in fact.answer.split("```")[1], fact.answer
+    # a subcommand's shorthand fact shows the shorthand too, and keeps the per-subcommand reason
+    run_s = _fact("flag/long2short/run/step")
+    assert " -s " in run_s.answer.split("```")[1] and "--step" not in run_s.answer.split("```")[1], (
+        run_s.answer
+    )
+    assert any("per subcommand" in w for w in run_s.why), run_s.why
+
+
+def test_run_on_descriptions_keep_acronyms() -> None:
+    """facts-0-0002861: "what flag does this: hTTP/REST mode for Fulcio?"."""
+    fact = _fact("flag/which/run/signer-fulcio-use-http")
+    assert all("hTTP" not in q for q in fact.questions), fact.questions
+    assert "In `witness run`, what flag does this: HTTP/REST mode for Fulcio?" in fact.questions
+    # an ordinary first word is still lowered
+    pub = _fact("flag/which/verify/publickey")
+    assert "Name the `witness verify` flag for: path to the policy signer's public key." in pub.questions
+    for facts in F.catalogue().values():
+        for f in facts:
+            if f.kind == "flag-which":
+                assert not any(re.search(r": [a-z][A-Z]", q) for q in f.questions), f.questions
+
+
+def test_field_questions_name_the_field() -> None:
+    """facts-0-0008779: "how do I read the string "true" or "false"?" names no field."""
+    fact = _fact("attestor/field/github/input.jwt.claims.ref_protected")
+    for q in fact.questions:
+        assert "ref_protected" in q, q
+        assert not re.search(r"(read|keep|for|holds|need|is) the string ", q), q
+    for facts in F.catalogue().values():
+        for f in facts:
+            if f.kind == "predicate-field":
+                for q in f.questions:
+                    assert not re.search(
+                        r"\b(read|keep|for|holds|need|is) (the string |iterates |`[^`]+` or )", q
+                    ), q
+
+
+@pytest.mark.parametrize("name", ["sarif", "sbom", "vex", "oci"])
+def test_product_note_names_both_errors_and_offers_the_command_as_an_example(name: str) -> None:
+    """facts-0-0006754: with no products at all go-witness fails with `no products to attest` (attestation/sarif/
+    sarif.go getCandidate), not `no sarif file found`; and the wrapped command is ours, not the user's."""
+    from witness_evals.generate.facts_attestors import product_note
+
+    note = product_note(name)
+    assert "no products to attest" in note and "file found" in note, note
+    assert "for example `" in note and ", here `" not in note, note
+    capture = _fact(f"attestor/capture/{name}/0")
+    assert "no products to attest" in capture.answer, capture.answer
+
+
+def test_gcp_iit_capture_answer_carries_the_panic_caveat() -> None:
+    """facts-0-0007712 offered `-a gcp-iit` for "the GCP VM identity of our runner" with no caveat, while the needs
+    answer says a plain GCE VM's token makes it panic (go-witness attestation/gcp-iit/gcp-iit.go Attest)."""
+    needs = _fact("attestor/needs/gcp-iit")
+    assert "panic" in needs.answer
+    for i in (0, 1):
+        capture = _fact(f"attestor/capture/gcp-iit/{i}")
+        assert "panic" in capture.answer and "GKE Workload Identity" in capture.answer, capture.answer

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import random
+import re
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -203,11 +204,18 @@ def test_output_of_a_policy_level_failure_has_no_step_results() -> None:
     out = witness_output(res, tty=True)
     assert "Verification failed" not in out and "Evidence" not in out and "Step:" not in out
     assert "caused by" not in out
-    assert out.startswith("ERROR   failed to verify policy: attestors failed with error messages\n")
+    # go-witness's INFO lines of the policyverify run (no `Finished`: the attestor failed), then the error
+    assert out.startswith(
+        "INFO    Starting verify attestors stage...\nINFO    Starting policyverify attestor...\n"
+        "INFO    policy signature verified\nINFO    Completed verify attestors stage...\n"
+        "ERROR   failed to verify policy: attestors failed with error messages\n"
+    )
     assert out.endswith("policy expired on 2024-01-01 00:00:00 +0000 UTC")
-    ci = witness_output(res, tty=False)
-    assert ci.startswith('level=error msg="failed to verify policy: attestors failed with error messages\\n')
-    assert "\n" not in ci
+    ci = witness_output(res, tty=False).splitlines()
+    assert len(ci) == 5 and all(line.startswith("level=info msg=") for line in ci[:4])
+    assert ci[4].startswith(
+        'level=error msg="failed to verify policy: attestors failed with error messages\\n'
+    )
 
 
 def test_output_of_a_step_failure() -> None:
@@ -221,6 +229,13 @@ def test_output_of_a_step_failure() -> None:
     cols.append(SourceCollection.load(bad.dumps().encode(), f"{s1}.att.json"))
     res = W.verify(policy, cols, world.subject, policy_key=key, version=versions.get(), now=NOW)
     tty = witness_output(res, tty=True).splitlines()
+    assert tty[2:5] == [
+        "INFO    policy signature verified",
+        tty[3],
+        "INFO    Completed verify attestors stage...",
+    ]
+    assert re.fullmatch(r"INFO    Finished policyverify attestor\.\.\. \(0\.\d+s\)", tty[3]), tty[3]
+    tty = tty[5:]
     assert tty[:3] == [
         "ERROR   Verification failed",
         "ERROR   Evidence:",
@@ -229,7 +244,7 @@ def test_output_of_a_step_failure() -> None:
     assert f"INFO    Passed with evidence: {world.pipe.steps[0].name}.att.json" in tty
     assert any(line.startswith(f"ERROR   collection rejected: {s1}, Reason: no verifiers") for line in tty)
     assert tty[-1] == "ERROR   failed to verify policy: policy verification failed"
-    ci = witness_output(res, tty=False).splitlines()
+    ci = witness_output(res, tty=False).splitlines()[5:]
     assert ci[0] == 'level=error msg="Verification failed"'
     assert ci[1] == 'level=error msg="Evidence:"'
     assert any(line.startswith(f'level=error msg="collection rejected: {s1}, Reason: ') and line.endswith(' "')

@@ -29,6 +29,9 @@ class Info:
     """What it needs to work / when it fails ("" when nothing special)."""
     needs_terms: tuple[str, ...] = ()
     """Terms an answer about `needs` must contain (one of them)."""
+    caveat: str = ""
+    """A sentence every answer that recommends the attestor carries ("" when none): where `needs` warns that the
+    attestor fails in a common setup, an answer offering it must say so too."""
 
 
 INFO: dict[str, Info] = {
@@ -76,6 +79,9 @@ INFO: dict[str, Info] = {
         "release up to v0.12 a token with a `google` claim (a plain GCE VM's full-format token) makes the attestor "
         "panic, so it only completes where the token has none, the case the code treats as GKE Workload Identity",
         ("metadata", "GCE", "Compute Engine"),
+        "Caveat: in every release up to v0.12 it panics on a plain GCE VM, whose full-format identity token has a "
+        "`google` claim (go-witness reads that claim with unchecked type assertions); it only completes where the "
+        "token has no such claim, the case the code treats as GKE Workload Identity.",
     ),
     "git": Info(
         "the commit (hash, author, committer, message, signature), the branch, tags, remotes, parent hashes and "
@@ -267,16 +273,28 @@ PRODUCT_READERS: dict[str, tuple[str, str, str]] = {
 """Attestors that read the step's products (REFERENCE §1.4): (step, a wrapped command that writes the file they
 read, that file). A file that is already in the checkout and untouched is a material, not a product."""
 
+
+def _no_file(what: str, error: str) -> str:
+    return (
+        f"the run fails: with `no products to attest` when the step has no products at all, and with `{error}` "
+        f"when none of its products is {what}"
+    )
+
+
 _PRODUCT_NEEDS: dict[str, tuple[str, str]] = {
-    "sbom": ("the SPDX or CycloneDX JSON SBOM", "the run fails (`no SBOM file found`)"),
-    "sarif": ("the SARIF report", "the run fails (`no sarif file found`)"),
-    "vex": ("the OpenVEX JSON document", "the run fails (`no VEX file found`)"),
-    "oci": ("the image tarball", "the run fails (`no tar file found`)"),
+    "sbom": (
+        "the SPDX or CycloneDX JSON SBOM",
+        _no_file("an SPDX or CycloneDX JSON SBOM", "no SBOM file found"),
+    ),
+    "sarif": ("the SARIF report", _no_file("a SARIF report", "no sarif file found")),
+    "vex": ("the OpenVEX JSON document", _no_file("an OpenVEX document", "no VEX file found")),
+    "oci": ("the image tarball", _no_file("an image tarball", "no tar file found")),
     "docker": ("the buildx metadata file", "there is nothing to record"),
     "k8smanifest": ("the manifests", "it is not recorded"),
 }
 """What each product-reading attestor reads, and what happens when the command does not write it (go-witness
-v0.12.0 attestation/*: sbom, sarif, vex and oci return an error; k8smanifest skips non-products)."""
+v0.12.0 attestation/*: sbom, sarif, vex and oci fail with `no products to attest` when the step has no products
+and with `no ... file found` when none of them fits; k8smanifest skips non-products)."""
 
 K8S_NO_CLUSTER = "--attestor-k8smanifest-record-cluster-information=false"
 """What a `witness run` with k8smanifest needs where no kubeconfig is set up (the option defaults to true and
@@ -295,8 +313,8 @@ def product_note(name: str, run: tuple[str, str] | None = None) -> str:
     cmd, file = run or PRODUCT_READERS[name][1:]
     what, consequence = _PRODUCT_NEEDS[name]
     text = (
-        f"The wrapped command must write (or change) {what}, here `{cmd}` writing `{file}`: `{name}` only reads "
-        f"the step's products, and a file that is already in the checkout and untouched is a material, so "
+        f"The wrapped command must write (or change) {what} (for example `{cmd}` writing `{file}`): `{name}` only "
+        f"reads the step's products, and a file that is already in the checkout and untouched is a material, so "
         f"{consequence}."
     )
     if name == "k8smanifest":
@@ -379,6 +397,8 @@ def capture_facts(gr: cli_spec.Grammar) -> list[Fact]:
                 note = product_note(name)
                 if note:
                     answer += " " + note
+                if info.caveat:
+                    answer += " " + info.caveat
                 check = _terms([[name]])
             cmd = run_with(gr, name)
             out.append(
@@ -495,6 +515,25 @@ def in_schema(attestor: str, path: str) -> bool:
 
 
 _DOTTED = re.compile(r"input(\.[A-Za-z_]\w*)+")
+_VALUE_ONLY = re.compile(r"the string |`[^`]+`(?: or `[^`]+`)+$|[\w ]+ -> ")
+"""A catalogue "what" that only describes the value (`the string "true" or "false"`, `github-hosted` or
+`self-hosted`, `path -> {...}`) and so names no field."""
+
+
+def field_subject(path: str, what: str) -> str:
+    """How a question names the field at `path`: `what` where it names one, otherwise the field's key with
+    `what` after it (`the `ref_protected` claim (the string "true" or "false")`)."""
+    if what.startswith("iterates over "):  # `input[path]` of a bare map
+        return "the " + what.removeprefix("iterates over ").replace(
+            "(bare map)", "(the keys of the bare map)"
+        )
+    if not _VALUE_ONLY.match(what):
+        return what
+    keys = re.findall(r"\.([A-Za-z_]\w*)", path)
+    if not keys:
+        return f"the value at `{path}` ({what})"
+    noun = "claim" if ".jwt.claims." in path else "field"
+    return f"the `{keys[-1]}` {noun} ({what})"
 
 
 def decode_command(attestor: str, path: str) -> str:
@@ -531,7 +570,7 @@ def field_facts(gr: cli_spec.Grammar) -> list[Fact]:
             Fact(
                 f"attestor/field/{attestor}/{path}",
                 "predicate-field",
-                tuple(q.format(a=attestor, w=what) for q in _FIELD_Q),
+                tuple(q.format(a=attestor, w=field_subject(path, what)) for q in _FIELD_Q),
                 answer,
                 _terms([list(dict.fromkeys(alts))]),
                 why=(

@@ -193,6 +193,10 @@ def prod_under_dir(rng: random.Random) -> Req:
     )
 
 
+ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.xz", ".tar.bz2", ".zip")
+"""The archive kinds a checksum rule covers (a `.tar.gz`-only rule would let a `.zip` ship without one)."""
+
+
 def prod_checksums(rng: random.Random) -> Req:
     scen, base = scenario_bases(rng, "product", step_kind="package")
     tar = next(
@@ -200,17 +204,24 @@ def prod_checksums(rng: random.Random) -> Req:
         f"dist/{scen[0].project}-{scen[0].version}.tar.gz",
     )
     tar_entry = base[0].get(tar) or _file(tar, "application/gzip")
+    zip_name = tar[: -len(".tar.gz")] + ".zip"
+    kinds = ", ".join(f"`{x}`" for x in ARCHIVE_SUFFIXES[:-1]) + f" or `{ARCHIVE_SUFFIXES[-1]}`"
     return Req(
         attestor="product",
         rid="checksums",
         param=".sha256",
-        rule="every `*.tar.gz` product must be accompanied by a `<name>.sha256` checksum product",
-        ask="require a `.sha256` file next to every tarball the step produced",
-        control="Every published archive SHALL ship with a SHA-256 checksum file.",
+        rule=f"every archive product ({kinds}) must be accompanied by a `<name>.sha256` checksum product",
+        ask=f"require a `.sha256` file next to every archive ({kinds}) the step produced",
+        control=f"Every published archive ({kinds}) SHALL ship with a SHA-256 checksum file.",
         package="product.checksums",
+        consts=(f"archive_suffixes := {rset(ARCHIVE_SUFFIXES)}",),
         rules=(
             Rule(
-                ("input[path]", 'endswith(path, ".tar.gz")', 'not input[concat("", [path, ".sha256"])]'),
+                (
+                    "input[path]",
+                    "endswith(path, archive_suffixes[_])",
+                    'not input[concat("", [path, ".sha256"])]',
+                ),
                 'sprintf("%v has no .sha256 file", [path])',
             ),
         ),
@@ -218,18 +229,32 @@ def prod_checksums(rng: random.Random) -> Req:
         "file by its key.",
         bases=base,
         good=chain(
-            edit(lambda p: [p.pop(k) for k in [k for k in p if k.endswith(".tar.gz") and k != tar]]),
+            edit(lambda p: [p.pop(k) for k in [k for k in p if k.endswith(ARCHIVE_SUFFIXES) and k != tar]]),
             setp(tar, value=tar_entry),
             setp(tar + ".sha256", value=_file(tar + ".sha256", "text/plain; charset=utf-8")),
         ),
-        bads=(delp(tar + ".sha256"),),
-        bad_desc=(f"`{tar}` without its checksum file",),
+        extra_pass=(
+            chain(
+                setp(zip_name, value=_file(zip_name, "application/zip")),
+                setp(zip_name + ".sha256", value=_file(zip_name + ".sha256", "text/plain; charset=utf-8")),
+            ),
+        ),
+        bads=(delp(tar + ".sha256"), setp(zip_name, value=_file(zip_name, "application/zip"))),
+        bad_desc=(f"`{tar}` without its checksum file", f"a `{zip_name}` without a checksum file"),
         touches=frozenset({"<keys>"}),
         paths=(('input["<path>"]', "a product's `{mime_type, digest}` (bare map keyed by path)"),),
+        bugs=(
+            Bug(
+                "tarball-only",
+                "endswith(path, archive_suffixes[_])",
+                'endswith(path, ".tar.gz")',
+                f"checking only `.tar.gz` lets a `{zip_name}` (or a `.tgz`, `.tar.xz`) ship without its checksum.",
+            ),
+        ),
         story=(
-            "Every tarball we publish must have a `.sha256` file next to it (`<name>.tar.gz.sha256`). A release "
-            "went out without one and the downstream installer failed. The packaging step should not verify if "
-            "any tarball lacks its checksum file.",
+            f"Every archive we publish ({kinds}) must have a `.sha256` file next to it (`<name>.sha256`, e.g. "
+            f"`{tar}.sha256`). A release went out without one and the downstream installer failed. The packaging "
+            "step should not verify if any archive lacks its checksum file.",
         ),
     )
 

@@ -16,6 +16,7 @@ from witness_evals.generate.phrasing import pick
 from witness_evals.generate.rego_inputs import bases, scenario_bases
 from witness_evals.generate.rego_model import (
     Bug,
+    Mut,
     Req,
     Rule,
     chain,
@@ -1463,19 +1464,38 @@ def maven_banned_dep(rng: random.Random) -> Req:
 
 
 def maven_min_version(rng: random.Random) -> Req:
-    g, a, floor, old, ok = pick(
+    g, a, floor, old, ok, prop = pick(
         rng,
         (
-            ("org.apache.logging.log4j", "log4j-core", "2.17.1", "2.9.1", "2.23.1"),
-            ("com.fasterxml.jackson.core", "jackson-databind", "2.13.4", "2.9.10", "2.17.0"),
-            ("org.springframework", "spring-webmvc", "5.3.18", "5.3.9", "6.1.5"),
+            ("org.apache.logging.log4j", "log4j-core", "2.17.1", "2.9.1", "2.23.1", "log4j2.version"),
+            (
+                "com.fasterxml.jackson.core",
+                "jackson-databind",
+                "2.13.4",
+                "2.9.10",
+                "2.17.0",
+                "jackson.version",
+            ),
+            ("org.springframework", "spring-webmvc", "5.3.18", "5.3.9", "6.1.5", "spring.version"),
         ),
     )
+    unresolved = "${" + prop + "}"
+
+    def pin(version: str) -> Mut:
+        return edit(
+            lambda p: p.update(
+                {
+                    "dependencies": [d for d in p["dependencies"] if d["artifactid"] != a]
+                    + [_dep(g, a, version)]
+                }
+            )
+        )
+
     return Req(
         attestor="maven",
         rid="min-version",
         param=f"{a}>={floor}",
-        rule=f"any dependency on `{g}:{a}` must be version `{floor}` or newer",
+        rule=f"any dependency on `{g}:{a}` must pin a plain MAJOR.MINOR.PATCH version `{floor}` or newer",
         ask=f"reject builds that depend on `{a}` older than `{floor}`",
         control=f"`{g}:{a}` SHALL be at version {floor} or later.",
         package="maven.minversion",
@@ -1485,13 +1505,31 @@ def maven_min_version(rng: random.Random) -> Req:
                     "dep := input.dependencies[_]",
                     f"dep.groupid == {q(g)}",
                     f"dep.artifactid == {q(a)}",
+                    "semver.is_valid(dep.version)",
                     f"semver.compare(dep.version, {q(floor)}) < 0",
                 ),
                 'sprintf("%v %v is older than ' + floor + '", [dep.artifactid, dep.version])',
             ),
+            Rule(
+                (
+                    "dep := input.dependencies[_]",
+                    f"dep.groupid == {q(g)}",
+                    f"dep.artifactid == {q(a)}",
+                    "not semver.is_valid(dep.version)",
+                ),
+                'sprintf("%v version %q is not a plain MAJOR.MINOR.PATCH version, so it cannot be checked '
+                "against " + floor + '", [dep.artifactid, dep.version])',
+            ),
         ),
-        fields="`input.dependencies` lists `{groupid, artifactid, version, scope}`; `semver.compare` orders "
-        "MAJOR.MINOR.PATCH versions numerically (a plain string comparison would put 2.9 after 2.13).",
+        fields="`input.dependencies` lists `{groupid, artifactid, version, scope}` with each version exactly as "
+        "written in the POM; `semver.compare` orders MAJOR.MINOR.PATCH versions numerically (a plain string "
+        "comparison would put 2.9 after 2.13).",
+        note="`semver.compare` only accepts strict semantic versions. The maven attestor reads the raw POM, so a "
+        f"version can be an unresolved property such as `{unresolved}`, empty (managed by a parent or BOM), or "
+        "something like `2.3` or `2.0-beta9`; on such a value `semver.compare` raises an error, and because "
+        "witness evaluates Rego without strict builtin errors the expression is just undefined and that `deny` "
+        "rule never fires. The `not semver.is_valid(dep.version)` rule denies those versions instead of "
+        "letting them through, so pin an explicit version in the POM.",
         bases=bases(rng, "maven", language="java"),
         good=edit(
             lambda p: p.update(
@@ -1501,27 +1539,13 @@ def maven_min_version(rng: random.Random) -> Req:
                 }
             )
         ),
-        extra_pass=(
-            edit(
-                lambda p: p.update(
-                    {
-                        "dependencies": [d for d in p["dependencies"] if d["artifactid"] != a]
-                        + [_dep(g, a, floor)]
-                    }
-                )
-            ),
+        extra_pass=(pin(floor),),
+        bads=(pin(old), pin(unresolved), pin("")),
+        bad_desc=(
+            f"`{a}` {old}",
+            f"`{a}` at the unresolved property `{unresolved}`",
+            f"`{a}` with no version",
         ),
-        bads=(
-            edit(
-                lambda p: p.update(
-                    {
-                        "dependencies": [d for d in p["dependencies"] if d["artifactid"] != a]
-                        + [_dep(g, a, old)]
-                    }
-                )
-            ),
-        ),
-        bad_desc=(f"`{a}` {old}",),
         touches=frozenset({"dependencies"}),
         paths=(("input.dependencies[_].version", "each dependency's version"),),
         bugs=(

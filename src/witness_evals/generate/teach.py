@@ -31,6 +31,8 @@ class Lesson:
     """What the check commands show (optional; a neutral lead is chosen otherwise)."""
     notes: Sequence[str] = field(default_factory=tuple)
     """Extra sentences after the artifact (pitfalls, version differences)."""
+    check_lang: str = "bash"
+    """The fence language of the check commands (`powershell` for lines only PowerShell runs)."""
 
 
 _CHECK_LEADS: tuple[str, ...] = (
@@ -99,7 +101,7 @@ def _check_block(rng: random.Random, lesson: Lesson) -> str:
     if not checks:
         return ""
     lead = lesson.check_intro or pick(rng, _CHECK_LEADS)
-    return f"{lead}\n\n```bash\n" + "\n".join(checks) + "\n```"
+    return f"{lead}\n\n```{lesson.check_lang}\n" + "\n".join(checks) + "\n```"
 
 
 def _relevant(sentences: Sequence[str], artifact: str) -> list[str]:

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
+import json
 import threading
 import weakref
 from collections import OrderedDict
@@ -286,6 +288,13 @@ class VerifyResult:
     witness_version: str = versions.DEFAULT
     """The release profile it was verified under."""
     warnings: list[str] = field(default_factory=list)
+    policy_signature_verified: bool = True
+    """The policyverify attestor got past the policy signature check (go-witness then logs
+    `policy signature verified`)."""
+    attestor_seconds: float | None = field(default=None, compare=False)
+    """The `(Ns)` of go-witness's `Finished policyverify attestor...` line, logged only when the attestor
+    returned no error (a pass or a step failure); None when it failed. Derived from the inputs, never the
+    clock (`_attestor_seconds`)."""
 
     def text(self) -> str:
         """What `witness-evals verify` prints on stdout (no trailing newline)."""
@@ -338,6 +347,8 @@ class _PreparedPolicy:
     tsa: tuple[Any, ...]
     warnings: tuple[str, ...]
     has_rego: bool = False
+    fingerprint: bytes = b""
+    """SHA-256 of the policy's content (`_fingerprint`)."""
 
 
 def _prepared_policy(payload: bytes) -> _PreparedPolicy:
@@ -373,7 +384,22 @@ def _prepare_policy(payload: bytes) -> _PreparedPolicy:
         tsa=tuple(c for b in tsas.values() for c in (b.root, *b.intermediates)),
         warnings=tuple(f"{w.location}: {w.message}" if w.location else w.message for w in warnings),
         has_rego=any(a.rego_policies for st in policy.steps.values() for a in st.attestations),
+        fingerprint=_fingerprint(payload),
     )
+
+
+def _fingerprint(payload: bytes) -> bytes:
+    """SHA-256 of the policy's JSON with sorted keys and without `expires`: the same for the same policy
+    however it was serialized (re-read from a prompt and signed again) and whatever future expiry it
+    has (callers memoise results on that, as witness only compares `expires` with the clock)."""
+    try:
+        doc = json.loads(payload)
+        if isinstance(doc, dict):
+            doc.pop("expires", None)
+        canonical = json.dumps(doc, sort_keys=True).encode()
+    except ValueError:
+        canonical = payload
+    return hashlib.sha256(canonical).digest()
 
 
 # ----------------------------------------------------------------------------- the algorithm
@@ -690,7 +716,10 @@ def verify(
             return verify(policy_envelope, collections, subject_digests, opts.but(rego=sandbox))
 
 
-def _fail(error: str, version: WitnessVersion, warnings: Sequence[str] = ()) -> VerifyResult:
+def _fail(
+    error: str, version: WitnessVersion, warnings: Sequence[str] = (), *, signature_verified: bool = True
+) -> VerifyResult:
+    """policyverify.Attest returned `error`: witness.Verify returns only the joined attestor error."""
     full = f"failed to verify policy: attestors failed with error messages\nattestor policyverify failed: {error}"
     return VerifyResult(
         passed=False,
@@ -700,7 +729,17 @@ def _fail(error: str, version: WitnessVersion, warnings: Sequence[str] = ()) -> 
         log=[f"error: {full}"],
         witness_version=version.name,
         warnings=list(warnings),
+        policy_signature_verified=signature_verified,
     )
+
+
+def _attestor_seconds(prep: _PreparedPolicy, digests: Iterable[str]) -> float:
+    """What go-witness's `Finished policyverify attestor... (%vs)` reports (`time.Since(start).Seconds()`,
+    whole nanoseconds): a realistic duration hashed from the policy's content and the subjects, so the
+    same run always prints the same bytes. Rego (OPA compiling the modules) makes a run slower."""
+    h = hashlib.sha256(prep.fingerprint + "\0".join(sorted(set(digests))).encode()).digest()
+    lo, hi = (8_000_000, 60_000_000) if prep.has_rego else (600_000, 9_000_000)
+    return (lo + int.from_bytes(h[:8], "big") % (hi - lo)) / 1e9
 
 
 def _verify(
@@ -716,6 +755,9 @@ def _verify(
     try:
         if not opts.allow_unsigned_policy:
             _verify_policy_signature(envelope, opts, now)
+    except _Abort as exc:
+        return _fail(str(exc), version, signature_verified=False)
+    try:
         prep = _prepared_policy(bytes(envelope.payload))
     except _Abort as exc:
         return _fail(str(exc), version)
@@ -817,6 +859,7 @@ def _verify(
     no_steps = version.zero_step_fails and not policy.steps
     passed = all(r.passed for r in results.values()) and not no_steps
     steps = {name: _public_step(r) for name, r in results.items()}
+    seconds = _attestor_seconds(prep, digests)
     reasons: list[str] = []
     log: list[str] = []
     if passed:
@@ -827,7 +870,7 @@ def _verify(
             for p in s.passed:
                 log.append(f"{num}: {p.reference}")
                 num += 1
-        return VerifyResult(True, steps, [], None, log, version.name, warnings)
+        return VerifyResult(True, steps, [], None, log, version.name, warnings, attestor_seconds=seconds)
     log += ["Verification failed", "Evidence:"]
     for name, s in steps.items():
         log.append(f"Step: {name}")
@@ -843,7 +886,7 @@ def _verify(
         reasons.append("policy has no steps")
     error = "failed to verify policy: policy verification failed"
     log.append(f"error: {error}")
-    return VerifyResult(False, steps, reasons, error, log, version.name, warnings)
+    return VerifyResult(False, steps, reasons, error, log, version.name, warnings, attestor_seconds=seconds)
 
 
 def _identity(c: _Candidate) -> tuple[bytes, tuple[str, ...]]:

@@ -496,9 +496,9 @@ def _make_override(rng: random.Random, version: WitnessVersion) -> tuple[str, st
                 "Command-line flags win over config values, so override only what differs.",
             ),
         ),
-        f"Here that is the step name and the output file (`-s {step} -o {out}`); the signer"
-        + (" and the other settings" if len(settings["run"]) > 3 else "")
-        + f" stay as in `{file}`.",
+        f"Here that is the step name and the output file (`-s {step} -o {out}`); "
+        + ("the signer and the other settings stay" if len(settings["run"]) > 3 else "the signer stays")
+        + f" as in `{file}`.",
     ]
     lesson = Lesson(
         why=why,
@@ -606,7 +606,7 @@ def _make_dot(rng: random.Random, version: WitnessVersion) -> tuple[str, str, st
                 (
                     "Passing the file explicitly with `-c` fixes it.",
                     "Naming it with `-c` is all it takes.",
-                    "So point `-c` at it.",
+                    "With `-c` witness reads the file just as v0.10.x did on its own.",
                 ),
             ),
         ],

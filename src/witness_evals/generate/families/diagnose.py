@@ -516,9 +516,17 @@ def _f_not_functionary(rng: random.Random, version: WitnessVersion = versions.LA
             f"The `{step}` attestation is signed by `{kid_wrong}` (`{wrong_file}`), which {where}.",
             f"`{wrong_file}` (key id `{kid_wrong}`) {where}, and that is the key the `{step}` run signed with.",
         )),
+        # go-witness source/verified.go: the envelope is verified only with the policy's `publickeys`; a
+        # signer in none of them leaves the collection without verifiers, and checkFunctionaries rejects it
+        # with `no verifiers present ...` before comparing any functionary (policy.go checkFunctionaries).
         pick(rng, (
-            f"Step `{step}` only accepts the functionary `{kid_own}`, so no verifier matched and the step has no passed collection.",
-            f"Witness checks the collection's signature against the step's functionaries (`{kid_own}` only): no match, so the collection is rejected with `no verifiers`.",
+            f"`no verifiers present to validate against collection verifiers` means no key in the policy's `publickeys` verified the signature: `{kid_wrong}` is not one of them, so the collection has no verifiers at all and is rejected before the step's functionaries (`{kid_own}`) are even compared.",
+            f"Witness verifies a collection's signature only with the keys in the policy's `publickeys`; `{kid_wrong}` is not among them (that is what `no verifiers present ...` says), so the signature is never verified, the collection has no verifiers and `{step}` has no passed collection.",
+        ))
+        if variant == "unknown_key" else
+        pick(rng, (
+            f"The signature verified against `{kid_wrong}` (so that key is in the policy's `publickeys`), but step `{step}` only accepts the functionary `{kid_own}`, so no verifier matched (`no verifiers matched with allowed functionaries for step {step}`) and the step has no passed collection.",
+            f"Witness verified the signature with `{kid_wrong}`, then compared that verifier with the step's functionaries (`{kid_own}` only): no match, so the collection is rejected with `no verifiers matched with allowed functionaries`.",
         )),
     ]  # fmt: skip
     entry = f'`{{"type": "publickey", "publickeyid": "{kid_wrong}"}}`'
@@ -632,6 +640,9 @@ def _f_keyid_mismatch(rng: random.Random, version: WitnessVersion = versions.LAT
         [wrong[:16]],
         [{"type": "json_keyid", "bad": wrong}],
         variant,
+        # every release rejects a keyid that is not the SHA-256 of the key's PEM (policy.go PublicKeyVerifiers:
+        # ErrKeyIDMismatch), so this policy never verified: it cannot have "worked until today"
+        recent=False,
     )
 
 
@@ -693,13 +704,14 @@ def _f_policy_expired(rng: random.Random, version: WitnessVersion = versions.LAT
                    "Without an `expires` field the policy expires at Go's zero time, 0001-01-01."))
     )  # fmt: skip
     why = [cause, pick(rng, (
-        "Witness checks the expiry before it looks for any step, so there are no step results, only the error.",
-        "That check comes before step evaluation, which is why the output has nothing but the error.",
+        "Witness checks the expiry before it looks for any step, so no step results are printed, only the error.",
+        "That check comes before step evaluation, which is why the output has no step results after its INFO lines, just the error.",
     ))]  # fmt: skip
     if dl is not None:
+        how = dl.how[:1].upper() + dl.how[1:]  # `dl.how` ends with the timestamp itself: say it only there
         why.append(pick(rng, (
-            f"`expires` must be RFC 3339 (a date alone does not parse), so {dl.text} becomes `{new}`: {dl.how}.",
-            f"For {dl.text} write `{new}` — {dl.how}; witness parses `expires` as RFC 3339 only.",
+            f"`expires` must be RFC 3339 (a date alone does not parse). {how}.",
+            f"Witness parses `expires` as RFC 3339 only, so {dl.text} has to be written as a full timestamp. {how}.",
         )))  # fmt: skip
     if whole:
         fix = _json_block(pol, lay)
@@ -1422,9 +1434,16 @@ def _f_collection_step_name(rng: random.Random, version: WitnessVersion = versio
         if "artifactsFrom" in st:
             st["artifactsFrom"] = [wrong if a == step else a for a in st["artifactsFrom"]]
     _expect_pass(_run_verify(w, renamed, envs))
+    # the prompt does not show the policy: name the steps whose `artifactsFrom` names it only where the output
+    # shows it (`failed to verify artifacts: []`, an upstream step without a passed collection); the
+    # `no passed collections present` line says nothing about artifactsFrom (policy.go verifyArtifacts)
+    shown = all(
+        any("failed to verify artifacts: []" in r.reason for r in res.steps[n].rejected) for n in refs
+    )
     where = (
         f", also in the `artifactsFrom` of {' and '.join(f'`{r}`' for r in refs)},"
-        if refs else ""
+        if refs and shown else
+        ", along with any `artifactsFrom` entry that names it," if refs else ""
     )  # fmt: skip
     answer = _lesson(
         rng, why, _bash(w.run_cmd(i)),
@@ -1757,8 +1776,9 @@ _TEMPLATES: tuple[str, ...] = (
     "I can't get `{artifact}` through verification.\n\n```\n{output}\n```\n\n{context}\n\nWhat should I change, exactly?",
 )
 
-_RECENT = ("until today", "since this morning")
-"""Template wording that says the failure is new (only for faults that can have started just now)."""
+_RECENT = ("until today", "since this morning", "gate broke")
+"""Template wording that says the failure is new, or that verification used to pass ("broke"): only for
+faults that can have started just now (not a policy that never verified, e.g. a wrong `keyid`)."""
 
 
 def make(rng: random.Random, version: WitnessVersion = versions.V0_12) -> Example:

@@ -243,7 +243,25 @@ def _global_example(flag: str, gr: cli_spec.Grammar) -> str | None:
 
 
 def _cmd_label(cmd: str) -> str:
-    return f"`witness {cmd}`" if cmd else "any witness command"
+    """How questions name the command of a flag: `witness <cmd>`, or `witness` for a global (root) flag."""
+    return f"`witness {cmd}`" if cmd else "`witness`"
+
+
+def _with_short(ex: str | None, flag: cli_spec.Flag, gr: cli_spec.Grammar) -> str | None:
+    """The example command `ex` with the featured `--flag` written as its shorthand (for facts about the
+    shorthand); `ex` itself where that does not parse."""
+    if ex is None or not flag.short:
+        return ex
+    text = re.sub(rf"(?<=\s)--{re.escape(flag.name)}(?=[\s=])", f"-{flag.short}", ex, count=1)
+    return text if gr.parse(text).valid else ex
+
+
+def _lower_first(text: str) -> str:
+    """`text` with its first letter lowered to run on in a sentence, unless the first word is an acronym or
+    written in capitals (`HTTP/REST mode ...`, `OIDC issuer ...`)."""
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].lower() + text[1:]
 
 
 def _ref(flag: cli_spec.Flag) -> str:
@@ -355,66 +373,115 @@ _FULCIO_EXT = (
 )
 
 
-def flag_need(cmd: str, flag: cli_spec.Flag) -> str:
-    """Whether a user needs `flag` on `witness <cmd>` (REFERENCE §2.2-2.4, §3.6), "" where nothing specific is
-    known. Answers to "Do I need --x?" carry this sentence."""
+_POLICY_VERIFIERS = (
+    "`-k/--publickey`, `--policy-ca-roots`, `--policy-ca-intermediates` or `--verifier-kms-ref` (or the deprecated "
+    "`--policy-ca`, an alias of `--policy-ca-roots`)"
+)
+"""The flag group of which `witness verify` needs one (witness options/verify.go `OneRequiredPKVerifyFlags`)."""
+
+
+def _flag_need_forms(cmd: str, flag: cli_spec.Flag) -> tuple[str, str]:
+    """(the answer to "Do I need `--x` on `witness <cmd>`?", the same as a plain statement) for flags where
+    something specific is known (REFERENCE §2.2-2.4, §3.6), ("", "") elsewhere."""
     name = flag.name
     if cmd == "verify" and name in _X509_FIELD:
         shown = "`*`" if flag.default == "*" else f"`{flag.default}`"
-        return (
-            f"Usually not: the default {shown} accepts any value. It only matters when the policy itself is signed "
-            "with an X.509 certificate (e.g. from Fulcio) that you trust through `--policy-ca-roots`; any other "
-            f"value must then match the certificate's {_X509_FIELD[name]} exactly"
+        rest = (
+            "only matters when the policy itself is signed with an X.509 certificate (e.g. from Fulcio) that you "
+            "trust through `--policy-ca-roots`; any other value must then match the certificate's "
+            f"{_X509_FIELD[name]} exactly"
             + (" (as a set)" if flag.type == "strings" else "")
             + ". With `-k/--publickey` it has no effect."
         )
-    if cmd == "verify" and name in _FULCIO_EXT:
         return (
-            "Usually not: left empty (the default) that certificate extension is not checked. It only matters when "
-            "the policy is signed with a Fulcio certificate trusted through `--policy-ca-roots`, where it pins "
-            "the extension with a glob. With `-k/--publickey` it has no effect."
+            f"Usually not: the default {shown} accepts any value. It {rest}",
+            f"The default {shown} accepts any value; the flag {rest}",
+        )
+    if cmd == "verify" and name in _FULCIO_EXT:
+        rest = (
+            "only matters when the policy is signed with a Fulcio certificate trusted through `--policy-ca-roots`, "
+            "where it pins the extension with a glob. With `-k/--publickey` it has no effect."
+        )
+        return (
+            f"Usually not: left empty (the default) that certificate extension is not checked. It {rest}",
+            f"Left empty (the default), that certificate extension is not checked; the flag {rest}",
         )
     if cmd == "verify" and name in ("policy-ca-roots", "policy-ca-intermediates"):
+        rest = f"verify needs one of {_POLICY_VERIFIERS} to check the policy signature."
         return (
-            "Only when the policy is signed with a certificate instead of a plain key: verify needs one of "
-            "`-k/--publickey`, `--policy-ca-roots`, `--policy-ca-intermediates` or `--verifier-kms-ref` to check "
-            "the policy signature."
+            f"Only when the policy is signed with a certificate instead of a plain key: {rest}",
+            f"It is for a policy signed with a certificate instead of a plain key: {rest}",
         )
     if cmd == "verify" and name == "publickey":
+        rest = f"verify needs one of {_POLICY_VERIFIERS} to check the policy signature."
         return (
-            "Yes, when the policy was signed with a key: verify needs one of `-k/--publickey`, `--policy-ca-roots`, "
-            "`--policy-ca-intermediates` or `--verifier-kms-ref` to check the policy signature."
+            f"Yes, when the policy was signed with a key: {rest}",
+            f"It is for a policy signed with a plain key: {rest}",
         )
     if cmd == "verify" and name in ("artifactfile", "subjects"):
-        return "Yes, one of `-f/--artifactfile` and `-s/--subjects` is required (`--directory-path` alone is not enough)."
+        rest = "one of `-f/--artifactfile` and `-s/--subjects` is required (`--directory-path` alone is not enough)."
+        return f"Yes, {rest}", rest[0].upper() + rest[1:]
     if cmd == "verify" and name == "attestations":
-        return "Yes, unless the attestations come from Archivista (`--enable-archivista`)."
-    if cmd == "verify" and name == "policy":
-        return "Yes: without a policy there is nothing to verify against."
-    if cmd == "run" and name == "step":
-        return "Yes: without it the run fails with `step name is required`."
-    if cmd in ("run", "sign") and name == "signer-file-intermediate-paths":
         return (
-            "Only with `--signer-file-cert-path`: without a certificate witness signs with the bare key and the "
-            "intermediates are dropped."
+            "Yes, unless the attestations come from Archivista (`--enable-archivista`).",
+            "Verify needs it unless the attestations come from Archivista (`--enable-archivista`).",
+        )
+    if cmd == "verify" and name == "policy":
+        return (
+            "Yes: without a policy there is nothing to verify against.",
+            "It is required: without a policy there is nothing to verify against.",
+        )
+    if cmd == "run" and name == "step":
+        return (
+            "Yes: without it the run fails with `step name is required`.",
+            "It is required: without it the run fails with `step name is required`.",
+        )
+    if cmd in ("run", "sign") and name == "signer-file-intermediate-paths":
+        rest = "without a certificate witness signs with the bare key and the intermediates are dropped."
+        return (
+            f"Only with `--signer-file-cert-path`: {rest}",
+            f"It only takes effect together with `--signer-file-cert-path`: {rest}",
         )
     if cmd == "run" and name == "outfile":
-        return "Not strictly: without it the signed envelope is written to stdout."
-    if cmd == "sign" and name in ("infile", "outfile"):
-        return "Yes: pass both `-f/--infile` and `-o/--outfile`, or sign fails."
-    if cmd == "run" and name in ("attestor-product-exclude-glob", "attestor-product-include-glob"):
         return (
-            "Only to choose which products become statement subjects (what verify can find the attestation by): "
-            "the product attestation still lists every new or changed file."
+            "Not strictly: without it the signed envelope is written to stdout.",
+            "Without it the signed envelope is written to stdout.",
         )
-    if cmd == "run" and name == "attestor-k8smanifest-record-cluster-information":
+    if cmd == "sign" and name in ("infile", "outfile"):
         return (
+            "Yes: pass both `-f/--infile` and `-o/--outfile`, or sign fails.",
+            "Sign needs both `-f/--infile` and `-o/--outfile`; without either it fails.",
+        )
+    if cmd == "run" and name in ("attestor-product-exclude-glob", "attestor-product-include-glob"):
+        rest = (
+            "which products become statement subjects (what verify can find the attestation by): the product "
+            "attestation still lists every new or changed file."
+        )
+        return f"Only to choose {rest}", f"It only chooses {rest}"
+    if cmd == "run" and name == "attestor-k8smanifest-record-cluster-information":
+        text = (
             "Set it to `false` when the runner has no kubeconfig with a current context: it defaults to `true`, "
             "and with `-a k8smanifest` the run then fails."
         )
+        return text, text
     if cmd == "run" and flag.attestor and ATTESTORS[flag.attestor].selection == "opt-in":
-        return f"Only with `-a {flag.attestor}`: it has no effect unless the `{flag.attestor}` attestor runs."
-    return ""
+        return (
+            f"Only with `-a {flag.attestor}`: it has no effect unless the `{flag.attestor}` attestor runs.",
+            f"It has no effect unless the `{flag.attestor}` attestor runs (`-a {flag.attestor}`).",
+        )
+    return "", ""
+
+
+def flag_need(cmd: str, flag: cli_spec.Flag) -> str:
+    """Whether a user needs `flag` on `witness <cmd>`, "" where nothing specific is known. Answers to "Do I need
+    --x?" carry this sentence; other questions get `flag_use`."""
+    return _flag_need_forms(cmd, flag)[0]
+
+
+def flag_use(cmd: str, flag: cli_spec.Flag) -> str:
+    """`flag_need` as a statement (no leading "Yes"/"Usually not"), for answers to questions that don't ask
+    whether the flag is needed."""
+    return _flag_need_forms(cmd, flag)[1]
 
 
 def _flag_facts(gr: cli_spec.Grammar) -> list[Fact]:
@@ -430,6 +497,7 @@ def _flag_facts(gr: cli_spec.Grammar) -> list[Fact]:
         keys = _keywords(f.description)
         if keys:
             need = flag_need(cmd, f) if cmd else ""
+            use = flag_use(cmd, f) if cmd else ""
             text = _sentence(f"{ref} (type `{f.type}`): {_desc(f)}", release_note(cmd, f.name))
             facts.append(
                 Fact(
@@ -446,8 +514,10 @@ def _flag_facts(gr: cli_spec.Grammar) -> list[Fact]:
                         else f"When would I use `--{f.name}` on {w}?",
                         f"`--{f.name}` ({w}): purpose?",
                     ),
-                    _with_example(f"{text} {need}" if need else text, ex),
+                    _with_example(f"{text} {use}" if use else text, ex),
                     _terms([_flag_alts(f), keys]),
+                    # only the "Do I need it?" question gets the yes/no answer first
+                    answers=("", "", "", "", _with_example(f"{need} {text}", ex)) if need else (),
                 )
             )
         # which flag does X
@@ -459,10 +529,10 @@ def _flag_facts(gr: cli_spec.Grammar) -> list[Fact]:
                     "flag-which",
                     (
                         f'Which flag of {w} is described as "{d}"?',
-                        f"Which {w} flag do I use for this: {d[0].lower() + d[1:]}?",
-                        f"Name the {w} flag for: {d[0].lower() + d[1:]}.",
-                        f"In {w}, what flag does this: {d[0].lower() + d[1:]}?",
-                        f"I need {w} to do the following: {d[0].lower() + d[1:]}. Which option is it?",
+                        f"Which {w} flag do I use for this: {_lower_first(d)}?",
+                        f"Name the {w} flag for: {_lower_first(d)}.",
+                        f"In {w}, what flag does this: {_lower_first(d)}?",
+                        f"I need {w} to do the following: {_lower_first(d)}. Which option is it?",
                         f'What\'s the {w} option whose help text reads "{d}"?',
                     ),
                     _with_example(
@@ -484,7 +554,13 @@ def _flag_facts(gr: cli_spec.Grammar) -> list[Fact]:
                         f"Expand the short option `-{f.short}` of {w} to its long name.",
                         f"I saw `-{f.short}` in a {w} command line. What is it?",
                     ),
-                    _with_example(f"In {w}, `-{f.short}` is the shorthand for `--{f.name}`: {_desc(f)}.", ex),
+                    _with_example(
+                        f"In {w}, `-{f.short}` is the shorthand for `--{f.name}`: {_desc(f)}."
+                        if cmd
+                        else f"`-{f.short}` is the shorthand for the global flag `--{f.name}`, the same before or "
+                        f"after any subcommand: {_desc(f)}.",
+                        _with_short(ex, f, gr),
+                    ),
                     _terms([[f"--{f.name}"]]),
                 )
             )
@@ -500,7 +576,13 @@ def _flag_facts(gr: cli_spec.Grammar) -> list[Fact]:
                         f"Short flag for `--{f.name}` ({w})?",
                         f"What's the shorthand of the {w} flag `--{f.name}`?",
                     ),
-                    _with_example(f"`-{f.short}` is the shorthand of `--{f.name}` in {w}.", ex),
+                    _with_example(
+                        f"`-{f.short}` is the shorthand of `--{f.name}` in {w}."
+                        if cmd
+                        else f"`-{f.short}` is the shorthand of `--{f.name}`, a global flag, so it is the same on "
+                        "every witness subcommand.",
+                        _with_short(ex, f, gr),
+                    ),
                     _terms([[f"-{f.short}"]]),
                 )
             )
@@ -1666,6 +1748,20 @@ _FLAG_WHY: dict[str, tuple[str, ...]] = {
         "the reference.",
     ),
 }
+_GLOBAL_FLAG_WHY: dict[str, tuple[str, ...]] = {
+    "flag-short": (
+        "Global flags are defined once on the root command, so the shorthand is the same on every subcommand; "
+        "`{help}` lists them.",
+        "Each subcommand's `--help` shows the global flags, with their shorthands, under `Global Flags`.",
+    ),
+    "flag-what": (
+        "Global flags are defined on the root command and work the same with every subcommand; `{help}` lists "
+        "them.",
+        "`witness <subcommand> --help` shows it under `Global Flags`.",
+    ),
+}
+"""`_FLAG_WHY` for the global (persistent) flags of the root command (witness options/root.go)."""
+_GLOBAL_FLAG_WHY["flag-long2short"] = _GLOBAL_FLAG_WHY["flag-short"]
 _PHASE = {
     "prematerial": "before the working directory is hashed, i.e. before the command starts",
     "material": "when the working directory is hashed, before the command",
@@ -1723,7 +1819,8 @@ def _enrich(fact: Fact, gr: cli_spec.Grammar) -> Fact:
             found = re.search(r"witness (run|sign|verify)\b", fact.answer)
             cmd = found.group(1) if found else "run"
         help_cmd = f"witness {cmd} --help" if cmd else "witness --help"
-        why = why or tuple(w.format(help=help_cmd) for w in _FLAG_WHY[fact.kind])
+        table = _GLOBAL_FLAG_WHY if parts[2] == "global" and fact.kind in _GLOBAL_FLAG_WHY else _FLAG_WHY
+        why = why or tuple(w.format(help=help_cmd) for w in table[fact.kind])
         if cmd == "verify" and parts[-1] in _VERIFY_INPUT_WHY:
             why += (_VERIFY_INPUT_WHY[parts[-1]],)
         if gr.parse(help_cmd).valid:

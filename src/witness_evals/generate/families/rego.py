@@ -694,8 +694,12 @@ _EXCERPT_MAX = 1400
 
 
 def _focus(value: Any, other: Any, depth: int = 0) -> Any:
-    """`value` reduced to what differs from `other`, plus a little context (a pasted attestation excerpt)."""
-    if not isinstance(value, dict) or not isinstance(other, dict) or depth > 1:
+    """`value` reduced to what differs from `other`, plus a little context (a pasted attestation excerpt).
+
+    Only differing entries are reduced further: a context entry is shown whole, and so is a record with a
+    `digest` (a product or material: go-witness always writes its `digest`, attestation/context.go), so the
+    excerpt never shows a record shape witness does not write."""
+    if not isinstance(value, dict) or not isinstance(other, dict) or depth > 1 or "digest" in value:
         return value
     diff = [k for k in value if value.get(k) != other.get(k)]
     context = [
@@ -706,7 +710,7 @@ def _focus(value: Any, other: Any, depth: int = 0) -> Any:
     if not context:
         context = [k for k in value if k not in diff and not k.startswith(".git/")][:_EXCERPT_CONTEXT]
     keep = [k for k in value if k in diff or k in context]
-    return {k: _focus(value[k], other.get(k), depth + 1) for k in keep}
+    return {k: _focus(value[k], other.get(k), depth + 1) if k in diff else value[k] for k in keep}
 
 
 def excerpt(req: Req, rng: random.Random) -> tuple[str, str]:

@@ -10,6 +10,12 @@ The default engine is regorus (`gordon-to-regorus`), a Rust re-implementation of
 selects the parser: "verify" = OPA v0 (what `witness verify` runs), "policy-check" = OPA v1 (what
 `witness policy check` runs). This module runs regorus in-process: use it only for trusted
 modules; untrusted ones go through `RegoSandbox`.
+
+Known divergence: go-witness evaluates without `rego.StrictBuiltinErrors` (policy/rego.go), so in OPA a
+builtin that fails on its input (`semver.compare("${x}", "1.0.0")`, `semver.is_valid(5)`) leaves that
+expression undefined and only its rule body fails; regorus has no non-strict mode (nor a switch for it in
+its Python binding, and an extension cannot return "undefined"), so here the whole query ends in a
+`rego_eval_error` (kind `eval`). Generated modules guard such calls (`semver.is_valid` first).
 """
 
 from __future__ import annotations

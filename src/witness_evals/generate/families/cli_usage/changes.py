@@ -220,13 +220,14 @@ def ci_attestor(rng: random.Random, spec: Spec, pr: Project, version: WitnessVer
             if asked
             else pick(rng, ("And add SLSA provenance.", "SLSA provenance too, please."))
         )
-        why.append(
-            f"`--attestor-slsa-export` writes the SLSA provenance as its own signed statement to "
-            f"`{spec.get('outfile')}-slsa.json`, outside the collection."
-        )
-        if not asked:
-            why.append(run_plan.export_reason("slsa"))
-    must = []
+        if asked:
+            why.append(
+                f"`--attestor-slsa-export` writes the SLSA provenance as its own signed statement to "
+                f"`{spec.get('outfile')}-slsa.json`, outside the collection."
+            )
+    must = (
+        [] if "slsa" not in extra or asked else [run_plan.export_reason(["slsa"], str(spec.get("outfile")))]
+    )
     if ci == "github":
         must.append(
             "The github attestor requests the job's OIDC token, so the workflow needs `id-token: write`."

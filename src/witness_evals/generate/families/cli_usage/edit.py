@@ -9,6 +9,7 @@ it does, and how to check it. The changes are in `changes.py`.
 from __future__ import annotations
 
 import random
+import re
 import shlex
 from collections.abc import Callable
 
@@ -205,7 +206,9 @@ def _first_turn(
         s=pr.step,
         w=pr.work.what,
     )
-    named = pr.step in head
+    # only "as the `<step>` step" names the step; a bare substring test would also find it inside the command
+    # (`sbom` in `spdx-json=sbom.spdx.json`) and drop the sentence that tells the step name
+    named = re.search(rf"`{re.escape(pr.step)}` step\b", head) is not None
     question = f"{head} {sentences(rng, [*([] if named else [step_sentence(rng, pr.step)]), *asks])}"
     text = render(old, rng, version)
     lead = say(
@@ -225,7 +228,9 @@ def _first_turn(
         artifact=fence("bash", text),
         check=[check_line(text, version)],
         check_intro=pick(rng, ("Lint it (nothing is executed):", "Check the flags offline:")),
-        notes=[*signer.must, *plan.must, dashdash_why(rng, pr.work.command)][:3],
+        notes=[*signer.must, *plan.must, dashdash_why(rng, pr.work.command)][
+            : max(3, len(signer.must + plan.must))
+        ],
     )
     return phrasing.dress(rng, question), teach.render(rng, lesson)
 

@@ -329,12 +329,24 @@ def _commandrun(rng: random.Random, version: WitnessVersion) -> Mistake:
     return Mistake(f"commandrun/{wrong}", broken, fixed, "", why, issue)
 
 
+def signed_name(infile: str) -> str:
+    """The signed copy's file name next to `infile` (`policies/release.json` -> `policies/release.signed.json`)."""
+    stem, dot, ext = infile.rpartition(".")
+    if dot and "/" not in ext and stem and not stem.endswith("/"):
+        return f"{stem}.signed.{ext}"
+    return f"{infile}.signed"
+
+
 def _sign_no_outfile(rng: random.Random, version: WitnessVersion) -> Mistake:
-    fixed = base_sign(rng, workloads.draw(rng))
+    base = base_sign(rng, workloads.draw(rng))
+    # the question shows only the input file: name the output after it rather than inventing a project name
+    infile = str(base.get("infile"))
+    fixed = base.replace("outfile", "outfile", signed_name(infile))
     broken = fixed.without("outfile")
     msg = core_message(render(broken, rng, version), "required-together", version)
     why = [
-        f"`-f/--infile` and `-o/--outfile` must be given together, so witness fails with `{msg}`. Add `-o`."
+        f"`-f/--infile` and `-o/--outfile` must be given together, so witness fails with `{msg}`. Add `-o`; "
+        f"`{fixed.get('outfile')}` (named after `{infile}`) is only a suggestion, any path works."
     ]
     return Mistake("sign-no-outfile", broken, fixed, "", why, "required-together", any_value=["outfile"])
 

@@ -233,5 +233,9 @@ def make_other(rng: random.Random, version: WitnessVersion) -> Built:
                 "Lint the command line too, if you wire it into CI:",
             ),
         )
-    lesson = Lesson(why=why, artifact=fence("bash", text), check=check, check_intro=intro, notes=notes[:3])
+    # the powershell loading line (`| Out-String | Invoke-Expression`) is PowerShell, not bash
+    lang = "powershell" if sub == "completion" and args[0] == "powershell" else "bash"
+    lesson = Lesson(
+        why=why, artifact=fence(lang, text), check=check, check_intro=intro, notes=notes[:3], check_lang=lang
+    )
     return Built("other", f"commands/other/{tag}/{i}", question, text, lesson)

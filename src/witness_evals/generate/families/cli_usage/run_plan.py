@@ -54,12 +54,20 @@ ALWAYS_EXPORTED = ("slsa", "link")
 cannot load a collection that carries one with content (docs/reference-corrections.md)."""
 
 
-def export_reason(x: str) -> str:
-    """Why `x` (slsa or link) is exported although nobody asked."""
+def export_reason(xs: list[str], out: str) -> str:
+    """Why `xs` (slsa and/or link) are exported although nobody asked: a must-keep sentence, since the flag
+    changes where the predicate ends up (go-witness run.go writes an exported attestor to `<outfile>-<name>.json`
+    and leaves it out of the collection)."""
+    flags = join_and([f"`--attestor-{x}-export`" for x in xs])
+    files = join_and([f"`{out}-{x}.json`" for x in xs])
+    one = len(xs) == 1
     return (
-        f"The {x} predicate is exported even though nobody asked: kept in the collection, it would make the "
-        f"collection unreadable for `witness verify` (go-witness reads the {x} predicate's protobuf structs back "
-        "with encoding/json, which fails on any content)."
+        f"{flags} {'is' if one else 'are'} added although you didn't ask: {'it writes the' if one else 'they write the'} "
+        f"{join_and(xs)} predicate{'' if one else 's'} as {'its' if one else 'their'} own signed "
+        f"statement{'' if one else 's'} to {files}, left out of the collection. Kept in the collection, "
+        f"{'it' if one else 'they'} would make it unreadable for `witness verify` (go-witness reads the "
+        f"{join_and(xs)} predicate{'' if one else 's'}' protobuf structs back with encoding/json, which fails "
+        "on any content)."
     )
 
 
@@ -235,16 +243,14 @@ def plan(
     extras = _attestors(rng, pr, p, ci_attestor=ci_attestor, host=host, mode=mode)
     if p.selected is not None:
         p.flags.append(("attestations", p.selected))
+    unasked: list[str] = []
     for x in extras:
         asked = x in EXPORTERS and rng.random() < 0.45
         if not (asked or x in ALWAYS_EXPORTED):
             continue
         p.flags.append((f"attestor-{x}-export", True))
         if not asked:
-            p.why.append(
-                f"`--attestor-{x}-export` writes the {x} predicate as its own signed statement to `{out}-{x}.json`."
-            )
-            p.why.append(export_reason(x))
+            unasked.append(x)
         else:
             p.asks.append(
                 say(
@@ -261,6 +267,8 @@ def plan(
                 f"`--attestor-{x}-export` writes the {x} predicate as its own signed statement to `{out}-{x}.json` "
                 "and leaves it out of the collection."
             )
+    if unasked:
+        p.must.append(export_reason(unasked, out))  # a flag the user did not ask for: the reason always stays
     if "k8smanifest" in extras:
         _k8s_cluster(rng, p)
     _options(rng, pr, p, extras=extras, count=pick(rng, options), timestamped=timestamped)
