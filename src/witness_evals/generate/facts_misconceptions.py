@@ -939,8 +939,8 @@ def _sharper(v: WitnessVersion) -> dict[str, tuple[dict[int, str], tuple[Extra, 
             {2: sbom_no, 5: sbom_no.replace("No: `-a sbom`", "Because `-a sbom`", 1)},
             (
                 (
-                    f"Verify reports `no collections found for step sbom`; the step requires `{ATTESTORS['sbom'].type}`. "
-                    "What's wrong?",
+                    f"Verify finds no collection for step `sbom` although the attestation is in the file I pass; the step "
+                    f"requires `{ATTESTORS['sbom'].type}`. What's wrong?",
                     sbom_no.replace("No: `-a sbom`", "The type: `-a sbom`", 1),
                 ),
                 ("Does the sbom attestation keep the type `witness attestors list` shows?", sbom_no),

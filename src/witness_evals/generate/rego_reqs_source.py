@@ -43,14 +43,34 @@ def _others(rng: random.Random, want: str, pool: tuple[str, ...], n: int = 2) ->
 # ---------------------------------------------------------------------------------------------- git
 
 
-DETACHED_NOTE = (
+_DETACHED_HEAD = (
     "The git attestor records `branch` from HEAD (go-git `head.Name().Short()`), so a detached checkout "
-    "gives `HEAD` and the rule denies it. Jenkins' Git plugin and GitLab CI check out a detached HEAD by "
-    'default (so do GitHub `pull_request` runs): in Jenkins add the "Check out to matching local branch" '
-    "behaviour (`[$class: 'LocalBranch', localBranch: '**']`), in GitLab CI run "
-    '`git checkout -B "$CI_COMMIT_REF_NAME" "$CI_COMMIT_SHA"` before `witness run`.'
+    "gives `HEAD` and the rule denies it."
 )
-"""Branch rules deny detached checkouts; how to get the CI checkout onto the branch."""
+_DETACHED_CI = {
+    "github": "For a push to a branch, `actions/checkout` checks out that branch (`git checkout -B <branch>`), so "
+    "`branch` is its name; `pull_request` runs check out the detached merge commit "
+    "(`refs/remotes/pull/<n>/merge`) and tag pushes the tag, so those runs record `HEAD` and the rule denies them.",
+    "jenkins": "Jenkins' Git plugin checks out a detached HEAD by default: add the \"Check out to matching local "
+    "branch\" behaviour (`[$class: 'LocalBranch', localBranch: '**']`) to the checkout.",
+    "gitlab": "GitLab CI checks out a detached HEAD (the pipeline's commit): run "
+    '`git checkout -B "$CI_COMMIT_REF_NAME" "$CI_COMMIT_SHA"` before `witness run`.',
+    "": "Whether the checkout is on a branch depends on the CI: Jenkins' Git plugin and GitLab CI check out a "
+    "detached HEAD by default, and so do GitHub `pull_request` runs (`actions/checkout` puts push runs on their "
+    'branch). In Jenkins add the "Check out to matching local branch" behaviour '
+    "(`[$class: 'LocalBranch', localBranch: '**']`); in GitLab CI run "
+    '`git checkout -B "$CI_COMMIT_REF_NAME" "$CI_COMMIT_SHA"` before `witness run`.',
+}
+
+
+def detached_note(ci: str = "") -> str:
+    """Branch rules deny detached checkouts; how to get the checkout of `ci` (github, gitlab, jenkins;
+    anything else: unknown) onto the branch."""
+    return f"{_DETACHED_HEAD} {_DETACHED_CI.get(ci, _DETACHED_CI[''])}"
+
+
+DETACHED_NOTE = detached_note()
+"""The note for an unknown CI system (the rego family's branch rules)."""
 
 
 def git_branch(rng: random.Random) -> Req:

@@ -88,6 +88,10 @@ _SETS_A = re.compile(
 `attestations:` key."""
 
 
+_POINTS_DOWN = re.compile(r"\b(?:below|as follows|the following)\b", re.I)
+"""Reasons that point at an artifact after them ("the line below"): never laid out after the artifact."""
+
+
 def _checks(lesson: Lesson) -> list[str]:
     """The check commands worth showing: the analyser's inline-command lines only where the answer has an
     artifact (a command or a file) for them to check."""
@@ -135,6 +139,8 @@ def render(rng: random.Random, lesson: Lesson) -> str:
     check = _check_block(rng, lesson)
     notes = _notes(rng, lesson)
     layout = rng.randrange(4) if artifact else 0
+    if layout == 2 and _POINTS_DOWN.search(why):  # "the line below" needs the artifact after it
+        layout = 0
     if layout == 1 and len(lesson.why) > 1:
         # a one-line lead, the artifact, then the reasons as bullets
         head, *rest = lesson.why

@@ -94,7 +94,7 @@ def collection_type(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Ca
 def type_version(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
     name, attestor, wrong, right = next(t for t in TYPE_VERSION_TRAPS if t[1] == w.spec.extra)
     p = copy_policy(w.policy)
-    step = w.steps[0]
+    step = w.steps[w.spec.extra_step]  # the step that records the attestor (k8smanifest: the deploy step)
     for a in atts_of(p, step):
         if a["type"] == right:
             a["type"] = wrong
@@ -606,7 +606,7 @@ def step_name(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
 
 def snake_case_tag(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
     p = copy_policy(w.policy)
-    options = ["public_keys", "public_key_id"] if not w.x509 else ["cert_constraint_trap"]
+    options = ["public_keys", "public_key_id"] if not w.x509 else ["cert_constraint"]
     if len(w.steps) > 1:
         options.append("artifacts_from")
     if w.rego is not None:
@@ -632,12 +632,15 @@ def snake_case_tag(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Cas
         for f in p["steps"][step]["functionaries"]:
             rename_key(f, right, bad)
         effect = f"the functionary of step `{step}` has no key and can never match, so the step fails"
-    elif bad == "cert_constraint_trap":
+    elif bad == "cert_constraint":
         right = "certConstraint"
         step = pick(rng, w.steps)
         for f in p["steps"][step]["functionaries"]:
             rename_key(f, right, bad)
-        effect = f"the functionary of step `{step}` has no constraint and accepts no certificate"
+        effect = (
+            f"the functionary of step `{step}` has no certificate constraint (no trusted roots) and accepts "
+            "no certificate"
+        )
     else:
         right = "publickeys"
         rename_key(p, right, bad)

@@ -98,6 +98,7 @@ def run_line(rng: random.Random, w: PolicyWorld, files: Files, step: str, style:
     attestors = w.attestors[step]
     if attestors != ("environment", "git"):
         parts += ["--attestations" if long else "-a", ",".join(attestors)]
+    parts += next(s for s in w.runs.pipe.steps if s.name == step).flags  # e.g. k8smanifest off the cluster
     return shlex.join(parts) + " -- " + shlex.join(w.scenarios[step].command)
 
 
@@ -142,10 +143,20 @@ def _ci_name(style: str) -> str:
     }[style]
 
 
-def pipeline_text(rng: random.Random, w: PolicyWorld, files: Files, *, key_ids: bool = False) -> str:
+def shown_ci(w: PolicyWorld, style: str) -> str:
+    """The CI system the question shows (its snippet, or a `-a github`/`-a gitlab` in the run lines); ""
+    when it does not say."""
+    if style in ("github", "gitlab", "jenkins"):
+        return style
+    return w.spec.ci if any(w.spec.ci in a for a in w.attestors.values()) else ""
+
+
+def pipeline_text(
+    rng: random.Random, w: PolicyWorld, files: Files, *, key_ids: bool = False
+) -> tuple[str, str]:
     """How the steps are recorded: inline commands or a CI snippet, plus what the user knows about them;
     with `key_ids`, which key id is whose (when the pasted policy does not show it, an answer that gives each
-    step its own key must be told)."""
+    step its own key must be told). Returns the text and the CI system it shows (`shown_ci`)."""
     flag_style = rng.randrange(2)
     lines = [run_line(rng, w, files, s, flag_style) for s in w.steps]
     own = (w.spec.ci,) * 3 if w.spec.ci in ("github", "gitlab", "jenkins") else ()
@@ -228,7 +239,7 @@ def pipeline_text(rng: random.Random, w: PolicyWorld, files: Files, *, key_ids: 
                 ),
             )
         )
-    return _join_text(text, " ".join(extras))
+    return _join_text(text, " ".join(extras)), shown_ci(w, style if block is not None else "inline")
 
 
 def _join_text(a: str, b: str) -> str:
@@ -393,6 +404,8 @@ class Request:
     with_output: bool
     polarity: str = ""
     """`ASK_POLARITY` of the ask."""
+    ci: str = ""
+    """The CI system the question shows (github, gitlab, jenkins; "" when it does not say)."""
 
 
 def _owners_shown(case: Case) -> bool:
@@ -430,7 +443,7 @@ def compose(
             ask = ASKS[intent][idx]
     policy_lead = pick(rng, POLICY_LEADS).format(file=files.policy)
     policy = f"{policy_lead}\n\n```json\n{render(layout_for(w.runs.pipe.seed).apply(case.shown))}\n```"
-    ctx = pipeline_text(rng, w, files, key_ids=not _owners_shown(case))
+    ctx, ci = pipeline_text(rng, w, files, key_ids=not _owners_shown(case))
     for step in case.pasted_keys:
         key = w.functionaries[step]
         assert isinstance(key, Key)
@@ -479,7 +492,7 @@ def compose(
         else:
             parts.append(block)
     text = own_line_fences("\n\n".join(p for p in parts if p))
-    return Request(text, intent, idx, shown_output, ASK_POLARITY[intent][idx])
+    return Request(text, intent, idx, shown_output, ASK_POLARITY[intent][idx], ci)
 
 
 _INLINE_FENCE = re.compile(r"(?<=[^\s`])[ \t]*(?=```)")

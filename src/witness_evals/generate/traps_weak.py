@@ -454,8 +454,8 @@ def ci_attestation_not_required(rng: random.Random, w: PolicyWorld, v: WitnessVe
             "Every type this step requires can be produced anywhere; the github attestation, whose OIDC token "
             "the attestor fetches and verifies inside a GitHub Actions job, is what ties a `witness run` to your "
             "CI (someone holding the key could still forge a collection by hand). Once it is required, "
-            f"witness searches `{step}`'s collections by the required types and finds none without it (`no "
-            f"collections found for step {step}`).",
+            f"witness searches `{step}`'s collections by the required types and finds none without it, so the "
+            f"step fails with `failed to verify artifacts for step {step}: no passed collections present`.",
         ),
         fixes=(
             f"Require the github attestation on `{step}` and pin its workflow with Rego:",

@@ -352,3 +352,20 @@ def test_deprecated_flags_are_warnings() -> None:
     hidden = parse_command(f"{RUN_OK} --enable-archivist -- make")
     assert hidden.valid and hidden.flags["enable-archivista"] is True
     assert "Flag --enable-archivist has been deprecated" in messages(hidden)
+
+
+def test_k8smanifest_without_cluster_flag_warns() -> None:
+    """go-witness k8smanifest/k8s.go: record-cluster-information defaults to true and loads a kubeconfig
+    (clientcmd.LoadFromFile), so the run fails on a runner without one."""
+    a = parse_command(f"{RUN_OK} -a environment,git,k8smanifest -- kustomize build . -o m.yaml")
+    assert a.valid and "attestor-environment" in codes(a, "warning")
+    assert "record-cluster-information=false" in messages(a)
+    off = parse_command(
+        f"{RUN_OK} -a environment,git,k8smanifest --attestor-k8smanifest-record-cluster-information=false "
+        "-- kustomize build . -o m.yaml"
+    )
+    assert "record-cluster-information" not in messages(off)
+    kubeconfig = parse_command(
+        f"{RUN_OK} -a k8smanifest --attestor-k8smanifest-kubeconfig ci/kubeconfig -- kustomize build . -o m.yaml"
+    )
+    assert "record-cluster-information" not in messages(kubeconfig)

@@ -33,7 +33,7 @@ from witness_evals.bench.scorers.context import NOW, ScoreContext
 from witness_evals.generate import phrasing, teach
 from witness_evals.generate.example import Example
 from witness_evals.generate.families import Family
-from witness_evals.generate.rego_reqs_source import DETACHED_NOTE
+from witness_evals.generate.rego_reqs_source import detached_note
 from witness_evals.generate.traps_case import Case
 from witness_evals.generate.traps_cases import SHARES, pick_kind, summary
 from witness_evals.generate.traps_requests import Files, compose, draw_files, own_line_fences, render
@@ -219,12 +219,16 @@ def verified(
 
 def _first_reason(res: VerifyResult) -> str:
     """The most specific line of the first reason witness gives (e.g. the Rego denial under a
-    `collection validation failed:` line), verbatim."""
+    `collection validation failed:` line), verbatim: a reason that ends a longer line of the printed error
+    (policyverify's `attestor policyverify failed: failed to verify policy: policy expired on ...`) is
+    given as that whole line."""
     lines = [
         ln.strip().removeprefix("- ").strip()
         for ln in (res.reasons[0] if res.reasons else res.error or "").splitlines()
     ]
     text = next((ln for ln in reversed(lines) if ln), "")
+    if text:
+        text = next((ln.strip() for ln in (res.error or "").splitlines() if ln.strip().endswith(text)), text)
     return text.replace("`", "'")
 
 
@@ -359,12 +363,14 @@ def answer_for(
     attack_line: str = "",
     polarity: str = "",
     rego_fine: bool = False,
+    ci: str = "",
 ) -> str:
     """The reference answer: verdict and reason, the complete policy, how to check it, notes.
 
     `audit`: the user relays a reviewer's finding; `names_auditor`: the question says it was an auditor;
     `polarity`: what a "yes" to the user's ask means (`traps_requests.ASK_POLARITY`); `rego_fine`: the
-    user asked about the Rego, which is not what is wrong (the answer says so)."""
+    user asked about the Rego, which is not what is wrong (the answer says so); `ci`: the CI system the
+    question shows (`Request.ci`), for CI-specific advice."""
     w = case.world
     cls = _opener_class(case)
     table = (AUDIT_OPENERS if audit and rng.random() < 0.7 else OPENERS)[cls]
@@ -400,15 +406,18 @@ def answer_for(
                 rng,
                 (
                     f"Checked with the verifier: with the tightened policy, {case.attack_story} is rejected "
-                    f"(`{attack_line}`).",
-                    f"With the policy above, {case.attack_story} no longer verifies: `{attack_line}`.",
+                    f"(the error includes `{attack_line}`).",
+                    f"With the policy above, {case.attack_story} no longer verifies; witness's error includes "
+                    f"`{attack_line}`.",
                 ),
             )
         )
     if w.x509 and rng.random() < 0.5:
         notes.append(_tsa_note(rng, w))
     if w.rego is not None and any(c.startswith("input.branch") for c in w.rego.conditions):
-        notes.append(DETACHED_NOTE)  # a branch rule denies detached checkouts (Jenkins, GitLab CI)
+        notes.append(
+            detached_note(ci)
+        )  # a branch rule denies detached checkouts: how to avoid one in that CI
     if any(c.startswith("witness policy check") for c in checks) and version.policy_check_note:
         notes.append(version.policy_check_note + ".")
     if not files.signing_known and case.verdict != "ok":
@@ -489,6 +498,7 @@ def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Examp
         attack_line=attack_line,
         polarity=req.polarity,
         rego_fine=req.intent == "rego" and _rego_intact(case),
+        ci=req.ci,
     )
     check: dict[str, Any] = {
         "kind": "review",

@@ -2,10 +2,11 @@
 
 A `PolicySpec` (small, JSON-able, stored in a check) fixes everything: the step kinds and names
 (`POLICY_SHAPES`), the key kind of the step signers (`Key`, RSA from `KEY_POOLS`) or an x509 `Pki`
-with one `CertIdentity` per step, an extra attestor on the first step (sbom, vex, k8smanifest,
-lockfiles, github), the CI system and the Rego module the valid policy carries. `policy_world` runs
-the pipeline (`worlds.run`) and writes the valid policy (`worlds.policy_for`); it is cached, so a
-scorer rebuilds a world for free in the process that made it.
+with one `CertIdentity` per step, an extra attestor (sbom, vex, lockfiles, github on the first step;
+k8smanifest on a `deploy` step that renders manifests, `EXTRA_STEP_KIND`), the CI system and the Rego
+module the valid policy carries. `policy_world` runs the pipeline (`worlds.run`) and writes the valid
+policy (`worlds.policy_for`); it is cached, so a scorer rebuilds a world for free in the process that
+made it.
 
 An `Attack` is a run a weak policy still accepts (another certificate of the same CA, a tampered
 hand-over, another command or branch, a step signed with another step's key, a verification years
@@ -82,6 +83,7 @@ POLICY_STEP_NAMES: dict[str, tuple[str, ...]] = {
     "test": ("test", "unit-tests", "run-tests"),
     "package": ("package", "archive", "bundle", "release"),
     "scan": ("scan", "sast", "semgrep"),
+    "deploy": ("deploy", "render-manifests", "manifests"),
 }
 ATT_PATTERNS = ("{step}.json", "{step}.att.json", "attestations/{step}.json", "{step}-attestation.json")
 KEY_FILES = (
@@ -97,6 +99,11 @@ STEP_KEY_FILES = ("{step}.pem", "{step}-key.pem", "keys/{step}.pem", "{step}_sig
 CERT_FILES = ("signer.crt", "ci.crt", "{step}.crt", "certs/{step}-cert.pem")
 CA_NAMES = ("Internal Code Signing CA", "CI Root CA", "Build Signing CA")
 CI_FOR_EXTRA = {"github": "github", "gitlab": "gitlab"}
+EXTRA_STEP_KIND = {"k8smanifest": "deploy"}
+"""Extra attestors that read a product only a later step of that kind writes: k8smanifest reads the
+manifests `kustomize build` renders (on a `go build` it records nothing), so its world is build→deploy
+and the deploy step records it (with `--attestor-k8smanifest-record-cluster-information=false`:
+recording the cluster is on by default and fails without a kubeconfig)."""
 RELEASE_BRANCHES = ("main", "master", "release")
 ATTACK_BRANCHES = ("feature/speedup", "dev", "fix-tests", "renovate/deps", "tmp-debug")
 ATTACK_COMMANDS = (("make", "debug"), ("./build.sh",), ("sh", "-c", "make all"), ("make", "quick"))
@@ -117,7 +124,8 @@ class PolicySpec:
     """`keys`: one public key per step; `x509`: a certificate per step under one root CA."""
     ca_key: str = "ecdsa-p256"
     extra: str = ""
-    """Attestor recorded by the first step besides the base ones: sbom, vex, k8smanifest, lockfiles, github."""
+    """Attestor recorded besides the base ones: sbom, vex, lockfiles, github (first step), k8smanifest
+    (the deploy step, `EXTRA_STEP_KIND`)."""
     sbom: str = "none"
     ci: str = "none"
     rego: str = ""
@@ -138,11 +146,18 @@ class PolicySpec:
     def key_str(self) -> str:
         return json.dumps(self.to_json(), sort_keys=True)
 
+    @property
+    def extra_step(self) -> int:
+        """Index of the step that records the extra attestor (the first, or the first of its kind)."""
+        kind = EXTRA_STEP_KIND.get(self.extra)
+        return self.kinds.index(kind) if kind in self.kinds else 0
+
     def pipeline(self, branch: str = "") -> Pipeline:
-        """The pipeline: the extra attestor on the first step only; each step consumes the one before."""
-        first = self.base + ((self.extra,) if self.extra else ())
+        """The pipeline: the extra attestor on one step only (`extra_step`); each step consumes the one before."""
+        with_extra = self.base + ((self.extra,) if self.extra else ())
+        at = self.extra_step
         steps = tuple(
-            StepSpec(n, k, first if i == 0 else self.base, (), (self.names[i - 1],) if i else ())
+            StepSpec(n, k, with_extra if i == at else self.base, (), (self.names[i - 1],) if i else ())
             for i, (k, n) in enumerate(zip(self.kinds, self.names, strict=True))
         )
         return Pipeline(self.seed, steps, "", self.ci, self.sbom, branch)
@@ -183,19 +198,27 @@ def draw_policy_spec(
     limit = 1 if key.startswith("rsa") else max_steps
     if limit < min_steps:
         key, limit = "ecdsa-p256", max_steps
+    if extra is None:
+        extra = weighted(
+            rng, (("", 50), ("sbom", 12), ("vex", 6), ("k8smanifest", 6), ("lockfiles", 8), ("github", 6))
+        )
+        if extra in EXTRA_STEP_KIND and (limit < 2 or steps == 1):
+            extra = ""  # its world needs a second step (build, then the step that writes what it reads)
+    if extra in EXTRA_STEP_KIND:
+        min_steps = max(min_steps, 2)
+        if limit < 2:
+            key, limit = "ecdsa-p256", max(max_steps, 2)
     shapes = [
         (s, w)
         for s, w in POLICY_SHAPES
         if (steps is None or len(s) == steps) and min_steps <= len(s) <= limit
     ]
     kinds = weighted(rng, shapes)
+    if extra in EXTRA_STEP_KIND:
+        kinds = (kinds[0], EXTRA_STEP_KIND[extra])
     names: list[str] = []
     for k in kinds:
         names.append(rng.choice([n for n in POLICY_STEP_NAMES[k] if n not in names]))
-    if extra is None:
-        extra = weighted(
-            rng, (("", 50), ("sbom", 12), ("vex", 6), ("k8smanifest", 6), ("lockfiles", 8), ("github", 6))
-        )
     if rego is None:
         table = (("", 70), ("tool", 10), ("command", 8), ("branch", 8), ("workflow", 4))
         rego = weighted(rng, [(r, w) for r, w in table if r != "workflow" or extra in ("", "github")])
@@ -311,7 +334,7 @@ class PolicyWorld:
 
     @property
     def attestors(self) -> dict[str, tuple[str, ...]]:
-        """`-a` values of each step (the extra attestor only on the first step)."""
+        """`-a` values of each step (the extra attestor only on `spec.extra_step`)."""
         return {s.name: s.attestors for s in self.runs.pipe.steps}
 
     @property

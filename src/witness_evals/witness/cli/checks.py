@@ -329,7 +329,26 @@ class SemanticChecks:
         env = data.ATTESTOR_ENVIRONMENT.get(spec.name)
         if env is not None and not (spec.name == "git" and not self.given("attestations")):
             a.add("attestor-environment", f"`-a {spec.name}` {env[1]}", at, env[0])
+        if spec.name == "k8smanifest":
+            self._k8s_cluster_info(at)
         recorded.append(spec.name)
+
+    def _k8s_cluster_info(self, at: int) -> None:
+        """k8smanifest without `--attestor-k8smanifest-record-cluster-information`: on by default, it needs a
+        kubeconfig (an explicit true or a `--attestor-k8smanifest-kubeconfig` says the runner has one)."""
+        if self.given("attestor-k8smanifest-record-cluster-information") or self.given(
+            "attestor-k8smanifest-kubeconfig"
+        ):
+            return
+        if self.config_unknown:
+            self.a.add(
+                "attestor-environment",
+                data.K8S_CLUSTER_INFO + " (unless the config file sets it)",
+                at,
+                "note",
+            )
+        else:
+            self.a.add("attestor-environment", data.K8S_CLUSTER_INFO, at, "warning")
 
     def _unknown_attestor(self, value: str, at: int) -> None:
         a = self.a

@@ -22,7 +22,7 @@ from witness_evals.generate.families.cli_usage.run import (
     out_sentence,
     step_sentence,
 )
-from witness_evals.generate.families.cli_usage.spec import Spec, check_line, render
+from witness_evals.generate.families.cli_usage.spec import Spec, check_line, chunks
 from witness_evals.generate.families.cli_usage.text import bullets, fence, lower_first, say, sentences
 from witness_evals.generate.phrasing import pick
 from witness_evals.generate.teach import Lesson
@@ -47,22 +47,39 @@ def _base(
     return pr, spec, signer, plan
 
 
+def _styled(spec: Spec, style: int, version: WitnessVersion, *, width: int = 100) -> str:
+    """`spec` rendered flag by flag in the spelling that `style` picks (short or long flags, `=`, comma lists
+    or repeated flags): a flag with the same value reads the same in every command of that style, so the
+    updated line keeps the user's spelling and differs from the current one only where the change does."""
+    parts = [
+        part
+        for flag in spec.flags
+        for part in chunks(Spec(spec.sub, [flag], [], spec.dashdash), random.Random(style), version)
+    ]
+    parts += chunks(Spec(spec.sub, [], list(spec.args), spec.dashdash), random.Random(style), version)
+    head = f"witness {spec.sub}"
+    line = " ".join([head, *parts])
+    if not width or len(line) <= width or not parts:
+        return line
+    return " \\\n  ".join([head + " " + parts[0], *parts[1:]])
+
+
 def _lesson(rng: random.Random, version: WitnessVersion, c: changes.Change, old: Spec, text: str) -> Lesson:
     if c.key == "kms":
         lead = pick(
             rng,
             (
                 "The whole command with the KMS key in place of the key file; step, output and attestors stay.",
-                "Only the signer changes: `--signer-kms-ref` replaces `-k`.",
+                "Only the signer changes: `--signer-kms-ref` replaces the key-file flag.",
             ),
         )
     else:
         lead = pick(
             rng,
             (
-                "Here is the whole command with the change; everything else stays as it was.",
-                "The complete updated line is below; the step, signer and output file are unchanged.",
-                "Only the new flags differ from your current line.",
+                "This is the whole command with the change; everything else stays as it was.",
+                "In the complete updated line the step, signer and output file are unchanged.",
+                "Only what the change needs differs from your current line.",
                 "Same step and output as before, with the change applied.",
             ),
         )
@@ -163,11 +180,12 @@ EDIT_FORMS: tuple[Callable[[random.Random, dict[str, str]], str], ...] = (
 def make_edit(rng: random.Random, version: WitnessVersion) -> Built:
     pr, old, _, _ = _base(rng, version)
     c = changes.draw_change(rng, old, pr, version)
-    text = render(c.spec, rng, version)
+    style = rng.randrange(2**31)
+    text = _styled(c.spec, style, version)
     ask_list = [*([c.context] if c.context else []), *c.asks]
     v = {
-        "cur": render(old, rng, version),
-        "inline": render(old, rng, version, width=0),
+        "cur": _styled(old, style, version),
+        "inline": _styled(old, style, version, width=0),
         "ctx": (c.context + " ") if c.context else "",
         "asks": " ".join(c.asks),
         "ask_list": ask_list,
@@ -189,8 +207,11 @@ def _first_turn(
     old: Spec,
     signer: signers.Signer,
     plan: run_plan.RunPlan,
+    style: int | None = None,
 ) -> tuple[str, str]:
-    """Turn 1: a plain request for the `witness run` line, and its answer (the command, why, how to check)."""
+    """Turn 1: a plain request for the `witness run` line, and its answer (the command, why, how to check);
+    `style`: the flag spelling (`_styled`) turn 2's command keeps (drawn here if None)."""
+    style = rng.randrange(2**31) if style is None else style
     cmd = shlex.join(pr.work.command)
     out = old.get("outfile")
     asks = [" ".join(signer.asks), out_sentence(rng, out), *plan.asks]
@@ -210,7 +231,7 @@ def _first_turn(
     # (`sbom` in `spdx-json=sbom.spdx.json`) and drop the sentence that tells the step name
     named = re.search(rf"`{re.escape(pr.step)}` step\b", head) is not None
     question = f"{head} {sentences(rng, [*([] if named else [step_sentence(rng, pr.step)]), *asks])}"
-    text = render(old, rng, version)
+    text = _styled(old, style, version)
     lead = say(
         rng,
         (
@@ -277,8 +298,9 @@ TURN2_FORMS: tuple[Callable[[random.Random, dict[str, str]], str], ...] = (
 def make_followup(rng: random.Random, version: WitnessVersion) -> Built:
     pr, old, signer, plan = _base(rng, version)
     c = changes.draw_change(rng, old, pr, version)
-    first_q, first_a = _first_turn(rng, version, pr, old, signer, plan)
-    text = render(c.spec, rng, version)
+    style = rng.randrange(2**31)
+    first_q, first_a = _first_turn(rng, version, pr, old, signer, plan, style)
+    text = _styled(c.spec, style, version)
     v = {
         "ctx": (c.context + " ") if c.context else "",
         "asks": " ".join(c.asks),

@@ -11,14 +11,17 @@ taken from the core (the CLI analyser or the run simulator), never typed by hand
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from witness_evals.bench.scorers.command import blocking_issues
 from witness_evals.common.errors import InputError
+from witness_evals.generate import worlds as W
 from witness_evals.generate.families.cli_usage import names, workloads
 from witness_evals.generate.families.cli_usage.built import Built
 from witness_evals.generate.families.cli_usage.other import policy_check_summary
@@ -26,9 +29,11 @@ from witness_evals.generate.families.cli_usage.spec import Spec, check_line, one
 from witness_evals.generate.families.cli_usage.text import fence, say
 from witness_evals.generate.phrasing import pick
 from witness_evals.generate.teach import Lesson
-from witness_evals.witness import simulate
+from witness_evals.witness import simulate, versions
+from witness_evals.witness.attestors import get as get_attestor
 from witness_evals.witness.attestors.scenario import hex_id
 from witness_evals.witness.cli import parse_command
+from witness_evals.witness.verify_output import witness_output
 from witness_evals.witness.versions import WitnessVersion
 
 
@@ -600,17 +605,23 @@ def _verify_digest_prefix(rng: random.Random, version: WitnessVersion) -> Mistak
     digest = hex_id(rng, 64)
     fixed = base_verify(rng, pr).without("artifactfile").with_flag("subjects", [digest])
     broken = fixed.replace("subjects", "subjects", [f"sha256:{digest}"])
+    lines = no_collection_lines(pr.step, version)
+    placeholder, artifacts = lines[0], lines[-1]
     ctx = say(
         rng,
         (
             "Only the digest of the artifact is available on the gate host. Verification fails and the log shows "
-            "`no collections found for step {s}`, although the attestation is right there.",
-            "The attestation for the `{s}` step definitely exists, yet verify says `no collections found for step "
-            "{s}`.",
+            "`{a}`, although the attestation is right there.",
+            "The attestation for the `{s}` step definitely exists, yet verify fails: under `Step: {s}` it prints "
+            "`{p}`.",
             "I pass the artifact's digest because the file isn't on this machine, and every run ends with "
-            "`no collections found for step {s}`.",
+            "`{a}`.",
+            "The artifact isn't on the gate host, so I give verify its digest. It says it found nothing for the "
+            "`{s}` step, although that attestation is in the file I pass.",
         ),
         s=pr.step,
+        a=artifacts,
+        p=placeholder,
     )
     why = [
         "`-s`/`--subjects` values are compared as they are with the digest values of the attestations' subjects, "
@@ -618,7 +629,47 @@ def _verify_digest_prefix(rng: random.Random, version: WitnessVersion) -> Mistak
         f"`sha256:` prefix the value matches no subject, so the `{pr.step}` step finds no collection. Pass the hex "
         "digest alone."
     ]
+    if "Reason: " in ctx:  # an output line is quoted: say what it is
+        first, second, third = (line.split("Reason: ", 1)[-1] for line in lines)
+        why.append(
+            f"For a step with no collection witness prints the rejections of an empty placeholder (`{first}`, "
+            f"`{second}`) and then `{third}`: they mean nothing was found, not that a key or an attestation is "
+            "wrong."
+        )
     return Mistake("verify-digest-prefix", broken, fixed, ctx, why, None)
+
+
+@functools.lru_cache(maxsize=64)
+def _no_collection_lines(step: str, version_name: str) -> tuple[str, ...]:
+    version = versions.get(version_name)
+    key = W.Key("ecdsa-p256", 1)
+    policy = {
+        "expires": "2035-01-01T00:00:00Z",
+        "steps": {
+            step: {
+                "name": step,
+                "attestations": [{"type": get_attestor("command-run").type, "regopolicies": []}],
+                "functionaries": [{"type": "publickey", "publickeyid": key.keyid}],
+            }
+        },
+        "publickeys": {key.keyid: {"keyid": key.keyid, "key": key.b64}},
+    }
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    result = W.verify(policy, [], "sha256:" + "0" * 64, policy_key=key, version=version, now=now)
+    assert not result.passed and result.log[-1].startswith("error: "), result.log
+    lines = tuple(dict.fromkeys(result.log[result.log.index(f"Step: {step}") + 1 : -1]))  # v0.11 repeats them
+    printed = witness_output(result, tty=True)
+    assert all(line in printed for line in lines) and len(lines) == 3, (lines, printed)
+    return lines
+
+
+def no_collection_lines(step: str, version: WitnessVersion) -> tuple[str, ...]:
+    """What `witness verify` prints under `Step: <step>` for a step it finds no collection for (the core's
+    verify of a one-step policy over no attestations): the empty placeholder's two rejections (go-witness
+    policy.go gives it the error `no collections found`, which witness never prints) and the artifacts
+    check's, each as `verification failure: Reason: ...` (witness cmd/verify.go), each once (witness before
+    v0.12 prints the placeholder's once per search depth)."""
+    return _no_collection_lines(step, version.name)
 
 
 def _verify_policy_ca(rng: random.Random, version: WitnessVersion) -> Mistake:

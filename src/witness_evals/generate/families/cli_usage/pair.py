@@ -64,7 +64,7 @@ def _forms() -> tuple[Callable[[random.Random, dict[str, str], list[str]], str],
         head = say(
             rng,
             (
-                "Our release script should sign the policy and then gate {subject} on it.",
+                "Our release script should sign the policy `{policy}` and then gate {subject} on it.",
                 "For the release of {project} we sign `{policy}` in one step and verify {subject} in the next.",
             ),
             **v,
@@ -86,7 +86,11 @@ def _forms() -> tuple[Callable[[random.Random, dict[str, str], list[str]], str],
 
     def terse(rng: random.Random, v: dict[str, str], asks: list[str]) -> str:
         items = bullets(asks)
-        head = say(rng, ("sign `{policy}`, then verify {subject}:", "sign + verify for {subject}:"), **v)
+        head = say(
+            rng,
+            ("sign `{policy}`, then verify {subject}:", "sign + verify for {subject}, policy `{policy}`:"),
+            **v,
+        )
         return f"{head}\n{items}"
 
     def roles(rng: random.Random, v: dict[str, str], asks: list[str]) -> str:
