@@ -49,6 +49,19 @@ def test_the_step_a_person_also_signs_records_no_platform_attestor() -> None:
     assert seen >= 30
 
 
+def test_the_second_signer_is_not_contradicted_by_an_own_key_rule() -> None:
+    """ "Each step may only be signed by its own key" next to "`build` may be signed by either key" asks for
+    two things at once: after the second signer only the *other* steps keep their own keys."""
+    seen = 0
+    for seed in range(300):
+        ex = P.make(derived_rng(0, "audit-multi-functionary", seed))
+        if ex.check["sub"] != "multi-functionary":
+            continue
+        seen += 1
+        assert not any(own in ex.question for own in P._OWN_KEYS), ex.question
+    assert seen >= 20
+
+
 # ----------------------------------------------------------------------- commands: verify output
 
 

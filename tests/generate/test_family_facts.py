@@ -12,8 +12,11 @@ import pytest
 
 from witness_evals.bench.scorers import terms
 from witness_evals.bench.scorers.context import ScoreContext
+from witness_evals.generate.facts_attestors import field_facts
+from witness_evals.generate.facts_misconceptions import misconception_facts
 from witness_evals.generate.families import facts as F
 from witness_evals.generate.families import get
+from witness_evals.witness import cli as cli_spec
 
 
 def _fact(fid: str) -> F.Fact:
@@ -734,3 +737,23 @@ def test_gcp_iit_capture_answer_carries_the_panic_caveat() -> None:
     for i in (0, 1):
         capture = _fact(f"attestor/capture/gcp-iit/{i}")
         assert "panic" in capture.answer and "GKE Workload Identity" in capture.answer, capture.answer
+
+
+def test_export_misconception_never_advises_keeping_link_or_slsa_in_the_collection() -> None:
+    """An unexported link or slsa predicate (protobuf Structs over plain encoding/json) makes the collection
+    unreadable for `witness verify` (docs/reference-corrections.md): "drop the export flag" is only a fix for
+    sbom."""
+    facts = {f.fid: f for f in misconception_facts(cli_spec.grammar())}
+    for name in ("link", "slsa"):
+        answer = facts[f"misc/export-not-in-collection/{name}"].answer
+        assert "drop the export flag" not in answer.lower() and "keep the export" in answer
+    assert "drop the export flag" in facts["misc/export-not-in-collection/sbom"].answer
+
+
+def test_rego_path_facts_on_slsa_and_link_say_when_witness_runs_the_rule() -> None:
+    facts = field_facts(cli_spec.grammar())
+    slsa = [f for f in facts if f.fid.startswith("attestor/field/slsa/")]
+    link = [f for f in facts if f.fid.startswith("attestor/field/link/")]
+    assert slsa and link
+    assert all("never runs Rego" in f.answer for f in slsa)
+    assert all("`environment`" in f.answer for f in link)

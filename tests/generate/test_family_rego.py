@@ -435,3 +435,12 @@ def test_release_tags_are_said_to_be_annotated_ones() -> None:
 
     req = git_semver_tag(random.Random(0))
     assert "annotated" in req.fields and "lightweight" in req.fields
+
+
+def test_no_rego_questions_on_slsa_which_witness_verify_never_evaluates() -> None:
+    """An exported slsa predicate is not in the collection, and a kept one (protobuf Structs over plain
+    encoding/json) makes the collection unreadable: Rego on slsa never runs in `witness verify`."""
+    assert rego.ATTESTOR_WEIGHTS["slsa"] == 0.0
+    for seed in range(300):
+        ex = rego.make(random.Random(seed))
+        assert "https://slsa.dev/provenance" not in json.dumps(ex.check), ex.question

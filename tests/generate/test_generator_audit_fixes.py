@@ -14,8 +14,9 @@ from witness_evals.generate.families import cli_usage as fam
 from witness_evals.generate.families import rego
 from witness_evals.generate.families.cli_usage import edit, fix, run_plan, workloads
 from witness_evals.generate.rego_model import apply_bug, render
-from witness_evals.generate.rego_reqs_artifacts import prod_checksums
-from witness_evals.generate.rego_reqs_source import maven_min_version
+from witness_evals.generate.rego_reqs_artifacts import link_material, link_name, prod_checksums
+from witness_evals.generate.rego_reqs_platform import gcp_service_account
+from witness_evals.generate.rego_reqs_source import env_hostname, maven_min_version
 from witness_evals.witness import versions
 from witness_evals.witness.rego import evaluate_deny
 
@@ -186,3 +187,36 @@ def test_rego_checksum_rule_covers_every_archive_kind_its_control_names() -> Non
         (bug,) = req.bugs
         broken = apply_bug(req, bug)
         assert any(not evaluate_deny({"p.rego": broken}, inp).deny for inp in req.deny_inputs())
+
+
+def test_rego_hostname_prefix_accepts_fully_qualified_runner_names() -> None:
+    """`glob.match(p, [], h)`: an empty delimiter list means OPA's default `["."]`, so `*` stops at a dot and
+    `ci-runner-7.build.internal` was denied although its name starts with the prefix."""
+    for seed in range(6):
+        req = env_hostname(random.Random(seed))
+        prefix = req.param.rstrip("*")
+        src = render(req, "v1")
+        assert "glob.match" not in src
+        base = req.pass_inputs()[0]
+        fqdn = {**base, "hostname": f"{prefix}7.build.internal"}
+        assert not evaluate_deny({"p.rego": src}, fqdn).deny
+        assert evaluate_deny({"p.rego": src}, {**base, "hostname": f"old-{prefix}7.build.internal"}).deny
+
+
+def test_rego_gcp_service_account_carries_the_token_shape_caveat() -> None:
+    """go-witness v0.12 gcp-iit panics on a plain GCE VM's token (a `google` claim): the requirement must not
+    promise VMs and must say when an attestation exists at all."""
+    req = gcp_service_account(random.Random(0))
+    assert "VM" not in req.ask
+    assert "`google` claim" in req.fields
+
+
+def test_rego_link_questions_show_links_witness_verify_can_load() -> None:
+    """A non-exported link that carries environment variables (a protobuf Struct) cannot be read back by
+    go-witness (link.go MarshalJSON/UnmarshalJSON over plain encoding/json): the sample links have none and
+    the note says when the rule runs at all."""
+    for maker in (link_name, link_material):
+        for seed in range(4):
+            req = maker(random.Random(seed))
+            assert all("environment" not in b for b in req.bases)
+            assert "environment" in req.note and "export" in req.note

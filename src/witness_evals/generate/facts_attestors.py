@@ -545,12 +545,24 @@ def decode_command(attestor: str, path: str) -> str:
     )
 
 
+_REGO_CAVEAT = {
+    "slsa": " `witness verify` never runs Rego on it, though: exported (`--attestor-slsa-export`) the provenance "
+    "is not in the collection, and kept in it, its protobuf `Struct`s make the collection unreadable "
+    "(go-witness writes them with plain encoding/json), so read the field with jq or another tool.",
+    "link": " `witness verify` runs Rego on a link only while it stays in the collection (not exported) and the "
+    "run did not record `environment`: link copies those variables into a protobuf `Struct` that go-witness "
+    "cannot read back.",
+}
+"""Where Rego on a predicate is evaluated rarely or never (docs/reference-corrections.md)."""
+
+
 def field_facts(gr: cli_spec.Grammar) -> list[Fact]:
     out: list[Fact] = []
     for (attestor, path), (what, fields) in _paths().items():
         alts = [path, path.removeprefix("input.")]
         # the field sentence often restates `what` ("`x` is `a` or `b`"): say it once
         answer = f"The path is `{path}`. {fields}" if what in fields else f"`{path}`: {what}. {fields}"
+        answer += _REGO_CAVEAT.get(attestor, "")
         where: tuple[str, ...] = (
             f"`witness attestors schema {attestor}` prints all fields of the predicate.",
         )

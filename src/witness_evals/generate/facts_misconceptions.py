@@ -106,6 +106,19 @@ def _selection(gr: cli_spec.Grammar) -> list[Fact]:
     ]
 
 
+_EXPORT_FIX = {
+    "sbom": "Either drop the export flag or remove the type from the step's `attestations`.",
+    **{
+        x: f"Remove the type from the step's `attestations`; keep the export: an unexported {x} predicate with "
+        "content makes the whole collection unreadable for `witness verify` (go-witness reads its protobuf "
+        "structs back with encoding/json, which fails), so the step could not pass either way."
+        for x in ("link", "slsa")
+    },
+}
+"""How to fix a step that requires an exported type (docs/reference-corrections.md: link and slsa cannot be
+read back from inside a collection)."""
+
+
 def _exports(gr: cli_spec.Grammar) -> list[Fact]:
     out: list[Fact] = []
     for name in ("link", "slsa", "sbom"):
@@ -149,7 +162,7 @@ def _exports(gr: cli_spec.Grammar) -> list[Fact]:
                 ),
                 f"Exporting takes {name} out of the collection: it is signed as its own statement in "
                 f"`<outfile>-{name}.json`, so the collection has no {types} entry and a step that lists that type "
-                "cannot pass. Either drop the export flag or remove the type from the step's `attestations`.",
+                f"cannot pass. {_EXPORT_FIX[name]}",
                 _terms([["export", "exported", "exporting"], ["collection"]]),
                 commands=(cmd,),
             ),

@@ -1012,7 +1012,7 @@ def cb_source_repo(rng: random.Random) -> Req:
 _GCP_SHAPE = (
     "witness v0.12 only writes a gcp-iit attestation when the identity token has no `google` claim (it "
     "reads `google.zone` etc. one level too high and panics otherwise), so `input.jwt.claims.google` is "
-    "never there; "
+    "never there. "
 )
 
 
@@ -1057,7 +1057,7 @@ def gcp_project(rng: random.Random) -> Req:
                 'sprintf("VM zone %v is outside the build project", [zone])',
             ),
         ),
-        fields=_GCP_SHAPE + "the top-level `zone` comes from the metadata server as "
+        fields=_GCP_SHAPE + "The top-level `zone` comes from the metadata server as "
         "`projects/<project number>/zones/<zone>`, which is what pins the project. `project_id` and "
         "`project_number` are not usable: v0.12 parses them from the token's `email` domain (splitting "
         "`acme-build-123` into `123` and `acme-build`).",
@@ -1088,7 +1088,7 @@ def gcp_region(rng: random.Random) -> Req:
                 'sprintf("VM zone %v", [zone])',
             ),
         ),
-        fields=_GCP_SHAPE + "the VM's zone is the top-level `zone`, the metadata path "
+        fields=_GCP_SHAPE + "The VM's zone is the top-level `zone`, the metadata path "
         "`projects/<number>/zones/<zone>` (e.g. `projects/123456789012/zones/europe-west1-b`), so match "
         "the zone at the end of that path rather than a bare region prefix.",
         bases=bases(rng, "gcp-iit"),
@@ -1112,7 +1112,7 @@ def gcp_service_account(rng: random.Random) -> Req:
         rid="service-account",
         param=want,
         rule=f"the identity token must have been issued to the service account `{want}`",
-        ask=f"only accept VMs running as `{want}`",
+        ask=f"only accept builds whose GCP identity token was issued to `{want}`",
         control=f"Build VMs SHALL run as the dedicated service account `{want}`.",
         package="gcp.serviceaccount",
         rules=(
@@ -1121,7 +1121,8 @@ def gcp_service_account(rng: random.Random) -> Req:
                 'sprintf("token issued to %v", [object.get(input.jwt.claims, "email", "(none)")])',
             ),
         ),
-        fields="`input.jwt.claims.email` is the service account the instance identity token was issued to "
+        fields=_GCP_SHAPE
+        + "`input.jwt.claims.email` is the service account the identity token was issued to "
         "(with `email_verified`); `input.jwt` is the embedded `jwt` predicate of the verified token.",
         bases=bases(rng, "gcp-iit"),
         good=chain(_gsa(want), claims(email_verified=True)),

@@ -1087,7 +1087,7 @@ def env_hostname(rng: random.Random) -> Req:
         package="environment.host",
         rules=(
             Rule(
-                (f"not glob.match({q(prefix + '*')}, [], input.hostname)",),
+                (f"not startswith(input.hostname, {q(prefix)})",),
                 'sprintf("unmanaged build host %v", [input.hostname])',
             ),
         ),
@@ -1101,7 +1101,7 @@ def env_hostname(rng: random.Random) -> Req:
         bugs=(
             Bug(
                 "contains",
-                f"not glob.match({q(prefix + '*')}, [], input.hostname)",
+                f"not startswith(input.hostname, {q(prefix)})",
                 f"not contains(input.hostname, {q(prefix)})",
                 f"`contains` accepts `{prefix}` anywhere in the name (e.g. `old-{prefix}17`); match at the start.",
             ),

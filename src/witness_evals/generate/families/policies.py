@@ -837,6 +837,11 @@ _OWN_KEYS = (
     "Each step may only be signed by its own key.",
     "A step signed with another step's key must not pass.",
 )
+_OTHERS_OWN_KEYS = (
+    "Every other step may only be signed by its own key.",
+    "Apart from that, a step signed with another step's key must not pass.",
+)
+"""`_OWN_KEYS` after the sentence that gives the first step a second signer (multi-functionary)."""
 
 
 def _signing_ask(rng: random.Random, names: _Names) -> str:
@@ -913,13 +918,13 @@ def _question(rng: random.Random, check: dict[str, Any], names: _Names, world: W
     reqs = [_require(rng, len(pipe.steps))]
     if len(pipe.steps) > 1:
         reqs.append(pick(rng, _CHAIN))
-        if len({_fid(fs[0]) for fs in funcs.values()}) == len(pipe.steps) and not idents:
-            reqs.append(pick(rng, _OWN_KEYS))
     if sub == "multi-functionary":
         alt = funcs[s0][1]
         reqs.append(
             f"`{s0}` may be signed by either key: when CI is down, {fields['alt']} runs the same command with `-k {names.key_of(alt)[0]}`."
         )
+    if len(pipe.steps) > 1 and len({_fid(fs[0]) for fs in funcs.values()}) == len(pipe.steps) and not idents:
+        reqs.append(pick(rng, _OTHERS_OWN_KEYS if sub == "multi-functionary" else _OWN_KEYS))
     reqs.append(_expiry_ask(rng, check))
     rego_text = ""
     if check.get("rego"):

@@ -75,9 +75,13 @@ ATTESTOR_WEIGHTS: dict[str, float] = {a: _CORE.get(a, _PLATFORM.get(a, 0.75)) fo
     "k8smanifest": 1.1,
     "sbom": 1.0,
     "jwt": 0.5,
+    "slsa": 0.0,
 }
 """Attestor draw weights: core attestors get the most examples, CI platforms and common artifact attestors a
-middle share, cloud-identity ones the least."""
+middle share, cloud-identity ones the least. No Rego questions on slsa: `witness verify` never evaluates one
+(exported, the provenance is not in the collection; kept in it, its protobuf `Struct`s make the collection
+unreadable: go-witness attestation/slsa/slsa.go MarshalJSON/UnmarshalJSON over plain encoding/json,
+docs/reference-corrections.md). Link stays: a link of a run without `environment` loads (`LINK_NOTE`)."""
 
 INTENT_WEIGHTS: dict[str, float] = {
     "write": 20,
