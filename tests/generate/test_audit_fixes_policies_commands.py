@@ -34,32 +34,30 @@ def test_platform_attestors_cover_ci_and_cloud() -> None:
     assert PLATFORM <= P.PLATFORM_ATTESTORS
 
 
+def _multi_functionary(seeds: int) -> list[Example]:
+    """The multi-functionary examples among `seeds` policies-family draws."""
+    made = (P.make(derived_rng(0, "audit-multi-functionary", seed)) for seed in range(seeds))
+    return [ex for ex in made if ex.check["sub"] == "multi-functionary"]
+
+
 def test_the_step_a_person_also_signs_records_no_platform_attestor() -> None:
     """go-witness aborts a run whose attestor fails, and the CI/cloud attestors fail off their platform
     (aws-codebuild without CODEBUILD_BUILD_ID, ...): the fallback signer "runs the same command" by hand."""
-    seen = 0
-    for seed in range(400):
-        ex = P.make(derived_rng(0, "audit-multi-functionary", seed))
-        if ex.check["sub"] != "multi-functionary":
-            continue
-        seen += 1
+    examples = _multi_functionary(400)
+    for ex in examples:
         s0 = ex.check["pipe"]["steps"][0]
         assert not set(s0["a"]) & PLATFORM, (s0, ex.question)
         assert len(ex.check["funcs"][s0["name"]]) == 2
-    assert seen >= 30
+    assert len(examples) >= 30
 
 
 def test_the_second_signer_is_not_contradicted_by_an_own_key_rule() -> None:
     """ "Each step may only be signed by its own key" next to "`build` may be signed by either key" asks for
     two things at once: after the second signer only the *other* steps keep their own keys."""
-    seen = 0
-    for seed in range(300):
-        ex = P.make(derived_rng(0, "audit-multi-functionary", seed))
-        if ex.check["sub"] != "multi-functionary":
-            continue
-        seen += 1
+    examples = _multi_functionary(300)
+    for ex in examples:
         assert not any(own in ex.question for own in P._OWN_KEYS), ex.question
-    assert seen >= 20
+    assert len(examples) >= 20
 
 
 # ----------------------------------------------------------------------- commands: verify output
