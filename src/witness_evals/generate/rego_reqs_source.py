@@ -1505,7 +1505,7 @@ def maven_min_version(rng: random.Random) -> Req:
         return edit(
             lambda p: p.update(
                 {
-                    "dependencies": [d for d in p["dependencies"] if d["artifactid"] != a]
+                    "dependencies": [d for d in p.get("dependencies", []) if d["artifactid"] != a]
                     + [_dep(g, a, version)]
                 }
             )
@@ -1551,14 +1551,7 @@ def maven_min_version(rng: random.Random) -> Req:
         "rule never fires. The `not semver.is_valid(dep.version)` rule denies those versions instead of "
         "letting them through, so pin an explicit version in the POM.",
         bases=bases(rng, "maven", language="java"),
-        good=edit(
-            lambda p: p.update(
-                {
-                    "dependencies": [d for d in p.get("dependencies", []) if d["artifactid"] != a]
-                    + [_dep(g, a, ok)]
-                }
-            )
-        ),
+        good=pin(ok),
         extra_pass=(pin(floor),),
         bads=(pin(old), pin(unresolved), pin("")),
         bad_desc=(

@@ -380,9 +380,10 @@ _POLICY_VERIFIERS = (
 """The flag group of which `witness verify` needs one (witness options/verify.go `OneRequiredPKVerifyFlags`)."""
 
 
-def _flag_need_forms(cmd: str, flag: cli_spec.Flag) -> tuple[str, str]:
-    """(the answer to "Do I need `--x` on `witness <cmd>`?", the same as a plain statement) for flags where
-    something specific is known (REFERENCE §2.2-2.4, §3.6), ("", "") elsewhere."""
+def flag_need(cmd: str, flag: cli_spec.Flag) -> tuple[str, str]:
+    """Whether a user needs `flag` on `witness <cmd>` (REFERENCE §2.2-2.4, §3.6): (the answer to "Do I need
+    `--x`?", the same as a plain statement with no leading "Yes"/"Usually not", for answers to the other
+    questions), ("", "") where nothing specific is known."""
     name = flag.name
     if cmd == "verify" and name in _X509_FIELD:
         shown = "`*`" if flag.default == "*" else f"`{flag.default}`"
@@ -472,18 +473,6 @@ def _flag_need_forms(cmd: str, flag: cli_spec.Flag) -> tuple[str, str]:
     return "", ""
 
 
-def flag_need(cmd: str, flag: cli_spec.Flag) -> str:
-    """Whether a user needs `flag` on `witness <cmd>`, "" where nothing specific is known. Answers to "Do I need
-    --x?" carry this sentence; other questions get `flag_use`."""
-    return _flag_need_forms(cmd, flag)[0]
-
-
-def flag_use(cmd: str, flag: cli_spec.Flag) -> str:
-    """`flag_need` as a statement (no leading "Yes"/"Usually not"), for answers to questions that don't ask
-    whether the flag is needed."""
-    return _flag_need_forms(cmd, flag)[1]
-
-
 def _flag_facts(gr: cli_spec.Grammar) -> list[Fact]:
     facts: list[Fact] = []
     descs = {
@@ -496,8 +485,7 @@ def _flag_facts(gr: cli_spec.Grammar) -> list[Fact]:
         ref = _ref(f)
         keys = _keywords(f.description)
         if keys:
-            need = flag_need(cmd, f) if cmd else ""
-            use = flag_use(cmd, f) if cmd else ""
+            need, use = flag_need(cmd, f) if cmd else ("", "")
             text = _sentence(f"{ref} (type `{f.type}`): {_desc(f)}", release_note(cmd, f.name))
             facts.append(
                 Fact(

@@ -415,9 +415,8 @@ def answer_for(
     if w.x509 and rng.random() < 0.5:
         notes.append(_tsa_note(rng, w))
     if w.rego is not None and any(c.startswith("input.branch") for c in w.rego.conditions):
-        notes.append(
-            detached_note(ci)
-        )  # a branch rule denies detached checkouts: how to avoid one in that CI
+        # a branch rule denies detached checkouts: how to avoid one in that CI
+        notes.append(detached_note(ci))
     if any(c.startswith("witness policy check") for c in checks) and version.policy_check_note:
         notes.append(version.policy_check_note + ".")
     if not files.signing_known and case.verdict != "ok":

@@ -30,10 +30,14 @@ class SemanticChecks:
     def require(self, code: str, message: str, token_index: int = -1) -> None:
         if self.a.help_requested:
             return
+        self._unless_config(code, message, token_index)
+
+    def _unless_config(self, code: str, message: str, token_index: int, severity: str = "error") -> None:
+        """`message` as an issue of `severity`, or a note where the (unread) config file may set the value."""
         if self.config_unknown:
             self.a.add(code, message + " (unless the config file sets it)", token_index, "note")
         else:
-            self.a.add(code, message, token_index)
+            self.a.add(code, message, token_index, severity)
 
     def check_semantics(self, path: str) -> None:
         a = self.a
@@ -340,15 +344,7 @@ class SemanticChecks:
             "attestor-k8smanifest-kubeconfig"
         ):
             return
-        if self.config_unknown:
-            self.a.add(
-                "attestor-environment",
-                data.K8S_CLUSTER_INFO + " (unless the config file sets it)",
-                at,
-                "note",
-            )
-        else:
-            self.a.add("attestor-environment", data.K8S_CLUSTER_INFO, at, "warning")
+        self._unless_config("attestor-environment", data.K8S_CLUSTER_INFO, at, "warning")
 
     def _unknown_attestor(self, value: str, at: int) -> None:
         a = self.a

@@ -209,6 +209,7 @@ def ci_attestor(rng: random.Random, spec: Spec, pr: Project, version: WitnessVer
         )
     ]
     why = [f"The `{ci}` attestor only works {run_plan.WHERE[ci]}; anywhere else the whole run fails."]
+    must: list[str] = []
     if "slsa" in extra:
         new = new.with_flag("attestor-slsa-export", True)  # always (run_plan.ALWAYS_EXPORTED)
         asked = rng.random() < 0.6
@@ -225,9 +226,8 @@ def ci_attestor(rng: random.Random, spec: Spec, pr: Project, version: WitnessVer
                 f"`--attestor-slsa-export` writes the SLSA provenance as its own signed statement to "
                 f"`{spec.get('outfile')}-slsa.json`, outside the collection."
             )
-    must = (
-        [] if "slsa" not in extra or asked else [run_plan.export_reason(["slsa"], str(spec.get("outfile")))]
-    )
+        else:
+            must.append(run_plan.export_reason(["slsa"], str(spec.get("outfile"))))
     if ci == "github":
         must.append(
             "The github attestor requests the job's OIDC token, so the workflow needs `id-token: write`."

@@ -22,7 +22,7 @@ from witness_evals.generate.families.cli_usage.run import (
     out_sentence,
     step_sentence,
 )
-from witness_evals.generate.families.cli_usage.spec import Spec, check_line, chunks
+from witness_evals.generate.families.cli_usage.spec import Spec, check_line, chunks, wrap
 from witness_evals.generate.families.cli_usage.text import bullets, fence, lower_first, say, sentences
 from witness_evals.generate.phrasing import pick
 from witness_evals.generate.teach import Lesson
@@ -57,11 +57,7 @@ def _styled(spec: Spec, style: int, version: WitnessVersion, *, width: int = 100
         for part in chunks(Spec(spec.sub, [flag], [], spec.dashdash), random.Random(style), version)
     ]
     parts += chunks(Spec(spec.sub, [], list(spec.args), spec.dashdash), random.Random(style), version)
-    head = f"witness {spec.sub}"
-    line = " ".join([head, *parts])
-    if not width or len(line) <= width or not parts:
-        return line
-    return " \\\n  ".join([head + " " + parts[0], *parts[1:]])
+    return wrap(f"witness {spec.sub}", parts, width)
 
 
 def _lesson(rng: random.Random, version: WitnessVersion, c: changes.Change, old: Spec, text: str) -> Lesson:

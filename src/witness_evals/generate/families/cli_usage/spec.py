@@ -95,8 +95,12 @@ def render(
     prefix: str = "witness",
 ) -> str:
     """The command line; wrapped with backslash continuations when longer than `width` (0: never)."""
-    parts = chunks(spec, rng, version)
-    head = f"{prefix} {spec.sub}"
+    return wrap(f"{prefix} {spec.sub}", chunks(spec, rng, version), width)
+
+
+def wrap(head: str, parts: list[str], width: int = 100) -> str:
+    """`head` and the flag/value `parts` on one line, or with backslash continuations when longer than
+    `width` (0: never)."""
     line = " ".join([head, *parts])
     if not width or len(line) <= width or not parts:
         return line
