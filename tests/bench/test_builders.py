@@ -100,6 +100,19 @@ def test_rego_tasks_cover_many_attestors() -> None:
     assert set(f"{wanted} lockfiles secretscan maven aws-codebuild system-packages".split()) <= attestors
 
 
+def test_rego_tasks_only_target_predicates_witness_verify_evaluates() -> None:
+    """No Rego on slsa: exported it leaves the collection, kept it makes the collection unreadable
+    (go-witness v0.12.0 attestation/slsa/slsa.go marshals protobuf structs with encoding/json)."""
+    rego = [t for t in generated_tasks() if t.kind == "rego"]
+    assert rego and not [t.id for t in rego if t.attestor == "slsa"]
+    with ScoreContext() as ctx:
+        replaced = ("gen/rego_fields/0064", "gen/rego_fields/0065")  # the two requirements that replaced slsa
+        for tid in replaced:
+            task = next(t for t in rego if t.id == tid)
+            assert task.attestor in {"sarif", "vex"}
+            assert validate([task], ctx) == []
+
+
 def test_prompts_do_not_reuse_the_training_generators_wording() -> None:
     fixed = [p.strip() for p in phrasing.FIXED_PHRASES if len(p.strip()) > 8]
     fixed += ["Write a Rego policy that denies", "Show the exact syntax", "Keep it short"]

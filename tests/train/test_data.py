@@ -75,3 +75,39 @@ def test_too_long_examples_are_dropped_and_counted(tmp_path: Path, tiny_tokenize
     assert ds.summary()["dropped_too_long"] == 1
     with pytest.raises(InputError, match="every example is longer"):
         load_dataset(_write(tmp_path / "l.jsonl", [long]), tiny_tokenizer, 64)
+
+
+def test_batched_tokenisation_matches_one_call_per_piece(
+    tmp_path: Path, tiny_tokenizer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from witness_evals.train import data
+
+    def conversation(i: int) -> dict[str, Any]:
+        turns = [{"role": "system", "content": f"system {i}"}] if i % 3 == 0 else []
+        for t in range(1 + i % 3):
+            turns += [
+                {"role": "user", "content": f"question {i}.{t} about policy step {i * 7}"},
+                {"role": "assistant", "content": f"answer {i}.{t}: sign digest " + "material " * (i % 5)},
+            ]
+        return {"messages": turns}
+
+    records = [conversation(i) for i in range(40)]
+    path = _write(tmp_path / "t.jsonl", records)
+    eot = end_of_turn_ids(tiny_tokenizer)
+    one_by_one = []
+    for r in records:  # the reference: every piece tokenised on its own
+        ids: list[int] = []
+        labels: list[bool] = []
+        for text, train in data.render_pieces(tiny_tokenizer, r["messages"]):
+            piece = tiny_tokenizer(text, add_special_tokens=False)["input_ids"]
+            stop = next((j + 1 for j, tok in enumerate(piece) if tok in eot), len(piece)) if train else 0
+            ids += piece
+            labels += [True] * stop + [False] * (len(piece) - stop)
+        one_by_one.append((tuple(ids), tuple(labels)))
+    monkeypatch.setattr(data, "ENCODE_BATCH_PIECES", 7)  # many batched calls, each of whole conversations
+    ds = load_dataset(path, tiny_tokenizer, 4096)
+    assert [(e.input_ids, e.labels) for e in ds.examples] == one_by_one
+    assert [(e.input_ids, e.labels) for e in ds.examples] == [
+        (e.input_ids, e.labels)
+        for e in (tokenize_conversation(tiny_tokenizer, r["messages"], eot) for r in records)
+    ]

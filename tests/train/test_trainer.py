@@ -49,6 +49,7 @@ def test_full_run_writes_everything(tiny_model: Path, chat_data: Path, tmp_path:
     assert [m.split(":")[0] for m in steps] == [f"step {i}/6" for i in range(1, 7)]
     assert next(m for m in lines if "validation loss" in m).startswith("step 3/6: validation loss ")
     assert summary["data"]["train"]["examples"] == 24 and summary["data"]["train"]["dropped_too_long"] == 0
+    assert {"tokenize", "load_model", "eval", "checkpoint"} <= set(summary["phase_seconds"])
     for name in (
         "adapter/adapter_model.safetensors",
         "best/adapter_model.safetensors",

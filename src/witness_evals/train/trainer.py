@@ -15,13 +15,14 @@ the same update as one process with N times the batch, up to numerics.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import random
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -210,12 +211,14 @@ class Trainer:
         quantize.check_model_dir(model_dir, cfg)
         self.tokenizer = load_tokenizer(model_dir, cfg.chat_template)
         self.template: str | None = self.tokenizer.chat_template if cfg.chat_template else None
-        self.train_set = data_mod.load_dataset(
-            self.data_dir / "train.jsonl", self.tokenizer, cfg.max_seq_length
-        )
-        self.valid_set = data_mod.load_dataset(
-            self.data_dir / "valid.jsonl", self.tokenizer, cfg.max_seq_length
-        )
+        self.phase_seconds: dict[str, float] = {}
+        with self._timed("tokenize"):
+            self.train_set = data_mod.load_dataset(
+                self.data_dir / "train.jsonl", self.tokenizer, cfg.max_seq_length
+            )
+            self.valid_set = data_mod.load_dataset(
+                self.data_dir / "valid.jsonl", self.tokenizer, cfg.max_seq_length
+            )
         per_step = cfg.batch_size * cfg.grad_accum * self.dist.world
         if self.dist.world > 1 and len(self.train_set.examples) < per_step:
             raise InputError(f"fewer examples than one global batch ({per_step})", source=str(self.data_dir))
@@ -227,7 +230,8 @@ class Trainer:
         self._resume_state = self._checkpoint_to_resume(resume, meta)
         del meta
         seed_everything(cfg.seed)
-        self.model = self._load_model(model_dir)
+        with self._timed("load_model"):
+            self.model = self._load_model(model_dir)
         params = [p for p in self.model.parameters() if p.requires_grad]
         self.params = params
         from witness_evals.train.step import make_optimizer
@@ -448,7 +452,8 @@ class Trainer:
                     source="config",
                 ) from None
         if self.step == 0:  # the untuned model's validation loss starts the curve
-            self._metric({"event": "eval", "step": 0, "val_loss": self.evaluate()})
+            with self._timed("eval"):
+                self._metric({"event": "eval", "step": 0, "val_loss": self.evaluate()})
         bar = self._progress()
         stopped_early = False
         started, run_steps, window_tokens, window_start = time.perf_counter(), 0, 0, time.perf_counter()
@@ -516,15 +521,26 @@ class Trainer:
             if bar is not None:
                 bar.update(1)
             if self.step % cfg.eval_every == 0 or last:
-                stopped_early = self._eval_and_keep_best()
+                with self._timed("eval"):
+                    stopped_early = self._eval_and_keep_best()
             if self.step % cfg.save_every == 0 or last or stopped_early:
-                self.save()
+                with self._timed("checkpoint"):
+                    self.save()
             if stopped_early:
                 break
         if bar is not None:
             bar.close()
         finished = self.step >= self.total_steps or stopped_early
         return self._finish(finished, stopped_early, time.perf_counter() - started, run_steps)
+
+    @contextlib.contextmanager
+    def _timed(self, phase: str) -> Iterator[None]:
+        """Add the wall time of the block to `phase_seconds[phase]` (summary.json: where a run's time went)."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.phase_seconds[phase] = self.phase_seconds.get(phase, 0.0) + time.perf_counter() - start
 
     def _eval_and_keep_best(self) -> bool:
         val = self.evaluate()
@@ -552,7 +568,8 @@ class Trainer:
             f"train: {t['examples']} examples ({t['dropped_too_long']} dropped > {self.cfg.max_seq_length} tokens), "
             f"valid: {v['examples']} ({v['dropped_too_long']} dropped); {self.total_steps} steps "
             f"({self.spe} per epoch), {self.trainable:,} trainable parameters, {self.device} {self.dtype}, "
-            f"base weights: {self._quantization()}, {self.dist.world} process(es)"
+            f"base weights: {self._quantization()}, {self.dist.world} process(es); data tokenised in "
+            f"{self.phase_seconds['tokenize']:.1f} s, model loaded in {self.phase_seconds['load_model']:.1f} s"
         )
 
     def _quantization(self) -> str:
@@ -587,6 +604,7 @@ class Trainer:
             "trainable_parameters": self.trainable,
             "tokens_seen": self.tokens_seen,
             "seconds_this_run": round(seconds, 3),
+            "phase_seconds": {k: round(v, 3) for k, v in sorted(self.phase_seconds.items())},
             "steps_this_run": run_steps,
             "data": {"train": self.train_set.summary(), "valid": self.valid_set.summary()},
             "device": str(self.device),

@@ -2262,76 +2262,6 @@ def r_sp_required(rng: random.Random, seed: int) -> Req:
     )
 
 
-def _slsa(seed: int, ci: str = "none") -> Any:
-    return ex("slsa", seed, {"ci": ci})
-
-
-_BUILDERS = {
-    "github": "https://witness.dev/witness-github-action-builder@v0.1",
-    "gitlab": "https://witness.dev/witness-gitlab-component-builder@v0.1",
-    "jenkins": "https://witness.dev/witness-jenkins-component-builder@v0.1",
-}
-
-
-def r_slsa_builder(rng: random.Random, seed: int) -> Req:
-    ci = pick(rng, sorted(_BUILDERS))
-    want = _BUILDERS[ci]
-    ok1, ok2 = _slsa(seed), _slsa(seed + 1)
-    for o in (ok1, ok2):
-        o["run_details"]["builder"]["id"] = want
-    bad1, bad2 = _slsa(seed), _slsa(seed + 2)
-    bad1["run_details"]["builder"]["id"] = "https://witness.dev/witness-default-builder@v0.1"
-    bad2["run_details"]["builder"]["id"] = pick(rng, [v for k, v in _BUILDERS.items() if k != ci])
-    return Req(
-        "slsa",
-        pick(rng, ("slsa.builder", "provenance.builder")),
-        [
-            f"the SLSA provenance must name the builder `{want}`",
-            f"provenance whose builder id isn't `{want}` did not come from our {ci} setup",
-        ],
-        [f"not input.run_details.builder.id == {q(want)}"],
-        'sprintf("unexpected builder %v", [input.run_details.builder.id])',
-        [ok1, ok2],
-        [bad1, bad2],
-        "witness marshals the SLSA v1.0 provenance from protobuf structs, so the keys are snake_case: `run_details.builder.id`.",
-        wrong=[
-            [("input.run_details.builder.id", "input.runDetails.builder.id")],
-            [("input.run_details.builder.id", "input.builder.id")],
-        ],
-        invert=0,
-        view=["run_details"],
-    )
-
-
-def r_slsa_type(rng: random.Random, seed: int) -> Req:
-    want = "https://witness.dev/slsa-build@v0.1"
-    ok = [_slsa(seed), _slsa(seed + 1, "github")]
-    bad1, bad2 = _slsa(seed), _slsa(seed + 2)
-    bad1["build_definition"]["build_type"] = (
-        "https://slsa-framework.github.io/github-actions-buildtypes/workflow/v1"
-    )
-    bad2["build_definition"]["build_type"] = ""
-    return Req(
-        "slsa",
-        pick(rng, ("slsa.buildtype", "provenance.type")),
-        [
-            f"the provenance's build type must be witness's own `{want}`",
-            f"only accept SLSA provenance whose `build_type` equals `{want}`",
-        ],
-        [f"not input.build_definition.build_type == {q(want)}"],
-        'sprintf("unexpected build type %v", [input.build_definition.build_type])',
-        ok,
-        [bad1, bad2],
-        "The exported/recorded SLSA predicate uses protobuf snake_case names: `build_definition.build_type`.",
-        wrong=[
-            [("input.build_definition.build_type", "input.buildDefinition.buildType")],
-            [("input.build_definition.build_type", "input.build_type")],
-        ],
-        invert=0,
-        view=["build_definition"],
-    )
-
-
 def _vex(seed: int) -> Any:
     return ex("vex", seed, {"step_kind": "scan"})
 
@@ -2412,6 +2342,71 @@ def r_sarif_errors(rng: random.Random, seed: int) -> Req:
     )
 
 
+_SARIF_TOOLS = ("CodeQL", "Semgrep OSS", "Trivy", "gosec", "Checkov", "Bandit")
+
+
+def r_sarif_tool(rng: random.Random, seed: int) -> Req:
+    ok1, ok2 = _sarif(seed), _sarif(seed + 1)
+    tool = ok1["report"]["runs"][0]["tool"]["driver"]["name"]
+    others = [t for t in _SARIF_TOOLS if t != tool]
+    for run in ok2["report"]["runs"]:
+        run["tool"]["driver"]["name"] = tool
+    bad1, bad2 = copy.deepcopy(ok1), copy.deepcopy(ok2)
+    bad1["report"]["runs"][0]["tool"]["driver"]["name"] = pick(rng, others)
+    extra = copy.deepcopy(ok2["report"]["runs"][0])
+    extra["tool"]["driver"]["name"] = pick(rng, others)
+    bad2["report"]["runs"].append(extra)
+    return Req(
+        "sarif",
+        pick(rng, ("sarif.tool", "scan.scanner")),
+        [
+            f"every run in the SARIF report must come from `{tool}`, the scanner we approved",
+            f"a SARIF run produced by any tool other than `{tool}` is a violation",
+        ],
+        ["run := input.report.runs[_]", "not allowed_tools[run.tool.driver.name]"],
+        'sprintf("SARIF run from unapproved tool %v", [run.tool.driver.name])',
+        [ok1, ok2],
+        [bad1, bad2],
+        "The sarif attestation embeds the SARIF document under `report`; each of its `runs` names its scanner in `tool.driver.name`.",
+        consts=[f"allowed_tools := {{{q(tool)}}}"],
+        wrong=[
+            [("input.report.runs[_]", "input.runs[_]")],
+            [("run.tool.driver.name", "run.tool.name")],
+        ],
+        invert=1,
+        view=None,
+    )
+
+
+def r_vex_author(rng: random.Random, seed: int) -> Req:
+    ok1, ok2 = _vex(seed), _vex(seed + 1)
+    author = ok1["vexDocument"]["author"]
+    ok2["vexDocument"]["author"] = author
+    bad1, bad2 = copy.deepcopy(ok1), copy.deepcopy(ok2)
+    domain = author.partition("@")[2]
+    bad1["vexDocument"]["author"] = f"{pick(rng, ('dev', 'ci-bot', 'build'))}@{domain or 'example.org'}"
+    bad2["vexDocument"]["author"] = ""
+    return Req(
+        "vex",
+        pick(rng, ("vex.author", "vuln.issuer")),
+        [
+            f"the OpenVEX document must be authored by `{author}`",
+            f"only VEX documents issued by `{author}` are trusted; any other author is a violation",
+        ],
+        [f"not input.vexDocument.author == {q(author)}"],
+        q(f"VEX document not issued by {author}"),
+        [ok1, ok2],
+        [bad1, bad2],
+        "The vex attestation keeps the OpenVEX document under `vexDocument`; its `author` says who issued it.",
+        wrong=[
+            [("input.vexDocument.author", "input.author")],
+            [("input.vexDocument.author", "input.vexDocument.metadata.author")],
+        ],
+        invert=0,
+        view=["vexDocument"],
+    )
+
+
 REQUIREMENTS: tuple[Callable[[random.Random, int], Req], ...] = (
     r_git_branch,
     r_git_clean,
@@ -2477,8 +2472,8 @@ REQUIREMENTS: tuple[Callable[[random.Random, int], Req], ...] = (
     r_sp_distro,
     r_sp_xz,
     r_sp_required,
-    r_slsa_builder,
-    r_slsa_type,
+    r_sarif_tool,
+    r_vex_author,
     r_vex_affected,
     r_sarif_errors,
 )
