@@ -193,8 +193,9 @@ INFO: dict[str, Info] = {
         ("SARIF",),
     ),
     "sbom": Info(
-        "an SPDX or CycloneDX JSON SBOM that the step's command wrote (one of its products), embedded as is; the "
-        "attestation's type becomes the SBOM format's URI",
+        "an SPDX or CycloneDX JSON SBOM that the step's command wrote (one of its products), parsed into an SPDX "
+        "document or CycloneDX BOM and re-encoded from it (not the file's original bytes: fields those types do "
+        "not know are dropped); the attestation's type becomes the SBOM format's URI",
         ("the SBOM syft generated", "a CycloneDX or SPDX SBOM of the build"),
         "an SPDX or CycloneDX *JSON* file written by the wrapped command, i.e. among the products (XML is "
         "skipped); otherwise it fails with `no SBOM file found` (`no products to attest` when the command writes "
@@ -298,7 +299,8 @@ and with `no ... file found` when none of them fits; k8smanifest skips non-produ
 
 K8S_NO_CLUSTER = "--attestor-k8smanifest-record-cluster-information=false"
 """What a `witness run` with k8smanifest needs where no kubeconfig is set up (the option defaults to true and
-the run fails without a current context)."""
+the run fails without a current context, or where that context's name is not also a cluster name:
+go-witness v0.12.0 attestation/k8smanifest/k8s.go runRecordClusterInfo)."""
 
 
 CYCLONEDX_RUN = ("syft dir:. -o cyclonedx-json=sbom.cdx.json", "sbom.cdx.json")
@@ -319,8 +321,8 @@ def product_note(name: str, run: tuple[str, str] | None = None) -> str:
     )
     if name == "k8smanifest":
         text += (
-            f" Add `{K8S_NO_CLUSTER}` unless the runner has a kubeconfig with a current context: recording the "
-            "cluster is on by default and fails without one."
+            f" Add `{K8S_NO_CLUSTER}` unless the runner has a kubeconfig whose current context is named like one "
+            "of its clusters: recording the cluster is on by default and fails otherwise."
         )
     return text
 

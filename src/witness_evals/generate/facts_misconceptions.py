@@ -259,8 +259,10 @@ def _products(gr: cli_spec.Grammar) -> list[Fact]:
             "The include/exclude globs only decide which products become **subjects** of the statement (what "
             "`witness verify` can find the attestation by). The product attestation itself still lists every file "
             "the command created or changed, and `artifactsFrom` still compares them. So they don't keep files out "
-            "of the products, and no flag does: to keep them out, the command must not write them inside the "
-            "working directory (or point `-d/--workingdir` at a directory without them).",
+            "of the products, and no flag filters products by pattern (`-r/--trace` narrows them to the files the "
+            "traced processes opened; `--dirhash-glob` folds a matching directory into one entry): to keep them "
+            "out, the command must not write them inside the working directory (or point `-d/--workingdir` at a "
+            "directory without them).",
             _terms(
                 [["subject", "subjects"], ["still"]],
                 ["keeps matching files out of the products", "removes them from the products"],
@@ -283,7 +285,9 @@ def _products(gr: cli_spec.Grammar) -> list[Fact]:
             "k8smanifest only parses the `.yaml`/`.yml`/`.json` files the wrapped command writes or changes (its "
             "products); committed manifests the command doesn't touch are not recorded, so render them in the step. "
             "`--attestor-k8smanifest-record-cluster-information` defaults to `true`, and then the attestor reads the "
-            "current context of the kubeconfig (`$HOME/.kube/config`): without one the whole run fails. Without "
+            "current context of the kubeconfig (`$HOME/.kube/config`) and looks that context's name up among its "
+            "clusters: without a kubeconfig, without a current context, or where the context is not named like a "
+            "cluster, the whole run fails (`kubernetes context not set`, `unable to find context ...`). Without "
             f"cluster access pass `{K8S_NO_CLUSTER}`:\n\n```bash\n{k8s_cmd}\n```",
             _terms(
                 [[K8S_NO_CLUSTER], ["product", "products", "writes", "written"]],

@@ -261,7 +261,8 @@ def deny_not_a_set(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Cas
         w,
         p,
         heads=(
-            f"`deny` in module `{r.name}` is a single string, but witness requires `deny` to be a set of strings.",
+            f"`deny` in module `{r.name}` is a single string, but witness requires `deny` to be a set (or array) "
+            "of strings.",
             f"module `{r.name}` makes `deny` a string; witness rejects anything but a set (or array) of strings.",
         ),
         reasons=(
@@ -277,7 +278,22 @@ def deny_not_a_set(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Cas
         ),
         fixed=w.policy,
         flagged="is not a set of strings",
-        require=[["deny contains", "deny[msg]", "set"]],
+        # the cause (`deny` is one string, which go-witness refuses) and the fix (a set, or array, of
+        # messages); a bare "set" matched any text ("settings"), and the answer that blames a missing
+        # `import future.keywords` passed with it
+        require=[
+            [
+                "a string",
+                "single string",
+                "one string",
+                "not a set",
+                "isn't a set",
+                "be a set",
+                "invalid data",
+                "[]interface{}",
+            ],
+            ["deny contains", "deny[msg]", "partial set", "set rule", "set of", "be a set", "array"],
+        ],
         show_rego=True,
         rego_check=True,
         concern=(f"the `deny` rule in `{r.name}`",),
@@ -695,7 +711,13 @@ def cert_constraint_trap(rng: random.Random, w: PolicyWorld, v: WitnessVersion) 
             f"`*@{domain}` is looked for as a literal string.",
         )
         fixes: tuple[str, ...] = (f"List the exact signer identity `{email}`:", f"Pin the address `{email}`:")
-        require = [[email, '["*"]']]
+        # the fix pins the identity, the cause is the partial glob compared literally (go-witness
+        # policy/constraints.go checkCertConstraint: a lone "*" allows all, anything else must equal a SAN).
+        # `["*"]` is no key term: the pasted policy has it, and an answer calling it no wildcard is wrong.
+        require = [[email], [f"*@{domain}"], ["literal", "glob", "exact match", "exact string", "verbatim"]]
+        # a fix that widens `emails` to ["*"] verifies but drops the identity pin the user wrote
+        must = [f'"emails": ["{email}"]']
+        forbid = ['"emails": ["*"]']
         flagged = 'only ["*"] as the sole element'
     elif how == "empty-roots":
         cc["roots"] = []
@@ -714,6 +736,7 @@ def cert_constraint_trap(rng: random.Random, w: PolicyWorld, v: WitnessVersion) 
             f"Put the root ID `{w.root_id}` back into `roots`:",
         )
         require = [["roots"]]
+        must, forbid = [], []
         flagged = "certConstraint has no roots"
     else:
         del cc["emails"]
@@ -731,6 +754,7 @@ def cert_constraint_trap(rng: random.Random, w: PolicyWorld, v: WitnessVersion) 
         )
         fixes = (f"Set the email `{email}`:", f'Add `"emails": ["{email}"]`:')
         require = [["emails"]]
+        must, forbid = [], []
         flagged = "omits both emails and uris"
     return Case(
         "broken",
@@ -743,6 +767,8 @@ def cert_constraint_trap(rng: random.Random, w: PolicyWorld, v: WitnessVersion) 
         fixed=w.policy,
         flagged=flagged,
         require=require,
+        must=must,
+        forbid=forbid,
         concern=(f"the certConstraint of `{step}`",),
     )
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import random
+import shlex
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -301,6 +302,7 @@ def command_unpinned(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> C
     step = w.rego.step
     cmd = w.commands[step]
     other = " ".join(pick(rng, ATTACK_COMMANDS))
+    near = _near_miss(w, step)
     return _weak_rego(
         w,
         "weak/command-unpinned",
@@ -311,17 +313,20 @@ def command_unpinned(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> C
         ),
         reasons=(
             "witness only checks that a command-run attestation exists, not what it ran: a run of "
-            f"`{other}` signed {_same_signer(w)} verifies too (the core verifier accepts it with this policy).",
+            f"`{other}` or of `{near}` signed {_same_signer(w)} verifies too (the core verifier accepts both "
+            "with this policy).",
             "The attestation type alone says nothing about the command. To enforce your rule, witness has to "
-            "evaluate Rego against `cmd`.",
+            f"evaluate Rego against the whole `cmd`: a check of the tool alone still lets `{near}` through.",
         ),
         fixes=(
             "Pin the exact argv with Rego on the command-run attestation:",
             "Add a Rego module that compares `input.cmd` with the expected command:",
         ),
         require=[["input.cmd", "cmd"]],
-        attack=Attack("command", step, other),
-        attack_story=f"a `{step}` run recorded from `{other}`",
+        # the same tool with other arguments: a module that checks only `input.cmd[0]` (or a prefix, or
+        # that the expected words occur) accepts it, the exact argv pin rejects it
+        attack=Attack("command", step, near),
+        attack_story=f"a `{step}` run recorded from `{near}`",
         concern=("the command-run requirement", "that the build command is not checked"),
         requirement=f"only `{cmd}` may produce the `{step}` step",
     )
@@ -404,6 +409,7 @@ def exit_code_only(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Cas
     step = r.step
     cmd = w.commands[step]
     other = " ".join(pick(rng, ATTACK_COMMANDS))
+    near = _near_miss(w, step)
     weak = (
         f"package {r.package}\n\nimport rego.v1\n\n"
         "deny contains msg if {\n\tinput.exitcode != 0\n"
@@ -419,17 +425,18 @@ def exit_code_only(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Cas
         ),
         reasons=(
             "witness run records the exit code of whatever it wrapped; a successful "
-            f"`{other}` signed {_same_signer(w)} verifies too (the core verifier accepts it with this policy).",
+            f"`{other}` or `{near}` signed {_same_signer(w)} verifies too (the core verifier accepts both with "
+            "this policy).",
             f"A zero exit code says the command succeeded, not which command it was: nothing in the module "
-            f"compares `input.cmd` with `{cmd}`.",
+            f"compares `input.cmd` with `{cmd}`, and a check of the tool alone would still pass `{near}`.",
         ),
         fixes=(
             "Pin the exact argv (`input.cmd`) in the module:",
             f"Compare `input.cmd` with the expected command `{cmd}`:",
         ),
         require=[["input.cmd", "cmd"]],
-        attack=Attack("command", step, other),
-        attack_story=f"a `{step}` run recorded from `{other}`",
+        attack=Attack("command", step, near),
+        attack_story=f"a `{step}` run recorded from `{near}`",
         concern=(f"the Rego module `{r.name}`", "the exit-code check"),
         requirement=f"only `{cmd}` may produce the `{step}` step",
     )
@@ -440,6 +447,7 @@ def ci_attestation_not_required(rng: random.Random, w: PolicyWorld, v: WitnessVe
     step = w.rego.step
     p = copy_policy(w.policy)
     p["steps"][step]["attestations"] = [a for a in atts_of(p, step) if a["type"] != w.rego.type]
+    branch = pick(rng, ATTACK_BRANCHES)
     return _weak_rego(
         w,
         "weak/ci-attestation-not-required",
@@ -450,7 +458,9 @@ def ci_attestation_not_required(rng: random.Random, w: PolicyWorld, v: WitnessVe
         ),
         reasons=(
             f"A `{step}` run recorded without `-a github` (say on a developer machine that has the key) carries "
-            "every attestation this policy asks for, and the core verifier accepts it.",
+            "every attestation this policy asks for, and the core verifier accepts it. Requiring the github "
+            f"attestation alone is not enough either: a run of another workflow or branch (say `{branch}`) "
+            "has one too, so a Rego module has to pin the token's `workflow_ref`.",
             "Every type this step requires can be produced anywhere; the github attestation, whose OIDC token "
             "the attestor fetches and verifies inside a GitHub Actions job, is what ties a `witness run` to your "
             "CI (someone holding the key could still forge a collection by hand). Once it is required, "
@@ -462,12 +472,37 @@ def ci_attestation_not_required(rng: random.Random, w: PolicyWorld, v: WitnessVe
             f"Add the github attestation to `{step}`'s required types, with a Rego module on "
             "`input.jwt.claims.workflow_ref`:",
         ),
-        require=[["github"]],
-        attack=Attack("local", step, "github"),
-        attack_story=f"a `{step}` run recorded outside GitHub Actions (no github attestation)",
+        require=[["github"], ["workflow_ref", "jwt.claims"]],
+        # the step must require the github attestation (a run outside CI has none: the `local` attack)...
+        must=[f'"type": "{w.rego.type}"'],
+        # ...and pin the workflow with Rego: a run of the workflow on another branch has a github
+        # attestation too, so requiring the type alone does not meet the user's rule
+        attack=Attack("branch", step, branch),
+        attack_story=f"a `{step}` run of the workflow on `{branch}`",
         concern=(f"the attestations `{step}` requires", "that no CI attestation is required"),
         requirement=f"`{step}` must run in our release workflow on GitHub Actions (`{_workflow_ref(w)}`)",
     )
+
+
+_NEAR_MISS: dict[str, tuple[int, tuple[str, ...]]] = {
+    "cargo": (-1, ("--all-features",)),
+    "go": (2, ("-tags=debug",)),
+    "make": (-1, ("DEBUG=1",)),
+    "mvn": (-1, ("-Pdebug",)),
+    "npm": (-1, ("--", "--mode=development")),
+    "python": (-1, ("--no-isolation",)),
+}
+"""Tool -> (where, extra arguments) of a near-miss run: the pinned command with arguments that change the
+build (-1: appended). A Rego that checks only the tool, a prefix or that the pinned words occur passes it."""
+
+
+def _near_miss(w: PolicyWorld, step: str) -> str:
+    """The pinned command of `step` with arguments added: same tool, different argv."""
+    cmd = tuple(w.scenarios[step].command)
+    at, extra = _NEAR_MISS.get(cmd[0], (-1, ("--debug",)))
+    if at < 0 or at > len(cmd):
+        at = len(cmd)
+    return shlex.join((*cmd[:at], *extra, *cmd[at:]))
 
 
 def _same_signer(w: PolicyWorld) -> str:

@@ -1707,7 +1707,8 @@ def _f_cert_san_omitted(rng: random.Random, version: WitnessVersion = versions.L
             ["omit*", "missing", "no " + field_name, "without", "empty", "leaves out", "left out", "none"],
         ],
         [],
-        [{"type": "json_cert_field", "field": field_name, "value": value}],
+        # any_fine: the user accepts every value, so pinning the CI certificate's is no fix
+        [{"type": "json_cert_field", "field": field_name, "value": value, "wildcard": any_fine}],
         field_name,
     )
 
@@ -1967,9 +1968,17 @@ def _check(c: dict[str, Any], answer: str, cmds: list[Any], now: datetime) -> st
                     if listed != ["*"] and not any(r in roots for r in listed if isinstance(r, str)):
                         return "proposed certConstraint.roots names no key of `roots`"
                 if kind == "json_cert_field":
+                    # policy/constraints.go checkCertConstraint: unless the list is exactly ["*"], the
+                    # constraint's values must be the certificate's set, no more (an extra value fails
+                    # "Did not pass all constraints") and no less
                     vals = cc.get(c["field"])
-                    if not isinstance(vals, list) or not (c["value"] in vals or vals == ["*"]):
+                    given: list[Any] = vals if isinstance(vals, list) else []
+                    wildcard = given == ["*"]
+                    exact = all(isinstance(v, str) for v in given) and set(given) == {c["value"]}
+                    if not wildcard and not exact:
                         return f"proposed certConstraint still does not allow the certificate's {c['field']}"
+                    if c.get("wildcard") and not wildcard:
+                        return f"proposed certConstraint pins the certificate's {c['field']}; the user accepts any"
     elif kind == "json_keyid":
         for doc in _json_objects(answer):
             for node in _walk(doc):

@@ -461,8 +461,8 @@ def flag_need(cmd: str, flag: cli_spec.Flag) -> tuple[str, str]:
         return f"Only to choose {rest}", f"It only chooses {rest}"
     if cmd == "run" and name == "attestor-k8smanifest-record-cluster-information":
         text = (
-            "Set it to `false` when the runner has no kubeconfig with a current context: it defaults to `true`, "
-            "and with `-a k8smanifest` the run then fails."
+            "Set it to `false` unless the runner has a kubeconfig whose current context is named like one of its "
+            "clusters: it defaults to `true`, and with `-a k8smanifest` the run then fails."
         )
         return text, text
     if cmd == "run" and flag.attestor and ATTESTORS[flag.attestor].selection == "opt-in":
@@ -778,40 +778,84 @@ SELECTION_REQUIRE = {
     ],
     "verify-only": [["witness verify", "verify"]],
 }
-SELECTION_FORBID = {
-    "always": ["opt-in"],
-    "always-with-command": ["-a command-run"],
-    "default": ["opt-in"],
-    "opt-in": ["enabled by default", "recorded by default", "default attestor", "always recorded"],
-    "verify-only": ["-a policyverify"],
-}
-_NOT_DEFAULT = [
-    "is opt-in",
-    "it's opt-in",
-    "is an opt-in",
-    "not enabled by default",
-    "not recorded by default",
-    "not on by default",
-    "isn't enabled by default",
-    "isn't recorded by default",
-    "not a default",
-]
+# The wrong claims a selection answer must not make, phrased about THIS attestor (options/run.go
+# DefaultAttestors = environment, git; cmd/run.go alwaysRunAttestors = product, material, plus command-run when
+# a command follows `--`). Generic phrases ("recorded by default", "always runs") also hit true sentences about
+# other attestors ("environment and git are recorded by default", "command-run always runs when you give a
+# command") or negated ones ("never runs by default"), so each term names its subject.
 _IS_DEFAULT = [
     "is enabled by default",
     "is recorded by default",
     "is on by default",
+    "is included by default",
+    "is collected by default",
     "is a default attestor",
-    "is always recorded",
-    "runs by default",
     "is one of the default",
+    "is in the default",
+    "is always recorded",
+    "is always enabled",
+    "is always on",
+    "gets recorded by default",
+    "runs by default",
     "always runs",
 ]
-SELECTION_EXACT = {
-    "always": (_NOT_DEFAULT, ["no"]),
-    "always-with-command": ([], []),
-    "default": (_NOT_DEFAULT, ["no"]),
-    "opt-in": (_IS_DEFAULT, ["yes"]),
-    "verify-only": (_IS_DEFAULT, ["yes"]),
+_NOT_DEFAULT = [
+    "is opt-in",
+    "is an opt-in",
+    "is not enabled by default",
+    "is not recorded by default",
+    "is not on by default",
+    "isn't enabled by default",
+    "isn't recorded by default",
+    "isn't on by default",
+    "is not a default",
+    "isn't a default",
+]
+_SUBJECTS = (
+    "{name}",
+    "`{name}`",
+    "{name} attestor",
+    "`{name}` attestor",
+    "{name} attestation",
+    "`{name}` attestation",
+)
+_PRONOUNS = ("it", "it's", "it\N{RIGHT SINGLE QUOTATION MARK}s")
+
+
+def _about(name: str, claims: list[str], subjects: tuple[str, ...] = _SUBJECTS) -> list[str]:
+    """`claims` ("is recorded by default") stated about `name` (or a pronoun when `subjects` are pronouns)."""
+    out: list[str] = []
+    for subj in subjects:
+        subj = subj.format(name=name)
+        for claim in claims:
+            if subj in _PRONOUNS[1:]:  # "it's": drop the claim's leading "is"
+                if not claim.startswith("is "):
+                    continue
+                claim = claim[3:]
+            out.append(f"{subj} {claim}")
+    return out
+
+
+def selection_forbid(selection: str, name: str) -> tuple[list[str], list[str]]:
+    """(`forbid`, `forbid_exact`) of the selection check of attestor `name`: the false claim about it, with
+    its name as an exact phrase (a negated sentence does not contain it), or with "it" as a claim (a sentence
+    with a negation cue does not count)."""
+    extra = {"always-with-command": ["-a command-run"], "verify-only": ["-a policyverify"]}.get(selection, [])
+    if selection in ("opt-in", "verify-only"):
+        return extra + _about(name, _IS_DEFAULT, _PRONOUNS), _about(name, _IS_DEFAULT)
+    if selection in ("always", "default"):
+        wrong = _about(name, _NOT_DEFAULT)
+        # "it is opt-in" is a claim; "it is not recorded by default" carries its own negation, so it is exact
+        return _about(name, _NOT_DEFAULT[:2], _PRONOUNS), wrong + _about(name, _NOT_DEFAULT[2:], _PRONOUNS)
+    return extra, []
+
+
+SELECTION_NOT_START = {
+    "always": ["no"],
+    "always-with-command": [],
+    "default": ["no"],
+    "opt-in": ["yes"],
+    "verify-only": ["yes"],
 }
 JWT_SELECTION_CHECK: dict[str, Any] = {
     "kind": "terms",
@@ -830,8 +874,8 @@ JWT_SELECTION_CHECK: dict[str, Any] = {
             "embedded",
         ],
     ],
-    "forbid": ["-a jwt", "--attestations jwt", "enabled by default", "recorded by default"],
-    "forbid_exact": _IS_DEFAULT,
+    "forbid": ["-a jwt", "--attestations jwt", *selection_forbid("opt-in", "jwt")[0]],
+    "forbid_exact": selection_forbid("opt-in", "jwt")[1],
     "not_start": ["yes"],
 }
 _URI_VERSION = re.compile(r"/v(\d+(?:\.\d+)?)$")
@@ -1016,9 +1060,9 @@ def _attestor_facts(gr: cli_spec.Grammar) -> list[Fact]:
                 if name == "jwt"
                 else _terms(
                     [[t.format(name=name) for t in alts] for alts in SELECTION_REQUIRE[spec.selection]],
-                    [t.format(name=name) for t in SELECTION_FORBID[spec.selection]],
-                    forbid_exact=SELECTION_EXACT[spec.selection][0],
-                    not_start=SELECTION_EXACT[spec.selection][1],
+                    selection_forbid(spec.selection, name)[0],
+                    forbid_exact=selection_forbid(spec.selection, name)[1],
+                    not_start=SELECTION_NOT_START[spec.selection],
                 ),
             )
         )

@@ -1090,26 +1090,34 @@ _WHY_TYPES_ONE = (
     "I required what the run actually produces; asking for a type it does not record would make the step unfindable.",
 )
 _WHY_KEYS = (
-    "Functionaries point at `publickeys` entries whose `keyid` is the SHA-256 of the public PEM file (`sha256sum`) "
-    "and whose `key` is that file base64-encoded (`base64 -w0`).",
-    "Witness recomputes each key id from the embedded PEM and aborts verification if it differs, so `keyid` must be "
-    "exactly `sha256sum` of the public key file and `key` its `base64 -w0`.",
-    "Every `publickeys` entry carries the PEM in base64 (`key`) and its SHA-256 (`keyid`); the functionaries refer to "
-    "those ids.",
+    "Functionaries point at `publickeys` entries whose `key` is the public PEM base64-encoded (`base64 -w0`) and "
+    "whose `keyid` is the SHA-256 of that key as witness re-encodes it (PKIX PEM, LF line endings, final newline) — "
+    "the `sha256sum` of a `.pub` file in that form, as `openssl pkey -pubout` writes it.",
+    "Witness parses each `key`, re-encodes it as a PKIX PEM (LF line endings, final newline) and aborts verification "
+    "if the SHA-256 of that differs from `keyid`; for a public key file already in that form (what "
+    "`openssl pkey -pubout` writes) the id is its `sha256sum`, and `key` is its `base64 -w0`.",
+    "Every `publickeys` entry carries a PEM public key in base64 (`key`, which only has to parse) and the SHA-256 of "
+    "that key in its canonical PKIX PEM form (`keyid`, which witness recomputes and checks); the functionaries refer "
+    "to those ids.",
 )
 _WHY_DERIVED = (
-    "A `keyid` is the SHA-256 of the public key file and `key` is the file base64-encoded; you pasted the PEMs "
-    "without their ids, so both are computed from the pasted text (the file is the PEM with its final newline).",
-    "Witness recomputes every key id from the embedded key and stops if it differs, so the ids must be exact: they "
-    "are `sha256sum` of the PEM files you pasted, and each `key` is the file's `base64 -w0`.",
-    "You pasted the PEMs but not their ids; `keyid` is `sha256sum` of the file and `key` its `base64 -w0`, both "
-    "computed here from the text you pasted.",
+    "A `keyid` is the SHA-256 of the public key as witness re-encodes it (PKIX PEM, LF line endings, final newline) "
+    "and `key` is the PEM base64-encoded; the PEMs you pasted are already in that form, so both come from the pasted "
+    "text with its final newline: `sha256sum` and `base64 -w0` of the file.",
+    "Witness parses every `key`, re-encodes it as a PKIX PEM and stops if the SHA-256 of that differs from `keyid`; "
+    "the PEMs you pasted are already in that canonical form, so the ids are their `sha256sum` and each `key` is the "
+    "file's `base64 -w0`.",
+    "You pasted the PEMs but not their ids; they are canonical PKIX PEMs (the form witness re-encodes a key to "
+    "before hashing it), so `keyid` is `sha256sum` of the file and `key` its `base64 -w0`, both computed here from "
+    "the text you pasted.",
 )
 _WHY_DERIVED_NEW = (
-    "The new key's `keyid` is `sha256sum` of the PEM you pasted and its `key` the file's `base64 -w0`, both "
-    "computed here from the pasted text; the existing `publickeys` entries stay as they were.",
-    "Witness recomputes every key id from the embedded key, so the new entry's id is exactly the SHA-256 of the "
-    "PEM file you pasted (its `key` is that file in base64); the keys already in the policy keep their entries.",
+    "The PEM you pasted is already in the form witness hashes (PKIX, LF line endings, final newline), so the new "
+    "key's `keyid` is its `sha256sum` and its `key` the file's `base64 -w0`, both computed here from the pasted "
+    "text; the existing `publickeys` entries stay as they were.",
+    "Witness parses every embedded key, re-encodes it as a PKIX PEM and checks that the SHA-256 of that is the "
+    "`keyid`; the PEM you pasted is in exactly that form, so the new entry's id is its SHA-256 (its `key` is that "
+    "file in base64), and the keys already in the policy keep their entries.",
 )
 _WHY_CHAIN = (
     "`artifactsFrom` makes witness compare each step's materials with what the step it names left behind, so a file "
@@ -1185,16 +1193,31 @@ def _derive_from_pasted(check: dict[str, Any], names: _Names, known: str) -> dic
 
 
 def _derived_note(rng: random.Random, derive: dict[str, tuple[str, W.Key]]) -> str:
-    """Where the ids of keys pasted as PEM alone come from, and what `sha256sum` must print for each."""
+    """Where the ids of keys pasted as PEM alone come from, and what `sha256sum` must print for each.
+
+    Witness never hashes the user's file: it parses `key` and hashes the key re-encoded as a PKIX PEM
+    (go-witness cryptoutil `GeneratePublicKeyID` / `PublicPemBytes`, compared in `PublicKeyVerifiers`).
+    The pasted PEM is in that form; a copy with CRLF endings hashes differently yet keeps the id."""
     ids = ", ".join(f"`sha256sum {pub}` prints `{keyid}`" for keyid, (pub, _key) in sorted(
         derive.items(), key=lambda kv: kv[1][0]))  # fmt: skip
+    pub = min(p for p, _key in derive.values())
+    canon = f"`openssl pkey -pubin -in {pub} | sha256sum`"
+    more = " (likewise for the other files)" if len(derive) > 1 else ""
     return pick(
         rng,
         (
-            f"Check the ids against your files before signing: {ids}; a different value means the file is not the PEM "
-            "you pasted (other line endings, say), and its own `sha256sum` and `base64 -w0` are what belong in the policy.",
-            f"The ids were computed from the pasted PEM: {ids}. If yours prints something else, your file differs from "
-            "the paste; use its `sha256sum` as `keyid` and its `base64 -w0` as `key`.",
+            f"Check the ids against your files before signing: {ids}. Witness never hashes the file itself: it "
+            "parses `key`, re-encodes the public key as a PKIX PEM (64-character lines, LF endings, final newline) "
+            "and compares the SHA-256 of that with `keyid`, and your paste is already in that form. A file that "
+            "differs only in line endings or the final newline prints another `sha256sum` but keeps the id above. "
+            "If it holds a "
+            "different key, `key` may be its `base64 -w0` (witness only needs to parse it), but the id is the hash "
+            f"of the re-encoded form, {canon}{more}, and that id goes into the functionaries too.",
+            f"The ids were computed from the pasted PEM, which is already in the form witness hashes (it re-encodes "
+            f"the key in `key` as a PKIX PEM with LF line endings and a final newline): {ids}. If yours prints "
+            "something else only because of CRLF line endings or a missing final newline, the ids still hold; if "
+            f"the file holds another key, its id is {canon}{more}, not the file's own `sha256sum` (its `key` can "
+            "still be the file's `base64 -w0`).",
         ),
     )
 

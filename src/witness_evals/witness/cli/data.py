@@ -731,11 +731,12 @@ ATTESTOR_ENVIRONMENT: Final[dict[str, tuple[str, str]]] = {
 K8S_CLUSTER_INFO: Final = (
     "`-a k8smanifest` records the cluster by default (`--attestor-k8smanifest-record-cluster-information` "
     "defaults to true): it loads the kubeconfig (`--attestor-k8smanifest-kubeconfig`, default ~/.kube/config) "
-    "and the run fails on a runner without one or without a current context; pass "
-    "`--attestor-k8smanifest-record-cluster-information=false` there"
+    "and the run fails on a runner without one, without a current context, or where that context's name is "
+    "not also a cluster name in it; pass `--attestor-k8smanifest-record-cluster-information=false` there"
 )
 """go-witness attestation/k8smanifest/k8s.go: Attest calls runRecordClusterInfo (clientcmd.LoadFromFile,
-then `kubernetes context not set`) whenever the step has products and the option is on."""
+then `kubernetes context not set`, then the context name looked up in `config.Clusters`: `unable to find
+context ...`) whenever the step has products and the option is on."""
 
 # Misspelled attestor names seen in the wild -> correct CLI name (REFERENCE.md §8 trap 2).
 ATTESTOR_MISSPELLINGS: Final[dict[str, str]] = {

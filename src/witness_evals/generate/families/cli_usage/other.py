@@ -111,14 +111,34 @@ def policy_check_summary(version: WitnessVersion) -> str:
         else ""
     )
     return (
-        "`witness policy check` validates the policy file statically: that it parses as JSON, its `expires` (an "
-        "error once expired, a warning under 30 days), that every Rego module parses and compiles with OPA v1 "
-        "syntax, that every `certConstraint.roots` id exists in `roots`,"
-        + keys
-        + " that the root certificates "
+        "`witness policy check` validates the policy file statically: that it parses as JSON, that `expires` "
+        "has not passed (an expired policy is an error; with `-v/--verbose` it also warns when fewer than 30 days "
+        "are left), that every Rego module parses and compiles with OPA v1 syntax, that every "
+        "`certConstraint.roots` id exists in `roots`," + keys + " that the root certificates "
         "are PEM, CA, self-signed, unexpired and do not expire before the policy, and that timestamp-authority "
         "certificates are PEM, CA and unexpired. `-v/--verbose` shows each check, `-q/--quiet` only errors, "
         "`--json` prints the result as JSON."
+    )
+
+
+def json_note(rng: random.Random) -> str:
+    """witness cmd/policy_check.go: `ValidationResult` always carries `valid`, `checks_performed`,
+    `checks_passed` and `policy_file`; `policy_expiration` is set once the file parses; `errors` and `warnings`
+    are `omitempty`, and the only warning (under 30 days left) is added under `verbose && !jsonOutput`, so a
+    `--json` result never has `warnings`."""
+    return pick(
+        rng,
+        (
+            "With `--json` the result is one object with `valid`, `checks_performed`, `checks_passed` and "
+            "`policy_file`, plus `policy_expiration` once the file parses; an `errors` array (each entry with a "
+            "`category` and a `message`) appears only when the policy is invalid.",
+            "The `--json` object always has `valid`, `policy_file`, `checks_performed` and `checks_passed`; "
+            "`policy_expiration` is there as soon as the policy parses, and `errors` only when it fails. The "
+            "under-30-days expiry warning is a `-v` feature and never shows up in the JSON.",
+            "For CI, read `valid` from the `--json` output (it also reports `checks_performed`, `checks_passed`, "
+            "`policy_file` and, once the file parses, `policy_expiration`); `errors` is omitted when the policy "
+            "is valid.",
+        ),
     )
 
 
@@ -171,9 +191,7 @@ def make_other(rng: random.Random, version: WitnessVersion) -> Built:
             "It accepts a raw policy or a signed envelope (it reads the payload and does not verify the signature).",
         ]
         if opt == "json":
-            notes.append(
-                "With `--json` the result object has `valid`, `errors` and `warnings`, handy for CI."
-            )
+            notes.append(json_note(rng))
         notes.append("It parses Rego with OPA v1 syntax, while `witness verify` evaluates with v0 defaults.")
         if version.policy_check_note:
             notes.append(version.policy_check_note[0].upper() + version.policy_check_note[1:] + ".")

@@ -60,7 +60,9 @@ def dashdash_why(rng: random.Random, cmd: tuple[str, ...]) -> str:
         (
             "Everything after `--` is the command witness runs and records; the flags before it belong to witness.",
             "`--` separates witness's flags from the wrapped command and its arguments.",
-            "The command to record goes after `--`; witness executes it and attests what it read and wrote.",
+            "The command to record goes after `--`; witness hashes the files in the working directory before it "
+            "runs (the materials), executes it, then hashes again to find the files it created or changed (the "
+            "products).",
         ),
     )
 

@@ -277,7 +277,11 @@ def plan(
 
 def _k8s_cluster(rng: random.Random, p: RunPlan) -> None:
     """k8smanifest records the kubeconfig's cluster by default (`--attestor-k8smanifest-record-cluster-information`
-    is `true`) and fails the run without a current context: off unless the user says the runner has a cluster."""
+    is `true`). go-witness v0.12.0 attestation/k8smanifest/k8s.go:502-526 `runRecordClusterInfo` loads the
+    kubeconfig (`--attestor-k8smanifest-kubeconfig`, default ~/.kube/config), takes `--attestor-k8smanifest-context`
+    or else the current context, and looks that NAME up in `config.Clusters` (keyed by cluster name): it fails with
+    `kubernetes context not set` or `unable to find context ...` unless a cluster entry has the context's name,
+    even with a working kubeconfig. Off unless the user says the runner has a cluster."""
     if rng.random() < 0.3:
         p.asks.append(
             pick(
@@ -289,15 +293,29 @@ def _k8s_cluster(rng: random.Random, p: RunPlan) -> None:
             )
         )
         p.why.append(
-            "With a kubeconfig and a current context on the runner, k8smanifest also records that cluster "
-            "(`--attestor-k8smanifest-record-cluster-information` defaults to `true`)."
+            "`--attestor-k8smanifest-record-cluster-information` defaults to `true`, so k8smanifest also records "
+            "the cluster's server from the kubeconfig (`~/.kube/config` unless "
+            "`--attestor-k8smanifest-kubeconfig` says otherwise)."
+        )
+        p.must.append(
+            pick(
+                rng,
+                (
+                    "Witness looks the current context's name up among the kubeconfig's clusters, so this only "
+                    "works when the context and its cluster have the same name; otherwise the run fails with an "
+                    f"`unable to find context` error and you need `{K8S_NO_CLUSTER}`.",
+                    "One catch: witness finds the cluster by the current context's name, so the kubeconfig needs "
+                    "a cluster entry named exactly like that context. If the names differ, the step fails "
+                    f"(`unable to find context` in the error); add `{K8S_NO_CLUSTER}` then.",
+                ),
+            )
         )
         return
     p.flags.append((K8S_NO_CLUSTER, None))  # a bool flag: its value must be attached with `=`
     p.must.append(
         f"`{K8S_NO_CLUSTER}` keeps k8smanifest from reading a kubeconfig: recording the cluster is on by default "
-        "and fails the whole run where there is no kubeconfig with a current context (drop the flag on a runner "
-        "that has one)."
+        "and fails the whole run unless the kubeconfig (`~/.kube/config` by default) has a current context whose "
+        "name is also the name of one of its clusters (witness looks the context name up among the clusters)."
     )
 
 
@@ -370,7 +388,8 @@ def _options(
                 )
             )
             p.why.append(
-                "`-r` (`--trace`) records the processes the command starts; it is Linux-only and experimental."
+                "`-r` (`--trace`) records the processes the command starts; it is Linux-only and experimental, "
+                "and it narrows the products to the new or changed files those processes opened."
             )
         elif o == "tsa":
             url = names.fill(rng, names.TSAS, org=org)
@@ -461,9 +480,10 @@ def _options(
 
 def _glob(rng: random.Random, p: RunPlan, o: str) -> None:
     """`--attestor-product-exclude-glob` / `--attestor-product-include-glob`: they filter the statement's
-    SUBJECTS only; the product attestation still lists every new or changed file (go-witness
-    attestation/product/product.go applies the globs in `Subjects()`). A user who asks to keep files out of the
-    products is told that no flag does that."""
+    SUBJECTS only (go-witness v0.12.0 attestation/product/product.go applies the globs in `Subjects()`). A user
+    who asks to keep files out of the products is told that no flag filters them by pattern; the flags that
+    do change the product list are `-r/--trace` (product.go:195-211 and file/file.go:212-215 `shouldRecord`: only
+    files the traced process opened) and `--dirhash-glob` (file/file.go:51-80: one `<dir>/` entry)."""
     if o == "exclude":
         g = pick(rng, ("*.log", "*.tmp", "*.map", "coverage/*"))
         flag = "attestor-product-exclude-glob"
@@ -487,14 +507,14 @@ def _glob(rng: random.Random, p: RunPlan, o: str) -> None:
     p.flags.append((flag, g))
     if rng.random() < 0.7:
         p.asks.append(say(rng, subject_asks, g=g))
-        p.why.append(
-            f"`--{flag} '{g}'` {effect}; the product attestation itself still lists every new or changed file."
-        )
+        p.why.append(f"`--{flag} '{g}'` {effect}; the glob does not filter the product attestation itself.")
         return
     p.asks.append(say(rng, product_asks, g=g))
     p.must.append(
-        f"No witness flag keeps files out of the product attestation: `--{flag} '{g}'` {effect}, which is the "
-        "closest there is, but every file the command creates or changes is still listed as a product. To leave "
+        f"No witness flag keeps files out of the product attestation by pattern: `--{flag} '{g}'` {effect}, "
+        "which is the closest there is, but it does not touch the product attestation. Two other flags do "
+        "change what that lists: `-r/--trace` keeps only the new or changed files the traced process opened, "
+        "and `--dirhash-glob` collapses a matching directory into a single entry (its path plus `/`). To leave "
         "files out entirely, the command must not write them inside the working directory."
     )
 
