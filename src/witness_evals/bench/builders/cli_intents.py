@@ -140,6 +140,58 @@ COMMANDS_BY_STEP: dict[str, list[list[str]]] = {
     "notarize": [["xcrun", "notarytool", "submit", "dist/{project}.zip", "--wait"]],
 }
 
+SARIF_VARIANTS: dict[tuple[str, ...], list[str]] = {
+    ("golangci-lint", "run", "./..."): ["golangci-lint", "run", "--output.sarif.path", "lint.sarif", "./..."],
+    ("ruff", "check", "."): ["ruff", "check", "--output-format", "sarif", "--output-file", "ruff.sarif", "."],
+    ("eslint", "src/"): [
+        "eslint",
+        "--format",
+        "@microsoft/eslint-formatter-sarif",
+        "--output-file",
+        "eslint.sarif",
+        "src/",
+    ],
+}
+"""A lint command that writes no file -> the same tool writing a SARIF report (golangci-lint v2
+`--output.sarif.path`, ruff `--output-format sarif --output-file`, ESLint with the
+`@microsoft/eslint-formatter-sarif` formatter): the sarif attestor reads a SARIF product and fails
+the run with `no sarif file found` when the command wrote none."""
+
+IMAGE_ATTESTORS: dict[str, str] = {"docker": "--metadata-file", "oci": "save"}
+"""What the container attestors need from the wrapped command: `docker` parses the buildx metadata
+file (`--metadata-file`; else `no products to attest`), `oci` an image tarball (`docker save`; else
+`no tar file found`)."""
+
+
+def _fit_extras(argv: list[str], extras: list[str]) -> tuple[list[str], list[str]]:
+    """Make the drawn extra attestors work with the wrapped command: a lint command writes SARIF when
+    `sarif` is recorded, and an image attestor the command gives nothing to read becomes the one it
+    does. The list keeps its length (a swap may repeat a name) so the prompt makes the same draws."""
+    if "sarif" in extras and tuple(argv) in SARIF_VARIANTS:
+        argv = list(SARIF_VARIANTS[tuple(argv)])
+    fitted: list[str] = []
+    for e in extras:
+        if e in IMAGE_ATTESTORS and IMAGE_ATTESTORS[e] not in argv:
+            e = next((o for o, need in IMAGE_ATTESTORS.items() if need in argv), e)
+        fitted.append(e)
+    return argv, fitted
+
+
+def _extras_text(rng: random.Random, extras: list[str]) -> str:
+    """The prompt's words for the extra attestors: one draw per entry, a repeated name said once."""
+    texts: dict[str, str] = {}
+    for e in extras:
+        text = _attestor_text(rng, e)
+        texts.setdefault(e, text)
+    return join_words(list(texts.values()))
+
+
+CWD_ATTESTORS = frozenset({"oci", "sarif"})
+"""Attestors that open their product by its workdir-relative name from witness's own directory
+(`cryptoutil.CalculateDigestSetFromFile(path, ...)` in oci.go / sarif.go getCandidate), so with
+`-d <dir>` they fail (`error calculating digest set from file`): never combined with `-d`."""
+
+
 # attestor -> descriptions used in prompts (the CLI name is also used verbatim sometimes)
 ATTESTOR_WORDS: dict[str, tuple[str, ...]] = {
     "slsa": ("SLSA provenance", "a SLSA v1.0 provenance predicate"),
@@ -387,6 +439,13 @@ def intent_run(rng: random.Random, nm: dict[str, str]) -> Intent:
     # attestors
     mode = rng.choices(("default", "keep", "only", "ci"), (25, 35, 15, 25))[0]
     extras = list(rng.sample(EXTRAS_BY_STEP[step], min(len(EXTRAS_BY_STEP[step]), rng.choice((1, 1, 2)))))
+    drawn = extras
+    if mode in ("keep", "only"):
+        fitted_argv, drawn = _fit_extras(argv, extras)
+        extras = list(dict.fromkeys(drawn))
+        if fitted_argv != argv:
+            facts[1] = facts[1].replace(f"`{shlex.join(argv)}`", f"`{shlex.join(fitted_argv)}`")
+            argv[:] = fitted_argv
     attestors: list[str] = []
     planted_a: list[str] | None = None
     if mode == "keep":
@@ -400,7 +459,7 @@ def intent_run(rng: random.Random, nm: dict[str, str]) -> Intent:
                     "Keep the usual git/environment data and add {x}.",
                     "On top of what witness records by default, we want {x}.",
                 ),
-                x=join_words([_attestor_text(rng, e) for e in extras]),
+                x=_extras_text(rng, drawn),
             )
         )
     elif mode == "only":
@@ -413,7 +472,7 @@ def intent_run(rng: random.Random, nm: dict[str, str]) -> Intent:
                     "Record {x} — no environment or git attestation for this one (the runner has no checkout).",
                     "This step runs outside the repo, so skip the git and environment attestors; just {x} plus whatever witness always adds.",
                 ),
-                x=join_words([_attestor_text(rng, e) for e in extras]),
+                x=_extras_text(rng, drawn),
             )
         )
     elif mode == "ci":
@@ -511,14 +570,14 @@ def intent_run(rng: random.Random, nm: dict[str, str]) -> Intent:
             )
         elif opt == "workdir":
             wd = pick(rng, ("services/{p}", "apps/{p}", "go/{p}")).format(p=nm["project"])
-            cmd.flags.append(("-d", wd))
-            facts.append(
-                _ph(
-                    rng,
-                    ("The command must run inside `{d}`.", "Working directory for the step: `{d}`."),
-                    d=wd,
-                )
+            text = _ph(
+                rng,
+                ("The command must run inside `{d}`.", "Working directory for the step: `{d}`."),
+                d=wd,
             )
+            if not set(attestors) & CWD_ATTESTORS:
+                cmd.flags.append(("-d", wd))
+                facts.append(text)
         elif opt == "trace":
             cmd.flags.append(("-r", True))
             facts.append(
@@ -528,7 +587,7 @@ def intent_run(rng: random.Random, nm: dict[str, str]) -> Intent:
             g = pick(rng, ("dist/*", "build/*.tar.gz", "*.whl"))
             if rng.random() < 0.5:
                 cmd.flags.append(("--attestor-product-include-glob", g))
-                facts.append(f"Only files matching `{g}` should be recorded as products.")
+                facts.append(f"Only files matching `{g}` should become product subjects.")
             else:
                 cmd.flags.append(("--attestor-product-exclude-glob", g))
                 facts.append(f"Leave files matching `{g}` out of the product subjects.")

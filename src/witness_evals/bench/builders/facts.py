@@ -55,6 +55,10 @@ class Fact:
     forbid: list[str] = field(default_factory=list)
     not_start: list[str] = field(default_factory=list)
     kind: str = ""
+    forbid_exact: list[str] = field(default_factory=list)
+    """Wrong claims that fail wherever they occur (phrases no right answer contains, negated or not)."""
+    require_if_asked: list[tuple[str, list[str]]] = field(default_factory=list)
+    """(question text, alternatives): required only when the chosen question contains that text."""
     attestor: str | None = None
     context: list[str] = field(default_factory=list)
 
@@ -153,22 +157,114 @@ def _run_type_terms(run_type: str) -> list[str]:
     return [*out, f"{go}RunType"]
 
 
+_RUN_TYPE_CLAIMS = (
+    "{s} is {a} {w}",
+    "{s} runs in the {w}",
+    "{s} runs in {w}",
+    "{s} runs during the {w}",
+    "{s} executes in the {w}",
+    "{s} has run type {w}",
+)
+
+
+def _run_type_claims(name: str, right: str) -> tuple[list[str], list[str]]:
+    """Wrong run types stated about this attestor (its name or "it" as the subject), and the wrong
+    run types an answer must not open with; other attestors' run types may still be mentioned."""
+    subjects = (name, f"`{name}`", f"the {name} attestor", f"the `{name}` attestor", "it")
+    owners = (f"{name}'s", f"`{name}`'s", f"the {name} attestor's", f"the `{name}` attestor's", "its")
+    claims: list[str] = []
+    starts: list[str] = []
+    for w in A.RUN_TYPES:
+        if w == right:
+            continue
+        terms = _run_type_terms(w)[:-1]
+        if w != "verify":
+            starts += terms
+        for f in (form for t in terms for form in (t, f"`{t}`")):
+            a = "an" if w[0] in "aeiou" else "a"
+            claims += [tpl.format(s=s, a=a, w=f) for tpl in _RUN_TYPE_CLAIMS for s in subjects]
+            claims.append(f"it's {a} {f}")
+            claims += [f"{o} run type is {f}" for o in owners]
+    return sorted(set(claims)), starts
+
+
+def _self_named_run_type(name: str, run_type: str) -> list[str]:
+    """Where the attestor is named like its run type (`material`), the bare word proves nothing."""
+    forms = [f for t in _run_type_terms(run_type)[:-1] for f in (t, f"`{t}`")]
+    out = [_run_type_terms(run_type)[-1]]
+    for f in forms:
+        out += [
+            f"{f} phase",
+            f"{f} stage",
+            f"{f} run type",
+            f"run type {f}",
+            f"run type is {f}",
+            f"run type: {f}",
+            f"a {f} attestor",
+            f"runs in {f}",
+        ]
+    return out
+
+
 def f_run_type(rng: random.Random, name: str) -> Fact:
     spec = A.ATTESTORS[name]
     others = [r for r in A.RUN_TYPES if r not in (spec.run_type, "verify")]
     bad = pick(rng, others)
+    wrong, wrong_starts = _run_type_claims(name, spec.run_type)
+    right = (
+        _self_named_run_type(name, spec.run_type)
+        if name in _run_type_terms(spec.run_type)
+        else _run_type_terms(spec.run_type)
+    )
     return Fact(
         [
             f"In which run phase does the `{name}` attestor execute during `witness run`?",
             f"Lifecycle question: is `{name}` a prematerial, material, execute, product or postproduct attestor?",
             f"When, relative to the wrapped command, does witness run the `{name}` attestor (its run type)?",
         ],
-        [_run_type_terms(spec.run_type)],
+        [right],
         f"`{name}` has run type `{spec.run_type}`.",
         f"It runs in the `{bad}` phase.",
+        not_start=wrong_starts,
         kind="run-type",
         attestor=name,
+        forbid_exact=wrong,
     )
+
+
+_OPT_IN_WORDS = [
+    "-a",
+    "--attestations",
+    "opt-in",
+    "opt in",
+    "not selected by default",
+    "not by default",
+    "not a default",
+    "not one of the default",
+    "not one of the defaults",
+    "not part of the default",
+    "not in the default",
+    "not included by default",
+    "not recorded by default",
+    "isn't a default",
+    "isn't one of the default",
+    "isn't one of the defaults",
+    "isn't part of the default",
+    "isn't in the default",
+    "isn't included by default",
+    "isn't recorded by default",
+    "only environment and git",
+    "only `environment` and `git`",
+    "must be selected",
+    "has to be selected",
+    "needs to be selected",
+    "must select",
+    "must be added",
+    "has to be added",
+    "needs to be added",
+    "must add",
+]
+"""Ways to say an attestor must be asked for (the flag itself, or that it is not a default)."""
 
 
 def f_selection(rng: random.Random, name: str) -> Fact:
@@ -195,7 +291,7 @@ def f_selection(rng: random.Random, name: str) -> Fact:
         )
     return Fact(
         q,
-        [NO_WORDS, ["-a", "--attestations"], [name]],
+        [NO_WORDS, _OPT_IN_WORDS, [name]],
         f"No. `{name}` is opt-in: add it with `-a`, e.g. `-a environment,git,{name}` to keep the defaults as well.",
         f"Yes, `{name}` is part of the default attestor set.",
         not_start=["yes"],
@@ -224,6 +320,8 @@ def f_exporters(rng: random.Random, name: str) -> Fact:
 
 def f_exporter_set(rng: random.Random, non: str) -> Fact:
     ex = list(A.EXPORTERS)
+    flag = f"--attestor-{non}-export"
+    exports = non in ex
     return Fact(
         [
             "Which attestors can witness export into a separate attestation file (`--attestor-<name>-export`)?",
@@ -232,6 +330,8 @@ def f_exporter_set(rng: random.Random, non: str) -> Fact:
         [[n] for n in ex],
         f"Only {join_words([_quote(n) for n in ex])} are exporters (`--attestor-<name>-export`); `{non}` is not.",
         f"{join_words([_quote(n) for n in ex[:1]] + [_quote(non)])} can be exported.",
+        forbid=[] if exports else [flag, f"{non} can be exported", f"{non}` can be exported"],
+        not_start=["no"] if exports else ["yes"],
         kind="exporter-set",
     )
 
@@ -371,16 +471,35 @@ _WRONG_DEFAULTS = {
 }
 
 
-def _default_terms(value: str) -> list[list[str]]:
+def _default_terms(value: str, name: str = "") -> list[list[str]]:
     inner = value[1:-1] if value.startswith("[") and value.endswith("]") else value
     if inner == "*":
         return [["`*`", '"*"', "[*]", "wildcard", "`[*]`", "'*'"]]
     if value == "true":
-        return [["true", "on", "enabled", "yes"]]
+        return [["true", "enabled", "on by default", "defaults to on", "default is on", "default on"]]
     if value == "false":
         return [["false", "off", "disabled", "not enabled", "opt-in"]]
+    if inner.isdigit() and name.endswith("-mb"):
+        return [[inner, f"{inner}MB", f"{inner}MiB", f"{inner}M", f"{inner}-MB"]]
     parts = [p for p in inner.split(",") if p]
     return [[p] for p in parts]
+
+
+_BOOL_WORDS = {"true": ("true", "on", "enabled"), "false": ("false", "off", "disabled")}
+
+
+def _bool_default_claims(wrong: str) -> tuple[list[str], list[str]]:
+    """Statements that a boolean flag defaults to `wrong`: (phrases a right answer never holds, and
+    phrases it may hold negated, e.g. "it is not off by default")."""
+    words = _BOOL_WORDS[wrong]
+    right = _BOOL_WORDS["true" if wrong == "false" else "false"]
+    exact = [
+        f"{lead} {f}"
+        for lead in ("defaults to", "default is", "default value is", "default:", "default value:")
+        for f in (wrong, f"`{wrong}`", f"**{wrong}**")
+    ] + [f"{neg} {w} by default" for neg in ("not", "isn't") for w in (*right, f"`{right[0]}`")]
+    claims = [f"{w} by default" for w in words] + [f"`{wrong}` by default", f"defaults to {words[1]}"]
+    return exact, claims
 
 
 def f_default_value(rng: random.Random, key: str) -> Fact:
@@ -402,13 +521,16 @@ def f_default_value(rng: random.Random, key: str) -> Fact:
             f"Is `--{name}` on or off by default for `witness {sub}`?",
             f"Default of the boolean `--{name}` (`witness {sub}`)?",
         ]
+    exact, claims = _bool_default_claims(wrong) if value in ("true", "false") else ([], [])
     return Fact(
         q,
-        _default_terms(value),
+        _default_terms(value, name),
         f"`--{name}` defaults to {shown} on `witness {sub}`.",
         f"It defaults to `{wrong}`.",
+        forbid=claims,
         kind="default",
         context=[sub],
+        forbid_exact=exact,
     )
 
 
@@ -428,6 +550,31 @@ def _replacements(expl: str, bogus: str) -> list[tuple[str, str]]:
     return found
 
 
+def _valid_flag_claims(name: str, sub: str) -> list[str]:
+    """Ways of calling the nonexistent `--name` real on `witness sub` (no right answer holds them)."""
+    out = []
+    for f in (f"--{name}", f"--{name}`"):
+        out += [f"{f} {v}" for v in ("is a valid flag", "is a real flag")]
+        out += [
+            f"{f} {v} {w}"
+            for v in ("works on", "is valid on", "is supported on", "is accepted by")
+            for w in (f"witness {sub}", f"`witness {sub}`")
+        ]
+    return out
+
+
+_EXISTS_STARTS = [
+    "yes",
+    "real flag",
+    "it's real",
+    "it's a real",
+    "it's valid",
+    "it's a valid",
+    "it exists",
+    "it works",
+]
+"""Openings that call a nonexistent flag real."""
+
 _NONEXISTENT = sorted(
     (name, expl) for name, expl in cli_spec_data.NONEXISTENT_FLAGS.items() if _replacements(expl, name)
 )
@@ -445,14 +592,16 @@ def f_nonexistent_flag(rng: random.Random, key: str) -> Fact:
             f"A blog post uses `witness {sub} --{name} ...`. Does that flag exist in the current CLI?",
             f"`--{name}` on `witness {sub}` — real flag or not?",
         ],
-        [NO_WORDS, forms],
+        [NO_WORDS],
         f"No, `--{name}` does not exist. Use `--{real}`"
         + (f" (`-{cli_spec.LONG_FLAGS[sub][real].short}`)" if cli_spec.LONG_FLAGS[sub][real].short else "")
         + ".",
         f"Yes, `--{name}` works on `witness {sub}`.",
-        not_start=["yes"],
+        not_start=_EXISTS_STARTS,
         kind="nonexistent-flag",
         context=[sub],
+        forbid_exact=_valid_flag_claims(name, sub),
+        require_if_asked=[("what do I use", forms)],
     )
 
 
@@ -525,7 +674,19 @@ def f_flag_on_sub(rng: random.Random, key: str) -> Fact:
             [
                 form.format(s)
                 for s in owners
-                for form in ("witness {}", "`{}`", "{} command", "{} subcommand", "only on {}")
+                for form in (
+                    "witness {}",
+                    "`{}`",
+                    "{} command",
+                    "{} subcommand",
+                    "only on {}",
+                    "{}-only",
+                    "only for {}",
+                    "only in {}",
+                    "{} flag",
+                    "flag of {}",
+                    "belongs to {}",
+                )
             ],
         ],
         f"No — `--{name}` belongs to {join_words([f'`witness {o}`' for o in owners])}; `witness {lacks}` rejects it as an unknown flag.",
@@ -732,9 +893,12 @@ def build(rng: random.Random, task_id: str) -> Task:
         request=question,
         constraints=[pick(rng, _TAILS)],
     )
-    check: dict[str, Any] = {"type": "qa", "require": fact.require}
+    require = fact.require + [alts for asked, alts in fact.require_if_asked if asked in question]
+    check: dict[str, Any] = {"type": "qa", "require": require}
     if fact.forbid:
         check["forbid"] = fact.forbid
+    if fact.forbid_exact:
+        check["forbid_exact"] = fact.forbid_exact
     if fact.not_start:
         check["not_start"] = fact.not_start
     raw = {

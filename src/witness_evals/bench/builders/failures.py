@@ -38,6 +38,7 @@ from witness_evals.bench.builders._common import (
     pick,
 )
 from witness_evals.bench.material import Material
+from witness_evals.bench.scorers import command as command_scorer
 from witness_evals.bench.scorers.context import NOW
 from witness_evals.bench.task import Task, task_from_mapping
 from witness_evals.bench.worlds import world_for
@@ -322,15 +323,30 @@ def policy_failure(rng: random.Random, nm: dict[str, str], k: int) -> dict[str, 
     ]
     if two:
         tampered.append({"label": f"outputs changed before {step_names[1]} ran", "tamper": step_names[1]})
+        # "each signed by its own key": a fix must not let one step's key sign the other step
+        a, b = step_names
+        tampered.append({"label": f"{a} signed with {b}'s key", "signers": {a: b}})
+        tampered.append({"label": f"{b} signed with {a}'s key", "signers": {b: a}})
+    if cause == "wrong-key-embedded":
+        tampered.append(
+            {"label": f"{victim} signed by the policy-signing key", "signers": {victim: "policy"}}
+        )
+    # the fix must keep what the broken policy required (a misspelled type replaced by the real one,
+    # a step with no types at all excepted): deleting the failing requirement is no fix
+    require = {s: list(types[s]) for s in step_names if not (cause == "empty-attestations" and s == victim)}
     check: dict[str, Any] = {
         "type": "policy",
         "policy_key": "policy",
         "pipeline": pipeline,
         "tampered": tampered,
         "steps": list(step_names),
+        "require": require,
     }
+    if two:
+        check["artifacts_from"] = {step_names[1]: [step_names[0]]}
     if cause == "expired":
         check["expires_after"] = (want_until - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        check["expires_before"] = (want_until + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     reference = f"{explain}\n\n{fenced(json.dumps(good, indent=2), 'json')}\n\nSign it again (`witness sign -f {policy_file} -o {signed} -k <policy key>`) and rerun verify."
     if wrong_fix is not None and rng.random() < 0.6:
         planted = f"Only a small change is needed:\n\n{fenced(json.dumps(wrong_fix, indent=2), 'json')}"
@@ -356,6 +372,30 @@ def policy_failure(rng: random.Random, nm: dict[str, str], k: int) -> dict[str, 
 def _check_command_text(analysis: Any) -> str:
     """What `witness-evals check command` prints for a command."""
     return str(analysis.report())
+
+
+def _command_cause(bad: Any, good_text: str) -> str:
+    """The real cause of a broken command: witness's (or the analyzer's) first blocking issue, else how
+    its meaning differs from the intended command's (e.g. the attestors a run records)."""
+    blocking = [
+        i
+        for i in bad.issues
+        if i.severity == "error"
+        or (i.severity == "warning" and i.code not in command_scorer.ALLOWED_WARNINGS)
+    ]
+    if blocking:
+        first = next((i for i in blocking if i.severity == "error"), blocking[0])
+        lead = "witness rejects it:" if first.severity == "error" else "The problem:"
+        return f"{lead} {first.message.rstrip('.')}."
+    got = command_scorer.meaning(bad)
+    want = command_scorer.meaning(parse_command(good_text))
+    if got.get("attestors") != want.get("attestors"):
+        return (
+            f"As written the collection records {join_words([f'`{x}`' for x in got.get('attestors') or []])}; "
+            f"what you describe needs {join_words([f'`{x}`' for x in want.get('attestors') or []])}."
+        )
+    diff = command_scorer._diff(want, got, {})
+    return f"As written it means something else ({diff})." if diff else ""
 
 
 def command_failure(rng: random.Random, nm: dict[str, str], k: int) -> dict[str, Any]:
@@ -404,7 +444,7 @@ def command_failure(rng: random.Random, nm: dict[str, str], k: int) -> dict[str,
         entry["any_value"] = list(it.any_value)
     reference = (
         f"{pick(rng, ('The fix:', 'Corrected:', 'Use this instead:'))}\n\n{fenced(good.render(), 'bash')}\n\n"
-        + " ".join(it.notes[:2])
+        + " ".join([_command_cause(analysis, good.render()), *it.notes[:2]]).strip()
     )
     planted = (
         f"{pick(rng, ('That command is fine as written:', 'Keep it as is:'))}\n\n{fenced(bad_text, 'bash')}"
@@ -446,6 +486,43 @@ def _check_rego_output(module: str, file: str, sample: str, inp: Any) -> str:
     if out.status != "ok":
         return f"{line}\n{file}: error: {out.error}"
     return f"{line}\n{json.dumps(out.deny, ensure_ascii=False)}"
+
+
+def _denies(module: str, inp: Any) -> bool:
+    with _quiet_stderr():
+        out = evaluate_deny({"m.rego": module}, inp, "verify")
+    return out.status == "ok" and bool(out.deny)
+
+
+def _wrong_field_why(r: rego_fields.Req, broken: str) -> str:
+    """What the planted wrong field path does: which text it reads instead of the right one, and the
+    effect measured by evaluating the broken module on the task's compliant and violating inputs."""
+    fixed = rego_fields.render(r, "v1")
+    pairs: list[tuple[str, str]] | None = None
+    for alt in r.wrong:
+        src = fixed
+        for old, new in alt:
+            src = src.replace(old, new)
+        if src == broken:
+            pairs = alt
+            break
+    if pairs is None:  # not a known alternative: say only what is certain
+        return "It reads the wrong field of the predicate."
+    read = join_words([f"`{new.rstrip('[')}`" for _, new in pairs])
+    right = join_words([f"`{old.rstrip('[')}`" for old, _ in pairs])
+    false_pos = sum(_denies(broken, x) for x in r.passes)
+    caught = sum(_denies(broken, x) for x in r.denies)
+    if not false_pos and not caught:
+        effect = "so nothing is ever denied"
+        if all("object.get(" in new for _, new in pairs):
+            effect = "and `object.get` returns its default for a key the predicate does not have, " + effect
+    elif false_pos and caught == len(r.denies):
+        effect = "so compliant attestations are denied as well"
+    elif false_pos:
+        effect = "so it denies compliant attestations and misses violating ones"
+    else:
+        effect = "so violating attestations get through"
+    return f"It reads {read} where it should read {right}, {effect}."
 
 
 def rego_failure(rng: random.Random, nm: dict[str, str], k: int) -> dict[str, Any]:
@@ -504,7 +581,7 @@ def rego_failure(rng: random.Random, nm: dict[str, str], k: int) -> dict[str, An
     )
     fixed = rego_fields.render(r, "v1")
     why = {
-        "wrong-field": "It reads a field the predicate does not have, so the condition is evaluated on an undefined value.",
+        "wrong-field": _wrong_field_why(r, broken) if mistake == "wrong-field" else "",
         "inverted": "The condition is inverted: it fires on compliant attestations and not on violating ones.",
         "predicate-prefix": "Rego's `input` is the predicate itself; there is no `predicate` wrapper.",
         "v1-without-import": "`contains`/`if` are v1 keywords; witness verify parses with OPA's v0 parser and needs `import rego.v1` for them.",

@@ -7,7 +7,10 @@ step. The reference policy is derived from the genuine world (`bench.worlds.worl
 requires exactly the attestation types its collection really carries, names its functionary by
 keyid, and later steps take `artifactsFrom` the previous one. Tampered variants (a rogue signer,
 swapped step keys, artifacts modified between steps, a missing attestor, a step left out, verify
-after the expiry, a run violating the Rego rule) must FAIL. The planted policy has one mistake.
+after the expiry, a run violating the Rego rule) must FAIL; every hand-over is tampered, every step is
+signed with another step's key and the Rego rule is violated in some variant, whatever was sampled. What
+no run can probe is checked on the policy (`require`, `artifacts_from`, `expires_before`: see
+`bench.scorers.policy`). The planted policy has one mistake.
 """
 
 from __future__ import annotations
@@ -133,6 +136,40 @@ def _rego_user() -> str:
         '\tmsg := "step ran as root"\n'
         "}\n"
     )
+
+
+def _stated_variants(
+    sampled: list[dict[str, Any]],
+    step_names: list[str],
+    signer_of: dict[str, str],
+    shared: bool,
+    rego_step: str | None,
+    scenario: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """Bad pipelines for the requirements every prompt states that `sampled` does not probe: each later
+    step consumes exactly the previous step's products (a `tamper` of every hand-over), each step has its
+    own key (each step signed with another step's key), and `gate.rego` is enforced. The required
+    attestation types, `artifactsFrom` and the expiry are checked on the policy itself (`require`,
+    `artifacts_from`, `expires_before`): a `witness run` always records material, command-run and product."""
+    extra: list[dict[str, Any]] = []
+    tampered_steps = {t["tamper"] for t in sampled if "tamper" in t}
+    for s in step_names[1:]:
+        if s not in tampered_steps:
+            extra.append({"label": f"products modified before {s} consumed them", "tamper": s})
+    if not shared and len(step_names) >= 2:
+        probed = {(s, k) for t in sampled for s, k in (t.get("signers") or {}).items()}
+        for i, s in enumerate(step_names):
+            other = step_names[(i + 1) % len(step_names)]
+            if (s, signer_of[other]) not in probed:
+                extra.append({"label": f"{s} signed with {other}'s key", "signers": {s: signer_of[other]}})
+    if rego_step is not None and not any("set" in t for t in sampled):
+        if "branch" in scenario:
+            extra.append(
+                {"label": "built from another branch", "set": {rego_step: {"branch": "feature/unreviewed"}}}
+            )
+        else:
+            extra.append({"label": "step ran as root", "set": {rego_step: {"username": "root"}}})
+    return extra
 
 
 def build(rng: random.Random, task_id: str) -> Task:
@@ -314,6 +351,11 @@ def build(rng: random.Random, task_id: str) -> Task:
         ("tamper" if "tamper" in t else "omit" if "omit" in t else "at" if "at" in t else "other")
         for t in tampered
     }
+    # the check enforces every requirement the prompt states, not only the sampled ones above (drawn
+    # without the rng, so prompts and planted answers stay as they were)
+    hidden = list(tampered) + _stated_variants(
+        tampered, step_names, signer_of, shared, rego_step if rego_kind else None, scenario
+    )
     # planted
     mistakes: list[str] = ["wrong-keyid", "der-key", "type-uri", "step-name", "expires"]
     if "tamper" in tamper_kinds:
@@ -481,9 +523,12 @@ def build(rng: random.Random, task_id: str) -> Task:
             "type": "policy",
             "policy_key": "policy",
             "expires_after": expires_after,
+            "expires_before": (expires_dt + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "pipeline": pipeline,
-            "tampered": tampered,
+            "tampered": hidden,
             "steps": list(step_names),
+            "require": {s: list(types[s]) for s in step_names},
+            "artifacts_from": {s: [step_names[i - 1]] for i, s in enumerate(step_names) if i > 0},
         },
         "reference": reference,
         "planted": planted,

@@ -266,10 +266,12 @@ def r_git_signed(rng: random.Random, seed: int) -> Req:
     ok = [_git(seed), _git(seed + 1)]
     for o in ok:
         o["signature"] = sig
+    # an unsigned commit has no `signature` key at all: go-witness `Signature string
+    # json:"signature,omitempty"` (attestation/git/git.go), and Rego's input is json.Marshal(attestor)
     no1 = _git(seed + 2)
     no1.pop("signature", None)
     no2 = _git(seed + 3)
-    no2["signature"] = ""
+    no2.pop("signature", None)
     return Req(
         "git",
         pick(rng, ("git.signed", "scm.signed_commits")),
@@ -282,7 +284,7 @@ def r_git_signed(rng: random.Random, seed: int) -> Req:
         q("commit is not signed"),
         ok,
         [no1, no2],
-        "`signature` holds the commit's armored PGP signature; it is empty/omitted for unsigned commits, so read it with a default.",
+        "`signature` holds the commit's armored PGP signature; it is omitted for unsigned commits, so read it with a default.",
         wrong=[
             [('object.get(input, "signature", "")', 'object.get(input, "pgpsignature", "x")')],
             [('object.get(input, "signature", "")', 'object.get(input, "commitsignature", "x")')],
@@ -2007,21 +2009,27 @@ def r_mvn_group(rng: random.Random, seed: int) -> Req:
     prefix = base["groupid"]
     ok2 = copy.deepcopy(base)
     ok2["groupid"] = prefix + ".tools"
-    bad1, bad2 = copy.deepcopy(base), copy.deepcopy(base)
+    bad1, bad2, bad3 = copy.deepcopy(base), copy.deepcopy(base), copy.deepcopy(base)
     bad1["groupid"] = "org.example"
     bad2["groupid"] = "io." + prefix.split(".", 1)[1]
+    bad3["groupid"] = prefix + "labs"  # shares the text prefix, yet is another group: a bare startswith fails
     return Req(
         "maven",
         pick(rng, ("maven.group", "java.coordinates")),
         [
             f"the Maven project must belong to our `{prefix}` group (or a sub-group of it)",
-            f"a POM whose groupId doesn't start with `{prefix}` is someone else's project",
+            f"a POM whose groupId is neither `{prefix}` nor under `{prefix}.` is someone else's project",
         ],
-        [f"not startswith(input.groupid, {q(prefix)})"],
+        ["not in_group"],
         'sprintf("unexpected groupId %v", [input.groupid])',
         [base, ok2],
-        [bad1, bad2],
-        "The maven attestation records the POM's `groupid`, `artifactid`, `version` and `dependencies`.",
+        [bad1, bad2, bad3],
+        "The maven attestation records the POM's `groupid`, `artifactid`, `version` and `dependencies`; "
+        f"a sub-group starts with `{prefix}.` (a bare prefix test would also admit `{prefix}labs`).",
+        helpers=[
+            ("in_group", [f"input.groupid == {q(prefix)}"]),
+            ("in_group", [f"startswith(input.groupid, {q(prefix + '.')})"]),
+        ],
         wrong=[[("input.groupid", "input.groupId")], [("input.groupid", "input.project.groupid")]],
         invert=0,
         view=["groupid", "artifactid", "version"],
@@ -2275,9 +2283,8 @@ def r_vex_affected(rng: random.Random, seed: int) -> Req:
     bad1, bad2 = copy.deepcopy(ok1), copy.deepcopy(ok2)
     bad1["vexDocument"]["statements"][0]["status"] = "affected"
     bad2["vexDocument"]["statements"].append(
-        {
+        {  # no "products" key: go-vex v0.2.8 `Products []Product json:"products,omitempty"`
             "vulnerability": {"name": "CVE-2024-3094"},
-            "products": [],
             "status": "affected",
             "action_statement": "upgrade",
         }

@@ -1,12 +1,19 @@
 """Policy answers: the policy is loaded and checked, signed, and run by the verifier on hidden pipelines.
 
 check = {"pipeline": PIPELINE, "keys": {...}, "pki": {...}, "policy_key": NAME, "genuine": [VARIANT...],
-"tampered": [{"label": ..., VARIANT...}], "expires_after": RFC3339?, "steps": [names]?,
+"tampered": [{"label": ..., VARIANT...}], "expires_after": RFC3339?, "expires_before": RFC3339?,
+"steps": [names]?, "require": {step: [attestation types]}?, "artifacts_from": {step: [steps]}?,
 "files": {name: pasted text}?} (see `bench.worlds`).
 The answer's last complete policy (JSON object with `steps` and `expires`) is checked like
 `witness-evals check policy` (keyids recomputed, Rego compiled), signed with the task's policy key,
 then verified against every genuine variant (must PASS) and every tampered one (must FAIL), with the
 behaviour of the witness release being scored (`ScoreContext.version(check)`).
+
+Some requirements a prompt states cannot be probed by a hidden run (`witness run` always records
+material, command-run and product), so they are checked on the policy itself: `expires_after` <
+`expires` <= `expires_before`; every type in `require[step]` is among that step's `attestations`
+(go-witness `Step.validateAttestations` matches types as exact strings); every step in
+`artifacts_from[step]` is in that step's `artifactsFrom`.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from witness_evals.bench.worlds import world_for
 from witness_evals.common.errors import WitnessError
 from witness_evals.witness import simulate
 from witness_evals.witness import verify as wverify
-from witness_evals.witness.policy import decode_policy, iter_rego, parse_rfc3339
+from witness_evals.witness.policy import Policy, Step, decode_policy, iter_rego, parse_rfc3339
 from witness_evals.witness.policy_check import check_policy
 from witness_evals.witness.rego.outcome import RegoEngineLimitError
 
@@ -63,6 +70,50 @@ def has_rego(data: bytes) -> bool:
         return False
 
 
+def _step(policy: Policy, name: str) -> Step | None:
+    """The policy's step `name`: by map key, else the one whose `name` field is `name`."""
+    if name in policy.steps:
+        return policy.steps[name]
+    return next((st for st in policy.steps.values() if st.name == name), None)
+
+
+def structure_checks(policy: Policy, check: Mapping[str, Any]) -> list[Check]:
+    """Failed checks of what the policy must contain: `require` (attestation types each step must
+    require) and `artifacts_from` (steps each step must take its artifacts from). A step the policy
+    lacks is left to the `steps` check and to verification."""
+    out: list[Check] = []
+    require = check.get("require")
+    for name, types in (require if isinstance(require, dict) else {}).items():
+        st = _step(policy, name)
+        if st is None:
+            continue
+        have = set(st.attestation_types)
+        missing = [t for t in types if t not in have]
+        if missing:
+            out.append(
+                Check(
+                    f"{name} requires every attestation asked",
+                    False,
+                    f"step {name} does not require {', '.join(missing)}",
+                )
+            )
+    froms = check.get("artifacts_from")
+    for name, wanted in (froms if isinstance(froms, dict) else {}).items():
+        st = _step(policy, name)
+        if st is None:
+            continue
+        missing = [f for f in wanted if f not in st.artifacts_from]
+        if missing:
+            out.append(
+                Check(
+                    f"{name} takes artifactsFrom {', '.join(wanted)}",
+                    False,
+                    f"step {name} has no artifactsFrom {', '.join(missing)}",
+                )
+            )
+    return out
+
+
 def score_policy(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Outcome:
     """Check, sign and verify the answer's policy against the task's hidden pipelines."""
     artifacts = other_artifacts(answer)
@@ -95,6 +146,10 @@ def score_policy(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Outco
     if after and (policy.expires is None or policy.expires <= parse_rfc3339(after)):
         why = f"expires must be after {after}"
         checks.append(Check("expiry as asked", False, why))
+    before = check.get("expires_before")
+    if before and policy.expires is not None and policy.expires > parse_rfc3339(before):
+        checks.append(Check("expiry as asked", False, f"expires must not be after {before}"))
+    checks += structure_checks(policy, check)
     want_steps = check.get("steps")
     if want_steps and sorted(policy.steps) != sorted(want_steps):
         checks.append(

@@ -27,6 +27,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+import posixpath
 import random
 import re
 import shlex
@@ -626,6 +627,10 @@ def _f_keyid_mismatch(rng: random.Random, version: WitnessVersion = versions.LAT
             "That check fails before witness looks at any attestation, which is why no step results are printed.",
         )),
     ]  # fmt: skip
+    ids = sorted(k["keyid"] for k in pol["publickeys"].values())
+    users = [
+        n for n, st in pol["steps"].items() if any(f.get("publickeyid") == good for f in st["functionaries"])
+    ]
     answer = _lesson(
         rng, why, _json_block(pol, lay),
         lead=pick(rng, (f"Use `{good}` as the map key, as `keyid` and in the functionary's `publickeyid`; the corrected `{policy_file}`:",
@@ -638,7 +643,7 @@ def _f_keyid_mismatch(rng: random.Random, version: WitnessVersion = versions.LAT
         answer,
         [[good[:8]], ["keyid", "key id", "key-id"]],
         [wrong[:16]],
-        [{"type": "json_keyid", "bad": wrong}],
+        [{"type": "json_keyid", "bad": wrong, "good": good, "ids": ids, "steps": users}],
         variant,
         # every release rejects a keyid that is not the SHA-256 of the key's PEM (policy.go PublicKeyVerifiers:
         # ErrKeyIDMismatch), so this policy never verified: it cannot have "worked until today"
@@ -825,8 +830,10 @@ def _f_wrong_policy_key(rng: random.Random, version: WitnessVersion = versions.L
         ))  # fmt: skip
         why.append(
             f"The error names the key you passed (`{wrong_pub}`, key id `{w.keyid(role)}`), while the envelope's "
-            f"signature `keyid` is `{w.keyid('policy')}`; a witness key id is the sha256 of the public key's PEM "
-            f"file, and `sha256sum` shows that is `{pub}`. So the policy is now signed with that key."
+            f"signature `keyid` is `{w.keyid('policy')}`. A witness key id is the SHA-256 of the public key as "
+            "witness re-encodes it (PKIX PEM, LF line endings, final newline), which for a `.pub` file already in "
+            f"that form (as `openssl pkey -pubout` writes it) is its `sha256sum`; yours shows that is `{pub}`. So "
+            "the policy is now signed with that key."
         )
     else:
         context = pick(rng, (
@@ -1093,7 +1100,7 @@ def _f_step_key_mismatch(rng: random.Random, version: WitnessVersion = versions.
         answer,
         [[key], [name], ["name"]],
         [],
-        [{"type": "json_steps_consistent"}],
+        [{"type": "json_steps_consistent", "step": step, "steps": list(w.steps)}],
         variant,
     )
 
@@ -1456,7 +1463,7 @@ def _f_collection_step_name(rng: random.Random, version: WitnessVersion = versio
         answer,
         [[step], [wrong]],
         [],
-        [{"type": "run_step_not", "bad": wrong}],
+        [{"type": "run_step_not", "bad": wrong, "step": step, "out": w.att_files[step]}],
         "renamed",
     )
 
@@ -1906,10 +1913,10 @@ def _check(c: dict[str, Any], answer: str, cmds: list[Any], now: datetime) -> st
         if mine and all(a.signer_key == c["key"] for a in mine):
             return "proposed `witness run` still signs with the non-functionary key"
     elif kind == "run_step_not":
-        if runs and all(a.step == c["bad"] for a in runs):
-            return "proposed `witness run` still uses the wrong step name"
+        return _run_step_problem(c, answer, runs)
     elif kind == "verify_pub":
-        if verifies and not any(a.publickey == c["pub"] for a in verifies):
+        pub = posixpath.normpath(c["pub"])
+        if verifies and not any(posixpath.normpath(a.publickey or ".") == pub for a in verifies):
             return "proposed `witness verify` does not pass the policy signer's public key to -k"
     elif kind == "verify_policy_not":
         if verifies and all(a.policy == c["policy"] for a in verifies):
@@ -1980,17 +1987,89 @@ def _check(c: dict[str, Any], answer: str, cmds: list[Any], now: datetime) -> st
                     if c.get("wildcard") and not wildcard:
                         return f"proposed certConstraint pins the certificate's {c['field']}; the user accepts any"
     elif kind == "json_keyid":
-        for doc in _json_objects(answer):
-            for node in _walk(doc):
-                if isinstance(node, dict) and c["bad"] in (node.get("keyid"), node.get("publickeyid")):
-                    return "proposed policy still uses the wrong keyid"
+        return _keyid_problem(c, answer)
     elif kind == "json_steps_consistent":
-        for doc in _json_objects(answer):
-            steps = doc.get("steps") if isinstance(doc, dict) else None
-            if isinstance(steps, dict):
-                for key, st in steps.items():
-                    if isinstance(st, dict) and "name" in st and st["name"] != key:
-                        return f"proposed step key {key!r} still differs from name {st['name']!r}"
+        return _steps_consistent_problem(c, answer, runs)
+    return None
+
+
+def _step_docs(answer: str) -> list[dict[str, Any]]:
+    """The `steps` maps of the policy JSON the answer proposes."""
+    docs = [doc.get("steps") if isinstance(doc, dict) else None for doc in _json_objects(answer)]
+    return [d for d in docs if isinstance(d, dict)]
+
+
+def _run_step_problem(c: dict[str, Any], answer: str, runs: list[Any]) -> str | None:
+    """Every proposed run of the faulted step (the one recorded as `bad`: same `-s`, or the same `-o` file)
+    must use the policy's step name: witness looks collections up by the policy's step name and compares
+    the collection's name exactly (policy/policy.go Verify `Search(ctx, stepName, ...)`, policy/step.go
+    `collection.Collection.Name != s.Name`). A proposed policy renamed to `bad` is the other fix."""
+    if any(c["bad"] in steps for steps in _step_docs(answer)):
+        return None
+    out = posixpath.normpath(c["out"]) if c.get("out") else None
+    for a in runs:
+        if a.step == c["bad"]:
+            return f"proposed `witness run` still uses `-s {a.step}`, not the policy's step name"
+        mine = out is not None and posixpath.normpath(a.outfile or ".") == out
+        if mine and c.get("step") and a.step != c["step"]:
+            return f"proposed `witness run -o {a.outfile}` uses `-s {a.step}`, not the policy's step `{c['step']}`"
+    return None
+
+
+def _keyid_problem(c: dict[str, Any], answer: str) -> str | None:
+    """The corrected policy: no trace of the wrong id; the key's entry in `publickeys` has `keyid` equal to
+    the id witness computes (policy/policy.go PublicKeyVerifiers: ErrKeyIDMismatch; the map key is not
+    read) and the functionaries that referenced the key name that id (policy/step.go Functionary.Validate
+    compares `publickeyid` with the signer's key id); no id outside the policy's keys."""
+    good, ids = c.get("good"), set(c.get("ids", ()))
+    for doc in _json_objects(answer):
+        for node in _walk(doc):
+            if not isinstance(node, dict):
+                continue
+            if c["bad"] in (node.get("keyid"), node.get("publickeyid")):
+                return "proposed policy still uses the wrong keyid"
+            # a functionary, or a `publickeys` entry (not a DSSE signature's `keyid`)
+            for field_ in ("publickeyid", "keyid") if "key" in node else ("publickeyid",):
+                v = node.get(field_)
+                if ids and isinstance(v, str) and v not in ids:
+                    return f"proposed {field_} {v[:16]}... is not the key id witness computes for any of the keys"
+        if good is None or not isinstance(doc, dict):
+            continue
+        keys = doc.get("publickeys")
+        if isinstance(keys, dict) and not any(
+            isinstance(k, dict) and k.get("keyid") == good for k in keys.values()
+        ):
+            return f"proposed `publickeys` has no entry with keyid {good[:16]}..."
+        steps = doc.get("steps")
+        if not isinstance(steps, dict):
+            continue
+        for name in c.get("steps", ()):
+            st = steps.get(name)
+            funcs = st.get("functionaries") if isinstance(st, dict) else None
+            if isinstance(funcs, list) and not any(
+                isinstance(f, dict) and f.get("publickeyid") == good for f in funcs
+            ):
+                return f"proposed `{name}` functionary does not reference keyid {good[:16]}..."
+    return None
+
+
+def _steps_consistent_problem(c: dict[str, Any], answer: str, runs: list[Any]) -> str | None:
+    """Each step's map key equals its `name` (search uses the key, validation compares the collection name
+    with `name`: policy/policy.go Verify, policy/step.go), and both are the `-s` the runs record (`step`,
+    or the name of a re-recorded run the answer proposes), never another name."""
+    step = c.get("step")
+    allowed = {*c.get("steps", ()), *(a.step for a in runs if a.step)}
+    want = {step, *(a.step for a in runs if a.step)}
+    for steps in _step_docs(answer):
+        for key, st in steps.items():
+            if not isinstance(st, dict) or (step is None and "name" not in st):
+                continue
+            if st.get("name") != key:  # a missing name is "", which no collection name equals
+                return f"proposed step key {key!r} still differs from name {st.get('name')!r}"
+            if step is not None and key not in allowed:
+                return f"proposed step {key!r} is not the name the run records (`-s {step}`)"
+        if step is not None and not want & set(steps):
+            return f"proposed policy has no step `{step}` (the name the run records)"
     return None
 
 

@@ -729,12 +729,16 @@ def _cert_lines(rng: random.Random, pki: W.Pki, names: _Names, by_step: dict[str
     )  # fmt: skip
     idents = list(dict.fromkeys(by_step.values()))
     if len(idents) == 1:
-        ident_text = pick(rng, ("The signing certificate has {w}.", "Every step signs with a certificate that has {w}.",
+        # the check refuses a certificate with another identity from the same CA (the rogue world), so
+        # every phrasing says that only this identity may sign
+        ident_text = pick(rng, ("The signing certificate has {w}; no other certificate from our CA may sign.",
+                                "Every step signs with a certificate that has {w}, and any other certificate our "
+                                "CA issues must be refused.",
                                 "Only the certificate with {w} may sign."))  # fmt: skip
         ident_text = ident_text.format(w=_ident_text(idents[0]))
     else:
         ident_text = (
-            "Each step has its own certificate: "
+            "Each step has its own certificate, and no other certificate from our CA may sign it: "
             + "; ".join(f"`{step}` → {_ident_text(ident)}" for step, ident in by_step.items())
             + "."
         )
@@ -1537,11 +1541,14 @@ def _followup(rng: random.Random, check: dict[str, Any], names: _Names, worlds: 
 # ----------------------------------------------------------------------------- scoring
 
 
-def _sign_problem(answer: str, key_file: str, version: WitnessVersion) -> str | None:
+def _signs(answer: str, key_file: str, version: WitnessVersion) -> tuple[list[str], str]:
+    """The files the answer's valid `witness sign` commands with the policy key write (normalised), and why
+    the others do not count (when none does)."""
     cmds = [c for c in answers.commands(answer) if c.split()[:2] == ["witness", "sign"]][:20]
     if not cmds:
-        return "no `witness sign` command"
+        return [], "no `witness sign` command"
     why = ""
+    outs: list[str] = []
     for c in cmds:
         a = parse_command(c, version=version)
         if a.errors:
@@ -1553,8 +1560,44 @@ def _sign_problem(answer: str, key_file: str, version: WitnessVersion) -> str | 
         if posixpath.normpath(a.signer_key or "") != posixpath.normpath(key_file or "."):
             why = f"sign command does not use the policy key {key_file}"
             continue
-        return None
-    return why
+        outs.append(posixpath.normpath(a.outfile))
+    return outs, why
+
+
+def _sign_problem(answer: str, key_file: str, version: WitnessVersion) -> str | None:
+    outs, why = _signs(answer, key_file, version)
+    return None if outs else why
+
+
+def _policy_pub(key_file: str) -> str | None:
+    """The public half the prompt names for the policy signing key `key_file` (`_signing_ask`)."""
+    norm = posixpath.normpath(key_file or ".")
+    return next((pub for key, pub in _POLICY_KEYS if key == norm), None)
+
+
+def _verify_problem(answer: str, key_file: str, version: WitnessVersion) -> str | None:
+    """What is wrong with a `witness verify` command of the answer (None: none given, or all right).
+
+    Every proposed verify must parse without errors (options/verify.go: `-p/--policy`, `-k/--publickey`,
+    `-f/--artifactfile`, `-s/--subjects`, `-a/--attestations`...), pass to `-p` a file the answer's
+    `witness sign` with the policy key writes (cmd/verify.go verifies the policy's DSSE signature; the
+    unsigned policy has none) and to `-k` the policy key's public half the prompt names (not a private key,
+    not a functionary key)."""
+    signed, _ = _signs(answer, key_file, version)
+    pub = _policy_pub(key_file)
+    for c in [c for c in answers.commands(answer) if c.split()[:2] == ["witness", "verify"]][:20]:
+        if len(c.split()) <= 2:  # a mention such as `witness verify` in prose, not a proposed command
+            continue
+        a = parse_command(c, version=version)
+        if a.help_requested:
+            continue
+        if a.errors:
+            return f"invalid verify command: {a.errors[0].message}"[:300]
+        if signed and posixpath.normpath(a.policy or ".") not in signed:
+            return f"verify -p {a.policy} is not the signed policy the sign command writes ({signed[0]})"
+        if pub and posixpath.normpath(a.publickey or ".") != posixpath.normpath(pub):
+            return f"verify -k {a.publickey} is not the policy signer's public key {pub}"
+    return None
 
 
 def _static_problem(check: dict[str, Any], policy: Any, worlds: _Worlds) -> str | None:
@@ -1621,7 +1664,9 @@ def score(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Score:
     problem = _static_problem(check, policy, worlds)
     if problem:
         return Score.failed(problem)
-    problem = _sign_problem(answer, check.get("policy_key_file", ""), version)
+    problem = _sign_problem(answer, check.get("policy_key_file", ""), version) or _verify_problem(
+        answer, check.get("policy_key_file", ""), version
+    )
     if problem:
         return Score.failed(problem)
     pkey = W.Key.from_json(check["policy_key"])

@@ -78,6 +78,8 @@ def exclude(rng: random.Random, spec: Spec, pr: Project, version: WitnessVersion
     g = pick(rng, ("*.log", "*.tmp", "coverage/*", "*.map", "tmp/*", "node_modules/*"))
     flag = "attestor-product-exclude-glob"
     new = spec.with_flag(flag, g, 3)
+    exported = [x for x in run_plan.ALWAYS_EXPORTED if spec.get(f"attestor-{x}-export")]
+    export_note = [run_plan.exported_subjects_note(exported, "the matching files")] if exported else []
     if rng.random() < 0.6:
         ask = say(
             rng,
@@ -90,10 +92,10 @@ def exclude(rng: random.Random, spec: Spec, pr: Project, version: WitnessVersion
             g=g,
         )
         why = [
-            f"`--{flag} '{g}'` drops matching files from the statement's subjects (verify cannot find the "
-            "attestation through them); the product attestation itself still lists every new or changed file."
+            f"`--{flag} '{g}'` drops matching files from the collection's subjects (verify cannot find the "
+            "collection through them); the product attestation itself still lists every new or changed file."
         ]
-        return Change("exclude", new, [ask], why)
+        return Change("exclude", new, [ask], why, export_note)
     ask = say(
         rng,
         (
@@ -104,9 +106,10 @@ def exclude(rng: random.Random, spec: Spec, pr: Project, version: WitnessVersion
         g=g,
     )
     must = [
-        f"`--{flag} '{g}'` is the closest flag there is, but it only keeps matching files out of the statement's "
+        f"`--{flag} '{g}'` is the closest flag there is, but it only keeps matching files out of the collection's "
         "subjects: the product attestation still lists every file the command creates or changes. To leave files "
-        "out entirely, the command must not write them inside the working directory."
+        "out entirely, the command must not write them inside the working directory.",
+        *export_note,
     ]
     return Change("exclude", new, [ask], [], must)
 

@@ -148,8 +148,8 @@ def _setup(rng: random.Random, version: WitnessVersion, job: ci_files.Job) -> Se
         st.signer.asks.append(ask)
         st.signer.why.append(
             f"`withCredentials` with a `file` binding copies the credential to a temporary file and puts its path "
-            f"in `{st.variable}`; the single-quoted `sh` string lets the shell, not Groovy, expand it, so the path "
-            "is not interpolated into the script text."
+            f"in `{st.variable}`; the single-quoted (or triple-single-quoted) `sh` string lets the shell, not "
+            "Groovy, expand it, so the path is not interpolated into the script text."
         )
         if stated:
             st.signer.loose = {"signer-file-key-path": [f"${{{st.variable}}}"]}
@@ -206,6 +206,32 @@ def _setup(rng: random.Random, version: WitnessVersion, job: ci_files.Job) -> Se
             key = names.fill(rng, names.KEYS, step=pr.step, project=pr.name, org=pr.org)
             st.signer = signers.file_key(rng, key)
     return st
+
+
+def _handles_secret(st: Setup) -> bool:
+    """Whether the answer's file gains lines that hand the signer its key or token: a step writing the key
+    secret to a file (GitHub), a `withCredentials` binding (Jenkins), a Secret volume (Tekton), the ID token
+    (GitHub `permissions`, GitLab `id_tokens` and the token file). A KMS key (CodeBuild), a GitLab File-type
+    variable and a key path on disk (make, shell) change nothing but the wrapped line."""
+    return bool(st.key_file or st.variable or st.mount or st.token_lines or st.id_token)
+
+
+def _jenkins_quoting(line: str, variable: str) -> str:
+    """How the wrapped line is quoted in the Jenkinsfile, the way `ci_files._sh` quotes it: a Groovy `'...'`
+    string cannot hold a `'` (it ends the string early), and a multi-line command goes in a triple-single-quoted
+    block; Groovy interpolates neither, so the shell still expands the key variable."""
+    if not ci_files._sh(line).startswith("sh '''"):
+        return f"Keep the `sh` string in single quotes, so the shell, not Groovy, expands `${variable}`."
+    if "'" in line:
+        return (
+            f"Put it in a `sh '''` block (triple single quotes): the line's own `'` quotes would end a "
+            f"single-quoted `sh` string early, and triple single quotes still leave `${variable}` to the shell, "
+            "not Groovy."
+        )
+    return (
+        f"Put it in a `sh '''` block (triple single quotes), since it spans several lines; like single quotes, "
+        f"they leave `${variable}` to the shell, not Groovy."
+    )
 
 
 def _and(items: list[str]) -> str:
@@ -519,22 +545,38 @@ def make_ci(rng: random.Random, version: WitnessVersion) -> Built:
     in_ci = system not in ("make", "shell")
     added = _additions(job, st, upload, install)
     also = f", plus {_and(added)}" if added else ""
-    lead = say(
-        rng,
-        (
+    if _handles_secret(st):  # the file gains lines that hand over the key or token
+        forms = (
             "Replace the `{c}` line with the witness command and let {s} hand the signer its {k}{a}."
             if in_ci
             else "Only the `{c}` line changes: it now runs under `witness run` as step `{st}`.",
             "The {u} stays the same except for the wrapped `{c}` line and the {k} handling{a}.",
             "`{c}` now runs under `witness run` as step `{st}`; the rest of the {u} is unchanged apart from the "
             "{k} handling{a}.",
-        ),
+        )
+    else:  # a KMS key, a File-type variable or a key path on disk: nothing but the line (and the additions)
+        first = "Replace the `{c}` line with the witness command{a}" + (
+            "; witness signs through KMS with the build's service-role credentials, so no key file is involved."
+            if signer.kind == "kms"
+            else "."
+        )
+        forms = (
+            first
+            if in_ci
+            else "Only the `{c}` line changes: it now runs under `witness run` as step `{st}`.",
+            "The {u} stays the same except for the wrapped `{c}` line{a}.",
+            "`{c}` now runs under `witness run` as step `{st}`; the rest of the {u} is unchanged{r}.",
+        )
+    lead = say(
+        rng,
+        forms,
         c=job.command,
         s=ci_files.SYSTEM_NAMES[system],
         k="token" if signer.kind.startswith("fulcio") else "key",
         u=v["unit"],
         st=step,
         a=also,
+        r=f" apart from {_and(added)}" if added else "",
     )
     must = [*signer.must, *plan.must]
     if install:
@@ -800,7 +842,7 @@ def make_ci_line(rng: random.Random, version: WitnessVersion) -> Built:
     place = {
         "github": f"the `run: |` of the `{job.name}` step",
         "gitlab": f"the `script:` of `{job.name}` (as a `- |` item)",
-        "jenkins": "the `sh` step inside `withCredentials` (single quotes, so the shell expands the variable)",
+        "jenkins": "the `sh` step inside `withCredentials`",
         "codebuild": "the `build` phase's `commands` (as a `- |` item)",
     }[system]
     lead = say(
@@ -814,6 +856,8 @@ def make_ci_line(rng: random.Random, version: WitnessVersion) -> Built:
         p=place,
         s=step,
     )
+    if system == "jenkins":  # the quoting the line needs inside the Groovy `sh` step
+        lead += " " + _jenkins_quoting(text, st.variable)
     must = [*signer.must, *plan.must]
     if "github" in (plan.selected or []) and signer.kind != "fulcio-github":
         must.append(

@@ -61,12 +61,13 @@ def export_reason(xs: list[str], out: str) -> str:
     flags = join_and([f"`--attestor-{x}-export`" for x in xs])
     files = join_and([f"`{out}-{x}.json`" for x in xs])
     one = len(xs) == 1
+    owner = "predicate's" if one else "predicates'"
     return (
         f"{flags} {'is' if one else 'are'} added although you didn't ask: {'it writes the' if one else 'they write the'} "
         f"{join_and(xs)} predicate{'' if one else 's'} as {'its' if one else 'their'} own signed "
         f"statement{'' if one else 's'} to {files}, left out of the collection. Kept in the collection, "
         f"{'it' if one else 'they'} would make it unreadable for `witness verify` (go-witness reads the "
-        f"{join_and(xs)} predicate{'' if one else 's'}' protobuf structs back with encoding/json, which fails "
+        f"{join_and(xs)} {owner} protobuf structs back with encoding/json, which fails "
         "on any content)."
     )
 
@@ -478,12 +479,29 @@ def _options(
             p.why.append("`--attestor-secretscan-fail-on-detection` turns findings into a failed run.")
 
 
+def exported_subjects_note(exported: list[str], left: str) -> str:
+    """Why a product glob does not touch an exported slsa/link statement: go-witness builds its subjects from
+    the unfiltered products (attestation/slsa/slsa.go Subjects, attestation/link/link.go Subjects)."""
+    one = len(exported) == 1
+    return (
+        f"The glob only filters the collection's subjects: the exported {join_and(exported)} "
+        f"statement{'' if one else 's'} still list{'s' if one else ''} every product as a subject, "
+        f"{left} included (go-witness builds {'its' if one else 'their'} subjects from the unfiltered "
+        f"products), so {'that statement' if one else 'those statements'} can still be found by them."
+    )
+
+
 def _glob(rng: random.Random, p: RunPlan, o: str) -> None:
     """`--attestor-product-exclude-glob` / `--attestor-product-include-glob`: they filter the statement's
     SUBJECTS only (go-witness v0.12.0 attestation/product/product.go applies the globs in `Subjects()`). A user
     who asks to keep files out of the products is told that no flag filters them by pattern; the flags that
     do change the product list are `-r/--trace` (product.go:195-211 and file/file.go:212-215 `shouldRecord`: only
-    files the traced process opened) and `--dirhash-glob` (file/file.go:51-80: one `<dir>/` entry)."""
+    files the traced process opened) and `--dirhash-glob` (file/file.go:51-80: one `<dir>/` entry).
+
+    The globs filter only the product attestor's subjects, i.e. the collection's. An exported slsa or link
+    statement takes its subjects from the unfiltered products (slsa/slsa.go:228-235 copies `ctx.Products()`,
+    `Subjects()` at 283-289 lists every one; link/link.go:135-136 and 154-161 likewise), so whenever the plan
+    exports slsa or link the answer says that statement still names the filtered files."""
     if o == "exclude":
         g = pick(rng, ("*.log", "*.tmp", "*.map", "coverage/*"))
         flag = "attestor-product-exclude-glob"
@@ -493,8 +511,9 @@ def _glob(rng: random.Random, p: RunPlan, o: str) -> None:
         )
         product_asks = ("Don't record `{g}` files as products.", "`{g}` files shouldn't show up as products.")
         effect = (
-            "keeps matching files out of the statement's subjects (verify can't find the attestation by them)"
+            "keeps matching files out of the collection's subjects (verify can't find the collection by them)"
         )
+        left = "the matching files"
     else:
         g = pick(rng, ("dist/*", "bin/*", "*.tar.gz", "target/*"))
         flag = "attestor-product-include-glob"
@@ -503,8 +522,12 @@ def _glob(rng: random.Random, p: RunPlan, o: str) -> None:
             "Limit the statement's subjects to `{g}`; that's what we verify.",
         )
         product_asks = ("Only files matching `{g}` should count as products.", "Limit the products to `{g}`.")
-        effect = "makes only matching files subjects of the statement (the default is `*`)"
+        effect = "makes only matching files subjects of the collection (the default is `*`)"
+        left = "the files that don't match"
     p.flags.append((flag, g))
+    exported = [x for x in ALWAYS_EXPORTED if (f"attestor-{x}-export", True) in p.flags]
+    if exported:  # a correction to what the user expects: always kept
+        p.must.append(exported_subjects_note(exported, left))
     if rng.random() < 0.7:
         p.asks.append(say(rng, subject_asks, g=g))
         p.why.append(f"`--{flag} '{g}'` {effect}; the glob does not filter the product attestation itself.")
