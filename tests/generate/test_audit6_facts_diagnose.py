@@ -17,11 +17,7 @@ from witness_evals.generate.families import facts as F
 
 
 def _fact(fid: str) -> F.Fact:
-    for facts in F.catalogue().values():
-        for f in facts:
-            if f.fid == fid:
-                return f
-    raise KeyError(fid)
+    return F.fact_by_id(fid)
 
 
 # true sentences (witness options/run.go DefaultAttestors = environment, git; cmd/run.go alwaysRunAttestors =

@@ -276,12 +276,8 @@ def test_keyid_map_key_is_not_read(seed: int, ctx: ScoreContext) -> None:
     assert d.score(_edit_policy(f.answer, rekey), check, ctx).ok
 
 
-@pytest.mark.parametrize("seed", range(10))
-def test_step_renamed_away_from_the_run_name_fails(seed: int, ctx: ScoreContext) -> None:
-    """Key and name both `<step>-step` agree with each other but not with `witness run -s <step>`."""
-    f, check = fault("step_key_mismatch", seed)
-    step = _run_step(f)
-    other = f"{step}-step"
+def _renamer(step: str, other: str) -> Callable[[dict[str, Any]], None]:
+    """A policy edit renaming `step` to `other` in its key, its `name` and every `artifactsFrom`."""
 
     def rename(doc: dict[str, Any]) -> None:
         doc["steps"] = {
@@ -291,6 +287,18 @@ def test_step_renamed_away_from_the_run_name_fails(seed: int, ctx: ScoreContext)
         for st in doc["steps"].values():
             if "artifactsFrom" in st:
                 st["artifactsFrom"] = [other if a == step else a for a in st["artifactsFrom"]]
+
+    return rename
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_step_renamed_away_from_the_run_name_fails(seed: int, ctx: ScoreContext) -> None:
+    """Key and name both `<step>-step` agree with each other but not with `witness run -s <step>`."""
+    f, check = fault("step_key_mismatch", seed)
+    step = _run_step(f)
+    other = f"{step}-step"
+
+    rename = _renamer(step, other)
 
     res = d.score(_edit_policy(f.answer, rename), check, ctx)
     assert not res.ok, seed
@@ -307,14 +315,7 @@ def test_step_renamed_with_a_rerecorded_run_passes(ctx: ScoreContext) -> None:
     step = _run_step(f)
     other = f"{step}-step"
 
-    def rename(doc: dict[str, Any]) -> None:
-        doc["steps"] = {
-            (other if k == step else k): ({**v, "name": other} if k == step else v)
-            for k, v in doc["steps"].items()
-        }
-        for st in doc["steps"].values():
-            if "artifactsFrom" in st:
-                st["artifactsFrom"] = [other if a == step else a for a in st["artifactsFrom"]]
+    rename = _renamer(step, other)
 
     answer = (
         _edit_policy(f.answer, rename)

@@ -20,11 +20,7 @@ from witness_evals.witness import cli as cli_spec
 
 
 def _fact(fid: str) -> F.Fact:
-    for facts in F.catalogue().values():
-        for f in facts:
-            if f.fid == fid:
-                return f
-    raise KeyError(fid)
+    return F.fact_by_id(fid)
 
 
 def test_registered() -> None:

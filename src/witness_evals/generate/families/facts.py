@@ -1745,6 +1745,15 @@ def catalogue(version: str | WitnessVersion | None = None) -> dict[str, tuple[Fa
     return _catalogue(versions.get(version).name)
 
 
+def fact_by_id(fid: str, version: str | WitnessVersion | None = None) -> Fact:
+    """The static fact `fid` of a release (`KeyError` if there is none)."""
+    for facts in catalogue(version).values():
+        for f in facts:
+            if f.fid == fid:
+                return f
+    raise KeyError(fid)
+
+
 _FLAG_WHY: dict[str, tuple[str, ...]] = {
     "flag-which": (
         "`{help}` lists every flag of the command with this description.",
