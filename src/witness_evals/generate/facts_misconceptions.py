@@ -411,7 +411,10 @@ def _verify(gr: cli_spec.Grammar) -> list[Fact]:
             "It matches by digest: `witness verify -f` hashes the file and looks for statements whose subject "
             "digest *values* equal it; subject names like `file:app` are never compared. Renaming or moving the "
             "file is fine as long as the bytes are unchanged.",
-            _terms([["digest"]], ["must keep the same name"], not_start=["no"]),
+            _terms(
+                [["digest"]],
+                ["must keep the same name", "matches by name", "matches by file name", "matched by name"],
+            ),
         ),
         Fact(
             "misc/search-depth",
@@ -443,7 +446,11 @@ def _verify(gr: cli_spec.Grammar) -> list[Fact]:
             "Paths to the TSA's CA certificate files, not URLs: verify uses them to check the timestamp in the "
             "policy signature. The URL form belongs to `--timestamp-servers` on `witness run`/`witness sign`, "
             "where witness contacts the TSA.",
-            _terms([["certificate", "CA"]], ["--policy-timestamp-servers takes a URL"]),
+            _terms(
+                [["certificate", "CA"]],
+                ["--policy-timestamp-servers takes a URL", "takes the TSA URL", "both take"],
+                not_start=["yes"],
+            ),
             commands=_valid(gr, "witness verify --help"),
         ),
         Fact(

@@ -142,7 +142,8 @@ def sbom_type(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
         p,
         heads=(
             f"a real collection never contains `{SBOM_TYPE_TRAP}`, so step `{step}` can never pass.",
-            f"step `{step}` requires `{SBOM_TYPE_TRAP}`, a type the sbom attestor never records.",
+            f"step `{step}` requires `{SBOM_TYPE_TRAP}`, a type the sbom attestor keeps only when no SBOM file "
+            "is among the products.",
         ),
         reasons=(
             "The sbom attestor records the SBOM under the document's own type: `https://spdx.dev/Document` "

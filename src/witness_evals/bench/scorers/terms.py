@@ -1,10 +1,11 @@
 """Term checks of short answers: required alternatives, forbidden claims, an optional valid command.
 
 check = {"require": [[alternatives...], ...], "forbid": [...], "forbid_exact": [...], "not_start": [...],
-"case": bool, "valid_command": "<subcommand>"|None}: every inner `require` list needs one alternative in
-the answer (word boundaries); no `forbid` term may appear as a claim (a sentence with a negation cue does
-not count as a claim); with `valid_command`, the answer must hold a `witness <subcommand>` line that
-the CLI grammar accepts.
+"case": bool, "valid_command": "<subcommand>"|None, "forbid_flag": ["--flag", ...]}: every inner `require`
+list needs one alternative in the answer (word boundaries); no `forbid` term may appear as a claim (a
+sentence with a negation cue does not count as a claim); with `valid_command`, the answer must hold a
+`witness <subcommand>` line that the CLI grammar accepts; no `witness` command of the answer may pass a
+`forbid_flag` flag (one that does not exist), unless the answer quotes witness's `unknown flag` error.
 """
 
 from __future__ import annotations
@@ -78,6 +79,12 @@ def score_terms(answer: str, check: dict[str, Any], version: str | WitnessVersio
     for term in check.get("forbid_exact", []):
         if has_term(text, term, case):
             return Score.failed(f"wrong claim: {term}")
+    bad_flags = check.get("forbid_flag", [])
+    if bad_flags and "unknown flag" not in text.lower():
+        for c in answers.commands(text)[:MAX_COMMANDS]:
+            used = [f for f in bad_flags for tok in c.split() if tok == f or tok.startswith(f + "=")]
+            if used:
+                return Score.failed(f"passes {used[0]}, which witness does not have")
     sub = check.get("valid_command")
     if sub:
         cmds = [c for c in answers.commands(text)[:MAX_COMMANDS] if len(c) < 4000]

@@ -734,7 +734,7 @@ def _nonexistent_facts(gr: cli_spec.Grammar) -> list[Fact]:
                     f"What value should I give to `--{bad}` on {w}?",
                 ),
                 _with_example(hint[0].upper() + hint[1:] + "." + _NONEXISTENT_NOTES.get(bad, ""), ex),
-                _terms(require, not_start=["yes"]),
+                _terms(require, not_start=["yes"], forbid_flag=[f"--{bad}"]),
             )
         )
     return facts
