@@ -25,18 +25,16 @@ from witness_evals.train.model_source import default_model_gguf, resolve_model
 def one_call_per_piece(
     tokenizer: Any, path: Path, max_len: int
 ) -> list[tuple[tuple[int, ...], tuple[bool, ...]]]:
+    """The baseline: every piece tokenised by its own call, labelled as `load_dataset` labels them."""
     eot = data.end_of_turn_ids(tokenizer)
     out = []
     for _, messages in data.read_chat_jsonl(path):
-        ids: list[int] = []
-        labels: list[bool] = []
-        for text, train in data.render_pieces(tokenizer, messages):
-            piece = tokenizer(text, add_special_tokens=False)["input_ids"]
-            stop = next((j + 1 for j, t in enumerate(piece) if t in eot), len(piece)) if train else 0
-            ids += piece
-            labels += [True] * stop + [False] * (len(piece) - stop)
-        if len(ids) <= max_len:
-            out.append((tuple(ids), tuple(labels)))
+        pieces = data.render_pieces(tokenizer, messages)
+        ex = data._assemble(
+            [(tokenizer(t, add_special_tokens=False)["input_ids"], tr) for t, tr in pieces], eot
+        )
+        if len(ex) <= max_len:
+            out.append((ex.input_ids, ex.labels))
     return out
 
 

@@ -9,13 +9,13 @@ subcommand, flags by long name with defaults dropped, the attestor set witness w
 from __future__ import annotations
 
 import json
-import posixpath
 from typing import Any
 
 from witness_evals.bench import answers
 from witness_evals.bench.scorers.base import OUTCOMES, Check, Outcome, Score
 from witness_evals.bench.scorers.context import version_of
 from witness_evals.witness.cli import CommandAnalysis, Flag, grammar, parse_command
+from witness_evals.witness.cli.values import clean_path
 from witness_evals.witness.versions import WitnessVersion
 
 ALLOWED_WARNINGS = frozenset({"attestor-environment"})
@@ -40,7 +40,7 @@ def _same_dir(want: Any, have: Any) -> bool:
     """Equal directory values up to `filepath.Clean` (trailing `/`, `./`, `//`, `a/../`)."""
     if not isinstance(want, str) or not isinstance(have, str) or not want or not have:
         return False
-    return posixpath.normpath(want) == posixpath.normpath(have)
+    return clean_path(want) == clean_path(have)
 
 
 def _flag_default(flag: Flag) -> Any:

@@ -27,7 +27,6 @@ import dataclasses
 import functools
 import hashlib
 import json
-import posixpath
 import random
 import re
 import shlex
@@ -46,6 +45,7 @@ from witness_evals.generate.families import Family
 from witness_evals.generate.phrasing import pick
 from witness_evals.generate.worlds.layout import CANONICAL, Layout, draw_layout
 from witness_evals.witness import crypto, simulate, versions
+from witness_evals.witness.cli.values import clean_path
 from witness_evals.witness.dsse import Envelope
 from witness_evals.witness.verify import TRUSTED_REGO, SourceCollection, VerifyOptions, VerifyResult, verify
 from witness_evals.witness.verify_output import witness_output
@@ -1915,8 +1915,8 @@ def _check(c: dict[str, Any], answer: str, cmds: list[Any], now: datetime) -> st
     elif kind == "run_step_not":
         return _run_step_problem(c, answer, runs)
     elif kind == "verify_pub":
-        pub = posixpath.normpath(c["pub"])
-        if verifies and not any(posixpath.normpath(a.publickey or ".") == pub for a in verifies):
+        pub = clean_path(c["pub"])
+        if verifies and not any(clean_path(a.publickey) == pub for a in verifies):
             return "proposed `witness verify` does not pass the policy signer's public key to -k"
     elif kind == "verify_policy_not":
         if verifies and all(a.policy == c["policy"] for a in verifies):
@@ -2006,11 +2006,11 @@ def _run_step_problem(c: dict[str, Any], answer: str, runs: list[Any]) -> str | 
     `collection.Collection.Name != s.Name`). A proposed policy renamed to `bad` is the other fix."""
     if any(c["bad"] in steps for steps in _step_docs(answer)):
         return None
-    out = posixpath.normpath(c["out"]) if c.get("out") else None
+    out = clean_path(c["out"]) if c.get("out") else None
     for a in runs:
         if a.step == c["bad"]:
             return f"proposed `witness run` still uses `-s {a.step}`, not the policy's step name"
-        mine = out is not None and posixpath.normpath(a.outfile or ".") == out
+        mine = out is not None and clean_path(a.outfile) == out
         if mine and c.get("step") and a.step != c["step"]:
             return f"proposed `witness run -o {a.outfile}` uses `-s {a.step}`, not the policy's step `{c['step']}`"
     return None

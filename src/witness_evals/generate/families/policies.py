@@ -29,7 +29,6 @@ import base64
 import functools
 import hashlib
 import json
-import posixpath
 import random
 import re
 from dataclasses import dataclass, field, replace
@@ -51,6 +50,7 @@ from witness_evals.witness import verify as wverify
 from witness_evals.witness.attestors import get as get_attestor
 from witness_evals.witness.cli import parse_command
 from witness_evals.witness.cli.data import ATTESTOR_ENVIRONMENT
+from witness_evals.witness.cli.values import clean_path
 from witness_evals.witness.policy import parse_rfc3339
 from witness_evals.witness.policy_check import check_policy
 from witness_evals.witness.versions import WitnessVersion
@@ -1557,10 +1557,10 @@ def _signs(answer: str, key_file: str, version: WitnessVersion) -> tuple[list[st
         if not a.infile or not a.outfile:
             why = "sign command lacks -f/-o"
             continue
-        if posixpath.normpath(a.signer_key or "") != posixpath.normpath(key_file or "."):
+        if clean_path(a.signer_key) != clean_path(key_file):
             why = f"sign command does not use the policy key {key_file}"
             continue
-        outs.append(posixpath.normpath(a.outfile))
+        outs.append(clean_path(a.outfile))
     return outs, why
 
 
@@ -1571,7 +1571,7 @@ def _sign_problem(answer: str, key_file: str, version: WitnessVersion) -> str | 
 
 def _policy_pub(key_file: str) -> str | None:
     """The public half the prompt names for the policy signing key `key_file` (`_signing_ask`)."""
-    norm = posixpath.normpath(key_file or ".")
+    norm = clean_path(key_file)
     return next((pub for key, pub in _POLICY_KEYS if key == norm), None)
 
 
@@ -1593,9 +1593,9 @@ def _verify_problem(answer: str, key_file: str, version: WitnessVersion) -> str 
             continue
         if a.errors:
             return f"invalid verify command: {a.errors[0].message}"[:300]
-        if signed and posixpath.normpath(a.policy or ".") not in signed:
+        if signed and clean_path(a.policy) not in signed:
             return f"verify -p {a.policy} is not the signed policy the sign command writes ({signed[0]})"
-        if pub and posixpath.normpath(a.publickey or ".") != posixpath.normpath(pub):
+        if pub and clean_path(a.publickey) != clean_path(pub):
             return f"verify -k {a.publickey} is not the policy signer's public key {pub}"
     return None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterable
 from typing import Any, Final
 
@@ -11,6 +12,12 @@ BOOL_WORDS: Final = frozenset(
     {"1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"}
 )
 TRUE_WORDS: Final = frozenset({"1", "t", "T", "TRUE", "true", "True"})
+
+
+def clean_path(path: str | None) -> str:
+    """A path flag's value as Go's `filepath.Clean` leaves it (posixpath.normpath; empty or unset is `.`),
+    so `./dist/`, `dist//` and `dist` name the same file."""
+    return posixpath.normpath(path or ".")
 
 
 def parse_go_bool(text: str) -> bool | None:
