@@ -87,8 +87,11 @@ INFO: dict[str, Info] = {
         "the commit (hash, author, committer, message, signature), the branch, tags, remotes, parent hashes and "
         "the status of uncommitted files",
         ("the commit and branch that was built", "whether the work tree had uncommitted changes"),
-        "a git work tree: `-a git` outside one fails (a repository without commits yields an empty git "
-        "attestation)",
+        # go-witness v0.12.0 attestation/git/git.go:126-140 (go-git's `repository does not exist`, an unborn HEAD
+        # is tolerated); witness options/run.go `DefaultAttestors` holds git, so a plain run fails there too
+        "a git work tree: outside one it fails with `repository does not exist`, and since `git` is one of the "
+        "defaults that includes a `witness run` without `-a` (there, pass an `-a` list without `git`, e.g. "
+        "`-a environment`); a repository without commits yields an empty git attestation",
         ("work tree", "repository", "git repo"),
     ),
     "github": Info(
@@ -203,7 +206,11 @@ INFO: dict[str, Info] = {
         ("no SBOM file found", "JSON"),
     ),
     "secretscan": Info(
-        "gitleaks findings over the step's products; each secret is stored only as a digest",
+        # go-witness v0.12.0 attestation/secretscan/scanner.go:432-466: Attest scans the completed attestors of the
+        # earlier phases (scanAttestations, skipping other postproduct ones) and then the products
+        "gitleaks findings over the step's products and over the attestations recorded before it (e.g. "
+        "command-run's stdout and stderr); each secret is stored only as a digest, and a finding fails the run "
+        "only with `--attestor-secretscan-fail-on-detection`",
         ("a secret scan of our build outputs", "leaked credentials in build artifacts"),
     ),
     "slsa": Info(
@@ -350,6 +357,32 @@ def run_with(
     return cmd
 
 
+UNREADABLE_UNEXPORTED = ("link", "slsa")
+"""Exporters whose predicate, left in the collection, makes it unreadable for `witness verify`: go-witness v0.12.0
+attestation/link/link.go:142-151 and slsa/slsa.go:271-280 marshal protobuf messages (structpb `environment`,
+`external_parameters`) with encoding/json, which cannot read them back into their interface-typed `Kind`."""
+
+
+def export_note(name: str) -> str:
+    """Why a recommendation of link/slsa carries `--attestor-<name>-export` ("" for the other attestors)."""
+    if name not in UNREADABLE_UNEXPORTED:
+        return ""
+    return (
+        f"Record it with `--attestor-{name}-export`: a {name} predicate left in the collection makes the collection "
+        f"unreadable for `witness verify`; exported, it is written as its own statement to `<outfile>-{name}.json`, "
+        "so a policy step cannot require its type in the collection."
+    )
+
+
+def run_exported(gr: cli_spec.Grammar, name: str, step: str | None = None) -> str:
+    """`run_with`, plus `--attestor-<name>-export` for link and slsa (see `UNREADABLE_UNEXPORTED`)."""
+    cmd = run_with(gr, name, step)
+    if name in UNREADABLE_UNEXPORTED:
+        cmd = cmd.replace(f",{name} -o ", f",{name} --attestor-{name}-export -o ", 1)
+        assert f"--attestor-{name}-export" in cmd and gr.parse(cmd).valid, cmd
+    return cmd
+
+
 _CAPTURE_Q = (
     "Which attestor do I need to capture {c}?",
     "What do I add to `witness run` so the attestation includes {c}?",
@@ -391,6 +424,8 @@ def capture_facts(gr: cli_spec.Grammar) -> list[Fact]:
                         f"In a policy step its type is `{spec.aliases[0]}` (SPDX) or `{spec.aliases[1]}` "
                         f"(CycloneDX), not the registered `{spec.type}`."
                     )
+                elif name in UNREADABLE_UNEXPORTED:
+                    typed = f"{export_note(name)} Its type is `{spec.type}`."
                 else:
                     typed = f"In a policy step its type is `{spec.type}`."
                 answer = (
@@ -402,7 +437,7 @@ def capture_facts(gr: cli_spec.Grammar) -> list[Fact]:
                 if info.caveat:
                     answer += " " + info.caveat
                 check = _terms([[name]])
-            cmd = run_with(gr, name)
+            cmd = run_exported(gr, name)
             out.append(
                 Fact(
                     f"attestor/capture/{name}/{i}",
@@ -652,9 +687,14 @@ def subject_facts(gr: cli_spec.Grammar) -> list[Fact]:
                 f"prefixed with the attestor type ({prefix}); verify matches subjects by digest value only."
             )
             if back:
+                # every back-reference, not only the first: aws-codebuild's BackRefs() returns all of its subjects
+                # (go-witness v0.12.0 attestation/aws-codebuild/aws-codebuild.go:249-252)
+                one = len(back) == 1
+                refs = " and ".join(", ".join(f"`{b}`" for b in back).rsplit(", ", 1))
                 answer += (
-                    f" `{back[0]}` is also a back-reference: once this step passes, verify searches for other "
-                    "steps' collections with that digest."
+                    f" {refs} {'is' if one else 'are'} also {'a back-reference' if one else 'back-references'}: "
+                    f"once this step passes, verify searches for other steps' collections with "
+                    f"{'that digest' if one else 'those digests'}."
                 )
             check = _terms([[p] for p in prefixes[:2]])
         else:

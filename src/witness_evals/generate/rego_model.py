@@ -199,6 +199,34 @@ def rarr(values: Sequence[str]) -> str:
     return "[" + ", ".join(q(v) for v in values) + "]"
 
 
+_REF_PART = re.compile(r'\.(\w+)|\[("(?:[^"\\]|\\.)*"|\d+)\]')
+
+
+def got(ref: str, default: Any = "(none)") -> str:
+    """`ref` read with a default, for a deny message: `got("input.jwt.claims.ref")` is
+    `object.get(input, ["jwt", "claims", "ref"], "(none)")`, `got("p.mime_type")` is
+    `object.get(p, "mime_type", "(none)")`, `got("input.cmd[0]")` is `object.get(input, ["cmd", 0], "(none)")`.
+
+    A rule whose body also holds when the field is missing (`not input.x == v`, `not allowed[input.x]`,
+    `not startswith(input.x, ...)`) must not read the bare field in its message: `sprintf` over an undefined
+    value is undefined, the rule adds no message and the module passes the attestation (it fails open).
+    `object.get` returns the default when any key of the path is missing or its parent is not an object, in
+    OPA (array paths since v0.44; witness builds with v1.15, v1/topdown/object.go `builtinObjectGet`) and in
+    regorus alike. The root (`input`, an iteration variable) is always defined where the message is built."""
+    root = re.match(r"\w+", ref)
+    assert root, ref
+    parts: list[str] = []
+    rest = ref[root.end() :]
+    while rest:
+        m = _REF_PART.match(rest)
+        assert m, ref
+        parts.append(q(m.group(1)) if m.group(1) else m.group(2))
+        rest = rest[m.end() :]
+    assert parts, ref
+    path = parts[0] if len(parts) == 1 else "[" + ", ".join(parts) + "]"
+    return f"object.get({root.group(0)}, {path}, {json.dumps(default)})"
+
+
 def md_list(values: Sequence[str], word: str = "or") -> str:
     """`a`, `b` or `c` in prose."""
     items = [f"`{v}`" for v in values]

@@ -217,7 +217,7 @@ FIX_SYNTAX: tuple[str, ...] = (
     "```rego\n{module}```",
     "```rego\n{module}```\n\nThat's in `regopolicies` for the `{att}` attestation, and {symptom}. The goal: "
     "{rule}. How do I fix it?",
-    "Why does {symptom}? The module is supposed to {ask}:\n\n```rego\n{module}```",
+    "Any idea why {symptom}? The module is supposed to {ask}:\n\n```rego\n{module}```",
     "Fix my Rego for witness, please. Goal: {rule} (on the `{att}` attestation). Problem: {symptom}.\n\n"
     "```rego\n{module}```",
     "{situation} I wrote the module below to {ask}, but {symptom}.\n\n```rego\n{module}```",

@@ -22,6 +22,7 @@ from witness_evals.generate.rego_model import (
     chain,
     delp,
     edit,
+    got,
     md_list,
     q,
     rarr,
@@ -140,7 +141,7 @@ def prod_mime(rng: random.Random) -> Req:
         rules=(
             Rule(
                 (("p := input[path]", "some path, p in input"), "not allowed_mime_types[p.mime_type]"),
-                'sprintf("product %v has mime type %v", [path, p.mime_type])',
+                f'sprintf("product %v has mime type %v", [path, {got("p.mime_type")}])',
             ),
         ),
         fields="The product predicate is a bare map `{path: {mime_type, digest}}`.",
@@ -546,7 +547,7 @@ def k8s_pinned(rng: random.Random) -> Req:
         rules=(
             Rule(
                 ("img := input.recordeddocs[_].recordedimages[_]", 'not contains(img.reference, "@sha256:")'),
-                'sprintf("image %v is not pinned by digest", [img.reference])',
+                f'sprintf("image %v is not pinned by digest", [{got("img.reference")}])',
             ),
         ),
         fields="`input.recordeddocs` lists each manifest document (`filepath`, `kind`, `name`, `data`, "
@@ -637,7 +638,7 @@ def k8s_kinds(rng: random.Random) -> Req:
         rules=(
             Rule(
                 ("doc := input.recordeddocs[_]", "not allowed_kinds[doc.kind]"),
-                'sprintf("%v %v is not allowed", [doc.kind, doc.name])',
+                f'sprintf("%v %v is not allowed", [{got("doc.kind")}, doc.name])',
             ),
         ),
         fields="`input.recordeddocs[_].kind` is the `kind` of each recorded manifest document.",
@@ -750,7 +751,10 @@ def spdx_name(rng: random.Random) -> Req:
         control=f"The SBOM attached to the release SHALL describe `{scen[0].project}`.",
         package="sbom.name",
         rules=(
-            Rule((f"not input.name == {q(scen[0].project)}",), 'sprintf("SBOM is for %v", [input.name])'),
+            Rule(
+                (f"not input.name == {q(scen[0].project)}",),
+                f'sprintf("SBOM is for %v", [{got("input.name")}])',
+            ),
         ),
         fields="The sbom predicate is the raw SPDX JSON document, so its name is `input.name`.",
         bases=base,
@@ -1064,7 +1068,7 @@ def sarif_tool(rng: random.Random) -> Req:
         rules=(
             Rule(
                 ("run := input.report.runs[_]", f"not run.tool.driver.name == {q(tool)}"),
-                'sprintf("SARIF produced by %v", [run.tool.driver.name])',
+                f'sprintf("SARIF produced by %v", [{got("run.tool.driver.name")}])',
             ),
         ),
         fields="Each SARIF run names its tool in `input.report.runs[_].tool.driver.name`.",
@@ -1161,7 +1165,7 @@ def ss_testdata(rng: random.Random) -> Req:
         rules=(
             Rule(
                 ("f := input.findings[_]", f"not startswith(f.location, {q('product:' + d)})"),
-                'sprintf("%v found in %v", [f.ruleId, f.location])',
+                f'sprintf("%v found in %v", [f.ruleId, {got("f.location")}])',
             ),
         ),
         fields="`input.findings[_].location` says where each finding is: `product:<path>` for a product file "
@@ -1205,6 +1209,10 @@ def ss_entropy(rng: random.Random) -> Req:
 # ---------------------------------------------------------------------------------------------- vex
 
 
+_UNNAMED = "(unnamed)"
+"""What a message says for a statement whose vulnerability has no `name` (only its `@id`)."""
+
+
 def _statements(*rows: tuple[str, str, str | None]) -> Mut:
     def run(p: Any) -> None:
         doc = p["vexDocument"]
@@ -1225,6 +1233,19 @@ def _statements(*rows: tuple[str, str, str | None]) -> Mut:
     return edit(run)
 
 
+def _id_only(m: Mut) -> Mut:
+    """`m`, then every statement's vulnerability named by its `@id` IRI alone: go-vex v0.2.8 writes
+    `name` with `omitempty` (pkg/vex/vulnerability.go), so a document that identifies a vulnerability by
+    IRI only reaches Rego without `vulnerability.name`."""
+
+    def run(p: Any) -> None:
+        for st in p["vexDocument"]["statements"]:
+            name = st["vulnerability"].pop("name")
+            st["vulnerability"]["@id"] = f"https://nvd.nist.gov/vuln/detail/{name}"
+
+    return chain(m, edit(run))
+
+
 def vex_status(rng: random.Random) -> Req:
     return Req(
         attestor="vex",
@@ -1238,7 +1259,7 @@ def vex_status(rng: random.Random) -> Req:
         rules=(
             Rule(
                 ("st := input.vexDocument.statements[_]", "not closed_statuses[st.status]"),
-                'sprintf("%v is %v", [st.vulnerability.name, st.status])',
+                f'sprintf("%v is %v", [{got("st.vulnerability.name", _UNNAMED)}, {got("st.status")}])',
             ),
         ),
         fields="The vex predicate wraps the OpenVEX document in `input.vexDocument`; each statement has "
@@ -1251,8 +1272,13 @@ def vex_status(rng: random.Random) -> Req:
         bads=(
             _statements(("CVE-2024-3094", "under_investigation", None)),
             _statements(("CVE-2023-44487", "fixed", None), ("CVE-2024-6387", "affected", None)),
+            _id_only(_statements(("CVE-2024-6387", "affected", None))),
         ),
-        bad_desc=("a statement under investigation", "an `affected` statement"),
+        bad_desc=(
+            "a statement under investigation",
+            "an `affected` statement",
+            "an `affected` statement whose vulnerability has only an `@id`",
+        ),
         touches=frozenset({"vexDocument.statements"}),
         paths=(("input.vexDocument.statements[_].status", "the status of each VEX statement"),),
         bugs=(
@@ -1283,14 +1309,20 @@ def vex_justified(rng: random.Random) -> Req:
                     'st.status == "not_affected"',
                     "not st.justification",
                 ),
-                'sprintf("%v is not_affected without justification", [st.vulnerability.name])',
+                f'sprintf("%v is not_affected without justification", [{got("st.vulnerability.name", _UNNAMED)}])',
             ),
         ),
         fields="Statements are `input.vexDocument.statements[_]`; `justification` is omitted when absent.",
         bases=bases(rng, "vex"),
         good=_statements(("CVE-2024-3094", "not_affected", "component_not_present")),
-        bads=(_statements(("CVE-2024-3094", "not_affected", None)),),
-        bad_desc=("a `not_affected` statement without justification",),
+        bads=(
+            _statements(("CVE-2024-3094", "not_affected", None)),
+            _id_only(_statements(("CVE-2024-3094", "not_affected", None))),
+        ),
+        bad_desc=(
+            "a `not_affected` statement without justification",
+            "an unjustified `not_affected` statement whose vulnerability has only an `@id`",
+        ),
         touches=frozenset({"vexDocument.statements"}),
         paths=(("input.vexDocument.statements[_].justification", "the justification of a statement"),),
     )
@@ -1310,7 +1342,7 @@ def vex_author(rng: random.Random) -> Req:
         rules=(
             Rule(
                 (f"not input.vexDocument.author == {q(want)}",),
-                'sprintf("VEX authored by %v", [input.vexDocument.author])',
+                f'sprintf("VEX authored by %v", [{got("input.vexDocument.author")}])',
             ),
         ),
         fields="`input.vexDocument` is the OpenVEX document (`@context`, `@id`, `author`, `timestamp`, "
@@ -1348,7 +1380,7 @@ def slsa_builder(rng: random.Random) -> Req:
         rules=(
             Rule(
                 (f"not input.run_details.builder.id == {q(want)}",),
-                'sprintf("builder %v", [input.run_details.builder.id])',
+                f'sprintf("builder %v", [{got("input.run_details.builder.id")}])',
             ),
         ),
         fields="The slsa predicate is the SLSA v1 provenance struct marshalled with snake_case keys: "
@@ -1724,7 +1756,7 @@ def k8s_tag_or_digest(rng: random.Random) -> Req:
                     ("img := doc.recordedimages[_]", "some img in doc.recordedimages"),
                     "not versioned(img.reference)",
                 ),
-                'sprintf("%v %v uses %v without a version tag or digest", [doc.kind, doc.name, img.reference])',
+                f'sprintf("%v %v uses %v without a version tag or digest", [doc.kind, doc.name, {got("img.reference")}])',
             ),
         ),
         helpers=(

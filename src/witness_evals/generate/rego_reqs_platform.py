@@ -13,7 +13,21 @@ from typing import Any
 
 from witness_evals.generate.phrasing import pick
 from witness_evals.generate.rego_inputs import bases, scenario_bases
-from witness_evals.generate.rego_model import Bug, Mut, Req, Rule, chain, edit, md_list, q, rarr, rset, setp
+from witness_evals.generate.rego_model import (
+    Bug,
+    Mut,
+    Req,
+    Rule,
+    chain,
+    delp,
+    edit,
+    got,
+    md_list,
+    q,
+    rarr,
+    rset,
+    setp,
+)
 from witness_evals.witness.attestors import gcp_iit
 
 Maker = Callable[[random.Random], Req]
@@ -30,6 +44,10 @@ GL_JWT_NOTE = (
     "that variable in 17.0 (witness reads no other token variable); without it `input.jwt` is absent and this "
     "rule denies every attestation (it fails closed)."
 )
+
+_GL_NO_JWT = "a pipeline recorded without a job token (no `jwt`)"
+"""The deny input of every rule on the gitlab `jwt` claims: go-witness v0.12.0 leaves `JWT` nil when no token
+variable is set (attestation/gitlab/gitlab.go, `json:"jwt,omitempty"`), and `GL_JWT_NOTE` says the rule denies."""
 
 
 def claims(**changes: Any) -> Mut:
@@ -58,7 +76,7 @@ def gh_ref(rng: random.Random) -> Req:
         rules=(
             Rule(
                 (f"not input.jwt.claims.ref == {q(ref)}",),
-                'sprintf("workflow ran on %v", [input.jwt.claims.ref])',
+                f'sprintf("workflow ran on %v", [{got("input.jwt.claims.ref")}])',
             ),
         ),
         fields=GH_JWT + " `ref` is the full git ref (`refs/heads/...`, `refs/tags/...`).",
@@ -99,7 +117,7 @@ def gh_repo(rng: random.Random) -> Req:
         rules=(
             Rule(
                 (f"not input.jwt.claims.repository == {q(slug)}",),
-                'sprintf("workflow ran in %v", [input.jwt.claims.repository])',
+                f'sprintf("workflow ran in %v", [{got("input.jwt.claims.repository")}])',
             ),
         ),
         fields=GH_JWT + " `repository` is `owner/name`.",
@@ -147,7 +165,7 @@ def gh_event(rng: random.Random) -> Req:
         rules=(
             Rule(
                 ("not allowed_events[input.jwt.claims.event_name]",),
-                'sprintf("workflow triggered by %v", [input.jwt.claims.event_name])',
+                f'sprintf("workflow triggered by %v", [{got("input.jwt.claims.event_name")}])',
             ),
         ),
         fields=GH_JWT + " `event_name` is the event that triggered the workflow.",
@@ -180,7 +198,7 @@ def gh_actor(rng: random.Random) -> Req:
         rules=(
             Rule(
                 ("not release_managers[input.jwt.claims.actor]",),
-                'sprintf("run started by %v", [input.jwt.claims.actor])',
+                f'sprintf("run started by %v", [{got("input.jwt.claims.actor")}])',
             ),
         ),
         fields=GH_JWT + " `actor` is the GitHub login that triggered the run.",
@@ -206,7 +224,7 @@ def gh_hosted(rng: random.Random) -> Req:
         rules=(
             Rule(
                 ('not input.jwt.claims.runner_environment == "github-hosted"',),
-                'sprintf("runner environment %v", [object.get(input.jwt.claims, "runner_environment", "unknown")])',
+                f'sprintf("runner environment %v", [{got("input.jwt.claims.runner_environment", "unknown")}])',
             ),
         ),
         fields=GH_JWT + " `runner_environment` is `github-hosted` or `self-hosted`.",
@@ -245,7 +263,7 @@ def gh_protected(rng: random.Random) -> Req:
         rules=(
             Rule(
                 ('not input.jwt.claims.ref_protected == "true"',),
-                'sprintf("ref %v is not protected", [input.jwt.claims.ref])',
+                f'sprintf("ref %v is not protected", [{got("input.jwt.claims.ref")}])',
             ),
         ),
         fields=GH_JWT + ' `ref_protected` is a *string*, `"true"` or `"false"`.',
@@ -279,7 +297,7 @@ def gh_tag_release(rng: random.Random) -> Req:
         rules=(
             Rule(
                 (r"not regex.match(`^refs/tags/v[0-9]+\.[0-9]+\.[0-9]+$`, input.jwt.claims.ref)",),
-                'sprintf("ref %v is not a release tag", [input.jwt.claims.ref])',
+                f'sprintf("ref %v is not a release tag", [{got("input.jwt.claims.ref")}])',
             ),
         ),
         fields=GH_JWT + " `ref` is the full ref; for a tag push it is `refs/tags/<tag>`.",
@@ -324,7 +342,7 @@ def gh_reusable_workflow(rng: random.Random) -> Req:
         rules=(
             Rule(
                 (f"not input.jwt.claims.job_workflow_ref == {q(want)}",),
-                'sprintf("job defined by %v", [input.jwt.claims.job_workflow_ref])',
+                f'sprintf("job defined by %v", [{got("input.jwt.claims.job_workflow_ref")}])',
             ),
         ),
         fields=GH_JWT + " `job_workflow_ref` names the workflow file that defined the job "
@@ -368,7 +386,7 @@ def gh_owner_id(rng: random.Random) -> Req:
         rules=(
             Rule(
                 (f"not input.jwt.claims.repository_owner_id == {q(owner_id)}",),
-                'sprintf("repository owner id %v", [input.jwt.claims.repository_owner_id])',
+                f'sprintf("repository owner id %v", [{got("input.jwt.claims.repository_owner_id")}])',
             ),
         ),
         fields=GH_JWT + " `repository_owner_id` is the owner's numeric id as a string; unlike the name it "
@@ -440,8 +458,8 @@ def gl_ref(rng: random.Random) -> Req:
         "or tag name.",
         bases=bases(rng, "gitlab", ci="gitlab"),
         good=claims(ref=want),
-        bads=tuple(claims(ref=b) for b in wrong),
-        bad_desc=tuple(f"a pipeline on `{b}`" for b in wrong),
+        bads=(*(claims(ref=b) for b in wrong), delp("jwt")),
+        bad_desc=(*(f"a pipeline on `{b}`" for b in wrong), _GL_NO_JWT),
         touches=frozenset({"jwt.ref"}),
         note=GL_JWT_NOTE,
         paths=(("input.jwt.claims.ref", "the branch or tag name of the pipeline"),),
@@ -473,8 +491,9 @@ def gl_project(rng: random.Random) -> Req:
         bads=(
             claims(project_path=f"{orgs[0]}/{scen[0].project}", namespace_path=orgs[0]),
             claims(project_path=f"{slug}-fork"),
+            delp("jwt"),
         ),
-        bad_desc=(f"a pipeline in `{orgs[0]}/{scen[0].project}`", f"a pipeline in `{slug}-fork`"),
+        bad_desc=(f"a pipeline in `{orgs[0]}/{scen[0].project}`", f"a pipeline in `{slug}-fork`", _GL_NO_JWT),
         touches=frozenset({"jwt.project_path", "jwt.namespace_path"}),
         note=GL_JWT_NOTE + " On GitLab 17+ compare `input.projecturl` (from `CI_PROJECT_URL`) instead.",
         paths=(("input.jwt.claims.project_path", "`group/project` of the pipeline"),),
@@ -497,15 +516,15 @@ def gl_source(rng: random.Random) -> Req:
         rules=(
             Rule(
                 ('not input.jwt.claims.pipeline_source == "push"',),
-                'sprintf("pipeline started by %v", [input.jwt.claims.pipeline_source])',
+                f'sprintf("pipeline started by %v", [{got("input.jwt.claims.pipeline_source")}])',
             ),
         ),
         fields="`input.jwt.claims.pipeline_source` says what started the pipeline (`push`, `web`, `schedule`, "
         "`api`, ...).",
         bases=bases(rng, "gitlab", ci="gitlab"),
         good=claims(pipeline_source="push"),
-        bads=(claims(pipeline_source="schedule"), claims(pipeline_source="web")),
-        bad_desc=("a scheduled pipeline", "a pipeline started from the web UI"),
+        bads=(claims(pipeline_source="schedule"), claims(pipeline_source="web"), delp("jwt")),
+        bad_desc=("a scheduled pipeline", "a pipeline started from the web UI", _GL_NO_JWT),
         touches=frozenset({"jwt.pipeline_source"}),
         note=GL_JWT_NOTE,
         paths=(("input.jwt.claims.pipeline_source", "what started the pipeline"),),
@@ -523,7 +542,10 @@ def gl_stage(rng: random.Random) -> Req:
         control=f"Release artifacts SHALL be produced in the `{want}` stage.",
         package="gitlab.stage",
         rules=(
-            Rule((f"not input.jobstage == {q(want)}",), 'sprintf("job is in stage %v", [input.jobstage])'),
+            Rule(
+                (f"not input.jobstage == {q(want)}",),
+                f'sprintf("job is in stage %v", [{got("input.jobstage")}])',
+            ),
         ),
         fields="`input.jobstage` is the job's stage (`CI_JOB_STAGE`); `input.jobname` is `CI_JOB_NAME`.",
         bases=bases(rng, "gitlab", ci="gitlab"),
@@ -553,7 +575,7 @@ def gl_image_digest(rng: random.Random) -> Req:
         rules=(
             Rule(
                 ('not contains(input.jobimage, "@sha256:")',),
-                'sprintf("job image %v is not pinned by digest", [input.jobimage])',
+                f'sprintf("job image %v is not pinned by digest", [{got("input.jobimage")}])',
             ),
         ),
         fields="`input.jobimage` is the job's image as written in `.gitlab-ci.yml` (`CI_JOB_IMAGE`).",
@@ -583,7 +605,8 @@ def gl_server(rng: random.Random) -> Req:
         package="gitlab.instance",
         rules=(
             Rule(
-                (f"not input.ciserverurl == {q(want)}",), 'sprintf("pipeline ran on %v", [input.ciserverurl])'
+                (f"not input.ciserverurl == {q(want)}",),
+                f'sprintf("pipeline ran on %v", [{got("input.ciserverurl")}])',
             ),
         ),
         fields="`input.ciserverurl` is the GitLab instance URL (`CI_SERVER_URL`), `input.cihost` its host.",
@@ -649,7 +672,10 @@ def jk_url(rng: random.Random) -> Req:
         control=f"Builds SHALL be produced by the managed Jenkins at `{want}`.",
         package="jenkins.instance",
         rules=(
-            Rule((f"not input.jenkinsurl == {q(want)}",), 'sprintf("build is from %v", [input.jenkinsurl])'),
+            Rule(
+                (f"not input.jenkinsurl == {q(want)}",),
+                f'sprintf("build is from %v", [{got("input.jenkinsurl")}])',
+            ),
         ),
         fields="`input.jenkinsurl` is the Jenkins URL (`JENKINS_URL`, with its trailing slash).",
         bases=base,
@@ -674,7 +700,7 @@ def jk_folder(rng: random.Random) -> Req:
         rules=(
             Rule(
                 (f"not startswith(input.jobname, {q(folder + '/')})",),
-                'sprintf("job %v is outside the ' + folder + ' folder", [input.jobname])',
+                'sprintf("job %v is outside the ' + folder + f' folder", [{got("input.jobname")}])',
             ),
         ),
         fields="`input.jobname` is the full Jenkins `JOB_NAME`, folders included (`folder/job/branch`).",
@@ -731,7 +757,7 @@ def aws_account(rng: random.Random) -> Req:
         rules=(
             Rule(
                 (f"not input.accountId == {q(account)}",),
-                'sprintf("instance is in account %v", [input.accountId])',
+                f'sprintf("instance is in account %v", [{got("input.accountId")}])',
             ),
         ),
         fields="The aws predicate carries the EC2 instance identity document fields at the top level "
@@ -767,7 +793,10 @@ def aws_region(rng: random.Random) -> Req:
         package="aws.region",
         consts=(f"allowed_regions := {rset(allowed)}",),
         rules=(
-            Rule(("not allowed_regions[input.region]",), 'sprintf("instance ran in %v", [input.region])'),
+            Rule(
+                ("not allowed_regions[input.region]",),
+                f'sprintf("instance ran in %v", [{got("input.region")}])',
+            ),
         ),
         fields="`input.region` is the instance's region from the identity document (`availabilityZone` "
         "adds the zone letter).",
@@ -798,7 +827,7 @@ def aws_instance_family(rng: random.Random) -> Req:
         rules=(
             Rule(
                 (f"not strings.any_prefix_match(input.instanceType, {rarr(fams)})",),
-                'sprintf("instance type %v is not approved", [input.instanceType])',
+                f'sprintf("instance type %v is not approved", [{got("input.instanceType")}])',
             ),
         ),
         fields="`input.instanceType` is the EC2 instance type (e.g. `m5.large`); matching the family prefix "
@@ -824,7 +853,12 @@ def aws_ami(rng: random.Random) -> Req:
         control=f"Build instances SHALL boot an approved golden image ({', '.join(amis)}).",
         package="aws.ami",
         consts=(f"golden_amis := {rset(amis)}",),
-        rules=(Rule(("not golden_amis[input.imageId]",), 'sprintf("instance booted %v", [input.imageId])'),),
+        rules=(
+            Rule(
+                ("not golden_amis[input.imageId]",),
+                f'sprintf("instance booted %v", [{got("input.imageId")}])',
+            ),
+        ),
         fields="`input.imageId` is the AMI the instance was launched from.",
         bases=bases(rng, "aws"),
         good=_aws(imageId=amis[0]),
@@ -875,6 +909,23 @@ def _cb_drop(*keys: str) -> Mut:
     return edit(lambda p: [p["build_info"].pop(k, None) for k in keys])
 
 
+def _cb_project(project: str) -> Mut:
+    """The build of CodeBuild project `project`: `CODEBUILD_BUILD_ID` (and the build ARN) is `<project>:<uuid>`.
+    `project_name` is dropped: go-witness v0.12.0 reads it from `CODEBUILD_PROJECT_NAME` (attestation/aws-codebuild
+    aws-codebuild.go), which CodeBuild does not set (its variables name the project only in `CODEBUILD_BUILD_ID`,
+    `CODEBUILD_BUILD_ARN` and `CODEBUILD_PROJECT_ARN`), and the field is `omitempty`."""
+
+    def run(p: Any) -> None:
+        info = p["build_info"]
+        uuid = info["build_id"].split(":", 1)[-1]
+        info["build_id"] = f"{project}:{uuid}"
+        if "build_arn" in info:
+            info["build_arn"] = info["build_arn"].rsplit("/", 1)[0] + f"/{project}:{uuid}"
+        info.pop("project_name", None)
+
+    return edit(run)
+
+
 def cb_project(rng: random.Random) -> Req:
     scen, base = scenario_bases(rng, "aws-codebuild", ci="aws-codebuild")
     want = f"{scen[0].project}-release"
@@ -888,18 +939,31 @@ def cb_project(rng: random.Random) -> Req:
         package="codebuild.project",
         rules=(
             Rule(
-                (f"not input.build_info.project_name == {q(want)}",),
-                'sprintf("built by project %v", [object.get(input.build_info, "project_name", "(none)")])',
+                (f"not startswith(input.build_info.build_id, {q(want + ':')})",),
+                f'sprintf("build %v is not from project {want}", [{got("input.build_info.build_id")}])',
             ),
         ),
-        fields="The aws-codebuild attestor puts the `CODEBUILD_*` values in `input.build_info` (snake_case "
-        "keys such as `project_name`, `initiator`, `source_version`, `webhook_event`), all omitted when empty.",
+        fields="The aws-codebuild attestor puts the `CODEBUILD_*` values in `input.build_info` (snake_case keys "
+        "such as `build_id`, `initiator`, `source_version`, `webhook_event`), all but `build_id` omitted when "
+        "empty. `build_id` is `CODEBUILD_BUILD_ID`, `<project>:<build uuid>`, so the project is the part before "
+        "the colon.",
+        note="Don't compare `input.build_info.project_name`: witness fills it from `CODEBUILD_PROJECT_NAME`, a "
+        "variable CodeBuild does not set, so it is missing unless you export it in the buildspec.",
         bases=base,
-        good=_cb(project_name=want),
-        bads=(_cb(project_name=f"{want}-test"), _cb(project_name=scen[0].project)),
+        good=_cb_project(want),
+        bads=(_cb_project(f"{want}-test"), _cb_project(scen[0].project)),
         bad_desc=(f"project `{want}-test`", f"project `{scen[0].project}`"),
-        touches=frozenset({"build_info.project_name"}),
-        paths=(("input.build_info.project_name", "the CodeBuild project name"),),
+        touches=frozenset({"build_info.build_id", "build_info.build_arn", "build_info.project_name"}),
+        paths=(("input.build_info.build_id", "the CodeBuild build id, `<project>:<build uuid>`"),),
+        bugs=(
+            Bug(
+                "no-colon",
+                f"not startswith(input.build_info.build_id, {q(want + ':')})",
+                f"not startswith(input.build_info.build_id, {q(want)})",
+                f"without the `:` the prefix also matches builds of `{want}-test` and any other project whose name "
+                f"starts with `{want}`.",
+            ),
+        ),
     )
 
 
@@ -915,15 +979,19 @@ def cb_initiator(rng: random.Random) -> Req:
         rules=(
             Rule(
                 ('not startswith(input.build_info.initiator, "codepipeline/")',),
-                'sprintf("build started by %v", [object.get(input.build_info, "initiator", "(unknown)")])',
+                f'sprintf("build started by %v", [{got("input.build_info.initiator", "(unknown)")}])',
             ),
         ),
         fields="`input.build_info.initiator` is `CODEBUILD_INITIATOR`: `codepipeline/<pipeline>` for pipeline "
         "runs, an IAM user or role name for manual starts.",
         bases=bases(rng, "aws-codebuild", ci="aws-codebuild"),
         good=_cb(initiator="codepipeline/release-pipeline"),
-        bads=(_cb(initiator="root"), _cb(initiator="ops-admin")),
-        bad_desc=("a build started by `root`", "a build started by `ops-admin`"),
+        bads=(_cb(initiator="root"), _cb(initiator="ops-admin"), _cb_drop("initiator")),
+        bad_desc=(
+            "a build started by `root`",
+            "a build started by `ops-admin`",
+            "a build without `initiator`",
+        ),
         touches=frozenset({"build_info.initiator"}),
         paths=(("input.build_info.initiator", "who started the build (`CODEBUILD_INITIATOR`)"),),
     )
@@ -943,11 +1011,11 @@ def cb_webhook_push(rng: random.Random) -> Req:
         rules=(
             Rule(
                 ('not input.build_info.webhook_event == "PUSH"',),
-                'sprintf("webhook event %v", [object.get(input.build_info, "webhook_event", "(none)")])',
+                f'sprintf("webhook event %v", [{got("input.build_info.webhook_event")}])',
             ),
             Rule(
                 (f"not input.build_info.webhook_head_ref == {q(ref)}",),
-                'sprintf("webhook ref %v", [object.get(input.build_info, "webhook_head_ref", "(none)")])',
+                f'sprintf("webhook ref %v", [{got("input.build_info.webhook_head_ref")}])',
             ),
         ),
         fields="`input.build_info.webhook_event` and `webhook_head_ref` come from `CODEBUILD_WEBHOOK_EVENT` "
@@ -992,15 +1060,18 @@ def cb_source_repo(rng: random.Random) -> Req:
         rules=(
             Rule(
                 (f"not input.build_info.source_repo == {q(want)}",),
-                'sprintf("source repository %v", [object.get(input.build_info, "source_repo", "(none)")])',
+                f'sprintf("source repository %v", [{got("input.build_info.source_repo")}])',
             ),
         ),
         fields="`input.build_info.source_repo` is `CODEBUILD_SOURCE_REPO_URL`; `source_version` is the commit "
         "or ref.",
         bases=base,
         good=_cb(source_repo=want),
-        bads=(_cb(source_repo=f"https://github.com/{pick(rng, _ORGS)}/{scen[0].project}.git"),),
-        bad_desc=("a build of a fork",),
+        bads=(
+            _cb(source_repo=f"https://github.com/{pick(rng, _ORGS)}/{scen[0].project}.git"),
+            _cb_drop("source_repo"),
+        ),
+        bad_desc=("a build of a fork", "a build without `source_repo`"),
         touches=frozenset({"build_info.source_repo"}),
         paths=(("input.build_info.source_repo", "the source repository URL"),),
     )
@@ -1118,7 +1189,7 @@ def gcp_service_account(rng: random.Random) -> Req:
         rules=(
             Rule(
                 (f"not input.jwt.claims.email == {q(want)}",),
-                'sprintf("token issued to %v", [object.get(input.jwt.claims, "email", "(none)")])',
+                f'sprintf("token issued to %v", [{got("input.jwt.claims.email")}])',
             ),
         ),
         fields=_GCP_SHAPE

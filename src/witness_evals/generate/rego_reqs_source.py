@@ -22,6 +22,7 @@ from witness_evals.generate.rego_model import (
     chain,
     delp,
     edit,
+    got,
     md_list,
     q,
     rarr,
@@ -131,7 +132,7 @@ def git_branch_glob(rng: random.Random) -> Req:
         rules=(
             Rule(
                 ("not allowed_branch",),
-                'sprintf("branch %v is not allowed", [object.get(input, "branch", "(detached HEAD)")])',
+                f'sprintf("branch %v is not allowed", [{got("input.branch")}])',
             ),
         ),
         helpers=(
@@ -193,11 +194,11 @@ def git_clean(rng: random.Random) -> Req:
         rules=(
             Rule(
                 (("st := input.status[path]", "some path, st in input.status"), "not ok_states[st.staging]"),
-                'sprintf("%v has a staged change (%v)", [path, st.staging])',
+                f'sprintf("%v has a staged change (%v)", [path, {got("st.staging")}])',
             ),
             Rule(
                 (("st := input.status[path]", "some path, st in input.status"), "not ok_states[st.worktree]"),
-                'sprintf("%v was changed in the work tree (%v)", [path, st.worktree])',
+                f'sprintf("%v was changed in the work tree (%v)", [path, {got("st.worktree")}])',
             ),
         ),
         fields="`input.status` maps every path that is not clean to `{staging, worktree}` (values such as "
@@ -251,7 +252,9 @@ def git_author_domain(rng: random.Random) -> Req:
         rules=(
             Rule(
                 (f"not endswith(input.authoremail, {q('@' + domain)})",),
-                'sprintf("commit author %v is not an @' + domain + ' address", [input.authoremail])',
+                'sprintf("commit author %v is not an @'
+                + domain
+                + f' address", [{got("input.authoremail")}])',
             ),
         ),
         fields="`input.authoremail` is the commit author's email; matching on `@domain` (with the `@`) "
@@ -609,7 +612,11 @@ def cmd_prefix(rng: random.Random) -> Req:
         ask=f"check that the step really ran `{p0} {p1}`",
         control=f"The build step SHALL be executed with `{p0} {p1}`.",
         package="commandrun.prefix",
-        rules=(Rule(("not prefix_ok",), 'sprintf("unexpected command %v", [concat(" ", input.cmd)])'),),
+        rules=(
+            Rule(
+                ("not prefix_ok",), f'sprintf("unexpected command %v", [concat(" ", {got("input.cmd", [])})])'
+            ),
+        ),
         helpers=(("prefix_ok", (f"input.cmd[0] == {q(p0)}", f"input.cmd[1] == {q(p1)}")),),
         fields="`input.cmd` is the argv array given after `--` (`input.cmd[0]` is the program); a shell "
         "wrapper such as `bash -c` shows up as the program.",
@@ -695,7 +702,7 @@ def cmd_program_allowlist(rng: random.Random) -> Req:
         rules=(
             Rule(
                 ("not allowed_programs[input.cmd[0]]",),
-                'sprintf("program %v is not allowed", [input.cmd[0]])',
+                f'sprintf("program %v is not allowed", [{got("input.cmd[0]")}])',
             ),
         ),
         fields="`input.cmd[0]` is the program of the attested command (the first word after `--`).",
@@ -779,7 +786,11 @@ def cmd_exact(rng: random.Random) -> Req:
         ask=f"pin the build step to exactly `{' '.join(want)}`",
         control=f"The release step SHALL run exactly `{' '.join(want)}`.",
         package="commandrun.exact",
-        rules=(Rule((f"not input.cmd == {rarr(want)}",), 'sprintf("unexpected command %v", [input.cmd])'),),
+        rules=(
+            Rule(
+                (f"not input.cmd == {rarr(want)}",), f'sprintf("unexpected command %v", [{got("input.cmd")}])'
+            ),
+        ),
         fields="`input.cmd` is the argv array; comparing it with an array literal checks every element and "
         "the length.",
         bases=bases(rng, "command-run"),
@@ -855,7 +866,8 @@ def cmd_script_contains(rng: random.Random) -> Req:
         package="commandrun.script",
         rules=(
             Rule(
-                ("not script_ok",), 'sprintf("command does not run the tests: %v", [concat(" ", input.cmd)])'
+                ("not script_ok",),
+                f'sprintf("command does not run the tests: %v", [concat(" ", {got("input.cmd", [])})])',
             ),
         ),
         helpers=(("script_ok", (f'contains(concat(" ", input.cmd), {q(needed)})',)),),
@@ -1088,7 +1100,7 @@ def env_hostname(rng: random.Random) -> Req:
         rules=(
             Rule(
                 (f"not startswith(input.hostname, {q(prefix)})",),
-                'sprintf("unmanaged build host %v", [input.hostname])',
+                f'sprintf("unmanaged build host %v", [{got("input.hostname")}])',
             ),
         ),
         fields="`input.hostname` is the hostname of the machine that ran `witness run`.",
@@ -1407,7 +1419,7 @@ def maven_groupid(rng: random.Random) -> Req:
         rules=(
             Rule(
                 (f"not input.groupid == {q(want)}",),
-                'sprintf("groupId %v is not ' + want + '", [input.groupid])',
+                'sprintf("groupId %v is not ' + want + f'", [{got("input.groupid")}])',
             ),
         ),
         fields="The maven attestor records the POM's coordinates as `input.groupid`, `input.artifactid`, "
@@ -1538,7 +1550,7 @@ def maven_min_version(rng: random.Random) -> Req:
                     "not semver.is_valid(dep.version)",
                 ),
                 'sprintf("%v version %q is not a plain MAJOR.MINOR.PATCH version, so it cannot be checked '
-                "against " + floor + '", [dep.artifactid, dep.version])',
+                "against " + floor + f'", [dep.artifactid, {got("dep.version", "")}])',
             ),
         ),
         fields="`input.dependencies` lists `{groupid, artifactid, version, scope}` with each version exactly as "
@@ -1721,7 +1733,7 @@ def syspkg_distro(rng: random.Random) -> Req:
         rules=(
             Rule(
                 ("not allowed_distros[input.distribution]",),
-                'sprintf("distribution %v is not allowed", [input.distribution])',
+                f'sprintf("distribution %v is not allowed", [{got("input.distribution")}])',
             ),
         ),
         fields="The system-packages predicate has `os`, `distribution`, `version`, `packages` (`{name, version}`) "
@@ -1805,9 +1817,12 @@ def syspkg_version(rng: random.Random) -> Req:
         rules=(
             Rule(
                 ('not input.distribution == "ubuntu"',),
-                'sprintf("distribution %v is not ubuntu", [input.distribution])',
+                f'sprintf("distribution %v is not ubuntu", [{got("input.distribution")}])',
             ),
-            Rule(("not supported[input.version]",), 'sprintf("ubuntu %v is not supported", [input.version])'),
+            Rule(
+                ("not supported[input.version]",),
+                f'sprintf("ubuntu %v is not supported", [{got("input.version")}])',
+            ),
         ),
         fields="`input.distribution` and `input.version` are the distribution id and release of the build "
         "environment (from `/etc/os-release`).",
@@ -1841,7 +1856,7 @@ def git_committer_domain(rng: random.Random) -> Req:
         rules=(
             Rule(
                 (f"not endswith(input.committeremail, {q('@' + domain)})",),
-                'sprintf("committer %v is not an @' + domain + ' address", [input.committeremail])',
+                'sprintf("committer %v is not an @' + domain + f' address", [{got("input.committeremail")}])',
             ),
         ),
         fields="`input.committeremail` is the committer's email (`input.authoremail` is the author's); the two "
@@ -2146,7 +2161,7 @@ def env_runner(rng: random.Random) -> Req:
         rules=(
             Rule(
                 (f"not input.variables[{q(var)}] == {q(want)}",),
-                f'sprintf("{var} is %q, expected {want}", [object.get(input.variables, {q(var)}, "(unset)")])',
+                f'sprintf("{var} is %q, expected {want}", [{got(f"input.variables[{q(var)}]", "(unset)")}])',
             ),
         ),
         fields=f"`input.variables` maps each environment variable of the step to its value (a string), so the "
@@ -2246,7 +2261,7 @@ def env_hostname_regex(rng: random.Random) -> Req:
         rules=(
             Rule(
                 (f"not regex.match(`{pattern}`, input.hostname)",),
-                'sprintf("build host %v is not a managed runner", [input.hostname])',
+                f'sprintf("build host %v is not a managed runner", [{got("input.hostname")}])',
             ),
         ),
         fields="`input.hostname` is the hostname of the machine that ran `witness run`; the regex is anchored "

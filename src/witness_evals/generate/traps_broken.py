@@ -128,6 +128,10 @@ def type_version(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
 
 
 def sbom_type(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
+    """A step requiring the sbom attestor's registered type. go-witness v0.12.0 attestation/sbom/sbom.go: `Type()`
+    returns `predicateType`, set to the SPDX or CycloneDX type of the product found (getCandidate, 155-163), and
+    getCandidate fails with `no SBOM file found` (225; `no products to attest`, 151-152) otherwise, which fails
+    the run (run.go 141, 187): no CLI-made collection ever carries `.../sbom/v0.1`."""
     right = SBOM_TYPES[w.spec.sbom]
     p = copy_policy(w.policy)
     step = w.steps[0]
@@ -142,8 +146,9 @@ def sbom_type(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
         p,
         heads=(
             f"a real collection never contains `{SBOM_TYPE_TRAP}`, so step `{step}` can never pass.",
-            f"step `{step}` requires `{SBOM_TYPE_TRAP}`, a type the sbom attestor keeps only when no SBOM file "
-            "is among the products.",
+            f"step `{step}` requires `{SBOM_TYPE_TRAP}`, the type the sbom attestor is registered under, which "
+            "no collection carries: with an SBOM among the products the attestation takes the document's type, "
+            "and without one the sbom attestor fails the whole run (`no SBOM file found`).",
         ),
         reasons=(
             "The sbom attestor records the SBOM under the document's own type: `https://spdx.dev/Document` "
@@ -816,7 +821,7 @@ def expires_trap(rng: random.Random, w: PolicyWorld, v: WitnessVersion) -> Case:
         )
         reasons = (
             f"witness checks `expires` before it evaluates any step and stops with `policy expired on {stamp}`.",
-            "Expiry is the first thing `witness verify` checks; an expired policy fails with "
+            "Expiry is checked before any step or attestation is looked at; an expired policy fails with "
             f"`policy expired on {stamp}` whatever the attestations say.",
         )
         fixes = (

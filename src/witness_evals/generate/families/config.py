@@ -39,6 +39,7 @@ from witness_evals.generate.teach import Lesson
 from witness_evals.witness import cli as cli_spec
 from witness_evals.witness import versions
 from witness_evals.witness.cli import ConfigFile, data
+from witness_evals.witness.cli.values import clean_path
 from witness_evals.witness.versions import WitnessVersion
 
 NAME = "config"
@@ -861,10 +862,14 @@ def _configs(text: str, version: WitnessVersion | None = None) -> list[ConfigFil
 
 
 def _same_file(given: str | None, want: str) -> bool:
-    if not given:
-        return False
-    g, w = given.lstrip("./"), want.lstrip("./")
-    return g == w or g.rsplit("/", 1)[-1] == w.rsplit("/", 1)[-1]
+    """`-c given` names the file `want` (`./x` and `x` alike). Nothing looser: witness stats the path as
+    given and stops with `config file <f> does not exist` (witness cmd/config.go:32-35), so `-c witness.yaml`
+    misses `ci/witness.yaml`, and `.witness.yaml` is another file than `witness.yaml`."""
+    return bool(given) and clean_path(given) == clean_path(want)
+
+
+_RENAME = re.compile(r"\b(?:git\s+)?mv\s+(?:-\S+\s+)*(?:\./)?\.witness\.yaml\s+([^\s;&|`'\"]+)")
+"""A command that renames `.witness.yaml` (the answer's other fix); group 1 is the new name."""
 
 
 def _witness_commands(text: str) -> list[str]:
@@ -941,16 +946,23 @@ def _score_override(text: str, check: dict[str, Any], version: WitnessVersion) -
 
 
 def _score_dot(text: str, check: dict[str, Any], version: WitnessVersion) -> Score:
+    """A valid `witness <sub>` command that passes `.witness.yaml` with -c/--config (or the name the answer
+    renames it to with `mv`): any other file does not exist, and witness stops on it (cmd/config.go:32-35)."""
     sub = check["sub"]
     cfg = cli_spec.parse_config_yaml(check.get("config", ""), version=version)
     argv = check.get("argv")
+    files = [".witness.yaml", *(m.group(1) for m in _RENAME.finditer(text))]
+    why = f"no valid `witness {sub}` command passing the config with -c/--config"
     for c in _witness_commands(text):
         a = cli_spec.parse_command(c, config=cfg, version=version)
         if a.subcommand == sub and a.flags.get("config") and a.valid:  # an explicit -c/--config
+            if not any(_same_file(a.config_file, f) for f in files):
+                why = f"`-c {a.config_file}` names no file the config is in (.witness.yaml)"
+                continue
             if isinstance(argv, list) and list(a.command) != argv:
                 return Score.failed(f"`witness run` wraps {a.command!r}, expected {argv!r}")
             return Score.passed()
-    return Score.failed(f"no valid `witness {sub}` command passing the config with -c/--config")
+    return Score.failed(why)
 
 
 def _want_value(value: str | list[str], got: Any) -> Any:

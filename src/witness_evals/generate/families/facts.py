@@ -42,9 +42,11 @@ from witness_evals.generate.facts_attestors import (
     PRODUCT_READERS,
     Fact,
     capture_facts,
+    export_note,
     field_facts,
     needs_facts,
     product_note,
+    run_exported,
     run_with,
     subject_facts,
 )
@@ -668,12 +670,18 @@ def _across_facts(gr: cli_spec.Grammar) -> list[Fact]:
                     continue
                 same = f1.name == f2.name
                 if same:
-                    body = f"Yes: in both `witness {c1}` and `witness {c2}`, `-{letter}` is `--{f1.name}` ({_desc(f1)})."
+                    plain = f"in both `witness {c1}` and `witness {c2}`, `-{letter}` is `--{f1.name}` ({_desc(f1)})."
+                    body = f"Yes: {plain}"
+                    diff = f"There is none: {plain}"
                 else:
-                    body = (
-                        f"No. In `witness {c1}`, `-{letter}` is `--{f1.name}` ({_desc(f1)}); in `witness {c2}` it is "
+                    plain = (
+                        f"in `witness {c1}`, `-{letter}` is `--{f1.name}` ({_desc(f1)}); in `witness {c2}` it is "
                         f"`--{f2.name}` ({_desc(f2)})."
                     )
+                    body = f"No. {plain[0].upper()}{plain[1:]}"
+                    diff = f"{plain[0].upper()}{plain[1:]}"
+                # "Yes"/"No" only for the yes/no questions (0, 2, 5); the others are answered head-on
+                head = f"{plain[0].upper()}{plain[1:]}"
                 facts.append(
                     Fact(
                         f"flag/across/{letter}/{c1}/{c2}",
@@ -688,6 +696,7 @@ def _across_facts(gr: cli_spec.Grammar) -> list[Fact]:
                         ),
                         body,
                         _terms([[f"--{f1.name}"], [f"--{f2.name}"]], not_start=[] if same else ["yes"]),
+                        answers=("", diff, "", head, head, ""),
                     )
                 )
     return facts
@@ -933,10 +942,47 @@ def _name_answer(name: str, uri: str) -> tuple[str, dict[str, Any]]:
         "verify-only": " You don't pass it to `-a`: it is produced only inside `witness verify` and cannot be used "
         "with `witness run`.",
     }[spec.selection]
-    note = product_note(name)
+    note = product_note(name) or export_note(name)
     if spec.selection == "verify-only":
         forbid += [f"-a {name}"]
     return head + how + (f" {note}" if note else ""), _terms([[name]], forbid)
+
+
+PLACEHOLDER_LINE = "verification failure: Reason: predicate type  is not a collection predicate type"
+"""What `witness verify` logs for a step it found no collection for (go-witness v0.12.0 policy/policy.go:253-255
+adds an empty placeholder result, rejected at policy.go:410-412; witness cmd/verify.go:229-231 prints it). The
+`no collections found for step X` error inside the placeholder is never printed."""
+
+
+RUN_TYPES = ("prematerial", "material", "execute", "product", "postproduct", "verify")
+"""go-witness v0.12.0 attestation/context.go run-type strings."""
+
+
+def runtype_forbid(run_type: str) -> list[str]:
+    """Claims of another run type: the run type's own word alone is no proof (`material`, `product` and
+    `policyverify`'s `verify` are also in the attestor's name or in `witness verify`), so an answer naming a
+    wrong run type must fail even though it mentions the right word somewhere."""
+    return [
+        t
+        for r in RUN_TYPES
+        if r != run_type
+        for t in (
+            f"run type `{r}`",
+            f"run type {r}",
+            f"run type is `{r}`",
+            f"run type is {r}",
+            f"run type: {r}",
+            f"RunType `{r}`",
+            f"RunType {r}",
+            f"RunType is {r}",
+            f"`{r}` phase",
+            f"{r} phase",
+            f"`{r}` stage",
+            f"{r} stage",
+            f"{r} run type",
+            f"`{r}` run type",
+        )
+    ]
 
 
 def _type_questions(name: str, uri: str) -> tuple[str, ...]:
@@ -946,8 +992,10 @@ def _type_questions(name: str, uri: str) -> tuple[str, ...]:
     an = "an" if name[0] in "aeio" else "a"
     return (
         f"Is the type of {an} {name} attestation `{wrong}`?",
-        f"Our policy step requires `{wrong}` for the {name} attestation and `witness verify` says `no collections "
-        "found for step build`. What's the right type?",
+        # witness never prints `no collections found for step X` (policy.go wraps it in an empty placeholder that
+        # checkFunctionaries rejects): the user quotes the placeholder line witness cmd/verify.go logs
+        f"Our policy step requires `{wrong}` for the {name} attestation and `witness verify` prints `Step: build` "
+        f"followed by `{PLACEHOLDER_LINE}`. What's the right type?",
         f"What is the exact type string of {an} {name} attestation?",
         f"Does the {name} attestor's type follow the `https://witness.dev/attestations/<name>/v0.1` pattern?",
         f"We filter {name} attestations by type in our attestation store. Which value do we match?",
@@ -965,8 +1013,9 @@ def _type_answers(name: str, uri: str, general: str) -> tuple[str, ...]:
     return (
         *("" for _ in range(6)),
         f"No: the `{name}` attestor's type is `{uri}`, and policy types are compared as exact strings.",
-        f"`{uri}`. A step that requires a type its collection does not have finds no collection at all, which is "
-        "why verify reports none for the step.",
+        f"`{uri}`. A step that requires a type its collection does not have finds no collection at all; that "
+        "placeholder line is what witness prints for a step it found no collection for (not a problem with your "
+        "keys or the collection's predicate type).",
         "",
         f"Yes: it is `{uri}`."
         if usual
@@ -1040,7 +1089,7 @@ def _attestor_facts(gr: cli_spec.Grammar) -> list[Fact]:
                 ),
                 f"{a} has run type `{spec.run_type}`. `witness run` executes the phases in the order "
                 "prematerial, material, execute, product, postproduct.",
-                _terms([[spec.run_type]]),
+                _terms([[spec.run_type]], runtype_forbid(spec.run_type)),
             )
         )
         facts.append(
@@ -1078,6 +1127,7 @@ def _attestor_facts(gr: cli_spec.Grammar) -> list[Fact]:
                 ex,
             )
             check = _terms([[flag]])
+            how = body.replace(f"Yes: {a} is an exporter. With", f"{a} is an exporter: with", 1)
         else:
             where = (
                 f"{a} is produced only inside `witness verify` and is not written out by the CLI"
@@ -1089,6 +1139,7 @@ def _attestor_facts(gr: cli_spec.Grammar) -> list[Fact]:
                 f"not exist, {where}."
             )
             check = _terms([[*NEG_ALTS, "no", "only", "cannot", "can't"]], [flag], not_start=["yes"])
+            how = body.replace("No: only", "You can't: only", 1)
         facts.append(
             Fact(
                 f"attestor/export/{name}",
@@ -1103,6 +1154,7 @@ def _attestor_facts(gr: cli_spec.Grammar) -> list[Fact]:
                 ),
                 body,
                 check,
+                answers=("", "", how),  # "How do I ...?" is not answered with "Yes"/"No"
             )
         )
     ex_names = "`, `".join(EXPORTERS)
@@ -1159,11 +1211,11 @@ def _attestor_facts(gr: cli_spec.Grammar) -> list[Fact]:
             else:
                 typed = f" (type `{spec.type}`)"
             run = CYCLONEDX_RUN if wrong in ("cyclonedx", "cdx") else None
-            note = product_note(right, run)
+            note = product_note(right, run) or export_note(right)
             body = _with_example(
                 f"{head}{typed}. `-a` replaces the default `environment,git`, so list them too."
                 + (f" {note}" if note else ""),
-                run_with(gr, right, run=run),
+                run_with(gr, right, run=run) if run else run_exported(gr, right),
             )
         else:
             # the selection text answers "is it on by default?"; drop its leading Yes/No here
@@ -1212,23 +1264,41 @@ def _network_trace_fact(gr: cli_spec.Grammar) -> Fact:
     if v.network_trace:
         ex = (example_command("run", gr=gr) or "").replace(" -- make", " -a network-trace -- make")
         assert gr.parse(ex).valid, ex
+        since = f"{versions.since(attr)} (go-witness {first.go_witness if first else '?'})"
+        rel = versions.since(attr).removeprefix("since ")
+        embeds = f"go-witness {first.go_witness}" if first else "go-witness"
+        rest = (
+            f"`-a network-trace` records the network connections of the command (type `{nt_type}`, run type "
+            "`execute`). It is experimental, compiled into Linux builds only, and has no options. Older releases "
+            "(witness v0.11 and before) fail with `failed to create attestor: attestor not found: network-trace`."
+        )
+        # only the yes/no questions (1-3) get a "Yes": "How do I enable it?", "What does it record?" and "Which
+        # version has it?" are answered head-on (go-witness v0.12.0 import_linux.go, attestation/networktrace)
+        yes = _with_example(f"Yes, {since}: {rest}", ex)
         return Fact(
             "attestor/network-trace",
             "attestor-cliname",
             questions,
-            _with_example(
-                f"Yes, {versions.since(attr)} (go-witness {first.go_witness if first else '?'}): `-a network-trace` "
-                f"records the network connections of the command (type `{nt_type}`, run type `execute`). It is "
-                "experimental, compiled into Linux builds only, and has no options. Older releases (witness "
-                "v0.11 and before) fail with `failed to create attestor: attestor not found: network-trace`.",
-                ex,
-            ),
+            yes,
             _terms(
                 [
                     ["-a network-trace", "--attestations network-trace", "--attestations=network-trace"],
                     ["experimental", "linux"],
                 ],
                 not_start=["no", "not", "there is no", "it does not", "it doesn't"],
+            ),
+            answers=(
+                _with_example(f"Pass `-a network-trace` ({rel} and later, built on {embeds}). {rest}", ex),
+                "",
+                "",
+                "",
+                _with_example(
+                    "The network connections the command makes (destination, protocol, timing and the process "
+                    f"that opened each, plus a summary), in an attestation of type `{nt_type}` (run type "
+                    f"`execute`), {since}. {rest.split('. ', 1)[1]}",
+                    ex,
+                ),
+                _with_example(f"{rel[0].upper()}{rel[1:]} and later (built on {embeds}): {rest}", ex),
             ),
         )
     return Fact(
@@ -1432,6 +1502,23 @@ def _digest_facts(gr: cli_spec.Grammar) -> list[Fact]:
                     [[*NEG_ALTS, "no", "not", "only"], ["sha256"]],
                     [f"--hashes {bad} works"],
                     not_start=["yes"],
+                ),
+                # "Why?" and "How do I ...?" are not answered with "No" (go-witness v0.12.0
+                # cryptoutil/digestset.go:58-90, 117-123; witness cmd/run.go:124-129)
+                answers=(
+                    "",
+                    "",
+                    "",
+                    _with_example(
+                        f"`{bad}` is not a supported hash name, so the DigestSet does not unmarshal "
+                        f"(`unsupported hash function: {bad}`). Only `{names}` exist (case-sensitive).",
+                        ex,
+                    ),
+                    _with_example(
+                        f"You can't: `{bad}` is not a supported hash name (`--hashes {bad}` fails with `failed to "
+                        f"parse hash: unsupported hash function: {bad}`). Only `{names}` exist (case-sensitive).",
+                        ex,
+                    ),
                 ),
             )
         )
@@ -1885,7 +1972,7 @@ def _enrich(fact: Fact, gr: cli_spec.Grammar) -> Fact:
         elif fact.kind in ("attestor-name", "attestor-selection", "attestor-exporter"):
             why = why or (records,)
             if name not in ("jwt", "policyverify"):
-                cmds = cmds or (run_with(gr, name), "witness attestors list")
+                cmds = cmds or (run_exported(gr, name), "witness attestors list")
         elif fact.kind == "attestor-cliname":
             why = why or (
                 "`witness attestors list` prints the exact names `-a` accepts (it also accepts type URIs).",
@@ -1918,6 +2005,52 @@ def _enrich(fact: Fact, gr: cli_spec.Grammar) -> Fact:
     )
 
 
+NO_COLLECTION_OUTPUT = (
+    "Witness never prints `no collections found for step <step>`: for a step it found no collection for, go-witness "
+    "puts an empty placeholder into the step's results, and `witness verify` logs that placeholder's rejections "
+    "under `Step: <step>`: `verification failure: Reason: predicate type  is not a collection predicate type` (two "
+    "spaces: the placeholder has no type), `verification failure: Reason: no verifiers present to validate against "
+    "collection verifiers` and `verification failure: Reason: failed to verify artifacts for step <step>: no passed "
+    "collections present`. They mean that no attestation matched the step (its collection name, a subject digest "
+    "equal to the verified one or to a back-reference, and every required attestation type), not that a key or a "
+    "predicate type is wrong."
+)
+"""go-witness policy/policy.go (v0.12.0:253-255, 410-412, 435, 449; the same in v0.9.1 and v0.10.0): the
+`ErrNoCollections` error rides in the placeholder and is never logged; witness cmd/verify.go:219-231 logs the
+rejection reasons."""
+
+
+def _no_collection_fact() -> Fact:
+    """What witness prints for a step it found no collection for (asked with the error people expect)."""
+    return Fact(
+        "misc/no-collection-output",
+        "misconception",
+        (
+            "A step's attestation is missing. Does `witness verify` print `no collections found for step "
+            "build`?",
+            "What does `witness verify` print for a policy step it found no attestation for?",
+            "I grepped our verify log for `no collections found for step` and found nothing, yet the `build` "
+            "step failed. What do I look for instead?",
+            "Why does verify say `predicate type  is not a collection predicate type` for a step when all our "
+            "attestations are witness collections?",
+            "What do `no verifiers present to validate against collection verifiers` lines under a step with "
+            "no `collection rejected` line mean?",
+            "Is the `predicate type  is not a collection predicate type` line about a wrong predicateType in "
+            "my attestation?",
+        ),
+        NO_COLLECTION_OUTPUT,
+        _terms(
+            [
+                ["not a collection predicate type"],
+                ["placeholder", "empty", "no collection", "found no", "nothing"],
+            ],
+            ["witness prints `no collections found", "it prints `no collections found"],
+            not_start=["yes"],
+        ),
+        answers=(f"No: w{NO_COLLECTION_OUTPUT[1:]}", "", "", "", "", f"No: w{NO_COLLECTION_OUTPUT[1:]}"),
+    )
+
+
 @functools.cache
 def _catalogue(version: str) -> dict[str, tuple[Fact, ...]]:
     gr = cli_spec.grammar(version)
@@ -1936,6 +2069,7 @@ def _catalogue(version: str) -> dict[str, tuple[Fact, ...]]:
             + field_facts(gr)
             + subject_facts(gr)
             + misconception_facts(gr)
+            + [_no_collection_fact()]
         )
     )
     facts = [_enrich(f, gr) for f in facts]

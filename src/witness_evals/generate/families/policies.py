@@ -44,6 +44,7 @@ from witness_evals.generate import worlds as W
 from witness_evals.generate.example import Example
 from witness_evals.generate.families import Family
 from witness_evals.generate.phrasing import pick
+from witness_evals.generate.rego_reqs_source import detached_note
 from witness_evals.generate.worlds.layout import CANONICAL, layout_for
 from witness_evals.witness import simulate, versions
 from witness_evals.witness import verify as wverify
@@ -623,6 +624,17 @@ def _sbom_notes(steps: list[W.StepSpec], world: W.World) -> list[str]:
     return out
 
 
+GITHUB_PERMISSIONS = "permissions:\n  contents: read\n  id-token: write\n\n"
+"""The workflow permissions a `-a github` run needs: the github attestor fetches the job's OIDC token from
+`ACTIONS_ID_TOKEN_REQUEST_URL` (go-witness v0.12.0 attestation/github/github.go:109, 142-145), which GitHub
+sets only for a job granted `id-token: write`; without it the attestor, and so the whole run, fails."""
+
+
+def _with_id_token(workflow: str) -> str:
+    """A GitHub Actions workflow (`W.ci_config`) with the `id-token: write` its `-a github` runs need."""
+    return workflow if "id-token: write" in workflow else GITHUB_PERMISSIONS + workflow
+
+
 def _pipeline_text(rng: random.Random, check: dict[str, Any], names: _Names, cmds: dict[str, str],
                    steps: list[W.StepSpec], world: W.World) -> str:  # fmt: skip
     """The user's pipeline: CI config, bare commands or prose (each names every `-a`, key and output)."""
@@ -636,6 +648,8 @@ def _pipeline_text(rng: random.Random, check: dict[str, Any], names: _Names, cmd
         lang, text = W.ci_config(
             system, world.scenarios[pipe.steps[0].name].project, [(s.name, cmds[s.name]) for s in steps]
         )
+        if system == "github" and any("github" in s.attestors for s in steps):
+            text = _with_id_token(text)
         return pick(rng, _CI_LEADS[system]) + f"\n```{lang}\n{text}\n```"
     if mode < 0.75:
         lead = pick(rng, ("Our CI runs:", "The steps run these commands:", "These are the witness invocations:",
@@ -1157,6 +1171,27 @@ _WHY_REGO = (
 )
 
 
+_BRANCH_HEAD = (
+    "The git attestor records `branch` as the short name of the ref HEAD points to (go-git "
+    "`head.Name().Short()`), so a detached checkout records `HEAD` and the rule denies it."
+)
+_DETACHED_OTHER = {
+    "github": "In GitHub Actions a push run is checked out on its branch, but `pull_request` and tag runs check "
+    "out a detached commit, so they record `HEAD` and fail this step.",
+    "": "GitLab CI and Jenkins check out a detached HEAD by default (GitHub Actions does for `pull_request` and "
+    'tag runs): put the checkout on its branch before `witness run`, e.g. `git checkout -B "$CI_COMMIT_REF_NAME" '
+    '"$CI_COMMIT_SHA"` in GitLab CI, or Jenkins\' "Check out to matching local branch" behaviour.',
+}
+
+
+def _detached_note(ci: str) -> str:
+    """What a branch rule does on a detached checkout, for the pipeline's CI (go-witness
+    attestation/git/git.go:134, 202: `branch` is `head.Name().Short()`, `HEAD` when detached)."""
+    if ci in ("gitlab", "jenkins"):
+        return detached_note(ci)
+    return f"{_BRANCH_HEAD} {_DETACHED_OTHER.get(ci, _DETACHED_OTHER[''])}"
+
+
 def _summary(rng: random.Random, check: dict[str, Any], pipe: W.Pipeline) -> str:
     """An opening sentence about this pipeline (what the policy covers)."""
     n = len(pipe.steps)
@@ -1313,6 +1348,10 @@ def _answer(rng: random.Random, check: dict[str, Any], names: _Names, worlds: _W
             why.append(sentence)
         else:
             notes.append(sentence)
+        if r["type"] == GIT:
+            # go-witness attestation/git/git.go:134, 202 records `branch` as go-git's `head.Name().Short()`:
+            # `HEAD` on a detached checkout (GitLab CI, Jenkins, GitHub pull_request runs), which the rule denies
+            notes.append(_detached_note(pipe.ci))
     described = (
         pipe.steps[-1:] if change == "add-step"
         else (pipe.step(check["change"]["step"]),) if change == "add-attestor"
@@ -1623,8 +1662,10 @@ def _static_problem(check: dict[str, Any], policy: Any, worlds: _Worlds) -> str 
         entries = [p for a in step.attestations if a.type == r["type"] for p in a.rego_policies]
         if not entries:
             return f"no regopolicies on {r['type']} in step {r['step']}"
-        if not all(p.name.strip() for p in entries):
-            return "a regopolicies entry has no name"
+        # a module without `name` is fine for witness (go-witness policy/rego.go passes it to
+        # ast.ParseModule as the file name, "" included); two modules of one attestation with the same
+        # name are not: OPA's rego.ParsedModule keys modules by file name, so the later one replaces the
+        # earlier and its package's `deny` is undefined (the verify worlds below model that outcome)
     return None
 
 

@@ -270,6 +270,17 @@ _EXTEND_LEAD = (
     "One more `deny` rule does it; the existing one is unchanged. New requirement: {rule}.",
 )
 _LOGIC_LEAD = ("", "", "Nothing else in the module needs to change.", "The rest of the module was fine.")
+_MSG_DEFAULT = (
+    "The message uses `{expr}` rather than the bare field: `sprintf` over a missing (undefined) field is "
+    "undefined, so the rule would add no message and an attestation without that field would pass.",
+    "`{expr}` keeps the message defined when the field is absent. Built from the bare field, the message would "
+    "be undefined for such an attestation, the rule would add nothing to `deny`, and verification would pass "
+    "(the module would fail open).",
+    "Reading the field through `{expr}` matters: if the field is missing, a message built from it is undefined, "
+    "and a `deny` rule without a message denies nothing.",
+)
+"""Why a message reads a field with `object.get` and a default (`rego_model.got`): the module stays fail-closed."""
+_MSG_GET = re.compile(r'^\tmsg := .*?(object\.get\((?:[^()"]|"(?:[^"\\]|\\.)*")*\))', re.M)
 
 
 # ------------------------------------------------------------------------------------------ traps and bugs
@@ -294,7 +305,10 @@ def broken(req: Req, trap: str) -> str:
                 f"input.{wrapper}[",
                 re.sub(r" in input$", f" in input.{wrapper}", src, flags=re.M),
             )
-        return src.replace("input.", "input.predicate.")
+        # a message's `object.get(input, [...], default)` (`rego_model.got`) takes the same wrong root
+        return src.replace("input.", "input.predicate.").replace(
+            "object.get(input, ", "object.get(input.predicate, "
+        )
     return render(req, "v1").replace("deny contains msg if", "violation contains msg if")
 
 
@@ -523,6 +537,9 @@ def _lesson(
         notes.append(pick(rng, _PLACE).format(type=req.type_uri(), file=file))
     if req.note:
         notes.append(req.note)
+    get = _MSG_GET.search(module)
+    if get and not _said(_MSG_DEFAULT, said, expr=get.group(1)):
+        notes.append(pick(rng, _MSG_DEFAULT).format(expr=get.group(1)))
     if style == "v0" and not _said(_V0_NOTE, said):
         notes.append(pick(rng, _V0_NOTE))
     notes += extra_notes or []
@@ -724,11 +741,25 @@ def excerpt(req: Req, rng: random.Random) -> tuple[str, str]:
     i = rng.randrange(len(bads))
     good, bad = goods[i % len(req.bases)], bads[i]
     which = "bad" if rng.random() < 0.6 else "good"
-    shown = _focus(bad, good) if which == "bad" else _focus(good, bad)
+    value, other = (bad, good) if which == "bad" else (good, bad)
+    shown = _focus(value, other)
     text = json.dumps(shown, indent=2)
-    if not isinstance(shown, dict) or len(shown) < 2 or len(text) > _EXCERPT_MAX:
+    if (
+        not isinstance(shown, dict)
+        or len(shown) < 2
+        or len(text) > _EXCERPT_MAX
+        or not _visible(value, other)
+    ):
         return "", ""
     return which, text
+
+
+def _visible(value: Any, other: Any, depth: int = 0) -> bool:
+    """Whether `_focus(value, other)` shows a difference: not when `value` only lacks keys that `other` has (a
+    deny input that removes a field, such as a gitlab attestation without `jwt`, would paste bare context)."""
+    if not isinstance(value, dict) or not isinstance(other, dict) or depth > 1 or "digest" in value:
+        return value != other
+    return any(_visible(value[k], other.get(k), depth + 1) for k in value if value[k] != other.get(k))
 
 
 def _narrative(rng: random.Random, req: Req, version: WitnessVersion) -> Built | None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -109,11 +110,36 @@ def make_kind(rng: random.Random, kind: str, version: WitnessVersion = versions.
     )
 
 
+FENCE = re.compile(r"```([^\n]*)\n(.*?)```", re.S)
+
+
+def file_must(answer: str, check: dict[str, Any]) -> Score | None:
+    """A failed score if the CI file the answer shows lacks a line the check's `file_must` requires (the file
+    around the command must hand witness what it needs, e.g. `id-token: write`); None if all are there. Only
+    code blocks whose info string matches the entry's `lang` (the CI file's language) count; an answer without such a block, i.e. one
+    that gives only the command, is judged by the command alone."""
+    musts = check.get("file_must")
+    if not isinstance(musts, list):
+        return None
+    blocks = FENCE.findall(answer)
+    for must in musts:
+        if not isinstance(must, dict):
+            continue
+        lang = str(must.get("lang", ""))
+        code = [body for info, body in blocks if not lang or re.fullmatch(lang, info.strip())]
+        if code and not any(re.search(str(must.get("pattern", "")), body) for body in code):
+            return Score.failed(str(must.get("why") or "the CI file lacks a required line"))
+    return None
+
+
 @guarded
 def score(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Score:
     """Judge an answer: its last clean `witness <subcommand>` command must mean what the check expects
-    (in the grammar of the release the check was made for)."""
-    return score_command(answer, check, ctx.version(check))
+    (in the grammar of the release the check was made for), and its CI file must hold what `file_must` lists."""
+    res = score_command(answer, check, ctx.version(check))
+    if not res.ok:
+        return res
+    return file_must(answer, check) or res
 
 
 FAMILY = Family(

@@ -37,6 +37,25 @@ from witness_evals.witness.versions import WitnessVersion
 CHECKS_OUT = frozenset({"github", "gitlab", "jenkins"})
 """CI files whose job starts from a git checkout of the repository."""
 SYSTEMS = ("github", "gitlab", "jenkins", "tekton", "make", "shell", "codebuild")
+TOKEN_GRANTS: dict[str, dict[str, str]] = {
+    "github": {
+        "lang": "ya?ml",
+        "pattern": r"id-token:\s*['\"]?write",
+        "why": "the workflow does not grant `id-token: write`, so GitHub sets no `ACTIONS_ID_TOKEN_REQUEST_URL` and "
+        "witness cannot get the job's OIDC token (the Fulcio signer and the github attestor both need it)",
+    },
+    "gitlab": {
+        "lang": "ya?ml",
+        "pattern": r"(?m)^\s*id_tokens:",
+        "why": "the job declares no `id_tokens`, so there is no OIDC token for the Fulcio signer",
+    },
+}
+"""What the answer's CI file must contain when witness needs the job's OIDC token (`file_must` in the check,
+matched inside the answer's YAML code blocks when it shows the file). go-witness v0.12.0
+signer/fulcio/fulcio.go:273-277 (inside GitHub Actions the token comes from `ACTIONS_ID_TOKEN_REQUEST_URL` /
+`_TOKEN`, `... is not set` otherwise) and attestation/github/github.go:109, 142 (`fetchToken` from the same
+variables); GitHub sets them only for a job with the `id-token: write` permission. GitLab (>= 17) hands a
+job an OIDC token only through `id_tokens`."""
 SYSTEM_WEIGHTS = (26, 22, 16, 10, 10, 8, 8)
 CI_ATTESTOR = {"github": "github", "gitlab": "gitlab", "jenkins": "jenkins", "codebuild": "aws-codebuild"}
 
@@ -619,11 +638,13 @@ def make_ci(rng: random.Random, version: WitnessVersion) -> Built:
         )
     lesson = Lesson(why=why, artifact=fence(lang, after), check=check, check_intro=intro, notes=notes)
     extra: dict[str, Any] = {}
-    any_value = [*st.any_value, *([] if named_out else ["outfile"])]
+    any_value = [*st.any_value, *signer.any_value, *([] if named_out else ["outfile"])]
     if any_value:
         extra["any_value"] = any_value
     if signer.loose:
         extra["loose"] = dict(signer.loose)
+    if st.id_token and system in TOKEN_GRANTS:
+        extra["file_must"] = [dict(TOKEN_GRANTS[system])]
     return Built("ci", f"commands/ci/{system}/{i}", question, text, lesson, extra, group=system)
 
 
@@ -883,8 +904,8 @@ def make_ci_line(rng: random.Random, version: WitnessVersion) -> Built:
         notes=notes,
     )
     extra: dict[str, Any] = {}
-    if st.any_value:
-        extra["any_value"] = list(st.any_value)
+    if st.any_value or signer.any_value:
+        extra["any_value"] = [*st.any_value, *signer.any_value]
     if signer.loose:
         extra["loose"] = dict(signer.loose)
     return Built("ci-line", f"commands/ci-line/{system}/{i}", question, text, lesson, extra, group=system)

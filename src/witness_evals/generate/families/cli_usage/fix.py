@@ -25,6 +25,7 @@ from witness_evals.generate import worlds as W
 from witness_evals.generate.families.cli_usage import names, workloads
 from witness_evals.generate.families.cli_usage.built import Built
 from witness_evals.generate.families.cli_usage.other import policy_check_summary
+from witness_evals.generate.families.cli_usage.sign_verify import required_together_message
 from witness_evals.generate.families.cli_usage.spec import Spec, check_line, one_line, render
 from witness_evals.generate.families.cli_usage.text import fence, say
 from witness_evals.generate.phrasing import pick
@@ -197,7 +198,19 @@ RIGHT_FLAG_NOTES: dict[tuple[str, str], str] = {
     "the digest itself.",
     ("", "policy-ca-roots"): "An intermediate CA, if there is one, goes to `--policy-ca-intermediates`.",
 }
-"""A second sentence for each corrected flag: what it does or how it is spelled."""
+"""A second sentence for each corrected flag: what it does or how it is spelled. The `("", "outfile")` note
+holds for `run` only: `sign` has no stdout fallback once `-f` is given (`sign_outfile_note`)."""
+
+
+def sign_outfile_note(version: WitnessVersion) -> str:
+    """What `-o` means in `witness sign`: witness options/sign.go (RequiredSignFlags = infile, outfile;
+    `cmd.MarkFlagsRequiredTogether`) makes cobra refuse `-f` without `-o`, so the envelope never goes to stdout
+    although the flag's help says "Defaults to stdout" (REFERENCE §2.3)."""
+    return (
+        "In `sign`, `-o` is not optional: it must come with `-f` (the signed policy never goes to stdout), and "
+        f"`-f` without `-o` stops with `{required_together_message(version)}`."
+    )
+
 
 KEYLESS_WHY = (
     "Keep `--timestamp-servers` with keyless signing: the Fulcio certificate expires after about 10 minutes, "
@@ -283,7 +296,9 @@ def _rename(rng: random.Random, version: WitnessVersion) -> Mistake:
     hint = re.sub(r" <[^>`]+>", "", hint)  # `--timestamp-servers <url>`: no placeholders in answers
     why = [
         f"witness stops with `{err}`: {hint[:1].lower() + hint[1:]}.",
-        RIGHT_FLAG_NOTES.get((sub, right)) or RIGHT_FLAG_NOTES[("", right)],
+        sign_outfile_note(version)
+        if (sub, right) == ("sign", "outfile")
+        else RIGHT_FLAG_NOTES.get((sub, right)) or RIGHT_FLAG_NOTES[("", right)],
     ]
     if right == "signer-fulcio-url":
         why.append(KEYLESS_WHY)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import shlex
 from collections.abc import Callable
+from typing import Any
 
 from witness_evals.generate.families.cli_usage import names, run_plan, signers, workloads
 from witness_evals.generate.families.cli_usage.built import Built
@@ -336,5 +337,7 @@ def make_run(rng: random.Random, version: WitnessVersion) -> Built:
         check_intro=check_intro(rng, out),
         notes=notes,
     )
-    extra = {"loose": dict(signer.loose)} if signer.loose else {}
+    extra: dict[str, Any] = {"loose": dict(signer.loose)} if signer.loose else {}
+    if signer.any_value:
+        extra["any_value"] = list(signer.any_value)
     return Built("run", f"commands/run/{i}", question, text, lesson, extra)

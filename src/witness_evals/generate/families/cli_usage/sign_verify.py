@@ -212,7 +212,8 @@ def make_sign(rng: random.Random, version: WitnessVersion) -> Built:
     if version.policy_check_note:
         notes.append(version.policy_check_note[0].upper() + version.policy_check_note[1:] + ".")
     lesson = Lesson(why=why, artifact=fence("bash", text), check=check, check_intro=intro, notes=notes[:4])
-    return Built("sign", f"commands/sign/{i}", question, text, lesson)
+    extra = {"any_value": list(signer.any_value)} if signer.any_value else {}
+    return Built("sign", f"commands/sign/{i}", question, text, lesson, extra)
 
 
 # --------------------------------------------------------------------------- verify

@@ -35,6 +35,8 @@ class Signer:
     """The key file (`file` kinds) or KMS reference."""
     must: list[str] = field(default_factory=list)
     """Sentences an answer always keeps (they explain a flag nobody asked for)."""
+    any_value: list[str] = field(default_factory=list)
+    """Flags the answer adds with a value the request never states (the check wants the flag, any value)."""
 
     @property
     def timestamped(self) -> bool:
@@ -57,6 +59,7 @@ def timestamp_keyless(rng: random.Random, signer: Signer, *, org: str, policy: b
     url = names.fill(rng, names.TSAS, org=org)
     signer.flags.append(("timestamp-servers", [url]))
     signer.must.append(KEYLESS_TSA.format(u=url, v=_TSA_TRUST[policy]))
+    signer.any_value.append("timestamp-servers")  # the request names no TSA: any RFC 3161 server will do
     return signer
 
 
