@@ -180,3 +180,26 @@ class _Project:
     org = "acme"
     name = "app"
     work = _Work()
+
+
+def test_fixes_that_select_slsa_or_link_export_them() -> None:
+    """A fixed `witness run` that selects slsa or link exports it: kept in the collection, either makes it
+    unreadable for `witness verify` (go-witness v0.12.0 attestation/slsa/slsa.go:271-280, link/link.go:142-151);
+    the user's broken command is left as they wrote it (no export flag they never had)."""
+    import random as _random
+
+    from witness_evals.generate.families.cli_usage import fix
+    from witness_evals.witness import versions as _versions
+
+    seen = 0
+    for maker in (fix._dropped_defaults, fix._misspelled, fix._rename):
+        for seed in range(300):
+            m = maker(_random.Random(seed), _versions.LATEST)
+            picked = m.fixed.get("attestations") or []
+            for x in ("slsa", "link"):
+                if x in picked:
+                    seen += 1
+                    assert m.fixed.get(f"attestor-{x}-export") is True, m.fixed.flags
+                    assert m.broken.get(f"attestor-{x}-export") is None, m.broken.flags
+                    assert any(f"--attestor-{x}-export" in w for w in m.why), m.why
+    assert seen > 20

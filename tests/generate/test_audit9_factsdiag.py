@@ -61,8 +61,10 @@ def test_type_questions_quote_what_witness_prints() -> None:
 def test_aws_codebuild_names_every_back_reference() -> None:
     answer = F.fact_by_id("attestor/subjects/aws-codebuild").answer
     sentence = next(s for s in answer.split(". ") if "back-reference" in s)
-    for name in ("codebuild-build-id", "codebuild-project", "codebuild-source-version"):
+    for name in ("codebuild-build-id", "codebuild-source-version"):
         assert f"`{name}`" in sentence, sentence
+    # `codebuild-project` exists only when the job sets CODEBUILD_PROJECT_NAME itself (CodeBuild does not)
+    assert "`codebuild-project:...` subject is added only when `CODEBUILD_PROJECT_NAME` is set" in answer
     git = F.fact_by_id("attestor/subjects/git").answer
     assert "`commithash` is also a back-reference" in git
 

@@ -256,3 +256,21 @@ def test_narrative_excerpt_is_never_bare_context_of_a_removed_field() -> None:
     assert not rego._visible(no_jwt, good)
     assert rego._visible(good, no_jwt)
     assert rego._visible(req.deny_inputs()[0], good)
+
+
+def test_link_ci_jobs_record_no_environment() -> None:
+    """A link job that also records environment writes a collection `witness verify` cannot load (go-witness
+    v0.12.0 attestation/link/link.go:142-151: the protobuf `environment` Struct does not unmarshal), so the
+    CI snippet of a link question runs `-a git,link` (witness options/run.go:28: `-a` replaces the defaults)."""
+    from witness_evals.generate.rego_reqs_artifacts import link_name
+
+    names = rego.Names(
+        step="build",
+        att_file="attestations/build.json",
+        policy_file="policy.json",
+        setup="",
+        stated=frozenset(),
+    )
+    for seed in range(8):
+        text = rego._ci(random.Random(seed), link_name(random.Random(seed)), names)
+        assert "-a git,link " in text and "environment" not in text, text

@@ -635,7 +635,7 @@ def test_scenario_questions_paste_what_witness_prints() -> None:
         "is not a collection predicate type",
         "public key in policy has expected key id",
         "failed to verify policy: policy verification failed",
-        "no collections found for step",
+        "no verifiers present to validate against collection verifiers",
         DOTWITNESS_ERROR,
         EMPTY_ATTESTATIONS_ERROR.format(step="release"),
         NO_ARTIFACT_OVERLAP_ERROR,

@@ -49,7 +49,10 @@ def test_passphrase_facts_say_which_release() -> None:
     assert "only in witness v0.10.x" in _fact("0.10", "flag/which/run/signer-file-key-passphrase").answer
     gone = _fact("0.12", "flag/nonexistent/signer-file-key-passphrase").answer
     assert "exists only in witness v0.10.x" in gone and "since witness v0.11" in gone
-    assert "(since witness v0.11)" in _fact("0.12", "flag/which/run/signer-kms-hashivault-addr").answer
+    assert (
+        "The flag exists since witness v0.11."
+        in _fact("0.12", "flag/which/run/signer-kms-hashivault-addr").answer
+    )
     assert "flag/which/run/signer-kms-hashivault-addr" not in ids
     config = _fact("0.10", "flag/default/global/config").answer
     assert "`.witness.yaml`" in config and "since witness v0.11" in config

@@ -696,6 +696,11 @@ def subject_facts(gr: cli_spec.Grammar) -> list[Fact]:
                     f"once this step passes, verify searches for other steps' collections with "
                     f"{'that digest' if one else 'those digests'}."
                 )
+            if name == "aws-codebuild":
+                answer += (
+                    " A `codebuild-project:...` subject is added only when `CODEBUILD_PROJECT_NAME` is set, which "
+                    "CodeBuild itself does not do (the project is the part of `build_id` before the `:`)."
+                )
             check = _terms([[p] for p in prefixes[:2]])
         else:
             answer = (

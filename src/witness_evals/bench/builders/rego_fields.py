@@ -2120,13 +2120,23 @@ def _cb(seed: int) -> Any:
 
 
 def r_cb_project(rng: random.Random, seed: int) -> Req:
+    """The CodeBuild project, read from `build_id` (`<project>:<build uuid>`): go-witness v0.12.0 fills
+    `project_name` from `CODEBUILD_PROJECT_NAME` (aws-codebuild.go:45, 157), which CodeBuild does not set, so a
+    rule on `project_name` denies every real build (the attestations here have none, as witness writes them)."""
     base = _cb(seed)
-    want = base["build_info"]["project_name"]
+    build_id = base["build_info"]["build_id"]
+    want, uuid = build_id.split(":", 1)
+
+    def with_id(b: Any, bid: str) -> Any:
+        b["build_info"]["build_id"] = bid
+        b["build_info"]["build_arn"] = b["build_info"]["build_arn"].rsplit("/", 1)[0] + "/" + bid
+        return b
+
     ok2 = copy.deepcopy(base)
     ok2["build_info"]["build_number"] = str(int(ok2["build_info"].get("build_number") or 1) + 3)
-    bad1, bad2 = copy.deepcopy(base), copy.deepcopy(base)
-    bad1["build_info"]["project_name"] = want + "-adhoc"
-    bad2["build_info"]["project_name"] = "sandbox"
+    with_id(ok2, f"{want}:{uuid[::-1]}")
+    bad1 = with_id(copy.deepcopy(base), f"{want}-adhoc:{uuid}")
+    bad2 = with_id(copy.deepcopy(base), f"sandbox:{uuid}")
     return Req(
         "aws-codebuild",
         pick(rng, ("codebuild.project", "aws.build_project")),
@@ -2134,14 +2144,16 @@ def r_cb_project(rng: random.Random, seed: int) -> Req:
             f"the artifact must have been built by the CodeBuild project `{want}`",
             f"builds from any CodeBuild project other than `{want}` are rejected",
         ],
-        [f"not input.build_info.project_name == {q(want)}"],
-        'sprintf("built by CodeBuild project %v", [input.build_info.project_name])',
+        [f"not startswith(input.build_info.build_id, {q(want + ':')})"],
+        'sprintf("built by CodeBuild build %v", [input.build_info.build_id])',
         [base, ok2],
         [bad1, bad2],
-        "The aws-codebuild attestation nests everything under `build_info` (snake_case keys such as `project_name`, `region`).",
+        "The aws-codebuild attestation nests everything under `build_info` (snake_case keys); the project is the "
+        "part of `build_id` (`<project>:<build uuid>`) before the colon. `project_name` stays empty on CodeBuild, "
+        "which does not set the `CODEBUILD_PROJECT_NAME` variable witness reads it from.",
         wrong=[
-            [("input.build_info.project_name", "input.project_name")],
-            [("input.build_info.project_name", "input.buildInfo.projectName")],
+            [("input.build_info.build_id", "input.build_id")],
+            [("input.build_info.build_id", "input.buildInfo.buildId")],
         ],
         invert=0,
         view=["build_info"],

@@ -289,9 +289,11 @@ def _terms(require: list[list[str]], forbid: list[str] | None = None, **extra: A
 
 
 def _sentence(text: str, note: str) -> str:
-    """`text` closed with a period; a parenthesised release note goes before the period, a sentence after."""
-    if note.startswith(" ("):
-        return f"{text}{note}."
+    """`text` closed with a period, then the note: a parenthesised release note (`release_note`) becomes its own
+    sentence about the flag, so it never reads as part of the help text before it."""
+    if note.startswith(" (") and note.endswith(")"):
+        inner = note[2:-1].replace("; removed in", "; it was removed in")
+        return f"{text}. The flag exists {inner}."
     return f"{text}.{note}"
 
 

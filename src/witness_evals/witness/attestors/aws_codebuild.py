@@ -32,7 +32,10 @@ SHAPE = S("aws_codebuild.Attestor", F("build_info", BUILD_INFO), F("raw_build_de
 
 def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
     """Environment-derived metadata. `build_details` (BatchGetBuilds) is left out, as when the
-    build role lacks `codebuild:BatchGetBuilds` (go-witness then only logs a warning)."""
+    build role lacks `codebuild:BatchGetBuilds` (go-witness then only logs a warning). `project_name` is left
+    out too: go-witness v0.12.0 reads it from `CODEBUILD_PROJECT_NAME` (aws-codebuild.go:45, 157), which CodeBuild
+    does not set (it sets `CODEBUILD_BUILD_ID` = `<project>:<build uuid>` and `CODEBUILD_PROJECT_ARN`), so the
+    `omitempty` field is absent on a real build; the project is the prefix of `build_id`."""
     build_uuid = (
         s.pipeline_url.rsplit(":", 1)[-1]
         if s.ci == "aws-codebuild"
@@ -44,7 +47,6 @@ def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
         "build_id": build_id,
         "build_arn": f"arn:aws:codebuild:{s.region}:{account}:build/{build_id}",
         "build_number": str(int(s.ci_run_id) % 10000),
-        "project_name": s.project,
         "initiator": rng.choice(
             ("GitHub-Hookshot/4a2c1e9", f"codepipeline/{s.project}-pipeline", f"{s.username}")
         ),

@@ -25,6 +25,7 @@ from witness_evals.generate import worlds as W
 from witness_evals.generate.families.cli_usage import names, workloads
 from witness_evals.generate.families.cli_usage.built import Built
 from witness_evals.generate.families.cli_usage.other import policy_check_summary
+from witness_evals.generate.families.cli_usage.run_plan import ALWAYS_EXPORTED, export_reason
 from witness_evals.generate.families.cli_usage.sign_verify import required_together_message
 from witness_evals.generate.families.cli_usage.spec import Spec, check_line, one_line, render
 from witness_evals.generate.families.cli_usage.text import fence, say
@@ -100,6 +101,17 @@ def base_run(rng: random.Random, pr: workloads.Project) -> Spec:
         [("step", pr.step), ("signer-file-key-path", _key(rng, pr)), ("outfile", out)],
         list(pr.work.command),
     )
+
+
+def _exported(fixed: Spec, why: list[str]) -> Spec:
+    """`fixed` with `--attestor-<x>-export` for every slsa/link it selects (`run_plan.ALWAYS_EXPORTED`: kept in
+    the collection they make it unreadable for `witness verify`), and the reason appended to `why`."""
+    xs = [x for x in ALWAYS_EXPORTED if x in (fixed.get("attestations") or [])]
+    for x in xs:
+        fixed = fixed.with_flag(f"attestor-{x}-export", True)
+    if xs:
+        why.append(export_reason(xs, str(fixed.get("outfile"))))
+    return fixed
 
 
 def base_sign(rng: random.Random, pr: workloads.Project) -> Spec:
@@ -290,6 +302,8 @@ def _rename(rng: random.Random, version: WitnessVersion) -> Mistake:
     value = fixed.get(right)
     broken_val = ",".join(value) if isinstance(value, list) else value
     broken = fixed.replace(right, f"--{wrong}", broken_val)
+    exports: list[str] = []
+    fixed = _exported(fixed, exports)
     text = render(broken, rng, version)
     err = unknown_flag_error(text, wrong, version)
     hint = core_message(text, "nonexistent-flag", version).split(": ", 2)[-1]
@@ -306,17 +320,18 @@ def _rename(rng: random.Random, version: WitnessVersion) -> Mistake:
         why.append(
             "The deprecation warning of `--policy-ca` names that singular form, but it was never a flag."
         )
-    return Mistake(f"rename/{sub}/{wrong}", broken, fixed, "", why, "nonexistent-flag")
+    return Mistake(f"rename/{sub}/{wrong}", broken, fixed, "", why + exports, "nonexistent-flag")
 
 
 def _misspelled(rng: random.Random, version: WitnessVersion) -> Mistake:
     wrong, right = pick(rng, MISSPELLED)
     pr = workloads.draw_for(rng, right)
-    fixed = base_run(rng, pr).with_flag("attestations", ["environment", "git", right], 3)
-    broken = fixed.replace("attestations", "attestations", ["environment", "git", wrong])
     why = [
         f"There is no attestor called `{wrong}`, so witness fails with `{attestor_error(wrong)}`; the CLI name is `{right}`."
     ]
+    plain = base_run(rng, pr).with_flag("attestations", ["environment", "git", right], 3)
+    broken = plain.replace("attestations", "attestations", ["environment", "git", wrong])
+    fixed = _exported(plain, why)
     if right in WHERE:
         why.append(f"Note that `{right}` only works {WHERE[right]}.")
     if right == "vex":
@@ -531,8 +546,10 @@ def _two_signers(rng: random.Random, version: WitnessVersion) -> Mistake:
 def _dropped_defaults(rng: random.Random, version: WitnessVersion) -> Mistake:
     pr = workloads.draw(rng)
     extra = pick(rng, pr.work.usable())
-    fixed = base_run(rng, pr).with_flag("attestations", ["environment", "git", extra], 3)
-    broken = fixed.replace("attestations", "attestations", [extra])
+    plain = base_run(rng, pr).with_flag("attestations", ["environment", "git", extra], 3)
+    broken = plain.replace("attestations", "attestations", [extra])
+    exports: list[str] = []
+    fixed = _exported(plain, exports)
     specs, _ = simulate.select_attestors([extra], command=True)
     if any(s.name in ("git", "environment") for s in specs):  # pragma: no cover
         raise AssertionError("expected -a to drop the defaults")
@@ -544,7 +561,7 @@ def _dropped_defaults(rng: random.Random, version: WitnessVersion) -> Mistake:
         "`-a` replaces the default `environment,git` instead of adding to it, so this run records only product, "
         f"material, command-run and {extra}. List the defaults explicitly."
     ]
-    return Mistake(f"defaults/{extra}", broken, fixed, ctx, why, None)
+    return Mistake(f"defaults/{extra}", broken, fixed, ctx, why + exports, None)
 
 
 def _passphrase(rng: random.Random, version: WitnessVersion) -> Mistake:
