@@ -30,10 +30,13 @@ def _clean_path(value: str) -> str:
     return value
 
 
-DIRECTORY_FLAGS = frozenset({"directory-path"})
+DIRECTORY_FLAGS = frozenset({"directory-path", "workingdir"})
 """Flags whose value is a directory that witness cleans before use: `verify --directory-path` goes to
 `cryptoutil.CalculateDigestSetFromDir` -> `dirhash.HashDir`, which walks `filepath.Clean(dir)` and hashes
-paths relative to it, so `dist/`, `dist` and `./dist/` are the same subject."""
+paths relative to it, so `dist/`, `dist` and `./dist/` are the same subject; `run -d/--workingdir` becomes the
+wrapped command's directory and the base the material/product walks record paths relative to (go-witness
+v0.12.0 commandrun.go:171, attestation/file/file.go:41-46, product.go:124), so `services/billing/` and
+`services/billing` are the same run."""
 
 
 def _same_dir(want: Any, have: Any) -> bool:
