@@ -1,4 +1,10 @@
-"""k8smanifest (v0.2): Kubernetes objects found in YAML products, cleaned of ephemeral fields."""
+"""k8smanifest (v0.2): Kubernetes objects found in YAML products, cleaned of ephemeral fields.
+
+`recordclusterinfo` is the CLI option's default, true (k8s.go:165-168), so `clusterinfo.server` is the
+kubeconfig cluster's server (k8s.go:502-526). `clusterinfo.nodes` (`json:"nodes"`, no omitempty,
+k8s.go:83) is only filled from `Node` objects among the manifests (k8s.go:451-475), keyed by
+`status.nodeInfo.machineID`; otherwise the map stays nil and is written as `null`.
+"""
 
 from __future__ import annotations
 
@@ -75,6 +81,38 @@ def _images(obj: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+_NODE_INFO_KEYS = tuple(f.name for f in NODE_INFO.fields if f.name != "swap")
+
+
+def _recorded_node(obj: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """k8s.go:671-681 recordNode: name, labels (nil -> null) and status.nodeInfo of a corev1.Node."""
+    md = obj.get("metadata") or {}
+    raw = (obj.get("status") or {}).get("nodeInfo") or {}
+    info: dict[str, Any] = {k: str(raw.get(k) or "") for k in _NODE_INFO_KEYS}
+    if isinstance(raw.get("swap"), dict):
+        info["swap"] = raw["swap"]
+    return info["machineID"], {"name": md.get("name") or "", "labels": md.get("labels"), "nodeInfo": info}
+
+
+def _nodes(objs: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """k8s.go:441-475: Node objects fill ClusterInfo.RecordedNodes[machineID]; nil (null) without one.
+
+    A top-level Node loses `status` to the ephemeral-field removal before it is decoded (k8s.go:52-59,
+    411-421), so its nodeInfo is empty and its key is ""; Nodes inside a v1 List keep theirs."""
+    nodes: dict[str, Any] | None = None
+    for obj in objs:
+        if obj.get("kind") == "List" and obj.get("apiVersion") == "v1":
+            found = [i for i in obj.get("items") or [] if isinstance(i, dict)]
+        else:
+            found = [{k: v for k, v in obj.items() if k != "status"}]
+        for item in found:
+            if item.get("kind") == "Node" and item.get("apiVersion") == "v1":
+                key, node = _recorded_node(item)
+                nodes = nodes if nodes is not None else {}
+                nodes[key] = node
+    return nodes
+
+
 def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
     import yaml  # only the builder needs it: keep import light
 
@@ -107,36 +145,9 @@ def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
         pred["serversidedryrun"] = True
     pred["kubeconfig"] = f"/home/{s.username}/.kube/config"
     pred["recordeddocs"] = docs
-    nodes = {}
-    for i in range(rng.randint(1, 3)):
-        name = (
-            f"ip-10-0-{rng.randint(0, 255)}-{rng.randint(1, 254)}.ec2.internal"
-            if rng.random() < 0.5
-            else f"gke-{s.org}-pool-{i}"
-        )
-        nodes[name] = {
-            "name": name,
-            "labels": {
-                "kubernetes.io/arch": s.arch,
-                "kubernetes.io/os": "linux",
-                "kubernetes.io/hostname": name,
-            },
-            "nodeInfo": {
-                "machineID": sha256_hex(name)[:32],
-                "systemUUID": sha256_hex(name + "uuid")[:32],
-                "bootID": sha256_hex(name + "boot")[:32],
-                "kernelVersion": "6.1.0-1029-aws",
-                "osImage": "Ubuntu 22.04.4 LTS",
-                "containerRuntimeVersion": "containerd://1.7.13",
-                "kubeletVersion": "v1.29.3",
-                "kubeProxyVersion": "v1.29.3",
-                "operatingSystem": "linux",
-                "architecture": s.arch,
-            },
-        }
     pred["clusterinfo"] = {
         "server": f"https://{sha256_hex(s.token)[:32].upper()}.gr7.{s.region}.eks.amazonaws.com",
-        "nodes": nodes,
+        "nodes": _nodes(objs),
     }
     return pred
 

@@ -9,7 +9,10 @@ Quirks handled (the schemas are reflected from Go structs, not from the wire for
 * `jose.JSONWebKey` is reflected as its Go fields, but go-jose marshals an RFC 7517 JWK object
   (`kty`, `kid`, `n`, ...); the definition is replaced by "any object";
 * a Go slice is reflected as `"type": "array"`, but encoding/json writes a nil slice as `null`
-  (e.g. gcp-iit's `licence_id`, never set on the only path that writes one): arrays also accept `null`.
+  (e.g. gcp-iit's `licence_id`, never set on the only path that writes one): arrays also accept `null`;
+* a Go map is reflected as `"type": "object"` with a schema for `additionalProperties`, but a nil map
+  is written as `null` too (k8smanifest's `clusterinfo.nodes`, k8s.go:83, stays nil without a `Node`
+  manifest, k8s.go:451-475): such objects also accept `null`.
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ def _fix(node: Any, name: str, path: str, root: bool) -> None:
             node["$id"] = f"urn:witness-evals:schema:{name}:{path or 'root'}"
         if node.get("type") == "array":
             node["type"] = ["array", "null"]
+        elif node.get("type") == "object" and isinstance(node.get("additionalProperties"), dict):
+            node["type"] = ["object", "null"]
         defs = node.get("$defs")
         if isinstance(defs, dict) and "JSONWebKey" in defs:
             defs["JSONWebKey"] = {"type": "object"}

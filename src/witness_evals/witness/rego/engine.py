@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeAlias
 
+from .gofmt import opa_sprintf
 from .outcome import MODES, RegoCheck, RegoError, RegoOutcome, invalid_data_message
 from .syntax import REFUSED_BUILTINS, nesting_problem, refused_calls, v0_issues
 
@@ -284,6 +285,8 @@ def _new_engine(mode: str, max_module_bytes: int) -> Any:
         max_col=max_module_bytes, max_file_bytes=max_module_bytes, max_lines=max_module_bytes
     )
     engine.set_gather_prints(True)
+    # OPA's sprintf is Go's fmt.Sprintf: `%!v(MISSING)` / `%!(EXTRA ...)` where regorus' raises an error.
+    engine.add_extension("sprintf", 2, opa_sprintf)
     return engine
 
 
