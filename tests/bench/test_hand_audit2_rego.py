@@ -13,6 +13,7 @@ from typing import Any
 
 from witness_evals.bench.scorers import ScoreContext, score
 from witness_evals.bench.suites import load_suite
+from witness_evals.witness.attestors.aws import region_public_key
 
 
 @functools.cache
@@ -32,15 +33,9 @@ def _inputs(task_id: str) -> list[dict[str, Any]]:
 
 
 # The only key aws-iid can record: the RSA key of the region certificate embedded in go-witness
-# (attestation/aws-iid/aws-certs.go; identical for us-east-1, eu-west-1, eu-west-2, eu-central-1).
-AWS_IID_KEY = (
-    "-----BEGIN PUBLIC KEY-----\n"
-    "MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQCHvRjf/0kStpJ248khtIaN8qkD\n"
-    "N3tkw4VjvA9nvPl2anJO+eIBUqPfQG09kZlwpWpmyO8bGB2RWqWxCwuB/dcnIob6\n"
-    "w420k9WY5C0IIGtDRNauN3kuvGXkw3HEnF0EjYr0pcyWUvByWY4KswZV42X7Y7XS\n"
-    "S13hOIcL6NLA+H94/QIDAQAB\n"
-    "-----END PUBLIC KEY-----\n"
-)
+# (attestation/aws-iid/aws-certs.go; identical for us-east-1, eu-west-1, eu-west-2, eu-central-1), pinned
+# against that file in tests/witness/attestors/test_model_realism.py.
+AWS_IID_KEY = region_public_key("us-east-1")
 
 AWS_PINNED_KEY = """```rego
 package aws.residency
