@@ -624,17 +624,6 @@ def _sbom_notes(steps: list[W.StepSpec], world: W.World) -> list[str]:
     return out
 
 
-GITHUB_PERMISSIONS = "permissions:\n  contents: read\n  id-token: write\n\n"
-"""The workflow permissions a `-a github` run needs: the github attestor fetches the job's OIDC token from
-`ACTIONS_ID_TOKEN_REQUEST_URL` (go-witness v0.12.0 attestation/github/github.go:109, 142-145), which GitHub
-sets only for a job granted `id-token: write`; without it the attestor, and so the whole run, fails."""
-
-
-def _with_id_token(workflow: str) -> str:
-    """A GitHub Actions workflow (`W.ci_config`) with the `id-token: write` its `-a github` runs need."""
-    return workflow if "id-token: write" in workflow else GITHUB_PERMISSIONS + workflow
-
-
 def _pipeline_text(rng: random.Random, check: dict[str, Any], names: _Names, cmds: dict[str, str],
                    steps: list[W.StepSpec], world: W.World) -> str:  # fmt: skip
     """The user's pipeline: CI config, bare commands or prose (each names every `-a`, key and output)."""
@@ -646,10 +635,11 @@ def _pipeline_text(rng: random.Random, check: dict[str, Any], names: _Names, cmd
         native = ci in ("github", "gitlab", "jenkins")
         system = rng.choice((ci, ci, "make", "shell") if native else ("tekton", "make", "shell"))
         lang, text = W.ci_config(
-            system, world.scenarios[pipe.steps[0].name].project, [(s.name, cmds[s.name]) for s in steps]
+            system,
+            world.scenarios[pipe.steps[0].name].project,
+            [(s.name, cmds[s.name]) for s in steps],
+            id_token=any("github" in s.attestors for s in steps),
         )
-        if system == "github" and any("github" in s.attestors for s in steps):
-            text = _with_id_token(text)
         return pick(rng, _CI_LEADS[system]) + f"\n```{lang}\n{text}\n```"
     if mode < 0.75:
         lead = pick(rng, ("Our CI runs:", "The steps run these commands:", "These are the witness invocations:",

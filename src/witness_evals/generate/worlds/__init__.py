@@ -1070,13 +1070,23 @@ CI_SYSTEMS: tuple[str, ...] = ("github", "gitlab", "jenkins", "tekton", "make", 
 
 
 def ci_config(
-    system: str, project: str, commands: Sequence[tuple[str, str]], *, key_env: str = ""
+    system: str,
+    project: str,
+    commands: Sequence[tuple[str, str]],
+    *,
+    key_env: str = "",
+    id_token: bool = False,
 ) -> tuple[str, str]:
     """(code fence language, text) of a CI configuration that runs `commands` ((step, command line)).
 
-    The witness lines are kept verbatim (one logical line each), so a reader can copy them."""
+    The witness lines are kept verbatim (one logical line each), so a reader can copy them. `id_token`: a
+    command records the github attestor, which fetches the job's OIDC token from `ACTIONS_ID_TOKEN_REQUEST_URL`
+    (go-witness v0.12.0 attestation/github/github.go:109, 142-145); GitHub sets it only for a job granted
+    `id-token: write`, so the workflow grants it (without it the attestor, and so the run, fails)."""
     if system == "github":
+        grant = ["permissions:", "  contents: read", "  id-token: write", ""] if id_token else []
         body = [
+            *grant,
             "jobs:",
             "  release:",
             "    runs-on: ubuntu-latest",

@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from witness_evals.bench.answers import code_blocks
 from witness_evals.bench.scorers.base import Score, guarded
 from witness_evals.bench.scorers.command import meaning, score_command
 from witness_evals.bench.scorers.context import ScoreContext
@@ -110,9 +111,6 @@ def make_kind(rng: random.Random, kind: str, version: WitnessVersion = versions.
     )
 
 
-FENCE = re.compile(r"```([^\n]*)\n(.*?)```", re.S)
-
-
 def file_must(answer: str, check: dict[str, Any]) -> Score | None:
     """A failed score if the CI file the answer shows lacks a line the check's `file_must` requires (the file
     around the command must hand witness what it needs, e.g. `id-token: write`); None if all are there. Only
@@ -121,12 +119,12 @@ def file_must(answer: str, check: dict[str, Any]) -> Score | None:
     musts = check.get("file_must")
     if not isinstance(musts, list):
         return None
-    blocks = FENCE.findall(answer)
+    blocks = code_blocks(answer)
     for must in musts:
         if not isinstance(must, dict):
             continue
         lang = str(must.get("lang", ""))
-        code = [body for info, body in blocks if not lang or re.fullmatch(lang, info.strip())]
+        code = [body for info, body in blocks if not lang or re.fullmatch(lang, info)]
         if code and not any(re.search(str(must.get("pattern", "")), body) for body in code):
             return Score.failed(str(must.get("why") or "the CI file lacks a required line"))
     return None
