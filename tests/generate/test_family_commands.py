@@ -552,7 +552,8 @@ def test_outfiles_never_overwrite_project_files() -> None:
 
 
 def test_redundant_always_run_attestors_in_answer_pass(ctx: ScoreContext) -> None:
-    """`-a ...,product,material` only logs `Attestor product already declared, skipping`."""
+    """`-a ...,product,material` only logs `Attestor product already declared, skipping`, and
+    `-a ...,command-run` `'command-run' is a builtin attestor ...` (witness cmd/run.go skips both)."""
     ex = _first(
         "run",
         lambda e: (
@@ -561,7 +562,9 @@ def test_redundant_always_run_attestors_in_answer_pass(ctx: ScoreContext) -> Non
     )
     exp = ex.check["expect"]
     assert fam.score(_render_expect(exp, explicit=True, extra_a=["product", "material"]), ex.check, ctx).ok
-    _fails(_render_expect(exp, explicit=True, extra_a=["command-run"]), ex, ctx, "attestor-builtin")
+    assert fam.score(_render_expect(exp, explicit=True, extra_a=["command-run"]), ex.check, ctx).ok
+    cmd_run_uri = ATTESTOR_BY_NAME["command-run"].type
+    _fails(_render_expect(exp, explicit=True, extra_a=[cmd_run_uri]), ex, ctx, "attestor-builtin")
     link_uri = ATTESTOR_BY_NAME["link"].type
     _fails(_render_expect(exp, explicit=True, extra_a=[link_uri]), ex, ctx, "attestor-duplicate")
 

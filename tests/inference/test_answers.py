@@ -68,3 +68,22 @@ def test_a_bad_line_names_file_and_line(tmp_path: Path, line: str, needle: str) 
     assert str(err.value).startswith(f"{file}:3: ")
     assert needle in str(err.value)
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(("suffix", "pack"), [(".xz", "lzma"), (".gz", "gzip")])
+def test_compressed_answers_files_are_read(tmp_path: Path, suffix: str, pack: str) -> None:
+    """The committed runs keep their answers as `answers.jsonl.xz`; `answers:` reads them as they are."""
+    import gzip
+    import lzma
+
+    raw = json.dumps({"id": "t|bare|0", "answer": "witness run"}) + "\n"
+    file = tmp_path / f"a.jsonl{suffix}"
+    file.write_bytes((lzma if pack == "lzma" else gzip).compress(raw.encode()))
+    backend = load_backend(f"answers:{file}")
+    assert [c.text for c in backend.generate([Request("t|bare|0", chat("q"))], GenerationSettings())] == [
+        "witness run"
+    ]
+    broken = tmp_path / f"b.jsonl{suffix}"
+    broken.write_bytes(b"not compressed")
+    with pytest.raises(InputError, match="cannot read"):
+        load_backend(f"answers:{broken}")

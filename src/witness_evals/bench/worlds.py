@@ -10,7 +10,8 @@
         - {name: sbom, signer: sbom, kind: sbom, sbom: spdx, attestors: [environment, git, sbom]}
 
 A *variant* changes one run of that pipeline: `signers: {step: key}`, `attestors: {step: [...]}`,
-`set: {step: {branch: .., env: {K: V}, command: [...], os: .., username: ..}}`, `tamper: step` (the
+`set: {step: {branch: .., env: {K: V}, command: [...], os: .., username: ..}}` (a `branch` set here or in
+`scenario` is checked out; without one a GitLab or Jenkins run records `branch: HEAD`), `tamper: step` (the
 products handed to `step` were modified after the previous step recorded them), `omit: [step]` (its
 attestation is not passed to verify), `at: RFC3339` (when verify runs), `subject: hex` (the `-s` value
 instead of the artifact's digest). Genuine variants must PASS a correct policy, tampered ones FAIL.
@@ -65,8 +66,10 @@ class World:
 
 
 def apply_set(sc: Scenario, changes: Mapping[str, Any]) -> Scenario:
-    """`sc` with the task's field changes (`env` is merged; a None value removes the variable)."""
-    out: dict[str, Any] = {}
+    """`sc` with the task's field changes (`env` is merged; a None value removes the variable). A `branch`
+    is checked out: the git attestation records its name even where the CI starts on a detached HEAD
+    (GitLab, Jenkins), where it otherwise records `HEAD` (`Scenario.head_name`)."""
+    out: dict[str, Any] = {"detached": False} if "branch" in changes else {}
     for key, value in changes.items():
         if key not in SETTABLE:
             raise InputError(f"cannot set scenario field {key!r} (settable: {', '.join(sorted(SETTABLE))})")

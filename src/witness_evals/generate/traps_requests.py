@@ -22,7 +22,7 @@ from typing import Any
 
 from witness_evals.generate.phrasing import pick
 from witness_evals.generate.traps_case import Case, key_source
-from witness_evals.generate.worlds import Key
+from witness_evals.generate.worlds import Key, branch_checkout
 from witness_evals.generate.worlds.layout import layout_for
 from witness_evals.generate.worlds.policy import PolicyWorld
 from witness_evals.witness.verify import VerifyResult
@@ -109,18 +109,21 @@ def _block(style: str, w: PolicyWorld, lines: list[str]) -> str | None:
             for s, ln in zip(w.steps, lines, strict=True)
         )
         return f"```yaml\n    steps:\n{body}\n```"
+    checkout = branch_checkout(w.runs.pipe, w.scenarios[w.steps[0]]) if style == w.spec.ci else ""
     if style == "gitlab":
+        pre = f"    - {checkout}\n" if checkout else ""  # each job starts from a fresh detached checkout
         body = "\n\n".join(
-            f"{s}:\n  stage: {w.spec.kinds[i] if w.spec.kinds[i] != 'scan' else 'test'}\n  script:\n    - {ln}"
+            f"{s}:\n  stage: {w.spec.kinds[i] if w.spec.kinds[i] != 'scan' else 'test'}\n  script:\n{pre}    - {ln}"
             for i, (s, ln) in enumerate(zip(w.steps, lines, strict=True))
         )
         return f"```yaml\n{body}\n```"
     if style == "jenkins":
         if any("'" in ln for ln in lines):
             return None
+        stages = [(s, f"sh '{ln}'") for s, ln in zip(w.steps, lines, strict=True)]
         body = "\n".join(
-            f"    stage('{s}') {{\n      steps {{\n        sh '{ln}'\n      }}\n    }}"
-            for s, ln in zip(w.steps, lines, strict=True)
+            f"    stage('{s}') {{\n      steps {{\n        {step}\n      }}\n    }}"
+            for s, step in ([("checkout", checkout)] if checkout else []) + stages
         )
         return f"```groovy\npipeline {{\n  agent any\n  stages {{\n{body}\n  }}\n}}\n```"
     if style == "makefile":

@@ -1,8 +1,11 @@
-"""`answers:FILE`: pre-made answers, one JSON object a line, looked up by request id."""
+"""`answers:FILE`: pre-made answers, one JSON object a line, looked up by request id (FILE may be
+xz- or gzip-compressed: `.xz`, `.gz`, as the committed runs under results/ are)."""
 
 from __future__ import annotations
 
+import gzip
 import json
+import lzma
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,8 +33,8 @@ def read_answers(path: Path) -> dict[str, str]:
         raise InputError("no such answers file", source=source)
     answers: dict[str, str] = {}
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
+        lines = _read_text(path).splitlines()
+    except (OSError, UnicodeDecodeError, EOFError, lzma.LZMAError) as exc:
         raise InputError(f"cannot read: {exc}", source=source) from None
     for number, line in enumerate(lines, 1):
         if not line.strip():
@@ -53,6 +56,14 @@ def read_answers(path: Path) -> dict[str, str]:
             raise InputError(f"answer for {key!r} given twice", source=source, location=str(number))
         answers[key] = row["answer"]
     return answers
+
+
+def _read_text(path: Path) -> str:
+    if path.suffix == ".xz":
+        return lzma.decompress(path.read_bytes()).decode("utf-8")
+    if path.suffix == ".gz":
+        return gzip.decompress(path.read_bytes()).decode("utf-8")
+    return path.read_text(encoding="utf-8")
 
 
 class AnswersBackend:

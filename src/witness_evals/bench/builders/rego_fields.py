@@ -184,7 +184,7 @@ def r_git_branch(rng: random.Random, seed: int) -> Req:
         ],
         invert=0,
         edge=edge,
-        edge_text=["A collection with no branch recorded (detached HEAD) must be refused as well."],
+        edge_text=["A collection with no `branch` field at all must be refused as well."],
         view=["commithash", "branch", "refs"],
     )
 

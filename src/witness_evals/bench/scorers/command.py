@@ -3,7 +3,8 @@
 A command is parsed with the CLI grammar (never executed); its *meaning* is a canonical JSON form:
 subcommand, flags by long name with defaults dropped, the attestor set witness would really record
 (`run`), the wrapped command after `--`, positional arguments. check = {"subcommand", "expect": meaning,
-"loose": {flag: [allowed values]}, "any_value": [flags that must be set to anything]}.
+"loose": {flag: [allowed values]}, "any_value": [flags that must be set to anything], "strict_warnings":
+[issue codes of warnings witness only logs, still wrong here]}.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 from witness_evals.bench import answers
 from witness_evals.bench.scorers.base import OUTCOMES, Check, Outcome, Score
 from witness_evals.bench.scorers.context import version_of
-from witness_evals.witness.cli import CommandAnalysis, Flag, grammar, parse_command
+from witness_evals.witness.cli import CommandAnalysis, Flag, Issue, grammar, parse_command
 from witness_evals.witness.cli.values import clean_path
 from witness_evals.witness.versions import WitnessVersion
 
@@ -102,20 +103,30 @@ def meaning(a: CommandAnalysis) -> dict[str, Any]:
     return out
 
 
-def blocking_issues(a: CommandAnalysis, *, answer: bool = False) -> list[str]:
+def blocking_issues(
+    a: CommandAnalysis, *, answer: bool = False, strict: frozenset[str] = frozenset()
+) -> list[str]:
     """Issues that make a command wrong. In an answer, naming an attestor that is already selected
     (e.g. `-a environment,git,product,material`) only makes witness log `Attestor <x> already declared,
-    skipping`: the run is the same, so that redundancy is tolerated there (never in a reference)."""
-    return [
-        f"{i.code}: {i.message}"
-        for i in a.issues
-        if i.severity == "error"
-        or (
-            i.severity == "warning"
-            and i.code not in ALLOWED_WARNINGS
-            and not (answer and i.code == "attestor-duplicate" and i.message.startswith("Attestor "))
-        )
-    ]
+    skipping`, and `command-run` in `-a` only `'command-run' is a builtin attestor ...` (witness
+    cmd/run.go skips both): the run is the same, so that redundancy is tolerated there (never in a
+    reference, nor for the issue codes in `strict`: a check asking to fix that very warning)."""
+    return [f"{i.code}: {i.message}" for i in a.issues if _blocks(i, answer and i.code not in strict)]
+
+
+def _blocks(issue: Issue, tolerant: bool) -> bool:
+    if issue.severity == "error":
+        return True
+    if issue.severity != "warning" or issue.code in ALLOWED_WARNINGS:
+        return False
+    return not (tolerant and _skipped_by_witness(issue))
+
+
+def _skipped_by_witness(issue: Issue) -> bool:
+    """An `-a` entry witness skips with a warning, leaving the run unchanged."""
+    if issue.code == "attestor-duplicate":
+        return issue.message.startswith("Attestor ")
+    return issue.code == "attestor-builtin" and issue.message.startswith("'command-run' is a builtin")
 
 
 def _diff(expect: dict[str, Any], got: dict[str, Any], check: dict[str, Any]) -> str | None:
@@ -170,9 +181,10 @@ def _one(found: list[CommandAnalysis], entry: dict[str, Any]) -> tuple[str, str]
     if not candidates:
         others = sorted({a.subcommand or "?" for a in found})
         return "wrong_artifact", f"no `witness {sub}` command (found: {', '.join(others)[:120]})"
-    clean = [a for a in candidates if not blocking_issues(a, answer=True)]
+    strict = frozenset(entry.get("strict_warnings") or ())
+    clean = [a for a in candidates if not blocking_issues(a, answer=True, strict=strict)]
     if not clean:
-        issue = blocking_issues(candidates[-1], answer=True)[0]
+        issue = blocking_issues(candidates[-1], answer=True, strict=strict)[0]
         return "invalid", f"`witness {sub}` command rejected: {issue[:200]}"
     problem = _diff(expect, meaning(clean[-1]), entry)
     if problem is not None:

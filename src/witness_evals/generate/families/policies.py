@@ -431,7 +431,17 @@ def _make_check(rng: random.Random, sub: str) -> dict[str, Any]:
             check["expires"], check["deadline"] = dl.expires, dl.to_json()
     if sub == "rego":
         check["rego"] = _rego_rule(rng, pipe)
+        if check["rego"]["violate"]["kind"] == "branch":
+            check["pipe"] = _on_its_branch(pipe).to_json()
     return check
+
+
+def _on_its_branch(pipe: W.Pipeline) -> W.Pipeline:
+    """`pipe` whose job checks out the branch it builds where the CI starts on a detached HEAD (GitLab,
+    Jenkins): there git records `branch` as `HEAD` (go-witness v0.12.0 attestation/git/git.go:134, 202), which
+    a branch rule denies, so a pipeline that meets one checks its branch out (`W.branch_checkout`)."""
+    sc = W.scenarios(pipe)[0]
+    return replace(pipe, branch=sc.branch) if sc.detached else pipe
 
 
 # ----------------------------------------------------------------------------- names the user gives
@@ -634,11 +644,13 @@ def _pipeline_text(rng: random.Random, check: dict[str, Any], names: _Names, cmd
         ci = world.scenarios[pipe.steps[0].name].ci
         native = ci in ("github", "gitlab", "jenkins")
         system = rng.choice((ci, ci, "make", "shell") if native else ("tekton", "make", "shell"))
+        sc0 = world.scenarios[pipe.steps[0].name]
         lang, text = W.ci_config(
             system,
-            world.scenarios[pipe.steps[0].name].project,
+            sc0.project,
             [(s.name, cmds[s.name]) for s in steps],
             id_token=any("github" in s.attestors for s in steps),
+            checkout=W.branch_checkout(pipe, sc0) if system == ci else "",
         )
         return pick(rng, _CI_LEADS[system]) + f"\n```{lang}\n{text}\n```"
     if mode < 0.75:

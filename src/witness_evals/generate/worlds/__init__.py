@@ -647,11 +647,12 @@ def _first_scenario(seed: int, kind: str, language: str, ci: str, sbom: str, vex
 
 
 def on_branch(sc: Scenario, branch: str) -> Scenario:
-    """`sc` checked out on `branch` (the CI variables that name the branch follow)."""
+    """`sc` checked out on `branch` (the CI variables that name the branch follow). HEAD is on the branch
+    even in a CI that starts detached: the job checks it out (`BRANCH_CHECKOUT`), so git records its name."""
     old = sc.branch
     ref_old, ref_new = f"refs/heads/{old}", f"refs/heads/{branch}"
     env = {k: ref_new if v == ref_old else branch if v == old else v for k, v in sc.env.items()}
-    return sc.with_(branch=branch, env=env)
+    return sc.with_(branch=branch, env=env, detached=False)
 
 
 _LINT = {
@@ -1068,6 +1069,20 @@ def run_command(
 
 CI_SYSTEMS: tuple[str, ...] = ("github", "gitlab", "jenkins", "tekton", "make", "shell")
 
+BRANCH_CHECKOUT: dict[str, str] = {
+    "gitlab": 'git checkout -B "$CI_COMMIT_REF_NAME" "$CI_COMMIT_SHA"',
+    "jenkins": "checkout([$class: 'GitSCM', branches: scm.branches, userRemoteConfigs: scm.userRemoteConfigs, "
+    "extensions: [[$class: 'LocalBranch', localBranch: '**']]])",
+}
+"""The job line (a `script` line; a Jenkinsfile step) that puts a CI's detached checkout on its branch, so
+the git attestor records the branch name instead of `HEAD` (`Scenario.head_name`)."""
+
+
+def branch_checkout(pipe: Pipeline, sc: Scenario) -> str:
+    """`BRANCH_CHECKOUT` of the pipeline's CI when its job checks out `pipe.branch` (a CI that starts
+    detached, `scenario.DETACHED_CI`), else ""."""
+    return BRANCH_CHECKOUT.get(sc.ci, "") if pipe.branch else ""
+
 
 def ci_config(
     system: str,
@@ -1076,13 +1091,15 @@ def ci_config(
     *,
     key_env: str = "",
     id_token: bool = False,
+    checkout: str = "",
 ) -> tuple[str, str]:
     """(code fence language, text) of a CI configuration that runs `commands` ((step, command line)).
 
     The witness lines are kept verbatim (one logical line each), so a reader can copy them. `id_token`: a
     command records the github attestor, which fetches the job's OIDC token from `ACTIONS_ID_TOKEN_REQUEST_URL`
     (go-witness v0.12.0 attestation/github/github.go:109, 142-145); GitHub sets it only for a job granted
-    `id-token: write`, so the workflow grants it (without it the attestor, and so the run, fails)."""
+    `id-token: write`, so the workflow grants it (without it the attestor, and so the run, fails). `checkout`:
+    the gitlab or jenkins job first puts its checkout on the branch (`branch_checkout`)."""
     if system == "github":
         grant = ["permissions:", "  contents: read", "  id-token: write", ""] if id_token else []
         body = [
@@ -1098,10 +1115,12 @@ def ci_config(
         return "yaml", "\n".join(body)
     if system == "gitlab":
         body = ["stages: [release]", "", "release:", "  stage: release", "  script:"]
-        body += [f"    - {cmd}" for _, cmd in commands]
+        body += [f"    - {cmd}" for cmd in ([checkout] if checkout else []) + [c for _, c in commands]]
         return "yaml", "\n".join(body)
     if system == "jenkins":
         body = ["pipeline {", "  agent any", "  stages {"]
+        if checkout:
+            body += ["    stage('checkout') {", "      steps {", f"        {checkout}", "      }", "    }"]
         for step, cmd in commands:
             body += [
                 f"    stage('{step}') {{",

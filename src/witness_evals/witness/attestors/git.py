@@ -82,7 +82,7 @@ def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
     pred["treehash"] = s.tree
     # the scenario's tags are annotated: their refs point at the tag object, not at HEAD, so go-witness lists
     # them under `tags` only (git.go keeps a ref only `if ref.Hash() == head.Hash()`)
-    pred["refs"] = [f"refs/heads/{s.branch}", f"refs/remotes/origin/{s.branch}"]
+    pred["refs"] = head_refs(s)
     pred["remotes"] = [s.repo_url]
     if s.tags:
         pred["tags"] = [
@@ -96,8 +96,17 @@ def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
             }
             for t in s.tags
         ]
-    pred["branch"] = s.branch
+    pred["branch"] = s.head_name
     return pred
+
+
+def head_refs(s: Scenario) -> list[str]:
+    """The refs at HEAD's commit (go-witness v0.12.0 attestation/git/git.go:173-189 keeps every ref of
+    `repo.References()` whose hash is HEAD's). go-git v5.19.1 lists `HEAD` itself first
+    (storage/filesystem/dotgit/dotgit.go:724-740, 1011): a symbolic HEAD has no hash and is skipped, a
+    detached one is kept, and such a checkout has no local branch, only the fetched remote-tracking ref."""
+    remote = f"refs/remotes/origin/{s.branch}"
+    return ["HEAD", remote] if s.detached else [f"refs/heads/{s.branch}", remote]
 
 
 def subjects(pred: dict[str, Any], _products: Products | None) -> dict[str, DigestSet]:

@@ -73,6 +73,10 @@ _MESSAGES = (
     "Improve error messages for invalid input",
 )
 _BRANCHES = ("main", "main", "main", "master", "develop", "release/1.4", "feature/sbom", "fix/timeout")
+DETACHED_CI = frozenset({"gitlab", "jenkins"})
+"""CI systems whose job starts on a detached HEAD: the GitLab runner checks out the pipeline's commit
+(`git checkout -f -q <sha>`), Jenkins' Git plugin the build's revision unless the job adds the
+"Check out to matching local branch" behaviour (GitHub's actions/checkout puts a push run on its branch)."""
 _HOSTS = ("build-01", "ip-10-0-3-17", "runner-7f9c2", "fv-az123-456", "ci-worker-3", "jenkins-agent-2")
 _USERS = ("runner", "root", "builder", "jenkins", "gitlab-runner", "codebuild-user", "ci")
 _REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2")
@@ -168,6 +172,9 @@ class Scenario:
     end_time: datetime
     hashes: tuple[str, ...] = ("sha256",)
     extras: dict[str, Any] = field(default_factory=dict)
+    detached: bool = False
+    """HEAD points at the commit, not at `branch` (the CI checked out the commit and nothing in the job
+    ran `git checkout <branch>`); `branch` still names the branch the CI built (its variables carry it)."""
 
     # ---------- derived views ----------
     def materials(self) -> dict[str, dict[str, str]]:
@@ -198,6 +205,12 @@ class Scenario:
     @property
     def repo_slug(self) -> str:
         return f"{self.org}/{self.project}"
+
+    @property
+    def head_name(self) -> str:
+        """What the git attestor records as `branch`: go-git's `head.Name().Short()` (go-witness v0.12.0
+        attestation/git/git.go:134, 202), the literal `HEAD` when HEAD is detached."""
+        return "HEAD" if self.detached else self.branch
 
     def sub_rng(self, purpose: str) -> random.Random:
         """A deterministic rng for one attestor, independent of the others."""
@@ -303,6 +316,7 @@ class Scenario:
             region=region,
             start_time=start,
             end_time=start + duration,
+            detached=ci in DETACHED_CI,
         )
         scenario = run_step(rng, base)
         scenario = scenario.with_(env=_environment(rng, scenario))

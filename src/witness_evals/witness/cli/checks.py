@@ -305,7 +305,7 @@ class SemanticChecks:
         spec = self.g.attestor_by_name.get(value)
         if spec is None:
             spec = self.g.attestor_by_type.get(value)
-            if spec is not None and spec.name in recorded:
+            if spec is not None and spec.name in recorded and spec.name != "command-run":
                 a.add(
                     "attestor-duplicate",
                     f"`{value}` is the type of `{spec.name}`, which is already selected: it is recorded twice",
@@ -323,12 +323,13 @@ class SemanticChecks:
                 at,
             )
             return
-        if spec.name == "command-run":
+        if spec.name == "command-run":  # by type URI: a second command-run attestor, without a command
             a.add(
                 "attestor-builtin",
-                "command-run given by type URI: it is recorded automatically when a command follows `--`",
+                "attestors failed with error messages: attestor command-run failed: error returned for attestor "
+                "command-run of run type execute: CommandRun attestation requires a command to run (command-run "
+                "given by type URI is a second command-run attestor; witness adds it when a command follows `--`)",
                 at,
-                "warning",
             )
         env = data.ATTESTOR_ENVIRONMENT.get(spec.name)
         if env is not None and not (spec.name == "git" and not self.given("attestations")):
