@@ -26,7 +26,7 @@ MAX_COMMANDS = 20
 NEGATION = re.compile(
     r"(?i)(?:\bnot\b|\bno\b|\bnever\b|n't\b|\bcannot\b|\bwrong\b|\binstead\b|\brather\b|\bunsupported\b|"
     r"\binvalid\b|\breject|\bfails?\b|\berror\b|\bdeprecated\b|\bignored\b|\bunknown\b|\bstale\b|\bnor\b|"
-    r"\bavoid\b|\bincorrect\b|\bmistake|\boutdated\b|\bdoes not\b|\bunlike\b|\bwhereas\b|\bbut\b)"
+    r"\bavoid\b|\bincorrect\b|\bmistake|\boutdated\b|\bdoes not\b|\bunlike\b|\bwhereas\b)"
 )
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
 
