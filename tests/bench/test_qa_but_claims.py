@@ -16,5 +16,7 @@ def test_but_does_not_hide_a_claim() -> None:
 
 
 def test_a_negated_clause_joined_by_but_is_no_claim() -> None:
-    text = "`-t` is fine, but the witness records the exit code and continues is not true: nothing is written."
+    text = (
+        "`-t` is fine, but the witness records the exit code and continues is not true: nothing is written."
+    )
     assert score_terms(text, CHECK).ok

@@ -1167,7 +1167,7 @@ def _f_rego_deny(rng: random.Random, version: WitnessVersion = versions.LATEST) 
     notes: list[str] = []
     if variant == "branch":
         # the release re-run from the required branch (same commit, e.g. after the merge) must pass
-        reruns = {n: _run(w, j, f"s{j}", scenario=w.scenario(j).with_(branch=required)).envelope
+        reruns = {n: _run(w, j, f"s{j}", scenario=W.on_branch(w.scenario(j), required)).envelope
                   for j, n in enumerate(w.steps)}  # fmt: skip
         _expect_pass(_run_verify(w, bad, reruns))
         fix = _bash(f"git checkout {required}", *(w.run_cmd(j) for j in range(len(w.steps))))

@@ -13,46 +13,40 @@ from witness_evals.witness.attestors.base import (
     sha256_of,
 )
 from witness_evals.witness.attestors.gotypes import STR, F, S
-from witness_evals.witness.attestors.scenario import Scenario
+from witness_evals.witness.attestors.scenario import JENKINS_JAVA_HOME, Scenario, jenkins_env
 
 TYPE = "https://witness.dev/attestations/jenkins/v0.1"
 
-SHAPE = S(
-    "jenkins.Attestor",
-    *(
-        F(k, STR)
-        for k in (
-            "buildid",
-            "buildnumber",
-            "buildtag",
-            "pipelineurl",
-            "executornumber",
-            "javahome",
-            "jenkinsurl",
-            "jobname",
-            "nodename",
-            "workspace",
-        )
-    ),
+FIELDS = (
+    ("buildid", "BUILD_ID"),
+    ("buildnumber", "BUILD_NUMBER"),
+    ("buildtag", "BUILD_TAG"),
+    ("pipelineurl", "BUILD_URL"),
+    ("executornumber", "EXECUTOR_NUMBER"),
+    ("javahome", "JAVA_HOME"),
+    ("jenkinsurl", "JENKINS_URL"),
+    ("jobname", "JOB_NAME"),
+    ("nodename", "NODE_NAME"),
+    ("workspace", "WORKSPACE"),
 )
+"""(predicate field, the variable `Attest` copies into it): go-witness v0.12.0 attestation/jenkins/jenkins.go:109-118."""
+
+SHAPE = S("jenkins.Attestor", *(F(k, STR) for k, _ in FIELDS))
 
 
-def build(rng: random.Random, s: Scenario) -> dict[str, Any]:
-    host = s.ci_host if s.ci == "jenkins" else f"jenkins.{s.org}.com"
-    number = str(int(s.ci_run_id) % 5000)
-    job = f"{s.project}/{s.branch.replace('/', '%2F')}"
-    return {
-        "buildid": number,
-        "buildnumber": number,
-        "buildtag": f"jenkins-{s.project}-{s.branch.replace('/', '-')}-{number}",
-        "pipelineurl": f"https://{host}/job/{s.project}/job/{s.branch.replace('/', '%2F')}/{number}/",
-        "executornumber": str(rng.randint(0, 3)),
-        "javahome": "/opt/java/openjdk",
-        "jenkinsurl": f"https://{host}/",
-        "jobname": job,
-        "nodename": rng.choice(("built-in", "linux-agent-1", "k8s-agent-x7h2p", "docker-agent")),
-        "workspace": f"/var/jenkins_home/workspace/{s.project}_{s.branch.replace('/', '_')}",
-    }
+def job_env(s: Scenario) -> dict[str, str]:
+    """The environment the attestor reads: the scenario's, where it is a Jenkins build (`JENKINS_URL` is
+    set, jenkins.go:105); elsewhere, where go-witness fails with `ErrNotJenkins`, the variables Jenkins
+    would set for the scenario (`scenario.jenkins_env`), so a predicate can still be shown."""
+    if "JENKINS_URL" in s.env:
+        return s.env
+    return {"JAVA_HOME": JENKINS_JAVA_HOME, **s.env, **jenkins_env(s)}
+
+
+def build(_rng: random.Random, s: Scenario) -> dict[str, Any]:
+    """Each field is `os.Getenv` of its variable, "" when unset (jenkins.go:109-118)."""
+    env = job_env(s)
+    return {field: env.get(var, "") for field, var in FIELDS}
 
 
 def subjects(pred: dict[str, Any], _products: Products | None) -> dict[str, DigestSet]:

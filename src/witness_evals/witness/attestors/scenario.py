@@ -10,6 +10,7 @@ Everything is a pure function of the rng: the same seed gives the same scenario.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any, Self
@@ -261,7 +262,7 @@ class Scenario:
         tags = (f"v{version}",) if rng.random() < 0.3 else ()
         run_id = str(rng.randint(10**9, 10**10 - 1))
         job_id = str(rng.randint(10**8, 10**9 - 1))
-        ci_host, pipeline_url, job_url, project_url = _ci_urls(rng, ci, org, project, run_id, job_id)
+        ci_host, pipeline_url, job_url, project_url = _ci_urls(rng, ci, org, project, run_id, job_id, branch)
         hostname, username = _host_user(rng, ci)
         region = rng.choice(_REGIONS)
         image_repo = rng.choice(
@@ -328,17 +329,17 @@ _FIELDS = frozenset(f.name for f in fields(Scenario))
 
 
 def _ci_urls(
-    rng: random.Random, ci: str, org: str, project: str, run_id: str, job_id: str
+    rng: random.Random, ci: str, org: str, project: str, run_id: str, job_id: str, branch: str
 ) -> tuple[str, str, str, str]:
-    """(ci host, pipeline url, job url, project url) for the CI system."""
+    """(ci host, pipeline url, job url, project url) for the CI system (Jenkins: the build of `branch`)."""
     if ci == "gitlab":
         host = "gitlab.com" if rng.random() < 0.7 else f"gitlab.{org}.com"
         proj = f"https://{host}/{org}/{project}"
         return host, f"{proj}/-/pipelines/{run_id}", f"{proj}/-/jobs/{job_id}", proj
     if ci == "jenkins":
         host = f"jenkins.{org}.com"
-        job = f"https://{host}/job/{project}/job/main/{int(run_id) % 5000}/"
-        return host, job, job, f"https://github.com/{org}/{project}"
+        build = jenkins_build_url(host, project, branch, jenkins_build_number(run_id))
+        return host, build, build, f"https://github.com/{org}/{project}"
     if ci == "aws-codebuild":
         region = rng.choice(_REGIONS)
         host = f"{region}.console.aws.amazon.com"
@@ -421,16 +422,10 @@ def _environment(rng: random.Random, s: Scenario) -> dict[str, str]:
             }
         )
     elif s.ci == "jenkins":
-        env.update(
-            {
-                "JENKINS_URL": f"https://{s.ci_host}/",
-                "BUILD_NUMBER": str(int(s.ci_run_id) % 5000),
-                "BUILD_URL": s.pipeline_url,
-                "JOB_NAME": f"{s.project}/main",
-                "WORKSPACE": f"/var/lib/jenkins/workspace/{s.project}",
-                "GIT_COMMIT": s.commit,
-            }
-        )
+        env.update(jenkins_env(s))
+        env["GIT_COMMIT"] = s.commit
+        env["PWD"] = env["WORKSPACE"]  # a pipeline's `sh` step runs in the workspace
+        env.setdefault("JAVA_HOME", JENKINS_JAVA_HOME)
     elif s.ci == "aws-codebuild":
         env.update(
             {
@@ -444,3 +439,85 @@ def _environment(rng: random.Random, s: Scenario) -> dict[str, str]:
     if rng.random() < 0.3:
         env["NPM_TOKEN" if s.language == "node" else "REGISTRY_PASSWORD"] = hex_id(rng, 24)
     return env
+
+
+# ---------------------------------------------------------------------------------------------- Jenkins
+
+JENKINS_NODES = ("built-in", "linux-agent-1", "k8s-agent-x7h2p", "docker-agent")
+"""`NODE_NAME`s: the controller (`built-in`) or an agent."""
+JENKINS_JAVA_HOME = "/opt/java/openjdk"
+"""`JAVA_HOME` of the jenkins/jenkins and jenkins/inbound-agent images (a java project's own JDK wins)."""
+_NAME_ESCAPES = str.maketrans({c: f"%{ord(c):02X}" for c in "#%/?[]\\"})
+_UNSAFE_PATH = re.compile(r"(%[0-9A-F]{2}|[^a-zA-Z0-9\-_.])+")
+_RAW_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!@$&*()-_=+',.")
+
+
+def jenkins_build_number(run_id: str) -> str:
+    """`BUILD_NUMBER` of the scenario's run."""
+    return str(int(run_id) % 5000)
+
+
+def jenkins_branch_item(branch: str) -> str:
+    """The item name of `branch`'s job in a multibranch project: branch-api `NameEncoder.encode`
+    (`/` -> `%2F`, also `#%?[]\\`), so `JOB_NAME` of `feature/sbom` in `api` is `api/feature%2Fsbom`."""
+    return branch.translate(_NAME_ESCAPES)
+
+
+def _raw_encode(segment: str) -> str:
+    """Jenkins `Util.rawEncode`: one URL path segment, `%XX` for all but alphanumerics and `!@$&*()-_=+',.`."""
+    return "".join(chr(b) if b in _RAW_SAFE else f"%{b:02X}" for b in segment.encode())
+
+
+def jenkins_build_url(host: str, project: str, branch: str, number: str) -> str:
+    """`BUILD_URL`: root URL + `Run.getUrl()`, each item name `rawEncode`d (`feature%252Fsbom`)."""
+    item = _raw_encode(jenkins_branch_item(branch))
+    return f"https://{host}/job/{_raw_encode(project)}/job/{item}/{number}/"
+
+
+def _jenkins_workspace(node: str, job_name: str) -> str:
+    """`WORKSPACE`: branch-api `WorkspaceLocatorImpl` names a branch job's directory after `JOB_NAME`
+    with each run of `%XX` escapes and other unsafe characters as `_`, under the node's workspace root."""
+    root = "/var/jenkins_home/workspace" if node == "built-in" else "/home/jenkins/agent/workspace"
+    return f"{root}/{_UNSAFE_PATH.sub('_', job_name)}"
+
+
+def _jenkins_executor(s: Scenario) -> tuple[str, str]:
+    """(`NODE_NAME`, `EXECUTOR_NUMBER`) of the build, from `s.sub_rng("jenkins")` (no other draw shifts)."""
+    rng = s.sub_rng("jenkins")
+    return rng.choice(JENKINS_NODES), str(rng.randint(0, 3))
+
+
+def jenkins_env(s: Scenario, executor: tuple[str, str] | None = None) -> dict[str, str]:
+    """What a Jenkins multibranch pipeline build of `s.branch` sets, on `executor` (node, number; drawn
+    if None): all that the jenkins attestor reads but `JAVA_HOME`, which comes from the agent. Jenkins
+    core: `JOB_NAME` = the job's full name, `BUILD_ID` = `BUILD_NUMBER`, `BUILD_TAG` =
+    "jenkins-${JOB_NAME}-${BUILD_NUMBER}" with `/` as `-` (`Run.getCharacteristicEnvVars`), `BUILD_URL`
+    and `JENKINS_URL` (`CoreEnvironmentContributor`); branch-api: `BRANCH_NAME`, the workspace."""
+    host = s.ci_host if s.ci == "jenkins" else f"jenkins.{s.org}.com"
+    number = jenkins_build_number(s.ci_run_id)
+    job = f"{s.project}/{jenkins_branch_item(s.branch)}"
+    node, slot = executor or _jenkins_executor(s)
+    return {
+        "JENKINS_URL": f"https://{host}/",
+        "JOB_NAME": job,
+        "BRANCH_NAME": s.branch,
+        "BUILD_NUMBER": number,
+        "BUILD_ID": number,
+        "BUILD_TAG": f"jenkins-{job.replace('/', '-')}-{number}",
+        "BUILD_URL": jenkins_build_url(host, s.project, s.branch, number),
+        "NODE_NAME": node,
+        "EXECUTOR_NUMBER": slot,
+        "WORKSPACE": _jenkins_workspace(node, job),
+    }
+
+
+def with_jenkins_branch(s: Scenario) -> Scenario:
+    """`s` with its Jenkins variables and build URL following `s.branch` (after a branch change), on the
+    same node and executor; `PWD` follows `WORKSPACE` where it was the workspace. Unchanged outside Jenkins."""
+    if s.ci != "jenkins":
+        return s
+    node, slot = s.env.get("NODE_NAME"), s.env.get("EXECUTOR_NUMBER")
+    env = {**s.env, **jenkins_env(s, (node, slot) if node and slot else None)}
+    if s.env.get("PWD") == s.env.get("WORKSPACE"):
+        env["PWD"] = env["WORKSPACE"]
+    return s.with_(env=env, pipeline_url=env["BUILD_URL"], job_url=env["BUILD_URL"])
