@@ -31,7 +31,7 @@ from witness_evals.bench.material import Material, material_for
 from witness_evals.common.errors import InputError
 from witness_evals.witness import simulate
 from witness_evals.witness import verify as wverify
-from witness_evals.witness.attestors.scenario import Scenario, with_jenkins_branch
+from witness_evals.witness.attestors.scenario import Scenario, checked_out
 from witness_evals.witness.digests import sha256_hex
 
 SETTABLE = frozenset(
@@ -67,11 +67,10 @@ class World:
 
 def apply_set(sc: Scenario, changes: Mapping[str, Any]) -> Scenario:
     """`sc` with the task's field changes (`env` is merged; a None value removes the variable). A `branch`
-    is checked out: the git attestation records its name even where the CI starts on a detached HEAD
-    (GitLab, Jenkins), where it otherwise records `HEAD` (`Scenario.head_name`); Jenkins' variables follow
-    the branch (`with_jenkins_branch`) before `env` changes apply."""
+    is checked out (`scenario.checked_out`: git records its name even where the CI starts detached, and
+    Jenkins' variables follow it) before `env` changes apply."""
     if "branch" in changes:
-        sc = with_jenkins_branch(sc.with_(branch=str(changes["branch"]), detached=False))
+        sc = checked_out(sc, str(changes["branch"]))
     out: dict[str, Any] = {}
     for key, value in changes.items():
         if key not in SETTABLE:

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from witness_evals.witness import x509
+from witness_evals.witness.gocompat import go_quote_ascii
 
 ALLOW_ALL = "*"
 MAX_GLOB_LEN = 4096
@@ -73,31 +74,6 @@ class Identity(Protocol):
 # --------------------------------------------------------------------------------------------
 # Go's %+q
 # --------------------------------------------------------------------------------------------
-
-_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
-
-
-def go_quote_ascii(s: str) -> str:
-    """Go's `strconv.QuoteToASCII` (the `%+q` verb on a string)."""
-    out = ['"']
-    for ch in s:
-        cp = ord(ch)
-        if ch in ('"', "\\"):
-            out.append("\\" + ch)
-        elif ch in _ESCAPES:
-            out.append(_ESCAPES[ch])
-        elif 0x20 <= cp < 0x7F:
-            out.append(ch)
-        elif cp < 0x20 or cp == 0x7F:
-            out.append(f"\\x{cp:02x}")
-        elif 0xD800 <= cp <= 0xDFFF:
-            out.append("\\ufffd")
-        elif cp < 0x10000:
-            out.append(f"\\u{cp:04x}")
-        else:
-            out.append(f"\\U{cp:08x}")
-    out.append('"')
-    return "".join(out)
 
 
 def go_quote_list(items: Iterable[str]) -> str:

@@ -3,7 +3,8 @@
 `go_b64decode` is `base64.StdEncoding.DecodeString` (how encoding/json reads `[]byte` fields: keys,
 certificates, Rego modules, DSSE payloads and signatures); `go_json_kind` is the JSON type name in
 encoding/json's `cannot unmarshal <kind> into ...` errors; `go_json_marshal` is `json.Marshal`'s output
-for a value whose keys are already in struct-field order.
+for a value whose keys are already in struct-field order; `go_quote`, `go_quote_ascii` and `go_quote_rune`
+are strconv's `Quote`, `QuoteToASCII` and `QuoteRune(ToASCII)` (the `%q`/`%+q` verbs).
 """
 
 from __future__ import annotations
@@ -108,3 +109,53 @@ def go_json_marshal(value: Any) -> bytes:
     default); map and struct keys in the order `value` has them."""
     text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     return re.sub("[<>&\u2028\u2029]", lambda m: _GO_HTML_ESCAPES[m.group()], text).encode()
+
+
+_MAX_RUNE = 0x10FFFF
+_NAMED_ESCAPES = {7: "\\a", 8: "\\b", 12: "\\f", 10: "\\n", 13: "\\r", 9: "\\t", 11: "\\v"}
+
+
+def go_quote(s: str, ascii_only: bool = False) -> str:
+    """strconv.Quote / QuoteToASCII: Go escapes, printable runes kept (unicode.IsPrint ~ str.isprintable)."""
+    out = ['"']
+    for ch in s:
+        c = ord(ch)
+        if ch in ('"', "\\"):
+            out.append("\\" + ch)
+        elif 0xD800 <= c <= 0xDFFF:
+            out.append("\\ufffd")  # Go strings cannot hold surrogates: invalid UTF-8 -> RuneError
+        elif ch.isprintable() and (c < 0x80 or not ascii_only):
+            out.append(ch)
+        else:
+            out.append(_go_escape(c))
+    out.append('"')
+    return "".join(out)
+
+
+def go_quote_ascii(s: str) -> str:
+    """Go's `strconv.QuoteToASCII` (the `%+q` verb on a string)."""
+    return go_quote(s, ascii_only=True)
+
+
+def _go_escape(c: int) -> str:
+    if c in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[c]
+    if c < 0x20 or c == 0x7F:
+        return f"\\x{c:02x}"
+    if c < 0x10000:
+        return f"\\u{c:04x}"
+    return f"\\U{c:08x}"
+
+
+def go_quote_rune(c: int, ascii_only: bool) -> str:
+    """strconv.QuoteRune(ToASCII): like Quote but single quotes; invalid runes become U+FFFD."""
+    if c > _MAX_RUNE or c < 0 or 0xD800 <= c <= 0xDFFF:
+        c = 0xFFFD
+    ch = chr(c)
+    if ch in ("'", "\\"):
+        body = "\\" + ch
+    elif ch.isprintable() and (c < 0x80 or not ascii_only):
+        body = ch
+    else:
+        body = _go_escape(c)
+    return "'" + body + "'"

@@ -40,7 +40,7 @@ from witness_evals.witness import verify as wverify
 from witness_evals.witness import x509 as wx509
 from witness_evals.witness.attestors import oci as oci_attestor
 from witness_evals.witness.attestors.artifacts import vex_document
-from witness_evals.witness.attestors.scenario import Scenario, with_jenkins_branch
+from witness_evals.witness.attestors.scenario import Scenario, checked_out
 from witness_evals.witness.digests import sha256_hex
 from witness_evals.witness.dsse import Envelope
 from witness_evals.witness.versions import WitnessVersion
@@ -647,13 +647,12 @@ def _first_scenario(seed: int, kind: str, language: str, ci: str, sbom: str, vex
 
 
 def on_branch(sc: Scenario, branch: str) -> Scenario:
-    """`sc` checked out on `branch` (the CI variables that name the branch follow: Jenkins' job name, tag,
-    build URL and workspace too, `with_jenkins_branch`). HEAD is on the branch even in a CI that starts
-    detached: the job checks it out (`BRANCH_CHECKOUT`), so git records its name."""
+    """`sc` checked out on `branch` (`scenario.checked_out`; the job does so with `BRANCH_CHECKOUT` where the
+    CI starts detached), with the CI variables that name the old branch renamed too."""
     old = sc.branch
     ref_old, ref_new = f"refs/heads/{old}", f"refs/heads/{branch}"
     env = {k: ref_new if v == ref_old else branch if v == old else v for k, v in sc.env.items()}
-    return with_jenkins_branch(sc.with_(branch=branch, env=env, detached=False))
+    return checked_out(sc.with_(env=env), branch)
 
 
 _LINT = {

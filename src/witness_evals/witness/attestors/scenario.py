@@ -511,6 +511,12 @@ def jenkins_env(s: Scenario, executor: tuple[str, str] | None = None) -> dict[st
     }
 
 
+def checked_out(s: Scenario, branch: str) -> Scenario:
+    """`s` whose job checked `branch` out: HEAD is on it even where the CI starts detached, so git records
+    its name (`Scenario.head_name`), and Jenkins' variables follow it (`with_jenkins_branch`)."""
+    return with_jenkins_branch(s.with_(branch=branch, detached=False))
+
+
 def with_jenkins_branch(s: Scenario) -> Scenario:
     """`s` with its Jenkins variables and build URL following `s.branch` (after a branch change), on the
     same node and executor; `PWD` follows `WORKSPACE` where it was the workspace. Unchanged outside Jenkins."""

@@ -33,53 +33,13 @@ from decimal import Decimal
 from functools import cmp_to_key
 from typing import Any
 
+from witness_evals.witness.gocompat import go_quote, go_quote_rune
+
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 _MAX_RUNE = 0x10FFFF
 
 
 # ---------------------------------------------------------------- Rego text (OPA ast String())
-
-
-def _go_quote(s: str, ascii_only: bool = False) -> str:
-    """strconv.Quote / QuoteToASCII: Go escapes, printable runes kept (unicode.IsPrint ~ str.isprintable)."""
-    out = ['"']
-    for ch in s:
-        c = ord(ch)
-        if ch in ('"', "\\"):
-            out.append("\\" + ch)
-        elif 0xD800 <= c <= 0xDFFF:
-            out.append("\\ufffd")  # Go strings cannot hold surrogates: invalid UTF-8 -> RuneError
-        elif ch.isprintable() and (c < 0x80 or not ascii_only):
-            out.append(ch)
-        else:
-            out.append(_go_escape(c))
-    out.append('"')
-    return "".join(out)
-
-
-def _go_escape(c: int) -> str:
-    named = {7: "\\a", 8: "\\b", 12: "\\f", 10: "\\n", 13: "\\r", 9: "\\t", 11: "\\v"}
-    if c in named:
-        return named[c]
-    if c < 0x20 or c == 0x7F:
-        return f"\\x{c:02x}"
-    if c < 0x10000:
-        return f"\\u{c:04x}"
-    return f"\\U{c:08x}"
-
-
-def _go_quote_rune(c: int, ascii_only: bool) -> str:
-    """strconv.QuoteRune(ToASCII): like Quote but single quotes; invalid runes become U+FFFD."""
-    if c > _MAX_RUNE or c < 0 or 0xD800 <= c <= 0xDFFF:
-        c = 0xFFFD
-    ch = chr(c)
-    if ch in ("'", "\\"):
-        body = "\\" + ch
-    elif ch.isprintable() and (c < 0x80 or not ascii_only):
-        body = ch
-    else:
-        body = _go_escape(c)
-    return "'" + body + "'"
 
 
 def _type_order(v: Any) -> int:
@@ -141,7 +101,7 @@ def rego_text(v: Any) -> str:
     if isinstance(v, float):
         return _format_float(v, "g", -1)  # ast.FloatNumberTerm: strconv.FormatFloat(f, 'g', -1, 64)
     if isinstance(v, str):
-        return _go_quote(v)
+        return go_quote(v)
     if isinstance(v, list | tuple):
         return "[" + ", ".join(rego_text(x) for x in v) + "]"
     if isinstance(v, dict):
@@ -332,7 +292,7 @@ class _Printer:
             ):
                 s = "`" + s + "`"  # strconv.CanBackquote
             else:
-                s = _go_quote(s, ascii_only=self.plus)
+                s = go_quote(s, ascii_only=self.plus)
         self.pad(s, zero=False)
 
     def fmt_sx(self, s: str, verb: str) -> None:
@@ -358,7 +318,7 @@ class _Printer:
             c = v if 0 <= v <= _MAX_RUNE and not 0xD800 <= v <= 0xDFFF else 0xFFFD
             self.pad(chr(c), zero=self.zero)
         elif verb == "q" and 0 <= v <= _MAX_RUNE:
-            self.pad(_go_quote_rune(v, self.plus))
+            self.pad(go_quote_rune(v, self.plus))
         elif verb == "U":
             u = v & ((1 << 64) - 1)
             p = self.prec if self.prec_present and self.prec > 4 else 4
