@@ -564,9 +564,9 @@ def test_redundant_always_run_attestors_in_answer_pass(ctx: ScoreContext) -> Non
     assert fam.score(_render_expect(exp, explicit=True, extra_a=["product", "material"]), ex.check, ctx).ok
     assert fam.score(_render_expect(exp, explicit=True, extra_a=["command-run"]), ex.check, ctx).ok
     cmd_run_uri = ATTESTOR_BY_NAME["command-run"].type
-    _fails(_render_expect(exp, explicit=True, extra_a=[cmd_run_uri]), ex, ctx, "attestor-builtin")
+    _fails(_render_expect(exp, explicit=True, extra_a=[cmd_run_uri]), ex, ctx, "attestor-builtin-type")
     link_uri = ATTESTOR_BY_NAME["link"].type
-    _fails(_render_expect(exp, explicit=True, extra_a=[link_uri]), ex, ctx, "attestor-duplicate")
+    _fails(_render_expect(exp, explicit=True, extra_a=[link_uri]), ex, ctx, "attestor-type-duplicate")
 
 
 # --------------------------------------------------------------------------- garbage

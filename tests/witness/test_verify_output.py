@@ -11,8 +11,9 @@ from typing import Any
 
 from witness_evals.witness import crypto, simulate, versions
 from witness_evals.witness.dsse import Envelope
+from witness_evals.witness.gocompat import go_quote as _go_quote
 from witness_evals.witness.verify import SourceCollection, VerifyResult, verify
-from witness_evals.witness.verify_output import _go_float, _go_quote, witness_output
+from witness_evals.witness.verify_output import _go_float, witness_output
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 

@@ -28,7 +28,7 @@ from witness_evals.generate.rego_model import (
     rset,
     setp,
 )
-from witness_evals.witness.attestors import gcp_iit
+from witness_evals.witness.attestors import gcp_iit, jenkins
 
 Maker = Callable[[random.Random], Req]
 
@@ -52,6 +52,11 @@ variable is set (attestation/gitlab/gitlab.go, `json:"jwt,omitempty"`), and `GL_
 
 def claims(**changes: Any) -> Mut:
     return edit(lambda p: p["jwt"]["claims"].update(changes))
+
+
+def _build(**changes: str) -> Mut:
+    """Another Jenkins build: url/job/number/node changed, the fields Jenkins derives following."""
+    return lambda p: jenkins.rebuilt(p, **changes)
 
 
 def _claims_drop(key: str) -> Mut:
@@ -647,8 +652,8 @@ def jk_node(rng: random.Random) -> Req:
         fields="`input.nodename` is the Jenkins node (`NODE_NAME`) that ran the build; the controller is "
         "`built-in`.",
         bases=bases(rng, "jenkins", ci="jenkins"),
-        good=setp("nodename", value=node),
-        bads=(setp("nodename", value="built-in"),),
+        good=_build(node=node),
+        bads=(_build(node="built-in"),),
         bad_desc=("a build on the controller",),
         touches=frozenset({"nodename"}),
         paths=(("input.nodename", "the Jenkins node that ran the build (`NODE_NAME`)"),),
@@ -679,8 +684,8 @@ def jk_url(rng: random.Random) -> Req:
         ),
         fields="`input.jenkinsurl` is the Jenkins URL (`JENKINS_URL`, with its trailing slash).",
         bases=base,
-        good=setp("jenkinsurl", value=want),
-        bads=tuple(setp("jenkinsurl", value=u) for u in others),
+        good=_build(url=want),
+        bads=tuple(_build(url=u) for u in others),
         bad_desc=tuple(f"a build from `{u}`" for u in others),
         touches=frozenset({"jenkinsurl"}),
         paths=(("input.jenkinsurl", "the Jenkins URL (`JENKINS_URL`)"),),
@@ -705,10 +710,10 @@ def jk_folder(rng: random.Random) -> Req:
         ),
         fields="`input.jobname` is the full Jenkins `JOB_NAME`, folders included (`folder/job/branch`).",
         bases=bases(rng, "jenkins", ci="jenkins"),
-        good=setp("jobname", value=f"{folder}/payments/main"),
+        good=_build(job=f"{folder}/payments/main"),
         bads=(
-            setp("jobname", value="sandbox/payments/main"),
-            setp("jobname", value=f"{folder}-old/payments/main"),
+            _build(job="sandbox/payments/main"),
+            _build(job=f"{folder}-old/payments/main"),
         ),
         bad_desc=("a job in `sandbox/`", f"a job in `{folder}-old/`"),
         touches=frozenset({"jobname"}),

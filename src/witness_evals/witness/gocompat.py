@@ -132,6 +132,21 @@ def go_quote(s: str, ascii_only: bool = False) -> str:
     return "".join(out)
 
 
+def go_time_quote(s: str) -> str:
+    """The `quote` of Go's time package (time.ParseError's values and layouts): `"` and `\\` escaped,
+    every byte of a non-ASCII or control rune (below space) as `\\xNN`; DEL is kept as it is."""
+    out = ['"']
+    for ch in s:
+        c = ord(ch)
+        if 0x20 <= c < 0x80:
+            out.append("\\" + ch if ch in ('"', "\\") else ch)
+        else:
+            raw = "\ufffd" if 0xD800 <= c <= 0xDFFF else ch  # a Go string holds U+FFFD for a lone surrogate
+            out.extend(f"\\x{b:02x}" for b in raw.encode())
+    out.append('"')
+    return "".join(out)
+
+
 def go_quote_ascii(s: str) -> str:
     """Go's `strconv.QuoteToASCII` (the `%+q` verb on a string)."""
     return go_quote(s, ascii_only=True)

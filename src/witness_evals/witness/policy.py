@@ -35,7 +35,7 @@ from witness_evals.witness.constraints import (
     TrustBundle,
     validate_functionary,
 )
-from witness_evals.witness.gocompat import Base64Error, go_b64decode
+from witness_evals.witness.gocompat import Base64Error, go_b64decode, go_quote, go_time_quote
 
 POLICY_PAYLOAD_TYPE = "https://witness.testifysec.com/policy/v0.1"
 KMS_PREFIXES = ("awskms://", "gcpkms://", "hashivault://")
@@ -244,10 +244,6 @@ class TimeParseError(ValueError):
     """Go's `time.ParseError` text."""
 
 
-def _go_quote(s: str) -> str:
-    return json.dumps(s, ensure_ascii=False)
-
-
 def _getnum(value: str, fixed: bool) -> tuple[int, str] | None:
     if not value[:1].isdigit() or not value[:1].isascii():
         return None
@@ -264,12 +260,12 @@ def parse_rfc3339(text: str) -> datetime:
 
     def bad(rest: str, elem: str) -> TimeParseError:
         return TimeParseError(
-            f"parsing time {_go_quote(whole)} as {_go_quote(RFC3339_LAYOUT)}: "
-            f"cannot parse {_go_quote(rest)} as {_go_quote(elem)}"
+            f"parsing time {go_time_quote(whole)} as {go_time_quote(RFC3339_LAYOUT)}: "
+            f"cannot parse {go_time_quote(rest)} as {go_time_quote(elem)}"
         )
 
     def out_of_range(what: str) -> TimeParseError:
-        return TimeParseError(f"parsing time {_go_quote(whole)}: {what} out of range")
+        return TimeParseError(f"parsing time {go_time_quote(whole)}: {what} out of range")
 
     value = text
     if len(value) < 4 or not all(c.isascii() and c.isdigit() for c in value[:4]):
@@ -322,9 +318,9 @@ def parse_rfc3339(text: str) -> datetime:
         offset = timedelta(hours=int(hh), minutes=int(mm)) * (1 if value[0] == "+" else -1)
         value = value[6:]
     if value:
-        raise TimeParseError(f"parsing time {_go_quote(whole)}: extra text: {_go_quote(value)}")
+        raise TimeParseError(f"parsing time {go_time_quote(whole)}: extra text: {go_time_quote(value)}")
     if year < 1:
-        raise TimeParseError(f"parsing time {_go_quote(whole)}: year {year} is not supported")
+        raise TimeParseError(f"parsing time {go_time_quote(whole)}: year {year} is not supported")
     try:
         local = datetime(year, month, day, hour, minute, second, micro, tzinfo=UTC)
     except ValueError:
@@ -332,7 +328,7 @@ def parse_rfc3339(text: str) -> datetime:
     try:
         return local - offset
     except OverflowError:
-        raise TimeParseError(f"parsing time {_go_quote(whole)}: year out of range") from None
+        raise TimeParseError(f"parsing time {go_time_quote(whole)}: year out of range") from None
 
 
 def format_rfc3339(dt: datetime) -> str:
@@ -513,7 +509,7 @@ _SIMPLE_KEY = re.compile(r"[A-Za-z0-9_\-:/@.]+")
 def _key_path(base: str, key: str) -> str:
     if _SIMPLE_KEY.fullmatch(key) and "." not in key:
         return f"{base}.{key}" if base else key
-    return f"{base}[{_go_quote(key)}]"
+    return f"{base}[{go_quote(key)}]"
 
 
 @dataclass(frozen=True)
@@ -563,9 +559,9 @@ def _unknown_key_warning(struct: _Struct, key: str, path: str) -> PolicyWarning:
             close = difflib.get_close_matches(norm, [t.lower() for t in tags], n=1, cutoff=0.8)
             if close:
                 hint = next(t for t in tags if t.lower() == close[0])
-    msg = f"unknown key {_go_quote(key)} in {struct.name} is ignored by witness (Go's encoding/json drops unknown keys)"
+    msg = f"unknown key {go_quote(key)} in {struct.name} is ignored by witness (Go's encoding/json drops unknown keys)"
     if hint is not None:
-        msg += f"; did you mean {_go_quote(hint)}? As written, the setting has no effect"
+        msg += f"; did you mean {go_quote(hint)}? As written, the setting has no effect"
     return PolicyWarning(msg, path)
 
 
@@ -646,7 +642,7 @@ def _decode(
             kpath = _key_path(path, key)
             if key in seen:
                 ctx.warnings.append(
-                    PolicyWarning(f"duplicate key {_go_quote(key)}: Go keeps the last one", kpath)
+                    PolicyWarning(f"duplicate key {go_quote(key)}: Go keeps the last one", kpath)
                 )
             seen.add(key)
             out_map[key] = _decode(item, kind.elem, _zero(kind.elem), ctx, kpath, struct, stack)
@@ -669,7 +665,7 @@ def _decode(
         if attr in bound:
             ctx.warnings.append(
                 PolicyWarning(
-                    f"key {_go_quote(key)} sets the same field as {_go_quote(bound[attr])} ({tagname}); "
+                    f"key {go_quote(key)} sets the same field as {go_quote(bound[attr])} ({tagname}); "
                     "Go applies both in order",
                     kpath,
                 )

@@ -15,27 +15,8 @@ level padded: `ERROR   msg` in a terminal, `level=error msg="..."` (logfmt) in a
 
 from __future__ import annotations
 
+from witness_evals.witness.gocompat import go_quote
 from witness_evals.witness.verify import VerifyResult
-
-
-def _go_quote(s: str) -> str:
-    """Go `%q` of a string (strconv.Quote) for the text witness logs."""
-    out = []
-    for ch in s:
-        if ch in ('"', "\\"):
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\x{ord(ch):02x}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
-
 
 _LOGFMT_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._/@^+")
 """Characters logrus's text formatter leaves unquoted in a logfmt value."""
@@ -75,7 +56,7 @@ def _format(level: str, msg: str, tty: bool) -> str:
     logfmt `level=... msg=...` otherwise."""
     if tty:
         return f"{level.upper():<7} {msg}".rstrip()
-    value = msg if msg and all(c in _LOGFMT_PLAIN for c in msg) else _go_quote(msg)
+    value = msg if msg and all(c in _LOGFMT_PLAIN for c in msg) else go_quote(msg)
     return f"level={level} msg={value}"
 
 

@@ -15,9 +15,9 @@ from typing import Any
 
 from witness_evals.bench.task import example_input
 from witness_evals.bench.worlds import apply_set, base_scenario
-from witness_evals.generate.worlds import on_branch
 from witness_evals.witness import attestors as A
 from witness_evals.witness import simulate
+from witness_evals.witness.attestors.scenario import checked_out
 
 
 def _git(sc: A.Scenario) -> dict[str, Any]:
@@ -58,7 +58,7 @@ def test_ci_variables_still_name_the_branch_of_a_detached_run() -> None:
 def test_a_job_that_checks_out_its_branch_records_the_name() -> None:
     sc = A.Scenario.random(random.Random(5), ci="gitlab")
     assert _recorded_git(sc)["branch"] == "HEAD"
-    on = on_branch(sc, "release/2.0")
+    on = checked_out(sc, "release/2.0")
     pred = _recorded_git(on)
     assert pred["branch"] == "release/2.0"
     assert pred["refs"] == ["refs/heads/release/2.0", "refs/remotes/origin/release/2.0"]

@@ -3,7 +3,7 @@
 go-witness v0.12.0 attestation/jenkins/jenkins.go:109-118 copies every field from a variable (`buildid` =
 `BUILD_ID`, ..., `workspace` = `WORKSPACE`); the environment attestor (a default one) records the same
 process environment. So within one collection each jenkins field equals the variable the environment
-attestation shows, for every branch, and after the scenario moves to another branch (`on_branch`, a bench
+attestation shows, for every branch, and after the scenario moves to another branch (`checked_out`, a bench
 task's `set: {branch: ...}`). Jenkins' own values: core `Run.getCharacteristicEnvVars` (`BUILD_ID` =
 `BUILD_NUMBER`, `BUILD_TAG` = "jenkins-${JOB_NAME}-${BUILD_NUMBER}" with `/` as `-`), branch-api
 `NameEncoder` (a branch job's name escapes `/` as `%2F`), core `Util.rawEncode` (its URL segment escapes
@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 from witness_evals.bench.worlds import apply_set
-from witness_evals.generate.worlds import on_branch
 from witness_evals.witness import attestors as A
 from witness_evals.witness import simulate
+from witness_evals.witness.attestors.scenario import checked_out
 
 JENKINS_VARS = {
     "buildid": "BUILD_ID",
@@ -80,9 +80,9 @@ def test_every_jenkins_run_records_the_jenkins_fields_its_environment_shows() ->
 
 
 @pytest.mark.parametrize("branch", ["main", "release/2.0", "feature/a%b", "develop"])
-def test_on_branch_moves_every_jenkins_value_to_the_new_branch(branch: str) -> None:
+def test_checked_out_moves_every_jenkins_value_to_the_new_branch(branch: str) -> None:
     for seed in range(12):
-        sc = on_branch(A.Scenario.random(random.Random(seed), ci="jenkins"), branch)
+        sc = checked_out(A.Scenario.random(random.Random(seed), ci="jenkins"), branch)
         pred = _assert_agree(sc)
         _assert_names_branch(sc, pred)
         assert sc.env["PWD"] == pred["workspace"]
@@ -91,7 +91,7 @@ def test_on_branch_moves_every_jenkins_value_to_the_new_branch(branch: str) -> N
 def test_a_branch_change_keeps_node_executor_and_build_number() -> None:
     for seed in range(12):
         sc = A.Scenario.random(random.Random(seed), ci="jenkins")
-        moved = on_branch(sc, "hotfix/x")
+        moved = checked_out(sc, "hotfix/x")
         same = ("BUILD_NUMBER", "NODE_NAME", "EXECUTOR_NUMBER", "JENKINS_URL", "JAVA_HOME")
         assert {k: moved.env[k] for k in same} == {k: sc.env[k] for k in same}
         assert moved.env["JOB_NAME"] != sc.env["JOB_NAME"]

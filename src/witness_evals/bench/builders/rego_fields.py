@@ -32,6 +32,7 @@ from witness_evals.bench.builders._common import (
 )
 from witness_evals.bench.task import Task, example_input, task_from_mapping
 from witness_evals.witness import attestors
+from witness_evals.witness.attestors import jenkins
 
 NAME = "rego_fields"
 COUNT = 172
@@ -683,12 +684,9 @@ def _jk(seed: int) -> Any:
 def r_jk_url(rng: random.Random, seed: int) -> Req:
     base = _jk(seed)
     want = base["jenkinsurl"]
-    ok = [base, copy.deepcopy(base)]
-    ok[1]["buildnumber"] = str(int(base["buildnumber"]) + 7)
-    bad1 = copy.deepcopy(base)
-    bad1["jenkinsurl"] = want.replace("https://jenkins.", "https://jenkins-legacy.")
-    bad2 = copy.deepcopy(base)
-    bad2["jenkinsurl"] = "http://10.0.4.12:8080/"
+    ok = [base, jenkins.rebuilt(base, number=str(int(base["buildnumber"]) + 7))]
+    bad1 = jenkins.rebuilt(base, url=want.replace("https://jenkins.", "https://jenkins-legacy."))
+    bad2 = jenkins.rebuilt(base, url="http://10.0.4.12:8080/")
     return Req(
         "jenkins",
         pick(rng, ("jenkins.instance", "ci.jenkins_controller")),
@@ -710,12 +708,11 @@ def r_jk_url(rng: random.Random, seed: int) -> Req:
 
 def r_jk_node(rng: random.Random, seed: int) -> Req:
     ok = [_jk(seed), _jk(seed + 1)]
-    for o in ok:
-        if o["nodename"] in ("built-in", "master"):
-            o["nodename"] = "linux-agent-1"
-    bad1, bad2 = _jk(seed), _jk(seed + 2)
-    bad1["nodename"] = "built-in"
-    bad2["nodename"] = "master"
+    ok = [
+        jenkins.rebuilt(o, node="linux-agent-1") if o["nodename"] in ("built-in", "master") else o for o in ok
+    ]
+    bad1 = jenkins.rebuilt(_jk(seed), node="built-in")
+    bad2 = jenkins.rebuilt(_jk(seed + 2), node="master")
     return Req(
         "jenkins",
         pick(rng, ("jenkins.agents", "ci.no_controller_builds")),
@@ -740,11 +737,9 @@ def r_jk_job(rng: random.Random, seed: int) -> Req:
     base = _jk(seed)
     folder = base["jobname"].split("/")[0]
     prefix = f"{folder}/"
-    ok = [base, copy.deepcopy(base)]
-    ok[1]["jobname"] = f"{folder}/release-2.x"
-    bad1, bad2 = copy.deepcopy(base), copy.deepcopy(base)
-    bad1["jobname"] = f"sandbox/{folder}"
-    bad2["jobname"] = f"{folder}-experiments/main"
+    ok = [base, jenkins.rebuilt(base, job=f"{folder}/release-2.x")]
+    bad1 = jenkins.rebuilt(base, job=f"sandbox/{folder}")
+    bad2 = jenkins.rebuilt(base, job=f"{folder}-experiments/main")
     return Req(
         "jenkins",
         pick(rng, ("jenkins.job", "ci.job_folder")),

@@ -123,10 +123,10 @@ def _blocks(issue: Issue, tolerant: bool) -> bool:
 
 
 def _skipped_by_witness(issue: Issue) -> bool:
-    """An `-a` entry witness skips with a warning, leaving the run unchanged."""
-    if issue.code == "attestor-duplicate":
-        return issue.message.startswith("Attestor ")
-    return issue.code == "attestor-builtin" and issue.message.startswith("'command-run' is a builtin")
+    """An `-a` entry witness skips with a warning, leaving the run unchanged: a name given twice
+    (`Attestor X already declared, skipping`) or `command-run` by name (cmd/run.go). By type URI, the
+    same attestors are recorded twice (`attestor-type-duplicate`) or fail the run (`attestor-builtin-type`)."""
+    return issue.code in ("attestor-duplicate", "attestor-builtin")
 
 
 def _diff(expect: dict[str, Any], got: dict[str, Any], check: dict[str, Any]) -> str | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from witness_evals.bench.scorers.base import Check, Outcome
-from witness_evals.bench.scorers.terms import MAX_CHARS, claimed, has_term, score_terms
+from witness_evals.bench.scorers.terms import MAX_CHARS, claimed, has_term, near, score_terms
 from witness_evals.witness.versions import WitnessVersion
 
 
@@ -22,6 +22,9 @@ def score_qa(answer: str, check: dict[str, Any], version: str | WitnessVersion |
         checks.append(
             Check(f"states {' / '.join(alts[:3])}", ok, "" if ok else f"missing {' / '.join(alts[:4])}")
         )
+    for term, alts in check.get("near", []):
+        ok = near(text, term, alts, case)
+        checks.append(Check(f"states {term} is {alts[0]}", ok, "" if ok else f"{term} not beside {alts[0]}"))
     for term in check.get("forbid", []):
         bad = claimed(text, term, case)
         checks.append(Check(f"does not claim {term}", not bad, f"states the wrong {term}" if bad else ""))

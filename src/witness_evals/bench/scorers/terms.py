@@ -1,8 +1,10 @@
 """Term checks of short answers: required alternatives, forbidden claims, an optional valid command.
 
 check = {"require": [[alternatives...], ...], "forbid": [...], "forbid_exact": [...], "not_start": [...],
-"case": bool, "valid_command": "<subcommand>"|None, "forbid_flag": ["--flag", ...]}: every inner `require`
-list needs one alternative in the answer (word boundaries); no `forbid` term may appear as a claim (a
+"near": [[term, [alternatives...]], ...], "case": bool, "valid_command": "<subcommand>"|None,
+"forbid_flag": ["--flag", ...]}: every inner `require` list needs one alternative in the answer (word
+boundaries); every `near` pair needs one sentence holding its term and one of its alternatives (which
+flag a short flag stands for); no `forbid` term may appear as a claim (a
 sentence with a negation cue does not count as a claim); with `valid_command`, the answer must hold a
 `witness <subcommand>` line that the CLI grammar accepts; no `witness` command of the answer may pass a
 `forbid_flag` flag (one that does not exist), unless the answer quotes witness's `unknown flag` error.
@@ -61,6 +63,17 @@ def claimed(text: str, term: str, case: bool = False) -> bool:
     return False
 
 
+def near(text: str, term: str, alts: list[str], case: bool = False) -> bool:
+    """True if one sentence of `text` holds `term` and one of `alts` (e.g. `-t` beside `--datatype`)."""
+    for m in term_pattern(term, case).finditer(text):
+        start = max((e.end() for e in _SENTENCE_END.finditer(text, 0, m.start())), default=0)
+        end_m = _SENTENCE_END.search(text, m.end())
+        sentence = text[start : end_m.start() if end_m else len(text)]
+        if any(has_term(sentence, a, case) for a in alts):
+            return True
+    return False
+
+
 def score_terms(answer: str, check: dict[str, Any], version: str | WitnessVersion | None = None) -> Score:
     """Judge `answer` against a terms check (see module doc); never raises on strings. Commands are
     judged with the grammar of `version` (default: the release the check records, else the latest)."""
@@ -73,6 +86,9 @@ def score_terms(answer: str, check: dict[str, Any], version: str | WitnessVersio
     for alts in check.get("require", []):
         if not any(has_term(text, t, case) for t in alts):
             return Score.failed(f"missing {' / '.join(alts[:4])}")
+    for term, alts in check.get("near", []):
+        if not near(text, term, alts, case):
+            return Score.failed(f"does not say {term} is {' / '.join(alts[:2])}")
     for term in check.get("forbid", []):
         if claimed(text, term, case):
             return Score.failed(f"states the wrong {term}")

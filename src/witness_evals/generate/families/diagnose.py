@@ -45,6 +45,7 @@ from witness_evals.generate.families import Family
 from witness_evals.generate.phrasing import pick
 from witness_evals.generate.worlds.layout import CANONICAL, Layout, draw_layout
 from witness_evals.witness import crypto, simulate, versions
+from witness_evals.witness.attestors.scenario import checked_out
 from witness_evals.witness.cli.values import clean_path
 from witness_evals.witness.dsse import Envelope
 from witness_evals.witness.verify import TRUSTED_REGO, SourceCollection, VerifyOptions, VerifyResult, verify
@@ -1167,7 +1168,7 @@ def _f_rego_deny(rng: random.Random, version: WitnessVersion = versions.LATEST) 
     notes: list[str] = []
     if variant == "branch":
         # the release re-run from the required branch (same commit, e.g. after the merge) must pass
-        reruns = {n: _run(w, j, f"s{j}", scenario=W.on_branch(w.scenario(j), required)).envelope
+        reruns = {n: _run(w, j, f"s{j}", scenario=checked_out(w.scenario(j), required)).envelope
                   for j, n in enumerate(w.steps)}  # fmt: skip
         _expect_pass(_run_verify(w, bad, reruns))
         fix = _bash(f"git checkout {required}", *(w.run_cmd(j) for j in range(len(w.steps))))

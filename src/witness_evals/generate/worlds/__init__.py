@@ -646,15 +646,6 @@ def _first_scenario(seed: int, kind: str, language: str, ci: str, sbom: str, vex
     return sc
 
 
-def on_branch(sc: Scenario, branch: str) -> Scenario:
-    """`sc` checked out on `branch` (`scenario.checked_out`; the job does so with `BRANCH_CHECKOUT` where the
-    CI starts detached), with the CI variables that name the old branch renamed too."""
-    old = sc.branch
-    ref_old, ref_new = f"refs/heads/{old}", f"refs/heads/{branch}"
-    env = {k: ref_new if v == ref_old else branch if v == old else v for k, v in sc.env.items()}
-    return checked_out(sc.with_(env=env), branch)
-
-
 _LINT = {
     "go": (("golangci-lint", "run", "./..."), ""),
     "node": (("npx", "eslint", "."), ""),
@@ -790,7 +781,7 @@ def _chain(
     (name0, kind0), *rest = steps
     sc0 = _first_scenario(seed, kind0, language, ci, sbom0, vex0).with_(step=name0)
     if branch:
-        sc0 = on_branch(sc0, branch)
+        sc0 = checked_out(sc0, branch)
     out = [sc0]
     producer = sc0 if kind0 == "build" else None
     for name, kind in rest:

@@ -13,7 +13,12 @@ from witness_evals.witness.attestors.base import (
     sha256_of,
 )
 from witness_evals.witness.attestors.gotypes import STR, F, S
-from witness_evals.witness.attestors.scenario import JENKINS_JAVA_HOME, Scenario, jenkins_env
+from witness_evals.witness.attestors.scenario import (
+    JENKINS_JAVA_HOME,
+    Scenario,
+    jenkins_env,
+    jenkins_job_vars,
+)
 
 TYPE = "https://witness.dev/attestations/jenkins/v0.1"
 
@@ -47,6 +52,26 @@ def build(_rng: random.Random, s: Scenario) -> dict[str, Any]:
     """Each field is `os.Getenv` of its variable, "" when unset (jenkins.go:109-118)."""
     env = job_env(s)
     return {field: env.get(var, "") for field, var in FIELDS}
+
+
+def rebuilt(
+    pred: dict[str, Any],
+    *,
+    url: str | None = None,
+    job: str | None = None,
+    number: str | None = None,
+    node: str | None = None,
+) -> dict[str, Any]:
+    """`pred` of another build: its `jenkinsurl`, `jobname`, `buildnumber` or `nodename` changed, and
+    what Jenkins derives from them (`buildid`, `buildtag`, `pipelineurl`, `workspace`) following, so
+    no field is left from the old build (`scenario.jenkins_job_vars`)."""
+    env = jenkins_job_vars(
+        url or pred["jenkinsurl"],
+        job or pred["jobname"],
+        number or pred["buildnumber"],
+        node or pred["nodename"],
+    )
+    return {**pred, **{field: env[var] for field, var in FIELDS if var in env}}
 
 
 def subjects(pred: dict[str, Any], _products: Products | None) -> dict[str, DigestSet]:

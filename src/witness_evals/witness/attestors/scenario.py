@@ -263,6 +263,8 @@ class Scenario:
         run_id = str(rng.randint(10**9, 10**10 - 1))
         job_id = str(rng.randint(10**8, 10**9 - 1))
         ci_host, pipeline_url, job_url, project_url = _ci_urls(rng, ci, org, project, run_id, job_id, branch)
+        if ci == "gitlab":  # the runner clones from the instance it runs on (gitlab.com or self-hosted)
+            repo_url = f"{project_url}.git"
         hostname, username = _host_user(rng, ci)
         region = rng.choice(_REGIONS)
         image_repo = rng.choice(
@@ -274,7 +276,7 @@ class Scenario:
             )
         )
         image = f"{image_repo}:{version}"
-        files_before = workdir.project_files(rng, language, org, project, version, commit, branch)
+        files_before = workdir.project_files(rng, language, org, project, version, commit, branch, repo_url)
         base = cls(
             token=token,
             step=overrides.pop("step", None) or step_kind,
@@ -469,15 +471,21 @@ def _raw_encode(segment: str) -> str:
 
 
 def jenkins_build_url(host: str, project: str, branch: str, number: str) -> str:
-    """`BUILD_URL`: root URL + `Run.getUrl()`, each item name `rawEncode`d (`feature%252Fsbom`)."""
-    item = _raw_encode(jenkins_branch_item(branch))
-    return f"https://{host}/job/{_raw_encode(project)}/job/{item}/{number}/"
+    """`BUILD_URL` of build `number` of `branch`'s job in multibranch project `project` (`feature%252Fsbom`)."""
+    return _jenkins_run_url(f"https://{host}/", f"{project}/{jenkins_branch_item(branch)}", number)
+
+
+def _jenkins_run_url(jenkins_url: str, job: str, number: str) -> str:
+    """`BUILD_URL`: root URL + `Run.getUrl()`, each item name of the job's full name `rawEncode`d."""
+    return jenkins_url + "".join(f"job/{_raw_encode(item)}/" for item in job.split("/")) + f"{number}/"
 
 
 def _jenkins_workspace(node: str, job_name: str) -> str:
     """`WORKSPACE`: branch-api `WorkspaceLocatorImpl` names a branch job's directory after `JOB_NAME`
     with each run of `%XX` escapes and other unsafe characters as `_`, under the node's workspace root."""
-    root = "/var/jenkins_home/workspace" if node == "built-in" else "/home/jenkins/agent/workspace"
+    root = (
+        "/var/jenkins_home/workspace" if node in ("built-in", "master") else "/home/jenkins/agent/workspace"
+    )
     return f"{root}/{_UNSAFE_PATH.sub('_', job_name)}"
 
 
@@ -487,6 +495,23 @@ def _jenkins_executor(s: Scenario) -> tuple[str, str]:
     return rng.choice(JENKINS_NODES), str(rng.randint(0, 3))
 
 
+def jenkins_job_vars(jenkins_url: str, job: str, number: str, node: str) -> dict[str, str]:
+    """The variables Jenkins derives for build `number` of the job named `job` (its full name, items
+    `/`-separated) on `node`: `BUILD_TAG` "jenkins-${JOB_NAME}-${BUILD_NUMBER}" with `/` as `-`
+    (`Run.getCharacteristicEnvVars`), `BUILD_URL` = `JENKINS_URL` + `Run.getUrl()` (each item
+    `rawEncode`d), `BUILD_ID`, and the branch job's `WORKSPACE`."""
+    return {
+        "JENKINS_URL": jenkins_url,
+        "JOB_NAME": job,
+        "BUILD_NUMBER": number,
+        "BUILD_ID": number,
+        "BUILD_TAG": f"jenkins-{job.replace('/', '-')}-{number}",
+        "BUILD_URL": _jenkins_run_url(jenkins_url, job, number),
+        "NODE_NAME": node,
+        "WORKSPACE": _jenkins_workspace(node, job),
+    }
+
+
 def jenkins_env(s: Scenario, executor: tuple[str, str] | None = None) -> dict[str, str]:
     """What a Jenkins multibranch pipeline build of `s.branch` sets, on `executor` (node, number; drawn
     if None): all that the jenkins attestor reads but `JAVA_HOME`, which comes from the agent. Jenkins
@@ -494,27 +519,21 @@ def jenkins_env(s: Scenario, executor: tuple[str, str] | None = None) -> dict[st
     "jenkins-${JOB_NAME}-${BUILD_NUMBER}" with `/` as `-` (`Run.getCharacteristicEnvVars`), `BUILD_URL`
     and `JENKINS_URL` (`CoreEnvironmentContributor`); branch-api: `BRANCH_NAME`, the workspace."""
     host = s.ci_host if s.ci == "jenkins" else f"jenkins.{s.org}.com"
-    number = jenkins_build_number(s.ci_run_id)
     job = f"{s.project}/{jenkins_branch_item(s.branch)}"
     node, slot = executor or _jenkins_executor(s)
-    return {
-        "JENKINS_URL": f"https://{host}/",
-        "JOB_NAME": job,
-        "BRANCH_NAME": s.branch,
-        "BUILD_NUMBER": number,
-        "BUILD_ID": number,
-        "BUILD_TAG": f"jenkins-{job.replace('/', '-')}-{number}",
-        "BUILD_URL": jenkins_build_url(host, s.project, s.branch, number),
-        "NODE_NAME": node,
-        "EXECUTOR_NUMBER": slot,
-        "WORKSPACE": _jenkins_workspace(node, job),
-    }
+    env = jenkins_job_vars(f"https://{host}/", job, jenkins_build_number(s.ci_run_id), node)
+    order = ("JENKINS_URL", "JOB_NAME", "BRANCH_NAME", "BUILD_NUMBER", "BUILD_ID", "BUILD_TAG", "BUILD_URL")
+    env |= {"BRANCH_NAME": s.branch, "EXECUTOR_NUMBER": slot}
+    return {k: env[k] for k in (*order, "NODE_NAME", "EXECUTOR_NUMBER", "WORKSPACE")}
 
 
 def checked_out(s: Scenario, branch: str) -> Scenario:
     """`s` whose job checked `branch` out: HEAD is on it even where the CI starts detached, so git records
-    its name (`Scenario.head_name`), and Jenkins' variables follow it (`with_jenkins_branch`)."""
-    return with_jenkins_branch(s.with_(branch=branch, detached=False))
+    its name (`Scenario.head_name`); the CI variables that named the old branch (`GITHUB_REF`,
+    `CI_COMMIT_REF_NAME`, ...) name the new one, and Jenkins' variables follow it (`with_jenkins_branch`)."""
+    ref_old, ref_new = f"refs/heads/{s.branch}", f"refs/heads/{branch}"
+    env = {k: ref_new if v == ref_old else branch if v == s.branch else v for k, v in s.env.items()}
+    return with_jenkins_branch(s.with_(branch=branch, detached=False, env=env))
 
 
 def with_jenkins_branch(s: Scenario) -> Scenario:

@@ -223,9 +223,17 @@ def pom_xml(org: str, project: str, version: str, dep_list: list[tuple[str, str]
 
 
 def project_files(
-    rng: random.Random, language: str, org: str, project: str, version: str, commit: str, branch: str
+    rng: random.Random,
+    language: str,
+    org: str,
+    project: str,
+    version: str,
+    commit: str,
+    branch: str,
+    remote: str,
 ) -> dict[str, bytes]:
-    """Working directory of a checked-out project (sources, manifests, lockfile, .git internals)."""
+    """Working directory of a checked-out project (sources, manifests, lockfile, .git internals; `remote`
+    is the origin URL it was cloned from)."""
     dep_list = deps(rng, language)
     files: dict[str, bytes] = {
         "README.md": f"# {project}\n\nService of {org}. Build with `make`.\n".encode(),
@@ -235,7 +243,7 @@ def project_files(
         f".git/refs/heads/{branch}": f"{commit}\n".encode(),
         ".git/config": (
             "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n"
-            f'[remote "origin"]\n\turl = https://github.com/{org}/{project}.git\n'
+            f'[remote "origin"]\n\turl = {remote}\n'
             "\tfetch = +refs/heads/*:refs/remotes/origin/*\n"
         ).encode(),
         ".git/description": b"Unnamed repository; edit this file 'description' to name the repository.\n",

@@ -307,7 +307,7 @@ class SemanticChecks:
             spec = self.g.attestor_by_type.get(value)
             if spec is not None and spec.name in recorded and spec.name != "command-run":
                 a.add(
-                    "attestor-duplicate",
+                    "attestor-type-duplicate",
                     f"`{value}` is the type of `{spec.name}`, which is already selected: it is recorded twice",
                     at,
                     "warning",
@@ -325,7 +325,7 @@ class SemanticChecks:
             return
         if spec.name == "command-run":  # by type URI: a second command-run attestor, without a command
             a.add(
-                "attestor-builtin",
+                "attestor-builtin-type",
                 "attestors failed with error messages: attestor command-run failed: error returned for attestor "
                 "command-run of run type execute: CommandRun attestation requires a command to run (command-run "
                 "given by type URI is a second command-run attestor; witness adds it when a command follows `--`)",

@@ -1,0 +1,39 @@
+"""Short-flag questions pin which long flag a short one stands for: an answer that names every long flag
+but gives `witness sign`'s `-t` to `--timestamp-servers` must fail (`near` in `scorers.terms`)."""
+
+from __future__ import annotations
+
+from witness_evals.bench.scorers.qa import score_qa
+from witness_evals.bench.scorers.terms import near
+from witness_evals.bench.suites import hand_tasks
+
+
+def _task(task_id: str):  # type: ignore[no-untyped-def]
+    return next(t for t in hand_tasks() if t.id == task_id)
+
+
+def test_near_needs_both_in_one_sentence() -> None:
+    assert near("On sign, `-t` is `--datatype`.", "-t", ["--datatype"])
+    assert not near("On sign, `-t` is `--timestamp-servers`. The type is --datatype.", "-t", ["--datatype"])
+
+
+def test_sign_t_given_to_timestamp_servers_fails() -> None:
+    task = _task("hand/qa/sign-t-and-f-meaning")
+    wrong = (
+        "Same as on run: on `witness sign`, `-t` is `--timestamp-servers` and `-f` is `--infile`, the file "
+        "to sign. The payload type is set with `--datatype`. On verify, `-f` is `--artifactfile`."
+    )
+    outcome = score_qa(wrong, task.check)
+    assert outcome.outcome != "pass"
+    assert any(c.name == "states -t is --datatype" and not c.ok for c in outcome.checks)
+    assert score_qa(task.reference, task.check).outcome == "pass"
+
+
+def test_verify_s_given_to_step_fails() -> None:
+    task = _task("hand/qa/verify-s-and-a-meaning")
+    wrong = (
+        "On verify `-s` is the step, like run. Subject digests go in `--subjects`; `-a` takes attestation "
+        "files."
+    )
+    assert score_qa(wrong, task.check).outcome != "pass"
+    assert score_qa(task.reference, task.check).outcome == "pass"
