@@ -18,7 +18,7 @@ from typing import Any
 
 import torch
 
-from witness_evals.train.chat_templates import adapter_chat_template
+from witness_evals.train.chat_templates import TEMPLATE_FILE, adapter_chat_template
 from witness_evals.train.data import load_dataset, read_chat_jsonl
 from witness_evals.train.trainer import load_tokenizer
 
@@ -70,10 +70,10 @@ def main() -> None:
 
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
-    tok = load_tokenizer(args.model_dir)
-    template = adapter_chat_template(args.adapter)  # a run trained with its own prompt format
-    if template is not None:
-        tok.chat_template = template
+    # a run trained with its own prompt format (a base model such as Gemma 3 has none) keeps it beside
+    # the adapter; the tokenizer takes it from there, checked, before any weights load
+    template_file = args.adapter / TEMPLATE_FILE
+    tok = load_tokenizer(args.model_dir, str(template_file) if adapter_chat_template(args.adapter) else None)
     tok.padding_side = "left"
     if tok.pad_token is None:
         tok.pad_token = EOT
