@@ -1,5 +1,5 @@
 """Go's time.ParseError quotes with the time package's own `quote`, not strconv.Quote: every byte of a
-non-ASCII or control rune as `\\xNN` (go1.22+ time/format.go), so an `expires` with a newline or an `é`
+non-ASCII or control rune as `\\xNN` (Go's time/format.go), so an `expires` with a newline or an `é`
 fails with the bytes witness prints."""
 
 from __future__ import annotations
