@@ -322,7 +322,8 @@ class Scenario:
             detached=ci in DETACHED_CI,
         )
         scenario = run_step(rng, base)
-        scenario = scenario.with_(env=_environment(rng, scenario))
+        env = _environment(rng, scenario)
+        scenario = scenario.with_(env=env, hostname=env["HOSTNAME"])
         return scenario.with_(**overrides) if overrides else scenario
 
 
@@ -425,6 +426,12 @@ def _environment(rng: random.Random, s: Scenario) -> dict[str, str]:
         )
     elif s.ci == "jenkins":
         env.update(jenkins_env(s))
+        if env["NODE_NAME"] == "built-in":  # the controller's container runs the step as its own account
+            env = {
+                k: JENKINS_CONTROLLER_HOME + v[len(home) :] if v.startswith(home) else v
+                for k, v in env.items()
+            }
+            env["HOSTNAME"] = hex_id(s.sub_rng("jenkins-controller"), 12)  # a container's hostname: its id
         env["GIT_COMMIT"] = s.commit
         env["PWD"] = env["WORKSPACE"]  # a pipeline's `sh` step runs in the workspace
         env.setdefault("JAVA_HOME", JENKINS_JAVA_HOME)
@@ -447,6 +454,8 @@ def _environment(rng: random.Random, s: Scenario) -> dict[str, str]:
 
 JENKINS_NODES = ("built-in", "linux-agent-1", "k8s-agent-x7h2p", "docker-agent")
 """`NODE_NAME`s: the controller (`built-in`) or an agent."""
+JENKINS_CONTROLLER_HOME = "/var/jenkins_home"
+"""`HOME` (and `JENKINS_HOME`) of the jenkins/jenkins image's `jenkins` account: a step on the `built-in` node."""
 JENKINS_JAVA_HOME = "/opt/java/openjdk"
 """`JAVA_HOME` of the jenkins/jenkins and jenkins/inbound-agent images (a java project's own JDK wins)."""
 _NAME_ESCAPES = str.maketrans({c: f"%{ord(c):02X}" for c in "#%/?[]\\"})
