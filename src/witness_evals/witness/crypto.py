@@ -451,7 +451,10 @@ def load_private_key(
         raise
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         msg = str(exc).lower()
-        if pw and ("password" in msg or "decrypt" in msg or "bad decrypt" in msg):
+        # an encrypted key that does not load with the passphrase: wrong passphrase (with a wrong one the
+        # CBC padding still checks out about once in 256 tries, and then the garbage fails to parse)
+        encrypted = block.type == "ENCRYPTED PRIVATE KEY" or "Proc-Type" in block.headers
+        if pw and (encrypted or "password" in msg or "decrypt" in msg):
             raise InputError("failed to decrypt private key: wrong passphrase", source=source) from None
         parsed = _parse_pem_cached(bytes(pem))
         if isinstance(parsed, ParsedPem) and parsed.kind != "private":
