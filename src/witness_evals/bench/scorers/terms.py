@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from witness_evals.bench import answers
@@ -52,26 +53,22 @@ def has_term(text: str, term: str, case: bool = False) -> bool:
     return term_pattern(term, case).search(text) is not None
 
 
-def claimed(text: str, term: str, case: bool = False) -> bool:
-    """True if `term` occurs in a sentence without a negation cue (i.e. is stated as a fact)."""
+def _sentences_with(text: str, term: str, case: bool) -> Iterator[str]:
+    """The sentence around each occurrence of `term` in `text`."""
     for m in term_pattern(term, case).finditer(text):
         start = max((e.end() for e in _SENTENCE_END.finditer(text, 0, m.start())), default=0)
         end_m = _SENTENCE_END.search(text, m.end())
-        sentence = text[start : end_m.start() if end_m else len(text)]
-        if not NEGATION.search(sentence):
-            return True
-    return False
+        yield text[start : end_m.start() if end_m else len(text)]
+
+
+def claimed(text: str, term: str, case: bool = False) -> bool:
+    """True if `term` occurs in a sentence without a negation cue (i.e. is stated as a fact)."""
+    return any(not NEGATION.search(sentence) for sentence in _sentences_with(text, term, case))
 
 
 def near(text: str, term: str, alts: list[str], case: bool = False) -> bool:
     """True if one sentence of `text` holds `term` and one of `alts` (e.g. `-t` beside `--datatype`)."""
-    for m in term_pattern(term, case).finditer(text):
-        start = max((e.end() for e in _SENTENCE_END.finditer(text, 0, m.start())), default=0)
-        end_m = _SENTENCE_END.search(text, m.end())
-        sentence = text[start : end_m.start() if end_m else len(text)]
-        if any(has_term(sentence, a, case) for a in alts):
-            return True
-    return False
+    return any(has_term(sentence, a, case) for sentence in _sentences_with(text, term, case) for a in alts)
 
 
 def score_terms(answer: str, check: dict[str, Any], version: str | WitnessVersion | None = None) -> Score:

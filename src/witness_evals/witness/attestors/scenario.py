@@ -458,6 +458,11 @@ JENKINS_CONTROLLER_HOME = "/var/jenkins_home"
 """`HOME` (and `JENKINS_HOME`) of the jenkins/jenkins image's `jenkins` account: a step on the `built-in` node."""
 JENKINS_JAVA_HOME = "/opt/java/openjdk"
 """`JAVA_HOME` of the jenkins/jenkins and jenkins/inbound-agent images (a java project's own JDK wins)."""
+_JENKINS_ENV_ORDER = (
+    "JENKINS_URL", "JOB_NAME", "BRANCH_NAME", "BUILD_NUMBER", "BUILD_ID", "BUILD_TAG", "BUILD_URL",
+    "NODE_NAME", "EXECUTOR_NUMBER", "WORKSPACE",
+)  # fmt: skip
+"""The variables `jenkins_env` sets, in the order the scenario's environment lists them."""
 _NAME_ESCAPES = str.maketrans({c: f"%{ord(c):02X}" for c in "#%/?[]\\"})
 _UNSAFE_PATH = re.compile(r"(%[0-9A-F]{2}|[^a-zA-Z0-9\-_.])+")
 _RAW_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!@$&*()-_=+',.")
@@ -531,9 +536,8 @@ def jenkins_env(s: Scenario, executor: tuple[str, str] | None = None) -> dict[st
     job = f"{s.project}/{jenkins_branch_item(s.branch)}"
     node, slot = executor or _jenkins_executor(s)
     env = jenkins_job_vars(f"https://{host}/", job, jenkins_build_number(s.ci_run_id), node)
-    order = ("JENKINS_URL", "JOB_NAME", "BRANCH_NAME", "BUILD_NUMBER", "BUILD_ID", "BUILD_TAG", "BUILD_URL")
     env |= {"BRANCH_NAME": s.branch, "EXECUTOR_NUMBER": slot}
-    return {k: env[k] for k in (*order, "NODE_NAME", "EXECUTOR_NUMBER", "WORKSPACE")}
+    return {k: env[k] for k in _JENKINS_ENV_ORDER}
 
 
 def checked_out(s: Scenario, branch: str) -> Scenario:
