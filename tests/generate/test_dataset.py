@@ -209,8 +209,8 @@ def test_read_meta_names_file_and_line(tmp_path: Path) -> None:
 
 
 def test_a_family_may_keep_more_paraphrases_of_some_groups(tmp_path: Path) -> None:
-    """facts keeps up to 4x the cap for the facts people get wrong and 2x for the other facts; every other
-    family's groups keep the cap."""
+    """facts keeps up to 12x the cap for the misconceptions, 4x for the other facts people get wrong and 2x for
+    the rest; every other family's groups keep the cap."""
     from collections import Counter
 
     from witness_evals.generate.families import facts
@@ -219,8 +219,11 @@ def test_a_family_may_keep_more_paraphrases_of_some_groups(tmp_path: Path) -> No
     build_dataset(spec, tmp_path)
     per_group = Counter(row["group"] for row in read_meta(tmp_path / "train.meta.jsonl"))
     hot = {g: n for g, n in per_group.items() if g.startswith(facts.HOT_GROUPS)}
-    assert max(hot.values()) > 2
-    assert all(n <= 8 for n in hot.values())
+    misc = {g: n for g, n in hot.items() if g.startswith("facts/misc/")}
+    assert max(misc.values()) > 8
+    assert all(n <= 24 for n in misc.values())
+    assert max(n for g, n in hot.items() if g not in misc) > 2
+    assert all(n <= 8 for g, n in hot.items() if g not in misc)
     assert all(n <= 4 for g, n in per_group.items() if g.startswith("facts/") and g not in hot)
     assert max(n for g, n in per_group.items() if g.startswith("facts/") and g not in hot) > 2
     assert all(n <= 2 for g, n in per_group.items() if not g.startswith("facts/"))

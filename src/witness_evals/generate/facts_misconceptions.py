@@ -47,6 +47,16 @@ def _selection(gr: cli_spec.Grammar) -> list[Fact]:
                 "Which attestors can't be switched off in `witness run`?",
                 "What is always in a witness attestation collection?",
                 "Do I have to list product and material in `-a` for them to be recorded?",
+                "I ran `witness run -s test -k key.pem -a lockfiles -o test.json -- go test ./...`. Which attestors "
+                "end up in `test.json`?",
+                "Is it true that environment and git are always recorded by `witness run`?",
+                "Reviewing a colleague's pipeline: the step passes only `-a sbom`. Will its collection still have "
+                "the product and material attestations?",
+                "Mandatory attestors in a witness collection?",
+                "Auditor question: can a `witness run` collection ever lack the product and material attestations, "
+                "whatever `-a` lists?",
+                "So if I run `witness run -s package -k key.pem -a git -o package.json -- npm pack`, is command-run "
+                "recorded even though I didn't list it?",
             ),
             "`product` and `material` are always recorded, and `command-run` is added whenever a command follows "
             "`--`. `environment` and `git` are only the default of `-a`, so an explicit `-a` list replaces them.",
@@ -70,6 +80,14 @@ def _selection(gr: cli_spec.Grammar) -> list[Fact]:
                 "How do I add one attestor without losing the defaults?",
                 "Why did the environment attestation vanish when I added `-a lockfiles`?",
                 "When I use `-a`, do the default attestors still run?",
+                "`-a`: merged with the defaults or overriding them?",
+                "I ran `witness run -s build -k key.pem -a slsa -o build.json -- go build ./...` and the collection "
+                "has no environment attestation. What happened?",
+                "A teammate's CI step uses `-a sbom,lockfiles`. Does it still capture git information, or should git "
+                "be listed too?",
+                "Is it true that `-a` adds to `environment,git` rather than replacing them?",
+                "What is the default of `-a` on `witness run`, and what happens to that default when I set the flag?",
+                "So if I want lockfiles on top of the defaults, what exactly do I pass to `-a`?",
             ),
             "`-a/--attestations` replaces its default (`environment,git`) instead of adding to it. List the "
             "defaults next to what you add, e.g. `-a environment,git,lockfiles`; `product` and `material` are "
@@ -94,6 +112,15 @@ def _selection(gr: cli_spec.Grammar) -> list[Fact]:
                 "How do I enable the command-run attestor?",
                 "My `-a` list has command-run and witness prints a warning about it. Should I remove it?",
                 "Which flag turns on command-run in `witness run`?",
+                "Our pipeline runs `witness run -s build -k key.pem -a environment,git,command-run -o build.json -- "
+                "make` and logs a warning about command-run. Is the make command recorded?",
+                "command-run: do I select it, or is it automatic?",
+                "Reviewing a colleague's CI config: the `-a` list includes `command-run`. Is that entry needed?",
+                "Why does witness say `'command-run' is a builtin attestor and cannot be called with --attestations "
+                "flag`?",
+                "Is it true that leaving command-run out of `-a` means the wrapped command isn't attested?",
+                "So with `witness run -s test -k key.pem -a environment,git -o test.json -- npm test`, is the `npm "
+                "test` invocation recorded?",
             ),
             "`command-run` is added automatically whenever a command follows `--` (`witness run ... -- make`); "
             "you never select it. A `command-run` entry in `-a` is ignored with that warning, so drop it from "
@@ -140,6 +167,16 @@ def _exports(gr: cli_spec.Grammar) -> list[Fact]:
                     f"Which file holds the {name} predicate after `witness run ... --attestor-{name}-export -o "
                     "build.json`?",
                     f"`--attestor-{name}-export` with `-o build.json`: output file name?",
+                    f"`witness run -s build -k key.pem -a environment,git,{name} --attestor-{name}-export -o "
+                    f"build.json -- {tail}` finished. Which file has the {name} statement?",
+                    f"Is the exported {name} file called `build-{name}.json` when the outfile is `build.json`?",
+                    f"Our release job uploads `build.json` plus the exported {name} attestation. Which path should it "
+                    "pick up for the second one?",
+                    f"Does an exported {name} attestation stay inside `build.json` too, or is it only in a separate "
+                    "file?",
+                    f"Naming rule for the file `--attestor-{name}-export` writes, with `-o build.json`?",
+                    f"So if the outfile is `build.json` and I export {name}, do I end up with one file or two, and "
+                    "what are they called?",
                 ),
                 f"`build.json-{name}.json`: an exported attestation is written next to the outfile as "
                 f"`<outfile>-{name}.json` (the full outfile name plus `-{name}.json`), as its own signed statement, "
@@ -159,6 +196,16 @@ def _exports(gr: cli_spec.Grammar) -> list[Fact]:
                     "wrote it. How do I fix the policy?",
                     f"Is the {name} predicate in the collection when I use `--attestor-{name}-export`?",
                     f"Why would `--attestor-{name}-export` break verification of a step that requires {name}?",
+                    f"Our `package` step's `attestations` lists the {name} type, and its `witness run` uses "
+                    f"`--attestor-{name}-export`. Why does verify reject the step?",
+                    f"Is it true that `--attestor-{name}-export` only adds an extra file and leaves the collection "
+                    "unchanged?",
+                    f"Reviewing a policy: the `build` step requires the {name} type, and the pipeline runs `witness "
+                    f"run` with `--attestor-{name}-export`. Will that step ever pass?",
+                    f"Where does the {name} predicate end up when it is exported, and can the policy still find it in "
+                    "the collection?",
+                    f"So if we keep exporting {name}, what do I change in the policy step that lists its type?",
+                    f"Exported {name}, the step requires its type, verify fails. Fix?",
                 ),
                 f"Exporting takes {name} out of the collection: it is signed as its own statement in "
                 f"`<outfile>-{name}.json`, so the collection has no {types} entry and a step that lists that type "
@@ -176,6 +223,15 @@ def _exports(gr: cli_spec.Grammar) -> list[Fact]:
                     f"How do I export {name} as a separate statement with witness run?",
                     f"Does `--attestor-{name}-export` enable the {name} attestor?",
                     f"What else do I need besides `--attestor-{name}-export`?",
+                    f"I ran `witness run -s build -k key.pem --attestor-{name}-export -o build.json -- {tail}` and "
+                    "only `build.json` came out. Why?",
+                    f"Is it true that passing `--attestor-{name}-export` implies `-a {name}`?",
+                    f"A colleague's CI step has `--attestor-{name}-export` but `-a environment,git`. Will a separate "
+                    f"{name} attestation be written?",
+                    f"Which flags does `witness run` need to write the {name} attestation as its own file?",
+                    f"So if I add `{name}` to `-a` for the export, do I also have to keep `environment,git` in the "
+                    "list?",
+                    f"`--attestor-{name}-export` silently ignored, no error. Expected?",
                 ),
                 f"`--attestor-{name}-export` only configures the {name} attestor; it has no effect unless `{name}` is "
                 "selected with `-a` (and `-a` replaces the defaults, so list those too):\n\n"
@@ -200,6 +256,16 @@ def _types(gr: cli_spec.Grammar) -> list[Fact]:
                 "What's the type of the sbom attestation in a collection when syft wrote CycloneDX JSON?",
                 "Policy step for our SBOM: which type string matches what `-a sbom` records?",
                 "Why doesn't `https://witness.dev/attestations/sbom/v0.1` match our SBOM attestation?",
+                "Our step runs `witness run -s sbom -k key.pem -a environment,git,sbom -o sbom.json -- syft dir:. -o "
+                "spdx-json=sbom.spdx.json`. Which type goes into the policy step?",
+                "Policy type for a CycloneDX SBOM attestation?",
+                "Reviewing a colleague's policy: the SBOM step requires "
+                "`https://witness.dev/attestations/sbom/v0.1`. Is that right?",
+                "Does the type of the sbom attestation depend on whether syft wrote SPDX or CycloneDX?",
+                "We switched syft from `spdx-json` to `cyclonedx-json` output. Does the type in the policy's SBOM "
+                "step have to change?",
+                "Can the policy match the sbom attestation by a prefix of its type, or must it list the full SPDX or "
+                "CycloneDX type?",
             ),
             f"List the SBOM format's type: `{SPDX_TYPE}` for SPDX JSON or `{CYCLONEDX_TYPE}` for CycloneDX JSON. "
             f"The sbom attestor is registered as `{sbom.type}`, but once it runs the attestation carries the type "
@@ -221,6 +287,13 @@ def _types(gr: cli_spec.Grammar) -> list[Fact]:
                 "Are policy attestation types compared exactly?",
                 "Which type strings have unusual versions among the witness attestors?",
                 "Why does my step requiring `https://witness.dev/attestations/vex/v0.1` never match?",
+                "Does a policy step's attestation type have to match the recorded type character for character?",
+                "I'm writing a policy by hand and assume every type follows the `witness.dev/attestations/.../v0.1` "
+                "pattern. Which attestors break that assumption?",
+                "Is it true that witness treats `v1` and `v1.0` as the same type in a policy?",
+                "An auditor asks: can a near-miss type string in a policy step still match an attestation?",
+                "Exact type string for vex in a policy step?",
+                "Are the link and policyverify types also under `https://witness.dev/attestations/`?",
             ),
             "Types are compared as exact strings, and a few don't follow the `witness.dev/attestations/<name>/v0.1` "
             f"pattern: k8smanifest is `{ATTESTORS['k8smanifest'].type}`, slsa is `{ATTESTORS['slsa'].type}` (with "
@@ -237,7 +310,8 @@ def _types(gr: cli_spec.Grammar) -> list[Fact]:
 
 
 def _products(gr: cli_spec.Grammar) -> list[Fact]:
-    """Product globs filter subjects only; k8smanifest records the cluster by default; `-a jwt` never works."""
+    """Product globs filter subjects only; k8smanifest records the cluster by default (the jwt selection fact is in
+    `families.facts`)."""
     glob_cmd = (
         "witness run -s build -k key.pem -o build.json --attestor-product-exclude-glob 'coverage/*' -- make"
     )
@@ -255,6 +329,15 @@ def _products(gr: cli_spec.Grammar) -> list[Fact]:
                 "What exactly do `--attestor-product-include-glob` and `--attestor-product-exclude-glob` filter?",
                 "Will `--attestor-product-include-glob 'dist/*'` limit the products witness records to `dist/`?",
                 "Our policy's `artifactsFrom` still sees the excluded files. Shouldn't the exclude glob drop them?",
+                "`witness run -s build -k key.pem -o build.json --attestor-product-exclude-glob 'dist/*.map' -- npm "
+                "run build` still lists the source maps in the product attestation. Is the flag broken?",
+                "What does the product exclude glob actually change in the signed statement?",
+                "Is there a witness flag that drops files matching a pattern from the product attestation?",
+                "Reviewing a teammate's step: they rely on `--attestor-product-include-glob 'bin/*'` so that "
+                "`artifactsFrom` only compares the binaries. Does that work?",
+                "So how do I actually keep scratch files in `tmp/` out of the products?",
+                "Does `--attestor-product-include-glob` decide which subjects `witness verify` can find the "
+                "attestation by?",
             ),
             "The include/exclude globs only decide which products become **subjects** of the statement (what "
             "`witness verify` can find the attestation by). The product attestation itself still lists every file "
@@ -281,6 +364,17 @@ def _products(gr: cli_spec.Grammar) -> list[Fact]:
                 "Can I record our rendered manifests with k8smanifest without a kubeconfig?",
                 "Our manifests are committed to the repo. Will `-a k8smanifest` record them?",
                 "What do I need to get k8smanifest working in a plain build container?",
+                "`witness run -s manifests -k key.pem -a environment,git,k8smanifest -o manifests.json -- kustomize "
+                "build deploy/overlays/prod -o manifests.yaml` fails with `kubernetes context not set` in CI. How do "
+                "I fix it?",
+                "What's the default of `--attestor-k8smanifest-record-cluster-information`?",
+                "Our kubeconfig's current context is named differently from its cluster, and witness fails with "
+                "`unable to find context ...`. Why does the name matter?",
+                "Does k8smanifest record manifests that are already in the checkout and that the step doesn't "
+                "modify?",
+                "Which files does k8smanifest parse: all YAML in the repo, or only what the wrapped command writes?",
+                "So if the step renders `rendered.yaml` with `helm template` and I turn off cluster recording, will "
+                "k8smanifest work on a runner without any kubeconfig?",
             ),
             "k8smanifest only parses the `.yaml`/`.yml`/`.json` files the wrapped command writes or changes (its "
             "products); committed manifests the command doesn't touch are not recorded, so render them in the step. "
@@ -320,6 +414,15 @@ def _rego(gr: cli_spec.Grammar, v: WitnessVersion) -> list[Fact]:
                 "Rego v0 or v1 for witness policies?",
                 "Does witness use the same Rego parser for `verify` and `policy check`?",
                 "How do I write a Rego module that passes both witness commands?",
+                "`witness policy check policy.json` fails on our Rego module, but `witness verify` with the same "
+                "policy runs it. Why the difference?",
+                "Does `witness verify` need `import rego.v1` for `deny contains msg if`?",
+                "Which OPA parser does `witness policy check` use?",
+                "Reviewing a colleague's policy: the module uses `deny[msg] { ... }` without any import. Will both "
+                "witness commands accept it?",
+                "Is it true that any module written for the OPA v1 parser works unchanged in `witness verify`?",
+                "Show me a minimal witness Rego deny rule that parses in both `witness verify` and `witness policy "
+                "check`.",
             ),
             "The two commands parse differently: `witness verify` uses OPA's v0-compatible parser (classic "
             "`deny[msg] { ... }` works, `contains`/`if` need an import), `witness policy check` the v1 parser "
@@ -338,6 +441,13 @@ def _rego(gr: cli_spec.Grammar, v: WitnessVersion) -> list[Fact]:
                 "Is `deny := true` enough to fail a witness policy step?",
                 "The docs say deny can be a string. Is that right for witness?",
                 "What does witness expect `data.<package>.deny` to be?",
+                'My module has `deny := "build failed"` and verify errors with `expected []interface{} but got '
+                "string`. What should deny be?",
+                "Should `deny` be a boolean rule in a witness Rego policy?",
+                "Is `deny` a partial set rule or a complete rule in witness policies?",
+                "Reviewing a policy where `deny` is an object with a `reason` field. Will witness accept that?",
+                "How do I report several violations from one witness Rego module?",
+                "Which Rego path does witness query for the deny result?",
             ),
             "`deny` must be a set (or array) of strings, one per violation: witness queries `data.<package>.deny` "
             "and rejects a string, boolean or object with `invalid data from rego at data.<package>.deny, "
@@ -355,6 +465,16 @@ def _rego(gr: cli_spec.Grammar, v: WitnessVersion) -> list[Fact]:
                 "How does witness pick the attestation a Rego module is evaluated on?",
                 "Is the Rego policy evaluated per attestation or per collection?",
                 "With duplicate attestation types in one collection, which gets the Rego check?",
+                "Can my Rego module look at two different attestation types of the same collection at once?",
+                "What is `input` in a witness Rego policy: the collection or a single predicate?",
+                "We attach a Rego module to the material attestation of the `build` step. Does it see the "
+                "collection's other attestations?",
+                "An auditor asks whether every attestation of a type in a collection gets the step's Rego check, or "
+                "only one. Which is it?",
+                "Is it true that a Rego `deny` can miss an attestation when the collection holds several of the same "
+                "type?",
+                "So if I write `input.exitcode` in a command-run module, am I reading the command-run predicate or "
+                "the whole collection?",
             ),
             every + " Rego's `input` is always one attestation's predicate, never the whole collection.",
             _terms([["every", "last"]], ["whole collection is the input"]),
@@ -369,6 +489,14 @@ def _rego(gr: cli_spec.Grammar, v: WitnessVersion) -> list[Fact]:
                 "Can a CLI-produced command-run attestation have a non-zero `exitcode`?",
                 "Is an exit-code check in the policy useful with `witness run`?",
                 "What does witness do when the wrapped command exits 1?",
+                "`witness run -s test -k key.pem -o test.json -- npm test` failed because a test failed. Is there a "
+                "`test.json` with the failure recorded?",
+                "Reviewing a colleague's policy: a Rego module denies `input.exitcode != 0` on command-run. What "
+                "does that rule protect against?",
+                "Is it guaranteed that a command-run attestation produced by `witness run` has exit code 0?",
+                "When would an attestation with a non-zero `exitcode` ever show up?",
+                "So if `cargo build` fails under witness, does the step simply have no attestation?",
+                "Does witness sign and save the collection even when the wrapped command fails?",
             ),
             "A CLI attestation never has a non-zero exit code: when the command fails, the command-run attestor "
             "returns an error, `witness run` fails and nothing is written. An `exitcode` rule is only a safety net "
@@ -385,6 +513,13 @@ def _rego(gr: cli_spec.Grammar, v: WitnessVersion) -> list[Fact]:
                 "Is the material predicate wrapped in an object in Rego?",
                 "`witness attestors schema material` shows `Materials`; what's the Rego path for a file?",
                 "What does the material attestation look like on the wire?",
+                "Is `input.Materials` defined when my Rego module checks the material attestation?",
+                "Where does the `Materials` property in `witness attestors schema material` come from if the "
+                "predicate doesn't have it?",
+                "Material predicate JSON: an object keyed by path, or a wrapper object?",
+                "Reviewing a Rego rule that loops `some m in input.Materials`. Will it ever iterate anything?",
+                "Which Rego expression reads the digests of `go.sum` from the material attestation?",
+                "So to walk every material file and its digests in Rego, what do I write?",
             ),
             'The material predicate is a bare map `{"<path>": {"sha256": "..."}}`; the `Materials` wrapper '
             'exists only in the generated JSON schema. In Rego read `input["go.sum"]` or iterate with '
@@ -407,6 +542,13 @@ def _verify(gr: cli_spec.Grammar) -> list[Fact]:
                 "Do I have to keep the artifact's name the same between `witness run` and `witness verify`?",
                 "How does `witness verify -f` locate the attestations for an artifact?",
                 "Will copying the artifact to another path break witness verification?",
+                "We run `witness verify -p policy.signed.json -k policy-pub.pem -f release/app-linux-amd64 -a "
+                "build.json`, but the build step produced `dist/app`. Is the path mismatch a problem?",
+                "Does the subject name `file:dist/app` play any role when verify looks up attestations?",
+                "Is it true that verify fails if the artifact was renamed after `witness run`?",
+                "An auditor asks: what binds the artifact we verify to its attestation, its name or its content?",
+                "So if we `strip` the binary after `witness run`, does verify still match it?",
+                "Digest or file name: what does `witness verify -f` match on?",
             ),
             "It matches by digest: `witness verify -f` hashes the file and looks for statements whose subject "
             "digest *values* equal it; subject names like `file:app` are never compared. Renaming or moving the "
@@ -426,6 +568,14 @@ def _verify(gr: cli_spec.Grammar) -> list[Fact]:
                 "Can I raise the search depth of `witness verify`?",
                 "What's the default search depth when verifying a multi-step policy?",
                 "Does `witness verify` have a `--search-depth` option?",
+                "Our policy has five chained steps. Is there a limit on how far `witness verify` follows "
+                "back-references?",
+                "What does each search round of `witness verify` add to the digests it looks up?",
+                "Which back-references does verify follow from one search round to the next?",
+                "`witness verify` back-reference rounds: fixed or tunable?",
+                "Reviewing a verify job: a colleague assumes witness keeps searching until every step is found. Is "
+                "that right?",
+                "So is three rounds the most `witness verify` searches from the command line?",
             ),
             "Three: the CLI passes no search depth, so the library default of 3 applies, and no flag changes it. "
             "Each round adds the back-reference digests (git `commithash`, CI `pipelineurl`) of steps that passed.",
@@ -442,6 +592,15 @@ def _verify(gr: cli_spec.Grammar) -> list[Fact]:
                 "Is `--policy-timestamp-servers` on verify the same as `--timestamp-servers` on sign?",
                 "Why can't verify load `--policy-timestamp-servers https://freetsa.org/tsr`?",
                 "Which value goes into `--policy-timestamp-servers`?",
+                "`witness verify -p policy.signed.json -k policy-pub.pem -f dist/app -a build.json "
+                "--policy-timestamp-servers https://freetsa.org/tsr` doesn't work. What should that flag point to?",
+                "We timestamp with `witness sign -f policy.json -k key.pem -o policy.signed.json --timestamp-servers "
+                "https://freetsa.org/tsr`. What do we give verify for that timestamp?",
+                "Is `--policy-timestamp-servers` a list of URLs?",
+                "What does verify do with the files given to `--policy-timestamp-servers`?",
+                "Reviewing a verify step that passes `--policy-timestamp-servers tsa-ca.pem`. Is a certificate file "
+                "right there?",
+                "Where do TSA URLs go in witness, and where do TSA CA certificates go?",
             ),
             "Paths to the TSA's CA certificate files, not URLs: verify uses them to check the timestamp in the "
             "policy signature. The URL form belongs to `--timestamp-servers` on `witness run`/`witness sign`, "
@@ -464,6 +623,13 @@ def _verify(gr: cli_spec.Grammar) -> list[Fact]:
                 "Are omitted certConstraint fields wildcards in witness policies?",
                 "What does an empty `dnsnames` list in a certConstraint mean?",
                 "Can I use a partial wildcard like `*@example.com` in certConstraint emails?",
+                "Is it true that leaving `uris` out of a certConstraint lets any URI SAN through?",
+                "How do I write a certConstraint that accepts any common name?",
+                'Reviewing a policy where the certConstraint has `"emails": []`. Which certificates can that functionary '
+                "sign with?",
+                "What value in `emails` lets any email address through?",
+                "An auditor asks: does an empty certConstraint field loosen or tighten the check?",
+                "So if the Fulcio certificate's email is `release-bot@example.com`, what can I put in `emails`?",
             ),
             "An omitted or empty constraint field means the certificate must have *none* of that attribute; only "
             '`["*"]` (or `"*"` for `commonname`) allows anything, and wildcards work only as the sole element, '
@@ -481,6 +647,13 @@ def _verify(gr: cli_spec.Grammar) -> list[Fact]:
                 "Is the `https://slsa.dev/verification_summary/v1` attestation saved anywhere by `witness verify`?",
                 "How do I publish the result of `witness verify` as an attestation?",
                 "Does verify have an output file for the summary?",
+                "How does our CI tell whether `witness verify` passed, if no VSA file is written?",
+                "An auditor wants the signed verification summary of each release. Can `witness verify` provide it?",
+                "What exit code does `witness verify` return when the summary says `PASSED`?",
+                "Does `witness verify` sign the policyverify attestation it builds?",
+                "So after `witness verify -p policy.signed.json -k policy-pub.pem -f dist/app -a build.json`, is "
+                "there a VSA file on disk?",
+                "policyverify attestation from the CLI: internal only?",
             ),
             "The CLI produces the policyverify attestation (`https://slsa.dev/verification_summary/v1`) only "
             "internally: `witness verify` neither signs nor writes it out; the result is the exit code (0 only "
@@ -511,6 +684,13 @@ def _versioned(gr: cli_spec.Grammar, v: WitnessVersion) -> list[Fact]:
                 "Is an empty steps map accepted by `witness verify`?",
                 "What does witness verify do with a policy that defines zero steps?",
                 "Our bootstrap policy has no steps. Does verification pass?",
+                'We signed `policy.json` with `"steps": {}` as a placeholder. Will `witness verify -p '
+                "policy.signed.json -k policy-pub.pem -f dist/app -a build.json` succeed?",
+                "Is it true that a policy with no steps passes vacuously?",
+                "An auditor asks: can a policy that checks no step at all still make verify pass?",
+                "Does a witness policy need a minimum number of steps?",
+                "So should our bootstrap policy include at least one real step?",
+                "Zero-step witness policy: pass or fail?",
             ),
             zero,
             _terms(
@@ -542,6 +722,15 @@ def _versioned(gr: cli_spec.Grammar, v: WitnessVersion) -> list[Fact]:
                 "Will verify accept a `release` step with an empty attestations list?",
                 'What happens at verify time with `"attestations": []` in the `release` step?',
                 "Do I need to list any attestation type for our `release` step?",
+                'Reviewing a policy where the `release` step has only a functionary and `"attestations": []`. Is that '
+                "OK?",
+                "Is it true that the `release` step passes as long as the signer matches, even with no attestation "
+                "types listed?",
+                "How many attestation types does the `release` step's `attestations` list need?",
+                "`release` step with an empty `attestations` array: pass or fail?",
+                "What error does an empty `attestations` list on the `release` step produce?",
+                "An auditor asks whether witness accepts a `release` step that requires no attestation type at all. "
+                "Does it?",
             ),
             empty,
             _terms(
@@ -570,6 +759,15 @@ def _versioned(gr: cli_spec.Grammar, v: WitnessVersion) -> list[Fact]:
                 "When is an `artifactsFrom` link between steps satisfied?",
                 "Must a step's materials overlap with the referenced step's products for `artifactsFrom`?",
                 "Can `artifactsFrom` fail even though no digest mismatches?",
+                'Our `package` step declares `artifactsFrom: ["test"]`, but none of its materials is a file that '
+                "`test` produced. Does verify care?",
+                "Do two steps linked with `artifactsFrom` need at least one file path in common?",
+                'Reviewing a policy where `deploy` lists `artifactsFrom: ["build"]` although no file `build` '
+                "produced is among the materials of `deploy`. Will verify accept that edge?",
+                "What error does verify give when an `artifactsFrom` edge has no shared path?",
+                "`artifactsFrom` with zero overlapping files: pass or fail?",
+                "So if the `test` step's materials include `bin/app` exactly as `build` produced it, is that enough "
+                'for `artifactsFrom: ["build"]`?',
             ),
             overlap,
             _terms([["overlap", "shared path", "in common"], ["v0.12", "0.12"]]),
@@ -600,6 +798,14 @@ def _versioned(gr: cli_spec.Grammar, v: WitnessVersion) -> list[Fact]:
                 "Is `.witness.yaml` loaded without any flag?",
                 "How does witness find its config file?",
                 "Can I just drop a `.witness.yaml` next to my build and have witness use it?",
+                "Do I have to run `witness -c .witness.yaml run -s build -k key.pem -o build.json -- make`, or is "
+                "`witness run -s build -k key.pem -o build.json -- make` enough when the file is in the repo root?",
+                "Is it true that witness reads `.witness.yaml` from the working directory without being told?",
+                "Reviewing a pipeline that relies on a `.witness.yaml` in the checkout and never passes `-c`. Are "
+                "its settings applied?",
+                "What happens when a `.witness.yaml` sits in the current directory and I don't pass `-c`?",
+                "Witness config file: implicit or explicit?",
+                "So should our CI scripts always pass `-c .witness.yaml` explicitly?",
             ),
             cfg,
             _terms(cfg_req),
@@ -622,6 +828,12 @@ def _versioned(gr: cli_spec.Grammar, v: WitnessVersion) -> list[Fact]:
                 "Since when does witness ship `policy check`?",
                 "Can witness validate a policy file without running verify?",
                 "Is `witness policy check` available in the release I'm on?",
+                "What does `witness policy check policy.json` validate?",
+                "Does `witness policy check` verify any attestations?",
+                'Our CI image answers `unknown command "policy" for "witness"`. Is its witness binary too old?',
+                "Can I catch an expired policy before signing it, without running verify?",
+                "Which parser does `witness policy check` use for the Rego modules in a policy?",
+                "Is `policy check` a subcommand in every witness release?",
             ),
             pc,
             _terms([["v0.10.2", "0.10.2"]]),
@@ -655,6 +867,14 @@ def _versioned(gr: cli_spec.Grammar, v: WitnessVersion) -> list[Fact]:
                 "What's the way to sign with a password-protected key in witness?",
                 "Witness can't load my encrypted key. Which flag takes the passphrase?",
                 "Passphrase for `-k` keys: flag or environment variable?",
+                "`witness run -s build -k key.pem --signer-file-key-passphrase-path passphrase.txt -o build.json -- "
+                "make`: what format does `passphrase.txt` need?",
+                "Is `--signer-file-key-passphrase-path` the flag for an encrypted key's passphrase?",
+                "Is it true that I can pass the key passphrase inline on the command line?",
+                "Reviewing a CI job that signs with an encrypted `signing-key.pem`: how should the passphrase reach "
+                "witness?",
+                "`--signer-file-key-passphrase` or `--signer-file-key-passphrase-path`?",
+                "Does the passphrase file go to `--signer-file-key-passphrase-path` or to `-k`?",
             ),
             pp,
             _terms(pp_req),
@@ -676,6 +896,14 @@ def _lookup(gr: cli_spec.Grammar) -> list[Fact]:
                 "Is `-a` only for short names like `git`?",
                 "What values does `witness run -a` accept?",
                 "What happens if I list an attestor twice in `-a`?",
+                "Will `witness run -s build -k key.pem -a "
+                "environment,git,https://witness.dev/attestations/lockfiles/v0.1 -o build.json -- make` select the "
+                "lockfiles attestor?",
+                "Witness fails with `failed to create attestor: attestor not found: gti`. What does `-a` expect?",
+                "What error does witness give when `-a` names an attestor that doesn't exist?",
+                "Where can I see which names and type URIs `-a` accepts?",
+                "Reviewing a CI script with `-a environment,git,git,sbom`. Does the repeated `git` break the run?",
+                "So can our pipeline list attestors in `-a` by their type URIs instead of their names?",
             ),
             "`-a` accepts an attestor's name or its predicate type URI; an unknown value fails with "
             "`failed to create attestor: attestor not found: <value>`, and a duplicate is skipped with "

@@ -56,8 +56,8 @@ NAMES: tuple[str, ...] = tuple(MODULE_OF)
 """Every family name, in registry order."""
 
 DEFAULT_MIX: dict[str, float] = {
-    "facts": 0.18,
-    "commands": 0.22,
+    "facts": 0.20,
+    "commands": 0.20,
     "config": 0.06,
     "policies": 0.16,
     "rego": 0.14,

@@ -2039,6 +2039,16 @@ def _no_collection_fact() -> Fact:
             "no `collection rejected` line mean?",
             "Is the `predicate type  is not a collection predicate type` line about a wrong predicateType in "
             "my attestation?",
+            "Verify logs `failed to verify artifacts for step package: no passed collections present`. Does that "
+            "mean the signature was bad?",
+            "Why does the `test` step show `predicate type  is not a collection predicate type` with two spaces?",
+            "What has to match for witness to find a collection for a step?",
+            "Is it true that `no verifiers present to validate against collection verifiers` means our public key is "
+            "wrong?",
+            "`witness verify -p policy.signed.json -k policy-pub.pem -f dist/app -a test.json` failed, and under "
+            "`Step: deploy` there are only `verification failure` lines, no `collection rejected`. What does that "
+            "mean?",
+            "So should I grep verify output for `no passed collections present` to spot a missing step attestation?",
         ),
         NO_COLLECTION_OUTPUT,
         _terms(
@@ -2092,7 +2102,7 @@ KIND_BOOST: dict[str, float] = {
     "attestor-capture": 2.0,
     "attestor-needs": 1.4,
     "predicate-field": 1.4,
-    "misconception": 3.0,
+    "misconception": 9.0,
     "wire-constant": 2.5,
     "keyid": 2.5,
     "attestor-type": 1.8,
@@ -2122,9 +2132,18 @@ the mix (2,946 of 40,000 examples, about 1 % of the training tokens): a fact tha
 wording needs to be seen under several."""
 
 
+MISCONCEPTION_GROUP_FACTOR = 12
+"""How many times the dataset's paraphrase cap a misconception may have (36 with the default cap of 3): each has
+12 question forms, and a fact asked in a user's own words is recalled only after many forms and many exposures
+(at 12 paraphrases, about 9 a fact in a 20,000-example set, two-epoch models still answered the common
+misconceptions wrong in new wording)."""
+
+
 def max_per_group(group: str, default: int) -> int:
     """Paraphrases of `group` the dataset keeps when its cap is `default` (read by `generate.dataset`): the most
-    for the facts people get wrong, twice `default` for the others."""
+    for the misconceptions, then the other facts people get wrong, twice `default` for the rest."""
+    if group.startswith("facts/misc/"):
+        return default * MISCONCEPTION_GROUP_FACTOR
     return default * (HOT_GROUP_FACTOR if group.startswith(HOT_GROUPS) else FACT_GROUP_FACTOR)
 
 
