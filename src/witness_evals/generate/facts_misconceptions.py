@@ -842,9 +842,9 @@ def _versioned(gr: cli_spec.Grammar, v: WitnessVersion) -> list[Fact]:
     )
     if v.passphrase_flag:
         pp = (
-            f"In {v.label} either `--signer-file-key-passphrase <passphrase>` or "
-            "`--signer-file-key-passphrase-path <file>` (a file with the passphrase on one line). Since witness "
-            "v0.11 only the `-path` flag exists."
+            f"In {v.label} `--signer-file-key-passphrase <passphrase>`, `--signer-file-key-passphrase-path <file>` "
+            "(a file with the passphrase on one line) or a non-empty `WITNESS_KEY_PASSPHRASE` environment variable, "
+            "tried in that order. Since witness v0.11 only the `-path` flag and the variable exist."
         )
         pp_req = [["--signer-file-key-passphrase-path"], ["v0.11", "0.11"]]
         cmd = "witness run -s build -k key.pem --signer-file-key-passphrase-path passphrase.txt -o build.json -- make"
