@@ -12,7 +12,7 @@
 #        the memory table: TESTS=0 SMOKE=0 VARIANTS="$(python3 benchmarks/train_speed.py --list-memory)" ... speed 8)
 #        bash benchmarks/real_run/device_qlora.sh quality [ITERS]
 # After device_reference.sh's `setup park join` on the same warm machine, the joined GGUF and the unpacked
-# dataset are there already: `GGUF=/tmp/smollm2.gguf DATA=/tmp/data bash ... speed|quality`, carrying
+# dataset are there already: `GGUF=/tmp/smollm2.gguf DATA=/tmp/data/gen20k bash ... speed|quality`, carrying
 # only .whl/qlora for `speed` and nothing for `quality`.
 # Results land in $OUT (speed.json, speed.log, quality.json, quality.log, ...).
 set -uo pipefail

@@ -219,7 +219,7 @@ def test_a_family_may_keep_more_paraphrases_of_some_groups(tmp_path: Path) -> No
     build_dataset(spec, tmp_path)
     per_group = Counter(row["group"] for row in read_meta(tmp_path / "train.meta.jsonl"))
     hot = {g: n for g, n in per_group.items() if g.startswith(facts.HOT_GROUPS)}
-    misc = {g: n for g, n in hot.items() if g.startswith("facts/misc/")}
+    misc = {g: n for g, n in hot.items() if g.startswith(facts.MISCONCEPTION_GROUPS)}
     assert max(misc.values()) > 8
     assert all(n <= 24 for n in misc.values())
     assert max(n for g, n in hot.items() if g not in misc) > 2

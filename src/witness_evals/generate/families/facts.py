@@ -2118,11 +2118,14 @@ KIND_BOOST: dict[str, float] = {
 """Multipliers on the sqrt-size weight of each kind (facts about attestors and common mistakes first)."""
 
 
-HOT_GROUPS = ("facts/misc/", "facts/wire/", "facts/keyid/", "facts/attestor/type/")
+MISCONCEPTION_GROUPS = "facts/misc/"
+"""Group prefix of the misconceptions (`facts_misconceptions`), the hottest of the hot groups."""
+HOT_GROUPS = (MISCONCEPTION_GROUPS, "facts/wire/", "facts/keyid/", "facts/attestor/type/")
 """Groups of the facts people get wrong (misconceptions, wire constants and type URIs, key ids, version-dependent
 behaviour): the dataset keeps more paraphrases of each (`max_per_group`)."""
 HOT_GROUP_FACTOR = 4
-"""How many times the dataset's paraphrase cap a hot group may have (12 with the default cap of 3)."""
+"""How many times the dataset's paraphrase cap a hot group other than the misconceptions may have (12 with the
+default cap of 3)."""
 
 
 FACT_GROUP_FACTOR = 2
@@ -2142,7 +2145,7 @@ misconceptions wrong in new wording)."""
 def max_per_group(group: str, default: int) -> int:
     """Paraphrases of `group` the dataset keeps when its cap is `default` (read by `generate.dataset`): the most
     for the misconceptions, then the other facts people get wrong, twice `default` for the rest."""
-    if group.startswith("facts/misc/"):
+    if group.startswith(MISCONCEPTION_GROUPS):
         return default * MISCONCEPTION_GROUP_FACTOR
     return default * (HOT_GROUP_FACTOR if group.startswith(HOT_GROUPS) else FACT_GROUP_FACTOR)
 
