@@ -188,8 +188,9 @@ def _exports(gr: cli_spec.Grammar) -> list[Fact]:
                 f"misc/export-not-in-collection/{name}",
                 "misconception",
                 (
-                    f"After adding `--attestor-{name}-export`, the policy step that requires {name} fails. Why?",
-                    f"My step lists the {name} type and verify rejects it since we started exporting {name}. "
+                    f"Our `witness run` uses `--attestor-{name}-export`, and the policy step that requires {name} fails. "
+                    "Why?",
+                    f"My step lists the {name} type and verify rejects it; the step's `witness run` exports {name}. "
                     "What's wrong?",
                     f"Does an exported {name} attestation still count for the step's `attestations` in the policy?",
                     f"Verify can't find the {name} attestation in our collection, but `--attestor-{name}-export` "
