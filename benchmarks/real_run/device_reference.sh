@@ -59,6 +59,10 @@
 #                        (benchmarks/real_run/answer.py; scored here with score_answers.py --data gen20k)
 # Gemma (2026-12-06, one H200): `join tokenizer train` with TRAIN_SET="epochs=1": 1,124 steps in 208.5 s of
 # loop (394 s for the call); BENCH_OPTS="--tiers bare": tuned 150 s, untuned 110 s.
+# Gemma, two epochs (2026-12-07, one H100): the loop takes ~400 s and join + tokenizer + data ~80 s, so
+# `join tokenizer train:480` at most: with train:520 the call's own 600 s limit struck after the trainer
+# had finished but before the archives were written (the run stays in /tmp/run-gemma*; a next call can
+# archive it while the machine is warm). tuned (bare) 141 s; `TESTSPLIT_LIMIT=56 ... testsplit` 127 s.
 # Measured (2026-12-05): on one H200 the static engine in one pass answered the whole default suite
 # (1,622 requests) in 447 s untuned and 516 s tuned, one call each; with stages on one H100 191 s
 # (untuned, before packed_gqa) and 106.2 s with packed_gqa (one H100, `SUITE_VARIANTS=static ... join suite:300`);

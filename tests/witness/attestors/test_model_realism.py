@@ -120,3 +120,17 @@ def test_k8smanifest_records_node_manifests_keyed_by_machine_id() -> None:
     assert nodes["m1"]["name"] == "n1" and nodes["m1"]["labels"] == {"kubernetes.io/os": "linux"}
     assert nodes["m2"]["nodeInfo"]["kubeletVersion"] == "v1.29.3"
     assert nodes[""]["name"] == "top" and set(nodes[""]["nodeInfo"].values()) == {""}
+
+
+def test_a_clean_secret_scan_is_null() -> None:
+    """go-witness never initialises `Findings` and only appends to it (scanner.go:260, 393; no `omitempty`
+    in types.go:74), so a scan that finds nothing marshals as `"findings": null`, never `[]`."""
+    spec = A.get("secretscan")
+    seen: dict[str, int] = {"null": 0, "list": 0}
+    for seed in SEEDS:
+        s = A.Scenario.random(random.Random(seed), step_kind="build")
+        pred = spec.build(random.Random(seed), s)
+        assert pred["findings"] is None or pred["findings"], pred
+        seen["null" if pred["findings"] is None else "list"] += 1
+        assert spec.shape.marshal(pred) == pred  # the wire form keeps null
+    assert seen["null"] and seen["list"], seen
