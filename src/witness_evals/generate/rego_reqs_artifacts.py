@@ -1145,7 +1145,7 @@ def ss_clean(rng: random.Random) -> Req:
             ),
         ),
         fields="`input.findings` is the list of gitleaks findings over the step's products (secrets are "
-        "recorded as digests only); a clean scan is recorded as `\"findings\": null`, not `[]` (go-witness "
+        'recorded as digests only); a clean scan is recorded as `"findings": null`, not `[]` (go-witness '
         "never initialises the list), and iterating it then gives no message.",
         bases=bases(rng, "secretscan"),
         # `[]` stands in for the real `null`: OPA (non-strict builtin errors) treats `count(null)` and
