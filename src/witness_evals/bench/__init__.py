@@ -6,6 +6,7 @@ model through `witness_evals.inference` (per context tier, `tiers`, and sample),
 of each answer (`answers`), scores them by execution (`scorers`: Rego in the sandbox, policies through
 the core verifier against hidden pipelines, commands through the CLI grammar) and writes samples and a
 summary (`summary`: pass@k, intervals, the failure taxonomy); `fix_rounds` records `--fix N`, `report`
-renders runs side by side, `decontaminate` measures overlap with a training set, `fuzz` feeds hostile
-answers, `inspect_task` adapts the suite to inspect_ai.
+renders runs side by side, `paired` compares two runs task by task (gained, lost, exact McNemar p),
+`decontaminate` measures overlap with a training set, `fuzz` feeds hostile answers, `inspect_task`
+adapts the suite to inspect_ai.
 """

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from witness_evals.bench.paired import compare
 from witness_evals.bench.summary import (
     KINDS,
     NO_ANSWER,
@@ -264,6 +265,64 @@ def _headline(runs: Sequence[Run]) -> str:
         '<div class="scroll"><table class="headline">'
         f"<thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></div></section>"
+    )
+
+
+PAIRED_TASKS_SHOWN = 200
+"""Gained and lost task ids listed per comparison (the counts are always whole)."""
+
+
+def _task_list(ids: Sequence[str]) -> str:
+    shown = " ".join(f"<code>{esc(t)}</code>" for t in ids[:PAIRED_TASKS_SHOWN])
+    more = f" <small>(+{len(ids) - PAIRED_TASKS_SHOWN} more)</small>" if len(ids) > PAIRED_TASKS_SHOWN else ""
+    return shown + more if ids else '<span class="na">none</span>'
+
+
+def _paired(runs: Sequence[Run]) -> str:
+    """Each later run against the first, task by task (`paired.compare`): gained, lost, exact McNemar p."""
+    if len(runs) < 2:
+        return ""
+    head = "".join(
+        f'<th class="num">{esc(c)}</th>'
+        for c in ("tasks", "first", "this run", "gained", "lost", "p (McNemar)")
+    )
+    parts = []
+    for tier in _tiers(runs):
+        rows, lists = [], []
+        for r in runs[1:]:
+            c = compare(runs[0].samples, r.samples, tier)
+            for group, pg in c.groups.items():
+                if not pg.tasks:
+                    continue
+                a_pass, b_pass = pg.both_pass + len(pg.lost), pg.both_pass + len(pg.gained)
+                cls = "up" if pg.delta > 0 else "down" if pg.delta < 0 else ""
+                rows.append(
+                    f'<tr class="{"first" if group == "all" else ""}"><td class="run"><span class="sw" '
+                    f'style="background:{r.colour}"></span><b>{esc(r.label)}</b></td><td>{esc(group)}</td>'
+                    f'<td class="num">{pg.tasks}</td><td class="num">{a_pass}</td><td class="num">{b_pass}</td>'
+                    f'<td class="num up">+{len(pg.gained)}</td><td class="num down">&minus;{len(pg.lost)}</td>'
+                    f'<td class="num {cls if pg.p_value < 0.05 else ""}">{pg.p_value:.3f}</td></tr>'
+                )
+            everything = c.groups["all"]
+            lists.append(
+                f"<details><summary>{esc(r.label)}: {len(everything.gained)} gained, {len(everything.lost)} lost "
+                f"({esc(tier)})</summary><p><b>gained</b> {_task_list(everything.gained)}</p>"
+                f"<p><b>lost</b> {_task_list(everything.lost)}</p></details>"
+            )
+        if rows:
+            parts.append(
+                f"<h3>tier {esc(tier)}</h3>"
+                '<div class="scroll"><table class="headline">'
+                f"<thead><tr><th>run</th><th>set</th>{head}</tr></thead>"
+                f"<tbody>{''.join(rows)}</tbody></table></div>{''.join(lists)}"
+            )
+    return (
+        '<section id="paired"><h2>Paired comparison with the first run</h2>'
+        '<p class="note">The runs answered the same tasks, so each later run is compared with the first task '
+        "by task (each task's first sample): <b>gained</b> = failed in the first run, passes here; "
+        "<b>lost</b> = the reverse. p: the exact two-sided McNemar test on gained vs lost (how likely a split "
+        "at least that uneven is if neither run is better); below 0.05 it is coloured.</p>"
+        f"{''.join(parts)}</section>"
     )
 
 
@@ -699,6 +758,7 @@ def build_html(
     body = [
         _header(runs, generated),
         _headline(runs),
+        _paired(runs),
         _charts(runs),
         _breakdown_table(runs, "by_attestor", "pass@1 by attestor", (), "attestors"),
         _breakdown_table(

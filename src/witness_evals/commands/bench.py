@@ -241,6 +241,30 @@ def decontaminate(
     typer.echo(json.dumps(result, indent=1) if as_json else format_decontamination(result))
 
 
+@bench_app.command("compare")
+def compare(
+    run_a: Path = typer.Argument(..., help="The baseline run directory (A)."),
+    run_b: Path = typer.Argument(..., help="The run compared with it (B)."),
+    tier: str = typer.Option("bare", "--tier", help="The tier to compare."),
+    list_tasks: bool = typer.Option(False, "--tasks", help="Also list the gained and lost task ids."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Tasks B gained and lost against A (overall, hand-written, generated) and the exact McNemar p."""
+    from witness_evals.bench.paired import compare as paired
+    from witness_evals.bench.paired import format_comparison
+    from witness_evals.bench.report import load_run
+
+    a, b = load_run(run_a), load_run(run_b)
+    result = paired(a.samples, b.samples, tier)
+    if not result.groups["all"].tasks:
+        raise InputError(f"no task answered by both runs in tier {tier!r}", source=str(run_b))
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), indent=1))
+        return
+    labels = [str(r.info.get("label") or r.path.name) for r in (a, b)]
+    typer.echo(format_comparison(result, *labels, list_tasks=list_tasks))
+
+
 def report(
     runs: list[Path] = typer.Argument(..., help="Run directories of `witness-evals bench`."),
     out: Path = typer.Option(Path("report.html"), "--out", "-o", help="HTML file to write."),
