@@ -88,6 +88,11 @@ def test_compare_cli_text_json_and_bad_input(tmp_path: Path) -> None:
     data = json.loads(runner.invoke(app, ["bench", "compare", str(base), str(tuned), "--json"]).output)
     assert data["groups"]["all"]["gained"] == len(expected.groups["all"].gained)
     assert data["tier"] == "bare" and set(data["groups"]) == {"all", "hand", "generated"}
+    assert data["same_suite"] is True and "different suites" not in text.output
+    info = json.loads((tuned / "run.json").read_text(encoding="utf-8"))
+    (tuned / "run.json").write_text(json.dumps({**info, "suite_version": "2"}), encoding="utf-8")
+    other = runner.invoke(app, ["bench", "compare", str(base), str(tuned)])
+    assert "scored with different suites (version 1 vs 2" in other.output
 
 
 def test_compare_cli_bad_input_is_one_line_and_exit_2(

@@ -258,11 +258,17 @@ def compare(
     result = paired(a.samples, b.samples, tier)
     if not result.groups["all"].tasks:
         raise InputError(f"no task answered by both runs in tier {tier!r}", source=str(run_b))
+    suites = [(r.info.get("suite_version"), r.info.get("fingerprint")) for r in (a, b)]
     if as_json:
-        typer.echo(json.dumps(result.to_json(), indent=1))
+        typer.echo(json.dumps({**result.to_json(), "same_suite": suites[0] == suites[1]}, indent=1))
         return
     labels = [str(r.info.get("label") or r.path.name) for r in (a, b)]
     typer.echo(format_comparison(result, *labels, list_tasks=list_tasks))
+    if suites[0] != suites[1]:
+        typer.echo(
+            f"note: the runs were scored with different suites (version {suites[0][0]} vs {suites[1][0]}, or other "
+            "tasks): rescore one with `witness-evals bench --model answers:FILE` to compare like with like"
+        )
 
 
 def report(
