@@ -47,9 +47,17 @@ class Paired:
         return mcnemar_exact(len(self.gained), len(self.lost))
 
     @property
+    def passed_a(self) -> int:
+        return self.both_pass + len(self.lost)
+
+    @property
+    def passed_b(self) -> int:
+        return self.both_pass + len(self.gained)
+
+    @property
     def delta(self) -> int:
         """Passed tasks of B minus those of A."""
-        return len(self.gained) - len(self.lost)
+        return self.passed_b - self.passed_a
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -115,9 +123,8 @@ def format_comparison(c: Comparison, label_a: str, label_b: str, *, list_tasks: 
     for group, p in c.groups.items():
         if not p.tasks:
             continue
-        a_pass, b_pass = p.both_pass + len(p.lost), p.both_pass + len(p.gained)
         lines.append(
-            f"{group:10s} {p.tasks:6d} {a_pass:6d} {b_pass:6d} {len(p.gained):7d} {len(p.lost):5d} "
+            f"{group:10s} {p.tasks:6d} {p.passed_a:6d} {p.passed_b:6d} {len(p.gained):7d} {len(p.lost):5d} "
             f"{p.p_value:7.3f}"
         )
     if c.only_a or c.only_b:

@@ -294,12 +294,11 @@ def _paired(runs: Sequence[Run]) -> str:
             for group, pg in c.groups.items():
                 if not pg.tasks:
                     continue
-                a_pass, b_pass = pg.both_pass + len(pg.lost), pg.both_pass + len(pg.gained)
                 cls = "up" if pg.delta > 0 else "down" if pg.delta < 0 else ""
                 rows.append(
                     f'<tr class="{"first" if group == "all" else ""}"><td class="run"><span class="sw" '
                     f'style="background:{r.colour}"></span><b>{esc(r.label)}</b></td><td>{esc(group)}</td>'
-                    f'<td class="num">{pg.tasks}</td><td class="num">{a_pass}</td><td class="num">{b_pass}</td>'
+                    f'<td class="num">{pg.tasks}</td><td class="num">{pg.passed_a}</td><td class="num">{pg.passed_b}</td>'
                     f'<td class="num up">+{len(pg.gained)}</td><td class="num down">&minus;{len(pg.lost)}</td>'
                     f'<td class="num {cls if pg.p_value < 0.05 else ""}">{pg.p_value:.3f}</td></tr>'
                 )
