@@ -4,7 +4,7 @@ but gives `witness sign`'s `-t` to `--timestamp-servers` must fail (`near` in `s
 from __future__ import annotations
 
 from witness_evals.bench.scorers.qa import score_qa
-from witness_evals.bench.scorers.terms import near
+from witness_evals.bench.scorers.terms import about, bound, near
 from witness_evals.bench.suites import hand_tasks
 
 
@@ -37,3 +37,37 @@ def test_verify_s_given_to_step_fails() -> None:
     )
     assert score_qa(wrong, task.check).outcome != "pass"
     assert score_qa(task.reference, task.check).outcome == "pass"
+
+
+def test_a_flag_bound_both_ways_fails() -> None:
+    """`near` is met by the right sentence; `not_bound` catches a second one that gives sign's `-t` to
+    `--timestamp-servers` (or verify's `-s` to `--step`), wherever the subcommand stands in the sentence."""
+    task = _task("hand/qa/sign-t-and-f-meaning")
+    both = (
+        "On `witness sign`, `-t` is `--datatype` and `-f` is `--infile`, the file to sign. `-t` on sign also "
+        "takes the timestamp servers, same as `--timestamp-servers` on run; on verify, `-f` is `--artifactfile`."
+    )
+    outcome = score_qa(both, task.check)
+    assert outcome.outcome != "pass"
+    assert any(
+        c.name == "does not give sign's -t to --timestamp-servers" and not c.ok for c in outcome.checks
+    )
+    negated = both.replace("`-t` on sign also takes", "`-t` on sign never takes")
+    assert score_qa(negated, task.check).outcome == "pass"
+    task = _task("hand/qa/verify-s-and-a-meaning")
+    both = (
+        "On verify `-s` is `--subjects` (subject digests) and `-a` is `--attestations`, attestation files. "
+        "With verify, -s also picks the step name as on run."
+    )
+    assert score_qa(both, task.check).outcome != "pass"
+
+
+def test_about_gives_each_subcommand_its_own_words() -> None:
+    text = "On `run`, `-t` is `--timestamp-servers` (sign's own `--timestamp-servers` has no shorthand). `-t` on sign is X."
+    assert list(about(text, "sign")) == [
+        "sign's own `--timestamp-servers` has no shorthand)",
+        "`-t` on sign is X.",
+    ]
+    assert list(about(text, "run")) == ["On `run`, `-t` is `--timestamp-servers` ("]
+    assert not bound(text, "sign", "-t", ["--timestamp-servers"])
+    assert bound(text, "run", "-t", ["--timestamp-servers"])

@@ -73,3 +73,33 @@ def test_bench_scenarios_record_head_unless_the_spec_names_a_branch() -> None:
         named = base_scenario({"seed": 41, "scenario": {"ci": ci, "branch": "main"}}, "build")
         assert _git(named)["branch"] == "main"
         assert _git(apply_set(sc, {"branch": "feature/x"}))["branch"] == "feature/x"
+
+
+def _material(sc: A.Scenario) -> dict[str, Any]:
+    rec = simulate.record_step("build", sc)
+    mat = next(a for a in rec.collection.attestations if a.type == A.get("material").type)
+    pred: dict[str, Any] = mat.attestation
+    return pred
+
+
+def test_a_detached_checkout_has_the_commit_in_head_and_no_local_branch() -> None:
+    """`git checkout -f -q <sha>` writes the commit id to .git/HEAD; the branch exists only as the fetched
+    `refs/remotes/origin/<branch>`. The material attestor digests .git like any file, so it shows."""
+    for ci in ("gitlab", "jenkins"):
+        sc = A.Scenario.random(random.Random(7), ci=ci)
+        assert sc.files_before[".git/HEAD"] == f"{sc.commit}\n".encode()
+        assert f".git/refs/heads/{sc.branch}" not in sc.files_before
+        assert sc.files_before[f".git/refs/remotes/origin/{sc.branch}"] == f"{sc.commit}\n".encode()
+        assert ".git/HEAD" in _material(sc)
+    gh = A.Scenario.random(random.Random(7), ci="github")
+    assert gh.files_before[".git/HEAD"] == f"ref: refs/heads/{gh.branch}\n".encode()
+    assert gh.files_before[f".git/refs/heads/{gh.branch}"] == f"{gh.commit}\n".encode()
+
+
+def test_checking_out_a_branch_points_head_at_it() -> None:
+    sc = A.Scenario.random(random.Random(5), ci="gitlab")
+    on = checked_out(sc, "release/2.0")
+    for files in (on.files_before, on.files_after):
+        assert files[".git/HEAD"] == b"ref: refs/heads/release/2.0\n"
+        assert files[".git/refs/heads/release/2.0"] == f"{sc.commit}\n".encode()
+    assert _material(on)[".git/HEAD"] != _material(sc)[".git/HEAD"]

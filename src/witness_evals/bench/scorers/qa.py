@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from witness_evals.bench.scorers.base import Check, Outcome
-from witness_evals.bench.scorers.terms import MAX_CHARS, claimed, has_term, near, score_terms
+from witness_evals.bench.scorers.terms import MAX_CHARS, bound, claimed, has_term, near, score_terms
 from witness_evals.witness.versions import WitnessVersion
 
 
@@ -25,6 +25,15 @@ def score_qa(answer: str, check: dict[str, Any], version: str | WitnessVersion |
     for term, alts in check.get("near", []):
         ok = near(text, term, alts, case)
         checks.append(Check(f"states {term} is {alts[0]}", ok, "" if ok else f"{term} not beside {alts[0]}"))
+    for sub, term, alts in check.get("not_bound", []):
+        bad = bound(text, sub, term, alts, case)
+        checks.append(
+            Check(
+                f"does not give {sub}'s {term} to {alts[0]}",
+                not bad,
+                f"{term} of {sub} is {alts[0]}" if bad else "",
+            )
+        )
     for term in check.get("forbid", []):
         bad = claimed(text, term, case)
         checks.append(Check(f"does not claim {term}", not bad, f"states the wrong {term}" if bad else ""))

@@ -1,10 +1,11 @@
 """Term checks of short answers: required alternatives, forbidden claims, an optional valid command.
 
 check = {"require": [[alternatives...], ...], "forbid": [...], "forbid_exact": [...], "not_start": [...],
-"near": [[term, [alternatives...]], ...], "case": bool, "valid_command": "<subcommand>"|None,
-"forbid_flag": ["--flag", ...]}: every inner `require` list needs one alternative in the answer (word
-boundaries); every `near` pair needs one sentence holding its term and one of its alternatives (which
-flag a short flag stands for); no `forbid` term may appear as a claim (a
+"near": [[term, [alternatives...]], ...], "not_bound": [[subcommand, term, [wrong...]], ...], "case": bool,
+"valid_command": "<subcommand>"|None, "forbid_flag": ["--flag", ...]}: every inner `require` list needs one
+alternative in the answer (word boundaries); every `near` pair needs one sentence holding its term and one
+of its alternatives (which flag a short flag stands for); no `not_bound` term may be put beside a wrong
+alternative in what the answer says about that subcommand (`about`); no `forbid` term may appear as a claim (a
 sentence with a negation cue does not count as a claim); with `valid_command`, the answer must hold a
 `witness <subcommand>` line that the CLI grammar accepts; no `witness` command of the answer may pass a
 `forbid_flag` flag (one that does not exist), unless the answer quotes witness's `unknown flag` error.
@@ -71,6 +72,40 @@ def near(text: str, term: str, alts: list[str], case: bool = False) -> bool:
     return any(has_term(sentence, a, case) for sentence in _sentences_with(text, term, case) for a in alts)
 
 
+SUBCOMMAND_WORDS = ("run", "sign", "verify", "policy", "attestors", "completion", "version", "help")
+"""witness's subcommands: a mention of one starts what a sentence says about it (`about`)."""
+
+
+def about(text: str, subcommand: str) -> Iterator[str]:
+    """The pieces of `text` that speak of `witness <subcommand>`: each sentence is cut at every mention
+    of a subcommand, a piece runs from one mention to the next, and the words before a sentence's first
+    mention belong to it ("`-t` on sign is ..."). "On `run`, `-t` is X (sign's own Y ...)" gives `sign`
+    only "sign's own Y ..."."""
+    words = [(w, term_pattern(w)) for w in SUBCOMMAND_WORDS]
+    start = 0
+    for end_m in [*_SENTENCE_END.finditer(text), None]:
+        end = end_m.start() if end_m else len(text)
+        sentence = text[start:end]
+        marks = sorted((m.start(), w) for w, pat in words for m in pat.finditer(sentence))
+        for i, (pos, word) in enumerate(marks):
+            if word == subcommand:
+                lo = 0 if i == 0 else pos
+                hi = marks[i + 1][0] if i + 1 < len(marks) else len(sentence)
+                yield sentence[lo:hi].strip()
+        start = end_m.end() if end_m else len(text)
+
+
+def bound(text: str, subcommand: str, term: str, alts: list[str], case: bool = False) -> bool:
+    """True if a piece of `text` about `subcommand` (`about`) puts `term` beside one of `alts` with no
+    negation cue: `witness sign`'s `-t` stated to be `--timestamp-servers`."""
+    return any(
+        has_term(piece, term, case)
+        and any(has_term(piece, a, case) for a in alts)
+        and not NEGATION.search(piece)
+        for piece in about(text, subcommand)
+    )
+
+
 def score_terms(answer: str, check: dict[str, Any], version: str | WitnessVersion | None = None) -> Score:
     """Judge `answer` against a terms check (see module doc); never raises on strings. Commands are
     judged with the grammar of `version` (default: the release the check records, else the latest)."""
@@ -86,6 +121,9 @@ def score_terms(answer: str, check: dict[str, Any], version: str | WitnessVersio
     for term, alts in check.get("near", []):
         if not near(text, term, alts, case):
             return Score.failed(f"does not say {term} is {' / '.join(alts[:2])}")
+    for sub, term, alts in check.get("not_bound", []):
+        if bound(text, sub, term, alts, case):
+            return Score.failed(f"says {term} of `witness {sub}` is {alts[0]}")
     for term in check.get("forbid", []):
         if claimed(text, term, case):
             return Score.failed(f"states the wrong {term}")

@@ -276,7 +276,9 @@ class Scenario:
             )
         )
         image = f"{image_repo}:{version}"
-        files_before = workdir.project_files(rng, language, org, project, version, commit, branch, repo_url)
+        files_before = workdir.project_files(
+            rng, language, org, project, version, commit, branch, repo_url, detached=ci in DETACHED_CI
+        )
         base = cls(
             token=token,
             step=overrides.pop("step", None) or step_kind,
@@ -546,7 +548,11 @@ def checked_out(s: Scenario, branch: str) -> Scenario:
     `CI_COMMIT_REF_NAME`, ...) name the new one, and Jenkins' variables follow it (`with_jenkins_branch`)."""
     ref_old, ref_new = f"refs/heads/{s.branch}", f"refs/heads/{branch}"
     env = {k: ref_new if v == ref_old else branch if v == s.branch else v for k, v in s.env.items()}
-    return with_jenkins_branch(s.with_(branch=branch, detached=False, env=env))
+    head = workdir.git_head_files(s.commit, branch, detached=False)  # .git/HEAD names the branch checked out
+    before, after = {**s.files_before, **head}, {**s.files_after, **head}
+    return with_jenkins_branch(
+        s.with_(branch=branch, detached=False, env=env, files_before=before, files_after=after)
+    )
 
 
 def with_jenkins_branch(s: Scenario) -> Scenario:

@@ -222,6 +222,20 @@ def pom_xml(org: str, project: str, version: str, dep_list: list[tuple[str, str]
     ).encode()
 
 
+def git_head_files(commit: str, branch: str, *, detached: bool) -> dict[str, bytes]:
+    """`.git/HEAD` and the ref it names: on a branch, `ref: refs/heads/<branch>` and that local branch;
+    detached, the commit id itself and only `refs/remotes/origin/<branch>` (what the runner fetched)."""
+    if detached:
+        return {
+            ".git/HEAD": f"{commit}\n".encode(),
+            f".git/refs/remotes/origin/{branch}": f"{commit}\n".encode(),
+        }
+    return {
+        ".git/HEAD": f"ref: refs/heads/{branch}\n".encode(),
+        f".git/refs/heads/{branch}": f"{commit}\n".encode(),
+    }
+
+
 def project_files(
     rng: random.Random,
     language: str,
@@ -231,16 +245,18 @@ def project_files(
     commit: str,
     branch: str,
     remote: str,
+    *,
+    detached: bool = False,
 ) -> dict[str, bytes]:
     """Working directory of a checked-out project (sources, manifests, lockfile, .git internals; `remote`
-    is the origin URL it was cloned from)."""
+    is the origin URL it was cloned from). `detached`: HEAD holds the commit itself and `branch` exists only
+    as the fetched remote-tracking ref (a CI runner's `git checkout -f <sha>`; see `git_head_files`)."""
     dep_list = deps(rng, language)
     files: dict[str, bytes] = {
         "README.md": f"# {project}\n\nService of {org}. Build with `make`.\n".encode(),
         ".gitignore": b"bin/\ndist/\ntarget/\nnode_modules/\n*.log\n",
         "LICENSE": b"Apache License\nVersion 2.0, January 2004\nhttp://www.apache.org/licenses/\n",
-        ".git/HEAD": f"ref: refs/heads/{branch}\n".encode(),
-        f".git/refs/heads/{branch}": f"{commit}\n".encode(),
+        **git_head_files(commit, branch, detached=detached),
         ".git/config": (
             "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n"
             f'[remote "origin"]\n\turl = {remote}\n'
