@@ -63,6 +63,9 @@
 # `join tokenizer train:480` at most: with train:520 the call's own 600 s limit struck after the trainer
 # had finished but before the archives were written (the run stays in /tmp/run-gemma*; a next call can
 # archive it while the machine is warm). tuned (bare) 141 s; `TESTSPLIT_LIMIT=56 ... testsplit` 127 s.
+# Gemma, 40,000 examples x 1 epoch (DATA=gen40 TRAIN_SET="epochs=1", carry .device/cg40; 2026-12-07, one H100):
+# `join tokenizer train:470` stops at its limit after ~1,800 of 2,237 steps (exit 124, checkpoints kept); a
+# second `train:200` on the warm machine finishes (180 s) and writes the archives; tuned (bare) 131 s.
 # Measured (2026-12-05): on one H200 the static engine in one pass answered the whole default suite
 # (1,622 requests) in 447 s untuned and 516 s tuned, one call each; with stages on one H100 191 s
 # (untuned, before packed_gqa) and 106.2 s with packed_gqa (one H100, `SUITE_VARIANTS=static ... join suite:300`);
