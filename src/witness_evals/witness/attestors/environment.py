@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import random
 from typing import Any
 
@@ -71,6 +72,7 @@ SHAPE = S(
 )
 
 
+@functools.lru_cache(maxsize=8192)
 def is_sensitive(key: str) -> bool:
     """Whether the default sensitive list matches the variable name."""
     return key in SENSITIVE_KEYS or any(fnmatch.fnmatchcase(key, g) for g in SENSITIVE_GLOBS)
