@@ -74,6 +74,22 @@ def test_compare_counts_per_source_from_first_samples() -> None:
     assert c.to_json()["groups"]["hand"]["gained_tasks"] == ["h1"]
 
 
+def test_by_kind_adds_a_row_per_source_and_kind_in_kind_order() -> None:
+    def s(task: str, source: str, kind: str, passed: bool) -> dict[str, Any]:
+        return {**_s(task, source, passed), "kind": kind}
+
+    a = [s("h1", "hand", "qa", False), s("h2", "hand", "rego", True), s("g1", "generated", "qa", True)]
+    b = [s("h1", "hand", "qa", True), s("h2", "hand", "rego", False), s("g1", "generated", "qa", True)]
+    plain = compare(a, b, "bare")
+    assert list(plain.groups) == ["all", "hand", "generated"]
+    c = compare(a, b, "bare", by_kind=True)
+    assert list(c.groups) == ["all", "hand", "generated", "hand/rego", "hand/qa", "generated/qa"]
+    assert (c.groups["hand/qa"].gained, c.groups["hand/rego"].lost) == (("h1",), ("h2",))
+    assert (c.groups["generated/qa"].both_pass, c.groups["generated/qa"].tasks) == (1, 1)
+    rows = format_comparison(c, "A", "B").splitlines()
+    assert rows[6].split() == ["hand/qa", "1", "0", "1", "1", "0", "1.000"]
+
+
 def test_compare_cli_text_json_and_bad_input(tmp_path: Path) -> None:
     base = make_run(tmp_path, "base", quality=0.6, seed=1, label="base")
     tuned = make_run(tmp_path, "tuned", quality=1.6, seed=2, label="tuned")
@@ -89,6 +105,14 @@ def test_compare_cli_text_json_and_bad_input(tmp_path: Path) -> None:
     assert data["groups"]["all"]["gained"] == len(expected.groups["all"].gained)
     assert data["tier"] == "bare" and set(data["groups"]) == {"all", "hand", "generated"}
     assert data["same_suite"] is True and "different suites" not in text.output
+    kinds = json.loads(
+        runner.invoke(app, ["bench", "compare", str(base), str(tuned), "--by-kind", "--json"]).output
+    )
+    assert {"hand/policy", "generated/rego"} <= set(kinds["groups"])
+    assert (
+        sum(g["tasks"] for name, g in kinds["groups"].items() if name.startswith("hand/"))
+        == kinds["groups"]["hand"]["tasks"]
+    )
     info = json.loads((tuned / "run.json").read_text(encoding="utf-8"))
     (tuned / "run.json").write_text(json.dumps({**info, "suite_version": "2"}), encoding="utf-8")
     other = runner.invoke(app, ["bench", "compare", str(base), str(tuned)])

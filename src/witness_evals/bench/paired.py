@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from witness_evals.bench.summary import SOURCES
+from witness_evals.bench.summary import KINDS, SOURCES
 
 GROUPS = ("all", *SOURCES)
 
@@ -34,7 +34,8 @@ def mcnemar_exact(gained: int, lost: int) -> float:
 
 @dataclass(frozen=True)
 class Paired:
-    """Run B against run A on the tasks of one group (all, hand, generated) both runs answered."""
+    """Run B against run A on the tasks of one group (all, hand, generated; with `by_kind` also
+    `<source>/<kind>`, e.g. `hand/policy`) both runs answered."""
 
     tasks: int
     both_pass: int
@@ -90,22 +91,34 @@ class Comparison:
         }
 
 
-def first_samples(samples: Iterable[Mapping[str, Any]], tier: str) -> dict[str, tuple[str, bool]]:
-    """task id -> (source, passed) of each task's sample 0 in `tier`."""
-    out: dict[str, tuple[str, bool]] = {}
+def first_samples(samples: Iterable[Mapping[str, Any]], tier: str) -> dict[str, tuple[str, bool, str]]:
+    """task id -> (source, passed, kind) of each task's sample 0 in `tier`."""
+    out: dict[str, tuple[str, bool, str]] = {}
     for s in samples:
         if s.get("tier") == tier and int(s.get("sample", 0)) == 0:
-            out[str(s["task"])] = (str(s.get("source", "")), bool(s.get("passed")))
+            out[str(s["task"])] = (str(s.get("source", "")), bool(s.get("passed")), str(s.get("kind", "")))
     return out
 
 
-def compare(a: Sequence[Mapping[str, Any]], b: Sequence[Mapping[str, Any]], tier: str) -> Comparison:
-    """Run B (`b`, its samples) against run A (`a`) in `tier`, overall and per source."""
+def _in_group(group: str, source: str, kind: str) -> bool:
+    return group == "all" or group == source or group == f"{source}/{kind}"
+
+
+def compare(
+    a: Sequence[Mapping[str, Any]], b: Sequence[Mapping[str, Any]], tier: str, *, by_kind: bool = False
+) -> Comparison:
+    """Run B (`b`, its samples) against run A (`a`) in `tier`, overall and per source (and, with
+    `by_kind`, per source and kind: `hand/policy`, ..., in `KINDS` order, kinds no task has left out)."""
     ra, rb = first_samples(a, tier), first_samples(b, tier)
     common = sorted(set(ra) & set(rb))
+    names = list(GROUPS)
+    if by_kind:
+        present = {(ra[t][0], ra[t][2]) for t in common}
+        extra = sorted({k for _, k in present} - set(KINDS))  # kinds of a newer suite: after the known ones
+        names += [f"{src}/{k}" for src in SOURCES for k in (*KINDS, *extra) if (src, k) in present]
     groups: dict[str, Paired] = {}
-    for group in GROUPS:
-        ids = [t for t in common if group == "all" or ra[t][0] == group]
+    for group in names:
+        ids = [t for t in common if _in_group(group, ra[t][0], ra[t][2])]
         groups[group] = Paired(
             tasks=len(ids),
             both_pass=sum(ra[t][1] and rb[t][1] for t in ids),
@@ -119,12 +132,13 @@ def compare(a: Sequence[Mapping[str, Any]], b: Sequence[Mapping[str, Any]], tier
 def format_comparison(c: Comparison, label_a: str, label_b: str, *, list_tasks: bool = False) -> str:
     """Plain-text table of `c` (and, with `list_tasks`, the gained and lost task ids)."""
     lines = [f"{label_b} vs {label_a}, tier {c.tier} (each task's first sample; exact McNemar test)"]
-    lines.append(f"{'':10s} {'tasks':>6s} {'A':>6s} {'B':>6s} {'gained':>7s} {'lost':>5s} {'p':>7s}")
+    width = max(10, *(len(g) for g in c.groups))
+    lines.append(f"{'':{width}s} {'tasks':>6s} {'A':>6s} {'B':>6s} {'gained':>7s} {'lost':>5s} {'p':>7s}")
     for group, p in c.groups.items():
         if not p.tasks:
             continue
         lines.append(
-            f"{group:10s} {p.tasks:6d} {p.passed_a:6d} {p.passed_b:6d} {len(p.gained):7d} {len(p.lost):5d} "
+            f"{group:{width}s} {p.tasks:6d} {p.passed_a:6d} {p.passed_b:6d} {len(p.gained):7d} {len(p.lost):5d} "
             f"{p.p_value:7.3f}"
         )
     if c.only_a or c.only_b:

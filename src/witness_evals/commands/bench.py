@@ -247,6 +247,9 @@ def compare(
     run_b: Path = typer.Argument(..., help="The run compared with it (B)."),
     tier: str = typer.Option("bare", "--tier", help="The tier to compare."),
     list_tasks: bool = typer.Option(False, "--tasks", help="Also list the gained and lost task ids."),
+    by_kind: bool = typer.Option(
+        False, "--by-kind", help="Also a row per source and task kind (hand/policy, generated/rego, ...)."
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Tasks B gained and lost against A (overall, hand-written, generated) and the exact McNemar p."""
@@ -255,7 +258,7 @@ def compare(
     from witness_evals.bench.report import load_run
 
     a, b = load_run(run_a), load_run(run_b)
-    result = paired(a.samples, b.samples, tier)
+    result = paired(a.samples, b.samples, tier, by_kind=by_kind)
     if not result.groups["all"].tasks:
         raise InputError(f"no task answered by both runs in tier {tier!r}", source=str(run_b))
     suites = [(r.info.get("suite_version"), r.info.get("fingerprint")) for r in (a, b)]
