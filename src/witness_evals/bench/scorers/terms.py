@@ -50,12 +50,27 @@ def term_pattern(term: str, case: bool = False) -> re.Pattern[str]:
     return re.compile(body, 0 if case or term[:1] == "-" else re.IGNORECASE)
 
 
+def _absent(text: str, term: str, case: bool) -> bool:
+    """True when `term` cannot match in `text` (an ASCII text without the term's letters, in any case):
+    spares compiling a pattern for a term the answer does not hold. Non-ASCII text always goes to the
+    regex, whose case folding matches a few non-ASCII letters to ASCII ones."""
+    if not (text.isascii() and term.isascii()):
+        return False
+    if case or term[:1] == "-":  # the pattern is case-sensitive (see `term_pattern`)
+        return term not in text
+    return term.lower() not in text.lower()
+
+
 def has_term(text: str, term: str, case: bool = False) -> bool:
+    if _absent(text, term, case):
+        return False
     return term_pattern(term, case).search(text) is not None
 
 
 def _sentences_with(text: str, term: str, case: bool) -> Iterator[str]:
     """The sentence around each occurrence of `term` in `text`."""
+    if _absent(text, term, case):
+        return
     for m in term_pattern(term, case).finditer(text):
         start = max((e.end() for e in _SENTENCE_END.finditer(text, 0, m.start())), default=0)
         end_m = _SENTENCE_END.search(text, m.end())

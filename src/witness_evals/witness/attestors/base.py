@@ -53,10 +53,6 @@ def product_subjects(prefix: str) -> SubjectFn:
     return subjects
 
 
-def _no_subjects(_pred: Any, _products: Products | None) -> dict[str, DigestSet]:
-    return {}
-
-
 @dataclass(frozen=True, slots=True, eq=False)
 class AttestorSpec:
     """A go-witness attestor: identity, lifecycle, and functions over its wire-format predicate."""
@@ -123,8 +119,9 @@ class AttestorSpec:
         link, slsa, sbom and secretscan derive (some of) their subjects from the products of the same
         run, which are not part of their own predicate: pass the product predicate as `products`.
         """
-        fn = self.subjecter or _no_subjects
-        return fn(self.normalize(predicate), products)
+        if self.subjecter is None:  # nothing to decode for: go-witness's attestor has no Subjects()
+            return {}
+        return self.subjecter(self.normalize(predicate), products)
 
     def backrefs(self, predicate: Any) -> dict[str, DigestSet]:
         """`BackRefs()`: the subjects used to link this step to others during verification."""

@@ -171,6 +171,8 @@ class ListT(GoType):
     def check(self, value: Any, path: str, field_name: str) -> None:
         if not isinstance(value, list):
             raise self._type_error(value, path, field_name)
+        if self.item.__class__ is StrT and all(v.__class__ is str or v is None for v in value):
+            return  # []string: nothing more to check
         for i, item in enumerate(value):
             if item is not None:
                 self.item.check(item, f"{path}[{i}]", field_name)
@@ -189,6 +191,8 @@ class MapT(GoType):
     def check(self, value: Any, path: str, field_name: str) -> None:
         if not isinstance(value, dict):
             raise self._type_error(value, path, field_name)
+        if self.item.__class__ is StrT and all(v.__class__ is str or v is None for v in value.values()):
+            return  # map[string]string: nothing more to check
         for key, item in value.items():
             if item is not None:
                 self.item.check(item, _join(path, key), field_name)
@@ -219,6 +223,7 @@ class StructT(GoType):
         self._lower: dict[str, Field] = {}
         for f in fields:
             self._lower.setdefault(f.name.lower(), f)
+        self._short = go_name.rsplit(".", 1)[-1]
 
     def _resolve(self, obj: dict[str, Any]) -> dict[str, Any]:
         """Field name -> value, as encoding/json binds keys (exact first, then case-insensitive; last wins)."""
@@ -232,11 +237,11 @@ class StructT(GoType):
     def check(self, value: Any, path: str, field_name: str) -> None:
         if not isinstance(value, dict):
             raise self._type_error(value, path, field_name)
-        short = self.go_name.rsplit(".", 1)[-1]
         for key, item in value.items():
             f = self._exact.get(key) or self._lower.get(key.lower())
-            if f is not None and item is not None:
-                f.type.check(item, _join(path, key), f"{short}.{f.name}")
+            if f is None or item is None or (f.type.__class__ is StrT and item.__class__ is str):
+                continue  # unknown key (dropped), null (zero value), or a string where one belongs
+            f.type.check(item, _join(path, key), f"{self._short}.{f.name}")
 
     def marshal(self, value: Any) -> Any:
         if value is None and self.pointer:
