@@ -26,12 +26,16 @@ def _git(sc: A.Scenario) -> dict[str, Any]:
     return pred
 
 
-def _recorded_git(sc: A.Scenario) -> dict[str, Any]:
-    """The git predicate of a simulated `witness run` of `sc` (what the collection carries)."""
+def _recorded(sc: A.Scenario, attestor: str) -> dict[str, Any]:
+    """`attestor`'s predicate in a simulated `witness run` of `sc` (what the collection carries)."""
     rec = simulate.record_step("build", sc)
-    git = next(a for a in rec.collection.attestations if a.type == A.get("git").type)
-    pred: dict[str, Any] = git.attestation
+    att = next(a for a in rec.collection.attestations if a.type == A.get(attestor).type)
+    pred: dict[str, Any] = att.attestation
     return pred
+
+
+def _recorded_git(sc: A.Scenario) -> dict[str, Any]:
+    return _recorded(sc, "git")
 
 
 def test_gitlab_and_jenkins_jobs_record_head_and_github_pushes_their_branch() -> None:
@@ -75,13 +79,6 @@ def test_bench_scenarios_record_head_unless_the_spec_names_a_branch() -> None:
         assert _git(apply_set(sc, {"branch": "feature/x"}))["branch"] == "feature/x"
 
 
-def _material(sc: A.Scenario) -> dict[str, Any]:
-    rec = simulate.record_step("build", sc)
-    mat = next(a for a in rec.collection.attestations if a.type == A.get("material").type)
-    pred: dict[str, Any] = mat.attestation
-    return pred
-
-
 def test_a_detached_checkout_has_the_commit_in_head_and_no_local_branch() -> None:
     """`git checkout -f -q <sha>` writes the commit id to .git/HEAD; the branch exists only as the fetched
     `refs/remotes/origin/<branch>`. The material attestor digests .git like any file, so it shows."""
@@ -90,7 +87,7 @@ def test_a_detached_checkout_has_the_commit_in_head_and_no_local_branch() -> Non
         assert sc.files_before[".git/HEAD"] == f"{sc.commit}\n".encode()
         assert f".git/refs/heads/{sc.branch}" not in sc.files_before
         assert sc.files_before[f".git/refs/remotes/origin/{sc.branch}"] == f"{sc.commit}\n".encode()
-        assert ".git/HEAD" in _material(sc)
+        assert ".git/HEAD" in _recorded(sc, "material")
     gh = A.Scenario.random(random.Random(7), ci="github")
     assert gh.files_before[".git/HEAD"] == f"ref: refs/heads/{gh.branch}\n".encode()
     assert gh.files_before[f".git/refs/heads/{gh.branch}"] == f"{gh.commit}\n".encode()
@@ -102,4 +99,4 @@ def test_checking_out_a_branch_points_head_at_it() -> None:
     for files in (on.files_before, on.files_after):
         assert files[".git/HEAD"] == b"ref: refs/heads/release/2.0\n"
         assert files[".git/refs/heads/release/2.0"] == f"{sc.commit}\n".encode()
-    assert _material(on)[".git/HEAD"] != _material(sc)[".git/HEAD"]
+    assert _recorded(on, "material")[".git/HEAD"] != _recorded(sc, "material")[".git/HEAD"]
