@@ -71,3 +71,23 @@ def test_about_gives_each_subcommand_its_own_words() -> None:
     assert list(about(text, "run")) == ["On `run`, `-t` is `--timestamp-servers` ("]
     assert not bound(text, "sign", "-t", ["--timestamp-servers"])
     assert bound(text, "run", "-t", ["--timestamp-servers"])
+
+
+def test_the_nearer_alternative_binds_the_flag() -> None:
+    """Sign's own `--timestamp-servers` (no shorthand) may be named in the same sentence as its `-t`:
+    the flag is bound to the nearer alternative, so a right answer that mentions both passes."""
+    task = _task("hand/qa/sign-t-and-f-meaning")
+    right = (
+        "On `witness sign`, `-t` is `--datatype` and `-f` is `--infile`, the file to sign, and `--timestamp-servers` "
+        "takes the TSA URLs there without a short form. On run, `-t` is `--timestamp-servers`; on verify, `-f` is "
+        "`--artifactfile`."
+    )
+    assert score_qa(right, task.check).outcome == "pass"
+    wrong = right.replace(
+        "`-t` is `--datatype` and", "`-t` is `--timestamp-servers`, `--datatype` sets the type, and"
+    )
+    assert score_qa(wrong, task.check).outcome != "pass"
+    # without right alternatives any wrong one in the piece binds; with them, the nearer one does
+    assert bound("On sign -t is --datatype or --timestamp-servers.", "sign", "-t", ["--timestamp-servers"])
+    assert bound("On sign -t is Y or --datatype.", "sign", "-t", ["Y"], right=["--datatype"])
+    assert not bound("On sign -t is --datatype; Y is later.", "sign", "-t", ["Y"], right=["--datatype"])

@@ -9,7 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from witness_evals.bench.scorers.base import Check, Outcome
-from witness_evals.bench.scorers.terms import MAX_CHARS, bound, claimed, has_term, near, score_terms
+from witness_evals.bench.scorers.terms import (
+    MAX_CHARS,
+    bound,
+    claimed,
+    has_term,
+    near,
+    right_alternatives,
+    score_terms,
+)
 from witness_evals.witness.versions import WitnessVersion
 
 
@@ -26,7 +34,7 @@ def score_qa(answer: str, check: dict[str, Any], version: str | WitnessVersion |
         ok = near(text, term, alts, case)
         checks.append(Check(f"states {term} is {alts[0]}", ok, "" if ok else f"{term} not beside {alts[0]}"))
     for sub, term, alts in check.get("not_bound", []):
-        bad = bound(text, sub, term, alts, case)
+        bad = bound(text, sub, term, alts, case, right_alternatives(check, term))
         checks.append(
             Check(
                 f"does not give {sub}'s {term} to {alts[0]}",

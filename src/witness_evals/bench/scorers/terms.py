@@ -5,7 +5,8 @@ check = {"require": [[alternatives...], ...], "forbid": [...], "forbid_exact": [
 "valid_command": "<subcommand>"|None, "forbid_flag": ["--flag", ...]}: every inner `require` list needs one
 alternative in the answer (word boundaries); every `near` pair needs one sentence holding its term and one
 of its alternatives (which flag a short flag stands for); no `not_bound` term may be put beside a wrong
-alternative in what the answer says about that subcommand (`about`); no `forbid` term may appear as a claim (a
+alternative (nearer than any of its `near` ones) in what the answer says about that subcommand (`about`);
+no `forbid` term may appear as a claim (a
 sentence with a negation cue does not count as a claim); with `valid_command`, the answer must hold a
 `witness <subcommand>` line that the CLI grammar accepts; no `witness` command of the answer may pass a
 `forbid_flag` flag (one that does not exist), unless the answer quotes witness's `unknown flag` error.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from witness_evals.bench import answers
@@ -110,15 +111,39 @@ def about(text: str, subcommand: str) -> Iterator[str]:
         start = end_m.end() if end_m else len(text)
 
 
-def bound(text: str, subcommand: str, term: str, alts: list[str], case: bool = False) -> bool:
-    """True if a piece of `text` about `subcommand` (`about`) puts `term` beside one of `alts` with no
-    negation cue: `witness sign`'s `-t` stated to be `--timestamp-servers`."""
-    return any(
-        has_term(piece, term, case)
-        and any(has_term(piece, a, case) for a in alts)
-        and not NEGATION.search(piece)
-        for piece in about(text, subcommand)
-    )
+def _spans(text: str, terms: Sequence[str], case: bool) -> list[tuple[int, int]]:
+    return [
+        m.span() for t in terms if not _absent(text, t, case) for m in term_pattern(t, case).finditer(text)
+    ]
+
+
+def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    return max(b[0] - a[1], a[0] - b[1], 0)
+
+
+def bound(
+    text: str, subcommand: str, term: str, alts: list[str], case: bool = False, right: Sequence[str] = ()
+) -> bool:
+    """True if a piece of `text` about `subcommand` (`about`) puts `term` beside one of the wrong `alts`
+    with no negation cue: `witness sign`'s `-t` stated to be `--timestamp-servers`. Where the piece also
+    names a `right` alternative, an occurrence of `term` is bound to whichever is nearer (a tie is not
+    bound), so "`-t` is `--datatype`, and `--timestamp-servers` takes the TSA URL" passes."""
+    for piece in about(text, subcommand):
+        if NEGATION.search(piece):
+            continue
+        terms, wrong = _spans(piece, [term], case), _spans(piece, alts, case)
+        if not terms or not wrong:
+            continue
+        good = _spans(piece, right, case)
+        for t in terms:
+            if min(_gap(t, w) for w in wrong) < min((_gap(t, g) for g in good), default=len(piece) + 1):
+                return True
+    return False
+
+
+def right_alternatives(check: dict[str, Any], term: str) -> list[str]:
+    """The alternatives a `near` entry of `check` gives `term` (what it should be bound to), or none."""
+    return [a for t, alts in check.get("near", []) if t == term for a in alts]
 
 
 def score_terms(answer: str, check: dict[str, Any], version: str | WitnessVersion | None = None) -> Score:
@@ -137,7 +162,7 @@ def score_terms(answer: str, check: dict[str, Any], version: str | WitnessVersio
         if not near(text, term, alts, case):
             return Score.failed(f"does not say {term} is {' / '.join(alts[:2])}")
     for sub, term, alts in check.get("not_bound", []):
-        if bound(text, sub, term, alts, case):
+        if bound(text, sub, term, alts, case, right_alternatives(check, term)):
             return Score.failed(f"says {term} of `witness {sub}` is {alts[0]}")
     for term in check.get("forbid", []):
         if claimed(text, term, case):
