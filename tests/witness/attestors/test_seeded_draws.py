@@ -11,11 +11,11 @@ from witness_evals.witness.attestors import scenario, workdir
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 7, 40, 64, 96, 160, 611])
-def test_random_bytes_fast_equals_slow(n: int) -> None:
+def test_word_top_bytes_equal_the_one_at_a_time_draws(n: int) -> None:
     assert workdir._FAST_BYTES
     for seed in range(20):
         a, b = random.Random(seed), random.Random(seed)
-        assert workdir._random_bytes_fast(a, n) == workdir._random_bytes_slow(b, n)
+        assert workdir.word_top_bytes(a, n) == workdir._random_bytes_slow(b, n)
         assert a.getstate() == b.getstate()
 
 

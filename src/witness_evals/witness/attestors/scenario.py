@@ -99,12 +99,11 @@ def _hex_id_fast(rng: random.Random, n: int) -> str:
 
     `rng.choice(_HEX)` takes the top 5 bits of one Mersenne Twister word and rejects values >= 16
     (`_randbelow_with_getrandbits`); `getrandbits(32 * k)` returns the next k words, the first one
-    least significant. A batch never holds more words than the slow path would still draw, so the
-    generator ends in the same state."""
+    least significant (`workdir.word_top_bytes`). A batch never holds more words than the slow path
+    would still draw, so the generator ends in the same state."""
     out = b""
     while (need := n - len(out)) > 0:
-        raw = rng.getrandbits(32 * need).to_bytes(4 * need, "little")
-        out += raw[3::4].translate(_TOP_BYTE_HEX, _REJECTED)  # byte 3 of each word: its top 8 bits
+        out += workdir.word_top_bytes(rng, need).translate(_TOP_BYTE_HEX, _REJECTED)
     return out.decode("ascii")
 
 

@@ -128,19 +128,19 @@ def _random_bytes_slow(rng: random.Random, n: int) -> bytes:
     return bytes(rng.getrandbits(8) for _ in range(n))
 
 
-def _random_bytes_fast(rng: random.Random, n: int) -> bytes:
-    """`_random_bytes_slow` for a plain `random.Random`: `getrandbits(8)` is the top byte of one 32-bit
-    Mersenne Twister word, and `getrandbits(32 * n)` returns the next n words, the first least
-    significant, so byte 3 of each little-endian word is the same byte, and the generator ends in the
-    same state."""
+def word_top_bytes(rng: random.Random, n: int) -> bytes:
+    """The top byte of each of the next `n` 32-bit Mersenne Twister words of a plain `random.Random`, in
+    one call: `getrandbits(32 * n)` returns the next n words, the first least significant, so byte 3 of
+    each little-endian word is its top byte. That is `_random_bytes_slow` (`getrandbits(8)` is the top
+    byte of one word), leaving the generator in the same state; `scenario.hex_id` builds on it too."""
     return rng.getrandbits(32 * n).to_bytes(4 * n, "little")[3::4] if n > 0 else b""
 
 
 def _fast_bytes_match() -> bool:
-    """Whether this Python's `getrandbits` draws as `_random_bytes_fast` assumes (checked at import)."""
+    """Whether this Python's `getrandbits` draws as `word_top_bytes` assumes (checked at import)."""
     a, b = random.Random(20240601), random.Random(20240601)
     return (
-        all(_random_bytes_fast(a, n) == _random_bytes_slow(b, n) for n in (1, 7, 96, 160))
+        all(word_top_bytes(a, n) == _random_bytes_slow(b, n) for n in (1, 7, 96, 160))
         and a.random() == b.random()
     )
 
@@ -150,7 +150,7 @@ _FAST_BYTES = _fast_bytes_match()
 
 def _random_bytes(rng: random.Random, n: int) -> bytes:
     if _FAST_BYTES and type(rng) is random.Random:
-        return _random_bytes_fast(rng, n)
+        return word_top_bytes(rng, n)
     return _random_bytes_slow(rng, n)
 
 
