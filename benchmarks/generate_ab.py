@@ -53,8 +53,15 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3, help="runs of each version")
     args = ap.parse_args()
     tree = Path(tempfile.mkdtemp(prefix="gen-ab-base-"))
-    subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(tree), args.base], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    added = subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(tree), args.base],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)  # fmt: skip
+    if added.returncode != 0:
+        tree.rmdir()
+        print(
+            f"error: --base {args.base!r}: not a revision of {REPO} (git worktree add failed)",
+            file=sys.stderr,
+        )
+        sys.exit(2)
     versions = {"base": tree / "src", "this": REPO / "src"}
     results: dict[str, list[tuple[float, float, str]]] = {name: [] for name in versions}
     try:
