@@ -253,7 +253,7 @@ def test_answers_explain_and_show_commands(made: list, ctx: ScoreContext) -> Non
                 if lang == "bash" and line.startswith("witness "):
                     assert gr.parse(line).valid, line
                     with_cmd += 1
-    assert with_cmd > len(made) // 3
+    assert with_cmd > len(made) * 0.3  # flag facts show `--help` in a sentence, never as a block
     kinds = {ex.meta["kind"] for ex in made}
     assert {
         "attestor-capture",

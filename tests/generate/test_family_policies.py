@@ -456,7 +456,7 @@ def rego_example(violation: str = "command") -> Example:
 def _rego_entries(doc: dict[str, Any]) -> Iterator[dict[str, Any]]:
     for s in doc["steps"].values():
         for a in s["attestations"]:
-            yield from a["regopolicies"]
+            yield from a.get("regopolicies", [])
 
 
 def test_rego_module_raw_text(ctx: ScoreContext) -> None:
@@ -476,7 +476,7 @@ def test_rego_on_wrong_attestation(ctx: ScoreContext) -> None:
 
     def edit(doc: dict[str, Any]) -> None:
         atts = doc["steps"][step]["attestations"]
-        mods = [r for a in atts for r in a["regopolicies"]]
+        mods = [r for a in atts for r in a.get("regopolicies", [])]
         for a in atts:
             a["regopolicies"] = mods if a["type"].endswith("/product/v0.1") else []
 

@@ -173,6 +173,7 @@ def test_reference_answers_pass(examples: list[Example], ctx: ScoreContext) -> N
         "v0",
         "translate",
         "combo",
+        "combo-list",
         "extend",
         "fix",
         "logic",

@@ -133,7 +133,7 @@ def test_reference_answers_pass_and_cover_every_kind(ctx: ScoreContext) -> None:
         verdicts[ex.check["verdict"]] += 1
         seen.add(ex.check["trap"])
     n = len(SEEDS)
-    assert 0.45 < verdicts["broken"] / n < 0.65 and 0.15 < verdicts["weak"] / n < 0.35, verdicts
+    assert 0.35 < verdicts["broken"] / n < 0.55 and 0.27 < verdicts["weak"] / n < 0.47, verdicts
     assert 0.1 < verdicts["ok"] / n < 0.3, verdicts
     names = {k.name for k in C.KINDS if k.applies(versions.LATEST)}
     covered = {k for k in names if any(t == k or t.startswith(k + "/") for t in seen)}

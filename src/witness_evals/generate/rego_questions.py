@@ -196,6 +196,16 @@ COMBO: tuple[str, ...] = (
     "Our policy should {ask}. Rego for the `{att}` attestation please.",
     "{setup} One module, two checks on the {att} predicate: {rule}.",
 )
+COMBO_LIST: tuple[str, ...] = (
+    "{n} things I want enforced on the `{att}` attestation:\n\n{listed}\n\nOne Rego module for witness, please.",
+    "Our security team gave us these rules for the {att} predicate:\n{listed}\nWhat does the witness Rego look like?",
+    "{situation} The requirements:\n\n{listed}\n\nCan you write the module? All of them have to hold.",
+    "I need a witness policy module on `{type}` that checks all of these:\n{listed}",
+    "Rego question. The {att} attestation must satisfy every one of these, or verification should fail:\n\n{listed}",
+    "{setup} Checks to implement ({n}, on the {att} attestation):\n{listed}",
+)
+"""A combination asked as a list: two or three requirements, numbered or bulleted (`{listed}`), `{n}` their
+count in words."""
 EXTEND: tuple[str, ...] = (
     "Thanks, that works. Can you extend it with one more requirement: {rule}?",
     "Good. Now we also need to {ask}. Updated module?",
@@ -272,6 +282,7 @@ INTENTS: dict[str, tuple[str, ...]] = {
     "v0": CLASSIC,
     "translate": TRANSLATE,
     "combo": COMBO,
+    "combo-list": COMBO_LIST,
     "extend": EXTEND,
     "fix": FIX_SYNTAX,
     "logic": FIX_LOGIC,

@@ -118,7 +118,10 @@ KINDS: tuple[Kind, ...] = (
     _ok_kind("rego", _ok_world(rego="command")),
     _ok_kind("x509", _ok_world(signing="x509")),
 )
-SHARES = {"broken": 0.55, "weak": 0.25, "ok": 0.20}
+SHARES = {"broken": 0.45, "weak": 0.37, "ok": 0.18}
+"""Verdict shares. A policy that verifies but is weak is what a reviewer is asked about most (every hand-written
+review task of witness-bench); with a quarter of the reviews weak, Gemma 3 270M answered such tasks with a
+broken-policy explanation (witness-bench 2026-12-07)."""
 OK_VARIANTS = tuple(k.name.removeprefix("ok/") for k in KINDS if k.verdict == "ok")
 
 

@@ -1829,6 +1829,64 @@ def _make_group(rng: random.Random, gr: cli_spec.Grammar) -> tuple[str, str, str
 # --------------------------------------------------------------------------- assembly
 
 
+_PAIR_QUESTIONS = (
+    "What do `-{x}` and `-{y}` stand for in `witness {c}`?",
+    "Which long flags are `-{x}` and `-{y}` in a `witness {c}` command?",
+    "I keep forgetting the `witness {c}` shorthands. `-{x}` and `-{y}`: what are they?",
+    "Explain the two short options `-{x}` and `-{y}` of `witness {c}`.",
+    "Reading a CI script: `witness {c} -{x} ... -{y} ...`. What do those two flags mean?",
+    "`witness {c}` with `-{x}` and `-{y}`: which options are these, spelled out?",
+)
+_PAIR_PREMISE = (
+    "Do `-{x}` and `-{y}` on `witness {c}` work like on `witness {o}`, where they are {guess}?",
+    "My guess is that `witness {c}` uses `-{x}`/`-{y}` for {guess}, the way `witness {o}` does. Correct?",
+)
+
+
+def _pair_facts(gr: cli_spec.Grammar) -> list[Fact]:
+    """Two shorthands of one subcommand in one question, sometimes with the wrong guess that they mean what they
+    mean on another subcommand: the answer names the subcommand and both long flags first. (Hand-written
+    questions ask like this; one flag per question in the data taught a small model to answer about the first
+    flag on the wrong subcommand, witness-bench 2026-12-07.)"""
+    facts: list[Fact] = []
+    cmds = ("run", "sign", "verify")
+    for c in cmds:
+        shorts = sorted(
+            {f.short: f for f in gr.commands[c].visible_flags if f.short and f.name != "help" and not f.deprecated}.items()
+        )  # fmt: skip
+        for i, (x, fx) in enumerate(shorts):
+            for y, fy in shorts[i + 1 :]:
+                plain = f"in `witness {c}`, `-{x}` is `--{fx.name}` ({_desc(fx)}) and `-{y}` is `--{fy.name}` ({_desc(fy)})."
+                head = plain[0].upper() + plain[1:]
+                questions = [q.format(c=c, x=x, y=y) for q in _PAIR_QUESTIONS]
+                answers = [""] * len(questions)
+                for o in cmds:
+                    gx, gy = gr.lookup_flag(o, x), gr.lookup_flag(o, y)
+                    if o == c or gx is None or gy is None or (gx.name, gy.name) == (fx.name, fy.name):
+                        continue
+                    guess = f"`--{gx.name}` and `--{gy.name}`"
+                    differ = [
+                        (s, g) for s, g in ((x, gx), (y, gy)) if g.name != (fx.name if s == x else fy.name)
+                    ]
+                    there = " and ".join(f"`-{s}` is `--{g.name}`" for s, g in differ)
+                    fix = f"No: {plain} In `witness {o}`, {there}: each subcommand has its own shorthands."
+                    for q in _PAIR_PREMISE:
+                        questions.append(q.format(c=c, x=x, y=y, o=o, guess=guess))
+                        answers.append(fix)
+                    break
+                facts.append(
+                    Fact(
+                        f"flag/pair/{c}/{x}{y}",
+                        "short-pair",
+                        tuple(questions),
+                        head,
+                        _terms([[f"--{fx.name}"], [f"--{fy.name}"]]),
+                        answers=tuple(answers),
+                    )
+                )
+    return facts
+
+
 def catalogue(version: str | WitnessVersion | None = None) -> dict[str, tuple[Fact, ...]]:
     """All static facts of a witness release by sub-kind (stable order; default: the latest release)."""
     return _catalogue(versions.get(version).name)
@@ -1870,6 +1928,10 @@ _FLAG_WHY: dict[str, tuple[str, ...]] = {
     "short-across": (
         "Each subcommand defines its own shorthands, so one letter can stand for different flags; `--help` on "
         "each command shows them.",
+    ),
+    "short-pair": (
+        "`{help}` prints each flag with its shorthand; the same letter can stand for another flag on another "
+        "subcommand.",
     ),
     "nonexistent-flag": (
         "Witness rejects a flag it doesn't know before doing anything; `{help}` lists the real ones for your "
@@ -1945,6 +2007,8 @@ def _enrich(fact: Fact, gr: cli_spec.Grammar) -> Fact:
             cmd = parts[2] if parts[2] != "policy check" else "policy check"
         elif fact.kind == "short-across":
             cmd = parts[3]
+        elif fact.kind == "short-pair":
+            cmd = parts[2]
         elif fact.kind == "nonexistent-flag":
             found = re.search(r"witness (run|sign|verify)\b", fact.answer)
             cmd = found.group(1) if found else "run"
@@ -2070,6 +2134,7 @@ def _catalogue(version: str) -> dict[str, tuple[Fact, ...]]:
         _flag_facts(gr)
         + _no_short_facts(gr)
         + _across_facts(gr)
+        + _pair_facts(gr)
         + _nonexistent_facts(gr)
         + _attestor_facts(gr)
         + _wire_facts()
@@ -2114,6 +2179,7 @@ KIND_BOOST: dict[str, float] = {
     "flag-which": 0.8,
     "flag-what": 0.9,
     "required-group": 0.9,
+    "short-pair": 1.2,
 }
 """Multipliers on the sqrt-size weight of each kind (facts about attestors and common mistakes first)."""
 

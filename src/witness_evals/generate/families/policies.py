@@ -45,7 +45,7 @@ from witness_evals.generate.example import Example
 from witness_evals.generate.families import Family
 from witness_evals.generate.phrasing import pick
 from witness_evals.generate.rego_reqs_source import detached_note
-from witness_evals.generate.worlds.layout import CANONICAL, layout_for
+from witness_evals.generate.worlds.layout import Layout, layout_for
 from witness_evals.witness import simulate, versions
 from witness_evals.witness import verify as wverify
 from witness_evals.witness.attestors import get as get_attestor
@@ -682,10 +682,12 @@ def _pipeline_text(rng: random.Random, check: dict[str, Any], names: _Names, cmd
     return " ".join(lines)
 
 
-KEY_STYLES = (0.3, 0.3, 0.1, 0.3)
+KEY_STYLES = (0.2, 0.2, 0.06, 0.2, 0.08, 0.08, 0.08, 0.08)
 """Weights of `_key_lines` styles. PEM files alone (2) are a minority: people paste a key with its id, and a
 small model that saw a third of them wrote ids it had to compute for keys whose ids the question gave
-(witness-bench, 2026-12-06); style 3 pastes PEM files with their ids, which an answer copies."""
+(witness-bench, 2026-12-06); style 3 pastes PEM files with their ids, which an answer copies. Styles 4-7
+(one `sha256sum` for all files, a table, comment lines, prose) are how people paste several keys at once;
+with only 0 and 1, Gemma 3 270M put one key into every multi-key policy (witness-bench 2026-12-07)."""
 
 
 def _key_style(rng: random.Random) -> int:
@@ -695,7 +697,8 @@ def _key_style(rng: random.Random) -> int:
 def _key_lines(rng: random.Random, items: list[tuple[str, W.Key, str]], style: int) -> str:
     """What the user shows about functionary keys: (label, key, public file). style 0: `sha256sum`/`base64`
     output; 1: a list; 2: the PEM files themselves (the answer derives id and base64); 3: the PEM files and
-    their ids and base64 (console output or in each file's caption)."""
+    their ids and base64 (console output or in each file's caption); 4: one `sha256sum` of all files, then each
+    `base64 -w0`; 5: a table; 6: a comment line per key above its base64; 7: a sentence per key."""
     if style == 3:
         if rng.random() < 0.5:
             return _key_lines(rng, items, 2) + "\n\n" + _key_lines(rng, items, 0)
@@ -711,6 +714,25 @@ def _key_lines(rng: random.Random, items: list[tuple[str, W.Key, str]], style: i
     if style == 1:
         return "\n".join(
             f"- {label} (`{pub}`, {key.label}): key id `{key.keyid}`, base64 `{key.b64}`"
+            for label, key, pub in items
+        )
+    if style == 4:  # one sha256sum over all files, then the base64 of each
+        pubs = " ".join(pub for _label, _key, pub in items)
+        out = ["```console", f"$ sha256sum {pubs}", *(f"{key.keyid}  {pub}" for _label, key, pub in items)]
+        for _label, key, pub in items:
+            out += [f"$ base64 -w0 {pub}", key.b64]
+        return "\n".join([*out, "```"])
+    if style == 5:
+        rows = [f"| {label} | `{pub}` | `{key.keyid}` | `{key.b64}` |" for label, key, pub in items]
+        return "\n".join(["| signer | file | sha256sum | base64 -w0 |", "| --- | --- | --- | --- |", *rows])
+    if style == 6:  # a comment line per key, its base64 below
+        return "```text\n" + "\n".join(
+            f"# {pub} ({label}, {key.label}) sha256sum={key.keyid}\n{key.b64}" for label, key, pub in items
+        ) + "\n```"  # fmt: skip
+    if style == 7:
+        return " ".join(
+            f"The {label} key is `{pub}` ({key.label}): `sha256sum` of that file gives `{key.keyid}`, and "
+            f"`base64 -w0` gives `{key.b64}`."
             for label, key, pub in items
         )
     return "\n".join(_pem_block(pub, key.label, key) for _label, key, pub in items)
@@ -739,6 +761,14 @@ def _cert_lines(rng: random.Random, pki: W.Pki, names: _Names, by_step: dict[str
     if pki.inter_key is not None:
         parts += [f"$ base64 -w0 {inter}", base64.b64encode(pki.inter_pem or b"").decode()]
     parts.append("```")
+    if rng.random() < 0.5:  # the CA files themselves above their base64 (how a CA is usually handed over)
+        pems = [(root, pki.root_pem), *([(inter, pki.inter_pem or b"")] if pki.inter_key is not None else [])]
+        shown = [f"`{f}`:\n```text\n{pem.decode().strip()}\n```" for f, pem in pems]
+        parts = [
+            "\n".join(shown),
+            pick(rng, ("Their base64:", "As `base64 -w0`:", "Base64 of the files:")),
+            *parts,
+        ]
     chain = pick(rng, (f"`{root}` is our root CA", f"Our root CA is `{root}`")) + (
         f" and `{inter}` the intermediate that issues the CI certificates" if pki.inter_key
         else ", which issues the CI certificates directly"
@@ -1263,17 +1293,80 @@ def _derived_note(rng: random.Random, derive: dict[str, tuple[str, W.Key]]) -> s
     )
 
 
+KEYS_FIRST = Layout(top=("expires", "publickeys", "roots", "timestampauthorities", "steps"))
+"""The order of a fresh policy: the keys (or roots) above the steps whose functionaries name them. Witness
+reads JSON objects, so order never changes the meaning; a small model copies the pasted keys while they are
+still close, and has written them when a functionary needs their ids (Gemma 3 270M gave every multi-key
+policy one `publickeys` entry when they came after the steps, witness-bench 2026-12-07)."""
+
+
+def _without_empty_rego(policy: dict[str, Any]) -> dict[str, Any]:
+    """`policy` without empty `regopolicies` lists: nil is what witness reads for a missing one (go-witness
+    policy.Attestation), and a dozen `"regopolicies": []` lines made most policy answers longer than an
+    answer may be in witness-bench (1,536 tokens)."""
+    steps = {
+        name: {**st, "attestations": [
+            {k: v for k, v in a.items() if k != "regopolicies" or v} for a in st["attestations"]]}
+        for name, st in policy["steps"].items()
+    }  # fmt: skip
+    return {**policy, "steps": steps}
+
+
 def _policy_json(check: dict[str, Any], policy: dict[str, Any]) -> str:
     """A policy as a JSON block; an update's pasted policy and its new version share the user's key order
-    (`layout_for` the pipeline's seed)."""
-    lay = layout_for(_pipe(check).seed) if check["sub"] == "update" else CANONICAL
-    return "```json\n" + W.compact_json(lay.apply(policy)) + "\n```"
+    (`layout_for` the pipeline's seed) and style; a fresh one has its keys first and no empty `regopolicies`."""
+    if check["sub"] == "update":
+        return "```json\n" + W.compact_json(layout_for(_pipe(check).seed).apply(policy)) + "\n```"
+    return "```json\n" + W.compact_json(KEYS_FIRST.apply(_without_empty_rego(policy))) + "\n```"
+
+
+def _signed_by(f: dict[str, Any], files: dict[str, str]) -> str:
+    """Who signs under functionary `f` of a policy, in a few words: its key file, or its certificate identity."""
+    if f.get("type") == "publickey":
+        kid = f["publickeyid"]
+        return f"`{files[kid]}`" if kid in files else f"key id `{kid}`"
+    c = f.get("certConstraint", {})
+    who = [*c.get("emails", []), *c.get("uris", []), *c.get("dnsnames", [])]
+    ident = who[0] if who else c.get("commonname") or "*"
+    return f"a certificate for `{ident}` under " + " or ".join(f"`{r}`" for r in c.get("roots", []))
+
+
+def _plan(rng: random.Random, policy: dict[str, Any], names: _Names, funcs: dict[str, list[W.Functionary]],
+          asked: str) -> str:  # fmt: skip
+    """One sentence before the policy that counts what it has: each step with its signer(s) and the step it takes
+    materials from, and the number of keys (or roots), so the JSON that follows has them all. A key is named by
+    its public key file where the user named that file (`asked`), else by its id."""
+    files = {f.keyid: names.key_of(f)[1] for fs in funcs.values() for f in fs if isinstance(f, W.Key)}
+    files = {k: pub for k, pub in files.items() if pub in asked}
+    steps = []
+    for name, st in policy["steps"].items():
+        who = " or ".join(_signed_by(f, files) for f in st["functionaries"])
+        frm = st.get("artifactsFrom") or []
+        steps.append(f"`{name}` (signer {who}" + (f", materials from `{frm[0]}`)" if frm else ")"))
+    n = _count(len(steps), "step")
+    keys, roots = len(policy.get("publickeys", {})), len(policy.get("roots", {}))
+    held = " and ".join(
+        x for x in (keys and _count(keys, "key") + " in `publickeys`", roots and _count(roots, "root") + " in `roots`") if x
+    )  # fmt: skip
+    listed = "; ".join(steps) if len(steps) > 2 else " and ".join(steps)
+    return pick(rng, (
+        f"The policy has {n}: {listed}" + (f", with {held}." if held else "."),
+        f"{n[0].upper()}{n[1:]}, {listed}" + (f", and {held}:" if held else ":"),
+        f"Steps: {listed}." + (f" Signers: {held}." if held else ""),
+    ))  # fmt: skip
+
+
+def _count(n: int, noun: str) -> str:
+    """`two steps`, `one key`: a small count in words."""
+    words = ("no", "one", "two", "three", "four", "five", "six")
+    return f"{words[n] if n < len(words) else n} {noun}{'' if n == 1 else 's'}"
 
 
 def _answer(rng: random.Random, check: dict[str, Any], names: _Names, worlds: _Worlds, policy: dict[str, Any],
-            version: WitnessVersion, derive: dict[str, tuple[str, W.Key]]) -> str:  # fmt: skip
+            version: WitnessVersion, derive: dict[str, tuple[str, W.Key]], asked: str) -> str:  # fmt: skip
     """The answer; `derive` (keyid -> public key file, key): keys whose id the user never gave, which the
-    answer's script computes from the pasted files instead of quoting an id it cannot know."""
+    answer's script computes from the pasted files instead of quoting an id it cannot know; `asked`: what the
+    user wrote (the plan names only the key files it mentions)."""
     w = worlds.positives[0]
     pipe = _pipe(check)
     funcs = _funcs(check)
@@ -1445,7 +1538,9 @@ def _answer(rng: random.Random, check: dict[str, Any], names: _Names, worlds: _W
     body = _policy_json(check, policy)
     lesson = teach.Lesson(
         why=why,
-        artifact=f"`{pf}`:\n" + body if labelled else body,
+        artifact=_plan(rng, policy, names, funcs, asked)
+        + "\n\n"
+        + (f"`{pf}`:\n" + body if labelled else body),
         check=check_cmds,
         check_intro=intro,
         notes=notes,
@@ -1466,7 +1561,8 @@ def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Examp
     question, i = _question(rng, check, names, worlds.positives[0])
     check["policy_key_file"] = names.policy_key[0]
     policy = _reference_policy(check)
-    answer = _answer(rng, check, names, worlds, policy, version, _derive_from_pasted(check, names, question))
+    derive = _derive_from_pasted(check, names, question)
+    answer = _answer(rng, check, names, worlds, policy, version, derive, question)
     group = _group(sub, check)
     change = check.get("change", {}).get("kind")
     return Example(
@@ -1527,7 +1623,9 @@ def _followup(rng: random.Random, check: dict[str, Any], names: _Names, worlds: 
     bworld = W.run(bpipe, _first(bfuncs))
     bworlds = _Worlds((bworld,), (), {s.name: bworld.types(s.name) for s in bpipe.steps})
     q1, _ = _question(rng, base, names, bworld)
-    a1 = _answer(rng, base, names, bworlds, _reference_policy(base), version, _derived_keys(base, names, q1))
+    a1 = _answer(
+        rng, base, names, bworlds, _reference_policy(base), version, _derived_keys(base, names, q1), q1
+    )
     pipe = _pipe(check)
     funcs = _funcs(check)
     world = worlds.positives[0]
@@ -1561,7 +1659,7 @@ def _followup(rng: random.Random, check: dict[str, Any], names: _Names, worlds: 
     check["policy_key_file"] = names.policy_key[0]
     policy = _reference_policy(check)
     derive = _derive_from_pasted(check, names, q1 + "\n" + question)
-    answer = _answer(rng, check, names, worlds, policy, version, derive)
+    answer = _answer(rng, check, names, worlds, policy, version, derive, q1 + "\n" + question)
     group = _group("followup", check)
     return Example(
         family=NAME,

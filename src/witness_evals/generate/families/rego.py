@@ -88,8 +88,8 @@ INTENT_WEIGHTS: dict[str, float] = {
     "portable": 9,
     "v0": 4,
     "translate": 10,
-    "combo": 9,
-    "extend": 12,
+    "combo": 13,
+    "extend": 13,
     "fix": 15,
     "logic": 18,
     "narrative": 26,
@@ -199,8 +199,8 @@ _B64_REDO = (
 )
 _COMBINE_WHY = (
     "Several `deny` rules in one package are OR-ed: each adds its own reason, and any reason fails the step.",
-    "Rules with the same head add to the same `deny` set, so two rules give two independent checks.",
-    "Keep one `deny` rule per requirement: witness collects every message, so a violation of either check "
+    "Rules with the same head add to the same `deny` set, so each rule is an independent check.",
+    "Keep one `deny` rule per requirement: witness collects every message, so a violation of any check "
     "fails verification and says which one.",
 )
 _SBOM_WHY = (
@@ -590,11 +590,33 @@ def _pick_template(rng: random.Random, intent: str) -> tuple[int, str]:
     return idx, forms[idx]
 
 
+NEAR_MISS_SHARE = 0.35
+"""Share of `write`/`translate` questions that also name a near-miss case that must fail (a look-alike branch,
+an extra tag): the module's value is the requirement's, not the other one the prompt mentions (Gemma 3 270M
+took values from a prompt's aside, witness-bench 2026-12-07)."""
+_NEAR_MISS = (
+    "Careful: {b} must fail.",
+    "To be clear, {b} has to be rejected.",
+    "For example, {b} must not pass.",
+    "(We were bitten by {b} once; that has to be denied.)",
+)
+
+
+def _with_near_miss(rng: random.Random, question: str, req: Req) -> str:
+    """`question` with one of the requirement's denied cases named before or after it."""
+    said = pick(rng, _NEAR_MISS).format(b=pick(rng, req.bad_desc))
+    if question.endswith("```"):
+        return said + " " + question if not question.startswith("```") else question + "\n\n" + said
+    return question + " " + said
+
+
 def _write(rng: random.Random, req: Req, intent: str, version: WitnessVersion) -> Built:
     names = _names(rng, req)
     idx, form = _pick_template(rng, intent)
     style = "v0" if intent == "v0" else "v1"
     question = _fill(form, req, names, rng)
+    if intent in ("write", "translate") and req.bad_desc and rng.random() < NEAR_MISS_SHARE:
+        question = _with_near_miss(rng, question, req)
     lead: list[str] = []
     if intent == "translate":
         lead.append(pick(rng, _TRANSLATE_LEAD).format(rule=req.rule, att=req.attestor))
@@ -613,7 +635,7 @@ def _partner(rng: random.Random, req: Req) -> Req | None:
     makers = []
     for m in MAKERS[req.attestor]:
         type_uri, touches, rid = _shape(m)
-        if type_uri == req.type_uri() and not (touches & req.touches) and rid != req.rid:
+        if type_uri == req.type_uri() and not (touches & req.touches) and rid not in req.rid.split("+"):
             makers.append(m)
     rng.shuffle(makers)
     for mk in makers[:2]:
@@ -624,19 +646,36 @@ def _partner(rng: random.Random, req: Req) -> Req | None:
 
 
 def _combo(rng: random.Random, req: Req, other: Req, version: WitnessVersion) -> Built:
-    both = combine(req, other)
+    """Two requirements in one module, or three (a third partner of the pair, a third of the time): asked in one
+    sentence, or as a numbered or bulleted list (always for three), which people write and a small model must
+    not cut short after the first item (Gemma 3 270M wrote only the first of a listed pair, witness-bench
+    2026-12-07)."""
+    parts = [req, other]
+    third = _partner(rng, combine(req, other)) if rng.random() < 0.35 else None
+    if third is not None:
+        parts.append(third)
+    both = functools.reduce(combine, parts)
     names = _names(rng, req)
-    idx, form = _pick_template(rng, "combo")
-    question = _fill(form, both, names, rng)
-    answer = _lesson(
-        rng,
-        both,
-        names,
-        "v1",
-        version,
-        [req.fields, new_sentences(req.fields, other.fields), pick(rng, _COMBINE_WHY)],
-    )
-    return Built(f"rego/combo/{idx}", question, answer, _check(both, policy_check=False))
+    if len(parts) == 2 and rng.random() < 0.5:
+        idx, form = _pick_template(rng, "combo")
+        template, question = f"rego/combo/{idx}", _fill(form, both, names, rng)
+    else:
+        idx, form = _pick_template(rng, "combo-list")
+        mark = pick(rng, ("1.", "-", "*"))
+        listed = "\n".join(
+            f"{f'{i}.' if mark == '1.' else mark} {_first_upper(p.rule)}" for i, p in enumerate(parts, 1)
+        )
+        n = ("two", "three")[len(parts) - 2]
+        template = f"rego/combo-list/{idx}"
+        question = _fill(
+            form, both, names, rng, listed=listed, n=n[0].upper() + n[1:] if form.startswith("{n}") else n
+        )
+    answer = _lesson(rng, both, names, "v1", version, [both.fields, pick(rng, _COMBINE_WHY)])
+    return Built(template, question, answer, _check(both, policy_check=False))
+
+
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _extend(rng: random.Random, req: Req, other: Req, version: WitnessVersion) -> Built:
@@ -822,6 +861,13 @@ def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Examp
         made: Built | None = None
         if intent in ("combo", "extend"):
             other = _partner(rng, req)
+            for _ in range(
+                4
+            ):  # another requirement of the attestor, not a plain `write`, when this one has none
+                if other is not None:
+                    break
+                req = pick(rng, MAKERS[att])(rng)
+                other = _partner(rng, req)
             if other is not None:
                 made = (
                     _combo(rng, req, other, version)

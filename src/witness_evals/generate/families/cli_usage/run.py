@@ -330,9 +330,12 @@ def make_run(rng: random.Random, version: WitnessVersion) -> Built:
         reasons = reasons[1:] + reasons[:1]
     reasons += plan.why[1:]
     why, notes = arrange(rng, lead, reasons, [*signer.notes, *plan.notes], [*signer.must, *plan.must])
+    artifact = fence("bash", text)
+    if rng.random() < 0.7:
+        artifact = run_plan.attestor_line(rng, plan) + "\n\n" + artifact
     lesson = Lesson(
         why=why,
-        artifact=fence("bash", text),
+        artifact=artifact,
         check=[check_line(text, version), inspect_line(out)],
         check_intro=check_intro(rng, out),
         notes=notes,

@@ -92,6 +92,25 @@ class RunPlan:
     """Sentences the answer has to keep (they correct the request or explain a flag the user didn't ask for)."""
 
 
+def attestor_line(rng: random.Random, plan: RunPlan) -> str:
+    """One line, right above the command, that settles which attestors the run records and why: a small model
+    wrote `-a sbom` and only below it that `-a` replaces the defaults (witness-bench 2026-12-07)."""
+    always = "`material`, `product` and `command-run` are recorded anyway"
+    if plan.selected is None:
+        return pick(rng, (
+            f"Attestors: no `-a`; the defaults `environment` and `git` are what you want, and {always}.",
+            f"No `-a` flag: witness records `environment` and `git` by default, and {always}.",
+        ))  # fmt: skip
+    listed = code_list(plan.selected)
+    if plan.mode == "extra":
+        return pick(rng, (
+            f"Attestors: {listed}. `-a` replaces the defaults, so `environment` and `git` are named again; {always}.",
+            f"`-a` gets {listed}: the list replaces the default `environment,git`, so both stay in it.",
+        ))  # fmt: skip
+    dropped = "`environment` and `git`" if plan.mode == "only" else "`git`"
+    return f"Attestors: {listed} only. `-a` replaces the defaults, which leaves out {dropped}; {always}."
+
+
 def _attestors(
     rng: random.Random, pr: Project, plan: RunPlan, *, ci_attestor: str | None, host: str | None, mode: str
 ) -> list[str]:
