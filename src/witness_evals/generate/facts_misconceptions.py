@@ -954,6 +954,16 @@ def _sharper(v: WitnessVersion) -> dict[str, tuple[dict[int, str], tuple[Extra, 
         "default of three rounds applies; each round adds the back-reference digests (git `commithash`, CI "
         "`pipelineurl`) of the steps that passed."
     )
+    round_adds = (
+        "The back-reference digests of the steps that passed: their git `commithash` and CI `pipelineurl` values "
+        "join the digests the next round searches for, for three rounds at most (the go-witness default; the CLI "
+        "passes no search depth and has no flag for it)."
+    )
+    stops = (
+        "No: it stops after three rounds (the go-witness default; the CLI passes no search depth and has no flag "
+        "for it). Each round adds the back-reference digests (git `commithash`, CI `pipelineurl`) of the steps "
+        "that passed, so a step that only a longer chain reaches is not found."
+    )
     any_email = (
         'No: an omitted or empty constraint field means the certificate must have *none* of that attribute. Only `["*"]` '
         '(or `"*"` for `commonname`) allows any value, so a Fulcio certificate with an email SAN needs `"emails": '
@@ -1005,7 +1015,7 @@ def _sharper(v: WitnessVersion) -> dict[str, tuple[dict[int, str], tuple[Extra, 
     err = EMPTY_ATTESTATIONS_ERROR.format(step="release")
     out: dict[str, tuple[dict[int, str], tuple[Extra, ...]]] = {
         "misc/search-depth": (
-            {1: no_depth, 3: no_depth, 5: no_depth},
+            {1: no_depth, 3: no_depth, 5: no_depth, 7: round_adds, 8: round_adds, 10: stops},
             (
                 (
                     "`witness verify --search-depth 5 ...` fails with `unknown flag: --search-depth`. How do I make "
