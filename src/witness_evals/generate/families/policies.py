@@ -1324,7 +1324,9 @@ def _signed_by(f: dict[str, Any], files: dict[str, str]) -> str:
     """Who signs under functionary `f` of a policy, in a few words: its key file, or its certificate identity."""
     if f.get("type") == "publickey":
         kid = f["publickeyid"]
-        return f"`{files[kid]}`" if kid in files else f"key id `{kid}`"
+        # a key the user never named by file is in the pasted policy: no 64-hex id in a plan (SmolLM2 tuned on
+        # plans with ids wrote made-up ids there and ran out of tokens, witness-bench 2026-12-07)
+        return f"`{files[kid]}`" if kid in files else "unchanged"
     c = f.get("certConstraint", {})
     who = [*c.get("emails", []), *c.get("uris", []), *c.get("dnsnames", [])]
     ident = who[0] if who else c.get("commonname") or "*"
@@ -1335,7 +1337,7 @@ def _plan(rng: random.Random, policy: dict[str, Any], names: _Names, funcs: dict
           asked: str) -> str:  # fmt: skip
     """One sentence before the policy that counts what it has: each step with its signer(s) and the step it takes
     materials from, and the number of keys (or roots), so the JSON that follows has them all. A key is named by
-    its public key file where the user named that file (`asked`), else by its id."""
+    its public key file where the user named that file (`asked`); others are the ones the pasted policy has."""
     files = {f.keyid: names.key_of(f)[1] for fs in funcs.values() for f in fs if isinstance(f, W.Key)}
     files = {k: pub for k, pub in files.items() if pub in asked}
     steps = []
