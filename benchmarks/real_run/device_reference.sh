@@ -66,6 +66,10 @@
 # Gemma, 40,000 examples x 1 epoch (DATA=gen40 TRAIN_SET="epochs=1", carry .device/cg40; 2026-12-07, one H100):
 # `join tokenizer train:470` stops at its limit after ~1,800 of 2,237 steps (exit 124, checkpoints kept); a
 # second `train:200` on the warm machine finishes (180 s) and writes the archives; tuned (bare) 131 s.
+# SmolLM2, two 20,000-example sets x 1 epoch in one session (2026-12-07, one H100): `setup`, `park` x2 (0.2 s
+# each), `DATA=gen13s TRAIN_SET="epochs=1" ... join train:540` 295 s (1,118 steps, 158 s of loop), `tuned` (bare)
+# 112 s, `testsplit` 58 s, then the second set without joining again, `DATA=gen12 ... park train:265` 235 s and
+# `tuned` 82 s. The rank-64 adapter archive (72 MB) is too large to come back; it stays in /tmp on the device.
 # Measured (2026-12-05): on one H200 the static engine in one pass answered the whole default suite
 # (1,622 requests) in 447 s untuned and 516 s tuned, one call each; with stages on one H100 191 s
 # (untuned, before packed_gqa) and 106.2 s with packed_gqa (one H100, `SUITE_VARIANTS=static ... join suite:300`);
