@@ -861,9 +861,8 @@ def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Examp
         made: Built | None = None
         if intent in ("combo", "extend"):
             other = _partner(rng, req)
-            for _ in range(
-                4
-            ):  # another requirement of the attestor, not a plain `write`, when this one has none
+            # another requirement of the attestor, not a plain `write`, when this one has no partner
+            for _ in range(4):
                 if other is not None:
                     break
                 req = pick(rng, MAKERS[att])(rng)
