@@ -1300,24 +1300,12 @@ still close, and has written them when a functionary needs their ids (Gemma 3 27
 policy one `publickeys` entry when they came after the steps, witness-bench 2026-12-07)."""
 
 
-def _without_empty_rego(policy: dict[str, Any]) -> dict[str, Any]:
-    """`policy` without empty `regopolicies` lists: nil is what witness reads for a missing one (go-witness
-    policy.Attestation), and a dozen `"regopolicies": []` lines made most policy answers longer than an
-    answer may be in witness-bench (1,536 tokens)."""
-    steps = {
-        name: {**st, "attestations": [
-            {k: v for k, v in a.items() if k != "regopolicies" or v} for a in st["attestations"]]}
-        for name, st in policy["steps"].items()
-    }  # fmt: skip
-    return {**policy, "steps": steps}
-
-
 def _policy_json(check: dict[str, Any], policy: dict[str, Any]) -> str:
     """A policy as a JSON block; an update's pasted policy and its new version share the user's key order
     (`layout_for` the pipeline's seed) and style; a fresh one has its keys first and no empty `regopolicies`."""
     if check["sub"] == "update":
         return "```json\n" + W.compact_json(layout_for(_pipe(check).seed).apply(policy)) + "\n```"
-    return "```json\n" + W.compact_json(KEYS_FIRST.apply(_without_empty_rego(policy))) + "\n```"
+    return "```json\n" + W.compact_json(KEYS_FIRST.apply(W.without_empty_rego(policy))) + "\n```"
 
 
 def _signed_by(f: dict[str, Any], files: dict[str, str]) -> str:

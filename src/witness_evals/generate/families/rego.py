@@ -36,6 +36,7 @@ from witness_evals.generate import rego_reqs_artifacts, rego_reqs_platform, rego
 from witness_evals.generate.example import Example
 from witness_evals.generate.facts_attestors import run_with
 from witness_evals.generate.families import Family
+from witness_evals.generate.families.cli_usage.text import cap
 from witness_evals.generate.phrasing import dress, pick, system_prompt
 from witness_evals.generate.rego_model import (
     Bug,
@@ -663,19 +664,13 @@ def _combo(rng: random.Random, req: Req, other: Req, version: WitnessVersion) ->
         idx, form = _pick_template(rng, "combo-list")
         mark = pick(rng, ("1.", "-", "*"))
         listed = "\n".join(
-            f"{f'{i}.' if mark == '1.' else mark} {_first_upper(p.rule)}" for i, p in enumerate(parts, 1)
+            f"{f'{i}.' if mark == '1.' else mark} {cap(p.rule)}" for i, p in enumerate(parts, 1)
         )
         n = ("two", "three")[len(parts) - 2]
         template = f"rego/combo-list/{idx}"
-        question = _fill(
-            form, both, names, rng, listed=listed, n=n[0].upper() + n[1:] if form.startswith("{n}") else n
-        )
+        question = _fill(form, both, names, rng, listed=listed, n=cap(n) if form.startswith("{n}") else n)
     answer = _lesson(rng, both, names, "v1", version, [both.fields, pick(rng, _COMBINE_WHY)])
     return Built(template, question, answer, _check(both, policy_check=False))
-
-
-def _first_upper(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _extend(rng: random.Random, req: Req, other: Req, version: WitnessVersion) -> Built:

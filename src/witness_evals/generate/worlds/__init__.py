@@ -990,6 +990,17 @@ def compact_json(value: Any, indent: str = "") -> str:
     return "[\n" + ",\n".join(inner + compact_json(v, inner) for v in value) + "\n" + indent + "]"
 
 
+def without_empty_rego(policy: Mapping[str, Any]) -> dict[str, Any]:
+    """`policy` without its empty `regopolicies` lists (same key order otherwise): witness reads a missing list
+    as nil (go-witness policy.Attestation), and many policies leave them out."""
+    steps = {
+        name: {**st, "attestations": [
+            {k: v for k, v in a.items() if k != "regopolicies" or v} for a in st["attestations"]]}
+        for name, st in policy["steps"].items()
+    }  # fmt: skip
+    return {**policy, "steps": steps}
+
+
 def policy_bytes(policy: Mapping[str, Any]) -> bytes:
     """The policy file as written in answers (2-space JSON, trailing newline): what gets signed."""
     return (json.dumps(policy, indent=2) + "\n").encode("utf-8")

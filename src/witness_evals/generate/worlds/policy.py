@@ -42,6 +42,7 @@ from witness_evals.generate.worlds import (
     scenarios,
     verify,
     weighted,
+    without_empty_rego,
 )
 from witness_evals.witness import crypto, simulate, versions
 from witness_evals.witness import verify as wverify
@@ -453,10 +454,7 @@ def _build_policy_world(spec: PolicySpec) -> PolicyWorld:
         runs, {s: [f] for s, f in funcs.items()}, expires=spec.expires, rego=rego_arg, types=types
     )
     if rng.random() < 0.5:  # many policies leave out empty `regopolicies` (nil is fine for witness)
-        for st in policy["steps"].values():
-            for att in st["attestations"]:
-                if not att["regopolicies"]:
-                    del att["regopolicies"]
+        policy = without_empty_rego(policy)
     return PolicyWorld(spec, runs, funcs, key_files, cert_files, {s: att_pattern.format(step=s) for s in steps},
                        policy, rego, pki)  # fmt: skip
 
