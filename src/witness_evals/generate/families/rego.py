@@ -651,11 +651,11 @@ def _combo(rng: random.Random, req: Req, other: Req, version: WitnessVersion) ->
     sentence, or as a numbered or bulleted list (always for three), which people write and a small model must
     not cut short after the first item (Gemma 3 270M wrote only the first of a listed pair, witness-bench
     2026-12-07)."""
-    parts = [req, other]
-    third = _partner(rng, combine(req, other)) if rng.random() < 0.35 else None
+    both = combine(req, other)
+    third = _partner(rng, both) if rng.random() < 0.35 else None
+    parts = [req, other] if third is None else [req, other, third]
     if third is not None:
-        parts.append(third)
-    both = functools.reduce(combine, parts)
+        both = combine(both, third)
     names = _names(rng, req)
     if len(parts) == 2 and rng.random() < 0.5:
         idx, form = _pick_template(rng, "combo")
