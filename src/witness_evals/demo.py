@@ -188,7 +188,12 @@ def _model_step(say: Say, out: Path) -> bool:
         "default",
         run_dir,
         BenchOptions(
-            suite="quick", limit=DEMO_BENCH_TASKS, tiers=("bare",), max_new_tokens=256, label="untuned"
+            suite="quick",
+            limit=DEMO_BENCH_TASKS,
+            tiers=("bare",),
+            max_new_tokens=256,
+            budget="fixed",
+            label="untuned",
         ),
         resume=(run_dir / "run.json").exists(),
     )

@@ -611,7 +611,10 @@ def _failures(runs: Sequence[Run], cap: int) -> str:
                 + f"<h4>answer</h4><pre>{esc(_clip(str(s.get('answer') or '')))}</pre>"
                 + "</details>"
             )
-            search = f"{s['task']} {s.get('reason') or ''} {s.get('attestor') or ''}".casefold()
+            reason = str(s.get("reason") or "")
+            if s.get("cut"):
+                reason += f" (the answer stopped at its budget of {s.get('budget')} tokens)"
+            search = f"{s['task']} {reason} {s.get('attestor') or ''}".casefold()
             keyed.append(
                 (
                     (*_row_key(s), ri),
@@ -625,7 +628,7 @@ def _failures(runs: Sequence[Run], cap: int) -> str:
                     f"<td>{esc(kind)}</td><td>{esc(s.get('source'))}</td>"
                     f'<td><span class="badge" style="--c:{OUTCOME_COLOURS.get(outcome, "#666666")}">'
                     f"{esc(OUTCOME_LABELS.get(outcome, outcome))}</span></td>"
-                    f'<td class="reason">{esc(s.get("reason"))}{details}</td>'
+                    f'<td class="reason">{esc(reason)}{details}</td>'
                     "</tr>",
                 )
             )

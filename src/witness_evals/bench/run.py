@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from witness_evals.bench import suites
+from witness_evals.bench.budget import BUDGETS, LEGACY_BUDGET, answer_budget
 from witness_evals.bench.fix_rounds import (
     MAX_FIX_ROUNDS,
     Fixed,
@@ -49,6 +50,7 @@ SETTINGS_THAT_MUST_MATCH = (
     "samples",
     "temperature",
     "max_new_tokens",
+    "budget",
     "tiers",
     "limit",
     "seed",
@@ -66,6 +68,7 @@ class BenchOptions:
     samples: int = 1
     temperature: float = 0.0
     max_new_tokens: int = 1536
+    budget: str = BUDGETS[0]  # "reference": max_new_tokens, more for tasks whose reference is long
     tiers: tuple[str, ...] = TIERS
     witness_version: str = versions.DEFAULT
     seed: int = 0
@@ -84,6 +87,8 @@ class BenchOptions:
             raise InputError("--limit must be at least 1")
         if not 1 <= self.max_new_tokens <= 32768:
             raise InputError("--max-new-tokens must be between 1 and 32768")
+        if self.budget not in BUDGETS:
+            raise InputError(f"--budget: choose from {', '.join(BUDGETS)}")
         bad = [t for t in self.tiers if t not in TIERS]
         if bad or not self.tiers:
             raise InputError(f"--tiers: choose from {', '.join(TIERS)}")
@@ -143,7 +148,7 @@ def _run_mismatch(old: dict[str, Any], info: dict[str, Any], ignore: tuple[str, 
             f"made with another suite (version {old.get('suite_version')}, fingerprint "
             f"{str(old.get('fingerprint'))[:12]}; this one: {info['suite_version']}, {info['fingerprint'][:12]})"
         )
-    settings = old.get("settings") or {}
+    settings = {"budget": LEGACY_BUDGET, **(old.get("settings") or {})}
     for key in SETTINGS_THAT_MUST_MATCH:
         if key not in ignore and settings.get(key) != info["settings"].get(key):
             return f"was run with {key}={settings.get(key)!r}, not {info['settings'].get(key)!r}"
@@ -201,6 +206,12 @@ def _first_answers(source: Path, info: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 # ----------------------------------------------------------------------------- scoring
+
+
+def _cut(result: Mapping[str, Any], tokens: Any, budget: int) -> bool:
+    """Whether a failed answer stopped at its token budget (its artifact may be unfinished)."""
+    return not result.get("passed") and isinstance(tokens, int) and tokens >= budget
+
 
 _WORKER_CTX: ScoreContext | None = None
 _WORKER_TASKS: dict[str, Task] = {}
@@ -420,18 +431,23 @@ def run_bench(
         max_new_tokens=options.max_new_tokens, temperature=options.temperature, seed=options.seed
     )
     backend = _RecordedBackend(model, backend_options or {}, answered, out, info, progress)
+
+    def budget(task: Task) -> int:
+        return answer_budget(task, options.max_new_tokens, options.budget)
+
+    def ask(task: Task, tier: str, rid: str) -> Request:
+        return Request(rid, messages_for(task, tier), budget(task))
+
     fixed: dict[str, Fixed] = {}
     try:
         if options.fix:
             assert fixer is not None
-            open_ = [Request(rid, messages_for(t, tier)) for t, tier, _s, rid in wanted if rid not in scored]
+            open_ = [ask(t, tier, rid) for t, tier, _s, rid in wanted if rid not in scored]
             if open_:
                 results = fixer(backend, open_, gen, options.fix)
                 fixed = {r.id: f for r, f in zip(open_, results, strict=True)}
         else:
-            pending = [
-                Request(rid, messages_for(t, tier)) for t, tier, _s, rid in wanted if rid not in answered
-            ]
+            pending = [ask(t, tier, rid) for t, tier, _s, rid in wanted if rid not in answered]
             if pending:
                 backend.generate(pending, gen)
     finally:
@@ -448,6 +464,7 @@ def run_bench(
             "attestor": task.attestor,
             "tier": a["tier"],
             "sample": a["sample"],
+            "budget": budget(task),
             "prompt": messages_for(task, a["tier"]),
         }
 
@@ -485,11 +502,13 @@ def run_bench(
             a = answered[rid]
             if a.get("error"):  # the backend gave no answer: not the model's failure to make an artifact
                 result = {**result, "outcome": NO_ANSWER, "reason": f"no answer: {a['error']}"}
+            written = a.get("completion_tokens")
             row = {
                 **base_row(rid),
                 "answer": a["answer"],
                 **result,
-                "completion_tokens": a.get("completion_tokens"),
+                "cut": _cut(result, written, budget(by_id[a["task"]])),
+                "completion_tokens": written,
                 "seconds": a.get("seconds"),
                 "error": a.get("error"),
             }

@@ -117,6 +117,7 @@ class _Tier:
     outcomes_by_kind: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     samples: int = 0
     errors: int = 0
+    cut: Counter[str] = field(default_factory=Counter)  # failed answers that hit their budget, by kind
     seconds: float = 0.0
     tokens: list[int] = field(default_factory=list)
 
@@ -214,6 +215,10 @@ def _tier_summary(tier: _Tier, k_values: Sequence[int]) -> dict[str, Any]:
             },
         },
         "completion_tokens_mean": _rnd(sum(tier.tokens) / len(tier.tokens)) if tier.tokens else None,
+        "cut": {
+            "overall": sum(tier.cut.values()),
+            "by_kind": {k: tier.cut[k] for k in _ordered(tier.cut, KINDS)},
+        },
         "errors": tier.errors,
         "seconds": _rnd(tier.seconds),
     }
@@ -243,6 +248,8 @@ def summarize(
         tier.outcomes_by_kind[task.kind][outcome] += 1
         tier.samples += 1
         tier.errors += int(s.get("error") is not None)
+        if s.get("cut"):
+            tier.cut[task.kind] += 1
         seconds = s.get("seconds")
         if isinstance(seconds, (int, float)) and not isinstance(seconds, bool):
             tier.seconds += float(seconds)
@@ -458,6 +465,12 @@ def format_table(summary: Mapping[str, Any]) -> str:
         )
         if i in sep_after:
             lines.append("  ".join("-" * w for w in widths))
+    for n in names:
+        cut = (tiers[n].get("cut") or {}).get("overall")
+        if cut:
+            lines.append(
+                f"{n}: {cut} failed answers stopped at their token budget (settings budget, max_new_tokens)"
+            )
     methods = sorted({t["ci_method"] for t in tiers.values()})
     errors = (summary.get("totals") or {}).get("errors", 0)
     lines.append(f"CI: {', '.join(methods)}" + (f"   backend errors: {errors}" if errors else ""))

@@ -63,7 +63,15 @@ def bench(
         1, "--samples", help="Answers per task and tier (pass@k); needs --temperature > 0."
     ),
     temperature: float = typer.Option(0.0, "--temperature", help="0 = greedy."),
-    max_new_tokens: int = typer.Option(1536, "--max-new-tokens", help="Generation budget per answer."),
+    max_new_tokens: int = typer.Option(
+        1536, "--max-new-tokens", help="Generation budget per answer (the least, with --budget reference)."
+    ),
+    budget: str = typer.Option(
+        "reference",
+        "--budget",
+        help="reference: --max-new-tokens, raised for tasks whose reference answer is long (a policy with "
+        "its keys needs more); fixed: --max-new-tokens for every task (as every run before this option).",
+    ),
     tiers: str = typer.Option(
         "bare,context", "--tiers", help="bare (the request) and/or context (+ schema)."
     ),
@@ -112,6 +120,7 @@ def bench(
         samples=samples,
         temperature=temperature,
         max_new_tokens=max_new_tokens,
+        budget=budget,
         tiers=tuple(t.strip() for t in tiers.split(",") if t.strip()),
         witness_version=witness_version,
         seed=seed,
