@@ -22,6 +22,7 @@ pytest.importorskip("inspect_ai")
 from inspect_ai import eval as inspect_eval
 
 from witness_evals.bench import suites
+from witness_evals.bench.budget import answer_budget
 from witness_evals.bench.inspect_task import samples, witness_bench
 from witness_evals.bench.tiers import messages_for
 
@@ -46,12 +47,14 @@ class OracleServer:
     def __init__(self, answers: dict[tuple[str, str], str]) -> None:
         self.answers = answers
         self.calls = 0
+        self.budgets: dict[str, int | None] = {}  # last user message -> the max_tokens asked for
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 server.calls += 1
+                server.budgets[body["messages"][-1]["content"]] = body.get("max_tokens")
                 if not self.path.endswith("/chat/completions"):
                     self.send_error(404)
                     return
@@ -125,6 +128,22 @@ def test_oracle_and_planted_answers_through_inspect(
             wanted = ("no_artifact", "wrong_artifact", "invalid", "partial") if planted else ("pass",)
             assert explanation.startswith(wanted), explanation
     assert oracle.calls - calls == 2 * LIMIT
+
+
+def test_each_request_asks_for_its_tasks_budget(oracle: OracleServer, tmp_path: Path) -> None:
+    tasks = suites.quick_subset(suites.load_suite("quick"), LIMIT)
+    for rule, floor in (("reference", 1536), ("fixed", 700)):
+        [log] = inspect_eval(
+            witness_bench(suite="quick", limit=LIMIT, max_tokens=floor, budget=rule),
+            model="openai-api/oracle/reference",
+            log_dir=str(tmp_path / "logs"),
+            display="none",
+        )
+        assert log.status == "success", log.error
+        asked = [oracle.budgets[messages_for(t, "bare")[-1]["content"]] for t in tasks]
+        assert asked == [answer_budget(t, floor, rule) for t in tasks]
+        assert _accuracy(log) == 1.0
+    assert len({answer_budget(t, 1536) for t in tasks}) > 1  # long references raise some budgets
 
 
 def test_samples_carry_the_context_card_only_in_the_context_tier() -> None:
