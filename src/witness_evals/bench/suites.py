@@ -23,7 +23,7 @@ from witness_evals.bench.scorers import ScoreContext, score
 from witness_evals.bench.task import Task, seeded, task_from_mapping
 from witness_evals.common.errors import InputError
 
-SUITE_VERSION = "17"
+SUITE_VERSION = "18"
 SUITES: tuple[str, ...] = ("default", "hand", "generated", "quick")
 QUICK_SIZE = 100
 MAX_SUITE_BYTES = 20_000_000

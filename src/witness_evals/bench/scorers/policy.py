@@ -62,6 +62,21 @@ def find_policy(answer: str, files: Mapping[str, str] | None = None) -> dict[str
     return docs[0] if docs else None
 
 
+def broken_policy_block(answer: str) -> str | None:
+    """Why the answer's first JSON block that looks like a policy (mentions `"steps"`) does not parse,
+    or None: an answer whose policy is there but malformed (or cut off) is invalid, not the wrong artifact."""
+    for lang, body in answers.code_blocks(answer):
+        if lang not in ("json", "") or '"steps"' not in body:
+            continue
+        try:
+            json.loads(body)
+        except ValueError as exc:
+            if isinstance(exc, json.JSONDecodeError):
+                return f"{exc.msg} at line {exc.lineno}, column {exc.colno} of its block"
+            return one_line(str(exc))
+    return None
+
+
 def has_rego(data: bytes) -> bool:
     """Does the policy embed any Rego module (then checks and verify need the sandbox)?"""
     try:
@@ -119,6 +134,9 @@ def score_policy(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Outco
     artifacts = other_artifacts(answer)
     doc = find_policy(answer, check.get("files"))
     if doc is None:
+        broken = broken_policy_block(answer)
+        if broken is not None:
+            return Outcome("invalid", f"the policy is not valid JSON: {broken}", artifacts=artifacts)
         if any(artifacts.values()):
             found = ", ".join(f"{n} {k}" for k, n in artifacts.items() if n)
             return Outcome(
