@@ -154,7 +154,7 @@ def test_fix_rounds_can_start_from_a_finished_runs_answers(tmp_path: Path) -> No
             "answers:other.jsonl", tmp_path / "f2", OPTIONS, fixer=fixer, first_answers=tmp_path / "plain"
         )
     assert not (tmp_path / "f2").exists()  # refused before anything is written
-    with pytest.raises(InputError, match="max_new_tokens=1536, not 99"):
+    with pytest.raises(InputError, match="max_new_tokens=4096, not 99"):
         run_bench(
             f"answers:{answers}",
             tmp_path / "f3",

@@ -9,8 +9,9 @@ imports this module.
 
 Task parameters (`-T name=value`): `suite` (default, hand, generated, quick or a .yaml task file),
 `tier` (bare or context), `witness_version` (0.12, 0.11, 0.10), `limit` (a stratified subset),
-`max_tokens` (1536) and `budget` (reference: each answer's `max_tokens` is that, raised for a task
-whose reference answer is long, as `witness-evals bench` does; fixed: `max_tokens` for every task).
+`max_tokens` (4096) and `budget` (reference: each answer gets 1,536 tokens, more up to `max_tokens`
+for a task whose reference answer is long, as `witness-evals bench` does; fixed: `max_tokens` for every
+task).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from inspect_ai.scorer import CORRECT, INCORRECT, Score, Scorer, Target, accurac
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from witness_evals.bench import suites
-from witness_evals.bench.budget import BUDGETS, answer_budget
+from witness_evals.bench.budget import BUDGETS, DEFAULT_MAX_TOKENS, answer_budget
 from witness_evals.bench.scorers import score as score_answer
 from witness_evals.bench.scorers.context import ScoreContext
 from witness_evals.bench.task import Task as BenchTask
@@ -50,7 +51,7 @@ def samples(
     suite: str = "default",
     tier: str = "bare",
     limit: int | None = None,
-    max_tokens: int = 1536,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
     budget: str = BUDGETS[0],
 ) -> list[Sample]:
     """The inspect samples of a witness-bench suite in one tier (target: the reference answer; metadata
@@ -97,7 +98,7 @@ def witness_bench(
     tier: str = "bare",
     witness_version: str | None = None,
     limit: int | None = None,
-    max_tokens: int = 1536,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
     budget: str = BUDGETS[0],
 ) -> Task:
     """witness-bench: Witness tasks whose answers are checked by executing them."""

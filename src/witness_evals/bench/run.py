@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from witness_evals.bench import suites
-from witness_evals.bench.budget import BUDGETS, LEGACY_BUDGET, answer_budget
+from witness_evals.bench.budget import BUDGETS, DEFAULT_MAX_TOKENS, LEGACY_BUDGET, answer_budget
 from witness_evals.bench.fix_rounds import (
     MAX_FIX_ROUNDS,
     Fixed,
@@ -67,8 +67,8 @@ class BenchOptions:
     limit: int | None = None
     samples: int = 1
     temperature: float = 0.0
-    max_new_tokens: int = 1536
-    budget: str = BUDGETS[0]  # "reference": max_new_tokens, more for tasks whose reference is long
+    max_new_tokens: int = DEFAULT_MAX_TOKENS  # the most any answer may have
+    budget: str = BUDGETS[0]  # "reference": 1,536, more (up to max_new_tokens) for a long reference
     tiers: tuple[str, ...] = TIERS
     witness_version: str = versions.DEFAULT
     seed: int = 0

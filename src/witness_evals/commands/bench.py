@@ -64,13 +64,15 @@ def bench(
     ),
     temperature: float = typer.Option(0.0, "--temperature", help="0 = greedy."),
     max_new_tokens: int = typer.Option(
-        1536, "--max-new-tokens", help="Generation budget per answer (the least, with --budget reference)."
+        4096,
+        "--max-new-tokens",
+        help="The most tokens an answer may have (every answer's, with --budget fixed).",
     ),
     budget: str = typer.Option(
         "reference",
         "--budget",
-        help="reference: --max-new-tokens, raised for tasks whose reference answer is long (a policy with "
-        "its keys needs more); fixed: --max-new-tokens for every task (as every run before this option).",
+        help="reference: 1,536 tokens, more (up to --max-new-tokens) for a task whose reference answer is long "
+        "(a policy with its keys); fixed: --max-new-tokens for every task (as every run before this option).",
     ),
     tiers: str = typer.Option(
         "bare,context", "--tiers", help="bare (the request) and/or context (+ schema)."
