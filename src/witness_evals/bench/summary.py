@@ -469,7 +469,7 @@ def format_table(summary: Mapping[str, Any]) -> str:
         cut = (tiers[n].get("cut") or {}).get("overall")
         if cut:
             lines.append(
-                f"{n}: {cut} failed answers stopped at their token budget (settings budget, max_new_tokens)"
+                f"{n}: {cut} failed answers stopped at their token budget (--budget, --max-new-tokens)"
             )
     methods = sorted({t["ci_method"] for t in tiers.values()})
     errors = (summary.get("totals") or {}).get("errors", 0)

@@ -70,10 +70,10 @@ def broken_policy_block(answer: str) -> str | None:
             continue
         try:
             json.loads(body)
-        except ValueError as exc:
-            if isinstance(exc, json.JSONDecodeError):
-                return f"{exc.msg} at line {exc.lineno}, column {exc.colno} of its block"
-            return one_line(str(exc))
+        except json.JSONDecodeError as exc:
+            return f"{exc.msg} at line {exc.lineno}, column {exc.colno} of its block"
+        except (ValueError, RecursionError) as exc:
+            return one_line(str(exc) or type(exc).__name__)
     return None
 
 
