@@ -13,7 +13,7 @@ from witness_evals.bench.scorers.policy import find_policy
 from witness_evals.generate.families import facts as F
 from witness_evals.generate.families import policies as P
 from witness_evals.generate.families import rego
-from witness_evals.generate.families.cli_usage import run_plan
+from witness_evals.generate.families.cli_usage import make_kind, run_plan
 from witness_evals.generate.families.cli_usage.run_plan import RunPlan
 from witness_evals.witness import cli
 
@@ -96,6 +96,18 @@ def test_run_answers_settle_the_attestors_above_the_command() -> None:
             assert "leaves out `environment` and `git`" in line
         if mode == "nogit":
             assert "leaves out `git`" in line
+
+
+def test_a_run_answer_with_the_attestor_line_does_not_repeat_it_below() -> None:
+    lines = 0
+    for seed in range(300):
+        answer = make_kind(random.Random(seed), "run").answer
+        top = re.search(r"(?m)^(Attestors: .*|`-a` gets .*|No `-a` flag.*)$", answer)
+        if top is None:
+            continue
+        lines += 1
+        assert not re.search(r"replaces (the )?default", answer[top.end() :]), answer
+    assert 150 < lines < 260  # about 70 % of the answers carry the line
 
 
 def test_two_shorthands_of_one_subcommand_in_one_question() -> None:

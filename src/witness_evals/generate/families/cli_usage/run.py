@@ -325,13 +325,19 @@ def make_run(rng: random.Random, version: WitnessVersion) -> Built:
         s=step,
         o=out,
     )
-    reasons = [*plan.why[:1], *signer.why[:1], dashdash_why(rng, cmd), step_why(rng, step)]
+    with_line = rng.random() < 0.7  # the attestor line above the command gives plan.why[0]: not again below
+    reasons = [
+        *([] if with_line else plan.why[:1]),
+        *signer.why[:1],
+        dashdash_why(rng, cmd),
+        step_why(rng, step),
+    ]
     if plan.mode == "default" and rng.random() < 0.5:
         reasons = reasons[1:] + reasons[:1]
     reasons += plan.why[1:]
     why, notes = arrange(rng, lead, reasons, [*signer.notes, *plan.notes], [*signer.must, *plan.must])
     artifact = fence("bash", text)
-    if rng.random() < 0.7:
+    if with_line:
         artifact = run_plan.attestor_line(rng, plan) + "\n\n" + artifact
     lesson = Lesson(
         why=why,
