@@ -101,6 +101,11 @@ esac
 # compare two datasets with the same recipe on the same machine
 DATA=${DATA:-gen20k}
 if [ "$DATA" != gen20k ]; then RUN=$RUN-$DATA; PREFIX=$PREFIX$DATA-; fi
+# RUN_TAG=NAME: one more training of the same data beside the others (run /tmp/run-...-NAME, outputs prefixed
+# ...NAME-), e.g. a second seed: `DATA=gen13s RUN_TAG=s1 TRAIN_SET="epochs=1 seed=1" ... park train:265 tuned:200`.
+# One training per dataset cannot rank two datasets whose difference is a few tasks: the same data trained twice
+# moved SmolLM2's hand-written score 21 -> 18 (docs/real-runs.md, 2026-12-07); compare arms of several seeds.
+if [ -n "${RUN_TAG:-}" ]; then RUN=$RUN-$RUN_TAG; PREFIX=$PREFIX$RUN_TAG-; fi
 DATA_DIR=/tmp/data/$DATA
 RUNS=/tmp/runs
 mkdir -p /tmp/parts /tmp/data $RUNS
