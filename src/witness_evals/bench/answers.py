@@ -77,12 +77,32 @@ def commands(text: str, program: str = "witness") -> list[str]:
     return [line for line in _logical_lines(text[:MAX_ANSWER_CHARS]) if pattern.match(line)]
 
 
+JSON_LANGS = ("", "json", "jsonc", "javascript", "js")
+"""Info strings of the code blocks read as JSON (untagged too)."""
+
+
+def json_blocks(text: str) -> list[str]:
+    """Bodies of the code blocks read as JSON (`JSON_LANGS`), in order."""
+    return [body for lang, body in code_blocks(text) if lang in JSON_LANGS]
+
+
+def json_errors(text: str) -> list[tuple[str, str]]:
+    """(body, why) of every JSON block (`json_blocks`) that does not parse: where it breaks, in one line."""
+    out: list[tuple[str, str]] = []
+    for body in json_blocks(text):
+        try:
+            json.loads(body)
+        except json.JSONDecodeError as exc:
+            out.append((body, f"{exc.msg} at line {exc.lineno}, column {exc.colno} of its block"))
+        except (ValueError, RecursionError) as exc:
+            out.append((body, (str(exc) or type(exc).__name__).splitlines()[0][:200]))
+    return out
+
+
 def json_documents(text: str) -> list[Any]:
-    """Every JSON value found in code blocks (json or untagged), else the whole text if it parses."""
+    """Every JSON value found in code blocks (`json_blocks`), else the whole text if it parses."""
     docs: list[Any] = []
-    for lang, body in code_blocks(text):
-        if lang not in ("", "json", "jsonc", "javascript", "js"):
-            continue
+    for body in json_blocks(text):
         try:
             docs.append(json.loads(body))
         except (ValueError, RecursionError):

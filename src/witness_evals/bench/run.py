@@ -503,11 +503,12 @@ def run_bench(
             if a.get("error"):  # the backend gave no answer: not the model's failure to make an artifact
                 result = {**result, "outcome": NO_ANSWER, "reason": f"no answer: {a['error']}"}
             written = a.get("completion_tokens")
+            base = base_row(rid)
             row = {
-                **base_row(rid),
+                **base,
                 "answer": a["answer"],
                 **result,
-                "cut": _cut(result, written, budget(by_id[a["task"]])),
+                "cut": _cut(result, written, base["budget"]),
                 "completion_tokens": written,
                 "seconds": a.get("seconds"),
                 "error": a.get("error"),

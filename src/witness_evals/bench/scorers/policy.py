@@ -65,16 +65,7 @@ def find_policy(answer: str, files: Mapping[str, str] | None = None) -> dict[str
 def broken_policy_block(answer: str) -> str | None:
     """Why the answer's first JSON block that looks like a policy (mentions `"steps"`) does not parse,
     or None: an answer whose policy is there but malformed (or cut off) is invalid, not the wrong artifact."""
-    for lang, body in answers.code_blocks(answer):
-        if lang not in ("json", "") or '"steps"' not in body:
-            continue
-        try:
-            json.loads(body)
-        except json.JSONDecodeError as exc:
-            return f"{exc.msg} at line {exc.lineno}, column {exc.colno} of its block"
-        except (ValueError, RecursionError) as exc:
-            return one_line(str(exc) or type(exc).__name__)
-    return None
+    return next((why for body, why in answers.json_errors(answer) if '"steps"' in body), None)
 
 
 def has_rego(data: bytes) -> bool:
