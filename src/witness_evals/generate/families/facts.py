@@ -33,7 +33,7 @@ from witness_evals.bench import answers
 from witness_evals.bench.scorers.base import Score, guarded
 from witness_evals.bench.scorers.context import ScoreContext
 from witness_evals.bench.scorers.terms import score_terms
-from witness_evals.generate import phrasing
+from witness_evals.generate import facts_beside, phrasing
 from witness_evals.generate.example import Example
 from witness_evals.generate.facts_attestors import (
     CYCLONEDX_RUN,
@@ -2312,6 +2312,14 @@ def pick_fact(rng: random.Random, version: WitnessVersion, kind: str) -> Fact:
     return phrasing.pick(rng, by_att[rng.choices(names, weights=weights)[0]])
 
 
+@functools.cache
+def _neighbours(version: str, fid: str) -> tuple[Fact, ...]:
+    """The facts a question about `fid` is asked beside (`facts_beside`), computed once per release."""
+    cat = catalogue(version)
+    pool = [f for kind in cat for f in cat[kind]]
+    return facts_beside.neighbours(next(f for f in pool if f.fid == fid), pool, versions.get(version))
+
+
 def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Example:
     gr = cli_spec.grammar(version)
     kinds, weights = kind_weights(version)
@@ -2324,6 +2332,10 @@ def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Examp
         group, question, check = fact.fid, fact.questions[t], fact.check
         answer = compose(rng, fact, gr, t)
         template = f"facts/{kind}/{t}"
+        others = _neighbours(version.name, fact.fid) if rng.random() < facts_beside.BESIDE_SHARE else ()
+        if others:
+            question = facts_beside.beside(rng, phrasing.pick(rng, others), question)
+            template += "/beside"
         for lang, body in answers.code_blocks(answer):
             for line in body.splitlines():
                 if lang == "bash" and line.startswith("witness "):
