@@ -7,6 +7,7 @@ of each answer (`answers`), scores them by execution (`scorers`: Rego in the san
 the core verifier against hidden pipelines, commands through the CLI grammar) and writes samples and a
 summary (`summary`: pass@k, intervals, the failure taxonomy); `fix_rounds` records `--fix N`, `report`
 renders runs side by side, `paired` compares two runs task by task (gained, lost, exact McNemar p),
+`arms` two arms of several runs (trainings) with a bootstrap interval over tasks and runs,
 `decontaminate` measures overlap with a training set, `fuzz` feeds hostile answers, `inspect_task`
 adapts the suite to inspect_ai.
 """

@@ -100,8 +100,22 @@ def first_samples(samples: Iterable[Mapping[str, Any]], tier: str) -> dict[str, 
     return out
 
 
-def _in_group(group: str, source: str, kind: str) -> bool:
+def in_group(group: str, source: str, kind: str) -> bool:
+    """Whether a task of `source` and `kind` counts in `group` (all, a source, or `<source>/<kind>`)."""
     return group == "all" or group == source or group == f"{source}/{kind}"
+
+
+def group_names(
+    first: Mapping[str, tuple[str, bool, str]], tasks: Iterable[str], *, by_kind: bool
+) -> list[str]:
+    """all, the sources and, with `by_kind`, `<source>/<kind>` for the kinds `tasks` have (in `KINDS` order;
+    kinds of a newer suite after the known ones)."""
+    names = list(GROUPS)
+    if by_kind:
+        present = {(first[t][0], first[t][2]) for t in tasks}
+        extra = sorted({k for _, k in present} - set(KINDS))
+        names += [f"{src}/{k}" for src in SOURCES for k in (*KINDS, *extra) if (src, k) in present]
+    return names
 
 
 def compare(
@@ -111,14 +125,9 @@ def compare(
     `by_kind`, per source and kind: `hand/policy`, ..., in `KINDS` order, kinds no task has left out)."""
     ra, rb = first_samples(a, tier), first_samples(b, tier)
     common = sorted(set(ra) & set(rb))
-    names = list(GROUPS)
-    if by_kind:
-        present = {(ra[t][0], ra[t][2]) for t in common}
-        extra = sorted({k for _, k in present} - set(KINDS))  # kinds of a newer suite: after the known ones
-        names += [f"{src}/{k}" for src in SOURCES for k in (*KINDS, *extra) if (src, k) in present]
     groups: dict[str, Paired] = {}
-    for group in names:
-        ids = [t for t in common if _in_group(group, ra[t][0], ra[t][2])]
+    for group in group_names(ra, common, by_kind=by_kind):
+        ids = [t for t in common if in_group(group, ra[t][0], ra[t][2])]
         groups[group] = Paired(
             tasks=len(ids),
             both_pass=sum(ra[t][1] and rb[t][1] for t in ids),

@@ -285,6 +285,47 @@ def compare(
         )
 
 
+@bench_app.command("arms")
+def arms(
+    arm_a: list[Path] = typer.Option(..., "--a", help="A run of the baseline arm (repeat for each run)."),
+    arm_b: list[Path] = typer.Option(..., "--b", help="A run of the arm compared with it (repeat)."),
+    tier: str = typer.Option("bare", "--tier", help="The tier to compare."),
+    by_kind: bool = typer.Option(
+        False, "--by-kind", help="Also a row per source and task kind (hand/policy, generated/rego, ...)."
+    ),
+    draws: int = typer.Option(10_000, "--draws", min=100, help="Bootstrap draws."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Two arms of several runs (e.g. trainings with different seeds): mean passed tasks, B - A with a
+    bootstrap interval over tasks and runs, and how many tasks two runs of one arm disagree on."""
+    from witness_evals.bench.arms import compare_arms, format_arms
+    from witness_evals.bench.report import load_run
+
+    runs_a, runs_b = [load_run(r) for r in arm_a], [load_run(r) for r in arm_b]
+    result = compare_arms(
+        [r.samples for r in runs_a],
+        [r.samples for r in runs_b],
+        tier,
+        by_kind=by_kind,
+        draws=draws,
+        seed=seed,
+    )
+    if "all" not in result.groups:
+        raise InputError(f"no task answered by every run in tier {tier!r}", source=str(arm_b[0]))
+    suites = {(r.info.get("suite_version"), r.info.get("fingerprint")) for r in (*runs_a, *runs_b)}
+    if as_json:
+        typer.echo(json.dumps({**result.to_json(), "same_suite": len(suites) == 1}, indent=1))
+        return
+    labels = [[str(r.info.get("label") or r.path.name) for r in runs] for runs in (runs_a, runs_b)]
+    typer.echo(format_arms(result, *labels))
+    if len(suites) > 1:
+        typer.echo(
+            "note: the runs were scored with different suites: rescore them with `witness-evals bench --model "
+            "answers:FILE` to compare like with like"
+        )
+
+
 def report(
     runs: list[Path] = typer.Argument(..., help="Run directories of `witness-evals bench`."),
     out: Path = typer.Option(Path("report.html"), "--out", "-o", help="HTML file to write."),
