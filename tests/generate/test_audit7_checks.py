@@ -37,7 +37,7 @@ def pexample(seed: int) -> Example:
 
 def _pub(ex: Example) -> str:
     """The public half the prompt names for the policy key."""
-    return dict(P._POLICY_KEYS)[ex.check["policy_key_file"]]
+    return str(ex.check["policy_pub_file"])
 
 
 def _verify_line(ex: Example) -> str:
@@ -61,7 +61,9 @@ def test_policy_pub_is_the_prompts_public_key() -> None:
     for seed in range(40):
         ex = pexample(seed)
         pub = _pub(ex)
-        assert P._policy_pub(ex.check["policy_key_file"]) == pub
+        assert f"`{ex.check['policy_key_file']}`" in "\n".join(
+            [*(m["content"] for m in ex.history), ex.question]
+        )
         assert f"`{pub}`" in "\n".join([*(m["content"] for m in ex.history), ex.question])
         assert f"-k {pub} " in _verify_line(ex)
 
@@ -94,18 +96,21 @@ def test_policies_verify_with_private_key_fails(seed: int, ctx: ScoreContext) ->
 
 def test_policies_verify_with_the_brief_examples_fails(ctx: ScoreContext) -> None:
     """The audit's two wrong commands: the unsigned policy with the private key, and invented flags."""
-    ex = next(
-        pexample(s)
-        for s in range(400)
-        if pexample(s).check["policy_key_file"] == "secrets/policy-signing.pem"
-        and "policies/release.json" in pexample(s).answer
-    )
+    ex = pexample(0)
+    policy, key = _sign(ex).infile, ex.check["policy_key_file"]
     for wrong in (
-        "witness verify -p policies/release.json -k secrets/policy-signing.pem",
-        "witness verify --policy-file policies/release.json --key policy-signing.pub --artifact x -a a.json",
+        f"witness verify -p {policy} -k {key}",
+        f"witness verify --policy-file {policy} --key {_pub(ex)} --artifact x -a a.json",
     ):
         answer = ex.answer.replace(_verify_line(ex), wrong)
         assert not P.score(answer, ex.check, ctx).ok, wrong
+
+
+def test_checks_of_older_datasets_still_find_the_public_key() -> None:
+    """A check written before round 14 names only the private key: its public half comes from the old table."""
+    assert P._policy_pub("secrets/policy-signing.pem") == "policy-signing.pub"
+    assert P._policy_pub("keys/policy.pem") == "keys/policy.pub"
+    assert P._policy_pub("not/a/legacy.pem") is None
 
 
 @pytest.mark.parametrize("seed", range(8))

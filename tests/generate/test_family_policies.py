@@ -129,7 +129,7 @@ def test_template_counts() -> None:
 
 def test_paraphrases_share_group() -> None:
     ex = example(3)
-    semantic = {k: v for k, v in ex.check.items() if k != "policy_key_file"}
+    semantic = {k: v for k, v in ex.check.items() if k not in ("policy_key_file", "policy_pub_file")}
     assert (
         ex.group
         == f"policies/{ex.check['sub']}/" + hashlib.sha256(P._check_key(semantic).encode()).hexdigest()[:16]
@@ -731,7 +731,11 @@ def test_followups_two_turns_and_the_first_policy_is_not_enough(ctx: ScoreContex
         kinds[ex.check["change"]["kind"]] += 1
         assert [m["role"] for m in ex.history] == ["user", "assistant"]
         first = ex.history[1]["content"]
-        base = {**P._base_check(ex.check), "policy_key_file": ex.check["policy_key_file"]}
+        base = {
+            **P._base_check(ex.check),
+            "policy_key_file": ex.check["policy_key_file"],
+            "policy_pub_file": ex.check["policy_pub_file"],
+        }
         assert P.score(first, base, ctx).ok
         res = P.score(first, ex.check, ctx)
         assert not res.ok, ex.template

@@ -305,3 +305,22 @@ def test_addable_attestors_are_not_recorded_yet() -> None:
                 assert a not in s.recorded and a not in W.EXPORTABLE
                 seen[a] += 1
     assert {"secretscan", "github"} <= set(seen)
+
+
+def test_policy_file_names_are_wide_and_consistent() -> None:
+    """Policy and policy-key names are drawn wide (no default a model recalls instead of copying), each signed
+    name is a JSON file beside its policy's stem, and a private key name never pairs with two public names."""
+    rng = random.Random(0)
+    files = [W.policy_files(rng) for _ in range(3000)]
+    keys = [W.policy_key_files(rng) for _ in range(3000)]
+    assert len({p for p, _ in files}) == 56 and len(set(files)) > 200
+    assert len(set(keys)) == 224
+    for policy, signed in files:
+        stem = policy.rsplit("/", 1)[-1].removesuffix(".json")
+        assert policy.endswith(".json") and signed.endswith(".json") and stem in signed and signed != policy
+    pubs: dict[str, set[str]] = {}
+    for key, pub in keys:
+        pubs.setdefault(key, set()).add(pub)
+        assert key != pub
+    assert all(len(v) == 1 for v in pubs.values())
+    assert not {k for k, _ in keys} & {p for _, p in keys}

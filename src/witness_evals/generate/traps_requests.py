@@ -22,25 +22,12 @@ from typing import Any
 
 from witness_evals.generate.phrasing import pick
 from witness_evals.generate.traps_case import Case, key_source
-from witness_evals.generate.worlds import Key, branch_checkout
+from witness_evals.generate.worlds import Key, branch_checkout, policy_files, policy_key_files
 from witness_evals.generate.worlds.layout import layout_for
 from witness_evals.generate.worlds.policy import PolicyWorld
 from witness_evals.witness.verify import VerifyResult
 from witness_evals.witness.verify_output import witness_output
 
-POLICY_FILES = (
-    "policy.json",
-    "witness-policy.json",
-    "release-policy.json",
-    "policies/build.json",
-    "policy/release.json",
-)
-POLICY_KEYS = (
-    ("policy-signing.pem", "policy-signing.pub"),
-    ("keys/policy.key", "keys/policy.pub"),
-    ("release-policy.pem", "release-policy.pub"),
-    ("policy_signer.pem", "policy_signer_pub.pem"),
-)
 CI_STYLES = ("inline", "inline", "inline", "makefile", "script")
 """How the steps are shown when the world's CI system has no snippet style of its own."""
 
@@ -67,10 +54,8 @@ class Files:
 
 
 def draw_files(rng: random.Random, w: PolicyWorld) -> Files:
-    policy = pick(rng, POLICY_FILES)
-    stem = policy.rsplit(".", 1)[0]
-    signed = pick(rng, (f"{stem}-signed.json", f"{stem}.signed.json"))
-    key, pub = pick(rng, POLICY_KEYS)
+    policy, signed = policy_files(rng)
+    key, pub = policy_key_files(rng)
     return Files(
         policy=policy,
         signed=signed,

@@ -117,8 +117,6 @@ _KEY_WEIGHTS = (
 )
 """Key kinds of the diagnosed worlds: a world has 3-5 keys that each sign several runs, so RSA (slow to sign
 with deterministic PSS) is rarer here than in `worlds.KEY_KINDS` (the policies family teaches RSA keys)."""
-_POLICY_FILES = (("policy.json", "policy-signed.json"), ("policy.json", "policy.signed.json"),
-                 ("witness/policy.json", "witness/policy-signed.json"), ("release-policy.json", "release-policy.signed.json"))  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- the world
@@ -246,7 +244,7 @@ def _world(
     funcs = {s.name: keys[f"s{i}"] for i, s in enumerate(steps)}
     return World(
         seed=seed, pipe=pipe, run=W.run(pipe, funcs), keys=keys, key_files=key_files,
-        att_files={s.name: out.format(s=s.name) for s in steps}, policy_files=pick(wr, _POLICY_FILES),
+        att_files={s.name: out.format(s=s.name) for s in steps}, policy_files=W.policy_files(wr),
         expires=f"{wr.randint(2027, 2033)}-{wr.randint(1, 12):02d}-{wr.randint(1, 28):02d}T00:00:00Z",
         tty=wr.random() < 0.6, version=version,
     )  # fmt: skip

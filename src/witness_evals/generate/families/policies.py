@@ -115,7 +115,7 @@ def _check_key(check: dict[str, Any]) -> str:
 
 def _group(sub: str, check: dict[str, Any]) -> str:
     """The split group of an example: its sub-kind and what its check asks for (not the key file name)."""
-    semantic = {k: v for k, v in check.items() if k != "policy_key_file"}
+    semantic = {k: v for k, v in check.items() if k not in ("policy_key_file", "policy_pub_file")}
     return f"{NAME}/{sub}/" + hashlib.sha256(_check_key(semantic).encode()).hexdigest()[:16]
 
 
@@ -476,13 +476,15 @@ def _fid(f: W.Functionary) -> str:
     return json.dumps(W.functionary_json(f), sort_keys=True)
 
 
-_POLICY_KEYS = (
+_LEGACY_POLICY_KEYS = (
     ("policy-key.pem", "policy-key.pub"),
     ("keys/policy.pem", "keys/policy.pub"),
     ("policy-signer.pem", "policy-signer.pub.pem"),
     ("release/policy.key", "release/policy.pub"),
     ("secrets/policy-signing.pem", "policy-signing.pub"),
 )
+"""The policy key pairs of datasets made before round 14, whose checks name only the private key (`_policy_pub`);
+newer checks also name the public key (`policy_pub_file`, drawn by `worlds.policy_key_files`)."""
 _CA_FILES = (
     ("ca/root.pem", "ca/intermediate.pem"),
     ("pki/root-ca.crt", "pki/ci-ca.crt"),
@@ -522,9 +524,8 @@ def _names(rng: random.Random, check: dict[str, Any]) -> _Names:
         if isinstance(f, W.CertIdentity):
             certs[fid] = (files.key(label)[0].rsplit(".", 1)[0] + ".crt", ca[1] if f.pki.inter_key else "")
     return _Names(
-        keys, certs, labels, rng.choice(_POLICY_KEYS), {s.name: files.out(s.name) for s in pipe.steps},
-        rng.choice(("policy.json", "witness-policy.json", "policy/policy.json", "policies/release.json")),
-        rng.choice(("policy-signed.json", "policy.signed.json", "signed-policy.json")), ca,
+        keys, certs, labels, W.policy_key_files(rng), {s.name: files.out(s.name) for s in pipe.steps},
+        *W.policy_files(rng), ca,
     )  # fmt: skip
 
 
@@ -1549,7 +1550,7 @@ def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Examp
     if sub == "followup":
         return _followup(rng, check, names, worlds, version)
     question, i = _question(rng, check, names, worlds.positives[0])
-    check["policy_key_file"] = names.policy_key[0]
+    check["policy_key_file"], check["policy_pub_file"] = names.policy_key
     policy = _reference_policy(check)
     derive = _derive_from_pasted(check, names, question)
     answer = _answer(rng, check, names, worlds, policy, version, derive, question)
@@ -1646,7 +1647,7 @@ def _followup(rng: random.Random, check: dict[str, Any], names: _Names, worlds: 
         key_style = 0
     parts.append(pick(rng, _TURN2_CLOSE))
     question = "\n\n".join(parts)
-    check["policy_key_file"] = names.policy_key[0]
+    check["policy_key_file"], check["policy_pub_file"] = names.policy_key
     policy = _reference_policy(check)
     derive = _derive_from_pasted(check, names, q1 + "\n" + question)
     answer = _answer(rng, check, names, worlds, policy, version, derive, q1 + "\n" + question)
@@ -1699,12 +1700,12 @@ def _sign_problem(answer: str, key_file: str, version: WitnessVersion) -> str | 
 
 
 def _policy_pub(key_file: str) -> str | None:
-    """The public half the prompt names for the policy signing key `key_file` (`_signing_ask`)."""
+    """The public half a pre-round-14 prompt names for the policy signing key `key_file` (`_signing_ask`)."""
     norm = clean_path(key_file)
-    return next((pub for key, pub in _POLICY_KEYS if key == norm), None)
+    return next((pub for key, pub in _LEGACY_POLICY_KEYS if key == norm), None)
 
 
-def _verify_problem(answer: str, key_file: str, version: WitnessVersion) -> str | None:
+def _verify_problem(answer: str, key_file: str, version: WitnessVersion, pub_file: str = "") -> str | None:
     """What is wrong with a `witness verify` command of the answer (None: none given, or all right).
 
     Every proposed verify must parse without errors (options/verify.go: `-p/--policy`, `-k/--publickey`,
@@ -1713,7 +1714,7 @@ def _verify_problem(answer: str, key_file: str, version: WitnessVersion) -> str 
     unsigned policy has none) and to `-k` the policy key's public half the prompt names (not a private key,
     not a functionary key)."""
     signed, _ = _signs(answer, key_file, version)
-    pub = _policy_pub(key_file)
+    pub = pub_file or _policy_pub(key_file)
     for c in [c for c in answers.commands(answer) if c.split()[:2] == ["witness", "verify"]][:20]:
         if len(c.split()) <= 2:  # a mention such as `witness verify` in prose, not a proposed command
             continue
@@ -1796,7 +1797,7 @@ def score(answer: str, check: dict[str, Any], ctx: ScoreContext) -> Score:
     if problem:
         return Score.failed(problem)
     problem = _sign_problem(answer, check.get("policy_key_file", ""), version) or _verify_problem(
-        answer, check.get("policy_key_file", ""), version
+        answer, check.get("policy_key_file", ""), version, check.get("policy_pub_file", "")
     )
     if problem:
         return Score.failed(problem)

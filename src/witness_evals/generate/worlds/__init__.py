@@ -1204,6 +1204,58 @@ def draw_files(rng: random.Random) -> Files:
     return Files(rng.choice(KEY_SCHEMES), rng.choice(OUT_SCHEMES))
 
 
+_POLICY_DIRS = ("", "policy/", "policies/", "witness/", "supply-chain/", ".witness/", "deploy/", "security/")
+_POLICY_STEMS = (
+    "policy",
+    "witness-policy",
+    "release",
+    "release-policy",
+    "build-policy",
+    "pipeline-policy",
+    "gate",
+)
+_SIGNED_FORMS = (
+    "{d}{s}-signed.json",
+    "{d}{s}.signed.json",
+    "{d}signed-{s}.json",
+    "{d}{s}.dsse.json",
+    "signed/{s}.json",
+)
+_POLICY_KEY_DIRS = (
+    "",
+    "keys/",
+    "secrets/",
+    "release/",
+    "security/",
+    ".witness/",
+    "ci/keys/",
+    "infra/witness/",
+)
+_POLICY_KEY_STEMS = ("policy", "policy-signer", "policy-signing", "witness-policy", "release-policy", "policy_signer",
+                     "gate-policy")  # fmt: skip
+_POLICY_KEY_FORMS = (
+    (".pem", ".pub"),
+    (".key", ".pub.pem"),
+    ("-private.pem", "-public.pem"),
+    ("_priv.pem", "_pub.pem"),
+)
+
+
+def policy_files(rng: random.Random) -> tuple[str, str]:
+    """(policy file, the signed file `witness sign -o` writes), as people name them: 56 policy files in five
+    signed forms, so that no name becomes a default a model recalls instead of copying the user's (a tuned
+    model answered `policy-signed.pub` for the `keys/policy-signer.pub` it was given)."""
+    d, stem = rng.choice(_POLICY_DIRS), rng.choice(_POLICY_STEMS)
+    return f"{d}{stem}.json", rng.choice(_SIGNED_FORMS).format(d=d, s=stem)
+
+
+def policy_key_files(rng: random.Random) -> tuple[str, str]:
+    """(policy signing key, its public half): 224 pairs; a private name never pairs with two public names."""
+    d, stem = rng.choice(_POLICY_KEY_DIRS), rng.choice(_POLICY_KEY_STEMS)
+    key, pub = rng.choice(_POLICY_KEY_FORMS)
+    return f"{d}{stem}{key}", f"{d}{stem}{pub}"
+
+
 # ----------------------------------------------------------------------------- deadlines people state
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
