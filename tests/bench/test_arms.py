@@ -98,6 +98,8 @@ def test_groups_tasks_left_out_and_determinism() -> None:
     assert "an arm of one run" in format_arms(c, ["a"], ["b", "b-short"])
     with pytest.raises(ValueError):
         compare_arms([], [b], "bare")
+    nothing = compare_arms([a], [b], "context", draws=100)
+    assert not nothing.groups and format_arms(nothing, ["a"], ["b"]).endswith("no task answered by every run")
 
 
 def test_arms_cli_text_json_and_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -318,6 +318,7 @@ def test_policy_file_names_are_wide_and_consistent() -> None:
     for policy, signed in files:
         stem = policy.rsplit("/", 1)[-1].removesuffix(".json")
         assert policy.endswith(".json") and signed.endswith(".json") and stem in signed and signed != policy
+        assert "policy" in stem  # never a step's attestation file (`release.json`)
     pubs: dict[str, set[str]] = {}
     for key, pub in keys:
         pubs.setdefault(key, set()).add(pub)

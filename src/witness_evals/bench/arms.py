@@ -167,6 +167,8 @@ def format_arms(c: ArmComparison, labels_a: Sequence[str], labels_b: Sequence[st
         f"B - A in passed tasks, 95 % interval from {c.draws:,} bootstrap draws of tasks and of each arm's runs "
         f"(seed {c.seed}); flips: tasks two runs of one arm disagree on",
     ]
+    if not c.groups:
+        return "\n".join([*lines, "no task answered by every run"])
     width = max(10, *(len(g) for g in c.groups))
     rows = [(g, x, _fmt_arm(x.a), _fmt_arm(x.b)) for g, x in c.groups.items()]
     wa = max(len("A"), *(len(r[2]) for r in rows))

@@ -1208,12 +1208,13 @@ _POLICY_DIRS = ("", "policy/", "policies/", "witness/", "supply-chain/", ".witne
 _POLICY_STEMS = (
     "policy",
     "witness-policy",
-    "release",
     "release-policy",
     "build-policy",
     "pipeline-policy",
-    "gate",
+    "gate-policy",
+    "supply-chain-policy",
 )
+"""Every stem says `policy`, so no policy file is named like a step's attestation (`release.json`) or key."""
 _SIGNED_FORMS = (
     "{d}{s}-signed.json",
     "{d}{s}.signed.json",
