@@ -12,8 +12,10 @@ made before this setting existed: 1,536 tokens).
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-from witness_evals.bench.task import Task
+if TYPE_CHECKING:  # the CLI reads the constants at start-up; the task module is slow to import
+    from witness_evals.bench.task import Task
 
 BUDGETS: tuple[str, ...] = ("reference", "fixed")
 LEGACY_BUDGET = "fixed"

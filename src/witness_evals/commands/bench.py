@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 
+from witness_evals.bench.budget import BUDGETS, DEFAULT_MAX_TOKENS
 from witness_evals.common.errors import InputError
 
 bench_app = typer.Typer(
@@ -64,12 +65,12 @@ def bench(
     ),
     temperature: float = typer.Option(0.0, "--temperature", help="0 = greedy."),
     max_new_tokens: int = typer.Option(
-        4096,
+        DEFAULT_MAX_TOKENS,
         "--max-new-tokens",
         help="The most tokens an answer may have (every answer's, with --budget fixed).",
     ),
     budget: str = typer.Option(
-        "reference",
+        BUDGETS[0],
         "--budget",
         help="reference: 1,536 tokens, more (up to --max-new-tokens) for a task whose reference answer is long "
         "(a policy with its keys); fixed: --max-new-tokens for every task (as every run before this option).",

@@ -2317,7 +2317,7 @@ def _neighbours(version: str, fid: str) -> tuple[Fact, ...]:
     """The facts a question about `fid` is asked beside (`facts_beside`), computed once per release."""
     cat = catalogue(version)
     pool = [f for kind in cat for f in cat[kind]]
-    return facts_beside.neighbours(next(f for f in pool if f.fid == fid), pool, versions.get(version))
+    return facts_beside.neighbours(fact_by_id(fid, version), pool, versions.get(version))
 
 
 def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Example:
