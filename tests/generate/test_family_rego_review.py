@@ -20,7 +20,9 @@ INLINE_FENCE = re.compile(r"[^\n]```")
 
 def test_questions_open_fences_on_their_own_line() -> None:
     glued = 0
-    for seed in range(600):
+    for seed in range(3000):
+        if seed >= 600 and glued:
+            break
         ex = rego.make(random.Random(seed))
         turns = [ex.question] + [m["content"] for m in ex.history if m["role"] == "user"]
         for text in turns:

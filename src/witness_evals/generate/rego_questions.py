@@ -241,6 +241,27 @@ FIX_LOGIC: tuple[str, ...] = (
     "Testing our policy: {symptom}. The module (for `{type}`) should enforce this: {rule}.\n\n```rego\n{module}```",
     "Can you review this Rego? {Symptom}, and it should {ask}.\n\n```rego\n{module}```",
 )
+FIX_LOG_FAILS: tuple[str, ...] = (
+    "I'm going in circles with a witness Rego module on the `{att}` attestation. It should {ask}, and this "
+    "build does, yet every verify fails:\n\n```rego\n{module}```\n\n```\n{log}\n```",
+    "```\n{log}\n```\n\nThat's `witness verify` on a build that meets our rule ({rule}). The module on "
+    "`{type}`:\n\n```rego\n{module}```\n\nWhat's wrong with it?",
+    "Verify output:\n```\n{log}\n```\nModule (goal: {rule}):\n```rego\n{module}```\nFix?",
+    "{situation} The module below is meant to {ask}:\n\n```rego\n{module}```\n\nBut `witness verify` "
+    "refuses a build that is fine:\n\n```text\n{log}\n```\n\nWhat did I get wrong?",
+    "Our gate went red after I added this to `regopolicies` for `{type}`:\n\n```rego\n{module}```\n\n"
+    "```console\n{log}\n```\n\nThe build meets the requirement ({rule}). Why is it rejected?",
+)
+"""Fix and logic questions that paste the log of a verify that fails a compliant build."""
+FIX_LOG_PASSES: tuple[str, ...] = (
+    "Our Rego module on `{att}` is supposed to {ask}, but {case} went through:\n\n```\n{log}\n```\n\n"
+    "```rego\n{module}```\n\nWhy doesn't it deny?",
+    "```rego\n{module}```\n\nWith this in `regopolicies` for `{type}`, verification of {case} succeeds:"
+    "\n\n```\n{log}\n```\n\nThe rule was: {rule}. What's missing?",
+    "Testing our policy with {case} on purpose. It should fail ({rule}), but:\n\n```text\n{log}\n```\n\n"
+    "Module:\n```rego\n{module}```",
+)
+"""Fix and logic questions that paste the log of a verify that lets a violating build through."""
 JWT: tuple[str, ...] = (
     "I want a Rego rule on the `jwt` attestation (`{jwt_type}`) for this: {rule}. How?",
     "Our GitHub Actions builds use OIDC. Can I write the policy against the `jwt` attestor instead of `github`? "

@@ -16,13 +16,10 @@ Three kinds of breakage, each graded by executing the fixed artifact:
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import json
-import os
 import random
 import shlex
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -42,6 +39,7 @@ from witness_evals.bench.scorers import command as command_scorer
 from witness_evals.bench.scorers.context import NOW
 from witness_evals.bench.task import Task, task_from_mapping
 from witness_evals.bench.worlds import world_for
+from witness_evals.common.quiet import quiet_stderr
 from witness_evals.witness import attestors as A
 from witness_evals.witness import crypto, simulate, versions
 from witness_evals.witness import verify as wverify
@@ -54,23 +52,6 @@ COUNT = 82
 
 PATTERN = "PPPPPPPCCCCRRR"
 """Task i has kind PATTERN[i % 14] (P policy, C command, R rego): about 41 / 23 / 18 of 82."""
-
-
-@contextlib.contextmanager
-def _quiet_stderr() -> Iterator[None]:
-    """Silence fd 2 (the Rego engine prints parser warnings there) while evaluating our own modules."""
-    try:
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 # ------------------------------------------------------------------------------ policy failures
@@ -480,7 +461,7 @@ REGO_MISTAKES = (
 
 
 def _check_rego_output(module: str, file: str, sample: str, inp: Any) -> str:
-    with _quiet_stderr():
+    with quiet_stderr():
         out = evaluate_deny({file: module}, inp, "verify")
     line = f"$ witness-evals check rego {file} --input {sample}"
     if out.status != "ok":
@@ -489,7 +470,7 @@ def _check_rego_output(module: str, file: str, sample: str, inp: Any) -> str:
 
 
 def _denies(module: str, inp: Any) -> bool:
-    with _quiet_stderr():
+    with quiet_stderr():
         out = evaluate_deny({"m.rego": module}, inp, "verify")
     return out.status == "ok" and bool(out.deny)
 

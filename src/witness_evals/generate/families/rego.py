@@ -49,6 +49,7 @@ from witness_evals.generate.rego_model import (
     new_sentences,
     render,
 )
+from witness_evals.generate.rego_verify_log import verify_log
 from witness_evals.generate.teach import Lesson
 from witness_evals.generate.teach import render as teach
 from witness_evals.generate.traps_requests import own_line_fences
@@ -704,17 +705,24 @@ def _fix(rng: random.Random, req: Req, version: WitnessVersion) -> Built | None:
     else:
         return None
     names = _names(rng, req)
-    idx, form = _pick_template(rng, "fix")
-    question = _fill(form, req, names, rng, symptom=sym, Symptom=sym[:1].upper() + sym[1:], module=module)
     key, wrapper = trap, ""
     if trap == "path" and req.attestor in ("material", "product"):
         key, wrapper = "path-map", "Materials" if req.attestor == "material" else "Products"
     lead = pick(rng, _FIX_EXPLAIN[key]).format(
         pkg=f"data.{req.package}.deny", fields=req.fields, att=req.attestor, wrapper=wrapper
     )
-    answer = _lesson(rng, req, names, "v1", version, [lead])
+    logged = _logged(rng, req, names, module, "v1", version)
+    if logged is not None:
+        question, template, reading = logged
+        template = f"rego/fix/{trap}/{template}"
+        lead = f"{reading} {lead}"
+    else:
+        idx, form = _pick_template(rng, "fix")
+        question = _fill(form, req, names, rng, symptom=sym, Symptom=sym[:1].upper() + sym[1:], module=module)
+        template = f"rego/fix/{trap}/{idx}"
+    answer = _lesson(rng, req, names, "v1", version, [_with_change(rng, lead, module, render(req, "v1"))])
     check = _check(req, policy_check=False) | {"broken": module, "trap": trap}
-    return Built(f"rego/fix/{trap}/{idx}", question, answer, check)
+    return Built(template, question, answer, check)
 
 
 def _logic(rng: random.Random, req: Req, version: WitnessVersion) -> Built | None:
@@ -733,12 +741,103 @@ def _logic(rng: random.Random, req: Req, version: WitnessVersion) -> Built | Non
     else:
         return None
     names = _names(rng, req)
-    idx, form = _pick_template(rng, "logic")
-    question = _fill(form, req, names, rng, symptom=sym, Symptom=sym[:1].upper() + sym[1:], module=module)
-    lead = [_bug_why(bug, rng), pick(rng, _LOGIC_LEAD)]
-    answer = _lesson(rng, req, names, style, version, [" ".join(x for x in lead if x)])
+    lead = " ".join(x for x in (_bug_why(bug, rng), pick(rng, _LOGIC_LEAD)) if x)
+    logged = _logged(rng, req, names, module, style, version)
+    if logged is not None:
+        question, template, reading = logged
+        template = f"rego/logic/{bug.bid}/{template}"
+        lead = f"{reading} {lead}"
+    else:
+        idx, form = _pick_template(rng, "logic")
+        question = _fill(form, req, names, rng, symptom=sym, Symptom=sym[:1].upper() + sym[1:], module=module)
+        template = f"rego/logic/{bug.bid}/{idx}"
+    answer = _lesson(rng, req, names, style, version, [_with_change(rng, lead, module, render(req, style))])
     check = _check(req, policy_check=False) | {"broken": module, "bug": bug.bid}
-    return Built(f"rego/logic/{bug.bid}/{idx}", question, answer, check)
+    return Built(template, question, answer, check)
+
+
+LOG_SHARE = 0.45
+"""Share of fix and logic questions that paste what `witness verify` printed (a real run of the core,
+`rego_verify_log`) instead of naming the symptom: people paste the log, and Gemma 3 270M tuned on
+one-line symptoms repeated the broken module for 7 hand-written tasks that did (witness-bench 2026-12-07)."""
+_READ_LOG = {
+    "parse": (
+        "The rejection ends in `rego_parse_error`: `witness verify` could not even parse the module, so no "
+        "attestation can pass it.",
+        "`rego_parse_error` in the log means the rule never ran: the module does not parse under "
+        "`witness verify`'s parser.",
+    ),
+    "data": (
+        "The log says `invalid data from rego`, not `policy was denied`: the module ran, but `deny` is not a set "
+        "of strings.",
+        "That rejection is an error, not a denial: `invalid data from rego at data.{pkg}.deny` means the value "
+        "of `deny` has the wrong type.",
+    ),
+    "denied": (
+        "The step was rejected with your own message (`{msg}`) although the attestation meets the rule, so the "
+        "condition is wrong, not the build.",
+        "`policy was denied due to: {msg}` on a compliant build means the rule fires when it should not.",
+    ),
+    "passed": (
+        "`Verification succeeded` for {case}: the module's `deny` set stayed empty, so its condition never "
+        "matched.",
+        "Verification passed {case}, so nothing was added to `deny` for it: the rule does not catch the case it "
+        "exists for.",
+    ),
+}
+_DENIED = re.compile(r"policy was denied due to: (.+?) ?\"?$", re.M)
+
+
+def _logged(
+    rng: random.Random, req: Req, names: Names, module: str, style: str, version: WitnessVersion
+) -> tuple[str, str, str] | None:
+    """(question, template suffix, the answer's reading of the log) of a question that pastes the real
+    `witness verify` log of `module`, for `LOG_SHARE` of the calls; None otherwise or when no log shows
+    the mistake."""
+    if rng.random() >= LOG_SHARE:
+        return None
+    log = verify_log(
+        req, module, render(req, style), step=names.step, att_file=names.att_file, policy_file=names.policy_file,
+        rng=rng, version=version, tty=rng.random() < 0.6,
+    )  # fmt: skip
+    if log is None:
+        return None
+    case = "" if log.compliant else req.bad_desc[log.index]
+    if log.passed:
+        which, forms, reading = "passes", Q.FIX_LOG_PASSES, "passed"
+    else:
+        which, forms = "fails", Q.FIX_LOG_FAILS
+        reading = (
+            "parse"
+            if "rego_parse_error" in log.text
+            else "data"
+            if "invalid data from rego" in log.text
+            else "denied"
+        )
+    idx = rng.randrange(len(forms))
+    # the log goes in after `_fill`, which collapses runs of spaces (the log's padded levels are exact)
+    question = _fill(forms[idx], req, names, rng, module=module, log="\x00", case=case)
+    question = question.replace("\x00", log.text)
+    m = _DENIED.search(log.text)
+    sentence = pick(rng, _READ_LOG[reading]).format(pkg=req.package, msg=m.group(1) if m else "", case=case)
+    return question, f"log-{which}{idx}", sentence
+
+
+def _with_change(rng: random.Random, lead: str, broken_module: str, fixed: str) -> str:
+    """`lead` plus the one line that changes between the user's module and the fix, when it is one line
+    (an answer that names it does not copy the broken module back)."""
+    old = [ln.strip() for ln in broken_module.splitlines() if ln.strip()]
+    new = [ln.strip() for ln in fixed.splitlines() if ln.strip()]
+    removed = [ln for ln in old if ln not in new]
+    added = [ln for ln in new if ln not in old]
+    if len(removed) == 1 and len(added) == 1:
+        line = pick(rng, ("The line that changes: `{a}` becomes `{b}`.", "Changed line: `{a}` → `{b}`."))
+        return f"{lead} {line.format(a=removed[0], b=added[0])}"
+    if not removed and len(added) == 1:
+        return f"{lead} " + pick(rng, ("The one line to add: `{b}`.", "Added line: `{b}`.")).format(
+            b=added[0]
+        )
+    return lead
 
 
 _NARRATIVE_LEAD = (

@@ -19,17 +19,15 @@ import dataclasses
 import functools
 import hashlib
 import json
-import os
 import random
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from witness_evals.bench import answers
 from witness_evals.bench.scorers.base import Score, guarded
 from witness_evals.bench.scorers.context import NOW, ScoreContext
+from witness_evals.common.quiet import quiet_stderr
 from witness_evals.generate import phrasing, teach
 from witness_evals.generate.example import Example
 from witness_evals.generate.families import Family
@@ -64,24 +62,6 @@ verified once per process and reused across cases and phrasings."""
 # ----------------------------------------------------------------------------- static checks
 
 
-@contextmanager
-def _quiet_stderr() -> Iterator[None]:
-    """Silence fd 2 (regorus prints parser warnings there) while our own Rego is compiled in-process."""
-    try:
-        saved = os.dup(2)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-    except OSError:
-        yield
-        return
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
 class _TrustedRego:
     """In-process stand-in for RegoSandbox, for the generator's OWN modules only (make)."""
 
@@ -89,11 +69,11 @@ class _TrustedRego:
         self.engine = RegorusEngine()
 
     def check_many(self, jobs: Any) -> list[Any]:
-        with _quiet_stderr():
+        with quiet_stderr():
             return [self.engine.check(modules, mode) for modules, mode in jobs]
 
     def evaluate_many(self, jobs: Any) -> list[Any]:
-        with _quiet_stderr():
+        with quiet_stderr():
             return [evaluate_deny(j[0], j[1], j[2] if len(j) > 2 else "verify") for j in jobs]
 
 
@@ -209,7 +189,7 @@ def verified(
     if hit is not None:
         return hit
     if rego is None:  # the family's own modules, in-process: keep regorus's parser warnings off stderr
-        with _quiet_stderr():
+        with quiet_stderr():
             res = verify_policy(policy, evidence, version, refs=names)
     else:
         res = verify_policy(policy, evidence, version, refs=names, rego=rego)

@@ -1250,6 +1250,13 @@ def policy_files(rng: random.Random) -> tuple[str, str]:
     return f"{d}{stem}.json", rng.choice(_SIGNED_FORMS).format(d=d, s=stem)
 
 
+def signed_policy_file(rng: random.Random, policy_file: str) -> str:
+    """The file `witness sign -f policy_file -o ...` writes, in one of the signed forms of `policy_files`."""
+    d, _, name = policy_file.rpartition("/")
+    stem = name.removesuffix(".json")
+    return rng.choice(_SIGNED_FORMS).format(d=f"{d}/" if d else "", s=stem)
+
+
 def policy_key_files(rng: random.Random) -> tuple[str, str]:
     """(policy signing key, its public half): 224 pairs; a private name never pairs with two public names."""
     d, stem = rng.choice(_POLICY_KEY_DIRS), rng.choice(_POLICY_KEY_STEMS)
