@@ -84,6 +84,10 @@ def test_logged_questions_paste_the_log_verbatim_and_answers_pass(logged: list[E
     kinds = {ex.template.split("/")[1] for ex in logged}
     assert kinds == {"fix", "logic"}
     assert any("/log-passes" in ex.template for ex in logged)
+    errors = [ex for ex in logged if "/log-errors" in ex.template]
+    assert errors and all(
+        "invalid data from rego" in ex.question or "rego_parse_error" in ex.question for ex in errors
+    )
     ctx = ScoreContext()
     for ex in logged[:60]:
         block = re.search(r"```[a-z]*\n(\$ witness verify .*?)\n```", ex.question, re.S)

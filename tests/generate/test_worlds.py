@@ -325,3 +325,13 @@ def test_policy_file_names_are_wide_and_consistent() -> None:
         assert key != pub
     assert all(len(v) == 1 for v in pubs.values())
     assert not {k for k, _ in keys} & {p for _, p in keys}
+
+
+def test_signed_policy_file_is_a_signed_form_of_the_given_policy() -> None:
+    rng = random.Random(1)
+    for policy in ("policy.json", "policy/release.json", "witness-policy.json", "policies/main.json"):
+        stem = policy.rsplit("/", 1)[-1].removesuffix(".json")
+        forms = {W.signed_policy_file(rng, policy) for _ in range(200)}
+        assert len(forms) == 5 and policy not in forms
+        assert all(f.endswith(".json") and stem in f for f in forms)
+        assert any(f.startswith(policy.rpartition("/")[0]) for f in forms)

@@ -253,6 +253,16 @@ FIX_LOG_FAILS: tuple[str, ...] = (
     "```console\n{log}\n```\n\nThe build meets the requirement ({rule}). Why is it rejected?",
 )
 """Fix and logic questions that paste the log of a verify that fails a compliant build."""
+FIX_LOG_ERRORS: tuple[str, ...] = (
+    "Checking that {case} is refused. It is, but not with our message:\n\n```\n{log}\n```\n\nThe module on "
+    "`{att}` should {ask}:\n\n```rego\n{module}```\n\nWhat's wrong with it?",
+    "```rego\n{module}```\n\nOn {case} (which must fail: {rule}) `witness verify` errors out instead of "
+    "denying:\n\n```text\n{log}\n```\n\nHow do I fix the module?",
+    "Our negative test ({case}) fails verification, but with an error rather than the denial I wrote:\n```\n"
+    "{log}\n```\nModule for `{type}`:\n```rego\n{module}```",
+)
+"""Fix and logic questions that paste the log of a verify that fails a violating build with an error, not
+with the module's denial."""
 FIX_LOG_PASSES: tuple[str, ...] = (
     "Our Rego module on `{att}` is supposed to {ask}, but {case} went through:\n\n```\n{log}\n```\n\n"
     "```rego\n{module}```\n\nWhy doesn't it deny?",

@@ -803,17 +803,17 @@ def _logged(
     if log is None:
         return None
     case = "" if log.compliant else req.bad_desc[log.index]
+    error = (
+        "parse" if "rego_parse_error" in log.text else "data" if "invalid data from rego" in log.text else ""
+    )
     if log.passed:
         which, forms, reading = "passes", Q.FIX_LOG_PASSES, "passed"
-    else:
-        which, forms = "fails", Q.FIX_LOG_FAILS
-        reading = (
-            "parse"
-            if "rego_parse_error" in log.text
-            else "data"
-            if "invalid data from rego" in log.text
-            else "denied"
-        )
+    elif log.compliant:
+        which, forms, reading = "fails", Q.FIX_LOG_FAILS, error or "denied"
+    elif error:
+        which, forms, reading = "errors", Q.FIX_LOG_ERRORS, error
+    else:  # a violating build denied with another message: the log shows no mistake a user would ask about
+        return None
     idx = rng.randrange(len(forms))
     # the log goes in after `_fill`, which collapses runs of spaces (the log's padded levels are exact)
     question = _fill(forms[idx], req, names, rng, module=module, log="\x00", case=case)
