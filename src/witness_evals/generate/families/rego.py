@@ -33,6 +33,7 @@ from witness_evals.bench.scorers.context import ScoreContext
 from witness_evals.bench.scorers.rego import score_rego
 from witness_evals.generate import rego_questions as Q
 from witness_evals.generate import rego_reqs_artifacts, rego_reqs_platform, rego_reqs_source
+from witness_evals.generate import worlds as W
 from witness_evals.generate.example import Example
 from witness_evals.generate.facts_attestors import run_with
 from witness_evals.generate.families import Family
@@ -137,10 +138,9 @@ def _names(rng: random.Random, req: Req, state: bool = True) -> Names:
     step = pick(rng, ("build", "release", "package", "deploy", "scan", "test", "sbom", "image"))
     if req.attestor == "link" and req.rid == "name":
         step = req.param  # a link's name is the step name
-    att_file = pick(
-        rng, (f"{step}.json", f"{step}.att.json", f"attestations/{step}.json", f"{step}-attestation.json")
-    )
-    policy = pick(rng, ("policy.json", "policy/release.json", "witness-policy.json", "policies/main.json"))
+    # file names drawn as wide as the other families' (a model recalls a frequent name instead of copying)
+    att_file = pick(rng, W.OUT_SCHEMES).format(s=step)
+    policy = W.policy_files(rng)[0]
     template, mentions = pick(rng, Q.SETUPS)
     if not state or rng.random() >= 0.5:
         return Names(step, att_file, policy, "", frozenset())
