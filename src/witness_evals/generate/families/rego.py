@@ -711,16 +711,7 @@ def _fix(rng: random.Random, req: Req, version: WitnessVersion) -> Built | None:
     lead = pick(rng, _FIX_EXPLAIN[key]).format(
         pkg=f"data.{req.package}.deny", fields=req.fields, att=req.attestor, wrapper=wrapper
     )
-    logged = _logged(rng, req, names, module, "v1", version)
-    if logged is not None:
-        question, template, reading = logged
-        template = f"rego/fix/{trap}/{template}"
-        lead = f"{reading} {lead}"
-    else:
-        idx, form = _pick_template(rng, "fix")
-        question = _fill(form, req, names, rng, symptom=sym, Symptom=sym[:1].upper() + sym[1:], module=module)
-        template = f"rego/fix/{trap}/{idx}"
-    answer = _lesson(rng, req, names, "v1", version, [_with_change(rng, lead, module, render(req, "v1"))])
+    template, question, answer = _asked(rng, req, names, ("fix", trap), module, sym, "v1", version, lead)
     check = _check(req, policy_check=False) | {"broken": module, "trap": trap}
     return Built(template, question, answer, check)
 
@@ -742,18 +733,37 @@ def _logic(rng: random.Random, req: Req, version: WitnessVersion) -> Built | Non
         return None
     names = _names(rng, req)
     lead = " ".join(x for x in (_bug_why(bug, rng), pick(rng, _LOGIC_LEAD)) if x)
-    logged = _logged(rng, req, names, module, style, version)
-    if logged is not None:
-        question, template, reading = logged
-        template = f"rego/logic/{bug.bid}/{template}"
-        lead = f"{reading} {lead}"
-    else:
-        idx, form = _pick_template(rng, "logic")
-        question = _fill(form, req, names, rng, symptom=sym, Symptom=sym[:1].upper() + sym[1:], module=module)
-        template = f"rego/logic/{bug.bid}/{idx}"
-    answer = _lesson(rng, req, names, style, version, [_with_change(rng, lead, module, render(req, style))])
+    template, question, answer = _asked(
+        rng, req, names, ("logic", bug.bid), module, sym, style, version, lead
+    )
     check = _check(req, policy_check=False) | {"broken": module, "bug": bug.bid}
     return Built(template, question, answer, check)
+
+
+def _asked(
+    rng: random.Random,
+    req: Req,
+    names: Names,
+    kind: tuple[str, str],
+    module: str,
+    sym: str,
+    style: str,
+    version: WitnessVersion,
+    lead: str,
+) -> tuple[str, str, str]:
+    """(template, question, answer) of a question about the broken `module`: its real `witness verify` log
+    (`_logged`) or else `sym` in words; `kind` = (intent, trap or bug id); `lead` explains the mistake."""
+    intent, tag = kind
+    logged = _logged(rng, req, names, module, style, version)
+    if logged is not None:
+        question, suffix, reading = logged
+        template, lead = f"rego/{intent}/{tag}/{suffix}", f"{reading} {lead}"
+    else:
+        idx, form = _pick_template(rng, intent)
+        question = _fill(form, req, names, rng, symptom=sym, Symptom=sym[:1].upper() + sym[1:], module=module)
+        template = f"rego/{intent}/{tag}/{idx}"
+    answer = _lesson(rng, req, names, style, version, [_with_change(rng, lead, module, render(req, style))])
+    return template, question, answer
 
 
 LOG_SHARE = 0.45
