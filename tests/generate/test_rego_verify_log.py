@@ -8,6 +8,7 @@ import re
 import pytest
 
 from witness_evals.bench.scorers.context import ScoreContext
+from witness_evals.generate import rego_verify_log
 from witness_evals.generate.example import Example
 from witness_evals.generate.families import rego
 from witness_evals.generate.rego_model import Req, render
@@ -111,3 +112,17 @@ def test_with_change_names_one_changed_or_added_line() -> None:
     added = rego._with_change(rng, "Why.", "a\nc\n", "a\nimport rego.v1\nc\n")
     assert added.startswith("Why. ") and "`import rego.v1`" in added
     assert rego._with_change(rng, "Why.", "a\nb\n", "x\ny\n") == "Why."
+
+
+def test_on_the_product_attestation_the_named_file_is_the_verified_one() -> None:
+    """`-f` names the product whose sha256 verify is given, not merely the first product (a directory's
+    dirhash entry has none)."""
+    pred = {
+        "dist/": {"mime_type": "text/directory", "digest": {"dirHash": "ab" * 32}},
+        "dist/app.tar.gz": {"mime_type": "application/gzip", "digest": {"sha256": "cd" * 32}},
+    }
+    made = rego_verify_log._collection("build", rego_verify_log.PRODUCT, pred, "ignored")
+    assert made is not None and made[1:] == ("dist/app.tar.gz", "cd" * 32)
+    assert (
+        rego_verify_log._collection("build", rego_verify_log.PRODUCT, {"dist/": pred["dist/"]}, "x") is None
+    )

@@ -58,19 +58,21 @@ def _artifact(rng: random.Random) -> str:
     return f"{rng.choice(_DIRS)}{rng.choice(_STEMS)}{rng.choice(_SUFFIXES)}"
 
 
-def _collection(step: str, att_type: str, pred: Any, artifact: str) -> tuple[Collection, str] | None:
-    """The step's collection with `pred`, and the digest `-f` gives (None: no product to verify)."""
+def _collection(step: str, att_type: str, pred: Any, artifact: str) -> tuple[Collection, str, str] | None:
+    """The step's collection with `pred`, the file `-f` names and its digest (None: no product to verify)."""
     start = NOW - timedelta(hours=3)
     t0, t1 = simulate.rfc3339_nano(start), simulate.rfc3339_nano(start + timedelta(seconds=41))
     atts = [CollectionAttestation(att_type, pred, t0, t1)]
     if att_type == PRODUCT:
-        digests = [p.get("digest", {}).get("sha256") for p in pred.values() if isinstance(p, dict)]
-        digest = next((d for d in digests if isinstance(d, str) and d), None)
-        return (Collection(step, atts), digest) if digest else None
+        for path, product in pred.items():
+            digest = product.get("digest", {}).get("sha256") if isinstance(product, dict) else None
+            if isinstance(digest, str) and digest:
+                return Collection(step, atts), path, digest
+        return None
     digest = sha256_hex(f"{step}:{artifact}:{att_type}")
     product = {artifact: {"mime_type": "application/octet-stream", "digest": {"sha256": digest}}}
     atts.append(CollectionAttestation(PRODUCT, product, t1, t1))
-    return Collection(step, atts), digest
+    return Collection(step, atts), artifact, digest
 
 
 def _policy(step: str, att_type: str, module_file: str, module: str, key: W.Key) -> dict[str, Any]:
@@ -120,7 +122,7 @@ def verify_log(
         made = _collection(step, att_type, pred, artifact)
         if made is None:
             continue
-        collection, digest = made
+        collection, shown, digest = made
         payload = dumps_go(collection_statement(collection).to_json()).encode()
         envelope = sign_envelope(payload, PAYLOAD_TYPE, [functionary.signer])
         try:
@@ -138,7 +140,6 @@ def verify_log(
             got, want = run(module), run(correct)
         if got.passed == want.passed and got.reasons == want.reasons and got.error == want.error:
             continue
-        shown = next(iter(collection.products()), "")
         command = f"witness verify -p {signed} -k {pub} -a {att_file} -f {shown}"
         text = f"$ {command}\n" + witness_output(got, tty=tty)
         return VerifyLog(command, text, got.passed, compliant, index)
