@@ -7,7 +7,8 @@ also pass `witness policy check`), `v0` (classic syntax, `witness verify` only),
 control from a security standard), `combo` (two requirements in one module), `extend` (multi-turn:
 the previous answer's module plus one more requirement), `fix` (a syntax trap from REFERENCE §8:
 v1 keywords without `import rego.v1`, `deny` as a string or boolean, a wrong input path, no `deny`
-rule), `logic` (a module that compiles but denies the wrong things), `narrative` (the need told in the
+rule), `logic` (a module that compiles but denies the wrong things; `fix` and `logic` questions paste the
+`witness verify` log of a real run of the core for `LOG_SHARE` of them), `narrative` (the need told in the
 user's words, without the predicate path, sometimes with a pasted excerpt of a violating or compliant
 attestation) and `jwt` (a rule asked for on the standalone jwt attestation, which the CLI cannot
 record: it goes on github's embedded token). Core attestors (git, command-run, environment, product,
