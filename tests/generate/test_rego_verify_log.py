@@ -11,7 +11,7 @@ from witness_evals.bench.scorers.context import ScoreContext
 from witness_evals.generate import rego_verify_log
 from witness_evals.generate.example import Example
 from witness_evals.generate.families import rego
-from witness_evals.generate.rego_model import Req, render
+from witness_evals.generate.rego_model import Req, apply_bug, render
 from witness_evals.generate.rego_verify_log import VerifyLog, verify_log
 from witness_evals.witness import versions
 
@@ -126,3 +126,15 @@ def test_on_the_product_attestation_the_named_file_is_the_verified_one() -> None
     assert (
         rego_verify_log._collection("build", rego_verify_log.PRODUCT, {"dist/": pred["dist/"]}, "x") is None
     )
+
+
+def test_an_argv_compared_with_a_string_denies_the_exact_command() -> None:
+    """`input.cmd != "make release"` is true for every argv array: verify rejects the very command it names,
+    printing the array in the module's message."""
+    req = _req("cmd_exact")
+    (bug,) = [b for b in req.bugs if b.bid == "argv-string"]
+    log = _log(req, apply_bug(req, bug))
+    want = " ".join(req.param.split())
+    assert log is not None and log.compliant and not log.passed
+    assert f'input.cmd != "{want}"' in apply_bug(req, bug)
+    assert "policy was denied due to: unexpected command [" in log.text

@@ -803,6 +803,16 @@ def cmd_exact(rng: random.Random) -> Req:
         ),
         touches=frozenset({"cmd"}),
         paths=(("input.cmd", "the argv array of the command after `--`"),),
+        bugs=(
+            Bug(
+                "argv-string",
+                f"not input.cmd == {rarr(want)}",
+                f"input.cmd != {q(' '.join(want))}",
+                f"`input.cmd` is the argv array (`{rarr(want)}`), not the command line as one string: an array "
+                f"never equals the string `{' '.join(want)}`, so `!=` holds for every attestation and the rule "
+                "denies even the exact command. Compare it with the array literal.",
+            ),
+        ),
         story=(
             f"Our release step runs `{' '.join(want)}` and nothing else. Someone once appended extra arguments "
             "to skip a check, and another time it ran through a `sh -c` wrapper. Verification should only accept "
