@@ -12,7 +12,6 @@ disagree on it.
 
 from __future__ import annotations
 
-import base64
 import random
 from dataclasses import dataclass
 from datetime import timedelta
@@ -88,7 +87,7 @@ def _policy(step: str, att_type: str, module_file: str, module: str, key: W.Key)
                 "functionaries": [{"type": "publickey", "publickeyid": kid}],
             }
         },
-        "publickeys": {kid: {"keyid": kid, "key": base64.b64encode(key.pem).decode("ascii")}},
+        "publickeys": {kid: {"keyid": kid, "key": key.b64}},
     }
 
 

@@ -1246,8 +1246,8 @@ def policy_files(rng: random.Random) -> tuple[str, str]:
     """(policy file, the signed file `witness sign -o` writes), as people name them: 56 policy files in five
     signed forms, so that no name becomes a default a model recalls instead of copying the user's (a tuned
     model answered `policy-signed.pub` for the `keys/policy-signer.pub` it was given)."""
-    d, stem = rng.choice(_POLICY_DIRS), rng.choice(_POLICY_STEMS)
-    return f"{d}{stem}.json", rng.choice(_SIGNED_FORMS).format(d=d, s=stem)
+    policy = f"{rng.choice(_POLICY_DIRS)}{rng.choice(_POLICY_STEMS)}.json"
+    return policy, signed_policy_file(rng, policy)
 
 
 def signed_policy_file(rng: random.Random, policy_file: str) -> str:
