@@ -103,10 +103,10 @@ def test_rego_module_without_name_passes(ctx: ScoreContext) -> None:
 
 def test_branch_rules_warn_about_detached_head() -> None:
     seen: set[str] = set()
-    for seed in range(100):
+    for seed in range(400):
         ex = P.make(random.Random(seed), V12)
         r = ex.check.get("rego")
-        if not r or r["type"] != P.GIT:
+        if not r or r["kind"] != "branch":
             continue
         ci = ex.check["pipe"]["ci"]
         seen.add(ci)

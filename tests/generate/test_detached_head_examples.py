@@ -38,7 +38,7 @@ def test_policies_branch_rules_on_gitlab_and_jenkins_check_the_branch_out(ctx: S
         ex = P.make(random.Random(seed), V12)
         r: dict[str, Any] = ex.check.get("rego") or {}
         ci = ex.check["pipe"]["ci"]
-        if r.get("type") != P.GIT or ci not in ("gitlab", "jenkins"):
+        if r.get("kind") != "branch" or ci not in ("gitlab", "jenkins"):
             continue
         pipe = W.Pipeline.from_json(ex.check["pipe"])
         world = W.run(pipe, P._first(P._funcs(ex.check)))

@@ -450,7 +450,7 @@ def test_multi_step_missing_step(ctx: ScoreContext) -> None:
 
 
 def rego_example(violation: str = "command") -> Example:
-    return find(lambda e: e.check["sub"] == "rego" and e.check["rego"]["violate"]["kind"] == violation)
+    return find(lambda e: e.check["sub"] == "rego" and e.check["rego"]["kind"] == violation)
 
 
 def _rego_entries(doc: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -674,7 +674,7 @@ def test_rego_question_shows_module_and_base64() -> None:
     seen = 0
     for seed in range(300):
         ex = example(seed)
-        if ex.check["sub"] != "rego":
+        if ex.check["sub"] != "rego" or not ex.check["rego"]["given"]:
             continue
         seen += 1
         r = ex.check["rego"]
@@ -722,7 +722,7 @@ def test_stated_deadlines_are_converted_and_scored_by_the_day(ctx: ScoreContext)
 
 def test_followups_two_turns_and_the_first_policy_is_not_enough(ctx: ScoreContext) -> None:
     """Two-turn requests: the first answer's policy verifies the first pipeline; the second turn changes it
-    (a new step with its own key, or a newly required attestor) and only the complete new policy passes."""
+    (a new step with its own key, a newly required attestor or a Rego rule) and only the complete new policy passes."""
     kinds: Counter[str] = Counter()
     for seed in range(160):
         ex = example(seed)
@@ -746,9 +746,11 @@ def test_followups_two_turns_and_the_first_policy_is_not_enough(ctx: ScoreContex
             assert f'"{new}"' not in first and f'"{new}"' in ex.answer
             own = ex.check["funcs"][new][0]
             assert all(own not in fs for n, fs in ex.check["funcs"].items() if n != new)
+        elif c["kind"] == "add-rego":
+            assert ex.check["rego"]["step"] in ex.answer and "```rego" in ex.answer
         else:
             assert f"`{c['attestor']}`" in ex.question and c["step"] in ex.question
-    assert kinds["add-step"] >= 3 and kinds["add-attestor"] >= 3, kinds
+    assert kinds["add-step"] >= 3 and kinds["add-attestor"] >= 3 and kinds["add-rego"] >= 3, kinds
 
 
 def test_each_exporter_is_said_to_write_its_own_file() -> None:

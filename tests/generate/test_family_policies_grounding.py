@@ -32,11 +32,11 @@ def kind(ex: Example) -> str:
 
 def test_answers_name_only_given_or_introduced_files() -> None:
     """Every file in an answer is in the prompt, written by the answer's own commands (`-o`), or introduced
-    by name for the JSON (a `file`: label above it, or "Save it as `file`"). Failed before: the JSON block was
+    by name for the JSON or the Rego module it writes (a `file`: label above it, or "Save it as `file`"). Failed before: the JSON block was
     never named and `policies/release.json` only turned up inside the sign command."""
     for seed, ex in enumerate(examples()):
         named = set(re.findall(r"(?:-o|--outfile)\s+(\S+)", ex.answer))
-        named |= set(re.findall(r"`([^`\n]+)`:\n+```json", ex.answer))
+        named |= set(re.findall(r"`([^`\n]+)`:\n+```(?:json|rego)", ex.answer))
         named |= set(re.findall(r"(?:Save it as|Save this as|Write it to) `([^`\n]+)`", ex.answer))
         for path in answer_paths(ex.answer, _FILE) - named:
             assert path in "\n".join([*(m["content"] for m in ex.history), ex.question]), (

@@ -9,10 +9,12 @@ description, or their current policy to change. The reference answer (`teach.ren
 the whole policy (`worlds.policy_for`, i.e. `simulate.policy_for`), the `witness sign` command and the
 `witness verify` command with the prompt's file names.
 
-Sub-kinds: `one-step`, `multi-step` (artifactsFrom), `rego` (a given module in `regopolicies`),
-`multi-functionary` (either of two signers), `x509` (certificate functionaries; a quarter of them during
-a CA rotation, where the same identities from a second CA must pass too) and `update` (add a step, add
-a key, replace a key, change the expiry of a given policy). For keys pasted as PEM without their ids the
+Sub-kinds: `one-step`, `multi-step` (artifactsFrom), `rego` (a rule of `generate.policy_rego` in
+`regopolicies`: half the requests bring the module and its base64, half state the rule and the answer
+writes both, template `rego-new`), `multi-functionary` (either of two signers), `x509` (certificate
+functionaries; a quarter of them during a CA rotation, where the same identities from a second CA must pass
+too), `update` (add a step, add a key, replace a key, change the expiry of a given policy) and `followup`
+(a second turn that adds a step, an attestor or a Rego rule to the first answer's policy). For keys pasted as PEM without their ids the
 answer computes `keyid` and `key` from the pasted file and shows the `sha256sum` / `base64 -w0` lines that
 confirm them; it never quotes an id it could not derive.
 
@@ -39,7 +41,7 @@ from witness_evals.bench import answers
 from witness_evals.bench.scorers.base import Score, guarded
 from witness_evals.bench.scorers.context import ScoreContext
 from witness_evals.bench.scorers.policy import find_policy, has_rego
-from witness_evals.generate import phrasing, teach
+from witness_evals.generate import phrasing, policy_rego, teach
 from witness_evals.generate import worlds as W
 from witness_evals.generate.example import Example
 from witness_evals.generate.families import Family
@@ -59,17 +61,17 @@ from witness_evals.witness.versions import WitnessVersion
 NAME = "policies"
 SUBKINDS = ("one-step", "multi-step", "rego", "multi-functionary", "x509", "update", "followup")
 UPDATE_CHANGES = ("add-step", "add-key", "replace-key", "expiry")
-FOLLOWUP_CHANGES = ("add-step", "add-attestor")
+FOLLOWUP_CHANGES = ("add-step", "add-attestor", "add-rego")
 """Second turns of a two-turn request: the user changes the policy the first answer gave."""
 MAX_POLICY_CHARS = 150_000
 DEADLINE_SHARE = 0.3
 """Share of requests (other than expiry updates) that state the expiry as people do ("end of June 2027")."""
 DEADLINE_SHARE_UPDATE = 0.6
 """Share of expiry updates whose new expiry is stated that way."""
+NEW_MODULE_SHARE = 0.5
+"""Share of `rego` requests that bring no module: the user states the rule and the answer writes the module,
+its base64 and the policy that embeds it."""
 
-COMMAND_RUN = get_attestor("command-run").type
-GIT = get_attestor("git").type
-ENVIRONMENT = get_attestor("environment").type
 SBOM_TYPES = ("https://spdx.dev/Document", "https://cyclonedx.org/bom")
 
 # ----------------------------------------------------------------------------- the check and its worlds
@@ -124,12 +126,6 @@ def _world_key(check: dict[str, Any]) -> str:
     return _check_key({k: check.get(k) for k in _WORLD_KEYS})
 
 
-def _violation(rego: dict[str, Any]) -> W.Variant:
-    v = rego["violate"]
-    value: Any = tuple(v["value"].split()) if v["kind"] == "command" else v["value"]
-    return W.Variant(sets=((rego["step"], ((v["kind"], value),)),))
-
-
 @functools.lru_cache(maxsize=256)
 def _worlds_cached(key: str) -> _Worlds:
     check = json.loads(key)
@@ -175,7 +171,7 @@ def _worlds_cached(key: str) -> _Worlds:
         negatives.append(
             (
                 f"{check['rego']['step']} run violating the Rego rule",
-                W.run(pipe, first, _violation(check["rego"])),
+                W.run(pipe, first, policy_rego.violation(check["rego"])),
             )
         )
     types = {s.name: positives[0].types(s.name) for s in pipe.steps}
@@ -207,7 +203,6 @@ def _reference_policy(check: dict[str, Any], *, steps: tuple[str, ...] | None = 
 # ----------------------------------------------------------------------------- drawing a task
 
 
-_BAD_BRANCHES = ("feature/unreviewed", "hotfix/local", "dev/tmp", "wip/experiment")
 _ALT_SIGNERS = ("release-engineer", "backup-runner", "alice", "ops-oncall", "hsm", "build-farm-2")
 
 
@@ -217,48 +212,6 @@ def _expiry(rng: random.Random, lo: int = 2027, hi: int = 2034) -> str:
     mi = 59 if h == 23 else 0
     zone = rng.choice(("Z", "Z", "Z", "-05:00", "+02:00"))
     return f"{y:04d}-{m:02d}-{d:02d}T{h:02d}:{mi:02d}:{mi:02d}{zone}"
-
-
-def _rego_rule(rng: random.Random, pipe: W.Pipeline) -> dict[str, Any]:
-    """A Rego rule on one step that its genuine run satisfies, and the run change that violates it."""
-    chain = W.scenarios(pipe)
-    i = rng.randrange(len(pipe.steps))
-    spec, sc = pipe.steps[i], chain[i]
-    kinds = ["command"]
-    if "git" in spec.recorded:
-        kinds.append("branch")
-    if "environment" in spec.recorded and sc.os == "linux":
-        kinds.append("os")
-    kind = rng.choice(kinds)
-    base = {"step": spec.name}
-    if kind == "command":
-        tool = sc.command[0]
-        module = (
-            "package commandrun.tool\n\nimport rego.v1\n\ndeny contains msg if {\n"
-            f'\tinput.cmd[0] != "{tool}"\n'
-            '\tmsg := sprintf("unexpected tool %v", [input.cmd[0]])\n}\n'
-        )
-        return {**base, "type": COMMAND_RUN, "name": rng.choice(("expected-tool.rego", "tool.rego", f"{spec.name}-tool.rego")),
-                "module": module, "what": f"`{spec.name}` must run `{tool}`",
-                "violate": {"kind": "command", "value": "sh ./ci/run.sh"}}  # fmt: skip
-    if kind == "branch":
-        bad = rng.choice([b for b in _BAD_BRANCHES if b != sc.branch])
-        module = (
-            "package git.branch\n\nimport rego.v1\n\ndeny contains msg if {\n"
-            f'\tinput.branch != "{sc.branch}"\n'
-            '\tmsg := sprintf("built from branch %v", [input.branch])\n}\n'
-        )
-        return {**base, "type": GIT, "name": rng.choice(("branch.rego", "release-branch.rego", "git-branch.rego")),
-                "module": module, "what": f"`{spec.name}` must run on branch `{sc.branch}`",
-                "violate": {"kind": "branch", "value": bad}}  # fmt: skip
-    module = (
-        "package environment.os\n\nimport rego.v1\n\ndeny contains msg if {\n"
-        '\tinput.os != "linux"\n'
-        '\tmsg := sprintf("ran on %v, not linux", [input.os])\n}\n'
-    )
-    return {**base, "type": ENVIRONMENT, "name": rng.choice(("linux-only.rego", "os.rego", "runner-os.rego")),
-            "module": module, "what": f"`{spec.name}` must run on a Linux runner",
-            "violate": {"kind": "os", "value": rng.choice(("darwin", "windows"))}}  # fmt: skip
 
 
 def _draw_pipe(rng: random.Random, sub: str, change: str | None) -> W.Pipeline:
@@ -337,6 +290,8 @@ def _followup_pipe(rng: random.Random, change: str) -> tuple[W.Pipeline, dict[st
     """The pipeline after the second turn, and what the second turn changes."""
     if change == "add-step":
         return _draw_pipe(rng, "update", "add-step"), {"kind": "add-step"}
+    if change == "add-rego":  # the rule itself is drawn with the check (`_make_check`)
+        return _draw_pipe(rng, "rego", None), {"kind": "add-rego"}
     while True:
         pipe = W.draw_pipeline(rng, max_steps=3)
         options = [(s.name, a) for s in pipe.steps for a in W.addable_attestors(pipe, s.name)]
@@ -429,9 +384,10 @@ def _make_check(rng: random.Random, sub: str) -> dict[str, Any]:
         if sub != "update" and rng.random() < DEADLINE_SHARE:  # an update keeps the pasted policy's expiry
             dl = W.draw_deadline(rng)
             check["expires"], check["deadline"] = dl.expires, dl.to_json()
-    if sub == "rego":
-        check["rego"] = _rego_rule(rng, pipe)
-        if check["rego"]["violate"]["kind"] == "branch":
+    if sub == "rego" or (followup and followup["kind"] == "add-rego"):
+        check["rego"] = policy_rego.draw(rng, pipe)
+        check["rego"]["given"] = sub == "rego" and rng.random() >= NEW_MODULE_SHARE
+        if check["rego"]["kind"] == "branch":
             check["pipe"] = _on_its_branch(pipe).to_json()
     return check
 
@@ -559,6 +515,15 @@ _INTROS: dict[str, tuple[str, ...]] = {
         "Give me a witness policy for {project} in which a Rego module gates one step: {what}.",
         "We want `witness verify` to reject runs that break this rule: {what}. Policy for {repo}, please.",
     ),
+    "rego-new": (
+        "Write a witness policy for {project} that refuses {refuse}. We have no Rego module for that yet, so write it too.",
+        "I'd like the policy itself to reject {refuse} ({repo}). Can you write the Rego and the policy that embeds it?",
+        "Our security team wants `witness verify` to fail on {refuse}. Give me the module and the whole policy for {repo}.",
+        "How do I make the witness policy for {project} reject {refuse}? There is no Rego for it yet.",
+        "Policy for {repo}, with one rule enforced inside it: {what}. Please write the Rego module as well and embed it.",
+        "New requirement for {project}: {what}. Can the witness policy check that itself? Write whatever Rego it needs.",
+        "Today a {repo} build verifies even if it breaks this: {what}. Write the policy (and the Rego) that stops that.",
+    ),
     "multi-functionary": (
         "Write a witness policy for {project} where `{s0}` may be signed by either of two keys.",
         "Two different keys can sign our `{s0}` attestations in {repo}. What policy accepts both?",
@@ -585,6 +550,12 @@ _INTROS: dict[str, tuple[str, ...]] = {
         "Small change to our {project} policy. {change_text}",
     ),
 }
+
+
+def _label(check: dict[str, Any]) -> str:
+    """The request's kind in template ids and intros: its sub-kind, `rego-new` where it brings no module."""
+    r = check.get("rego")
+    return "rego-new" if r and not r["given"] else str(check["sub"])
 
 
 def _chain(pipe: W.Pipeline) -> str:
@@ -940,7 +911,7 @@ def _question(rng: random.Random, check: dict[str, Any], names: _Names, world: W
     idents = [f for fs in funcs.values() for f in fs if isinstance(f, W.CertIdentity)]
     fields = {
         "project": sc0.project, "repo": sc0.repo_slug, "s0": s0, "n": len(pipe.steps), "chain": _chain(pipe),
-        "what": (check.get("rego") or {}).get("what", ""),
+        "what": (check.get("rego") or {}).get("what", ""), "refuse": (check.get("rego") or {}).get("refuse", ""),
         "alt": names.labels[_fid(funcs[s0][1])] if len(funcs[s0]) > 1 else "",
         "who": idents[0].who if idents else "", "org": idents[0].pki.org.title() if idents else "", "change_text": "",
     }  # fmt: skip
@@ -948,8 +919,9 @@ def _question(rng: random.Random, check: dict[str, Any], names: _Names, world: W
     parts: list[str] = []
     if sub == "update":
         return _update_question(rng, check, names, world, cmds, fields, key_style)
-    i = rng.randrange(len(_INTROS[sub]))
-    intro = _INTROS[sub][i].format(**fields)
+    intros = _INTROS[_label(check)]
+    i = rng.randrange(len(intros))
+    intro = intros[i].format(**fields)
     block = _pipeline_block(rng, check, names, cmds, list(pipe.steps), world)
     if idents:
         by_step = {n: fs[0] for n, fs in funcs.items() if isinstance(fs[0], W.CertIdentity)}
@@ -980,7 +952,7 @@ def _question(rng: random.Random, check: dict[str, Any], names: _Names, world: W
         reqs.append(pick(rng, _OTHERS_OWN_KEYS if sub == "multi-functionary" else _OWN_KEYS))
     reqs.append(_expiry_ask(rng, check))
     rego_text = ""
-    if check.get("rego"):
+    if check.get("rego") and check["rego"]["given"]:
         r = check["rego"]
         b64 = base64.b64encode(r["module"].encode()).decode("ascii")
         rego_text = (
@@ -1402,6 +1374,12 @@ def _answer(rng: random.Random, check: dict[str, Any], names: _Names, worlds: _W
                 f"`-a` replaces the default attestors, so the new `{c['step']}` line lists `environment` and `git` "
                 f"explicitly next to `{c['attestor']}`; without them the run would stop recording those and the step would fail."
             )
+    elif change == "add-rego":
+        r = check["rego"]
+        why.append(pick(rng, (
+            f"The rule becomes a Rego module on `{r['step']}`'s `{r['type']}` attestation; every other part of the policy stays as it was.",
+            f"Only `{r['step']}` changes: its `{r['type']}` entry gets the module in `regopolicies`, the rest of the policy is the previous one.",
+        )))  # fmt: skip
     elif change == "expiry" and check.get("deadline"):
         why.append(pick(rng, (
             f"Only `expires` changes, to `{check['expires']}`; every other field stays byte-for-byte the same.",
@@ -1420,7 +1398,7 @@ def _answer(rng: random.Random, check: dict[str, Any], names: _Names, worlds: _W
         notes.insert(0, _conversion(rng, check["deadline"]))
     if x509:
         why.append(pick(rng, _WHY_X509))
-    elif change not in ("expiry", "add-attestor"):
+    elif change not in ("expiry", "add-attestor", "add-rego"):
         given = set(policy.get("publickeys", {})) - set(derive)
         why.append(pick(rng, (_WHY_DERIVED_NEW if given else _WHY_DERIVED) if derive else _WHY_KEYS))
     if len(pipe.steps) > 1 and change in (None, "add-step"):
@@ -1434,7 +1412,9 @@ def _answer(rng: random.Random, check: dict[str, Any], names: _Names, worlds: _W
             why.append(sentence)
         else:
             notes.append(sentence)
-        if r["type"] == GIT:
+        if not r["given"]:  # the answer wrote the module: what it reads
+            (why if len(why) < 3 else notes).append(r["field"])
+        if r["kind"] == "branch":
             # go-witness attestation/git/git.go:134, 202 records `branch` as go-git's `head.Name().Short()`:
             # `HEAD` on a detached checkout (GitLab CI, Jenkins, GitHub pull_request runs), which the rule denies
             notes.append(_detached_note(pipe.ci))
@@ -1529,7 +1509,8 @@ def _answer(rng: random.Random, check: dict[str, Any], names: _Names, worlds: _W
     body = _policy_json(check, policy)
     lesson = teach.Lesson(
         why=why,
-        artifact=_plan(rng, policy, names, funcs, asked)
+        artifact=_written_module(rng, check)
+        + _plan(rng, policy, names, funcs, asked)
         + "\n\n"
         + (f"`{pf}`:\n" + body if labelled else body),
         check=check_cmds,
@@ -1537,6 +1518,23 @@ def _answer(rng: random.Random, check: dict[str, Any], names: _Names, worlds: _W
         notes=notes,
     )
     return teach.render(rng, lesson)
+
+
+_MODULE_B64 = (
+    "`base64 -w0 {name}` gives the `module` value of its `regopolicies` entry:",
+    "Its base64 (`base64 -w0 {name}`) is what goes into `module`:",
+    "The policy embeds it base64-encoded (`base64 -w0 {name}`):",
+)
+
+
+def _written_module(rng: random.Random, check: dict[str, Any]) -> str:
+    """The module the answer writes where the user brought none, and its base64 ("" otherwise)."""
+    r = check.get("rego")
+    if not r or r["given"]:
+        return ""
+    b64 = simulate.rego_module(r["name"], r["module"])["module"]
+    lead = pick(rng, _MODULE_B64).format(name=r["name"])
+    return f"`{r['name']}`:\n```rego\n{r['module']}```\n\n{lead}\n```text\n{b64}\n```\n\n"
 
 
 def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Example:
@@ -1559,7 +1557,7 @@ def make(rng: random.Random, version: WitnessVersion = versions.LATEST) -> Examp
     return Example(
         family=NAME,
         group=group,
-        template=f"{NAME}/{sub}{'-' + change if change else ''}/{i}",
+        template=f"{NAME}/{_label(check)}{'-' + change if change else ''}/{i}",
         question=phrasing.dress(rng, question, _said(check)),
         answer=answer,
         check=check,
@@ -1576,6 +1574,8 @@ def _base_check(check: dict[str, Any]) -> dict[str, Any]:
     if c["kind"] == "add-step":
         pipe = W.Pipeline(pipe.seed, pipe.steps[:-1], pipe.language, pipe.ci, pipe.sbom, pipe.branch)
         base["funcs"] = {n: fs for n, fs in check["funcs"].items() if n in pipe.names}
+    elif c["kind"] == "add-rego":
+        base.pop("rego")
     else:
         pipe = pipe.with_step(c["step"], attestors=tuple(c["before"]))
     base["pipe"] = pipe.to_json()
@@ -1595,6 +1595,13 @@ _TURN2: dict[str, tuple[str, ...]] = {
         "We turned on `{att}` for `{step}`. Update the policy so it is required.",
         "Now `{step}` records `{att}` as well; make the policy require it.",
         "One more requirement: `{step}` must carry a `{att}` attestation.",
+    ),
+    "add-rego": (
+        "Now make the policy itself refuse {refuse}.",
+        "One more rule: {what}. Can the policy enforce that? Add whatever Rego it needs.",
+        "Security review asked for this on top: verify must fail for {refuse}. Update the policy.",
+        "Extend it with a Rego check: {what}.",
+        "Also, {what}. I'd like witness to enforce that at verify time, not just by convention.",
     ),
 }
 _TURN2_CLOSE = (
@@ -1636,6 +1643,9 @@ def _followup(rng: random.Random, check: dict[str, Any], names: _Names, worlds: 
                      + _key_lines(rng, [(new.name, f, names.key_of(f)[1])], key_style))  # fmt: skip
         parts += _sbom_notes([new], world)
         parts.append(_require(rng, 1))
+    elif kind == "add-rego":
+        r = check["rego"]
+        parts.append(_TURN2[kind][i].format(refuse=r["refuse"], what=r["what"]))
     else:
         spec = pipe.step(c["step"])
         f = funcs[spec.name][0]

@@ -807,7 +807,8 @@ class Variant:
     tamper: str | None = None
     """The products handed to this step were modified after the previous step recorded them."""
     sets: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
-    """Step -> scenario field changes (`branch`, `os`, `command` (a tuple)...)."""
+    """Step -> scenario field changes (`branch`, `os`, `command` (a tuple), `env_vars` (pairs set on top of its
+    environment)...)."""
     export: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """Step -> attestors it exports instead."""
     step_names: tuple[tuple[str, str], ...] = ()
@@ -900,6 +901,8 @@ def _recorded(
     changes = dict(sets)
     if "command" in changes:
         kwargs["command"] = tuple(changes.pop("command"))
+    if "env_vars" in changes:  # variables set (or changed) on top of the step's environment
+        changes["env"] = {**sc.env, **dict(changes.pop("env_vars"))}
     if changes:
         sc = sc.with_(**changes)
     return simulate.record_step(name or spec.name, sc, attestors=attestors or simulate.DEFAULT_ATTESTORS,
