@@ -76,6 +76,9 @@
 # each), `DATA=gen13s TRAIN_SET="epochs=1" ... join train:540` 295 s (1,118 steps, 158 s of loop), `tuned` (bare)
 # 112 s, `testsplit` 58 s, then the second set without joining again, `DATA=gen12 ... park train:265` 235 s and
 # `tuned` 82 s. The rank-64 adapter archive (72 MB) is too large to come back; it stays in /tmp on the device.
+# SmolLM2, one 20,000-example set trained twice (2026-12-07, night, one H100): `DATA=gen16s ... join train:540` 309 s,
+# `tuned` (bare, --budget fixed) 111 s, `DATA=gen16s RUN_TAG=s1 TRAIN_SET="epochs=1 seed=1" ... train:300 tuned:200`
+# 315 s, `TESTSPLIT_LIMIT=56 ... testsplit:150` 65 s.
 # Measured (2026-12-05): on one H200 the static engine in one pass answered the whole default suite
 # (1,622 requests) in 447 s untuned and 516 s tuned, one call each; with stages on one H100 191 s
 # (untuned, before packed_gqa) and 106.2 s with packed_gqa (one H100, `SUITE_VARIANTS=static ... join suite:300`);
