@@ -175,3 +175,22 @@ def test_a_second_turn_adds_a_rule_to_the_first_policy(ctx: ScoreContext) -> Non
     # the first turn's policy, without the rule, lets the violating run through
     res = P.score(ex.history[1]["content"], ex.check, ctx)
     assert not res.ok and "regopolicies" in res.reason, res.reason
+
+
+def test_tag_rule_is_broken_by_a_tag_without_its_v(ctx: ScoreContext) -> None:
+    ex = rego_example("tag")
+    r = ex.check["rego"]
+    pipe = W.Pipeline.from_json(ex.check["pipe"])
+    first = P._first(P._funcs(ex.check))
+    git = "https://witness.dev/attestations/git/v0.1"
+
+    def tags(world: W.World) -> list[str]:
+        att = next(a for a in world.results[r["step"]].collection.attestations if a.type == git)
+        return [t["name"] for t in att.attestation.get("tags", [])]
+
+    genuine, broken = tags(W.run(pipe, first)), tags(W.run(pipe, first, policy_rego.violation(r)))
+    assert len(genuine) == 1 and genuine[0].startswith("v") and broken == [genuine[0][1:]]
+    # reading the tag list as strings never matches, so the rule denies every run
+    wrong = r["module"].replace("startswith(tag.name,", "startswith(tag,")
+    res = P.score(with_module(ex, wrong), ex.check, ctx)
+    assert not res.ok, res.reason

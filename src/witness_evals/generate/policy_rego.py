@@ -1,14 +1,14 @@
 """Rego rules a policy embeds: one step's requirement that the genuine run meets, the module that
 enforces it, the change to the run that breaks it, and how people ask for it.
 
-A rule is a JSON-able dict (it lives in a policy task's check): `kind` (one of `KINDS`), `step`, `type` (the attestation the module
-is attached to), `name` (its file), `module`, `what` (the requirement as a sentence), `refuse` (what the
-policy must refuse, for a request that brings no module), `field` (what the module reads, for the answer)
-and `violate` (`kind`, `value`: the scenario change of `violation`). Modules are short and canonical, one
-package and message per kind, so that the answers that write one can be learnt; their field names are the
-attestors' (REFERENCE §1.4): command-run `cmd` is the argv array, git `branch` is the short name HEAD points
-to and `authoremail` the commit author's, environment `os` is Go's `runtime.GOOS` and `variables` the
-recorded environment.
+A rule is a JSON-able dict (it lives in a policy task's check): `kind` (one of `KINDS`), `step`, `type`
+(the attestation the module is attached to), `name` (its file), `module`, `what` (the requirement as a
+sentence), `refuse` (what the policy must refuse, for a request that brings no module), `field` (what the
+module reads, for the answer) and `violate` (`kind`, `value`: the scenario change of `violation`). Modules
+are short and canonical, one package and message per kind, so that the answers that write one can be
+learnt; their field names are the attestors' (REFERENCE §1.4): command-run `cmd` is the argv array, git
+`branch` is the short name HEAD points to, `tags` the (annotated) tags on the commit and `authoremail` the
+commit author's, environment `os` is Go's `runtime.GOOS` and `variables` the recorded environment.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ COMMAND_RUN = get_attestor("command-run").type
 GIT = get_attestor("git").type
 ENVIRONMENT = get_attestor("environment").type
 
-KINDS = ("command", "exact", "branch", "author", "os", "env")
+KINDS = ("command", "exact", "branch", "tag", "author", "os", "env")
 _BAD_BRANCHES = ("feature/unreviewed", "hotfix/local", "dev/tmp", "wip/experiment")
 _OUTSIDE_EMAILS = ("dev@gmail.com", "contractor@outsourced-dev.io", "j.doe@hotmail.com")
 _LANGUAGE_VARS = {
@@ -46,6 +46,8 @@ def _kinds(spec: W.StepSpec, sc: Any) -> list[str]:
     kinds = ["command", "exact"]
     if "git" in spec.recorded:
         kinds.append("branch")
+        if sc.tags:  # annotated `v<version>` tags: the git attestor lists them under `tags`
+            kinds.append("tag")
         if sc.author_email.split("@")[1].startswith(sc.org + "."):
             kinds.append("author")
     if "environment" in spec.recorded:
@@ -57,8 +59,8 @@ def _kinds(spec: W.StepSpec, sc: Any) -> list[str]:
 
 
 def draw(rng: random.Random, pipe: W.Pipeline) -> dict[str, Any]:
-    """A rule on one step of `pipe` that its genuine run satisfies (the git kinds only on a step whose
-    checkout is on its branch: see `families.policies._on_its_branch`)."""
+    """A rule on one step of `pipe` that its genuine run satisfies (a `branch` rule only once the caller has
+    put a detached checkout on its branch, as `families.policies._on_its_branch` does)."""
     chain = W.scenarios(pipe)
     i = rng.randrange(len(pipe.steps))
     spec, sc = pipe.steps[i], chain[i]
@@ -95,12 +97,25 @@ def _rule(rng: random.Random, kind: str, step: str, sc: Any) -> dict[str, Any]:
                 "field": f"`input.branch` is the short branch name the git attestor records (`{sc.branch}`, without "
                          "a `refs/heads/` prefix).",
                 "violate": {"kind": "branch", "value": bad}}  # fmt: skip
+    if kind == "tag":
+        module = (
+            "package git.tag\n\nimport rego.v1\n\ndeny contains msg if {\n\tnot release_tag\n"
+            '\tmsg := "the commit has no v* release tag"\n}\n\nrelease_tag if {\n\tsome tag in input.tags\n'
+            '\tstartswith(tag.name, "v")\n}\n'
+        )
+        return {"step": step, "type": GIT, "name": rng.choice(("release-tag.rego", "tag.rego", "git-tag.rego")),
+                "module": module, "what": f"the commit `{step}` runs on must carry a `v*` release tag",
+                "refuse": f"a `{step}` build of a commit without a `v*` release tag",
+                "field": "`input.tags` lists the annotated tags that point at the commit (each with its `name`; a "
+                         "lightweight tag is not recorded), so the rule looks for one whose name starts with `v`; a "
+                         "commit without such a tag has no `tags` field and is denied too.",
+                "violate": {"kind": "tags", "value": [sc.version]}}  # fmt: skip
     if kind == "author":
         domain = "@" + sc.author_email.split("@")[1]
         return {"step": step, "type": GIT, "name": rng.choice(("author-domain.rego", "authors.rego", "git-author.rego")),
                 "module": _module("git.author", f'not endswith(input.authoremail, "{domain}")',
                                   "commit author %v is not from our domain", "input.authoremail"),
-                "what": f"the commit `{step}` builds must be authored by a `{domain}` address",
+                "what": f"the commit `{step}` runs on must be authored by a `{domain}` address",
                 "refuse": f"a `{step}` build of a commit whose author email does not end in `{domain}`",
                 "field": "`input.authoremail` is the commit author's email in the git attestation.",
                 "violate": {"kind": "author_email", "value": rng.choice(_OUTSIDE_EMAILS)}}  # fmt: skip
@@ -133,4 +148,6 @@ def violation(rule: dict[str, Any]) -> W.Variant:
         value = tuple(value.split())
     elif kind == "env":
         kind, value = "env_vars", ((value[0], value[1]),)
+    elif kind == "tags":
+        value = tuple(value)
     return W.Variant(sets=((rule["step"], ((kind, value),)),))

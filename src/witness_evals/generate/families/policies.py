@@ -14,9 +14,9 @@ Sub-kinds: `one-step`, `multi-step` (artifactsFrom), `rego` (a rule of `generate
 writes both, template `rego-new`), `multi-functionary` (either of two signers), `x509` (certificate
 functionaries; a quarter of them during a CA rotation, where the same identities from a second CA must pass
 too), `update` (add a step, add a key, replace a key, change the expiry of a given policy) and `followup`
-(a second turn that adds a step, an attestor or a Rego rule to the first answer's policy). For keys pasted as PEM without their ids the
-answer computes `keyid` and `key` from the pasted file and shows the `sha256sum` / `base64 -w0` lines that
-confirm them; it never quotes an id it could not derive.
+(a second turn that adds a step, an attestor or a Rego rule to the first answer's policy). For keys pasted
+as PEM without their ids the answer computes `keyid` and `key` from the pasted file and shows the
+`sha256sum` / `base64 -w0` lines that confirm them; it never quotes an id it could not derive.
 
 The check holds only seeds and small parameters; `score` regenerates the worlds from it (cached),
 checks the answer's policy statically (`policy_check`, expiry, steps, required types, Rego placement,
