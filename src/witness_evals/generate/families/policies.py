@@ -522,7 +522,7 @@ _INTROS: dict[str, tuple[str, ...]] = {
         "How do I make the witness policy for {project} reject {refuse}? There is no Rego for it yet.",
         "Policy for {repo}, with one rule enforced inside it: {what}. Please write the Rego module as well and embed it.",
         "New requirement for {project}: {what}. Can the witness policy check that itself? Write whatever Rego it needs.",
-        "Today a {repo} build verifies even if it breaks this: {what}. Write the policy (and the Rego) that stops that.",
+        "Today a build of {repo} verifies even if it breaks this: {what}. Write the policy (and the Rego) that stops that.",
     ),
     "multi-functionary": (
         "Write a witness policy for {project} where `{s0}` may be signed by either of two keys.",
