@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from witness_evals.common.errors import InputError, WitnessError
+from witness_evals.common.quiet import quiet_stderr
 from witness_evals.witness import dsse, versions
 from witness_evals.witness.collection import COLLECTION_TYPE, Collection, load_collection_envelope
 from witness_evals.witness.constraints import CertConstraint, TrustBundle
@@ -221,17 +222,39 @@ class RegoEvaluator(Protocol):
 class TrustedRego:
     """In-process Rego evaluation for trusted, already-vetted modules (our generators, benchmarks).
 
-    Untrusted policies (user files, model answers) must go through a `RegoSandbox` instead.
+    Untrusted policies (user files, model answers) must go through a `RegoSandbox` instead. `quiet`
+    silences fd 2 around the engine (it prints parser warnings there), for callers that also compile
+    broken modules on purpose (the traps family).
     """
+
+    def __init__(self, *, quiet: bool = False) -> None:
+        self.quiet = quiet
+        self._engine: Any = None
+
+    def _silenced(self) -> contextlib.AbstractContextManager[None]:
+        return quiet_stderr() if self.quiet else contextlib.nullcontext()
 
     def evaluate(self, modules: Any, input: Any, mode: str = "verify") -> Any:
         from witness_evals.witness.rego import evaluate_deny
 
-        return evaluate_deny(modules, input, mode)
+        with self._silenced():
+            return evaluate_deny(modules, input, mode)
 
     def evaluate_many(self, jobs: Iterable[tuple[Any, ...]]) -> list[Any]:
         """`evaluate` for (modules, input[, mode]) jobs, outcomes in job order."""
-        return [self.evaluate(*job) for job in jobs]
+        from witness_evals.witness.rego import evaluate_deny
+
+        with self._silenced():
+            return [evaluate_deny(*job) for job in jobs]
+
+    def check_many(self, jobs: Iterable[tuple[Any, str]]) -> list[Any]:
+        """Compile (modules, mode) jobs in process, as `RegoSandbox.check_many` does in its workers."""
+        from witness_evals.witness.rego.engine import RegorusEngine
+
+        if self._engine is None:
+            self._engine = RegorusEngine()
+        with self._silenced():
+            return [self._engine.check(modules, mode) for modules, mode in jobs]
 
 
 TRUSTED_REGO = TrustedRego()

@@ -49,8 +49,7 @@ from witness_evals.generate.worlds.policy import (
 from witness_evals.witness import versions
 from witness_evals.witness.policy import parse_rfc3339
 from witness_evals.witness.policy_check import EXPIRY_WARNING_DAYS, PolicyReport, check_policy
-from witness_evals.witness.rego.engine import RegorusEngine, evaluate_deny
-from witness_evals.witness.verify import VerifyResult
+from witness_evals.witness.verify import TrustedRego, VerifyResult
 from witness_evals.witness.versions import WitnessVersion
 
 NAME = "traps"
@@ -60,21 +59,6 @@ verified once per process and reused across cases and phrasings."""
 
 
 # ----------------------------------------------------------------------------- static checks
-
-
-class _TrustedRego:
-    """In-process stand-in for RegoSandbox, for the generator's OWN modules only (make)."""
-
-    def __init__(self) -> None:
-        self.engine = RegorusEngine()
-
-    def check_many(self, jobs: Any) -> list[Any]:
-        with quiet_stderr():
-            return [self.engine.check(modules, mode) for modules, mode in jobs]
-
-    def evaluate_many(self, jobs: Any) -> list[Any]:
-        with quiet_stderr():
-            return [evaluate_deny(j[0], j[1], j[2] if len(j) > 2 else "verify") for j in jobs]
 
 
 class _LazySandbox:
@@ -93,7 +77,8 @@ class _LazySandbox:
         return self.ctx.rego.evaluate_many(jobs)
 
 
-_TRUSTED: _TrustedRego | None = None
+_TRUSTED = TrustedRego(quiet=True)
+"""In-process Rego for the family's OWN modules (`make`), broken ones included."""
 _REPORTS: dict[tuple[str, str], PolicyReport] = {}
 _CACHE_MAX = 4096
 
@@ -131,7 +116,6 @@ def static_report(policy: Any, rego: Any = None, version: WitnessVersion | None 
     expiry checks fire), so the scorer re-checks the reference answer's policy for free. A report
     does not depend on which engine compiled the Rego, only on the modules. Only `errors` and
     `warnings` of a memoised report are meaningful."""
-    global _TRUSTED
     if isinstance(policy, str):
         data = policy
         try:
@@ -146,8 +130,6 @@ def static_report(policy: Any, rego: Any = None, version: WitnessVersion | None 
     if hit is not None:
         return hit
     if rego is None:
-        if _TRUSTED is None:
-            _TRUSTED = _TrustedRego()
         rego = _TRUSTED
     report = check_policy(data, now=NOW, mode="verify", rego=cast(Any, rego), version=version)
     _remember(_REPORTS, key, report)
