@@ -20,7 +20,6 @@ from typing import Any
 from witness_evals.bench.scorers.context import NOW
 from witness_evals.common.errors import InputError
 from witness_evals.common.jsonio import dumps_go
-from witness_evals.common.quiet import quiet_stderr
 from witness_evals.generate import worlds as W
 from witness_evals.generate.rego_model import Req
 from witness_evals.witness import attestors, simulate
@@ -28,7 +27,7 @@ from witness_evals.witness.collection import Collection, CollectionAttestation, 
 from witness_evals.witness.digests import sha256_hex
 from witness_evals.witness.dsse import sign_envelope
 from witness_evals.witness.intoto import PAYLOAD_TYPE
-from witness_evals.witness.verify import TRUSTED_REGO, SourceCollection, VerifyResult
+from witness_evals.witness.verify import QUIET_TRUSTED_REGO, SourceCollection, VerifyResult
 from witness_evals.witness.verify_output import witness_output
 from witness_evals.witness.versions import WitnessVersion
 
@@ -132,11 +131,16 @@ def verify_log(
         def run(mod: str, loaded: SourceCollection = loaded, digest: str = digest) -> VerifyResult:
             policy = _policy(step, att_type, req.file_name(), mod, functionary)
             return W.verify(
-                policy, [loaded], digest, policy_key=policy_key, version=version, now=NOW, rego=TRUSTED_REGO
+                policy,
+                [loaded],
+                digest,
+                policy_key=policy_key,
+                version=version,
+                now=NOW,
+                rego=QUIET_TRUSTED_REGO,
             )
 
-        with quiet_stderr():
-            got, want = run(module), run(correct)
+        got, want = run(module), run(correct)
         if got.passed == want.passed and got.reasons == want.reasons and got.error == want.error:
             continue
         command = f"witness verify -p {signed} -k {pub} -a {att_file} -f {shown}"

@@ -258,6 +258,9 @@ class TrustedRego:
 
 
 TRUSTED_REGO = TrustedRego()
+QUIET_TRUSTED_REGO = TrustedRego(quiet=True)
+"""`TRUSTED_REGO` with fd 2 silenced: for trusted callers that evaluate broken modules on purpose (traps,
+fix questions with a real log, the bench's planted Rego failures)."""
 
 
 # ----------------------------------------------------------------------------- results

@@ -39,12 +39,10 @@ from witness_evals.bench.scorers import command as command_scorer
 from witness_evals.bench.scorers.context import NOW
 from witness_evals.bench.task import Task, task_from_mapping
 from witness_evals.bench.worlds import world_for
-from witness_evals.common.quiet import quiet_stderr
 from witness_evals.witness import attestors as A
 from witness_evals.witness import crypto, simulate, versions
 from witness_evals.witness import verify as wverify
 from witness_evals.witness.cli import parse_command
-from witness_evals.witness.rego import evaluate_deny
 from witness_evals.witness.verify_output import witness_output
 
 NAME = "failures"
@@ -461,8 +459,7 @@ REGO_MISTAKES = (
 
 
 def _check_rego_output(module: str, file: str, sample: str, inp: Any) -> str:
-    with quiet_stderr():
-        out = evaluate_deny({file: module}, inp, "verify")
+    out = wverify.QUIET_TRUSTED_REGO.evaluate({file: module}, inp)
     line = f"$ witness-evals check rego {file} --input {sample}"
     if out.status != "ok":
         return f"{line}\n{file}: error: {out.error}"
@@ -470,8 +467,7 @@ def _check_rego_output(module: str, file: str, sample: str, inp: Any) -> str:
 
 
 def _denies(module: str, inp: Any) -> bool:
-    with quiet_stderr():
-        out = evaluate_deny({"m.rego": module}, inp, "verify")
+    out = wverify.QUIET_TRUSTED_REGO.evaluate({"m.rego": module}, inp)
     return out.status == "ok" and bool(out.deny)
 
 

@@ -27,7 +27,6 @@ from typing import Any, cast
 from witness_evals.bench import answers
 from witness_evals.bench.scorers.base import Score, guarded
 from witness_evals.bench.scorers.context import NOW, ScoreContext
-from witness_evals.common.quiet import quiet_stderr
 from witness_evals.generate import phrasing, teach
 from witness_evals.generate.example import Example
 from witness_evals.generate.families import Family
@@ -49,7 +48,7 @@ from witness_evals.generate.worlds.policy import (
 from witness_evals.witness import versions
 from witness_evals.witness.policy import parse_rfc3339
 from witness_evals.witness.policy_check import EXPIRY_WARNING_DAYS, PolicyReport, check_policy
-from witness_evals.witness.verify import TrustedRego, VerifyResult
+from witness_evals.witness.verify import QUIET_TRUSTED_REGO, VerifyResult
 from witness_evals.witness.versions import WitnessVersion
 
 NAME = "traps"
@@ -77,8 +76,6 @@ class _LazySandbox:
         return self.ctx.rego.evaluate_many(jobs)
 
 
-_TRUSTED = TrustedRego(quiet=True)
-"""In-process Rego for the family's OWN modules (`make`), broken ones included."""
 _REPORTS: dict[tuple[str, str], PolicyReport] = {}
 _CACHE_MAX = 4096
 
@@ -130,7 +127,7 @@ def static_report(policy: Any, rego: Any = None, version: WitnessVersion | None 
     if hit is not None:
         return hit
     if rego is None:
-        rego = _TRUSTED
+        rego = QUIET_TRUSTED_REGO  # the family's own modules, broken ones included
     report = check_policy(data, now=NOW, mode="verify", rego=cast(Any, rego), version=version)
     _remember(_REPORTS, key, report)
     return report
@@ -170,11 +167,10 @@ def verified(
     hit = _VERIFIED.get(key)
     if hit is not None:
         return hit
-    if rego is None:  # the family's own modules, in-process: keep regorus's parser warnings off stderr
-        with quiet_stderr():
-            res = verify_policy(policy, evidence, version, refs=names)
-    else:
-        res = verify_policy(policy, evidence, version, refs=names, rego=rego)
+    # rego None: the family's own modules, in-process, with regorus's parser warnings kept off stderr
+    res = verify_policy(
+        policy, evidence, version, refs=names, rego=rego if rego is not None else QUIET_TRUSTED_REGO
+    )
     _remember(_VERIFIED, key, res)
     return res
 
