@@ -18,7 +18,6 @@ hashed once (blake2b, cached), a shingle's hash is a polynomial of its words' ha
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -28,6 +27,7 @@ import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 from witness_evals.common.errors import InputError
+from witness_evals.common.jsonio import iter_jsonl
 from witness_evals.common.neardup import SEED, Shingler, identity, jaccard, lsh_params, normalize
 
 SPLIT_FILES = ("train.jsonl", "valid.jsonl", "test.jsonl")
@@ -56,43 +56,26 @@ def dataset_files(paths: Sequence[Path]) -> list[Path]:
     return files
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"invalid JSON value {name}")
-
-
 def iter_user_prompts(path: Path) -> Iterator[tuple[int, str]]:
     """Stream a chat JSONL file: (line number, user turns joined) for lines that have user turns."""
     source = str(path)
-    try:
-        fh = path.open("rb")
-    except OSError as exc:
-        raise InputError(exc.strerror or str(exc), source=source) from None
-    with fh:
-        for lineno, raw in enumerate(fh, start=1):
-            where = f"line {lineno}"
-            if not raw.strip():
-                continue
-            try:
-                record = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-            except UnicodeDecodeError:
-                raise InputError("invalid UTF-8", source=source, location=where) from None
-            except ValueError as exc:
-                raise InputError(f"invalid JSON: {exc}", source=source, location=where) from None
-            messages = record.get("messages") if isinstance(record, dict) else None
-            if not isinstance(messages, list):
-                raise InputError('expected an object with a "messages" list', source=source, location=where)
-            users = []
-            for i, msg in enumerate(messages):
-                if not isinstance(msg, dict) or not isinstance(msg.get("content"), str):
-                    raise InputError(
-                        "message must be an object with a string content",
-                        source=source,
-                        location=f"{where}: messages[{i}]",
-                    )
-                if msg.get("role") == "user":
-                    users.append(msg["content"])
-            if users:
-                yield lineno, "\n".join(users)
+    for lineno, record in iter_jsonl(path):
+        where = f"line {lineno}"
+        messages = record.get("messages") if isinstance(record, dict) else None
+        if not isinstance(messages, list):
+            raise InputError('expected an object with a "messages" list', source=source, location=where)
+        users = []
+        for i, msg in enumerate(messages):
+            if not isinstance(msg, dict) or not isinstance(msg.get("content"), str):
+                raise InputError(
+                    "message must be an object with a string content",
+                    source=source,
+                    location=f"{where}: messages[{i}]",
+                )
+            if msg.get("role") == "user":
+                users.append(msg["content"])
+        if users:
+            yield lineno, "\n".join(users)
 
 
 def _batches(files: Sequence[Path], size: int) -> Iterator[list[tuple[str, int, str]]]:

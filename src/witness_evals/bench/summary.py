@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from witness_evals.common.errors import InputError
-from witness_evals.common.jsonio import write_atomic
+from witness_evals.common.jsonio import iter_jsonl, write_atomic
 
 OUTCOMES = ("no_artifact", "wrong_artifact", "invalid", "partial", "pass")
 NO_ANSWER = "no_answer"
@@ -328,45 +328,23 @@ _REQUIRED: dict[str, tuple[type, ...]] = {
 def iter_samples(path: Path) -> Iterator[dict[str, Any]]:
     """Stream and validate samples.jsonl; a bad line raises `InputError` naming file and line."""
     source = str(path)
-    try:
-        if path.is_dir():
-            raise InputError("is a directory", source=source)
-        size = path.stat().st_size
-        if size > MAX_SAMPLES_BYTES:
-            raise InputError(f"file is too large ({size} bytes)", source=source)
-        fh = path.open("rb")
-    except FileNotFoundError:
-        raise InputError("no such file", source=source) from None
-    except OSError as exc:
-        raise InputError(exc.strerror or str(exc), source=source) from None
-    with fh:
-        for lineno, raw in enumerate(fh, start=1):
-            where = f"line {lineno}"
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise InputError("invalid UTF-8", source=source, location=where) from None
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line, parse_constant=_reject_constant)
-            except (json.JSONDecodeError, ValueError) as exc:
-                raise InputError(f"invalid JSON: {exc}", source=source, location=where) from None
-            if not isinstance(record, dict):
-                raise InputError("expected a JSON object", source=source, location=where)
-            for key, types in _REQUIRED.items():
-                if not isinstance(record.get(key), types):
-                    raise InputError(
-                        f'"{key}" missing or not a {types[0].__name__}', source=source, location=where
-                    )
-            outcome = record.get("outcome")
-            if outcome is not None and outcome not in (NO_ANSWER, *OUTCOMES):
+    for lineno, record in iter_jsonl(path, max_bytes=MAX_SAMPLES_BYTES):
+        where = f"line {lineno}"
+        if not isinstance(record, dict):
+            raise InputError("expected a JSON object", source=source, location=where)
+        for key, types in _REQUIRED.items():
+            if not isinstance(record.get(key), types):
                 raise InputError(
-                    f"unknown outcome {outcome!r} (expected one of {', '.join((NO_ANSWER, *OUTCOMES))})",
-                    source=source,
-                    location=where,
+                    f'"{key}" missing or not a {types[0].__name__}', source=source, location=where
                 )
-            yield record
+        outcome = record.get("outcome")
+        if outcome is not None and outcome not in (NO_ANSWER, *OUTCOMES):
+            raise InputError(
+                f"unknown outcome {outcome!r} (expected one of {', '.join((NO_ANSWER, *OUTCOMES))})",
+                source=source,
+                location=where,
+            )
+        yield record
 
 
 def read_samples(path: Path) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,37 @@ MAX_DEPTH = 512
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"invalid JSON value {name}")
+
+
+def iter_jsonl(path: Path, *, max_bytes: int | None = None) -> Iterator[tuple[int, Any]]:
+    """Stream a JSON Lines file: (line number, value) for each line that is not blank, parsed strictly
+    (UTF-8, no NaN/Infinity). A file that is missing, a directory or over `max_bytes`, and a line that
+    does not parse, raise `InputError` naming the file (and `line N`)."""
+    source = str(path)
+    try:
+        if path.is_dir():
+            raise InputError("is a directory", source=source)
+        size = path.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            raise InputError(f"file is too large ({size} bytes)", source=source)
+        fh = path.open("rb")
+    except FileNotFoundError:
+        raise InputError("no such file", source=source) from None
+    except OSError as exc:
+        raise InputError(exc.strerror or str(exc), source=source) from None
+    with fh:
+        for lineno, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InputError("invalid UTF-8", source=source, location=f"line {lineno}") from None
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line, parse_constant=_reject_constant)
+            except ValueError as exc:
+                raise InputError(f"invalid JSON: {exc}", source=source, location=f"line {lineno}") from None
+            yield lineno, value
 
 
 def read_bytes(path: str | os.PathLike[str], *, max_bytes: int = MAX_JSON_BYTES) -> bytes:

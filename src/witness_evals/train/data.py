@@ -11,13 +11,13 @@ tokenised exactly as at inference (`add_generation_prompt=True`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from witness_evals.common.errors import InputError
+from witness_evals.common.jsonio import iter_jsonl
 
 ROLES = ("system", "user", "assistant")
 MAX_DATA_BYTES = 4 * 1024 * 1024 * 1024
@@ -63,38 +63,13 @@ class Dataset:
 def read_chat_jsonl(path: Path) -> list[tuple[int, list[dict[str, str]]]]:
     """Read and validate every line; return (line number, messages) pairs."""
     source = str(path)
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise InputError("no such file", source=source) from None
-    except OSError as exc:
-        raise InputError(exc.strerror or str(exc), source=source) from None
-    if path.is_dir():
-        raise InputError("is a directory", source=source)
-    if size > MAX_DATA_BYTES:
-        raise InputError(f"file is too large ({size} bytes)", source=source)
-    conversations: list[tuple[int, list[dict[str, str]]]] = []
-    with path.open("rb") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            where = f"line {lineno}"
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise InputError("invalid UTF-8", source=source, location=where) from None
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line, parse_constant=_reject_constant)
-            except (json.JSONDecodeError, ValueError) as exc:
-                raise InputError(f"invalid JSON: {exc}", source=source, location=where) from None
-            conversations.append((lineno, _check_record(record, source, where)))
+    conversations = [
+        (lineno, _check_record(record, source, f"line {lineno}"))
+        for lineno, record in iter_jsonl(path, max_bytes=MAX_DATA_BYTES)
+    ]
     if not conversations:
         raise InputError("no examples", source=source)
     return conversations
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"invalid JSON value {name}")
 
 
 def _check_record(record: Any, source: str, where: str) -> list[dict[str, str]]:
