@@ -111,6 +111,26 @@ def test_generated_pipelines_verify_and_catch_tampering(ctx: ScoreContext) -> No
         assert not check(rogue, policy, pkey, ctx)
 
 
+def test_node_pipelines_build_to_many_entry_points(ctx: ScoreContext) -> None:
+    """`dist/index.js` was the artifact of every node pipeline (1,078 of 6,766 `verify -f` in a 20,000-example
+    set): a model recalled it instead of copying the user's file. Each node pipeline now draws its entry point
+    from its seed, and `verify -f` on it passes the generated policy and fails a tampered hand-over."""
+    seen: Counter[str] = Counter()
+    for seed in range(1500):
+        rng = random.Random(seed)
+        pipe = W.draw_pipeline(rng)
+        if pipe.language != "node" or pipe.steps[0].kind != "build":
+            continue
+        funcs = {s.name: W.draw_key(rng) for s in pipe.steps}
+        world = W.run(pipe, funcs)
+        assert world.artifact_path == W.node_entry(pipe.seed)
+        seen[world.artifact_path] += 1
+        if len(seen) <= 4 and seen[world.artifact_path] == 1:
+            policy = W.policy_for(world, {n: [k] for n, k in funcs.items()}, expires="2031-01-01T00:00:00Z")
+            assert check(world, policy, W.draw_key(rng), ctx)
+    assert set(seen) == set(W.NODE_ENTRIES) and seen["dist/index.js"] < sum(seen.values()) / 2
+
+
 def test_every_run_command_parses() -> None:
     for seed in range(60):
         rng = random.Random(seed)

@@ -624,6 +624,19 @@ def _usable(attestor: str, sc: Scenario) -> bool:
 # ----------------------------------------------------------------------------- scenarios
 
 
+NODE_ENTRIES = ("dist/index.js",) * 3 + (
+    "dist/main.js", "dist/server.js", "dist/app.js", "build/index.js", "build/server.js", "lib/index.js",
+    "lib/main.js", "out/main.js",
+)  # fmt: skip
+"""Where a node pipeline's build puts its entry point (`tsc` from `src/STEM.ts` into the tsconfig's outDir)."""
+
+
+def node_entry(seed: int) -> str:
+    """The entry point of a node pipeline drawn from `seed`: its own draw, so the checkout's other facts
+    are those the seed gave before node builds varied it."""
+    return random.Random(f"node-entry:{seed}").choice(NODE_ENTRIES)
+
+
 @functools.lru_cache(maxsize=1024)
 def _first_scenario(seed: int, kind: str, language: str, ci: str, sbom: str, vex: bool = False) -> Scenario:
     """The first step's scenario; `vex`: a build that also writes an OpenVEX document (go-witness's
@@ -637,7 +650,7 @@ def _first_scenario(seed: int, kind: str, language: str, ci: str, sbom: str, vex
         overrides["language"] = language
     if ci:
         overrides["ci"] = ci
-    sc = Scenario.random(random.Random(seed), **overrides)
+    sc = Scenario.random(random.Random(seed), node_entry=node_entry(seed), **overrides)
     if kind == "lint":
         sc = _lint(sc.with_(files_after=dict(sc.files_before)), sc.start_time)
     if vex and core_kind == "build":

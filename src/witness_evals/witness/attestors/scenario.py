@@ -172,6 +172,7 @@ class Scenario:
     end_time: datetime
     hashes: tuple[str, ...] = ("sha256",)
     extras: dict[str, Any] = field(default_factory=dict)
+    """Facts of some scenarios only: `node_entry`, a node build's entry point other than `workdir.NODE_ENTRY`."""
     detached: bool = False
     """HEAD points at the commit, not at `branch` (the CI checked out the commit and nothing in the job
     ran `git checkout <branch>`); `branch` still names the branch the CI built (its variables carry it)."""
@@ -230,7 +231,8 @@ class Scenario:
     # ---------- generation ----------
     @classmethod
     def random(cls, rng: random.Random, **overrides: Any) -> Scenario:
-        """Draw a realistic scenario; keyword overrides fix fields (e.g. `ci="github"`, `sbom_kind="spdx"`)."""
+        """Draw a realistic scenario; keyword overrides fix fields (e.g. `ci="github"`, `sbom_kind="spdx"`),
+        and `node_entry="build/main.js"` moves a node project's compiled entry point (no draw is added)."""
         token = hex_id(rng, 16)
         language = overrides.pop("language", None) or rng.choice(LANGUAGES)
         ci = overrides.pop("ci", None) or rng.choice(CI_SYSTEMS)
@@ -275,9 +277,11 @@ class Scenario:
             )
         )
         image = f"{image_repo}:{version}"
+        node_entry = overrides.pop("node_entry", workdir.NODE_ENTRY)
         files_before = workdir.project_files(
-            rng, language, org, project, version, commit, branch, repo_url, detached=ci in DETACHED_CI
-        )
+            rng, language, org, project, version, commit, branch, repo_url, detached=ci in DETACHED_CI,
+            node_entry=node_entry,
+        )  # fmt: skip
         base = cls(
             token=token,
             step=overrides.pop("step", None) or step_kind,
@@ -321,6 +325,7 @@ class Scenario:
             start_time=start,
             end_time=start + duration,
             detached=ci in DETACHED_CI,
+            extras={"node_entry": node_entry} if node_entry != workdir.NODE_ENTRY else {},
         )
         scenario = run_step(rng, base)
         env = _environment(rng, scenario)

@@ -15,7 +15,7 @@ from witness_evals.witness.attestors.artifacts import (
     sbom_bytes,
     vex_document,
 )
-from witness_evals.witness.attestors.workdir import elf_binary, tarball, zip_archive
+from witness_evals.witness.attestors.workdir import NODE_ENTRY, elf_binary, node_layout, tarball, zip_archive
 
 S = TypeVar("S", bound=ScenarioFacts)
 
@@ -87,12 +87,12 @@ def _build_outputs(rng: random.Random, s: ScenarioFacts) -> tuple[tuple[str, ...
         return (("go", "build", "-o", f"bin/{p}", f"./cmd/{p}"), {f"bin/{p}": elf_binary(rng)}, "")
     if s.language == "node":
         js = b'"use strict";\nconst express_1 = require("express");\nconst app = (0, express_1.default)();\napp.listen(3000);\n'
+        entry = s.extras.get("node_entry", NODE_ENTRY)
+        stem = node_layout(entry)[1]
+        source_map = f'{{"version":3,"file":"{stem}.js","sources":["../src/{stem}.ts"],"mappings":"AAAA"}}'
         return (
             ("npm", "run", "build"),
-            {
-                "dist/index.js": js,
-                "dist/index.js.map": b'{"version":3,"file":"index.js","sources":["../src/index.ts"],"mappings":"AAAA"}',
-            },
+            {entry: js, f"{entry}.map": source_map.encode()},
             f"\n> {p}@{v} build\n> tsc -p .\n\n",
         )
     if s.language == "python":

@@ -262,6 +262,18 @@ def git_head_files(commit: str, branch: str, *, detached: bool) -> dict[str, byt
     }
 
 
+NODE_ENTRY = "dist/index.js"
+"""A node project's compiled entry point unless a scenario names another (`Scenario.random(node_entry=...)`)."""
+
+
+def node_layout(entry: str) -> tuple[str, str]:
+    """(outDir, source stem) of a node entry point `OUTDIR/STEM.js`: `tsc` compiles `src/STEM.ts` there."""
+    out_dir, _, name = entry.rpartition("/")
+    if not out_dir or "/" in out_dir or not name.endswith(".js"):
+        raise ValueError(f"node entry must be OUTDIR/STEM.js, got {entry!r}")
+    return out_dir, name.removesuffix(".js")
+
+
 def project_files(
     rng: random.Random,
     language: str,
@@ -273,14 +285,19 @@ def project_files(
     remote: str,
     *,
     detached: bool = False,
+    node_entry: str = NODE_ENTRY,
 ) -> dict[str, bytes]:
     """Working directory of a checked-out project (sources, manifests, lockfile, .git internals; `remote`
     is the origin URL it was cloned from). `detached`: HEAD holds the commit itself and `branch` exists only
-    as the fetched remote-tracking ref (a CI runner's `git checkout -f <sha>`; see `git_head_files`)."""
+    as the fetched remote-tracking ref (a CI runner's `git checkout -f <sha>`; see `git_head_files`).
+    `node_entry`: a node project's compiled entry point, `OUTDIR/STEM.js` from `src/STEM.ts` (package.json
+    `main`, tsconfig `outDir`)."""
     dep_list = deps(rng, language)
+    out_dir, stem = node_layout(node_entry)
+    ignore = "" if language != "node" or out_dir in ("bin", "dist", "target") else f"{out_dir}/\n"
     files: dict[str, bytes] = {
         "README.md": f"# {project}\n\nService of {org}. Build with `make`.\n".encode(),
-        ".gitignore": b"bin/\ndist/\ntarget/\nnode_modules/\n*.log\n",
+        ".gitignore": f"bin/\ndist/\n{ignore}target/\nnode_modules/\n*.log\n".encode(),
         "LICENSE": b"Apache License\nVersion 2.0, January 2004\nhttp://www.apache.org/licenses/\n",
         **git_head_files(commit, branch, detached=detached),
         ".git/config": (
@@ -308,13 +325,17 @@ def project_files(
         pkg = {
             "name": project,
             "version": version,
-            "main": "dist/index.js",
+            "main": node_entry,
             "scripts": {"build": "tsc -p .", "test": "jest"},
             "dependencies": dict(dep_list),
         }
         files["package.json"] = (json.dumps(pkg, indent=2) + "\n").encode()
-        files["src/index.ts"] = b'import express from "express";\nconst app = express();\napp.listen(3000);\n'
-        files["tsconfig.json"] = b'{\n  "compilerOptions": {"outDir": "dist", "target": "es2022"}\n}\n'
+        files[f"src/{stem}.ts"] = (
+            b'import express from "express";\nconst app = express();\napp.listen(3000);\n'
+        )
+        files["tsconfig.json"] = (
+            f'{{\n  "compilerOptions": {{"outDir": "{out_dir}", "target": "es2022"}}\n}}\n'.encode()
+        )
     elif language == "python":
         pkg_name = project.replace("-", "_")
         files["pyproject.toml"] = (
