@@ -32,7 +32,11 @@ def test_the_checkout_and_the_products_follow_the_entry(entry: str) -> None:
 def test_the_default_entry_draws_and_writes_what_it_did() -> None:
     """Only the entry's own files differ; every other fact of the seed (commit, lockfile, times) is the same,
     and naming the default is the same as naming nothing."""
-    plain, named, moved = _node(7), _node(7, node_entry=workdir.NODE_ENTRY), _node(7, node_entry="lib/main.js")
+    plain, named, moved = (
+        _node(7),
+        _node(7, node_entry=workdir.NODE_ENTRY),
+        _node(7, node_entry="lib/main.js"),
+    )
     assert plain == named and plain.extras == {}
     assert plain.product_paths() == ["dist/index.js", "dist/index.js.map"]
     assert plain.files_before[".gitignore"] == b"bin/\ndist/\ntarget/\nnode_modules/\n*.log\n"
